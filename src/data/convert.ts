@@ -1,0 +1,177 @@
+/**
+ * Files → typed, deterministic Parquet shards, split by split.
+ *
+ * Pass 1 profiles every file (types, sizes, and every data error) so nothing
+ * is written for a bad dataset; the profiles are unified into one schema for
+ * the whole config; pass 2 streams each split's rows into its shards.
+ */
+import { mkdir, rm } from "node:fs/promises";
+import path from "node:path";
+import * as arrow from "apache-arrow";
+import { DataError } from "../errors.js";
+import type { Logger } from "../log.js";
+import type { DataFile } from "./discover.js";
+import { type Feature, type NamedFeature, featuresToArrowSchema, huggingfaceMetadata } from "./features.js";
+import type { BatchCursor, TableReader } from "./formats/reader.js";
+import { type Compression, writeParquetFile } from "./parquet-writer.js";
+import { readerFor } from "./readers.js";
+import { type FileProfile, estimateNbytes, unifyProfiles } from "./schema.js";
+import { formatBytes, formatCount } from "../units.js";
+import { rowGroupRows, shardCount, shardPath, shardRanges } from "./shards.js";
+
+export interface SplitInput {
+  name: string;
+  files: DataFile[];
+}
+
+export interface ConvertOptions {
+  splits: SplitInput[];
+  /** Repo folder of the config's shards: `data` for `default`, else the config name. */
+  dataDir: string;
+  /** Shards are written under `outputDir/<repo path>`. */
+  outputDir: string;
+  /** Types set by the user (the `features` input), by column. */
+  overrides?: NamedFeature[];
+  maxShardSize: number;
+  /** Exact shard count per split (instead of `maxShardSize`). */
+  numShards?: number;
+  compression: Compression;
+  log: Logger;
+}
+
+export interface ShardFile {
+  /** Path in the repo, e.g. `data/train-00000-of-00001.parquet`. */
+  path: string;
+  localPath: string;
+  bytes: number;
+  sha256: string;
+  rows: number;
+}
+
+export interface ConvertedSplit {
+  name: string;
+  rows: number;
+  /** Arrow in-memory size: the card's `num_bytes`. */
+  numBytes: number;
+  shards: ShardFile[];
+}
+
+export interface Conversion {
+  features: NamedFeature[];
+  splits: ConvertedSplit[];
+}
+
+/** Largest batch handed to the Parquet writer. */
+const MAX_BATCH_ROWS = 131_072;
+
+export async function convert(options: ConvertOptions): Promise<Conversion> {
+  const { log } = options;
+  const overrides = new Map<string, Feature>((options.overrides ?? []).map((f) => [f.name, f.feature]));
+
+  // Pass 1: profile every file of every split.
+  const profiled: { split: SplitInput; readers: TableReader[]; profiles: FileProfile[] }[] = [];
+  for (const split of options.splits) {
+    const readers = split.files.map(readerFor);
+    const profiles: FileProfile[] = [];
+    for (const reader of readers) {
+      const started = Date.now();
+      const profile = await reader.profile(overrides);
+      log.info(`${split.name}: read ${reader.file} — ${formatCount(profile.rows)} rows, ${profile.columns.length} columns (${Date.now() - started} ms)`);
+      profiles.push(profile);
+    }
+    profiled.push({ split, readers, profiles });
+  }
+
+  const all = profiled.flatMap((p) => p.profiles);
+  const { features } = unifyProfiles(all);
+  for (const name of overrides.keys())
+    if (!features.some((f) => f.name === name))
+      throw new DataError(all[0]?.file ?? "(no files)", undefined, `the 'features' input sets column '${name}', which the files do not have`);
+
+  const schema = featuresToArrowSchema(features, new Map([["huggingface", huggingfaceMetadata(features)]]));
+  const metadata = new Map([["huggingface", huggingfaceMetadata(features)]]);
+
+  // Pass 2: write each split's shards.
+  const splits: ConvertedSplit[] = [];
+  for (const { split, readers, profiles } of profiled) {
+    const rows = profiles.reduce((n, p) => n + p.rows, 0);
+    const numBytes = profiles.reduce((n, p) => n + profileNbytes(p, features), 0);
+    const count = options.numShards ?? shardCount(numBytes, options.maxShardSize);
+    const settings = { compression: options.compression, rowGroupRows: rowGroupRows(rows, numBytes), metadata };
+    const source = new SplitRows(readers, features);
+    const shards: ShardFile[] = [];
+    try {
+      for (const [i, [start, end]] of shardRanges(rows, count).entries()) {
+        const repoPath = shardPath(options.dataDir, split.name, i, count);
+        const localPath = path.join(options.outputDir, ...repoPath.split("/"));
+        await mkdir(path.dirname(localPath), { recursive: true });
+        const started = Date.now();
+        const written = await writeParquetFile(localPath, schema, source.batches(schema, end - start), settings);
+        if (written.rows !== end - start) throw new Error(`shard ${repoPath}: expected ${end - start} rows, wrote ${written.rows}`);
+        shards.push({ path: repoPath, localPath, ...written });
+        const seconds = Math.max(0.001, (Date.now() - started) / 1000);
+        log.info(`${split.name}: wrote ${repoPath} — ${formatCount(written.rows)} rows, ${formatBytes(written.bytes)} (${seconds.toFixed(1)} s)`);
+      }
+    } finally {
+      await source.close();
+    }
+    splits.push({ name: split.name, rows, numBytes, shards });
+  }
+  return { features, splits };
+}
+
+/** Arrow size of one file's rows in the final schema. */
+function profileNbytes(profile: FileProfile, features: NamedFeature[]): number {
+  let total = 0;
+  for (const f of features) {
+    const column = profile.columns.find((c) => c.name === f.name);
+    if (column?.measuredBytes !== undefined) total += column.measuredBytes;
+    else total += estimateNbytes(f.feature, column?.stats, profile.rows);
+  }
+  return total;
+}
+
+/** The rows of a split across its files, in order, handed out in batches that never cross a shard boundary. */
+class SplitRows {
+  private index = 0;
+  private cursor: BatchCursor | undefined;
+
+  constructor(
+    private readonly readers: TableReader[],
+    private readonly features: NamedFeature[],
+  ) {}
+
+  async *batches(schema: arrow.Schema, rows: number): AsyncGenerator<arrow.RecordBatch> {
+    let left = rows;
+    while (left > 0) {
+      if (!this.cursor) {
+        const reader = this.readers[this.index];
+        if (!reader) throw new Error("ran out of rows: a file changed between the two passes");
+        this.cursor = await reader.open(this.features);
+      }
+      const batch = await this.cursor.next(Math.min(left, MAX_BATCH_ROWS));
+      if (!batch) {
+        await this.cursor.close();
+        this.cursor = undefined;
+        this.index++;
+        continue;
+      }
+      if (batch.rows === 0) continue;
+      left -= batch.rows;
+      yield new arrow.RecordBatch(
+        schema,
+        arrow.makeData({ type: new arrow.Struct(schema.fields), length: batch.rows, nullCount: 0, children: batch.columns }),
+      );
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.cursor?.close();
+    this.cursor = undefined;
+  }
+}
+
+/** Removes a folder of earlier output (dry runs reuse `output-dir`). */
+export async function clearDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}

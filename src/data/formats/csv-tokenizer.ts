@@ -1,0 +1,176 @@
+/**
+ * A byte-level CSV/TSV tokenizer (RFC 4180 plus what real files contain):
+ * quoted fields with delimiters, doubled quotes and line breaks; LF, CRLF and
+ * CR line ends; blank lines skipped (as pandas does).
+ *
+ * It never creates strings: for each field it records the start and end
+ * offsets in the input buffer and whether the field was quoted or holds
+ * doubled quotes. Readers then walk the fields column by column.
+ */
+
+export const QUOTE = 34;
+const LF = 10;
+const CR = 13;
+
+export const FIELD_QUOTED = 1;
+/** The field contains doubled quotes that must be collapsed. */
+export const FIELD_ESCAPED = 2;
+
+export class CsvSyntaxError extends Error {
+  constructor(
+    readonly line: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class CsvTokenizer {
+  /** `[start, end)` byte offsets of each field, two entries per field. */
+  pos = new Int32Array(1 << 16);
+  /** FIELD_* flags of each field. */
+  flags = new Uint8Array(1 << 15);
+  /** Index of each record's first field; entry `records` is the end sentinel. */
+  recordStart = new Int32Array(1 << 12);
+  /** 1-based line number where each record starts. */
+  recordLine = new Float64Array(1 << 12);
+  fields = 0;
+  records = 0;
+  /** Line number at the current position (continues across calls). */
+  line = 1;
+
+  constructor(private readonly delimiter: number) {}
+
+  /**
+   * Tokenizes the complete records in `buf[start..end)`. `eof` says no more
+   * bytes follow, so a last record without a line break is complete.
+   * Returns the offset just past the last complete record; fields and records
+   * found replace those of the previous call.
+   */
+  tokenize(buf: Uint8Array, start: number, end: number, eof: boolean): number {
+    this.fields = 0;
+    this.records = 0;
+    const delim = this.delimiter;
+    let p = start;
+    let consumed = start;
+    let committedFields = 0;
+    let line = this.line;
+
+    records: while (p < end) {
+      const recordLine = line;
+      const firstField = this.fields;
+      for (;;) {
+        // One field.
+        if (this.fields * 2 + 2 > this.pos.length) this.growFields();
+        let flags = 0;
+        let fieldStart: number;
+        let fieldEnd: number;
+        if (buf[p] === QUOTE) {
+          flags = FIELD_QUOTED;
+          fieldStart = ++p;
+          for (;;) {
+            while (p < end) {
+              const b = buf[p]!;
+              if (b === QUOTE) break;
+              if (b === LF) line++;
+              p++;
+            }
+            if (p >= end) {
+              if (eof) throw new CsvSyntaxError(recordLine, "unterminated quoted field (a '\"' opened here is never closed)");
+              break records; // incomplete record: retry with more bytes
+            }
+            // buf[p] is a quote: doubled means a literal quote.
+            if (p + 1 < end && buf[p + 1] === QUOTE) {
+              flags |= FIELD_ESCAPED;
+              p += 2;
+              continue;
+            }
+            if (p + 1 >= end && !eof) break records; // cannot tell yet whether it is doubled
+            fieldEnd = p++;
+            break;
+          }
+          if (p < end) {
+            const b = buf[p]!;
+            if (b !== delim && b !== LF && b !== CR)
+              throw new CsvSyntaxError(line, `unexpected character '${String.fromCharCode(b)}' after a closing quote`);
+          }
+        } else {
+          fieldStart = p;
+          while (p < end) {
+            const b = buf[p]!;
+            if (b === delim || b === LF || b === CR) break;
+            p++;
+          }
+          fieldEnd = p;
+        }
+        const f = this.fields++;
+        this.pos[f * 2] = fieldStart;
+        this.pos[f * 2 + 1] = fieldEnd;
+        this.flags[f] = flags;
+
+        if (p >= end) {
+          if (!eof) break records;
+          line++;
+          break; // last record of the input, without a line break
+        }
+        const b = buf[p]!;
+        if (b === delim) {
+          p++;
+          if (p >= end && !eof) break records;
+          if (p >= end) {
+            // "a,b," at the very end: one more empty field.
+            if (this.fields * 2 + 2 > this.pos.length) this.growFields();
+            const g = this.fields++;
+            this.pos[g * 2] = p;
+            this.pos[g * 2 + 1] = p;
+            this.flags[g] = 0;
+            break;
+          }
+          continue;
+        }
+        if (b === CR) {
+          if (p + 1 >= end && !eof) break records; // CRLF split across reads
+          p += p + 1 < end && buf[p + 1] === LF ? 2 : 1;
+        } else {
+          p++; // LF
+        }
+        line++;
+        break;
+      }
+      // A record made of one empty unquoted field is a blank line: skipped, as pandas does.
+      if (this.fields - firstField === 1 && this.pos[firstField * 2] === this.pos[firstField * 2 + 1] && this.flags[firstField] === 0) {
+        this.fields = firstField;
+      } else {
+        if (this.records + 2 > this.recordStart.length) this.growRecords();
+        this.recordStart[this.records] = firstField;
+        this.recordLine[this.records] = recordLine;
+        this.records++;
+      }
+      consumed = p;
+      committedFields = this.fields;
+      this.line = line;
+    }
+    // Drop the fields of a trailing partial record: the next call re-reads it.
+    this.fields = committedFields;
+    this.recordStart[this.records] = committedFields;
+    return consumed;
+  }
+
+  private growFields(): void {
+    const pos = new Int32Array(this.pos.length * 2);
+    pos.set(this.pos);
+    this.pos = pos;
+    const flags = new Uint8Array(this.flags.length * 2);
+    flags.set(this.flags);
+    this.flags = flags;
+  }
+
+  private growRecords(): void {
+    const starts = new Int32Array(this.recordStart.length * 2);
+    starts.set(this.recordStart);
+    this.recordStart = starts;
+    const lines = new Float64Array(this.recordLine.length * 2);
+    lines.set(this.recordLine);
+    this.recordLine = lines;
+  }
+}

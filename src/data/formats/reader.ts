@@ -1,0 +1,30 @@
+/**
+ * The contract between the converter and the format readers. Conversion is
+ * two passes over each file: `profile` learns the columns' types and sizes
+ * (and finds every data error before anything is written), then `open`
+ * streams the rows as Arrow column data in the final, unified schema.
+ */
+import type * as arrow from "apache-arrow";
+import type { Feature, NamedFeature } from "../features.js";
+import type { FileProfile } from "../schema.js";
+
+export interface Batch {
+  rows: number;
+  /** One Arrow array per requested feature, in the requested order. */
+  columns: arrow.Data[];
+}
+
+export interface BatchCursor {
+  /** The next rows (at most `maxRows`), or undefined at the end of the file. */
+  next(maxRows: number): Promise<Batch | undefined>;
+  close(): Promise<void>;
+}
+
+export interface TableReader {
+  /** Path shown to users: workspace-relative, `/`-separated. */
+  readonly file: string;
+  /** Pass 1. `overrides` are the types the user set with the `features` input, by column name. */
+  profile(overrides: ReadonlyMap<string, Feature>): Promise<FileProfile>;
+  /** Pass 2: rows converted to `features` (same column set as the profile, possibly another order). */
+  open(features: NamedFeature[]): Promise<BatchCursor>;
+}

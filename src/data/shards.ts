@@ -1,0 +1,57 @@
+/**
+ * How Python's `push_to_hub` cuts a split into Parquet shards (spec §1.2,
+ * §1.3, §3.6): the count from the split's Arrow size, rows divided evenly and
+ * contiguously, names `{data_dir}/{split}-{i:05d}-of-{n:05d}.parquet`, and
+ * row groups of about 100 MB of Arrow data.
+ */
+
+const DECIMAL_UNITS: Record<string, number> = { KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, PB: 1e15 };
+const BINARY_UNITS: Record<string, number> = { KIB: 2 ** 10, MIB: 2 ** 20, GIB: 2 ** 30, TIB: 2 ** 40, PIB: 2 ** 50 };
+
+/**
+ * Parses `max-shard-size`: bytes (`1000000`) or a number with a unit
+ * (`500MB`, `1.5GB` decimal; `512MiB` binary). Python reads a lowercase
+ * trailing `b` as bits; we refuse it rather than guess.
+ */
+export function parseSize(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
+  if (!m) throw new Error(`'${text}' is not a size; write bytes or a number with a unit such as 500MB or 1GiB`);
+  const n = Number(m[1]);
+  const unit = m[2]!;
+  if (unit === "" || unit.toUpperCase() === "B") return Math.floor(n);
+  const upper = unit.toUpperCase();
+  const factor = DECIMAL_UNITS[upper] ?? BINARY_UNITS[upper];
+  if (factor === undefined) throw new Error(`unknown unit '${unit}' in '${text}'; use KB, MB, GB, TB (decimal) or KiB, MiB, GiB, TiB (binary)`);
+  if (unit.endsWith("b")) throw new Error(`'${text}': write the unit with a capital B (${upper}); a lowercase b means bits`);
+  return Math.floor(n * factor);
+}
+
+/** Python's count: always one more than whole multiples, so exactly 500 MB makes 2 shards. */
+export function shardCount(nbytes: number, maxShardSize: number): number {
+  return Math.floor(nbytes / maxShardSize) + 1;
+}
+
+/** Contiguous row ranges `[start, end)`: the first `rows % n` shards get one extra row. */
+export function shardRanges(rows: number, n: number): Array<[number, number]> {
+  const div = Math.floor(rows / n);
+  const mod = rows % n;
+  const ranges: Array<[number, number]> = [];
+  for (let i = 0; i < n; i++) {
+    const start = div * i + Math.min(i, mod);
+    ranges.push([start, start + div + (i < mod ? 1 : 0)]);
+  }
+  return ranges;
+}
+
+export function shardPath(dataDir: string, split: string, index: number, count: number): string {
+  return `${dataDir}/${split}-${String(index).padStart(5, "0")}-of-${String(count).padStart(5, "0")}.parquet`;
+}
+
+const ROW_GROUP_TARGET_BYTES = 100_000_000;
+const MAX_ROW_GROUP_ROWS = 1_048_576;
+
+/** Rows per row group: about 100 MB of Arrow data, computed over the whole split, capped as pyarrow caps it. */
+export function rowGroupRows(rows: number, nbytes: number): number {
+  if (nbytes <= 0 || rows <= 0) return MAX_ROW_GROUP_ROWS;
+  return Math.min(MAX_ROW_GROUP_ROWS, Math.max(1, Math.floor((rows * ROW_GROUP_TARGET_BYTES) / nbytes)));
+}
