@@ -1,0 +1,165 @@
+/**
+ * The Hub operations the publisher needs, over `@huggingface/hub` where it
+ * has them and plain HTTP where it does not (tags, refs). Every call goes
+ * through the retrying fetch of ./http.ts.
+ */
+import {
+  type CommitOperation,
+  type CommitOutput,
+  type CommitProgressEvent,
+  HubApiError,
+  commitIter,
+  createBranch as hubCreateBranch,
+  createRepo as hubCreateRepo,
+  datasetInfo,
+  downloadFile,
+  listFiles,
+} from "@huggingface/hub";
+
+export interface HubContext {
+  /** Base URL without a trailing slash. */
+  endpoint: string;
+  /** Absent on dry runs without a token: only public repos can be read then. */
+  token: string | undefined;
+  fetch: typeof fetch;
+}
+
+function authHeaders(hub: HubContext): Record<string, string> {
+  return hub.token ? { Authorization: `Bearer ${hub.token}` } : {};
+}
+
+export interface RemoteFile {
+  path: string;
+  size: number;
+  /** sha256 of LFS files. */
+  lfsOid?: string;
+}
+
+const repoOf = (name: string) => ({ type: "dataset" as const, name });
+
+/** Writes need a token; settings make sure there is one unless it is a dry run. */
+function writeCreds(hub: HubContext) {
+  if (!hub.token) throw new Error("a token is required to write to the Hub");
+  return { hubUrl: hub.endpoint, accessToken: hub.token, fetch: hub.fetch };
+}
+
+function creds(hub: HubContext) {
+  return { hubUrl: hub.endpoint, accessToken: hub.token, fetch: hub.fetch };
+}
+
+/** Head commit of `revision`, or undefined when the repo (or the revision) does not exist. */
+export async function revisionSha(hub: HubContext, repo: string, revision: string): Promise<string | undefined> {
+  try {
+    const info = await datasetInfo({ name: repo, revision, additionalFields: ["sha"], ...creds(hub) });
+    return (info as { sha?: string }).sha;
+  } catch (e) {
+    if (e instanceof HubApiError && e.statusCode === 404) return undefined;
+    throw e;
+  }
+}
+
+export async function repoExists(hub: HubContext, repo: string): Promise<boolean> {
+  const response = await hub.fetch(`${hub.endpoint}/api/datasets/${repo}`, {
+    headers: authHeaders(hub),
+  });
+  await response.body?.cancel();
+  if (response.ok) return true;
+  if (response.status === 404) return false;
+  throw new HubApiError(response.url, response.status, response.headers.get("x-request-id") ?? undefined, `Could not read the repository (HTTP ${response.status})`);
+}
+
+/** Creates the dataset repo; a concurrent creation (409) counts as success. */
+export async function createDatasetRepo(hub: HubContext, repo: string, isPrivate: boolean): Promise<boolean> {
+  try {
+    await hubCreateRepo({ repo: repoOf(repo), private: isPrivate, ...writeCreds(hub) });
+    return true;
+  } catch (e) {
+    if (e instanceof HubApiError && e.statusCode === 409) return false;
+    throw e;
+  }
+}
+
+export async function createBranch(hub: HubContext, repo: string, branch: string, from?: string): Promise<void> {
+  try {
+    await hubCreateBranch({ repo: repoOf(repo), branch, revision: from, ...writeCreds(hub) });
+  } catch (e) {
+    if (e instanceof HubApiError && e.statusCode === 409) return; // created meanwhile by another run
+    throw e;
+  }
+}
+
+export async function listRepoFiles(hub: HubContext, repo: string, revision: string): Promise<RemoteFile[]> {
+  const files: RemoteFile[] = [];
+  for await (const entry of listFiles({ repo: repoOf(repo), revision, recursive: true, ...creds(hub) })) {
+    if (entry.type !== "file") continue;
+    files.push({ path: entry.path, size: entry.size, lfsOid: entry.lfs?.oid });
+  }
+  return files;
+}
+
+export async function readTextFile(hub: HubContext, repo: string, revision: string, path: string): Promise<string | undefined> {
+  const blob = await downloadFile({ repo: repoOf(repo), revision, path, xet: false, ...creds(hub) } as Parameters<typeof downloadFile>[0]);
+  return blob ? await blob.text() : undefined;
+}
+
+export async function* commitWithProgress(
+  hub: HubContext,
+  params: {
+    repo: string;
+    branch: string;
+    title: string;
+    description?: string;
+    operations: CommitOperation[];
+    parentCommit?: string;
+    isPullRequest: boolean;
+    useXet?: boolean;
+  },
+): AsyncGenerator<CommitProgressEvent, CommitOutput | undefined> {
+  return yield* commitIter({
+    repo: repoOf(params.repo),
+    branch: params.branch,
+    title: params.title,
+    description: params.description,
+    operations: params.operations,
+    parentCommit: params.parentCommit,
+    isPullRequest: params.isPullRequest,
+    useXet: params.useXet,
+    ...writeCreds(hub),
+  });
+}
+
+export interface RefInfo {
+  name: string;
+  targetCommit: string;
+}
+
+export async function listTags(hub: HubContext, repo: string): Promise<RefInfo[]> {
+  const response = await hub.fetch(`${hub.endpoint}/api/datasets/${repo}/refs`, {
+    headers: { ...authHeaders(hub), Accept: "application/json" },
+  });
+  if (!response.ok) throw await apiError(response, "Could not list the repository's tags");
+  const json = (await response.json()) as { tags?: RefInfo[] };
+  return json.tags ?? [];
+}
+
+/** Creates `tag` on `revision` (the JS client has no tag API: hub-api.md §7). */
+export async function createTag(hub: HubContext, repo: string, tag: string, revision: string, message?: string): Promise<void> {
+  const response = await hub.fetch(`${hub.endpoint}/api/datasets/${repo}/tag/${encodeURIComponent(revision)}`, {
+    method: "POST",
+    headers: { ...authHeaders(hub), "Content-Type": "application/json" },
+    body: JSON.stringify({ tag, ...(message ? { message } : {}) }),
+  });
+  if (!response.ok) throw await apiError(response, `Could not create tag '${tag}'`);
+  await response.body?.cancel();
+}
+
+async function apiError(response: Response, what: string): Promise<HubApiError> {
+  let detail = "";
+  try {
+    const json = (await response.json()) as { error?: string };
+    detail = json.error ? `: ${json.error}` : "";
+  } catch {
+    // not JSON
+  }
+  return new HubApiError(response.url, response.status, response.headers.get("x-request-id") ?? undefined, `${what} (HTTP ${response.status})${detail}`);
+}
