@@ -1,0 +1,59 @@
+/**
+ * The action's entry: the only module that talks to @actions/core. It masks
+ * the token first, reads the inputs, runs the pipeline in log groups, and
+ * turns the result into outputs and a job summary — or a failure with a
+ * clear message (and an annotation on the file and line for data errors).
+ */
+import * as core from "@actions/core";
+import * as github from "@actions/github";
+import { DataError, InputError, isUserFacing } from "./errors.js";
+import { redactTokens } from "./hub/errors.js";
+import { readSettings } from "./inputs.js";
+import type { Logger } from "./log.js";
+import { runPipeline } from "./pipeline.js";
+import { outputsOf, summaryMarkdown } from "./report.js";
+
+const coreLogger: Logger = {
+  info: (m) => core.info(m),
+  warning: (m) => core.warning(m),
+  debug: (m) => core.debug(m),
+};
+
+export async function run(): Promise<void> {
+  // Mask the token before anything can print it.
+  const token = core.getInput("token") || process.env.HF_TOKEN;
+  if (token) core.setSecret(token.trim());
+  try {
+    const settings = readSettings((name) => core.getInput(name));
+    const ctx = github.context;
+    const source = process.env.GITHUB_REPOSITORY || undefined;
+    const runUrl = source && ctx.runId ? `${ctx.serverUrl}/${source}/actions/runs/${ctx.runId}` : undefined;
+    const result = await runPipeline(settings, {
+      log: coreLogger,
+      group: (name, fn) => core.group(name, fn),
+      source,
+      runDescription: runUrl ? `Published by GitHub Actions from ${source}@${ctx.sha.slice(0, 7)}: ${runUrl}` : undefined,
+    });
+    for (const [name, value] of Object.entries(outputsOf(result))) core.setOutput(name, value);
+    if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(summaryMarkdown(result), true).write();
+    const published = result.publish;
+    if (published?.changed) core.notice(`Published ${published.commit?.url ?? result.repoUrl}${published.pullRequestUrl ? ` (pull request ${published.pullRequestUrl})` : ""}`);
+  } catch (error) {
+    fail(error);
+  }
+}
+
+function fail(error: unknown): void {
+  if (error instanceof DataError) {
+    core.error(error.detail, { title: "Invalid data", file: error.file, startLine: error.line });
+    core.setFailed(redactTokens(error.message));
+  } else if (error instanceof InputError) {
+    core.setFailed(redactTokens(error.message));
+  } else if (isUserFacing(error)) {
+    core.setFailed(redactTokens(error.message));
+  } else {
+    // A bug: keep the stack for the report, without secrets.
+    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    core.setFailed(`Unexpected error (please report it): ${redactTokens(text)}`);
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * One run of the action, start to end, as a plain function:
+ * inputs → discover files → convert → plan → publish (or dry run).
+ * main.ts wraps it with @actions/core (groups, outputs, summary, failures);
+ * tests and the local CLI call it directly.
+ */
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { type Conversion, convert } from "./data/convert.js";
+import { type DataFile, discoverFiles } from "./data/discover.js";
+import { InputError } from "./errors.js";
+import type { HubContext } from "./hub/api.js";
+import { createHubFetch, type RetryPolicy } from "./hub/http.js";
+import type { Plan } from "./hub/plan.js";
+import { type Operation, type PublishResult, planOnly, publish } from "./hub/publish.js";
+import type { Settings } from "./inputs.js";
+import type { Logger } from "./log.js";
+
+export interface PipelineDeps {
+  log: Logger;
+  /** Runs a phase; main.ts makes it a collapsible log group. */
+  group: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
+  /** `owner/repo` on GitHub, for the generated card body. */
+  source?: string;
+  /** Default commit description (a link to the workflow run). */
+  runDescription?: string;
+  onUploadProgress?: (p: { uploadedBytes: number; totalBytes: number }) => void;
+  retryPolicy?: Partial<RetryPolicy>;
+  /** Backoff between commit attempts after a 412 (tests shorten it). */
+  commitRetry?: { baseMs: number; maxMs: number; maxAttempts?: number };
+  useXet?: boolean;
+}
+
+export interface RunResult {
+  settings: Settings;
+  files: { split: string; files: DataFile[] }[];
+  conversion: Conversion | undefined;
+  plan: Plan | undefined;
+  publish: PublishResult | undefined;
+  /** Folder holding the shards and README.md of this run. */
+  outputDir: string;
+  repoUrl: string;
+  /** Hub API requests sent. */
+  requests: number;
+}
+
+export async function runPipeline(settings: Settings, deps: PipelineDeps): Promise<RunResult> {
+  const { log, group } = deps;
+  const repoUrl = `${settings.endpoint}/datasets/${settings.repo}`;
+  const hubFetch = createHubFetch({ policy: deps.retryPolicy, log });
+  const hub: HubContext = { endpoint: settings.endpoint, token: settings.token, fetch: hubFetch.fetch };
+  const result: RunResult = {
+    settings,
+    files: [],
+    conversion: undefined,
+    plan: undefined,
+    publish: undefined,
+    outputDir: settings.outputDir ?? "",
+    repoUrl,
+    requests: 0,
+  };
+
+  let operation: Operation;
+  if (settings.operation === "delete-config") {
+    operation = { kind: "delete-config", config: settings.config, dataDir: settings.dataDir };
+  } else {
+    result.files = await group("Find data files", () => findFiles(settings, log));
+    if (result.files.every((s) => s.files.length === 0)) return result; // if-no-files-found said carry on
+    result.outputDir = await prepareOutputDir(settings);
+    const conversion = await group("Convert to Parquet", () =>
+      convert({
+        splits: result.files.map((s) => ({ name: s.split, files: s.files })),
+        dataDir: settings.dataDir,
+        outputDir: result.outputDir,
+        overrides: settings.features,
+        maxShardSize: settings.maxShardSize,
+        numShards: settings.numShards,
+        compression: settings.compression,
+        log,
+      }),
+    );
+    result.conversion = conversion;
+    operation = {
+      kind: "push",
+      request: {
+        repo: settings.repo,
+        config: settings.config,
+        dataDir: settings.dataDir,
+        conversion,
+        replaceAllSplits: settings.replaceAllSplits,
+        setDefault: settings.setDefault,
+        cardMetadata: settings.cardMetadata,
+        cardBody: settings.cardBody === undefined ? undefined : await readCardBody(settings.cardBody),
+        source: deps.source,
+      },
+    };
+  }
+
+  try {
+    if (settings.dryRun) {
+      result.plan = await group("Plan (dry run: nothing is sent)", () =>
+        planOnly({ hub, repo: settings.repo, branch: settings.branch, operation, log }),
+      );
+      if (result.plan.readme !== undefined) {
+        if (!result.outputDir) result.outputDir = await prepareOutputDir(settings);
+        await writeFile(path.join(result.outputDir, "README.md"), result.plan.readme);
+      }
+    } else {
+      result.publish = await group(settings.createPr ? "Publish (pull request)" : "Publish", () =>
+        publish({
+          hub,
+          repo: settings.repo,
+          branch: settings.branch,
+          createPr: settings.createPr,
+          private: settings.private,
+          commitMessage: settings.commitMessage,
+          commitDescription: settings.commitDescription ?? deps.runDescription,
+          tag: settings.tag,
+          operation,
+          log,
+          onUploadProgress: deps.onUploadProgress,
+          retryBaseMs: deps.commitRetry?.baseMs,
+          retryMaxMs: deps.commitRetry?.maxMs,
+          maxCommitAttempts: deps.commitRetry?.maxAttempts,
+          useXet: deps.useXet,
+        }),
+      );
+      result.plan = result.publish.plan;
+    }
+  } finally {
+    result.requests = hubFetch.requests;
+    log.info(`Hub API requests: ${hubFetch.requests} (the Hub allows about 1000 per 5 minutes).`);
+  }
+  return result;
+}
+
+async function findFiles(settings: Settings, log: Logger): Promise<RunResult["files"]> {
+  const found: RunResult["files"] = [];
+  const input = settings.replaceAllSplits ? "splits" : "paths";
+  for (const split of settings.splits) {
+    const files = await discoverFiles(split.globs, settings.workspace, settings.format, input);
+    log.info(`${split.name}: ${files.length} file(s)${files.length ? `: ${files.map((f) => f.file).join(", ")}` : ""}`);
+    found.push({ split: split.name, files });
+  }
+  const empty = found.filter((s) => s.files.length === 0);
+  if (empty.length === 0) return found;
+  const what = `no files match the globs of split${empty.length > 1 ? "s" : ""} ${empty.map((s) => `'${s.split}'`).join(", ")}`;
+  if (empty.length < found.length)
+    // Publishing the other splits alone would silently drop this one from the card: never guess.
+    throw new InputError(input, `${what} (globs are relative to the repository root)`);
+  if (settings.ifNoFilesFound === "error") throw new InputError(input, `${what} (globs are relative to the repository root; set if-no-files-found to warn or ignore to allow this)`);
+  if (settings.ifNoFilesFound === "warn") log.warning(`${what}; nothing to publish.`);
+  else log.info(`${what}; nothing to publish.`);
+  return found;
+}
+
+const SHARD_NAME = /^[\w.]+-\d{5}-of-\d{5}\.parquet$/;
+
+/**
+ * A fresh folder per run by default; a folder the user named is reused, with
+ * only the shards and card an earlier run of this config left there removed.
+ */
+async function prepareOutputDir(settings: Settings): Promise<string> {
+  const explicit = settings.outputDir;
+  if (explicit === undefined) {
+    await mkdir(settings.tempDir, { recursive: true });
+    return mkdtemp(path.join(settings.tempDir, "hf-dataset-publish-"));
+  }
+  await mkdir(explicit, { recursive: true });
+  const configDir = path.join(explicit, ...settings.dataDir.split("/"));
+  const old = await readdir(configDir).catch(() => [] as string[]);
+  await Promise.all(old.filter((n) => SHARD_NAME.test(n)).map((n) => rm(path.join(configDir, n))));
+  await rm(path.join(explicit, "README.md"), { force: true });
+  return explicit;
+}
+
+async function readCardBody(file: string): Promise<string> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (e) {
+    throw new InputError("card-body", `cannot read ${file}: ${(e as Error).message}`);
+  }
+}
