@@ -21,7 +21,7 @@ export function redactTokens(text: string): string {
 }
 
 /** The Hub's own words, without the ". URL: … Request ID: …" trailer the JS client appends. */
-function hubMessage(e: HubApiError): string {
+export function hubMessage(e: HubApiError): string {
   return redactTokens(e.message.replace(/\.? ?URL: \S+(\. Request ID: \S+)?$/, "").trim());
 }
 

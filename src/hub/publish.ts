@@ -28,7 +28,7 @@ import {
   revisionSha,
 } from "./api.js";
 import { CardError } from "./card.js";
-import { explainHubError } from "./errors.js";
+import { explainHubError, hubMessage } from "./errors.js";
 import { type Plan, type PushRequest, type RemoteSnapshot, planDeleteConfig, planPush } from "./plan.js";
 
 export type Operation =
@@ -167,7 +167,7 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
         log.warning(
           moved
             ? `Another commit landed on '${options.branch}' first (HTTP ${status}); re-reading the branch and merging again in ${(wait / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${attemptsAllowed}).`
-            : `The commit failed (${(e as Error).message}); checking the branch and retrying in ${(wait / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${attemptsAllowed}).`,
+            : `The commit failed (${describeFailure(e)}); checking whether it landed and retrying in ${(wait / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${attemptsAllowed}).`,
         );
         await sleep(wait);
         continue;
@@ -175,6 +175,11 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
       throw explainHubError(e, ctx(moved ? "committing" : "uploading and committing"));
     }
   }
+}
+
+function describeFailure(e: unknown): string {
+  if (e instanceof HubApiError) return `HTTP ${e.statusCode}: ${hubMessage(e)}`;
+  return e instanceof Error ? e.message : String(e);
 }
 
 function isNetworkOrServer(e: unknown): boolean {
