@@ -381,7 +381,7 @@ export async function startHubEmulator(options: EmulatorOptions = {}): Promise<H
       // .gitattributes first so that LFS routing of the other files follows it.
       const entries = Object.entries(change.files ?? {}).sort(([a], [b]) => (a === ".gitattributes" ? -1 : b === ".gitattributes" ? 1 : 0));
       let tree = base;
-      for (const [path, content] of entries) tree = editTree(tree, [store.putOp(tree, path, toBuffer(content))]);
+      for (const [path, content] of entries) tree = editTree(tree, [store.putOp(tree, path, toBuffer(content), repo)]);
       const deletes: TreeOp[] = (change.deletes ?? []).map((path) => ({ kind: "delete", path }));
       tree = editTree(tree, deletes);
       const commit = store.createCommit(repo, {

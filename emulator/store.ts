@@ -164,6 +164,11 @@ export class Repo {
   readonly prs = new Map<number, PullRequest>();
   /** Discussion numbers are per repo, starting at 1 (PRs are discussions). */
   nextDiscussion = 1;
+  /**
+   * LFS objects this repo has: like Git LFS servers, the Hub scopes objects to a
+   * repo, so content uploaded to another repo must be uploaded again here.
+   */
+  readonly lfsOids = new Set<string>();
 
   constructor(
     readonly type: RepoType,
@@ -207,8 +212,8 @@ export class Repo {
 
 export class LfsStore {
   readonly objects = new Map<string, Buffer>();
-  /** oid → size announced in a batch call; uploads of anything else are refused. */
-  readonly announced = new Map<string, number>();
+  /** oid → size announced in a batch call, and the repos that asked; uploads of anything else are refused. */
+  readonly announced = new Map<string, { size: number; repos: Set<Repo> }>();
   /** multipart uploads in progress: oid → part number → {data, etag} */
   readonly parts = new Map<string, Map<number, { data: Buffer; etag: string }>>();
 
@@ -216,6 +221,12 @@ export class LfsStore {
     const oid = sha256Hex(data);
     this.objects.set(oid, data);
     return oid;
+  }
+
+  /** Stores an uploaded object and gives it to every repo whose batch announced it. */
+  complete(oid: string, data: Buffer): void {
+    this.objects.set(oid, data);
+    for (const repo of this.announced.get(oid)?.repos ?? []) repo.lfsOids.add(oid);
   }
 }
 
@@ -252,7 +263,7 @@ export class HubStore {
       ops.push({ kind: "put", path: "README.md", entry: regularEntry(Buffer.from(`---\nlicense: ${opts.license}\n---\n`)) });
     }
     let tree = editTree(new Map(), ops);
-    if (opts.files?.length) tree = editTree(tree, opts.files.map((f) => this.putOp(tree, f.path, f.content)));
+    if (opts.files?.length) tree = editTree(tree, opts.files.map((f) => this.putOp(tree, f.path, f.content, repo)));
     const commit = this.createCommit(repo, { parents: [], tree, title: "initial commit", description: "", author: opts.author });
     repo.branches.set(DEFAULT_BRANCH, commit.oid);
     this.repos.set(this.key(opts.type, opts.id), repo);
@@ -293,10 +304,11 @@ export class HubStore {
    * setup): LFS when the tree's .gitattributes says so, or the content is
    * binary or large, like the Hub's preupload would decide.
    */
-  putOp(tree: Tree, path: string, content: Buffer): TreeOp {
+  putOp(tree: Tree, path: string, content: Buffer, repo: Repo): TreeOp {
     const attributes = tree.get(".gitattributes")?.content?.toString("utf8") ?? "";
     if (shouldUseLfs(path, content.length, content.subarray(0, 512), attributes, this.regularFileMaxBytes)) {
       const oid = this.lfs.put(content);
+      repo.lfsOids.add(oid);
       return { kind: "put", path, entry: lfsEntry(oid, content.length) };
     }
     return { kind: "put", path, entry: regularEntry(content) };

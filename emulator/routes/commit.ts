@@ -147,7 +147,7 @@ export function commit(ctx: Ctx, req: Req, m: RouteMatch): Reply {
         }
         const oid = typeof value.oid === "string" ? value.oid.toLowerCase() : "";
         if (!HEX64.test(oid)) throw badRequest(`lfsFile "${path}": "oid" must be a sha256 (64 hex chars)`);
-        const object = ctx.store.lfs.objects.get(oid);
+        const object = repo.lfsOids.has(oid) ? ctx.store.lfs.objects.get(oid) : undefined;
         if (!object) {
           throw badRequest(
             `Your push was rejected because an LFS pointer pointed to a file that does not exist: lfsFile "${path}" ` +

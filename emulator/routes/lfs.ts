@@ -32,14 +32,16 @@ export function batch(ctx: Ctx, req: Req, m: RouteMatch): Reply {
     if (typeof size !== "number" || !Number.isInteger(size) || size < 0) {
       return { oid, size, error: { code: 422, message: `Invalid size ${JSON.stringify(size)}: expected a non-negative integer` } };
     }
-    const stored = lfs.objects.get(oid);
+    const stored = repo.lfsOids.has(oid) ? lfs.objects.get(oid) : undefined;
     if (stored) {
       if (stored.length !== size) {
         return { oid, size, error: { code: 422, message: `Object ${oid} is already stored with size ${stored.length}, not ${size}` } };
       }
       return { oid, size, authenticated: true }; // already uploaded: no actions
     }
-    lfs.announced.set(oid, size);
+    const announced = lfs.announced.get(oid) ?? { size, repos: new Set() };
+    announced.repos.add(repo);
+    lfs.announced.set(oid, announced);
     if (size <= threshold) {
       return { oid, size, authenticated: true, actions: { upload: { href: `${req.base}/__lfs/upload/${oid}`, header: {} } } };
     }
@@ -55,7 +57,7 @@ export function batch(ctx: Ctx, req: Req, m: RouteMatch): Reply {
 }
 
 function announcedSize(ctx: Ctx, oid: string): number {
-  const size = HEX64.test(oid) ? ctx.store.lfs.announced.get(oid) : undefined;
+  const size = HEX64.test(oid) ? ctx.store.lfs.announced.get(oid)?.size : undefined;
   if (size === undefined) throw new HubError(403, `LFS object ${oid} was not announced by a batch call: request an upload URL first`);
   return size;
 }
@@ -69,7 +71,7 @@ export function uploadBasic(ctx: Ctx, req: Req, m: RouteMatch): Reply {
   }
   const actual = sha256Hex(req.body);
   if (actual !== oid) throw badRequest(`sha256 mismatch for LFS object ${oid}: the uploaded bytes hash to ${actual}`);
-  ctx.store.lfs.objects.set(oid, req.body);
+  ctx.store.lfs.complete(oid, req.body);
   return { status: 200, headers: { ETag: `"${md5Hex(req.body)}"` } };
 }
 
@@ -110,7 +112,7 @@ export function completeMultipart(ctx: Ctx, req: Req, m: RouteMatch): Reply {
   }
   const actual = sha256Hex(data);
   if (actual !== oid) throw badRequest(`sha256 mismatch for LFS object ${oid}: the assembled parts hash to ${actual}`);
-  ctx.store.lfs.objects.set(oid, data);
+  ctx.store.lfs.complete(oid, data);
   ctx.store.lfs.parts.delete(oid);
   return json({});
 }
