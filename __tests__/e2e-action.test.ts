@@ -183,6 +183,40 @@ describe("bundled action against the emulator", () => {
     expect(hub.repoExists("tester/nope")).toBe(false);
   });
 
+  it("four jobs of a matrix publishing configs a-d of one repo at the same time all succeed", async () => {
+    const repo = "tester/matrix";
+    const runs = await Promise.all(
+      ["a", "b", "c", "d"].map((config) =>
+        runAction({ workspace, inputs: { repo, token: hub.tokens.write, paths: "data/*.csv", config, endpoint: hub.url } }),
+      ),
+    );
+    for (const run of runs) expect(run.code, run.stdout + run.stderr).toBe(0);
+    const readme = hub.readFile(repo, "README.md")!.toString("utf8");
+    const card = parseYaml(/^---\n([\s\S]*?)\n---\n/.exec(readme)![1]!) as Record<string, any>;
+    expect(card.configs.map((c: { config_name: string }) => c.config_name)).toEqual(["a", "b", "c", "d"]);
+    expect(card.dataset_info.map((c: { config_name: string }) => c.config_name)).toEqual(["a", "b", "c", "d"]);
+    expect(hub.files(repo).filter((f) => f.endsWith(".parquet"))).toHaveLength(4);
+  }, 120_000);
+
+  it("dry-run writes the shards and the card to output-dir and sends nothing", async () => {
+    const repo = "tester/dry";
+    const out = path.join(workspace, "preview");
+    const run = await runAction({
+      workspace,
+      inputs: { repo, paths: "data/*.csv", "dry-run": "true", "output-dir": "preview", endpoint: hub.url },
+    });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(hub.repoExists(repo)).toBe(false);
+    const rows = await query(`select count(*)::INTEGER as n from read_parquet('${path.join(out, "data", "train-00000-of-00001.parquet")}')`);
+    expect(rows[0]!.n).toBe(REVIEWS.length);
+    const readme = await import("node:fs/promises").then((fs) => fs.readFile(path.join(out, "README.md"), "utf8"));
+    expect(readme).toContain("path: data/train-*");
+    expect(run.summary).toContain("Dry run");
+    expect(run.summary).toContain("data/train-00000-of-00001.parquet");
+    expect(run.outputs.changed).toBe("false");
+    expect(run.outputs["commit-url"]).toBe("");
+  });
+
   it("names the input at fault", async () => {
     const run = await runAction({ workspace, inputs: { repo: "not a repo", token: hub.tokens.write, paths: "data/*.csv", endpoint: hub.url } });
     expect(run.code).not.toBe(0);

@@ -15,6 +15,7 @@ import type { Plan } from "./hub/plan.js";
 import { type Operation, type PublishResult, planOnly, publish } from "./hub/publish.js";
 import type { Settings } from "./inputs.js";
 import type { Logger } from "./log.js";
+import { ProgressReporter } from "./progress.js";
 
 export interface PipelineDeps {
   log: Logger;
@@ -24,7 +25,8 @@ export interface PipelineDeps {
   source?: string;
   /** Default commit description (a link to the workflow run). */
   runDescription?: string;
-  onUploadProgress?: (p: { uploadedBytes: number; totalBytes: number }) => void;
+  /** Minimum time between two progress lines (default 10 s). */
+  progressIntervalMs?: number;
   retryPolicy?: Partial<RetryPolicy>;
   /** Backoff between commit attempts after a 412 (tests shorten it). */
   commitRetry?: { baseMs: number; maxMs: number; maxAttempts?: number };
@@ -106,6 +108,7 @@ export async function runPipeline(settings: Settings, deps: PipelineDeps): Promi
         await writeFile(path.join(result.outputDir, "README.md"), result.plan.readme);
       }
     } else {
+      const uploads = new ProgressReporter({ log, label: "Uploading shards", intervalMs: deps.progressIntervalMs });
       result.publish = await group(settings.createPr ? "Publish (pull request)" : "Publish", () =>
         publish({
           hub,
@@ -118,7 +121,7 @@ export async function runPipeline(settings: Settings, deps: PipelineDeps): Promi
           tag: settings.tag,
           operation,
           log,
-          onUploadProgress: deps.onUploadProgress,
+          onUploadProgress: (p) => uploads.update(p.uploadedBytes, p.totalBytes, p.uploadedBytes === p.totalBytes),
           retryBaseMs: deps.commitRetry?.baseMs,
           retryMaxMs: deps.commitRetry?.maxMs,
           maxCommitAttempts: deps.commitRetry?.maxAttempts,

@@ -52,7 +52,11 @@ export interface PublishOptions {
   retryBaseMs?: number;
   retryMaxMs?: number;
   sleep?: (ms: number) => Promise<void>;
-  /** Upload through xet when the Hub offers it (the real Hub does; the emulator does not). */
+  /**
+   * Upload through Xet when the Hub offers it. Off by default: plain Git LFS
+   * uploads are what the tests exercise, and the Hub accepts them on Xet-backed
+   * repos too (it migrates the files in the background).
+   */
   useXet?: boolean;
 }
 
@@ -216,7 +220,7 @@ async function commitPlan(options: PublishOptions, planned: Plan, parentCommit: 
     operations,
     parentCommit,
     isPullRequest: options.createPr,
-    useXet: options.useXet,
+    useXet: options.useXet ?? false,
   });
   for (;;) {
     const step = await iterator.next();
