@@ -41,7 +41,8 @@ export function summaryMarkdown(result: RunResult): string {
   const facts: string[] = [`config \`${settings.config}\``, `branch \`${settings.branch}\``];
   if (publish?.commit && publish.changed) facts.push(`commit [\`${publish.commit.oid.slice(0, 8)}\`](${publish.commit.url})`);
   if (publish?.pullRequestUrl) facts.push(`pull request [${publish.pullRequestUrl.split("/").pop()}](${publish.pullRequestUrl})`);
-  if (publish?.tag) facts.push(`tag \`${publish.tag.name}\`${publish.tag.created ? "" : " (already there)"}`);
+  if (publish?.tag)
+    facts.push(`tag [\`${publish.tag.name}\`](${result.repoUrl}/tree/${encodeURIComponent(publish.tag.name)})${publish.tag.created ? "" : " (already there)"}`);
   if (settings.operation === "delete-config") facts.unshift("operation `delete-config`");
   lines.push(facts.join(" · "), "");
 

@@ -2,8 +2,9 @@
  * The `fetch` every Hub call goes through. `@huggingface/hub` never retries
  * and sets no timeouts (hub-api.md §1.6), so this layer does:
  *
- * - a timeout on every request (`requestTimeoutMs`, default 5 min, enough
- *   for one large LFS part on a slow runner);
+ * - a timeout on every request: `requestTimeoutMs` (default 5 min), longer
+ *   for uploads so that a body still gets at least 256 kB/s (a 2 GB basic
+ *   LFS PUT may take two hours before it is called stuck);
  * - 429: waits as `Retry-After` (seconds or a date) or `RateLimit` (`t=`)
  *   says, else backs off, then retries;
  * - 408, 500, 502, 503, 504 and network errors: capped exponential backoff
@@ -22,6 +23,8 @@ export interface RetryPolicy {
   /** Longest wait a server may ask for (Retry-After / RateLimit) before we give up instead. */
   maxServerWaitMs: number;
   requestTimeoutMs: number;
+  /** Slowest upload rate tolerated before a body upload is timed out (bytes per second). */
+  minUploadBytesPerSecond: number;
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
@@ -30,6 +33,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxDelayMs: 30_000,
   maxServerWaitMs: 5 * 60_000,
   requestTimeoutMs: 5 * 60_000,
+  minUploadBytesPerSecond: 256_000,
 };
 
 export interface HubFetch {
@@ -61,9 +65,11 @@ export function createHubFetch(options: HubFetchOptions = {}): HubFetch {
     const method = (init.method ?? "GET").toUpperCase();
     const isCommit = method === "POST" && /\/api\/[a-z]+s\/.+\/commit\//.test(url);
     const replayable = isReplayable(init.body);
+    const bodyBytes = init.body instanceof Blob ? init.body.size : 0;
+    const timeoutMs = Math.max(policy.requestTimeoutMs, Math.ceil((bodyBytes / policy.minUploadBytesPerSecond) * 1000));
     for (let attempt = 1; ; attempt++) {
       requests++;
-      const timeout = AbortSignal.timeout(policy.requestTimeoutMs);
+      const timeout = AbortSignal.timeout(timeoutMs);
       const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
       let response: Response | undefined;
       let failure: unknown;
@@ -78,7 +84,7 @@ export function createHubFetch(options: HubFetchOptions = {}): HubFetch {
         response === undefined ? !isCommit : status !== undefined && RETRYABLE_STATUS.has(status) && (!isCommit || status === 429);
       if (!retryable || !replayable || attempt >= policy.maxAttempts) {
         if (response) return response;
-        throw describeNetworkError(failure, method, url, timeout.aborted, policy.requestTimeoutMs);
+        throw describeNetworkError(failure, method, url, timeout.aborted, timeoutMs);
       }
       const serverWait = response ? serverDelayMs(response) : undefined;
       if (serverWait !== undefined && serverWait > policy.maxServerWaitMs) return response!;
