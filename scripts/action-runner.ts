@@ -38,6 +38,8 @@ export interface RunOptions {
   workspace: string;
   env?: Record<string, string>;
   entry?: string;
+  /** Extra Node.js options, e.g. `--import` of a probe (benchmarks). */
+  nodeArgs?: string[];
 }
 
 export async function runAction(options: RunOptions): Promise<ActionRun> {
@@ -64,7 +66,7 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
   for (const [name, value] of Object.entries(options.inputs)) env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] = value;
 
   const entry = options.entry ?? path.join(PROJECT_ROOT, "dist", "index.js");
-  const child = spawn(node24(), [entry], { cwd: options.workspace, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(node24(), [...(options.nodeArgs ?? []), entry], { cwd: options.workspace, env, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
