@@ -45,8 +45,9 @@ export async function run(): Promise<void> {
 
 function fail(error: unknown): void {
   if (error instanceof DataError) {
-    core.error(error.detail, { title: "Invalid data", file: error.file, startLine: error.line });
-    core.setFailed(redactTokens(error.message));
+    // One annotation, on the file and line; setFailed would add a second, unanchored one.
+    core.error(redactTokens(error.message), { title: "Invalid data", file: error.file, startLine: error.line });
+    process.exitCode = core.ExitCode.Failure;
   } else if (error instanceof InputError) {
     core.setFailed(redactTokens(error.message));
   } else if (isUserFacing(error)) {
