@@ -1,4 +1,11 @@
-/** Entry point of the bundled action (dist/index.js). */
+/**
+ * Entry point of the bundled action (dist/index.js). The same file also
+ * serves as the Parquet encoder worker thread, so the bundle needs no
+ * second entry: a worker started with the encoder role only encodes.
+ */
+import { isMainThread, workerData } from "node:worker_threads";
+import { ENCODER_ROLE, serveParquetEncoder } from "./data/parquet/encode-worker.js";
 import { run } from "./main.js";
 
-await run();
+if (!isMainThread && (workerData as { role?: string } | null)?.role === ENCODER_ROLE) serveParquetEncoder();
+else await run();

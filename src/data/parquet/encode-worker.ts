@@ -1,0 +1,92 @@
+/**
+ * The Parquet encoder that runs in a worker thread: it receives one part
+ * (a run of whole row groups) as Arrow IPC batches, streams them through its
+ * own parquet-wasm instance, and writes the encoded part to a file. The main
+ * thread keeps parsing meanwhile, and merges the parts (./merge.ts).
+ *
+ * Messages in:  {op:"open", id, path, settings} · {op:"batch", id, ipc} · {op:"close", id}
+ * Messages out: {op:"ack", id} when a batch was taken · {op:"done", id, bytes} · {op:"error", id, message}
+ */
+import { open } from "node:fs/promises";
+import { type MessagePort, parentPort } from "node:worker_threads";
+import * as parquet from "parquet-wasm/node";
+import { type EncoderSettings, writerProperties } from "./properties.js";
+
+export const ENCODER_ROLE = "hf-dataset-publish:parquet-encoder";
+
+export type EncoderRequest =
+  | { op: "open"; id: number; path: string; settings: EncoderSettings }
+  | { op: "batch"; id: number; ipc: Uint8Array }
+  | { op: "close"; id: number };
+
+export type EncoderReply = { op: "ack"; id: number } | { op: "done"; id: number; bytes: number } | { op: "error"; id: number; message: string };
+
+interface OpenPart {
+  queue: (Uint8Array | null)[];
+  wake: (() => void) | undefined;
+}
+
+/** Serves encode requests on `port` until the port closes. */
+export function serveParquetEncoder(port: MessagePort | null = parentPort): void {
+  if (!port) throw new Error("serveParquetEncoder must run in a worker thread");
+  const parts = new Map<number, OpenPart>();
+  const reply = (message: EncoderReply) => port.postMessage(message);
+
+  port.on("message", (request: EncoderRequest) => {
+    if (request.op === "open") {
+      const part: OpenPart = { queue: [], wake: undefined };
+      parts.set(request.id, part);
+      encodePart(request.path, request.settings, part, () => reply({ op: "ack", id: request.id })).then(
+        (bytes) => {
+          parts.delete(request.id);
+          reply({ op: "done", id: request.id, bytes });
+        },
+        (e: unknown) => {
+          parts.delete(request.id);
+          reply({ op: "error", id: request.id, message: e instanceof Error ? e.message : String(e) });
+        },
+      );
+      return;
+    }
+    const part = parts.get(request.id);
+    if (!part) return;
+    part.queue.push(request.op === "batch" ? request.ipc : null);
+    part.wake?.();
+  });
+}
+
+async function encodePart(path: string, settings: EncoderSettings, part: OpenPart, ack: () => void): Promise<number> {
+  const next = async (): Promise<Uint8Array | null> => {
+    while (part.queue.length === 0) await new Promise<void>((resolve) => (part.wake = resolve));
+    part.wake = undefined;
+    return part.queue.shift()!;
+  };
+  const input = new ReadableStream<parquet.RecordBatch>(
+    {
+      async pull(controller) {
+        const ipc = await next();
+        if (ipc === null) return controller.close();
+        const table = parquet.Table.fromIPCStream(ipc);
+        try {
+          for (const batch of table.recordBatches()) controller.enqueue(batch);
+        } finally {
+          table.free();
+        }
+        ack();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  const output = (await parquet.transformParquetStream(input, writerProperties(settings))) as ReadableStream<Uint8Array>;
+  const file = await open(path, "w");
+  let bytes = 0;
+  try {
+    for await (const chunk of output) {
+      await file.write(chunk);
+      bytes += chunk.byteLength;
+    }
+  } finally {
+    await file.close();
+  }
+  return bytes;
+}
