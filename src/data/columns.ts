@@ -5,10 +5,13 @@
  *
  * Each builder collects one batch; `finish()` hands its buffers over as an
  * `arrow.Data` and starts a fresh batch. Format readers decide how cells are
- * parsed; builders only store.
+ * parsed; builders only store. `appendValue` takes a JS value already
+ * normalised for the column (see values.ts) and throws a plain Error with a
+ * short reason when it does not fit; readers turn that into a DataError with
+ * the file and line.
  */
 import * as arrow from "apache-arrow";
-import { type Feature, featureToArrow } from "./features.js";
+import { type Feature, featureToArrow, featureToString } from "./features.js";
 
 /** Validity bitmap allocated on the first null, so all-valid columns carry none. */
 class Validity {
@@ -17,8 +20,8 @@ class Validity {
 
   setNull(index: number, capacityHint: number): void {
     if (!this.bits) {
-      this.bits = new Uint8Array(Math.max(64, (capacityHint + 7) >> 3)).fill(0xff);
-    } else if ((index >> 3) >= this.bits.length) {
+      this.bits = new Uint8Array(Math.max(64, (Math.max(capacityHint, index + 1) + 7) >> 3)).fill(0xff);
+    } else if (index >> 3 >= this.bits.length) {
       const grown = new Uint8Array(Math.max(this.bits.length * 2, (index >> 3) + 1)).fill(0xff);
       grown.set(this.bits);
       this.bits = grown;
@@ -27,7 +30,7 @@ class Validity {
     this.nullCount++;
   }
 
-  /** Hands the bitmap over (trimmed to `length` rows) and resets. */
+  /** Hands the bitmap over (trimmed to `length` rows, unused bits cleared) and resets. */
   take(length: number): Uint8Array | undefined {
     let out = this.bits;
     if (out) {
@@ -38,6 +41,8 @@ class Validity {
         out = grown;
       }
       out = out.subarray(0, bytes);
+      // Bits past the end are zero, as Arrow writers leave them (keeps output bytes canonical).
+      if (length & 7) out[bytes - 1]! &= (1 << (length & 7)) - 1;
     }
     this.bits = undefined;
     this.nullCount = 0;
@@ -49,9 +54,14 @@ export interface ColumnBuilder {
   readonly type: arrow.DataType;
   readonly length: number;
   appendNull(): void;
-  /** Stores a JS value (JSON input); throws a plain Error with a short reason when it does not fit. */
+  /** Stores a normalised JS value; throws a plain Error with a short reason when it does not fit. */
   appendValue(value: unknown): void;
   finish(): arrow.Data;
+}
+
+/** A feature no builder exists for (e.g. `binary` from text): the reason, for messages. */
+export class UnsupportedFeature extends Error {
+  override name = "UnsupportedFeature";
 }
 
 const INITIAL_CAPACITY = 1024;
@@ -101,9 +111,9 @@ export class NumberBuilder implements ColumnBuilder {
 
   appendValue(value: unknown): void {
     if (value === null || value === undefined) return this.appendNull();
-    const v = typeof value === "boolean" && this.integral ? Number(value) : value;
+    const v = typeof value === "bigint" ? Number(value) : value;
     if (typeof v !== "number") throw new Error(`expected a number, got ${describe(value)}`);
-    if (!this.accepts(v)) throw new Error(`${v} does not fit ${String(this.type)}`);
+    if (!this.accepts(v)) throw new Error(`${String(value)} does not fit ${typeName(this.type)}`);
     this.append(v);
   }
 
@@ -122,9 +132,64 @@ export class NumberBuilder implements ColumnBuilder {
   }
 }
 
+/** float16: values rounded to the nearest half-precision float, stored as their bits. */
+export class Float16Builder implements ColumnBuilder {
+  readonly type = new arrow.Float16();
+  private readonly inner = new NumberBuilder(new arrow.Uint16(), Uint16Array, 0, 65535);
+  get length(): number {
+    return this.inner.length;
+  }
+  append(v: number): void {
+    this.inner.append(toHalf(v));
+  }
+  appendNull(): void {
+    this.inner.appendNull();
+  }
+  appendValue(value: unknown): void {
+    if (value === null || value === undefined) return this.appendNull();
+    const v = typeof value === "bigint" ? Number(value) : value;
+    if (typeof v !== "number") throw new Error(`expected a number, got ${describe(value)}`);
+    this.append(v);
+  }
+  finish(): arrow.Data {
+    const d = this.inner.finish();
+    return arrow.makeData({ type: this.type, length: d.length, nullCount: d.nullCount, nullBitmap: d.nullBitmap, data: d.values });
+  }
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** IEEE half-precision bits of `v`, rounded to nearest even (via float32, as numpy's float16 cast does for most values). */
+export function toHalf(v: number): number {
+  f32[0] = v;
+  const x = u32[0]!;
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  let mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0); // inf / nan
+  let e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00; // overflow → inf
+  if (e <= 0) {
+    if (e < -10) return sign; // underflow → ±0
+    mant |= 0x800000;
+    const shift = 14 - e;
+    let half = mant >>> shift;
+    const rem = mant & ((1 << shift) - 1);
+    const mid = 1 << (shift - 1);
+    if (rem > mid || (rem === mid && half & 1)) half++;
+    return sign | half;
+  }
+  let half = (e << 10) | (mant >>> 13);
+  const rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++;
+  e = half >>> 10;
+  return sign | half;
+}
+
 const TWO_32 = 4294967296;
 
-/** 64-bit integers (also timestamps, date64, durations), written as two 32-bit halves to avoid BigInt on the hot path. */
+/** 64-bit integers (also timestamps, date64, time64, durations), written as two 32-bit halves to avoid BigInt on the hot path. */
 export class Int64Builder implements ColumnBuilder {
   length = 0;
   private words: Int32Array;
@@ -171,25 +236,26 @@ export class Int64Builder implements ColumnBuilder {
     this.words[i + 1] = 0;
   }
 
+  /** Whether an integer fits this column's range. */
+  fits(v: bigint): boolean {
+    return this.unsigned ? v >= 0n && v < 1n << 64n : v >= -(1n << 63n) && v < 1n << 63n;
+  }
+
   appendValue(value: unknown): void {
     if (value === null || value === undefined) return this.appendNull();
     if (typeof value === "bigint") {
-      if (this.unsigned ? value < 0n || value >= 1n << 64n : value < -(1n << 63n) || value >= 1n << 63n)
-        throw new Error(`${value} does not fit ${String(this.type)}`);
+      if (!this.fits(value)) throw new Error(`${value} does not fit ${typeName(this.type)}`);
       return this.appendBigInt(value);
     }
-    const v = typeof value === "boolean" ? Number(value) : value;
-    if (typeof v !== "number" || !Number.isInteger(v)) throw new Error(`expected an integer, got ${describe(value)}`);
-    if (this.unsigned && v < 0) throw new Error(`${v} does not fit ${String(this.type)}`);
-    if (Number.isSafeInteger(v)) this.appendSafe(v);
-    else this.appendValue(BigInt(v));
+    if (typeof value !== "number" || !Number.isInteger(value)) throw new Error(`expected an integer, got ${describe(value)}`);
+    if (this.unsigned && value < 0) throw new Error(`${value} does not fit ${typeName(this.type)}`);
+    if (Number.isSafeInteger(value)) this.appendSafe(value);
+    else this.appendValue(BigInt(value));
   }
 
   finish(): arrow.Data {
     const n = this.length;
-    const values = this.unsigned
-      ? new BigUint64Array(this.words.buffer, 0, n)
-      : new BigInt64Array(this.words.buffer, 0, n);
+    const values = this.unsigned ? new BigUint64Array(this.words.buffer, 0, n) : new BigInt64Array(this.words.buffer, 0, n);
     const data = arrow.makeData({
       type: this.type as arrow.Int64,
       length: n,
@@ -247,7 +313,7 @@ export class BoolBuilder implements ColumnBuilder {
 
 const encoder = new TextEncoder();
 
-/** UTF-8 strings as int32 offsets + bytes. Bytes are copied straight from the input buffer. */
+/** UTF-8 strings as int32 offsets + bytes (int64 offsets for `large_string`). Bytes are copied straight from the input buffer. */
 export class Utf8Builder implements ColumnBuilder {
   readonly type: arrow.DataType;
   length = 0;
@@ -255,9 +321,11 @@ export class Utf8Builder implements ColumnBuilder {
   private bytes: Uint8Array;
   private used = 0;
   private readonly validity = new Validity();
+  private readonly large: boolean;
 
   constructor(type: arrow.DataType = new arrow.Utf8(), capacity = INITIAL_CAPACITY) {
     this.type = type;
+    this.large = type instanceof arrow.LargeUtf8;
     this.offsets = new Int32Array(capacity + 1);
     this.bytes = new Uint8Array(capacity * 16);
   }
@@ -332,17 +400,76 @@ export class Utf8Builder implements ColumnBuilder {
 
   finish(): arrow.Data {
     const n = this.length;
+    const offsets = this.large ? BigInt64Array.from(this.offsets.subarray(0, n + 1), (x) => BigInt(x)) : this.offsets.subarray(0, n + 1);
     const data = arrow.makeData({
       type: this.type as arrow.Utf8,
       length: n,
       nullCount: this.validity.nullCount,
       nullBitmap: this.validity.take(n),
-      valueOffsets: this.offsets.subarray(0, n + 1),
+      valueOffsets: offsets as Int32Array,
       data: this.bytes.subarray(0, this.used),
     });
     this.offsets = new Int32Array(Math.max(INITIAL_CAPACITY, n) + 1);
     this.bytes = new Uint8Array(Math.max(INITIAL_CAPACITY * 16, this.used));
     this.used = 0;
+    this.length = 0;
+    return data;
+  }
+}
+
+/** Decimal128/256: unscaled integers (bigint) as little-endian two's complement words. */
+export class DecimalBuilder implements ColumnBuilder {
+  length = 0;
+  private words: Uint32Array;
+  private readonly validity = new Validity();
+  private readonly stride: number;
+  private readonly limit: bigint;
+
+  constructor(readonly type: arrow.Decimal) {
+    this.stride = type.bitWidth / 32;
+    this.words = new Uint32Array(INITIAL_CAPACITY * this.stride);
+    this.limit = 10n ** BigInt(type.precision);
+  }
+
+  private ensure(): void {
+    if ((this.length + 1) * this.stride > this.words.length) {
+      const next = new Uint32Array(this.words.length * 2);
+      next.set(this.words);
+      this.words = next;
+    }
+  }
+
+  appendNull(): void {
+    this.ensure();
+    this.validity.setNull(this.length, this.words.length / this.stride);
+    this.length++;
+  }
+
+  appendValue(value: unknown): void {
+    if (value === null || value === undefined) return this.appendNull();
+    if (typeof value !== "bigint") throw new Error(`expected a decimal number, got ${describe(value)}`);
+    if (value >= this.limit || value <= -this.limit)
+      throw new Error(`does not fit decimal precision ${this.type.precision} (scale ${this.type.scale})`);
+    this.ensure();
+    let u = BigInt.asUintN(this.stride * 32, value);
+    const at = this.length * this.stride;
+    for (let k = 0; k < this.stride; k++) {
+      this.words[at + k] = Number(u & 0xffffffffn);
+      u >>= 32n;
+    }
+    this.length++;
+  }
+
+  finish(): arrow.Data {
+    const n = this.length;
+    const data = arrow.makeData({
+      type: this.type,
+      length: n,
+      nullCount: this.validity.nullCount,
+      nullBitmap: this.validity.take(n),
+      data: this.words.subarray(0, n * this.stride),
+    });
+    this.words = new Uint32Array(Math.max(INITIAL_CAPACITY, n) * this.stride);
     this.length = 0;
     return data;
   }
@@ -365,14 +492,14 @@ export class NullBuilder implements ColumnBuilder {
   }
 }
 
-/** Variable-length lists (int32 offsets) of any child builder. */
+/** Variable-length lists (int32 offsets; int64 for `large_list`) of any child builder. */
 export class ListBuilder implements ColumnBuilder {
   length = 0;
   private offsets = new Int32Array(INITIAL_CAPACITY + 1);
   private readonly validity = new Validity();
 
   constructor(
-    readonly type: arrow.List,
+    readonly type: arrow.List | arrow.LargeList,
     readonly child: ColumnBuilder,
   ) {}
 
@@ -405,12 +532,16 @@ export class ListBuilder implements ColumnBuilder {
 
   finish(): arrow.Data {
     const n = this.length;
+    const offsets =
+      this.type instanceof arrow.LargeList
+        ? BigInt64Array.from(this.offsets.subarray(0, n + 1), (x) => BigInt(x))
+        : this.offsets.subarray(0, n + 1);
     const data = arrow.makeData({
-      type: this.type,
+      type: this.type as arrow.List,
       length: n,
       nullCount: this.validity.nullCount,
       nullBitmap: this.validity.take(n),
-      valueOffsets: this.offsets.subarray(0, n + 1),
+      valueOffsets: offsets as Int32Array,
       child: this.child.finish(),
     });
     this.offsets = new Int32Array(Math.max(INITIAL_CAPACITY, n) + 1);
@@ -438,8 +569,7 @@ export class FixedSizeListBuilder implements ColumnBuilder {
   appendValue(value: unknown): void {
     if (value === null || value === undefined) return this.appendNull();
     if (!Array.isArray(value)) throw new Error(`expected a list, got ${describe(value)}`);
-    if (value.length !== this.type.listSize)
-      throw new Error(`expected a list of ${this.type.listSize} items, got ${value.length}`);
+    if (value.length !== this.type.listSize) throw new Error(`expected a list of ${this.type.listSize} items, got ${value.length}`);
     for (const item of value) this.child.appendValue(item);
     this.length++;
   }
@@ -480,7 +610,14 @@ export class StructBuilder implements ColumnBuilder {
     if (value === null || value === undefined) return this.appendNull();
     if (typeof value !== "object" || Array.isArray(value)) throw new Error(`expected an object, got ${describe(value)}`);
     const record = value as Record<string, unknown>;
-    for (let i = 0; i < this.children.length; i++) this.children[i]!.appendValue(record[this.names[i]!]);
+    for (let i = 0; i < this.children.length; i++) {
+      const name = this.names[i]!;
+      try {
+        this.children[i]!.appendValue(Object.hasOwn(record, name) ? record[name] : undefined);
+      } catch (e) {
+        throw new Error(`field '${name}': ${(e as Error).message}`);
+      }
+    }
     this.length++;
   }
 
@@ -498,7 +635,12 @@ export class StructBuilder implements ColumnBuilder {
   }
 }
 
-/** ClassLabel: a label name (or an id already in range) stored as its int64 id. */
+/**
+ * ClassLabel: stored as its int64 id. Labels are matched as `datasets`'
+ * `ClassLabel` does (`_strval2int`): the exact name, then the name with
+ * surrounding whitespace removed, then an integer id in `-1..n-1` (-1 means
+ * "no label" in `datasets`). Integer values must be ids in that range.
+ */
 export class ClassLabelBuilder implements ColumnBuilder {
   private readonly ids: Map<string, number>;
   private readonly inner = new Int64Builder();
@@ -512,21 +654,23 @@ export class ClassLabelBuilder implements ColumnBuilder {
     return this.inner.length;
   }
 
+  /** The id of a label text, or undefined when it is unknown. */
+  idOf(label: string): number | undefined {
+    const id = this.ids.get(label) ?? this.ids.get(label.trim());
+    if (id !== undefined) return id;
+    if (/^\s*[+-]?\d+\s*$/.test(label)) {
+      const n = Number(label);
+      if (n >= -1 && n < this.names.length) return n;
+    }
+    return undefined;
+  }
+
   /** Returns false when the label is unknown. */
   appendLabel(label: string): boolean {
-    const id = this.ids.get(label);
-    if (id !== undefined) {
-      this.inner.appendSafe(id);
-      return true;
-    }
-    if (/^\d+$/.test(label)) {
-      const n = Number(label);
-      if (n < this.names.length) {
-        this.inner.appendSafe(n);
-        return true;
-      }
-    }
-    return false;
+    const id = this.idOf(label);
+    if (id === undefined) return false;
+    this.inner.appendSafe(id);
+    return true;
   }
 
   appendNull(): void {
@@ -535,10 +679,18 @@ export class ClassLabelBuilder implements ColumnBuilder {
 
   appendValue(value: unknown): void {
     if (value === null || value === undefined) return this.appendNull();
-    if (typeof value === "number" && Number.isInteger(value) && value >= 0 && value < this.names.length)
+    if (typeof value === "number" && Number.isInteger(value) && value >= -1 && value < this.names.length)
       return this.inner.appendSafe(value);
     if (typeof value === "string" && this.appendLabel(value)) return;
-    throw new Error(`unknown label ${describe(value)} (known: ${this.names.slice(0, 10).join(", ")}${this.names.length > 10 ? ", ..." : ""})`);
+    throw new Error(this.unknown(value));
+  }
+
+  /** The message for a label that is not one of the names. */
+  unknown(value: unknown): string {
+    const shown = this.names.slice(0, 10).map((n) => JSON.stringify(n));
+    const more = this.names.length > 10 ? `, ... (${this.names.length} names)` : "";
+    const what = typeof value === "number" ? `id ${value} is not between -1 and ${this.names.length - 1}` : `${describe(value)} is not a label`;
+    return `${what}; known labels: ${shown.join(", ")}${more}`;
   }
 
   finish(): arrow.Data {
@@ -555,50 +707,70 @@ const INT_RANGES: Record<string, [FixedArrayCtor, number, number]> = {
   uint32: [Uint32Array, 0, 4294967295],
 };
 
-/** A builder for any feature our text readers can produce. */
+/**
+ * A builder for any feature our readers can produce from text or JSON;
+ * throws UnsupportedFeature (with the reason) otherwise.
+ */
 export function builderFor(feature: Feature, capacity = INITIAL_CAPACITY): ColumnBuilder {
-  const type = featureToArrow(feature);
+  const type = featureToArrowChecked(feature);
   switch (feature.kind) {
     case "class_label":
       return new ClassLabelBuilder(feature.names);
     case "list": {
       const child = builderFor(feature.item, capacity);
       if (type instanceof arrow.FixedSizeList) return new FixedSizeListBuilder(type, child);
-      if (type instanceof arrow.List) return new ListBuilder(type, child);
+      if (type instanceof arrow.List || type instanceof arrow.LargeList) return new ListBuilder(type, child);
       break;
     }
     case "struct":
+      if (feature.fields.length === 0)
+        throw new UnsupportedFeature("a struct without fields cannot be stored in Parquet");
       return new StructBuilder(
         type as arrow.Struct,
         feature.fields.map((f) => builderFor(f.feature, capacity)),
       );
     case "custom":
-      if (feature.typeName === "Json") return new JsonTextBuilder(new arrow.Utf8(), capacity);
-      break;
+      if (feature.typeName === "Json") return new Utf8Builder(new arrow.Utf8(), capacity);
+      throw new UnsupportedFeature(`${featureToString(feature)} columns can only come from Parquet files that already hold them`);
     case "value": {
       const d = feature.dtype;
       const range = INT_RANGES[d];
       if (range) return new NumberBuilder(type, range[0], range[1], range[2], capacity);
+      if (d === "float16") return new Float16Builder();
       if (d === "float32") return new NumberBuilder(type, Float32Array, -Infinity, Infinity, capacity);
       if (d === "float64") return new NumberBuilder(type, Float64Array, -Infinity, Infinity, capacity);
       if (d === "date32") return new NumberBuilder(type, Int32Array, -2147483648, 2147483647, capacity);
+      if (d === "time32[s]" || d === "time32[ms]") return new NumberBuilder(type, Int32Array, 0, 86_400_000, capacity);
       if (d === "int64") return new Int64Builder(type, false, capacity);
       if (d === "uint64") return new Int64Builder(type, true, capacity);
-      if (d.startsWith("timestamp[") || d === "date64") return new Int64Builder(type, false, capacity);
+      if (d.startsWith("timestamp[") || d === "date64" || d.startsWith("time64[") || d.startsWith("duration["))
+        return new Int64Builder(type, false, capacity);
+      if (d.startsWith("decimal")) return new DecimalBuilder(type as arrow.Decimal);
       if (d === "bool") return new BoolBuilder();
-      if (d === "string") return new Utf8Builder(type, capacity);
+      if (d === "string" || d === "large_string") return new Utf8Builder(type, capacity);
       if (d === "null") return new NullBuilder();
-      break;
+      throw new UnsupportedFeature(`dtype '${d}' cannot be made from text or JSON values`);
     }
   }
-  throw new Error(`Columns of type ${JSON.stringify(feature)} cannot be built from text input`);
+  throw new UnsupportedFeature(`${featureToString(feature)} cannot be made from text or JSON values`);
 }
 
-/** `Json` feature: any JSON value stored as its text (Arrow `arrow.json` extension over utf8). */
-class JsonTextBuilder extends Utf8Builder {
-  override appendValue(value: unknown): void {
-    if (value === undefined || value === null) return this.appendNull();
-    this.appendString(JSON.stringify(value));
+function featureToArrowChecked(feature: Feature): arrow.DataType {
+  try {
+    return featureToArrow(feature);
+  } catch (e) {
+    throw new UnsupportedFeature((e as Error).message);
+  }
+}
+
+/** Why `feature` cannot be built from text/JSON values, or undefined when it can. */
+export function unsupportedReason(feature: Feature): string | undefined {
+  try {
+    builderFor(feature, 1);
+    return undefined;
+  } catch (e) {
+    if (e instanceof UnsupportedFeature) return e.message;
+    throw e;
   }
 }
 
@@ -607,5 +779,10 @@ export function describe(value: unknown): string {
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "an object";
   if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
+  if (typeof value === "bigint") return `number ${value}`;
   return `${typeof value} ${String(value)}`;
+}
+
+function typeName(type: arrow.DataType): string {
+  return String(type).toLowerCase();
 }

@@ -8,12 +8,15 @@
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import * as arrow from "apache-arrow";
-import { DataError } from "../errors.js";
+import { DataError, InputError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { DataFile } from "./discover.js";
-import { type Feature, type NamedFeature, featuresToArrowSchema, huggingfaceMetadata } from "./features.js";
-import type { BatchCursor, TableReader } from "./formats/reader.js";
+import { unsupportedReason } from "./columns.js";
+import { type Feature, type NamedFeature, featureToString, featuresToArrowSchema, huggingfaceMetadata } from "./features.js";
+import type { BatchCursor, ReaderOptions, TableReader } from "./formats/reader.js";
 import { type Compression, writeParquetFile } from "./parquet-writer.js";
+import { batchToStorage, storageSchema } from "./storage.js";
+import { encodeArrowSchema } from "./arrow-schema.js";
 import { readerFor } from "./readers.js";
 import { type FileProfile, estimateNbytes, unifyProfiles } from "./schema.js";
 import { formatBytes, formatCount } from "../units.js";
@@ -37,6 +40,8 @@ export interface ConvertOptions {
   numShards?: number;
   compression: Compression;
   log: Logger;
+  /** Bytes read from a file at a time (default 1 MiB); tests make it small to cross buffer boundaries. */
+  readChunkBytes?: number;
 }
 
 export interface ShardFile {
@@ -67,11 +72,13 @@ const MAX_BATCH_ROWS = 131_072;
 export async function convert(options: ConvertOptions): Promise<Conversion> {
   const { log } = options;
   const overrides = new Map<string, Feature>((options.overrides ?? []).map((f) => [f.name, f.feature]));
+  checkOverrides(overrides, options.splits);
+  const readerOptions: ReaderOptions = { chunkBytes: options.readChunkBytes };
 
   // Pass 1: profile every file of every split.
   const profiled: { split: SplitInput; readers: TableReader[]; profiles: FileProfile[] }[] = [];
   for (const split of options.splits) {
-    const readers = split.files.map(readerFor);
+    const readers = split.files.map((f) => readerFor(f, readerOptions));
     const profiles: FileProfile[] = [];
     for (const reader of readers) {
       const started = Date.now();
@@ -86,10 +93,18 @@ export async function convert(options: ConvertOptions): Promise<Conversion> {
   const { features } = unifyProfiles(all);
   for (const name of overrides.keys())
     if (!features.some((f) => f.name === name))
-      throw new DataError(all[0]?.file ?? "(no files)", undefined, `the 'features' input sets column '${name}', which the files do not have`);
+      throw new InputError(
+        "features",
+        `it sets the type of column '${name}', which none of the files has (their columns: ${features.map((f) => f.name).join(", ") || "none"})`,
+      );
+  checkStorable(features, all);
 
-  const schema = featuresToArrowSchema(features, new Map([["huggingface", huggingfaceMetadata(features)]]));
   const metadata = new Map([["huggingface", huggingfaceMetadata(features)]]);
+  const schema = featuresToArrowSchema(features, metadata);
+  // What the shards store (timestamp[s] as timestamp[ms], ...: see storage.ts).
+  const stored = storageSchema(schema);
+  // The footer's ARROW:schema is the dataset's schema, as pyarrow writes it (see arrow-schema.ts).
+  const arrowSchema = encodeArrowSchema(schema);
 
   // Pass 2: write each split's shards.
   const splits: ConvertedSplit[] = [];
@@ -97,7 +112,7 @@ export async function convert(options: ConvertOptions): Promise<Conversion> {
     const rows = profiles.reduce((n, p) => n + p.rows, 0);
     const numBytes = profiles.reduce((n, p) => n + profileNbytes(p, features), 0);
     const count = options.numShards ?? shardCount(numBytes, options.maxShardSize);
-    const settings = { compression: options.compression, rowGroupRows: rowGroupRows(rows, numBytes), metadata };
+    const settings = { compression: options.compression, rowGroupRows: rowGroupRows(rows, numBytes), metadata, arrowSchema };
     const source = new SplitRows(readers, features);
     const shards: ShardFile[] = [];
     try {
@@ -106,7 +121,7 @@ export async function convert(options: ConvertOptions): Promise<Conversion> {
         const localPath = path.join(options.outputDir, ...repoPath.split("/"));
         await mkdir(path.dirname(localPath), { recursive: true });
         const started = Date.now();
-        const written = await writeParquetFile(localPath, schema, source.batches(schema, end - start), settings);
+        const written = await writeParquetFile(localPath, stored, source.batches(schema, stored, end - start), settings);
         if (written.rows !== end - start) throw new Error(`shard ${repoPath}: expected ${end - start} rows, wrote ${written.rows}`);
         shards.push({ path: repoPath, localPath, ...written });
         const seconds = Math.max(0.001, (Date.now() - started) / 1000);
@@ -120,13 +135,44 @@ export async function convert(options: ConvertOptions): Promise<Conversion> {
   return { features, splits };
 }
 
+const TEXT_FORMATS = new Set(["csv", "tsv", "json", "jsonl"]);
+
+/** The `features` input must name types the files' formats can produce (checked before reading anything). */
+function checkOverrides(overrides: ReadonlyMap<string, Feature>, splits: SplitInput[]): void {
+  const formats = new Set(splits.flatMap((s) => s.files.map((f) => f.format)));
+  for (const [name, feature] of overrides) {
+    if ([...formats].some((f) => TEXT_FORMATS.has(f))) {
+      const reason = unsupportedReason(feature);
+      if (reason !== undefined)
+        throw new InputError("features", `column '${name}' cannot be ${featureToString(feature)} when read from CSV or JSON: ${reason}`);
+    }
+    if (formats.has("text") && name === "text" && !(feature.kind === "value" && (feature.dtype === "string" || feature.dtype === "large_string")))
+      throw new InputError("features", `text files have one column 'text' of type string; it cannot be ${featureToString(feature)}`);
+  }
+}
+
+/** Parquet cannot store a struct without fields: say which column, and where it comes from. */
+function checkStorable(features: NamedFeature[], profiles: FileProfile[]): void {
+  const empty = (f: Feature): boolean =>
+    f.kind === "struct" ? f.fields.length === 0 || f.fields.some((g) => empty(g.feature)) : f.kind === "list" ? empty(f.item) : false;
+  for (const f of features)
+    if (empty(f.feature)) {
+      const from = profiles.find((p) => p.columns.some((c) => c.name === f.name));
+      throw new DataError(
+        from?.file ?? "(no file)",
+        undefined,
+        `column '${f.name}' (${featureToString(f.feature)}) holds an object without fields, which Parquet cannot store; ` +
+          `set its type with the 'features' input (for example dtype: json), or remove it`,
+      );
+    }
+}
+
 /** Arrow size of one file's rows in the final schema. */
 function profileNbytes(profile: FileProfile, features: NamedFeature[]): number {
   let total = 0;
   for (const f of features) {
     const column = profile.columns.find((c) => c.name === f.name);
-    if (column?.measuredBytes !== undefined) total += column.measuredBytes;
-    else total += estimateNbytes(f.feature, column?.stats, profile.rows);
+    total += estimateNbytes(f.feature, column?.stats, profile.rows);
   }
   return total;
 }
@@ -141,7 +187,8 @@ class SplitRows {
     private readonly features: NamedFeature[],
   ) {}
 
-  async *batches(schema: arrow.Schema, rows: number): AsyncGenerator<arrow.RecordBatch> {
+  /** Batches of `schema` (the dataset's), converted to `stored` (what the shards store). */
+  async *batches(schema: arrow.Schema, stored: arrow.Schema, rows: number): AsyncGenerator<arrow.RecordBatch> {
     let left = rows;
     while (left > 0) {
       if (!this.cursor) {
@@ -158,10 +205,11 @@ class SplitRows {
       }
       if (batch.rows === 0) continue;
       left -= batch.rows;
-      yield new arrow.RecordBatch(
+      const record = new arrow.RecordBatch(
         schema,
         arrow.makeData({ type: new arrow.Struct(schema.fields), length: batch.rows, nullCount: 0, children: batch.columns }),
       );
+      yield batchToStorage(record, schema, stored);
     }
   }
 

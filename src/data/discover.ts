@@ -39,6 +39,27 @@ export function toPosix(p: string): string {
   return p.split(path.sep).join("/");
 }
 
+/** Characters a backslash may escape in a glob (anything else after a backslash is a Windows path separator). */
+const GLOB_SPECIAL = new Set(["*", "?", "[", "]", "{", "}", "(", ")", "!", "+", "@", "\\", ","]);
+
+/**
+ * A user's glob with `/` separators: on Windows every backslash is a
+ * separator; elsewhere a backslash before a glob character stays an escape
+ * (`\*`), and any other backslash (`data\train.csv`) is read as a separator.
+ */
+export function normalizePattern(raw: string, platform: NodeJS.Platform = process.platform): string {
+  let out = "";
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i]!;
+    if (c !== "\\") out += c;
+    else if (platform !== "win32" && i + 1 < raw.length && GLOB_SPECIAL.has(raw[i + 1]!)) {
+      out += c + raw[i + 1];
+      i++;
+    } else out += "/";
+  }
+  return out.replace(/^(\.\/)+/, "");
+}
+
 /**
  * Resolves globs (one per entry; `!` excludes) against the workspace.
  * `input` names the action input the globs came from, for messages.
@@ -52,8 +73,9 @@ export async function discoverFiles(
   const include: string[] = [];
   const exclude: string[] = [];
   for (const raw of globs) {
-    const negated = raw.startsWith("!");
-    const pattern = toPosix(negated ? raw.slice(1).trim() : raw.trim()).replace(/^\.\//, "");
+    const trimmed = raw.trim();
+    const negated = trimmed.startsWith("!");
+    const pattern = normalizePattern(negated ? trimmed.slice(1).trim() : trimmed);
     if (pattern === "") continue;
     if (path.isAbsolute(pattern) || /^[a-zA-Z]:/.test(pattern) || pattern.split("/").includes(".."))
       throw new InputError(input, `'${raw}' points outside the workspace; use a path relative to the repository root`);
@@ -72,7 +94,12 @@ export async function discoverFiles(
   const files: DataFile[] = [];
   for (const match of matches.map(toPosix).sort(byPath)) {
     const absolute = path.join(workspace, match);
-    const real = await realpath(absolute);
+    let real: string;
+    try {
+      real = await realpath(absolute);
+    } catch {
+      throw new InputError(input, `'${match}' cannot be read (a broken symbolic link?)`);
+    }
     if (real !== root && !real.startsWith(root + path.sep))
       throw new InputError(input, `'${match}' resolves (through a symbolic link) outside the workspace`);
     const fileFormat = format === "auto" ? formatOf(match) : format;

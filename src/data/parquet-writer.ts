@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
 import * as arrow from "apache-arrow";
 import * as parquet from "parquet-wasm/node";
+import { patchFooter } from "./arrow-schema.js";
 
 export type Compression = "snappy" | "zstd" | "gzip" | "none";
 
@@ -24,7 +25,19 @@ export interface ParquetSettings {
   rowGroupRows: number;
   /** File key-value metadata (the `huggingface` features entry). */
   metadata: Map<string, string>;
+  /**
+   * The `ARROW:schema` footer entry to store (encodeArrowSchema of the
+   * dataset's schema). Without it the entry describes the batches' storage types.
+   */
+  arrowSchema?: string;
 }
+
+/**
+ * Output kept back (not yet hashed or written) so the footer can be patched:
+ * arrow-rs emits the page indexes and the footer in one final chunk; at most
+ * this many bytes of earlier chunks are kept besides it, in case it did not.
+ */
+const TAIL_BYTES = 1024 * 1024;
 
 export interface WrittenFile {
   bytes: number;
@@ -88,11 +101,37 @@ export async function writeParquetFile(
   const hash = createHash("sha256");
   const file = await open(path, "w");
   let bytes = 0;
+  const emit = async (chunk: Uint8Array) => {
+    hash.update(chunk);
+    await file.write(chunk);
+    bytes += chunk.byteLength;
+  };
+  const tail: Uint8Array[] = [];
+  let tailBytes = 0;
   try {
     for await (const chunk of output) {
-      hash.update(chunk);
-      await file.write(chunk);
-      bytes += chunk.byteLength;
+      if (settings.arrowSchema === undefined) {
+        await emit(chunk);
+        continue;
+      }
+      tail.push(chunk);
+      tailBytes += chunk.byteLength;
+      while (tail.length > 1 && tailBytes - tail[0]!.byteLength >= TAIL_BYTES) {
+        const first = tail.shift()!;
+        tailBytes -= first.byteLength;
+        await emit(first);
+      }
+    }
+    if (tail.length > 0) {
+      const last = tail.pop()!;
+      const patched = patchFooter(last, settings.arrowSchema!);
+      if (patched) {
+        for (const chunk of tail) await emit(chunk);
+        await emit(patched);
+      } else {
+        const end = Buffer.concat([...tail, last]);
+        await emit(patchFooter(end, settings.arrowSchema!) ?? end);
+      }
     }
   } finally {
     await file.close();

@@ -29,9 +29,8 @@ export interface ColumnProfile {
   name: string;
   /** Inferred (or overridden) feature; undefined when the file only holds nulls in this column. */
   feature: Feature | undefined;
+  /** Size counts: gathered while inferring, or measured from the built data for columns converted in pass 1 (overrides, Parquet). */
   stats: SizeStats;
-  /** Exact Arrow bytes, when the column was measured by building it (overridden columns). */
-  measuredBytes?: number;
 }
 
 export interface FileProfile {
@@ -67,14 +66,18 @@ function fixedWidth(dtype: string): number | undefined {
   if (/^time32/.test(dtype)) return 4;
   if (dtype.startsWith("decimal128")) return 16;
   if (dtype.startsWith("decimal256")) return 32;
+  const fsb = /^fixed_size_binary\[(\d+)\]$/.exec(dtype);
+  if (fsb) return Number(fsb[1]);
   return undefined;
 }
 
 /**
  * Arrow in-memory bytes of a column as one contiguous array, as pyarrow's
  * `nbytes` counts it: data buffers, offsets, and a validity bitmap when
- * there are nulls. `stats` may be missing (a struct field absent from a file):
- * then the column is `count` nulls.
+ * there are nulls. `stats` may be missing (a column or struct field absent
+ * from a file): then the column is `count` nulls. Python measures its
+ * dataset's table, which is chunked (by 1000 rows in `datasets`' cache), so
+ * its figure can differ by a few bytes per chunk (see README.md).
  */
 export function estimateNbytes(feature: Feature, stats: SizeStats | undefined, count: number): number {
   const s = stats ?? { count, nulls: count, bytes: 0 };
@@ -87,32 +90,74 @@ export function estimateNbytes(feature: Feature, stats: SizeStats | undefined, c
       if (feature.dtype === "bool") return validity + Math.ceil(s.count / 8);
       const w = fixedWidth(feature.dtype);
       if (w !== undefined) return validity + w * s.count;
+      if (feature.dtype.endsWith("_view")) return validity + 16 * s.count + s.bytes;
       const offsetWidth = feature.dtype.startsWith("large_") ? 8 : 4;
       return validity + offsetWidth * (s.count + 1) + s.bytes;
     }
     case "list": {
-      const itemCount = s.items?.count ?? 0;
       if (feature.length !== undefined) return validity + estimateNbytes(feature.item, s.items, s.count * feature.length);
+      const itemCount = s.items?.count ?? 0;
       return validity + (feature.large ? 8 : 4) * (s.count + 1) + estimateNbytes(feature.item, s.items, itemCount);
     }
     case "struct":
+      // A field's array has one slot per struct slot; slots its stats did not see (null structs, absent keys) are nulls.
       return (
         validity +
-        feature.fields.reduce((sum, f) => sum + estimateNbytes(f.feature, s.fields?.get(f.name), s.count), 0)
+        feature.fields.reduce((sum, f) => {
+          const child = s.fields?.get(f.name);
+          const full = child ? { ...child, count: s.count, nulls: child.nulls + Math.max(0, s.count - child.count) } : undefined;
+          return sum + estimateNbytes(f.feature, full, s.count);
+        }, 0)
       );
     case "custom":
+      if (feature.typeName === "Json") return validity + 4 * (s.count + 1) + s.bytes;
+      // Media types are struct<bytes: binary, path: string>: measured field by field when known.
+      if (s.fields) {
+        let sum = validity;
+        for (const child of s.fields.values())
+          sum += estimateNbytes(value("binary"), { ...child, count: s.count, nulls: child.nulls + Math.max(0, s.count - child.count) }, s.count);
+        return sum;
+      }
       return validity + 4 * (s.count + 1) + s.bytes;
   }
 }
 
-/** Byte size of built Arrow data, buffers as allocated (for measured columns). */
-export function dataNbytes(data: arrow.Data): number {
-  let n = 0;
-  if (data.nullBitmap && data.nullCount > 0) n += data.nullBitmap.byteLength;
-  if (data.valueOffsets) n += data.valueOffsets.byteLength;
-  if (data.values) n += (data.values as ArrayLike<number> & { byteLength: number }).byteLength;
-  for (const child of data.children) n += dataNbytes(child);
-  return n;
+/**
+ * The size counts of built Arrow data (one batch), for `estimateNbytes`:
+ * values, nulls, variable-width bytes, and the same for list items and
+ * struct fields.
+ */
+export function statsOfData(data: arrow.Data): SizeStats {
+  // apache-arrow bakes a slice's offset into its offsets/values buffers and its struct children
+  // (not list children); `data.offset` only applies to the validity bitmap.
+  const stats: SizeStats = { count: data.length, nulls: data.nullCount, bytes: 0 };
+  const type = data.type;
+  switch (type.typeId) {
+    case arrow.Type.Utf8:
+    case arrow.Type.Binary:
+    case arrow.Type.LargeUtf8:
+    case arrow.Type.LargeBinary: {
+      const o = data.valueOffsets as Int32Array | BigInt64Array;
+      if (data.length > 0) stats.bytes = Number(o[data.length]!) - Number(o[0]!);
+      break;
+    }
+    case arrow.Type.List:
+    case arrow.Type.LargeList: {
+      const o = data.valueOffsets as Int32Array | BigInt64Array;
+      const child = data.children[0]!;
+      const from = data.length > 0 ? Number(o[0]!) : 0;
+      const to = data.length > 0 ? Number(o[data.length]!) : 0;
+      stats.items = statsOfData(from === 0 && to === child.length ? child : child.slice(from, to - from));
+      break;
+    }
+    case arrow.Type.FixedSizeList:
+      stats.items = statsOfData(data.children[0]!);
+      break;
+    case arrow.Type.Struct:
+      stats.fields = new Map((type as arrow.Struct).children.map((f, i) => [f.name, statsOfData(data.children[i]!)]));
+      break;
+  }
+  return stats;
 }
 
 export class UnifyConflict extends Error {
@@ -135,6 +180,9 @@ export function unify(a: Feature | undefined, b: Feature | undefined, path = "")
     if (b.dtype === "null") return a;
     const numeric = new Set(["int64", "float64"]);
     if (numeric.has(a.dtype) && numeric.has(b.dtype)) return value("float64");
+    // JSON strings inferred as timestamp[s] in one file and text in another: pyarrow's promotion gives string.
+    const text = new Set(["timestamp[s]", "string"]);
+    if (text.has(a.dtype) && text.has(b.dtype)) return value("string");
     throw new UnifyConflict(a, b, path);
   }
   if (a.kind === "value" && a.dtype === "null") return b;
@@ -211,8 +259,11 @@ export function unifyProfiles(profiles: FileProfile[]): SplitSchema {
       }
     }
   }
+  // A column with no value anywhere takes the all-null type of the first file that has rows
+  // (float64 for CSV as pandas gives, null for JSON as pyarrow gives).
+  const nullFeature = (profiles.find((p) => p.rows > 0) ?? first).nullFeature;
   return {
-    features: names.map((name) => ({ name, feature: types.get(name)!.feature ?? first.nullFeature })),
+    features: names.map((name) => ({ name, feature: types.get(name)!.feature ?? nullFeature })),
   };
 }
 

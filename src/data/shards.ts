@@ -10,8 +10,9 @@ const BINARY_UNITS: Record<string, number> = { KIB: 2 ** 10, MIB: 2 ** 20, GIB: 
 
 /**
  * Parses `max-shard-size`: bytes (`1000000`) or a number with a unit
- * (`500MB`, `1.5GB` decimal; `512MiB` binary). Python reads a lowercase
- * trailing `b` as bits; we refuse it rather than guess.
+ * (`500MB`, `1.5GB` decimal; `512MiB` binary, any case). Python reads a
+ * decimal unit with a lowercase trailing `b` (`10Mb`) as bits; we refuse it
+ * rather than guess.
  */
 export function parseSize(text: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
@@ -22,7 +23,9 @@ export function parseSize(text: string): number {
   const upper = unit.toUpperCase();
   const factor = DECIMAL_UNITS[upper] ?? BINARY_UNITS[upper];
   if (factor === undefined) throw new Error(`unknown unit '${unit}' in '${text}'; use KB, MB, GB, TB (decimal) or KiB, MiB, GiB, TiB (binary)`);
-  if (unit.endsWith("b")) throw new Error(`'${text}': write the unit with a capital B (${upper}); a lowercase b means bits`);
+  // Python reads a decimal unit ending in a lowercase b (`10Mb`) as bits; binary units (`KiB`, `kib`) are always bytes.
+  if (unit.endsWith("b") && factor === DECIMAL_UNITS[upper])
+    throw new Error(`'${text}': write the unit with a capital B (${upper}); a lowercase b means bits`);
   return Math.floor(n * factor);
 }
 

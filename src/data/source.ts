@@ -1,14 +1,23 @@
 /**
  * Reads a data file as a sequence of byte chunks, transparently gunzipping
- * `.gz` files. Chunks are filled completely (except the last), so chunk
+ * gzip files (recognised by their magic bytes; a `.gz` name without them is
+ * an error). Chunks are filled completely (except the last), so chunk
  * boundaries depend only on the file's content, which keeps batches, and
  * therefore the Parquet bytes, deterministic.
+ *
+ * Failures of the file system or of gunzip become DataErrors naming the file.
  */
 import { open, type FileHandle } from "node:fs/promises";
 import { createReadStream } from "node:fs";
 import { createGunzip } from "node:zlib";
+import { DataError } from "../errors.js";
 
-export const DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024;
+/**
+ * Bytes read at a time. 1 MiB measured as fast as 8 MiB on CSV and JSON
+ * while holding smaller batches (and, for JSON, fewer row objects) in memory:
+ * peak RSS about 50 MB lower for CSV and 180 MB lower for JSON Lines.
+ */
+export const DEFAULT_CHUNK_BYTES = 1024 * 1024;
 
 export interface ByteSource {
   /** Fills `target[offset..]` as far as possible; returns the bytes written (0 at the end). */
@@ -16,23 +25,76 @@ export interface ByteSource {
   close(): Promise<void>;
 }
 
-export function isGzip(path: string): boolean {
+export function isGzipName(path: string): boolean {
   return path.toLowerCase().endsWith(".gz");
 }
 
-export async function openByteSource(path: string): Promise<ByteSource> {
-  return isGzip(path) ? openGzip(path) : openPlain(path);
+/** Turns an I/O failure into a DataError on `file` (the message a user can act on). */
+export function ioError(file: string, e: unknown): DataError {
+  if (e instanceof DataError) return e;
+  const err = e as NodeJS.ErrnoException;
+  switch (err?.code) {
+    case "ENOENT":
+      return new DataError(file, undefined, "the file does not exist (was it deleted while the action ran?)");
+    case "EACCES":
+    case "EPERM":
+      return new DataError(file, undefined, "the file cannot be read (permission denied)");
+    case "EISDIR":
+      return new DataError(file, undefined, "this is a folder, not a file");
+    case "Z_DATA_ERROR":
+    case "Z_BUF_ERROR":
+    case "Z_STREAM_ERROR":
+      return new DataError(file, undefined, `the gzip data is corrupt or truncated (${err.message})`);
+    default:
+      return new DataError(file, undefined, `cannot read the file: ${err?.message ?? String(e)}`);
+  }
 }
 
-async function openPlain(path: string): Promise<ByteSource> {
-  const handle: FileHandle = await open(path, "r");
+/**
+ * Opens `path` for reading; `file` is the name shown in messages. gzip is
+ * recognised by its magic bytes.
+ */
+export async function openByteSource(path: string, file = path): Promise<ByteSource> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, "r");
+  } catch (e) {
+    throw ioError(file, e);
+  }
+  let gzip = false;
+  try {
+    const head = Buffer.alloc(2);
+    const { bytesRead } = await handle.read(head, 0, 2, 0);
+    gzip = bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
+  } catch (e) {
+    await handle.close().catch(() => undefined);
+    throw ioError(file, e);
+  }
+  if (!gzip && isGzipName(path)) {
+    await handle.close();
+    throw new DataError(file, undefined, "the name ends in .gz but the file is not gzip-compressed; rename it or compress it");
+  }
+  if (gzip) {
+    await handle.close();
+    return openGzip(path, file);
+  }
+  return openPlain(handle, file);
+}
+
+function openPlain(handle: FileHandle, file: string): ByteSource {
+  let position = 0;
   return {
     async read(target, offset) {
       let total = 0;
-      while (offset + total < target.length) {
-        const { bytesRead } = await handle.read(target, offset + total, target.length - offset - total, null);
-        if (bytesRead === 0) break;
-        total += bytesRead;
+      try {
+        while (offset + total < target.length) {
+          const { bytesRead } = await handle.read(target, offset + total, target.length - offset - total, position);
+          if (bytesRead === 0) break;
+          total += bytesRead;
+          position += bytesRead;
+        }
+      } catch (e) {
+        throw ioError(file, e);
       }
       return total;
     },
@@ -40,7 +102,7 @@ async function openPlain(path: string): Promise<ByteSource> {
   };
 }
 
-function openGzip(path: string): ByteSource {
+function openGzip(path: string, file: string): ByteSource {
   const stream = createReadStream(path).pipe(createGunzip());
   const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   let pending: Buffer | undefined;
@@ -51,7 +113,12 @@ function openGzip(path: string): ByteSource {
       while (offset + total < target.length) {
         if (!pending || pending.length === 0) {
           if (done) break;
-          const next = await iterator.next();
+          let next: IteratorResult<Buffer>;
+          try {
+            next = await iterator.next();
+          } catch (e) {
+            throw ioError(file, e);
+          }
           if (next.done) {
             done = true;
             break;

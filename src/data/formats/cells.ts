@@ -1,21 +1,26 @@
 /**
  * Turning tokenized text cells (byte ranges of a buffer) into Arrow columns
- * of a target feature. Shared by the CSV/TSV and text readers. Each class
- * loops over a column itself, so the hot loops stay monomorphic.
+ * of a target feature. Used by the CSV/TSV reader. Each class loops over a
+ * column itself, so the hot loops stay monomorphic. Empty cells and pandas'
+ * NA tokens (`NA`, `null`, `NaN`, ...) are nulls in every column type, as
+ * pandas reads them.
  */
 import { DataError } from "../../errors.js";
 import {
   BoolBuilder,
   ClassLabelBuilder,
   type ColumnBuilder,
+  Float16Builder,
   Int64Builder,
   NumberBuilder,
   Utf8Builder,
   builderFor,
   describe,
 } from "../columns.js";
-import { type Feature, featureToString, parseTimestampDtype } from "../features.js";
-import { parseBool, parseDate32, parseFloatCell, parseInteger, parseTimestamp } from "../parse.js";
+import { type Feature, featureToString } from "../features.js";
+import { parseExact } from "../json-exact.js";
+import { isNaToken, parseBool, parseFloatCell, parseInteger } from "../parse.js";
+import { converterFor } from "../values.js";
 import { FIELD_ESCAPED, QUOTE } from "./csv-tokenizer.js";
 
 /** Tokenized cells: field `f` spans `buf[pos[2f]..pos[2f+1])`; record `r` starts at field `recordStart[r]`. */
@@ -35,6 +40,11 @@ export function cellText(cells: Cells, field: number): string {
   return cells.flags[field]! & FIELD_ESCAPED ? text.replaceAll('""', '"') : text;
 }
 
+/** Empty, or one of pandas' NA tokens. */
+function isNullCell(buf: Uint8Array, s: number, e: number): boolean {
+  return s === e || isNaToken(buf, s, e);
+}
+
 export abstract class CellColumn {
   constructor(
     readonly builder: ColumnBuilder,
@@ -42,7 +52,7 @@ export abstract class CellColumn {
     protected readonly column: string,
   ) {}
 
-  /** Appends column `c` of records `[r0, r1)`. Empty cells are nulls. */
+  /** Appends column `c` of records `[r0, r1)`. */
   abstract fill(cells: Cells, r0: number, r1: number, c: number): void;
 
   protected fail(cells: Cells, r: number, field: number, expected: string): never {
@@ -63,7 +73,7 @@ class StringCells extends CellColumn {
       const f = recordStart[r]! + c;
       const s = pos[f * 2]!;
       const e = pos[f * 2 + 1]!;
-      if (s === e) b.appendNull();
+      if (s === e || (e - s < 9 && isNaToken(buf, s, e))) b.appendNull();
       else if (flags[f]! & FIELD_ESCAPED) b.appendUnescaped(buf, s, e, QUOTE);
       else b.appendBytes(buf, s, e);
     }
@@ -79,27 +89,24 @@ class Int64Cells extends CellColumn {
       const f = recordStart[r]! + c;
       const s = pos[f * 2]!;
       const e = pos[f * 2 + 1]!;
-      if (s === e) {
+      if (isNullCell(buf, s, e)) {
         b.appendNull();
         continue;
       }
       const v = parseInteger(buf, s, e);
       if (typeof v === "number") {
-        if (b.unsigned && v < 0) this.fail(cells, r, f, `a ${String(b.type).toLowerCase()}`);
+        if (b.unsigned && v < 0) this.fail(cells, r, f, `a ${b.type.toString().toLowerCase()} (it is negative)`);
         b.appendSafe(v);
       } else if (typeof v === "bigint") {
-        try {
-          b.appendValue(v);
-        } catch {
-          this.fail(cells, r, f, `in the range of ${String(b.type).toLowerCase()}`);
-        }
+        if (!b.fits(v)) this.fail(cells, r, f, `in the range of ${b.type.toString().toLowerCase()}`);
+        b.appendBigInt(v);
       } else this.fail(cells, r, f, "an integer");
     }
   }
 }
 
 class FloatCells extends CellColumn {
-  declare readonly builder: NumberBuilder;
+  declare readonly builder: NumberBuilder | Float16Builder;
   fill(cells: Cells, r0: number, r1: number, c: number): void {
     const { buf, pos, recordStart } = cells;
     const b = this.builder;
@@ -107,7 +114,7 @@ class FloatCells extends CellColumn {
       const f = recordStart[r]! + c;
       const s = pos[f * 2]!;
       const e = pos[f * 2 + 1]!;
-      if (s === e) {
+      if (isNullCell(buf, s, e)) {
         b.appendNull();
         continue;
       }
@@ -130,12 +137,13 @@ class SmallIntCells extends CellColumn {
       const f = recordStart[r]! + c;
       const s = pos[f * 2]!;
       const e = pos[f * 2 + 1]!;
-      if (s === e) {
+      if (isNullCell(buf, s, e)) {
         b.appendNull();
         continue;
       }
       const v = parseInteger(buf, s, e);
-      if (typeof v !== "number" || !b.accepts(v)) this.fail(cells, r, f, `a valid ${this.dtype}`);
+      if (typeof v !== "number") this.fail(cells, r, f, v === undefined ? "an integer" : `in the range of ${this.dtype}`);
+      if (!b.accepts(v)) this.fail(cells, r, f, `in the range of ${this.dtype}`);
       b.append(v);
     }
   }
@@ -150,18 +158,38 @@ class BoolCells extends CellColumn {
       const f = recordStart[r]! + c;
       const s = pos[f * 2]!;
       const e = pos[f * 2 + 1]!;
-      if (s === e) {
+      if (isNullCell(buf, s, e)) {
         b.appendNull();
         continue;
       }
       const v = parseBool(buf, s, e);
-      if (v === undefined) this.fail(cells, r, f, "a boolean (true/false)");
+      if (v === undefined) this.fail(cells, r, f, "a boolean (true or false)");
       b.append(v);
     }
   }
 }
 
-/** Slow path for the types that need the cell's text: timestamps, dates, class labels, lists (as JSON). */
+class ClassLabelCells extends CellColumn {
+  declare readonly builder: ClassLabelBuilder;
+  fill(cells: Cells, r0: number, r1: number, c: number): void {
+    const { buf, pos, recordStart } = cells;
+    const b = this.builder;
+    for (let r = r0; r < r1; r++) {
+      const f = recordStart[r]! + c;
+      const s = pos[f * 2]!;
+      const e = pos[f * 2 + 1]!;
+      if (isNullCell(buf, s, e)) {
+        b.appendNull();
+        continue;
+      }
+      const text = cellText(cells, f);
+      if (!b.appendLabel(text))
+        throw new DataError(this.file, cells.recordLine[r], `column '${this.column}' (class_label): ${b.unknown(text)}`);
+    }
+  }
+}
+
+/** Slow path for the types that need the cell's text: dates and times, decimals, lists and structs (as JSON). */
 class TextCells extends CellColumn {
   constructor(
     builder: ColumnBuilder,
@@ -174,44 +202,75 @@ class TextCells extends CellColumn {
   }
 
   fill(cells: Cells, r0: number, r1: number, c: number): void {
-    const { pos, recordStart } = cells;
+    const { buf, pos, recordStart } = cells;
     for (let r = r0; r < r1; r++) {
       const f = recordStart[r]! + c;
-      if (pos[f * 2] === pos[f * 2 + 1]) {
+      if (isNullCell(buf, pos[f * 2]!, pos[f * 2 + 1]!)) {
         this.builder.appendNull();
         continue;
       }
       const text = cellText(cells, f);
-      let v: unknown;
       try {
-        v = this.convert(text);
-        if (v === undefined) throw new Error();
-        this.builder.appendValue(v);
+        this.builder.appendValue(this.convert(text));
       } catch (e) {
-        const reason = e instanceof Error && e.message ? ` (${e.message})` : "";
-        throw new DataError(this.file, cells.recordLine[r], `column '${this.column}': ${describe(text)} is not ${this.expected}${reason}`);
+        const reason = e instanceof Error && e.message ? `: ${e.message}` : "";
+        throw new DataError(this.file, cells.recordLine[r], `column '${this.column}' (${this.expected})${reason}`);
       }
     }
   }
 }
 
-/** A column writer converting text cells to `feature`. */
+/** A JSON list/object held in a cell, parsed with exact integers. */
+function parseJsonCell(text: string, shape: "list" | "object"): unknown {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw new Error(
+      `${describe(text)} is not valid JSON; write ${shape === "list" ? 'lists as JSON arrays, e.g. [1, 2] or ["a", "b"]' : 'objects as JSON, e.g. {"x": 1}'}`,
+    );
+  }
+  if (/\d{16}/.test(text)) v = parseExact(text, false);
+  return v;
+}
+
+/**
+ * A column writer converting text cells to `feature`. Throws
+ * UnsupportedFeature (from `builderFor`) for features text cannot become;
+ * convert() checks the `features` input up front, so users never see that.
+ */
 export function cellColumnFor(feature: Feature, file: string, column: string): CellColumn {
   const builder = builderFor(feature);
+  const name = featureToString(feature);
   if (feature.kind === "value") {
     const d = feature.dtype;
-    if (d === "string") return new StringCells(builder, file, column);
+    if (d === "string" || d === "large_string") return new StringCells(builder, file, column);
     if (d === "int64" || d === "uint64") return new Int64Cells(builder, file, column);
-    if (d === "float64" || d === "float32") return new FloatCells(builder, file, column);
+    if (d === "float64" || d === "float32" || d === "float16") return new FloatCells(builder, file, column);
     if (/^u?int(8|16|32)$/.test(d)) return new SmallIntCells(builder as NumberBuilder, file, column, d);
     if (d === "bool") return new BoolCells(builder, file, column);
-    const ts = parseTimestampDtype(d);
-    if (ts) return new TextCells(builder, file, column, (t) => parseTimestamp(t, ts.unit), `a date or date-time for ${d}`);
-    if (d === "date32") return new TextCells(builder, file, column, parseDate32, "a date (YYYY-MM-DD)");
+    if (d === "null") return new TextCells(builder, file, column, (t) => t, "null: every cell must be empty");
+    const convert = converterFor(feature)!;
+    return new TextCells(builder, file, column, convert, name);
   }
-  if (feature.kind === "class_label")
-    return new TextCells(builder as ClassLabelBuilder, file, column, (t) => t, `one of the class_label names`);
-  if (feature.kind === "list")
-    return new TextCells(builder, file, column, (t) => JSON.parse(t), `a JSON list for ${featureToString(feature)}`);
-  throw new DataError(file, undefined, `column '${column}': type ${featureToString(feature)} cannot be read from text`);
+  if (feature.kind === "class_label") return new ClassLabelCells(builder, file, column);
+  if (feature.kind === "list" || feature.kind === "struct") {
+    const convert = converterFor(feature);
+    const shape = feature.kind === "list" ? "list" : "object";
+    return new TextCells(builder, file, column, (t) => {
+      const v = parseJsonCell(t, shape);
+      return convert ? convert(v) : v;
+    }, name);
+  }
+  if (feature.kind === "custom" && feature.typeName === "Json")
+    return new TextCells(builder, file, column, (t) => {
+      try {
+        return JSON.stringify(JSON.parse(t));
+      } catch {
+        throw new Error(`${describe(t)} is not valid JSON`);
+      }
+    }, "json");
+  return new TextCells(builder, file, column, () => {
+    throw new Error("unsupported");
+  }, name);
 }

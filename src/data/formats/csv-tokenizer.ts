@@ -1,7 +1,11 @@
 /**
  * A byte-level CSV/TSV tokenizer (RFC 4180 plus what real files contain):
  * quoted fields with delimiters, doubled quotes and line breaks; LF, CRLF and
- * CR line ends; blank lines skipped (as pandas does).
+ * CR line ends; blank lines, and lines of only spaces and tabs, skipped (as
+ * pandas' `skip_blank_lines` does). A quote only opens a quoted field at the
+ * start of a field; inside an unquoted field it is an ordinary character.
+ * Text after a closing quote (other than a delimiter or line end) is an error
+ * (pandas would glue it on silently; it almost always means a broken file).
  *
  * It never creates strings: for each field it records the start and end
  * offsets in the input buffer and whether the field was quoted or holds
@@ -23,6 +27,14 @@ export class CsvSyntaxError extends Error {
   ) {
     super(message);
   }
+}
+
+function isBlank(buf: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const b = buf[i];
+    if (b !== 32 && b !== 9) return false;
+  }
+  return true;
 }
 
 export class CsvTokenizer {
@@ -67,6 +79,7 @@ export class CsvTokenizer {
         let fieldEnd: number;
         if (buf[p] === QUOTE) {
           flags = FIELD_QUOTED;
+          const quoteLine = line;
           fieldStart = ++p;
           for (;;) {
             while (p < end) {
@@ -76,7 +89,11 @@ export class CsvTokenizer {
               p++;
             }
             if (p >= end) {
-              if (eof) throw new CsvSyntaxError(recordLine, "unterminated quoted field (a '\"' opened here is never closed)");
+              if (eof)
+                throw new CsvSyntaxError(
+                  recordLine,
+                  `unterminated quoted field: the '"' opened on line ${quoteLine} is never closed`,
+                );
               break records; // incomplete record: retry with more bytes
             }
             // buf[p] is a quote: doubled means a literal quote.
@@ -92,7 +109,11 @@ export class CsvTokenizer {
           if (p < end) {
             const b = buf[p]!;
             if (b !== delim && b !== LF && b !== CR)
-              throw new CsvSyntaxError(line, `unexpected character '${String.fromCharCode(b)}' after a closing quote`);
+              throw new CsvSyntaxError(
+                recordLine,
+                `unexpected character '${String.fromCharCode(b)}' after the closing quote of a field (on line ${line}); ` +
+                  `a field with quotes inside must be quoted as a whole, with each inner quote doubled ("")`,
+              );
           }
         } else {
           fieldStart = p;
@@ -137,8 +158,8 @@ export class CsvTokenizer {
         line++;
         break;
       }
-      // A record made of one empty unquoted field is a blank line: skipped, as pandas does.
-      if (this.fields - firstField === 1 && this.pos[firstField * 2] === this.pos[firstField * 2 + 1] && this.flags[firstField] === 0) {
+      // A record made of one unquoted field holding nothing but spaces/tabs is a blank line: skipped, as pandas does.
+      if (this.fields - firstField === 1 && this.flags[firstField] === 0 && isBlank(buf, this.pos[firstField * 2]!, this.pos[firstField * 2 + 1]!)) {
         this.fields = firstField;
       } else {
         if (this.records + 2 > this.recordStart.length) this.growRecords();

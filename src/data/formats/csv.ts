@@ -1,18 +1,20 @@
 /**
  * CSV and TSV files: a header row, then records. Types are inferred as
- * pandas does for `datasets`' CSV loader (spec §3.5), over the whole column:
- * integers → int64, decimals (or integers with empty cells) → float64,
- * True/False → bool, anything else → string; empty cells are nulls.
+ * pandas does for `datasets`' CSV loader (spec §3.5), but over the whole
+ * column instead of per 10 000-row chunk: integers → int64, decimals (or
+ * integers with empty cells) → float64, true/false → bool, big positive
+ * integers → uint64, anything else → string; empty cells and pandas' NA
+ * tokens are nulls. See parse.ts and README.md for the exact rules.
  */
 import { isUtf8 } from "node:buffer";
 import { DataError } from "../../errors.js";
 import { type Feature, type NamedFeature, value } from "../features.js";
-import { Kind, classify } from "../parse.js";
-import { type ColumnProfile, type FileProfile, dataNbytes } from "../schema.js";
+import { Kind, classify, isNaToken } from "../parse.js";
+import { type ColumnProfile, type FileProfile, type SizeStats, emptyStats, mergeStats, statsOfData } from "../schema.js";
 import { ChunkBuffer, openByteSource } from "../source.js";
 import { type CellColumn, type Cells, cellColumnFor, cellText } from "./cells.js";
 import { CsvSyntaxError, CsvTokenizer, FIELD_ESCAPED, QUOTE } from "./csv-tokenizer.js";
-import type { Batch, BatchCursor, TableReader } from "./reader.js";
+import type { Batch, BatchCursor, ReaderOptions, TableReader } from "./reader.js";
 
 const COMMA = 44;
 const TAB = 9;
@@ -29,21 +31,45 @@ interface Inference {
   bytes: number;
 }
 
+/** pandas' names for repeated header cells: `a`, `a.1`, `a.2`, ... skipping names already taken. */
+export function dedupeHeader(raw: string[]): string[] {
+  const counts = new Map<string, number>();
+  return raw.map((original, c) => {
+    let name = original === "" ? `Unnamed: ${c}` : original;
+    let count = counts.get(name) ?? 0;
+    while (count > 0) {
+      counts.set(name, count + 1);
+      name = `${name}.${count}`;
+      count = counts.get(name) ?? 0;
+    }
+    counts.set(name, count + 1);
+    return name;
+  });
+}
+
 export class CsvReader implements TableReader {
   private readonly delimiter: number;
   private header: string[] | undefined;
+  private readonly chunkBytes: number | undefined;
 
   constructor(
     private readonly path: string,
     readonly file: string,
     format: "csv" | "tsv",
+    options: ReaderOptions = {},
   ) {
     this.delimiter = format === "tsv" ? TAB : COMMA;
+    this.chunkBytes = options.chunkBytes;
+  }
+
+  /** Column names, once the header was read (pandas' names for blank and repeated cells). */
+  get columns(): string[] | undefined {
+    return this.header;
   }
 
   /** Reads the file chunk by chunk; the caller must be done with a chunk before asking for the next. */
   private async *chunks(validateUtf8: boolean): AsyncGenerator<Chunk> {
-    const input = new ChunkBuffer(await openByteSource(this.path));
+    const input = new ChunkBuffer(await openByteSource(this.path, this.file), this.chunkBytes);
     const tokenizer = new CsvTokenizer(this.delimiter);
     let consumed = 0;
     let atStart = true;
@@ -58,7 +84,6 @@ export class CsvReader implements TableReader {
           if (e instanceof CsvSyntaxError) throw new DataError(this.file, e.line, e.message);
           throw e;
         }
-        if (consumed === 0 && input.eof) break;
         if (validateUtf8 && !isUtf8(buf.subarray(start, consumed))) this.failUtf8(buf, tokenizer);
         const chunk: Chunk = {
           buf,
@@ -70,9 +95,10 @@ export class CsvReader implements TableReader {
           records: tokenizer.records,
         };
         if (atStart) {
-          if (chunk.records === 0 && !input.eof) continue; // header not complete yet
+          // The header is not complete yet (or the buffer held only blank lines): keep reading.
+          if (chunk.records === 0 && !input.eof) continue;
           atStart = false;
-          if (chunk.records === 0) throw new DataError(this.file, undefined, "the file is empty (a header row is required)");
+          if (chunk.records === 0) throw this.emptyFile();
           this.readHeader(chunk);
           chunk.first = 1;
         }
@@ -80,26 +106,21 @@ export class CsvReader implements TableReader {
         yield chunk;
         if (input.eof && consumed === input.end) break;
       }
-      if (atStart) throw new DataError(this.file, undefined, "the file is empty (a header row is required)");
+      if (atStart) throw this.emptyFile();
     } finally {
       await input.close();
     }
   }
 
+  private emptyFile(): DataError {
+    return new DataError(this.file, undefined, "the file is empty: a CSV file needs a header row naming its columns");
+  }
+
   private readHeader(chunk: Chunk): void {
     const n = chunk.recordStart[1]! - chunk.recordStart[0]!;
-    const seen = new Map<string, number>();
-    const names: string[] = [];
-    for (let c = 0; c < n; c++) {
-      let name = cellText(chunk, chunk.recordStart[0]! + c);
-      if (name === "") name = `Unnamed: ${c}`; // pandas' name for a blank header cell
-      // pandas renames repeated names a, a.1, a.2 ...
-      const count = seen.get(name) ?? 0;
-      seen.set(name, count + 1);
-      if (count > 0) name = `${name}.${count}`;
-      names.push(name);
-    }
-    this.header = names;
+    const raw: string[] = [];
+    for (let c = 0; c < n; c++) raw.push(cellText(chunk, chunk.recordStart[0]! + c));
+    this.header = dedupeHeader(raw);
   }
 
   private checkFieldCounts(chunk: Chunk): void {
@@ -107,13 +128,16 @@ export class CsvReader implements TableReader {
     const starts = chunk.recordStart;
     for (let r = chunk.first; r < chunk.records; r++) {
       const n = starts[r + 1]! - starts[r]!;
-      if (n !== expected)
+      if (n !== expected) {
+        const sep = this.delimiter === TAB ? "tab" : "comma";
         throw new DataError(
           this.file,
           chunk.recordLine[r],
-          `expected ${expected} fields (as in the header), found ${n}. ` +
-            `Check for an unquoted ${this.delimiter === TAB ? "tab" : "comma"} or a missing field.`,
+          n > expected
+            ? `expected ${expected} fields (as in the header), found ${n}. Check for an unquoted ${sep} inside a value, or a trailing ${sep}.`
+            : `expected ${expected} fields (as in the header), found ${n}. Check for a missing field, or a line break inside an unquoted value.`,
         );
+      }
     }
   }
 
@@ -122,16 +146,16 @@ export class CsvReader implements TableReader {
       const from = tokenizer.pos[tokenizer.recordStart[r]! * 2]!;
       const to = tokenizer.pos[(tokenizer.recordStart[r + 1]! - 1) * 2 + 1]!;
       if (!isUtf8(buf.subarray(from, to)))
-        throw new DataError(this.file, tokenizer.recordLine[r], "invalid UTF-8; save the file as UTF-8");
+        throw new DataError(this.file, tokenizer.recordLine[r], "invalid UTF-8 (is the file in another encoding, such as Latin-1 or UTF-16?); save it as UTF-8");
     }
-    throw new DataError(this.file, undefined, "invalid UTF-8; save the file as UTF-8");
+    throw new DataError(this.file, undefined, "invalid UTF-8 (is the file in another encoding, such as Latin-1 or UTF-16?); save it as UTF-8");
   }
 
   async profile(overrides: ReadonlyMap<string, Feature>): Promise<FileProfile> {
     let rows = 0;
     let inference: Inference[] = [];
     let measured: (CellColumn | undefined)[] = [];
-    const measuredBytes: number[] = [];
+    let measuredStats: SizeStats[] = [];
     for await (const chunk of this.chunks(true)) {
       if (inference.length === 0) {
         const names = this.header!;
@@ -140,14 +164,14 @@ export class CsvReader implements TableReader {
           const f = overrides.get(n);
           return f ? cellColumnFor(f, this.file, n) : undefined;
         });
-        names.forEach(() => measuredBytes.push(0));
+        measuredStats = names.map(() => emptyStats());
       }
       for (let c = 0; c < inference.length; c++) {
         const writer = measured[c];
         if (writer) {
           // Overridden columns are converted now, so bad values are found before anything is written.
           writer.fill(chunk, chunk.first, chunk.records, c);
-          measuredBytes[c]! += dataNbytes(writer.builder.finish());
+          measuredStats[c] = mergeStats(measuredStats[c]!, statsOfData(writer.builder.finish()));
         } else inferColumn(chunk, chunk.first, chunk.records, c, inference[c]!);
       }
       rows += chunk.records - chunk.first;
@@ -155,11 +179,11 @@ export class CsvReader implements TableReader {
     const columns: ColumnProfile[] = this.header!.map((name, c) => {
       const inf = inference[c] ?? { mask: 0, nulls: 0, bytes: 0 };
       const override = overrides.get(name);
-      const stats = { count: rows, nulls: inf.nulls, bytes: inf.bytes };
-      if (override) return { name, feature: override, stats, measuredBytes: measuredBytes[c] ?? 0 };
-      return { name, feature: featureOf(inf), stats };
+      if (override) return { name, feature: override, stats: measuredStats[c] ?? { count: rows, nulls: rows, bytes: 0 } };
+      return { name, feature: featureOf(inf), stats: { count: rows, nulls: inf.nulls, bytes: inf.bytes } };
     });
-    return { file: this.file, rows, columns, nullFeature: value("float64") };
+    // pandas reads an all-empty column as float64; a header-only file has object columns, which pyarrow types null.
+    return { file: this.file, rows, columns, nullFeature: rows > 0 ? value("float64") : value("null") };
   }
 
   async open(features: NamedFeature[]): Promise<BatchCursor> {
@@ -216,20 +240,40 @@ function inferColumn(chunk: Chunk, r0: number, r1: number, c: number, acc: Infer
       mask |= Kind.String;
       continue;
     }
+    if (mask & Kind.String) {
+      // Already text: only nulls and sizes matter now.
+      if (e - s < 9 && isNaToken(buf, s, e)) nulls++;
+      else bytes += e - s;
+      continue;
+    }
+    const kind = classify(buf, s, e);
+    if (kind === Kind.Null) {
+      nulls++;
+      continue;
+    }
     bytes += e - s;
-    if (mask & Kind.String) continue; // already text: only sizes matter now
-    mask |= classify(buf, s, e);
+    mask |= kind;
   }
   acc.mask = mask;
   acc.nulls = nulls;
   acc.bytes = bytes;
 }
 
-/** pandas' dtype for what a column held; undefined when it held only empty cells. */
-function featureOf({ mask, nulls }: Inference): Feature | undefined {
+/**
+ * pandas' dtype for what a column held (pandas/_libs/parsers.pyx tries
+ * int64, then uint64 on overflow, float64, bool, and keeps text otherwise);
+ * undefined when the column held only nulls.
+ */
+export function featureOf({ mask, nulls }: Inference): Feature | undefined {
   if (mask === 0) return undefined;
   if (mask & Kind.String) return value("string");
-  if (mask & Kind.Bool) return mask === Kind.Bool ? value("bool") : value("string");
+  const numeric = Kind.Int | Kind.Float | Kind.UInt | Kind.Overflow;
+  if (mask & Kind.Bool) return mask & numeric ? value("string") : value("bool");
+  if (mask & Kind.Overflow) return mask & Kind.Float ? value("float64") : value("string");
+  if (mask & Kind.UInt) {
+    if (mask & Kind.Float) return value("float64");
+    return nulls > 0 || mask & Kind.Negative ? value("string") : value("uint64");
+  }
   if (mask & Kind.Float) return value("float64");
   return nulls > 0 ? value("float64") : value("int64");
 }

@@ -8,6 +8,12 @@ import type * as arrow from "apache-arrow";
 import type { Feature, NamedFeature } from "../features.js";
 import type { FileProfile } from "../schema.js";
 
+/** Reading settings shared by the readers (tests use small chunks to exercise chunk boundaries). */
+export interface ReaderOptions {
+  /** Bytes read at a time (the buffer grows for a longer record). Default 1 MiB (DEFAULT_CHUNK_BYTES). */
+  chunkBytes?: number;
+}
+
 export interface Batch {
   rows: number;
   /** One Arrow array per requested feature, in the requested order. */

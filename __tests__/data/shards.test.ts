@@ -1,0 +1,196 @@
+/**
+ * Shards as Python's push_to_hub cuts and writes them (spec §1.2, §1.3, §3.6,
+ * §4): count from the Arrow size, rows split evenly and contiguously, names,
+ * row groups, page index, codecs, nullable columns, ARROW:schema and the
+ * `huggingface` metadata string, byte for byte.
+ */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import * as arrow from "apache-arrow";
+import { asyncBufferFromFile, parquetMetadataAsync, readColumnIndex, readOffsetIndex } from "hyparquet";
+import { afterAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { type NamedFeature, featuresFromYaml, huggingfaceMetadata } from "../../src/data/features.js";
+import { type Compression, writeParquetFile } from "../../src/data/parquet-writer.js";
+import { parseSize, rowGroupRows, shardCount, shardPath, shardRanges } from "../../src/data/shards.js";
+import { kvMetadata, query } from "../helpers/duckdb.js";
+import { convertFiles, dataFile, readRows, removeTempDirs, tempDir, writeFiles } from "./helpers.js";
+
+afterAll(removeTempDirs);
+
+describe("shard arithmetic (unit)", () => {
+  it("parses max-shard-size with decimal and binary units", () => {
+    expect(parseSize("500MB")).toBe(500_000_000);
+    expect(parseSize("1.5GB")).toBe(1_500_000_000);
+    expect(parseSize("512MiB")).toBe(512 * 2 ** 20);
+    expect(parseSize("1 GiB")).toBe(2 ** 30);
+    expect(parseSize("100KB")).toBe(100_000);
+    expect(parseSize("10kib")).toBe(10_240);
+    expect(parseSize("123456")).toBe(123_456);
+    expect(parseSize("2TB")).toBe(2e12);
+    expect(() => parseSize("10Mb")).toThrow(/lowercase b means bits/);
+    expect(() => parseSize("10kb")).toThrow(/lowercase b means bits/);
+    expect(() => parseSize("12XB")).toThrow(/unknown unit/);
+    expect(() => parseSize("")).toThrow(/not a size/);
+    expect(() => parseSize("-5MB")).toThrow(/not a size/);
+  });
+
+  it("counts shards as Python does: floor(nbytes / max) + 1, so exactly 500 MB makes two", () => {
+    expect(shardCount(0, 500_000_000)).toBe(1);
+    expect(shardCount(499_999_999, 500_000_000)).toBe(1);
+    expect(shardCount(500_000_000, 500_000_000)).toBe(2);
+    expect(shardCount(500_000_001, 500_000_000)).toBe(2);
+    expect(shardCount(999_999_999, 500_000_000)).toBe(2);
+    expect(shardCount(1_000_000_000, 500_000_000)).toBe(3);
+  });
+
+  it("splits rows contiguously and evenly, the first rows % n shards one row longer", () => {
+    expect(shardRanges(10, 3)).toEqual([[0, 4], [4, 7], [7, 10]]);
+    expect(shardRanges(10, 1)).toEqual([[0, 10]]);
+    expect(shardRanges(2, 5)).toEqual([[0, 1], [1, 2], [2, 2], [2, 2], [2, 2]]);
+    expect(shardRanges(0, 2)).toEqual([[0, 0], [0, 0]]);
+    expect(shardRanges(1_000_001, 4).map(([a, b]) => b - a)).toEqual([250_001, 250_000, 250_000, 250_000]);
+  });
+
+  it("names shards {data_dir}/{split}-{i:05d}-of-{n:05d}.parquet", () => {
+    expect(shardPath("data", "train", 0, 1)).toBe("data/train-00000-of-00001.parquet");
+    expect(shardPath("en", "test", 12, 345)).toBe("en/test-00012-of-00345.parquet");
+  });
+
+  it("sizes row groups at about 100 MB of Arrow data over the split, capped at 1 048 576 rows", () => {
+    expect(rowGroupRows(1000, 1_000_000)).toBe(100_000); // small data: one row group (more rows per group than rows)
+    expect(rowGroupRows(10_000_000, 1_000_000_000)).toBe(1_000_000);
+    expect(rowGroupRows(3_000_000, 150_000_000)).toBe(1_048_576);
+    expect(rowGroupRows(10, 10_000_000_000)).toBe(1); // huge rows: at least one row
+    expect(rowGroupRows(0, 0)).toBe(1_048_576);
+  });
+});
+
+/** A CSV of `n` rows: id, a word and a float. */
+function csvRows(n: number): string {
+  const lines = ["id,word,x"];
+  for (let i = 0; i < n; i++) lines.push(`${i},w${i % 97},${(i * 0.5).toFixed(1)}`);
+  return `${lines.join("\n")}\n`;
+}
+
+describe("shards written by convert()", () => {
+  it("cuts a split by max-shard-size into floor(numBytes/max)+1 shards of contiguous, even row ranges", async () => {
+    const dir = await tempDir();
+    await writeFiles(dir, { "a.csv": csvRows(1000), "b.csv": csvRows(777) });
+    const { conversion, outputDir } = await convertFiles([dataFile(dir, "a.csv"), dataFile(dir, "b.csv")], { maxShardSize: 10_000 });
+    const split = conversion.splits[0]!;
+    const n = Math.floor(split.numBytes / 10_000) + 1;
+    expect(n).toBeGreaterThan(3);
+    expect(split.shards.map((s) => s.path)).toEqual(Array.from({ length: n }, (_, i) => shardPath("data", "train", i, n)));
+    expect(split.shards.map((s) => s.rows)).toEqual(shardRanges(1777, n).map(([a, b]) => b - a));
+    const ids = (await readRows(conversion)).map((r) => Number(r.id));
+    expect(ids).toEqual([...Array.from({ length: 1000 }, (_, i) => i), ...Array.from({ length: 777 }, (_, i) => i)]);
+    for (const s of split.shards) expect(s.localPath).toBe(path.join(outputDir, ...s.path.split("/")));
+  });
+
+  it("writes exactly num-shards shards, empty ones included, each readable with the full schema", async () => {
+    const dir = await tempDir();
+    await writeFiles(dir, { "a.csv": "a,b\n1,x\n2,y\n" });
+    const { conversion } = await convertFiles([dataFile(dir, "a.csv")], { numShards: 4 });
+    const shards = conversion.splits[0]!.shards;
+    expect(shards.map((s) => [path.basename(s.path), s.rows])).toEqual([
+      ["train-00000-of-00004.parquet", 1],
+      ["train-00001-of-00004.parquet", 1],
+      ["train-00002-of-00004.parquet", 0],
+      ["train-00003-of-00004.parquet", 0],
+    ]);
+    for (const s of shards.slice(2)) {
+      expect(await query(`select count(*) as n from read_parquet('${s.localPath}')`)).toEqual([{ n: "0" }]);
+      expect((await query(`describe select * from read_parquet('${s.localPath}')`)).map((r) => r.column_type)).toEqual(["BIGINT", "VARCHAR"]);
+    }
+  });
+
+  it("writes nullable (OPTIONAL) columns, a page index, ARROW:schema with the dataset's types, and the huggingface entry", async () => {
+    const dir = await tempDir();
+    await writeFiles(dir, { "a.jsonl": '{"id": 1, "when": "2024-01-01 10:00:00", "tags": ["a"], "m": {"x": 1.5}}\n{"id": 2, "when": null, "tags": [], "m": null}\n' });
+    const { conversion } = await convertFiles([dataFile(dir, "a.jsonl")]);
+    const file = conversion.splits[0]!.shards[0]!.localPath;
+    const schema = await query(`select name, repetition_type from parquet_schema('${file}') where name not in ('duckdb_schema', 'arrow_schema', 'schema', 'root')`);
+    for (const row of schema) if (row.name !== "list") expect(row.repetition_type, String(row.name)).not.toBe("REQUIRED");
+
+    const kv = await kvMetadata(file);
+    expect(Object.keys(kv).sort()).toEqual(["ARROW:schema", "huggingface"]);
+    expect(kv.huggingface).toBe(huggingfaceMetadata(conversion.features));
+    const stored = arrow.RecordBatchReader.from(Buffer.from(kv["ARROW:schema"]!, "base64"));
+    stored.open();
+    expect(stored.schema.fields.map((f) => `${f.name}: ${String(f.type)} ${f.nullable}`)).toEqual([
+      "id: Int64 true",
+      "when: Timestamp<SECOND> true",
+      "tags: List<Utf8> true",
+      "m: Struct<{x:Float64}> true",
+    ]);
+    expect(stored.schema.metadata.get("huggingface")).toBe(kv.huggingface);
+
+    const meta = await parquetMetadataAsync(await asyncBufferFromFile(file));
+    const bytes = await readFile(file);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (const rg of meta.row_groups)
+      for (const c of rg.columns) {
+        expect(c.column_index_offset, c.meta_data?.path_in_schema.join(".")).toBeDefined();
+        expect(c.offset_index_offset).toBeDefined();
+        const offsets = readOffsetIndex({ view, offset: Number(c.offset_index_offset) });
+        expect(offsets.page_locations.length).toBeGreaterThan(0);
+        const leaf = meta.schema.find((s) => s.name === c.meta_data!.path_in_schema.at(-1))!;
+        expect(readColumnIndex({ view, offset: Number(c.column_index_offset) }, leaf).null_pages.length).toBe(offsets.page_locations.length);
+      }
+  });
+
+  for (const [codec, name] of [["snappy", "SNAPPY"], ["zstd", "ZSTD"], ["gzip", "GZIP"], ["none", "UNCOMPRESSED"]] as const)
+    it(`compresses every column chunk with ${codec}`, async () => {
+      const dir = await tempDir();
+      await writeFiles(dir, { "a.csv": csvRows(500) });
+      const { conversion } = await convertFiles([dataFile(dir, "a.csv")], { compression: codec as Compression });
+      const file = conversion.splits[0]!.shards[0]!.localPath;
+      const codecs = await query(`select distinct compression from parquet_metadata('${file}')`);
+      expect(codecs).toEqual([{ compression: name }]);
+      expect((await readRows(conversion)).length).toBe(500);
+    });
+
+  it("makes row groups of the requested row count (the writer, with 1000-row groups)", async () => {
+    const dir = await tempDir();
+    const schema = new arrow.Schema([new arrow.Field("n", new arrow.Int32(), true)]);
+    async function* batches() {
+      for (let start = 0; start < 2500; start += 700) {
+        const n = Math.min(700, 2500 - start);
+        const data = arrow.makeData({ type: new arrow.Int32(), length: n, data: Int32Array.from({ length: n }, (_, i) => start + i) });
+        yield new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(schema.fields), length: n, nullCount: 0, children: [data] }));
+      }
+    }
+    const file = path.join(dir, "rg.parquet");
+    const written = await writeParquetFile(file, schema, batches(), { compression: "snappy", rowGroupRows: 1000, metadata: new Map() });
+    expect(written.rows).toBe(2500);
+    const meta = await parquetMetadataAsync(await asyncBufferFromFile(file));
+    expect(meta.row_groups.map((g) => Number(g.num_rows))).toEqual([1000, 1000, 500]);
+  });
+});
+
+describe("the huggingface metadata string is what Python's json.dumps writes (spec §4)", () => {
+  const cases: [string, string][] = [
+    [
+      "- {name: text, dtype: string}\n- {name: label, dtype: {class_label: {names: [neg, pos]}}}",
+      '{"info": {"features": {"text": {"dtype": "string", "_type": "Value"}, "label": {"names": ["neg", "pos"], "_type": "ClassLabel"}}}}',
+    ],
+    [
+      "- {name: ints, list: int64}\n- {name: fixed, list: float32, length: 3}\n- {name: nested, list: {list: string}}",
+      '{"info": {"features": {"ints": {"feature": {"dtype": "int64", "_type": "Value"}, "_type": "List"}, "fixed": {"feature": {"dtype": "float32", "_type": "Value"}, "length": 3, "_type": "List"}, "nested": {"feature": {"feature": {"dtype": "string", "_type": "Value"}, "_type": "List"}, "_type": "List"}}}}',
+    ],
+    [
+      "- {name: meta, struct: [{name: a, dtype: int64}, {name: b, struct: [{name: c, dtype: 'timestamp[s]'}]}]}\n- {name: image, dtype: image}",
+      '{"info": {"features": {"meta": {"a": {"dtype": "int64", "_type": "Value"}, "b": {"c": {"dtype": "timestamp[s]", "_type": "Value"}}}, "image": {"_type": "Image"}}}}',
+    ],
+    [
+      "- {name: caf\u00e9, dtype: string}\n- {name: emoji, dtype: {class_label: {names: ['\u{1F600}', 'b\"q']}}}",
+      '{"info": {"features": {"caf\\u00e9": {"dtype": "string", "_type": "Value"}, "emoji": {"names": ["\\ud83d\\ude00", "b\\"q"], "_type": "ClassLabel"}}}}',
+    ],
+  ];
+  for (const [yaml, expected] of cases)
+    it(expected.slice(25, 70), () => {
+      const features: NamedFeature[] = featuresFromYaml(parse(yaml), "features");
+      expect(huggingfaceMetadata(features)).toBe(expected);
+    });
+});
