@@ -8,4 +8,8 @@ import { ENCODER_ROLE, serveParquetEncoder } from "./data/parquet/encode-worker.
 import { run } from "./main.js";
 
 if (!isMainThread && (workerData as { role?: string } | null)?.role === ENCODER_ROLE) serveParquetEncoder();
-else await run();
+else {
+  // Stack traces of unexpected errors point into src/ (Node's own, lazy source-map support).
+  process.setSourceMapsEnabled(true);
+  await run();
+}

@@ -5,13 +5,13 @@
  * store as milliseconds (spec §3.6, §3.8).
  *
  * arrow-rs (inside parquet-wasm) derives the entry from the batches it was
- * given, which carry the storage types (storage.ts); `patchFooter` replaces
- * it in the encoded footer. The value is the base64 of one Arrow IPC schema
+ * given, which carry the storage types (storage.ts); the shard writer
+ * replaces it in the joined footer (`setKeyValue`). The value is the base64 of one Arrow IPC schema
  * message with its continuation marker and length prefix, as arrow-rs and
  * pyarrow encode it.
  */
 import * as arrow from "apache-arrow";
-import { TType, ThriftStruct, decodeStruct, encodeStruct } from "./parquet/thrift.js";
+import { TType, ThriftStruct } from "./parquet/thrift.js";
 
 export const ARROW_SCHEMA_KEY = "ARROW:schema";
 
@@ -20,7 +20,6 @@ const FILE_KEY_VALUE_METADATA = 5;
 const KV_KEY = 1;
 const KV_VALUE = 2;
 
-const MAGIC = [0x50, 0x41, 0x52, 0x31]; // PAR1
 
 /** base64 of the IPC schema message of `schema`. */
 export function encodeArrowSchema(schema: arrow.Schema): string {
@@ -51,27 +50,4 @@ export function setKeyValue(meta: ThriftStruct, key: string, value: string): voi
     { id: KV_KEY, type: TType.Binary, value: encoder.encode(key) },
     { id: KV_VALUE, type: TType.Binary, value: encoder.encode(value) },
   ]));
-}
-
-/**
- * `tail` holds the end of a Parquet file (at least its footer, its length
- * and the closing magic). Returns the same tail with the footer's
- * `ARROW:schema` replaced by `encoded`, or undefined when `tail` does not
- * hold the whole footer.
- */
-export function patchFooter(tail: Uint8Array, encoded: string): Uint8Array | undefined {
-  const n = tail.length;
-  if (n < 12 || MAGIC.some((b, i) => tail[n - 4 + i] !== b)) return undefined;
-  const length = new DataView(tail.buffer, tail.byteOffset + n - 8, 4).getUint32(0, true);
-  const start = n - 8 - length;
-  if (start < 0) return undefined;
-  const { struct } = decodeStruct(tail.subarray(start, n - 8));
-  setKeyValue(struct, ARROW_SCHEMA_KEY, encoded);
-  const footer = encodeStruct(struct);
-  const out = new Uint8Array(start + footer.length + 8);
-  out.set(tail.subarray(0, start), 0);
-  out.set(footer, start);
-  new DataView(out.buffer, out.byteOffset + start + footer.length, 4).setUint32(0, footer.length, true);
-  out.set(MAGIC, start + footer.length + 4);
-  return out;
 }

@@ -5,7 +5,7 @@
  * is written for a bad dataset; the profiles are unified into one schema for
  * the whole config; pass 2 streams each split's rows into its shards.
  */
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import * as arrow from "apache-arrow";
 import { DataError, InputError } from "../errors.js";
@@ -14,7 +14,8 @@ import type { DataFile } from "./discover.js";
 import { unsupportedReason } from "./columns.js";
 import { type Feature, type NamedFeature, featureToString, featuresToArrowSchema, huggingfaceMetadata } from "./features.js";
 import type { BatchCursor, ReaderOptions, TableReader } from "./formats/reader.js";
-import { type Compression, writeParquetFile } from "./parquet-writer.js";
+import { type Compression, INLINE_BELOW_BYTES, writeParquetFile } from "./parquet-writer.js";
+import { sharedEncoderPool, stopEncoders } from "./parquet/encoder-pool.js";
 import { batchToStorage, storageSchema } from "./storage.js";
 import { encodeArrowSchema } from "./arrow-schema.js";
 import { readerFor } from "./readers.js";
@@ -74,6 +75,8 @@ export async function convert(options: ConvertOptions): Promise<Conversion> {
   const overrides = new Map<string, Feature>((options.overrides ?? []).map((f) => [f.name, f.feature]));
   checkOverrides(overrides, options.splits);
   const readerOptions: ReaderOptions = { chunkBytes: options.readChunkBytes };
+  // Big inputs will use the encoder threads: start them now, while pass 1 reads.
+  if (await totalBytes(options.splits) >= INLINE_BELOW_BYTES) sharedEncoderPool().prewarm();
 
   // Pass 1: profile every file of every split.
   const profiled: { split: SplitInput; readers: TableReader[]; profiles: FileProfile[] }[] = [];
@@ -121,7 +124,8 @@ export async function convert(options: ConvertOptions): Promise<Conversion> {
         const localPath = path.join(options.outputDir, ...repoPath.split("/"));
         await mkdir(path.dirname(localPath), { recursive: true });
         const started = Date.now();
-        const written = await writeParquetFile(localPath, stored, source.batches(schema, stored, end - start), settings);
+        const shardBytes = rows > 0 ? (numBytes * (end - start)) / rows : 0;
+        const written = await writeParquetFile(localPath, stored, source.batches(schema, stored, end - start), settings, shardBytes);
         if (written.rows !== end - start) throw new Error(`shard ${repoPath}: expected ${end - start} rows, wrote ${written.rows}`);
         shards.push({ path: repoPath, localPath, ...written });
         const seconds = Math.max(0.001, (Date.now() - started) / 1000);
@@ -132,7 +136,15 @@ export async function convert(options: ConvertOptions): Promise<Conversion> {
     }
     splits.push({ name: split.name, rows, numBytes, shards });
   }
+  // Give the encoders' memory back before the upload starts.
+  await stopEncoders();
   return { features, splits };
+}
+
+async function totalBytes(splits: SplitInput[]): Promise<number> {
+  let total = 0;
+  for (const f of splits.flatMap((s) => s.files)) total += await stat(f.path).then((s) => s.size, () => 0);
+  return total;
 }
 
 const TEXT_FORMATS = new Set(["csv", "tsv", "json", "jsonl"]);

@@ -59,8 +59,19 @@ async function encodePart(path: string, settings: EncoderSettings, part: OpenPar
   const next = async (): Promise<Uint8Array | null> => {
     while (part.queue.length === 0) await new Promise<void>((resolve) => (part.wake = resolve));
     part.wake = undefined;
-    return part.queue.shift()!;
+    const ipc = part.queue.shift()!;
+    if (ipc !== null) ack();
+    return ipc;
   };
+  return encodeParquetFile(path, settings, next);
+}
+
+/**
+ * Encodes Arrow IPC stream messages, pulled one at a time from `next` (null
+ * ends the file), into a Parquet file at `path`; returns its size. Used by
+ * the worker threads and, for small shards, on the main thread.
+ */
+export async function encodeParquetFile(path: string, settings: EncoderSettings, next: () => Promise<Uint8Array | null>): Promise<number> {
   const input = new ReadableStream<parquet.RecordBatch>(
     {
       async pull(controller) {
@@ -72,7 +83,6 @@ async function encodePart(path: string, settings: EncoderSettings, part: OpenPar
         } finally {
           table.free();
         }
-        ack();
       },
     },
     { highWaterMark: 0 },

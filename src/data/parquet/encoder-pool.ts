@@ -15,8 +15,9 @@ import { open, rm } from "node:fs/promises";
 import os from "node:os";
 import { Worker } from "node:worker_threads";
 import * as arrow from "apache-arrow";
-import { ENCODER_ROLE, type EncoderReply, type EncoderRequest } from "./encode-worker.js";
+import { ENCODER_ROLE, type EncoderReply, type EncoderRequest, encodeParquetFile } from "./encode-worker.js";
 import { fileSource, mergeParquet } from "./merge.js";
+import type { ThriftStruct } from "./thrift.js";
 import type { EncoderSettings } from "./properties.js";
 
 export interface EncodedShard {
@@ -26,9 +27,15 @@ export interface EncodedShard {
   rows: number;
 }
 
-/** Two encoders: both cores of a standard runner, and two row groups of memory at most. */
-export const DEFAULT_ENCODERS = Math.max(1, Math.min(2, os.availableParallelism()));
+/**
+ * One encoder per core beyond the one that parses, at most two (each holds a
+ * row group in memory). On a 2-core runner that is one encoder beside the
+ * parser: measured faster than two, which fight the parser for the cores.
+ */
+export const DEFAULT_ENCODERS = Math.max(1, Math.min(2, os.availableParallelism() - 1));
 const MAX_IN_FLIGHT = 2;
+/** Idle encoder threads are stopped after this long, to give their memory back (e.g. during uploads). */
+const IDLE_MS = 2_000;
 
 interface PendingPart {
   inFlight: number;
@@ -51,12 +58,13 @@ class EncoderThread {
 
   constructor() {
     this.worker = new Worker(workerEntry(), { workerData: { role: ENCODER_ROLE } });
-    this.worker.unref();
     this.worker.on("message", (m: EncoderReply) => this.onMessage(m));
     this.worker.on("error", (e) => this.fail(e));
     this.worker.on("exit", (code) => {
       if (code !== 0) this.fail(new Error(`the Parquet encoder thread exited with code ${code}`));
     });
+    // After the listeners (adding one refs the thread again): an idle encoder never keeps the process alive.
+    this.worker.unref();
   }
 
   private fail(e: Error): void {
@@ -122,21 +130,62 @@ class EncoderThread {
 export class EncoderPool {
   private threads: EncoderThread[] = [];
   private nextId = 1;
+  private active = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly size = DEFAULT_ENCODERS) {}
 
   private thread(k: number): EncoderThread {
-    while (this.threads.length < this.size) this.threads.push(new EncoderThread());
+    while (this.threads.length < this.size) {
+      const thread = new EncoderThread();
+      if (this.active > 0) thread.worker.ref();
+      this.threads.push(thread);
+    }
     return this.threads[k % this.size]!;
   }
 
-  /** Writes one shard file from `batches`; row groups of `settings.rowGroupRows` rows are encoded in parallel. */
-  async encodeShard(path: string, schema: arrow.Schema, batches: AsyncIterable<arrow.RecordBatch>, settings: EncoderSettings): Promise<EncodedShard> {
+  /** Starts the threads ahead of need (their start-up then overlaps the first pass over the data). */
+  prewarm(): void {
+    this.thread(0);
+    if (this.active === 0) {
+      for (const t of this.threads) t.worker.unref();
+      clearTimeout(this.idleTimer);
+      this.idleTimer = setTimeout(() => void this.close(), IDLE_MS * 30);
+      this.idleTimer.unref();
+    }
+  }
+
+  /** While a shard is being encoded the threads keep the process alive (we await them); idle, they do not. */
+  private busy(): void {
+    if (this.active++ === 0) for (const t of this.threads) t.worker.ref();
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+  }
+
+  private idle(): void {
+    if (--this.active > 0) return;
+    for (const t of this.threads) t.worker.unref();
+    this.idleTimer = setTimeout(() => void this.close(), IDLE_MS);
+    this.idleTimer.unref();
+  }
+
+  /**
+   * Writes one shard file from `batches`; row groups of `settings.rowGroupRows`
+   * rows are encoded in parallel. `editFooter` may change the joined footer.
+   */
+  async encodeShard(
+    path: string,
+    schema: arrow.Schema,
+    batches: AsyncIterable<arrow.RecordBatch>,
+    settings: EncoderSettings,
+    editFooter?: (meta: ThriftStruct) => void,
+  ): Promise<EncodedShard> {
     const perGroup = Math.max(1, settings.rowGroupRows);
     const partPaths: string[] = [];
     const pending: Promise<number>[] = [];
     let current: { thread: EncoderThread; id: number; part: PendingPart; rows: number } | undefined;
     let rows = 0;
+    this.busy();
 
     const startPart = () => {
       const k = partPaths.length;
@@ -175,23 +224,72 @@ export class EncoderPool {
       }
       endPart();
       await Promise.all(pending);
-      const { bytes, sha256 } = await joinParts(partPaths, path);
+      const { bytes, sha256 } = await joinParts(partPaths, path, editFooter);
       return { bytes, sha256, rows };
     } finally {
       endPart();
       await Promise.allSettled(pending);
       await Promise.all(partPaths.map((p) => rm(p, { force: true })));
+      this.idle();
     }
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.idleTimer);
     const threads = this.threads;
     this.threads = [];
     await Promise.all(threads.map((t) => t.worker.terminate()));
   }
 }
 
-async function joinParts(partPaths: string[], path: string): Promise<{ bytes: number; sha256: string }> {
+let shared: EncoderPool | undefined;
+
+/** The process's encoder threads, started on first use and stopped when idle. */
+export function sharedEncoderPool(): EncoderPool {
+  shared ??= new EncoderPool();
+  return shared;
+}
+
+/** Stops the shared encoder threads now (they restart on demand). */
+export async function stopEncoders(): Promise<void> {
+  await shared?.close();
+}
+
+/**
+ * Encodes a small shard on this thread: starting worker threads (and a
+ * parquet-wasm instance in each) costs more than it saves below a few MB.
+ * The bytes are the same as the pool's.
+ */
+export async function encodeShardInline(
+  path: string,
+  schema: arrow.Schema,
+  batches: AsyncIterable<arrow.RecordBatch>,
+  settings: EncoderSettings,
+  editFooter?: (meta: ThriftStruct) => void,
+): Promise<EncodedShard> {
+  const iterator = batches[Symbol.asyncIterator]();
+  let rows = 0;
+  let sent = 0;
+  const partPath = `${path}.part00000`;
+  try {
+    await encodeParquetFile(partPath, settings, async () => {
+      const next = await iterator.next();
+      if (next.done) {
+        if (sent++ > 0) return null;
+        return arrow.tableToIPC(new arrow.Table([emptyBatch(schema)]), "stream");
+      }
+      sent++;
+      rows += next.value.numRows;
+      return arrow.tableToIPC(new arrow.Table([next.value]), "stream");
+    });
+    const { bytes, sha256 } = await joinParts([partPath], path, editFooter);
+    return { bytes, sha256, rows };
+  } finally {
+    await rm(partPath, { force: true });
+  }
+}
+
+async function joinParts(partPaths: string[], path: string, editFooter?: (meta: ThriftStruct) => void): Promise<{ bytes: number; sha256: string }> {
   const sources = await Promise.all(partPaths.map(fileSource));
   const hash = createHash("sha256");
   const out = await open(path, "w");
@@ -201,7 +299,7 @@ async function joinParts(partPaths: string[], path: string): Promise<{ bytes: nu
         hash.update(chunk);
         await out.write(chunk);
       },
-    });
+    }, editFooter);
     return { bytes, sha256: hash.digest("hex") };
   } finally {
     await out.close();

@@ -108,9 +108,14 @@ function shift(struct: ThriftStruct, id: number, delta: bigint): void {
 /**
  * Writes the parts, in order, as one Parquet file into `sink`. Every part
  * must have the same schema; key-value metadata and `created_by` are taken
- * from the first part.
+ * from the first part. `editFooter` may change the footer before it is
+ * written (e.g. its `ARROW:schema`).
  */
-export async function mergeParquet(sources: PartSource[], sink: Sink): Promise<{ bytes: number; rows: bigint }> {
+export async function mergeParquet(
+  sources: PartSource[],
+  sink: Sink,
+  editFooter?: (meta: ThriftStruct) => void,
+): Promise<{ bytes: number; rows: bigint }> {
   if (sources.length === 0) throw new Error("nothing to merge");
   const parts: Part[] = [];
   for (const s of sources) parts.push(await openPart(s));
@@ -179,6 +184,7 @@ export async function mergeParquet(sources: PartSource[], sink: Sink): Promise<{
   meta.set(FILE_NUM_ROWS, TType.I64, rows);
   const list = meta.list(FILE_ROW_GROUPS)!;
   meta.set(FILE_ROW_GROUPS, TType.List, { kind: "list", elementType: list.elementType, items: rowGroups } satisfies ThriftList);
+  editFooter?.(meta);
   const footer = encodeStruct(meta);
   await write(footer);
   const length = new Uint8Array(4);
