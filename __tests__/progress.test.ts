@@ -19,6 +19,15 @@ describe("progress lines", () => {
     expect(lines[1]).toBe("Uploading: 100 MB of 100 MB (100%) · 8.33 MB/s");
   });
 
+  it("counts rows when asked, with extra detail", () => {
+    let clock = 0;
+    const lines: string[] = [];
+    const p = new ProgressReporter({ log: { info: (m) => lines.push(m), warning() {}, debug() {} }, label: "Writing train", unit: "rows", intervalMs: 1000, now: () => clock });
+    clock = 2000;
+    p.update(50_000, 200_000, false, " · 10.0 MB of 40.0 MB (Arrow)");
+    expect(lines).toEqual(["Writing train: 50,000 of 200,000 rows (25%) · 10.0 MB of 40.0 MB (Arrow) · 25,000 rows/s · about 6 s left"]);
+  });
+
   it("formats durations for humans", () => {
     expect(formatDuration(3.2)).toBe("4 s");
     expect(formatDuration(125)).toBe("2 min 5 s");

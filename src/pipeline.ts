@@ -49,7 +49,9 @@ export interface RunResult {
 export async function runPipeline(settings: Settings, deps: PipelineDeps): Promise<RunResult> {
   const { log, group } = deps;
   const repoUrl = `${settings.endpoint}/datasets/${settings.repo}`;
-  const hubFetch = createHubFetch({ policy: deps.retryPolicy, log });
+  // A dry run only reads, to show the plan: if the Hub cannot be reached, say so soon and plan as new.
+  const policy = settings.dryRun ? { maxAttempts: 2, requestTimeoutMs: 30_000, ...deps.retryPolicy } : deps.retryPolicy;
+  const hubFetch = createHubFetch({ policy, log });
   const hub: HubContext = { endpoint: settings.endpoint, token: settings.token, fetch: hubFetch.fetch };
   const result: RunResult = {
     settings,
@@ -79,6 +81,7 @@ export async function runPipeline(settings: Settings, deps: PipelineDeps): Promi
         numShards: settings.numShards,
         compression: settings.compression,
         log,
+        progressIntervalMs: deps.progressIntervalMs,
       }),
     );
     result.conversion = conversion;

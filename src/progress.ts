@@ -4,11 +4,13 @@
  * amount done, the rate and an estimate of the time left.
  */
 import type { Logger } from "./log.js";
-import { formatBytes } from "./units.js";
+import { formatBytes, formatCount } from "./units.js";
 
 export interface ProgressOptions {
   log: Logger;
   label: string;
+  /** What is counted: bytes (default) or rows. */
+  unit?: "bytes" | "rows";
   intervalMs?: number;
   now?: () => number;
 }
@@ -27,8 +29,8 @@ export class ProgressReporter {
     this.last = this.started;
   }
 
-  /** Reports `done` of `total` bytes when the interval has passed (or `force`). */
-  update(done: number, total: number, force = false): void {
+  /** Reports `done` of `total` when the interval has passed (or `force`); `extra` is appended (e.g. the bytes behind rows). */
+  update(done: number, total: number, force = false, extra = ""): void {
     const now = this.now();
     if (!force && now - this.last < this.intervalMs) return;
     if (this.finished) return;
@@ -38,7 +40,10 @@ export class ProgressReporter {
     const rate = done / seconds;
     const percent = total > 0 ? Math.floor((done / total) * 100) : 100;
     const eta = rate > 0 && total > done ? ` · about ${formatDuration((total - done) / rate)} left` : "";
-    this.options.log.info(`${this.options.label}: ${formatBytes(done)} of ${formatBytes(total)} (${percent}%) · ${formatBytes(rate)}/s${eta}`);
+    const rows = this.options.unit === "rows";
+    const amount = rows ? `${formatCount(done)} of ${formatCount(total)} rows` : `${formatBytes(done)} of ${formatBytes(total)}`;
+    const speed = rows ? `${formatCount(Math.round(rate))} rows/s` : `${formatBytes(rate)}/s`;
+    this.options.log.info(`${this.options.label}: ${amount} (${percent}%)${extra} · ${speed}${eta}`);
   }
 }
 

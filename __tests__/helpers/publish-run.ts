@@ -51,6 +51,7 @@ export async function publishRun(
     runDescription: "Published by a test",
     retryPolicy: { baseDelayMs: 20, maxDelayMs: 100 },
     commitRetry: { baseMs: 10, maxMs: 80, maxAttempts: 10 },
+    progressIntervalMs: 0,
   });
   return { result, log };
 }

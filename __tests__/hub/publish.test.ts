@@ -56,6 +56,8 @@ describe("publishing is safe to re-run", () => {
     const repo = "tester/rerun";
     const first = await publishRun(workspace, inputs(repo));
     expect(first.result.publish?.changed).toBe(true);
+    expect(first.log.lines).toContainEqual(expect.stringMatching(/^Writing train: 30 of 30 rows \(100%\) · .* \(Arrow\) · [\d,]+ rows\/s$/));
+    expect(first.log.lines).toContainEqual(expect.stringMatching(/^Uploading shards: .* \(100%\)/));
     const second = await publishRun(workspace, inputs(repo));
     expect(second.result.publish?.changed).toBe(false);
     expect(second.result.plan?.uploads).toEqual([]);

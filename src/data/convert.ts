@@ -20,6 +20,7 @@ import { batchToStorage, storageSchema } from "./storage.js";
 import { encodeArrowSchema } from "./arrow-schema.js";
 import { readerFor } from "./readers.js";
 import { type FileProfile, estimateNbytes, unifyProfiles } from "./schema.js";
+import { ProgressReporter } from "../progress.js";
 import { formatBytes, formatCount } from "../units.js";
 import { rowGroupRows, shardCount, shardPath, shardRanges } from "./shards.js";
 
@@ -41,6 +42,8 @@ export interface ConvertOptions {
   numShards?: number;
   compression: Compression;
   log: Logger;
+  /** Minimum time between two progress lines while writing (default 10 s). */
+  progressIntervalMs?: number;
   /** Bytes read from a file at a time (default 1 MiB); tests make it small to cross buffer boundaries. */
   readChunkBytes?: number;
 }
@@ -116,7 +119,10 @@ export async function convert(options: ConvertOptions): Promise<Conversion> {
     const numBytes = profiles.reduce((n, p) => n + profileNbytes(p, features), 0);
     const count = options.numShards ?? shardCount(numBytes, options.maxShardSize);
     const settings = { compression: options.compression, rowGroupRows: rowGroupRows(rows, numBytes), metadata, arrowSchema };
-    const source = new SplitRows(readers, features);
+    const progress = new ProgressReporter({ log, label: `Writing ${split.name}`, unit: "rows", intervalMs: options.progressIntervalMs });
+    const source = new SplitRows(readers, features, (written) =>
+      progress.update(written, rows, false, ` · ${formatBytes((numBytes * written) / Math.max(1, rows))} of ${formatBytes(numBytes)} (Arrow)`),
+    );
     const shards: ShardFile[] = [];
     try {
       for (const [i, [start, end]] of shardRanges(rows, count).entries()) {
@@ -194,9 +200,13 @@ class SplitRows {
   private index = 0;
   private cursor: BatchCursor | undefined;
 
+  private written = 0;
+
   constructor(
     private readonly readers: TableReader[],
     private readonly features: NamedFeature[],
+    /** Called with the rows handed out so far. */
+    private readonly onRows: (written: number) => void = () => {},
   ) {}
 
   /** Batches of `schema` (the dataset's), converted to `stored` (what the shards store). */
@@ -217,6 +227,8 @@ class SplitRows {
       }
       if (batch.rows === 0) continue;
       left -= batch.rows;
+      this.written += batch.rows;
+      this.onRows(this.written);
       const record = new arrow.RecordBatch(
         schema,
         arrow.makeData({ type: new arrow.Struct(schema.fields), length: batch.rows, nullCount: 0, children: batch.columns }),

@@ -59,21 +59,32 @@ export class CsvTokenizer {
    * Returns the offset just past the last complete record; fields and records
    * found replace those of the previous call.
    */
-  tokenize(buf: Uint8Array, start: number, end: number, eof: boolean): number {
+  tokenize(buf: Buffer, start: number, end: number, eof: boolean): number {
     this.fields = 0;
     this.records = 0;
     const delim = this.delimiter;
+    // Locals, not properties, on the hot path (re-read after a grow).
+    let pos = this.pos;
+    let flagsOf = this.flags;
+    let fields = 0;
     let p = start;
     let consumed = start;
     let committedFields = 0;
     let line = this.line;
+    // Next line feed at or after p (-1: none in the buffer), so quoted text is not scanned twice for them.
+    let nextLf = -2;
 
     records: while (p < end) {
       const recordLine = line;
-      const firstField = this.fields;
+      const firstField = fields;
       for (;;) {
         // One field.
-        if (this.fields * 2 + 2 > this.pos.length) this.growFields();
+        if (fields * 2 + 2 > pos.length) {
+          this.fields = fields;
+          this.growFields();
+          pos = this.pos;
+          flagsOf = this.flags;
+        }
         let flags = 0;
         let fieldStart: number;
         let fieldEnd: number;
@@ -82,12 +93,15 @@ export class CsvTokenizer {
           const quoteLine = line;
           fieldStart = ++p;
           for (;;) {
-            while (p < end) {
-              const b = buf[p]!;
-              if (b === QUOTE) break;
-              if (b === LF) line++;
-              p++;
+            // Jump to the next quote natively (quoted text is often long), counting the line feeds passed.
+            let q = buf.indexOf(QUOTE, p);
+            if (q === -1 || q > end) q = end;
+            if (nextLf !== -1 && nextLf < p) nextLf = buf.indexOf(LF, p);
+            while (nextLf !== -1 && nextLf < q) {
+              line++;
+              nextLf = buf.indexOf(LF, nextLf + 1);
             }
+            p = q;
             if (p >= end) {
               if (eof)
                 throw new CsvSyntaxError(
@@ -124,10 +138,10 @@ export class CsvTokenizer {
           }
           fieldEnd = p;
         }
-        const f = this.fields++;
-        this.pos[f * 2] = fieldStart;
-        this.pos[f * 2 + 1] = fieldEnd;
-        this.flags[f] = flags;
+        const f = fields++;
+        pos[f * 2] = fieldStart;
+        pos[f * 2 + 1] = fieldEnd;
+        flagsOf[f] = flags;
 
         if (p >= end) {
           if (!eof) break records;
@@ -140,11 +154,16 @@ export class CsvTokenizer {
           if (p >= end && !eof) break records;
           if (p >= end) {
             // "a,b," at the very end: one more empty field.
-            if (this.fields * 2 + 2 > this.pos.length) this.growFields();
-            const g = this.fields++;
-            this.pos[g * 2] = p;
-            this.pos[g * 2 + 1] = p;
-            this.flags[g] = 0;
+            if (fields * 2 + 2 > pos.length) {
+              this.fields = fields;
+              this.growFields();
+              pos = this.pos;
+              flagsOf = this.flags;
+            }
+            const g = fields++;
+            pos[g * 2] = p;
+            pos[g * 2 + 1] = p;
+            flagsOf[g] = 0;
             break;
           }
           continue;
@@ -159,8 +178,8 @@ export class CsvTokenizer {
         break;
       }
       // A record made of one unquoted field holding nothing but spaces/tabs is a blank line: skipped, as pandas does.
-      if (this.fields - firstField === 1 && this.flags[firstField] === 0 && isBlank(buf, this.pos[firstField * 2]!, this.pos[firstField * 2 + 1]!)) {
-        this.fields = firstField;
+      if (fields - firstField === 1 && flagsOf[firstField] === 0 && isBlank(buf, pos[firstField * 2]!, pos[firstField * 2 + 1]!)) {
+        fields = firstField;
       } else {
         if (this.records + 2 > this.recordStart.length) this.growRecords();
         this.recordStart[this.records] = firstField;
@@ -168,7 +187,7 @@ export class CsvTokenizer {
         this.records++;
       }
       consumed = p;
-      committedFields = this.fields;
+      committedFields = fields;
       this.line = line;
     }
     // Drop the fields of a trailing partial record: the next call re-reads it.
