@@ -3,7 +3,7 @@
  * Node 24, against the local Hub emulator; the pushed Parquet is read back
  * by DuckDB and compared value by value with the source data.
  */
-import { mkdtemp, mkdir, writeFile } from "node:fs/promises";
+import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -79,6 +79,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await hub?.close();
+  if (workspace) await rm(workspace, { recursive: true, force: true });
 });
 
 describe("bundled action against the emulator", () => {
@@ -216,6 +217,30 @@ describe("bundled action against the emulator", () => {
     expect(run.outputs.changed).toBe("false");
     expect(run.outputs["commit-url"]).toBe("");
   });
+
+  it("encodes a large shard on the bundle's own worker threads", async () => {
+    // Over the inline limit (16 MB of Arrow data), so dist/index.js starts itself as encoder threads.
+    const lines = ["id,text,score"];
+    for (let i = 0; i < 200_000; i++) lines.push(`${i},"row ${i}, ${"lorem ipsum dolor sit amet ".repeat(5)}",${i / 8}`);
+    await writeFile(path.join(workspace, "data", "large.csv"), lines.join("\n") + "\n");
+    const run = await runAction({
+      workspace,
+      inputs: { repo: "tester/large", paths: "data/large.csv", "dry-run": "true", "output-dir": "large-out", endpoint: hub.url },
+    });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const shards = JSON.parse(run.outputs.files!).filter((f: string) => f.endsWith(".parquet")) as string[];
+    expect(shards).toEqual(["data/train-00000-of-00001.parquet"]);
+    const groups = await query(`select count(distinct row_group_id)::INTEGER as n from parquet_metadata('${path.join(workspace, "large-out", shards[0]!)}')`);
+    expect(groups[0]!.n).toBeGreaterThanOrEqual(1);
+    let total = 0;
+    for (const shard of shards) {
+      const [row] = await query(`select count(*)::INTEGER as n, min(id) as lo from read_parquet('${path.join(workspace, "large-out", shard)}')`);
+      total += Number(row!.n);
+    }
+    expect(total).toBe(200_000);
+    const [last] = await query(`select text, score from read_parquet('${path.join(workspace, "large-out", shards[0]!)}') order by id desc limit 1`);
+    expect(last).toEqual({ text: `row 199999, ${"lorem ipsum dolor sit amet ".repeat(5)}`, score: 199999 / 8 });
+  }, 120_000);
 
   it("names the input at fault", async () => {
     const run = await runAction({ workspace, inputs: { repo: "not a repo", token: hub.tokens.write, paths: "data/*.csv", endpoint: hub.url } });

@@ -7,7 +7,7 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -74,6 +74,7 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
   const code = await new Promise<number>((resolve) => child.on("close", (c) => resolve(c ?? -1)));
   const outputText = await readFile(outputFile, "utf8");
   const summary = await readFile(summaryFile, "utf8");
+  await rm(runnerDir, { recursive: true, force: true });
   return { code, stdout, stderr, outputs: parseOutputFile(outputText), summary, everything: stdout + stderr + outputText + summary };
 }
 

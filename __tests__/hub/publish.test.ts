@@ -2,7 +2,7 @@
  * Publishing against the emulator, in-process: re-runs, shared repos,
  * races, faults, and the Hub pushing back.
  */
-import { writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
@@ -49,6 +49,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await hub?.close();
+  if (workspace) await rm(workspace, { recursive: true, force: true });
 });
 
 describe("publishing is safe to re-run", () => {
