@@ -1,7 +1,25 @@
 /**
- * Parquet inputs, re-sharded with their Arrow types kept. The file is read
- * through parquet-wasm from a Blob backed by the file on disk (`openAsBlob`),
- * in record batches, so it is never held whole in memory.
+ * Parquet inputs, re-sharded with their Arrow types kept.
+ *
+ * The footer is decoded in JS (parquet-file.ts), and pieces of columns —
+ * the pages holding some rows of one column — are decoded by parquet-wasm
+ * and copied out of its memory buffer by buffer (parquet-ffi.ts), so memory
+ * holds a batch and a few pages per column, whatever the row groups' size.
+ *
+ * Pass 1 (profile) reads what the footer already says: row counts, and for
+ * flat columns kept as they are, null counts from the column chunk
+ * statistics, so a fixed-width column is never decoded; string and binary
+ * columns take their byte counts from the size statistics when the writer
+ * recorded them (arrow-rs does), else only those columns are decoded, their
+ * offsets read in place. Columns whose values must be checked or converted
+ * (overrides, class labels, dictionary, nested, stored timestamp[s], ...) are
+ * decoded and converted as in pass 2, so every error is still found before
+ * anything is written. The figures are exact: the same as measuring the
+ * decoded data.
+ *
+ * Pass 2 (open) hands out the same batches as a parquet-wasm record batch
+ * stream would (`batchRows` rows from the start of each row group), which the
+ * shards' bytes depend on.
  *
  * Features: a column keeps the feature of the file's `huggingface` metadata
  * (so ClassLabel, Image, ... survive) when that feature's Arrow type matches
@@ -15,16 +33,16 @@
  * gzip-compressed Parquet (`.parquet.gz`) is refused: Parquet compresses its
  * own pages, and reading it would need the whole file unpacked first.
  */
-import { openAsBlob } from "node:fs";
 import * as arrow from "apache-arrow";
-import * as parquet from "parquet-wasm/node";
 import { DataError } from "../../errors.js";
 import { builderFor, describe, unsupportedReason } from "../columns.js";
 import { type Feature, type NamedFeature, featureFromArrow, featureFromJson, featureToArrow, featureToString } from "../features.js";
-import { type ColumnProfile, type FileProfile, type SizeStats, emptyStats, mergeStats, statsOfData } from "../schema.js";
+import { type ColumnProfile, type FileProfile, type SizeStats, mergeStats, statsOfData } from "../schema.js";
 import { ioError, isGzipName } from "../source.js";
 import { fromStorage, storageTypeOf } from "../storage.js";
 import { converterFor } from "../values.js";
+import { byteArrayStats, importArray } from "./parquet-ffi.js";
+import { ParquetFile, ParquetFileError, type RowGroup, type TopField } from "./parquet-file.js";
 import type { Batch, BatchCursor, ReaderOptions, TableReader } from "./reader.js";
 
 /** Target bytes of one record batch read from the file (uncompressed). */
@@ -38,6 +56,8 @@ interface Column {
   field: arrow.Field;
   /** The feature the file itself gives the column. */
   feature: Feature;
+  /** Its place in the Parquet schema. */
+  parquet: TopField;
 }
 
 export class ParquetReader implements TableReader {
@@ -50,48 +70,31 @@ export class ParquetReader implements TableReader {
     _options: ReaderOptions = {},
   ) {}
 
-  private async openFile(): Promise<parquet.ParquetFile> {
+  private async openFile(): Promise<ParquetFile> {
     if (isGzipName(this.path))
       throw new DataError(
         this.file,
         undefined,
         "gzip-compressed Parquet is not supported: Parquet already compresses its pages; publish the .parquet file itself",
       );
-    let blob: Blob;
     try {
-      blob = await openAsBlob(this.path);
+      return await ParquetFile.open(this.path);
     } catch (e) {
+      if (e instanceof ParquetFileError) throw new DataError(this.file, undefined, `not a readable Parquet file (${errorText(e)})`);
       throw ioError(this.file, e);
-    }
-    try {
-      return await parquet.ParquetFile.fromFile(blob);
-    } catch (e) {
-      throw new DataError(this.file, undefined, `not a readable Parquet file (${errorText(e)})`);
     }
   }
 
   /** Reads the schema, the `huggingface` features and the batch size. */
-  private describe(pf: parquet.ParquetFile): { columns: Column[]; rows: number } {
-    const metadata = pf.metadata();
-    let rows: number;
-    let bytes = 0;
-    let hf: string | undefined;
-    try {
-      const fileMeta = metadata.fileMetadata();
-      rows = fileMeta.numRows();
-      hf = fileMeta.keyValueMetadata().get("huggingface") as string | undefined;
-      fileMeta.free();
-      for (let i = 0; i < metadata.numRowGroups(); i++) {
-        const rg = metadata.rowGroup(i);
-        bytes += rg.totalByteSize();
-        rg.free();
-      }
-    } finally {
-      metadata.free();
-    }
+  private describe(pf: ParquetFile): { columns: Column[]; rows: number } {
+    const rows = pf.rows;
+    const bytes = pf.rowGroups.reduce((n, rg) => n + rg.totalByteSize, 0);
+    // As many rows as hold about BATCH_BYTES, from the footer alone: the batches (and so the shards' bytes) follow from it.
     this.batchRows = rows > 0 && bytes > 0 ? Math.max(1024, Math.min(MAX_BATCH_ROWS, Math.floor((rows * BATCH_BYTES) / bytes))) : MAX_BATCH_ROWS;
     const schema = arrowSchema(pf, this.file);
-    const fromMetadata = metadataFeatures(hf);
+    if (schema.fields.length !== pf.fields.length)
+      throw new DataError(this.file, undefined, `not a readable Parquet file (${schema.fields.length} Arrow fields for ${pf.fields.length} columns)`);
+    const fromMetadata = metadataFeatures(pf.keyValue("huggingface"));
     const columns = schema.fields.map((field, index) => {
       const meta = fromMetadata.get(field.name);
       let feature: Feature;
@@ -103,7 +106,7 @@ export class ParquetReader implements TableReader {
           throw new DataError(this.file, undefined, `column '${field.name}' has the Arrow type ${String(field.type)}, which datasets features cannot describe`);
         }
       }
-      return { name: field.name, index, field, feature };
+      return { name: field.name, index, field, feature, parquet: pf.fields[index]! };
     });
     const seen = new Set<string>();
     for (const c of columns) {
@@ -114,31 +117,10 @@ export class ParquetReader implements TableReader {
     return { columns, rows };
   }
 
-  /** Record batches of the file, as JS Arrow batches. */
-  private async *batches(pf: parquet.ParquetFile): AsyncGenerator<arrow.RecordBatch> {
-    let stream: ReadableStream<parquet.RecordBatch>;
-    try {
-      stream = (await pf.stream({ batchSize: this.batchRows })) as ReadableStream<parquet.RecordBatch>;
-    } catch (e) {
-      throw new DataError(this.file, undefined, `cannot read the Parquet data (${errorText(e)})`);
-    }
-    const reader = stream.getReader();
-    try {
-      for (;;) {
-        let next: Awaited<ReturnType<typeof reader.read>>;
-        try {
-          next = await reader.read();
-        } catch (e) {
-          throw new DataError(this.file, undefined, `cannot read the Parquet data (${errorText(e)})`);
-        }
-        if (next.done) return;
-        const table = arrow.tableFromIPC(next.value.intoIPCStream());
-        for (const batch of table.batches) yield batch;
-      }
-    } finally {
-      await reader.cancel().catch(() => undefined);
-      reader.releaseLock();
-    }
+  /** The batches a parquet-wasm stream of `batchRows` would give: [start, end) ranges from the start of each row group. */
+  private *chunks(pf: ParquetFile): Generator<{ rg: RowGroup; start: number; end: number }> {
+    for (const rg of pf.rowGroups)
+      for (let start = 0; start < rg.rows; start += this.batchRows) yield { rg, start, end: Math.min(rg.rows, start + this.batchRows) };
   }
 
   async profile(overrides: ReadonlyMap<string, Feature>): Promise<FileProfile> {
@@ -151,63 +133,220 @@ export class ParquetReader implements TableReader {
         if (target !== c.feature && !sameLayout(c.field.type, featureToArrow(target)) && unsupportedReason(target) !== undefined)
           throw new DataError(this.file, undefined, `column '${c.name}' is ${featureToString(c.feature)} and cannot be turned into ${featureToString(target)}`);
       }
-      const stats: SizeStats[] = columns.map(() => emptyStats());
-      let seen = 0;
-      for await (const batch of this.batches(pf)) {
-        for (const [i, c] of columns.entries()) {
-          const data = adapt(batch.getChildAt(c.index)!.data[0]!, c, targets[i]!, this.file, seen);
-          stats[i] = mergeStats(stats[i]!, statsOfData(data));
+      const stats: (SizeStats | undefined)[] = columns.map((c, i) => footerStats(pf, c, targets[i]!));
+      // Strings and binaries whose byte counts the footer does not give: decoded, offsets read in place.
+      const bytesOnly = columns.filter((c, i) => stats[i] === undefined && byteCountable(c, targets[i]!));
+      for (const c of bytesOnly) stats[c.index] = await this.byteStats(pf, c);
+      // The rest is converted as pass 2 converts it: every value checked.
+      const converted = columns.filter((_, i) => stats[i] === undefined);
+      if (converted.length > 0) {
+        const windows = converted.map((c) => new ColumnWindow(pf, c, this.file, this.batchRows));
+        const sums = converted.map(() => ({ count: 0, nulls: 0, bytes: 0 }) as SizeStats);
+        for (const { rg, start, end } of this.chunks(pf)) {
+          for (const [k, c] of converted.entries()) {
+            const data = await windows[k]!.rows(rg, start, end, start, end);
+            sums[k] = mergeStats(sums[k]!, statsOfData(adapt(data, c, targets[c.index]!, this.file, rg.firstRow + start)));
+          }
+          if (end === rg.rows) pf.forget(rg);
         }
-        seen += batch.numRows;
+        converted.forEach((c, k) => (stats[c.index] = sums[k]));
       }
-      if (seen !== rows) throw new DataError(this.file, undefined, `the file says it holds ${rows} rows but ${seen} were read`);
       const profiled: ColumnProfile[] = columns.map((c, i) => ({ name: c.name, feature: targets[i], stats: stats[i]! }));
       return { file: this.file, rows, columns: profiled, nullFeature: { kind: "value", dtype: "null" } };
     } finally {
-      pf.free();
+      await pf.close();
     }
+  }
+
+  /** Values, nulls and bytes of a flat string or binary column, read from the decoded offsets without copying. */
+  private async byteStats(pf: ParquetFile, c: Column): Promise<SizeStats> {
+    const stats: SizeStats = { count: 0, nulls: 0, bytes: 0 };
+    const type = c.field.type;
+    try {
+      for (const rg of pf.rowGroups) {
+        for (let row = 0; row < rg.rows; ) {
+          const window = await pf.window(rg, c.parquet, row, Math.min(rg.rows, row + this.batchRows));
+          const skip = row - window.start;
+          const n = window.end - row;
+          const parts = await pf.decode(rg, c.parquet, type, window, { skip, rows: n, batchRows: this.batchRows }, (m, array, length) =>
+            byteArrayStats(m, array, type, 0, length),
+          );
+          stats.count += n;
+          for (const { nulls, bytes } of parts) {
+            stats.nulls += nulls;
+            stats.bytes += bytes;
+          }
+          row = window.end;
+        }
+        pf.forget(rg);
+      }
+    } catch (e) {
+      throw readError(this.file, e);
+    }
+    return stats;
   }
 
   async open(features: NamedFeature[]): Promise<BatchCursor> {
     const pf = await this.openFile();
-    const columns = this.columns ?? this.describe(pf).columns;
+    let columns: Column[];
+    try {
+      columns = this.columns ?? this.describe(pf).columns;
+    } catch (e) {
+      await pf.close();
+      throw e;
+    }
     const byName = new Map(columns.map((c) => [c.name, c]));
+    const missing = features.find((f) => !byName.has(f.name));
+    if (missing) {
+      await pf.close();
+      throw new DataError(this.file, undefined, `column '${missing.name}' is missing from this file`);
+    }
     const wanted = features.map((f) => {
-      const c = byName.get(f.name);
-      if (!c) throw new DataError(this.file, undefined, `column '${f.name}' is missing from this file`);
-      return { column: c, feature: f.feature };
+      const c = byName.get(f.name)!;
+      return { column: c, feature: f.feature, window: new ColumnWindow(pf, c, this.file, this.batchRows) };
     });
-    const batches = this.batches(pf);
-    let pending: arrow.RecordBatch | undefined;
+    const chunks = this.chunks(pf);
+    let chunk: { rg: RowGroup; start: number; end: number } | undefined;
     let cursor = 0;
-    let seen = 0;
     let closed = false;
     const file = this.file;
     return {
       async next(maxRows: number): Promise<Batch | undefined> {
-        while (!pending || cursor >= pending.numRows) {
-          if (pending) seen += pending.numRows;
-          const n = await batches.next();
+        while (!chunk || cursor >= chunk.end) {
+          if (chunk && chunk.end === chunk.rg.rows) {
+            pf.forget(chunk.rg);
+            for (const w of wanted) w.window.release();
+          }
+          const n = chunks.next();
           if (n.done) return undefined;
-          pending = n.value;
-          cursor = 0;
+          chunk = n.value;
+          cursor = chunk.start;
         }
-        const rows = Math.min(maxRows, pending.numRows - cursor);
-        const out = wanted.map(({ column, feature }) => {
-          const data = pending!.getChildAt(column.index)!.data[0]!;
-          return adapt(data.slice(cursor, rows), column, feature, file, seen + cursor);
-        });
+        const rows = Math.min(maxRows, chunk.end - cursor);
+        const out: arrow.Data[] = [];
+        for (const { column, feature, window } of wanted) {
+          const data = await window.rows(chunk.rg, cursor, cursor + rows, chunk.start, chunk.end);
+          out.push(adapt(data, column, feature, file, chunk.rg.firstRow + cursor));
+        }
         cursor += rows;
         return { rows, columns: out };
       },
       async close() {
         if (closed) return;
         closed = true;
-        await batches.return(undefined);
-        pf.free();
+        for (const w of wanted) w.window.release();
+        await pf.close();
       },
     };
   }
+}
+
+/**
+ * The decoded rows of one column around the current batch: the chunks (of
+ * `batchRows` rows from the start of the row group, as the batches are cut)
+ * that a piece of whole pages holds, copied out of wasm memory once each and
+ * sliced for the batches inside them. A chunk the piece holds only in part
+ * is read again with the next piece.
+ */
+class ColumnWindow {
+  private rg: RowGroup | undefined;
+  private readonly chunks = new Map<number, arrow.Data>();
+
+  constructor(
+    private readonly pf: ParquetFile,
+    private readonly column: Column,
+    private readonly file: string,
+    private readonly batchRows: number,
+  ) {}
+
+  /** Rows [from, to) of row group `rg`, inside the chunk [chunkStart, chunkEnd). */
+  async rows(rg: RowGroup, from: number, to: number, chunkStart: number, chunkEnd: number): Promise<arrow.Data> {
+    if (this.rg !== rg) {
+      this.release();
+      this.rg = rg;
+    }
+    let data = this.chunks.get(chunkStart);
+    if (!data) {
+      this.chunks.clear();
+      const { parquet, field } = this.column;
+      const batchRows = this.batchRows;
+      try {
+        const window = await this.pf.window(rg, parquet, chunkStart, chunkEnd);
+        // The whole chunks from chunkStart that the piece holds (the row group's last one may be short).
+        const last = window.end >= rg.rows ? rg.rows : chunkStart + Math.floor((window.end - chunkStart) / batchRows) * batchRows;
+        const parts = await this.pf.decode(rg, parquet, field.type, window, { skip: chunkStart - window.start, rows: last - chunkStart, batchRows }, (m, array, length) =>
+          importArray(m, array, field.type, 0, length),
+        );
+        let at = chunkStart;
+        for (const part of parts) {
+          if (part.length !== Math.min(batchRows, rg.rows - at)) throw new Error(`a decoded batch of ${part.length} rows does not match the batches of ${batchRows} rows`);
+          this.chunks.set(at, part);
+          at += part.length;
+        }
+      } catch (e) {
+        throw readError(this.file, e);
+      }
+      data = this.chunks.get(chunkStart);
+      if (!data || data.length !== chunkEnd - chunkStart) throw readError(this.file, new Error(`rows ${chunkStart} to ${chunkEnd} of row group ${rg.index} were not decoded`));
+    }
+    return from === chunkStart && to === chunkEnd ? data : data.slice(from - chunkStart, to - from);
+  }
+
+  release(): void {
+    this.chunks.clear();
+    this.rg = undefined;
+  }
+}
+
+/**
+ * The size counts of a column from the footer alone, when they are exact:
+ * a flat column kept as it is (no conversion, nothing to check) of a
+ * fixed-width type with null counts in its statistics, or of a string or
+ * binary type whose byte counts the writer recorded too (size statistics).
+ */
+function footerStats(pf: ParquetFile, c: Column, target: Feature): SizeStats | undefined {
+  if (!keptAsIs(c, target)) return undefined;
+  const rows = pf.rows;
+  const type = c.field.type;
+  if (type.typeId === arrow.Type.Null) return { count: rows, nulls: rows, bytes: 0 };
+  const nulls = pf.nullCount(c.parquet);
+  if (nulls === undefined) return undefined;
+  if (isByteArray(type)) {
+    const bytes = pf.byteArrayBytes(c.parquet);
+    return bytes === undefined ? undefined : { count: rows, nulls, bytes };
+  }
+  return FIXED_WIDTH.has(type.typeId) ? { count: rows, nulls, bytes: 0 } : undefined;
+}
+
+const FIXED_WIDTH = new Set([
+  arrow.Type.Bool,
+  arrow.Type.Int,
+  arrow.Type.Float,
+  arrow.Type.Date,
+  arrow.Type.Time,
+  arrow.Type.Timestamp,
+  arrow.Type.Duration,
+  arrow.Type.Decimal,
+  arrow.Type.FixedSizeBinary,
+]);
+
+function isByteArray(type: arrow.DataType): boolean {
+  return type.typeId === arrow.Type.Utf8 || type.typeId === arrow.Type.LargeUtf8 || type.typeId === arrow.Type.Binary || type.typeId === arrow.Type.LargeBinary;
+}
+
+/** A flat column whose values pass through untouched (adapt only relabels them, and checks nothing). */
+function keptAsIs(c: Column, target: Feature): boolean {
+  return target === c.feature && target.kind === "value" && c.parquet.flat && sameLayout(c.field.type, featureToArrow(target));
+}
+
+/** A flat string or binary column kept as it is: its counts come from its offsets alone. */
+function byteCountable(c: Column, target: Feature): boolean {
+  return keptAsIs(c, target) && isByteArray(c.field.type);
+}
+
+function readError(file: string, e: unknown): Error {
+  if (e instanceof DataError) return e;
+  return new DataError(file, undefined, `cannot read the Parquet data (${errorText(e)})`);
 }
 
 function errorText(e: unknown): string {
@@ -215,9 +354,9 @@ function errorText(e: unknown): string {
   return text.length > 200 ? `${text.slice(0, 200)}...` : text;
 }
 
-function arrowSchema(pf: parquet.ParquetFile, file: string): arrow.Schema {
+function arrowSchema(pf: ParquetFile, file: string): arrow.Schema {
   try {
-    const reader = arrow.RecordBatchReader.from(pf.schema().intoIPCStream());
+    const reader = arrow.RecordBatchReader.from(pf.arrowSchema().intoIPCStream());
     reader.open();
     return reader.schema;
   } catch (e) {
