@@ -8,7 +8,7 @@ import path from "node:path";
 import * as arrow from "apache-arrow";
 import * as parquet from "parquet-wasm/node";
 import { afterAll, describe, expect, it } from "vitest";
-import { EncoderPool } from "../src/data/parquet/encoder-pool.js";
+import { EncoderPool, encodeShardInline } from "../src/data/parquet/encoder-pool.js";
 import { mergeParquet, memorySource } from "../src/data/parquet/merge.js";
 import { type EncoderSettings, writerProperties } from "../src/data/parquet/properties.js";
 import { decodeStruct, encodeStruct } from "../src/data/parquet/thrift.js";
@@ -122,6 +122,17 @@ describe("the worker-thread encoder pool", () => {
     expect(result.rows).toBe(0);
     const rows = await query(`select count(*)::INTEGER as n from read_parquet('${file}')`);
     expect(rows[0]!.n).toBe(0);
+  });
+
+  it("passes on the batch source's own error, inline and on threads", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "pool-"));
+    const table = sampleTable(100);
+    async function* failing(): AsyncGenerator<arrow.RecordBatch> {
+      yield* table.slice(0, 50).batches;
+      throw new Error("bad row 51 in data.csv");
+    }
+    await expect(encodeShardInline(path.join(dir, "a.parquet"), table.schema, failing(), settings(1000))).rejects.toThrow("bad row 51 in data.csv");
+    await expect(pool.encodeShard(path.join(dir, "b.parquet"), table.schema, failing(), settings(1000))).rejects.toThrow("bad row 51 in data.csv");
   });
 
   it("reports an encoder failure instead of hanging", async () => {

@@ -72,12 +72,21 @@ async function encodePart(path: string, settings: EncoderSettings, part: OpenPar
  * the worker threads and, for small shards, on the main thread.
  */
 export async function encodeParquetFile(path: string, settings: EncoderSettings, next: () => Promise<Uint8Array | null>): Promise<number> {
+  // An error of the batch source is kept: parquet-wasm would report none, or an unrelated one.
+  let sourceError: unknown;
   const input = new ReadableStream<parquet.RecordBatch>(
     {
       async pull(controller) {
-        const ipc = await next();
+        let ipc: Uint8Array | null;
+        try {
+          ipc = await next();
+        } catch (e) {
+          sourceError = e;
+          throw e;
+        }
         if (ipc === null) return controller.close();
         const table = parquet.Table.fromIPCStream(ipc);
+        release(ipc); // copied into wasm memory: give the bytes back now, not at the next GC
         try {
           for (const batch of table.recordBatches()) controller.enqueue(batch);
         } finally {
@@ -87,16 +96,38 @@ export async function encodeParquetFile(path: string, settings: EncoderSettings,
     },
     { highWaterMark: 0 },
   );
-  const output = (await parquet.transformParquetStream(input, writerProperties(settings))) as ReadableStream<Uint8Array>;
-  const file = await open(path, "w");
-  let bytes = 0;
   try {
-    for await (const chunk of output) {
-      await file.write(chunk);
-      bytes += chunk.byteLength;
+    const output = (await parquet.transformParquetStream(input, writerProperties(settings))) as ReadableStream<Uint8Array>;
+    const file = await open(path, "w");
+    let bytes = 0;
+    try {
+      for await (const chunk of output) {
+        await file.write(chunk);
+        bytes += chunk.byteLength;
+        release(chunk); // a whole row group at a time: tens of MB
+      }
+    } finally {
+      await file.close();
     }
-  } finally {
-    await file.close();
+    // parquet-wasm ends its output normally when the input stream fails: never take that file as complete.
+    if (sourceError !== undefined) throw sourceError;
+    return bytes;
+  } catch (e) {
+    throw sourceError ?? e;
   }
-  return bytes;
+}
+
+/**
+ * Frees the memory of a byte array we own entirely at once
+ * (ArrayBuffer.prototype.transfer, Node 21+; nothing happens before).
+ */
+function release(bytes: Uint8Array): void {
+  const buffer = bytes.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer; resizable?: boolean };
+  if (typeof buffer.transfer !== "function" || !(buffer instanceof ArrayBuffer)) return;
+  if (bytes.byteOffset !== 0 || bytes.byteLength !== buffer.byteLength) return; // a view into something larger
+  try {
+    buffer.transfer(0);
+  } catch {
+    // not detachable (e.g. WebAssembly memory): leave it to the GC
+  }
 }

@@ -37,6 +37,8 @@ const PL_OFFSET = 1;
 export interface PartSource {
   readonly size: number;
   read(offset: number, length: number): Promise<Uint8Array>;
+  /** Gives back the memory of a block `read` returned, once it has been written out. */
+  release?(bytes: Uint8Array): void;
 }
 
 export interface Sink {
@@ -57,6 +59,11 @@ export async function fileSource(path: string): Promise<PartSource & { close(): 
         done += bytesRead;
       }
       return out;
+    },
+    release(bytes) {
+      // Blocks are fresh copies: free them now rather than at the next GC (Node 21+).
+      const buffer = bytes.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer };
+      if (typeof buffer.transfer === "function" && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength) buffer.transfer(0);
     },
     close: () => handle.close(),
   };
@@ -136,7 +143,11 @@ export async function mergeParquet(
     const delta = BigInt(position - 4);
     deltas.push(delta);
     const COPY = 8 * 1024 * 1024;
-    for (let at = 4; at < part.dataEnd; at += COPY) await write(await part.source.read(at, Math.min(COPY, part.dataEnd - at)));
+    for (let at = 4; at < part.dataEnd; at += COPY) {
+      const block = await part.source.read(at, Math.min(COPY, part.dataEnd - at));
+      await write(block);
+      part.source.release?.(block);
+    }
     for (const rg of part.rowGroups) {
       shift(rg, RG_FILE_OFFSET, delta);
       for (const column of columnsOf(rg)) {
