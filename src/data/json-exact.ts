@@ -117,7 +117,7 @@ export function scanNumbers(buf: Uint8Array, start: number, end: number, wantFlo
 }
 
 /** Whether `int.frac × 10^exp` is an integer, judged from the digits alone. */
-function isIntegral(buf: Uint8Array, intStart: number, intEnd: number, fracStart: number, fracEnd: number, exp: number): boolean {
+export function isIntegral(buf: Uint8Array, intStart: number, intEnd: number, fracStart: number, fracEnd: number, exp: number): boolean {
   // Trailing zeros of the fraction do not count; then every remaining fraction digit needs a power of ten.
   let f = fracEnd;
   while (f > fracStart && buf[f - 1] === 48) f--;

@@ -182,3 +182,55 @@ export class ChunkBuffer {
     return this.source.close();
   }
 }
+
+/**
+ * `source` read ahead: the next `size` bytes are read (or gunzipped) into a
+ * spare buffer while the caller works on the previous ones, so the main
+ * thread does not wait for the file system. Same bytes, same read results
+ * (reads are still filled completely), one extra copy.
+ */
+export function readAhead(source: ByteSource, size = DEFAULT_CHUNK_BYTES): ByteSource {
+  let staged = Buffer.alloc(0);
+  let stagedEnd = 0;
+  let stagedAt = 0;
+  let spare = Buffer.alloc(size);
+  let done = false;
+  const start = (into: Buffer): Promise<number> => {
+    const read = source.read(into, 0);
+    read.catch(() => undefined); // awaited (and thrown) by the next read; never unhandled
+    return read;
+  };
+  let pending: Promise<number> | undefined = start(spare);
+  return {
+    async read(target, offset) {
+      let total = 0;
+      while (offset + total < target.length) {
+        if (stagedAt === stagedEnd) {
+          if (done || !pending) break;
+          const n = await pending;
+          pending = undefined;
+          if (n === 0) {
+            done = true;
+            break;
+          }
+          const full = spare;
+          spare = staged.length === size ? staged : Buffer.alloc(size);
+          staged = full;
+          stagedEnd = n;
+          stagedAt = 0;
+          if (n < size) done = true; // the source is exhausted: a read fills its buffer unless at the end
+          else pending = start(spare);
+        }
+        const n = Math.min(stagedEnd - stagedAt, target.length - offset - total);
+        target.set(staged.subarray(stagedAt, stagedAt + n), offset + total);
+        stagedAt += n;
+        total += n;
+      }
+      return total;
+    },
+    async close() {
+      await pending?.catch(() => undefined);
+      await source.close();
+    },
+  };
+}
