@@ -15,6 +15,7 @@ import { open, rm } from "node:fs/promises";
 import os from "node:os";
 import { Worker } from "node:worker_threads";
 import * as arrow from "apache-arrow";
+import "../arrow-null-fix.js";
 import { ENCODER_ROLE, type EncoderReply, type EncoderRequest, encodeParquetFile } from "./encode-worker.js";
 import { fileSource, mergeParquet } from "./merge.js";
 import type { ThriftStruct } from "./thrift.js";
