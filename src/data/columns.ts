@@ -352,9 +352,12 @@ export class Utf8Builder implements ColumnBuilder {
     this.reserveBytes(n);
     const bytes = this.bytes;
     let at = this.used;
-    if (n < 24) {
+    if (n < 32) {
       // Short values: a plain loop beats the per-call cost of a native copy.
       for (let i = start; i < end; i++) bytes[at++] = src[i]!;
+    } else if (Buffer.isBuffer(src)) {
+      src.copy(bytes, at, start, end); // native, and no subarray object to collect
+      at += n;
     } else {
       bytes.set(src.subarray(start, end), at);
       at += n;

@@ -17,7 +17,7 @@ import { Worker } from "node:worker_threads";
 import * as arrow from "apache-arrow";
 import "../arrow-null-fix.js";
 import { ENCODER_ROLE, type EncoderReply, type EncoderRequest, encodeParquetFile } from "./encode-worker.js";
-import { fileSource, mergeParquet } from "./merge.js";
+import { type RowGroupPlan, assembleParquet, fileSource, openPart, readFooter } from "./merge.js";
 import type { ThriftStruct } from "./thrift.js";
 import type { EncoderSettings } from "./properties.js";
 
@@ -171,8 +171,11 @@ export class EncoderPool {
   }
 
   /**
-   * Writes one shard file from `batches`; row groups of `settings.rowGroupRows`
-   * rows are encoded in parallel. `editFooter` may change the joined footer.
+   * Writes one shard file from `batches`. With one encoder thread, row
+   * groups of `settings.rowGroupRows` rows go to it in turn; with several,
+   * each thread takes a share of the columns of every row group (balanced by
+   * their Arrow sizes), so all threads work from the first batch on.
+   * `editFooter` may change the joined footer.
    */
   async encodeShard(
     path: string,
@@ -182,57 +185,87 @@ export class EncoderPool {
     editFooter?: (meta: ThriftStruct) => void,
   ): Promise<EncodedShard> {
     const perGroup = Math.max(1, settings.rowGroupRows);
-    const partPaths: string[] = [];
-    const pending: Promise<number>[] = [];
-    let current: { thread: EncoderThread; id: number; part: PendingPart; rows: number } | undefined;
+    const grid: { path: string; done: Promise<number> }[][] = [];
+    let columnGroups: number[][] | undefined;
+    let current: { cells: { thread: EncoderThread; id: number; part: PendingPart }[]; rows: number } | undefined;
     let rows = 0;
     this.busy();
 
-    const startPart = () => {
-      const k = partPaths.length;
-      const partPath = `${path}.part${String(k).padStart(5, "0")}`;
-      partPaths.push(partPath);
-      const thread = this.thread(k);
-      const id = this.nextId++;
-      const part = thread.open(id, partPath, settings);
-      pending.push(part.done);
-      current = { thread, id, part, rows: 0 };
+    const startRowGroup = () => {
+      const k = grid.length;
+      const groups = columnGroups!;
+      const row: { path: string; done: Promise<number> }[] = [];
+      const cells = groups.map((_, g) => {
+        const partPath = `${path}.part${String(k).padStart(5, "0")}-${g}`;
+        const thread = this.thread(groups.length > 1 ? g : k);
+        const id = this.nextId++;
+        const part = thread.open(id, partPath, settings);
+        row.push({ path: partPath, done: part.done });
+        return { thread, id, part };
+      });
+      grid.push(row);
+      current = { cells, rows: 0 };
       return current;
     };
-    const endPart = () => {
-      if (current) current.thread.close(current.id);
+    const endRowGroup = () => {
+      for (const c of current?.cells ?? []) c.thread.close(c.id);
       current = undefined;
+    };
+    const send = async (target: NonNullable<typeof current>, piece: arrow.RecordBatch) => {
+      const groups = columnGroups!;
+      for (const [g, cell] of target.cells.entries())
+        await cell.thread.send(cell.id, cell.part, groups.length === 1 ? piece : piece.selectAt(groups[g]!));
     };
 
     try {
       for await (const batch of batches) {
+        columnGroups ??= this.columnGroups(schema, batch);
         let offset = 0;
         while (offset < batch.numRows) {
-          const target = current ?? startPart();
+          const target = current ?? startRowGroup();
           const take = Math.min(batch.numRows - offset, perGroup - target.rows);
-          const piece = offset === 0 && take === batch.numRows ? batch : batch.slice(offset, offset + take);
-          await target.thread.send(target.id, target.part, piece);
+          await send(target, offset === 0 && take === batch.numRows ? batch : batch.slice(offset, offset + take));
           target.rows += take;
           rows += take;
           offset += take;
-          if (target.rows === perGroup) endPart();
+          if (target.rows === perGroup) endRowGroup();
         }
       }
-      if (partPaths.length === 0) {
+      if (grid.length === 0) {
         // An empty shard is still a valid Parquet file with the schema.
-        const target = startPart();
-        await target.thread.send(target.id, target.part, emptyBatch(schema));
+        columnGroups ??= [schema.fields.map((_, i) => i)];
+        await send(startRowGroup(), emptyBatch(schema));
       }
-      endPart();
-      await Promise.all(pending);
-      const { bytes, sha256 } = await joinParts(partPaths, path, editFooter);
+      endRowGroup();
+      await Promise.all(grid.flat().map((c) => c.done));
+      const { bytes, sha256 } = await assembleParts(grid.map((row) => row.map((c) => c.path)), columnGroups!, schema, settings, path, editFooter);
       return { bytes, sha256, rows };
     } finally {
-      endPart();
-      await Promise.allSettled(pending);
-      await Promise.all(partPaths.map((p) => rm(p, { force: true })));
+      endRowGroup();
+      await Promise.allSettled(grid.flat().map((c) => c.done));
+      await Promise.all(grid.flat().map((c) => rm(c.path, { force: true })));
       this.idle();
     }
+  }
+
+  /**
+   * Splits the columns between the threads, by their Arrow size in the first
+   * batch (largest first, to the least loaded thread). Which thread encodes a
+   * column never changes the bytes written.
+   */
+  private columnGroups(schema: arrow.Schema, batch: arrow.RecordBatch): number[][] {
+    const count = Math.min(this.size, schema.fields.length);
+    if (count <= 1) return [schema.fields.map((_, i) => i)];
+    const sizes = schema.fields.map((_, i) => dataBytes(batch.data.children[i]!));
+    const order = sizes.map((size, i) => [size, i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+    const groups: number[][] = Array.from({ length: count }, () => []);
+    const load = new Array<number>(count).fill(0);
+    for (const [size, i] of order) {
+      const g = load.indexOf(Math.min(...load));
+      groups[g]!.push(i);
+      load[g]! += size;
+    }
+    return groups.filter((g) => g.length > 0).map((g) => g.sort((a, b) => a - b));
   }
 
   async close(): Promise<void> {
@@ -283,29 +316,83 @@ export async function encodeShardInline(
       rows += next.value.numRows;
       return arrow.tableToIPC(new arrow.Table([next.value]), "stream");
     });
-    const { bytes, sha256 } = await joinParts([partPath], path, editFooter);
+    const { bytes, sha256 } = await assembleParts([[partPath]], [schema.fields.map((_, i) => i)], schema, settings, path, editFooter);
     return { bytes, sha256, rows };
   } finally {
     await rm(partPath, { force: true });
   }
 }
 
-async function joinParts(partPaths: string[], path: string, editFooter?: (meta: ThriftStruct) => void): Promise<{ bytes: number; sha256: string }> {
-  const sources = await Promise.all(partPaths.map(fileSource));
-  const hash = createHash("sha256");
-  const out = await open(path, "w");
+/** Joins the parts of a shard ([row group][column group]) into `path`, hashing as it writes. */
+async function assembleParts(
+  grid: string[][],
+  columnGroups: number[][],
+  schema: arrow.Schema,
+  settings: EncoderSettings,
+  path: string,
+  editFooter?: (meta: ThriftStruct) => void,
+): Promise<{ bytes: number; sha256: string }> {
+  const sources = await Promise.all(grid.flat().map(fileSource));
   try {
-    const { bytes } = await mergeParquet(sources, {
-      async write(chunk) {
-        hash.update(chunk);
-        await out.write(chunk);
-      },
-    }, editFooter);
-    return { bytes, sha256: hash.digest("hex") };
+    const parts = await Promise.all(sources.map(openPart));
+    const owner = new Array<number>(schema.fields.length);
+    columnGroups.forEach((fields, g) => fields.forEach((f) => (owner[f] = g)));
+    const groups = columnGroups.length;
+    const plans: RowGroupPlan[] = grid
+      .map((row, k) => ({ cells: row.map((_, g) => ({ part: parts[k * groups + g]!, rowGroup: 0 })), owner }))
+      // An empty shard's part has no row group at all.
+      .filter((plan) => plan.cells.every((c) => c.part.rowGroups.length > 0));
+    // With one column group the parts' own footer is the whole file's; otherwise one with every column.
+    const template = groups === 1 ? parts[0]!.meta : await fullSchemaFooter(schema, settings, `${path}.template`);
+    const hash = createHash("sha256");
+    const out = await open(path, "w");
+    try {
+      const { bytes } = await assembleParquet(
+        template,
+        plans,
+        {
+          async write(chunk) {
+            hash.update(chunk);
+            await out.write(chunk);
+          },
+        },
+        editFooter,
+      );
+      return { bytes, sha256: hash.digest("hex") };
+    } finally {
+      await out.close();
+    }
   } finally {
-    await out.close();
     await Promise.all(sources.map((s) => s.close()));
   }
+}
+
+/** The footer a writer gives a file of `schema` with these settings (from an empty one). */
+async function fullSchemaFooter(schema: arrow.Schema, settings: EncoderSettings, scratch: string): Promise<ThriftStruct> {
+  let sent = false;
+  try {
+    await encodeParquetFile(scratch, settings, async () => {
+      if (sent) return null;
+      sent = true;
+      return arrow.tableToIPC(new arrow.Table([emptyBatch(schema)]), "stream");
+    });
+    const source = await fileSource(scratch);
+    try {
+      return await readFooter(source);
+    } finally {
+      await source.close();
+    }
+  } finally {
+    await rm(scratch, { force: true });
+  }
+}
+
+/** Bytes of Arrow buffers under `data` (to balance columns between threads). */
+function dataBytes(data: arrow.Data): number {
+  let n = (data.values as { byteLength?: number } | undefined)?.byteLength ?? 0;
+  n += data.valueOffsets?.byteLength ?? 0;
+  for (const child of data.children) n += dataBytes(child);
+  return n;
 }
 
 function emptyBatch(schema: arrow.Schema): arrow.RecordBatch {

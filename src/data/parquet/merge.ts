@@ -1,12 +1,15 @@
 /**
- * Joins Parquet files that share one schema into a single file, by moving
- * bytes rather than re-encoding: the parts' column chunks are copied in
- * order, their page indexes follow (offset indexes rewritten for the new
- * positions), then one footer listing every row group with shifted offsets.
+ * Assembles one Parquet file from Parquet parts by moving bytes rather than
+ * re-encoding. A part holds whole row groups, or some of the columns of a
+ * row group (the others are in sibling parts). Column chunks are copied in
+ * row group and schema order, the page indexes follow (offset indexes
+ * rewritten for the new positions), then one footer with every offset
+ * shifted.
  *
- * This is what lets row groups be encoded in parallel (one parquet-wasm
- * instance per worker thread) and still give one deterministic shard: the
- * bytes depend only on the parts, never on which worker finished first.
+ * A column chunk's bytes depend only on that column's values and the writer
+ * settings, so the result is byte for byte what one writer gives — whatever
+ * was encoded where, and whichever worker finished first. That is what lets
+ * row groups, and the columns of a row group, be encoded in parallel.
  */
 import { type FileHandle, open } from "node:fs/promises";
 import { type ThriftList, ThriftStruct, TType, decodeStruct, encodeStruct } from "./thrift.js";
@@ -14,17 +17,22 @@ import { type ThriftList, ThriftStruct, TType, decodeStruct, encodeStruct } from
 const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // "PAR1"
 
 // Field ids of parquet.thrift.
+const FILE_SCHEMA = 2;
 const FILE_NUM_ROWS = 3;
 const FILE_ROW_GROUPS = 4;
-const FILE_SCHEMA = 2;
+const SE_NUM_CHILDREN = 5;
 const RG_COLUMNS = 1;
+const RG_TOTAL_BYTE_SIZE = 2;
+const RG_NUM_ROWS = 3;
 const RG_FILE_OFFSET = 5;
+const RG_TOTAL_COMPRESSED = 6;
 const RG_ORDINAL = 7;
 const CC_META = 3;
 const CC_OFFSET_INDEX_OFFSET = 4;
 const CC_OFFSET_INDEX_LENGTH = 5;
 const CC_COLUMN_INDEX_OFFSET = 6;
 const CC_COLUMN_INDEX_LENGTH = 7;
+const CM_TOTAL_UNCOMPRESSED = 6;
 const CM_TOTAL_COMPRESSED = 7;
 const CM_DATA_PAGE = 9;
 const CM_INDEX_PAGE = 10;
@@ -73,13 +81,6 @@ export function memorySource(bytes: Uint8Array): PartSource {
   return { size: bytes.length, read: async (offset, length) => bytes.subarray(offset, offset + length) };
 }
 
-interface Part {
-  source: PartSource;
-  meta: ThriftStruct;
-  rowGroups: ThriftStruct[];
-  dataEnd: number;
-}
-
 export async function readFooter(source: PartSource): Promise<ThriftStruct> {
   if (source.size < 12) throw new Error("not a Parquet file (too short)");
   const tail = await source.read(source.size - 8, 8);
@@ -89,22 +90,54 @@ export async function readFooter(source: PartSource): Promise<ThriftStruct> {
   return decodeStruct(footer).struct;
 }
 
+/** An opened part: its source and its footer's row groups. */
+export interface Part {
+  source: PartSource;
+  meta: ThriftStruct;
+  rowGroups: ThriftStruct[];
+}
+
+export async function openPart(source: PartSource): Promise<Part> {
+  const meta = await readFooter(source);
+  const rowGroups = (meta.list(FILE_ROW_GROUPS)?.items ?? []) as ThriftStruct[];
+  for (const rg of rowGroups)
+    for (const column of columnsOf(rg))
+      if (column.struct(CC_META)!.get(CM_BLOOM_FILTER) !== undefined) throw new Error("parts with bloom filters cannot be merged");
+  return { source, meta, rowGroups };
+}
+
+/**
+ * One row group of the output: `cells[g]` is row group `rowGroup` of a part
+ * holding some top-level fields; `owner[f]` says which cell holds top-level
+ * field f (in schema order), and each cell holds its fields in schema order.
+ */
+export interface RowGroupPlan {
+  cells: { part: Part; rowGroup: number }[];
+  owner: number[];
+}
+
 function columnsOf(rowGroup: ThriftStruct): ThriftStruct[] {
   return (rowGroup.list(RG_COLUMNS)?.items ?? []) as ThriftStruct[];
 }
 
-async function openPart(source: PartSource): Promise<Part> {
-  const meta = await readFooter(source);
-  const rowGroups = (meta.list(FILE_ROW_GROUPS)?.items ?? []) as ThriftStruct[];
-  let dataEnd = 4;
-  for (const rg of rowGroups)
-    for (const column of columnsOf(rg)) {
-      const cm = column.struct(CC_META)!;
-      if (cm.get(CM_BLOOM_FILTER) !== undefined) throw new Error("parts with bloom filters cannot be merged");
-      const start = Number(cm.int(CM_DICTIONARY_PAGE) ?? cm.int(CM_DATA_PAGE)!);
-      dataEnd = Math.max(dataEnd, start + Number(cm.int(CM_TOTAL_COMPRESSED)!));
-    }
-  return { source, meta, rowGroups, dataEnd };
+/** Leaf columns of each top-level field, from a footer's flattened schema. */
+export function leavesPerField(meta: ThriftStruct): number[] {
+  const elements = (meta.list(FILE_SCHEMA)?.items ?? []) as ThriftStruct[];
+  let at = 1;
+  const leaves = (): number => {
+    const children = Number(elements[at++]?.int(SE_NUM_CHILDREN) ?? 0n);
+    if (children === 0) return 1;
+    let n = 0;
+    for (let i = 0; i < children; i++) n += leaves();
+    return n;
+  };
+  const fields = Number(elements[0]?.int(SE_NUM_CHILDREN) ?? 0n);
+  return Array.from({ length: fields }, leaves);
+}
+
+function chunkStart(column: ThriftStruct): number {
+  const cm = column.struct(CC_META)!;
+  return Number(cm.int(CM_DICTIONARY_PAGE) ?? cm.int(CM_DATA_PAGE)!);
 }
 
 function shift(struct: ThriftStruct, id: number, delta: bigint): void {
@@ -112,11 +145,129 @@ function shift(struct: ThriftStruct, id: number, delta: bigint): void {
   if (v !== undefined) struct.set(id, TType.I64, v + delta);
 }
 
+function cloneStruct(struct: ThriftStruct): ThriftStruct {
+  return decodeStruct(encodeStruct(struct)).struct;
+}
+
+const COPY = 8 * 1024 * 1024;
+
+async function copy(source: PartSource, from: number, length: number, write: (b: Uint8Array) => Promise<void>): Promise<void> {
+  for (let at = from; at < from + length; at += COPY) {
+    const block = await source.read(at, Math.min(COPY, from + length - at));
+    await write(block);
+    source.release?.(block);
+  }
+}
+
 /**
- * Writes the parts, in order, as one Parquet file into `sink`. Every part
- * must have the same schema; key-value metadata and `created_by` are taken
- * from the first part. `editFooter` may change the footer before it is
- * written (e.g. its `ARROW:schema`).
+ * Writes one Parquet file into `sink`: `template` gives the footer (schema,
+ * key-value metadata, created_by...), `plans` the row groups in order.
+ * `editFooter` may change the footer before it is written.
+ */
+export async function assembleParquet(
+  template: ThriftStruct,
+  plans: RowGroupPlan[],
+  sink: Sink,
+  editFooter?: (meta: ThriftStruct) => void,
+): Promise<{ bytes: number; rows: bigint }> {
+  const leaves = leavesPerField(template);
+  let position = 0;
+  const write = async (bytes: Uint8Array) => {
+    await sink.write(bytes);
+    position += bytes.length;
+  };
+  await write(MAGIC);
+
+  // Column chunks, row group by row group, in schema order.
+  interface Placed {
+    column: ThriftStruct;
+    source: PartSource;
+    delta: bigint;
+  }
+  const placed: Placed[][] = [];
+  const rowGroups: ThriftStruct[] = [];
+  for (const plan of plans) {
+    const next = plan.cells.map(() => 0);
+    const columns: Placed[] = [];
+    for (const [field, count] of leaves.entries()) {
+      const g = plan.owner[field]!;
+      const cell = plan.cells[g]!;
+      const sourceColumns = columnsOf(cell.part.rowGroups[cell.rowGroup]!);
+      for (let l = 0; l < count; l++) {
+        const column = cloneStruct(sourceColumns[next[g]!++]!);
+        const start = chunkStart(column);
+        const length = Number(column.struct(CC_META)!.int(CM_TOTAL_COMPRESSED)!);
+        const delta = BigInt(position - start);
+        await copy(cell.part.source, start, length, write);
+        const cm = column.struct(CC_META)!;
+        shift(cm, CM_DATA_PAGE, delta);
+        shift(cm, CM_INDEX_PAGE, delta);
+        shift(cm, CM_DICTIONARY_PAGE, delta);
+        columns.push({ column, source: cell.part.source, delta });
+      }
+    }
+    const first = plan.cells[0]!;
+    const rg = cloneStruct(first.part.rowGroups[first.rowGroup]!);
+    const list = rg.list(RG_COLUMNS)!;
+    rg.set(RG_COLUMNS, TType.List, { kind: "list", elementType: list.elementType, items: columns.map((c) => c.column) } satisfies ThriftList);
+    if (plan.cells.length > 1) {
+      // Totals over all the columns now in the row group, as a single writer computes them.
+      const sum = (id: number) => columns.reduce((n, c) => n + c.column.struct(CC_META)!.int(id)!, 0n);
+      if (rg.get(RG_TOTAL_BYTE_SIZE) !== undefined) rg.set(RG_TOTAL_BYTE_SIZE, TType.I64, sum(CM_TOTAL_UNCOMPRESSED));
+      if (rg.get(RG_TOTAL_COMPRESSED) !== undefined) rg.set(RG_TOTAL_COMPRESSED, TType.I64, sum(CM_TOTAL_COMPRESSED));
+    }
+    if (rg.get(RG_FILE_OFFSET) !== undefined && columns.length > 0) rg.set(RG_FILE_OFFSET, TType.I64, BigInt(chunkStart(columns[0]!.column)));
+    rowGroups.push(rg);
+    placed.push(columns);
+  }
+
+  // Column indexes hold no offsets: copied as they are.
+  for (const columns of placed)
+    for (const { column, source } of columns) {
+      const offset = column.int(CC_COLUMN_INDEX_OFFSET);
+      const length = column.int(CC_COLUMN_INDEX_LENGTH);
+      if (offset === undefined || length === undefined) continue;
+      column.set(CC_COLUMN_INDEX_OFFSET, TType.I64, BigInt(position));
+      await write(await source.read(Number(offset), Number(length)));
+    }
+
+  // Offset indexes locate pages: rewritten with their chunk's shift.
+  for (const columns of placed)
+    for (const { column, source, delta } of columns) {
+      const offset = column.int(CC_OFFSET_INDEX_OFFSET);
+      const length = column.int(CC_OFFSET_INDEX_LENGTH);
+      if (offset === undefined || length === undefined) continue;
+      const index = decodeStruct(await source.read(Number(offset), Number(length))).struct;
+      for (const location of (index.list(OI_PAGE_LOCATIONS)?.items ?? []) as ThriftStruct[]) shift(location, PL_OFFSET, delta);
+      const bytes = encodeStruct(index);
+      column.set(CC_OFFSET_INDEX_OFFSET, TType.I64, BigInt(position));
+      column.set(CC_OFFSET_INDEX_LENGTH, TType.I32, bytes.length);
+      await write(bytes);
+    }
+
+  // One footer for all row groups.
+  rowGroups.forEach((rg, ordinal) => {
+    if (rg.get(RG_ORDINAL) !== undefined) rg.set(RG_ORDINAL, TType.I16, ordinal);
+  });
+  const rows = rowGroups.reduce((n, rg) => n + (rg.int(RG_NUM_ROWS) ?? 0n), 0n);
+  const meta = cloneStruct(template);
+  meta.set(FILE_NUM_ROWS, TType.I64, rows);
+  const list = meta.list(FILE_ROW_GROUPS) ?? { kind: "list", elementType: TType.Struct, items: [] };
+  meta.set(FILE_ROW_GROUPS, TType.List, { kind: "list", elementType: list.elementType, items: rowGroups } satisfies ThriftList);
+  editFooter?.(meta);
+  const footer = encodeStruct(meta);
+  await write(footer);
+  const length = new Uint8Array(4);
+  new DataView(length.buffer).setUint32(0, footer.length, true);
+  await write(length);
+  await write(MAGIC);
+  return { bytes: position, rows };
+}
+
+/**
+ * Writes the parts (each holding whole row groups of one schema), in order,
+ * as one Parquet file into `sink`; key-value metadata and `created_by` come
+ * from the first part.
  */
 export async function mergeParquet(
   sources: PartSource[],
@@ -129,80 +280,9 @@ export async function mergeParquet(
   const schema = encodeStruct(new ThriftStruct([parts[0]!.meta.field(FILE_SCHEMA)!]));
   for (const p of parts.slice(1))
     if (!equalBytes(encodeStruct(new ThriftStruct([p.meta.field(FILE_SCHEMA)!])), schema)) throw new Error("parts have different schemas");
-
-  let position = 0;
-  const write = async (bytes: Uint8Array) => {
-    await sink.write(bytes);
-    position += bytes.length;
-  };
-  await write(MAGIC);
-
-  // Column chunks, part by part, shifted to where they land.
-  const deltas: bigint[] = [];
-  for (const part of parts) {
-    const delta = BigInt(position - 4);
-    deltas.push(delta);
-    const COPY = 8 * 1024 * 1024;
-    for (let at = 4; at < part.dataEnd; at += COPY) {
-      const block = await part.source.read(at, Math.min(COPY, part.dataEnd - at));
-      await write(block);
-      part.source.release?.(block);
-    }
-    for (const rg of part.rowGroups) {
-      shift(rg, RG_FILE_OFFSET, delta);
-      for (const column of columnsOf(rg)) {
-        const cm = column.struct(CC_META)!;
-        shift(cm, CM_DATA_PAGE, delta);
-        shift(cm, CM_INDEX_PAGE, delta);
-        shift(cm, CM_DICTIONARY_PAGE, delta);
-      }
-    }
-  }
-
-  // Column indexes hold no offsets: copied as they are.
-  for (const part of parts)
-    for (const rg of part.rowGroups)
-      for (const column of columnsOf(rg)) {
-        const offset = column.int(CC_COLUMN_INDEX_OFFSET);
-        const length = column.int(CC_COLUMN_INDEX_LENGTH);
-        if (offset === undefined || length === undefined) continue;
-        column.set(CC_COLUMN_INDEX_OFFSET, TType.I64, BigInt(position));
-        await write(await part.source.read(Number(offset), Number(length)));
-      }
-
-  // Offset indexes locate pages: rewritten with the shift.
-  for (const [i, part] of parts.entries())
-    for (const rg of part.rowGroups)
-      for (const column of columnsOf(rg)) {
-        const offset = column.int(CC_OFFSET_INDEX_OFFSET);
-        const length = column.int(CC_OFFSET_INDEX_LENGTH);
-        if (offset === undefined || length === undefined) continue;
-        const index = decodeStruct(await part.source.read(Number(offset), Number(length))).struct;
-        for (const location of (index.list(OI_PAGE_LOCATIONS)?.items ?? []) as ThriftStruct[]) shift(location, PL_OFFSET, deltas[i]!);
-        const bytes = encodeStruct(index);
-        column.set(CC_OFFSET_INDEX_OFFSET, TType.I64, BigInt(position));
-        column.set(CC_OFFSET_INDEX_LENGTH, TType.I32, bytes.length);
-        await write(bytes);
-      }
-
-  // One footer for all row groups.
-  const rowGroups = parts.flatMap((p) => p.rowGroups);
-  rowGroups.forEach((rg, ordinal) => {
-    if (rg.get(RG_ORDINAL) !== undefined) rg.set(RG_ORDINAL, TType.I16, ordinal);
-  });
-  const rows = parts.reduce((n, p) => n + (p.meta.int(FILE_NUM_ROWS) ?? 0n), 0n);
-  const meta = new ThriftStruct(parts[0]!.meta.fields.map((f) => ({ ...f })));
-  meta.set(FILE_NUM_ROWS, TType.I64, rows);
-  const list = meta.list(FILE_ROW_GROUPS)!;
-  meta.set(FILE_ROW_GROUPS, TType.List, { kind: "list", elementType: list.elementType, items: rowGroups } satisfies ThriftList);
-  editFooter?.(meta);
-  const footer = encodeStruct(meta);
-  await write(footer);
-  const length = new Uint8Array(4);
-  new DataView(length.buffer).setUint32(0, footer.length, true);
-  await write(length);
-  await write(MAGIC);
-  return { bytes: position, rows };
+  const fields = leavesPerField(parts[0]!.meta).length;
+  const plans = parts.flatMap((part) => part.rowGroups.map((_, rowGroup) => ({ cells: [{ part, rowGroup }], owner: new Array<number>(fields).fill(0) })));
+  return assembleParquet(parts[0]!.meta, plans, sink, editFooter);
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
