@@ -33162,12 +33162,22 @@ async function encodePart(path, settings, part, ack) {
  * the worker threads and, for small shards, on the main thread.
  */
 async function encodeParquetFile(path, settings, next) {
+    // An error of the batch source is kept: parquet-wasm would report none, or an unrelated one.
+    let sourceError;
     const input = new ReadableStream({
         async pull(controller) {
-            const ipc = await next();
+            let ipc;
+            try {
+                ipc = await next();
+            }
+            catch (e) {
+                sourceError = e;
+                throw e;
+            }
             if (ipc === null)
                 return controller.close();
             const table = parquet_wasm/* Table */.XI.fromIPCStream(ipc);
+            release(ipc); // copied into wasm memory: give the bytes back now, not at the next GC
             try {
                 for (const batch of table.recordBatches())
                     controller.enqueue(batch);
@@ -33177,19 +33187,45 @@ async function encodeParquetFile(path, settings, next) {
             }
         },
     }, { highWaterMark: 0 });
-    const output = (await parquet_wasm/* transformParquetStream */.li(input, writerProperties(settings)));
-    const file = await (0,promises_.open)(path, "w");
-    let bytes = 0;
     try {
-        for await (const chunk of output) {
-            await file.write(chunk);
-            bytes += chunk.byteLength;
+        const output = (await parquet_wasm/* transformParquetStream */.li(input, writerProperties(settings)));
+        const file = await (0,promises_.open)(path, "w");
+        let bytes = 0;
+        try {
+            for await (const chunk of output) {
+                await file.write(chunk);
+                bytes += chunk.byteLength;
+                release(chunk); // a whole row group at a time: tens of MB
+            }
         }
+        finally {
+            await file.close();
+        }
+        // parquet-wasm ends its output normally when the input stream fails: never take that file as complete.
+        if (sourceError !== undefined)
+            throw sourceError;
+        return bytes;
     }
-    finally {
-        await file.close();
+    catch (e) {
+        throw sourceError ?? e;
     }
-    return bytes;
+}
+/**
+ * Frees the memory of a byte array we own entirely at once
+ * (ArrayBuffer.prototype.transfer, Node 21+; nothing happens before).
+ */
+function release(bytes) {
+    const buffer = bytes.buffer;
+    if (typeof buffer.transfer !== "function" || !(buffer instanceof ArrayBuffer))
+        return;
+    if (bytes.byteOffset !== 0 || bytes.byteLength !== buffer.byteLength)
+        return; // a view into something larger
+    try {
+        buffer.transfer(0);
+    }
+    catch {
+        // not detachable (e.g. WebAssembly memory): leave it to the GC
+    }
 }
 
 
@@ -33202,7 +33238,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_worker_threads__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5919);
 /* harmony import */ var node_worker_threads__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_worker_threads__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _data_parquet_encode_worker_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6105);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2055);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8381);
 /**
  * Entry point of the bundled action (dist/index.js). The same file also
  * serves as the Parquet encoder worker thread, so the bundle needs no
@@ -33224,7 +33260,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2055:
+/***/ 8381:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -57433,7 +57469,7 @@ const encodeUtf8 = (value) => encoder.encode(value);
 // eslint-disable-next-line @typescript-eslint/no-wrapper-object-types
 const isObject = (x) => x != null && Object(x) === x;
 /** @ignore */
-const isPromise = (x) => {
+const compat_isPromise = (x) => {
     return isObject(x) && isFunction(x.then);
 };
 /** @ignore */
@@ -57678,7 +57714,7 @@ function* toArrayBufferViewIterator(ArrayCtor, source) {
 function toArrayBufferViewAsyncIterator(ArrayCtor, source) {
     return modules_asyncGenerator(this, arguments, function* toArrayBufferViewAsyncIterator_1() {
         // if a Promise, unwrap the Promise and iterate the resolved value
-        if (isPromise(source)) {
+        if (compat_isPromise(source)) {
             return yield modules_await(yield modules_await(yield* __asyncDelegator(modules_asyncValues(toArrayBufferViewAsyncIterator(ArrayCtor, yield modules_await(source))))));
         }
         // eslint-disable-next-line unicorn/consistent-function-scoping
@@ -62210,10 +62246,14 @@ class Utf8Builder {
         this.reserveBytes(n);
         const bytes = this.bytes;
         let at = this.used;
-        if (n < 24) {
+        if (n < 32) {
             // Short values: a plain loop beats the per-call cost of a native copy.
             for (let i = start; i < end; i++)
                 bytes[at++] = src[i];
+        }
+        else if (Buffer.isBuffer(src)) {
+            src.copy(bytes, at, start, end); // native, and no subarray object to collect
+            at += n;
         }
         else {
             bytes.set(src.subarray(start, end), at);
@@ -62705,110 +62745,8 @@ function unionListToMessageHeader(type, accessor, index) {
 
 //# sourceMappingURL=message-header.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/apache-arrow/fb/block.mjs
-// automatically generated by the FlatBuffers compiler, do not modify
-class Block {
-    constructor() {
-        this.bb = null;
-        this.bb_pos = 0;
-    }
-    __init(i, bb) {
-        this.bb_pos = i;
-        this.bb = bb;
-        return this;
-    }
-    /**
-     * Index to the start of the RecordBlock (note this is past the Message header)
-     */
-    offset() {
-        return this.bb.readInt64(this.bb_pos);
-    }
-    /**
-     * Length of the metadata
-     */
-    metaDataLength() {
-        return this.bb.readInt32(this.bb_pos + 8);
-    }
-    /**
-     * Length of the data (this is aligned so there can be a gap between this and
-     * the metadata).
-     */
-    bodyLength() {
-        return this.bb.readInt64(this.bb_pos + 16);
-    }
-    static sizeOf() {
-        return 24;
-    }
-    static createBlock(builder, offset, metaDataLength, bodyLength) {
-        builder.prep(8, 24);
-        builder.writeInt64(BigInt(bodyLength !== null && bodyLength !== void 0 ? bodyLength : 0));
-        builder.pad(4);
-        builder.writeInt32(metaDataLength);
-        builder.writeInt64(BigInt(offset !== null && offset !== void 0 ? offset : 0));
-        return builder.offset();
-    }
-}
-
-//# sourceMappingURL=block.mjs.map
-
 // EXTERNAL MODULE: ./node_modules/flatbuffers/js/flatbuffers.js
 var flatbuffers = __nccwpck_require__(6558);
-;// CONCATENATED MODULE: ./node_modules/apache-arrow/fb/key-value.mjs
-// automatically generated by the FlatBuffers compiler, do not modify
-
-/**
- * ----------------------------------------------------------------------
- * user defined key value pairs to add custom metadata to arrow
- * key namespacing is the responsibility of the user
- */
-class KeyValue {
-    constructor() {
-        this.bb = null;
-        this.bb_pos = 0;
-    }
-    __init(i, bb) {
-        this.bb_pos = i;
-        this.bb = bb;
-        return this;
-    }
-    static getRootAsKeyValue(bb, obj) {
-        return (obj || new KeyValue()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
-    }
-    static getSizePrefixedRootAsKeyValue(bb, obj) {
-        bb.setPosition(bb.position() + flatbuffers/* SIZE_PREFIX_LENGTH */.kc);
-        return (obj || new KeyValue()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
-    }
-    key(optionalEncoding) {
-        const offset = this.bb.__offset(this.bb_pos, 4);
-        return offset ? this.bb.__string(this.bb_pos + offset, optionalEncoding) : null;
-    }
-    value(optionalEncoding) {
-        const offset = this.bb.__offset(this.bb_pos, 6);
-        return offset ? this.bb.__string(this.bb_pos + offset, optionalEncoding) : null;
-    }
-    static startKeyValue(builder) {
-        builder.startObject(2);
-    }
-    static addKey(builder, keyOffset) {
-        builder.addFieldOffset(0, keyOffset, 0);
-    }
-    static addValue(builder, valueOffset) {
-        builder.addFieldOffset(1, valueOffset, 0);
-    }
-    static endKeyValue(builder) {
-        const offset = builder.endObject();
-        return offset;
-    }
-    static createKeyValue(builder, keyOffset, valueOffset) {
-        KeyValue.startKeyValue(builder);
-        KeyValue.addKey(builder, keyOffset);
-        KeyValue.addValue(builder, valueOffset);
-        return KeyValue.endKeyValue(builder);
-    }
-}
-
-//# sourceMappingURL=key-value.mjs.map
-
 ;// CONCATENATED MODULE: ./node_modules/apache-arrow/fb/endianness.mjs
 // automatically generated by the FlatBuffers compiler, do not modify
 /**
@@ -62968,6 +62906,62 @@ class DictionaryEncoding {
 }
 
 //# sourceMappingURL=dictionary-encoding.mjs.map
+
+;// CONCATENATED MODULE: ./node_modules/apache-arrow/fb/key-value.mjs
+// automatically generated by the FlatBuffers compiler, do not modify
+
+/**
+ * ----------------------------------------------------------------------
+ * user defined key value pairs to add custom metadata to arrow
+ * key namespacing is the responsibility of the user
+ */
+class KeyValue {
+    constructor() {
+        this.bb = null;
+        this.bb_pos = 0;
+    }
+    __init(i, bb) {
+        this.bb_pos = i;
+        this.bb = bb;
+        return this;
+    }
+    static getRootAsKeyValue(bb, obj) {
+        return (obj || new KeyValue()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+    }
+    static getSizePrefixedRootAsKeyValue(bb, obj) {
+        bb.setPosition(bb.position() + flatbuffers/* SIZE_PREFIX_LENGTH */.kc);
+        return (obj || new KeyValue()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+    }
+    key(optionalEncoding) {
+        const offset = this.bb.__offset(this.bb_pos, 4);
+        return offset ? this.bb.__string(this.bb_pos + offset, optionalEncoding) : null;
+    }
+    value(optionalEncoding) {
+        const offset = this.bb.__offset(this.bb_pos, 6);
+        return offset ? this.bb.__string(this.bb_pos + offset, optionalEncoding) : null;
+    }
+    static startKeyValue(builder) {
+        builder.startObject(2);
+    }
+    static addKey(builder, keyOffset) {
+        builder.addFieldOffset(0, keyOffset, 0);
+    }
+    static addValue(builder, valueOffset) {
+        builder.addFieldOffset(1, valueOffset, 0);
+    }
+    static endKeyValue(builder) {
+        const offset = builder.endObject();
+        return offset;
+    }
+    static createKeyValue(builder, keyOffset, valueOffset) {
+        KeyValue.startKeyValue(builder);
+        KeyValue.addKey(builder, keyOffset);
+        KeyValue.addValue(builder, valueOffset);
+        return KeyValue.endKeyValue(builder);
+    }
+}
+
+//# sourceMappingURL=key-value.mjs.map
 
 ;// CONCATENATED MODULE: ./node_modules/apache-arrow/fb/type.mjs
 // automatically generated by the FlatBuffers compiler, do not modify
@@ -63356,582 +63350,6 @@ class fb_schema_Schema {
 }
 
 //# sourceMappingURL=schema.mjs.map
-
-;// CONCATENATED MODULE: ./node_modules/apache-arrow/fb/footer.mjs
-// automatically generated by the FlatBuffers compiler, do not modify
-
-
-
-
-
-/**
- * ----------------------------------------------------------------------
- * Arrow File metadata
- *
- */
-class Footer {
-    constructor() {
-        this.bb = null;
-        this.bb_pos = 0;
-    }
-    __init(i, bb) {
-        this.bb_pos = i;
-        this.bb = bb;
-        return this;
-    }
-    static getRootAsFooter(bb, obj) {
-        return (obj || new Footer()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
-    }
-    static getSizePrefixedRootAsFooter(bb, obj) {
-        bb.setPosition(bb.position() + flatbuffers/* SIZE_PREFIX_LENGTH */.kc);
-        return (obj || new Footer()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
-    }
-    version() {
-        const offset = this.bb.__offset(this.bb_pos, 4);
-        return offset ? this.bb.readInt16(this.bb_pos + offset) : MetadataVersion.V1;
-    }
-    schema(obj) {
-        const offset = this.bb.__offset(this.bb_pos, 6);
-        return offset ? (obj || new fb_schema_Schema()).__init(this.bb.__indirect(this.bb_pos + offset), this.bb) : null;
-    }
-    dictionaries(index, obj) {
-        const offset = this.bb.__offset(this.bb_pos, 8);
-        return offset ? (obj || new Block()).__init(this.bb.__vector(this.bb_pos + offset) + index * 24, this.bb) : null;
-    }
-    dictionariesLength() {
-        const offset = this.bb.__offset(this.bb_pos, 8);
-        return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
-    }
-    recordBatches(index, obj) {
-        const offset = this.bb.__offset(this.bb_pos, 10);
-        return offset ? (obj || new Block()).__init(this.bb.__vector(this.bb_pos + offset) + index * 24, this.bb) : null;
-    }
-    recordBatchesLength() {
-        const offset = this.bb.__offset(this.bb_pos, 10);
-        return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
-    }
-    /**
-     * User-defined metadata
-     */
-    customMetadata(index, obj) {
-        const offset = this.bb.__offset(this.bb_pos, 12);
-        return offset ? (obj || new KeyValue()).__init(this.bb.__indirect(this.bb.__vector(this.bb_pos + offset) + index * 4), this.bb) : null;
-    }
-    customMetadataLength() {
-        const offset = this.bb.__offset(this.bb_pos, 12);
-        return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
-    }
-    static startFooter(builder) {
-        builder.startObject(5);
-    }
-    static addVersion(builder, version) {
-        builder.addFieldInt16(0, version, MetadataVersion.V1);
-    }
-    static addSchema(builder, schemaOffset) {
-        builder.addFieldOffset(1, schemaOffset, 0);
-    }
-    static addDictionaries(builder, dictionariesOffset) {
-        builder.addFieldOffset(2, dictionariesOffset, 0);
-    }
-    static startDictionariesVector(builder, numElems) {
-        builder.startVector(24, numElems, 8);
-    }
-    static addRecordBatches(builder, recordBatchesOffset) {
-        builder.addFieldOffset(3, recordBatchesOffset, 0);
-    }
-    static startRecordBatchesVector(builder, numElems) {
-        builder.startVector(24, numElems, 8);
-    }
-    static addCustomMetadata(builder, customMetadataOffset) {
-        builder.addFieldOffset(4, customMetadataOffset, 0);
-    }
-    static createCustomMetadataVector(builder, data) {
-        builder.startVector(4, data.length, 4);
-        for (let i = data.length - 1; i >= 0; i--) {
-            builder.addOffset(data[i]);
-        }
-        return builder.endVector();
-    }
-    static startCustomMetadataVector(builder, numElems) {
-        builder.startVector(4, numElems, 4);
-    }
-    static endFooter(builder) {
-        const offset = builder.endObject();
-        return offset;
-    }
-    static finishFooterBuffer(builder, offset) {
-        builder.finish(offset);
-    }
-    static finishSizePrefixedFooterBuffer(builder, offset) {
-        builder.finish(offset, undefined, true);
-    }
-}
-
-//# sourceMappingURL=footer.mjs.map
-
-;// CONCATENATED MODULE: ./node_modules/apache-arrow/ipc/metadata/file.mjs
-// Licensed to the Apache Software Foundation (ASF) under one
-// or more contributor license agreements.  See the NOTICE file
-// distributed with this work for additional information
-// regarding copyright ownership.  The ASF licenses this file
-// to you under the Apache License, Version 2.0 (the
-// "License"); you may not use this file except in compliance
-// with the License.  You may obtain a copy of the License at
-//
-//   http://www.apache.org/licenses/LICENSE-2.0
-//
-// Unless required by applicable law or agreed to in writing,
-// software distributed under the License is distributed on an
-// "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
-// KIND, either express or implied.  See the License for the
-// specific language governing permissions and limitations
-// under the License.
-
-
-
-var file_Builder = flatbuffers/* Builder */.M$;
-var ByteBuffer = flatbuffers/* ByteBuffer */.$F;
-
-
-
-
-/** @ignore */
-class Footer_ {
-    /** @nocollapse */
-    static decode(buf) {
-        buf = new ByteBuffer(toUint8Array(buf));
-        const footer = Footer.getRootAsFooter(buf);
-        const schema = schema_Schema.decode(footer.schema(), new Map(), footer.version());
-        return new OffHeapFooter(schema, footer);
-    }
-    /** @nocollapse */
-    static encode(footer) {
-        const b = new file_Builder();
-        const schemaOffset = schema_Schema.encode(b, footer.schema);
-        Footer.startRecordBatchesVector(b, footer.numRecordBatches);
-        for (const rb of [...footer.recordBatches()].slice().reverse()) {
-            FileBlock.encode(b, rb);
-        }
-        const recordBatchesOffset = b.endVector();
-        Footer.startDictionariesVector(b, footer.numDictionaries);
-        for (const db of [...footer.dictionaryBatches()].slice().reverse()) {
-            FileBlock.encode(b, db);
-        }
-        const dictionaryBatchesOffset = b.endVector();
-        Footer.startFooter(b);
-        Footer.addSchema(b, schemaOffset);
-        Footer.addVersion(b, MetadataVersion.V5);
-        Footer.addRecordBatches(b, recordBatchesOffset);
-        Footer.addDictionaries(b, dictionaryBatchesOffset);
-        Footer.finishFooterBuffer(b, Footer.endFooter(b));
-        return b.asUint8Array();
-    }
-    get numRecordBatches() { return this._recordBatches.length; }
-    get numDictionaries() { return this._dictionaryBatches.length; }
-    constructor(schema, version = MetadataVersion.V5, recordBatches, dictionaryBatches) {
-        this.schema = schema;
-        this.version = version;
-        recordBatches && (this._recordBatches = recordBatches);
-        dictionaryBatches && (this._dictionaryBatches = dictionaryBatches);
-    }
-    *recordBatches() {
-        for (let block, i = -1, n = this.numRecordBatches; ++i < n;) {
-            if (block = this.getRecordBatch(i)) {
-                yield block;
-            }
-        }
-    }
-    *dictionaryBatches() {
-        for (let block, i = -1, n = this.numDictionaries; ++i < n;) {
-            if (block = this.getDictionaryBatch(i)) {
-                yield block;
-            }
-        }
-    }
-    getRecordBatch(index) {
-        return index >= 0
-            && index < this.numRecordBatches
-            && this._recordBatches[index] || null;
-    }
-    getDictionaryBatch(index) {
-        return index >= 0
-            && index < this.numDictionaries
-            && this._dictionaryBatches[index] || null;
-    }
-}
-
-/** @ignore */
-class OffHeapFooter extends Footer_ {
-    get numRecordBatches() { return this._footer.recordBatchesLength(); }
-    get numDictionaries() { return this._footer.dictionariesLength(); }
-    constructor(schema, _footer) {
-        super(schema, _footer.version());
-        this._footer = _footer;
-    }
-    getRecordBatch(index) {
-        if (index >= 0 && index < this.numRecordBatches) {
-            const fileBlock = this._footer.recordBatches(index);
-            if (fileBlock) {
-                return FileBlock.decode(fileBlock);
-            }
-        }
-        return null;
-    }
-    getDictionaryBatch(index) {
-        if (index >= 0 && index < this.numDictionaries) {
-            const fileBlock = this._footer.dictionaries(index);
-            if (fileBlock) {
-                return FileBlock.decode(fileBlock);
-            }
-        }
-        return null;
-    }
-}
-/** @ignore */
-class FileBlock {
-    /** @nocollapse */
-    static decode(block) {
-        return new FileBlock(block.metaDataLength(), block.bodyLength(), block.offset());
-    }
-    /** @nocollapse */
-    static encode(b, fileBlock) {
-        const { metaDataLength } = fileBlock;
-        const offset = BigInt(fileBlock.offset);
-        const bodyLength = BigInt(fileBlock.bodyLength);
-        return Block.createBlock(b, offset, metaDataLength, bodyLength);
-    }
-    constructor(metaDataLength, bodyLength, offset) {
-        this.metaDataLength = metaDataLength;
-        this.offset = bigIntToNumber(offset);
-        this.bodyLength = bigIntToNumber(bodyLength);
-    }
-}
-
-//# sourceMappingURL=file.mjs.map
-
-;// CONCATENATED MODULE: ./node_modules/apache-arrow/io/adapters.mjs
-// Licensed to the Apache Software Foundation (ASF) under one
-// or more contributor license agreements.  See the NOTICE file
-// distributed with this work for additional information
-// regarding copyright ownership.  The ASF licenses this file
-// to you under the Apache License, Version 2.0 (the
-// "License"); you may not use this file except in compliance
-// with the License.  You may obtain a copy of the License at
-//
-//   http://www.apache.org/licenses/LICENSE-2.0
-//
-// Unless required by applicable law or agreed to in writing,
-// software distributed under the License is distributed on an
-// "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
-// KIND, either express or implied.  See the License for the
-// specific language governing permissions and limitations
-// under the License.
-
-
-/** @ignore */
-/* harmony default export */ const adapters = ({
-    fromIterable(source) {
-        return adapters_pump(fromIterable(source));
-    },
-    fromAsyncIterable(source) {
-        return adapters_pump(fromAsyncIterable(source));
-    },
-    fromDOMStream(source) {
-        return adapters_pump(fromDOMStream(source));
-    },
-    fromNodeStream(stream) {
-        return adapters_pump(fromNodeStream(stream));
-    },
-    // @ts-ignore
-    toDOMStream(source, options) {
-        throw new Error(`"toDOMStream" not available in this environment`);
-    },
-    // @ts-ignore
-    toNodeStream(source, options) {
-        throw new Error(`"toNodeStream" not available in this environment`);
-    },
-});
-/** @ignore */
-const adapters_pump = (iterator) => { iterator.next(); return iterator; };
-/** @ignore */
-function* fromIterable(source) {
-    let done, threw = false;
-    let buffers = [], buffer;
-    let cmd, size, bufferLength = 0;
-    function byteRange() {
-        if (cmd === 'peek') {
-            return joinUint8Arrays(buffers, size)[0];
-        }
-        [buffer, buffers, bufferLength] = joinUint8Arrays(buffers, size);
-        return buffer;
-    }
-    // Yield so the caller can inject the read command before creating the source Iterator
-    ({ cmd, size } = (yield (() => null)()) || { cmd: 'read', size: 0 });
-    // initialize the iterator
-    const it = toUint8ArrayIterator(source)[Symbol.iterator]();
-    try {
-        do {
-            // read the next value
-            ({ done, value: buffer } = Number.isNaN(size - bufferLength) ?
-                it.next() : it.next(size - bufferLength));
-            // if chunk is not null or empty, push it onto the queue
-            if (!done && buffer.byteLength > 0) {
-                buffers.push(buffer);
-                bufferLength += buffer.byteLength;
-            }
-            // If we have enough bytes in our buffer, yield chunks until we don't
-            if (done || size <= bufferLength) {
-                do {
-                    ({ cmd, size } = yield byteRange());
-                } while (size < bufferLength);
-            }
-        } while (!done);
-    }
-    catch (e) {
-        threw = true;
-        (typeof it.throw === 'function') && (it.throw(e));
-    }
-    finally {
-        (threw === false) && (typeof it.return === 'function') && (it.return(null));
-    }
-    return null;
-}
-/** @ignore */
-function fromAsyncIterable(source) {
-    return modules_asyncGenerator(this, arguments, function* fromAsyncIterable_1() {
-        let done, threw = false;
-        let buffers = [], buffer;
-        let cmd, size, bufferLength = 0;
-        function byteRange() {
-            if (cmd === 'peek') {
-                return joinUint8Arrays(buffers, size)[0];
-            }
-            [buffer, buffers, bufferLength] = joinUint8Arrays(buffers, size);
-            return buffer;
-        }
-        // Yield so the caller can inject the read command before creating the source AsyncIterator
-        ({ cmd, size } = (yield yield modules_await((() => null)())) || { cmd: 'read', size: 0 });
-        // initialize the iterator
-        const it = toUint8ArrayAsyncIterator(source)[Symbol.asyncIterator]();
-        try {
-            do {
-                // read the next value
-                ({ done, value: buffer } = Number.isNaN(size - bufferLength)
-                    ? yield modules_await(it.next())
-                    : yield modules_await(it.next(size - bufferLength)));
-                // if chunk is not null or empty, push it onto the queue
-                if (!done && buffer.byteLength > 0) {
-                    buffers.push(buffer);
-                    bufferLength += buffer.byteLength;
-                }
-                // If we have enough bytes in our buffer, yield chunks until we don't
-                if (done || size <= bufferLength) {
-                    do {
-                        ({ cmd, size } = yield yield modules_await(byteRange()));
-                    } while (size < bufferLength);
-                }
-            } while (!done);
-        }
-        catch (e) {
-            threw = true;
-            (typeof it.throw === 'function') && (yield modules_await(it.throw(e)));
-        }
-        finally {
-            (threw === false) && (typeof it.return === 'function') && (yield modules_await(it.return(new Uint8Array(0))));
-        }
-        return yield modules_await(null);
-    });
-}
-// All this manual Uint8Array chunk management can be avoided if/when engines
-// add support for ArrayBuffer.transfer() or ArrayBuffer.prototype.realloc():
-// https://github.com/domenic/proposal-arraybuffer-transfer
-/** @ignore */
-function fromDOMStream(source) {
-    return modules_asyncGenerator(this, arguments, function* fromDOMStream_1() {
-        let done = false, threw = false;
-        let buffers = [], buffer;
-        let cmd, size, bufferLength = 0;
-        function byteRange() {
-            if (cmd === 'peek') {
-                return joinUint8Arrays(buffers, size)[0];
-            }
-            [buffer, buffers, bufferLength] = joinUint8Arrays(buffers, size);
-            return buffer;
-        }
-        // Yield so the caller can inject the read command before we establish the ReadableStream lock
-        ({ cmd, size } = (yield yield modules_await((() => null)())) || { cmd: 'read', size: 0 });
-        // initialize the reader and lock the stream
-        const it = new AdaptiveByteReader(source);
-        try {
-            do {
-                // read the next value
-                ({ done, value: buffer } = Number.isNaN(size - bufferLength)
-                    ? yield modules_await(it['read']())
-                    : yield modules_await(it['read'](size - bufferLength)));
-                // if chunk is not null or empty, push it onto the queue
-                if (!done && buffer.byteLength > 0) {
-                    buffers.push(toUint8Array(buffer));
-                    bufferLength += buffer.byteLength;
-                }
-                // If we have enough bytes in our buffer, yield chunks until we don't
-                if (done || size <= bufferLength) {
-                    do {
-                        ({ cmd, size } = yield yield modules_await(byteRange()));
-                    } while (size < bufferLength);
-                }
-            } while (!done);
-        }
-        catch (e) {
-            threw = true;
-            yield modules_await(it['cancel'](e));
-        }
-        finally {
-            (threw === false) ? (yield modules_await(it['cancel']()))
-                : source['locked'] && it.releaseLock();
-        }
-        return yield modules_await(null);
-    });
-}
-/** @ignore */
-class AdaptiveByteReader {
-    constructor(source) {
-        this.source = source;
-        this.reader = null;
-        this.reader = this.source['getReader']();
-        // We have to catch and swallow errors here to avoid uncaught promise rejection exceptions
-        // that seem to be raised when we call `releaseLock()` on this reader. I'm still mystified
-        // about why these errors are raised, but I'm sure there's some important spec reason that
-        // I haven't considered. I hate to employ such an anti-pattern here, but it seems like the
-        // only solution in this case :/
-        this.reader['closed'].catch(() => { });
-    }
-    get closed() {
-        return this.reader ? this.reader['closed'].catch(() => { }) : Promise.resolve();
-    }
-    releaseLock() {
-        if (this.reader) {
-            this.reader.releaseLock();
-        }
-        this.reader = null;
-    }
-    cancel(reason) {
-        return modules_awaiter(this, void 0, void 0, function* () {
-            const { reader, source } = this;
-            reader && (yield reader['cancel'](reason).catch(() => { }));
-            source && (source['locked'] && this.releaseLock());
-        });
-    }
-    read(size) {
-        return modules_awaiter(this, void 0, void 0, function* () {
-            if (size === 0) {
-                return { done: this.reader == null, value: new Uint8Array(0) };
-            }
-            const result = yield this.reader.read();
-            !result.done && (result.value = toUint8Array(result));
-            return result;
-        });
-    }
-}
-/** @ignore */
-const onEvent = (stream, event) => {
-    const handler = (_) => resolve([event, _]);
-    let resolve;
-    return [event, handler, new Promise((r) => (resolve = r) && stream['once'](event, handler))];
-};
-/** @ignore */
-function fromNodeStream(stream) {
-    return modules_asyncGenerator(this, arguments, function* fromNodeStream_1() {
-        const events = [];
-        let event = 'error';
-        let done = false, err = null;
-        let cmd, size, bufferLength = 0;
-        let buffers = [], buffer;
-        function byteRange() {
-            if (cmd === 'peek') {
-                return joinUint8Arrays(buffers, size)[0];
-            }
-            [buffer, buffers, bufferLength] = joinUint8Arrays(buffers, size);
-            return buffer;
-        }
-        // Yield so the caller can inject the read command before we
-        // add the listener for the source stream's 'readable' event.
-        ({ cmd, size } = (yield yield modules_await((() => null)())) || { cmd: 'read', size: 0 });
-        // ignore stdin if it's a TTY
-        if (stream['isTTY']) {
-            yield yield modules_await(new Uint8Array(0));
-            return yield modules_await(null);
-        }
-        try {
-            // initialize the stream event handlers
-            events[0] = onEvent(stream, 'end');
-            events[1] = onEvent(stream, 'error');
-            do {
-                events[2] = onEvent(stream, 'readable');
-                // wait on the first message event from the stream
-                [event, err] = yield modules_await(Promise.race(events.map((x) => x[2])));
-                // if the stream emitted an Error, rethrow it
-                if (event === 'error') {
-                    break;
-                }
-                if (!(done = event === 'end')) {
-                    // If the size is NaN, request to read everything in the stream's internal buffer
-                    if (!Number.isFinite(size - bufferLength)) {
-                        buffer = toUint8Array(stream['read']());
-                    }
-                    else {
-                        buffer = toUint8Array(stream['read'](size - bufferLength));
-                        // If the byteLength is 0, then the requested amount is more than the stream has
-                        // in its internal buffer. In this case the stream needs a "kick" to tell it to
-                        // continue emitting readable events, so request to read everything the stream
-                        // has in its internal buffer right now.
-                        if (buffer.byteLength < (size - bufferLength)) {
-                            buffer = toUint8Array(stream['read']());
-                        }
-                    }
-                    // if chunk is not null or empty, push it onto the queue
-                    if (buffer.byteLength > 0) {
-                        buffers.push(buffer);
-                        bufferLength += buffer.byteLength;
-                    }
-                }
-                // If we have enough bytes in our buffer, yield chunks until we don't
-                if (done || size <= bufferLength) {
-                    do {
-                        ({ cmd, size } = yield yield modules_await(byteRange()));
-                    } while (size < bufferLength);
-                }
-            } while (!done);
-        }
-        finally {
-            yield modules_await(cleanup(events, event === 'error' ? err : null));
-        }
-        return yield modules_await(null);
-        function cleanup(events, err) {
-            buffer = buffers = null;
-            return new Promise((resolve, reject) => {
-                for (const [evt, fn] of events) {
-                    stream['off'](evt, fn);
-                }
-                try {
-                    // Some stream implementations don't call the destroy callback,
-                    // because it's really a node-internal API. Just calling `destroy`
-                    // here should be enough to conform to the ReadableStream contract
-                    const destroy = stream['destroy'];
-                    destroy && destroy.call(stream, err);
-                    err = undefined;
-                }
-                catch (e) {
-                    err = e || err;
-                }
-                finally {
-                    err != null ? reject(err) : resolve();
-                }
-            });
-        }
-    });
-}
-
-//# sourceMappingURL=adapters.mjs.map
 
 ;// CONCATENATED MODULE: ./node_modules/apache-arrow/fb/body-compression-method.mjs
 // automatically generated by the FlatBuffers compiler, do not modify
@@ -66011,7 +65429,7 @@ function typeFromJSON(f, children) {
 
 
 var message_Builder = flatbuffers/* Builder */.M$;
-var message_ByteBuffer = flatbuffers/* ByteBuffer */.$F;
+var ByteBuffer = flatbuffers/* ByteBuffer */.$F;
 
 /**
  * @ignore
@@ -66026,7 +65444,7 @@ class Message {
     }
     /** @nocollapse */
     static decode(buf) {
-        buf = new message_ByteBuffer(toUint8Array(buf));
+        buf = new ByteBuffer(toUint8Array(buf));
         const _message = message_Message.getRootAsMessage(buf);
         const bodyLength = _message.bodyLength();
         const version = _message.version();
@@ -66553,6 +65971,330 @@ const platformIsLittleEndian = (() => {
 
 //# sourceMappingURL=message.mjs.map
 
+;// CONCATENATED MODULE: ./node_modules/apache-arrow/io/adapters.mjs
+// Licensed to the Apache Software Foundation (ASF) under one
+// or more contributor license agreements.  See the NOTICE file
+// distributed with this work for additional information
+// regarding copyright ownership.  The ASF licenses this file
+// to you under the Apache License, Version 2.0 (the
+// "License"); you may not use this file except in compliance
+// with the License.  You may obtain a copy of the License at
+//
+//   http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing,
+// software distributed under the License is distributed on an
+// "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
+// KIND, either express or implied.  See the License for the
+// specific language governing permissions and limitations
+// under the License.
+
+
+/** @ignore */
+/* harmony default export */ const adapters = ({
+    fromIterable(source) {
+        return adapters_pump(fromIterable(source));
+    },
+    fromAsyncIterable(source) {
+        return adapters_pump(fromAsyncIterable(source));
+    },
+    fromDOMStream(source) {
+        return adapters_pump(fromDOMStream(source));
+    },
+    fromNodeStream(stream) {
+        return adapters_pump(fromNodeStream(stream));
+    },
+    // @ts-ignore
+    toDOMStream(source, options) {
+        throw new Error(`"toDOMStream" not available in this environment`);
+    },
+    // @ts-ignore
+    toNodeStream(source, options) {
+        throw new Error(`"toNodeStream" not available in this environment`);
+    },
+});
+/** @ignore */
+const adapters_pump = (iterator) => { iterator.next(); return iterator; };
+/** @ignore */
+function* fromIterable(source) {
+    let done, threw = false;
+    let buffers = [], buffer;
+    let cmd, size, bufferLength = 0;
+    function byteRange() {
+        if (cmd === 'peek') {
+            return joinUint8Arrays(buffers, size)[0];
+        }
+        [buffer, buffers, bufferLength] = joinUint8Arrays(buffers, size);
+        return buffer;
+    }
+    // Yield so the caller can inject the read command before creating the source Iterator
+    ({ cmd, size } = (yield (() => null)()) || { cmd: 'read', size: 0 });
+    // initialize the iterator
+    const it = toUint8ArrayIterator(source)[Symbol.iterator]();
+    try {
+        do {
+            // read the next value
+            ({ done, value: buffer } = Number.isNaN(size - bufferLength) ?
+                it.next() : it.next(size - bufferLength));
+            // if chunk is not null or empty, push it onto the queue
+            if (!done && buffer.byteLength > 0) {
+                buffers.push(buffer);
+                bufferLength += buffer.byteLength;
+            }
+            // If we have enough bytes in our buffer, yield chunks until we don't
+            if (done || size <= bufferLength) {
+                do {
+                    ({ cmd, size } = yield byteRange());
+                } while (size < bufferLength);
+            }
+        } while (!done);
+    }
+    catch (e) {
+        threw = true;
+        (typeof it.throw === 'function') && (it.throw(e));
+    }
+    finally {
+        (threw === false) && (typeof it.return === 'function') && (it.return(null));
+    }
+    return null;
+}
+/** @ignore */
+function fromAsyncIterable(source) {
+    return modules_asyncGenerator(this, arguments, function* fromAsyncIterable_1() {
+        let done, threw = false;
+        let buffers = [], buffer;
+        let cmd, size, bufferLength = 0;
+        function byteRange() {
+            if (cmd === 'peek') {
+                return joinUint8Arrays(buffers, size)[0];
+            }
+            [buffer, buffers, bufferLength] = joinUint8Arrays(buffers, size);
+            return buffer;
+        }
+        // Yield so the caller can inject the read command before creating the source AsyncIterator
+        ({ cmd, size } = (yield yield modules_await((() => null)())) || { cmd: 'read', size: 0 });
+        // initialize the iterator
+        const it = toUint8ArrayAsyncIterator(source)[Symbol.asyncIterator]();
+        try {
+            do {
+                // read the next value
+                ({ done, value: buffer } = Number.isNaN(size - bufferLength)
+                    ? yield modules_await(it.next())
+                    : yield modules_await(it.next(size - bufferLength)));
+                // if chunk is not null or empty, push it onto the queue
+                if (!done && buffer.byteLength > 0) {
+                    buffers.push(buffer);
+                    bufferLength += buffer.byteLength;
+                }
+                // If we have enough bytes in our buffer, yield chunks until we don't
+                if (done || size <= bufferLength) {
+                    do {
+                        ({ cmd, size } = yield yield modules_await(byteRange()));
+                    } while (size < bufferLength);
+                }
+            } while (!done);
+        }
+        catch (e) {
+            threw = true;
+            (typeof it.throw === 'function') && (yield modules_await(it.throw(e)));
+        }
+        finally {
+            (threw === false) && (typeof it.return === 'function') && (yield modules_await(it.return(new Uint8Array(0))));
+        }
+        return yield modules_await(null);
+    });
+}
+// All this manual Uint8Array chunk management can be avoided if/when engines
+// add support for ArrayBuffer.transfer() or ArrayBuffer.prototype.realloc():
+// https://github.com/domenic/proposal-arraybuffer-transfer
+/** @ignore */
+function fromDOMStream(source) {
+    return modules_asyncGenerator(this, arguments, function* fromDOMStream_1() {
+        let done = false, threw = false;
+        let buffers = [], buffer;
+        let cmd, size, bufferLength = 0;
+        function byteRange() {
+            if (cmd === 'peek') {
+                return joinUint8Arrays(buffers, size)[0];
+            }
+            [buffer, buffers, bufferLength] = joinUint8Arrays(buffers, size);
+            return buffer;
+        }
+        // Yield so the caller can inject the read command before we establish the ReadableStream lock
+        ({ cmd, size } = (yield yield modules_await((() => null)())) || { cmd: 'read', size: 0 });
+        // initialize the reader and lock the stream
+        const it = new AdaptiveByteReader(source);
+        try {
+            do {
+                // read the next value
+                ({ done, value: buffer } = Number.isNaN(size - bufferLength)
+                    ? yield modules_await(it['read']())
+                    : yield modules_await(it['read'](size - bufferLength)));
+                // if chunk is not null or empty, push it onto the queue
+                if (!done && buffer.byteLength > 0) {
+                    buffers.push(toUint8Array(buffer));
+                    bufferLength += buffer.byteLength;
+                }
+                // If we have enough bytes in our buffer, yield chunks until we don't
+                if (done || size <= bufferLength) {
+                    do {
+                        ({ cmd, size } = yield yield modules_await(byteRange()));
+                    } while (size < bufferLength);
+                }
+            } while (!done);
+        }
+        catch (e) {
+            threw = true;
+            yield modules_await(it['cancel'](e));
+        }
+        finally {
+            (threw === false) ? (yield modules_await(it['cancel']()))
+                : source['locked'] && it.releaseLock();
+        }
+        return yield modules_await(null);
+    });
+}
+/** @ignore */
+class AdaptiveByteReader {
+    constructor(source) {
+        this.source = source;
+        this.reader = null;
+        this.reader = this.source['getReader']();
+        // We have to catch and swallow errors here to avoid uncaught promise rejection exceptions
+        // that seem to be raised when we call `releaseLock()` on this reader. I'm still mystified
+        // about why these errors are raised, but I'm sure there's some important spec reason that
+        // I haven't considered. I hate to employ such an anti-pattern here, but it seems like the
+        // only solution in this case :/
+        this.reader['closed'].catch(() => { });
+    }
+    get closed() {
+        return this.reader ? this.reader['closed'].catch(() => { }) : Promise.resolve();
+    }
+    releaseLock() {
+        if (this.reader) {
+            this.reader.releaseLock();
+        }
+        this.reader = null;
+    }
+    cancel(reason) {
+        return modules_awaiter(this, void 0, void 0, function* () {
+            const { reader, source } = this;
+            reader && (yield reader['cancel'](reason).catch(() => { }));
+            source && (source['locked'] && this.releaseLock());
+        });
+    }
+    read(size) {
+        return modules_awaiter(this, void 0, void 0, function* () {
+            if (size === 0) {
+                return { done: this.reader == null, value: new Uint8Array(0) };
+            }
+            const result = yield this.reader.read();
+            !result.done && (result.value = toUint8Array(result));
+            return result;
+        });
+    }
+}
+/** @ignore */
+const onEvent = (stream, event) => {
+    const handler = (_) => resolve([event, _]);
+    let resolve;
+    return [event, handler, new Promise((r) => (resolve = r) && stream['once'](event, handler))];
+};
+/** @ignore */
+function fromNodeStream(stream) {
+    return modules_asyncGenerator(this, arguments, function* fromNodeStream_1() {
+        const events = [];
+        let event = 'error';
+        let done = false, err = null;
+        let cmd, size, bufferLength = 0;
+        let buffers = [], buffer;
+        function byteRange() {
+            if (cmd === 'peek') {
+                return joinUint8Arrays(buffers, size)[0];
+            }
+            [buffer, buffers, bufferLength] = joinUint8Arrays(buffers, size);
+            return buffer;
+        }
+        // Yield so the caller can inject the read command before we
+        // add the listener for the source stream's 'readable' event.
+        ({ cmd, size } = (yield yield modules_await((() => null)())) || { cmd: 'read', size: 0 });
+        // ignore stdin if it's a TTY
+        if (stream['isTTY']) {
+            yield yield modules_await(new Uint8Array(0));
+            return yield modules_await(null);
+        }
+        try {
+            // initialize the stream event handlers
+            events[0] = onEvent(stream, 'end');
+            events[1] = onEvent(stream, 'error');
+            do {
+                events[2] = onEvent(stream, 'readable');
+                // wait on the first message event from the stream
+                [event, err] = yield modules_await(Promise.race(events.map((x) => x[2])));
+                // if the stream emitted an Error, rethrow it
+                if (event === 'error') {
+                    break;
+                }
+                if (!(done = event === 'end')) {
+                    // If the size is NaN, request to read everything in the stream's internal buffer
+                    if (!Number.isFinite(size - bufferLength)) {
+                        buffer = toUint8Array(stream['read']());
+                    }
+                    else {
+                        buffer = toUint8Array(stream['read'](size - bufferLength));
+                        // If the byteLength is 0, then the requested amount is more than the stream has
+                        // in its internal buffer. In this case the stream needs a "kick" to tell it to
+                        // continue emitting readable events, so request to read everything the stream
+                        // has in its internal buffer right now.
+                        if (buffer.byteLength < (size - bufferLength)) {
+                            buffer = toUint8Array(stream['read']());
+                        }
+                    }
+                    // if chunk is not null or empty, push it onto the queue
+                    if (buffer.byteLength > 0) {
+                        buffers.push(buffer);
+                        bufferLength += buffer.byteLength;
+                    }
+                }
+                // If we have enough bytes in our buffer, yield chunks until we don't
+                if (done || size <= bufferLength) {
+                    do {
+                        ({ cmd, size } = yield yield modules_await(byteRange()));
+                    } while (size < bufferLength);
+                }
+            } while (!done);
+        }
+        finally {
+            yield modules_await(cleanup(events, event === 'error' ? err : null));
+        }
+        return yield modules_await(null);
+        function cleanup(events, err) {
+            buffer = buffers = null;
+            return new Promise((resolve, reject) => {
+                for (const [evt, fn] of events) {
+                    stream['off'](evt, fn);
+                }
+                try {
+                    // Some stream implementations don't call the destroy callback,
+                    // because it's really a node-internal API. Just calling `destroy`
+                    // here should be enough to conform to the ReadableStream contract
+                    const destroy = stream['destroy'];
+                    destroy && destroy.call(stream, err);
+                    err = undefined;
+                }
+                catch (e) {
+                    err = e || err;
+                }
+                finally {
+                    err != null ? reject(err) : resolve();
+                }
+            });
+        }
+    });
+}
+
+//# sourceMappingURL=adapters.mjs.map
+
 ;// CONCATENATED MODULE: ./node_modules/apache-arrow/io/interfaces.mjs
 // Licensed to the Apache Software Foundation (ASF) under one
 // or more contributor license agreements.  See the NOTICE file
@@ -66782,7 +66524,7 @@ class AsyncByteStream {
         else if (isIterable(source)) {
             this.source = new AsyncByteStreamSource(adapters.fromIterable(source));
         }
-        else if (isPromise(source)) {
+        else if (compat_isPromise(source)) {
             this.source = new AsyncByteStreamSource(adapters.fromAsyncIterable(source));
         }
         else if (isAsyncIterable(source)) {
@@ -66977,780 +66719,6 @@ class AsyncRandomAccessFile extends AsyncByteStream {
 }
 
 //# sourceMappingURL=file.mjs.map
-
-;// CONCATENATED MODULE: ./node_modules/apache-arrow/util/int.mjs
-// Licensed to the Apache Software Foundation (ASF) under one
-// or more contributor license agreements.  See the NOTICE file
-// distributed with this work for additional information
-// regarding copyright ownership.  The ASF licenses this file
-// to you under the Apache License, Version 2.0 (the
-// "License"); you may not use this file except in compliance
-// with the License.  You may obtain a copy of the License at
-//
-//   http://www.apache.org/licenses/LICENSE-2.0
-//
-// Unless required by applicable law or agreed to in writing,
-// software distributed under the License is distributed on an
-// "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
-// KIND, either express or implied.  See the License for the
-// specific language governing permissions and limitations
-// under the License.
-/** @ignore */
-const carryBit16 = 1 << 16;
-/** @ignore */
-function intAsHex(value) {
-    if (value < 0) {
-        value = 0xFFFFFFFF + value + 1;
-    }
-    return `0x${value.toString(16)}`;
-}
-/** @ignore */
-const kInt32DecimalDigits = 8;
-/** @ignore */
-const kPowersOfTen = [
-    1,
-    10,
-    100,
-    1000,
-    10000,
-    100000,
-    1000000,
-    10000000,
-    100000000
-];
-/** @ignore */
-class BaseInt64 {
-    constructor(buffer) {
-        this.buffer = buffer;
-    }
-    high() { return this.buffer[1]; }
-    low() { return this.buffer[0]; }
-    _times(other) {
-        // Break the left and right numbers into 16 bit chunks
-        // so that we can multiply them without overflow.
-        const L = new Uint32Array([
-            this.buffer[1] >>> 16,
-            this.buffer[1] & 0xFFFF,
-            this.buffer[0] >>> 16,
-            this.buffer[0] & 0xFFFF
-        ]);
-        const R = new Uint32Array([
-            other.buffer[1] >>> 16,
-            other.buffer[1] & 0xFFFF,
-            other.buffer[0] >>> 16,
-            other.buffer[0] & 0xFFFF
-        ]);
-        let product = L[3] * R[3];
-        this.buffer[0] = product & 0xFFFF;
-        let sum = product >>> 16;
-        product = L[2] * R[3];
-        sum += product;
-        product = (L[3] * R[2]) >>> 0;
-        sum += product;
-        this.buffer[0] += sum << 16;
-        this.buffer[1] = (sum >>> 0 < product ? carryBit16 : 0);
-        this.buffer[1] += sum >>> 16;
-        this.buffer[1] += L[1] * R[3] + L[2] * R[2] + L[3] * R[1];
-        this.buffer[1] += (L[0] * R[3] + L[1] * R[2] + L[2] * R[1] + L[3] * R[0]) << 16;
-        return this;
-    }
-    _plus(other) {
-        const sum = (this.buffer[0] + other.buffer[0]) >>> 0;
-        this.buffer[1] += other.buffer[1];
-        if (sum < (this.buffer[0] >>> 0)) {
-            ++this.buffer[1];
-        }
-        this.buffer[0] = sum;
-    }
-    lessThan(other) {
-        return this.buffer[1] < other.buffer[1] ||
-            (this.buffer[1] === other.buffer[1] && this.buffer[0] < other.buffer[0]);
-    }
-    equals(other) {
-        return this.buffer[1] === other.buffer[1] && this.buffer[0] == other.buffer[0];
-    }
-    greaterThan(other) {
-        return other.lessThan(this);
-    }
-    hex() {
-        return `${intAsHex(this.buffer[1])} ${intAsHex(this.buffer[0])}`;
-    }
-}
-/** @ignore */
-class int_Uint64 extends BaseInt64 {
-    times(other) {
-        this._times(other);
-        return this;
-    }
-    plus(other) {
-        this._plus(other);
-        return this;
-    }
-    /** @nocollapse */
-    static from(val, out_buffer = new Uint32Array(2)) {
-        return int_Uint64.fromString(typeof (val) === 'string' ? val : val.toString(), out_buffer);
-    }
-    /** @nocollapse */
-    static fromNumber(num, out_buffer = new Uint32Array(2)) {
-        // Always parse numbers as strings - pulling out high and low bits
-        // directly seems to lose precision sometimes
-        // For example:
-        //     > -4613034156400212000 >>> 0
-        //     721782784
-        // The correct lower 32-bits are 721782752
-        return int_Uint64.fromString(num.toString(), out_buffer);
-    }
-    /** @nocollapse */
-    static fromString(str, out_buffer = new Uint32Array(2)) {
-        const length = str.length;
-        const out = new int_Uint64(out_buffer);
-        for (let posn = 0; posn < length;) {
-            const group = kInt32DecimalDigits < length - posn ?
-                kInt32DecimalDigits : length - posn;
-            const chunk = new int_Uint64(new Uint32Array([Number.parseInt(str.slice(posn, posn + group), 10), 0]));
-            const multiple = new int_Uint64(new Uint32Array([kPowersOfTen[group], 0]));
-            out.times(multiple);
-            out.plus(chunk);
-            posn += group;
-        }
-        return out;
-    }
-    /** @nocollapse */
-    static convertArray(values) {
-        const data = new Uint32Array(values.length * 2);
-        for (let i = -1, n = values.length; ++i < n;) {
-            int_Uint64.from(values[i], new Uint32Array(data.buffer, data.byteOffset + 2 * i * 4, 2));
-        }
-        return data;
-    }
-    /** @nocollapse */
-    static multiply(left, right) {
-        const rtrn = new int_Uint64(new Uint32Array(left.buffer));
-        return rtrn.times(right);
-    }
-    /** @nocollapse */
-    static add(left, right) {
-        const rtrn = new int_Uint64(new Uint32Array(left.buffer));
-        return rtrn.plus(right);
-    }
-}
-/** @ignore */
-class int_Int64 extends BaseInt64 {
-    negate() {
-        this.buffer[0] = ~this.buffer[0] + 1;
-        this.buffer[1] = ~this.buffer[1];
-        if (this.buffer[0] == 0) {
-            ++this.buffer[1];
-        }
-        return this;
-    }
-    times(other) {
-        this._times(other);
-        return this;
-    }
-    plus(other) {
-        this._plus(other);
-        return this;
-    }
-    lessThan(other) {
-        // force high bytes to be signed
-        // eslint-disable-next-line unicorn/prefer-math-trunc
-        const this_high = this.buffer[1] << 0;
-        // eslint-disable-next-line unicorn/prefer-math-trunc
-        const other_high = other.buffer[1] << 0;
-        return this_high < other_high ||
-            (this_high === other_high && this.buffer[0] < other.buffer[0]);
-    }
-    /** @nocollapse */
-    static from(val, out_buffer = new Uint32Array(2)) {
-        return int_Int64.fromString(typeof (val) === 'string' ? val : val.toString(), out_buffer);
-    }
-    /** @nocollapse */
-    static fromNumber(num, out_buffer = new Uint32Array(2)) {
-        // Always parse numbers as strings - pulling out high and low bits
-        // directly seems to lose precision sometimes
-        // For example:
-        //     > -4613034156400212000 >>> 0
-        //     721782784
-        // The correct lower 32-bits are 721782752
-        return int_Int64.fromString(num.toString(), out_buffer);
-    }
-    /** @nocollapse */
-    static fromString(str, out_buffer = new Uint32Array(2)) {
-        // TODO: Assert that out_buffer is 0 and length = 2
-        const negate = str.startsWith('-');
-        const length = str.length;
-        const out = new int_Int64(out_buffer);
-        for (let posn = negate ? 1 : 0; posn < length;) {
-            const group = kInt32DecimalDigits < length - posn ?
-                kInt32DecimalDigits : length - posn;
-            const chunk = new int_Int64(new Uint32Array([Number.parseInt(str.slice(posn, posn + group), 10), 0]));
-            const multiple = new int_Int64(new Uint32Array([kPowersOfTen[group], 0]));
-            out.times(multiple);
-            out.plus(chunk);
-            posn += group;
-        }
-        return negate ? out.negate() : out;
-    }
-    /** @nocollapse */
-    static convertArray(values) {
-        const data = new Uint32Array(values.length * 2);
-        for (let i = -1, n = values.length; ++i < n;) {
-            int_Int64.from(values[i], new Uint32Array(data.buffer, data.byteOffset + 2 * i * 4, 2));
-        }
-        return data;
-    }
-    /** @nocollapse */
-    static multiply(left, right) {
-        const rtrn = new int_Int64(new Uint32Array(left.buffer));
-        return rtrn.times(right);
-    }
-    /** @nocollapse */
-    static add(left, right) {
-        const rtrn = new int_Int64(new Uint32Array(left.buffer));
-        return rtrn.plus(right);
-    }
-}
-/** @ignore */
-class Int128 {
-    constructor(buffer) {
-        this.buffer = buffer;
-        // buffer[3] MSB (high)
-        // buffer[2]
-        // buffer[1]
-        // buffer[0] LSB (low)
-    }
-    high() {
-        return new int_Int64(new Uint32Array(this.buffer.buffer, this.buffer.byteOffset + 8, 2));
-    }
-    low() {
-        return new int_Int64(new Uint32Array(this.buffer.buffer, this.buffer.byteOffset, 2));
-    }
-    negate() {
-        this.buffer[0] = ~this.buffer[0] + 1;
-        this.buffer[1] = ~this.buffer[1];
-        this.buffer[2] = ~this.buffer[2];
-        this.buffer[3] = ~this.buffer[3];
-        if (this.buffer[0] == 0) {
-            ++this.buffer[1];
-        }
-        if (this.buffer[1] == 0) {
-            ++this.buffer[2];
-        }
-        if (this.buffer[2] == 0) {
-            ++this.buffer[3];
-        }
-        return this;
-    }
-    times(other) {
-        // Break the left and right numbers into 32 bit chunks
-        // so that we can multiply them without overflow.
-        const L0 = new int_Uint64(new Uint32Array([this.buffer[3], 0]));
-        const L1 = new int_Uint64(new Uint32Array([this.buffer[2], 0]));
-        const L2 = new int_Uint64(new Uint32Array([this.buffer[1], 0]));
-        const L3 = new int_Uint64(new Uint32Array([this.buffer[0], 0]));
-        const R0 = new int_Uint64(new Uint32Array([other.buffer[3], 0]));
-        const R1 = new int_Uint64(new Uint32Array([other.buffer[2], 0]));
-        const R2 = new int_Uint64(new Uint32Array([other.buffer[1], 0]));
-        const R3 = new int_Uint64(new Uint32Array([other.buffer[0], 0]));
-        let product = int_Uint64.multiply(L3, R3);
-        this.buffer[0] = product.low();
-        const sum = new int_Uint64(new Uint32Array([product.high(), 0]));
-        product = int_Uint64.multiply(L2, R3);
-        sum.plus(product);
-        product = int_Uint64.multiply(L3, R2);
-        sum.plus(product);
-        this.buffer[1] = sum.low();
-        this.buffer[3] = (sum.lessThan(product) ? 1 : 0);
-        this.buffer[2] = sum.high();
-        const high = new int_Uint64(new Uint32Array(this.buffer.buffer, this.buffer.byteOffset + 8, 2));
-        high.plus(int_Uint64.multiply(L1, R3))
-            .plus(int_Uint64.multiply(L2, R2))
-            .plus(int_Uint64.multiply(L3, R1));
-        this.buffer[3] += int_Uint64.multiply(L0, R3)
-            .plus(int_Uint64.multiply(L1, R2))
-            .plus(int_Uint64.multiply(L2, R1))
-            .plus(int_Uint64.multiply(L3, R0)).low();
-        return this;
-    }
-    plus(other) {
-        const sums = new Uint32Array(4);
-        sums[3] = (this.buffer[3] + other.buffer[3]) >>> 0;
-        sums[2] = (this.buffer[2] + other.buffer[2]) >>> 0;
-        sums[1] = (this.buffer[1] + other.buffer[1]) >>> 0;
-        sums[0] = (this.buffer[0] + other.buffer[0]) >>> 0;
-        if (sums[0] < (this.buffer[0] >>> 0)) {
-            ++sums[1];
-        }
-        if (sums[1] < (this.buffer[1] >>> 0)) {
-            ++sums[2];
-        }
-        if (sums[2] < (this.buffer[2] >>> 0)) {
-            ++sums[3];
-        }
-        this.buffer[3] = sums[3];
-        this.buffer[2] = sums[2];
-        this.buffer[1] = sums[1];
-        this.buffer[0] = sums[0];
-        return this;
-    }
-    hex() {
-        return `${intAsHex(this.buffer[3])} ${intAsHex(this.buffer[2])} ${intAsHex(this.buffer[1])} ${intAsHex(this.buffer[0])}`;
-    }
-    /** @nocollapse */
-    static multiply(left, right) {
-        const rtrn = new Int128(new Uint32Array(left.buffer));
-        return rtrn.times(right);
-    }
-    /** @nocollapse */
-    static add(left, right) {
-        const rtrn = new Int128(new Uint32Array(left.buffer));
-        return rtrn.plus(right);
-    }
-    /** @nocollapse */
-    static from(val, out_buffer = new Uint32Array(4)) {
-        return Int128.fromString(typeof (val) === 'string' ? val : val.toString(), out_buffer);
-    }
-    /** @nocollapse */
-    static fromNumber(num, out_buffer = new Uint32Array(4)) {
-        // Always parse numbers as strings - pulling out high and low bits
-        // directly seems to lose precision sometimes
-        // For example:
-        //     > -4613034156400212000 >>> 0
-        //     721782784
-        // The correct lower 32-bits are 721782752
-        return Int128.fromString(num.toString(), out_buffer);
-    }
-    /** @nocollapse */
-    static fromString(str, out_buffer = new Uint32Array(4)) {
-        // TODO: Assert that out_buffer is 0 and length = 4
-        const negate = str.startsWith('-');
-        const length = str.length;
-        const out = new Int128(out_buffer);
-        for (let posn = negate ? 1 : 0; posn < length;) {
-            const group = kInt32DecimalDigits < length - posn ?
-                kInt32DecimalDigits : length - posn;
-            const chunk = new Int128(new Uint32Array([Number.parseInt(str.slice(posn, posn + group), 10), 0, 0, 0]));
-            const multiple = new Int128(new Uint32Array([kPowersOfTen[group], 0, 0, 0]));
-            out.times(multiple);
-            out.plus(chunk);
-            posn += group;
-        }
-        return negate ? out.negate() : out;
-    }
-    /** @nocollapse */
-    static convertArray(values) {
-        // TODO: Distinguish between string and number at compile-time
-        const data = new Uint32Array(values.length * 4);
-        for (let i = -1, n = values.length; ++i < n;) {
-            Int128.from(values[i], new Uint32Array(data.buffer, data.byteOffset + 4 * 4 * i, 4));
-        }
-        return data;
-    }
-}
-
-//# sourceMappingURL=int.mjs.map
-
-;// CONCATENATED MODULE: ./node_modules/apache-arrow/util/interval.mjs
-// Licensed to the Apache Software Foundation (ASF) under one
-// or more contributor license agreements.  See the NOTICE file
-// distributed with this work for additional information
-// regarding copyright ownership.  The ASF licenses this file
-// to you under the Apache License, Version 2.0 (the
-// "License"); you may not use this file except in compliance
-// with the License.  You may obtain a copy of the License at
-//
-//   http://www.apache.org/licenses/LICENSE-2.0
-//
-// Unless required by applicable law or agreed to in writing,
-// software distributed under the License is distributed on an
-// "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
-// KIND, either express or implied.  See the License for the
-// specific language governing permissions and limitations
-// under the License.
-function toIntervalDayTimeInt32Array(objects) {
-    var _a, _b;
-    const length = objects.length;
-    const array = new Int32Array(length * 2);
-    for (let oi = 0, ai = 0; oi < length; oi++) {
-        const interval = objects[oi];
-        array[ai++] = (_a = interval['days']) !== null && _a !== void 0 ? _a : 0;
-        array[ai++] = (_b = interval['milliseconds']) !== null && _b !== void 0 ? _b : 0;
-    }
-    return array;
-}
-function toIntervalMonthDayNanoInt32Array(objects) {
-    var _a, _b;
-    const length = objects.length;
-    const data = new Int32Array(length * 4);
-    for (let oi = 0, ai = 0; oi < length; oi++) {
-        const interval = objects[oi];
-        data[ai++] = (_a = interval['months']) !== null && _a !== void 0 ? _a : 0;
-        data[ai++] = (_b = interval['days']) !== null && _b !== void 0 ? _b : 0;
-        const nanoseconds = interval['nanoseconds'];
-        if (nanoseconds) {
-            const ns = BigInt(nanoseconds);
-            // Convert to unsigned 32-bit integers to avoid precision loss
-            data[ai++] = Number(ns & BigInt(0xFFFFFFFF)) >>> 0;
-            data[ai++] = Number(ns >> BigInt(32)) >>> 0;
-        }
-        else {
-            ai += 2;
-        }
-    }
-    return data;
-}
-function toIntervalDayTimeObjects(array) {
-    const length = array.length;
-    const objects = new Array(length / 2);
-    for (let ai = 0, oi = 0; ai < length; ai += 2) {
-        objects[oi++] = {
-            'days': array[ai],
-            'milliseconds': array[ai + 1]
-        };
-    }
-    return objects;
-}
-/** @ignore */
-function toIntervalMonthDayNanoObjects(array, stringifyNano) {
-    const length = array.length;
-    const objects = new Array(length / 4);
-    for (let ai = 0, oi = 0; ai < length; ai += 4) {
-        const nanoseconds = (BigInt(array[ai + 3]) << BigInt(32)) | BigInt(array[ai + 2] >>> 0);
-        objects[oi++] = {
-            'months': array[ai],
-            'days': array[ai + 1],
-            'nanoseconds': (stringifyNano ? `${nanoseconds}` : nanoseconds),
-        };
-    }
-    return objects;
-}
-
-//# sourceMappingURL=interval.mjs.map
-
-;// CONCATENATED MODULE: ./node_modules/apache-arrow/visitor/vectorloader.mjs
-// Licensed to the Apache Software Foundation (ASF) under one
-// or more contributor license agreements.  See the NOTICE file
-// distributed with this work for additional information
-// regarding copyright ownership.  The ASF licenses this file
-// to you under the Apache License, Version 2.0 (the
-// "License"); you may not use this file except in compliance
-// with the License.  You may obtain a copy of the License at
-//
-//   http://www.apache.org/licenses/LICENSE-2.0
-//
-// Unless required by applicable law or agreed to in writing,
-// software distributed under the License is distributed on an
-// "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
-// KIND, either express or implied.  See the License for the
-// specific language governing permissions and limitations
-// under the License.
-
-
-
-
-
-
-
-
-
-
-/** @ignore */
-class VectorLoader extends Visitor {
-    constructor(bytes, nodes, buffers, dictionaries, metadataVersion = MetadataVersion.V5, variadicBufferCounts = []) {
-        super();
-        this.nodesIndex = -1;
-        this.buffersIndex = -1;
-        this.variadicBufferIndex = -1;
-        this.bytes = bytes;
-        this.nodes = nodes;
-        this.buffers = buffers;
-        this.dictionaries = dictionaries;
-        this.metadataVersion = metadataVersion;
-        this.variadicBufferCounts = variadicBufferCounts;
-    }
-    visit(node) {
-        return super.visit(node instanceof schema_Field ? node.type : node);
-    }
-    visitNull(type, { length } = this.nextFieldNode()) {
-        return makeData({ type, length });
-    }
-    visitBool(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
-    }
-    visitInt(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
-    }
-    visitFloat(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
-    }
-    visitUtf8(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), valueOffsets: this.readOffsets(type), data: this.readData(type) });
-    }
-    visitLargeUtf8(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), valueOffsets: this.readOffsets(type), data: this.readData(type) });
-    }
-    visitUtf8View(type, { length, nullCount } = this.nextFieldNode()) {
-        const nullBitmap = this.readNullBitmap(type, nullCount);
-        const views = this.readData(type);
-        const variadicBuffers = this.readVariadicBuffers(this.nextVariadicBufferCount());
-        return makeData({
-            type,
-            length,
-            nullCount,
-            nullBitmap,
-            ['views']: views,
-            ['variadicBuffers']: variadicBuffers
-        });
-    }
-    visitBinary(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), valueOffsets: this.readOffsets(type), data: this.readData(type) });
-    }
-    visitLargeBinary(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), valueOffsets: this.readOffsets(type), data: this.readData(type) });
-    }
-    visitBinaryView(type, { length, nullCount } = this.nextFieldNode()) {
-        const nullBitmap = this.readNullBitmap(type, nullCount);
-        const views = this.readData(type);
-        const variadicBuffers = this.readVariadicBuffers(this.nextVariadicBufferCount());
-        return makeData({
-            type,
-            length,
-            nullCount,
-            nullBitmap,
-            ['views']: views,
-            ['variadicBuffers']: variadicBuffers
-        });
-    }
-    visitFixedSizeBinary(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
-    }
-    visitDate(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
-    }
-    visitTimestamp(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
-    }
-    visitTime(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
-    }
-    visitDecimal(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
-    }
-    visitList(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), valueOffsets: this.readOffsets(type), 'child': this.visit(type.children[0]) });
-    }
-    visitLargeList(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), valueOffsets: this.readOffsets(type), 'child': this.visit(type.children[0]) });
-    }
-    visitStruct(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), children: this.visitMany(type.children) });
-    }
-    visitUnion(type, { length, nullCount } = this.nextFieldNode()) {
-        if (this.metadataVersion < MetadataVersion.V5) {
-            this.readNullBitmap(type, nullCount);
-        }
-        return type.mode === UnionMode.Sparse
-            ? this.visitSparseUnion(type, { length, nullCount })
-            : this.visitDenseUnion(type, { length, nullCount });
-    }
-    visitDenseUnion(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, typeIds: this.readTypeIds(type), valueOffsets: this.readOffsets(type), children: this.visitMany(type.children) });
-    }
-    visitSparseUnion(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, typeIds: this.readTypeIds(type), children: this.visitMany(type.children) });
-    }
-    visitDictionary(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type.indices), dictionary: this.readDictionary(type) });
-    }
-    visitInterval(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
-    }
-    visitDuration(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
-    }
-    visitFixedSizeList(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), 'child': this.visit(type.children[0]) });
-    }
-    visitMap(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), valueOffsets: this.readOffsets(type), 'child': this.visit(type.children[0]) });
-    }
-    nextFieldNode() { return this.nodes[++this.nodesIndex]; }
-    nextBufferRange() { return this.buffers[++this.buffersIndex]; }
-    readNullBitmap(type, nullCount, buffer = this.nextBufferRange()) {
-        return nullCount > 0 && this.readData(type, buffer) || new Uint8Array(0);
-    }
-    readOffsets(type, buffer) { return this.readData(type, buffer); }
-    readTypeIds(type, buffer) { return this.readData(type, buffer); }
-    readData(_type, { length, offset } = this.nextBufferRange()) {
-        return this.bytes.subarray(offset, offset + length);
-    }
-    readVariadicBuffers(length) {
-        return Array.from({ length }, () => this.readData(null));
-    }
-    nextVariadicBufferCount() {
-        var _a;
-        return (_a = this.variadicBufferCounts[++this.variadicBufferIndex]) !== null && _a !== void 0 ? _a : 0;
-    }
-    readDictionary(type) {
-        return this.dictionaries.get(type.id);
-    }
-}
-/** @ignore */
-class JSONVectorLoader extends VectorLoader {
-    constructor(sources, nodes, buffers, dictionaries, metadataVersion, variadicBufferCounts = []) {
-        super(new Uint8Array(0), nodes, buffers, dictionaries, metadataVersion, variadicBufferCounts);
-        this.sources = sources;
-    }
-    readNullBitmap(_type, nullCount, { offset } = this.nextBufferRange()) {
-        return nullCount <= 0 ? new Uint8Array(0) : packBools(this.sources[offset]);
-    }
-    readOffsets(_type, { offset } = this.nextBufferRange()) {
-        return toArrayBufferView(Uint8Array, toArrayBufferView(_type.OffsetArrayType, this.sources[offset]));
-    }
-    readTypeIds(type, { offset } = this.nextBufferRange()) {
-        return toArrayBufferView(Uint8Array, toArrayBufferView(type.ArrayType, this.sources[offset]));
-    }
-    readData(type, { offset } = this.nextBufferRange()) {
-        const { sources } = this;
-        if (DataType.isTimestamp(type)) {
-            return toArrayBufferView(Uint8Array, int_Int64.convertArray(sources[offset]));
-        }
-        else if ((DataType.isInt(type) || DataType.isTime(type)) && type.bitWidth === 64 || DataType.isDuration(type)) {
-            return toArrayBufferView(Uint8Array, int_Int64.convertArray(sources[offset]));
-        }
-        else if (DataType.isDate(type) && type.unit === DateUnit.MILLISECOND) {
-            return toArrayBufferView(Uint8Array, int_Int64.convertArray(sources[offset]));
-        }
-        else if (DataType.isDecimal(type)) {
-            return toArrayBufferView(Uint8Array, Int128.convertArray(sources[offset]));
-        }
-        else if (DataType.isBinary(type) || DataType.isLargeBinary(type) || DataType.isFixedSizeBinary(type)) {
-            return binaryDataFromJSON(sources[offset]);
-        }
-        else if (DataType.isBinaryView(type)) {
-            return binaryViewDataFromJSON(sources[offset]);
-        }
-        else if (DataType.isUtf8View(type)) {
-            return utf8ViewDataFromJSON(sources[offset]);
-        }
-        else if (DataType.isBool(type)) {
-            return packBools(sources[offset]);
-        }
-        else if (DataType.isUtf8(type) || DataType.isLargeUtf8(type)) {
-            return encodeUtf8(sources[offset].join(''));
-        }
-        else if (DataType.isInterval(type)) {
-            switch (type.unit) {
-                case IntervalUnit.DAY_TIME:
-                    return toIntervalDayTimeInt32Array(sources[offset]);
-                case IntervalUnit.MONTH_DAY_NANO:
-                    return toIntervalMonthDayNanoInt32Array(sources[offset]);
-                default:
-                    break;
-            }
-        }
-        return toArrayBufferView(Uint8Array, toArrayBufferView(type.ArrayType, sources[offset].map((x) => +x)));
-    }
-    readVariadicBuffers(length) {
-        // Per Arrow C++ reference implementation (cpp/src/arrow/ipc/reader.cc),
-        // each variadic buffer is stored as a separate buffer region, matching
-        // the IPC format where each is accessed via separate GetBuffer() calls.
-        // VARIADIC_DATA_BUFFERS in JSON is an array, but flattenDataSources spreads
-        // it so each hex string gets its own sources entry, maintaining 1:1
-        // correspondence with BufferRegion entries.
-        const buffers = [];
-        for (let i = 0; i < length; i++) {
-            const { offset } = this.nextBufferRange();
-            // sources[offset] is 'any[]' but for variadic buffers it's actually a string
-            // after spreading in flattenDataSources. Cast necessary due to heterogeneous
-            // sources array structure (most fields are arrays, variadic elements are strings).
-            const hexString = this.sources[offset];
-            buffers.push(hexStringToBytes(hexString));
-        }
-        return buffers;
-    }
-}
-/** @ignore */
-function hexStringToBytes(hexString) {
-    // Parse hex string per Arrow JSON integration format (uppercase hex encoding).
-    // Used for: VARIADIC_DATA_BUFFERS elements, Binary DATA (after join),
-    // BinaryView PREFIX_HEX and INLINED fields.
-    const data = new Uint8Array(hexString.length / 2);
-    for (let i = 0; i < hexString.length; i += 2) {
-        data[i >> 1] = Number.parseInt(hexString.slice(i, i + 2), 16);
-    }
-    return data;
-}
-/** @ignore */
-function binaryDataFromJSON(values) {
-    // Arrow JSON Binary/LargeBinary/FixedSizeBinary format:
-    // "DATA": ["49BC7D5B6C47D2","3F5FB6D9322026"] (array of hex strings, one per value)
-    // Join all values into one continuous hex string, then parse to bytes.
-    return hexStringToBytes(values.join(''));
-}
-/** @ignore */
-function parseViewDataFromJSON(views, parseInlined) {
-    // Each view is a 16-byte struct: [length: i32, prefix/inlined: 12 bytes, buffer_index: i32, offset: i32]
-    const data = new Uint8Array(views.length * 16);
-    const dataView = new DataView(data.buffer);
-    for (const [i, view] of views.entries()) {
-        const offset = i * 16;
-        const size = view['SIZE'];
-        // Write size (int32 at byte 0)
-        dataView.setInt32(offset, size, true);
-        if (view['INLINED'] !== undefined) {
-            // Inline view: parse INLINED field using provided callback
-            const bytes = parseInlined(view['INLINED']);
-            for (let j = 0; j < bytes.length && j < 12; j++) {
-                data[offset + 4 + j] = bytes[j];
-            }
-        }
-        else {
-            // Out-of-line view: write prefix, buffer_index, offset
-            const prefix = view['PREFIX_HEX'];
-            // Write 4-byte prefix at bytes 4-7
-            for (let j = 0; j < 8 && j < prefix.length; j += 2) {
-                data[offset + 4 + (j >> 1)] = Number.parseInt(prefix.slice(j, j + 2), 16);
-            }
-            // Write buffer_index (int32 at byte 8)
-            dataView.setInt32(offset + 8, view['BUFFER_INDEX'], true);
-            // Write offset (int32 at byte 12)
-            dataView.setInt32(offset + 12, view['OFFSET'], true);
-        }
-    }
-    return data;
-}
-/** @ignore */
-function binaryViewDataFromJSON(views) {
-    return parseViewDataFromJSON(views, (inlined) => {
-        // BinaryView: INLINED is hex-encoded string
-        const bytes = new Uint8Array(inlined.length / 2);
-        for (let i = 0; i < inlined.length; i += 2) {
-            bytes[i >> 1] = Number.parseInt(inlined.slice(i, i + 2), 16);
-        }
-        return bytes;
-    });
-}
-/** @ignore */
-function utf8ViewDataFromJSON(views) {
-    return parseViewDataFromJSON(views, (inlined) => {
-        // Utf8View: INLINED is UTF-8 string - encode to bytes
-        const encoder = new TextEncoder();
-        return encoder.encode(inlined);
-    });
-}
-class CompressedVectorLoader extends VectorLoader {
-    constructor(bodyChunks, nodes, buffers, dictionaries, metadataVersion, variadicBufferCounts = []) {
-        super(new Uint8Array(0), nodes, buffers, dictionaries, metadataVersion, variadicBufferCounts);
-        this.bodyChunks = bodyChunks;
-    }
-    readData(_type, _buffer = this.nextBufferRange()) {
-        return this.bodyChunks[this.buffersIndex];
-    }
-}
-
-//# sourceMappingURL=vectorloader.mjs.map
 
 ;// CONCATENATED MODULE: ./node_modules/apache-arrow/ipc/message.mjs
 // Licensed to the Apache Software Foundation (ASF) under one
@@ -68043,854 +67011,303 @@ const magicX2AndPadding = magicLength * 2 + PADDING;
 
 //# sourceMappingURL=message.mjs.map
 
-;// CONCATENATED MODULE: ./node_modules/apache-arrow/ipc/compression/validators.mjs
-// Licensed to the Apache Software Foundation (ASF) under one
-// or more contributor license agreements.  See the NOTICE file
-// distributed with this work for additional information
-// regarding copyright ownership.  The ASF licenses this file
-// to you under the Apache License, Version 2.0 (the
-// "License"); you may not use this file except in compliance
-// with the License.  You may obtain a copy of the License at
-//
-//   http://www.apache.org/licenses/LICENSE-2.0
-//
-// Unless required by applicable law or agreed to in writing,
-// software distributed under the License is distributed on an
-// "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
-// KIND, either express or implied.  See the License for the
-// specific language governing permissions and limitations
-// under the License.
-
-class Lz4FrameValidator {
+;// CONCATENATED MODULE: ./node_modules/apache-arrow/fb/block.mjs
+// automatically generated by the FlatBuffers compiler, do not modify
+class Block {
     constructor() {
-        this.LZ4_FRAME_MAGIC = new Uint8Array([4, 34, 77, 24]);
-        this.MIN_HEADER_LENGTH = 7; // 4 (magic) + 2 (FLG + BD) + 1 (header checksum) = 7 min bytes
+        this.bb = null;
+        this.bb_pos = 0;
     }
-    isValidCodecEncode(codec) {
-        const testData = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
-        const compressed = codec.encode(testData);
-        return this._isValidCompressed(compressed);
-    }
-    _isValidCompressed(buffer) {
-        return (this._hasMinimumLength(buffer) &&
-            this._hasValidMagicNumber(buffer) &&
-            this._hasValidVersion(buffer));
-    }
-    _hasMinimumLength(buffer) {
-        return buffer.length >= this.MIN_HEADER_LENGTH;
-    }
-    _hasValidMagicNumber(buffer) {
-        return this.LZ4_FRAME_MAGIC.every((byte, i) => buffer[i] === byte);
-    }
-    _hasValidVersion(buffer) {
-        const flg = buffer[4];
-        const versionBits = (flg & 0xC0) >> 6;
-        return versionBits === 1;
-    }
-}
-class ZstdValidator {
-    constructor() {
-        this.ZSTD_MAGIC = new Uint8Array([40, 181, 47, 253]);
-        this.MIN_HEADER_LENGTH = 6; // 4 (magic) + 2 (min Frame_Header) = 6 min bytes
-    }
-    isValidCodecEncode(codec) {
-        const testData = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
-        const compressed = codec.encode(testData);
-        return this._isValidCompressed(compressed);
-    }
-    _isValidCompressed(buffer) {
-        return (this._hasMinimumLength(buffer) &&
-            this._hasValidMagicNumber(buffer));
-    }
-    _hasMinimumLength(buffer) {
-        return buffer.length >= this.MIN_HEADER_LENGTH;
-    }
-    _hasValidMagicNumber(buffer) {
-        return this.ZSTD_MAGIC.every((byte, i) => buffer[i] === byte);
-    }
-}
-const compressionValidators = {
-    [CompressionType.LZ4_FRAME]: new Lz4FrameValidator(),
-    [CompressionType.ZSTD]: new ZstdValidator(),
-};
-
-//# sourceMappingURL=validators.mjs.map
-
-;// CONCATENATED MODULE: ./node_modules/apache-arrow/ipc/compression/registry.mjs
-// Licensed to the Apache Software Foundation (ASF) under one
-// or more contributor license agreements.  See the NOTICE file
-// distributed with this work for additional information
-// regarding copyright ownership.  The ASF licenses this file
-// to you under the Apache License, Version 2.0 (the
-// "License"); you may not use this file except in compliance
-// with the License.  You may obtain a copy of the License at
-//
-//   http://www.apache.org/licenses/LICENSE-2.0
-//
-// Unless required by applicable law or agreed to in writing,
-// software distributed under the License is distributed on an
-// "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
-// KIND, either express or implied.  See the License for the
-// specific language governing permissions and limitations
-// under the License.
-
-
-class _CompressionRegistry {
-    constructor() {
-        this.registry = {};
-    }
-    set(compression, codec) {
-        if ((codec === null || codec === void 0 ? void 0 : codec.encode) && typeof codec.encode === 'function' && !compressionValidators[compression].isValidCodecEncode(codec)) {
-            throw new Error(`Encoder for ${CompressionType[compression]} is not valid.`);
-        }
-        this.registry[compression] = codec;
-    }
-    get(compression) {
-        var _a;
-        return ((_a = this.registry) === null || _a === void 0 ? void 0 : _a[compression]) || null;
-    }
-}
-const compressionRegistry = new _CompressionRegistry();
-
-//# sourceMappingURL=registry.mjs.map
-
-;// CONCATENATED MODULE: ./node_modules/apache-arrow/ipc/compression/constants.mjs
-// Licensed to the Apache Software Foundation (ASF) under one
-// or more contributor license agreements.  See the NOTICE file
-// distributed with this work for additional information
-// regarding copyright ownership.  The ASF licenses this file
-// to you under the Apache License, Version 2.0 (the
-// "License"); you may not use this file except in compliance
-// with the License.  You may obtain a copy of the License at
-//
-//   http://www.apache.org/licenses/LICENSE-2.0
-//
-// Unless required by applicable law or agreed to in writing,
-// software distributed under the License is distributed on an
-// "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
-// KIND, either express or implied.  See the License for the
-// specific language governing permissions and limitations
-// under the License.
-const LENGTH_NO_COMPRESSED_DATA = -1;
-const COMPRESS_LENGTH_PREFIX = 8;
-
-//# sourceMappingURL=constants.mjs.map
-
-;// CONCATENATED MODULE: ./node_modules/apache-arrow/ipc/reader.mjs
-// Licensed to the Apache Software Foundation (ASF) under one
-// or more contributor license agreements.  See the NOTICE file
-// distributed with this work for additional information
-// regarding copyright ownership.  The ASF licenses this file
-// to you under the Apache License, Version 2.0 (the
-// "License"); you may not use this file except in compliance
-// with the License.  You may obtain a copy of the License at
-//
-//   http://www.apache.org/licenses/LICENSE-2.0
-//
-// Unless required by applicable law or agreed to in writing,
-// software distributed under the License is distributed on an
-// "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
-// KIND, either express or implied.  See the License for the
-// specific language governing permissions and limitations
-// under the License.
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-class RecordBatchReader extends ReadableInterop {
-    constructor(impl) {
-        super();
-        this._impl = impl;
-    }
-    get closed() { return this._impl.closed; }
-    get schema() { return this._impl.schema; }
-    get autoDestroy() { return this._impl.autoDestroy; }
-    get dictionaries() { return this._impl.dictionaries; }
-    get numDictionaries() { return this._impl.numDictionaries; }
-    get numRecordBatches() { return this._impl.numRecordBatches; }
-    get footer() { return this._impl.isFile() ? this._impl.footer : null; }
-    isSync() { return this._impl.isSync(); }
-    isAsync() { return this._impl.isAsync(); }
-    isFile() { return this._impl.isFile(); }
-    isStream() { return this._impl.isStream(); }
-    next() {
-        return this._impl.next();
-    }
-    throw(value) {
-        return this._impl.throw(value);
-    }
-    return(value) {
-        return this._impl.return(value);
-    }
-    cancel() {
-        return this._impl.cancel();
-    }
-    reset(schema) {
-        this._impl.reset(schema);
-        this._DOMStream = undefined;
-        this._nodeStream = undefined;
+    __init(i, bb) {
+        this.bb_pos = i;
+        this.bb = bb;
         return this;
     }
-    open(options) {
-        const opening = this._impl.open(options);
-        return isPromise(opening) ? opening.then(() => this) : this;
+    /**
+     * Index to the start of the RecordBlock (note this is past the Message header)
+     */
+    offset() {
+        return this.bb.readInt64(this.bb_pos);
     }
-    readRecordBatch(index) {
-        return this._impl.isFile() ? this._impl.readRecordBatch(index) : null;
+    /**
+     * Length of the metadata
+     */
+    metaDataLength() {
+        return this.bb.readInt32(this.bb_pos + 8);
     }
-    [Symbol.iterator]() {
-        return this._impl[Symbol.iterator]();
+    /**
+     * Length of the data (this is aligned so there can be a gap between this and
+     * the metadata).
+     */
+    bodyLength() {
+        return this.bb.readInt64(this.bb_pos + 16);
     }
-    [Symbol.asyncIterator]() {
-        return this._impl[Symbol.asyncIterator]();
+    static sizeOf() {
+        return 24;
     }
-    toDOMStream() {
-        return adapters.toDOMStream((this.isSync()
-            ? { [Symbol.iterator]: () => this }
-            : { [Symbol.asyncIterator]: () => this }));
+    static createBlock(builder, offset, metaDataLength, bodyLength) {
+        builder.prep(8, 24);
+        builder.writeInt64(BigInt(bodyLength !== null && bodyLength !== void 0 ? bodyLength : 0));
+        builder.pad(4);
+        builder.writeInt32(metaDataLength);
+        builder.writeInt64(BigInt(offset !== null && offset !== void 0 ? offset : 0));
+        return builder.offset();
     }
-    toNodeStream() {
-        return adapters.toNodeStream((this.isSync()
-            ? { [Symbol.iterator]: () => this }
-            : { [Symbol.asyncIterator]: () => this }), { objectMode: true });
+}
+
+//# sourceMappingURL=block.mjs.map
+
+;// CONCATENATED MODULE: ./node_modules/apache-arrow/fb/footer.mjs
+// automatically generated by the FlatBuffers compiler, do not modify
+
+
+
+
+
+/**
+ * ----------------------------------------------------------------------
+ * Arrow File metadata
+ *
+ */
+class Footer {
+    constructor() {
+        this.bb = null;
+        this.bb_pos = 0;
+    }
+    __init(i, bb) {
+        this.bb_pos = i;
+        this.bb = bb;
+        return this;
+    }
+    static getRootAsFooter(bb, obj) {
+        return (obj || new Footer()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+    }
+    static getSizePrefixedRootAsFooter(bb, obj) {
+        bb.setPosition(bb.position() + flatbuffers/* SIZE_PREFIX_LENGTH */.kc);
+        return (obj || new Footer()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+    }
+    version() {
+        const offset = this.bb.__offset(this.bb_pos, 4);
+        return offset ? this.bb.readInt16(this.bb_pos + offset) : MetadataVersion.V1;
+    }
+    schema(obj) {
+        const offset = this.bb.__offset(this.bb_pos, 6);
+        return offset ? (obj || new fb_schema_Schema()).__init(this.bb.__indirect(this.bb_pos + offset), this.bb) : null;
+    }
+    dictionaries(index, obj) {
+        const offset = this.bb.__offset(this.bb_pos, 8);
+        return offset ? (obj || new Block()).__init(this.bb.__vector(this.bb_pos + offset) + index * 24, this.bb) : null;
+    }
+    dictionariesLength() {
+        const offset = this.bb.__offset(this.bb_pos, 8);
+        return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
+    }
+    recordBatches(index, obj) {
+        const offset = this.bb.__offset(this.bb_pos, 10);
+        return offset ? (obj || new Block()).__init(this.bb.__vector(this.bb_pos + offset) + index * 24, this.bb) : null;
+    }
+    recordBatchesLength() {
+        const offset = this.bb.__offset(this.bb_pos, 10);
+        return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
+    }
+    /**
+     * User-defined metadata
+     */
+    customMetadata(index, obj) {
+        const offset = this.bb.__offset(this.bb_pos, 12);
+        return offset ? (obj || new KeyValue()).__init(this.bb.__indirect(this.bb.__vector(this.bb_pos + offset) + index * 4), this.bb) : null;
+    }
+    customMetadataLength() {
+        const offset = this.bb.__offset(this.bb_pos, 12);
+        return offset ? this.bb.__vector_len(this.bb_pos + offset) : 0;
+    }
+    static startFooter(builder) {
+        builder.startObject(5);
+    }
+    static addVersion(builder, version) {
+        builder.addFieldInt16(0, version, MetadataVersion.V1);
+    }
+    static addSchema(builder, schemaOffset) {
+        builder.addFieldOffset(1, schemaOffset, 0);
+    }
+    static addDictionaries(builder, dictionariesOffset) {
+        builder.addFieldOffset(2, dictionariesOffset, 0);
+    }
+    static startDictionariesVector(builder, numElems) {
+        builder.startVector(24, numElems, 8);
+    }
+    static addRecordBatches(builder, recordBatchesOffset) {
+        builder.addFieldOffset(3, recordBatchesOffset, 0);
+    }
+    static startRecordBatchesVector(builder, numElems) {
+        builder.startVector(24, numElems, 8);
+    }
+    static addCustomMetadata(builder, customMetadataOffset) {
+        builder.addFieldOffset(4, customMetadataOffset, 0);
+    }
+    static createCustomMetadataVector(builder, data) {
+        builder.startVector(4, data.length, 4);
+        for (let i = data.length - 1; i >= 0; i--) {
+            builder.addOffset(data[i]);
+        }
+        return builder.endVector();
+    }
+    static startCustomMetadataVector(builder, numElems) {
+        builder.startVector(4, numElems, 4);
+    }
+    static endFooter(builder) {
+        const offset = builder.endObject();
+        return offset;
+    }
+    static finishFooterBuffer(builder, offset) {
+        builder.finish(offset);
+    }
+    static finishSizePrefixedFooterBuffer(builder, offset) {
+        builder.finish(offset, undefined, true);
+    }
+}
+
+//# sourceMappingURL=footer.mjs.map
+
+;// CONCATENATED MODULE: ./node_modules/apache-arrow/ipc/metadata/file.mjs
+// Licensed to the Apache Software Foundation (ASF) under one
+// or more contributor license agreements.  See the NOTICE file
+// distributed with this work for additional information
+// regarding copyright ownership.  The ASF licenses this file
+// to you under the Apache License, Version 2.0 (the
+// "License"); you may not use this file except in compliance
+// with the License.  You may obtain a copy of the License at
+//
+//   http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing,
+// software distributed under the License is distributed on an
+// "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
+// KIND, either express or implied.  See the License for the
+// specific language governing permissions and limitations
+// under the License.
+
+
+
+var file_Builder = flatbuffers/* Builder */.M$;
+var file_ByteBuffer = flatbuffers/* ByteBuffer */.$F;
+
+
+
+
+/** @ignore */
+class Footer_ {
+    /** @nocollapse */
+    static decode(buf) {
+        buf = new file_ByteBuffer(toUint8Array(buf));
+        const footer = Footer.getRootAsFooter(buf);
+        const schema = schema_Schema.decode(footer.schema(), new Map(), footer.version());
+        return new OffHeapFooter(schema, footer);
     }
     /** @nocollapse */
-    // @ts-ignore
-    static throughNode(options) {
-        throw new Error(`"throughNode" not available in this environment`);
-    }
-    /** @nocollapse */
-    static throughDOM(
-    // @ts-ignore
-    writableStrategy, 
-    // @ts-ignore
-    readableStrategy) {
-        throw new Error(`"throughDOM" not available in this environment`);
-    }
-    /** @nocollapse */
-    static from(source) {
-        if (source instanceof RecordBatchReader) {
-            return source;
+    static encode(footer) {
+        const b = new file_Builder();
+        const schemaOffset = schema_Schema.encode(b, footer.schema);
+        Footer.startRecordBatchesVector(b, footer.numRecordBatches);
+        for (const rb of [...footer.recordBatches()].slice().reverse()) {
+            FileBlock.encode(b, rb);
         }
-        else if (isArrowJSON(source)) {
-            return fromArrowJSON(source);
+        const recordBatchesOffset = b.endVector();
+        Footer.startDictionariesVector(b, footer.numDictionaries);
+        for (const db of [...footer.dictionaryBatches()].slice().reverse()) {
+            FileBlock.encode(b, db);
         }
-        else if (isFileHandle(source)) {
-            return fromFileHandle(source);
-        }
-        else if (isPromise(source)) {
-            return (() => modules_awaiter(this, void 0, void 0, function* () { return yield RecordBatchReader.from(yield source); }))();
-        }
-        else if (isFetchResponse(source) || isReadableDOMStream(source) || isReadableNodeStream(source) || isAsyncIterable(source)) {
-            return fromAsyncByteStream(new AsyncByteStream(source));
-        }
-        return fromByteStream(new ByteStream(source));
+        const dictionaryBatchesOffset = b.endVector();
+        Footer.startFooter(b);
+        Footer.addSchema(b, schemaOffset);
+        Footer.addVersion(b, MetadataVersion.V5);
+        Footer.addRecordBatches(b, recordBatchesOffset);
+        Footer.addDictionaries(b, dictionaryBatchesOffset);
+        Footer.finishFooterBuffer(b, Footer.endFooter(b));
+        return b.asUint8Array();
     }
-    /** @nocollapse */
-    static readAll(source) {
-        if (source instanceof RecordBatchReader) {
-            return source.isSync() ? readAllSync(source) : readAllAsync(source);
-        }
-        else if (isArrowJSON(source) || ArrayBuffer.isView(source) || isIterable(source) || isIteratorResult(source)) {
-            return readAllSync(source);
-        }
-        return readAllAsync(source);
-    }
-}
-//
-// Since TS is a structural type system, we define the following subclass stubs
-// so that concrete types exist to associate with the interfaces below.
-//
-// The implementation for each RecordBatchReader is hidden away in the set of
-// `RecordBatchReaderImpl` classes in the second half of this file. This allows
-// us to export a single RecordBatchReader class, and swap out the impl based
-// on the io primitives or underlying arrow (JSON, file, or stream) at runtime.
-//
-// Async/await makes our job a bit harder, since it forces everything to be
-// either fully sync or fully async. This is why the logic for the reader impls
-// has been duplicated into both sync and async variants. Since the RBR
-// delegates to its impl, an RBR with an AsyncRecordBatchFileReaderImpl for
-// example will return async/await-friendly Promises, but one with a (sync)
-// RecordBatchStreamReaderImpl will always return values. Nothing should be
-// different about their logic, aside from the async handling. This is also why
-// this code looks highly structured, as it should be nearly identical and easy
-// to follow.
-//
-/** @ignore */
-class RecordBatchStreamReader extends RecordBatchReader {
-    constructor(_impl) {
-        super(_impl);
-        this._impl = _impl;
-    }
-    readAll() { return [...this]; }
-    [Symbol.iterator]() { return this._impl[Symbol.iterator](); }
-    [Symbol.asyncIterator]() { return modules_asyncGenerator(this, arguments, function* _a() { yield modules_await(yield* __asyncDelegator(modules_asyncValues(this[Symbol.iterator]()))); }); }
-}
-/** @ignore */
-class AsyncRecordBatchStreamReader extends RecordBatchReader {
-    constructor(_impl) {
-        super(_impl);
-        this._impl = _impl;
-    }
-    readAll() {
-        return modules_awaiter(this, void 0, void 0, function* () {
-            var _a, e_1, _b, _c;
-            const batches = new Array();
-            try {
-                for (var _d = true, _e = modules_asyncValues(this), _f; _f = yield _e.next(), _a = _f.done, !_a; _d = true) {
-                    _c = _f.value;
-                    _d = false;
-                    const batch = _c;
-                    batches.push(batch);
-                }
-            }
-            catch (e_1_1) { e_1 = { error: e_1_1 }; }
-            finally {
-                try {
-                    if (!_d && !_a && (_b = _e.return)) yield _b.call(_e);
-                }
-                finally { if (e_1) throw e_1.error; }
-            }
-            return batches;
-        });
-    }
-    [Symbol.iterator]() { throw new Error(`AsyncRecordBatchStreamReader is not Iterable`); }
-    [Symbol.asyncIterator]() { return this._impl[Symbol.asyncIterator](); }
-}
-/** @ignore */
-class RecordBatchFileReader extends RecordBatchStreamReader {
-    constructor(_impl) {
-        super(_impl);
-        this._impl = _impl;
-    }
-}
-/** @ignore */
-class AsyncRecordBatchFileReader extends AsyncRecordBatchStreamReader {
-    constructor(_impl) {
-        super(_impl);
-        this._impl = _impl;
-    }
-}
-/** @ignore */
-class RecordBatchReaderImpl {
-    get numDictionaries() { return this._dictionaryIndex; }
-    get numRecordBatches() { return this._recordBatchIndex; }
-    constructor(dictionaries = new Map()) {
-        this.closed = false;
-        this.autoDestroy = true;
-        this._dictionaryIndex = 0;
-        this._recordBatchIndex = 0;
-        this.dictionaries = dictionaries;
-    }
-    isSync() { return false; }
-    isAsync() { return false; }
-    isFile() { return false; }
-    isStream() { return false; }
-    reset(schema) {
-        this._dictionaryIndex = 0;
-        this._recordBatchIndex = 0;
+    get numRecordBatches() { return this._recordBatches.length; }
+    get numDictionaries() { return this._dictionaryBatches.length; }
+    constructor(schema, version = MetadataVersion.V5, recordBatches, dictionaryBatches) {
         this.schema = schema;
-        this.dictionaries = new Map();
-        return this;
+        this.version = version;
+        recordBatches && (this._recordBatches = recordBatches);
+        dictionaryBatches && (this._dictionaryBatches = dictionaryBatches);
     }
-    _loadRecordBatch(header, body, messageMetadata) {
-        let children;
-        if (header.compression != null) {
-            const codec = compressionRegistry.get(header.compression.type);
-            if ((codec === null || codec === void 0 ? void 0 : codec.decode) && typeof codec.decode === 'function') {
-                const { decommpressedBody, buffers } = this._decompressBuffers(header, body, codec);
-                children = this._loadCompressedVectors(header, decommpressedBody, this.schema.fields);
-                header = new message_RecordBatch(header.length, header.nodes, buffers, null);
-            }
-            else {
-                throw new Error('Record batch is compressed but codec not found');
-            }
-        }
-        else {
-            children = this._loadVectors(header, body, this.schema.fields);
-        }
-        const data = makeData({ type: new Struct(this.schema.fields), length: header.length, children });
-        return new recordbatch_RecordBatch(this.schema, data, messageMetadata);
-    }
-    _loadDictionaryBatch(header, body) {
-        const { id, isDelta } = header;
-        const { dictionaries, schema } = this;
-        const dictionary = dictionaries.get(id);
-        const type = schema.dictionaries.get(id);
-        let data;
-        if (header.data.compression != null) {
-            const codec = compressionRegistry.get(header.data.compression.type);
-            if ((codec === null || codec === void 0 ? void 0 : codec.decode) && typeof codec.decode === 'function') {
-                const { decommpressedBody, buffers } = this._decompressBuffers(header.data, body, codec);
-                data = this._loadCompressedVectors(header.data, decommpressedBody, [type]);
-                header = new message_DictionaryBatch(new message_RecordBatch(header.data.length, header.data.nodes, buffers, null, header.data.variadicBufferCounts), id, isDelta);
-            }
-            else {
-                throw new Error('Dictionary batch is compressed but codec not found');
-            }
-        }
-        else {
-            data = this._loadVectors(header.data, body, [type]);
-        }
-        // const data = this._loadVectors(header.data, body, [type]);
-        return (dictionary && isDelta ? dictionary.concat(new vector_Vector(data)) :
-            new vector_Vector(data)).memoize();
-    }
-    _loadVectors(header, body, types) {
-        return new VectorLoader(body, header.nodes, header.buffers, this.dictionaries, this.schema.metadataVersion, header.variadicBufferCounts).visitMany(types);
-    }
-    _loadCompressedVectors(header, body, types) {
-        return new CompressedVectorLoader(body, header.nodes, header.buffers, this.dictionaries, this.schema.metadataVersion, header.variadicBufferCounts).visitMany(types);
-    }
-    _decompressBuffers(header, body, codec) {
-        const decompressedBuffers = [];
-        const newBufferRegions = [];
-        let currentOffset = 0;
-        for (const { offset, length } of header.buffers) {
-            if (length === 0) {
-                decompressedBuffers.push(new Uint8Array(0));
-                newBufferRegions.push(new BufferRegion(currentOffset, 0));
-                continue;
-            }
-            const byteBuf = new flatbuffers/* ByteBuffer */.$F(body.subarray(offset, offset + length));
-            const uncompressedLenth = bigIntToNumber(byteBuf.readInt64(0));
-            const bytes = byteBuf.bytes().subarray(COMPRESS_LENGTH_PREFIX);
-            const decompressed = (uncompressedLenth === LENGTH_NO_COMPRESSED_DATA)
-                ? bytes
-                : codec.decode(bytes);
-            decompressedBuffers.push(decompressed);
-            const padding = ((currentOffset + 7) & ~7) - currentOffset;
-            currentOffset += padding;
-            newBufferRegions.push(new BufferRegion(currentOffset, decompressed.length));
-            currentOffset += decompressed.length;
-        }
-        return {
-            decommpressedBody: decompressedBuffers,
-            buffers: newBufferRegions
-        };
-    }
-}
-/** @ignore */
-class RecordBatchStreamReaderImpl extends RecordBatchReaderImpl {
-    constructor(source, dictionaries) {
-        super(dictionaries);
-        this._reader = !isArrowJSON(source)
-            ? new MessageReader(this._handle = source)
-            : new JSONMessageReader(this._handle = source);
-    }
-    isSync() { return true; }
-    isStream() { return true; }
-    [Symbol.iterator]() {
-        return this;
-    }
-    cancel() {
-        if (!this.closed && (this.closed = true)) {
-            this.reset()._reader.return();
-            this._reader = null;
-            this.dictionaries = null;
-        }
-    }
-    open(options) {
-        if (!this.closed) {
-            this.autoDestroy = shouldAutoDestroy(this, options);
-            if (!(this.schema || (this.schema = this._reader.readSchema()))) {
-                this.cancel();
-            }
-        }
-        return this;
-    }
-    throw(value) {
-        if (!this.closed && this.autoDestroy && (this.closed = true)) {
-            return this.reset()._reader.throw(value);
-        }
-        return ITERATOR_DONE;
-    }
-    return(value) {
-        if (!this.closed && this.autoDestroy && (this.closed = true)) {
-            return this.reset()._reader.return(value);
-        }
-        return ITERATOR_DONE;
-    }
-    next() {
-        if (this.closed) {
-            return ITERATOR_DONE;
-        }
-        let message;
-        const { _reader: reader } = this;
-        while (message = this._readNextMessageAndValidate()) {
-            if (message.isSchema()) {
-                this.reset(message.header());
-            }
-            else if (message.isRecordBatch()) {
-                this._recordBatchIndex++;
-                const header = message.header();
-                const buffer = reader.readMessageBody(message.bodyLength);
-                const recordBatch = this._loadRecordBatch(header, buffer, message.metadata);
-                return { done: false, value: recordBatch };
-            }
-            else if (message.isDictionaryBatch()) {
-                this._dictionaryIndex++;
-                const header = message.header();
-                const buffer = reader.readMessageBody(message.bodyLength);
-                const vector = this._loadDictionaryBatch(header, buffer);
-                this.dictionaries.set(header.id, vector);
-            }
-        }
-        if (this.schema && this._recordBatchIndex === 0) {
-            this._recordBatchIndex++;
-            return { done: false, value: new _InternalEmptyPlaceholderRecordBatch(this.schema) };
-        }
-        return this.return();
-    }
-    _readNextMessageAndValidate(type) {
-        return this._reader.readMessage(type);
-    }
-}
-/** @ignore */
-class AsyncRecordBatchStreamReaderImpl extends RecordBatchReaderImpl {
-    constructor(source, dictionaries) {
-        super(dictionaries);
-        this._reader = new AsyncMessageReader(this._handle = source);
-    }
-    isAsync() { return true; }
-    isStream() { return true; }
-    [Symbol.asyncIterator]() {
-        return this;
-    }
-    cancel() {
-        return modules_awaiter(this, void 0, void 0, function* () {
-            if (!this.closed && (this.closed = true)) {
-                yield this.reset()._reader.return();
-                this._reader = null;
-                this.dictionaries = null;
-            }
-        });
-    }
-    open(options) {
-        return modules_awaiter(this, void 0, void 0, function* () {
-            if (!this.closed) {
-                this.autoDestroy = shouldAutoDestroy(this, options);
-                if (!(this.schema || (this.schema = (yield this._reader.readSchema())))) {
-                    yield this.cancel();
-                }
-            }
-            return this;
-        });
-    }
-    throw(value) {
-        return modules_awaiter(this, void 0, void 0, function* () {
-            if (!this.closed && this.autoDestroy && (this.closed = true)) {
-                return yield this.reset()._reader.throw(value);
-            }
-            return ITERATOR_DONE;
-        });
-    }
-    return(value) {
-        return modules_awaiter(this, void 0, void 0, function* () {
-            if (!this.closed && this.autoDestroy && (this.closed = true)) {
-                return yield this.reset()._reader.return(value);
-            }
-            return ITERATOR_DONE;
-        });
-    }
-    next() {
-        return modules_awaiter(this, void 0, void 0, function* () {
-            if (this.closed) {
-                return ITERATOR_DONE;
-            }
-            let message;
-            const { _reader: reader } = this;
-            while (message = yield this._readNextMessageAndValidate()) {
-                if (message.isSchema()) {
-                    yield this.reset(message.header());
-                }
-                else if (message.isRecordBatch()) {
-                    this._recordBatchIndex++;
-                    const header = message.header();
-                    const buffer = yield reader.readMessageBody(message.bodyLength);
-                    const recordBatch = this._loadRecordBatch(header, buffer, message.metadata);
-                    return { done: false, value: recordBatch };
-                }
-                else if (message.isDictionaryBatch()) {
-                    this._dictionaryIndex++;
-                    const header = message.header();
-                    const buffer = yield reader.readMessageBody(message.bodyLength);
-                    const vector = this._loadDictionaryBatch(header, buffer);
-                    this.dictionaries.set(header.id, vector);
-                }
-            }
-            if (this.schema && this._recordBatchIndex === 0) {
-                this._recordBatchIndex++;
-                return { done: false, value: new _InternalEmptyPlaceholderRecordBatch(this.schema) };
-            }
-            return yield this.return();
-        });
-    }
-    _readNextMessageAndValidate(type) {
-        return modules_awaiter(this, void 0, void 0, function* () {
-            return yield this._reader.readMessage(type);
-        });
-    }
-}
-/** @ignore */
-class RecordBatchFileReaderImpl extends RecordBatchStreamReaderImpl {
-    get footer() { return this._footer; }
-    get numDictionaries() { return this._footer ? this._footer.numDictionaries : 0; }
-    get numRecordBatches() { return this._footer ? this._footer.numRecordBatches : 0; }
-    constructor(source, dictionaries) {
-        super(source instanceof RandomAccessFile ? source : new RandomAccessFile(source), dictionaries);
-    }
-    isSync() { return true; }
-    isFile() { return true; }
-    open(options) {
-        if (!this.closed && !this._footer) {
-            this.schema = (this._footer = this._readFooter()).schema;
-            for (const block of this._footer.dictionaryBatches()) {
-                block && this._readDictionaryBatch(this._dictionaryIndex++);
-            }
-        }
-        return super.open(options);
-    }
-    readRecordBatch(index) {
-        var _a;
-        if (this.closed) {
-            return null;
-        }
-        if (!this._footer) {
-            this.open();
-        }
-        const block = (_a = this._footer) === null || _a === void 0 ? void 0 : _a.getRecordBatch(index);
-        if (block && this._handle.seek(block.offset)) {
-            const message = this._reader.readMessage(MessageHeader.RecordBatch);
-            if (message === null || message === void 0 ? void 0 : message.isRecordBatch()) {
-                const header = message.header();
-                const buffer = this._reader.readMessageBody(message.bodyLength);
-                const recordBatch = this._loadRecordBatch(header, buffer, message.metadata);
-                return recordBatch;
-            }
-        }
-        return null;
-    }
-    _readDictionaryBatch(index) {
-        var _a;
-        const block = (_a = this._footer) === null || _a === void 0 ? void 0 : _a.getDictionaryBatch(index);
-        if (block && this._handle.seek(block.offset)) {
-            const message = this._reader.readMessage(MessageHeader.DictionaryBatch);
-            if (message === null || message === void 0 ? void 0 : message.isDictionaryBatch()) {
-                const header = message.header();
-                const buffer = this._reader.readMessageBody(message.bodyLength);
-                const vector = this._loadDictionaryBatch(header, buffer);
-                this.dictionaries.set(header.id, vector);
+    *recordBatches() {
+        for (let block, i = -1, n = this.numRecordBatches; ++i < n;) {
+            if (block = this.getRecordBatch(i)) {
+                yield block;
             }
         }
     }
-    _readFooter() {
-        const { _handle } = this;
-        const offset = _handle.size - magicAndPadding;
-        const length = _handle.readInt32(offset);
-        const buffer = _handle.readAt(offset - length, length);
-        return Footer_.decode(buffer);
-    }
-    _readNextMessageAndValidate(type) {
-        var _a;
-        if (!this._footer) {
-            this.open();
-        }
-        if (this._footer && this._recordBatchIndex < this.numRecordBatches) {
-            const block = (_a = this._footer) === null || _a === void 0 ? void 0 : _a.getRecordBatch(this._recordBatchIndex);
-            if (block && this._handle.seek(block.offset)) {
-                return this._reader.readMessage(type);
+    *dictionaryBatches() {
+        for (let block, i = -1, n = this.numDictionaries; ++i < n;) {
+            if (block = this.getDictionaryBatch(i)) {
+                yield block;
             }
         }
-        return null;
     }
-}
-/** @ignore */
-class AsyncRecordBatchFileReaderImpl extends AsyncRecordBatchStreamReaderImpl {
-    get footer() { return this._footer; }
-    get numDictionaries() { return this._footer ? this._footer.numDictionaries : 0; }
-    get numRecordBatches() { return this._footer ? this._footer.numRecordBatches : 0; }
-    constructor(source, ...rest) {
-        const byteLength = typeof rest[0] !== 'number' ? rest.shift() : undefined;
-        const dictionaries = rest[0] instanceof Map ? rest.shift() : undefined;
-        super(source instanceof AsyncRandomAccessFile ? source : new AsyncRandomAccessFile(source, byteLength), dictionaries);
+    getRecordBatch(index) {
+        return index >= 0
+            && index < this.numRecordBatches
+            && this._recordBatches[index] || null;
     }
-    isFile() { return true; }
-    isAsync() { return true; }
-    open(options) {
-        const _super = Object.create(null, {
-            open: { get: () => super.open }
-        });
-        return modules_awaiter(this, void 0, void 0, function* () {
-            if (!this.closed && !this._footer) {
-                this.schema = (this._footer = yield this._readFooter()).schema;
-                for (const block of this._footer.dictionaryBatches()) {
-                    block && (yield this._readDictionaryBatch(this._dictionaryIndex++));
-                }
-            }
-            return yield _super.open.call(this, options);
-        });
+    getDictionaryBatch(index) {
+        return index >= 0
+            && index < this.numDictionaries
+            && this._dictionaryBatches[index] || null;
     }
-    readRecordBatch(index) {
-        return modules_awaiter(this, void 0, void 0, function* () {
-            var _a;
-            if (this.closed) {
-                return null;
-            }
-            if (!this._footer) {
-                yield this.open();
-            }
-            const block = (_a = this._footer) === null || _a === void 0 ? void 0 : _a.getRecordBatch(index);
-            if (block && (yield this._handle.seek(block.offset))) {
-                const message = yield this._reader.readMessage(MessageHeader.RecordBatch);
-                if (message === null || message === void 0 ? void 0 : message.isRecordBatch()) {
-                    const header = message.header();
-                    const buffer = yield this._reader.readMessageBody(message.bodyLength);
-                    const recordBatch = this._loadRecordBatch(header, buffer, message.metadata);
-                    return recordBatch;
-                }
-            }
-            return null;
-        });
-    }
-    _readDictionaryBatch(index) {
-        return modules_awaiter(this, void 0, void 0, function* () {
-            var _a;
-            const block = (_a = this._footer) === null || _a === void 0 ? void 0 : _a.getDictionaryBatch(index);
-            if (block && (yield this._handle.seek(block.offset))) {
-                const message = yield this._reader.readMessage(MessageHeader.DictionaryBatch);
-                if (message === null || message === void 0 ? void 0 : message.isDictionaryBatch()) {
-                    const header = message.header();
-                    const buffer = yield this._reader.readMessageBody(message.bodyLength);
-                    const vector = this._loadDictionaryBatch(header, buffer);
-                    this.dictionaries.set(header.id, vector);
-                }
-            }
-        });
-    }
-    _readFooter() {
-        return modules_awaiter(this, void 0, void 0, function* () {
-            const { _handle } = this;
-            _handle._pending && (yield _handle._pending);
-            const offset = _handle.size - magicAndPadding;
-            const length = yield _handle.readInt32(offset);
-            const buffer = yield _handle.readAt(offset - length, length);
-            return Footer_.decode(buffer);
-        });
-    }
-    _readNextMessageAndValidate(type) {
-        return modules_awaiter(this, void 0, void 0, function* () {
-            if (!this._footer) {
-                yield this.open();
-            }
-            if (this._footer && this._recordBatchIndex < this.numRecordBatches) {
-                const block = this._footer.getRecordBatch(this._recordBatchIndex);
-                if (block && (yield this._handle.seek(block.offset))) {
-                    return yield this._reader.readMessage(type);
-                }
-            }
-            return null;
-        });
-    }
-}
-/** @ignore */
-class RecordBatchJSONReaderImpl extends RecordBatchStreamReaderImpl {
-    constructor(source, dictionaries) {
-        super(source, dictionaries);
-    }
-    _loadVectors(header, body, types) {
-        return new JSONVectorLoader(body, header.nodes, header.buffers, this.dictionaries, this.schema.metadataVersion, header.variadicBufferCounts).visitMany(types);
-    }
-}
-//
-// Define some helper functions and static implementations down here. There's
-// a bit of branching in the static methods that can lead to the same routines
-// being executed, so we've broken those out here for readability.
-//
-/** @ignore */
-function shouldAutoDestroy(self, options) {
-    return options && (typeof options['autoDestroy'] === 'boolean') ? options['autoDestroy'] : self['autoDestroy'];
-}
-/** @ignore */
-function* readAllSync(source) {
-    const reader = RecordBatchReader.from(source);
-    try {
-        if (!reader.open({ autoDestroy: false }).closed) {
-            do {
-                yield reader;
-            } while (!(reader.reset().open()).closed);
-        }
-    }
-    finally {
-        reader.cancel();
-    }
-}
-/** @ignore */
-function readAllAsync(source) {
-    return modules_asyncGenerator(this, arguments, function* readAllAsync_1() {
-        const reader = yield modules_await(RecordBatchReader.from(source));
-        try {
-            if (!(yield modules_await(reader.open({ autoDestroy: false }))).closed) {
-                do {
-                    yield yield modules_await(reader);
-                } while (!(yield modules_await(reader.reset().open())).closed);
-            }
-        }
-        finally {
-            yield modules_await(reader.cancel());
-        }
-    });
-}
-/** @ignore */
-function fromArrowJSON(source) {
-    return new RecordBatchStreamReader(new RecordBatchJSONReaderImpl(source));
-}
-/** @ignore */
-function fromByteStream(source) {
-    const bytes = source.peek((magicLength + 7) & ~7);
-    return bytes && bytes.byteLength >= 4 ? !checkForMagicArrowString(bytes)
-        ? new RecordBatchStreamReader(new RecordBatchStreamReaderImpl(source))
-        : new RecordBatchFileReader(new RecordBatchFileReaderImpl(source.read()))
-        : new RecordBatchStreamReader(new RecordBatchStreamReaderImpl(function* () { }()));
-}
-/** @ignore */
-function fromAsyncByteStream(source) {
-    return modules_awaiter(this, void 0, void 0, function* () {
-        const bytes = yield source.peek((magicLength + 7) & ~7);
-        return bytes && bytes.byteLength >= 4 ? !checkForMagicArrowString(bytes)
-            ? new AsyncRecordBatchStreamReader(new AsyncRecordBatchStreamReaderImpl(source))
-            : new RecordBatchFileReader(new RecordBatchFileReaderImpl(yield source.read()))
-            : new AsyncRecordBatchStreamReader(new AsyncRecordBatchStreamReaderImpl(function () { return modules_asyncGenerator(this, arguments, function* () { }); }()));
-    });
-}
-/** @ignore */
-function fromFileHandle(source) {
-    return modules_awaiter(this, void 0, void 0, function* () {
-        const { size } = yield source.stat();
-        const file = new AsyncRandomAccessFile(source, size);
-        if (size >= magicX2AndPadding && checkForMagicArrowString(yield file.readAt(0, (magicLength + 7) & ~7))) {
-            return new AsyncRecordBatchFileReader(new AsyncRecordBatchFileReaderImpl(file));
-        }
-        return new AsyncRecordBatchStreamReader(new AsyncRecordBatchStreamReaderImpl(file));
-    });
 }
 
-//# sourceMappingURL=reader.mjs.map
+/** @ignore */
+class OffHeapFooter extends Footer_ {
+    get numRecordBatches() { return this._footer.recordBatchesLength(); }
+    get numDictionaries() { return this._footer.dictionariesLength(); }
+    constructor(schema, _footer) {
+        super(schema, _footer.version());
+        this._footer = _footer;
+    }
+    getRecordBatch(index) {
+        if (index >= 0 && index < this.numRecordBatches) {
+            const fileBlock = this._footer.recordBatches(index);
+            if (fileBlock) {
+                return FileBlock.decode(fileBlock);
+            }
+        }
+        return null;
+    }
+    getDictionaryBatch(index) {
+        if (index >= 0 && index < this.numDictionaries) {
+            const fileBlock = this._footer.dictionaries(index);
+            if (fileBlock) {
+                return FileBlock.decode(fileBlock);
+            }
+        }
+        return null;
+    }
+}
+/** @ignore */
+class FileBlock {
+    /** @nocollapse */
+    static decode(block) {
+        return new FileBlock(block.metaDataLength(), block.bodyLength(), block.offset());
+    }
+    /** @nocollapse */
+    static encode(b, fileBlock) {
+        const { metaDataLength } = fileBlock;
+        const offset = BigInt(fileBlock.offset);
+        const bodyLength = BigInt(fileBlock.bodyLength);
+        return Block.createBlock(b, offset, metaDataLength, bodyLength);
+    }
+    constructor(metaDataLength, bodyLength, offset) {
+        this.metaDataLength = metaDataLength;
+        this.offset = bigIntToNumber(offset);
+        this.bodyLength = bigIntToNumber(bodyLength);
+    }
+}
+
+//# sourceMappingURL=file.mjs.map
 
 ;// CONCATENATED MODULE: ./node_modules/apache-arrow/visitor/vectorassembler.mjs
 // Licensed to the Apache Software Foundation (ASF) under one
@@ -69231,6 +67648,83 @@ class JSONTypeAssembler extends Visitor {
 
 //# sourceMappingURL=jsontypeassembler.mjs.map
 
+;// CONCATENATED MODULE: ./node_modules/apache-arrow/util/interval.mjs
+// Licensed to the Apache Software Foundation (ASF) under one
+// or more contributor license agreements.  See the NOTICE file
+// distributed with this work for additional information
+// regarding copyright ownership.  The ASF licenses this file
+// to you under the Apache License, Version 2.0 (the
+// "License"); you may not use this file except in compliance
+// with the License.  You may obtain a copy of the License at
+//
+//   http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing,
+// software distributed under the License is distributed on an
+// "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
+// KIND, either express or implied.  See the License for the
+// specific language governing permissions and limitations
+// under the License.
+function toIntervalDayTimeInt32Array(objects) {
+    var _a, _b;
+    const length = objects.length;
+    const array = new Int32Array(length * 2);
+    for (let oi = 0, ai = 0; oi < length; oi++) {
+        const interval = objects[oi];
+        array[ai++] = (_a = interval['days']) !== null && _a !== void 0 ? _a : 0;
+        array[ai++] = (_b = interval['milliseconds']) !== null && _b !== void 0 ? _b : 0;
+    }
+    return array;
+}
+function toIntervalMonthDayNanoInt32Array(objects) {
+    var _a, _b;
+    const length = objects.length;
+    const data = new Int32Array(length * 4);
+    for (let oi = 0, ai = 0; oi < length; oi++) {
+        const interval = objects[oi];
+        data[ai++] = (_a = interval['months']) !== null && _a !== void 0 ? _a : 0;
+        data[ai++] = (_b = interval['days']) !== null && _b !== void 0 ? _b : 0;
+        const nanoseconds = interval['nanoseconds'];
+        if (nanoseconds) {
+            const ns = BigInt(nanoseconds);
+            // Convert to unsigned 32-bit integers to avoid precision loss
+            data[ai++] = Number(ns & BigInt(0xFFFFFFFF)) >>> 0;
+            data[ai++] = Number(ns >> BigInt(32)) >>> 0;
+        }
+        else {
+            ai += 2;
+        }
+    }
+    return data;
+}
+function toIntervalDayTimeObjects(array) {
+    const length = array.length;
+    const objects = new Array(length / 2);
+    for (let ai = 0, oi = 0; ai < length; ai += 2) {
+        objects[oi++] = {
+            'days': array[ai],
+            'milliseconds': array[ai + 1]
+        };
+    }
+    return objects;
+}
+/** @ignore */
+function toIntervalMonthDayNanoObjects(array, stringifyNano) {
+    const length = array.length;
+    const objects = new Array(length / 4);
+    for (let ai = 0, oi = 0; ai < length; ai += 4) {
+        const nanoseconds = (BigInt(array[ai + 3]) << BigInt(32)) | BigInt(array[ai + 2] >>> 0);
+        objects[oi++] = {
+            'months': array[ai],
+            'days': array[ai + 1],
+            'nanoseconds': (stringifyNano ? `${nanoseconds}` : nanoseconds),
+        };
+    }
+    return objects;
+}
+
+//# sourceMappingURL=interval.mjs.map
+
 ;// CONCATENATED MODULE: ./node_modules/apache-arrow/visitor/jsonvectorassembler.mjs
 // Licensed to the Apache Software Foundation (ASF) under one
 // or more contributor license agreements.  See the NOTICE file
@@ -69433,6 +67927,139 @@ function binaryViewDataToJSON(data, formatInlined) {
 
 //# sourceMappingURL=jsonvectorassembler.mjs.map
 
+;// CONCATENATED MODULE: ./node_modules/apache-arrow/ipc/compression/validators.mjs
+// Licensed to the Apache Software Foundation (ASF) under one
+// or more contributor license agreements.  See the NOTICE file
+// distributed with this work for additional information
+// regarding copyright ownership.  The ASF licenses this file
+// to you under the Apache License, Version 2.0 (the
+// "License"); you may not use this file except in compliance
+// with the License.  You may obtain a copy of the License at
+//
+//   http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing,
+// software distributed under the License is distributed on an
+// "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
+// KIND, either express or implied.  See the License for the
+// specific language governing permissions and limitations
+// under the License.
+
+class Lz4FrameValidator {
+    constructor() {
+        this.LZ4_FRAME_MAGIC = new Uint8Array([4, 34, 77, 24]);
+        this.MIN_HEADER_LENGTH = 7; // 4 (magic) + 2 (FLG + BD) + 1 (header checksum) = 7 min bytes
+    }
+    isValidCodecEncode(codec) {
+        const testData = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
+        const compressed = codec.encode(testData);
+        return this._isValidCompressed(compressed);
+    }
+    _isValidCompressed(buffer) {
+        return (this._hasMinimumLength(buffer) &&
+            this._hasValidMagicNumber(buffer) &&
+            this._hasValidVersion(buffer));
+    }
+    _hasMinimumLength(buffer) {
+        return buffer.length >= this.MIN_HEADER_LENGTH;
+    }
+    _hasValidMagicNumber(buffer) {
+        return this.LZ4_FRAME_MAGIC.every((byte, i) => buffer[i] === byte);
+    }
+    _hasValidVersion(buffer) {
+        const flg = buffer[4];
+        const versionBits = (flg & 0xC0) >> 6;
+        return versionBits === 1;
+    }
+}
+class ZstdValidator {
+    constructor() {
+        this.ZSTD_MAGIC = new Uint8Array([40, 181, 47, 253]);
+        this.MIN_HEADER_LENGTH = 6; // 4 (magic) + 2 (min Frame_Header) = 6 min bytes
+    }
+    isValidCodecEncode(codec) {
+        const testData = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
+        const compressed = codec.encode(testData);
+        return this._isValidCompressed(compressed);
+    }
+    _isValidCompressed(buffer) {
+        return (this._hasMinimumLength(buffer) &&
+            this._hasValidMagicNumber(buffer));
+    }
+    _hasMinimumLength(buffer) {
+        return buffer.length >= this.MIN_HEADER_LENGTH;
+    }
+    _hasValidMagicNumber(buffer) {
+        return this.ZSTD_MAGIC.every((byte, i) => buffer[i] === byte);
+    }
+}
+const compressionValidators = {
+    [CompressionType.LZ4_FRAME]: new Lz4FrameValidator(),
+    [CompressionType.ZSTD]: new ZstdValidator(),
+};
+
+//# sourceMappingURL=validators.mjs.map
+
+;// CONCATENATED MODULE: ./node_modules/apache-arrow/ipc/compression/registry.mjs
+// Licensed to the Apache Software Foundation (ASF) under one
+// or more contributor license agreements.  See the NOTICE file
+// distributed with this work for additional information
+// regarding copyright ownership.  The ASF licenses this file
+// to you under the Apache License, Version 2.0 (the
+// "License"); you may not use this file except in compliance
+// with the License.  You may obtain a copy of the License at
+//
+//   http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing,
+// software distributed under the License is distributed on an
+// "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
+// KIND, either express or implied.  See the License for the
+// specific language governing permissions and limitations
+// under the License.
+
+
+class _CompressionRegistry {
+    constructor() {
+        this.registry = {};
+    }
+    set(compression, codec) {
+        if ((codec === null || codec === void 0 ? void 0 : codec.encode) && typeof codec.encode === 'function' && !compressionValidators[compression].isValidCodecEncode(codec)) {
+            throw new Error(`Encoder for ${CompressionType[compression]} is not valid.`);
+        }
+        this.registry[compression] = codec;
+    }
+    get(compression) {
+        var _a;
+        return ((_a = this.registry) === null || _a === void 0 ? void 0 : _a[compression]) || null;
+    }
+}
+const compressionRegistry = new _CompressionRegistry();
+
+//# sourceMappingURL=registry.mjs.map
+
+;// CONCATENATED MODULE: ./node_modules/apache-arrow/ipc/compression/constants.mjs
+// Licensed to the Apache Software Foundation (ASF) under one
+// or more contributor license agreements.  See the NOTICE file
+// distributed with this work for additional information
+// regarding copyright ownership.  The ASF licenses this file
+// to you under the Apache License, Version 2.0 (the
+// "License"); you may not use this file except in compliance
+// with the License.  You may obtain a copy of the License at
+//
+//   http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing,
+// software distributed under the License is distributed on an
+// "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
+// KIND, either express or implied.  See the License for the
+// specific language governing permissions and limitations
+// under the License.
+const LENGTH_NO_COMPRESSED_DATA = -1;
+const COMPRESS_LENGTH_PREFIX = 8;
+
+//# sourceMappingURL=constants.mjs.map
+
 ;// CONCATENATED MODULE: ./node_modules/apache-arrow/ipc/writer.mjs
 // Licensed to the Apache Software Foundation (ASF) under one
 // or more contributor license agreements.  See the NOTICE file
@@ -69525,7 +68152,7 @@ class RecordBatchWriter extends ReadableInterop {
         return this._sink.toUint8Array(sync);
     }
     writeAll(input) {
-        if (isPromise(input)) {
+        if (compat_isPromise(input)) {
             return input.then((x) => this.writeAll(x));
         }
         else if (isAsyncIterable(input)) {
@@ -69772,7 +68399,7 @@ class RecordBatchStreamWriter extends RecordBatchWriter {
     /** @nocollapse */
     static writeAll(input, options) {
         const writer = new RecordBatchStreamWriter(options);
-        if (isPromise(input)) {
+        if (compat_isPromise(input)) {
             return input.then((x) => writer.writeAll(x));
         }
         else if (isAsyncIterable(input)) {
@@ -69786,7 +68413,7 @@ class RecordBatchFileWriter extends RecordBatchWriter {
     /** @nocollapse */
     static writeAll(input, options) {
         const writer = new RecordBatchFileWriter(options);
-        if (isPromise(input)) {
+        if (compat_isPromise(input)) {
             return input.then((x) => writer.writeAll(x));
         }
         else if (isAsyncIterable(input)) {
@@ -69976,9 +68603,9 @@ function tableFromIPC(input) {
         return reader.then((reader) => tableFromIPC(reader));
     }
     if (reader.isAsync()) {
-        return reader.readAll().then((xs) => new table_Table(xs));
+        return reader.readAll().then((xs) => new Table(xs));
     }
-    return new table_Table(reader.readAll());
+    return new Table(reader.readAll());
 }
 /**
  * Serialize a {@link Table} to the IPC format. This function is a convenience
@@ -70020,7 +68647,7 @@ var TType;
     TType[TType["Map"] = 11] = "Map";
     TType[TType["Struct"] = 12] = "Struct";
 })(TType || (TType = {}));
-class ThriftStruct {
+class thrift_ThriftStruct {
     fields;
     constructor(fields = []) {
         this.fields = fields;
@@ -70047,7 +68674,7 @@ class ThriftStruct {
     }
     struct(id) {
         const v = this.get(id);
-        return v instanceof ThriftStruct ? v : undefined;
+        return v instanceof thrift_ThriftStruct ? v : undefined;
     }
     list(id) {
         const v = this.get(id);
@@ -70098,7 +68725,7 @@ class ThriftReader {
             const header = this.byte();
             const type = (header & 0x0f);
             if (type === TType.Stop)
-                return new ThriftStruct(fields);
+                return new thrift_ThriftStruct(fields);
             const delta = header >> 4;
             const id = delta === 0 ? Number(this.zigzag()) : lastId + delta;
             lastId = id;
@@ -70280,7 +68907,7 @@ function decodeStruct(bytes, offset = 0) {
     const struct = reader.readStruct();
     return { struct, end: reader.pos };
 }
-function encodeStruct(struct) {
+function thrift_encodeStruct(struct) {
     const writer = new ThriftWriter();
     writer.writeStruct(struct);
     return writer.bytes();
@@ -70331,7 +68958,7 @@ function setKeyValue(meta, key, value) {
             return;
         }
     }
-    list.items.push(new ThriftStruct([
+    list.items.push(new thrift_ThriftStruct([
         { id: KV_KEY, type: TType.Binary, value: encoder.encode(key) },
         { id: KV_VALUE, type: TType.Binary, value: encoder.encode(value) },
     ]));
@@ -72453,34 +71080,62 @@ function builderThroughAsyncIterable(options) {
 
 //# sourceMappingURL=factories.mjs.map
 
+;// CONCATENATED MODULE: ./src/data/arrow-null-fix.ts
+/**
+ * apache-arrow 21 reports a null count of -1 ("unknown") for a sliced array
+ * of the Null type, and its IPC writer slices the children of lists; arrow-rs
+ * then rejects the stream ("NullArray has unequal null_count -1"), so a JSON
+ * list whose items, or whose objects' fields, are always null could not be
+ * written. Every value of a Null array is null: say so. Imported for its
+ * effect by the modules that serialise Arrow data.
+ */
+
+const descriptor = Object.getOwnPropertyDescriptor(data_Data.prototype, "nullCount");
+if (descriptor?.get && !descriptor.get.nullTypeFixed) {
+    const original = descriptor.get;
+    const patched = function () {
+        return this.type.typeId === Type.Null ? this.length : original.call(this);
+    };
+    patched.nullTypeFixed = true;
+    Object.defineProperty(data_Data.prototype, "nullCount", { ...descriptor, get: patched });
+}
+
 // EXTERNAL MODULE: ./src/data/parquet/encode-worker.ts + 1 modules
 var encode_worker = __nccwpck_require__(6105);
 ;// CONCATENATED MODULE: ./src/data/parquet/merge.ts
 /**
- * Joins Parquet files that share one schema into a single file, by moving
- * bytes rather than re-encoding: the parts' column chunks are copied in
- * order, their page indexes follow (offset indexes rewritten for the new
- * positions), then one footer listing every row group with shifted offsets.
+ * Assembles one Parquet file from Parquet parts by moving bytes rather than
+ * re-encoding. A part holds whole row groups, or some of the columns of a
+ * row group (the others are in sibling parts). Column chunks are copied in
+ * row group and schema order, the page indexes follow (offset indexes
+ * rewritten for the new positions), then one footer with every offset
+ * shifted.
  *
- * This is what lets row groups be encoded in parallel (one parquet-wasm
- * instance per worker thread) and still give one deterministic shard: the
- * bytes depend only on the parts, never on which worker finished first.
+ * A column chunk's bytes depend only on that column's values and the writer
+ * settings, so the result is byte for byte what one writer gives — whatever
+ * was encoded where, and whichever worker finished first. That is what lets
+ * row groups, and the columns of a row group, be encoded in parallel.
  */
 
 
 const merge_MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // "PAR1"
 // Field ids of parquet.thrift.
+const FILE_SCHEMA = 2;
 const FILE_NUM_ROWS = 3;
 const FILE_ROW_GROUPS = 4;
-const FILE_SCHEMA = 2;
+const SE_NUM_CHILDREN = 5;
 const RG_COLUMNS = 1;
+const RG_TOTAL_BYTE_SIZE = 2;
+const RG_NUM_ROWS = 3;
 const RG_FILE_OFFSET = 5;
+const RG_TOTAL_COMPRESSED = 6;
 const RG_ORDINAL = 7;
 const CC_META = 3;
 const CC_OFFSET_INDEX_OFFSET = 4;
 const CC_OFFSET_INDEX_LENGTH = 5;
 const CC_COLUMN_INDEX_OFFSET = 6;
 const CC_COLUMN_INDEX_LENGTH = 7;
+const CM_TOTAL_UNCOMPRESSED = 6;
 const CM_TOTAL_COMPRESSED = 7;
 const CM_DATA_PAGE = 9;
 const CM_INDEX_PAGE = 10;
@@ -72504,6 +71159,12 @@ async function fileSource(path) {
             }
             return out;
         },
+        release(bytes) {
+            // Blocks are fresh copies: free them now rather than at the next GC (Node 21+).
+            const buffer = bytes.buffer;
+            if (typeof buffer.transfer === "function" && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength)
+                buffer.transfer(0);
+        },
         close: () => handle.close(),
     };
 }
@@ -72520,33 +71181,154 @@ async function readFooter(source) {
     const footer = await source.read(source.size - 8 - length, length);
     return decodeStruct(footer).struct;
 }
-function columnsOf(rowGroup) {
-    return (rowGroup.list(RG_COLUMNS)?.items ?? []);
-}
 async function openPart(source) {
     const meta = await readFooter(source);
     const rowGroups = (meta.list(FILE_ROW_GROUPS)?.items ?? []);
-    let dataEnd = 4;
     for (const rg of rowGroups)
-        for (const column of columnsOf(rg)) {
-            const cm = column.struct(CC_META);
-            if (cm.get(CM_BLOOM_FILTER) !== undefined)
+        for (const column of columnsOf(rg))
+            if (column.struct(CC_META).get(CM_BLOOM_FILTER) !== undefined)
                 throw new Error("parts with bloom filters cannot be merged");
-            const start = Number(cm.int(CM_DICTIONARY_PAGE) ?? cm.int(CM_DATA_PAGE));
-            dataEnd = Math.max(dataEnd, start + Number(cm.int(CM_TOTAL_COMPRESSED)));
-        }
-    return { source, meta, rowGroups, dataEnd };
+    return { source, meta, rowGroups };
+}
+function columnsOf(rowGroup) {
+    return (rowGroup.list(RG_COLUMNS)?.items ?? []);
+}
+/** Leaf columns of each top-level field, from a footer's flattened schema. */
+function leavesPerField(meta) {
+    const elements = (meta.list(FILE_SCHEMA)?.items ?? []);
+    let at = 1;
+    const leaves = () => {
+        const children = Number(elements[at++]?.int(SE_NUM_CHILDREN) ?? 0n);
+        if (children === 0)
+            return 1;
+        let n = 0;
+        for (let i = 0; i < children; i++)
+            n += leaves();
+        return n;
+    };
+    const fields = Number(elements[0]?.int(SE_NUM_CHILDREN) ?? 0n);
+    return Array.from({ length: fields }, leaves);
+}
+function chunkStart(column) {
+    const cm = column.struct(CC_META);
+    return Number(cm.int(CM_DICTIONARY_PAGE) ?? cm.int(CM_DATA_PAGE));
 }
 function shift(struct, id, delta) {
     const v = struct.int(id);
     if (v !== undefined)
         struct.set(id, TType.I64, v + delta);
 }
+function cloneStruct(struct) {
+    return decodeStruct(thrift_encodeStruct(struct)).struct;
+}
+const COPY = 8 * 1024 * 1024;
+async function copy(source, from, length, write) {
+    for (let at = from; at < from + length; at += COPY) {
+        const block = await source.read(at, Math.min(COPY, from + length - at));
+        await write(block);
+        source.release?.(block);
+    }
+}
 /**
- * Writes the parts, in order, as one Parquet file into `sink`. Every part
- * must have the same schema; key-value metadata and `created_by` are taken
- * from the first part. `editFooter` may change the footer before it is
- * written (e.g. its `ARROW:schema`).
+ * Writes one Parquet file into `sink`: `template` gives the footer (schema,
+ * key-value metadata, created_by...), `plans` the row groups in order.
+ * `editFooter` may change the footer before it is written.
+ */
+async function assembleParquet(template, plans, sink, editFooter) {
+    const leaves = leavesPerField(template);
+    let position = 0;
+    const write = async (bytes) => {
+        await sink.write(bytes);
+        position += bytes.length;
+    };
+    await write(merge_MAGIC);
+    const placed = [];
+    const rowGroups = [];
+    for (const plan of plans) {
+        const next = plan.cells.map(() => 0);
+        const columns = [];
+        for (const [field, count] of leaves.entries()) {
+            const g = plan.owner[field];
+            const cell = plan.cells[g];
+            const sourceColumns = columnsOf(cell.part.rowGroups[cell.rowGroup]);
+            for (let l = 0; l < count; l++) {
+                const column = cloneStruct(sourceColumns[next[g]++]);
+                const start = chunkStart(column);
+                const length = Number(column.struct(CC_META).int(CM_TOTAL_COMPRESSED));
+                const delta = BigInt(position - start);
+                await copy(cell.part.source, start, length, write);
+                const cm = column.struct(CC_META);
+                shift(cm, CM_DATA_PAGE, delta);
+                shift(cm, CM_INDEX_PAGE, delta);
+                shift(cm, CM_DICTIONARY_PAGE, delta);
+                columns.push({ column, source: cell.part.source, delta });
+            }
+        }
+        const first = plan.cells[0];
+        const rg = cloneStruct(first.part.rowGroups[first.rowGroup]);
+        const list = rg.list(RG_COLUMNS);
+        rg.set(RG_COLUMNS, TType.List, { kind: "list", elementType: list.elementType, items: columns.map((c) => c.column) });
+        if (plan.cells.length > 1) {
+            // Totals over all the columns now in the row group, as a single writer computes them.
+            const sum = (id) => columns.reduce((n, c) => n + c.column.struct(CC_META).int(id), 0n);
+            if (rg.get(RG_TOTAL_BYTE_SIZE) !== undefined)
+                rg.set(RG_TOTAL_BYTE_SIZE, TType.I64, sum(CM_TOTAL_UNCOMPRESSED));
+            if (rg.get(RG_TOTAL_COMPRESSED) !== undefined)
+                rg.set(RG_TOTAL_COMPRESSED, TType.I64, sum(CM_TOTAL_COMPRESSED));
+        }
+        if (rg.get(RG_FILE_OFFSET) !== undefined && columns.length > 0)
+            rg.set(RG_FILE_OFFSET, TType.I64, BigInt(chunkStart(columns[0].column)));
+        rowGroups.push(rg);
+        placed.push(columns);
+    }
+    // Column indexes hold no offsets: copied as they are.
+    for (const columns of placed)
+        for (const { column, source } of columns) {
+            const offset = column.int(CC_COLUMN_INDEX_OFFSET);
+            const length = column.int(CC_COLUMN_INDEX_LENGTH);
+            if (offset === undefined || length === undefined)
+                continue;
+            column.set(CC_COLUMN_INDEX_OFFSET, TType.I64, BigInt(position));
+            await write(await source.read(Number(offset), Number(length)));
+        }
+    // Offset indexes locate pages: rewritten with their chunk's shift.
+    for (const columns of placed)
+        for (const { column, source, delta } of columns) {
+            const offset = column.int(CC_OFFSET_INDEX_OFFSET);
+            const length = column.int(CC_OFFSET_INDEX_LENGTH);
+            if (offset === undefined || length === undefined)
+                continue;
+            const index = decodeStruct(await source.read(Number(offset), Number(length))).struct;
+            for (const location of (index.list(OI_PAGE_LOCATIONS)?.items ?? []))
+                shift(location, PL_OFFSET, delta);
+            const bytes = thrift_encodeStruct(index);
+            column.set(CC_OFFSET_INDEX_OFFSET, TType.I64, BigInt(position));
+            column.set(CC_OFFSET_INDEX_LENGTH, TType.I32, bytes.length);
+            await write(bytes);
+        }
+    // One footer for all row groups.
+    rowGroups.forEach((rg, ordinal) => {
+        if (rg.get(RG_ORDINAL) !== undefined)
+            rg.set(RG_ORDINAL, TType.I16, ordinal);
+    });
+    const rows = rowGroups.reduce((n, rg) => n + (rg.int(RG_NUM_ROWS) ?? 0n), 0n);
+    const meta = cloneStruct(template);
+    meta.set(FILE_NUM_ROWS, TType.I64, rows);
+    const list = meta.list(FILE_ROW_GROUPS) ?? { kind: "list", elementType: TType.Struct, items: [] };
+    meta.set(FILE_ROW_GROUPS, TType.List, { kind: "list", elementType: list.elementType, items: rowGroups });
+    editFooter?.(meta);
+    const footer = thrift_encodeStruct(meta);
+    await write(footer);
+    const length = new Uint8Array(4);
+    new DataView(length.buffer).setUint32(0, footer.length, true);
+    await write(length);
+    await write(merge_MAGIC);
+    return { bytes: position, rows };
+}
+/**
+ * Writes the parts (each holding whole row groups of one schema), in order,
+ * as one Parquet file into `sink`; key-value metadata and `created_by` come
+ * from the first part.
  */
 async function mergeParquet(sources, sink, editFooter) {
     if (sources.length === 0)
@@ -72558,76 +71340,9 @@ async function mergeParquet(sources, sink, editFooter) {
     for (const p of parts.slice(1))
         if (!equalBytes(encodeStruct(new ThriftStruct([p.meta.field(FILE_SCHEMA)])), schema))
             throw new Error("parts have different schemas");
-    let position = 0;
-    const write = async (bytes) => {
-        await sink.write(bytes);
-        position += bytes.length;
-    };
-    await write(merge_MAGIC);
-    // Column chunks, part by part, shifted to where they land.
-    const deltas = [];
-    for (const part of parts) {
-        const delta = BigInt(position - 4);
-        deltas.push(delta);
-        const COPY = 8 * 1024 * 1024;
-        for (let at = 4; at < part.dataEnd; at += COPY)
-            await write(await part.source.read(at, Math.min(COPY, part.dataEnd - at)));
-        for (const rg of part.rowGroups) {
-            shift(rg, RG_FILE_OFFSET, delta);
-            for (const column of columnsOf(rg)) {
-                const cm = column.struct(CC_META);
-                shift(cm, CM_DATA_PAGE, delta);
-                shift(cm, CM_INDEX_PAGE, delta);
-                shift(cm, CM_DICTIONARY_PAGE, delta);
-            }
-        }
-    }
-    // Column indexes hold no offsets: copied as they are.
-    for (const part of parts)
-        for (const rg of part.rowGroups)
-            for (const column of columnsOf(rg)) {
-                const offset = column.int(CC_COLUMN_INDEX_OFFSET);
-                const length = column.int(CC_COLUMN_INDEX_LENGTH);
-                if (offset === undefined || length === undefined)
-                    continue;
-                column.set(CC_COLUMN_INDEX_OFFSET, TType.I64, BigInt(position));
-                await write(await part.source.read(Number(offset), Number(length)));
-            }
-    // Offset indexes locate pages: rewritten with the shift.
-    for (const [i, part] of parts.entries())
-        for (const rg of part.rowGroups)
-            for (const column of columnsOf(rg)) {
-                const offset = column.int(CC_OFFSET_INDEX_OFFSET);
-                const length = column.int(CC_OFFSET_INDEX_LENGTH);
-                if (offset === undefined || length === undefined)
-                    continue;
-                const index = decodeStruct(await part.source.read(Number(offset), Number(length))).struct;
-                for (const location of (index.list(OI_PAGE_LOCATIONS)?.items ?? []))
-                    shift(location, PL_OFFSET, deltas[i]);
-                const bytes = encodeStruct(index);
-                column.set(CC_OFFSET_INDEX_OFFSET, TType.I64, BigInt(position));
-                column.set(CC_OFFSET_INDEX_LENGTH, TType.I32, bytes.length);
-                await write(bytes);
-            }
-    // One footer for all row groups.
-    const rowGroups = parts.flatMap((p) => p.rowGroups);
-    rowGroups.forEach((rg, ordinal) => {
-        if (rg.get(RG_ORDINAL) !== undefined)
-            rg.set(RG_ORDINAL, TType.I16, ordinal);
-    });
-    const rows = parts.reduce((n, p) => n + (p.meta.int(FILE_NUM_ROWS) ?? 0n), 0n);
-    const meta = new ThriftStruct(parts[0].meta.fields.map((f) => ({ ...f })));
-    meta.set(FILE_NUM_ROWS, TType.I64, rows);
-    const list = meta.list(FILE_ROW_GROUPS);
-    meta.set(FILE_ROW_GROUPS, TType.List, { kind: "list", elementType: list.elementType, items: rowGroups });
-    editFooter?.(meta);
-    const footer = encodeStruct(meta);
-    await write(footer);
-    const length = new Uint8Array(4);
-    new DataView(length.buffer).setUint32(0, footer.length, true);
-    await write(length);
-    await write(merge_MAGIC);
-    return { bytes: position, rows };
+    const fields = leavesPerField(parts[0].meta).length;
+    const plans = parts.flatMap((part) => part.rowGroups.map((_, rowGroup) => ({ cells: [{ part, rowGroup }], owner: new Array(fields).fill(0) })));
+    return assembleParquet(parts[0].meta, plans, sink, editFooter);
 }
 function equalBytes(a, b) {
     if (a.length !== b.length)
@@ -72651,6 +71366,7 @@ function equalBytes(a, b) {
  * whatever the timing. At most two batches per part are in flight, so memory
  * stays bounded by a row group per worker.
  */
+
 
 
 
@@ -72793,63 +71509,96 @@ class EncoderPool {
         this.idleTimer.unref();
     }
     /**
-     * Writes one shard file from `batches`; row groups of `settings.rowGroupRows`
-     * rows are encoded in parallel. `editFooter` may change the joined footer.
+     * Writes one shard file from `batches`. With one encoder thread, row
+     * groups of `settings.rowGroupRows` rows go to it in turn; with several,
+     * each thread takes a share of the columns of every row group (balanced by
+     * their Arrow sizes), so all threads work from the first batch on.
+     * `editFooter` may change the joined footer.
      */
     async encodeShard(path, schema, batches, settings, editFooter) {
         const perGroup = Math.max(1, settings.rowGroupRows);
-        const partPaths = [];
-        const pending = [];
+        const grid = [];
+        let columnGroups;
         let current;
         let rows = 0;
         this.busy();
-        const startPart = () => {
-            const k = partPaths.length;
-            const partPath = `${path}.part${String(k).padStart(5, "0")}`;
-            partPaths.push(partPath);
-            const thread = this.thread(k);
-            const id = this.nextId++;
-            const part = thread.open(id, partPath, settings);
-            pending.push(part.done);
-            current = { thread, id, part, rows: 0 };
+        const startRowGroup = () => {
+            const k = grid.length;
+            const groups = columnGroups;
+            const row = [];
+            const cells = groups.map((_, g) => {
+                const partPath = `${path}.part${String(k).padStart(5, "0")}-${g}`;
+                const thread = this.thread(groups.length > 1 ? g : k);
+                const id = this.nextId++;
+                const part = thread.open(id, partPath, settings);
+                row.push({ path: partPath, done: part.done });
+                return { thread, id, part };
+            });
+            grid.push(row);
+            current = { cells, rows: 0 };
             return current;
         };
-        const endPart = () => {
-            if (current)
-                current.thread.close(current.id);
+        const endRowGroup = () => {
+            for (const c of current?.cells ?? [])
+                c.thread.close(c.id);
             current = undefined;
+        };
+        const send = async (target, piece) => {
+            const groups = columnGroups;
+            for (const [g, cell] of target.cells.entries())
+                await cell.thread.send(cell.id, cell.part, groups.length === 1 ? piece : piece.selectAt(groups[g]));
         };
         try {
             for await (const batch of batches) {
+                columnGroups ??= this.columnGroups(schema, batch);
                 let offset = 0;
                 while (offset < batch.numRows) {
-                    const target = current ?? startPart();
+                    const target = current ?? startRowGroup();
                     const take = Math.min(batch.numRows - offset, perGroup - target.rows);
-                    const piece = offset === 0 && take === batch.numRows ? batch : batch.slice(offset, offset + take);
-                    await target.thread.send(target.id, target.part, piece);
+                    await send(target, offset === 0 && take === batch.numRows ? batch : batch.slice(offset, offset + take));
                     target.rows += take;
                     rows += take;
                     offset += take;
                     if (target.rows === perGroup)
-                        endPart();
+                        endRowGroup();
                 }
             }
-            if (partPaths.length === 0) {
+            if (grid.length === 0) {
                 // An empty shard is still a valid Parquet file with the schema.
-                const target = startPart();
-                await target.thread.send(target.id, target.part, emptyBatch(schema));
+                columnGroups ??= [schema.fields.map((_, i) => i)];
+                await send(startRowGroup(), emptyBatch(schema));
             }
-            endPart();
-            await Promise.all(pending);
-            const { bytes, sha256 } = await joinParts(partPaths, path, editFooter);
+            endRowGroup();
+            await Promise.all(grid.flat().map((c) => c.done));
+            const { bytes, sha256 } = await assembleParts(grid.map((row) => row.map((c) => c.path)), columnGroups, schema, settings, path, editFooter);
             return { bytes, sha256, rows };
         }
         finally {
-            endPart();
-            await Promise.allSettled(pending);
-            await Promise.all(partPaths.map((p) => (0,external_node_fs_promises_.rm)(p, { force: true })));
+            endRowGroup();
+            await Promise.allSettled(grid.flat().map((c) => c.done));
+            await Promise.all(grid.flat().map((c) => (0,external_node_fs_promises_.rm)(c.path, { force: true })));
             this.idle();
         }
+    }
+    /**
+     * Splits the columns between the threads, by their Arrow size in the first
+     * batch (largest first, to the least loaded thread). Which thread encodes a
+     * column never changes the bytes written.
+     */
+    columnGroups(schema, batch) {
+        const count = Math.min(this.size, schema.fields.length);
+        if (count <= 1)
+            return [schema.fields.map((_, i) => i)];
+        const sizes = schema.fields.map((_, i) => dataBytes(batch.data.children[i]));
+        const order = sizes.map((size, i) => [size, i]).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+        const groups = Array.from({ length: count }, () => []);
+        const load = new Array(count).fill(0);
+        for (const [size, i] of order) {
+            const g = load.indexOf(Math.min(...load));
+            groups[g].push(i);
+            load[g] += size;
+        }
+        return groups.filter((g) => g.length > 0).map((g) => g.sort((a, b) => a - b));
     }
     async close() {
         clearTimeout(this.idleTimer);
@@ -72890,30 +71639,75 @@ async function encodeShardInline(path, schema, batches, settings, editFooter) {
             rows += next.value.numRows;
             return tableToIPC(new table_Table([next.value]), "stream");
         });
-        const { bytes, sha256 } = await joinParts([partPath], path, editFooter);
+        const { bytes, sha256 } = await assembleParts([[partPath]], [schema.fields.map((_, i) => i)], schema, settings, path, editFooter);
         return { bytes, sha256, rows };
     }
     finally {
         await (0,external_node_fs_promises_.rm)(partPath, { force: true });
     }
 }
-async function joinParts(partPaths, path, editFooter) {
-    const sources = await Promise.all(partPaths.map(fileSource));
-    const hash = (0,external_node_crypto_.createHash)("sha256");
-    const out = await (0,external_node_fs_promises_.open)(path, "w");
+/** Joins the parts of a shard ([row group][column group]) into `path`, hashing as it writes. */
+async function assembleParts(grid, columnGroups, schema, settings, path, editFooter) {
+    const sources = await Promise.all(grid.flat().map(fileSource));
     try {
-        const { bytes } = await mergeParquet(sources, {
-            async write(chunk) {
-                hash.update(chunk);
-                await out.write(chunk);
-            },
-        }, editFooter);
-        return { bytes, sha256: hash.digest("hex") };
+        const parts = await Promise.all(sources.map(openPart));
+        const owner = new Array(schema.fields.length);
+        columnGroups.forEach((fields, g) => fields.forEach((f) => (owner[f] = g)));
+        const groups = columnGroups.length;
+        const plans = grid
+            .map((row, k) => ({ cells: row.map((_, g) => ({ part: parts[k * groups + g], rowGroup: 0 })), owner }))
+            // An empty shard's part has no row group at all.
+            .filter((plan) => plan.cells.every((c) => c.part.rowGroups.length > 0));
+        // With one column group the parts' own footer is the whole file's; otherwise one with every column.
+        const template = groups === 1 ? parts[0].meta : await fullSchemaFooter(schema, settings, `${path}.template`);
+        const hash = (0,external_node_crypto_.createHash)("sha256");
+        const out = await (0,external_node_fs_promises_.open)(path, "w");
+        try {
+            const { bytes } = await assembleParquet(template, plans, {
+                async write(chunk) {
+                    hash.update(chunk);
+                    await out.write(chunk);
+                },
+            }, editFooter);
+            return { bytes, sha256: hash.digest("hex") };
+        }
+        finally {
+            await out.close();
+        }
     }
     finally {
-        await out.close();
         await Promise.all(sources.map((s) => s.close()));
     }
+}
+/** The footer a writer gives a file of `schema` with these settings (from an empty one). */
+async function fullSchemaFooter(schema, settings, scratch) {
+    let sent = false;
+    try {
+        await (0,encode_worker/* encodeParquetFile */.Hi)(scratch, settings, async () => {
+            if (sent)
+                return null;
+            sent = true;
+            return tableToIPC(new table_Table([emptyBatch(schema)]), "stream");
+        });
+        const source = await fileSource(scratch);
+        try {
+            return await readFooter(source);
+        }
+        finally {
+            await source.close();
+        }
+    }
+    finally {
+        await (0,external_node_fs_promises_.rm)(scratch, { force: true });
+    }
+}
+/** Bytes of Arrow buffers under `data` (to balance columns between threads). */
+function dataBytes(data) {
+    let n = data.values?.byteLength ?? 0;
+    n += data.valueOffsets?.byteLength ?? 0;
+    for (const child of data.children)
+        n += dataBytes(child);
+    return n;
 }
 function emptyBatch(schema) {
     return new recordbatch_RecordBatch(schema, makeData({
@@ -73931,6 +72725,60 @@ class ChunkBuffer {
         return this.source.close();
     }
 }
+/**
+ * `source` read ahead: the next `size` bytes are read (or gunzipped) into a
+ * spare buffer while the caller works on the previous ones, so the main
+ * thread does not wait for the file system. Same bytes, same read results
+ * (reads are still filled completely), one extra copy.
+ */
+function readAhead(source, size = DEFAULT_CHUNK_BYTES) {
+    let staged = Buffer.alloc(0);
+    let stagedEnd = 0;
+    let stagedAt = 0;
+    let spare = Buffer.alloc(size);
+    let done = false;
+    const start = (into) => {
+        const read = source.read(into, 0);
+        read.catch(() => undefined); // awaited (and thrown) by the next read; never unhandled
+        return read;
+    };
+    let pending = start(spare);
+    return {
+        async read(target, offset) {
+            let total = 0;
+            while (offset + total < target.length) {
+                if (stagedAt === stagedEnd) {
+                    if (done || !pending)
+                        break;
+                    const n = await pending;
+                    pending = undefined;
+                    if (n === 0) {
+                        done = true;
+                        break;
+                    }
+                    const full = spare;
+                    spare = staged.length === size ? staged : Buffer.alloc(size);
+                    staged = full;
+                    stagedEnd = n;
+                    stagedAt = 0;
+                    if (n < size)
+                        done = true; // the source is exhausted: a read fills its buffer unless at the end
+                    else
+                        pending = start(spare);
+                }
+                const n = Math.min(stagedEnd - stagedAt, target.length - offset - total);
+                target.set(staged.subarray(stagedAt, stagedAt + n), offset + total);
+                stagedAt += n;
+                total += n;
+            }
+            return total;
+        },
+        async close() {
+            await pending?.catch(() => undefined);
+            await source.close();
+        },
+    };
+}
 
 ;// CONCATENATED MODULE: ./src/data/values.ts
 /**
@@ -74426,17 +73274,27 @@ class CsvTokenizer {
         this.fields = 0;
         this.records = 0;
         const delim = this.delimiter;
+        // Locals, not properties, on the hot path (re-read after a grow).
+        let pos = this.pos;
+        let flagsOf = this.flags;
+        let fields = 0;
         let p = start;
         let consumed = start;
         let committedFields = 0;
         let line = this.line;
+        // Next line feed at or after p (-1: none in the buffer), so quoted text is not scanned twice for them.
+        let nextLf = -2;
         records: while (p < end) {
             const recordLine = line;
-            const firstField = this.fields;
+            const firstField = fields;
             for (;;) {
                 // One field.
-                if (this.fields * 2 + 2 > this.pos.length)
+                if (fields * 2 + 2 > pos.length) {
+                    this.fields = fields;
                     this.growFields();
+                    pos = this.pos;
+                    flagsOf = this.flags;
+                }
                 let flags = 0;
                 let fieldStart;
                 let fieldEnd;
@@ -74445,14 +73303,17 @@ class CsvTokenizer {
                     const quoteLine = line;
                     fieldStart = ++p;
                     for (;;) {
-                        while (p < end) {
-                            const b = buf[p];
-                            if (b === csv_tokenizer_QUOTE)
-                                break;
-                            if (b === LF)
-                                line++;
-                            p++;
+                        // Jump to the next quote natively (quoted text is often long), counting the line feeds passed.
+                        let q = buf.indexOf(csv_tokenizer_QUOTE, p);
+                        if (q === -1 || q > end)
+                            q = end;
+                        if (nextLf !== -1 && nextLf < p)
+                            nextLf = buf.indexOf(LF, p);
+                        while (nextLf !== -1 && nextLf < q) {
+                            line++;
+                            nextLf = buf.indexOf(LF, nextLf + 1);
                         }
+                        p = q;
                         if (p >= end) {
                             if (eof)
                                 throw new CsvSyntaxError(recordLine, `unterminated quoted field: the '"' opened on line ${quoteLine} is never closed`);
@@ -74486,10 +73347,10 @@ class CsvTokenizer {
                     }
                     fieldEnd = p;
                 }
-                const f = this.fields++;
-                this.pos[f * 2] = fieldStart;
-                this.pos[f * 2 + 1] = fieldEnd;
-                this.flags[f] = flags;
+                const f = fields++;
+                pos[f * 2] = fieldStart;
+                pos[f * 2 + 1] = fieldEnd;
+                flagsOf[f] = flags;
                 if (p >= end) {
                     if (!eof)
                         break records;
@@ -74503,12 +73364,16 @@ class CsvTokenizer {
                         break records;
                     if (p >= end) {
                         // "a,b," at the very end: one more empty field.
-                        if (this.fields * 2 + 2 > this.pos.length)
+                        if (fields * 2 + 2 > pos.length) {
+                            this.fields = fields;
                             this.growFields();
-                        const g = this.fields++;
-                        this.pos[g * 2] = p;
-                        this.pos[g * 2 + 1] = p;
-                        this.flags[g] = 0;
+                            pos = this.pos;
+                            flagsOf = this.flags;
+                        }
+                        const g = fields++;
+                        pos[g * 2] = p;
+                        pos[g * 2 + 1] = p;
+                        flagsOf[g] = 0;
                         break;
                     }
                     continue;
@@ -74525,8 +73390,8 @@ class CsvTokenizer {
                 break;
             }
             // A record made of one unquoted field holding nothing but spaces/tabs is a blank line: skipped, as pandas does.
-            if (this.fields - firstField === 1 && this.flags[firstField] === 0 && isBlank(buf, this.pos[firstField * 2], this.pos[firstField * 2 + 1])) {
-                this.fields = firstField;
+            if (fields - firstField === 1 && flagsOf[firstField] === 0 && isBlank(buf, pos[firstField * 2], pos[firstField * 2 + 1])) {
+                fields = firstField;
             }
             else {
                 if (this.records + 2 > this.recordStart.length)
@@ -74536,7 +73401,7 @@ class CsvTokenizer {
                 this.records++;
             }
             consumed = p;
-            committedFields = this.fields;
+            committedFields = fields;
             this.line = line;
         }
         // Drop the fields of a trailing partial record: the next call re-reads it.
@@ -75092,118 +73957,983 @@ function featureOf({ mask, nulls }) {
     return nulls > 0 ? value("float64") : value("int64");
 }
 
-;// CONCATENATED MODULE: ./src/data/formats/lines.ts
+;// CONCATENATED MODULE: ./src/data/formats/json-scan.ts
 /**
- * Splits a file into lines, chunk by chunk, as tokenized cells (one field per
- * line) so the text and JSON Lines readers share the cell machinery. LF, CRLF
- * and lone CR end a line (Python's universal newlines, as `datasets`' text
- * loader reads files); the last line needs no line break; a UTF-8 BOM at the
- * start of the file is dropped.
+ * Byte-level JSON for the JSON reader's hot path: a validating scanner that
+ * reads one row (a JSON object, as the bytes of a line or of a top-level
+ * array's element) into a small "tape" of its top-level entries — the
+ * column each key names, the kind of its value (from the value's first byte
+ * and spelling) and the value's byte span — without creating JS objects or
+ * strings. The reader then infers types and sizes (pass 1) or fills Arrow
+ * builders (pass 2) from the tape.
+ *
+ * The scanner accepts exactly what `JSON.parse` accepts, or less: anything it
+ * does not handle — invalid JSON (so the error text comes from `JSON.parse`),
+ * a key that is an array index (JS objects enumerate those first), a repeated
+ * key (`JSON.parse` keeps the last value at the first key's place), very deep
+ * nesting — makes `scan` return -1, and the reader takes the row through
+ * `JSON.parse` as before. Nested values (lists, objects) are validated in
+ * pass 1 and only delimited in pass 2; the reader reads lists item by item
+ * (`readValue`) and parses objects from their span.
+ *
+ * Also here: JSON string unescaping straight to UTF-8, and ISO 8601
+ * date-times read from bytes as pyarrow's JSON reader infers `timestamp[s]`.
  */
 
-
-
-const lines_LF = 10;
-const lines_CR = 13;
-async function* lineChunks(path, file, validateUtf8, chunkBytes) {
-    const input = new ChunkBuffer(await openByteSource(path, file), chunkBytes);
-    let capacity = 1 << 14;
-    let pos = new Int32Array(capacity * 2);
-    let recordStart = new Int32Array(capacity + 1);
-    let recordLine = new Float64Array(capacity);
-    let flags = new Uint8Array(capacity);
-    let line = 1;
-    let consumed = 0;
-    let atStart = true;
-    try {
-        while (await input.refill(consumed)) {
-            const buf = input.buffer;
-            const end = input.end;
-            let p = 0;
-            if (atStart) {
-                if (end >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf)
-                    p = 3;
-                atStart = false;
+/** Kinds of values on the tape. */
+const K_NULL = 0;
+const K_TRUE = 1;
+const K_FALSE = 2;
+/** An integer within int64 (`aux`: its number of digits). */
+const K_INT = 3;
+/** An integer beyond int64: pyarrow makes the column float64. */
+const K_BIGINT = 4;
+/** A number spelled with a fraction or an exponent. */
+const K_FLOAT = 5;
+/** A string without escapes (span: between the quotes). */
+const K_STR = 6;
+/** A string with backslash escapes (span: between the quotes). */
+const K_STR_ESC = 7;
+/** An object (span: from `{` to `}`; `aux`: NF_ flags). */
+const K_OBJ = 8;
+/** An array (span: from `[` to `]`; `aux`: NF_ flags). */
+const K_ARR = 9;
+/** A nested value holds an integer of 16 or more digits (JSON.parse may round it). */
+const NF_LONG_INT = 1;
+/** A nested value holds an integral number spelled as a float (`1.0`, `2e3`). */
+const NF_INTEGRAL_FLOAT = 2;
+/** A nested value holds an object (a list of them, say): read it with JSON.parse whole rather than item by item. */
+const NF_OBJECT = 4;
+const json_scan_QUOTE = 34;
+const json_scan_BACKSLASH = 92;
+const json_scan_COMMA = 44;
+const COLON = 58;
+const json_scan_MINUS = 45;
+const json_scan_PLUS = 43;
+const json_scan_DOT = 46;
+const json_scan_ZERO = 48;
+const json_scan_NINE = 57;
+const OPEN_BRACE = 123;
+const CLOSE_BRACE = 125;
+const OPEN_BRACKET = 91;
+const CLOSE_BRACKET = 93;
+/** Deeper nesting is left to JSON.parse. */
+const json_scan_MAX_DEPTH = 128;
+/** Bytes that end the fast run through a string: `"`, `\`, and control characters (invalid in JSON strings). */
+const STRING_STOP = new Uint8Array(256);
+for (let b = 0; b < 32; b++)
+    STRING_STOP[b] = 1;
+STRING_STOP[json_scan_QUOTE] = 1;
+STRING_STOP[json_scan_BACKSLASH] = 1;
+/** JSON whitespace; in a line of JSON Lines, line breaks end the row instead. */
+const SPACE_ANY = new Uint8Array(256);
+const SPACE_LINE = new Uint8Array(256);
+for (const b of [32, 9])
+    SPACE_ANY[b] = SPACE_LINE[b] = 1;
+SPACE_ANY[10] = SPACE_ANY[13] = 1;
+/** Hex digit values, -1 for other bytes. */
+const HEX = new Int8Array(256).fill(-1);
+for (let b = 0; b < 10; b++)
+    HEX[json_scan_ZERO + b] = b;
+for (let b = 0; b < 6; b++) {
+    HEX[65 + b] = 10 + b;
+    HEX[97 + b] = 10 + b;
+}
+/** Single-character escapes (`\n` → 10, ...); 0 for bytes that are not one. */
+const ESCAPE = new Uint8Array(256);
+ESCAPE[json_scan_QUOTE] = json_scan_QUOTE;
+ESCAPE[json_scan_BACKSLASH] = json_scan_BACKSLASH;
+ESCAPE[47] = 47; // '/'
+ESCAPE[98] = 8; // b
+ESCAPE[102] = 12; // f
+ESCAPE[110] = 10; // n
+ESCAPE[114] = 13; // r
+ESCAPE[116] = 9; // t
+const json_scan_INT64_MAX_DIGITS = "9223372036854775807";
+const json_scan_INT64_MIN_DIGITS = "9223372036854775808";
+/** Whether the 19 digits at `buf[from..]` are at most the limit (int64's range). */
+function nineteenDigitsFit(buf, from, negative) {
+    const limit = negative ? json_scan_INT64_MIN_DIGITS : json_scan_INT64_MAX_DIGITS;
+    for (let k = 0; k < 19; k++) {
+        const d = buf[from + k];
+        const m = limit.charCodeAt(k);
+        if (d !== m)
+            return d < m;
+    }
+    return true;
+}
+/** Whether a JS object would enumerate `key` before its other keys (an array index: digits only). */
+function isIndexLike(key) {
+    if (key.length === 0 || key.length > 10)
+        return false;
+    for (let i = 0; i < key.length; i++) {
+        const c = key.charCodeAt(i);
+        if (c < json_scan_ZERO || c > json_scan_NINE)
+            return false;
+    }
+    return true;
+}
+const json_scan_utf8 = new TextDecoder("utf-8");
+/** The text of a key or string between quotes at `[start, end)`. */
+function jsonStringText(buf, start, end, escaped) {
+    if (!escaped)
+        return json_scan_utf8.decode(buf.subarray(start, end));
+    return JSON.parse(json_scan_utf8.decode(buf.subarray(start - 1, end + 1)));
+}
+/**
+ * The rows' keys and the scanner. One scanner serves one pass over one file;
+ * its columns are the keys seen so far (pass 1) or the requested features (pass 2).
+ */
+class RowScanner {
+    learn;
+    /** Entries of the last scanned row. */
+    n = 0;
+    kind = new Uint8Array(16);
+    col = new Int32Array(16);
+    start = new Int32Array(16);
+    end = new Int32Array(16);
+    aux = new Int32Array(16);
+    /** Column names by index. */
+    names = [];
+    byName = new Map();
+    /** By position in the row: the bytes last seen before the value (`{` or `,`, key, `:`), and the column they name. */
+    segment = [];
+    segmentCol = [];
+    segmentWords = [];
+    /** Per column: the serial of the last row holding it, and its entry there. */
+    stamp = new Int32Array(16);
+    entryOf = new Int32Array(16);
+    serial = 0;
+    /** Keys first seen in the last row (pass 1), in order; they become columns `names.length + i` on `commit()`. */
+    pending = [];
+    /** Flags of the last nested value scanned. */
+    nested = 0;
+    /** The buffer last scanned, and a view of it for reading four bytes at a time. */
+    buffer;
+    view;
+    space;
+    /**
+     * `learn`: unknown keys become columns (pass 1); otherwise they are ignored (pass 2).
+     * `lines`: rows are lines of JSON Lines, so line breaks are not whitespace (they end the row).
+     */
+    constructor(learn, lines) {
+        this.learn = learn;
+        this.space = lines ? SPACE_LINE : SPACE_ANY;
+    }
+    get columns() {
+        return this.names.length;
+    }
+    addColumn(name) {
+        const index = this.names.length;
+        this.names.push(name);
+        this.byName.set(name, index);
+        this.reserveColumns(index + 1);
+        return index;
+    }
+    indexOf(name) {
+        return this.byName.get(name);
+    }
+    /** Whether column `c` is in the last scanned row. */
+    has(c) {
+        return this.stamp[c] === this.serial;
+    }
+    /** Makes columns of the keys first seen in the last row. */
+    commit() {
+        if (this.pending.length === 0)
+            return;
+        for (let i = 0; i < this.pending.length; i++)
+            this.addColumn(this.pending[i]);
+        this.pending.length = 0;
+    }
+    reserveColumns(n) {
+        if (n <= this.stamp.length)
+            return;
+        const size = Math.max(n, this.stamp.length * 2);
+        const stamp = new Int32Array(size);
+        stamp.set(this.stamp);
+        this.stamp = stamp;
+        const entry = new Int32Array(size);
+        entry.set(this.entryOf);
+        this.entryOf = entry;
+    }
+    reserveEntries() {
+        const size = this.kind.length * 2;
+        const grow = (a, make) => {
+            const b = make(size);
+            b.set(a);
+            return b;
+        };
+        this.kind = grow(this.kind, (n) => new Uint8Array(n));
+        this.col = grow(this.col, (n) => new Int32Array(n));
+        this.start = grow(this.start, (n) => new Int32Array(n));
+        this.end = grow(this.end, (n) => new Int32Array(n));
+        this.aux = grow(this.aux, (n) => new Int32Array(n));
+    }
+    /**
+     * Scans the row starting at `buf[s]` (reading no further than `e`): when it
+     * is a JSON object the tape now describes, returns the position after it and
+     * the whitespace that follows; -1 when the row must go through JSON.parse
+     * (invalid, or not handled here: see the file comment).
+     */
+    scan(buf, s, e) {
+        this.n = 0;
+        if (this.pending.length !== 0)
+            this.pending.length = 0;
+        let serial = (this.serial + 1) | 0;
+        if (serial === 0) {
+            this.stamp.fill(0);
+            serial = 1;
+        }
+        this.serial = serial;
+        if (buf !== this.buffer) {
+            this.buffer = buf;
+            this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+        }
+        const stop = STRING_STOP;
+        const space = this.space;
+        let i = s;
+        let b = 0;
+        let position = 0;
+        for (;;) {
+            // What leads to the value: `{` or `,`, the key, `:`, and any whitespace. Usually the same
+            // bytes as at this position of an earlier row: then they are valid and name the same column.
+            let col = -1;
+            const cached = this.segment[position];
+            if (cached !== undefined) {
+                const length = cached.length;
+                if (i + length <= e) {
+                    const words = this.segmentWords[position];
+                    const view = this.view;
+                    let k = 0;
+                    const whole = words.length;
+                    while (k < whole && view.getInt32(i + k * 4, true) === words[k])
+                        k++;
+                    if (k === whole) {
+                        k *= 4;
+                        while (k < length && buf[i + k] === cached[k])
+                            k++;
+                        if (k === length) {
+                            col = this.segmentCol[position];
+                            i += length;
+                        }
+                    }
+                }
             }
-            let records = 0;
-            let cr = -2; // position of the next CR at or after p (-1: none before `end`)
-            for (;;) {
-                if (p >= end)
-                    break;
-                let nl = buf.indexOf(lines_LF, p);
-                if (nl >= end)
-                    nl = -1;
-                if (cr !== -1 && cr < p) {
-                    cr = buf.indexOf(lines_CR, p);
-                    if (cr >= end)
-                        cr = -1;
-                }
-                let lineEnd;
-                let next;
-                if (cr !== -1 && (nl === -1 || cr < nl)) {
-                    // A CR ends the line; CRLF counts as one break.
-                    if (cr + 1 >= end && !input.eof)
-                        break; // the LF may follow in the next read
-                    lineEnd = cr;
-                    next = cr + 1 < end && buf[cr + 1] === lines_LF ? cr + 2 : cr + 1;
-                }
-                else if (nl !== -1) {
-                    lineEnd = nl;
-                    next = nl + 1;
+            if (col < 0) {
+                const from = i;
+                while (i < e && space[buf[i]] !== 0)
+                    i++;
+                if (i >= e)
+                    return -1;
+                b = buf[i];
+                if (position === 0) {
+                    if (b !== OPEN_BRACE)
+                        return -1;
+                    i++;
+                    while (i < e && space[buf[i]] !== 0)
+                        i++;
+                    if (i >= e)
+                        return -1;
+                    if (buf[i] === CLOSE_BRACE)
+                        return this.trailing(buf, i + 1, e);
                 }
                 else {
-                    if (!input.eof)
+                    if (b === CLOSE_BRACE)
+                        return this.trailing(buf, i + 1, e);
+                    if (b !== json_scan_COMMA)
+                        return -1;
+                    i++;
+                    while (i < e && space[buf[i]] !== 0)
+                        i++;
+                    if (i >= e)
+                        return -1;
+                }
+                if (buf[i] !== json_scan_QUOTE)
+                    return -1;
+                const ks = i + 1;
+                let j = ks;
+                let escaped = false;
+                for (;;) {
+                    while (j < e && stop[buf[j]] === 0)
+                        j++;
+                    if (j >= e)
+                        return -1;
+                    const c = buf[j];
+                    if (c === json_scan_QUOTE)
                         break;
-                    lineEnd = end; // last line without a line break
-                    next = end;
+                    if (c !== json_scan_BACKSLASH)
+                        return -1;
+                    j = escapeEnd(buf, j, e);
+                    if (j < 0)
+                        return -1;
+                    escaped = true;
                 }
-                if (records === capacity) {
-                    capacity *= 2;
-                    const grownPos = new Int32Array(capacity * 2);
-                    grownPos.set(pos);
-                    pos = grownPos;
-                    recordStart = new Int32Array(capacity + 1);
-                    const grownLines = new Float64Array(capacity);
-                    grownLines.set(recordLine);
-                    recordLine = grownLines;
-                    flags = new Uint8Array(capacity);
+                i = j + 1;
+                while (i < e && space[buf[i]] !== 0)
+                    i++;
+                if (i >= e || buf[i] !== COLON)
+                    return -1;
+                i++;
+                while (i < e && space[buf[i]] !== 0)
+                    i++;
+                if (i >= e)
+                    return -1;
+                const key = jsonStringText(buf, ks, j, escaped);
+                if (isIndexLike(key))
+                    return -1;
+                const known = this.byName.get(key);
+                if (known !== undefined) {
+                    col = known;
+                    // A copy (the read buffer is reused), whole words of it compared four bytes at a time.
+                    const length = i - from;
+                    const copy = new Uint8Array((length + 3) & ~3);
+                    copy.set(buf.subarray(from, i));
+                    this.segment[position] = copy.subarray(0, length);
+                    this.segmentWords[position] = new Int32Array(copy.buffer, 0, length >> 2);
+                    this.segmentCol[position] = col;
                 }
-                pos[records * 2] = p;
-                pos[records * 2 + 1] = lineEnd;
-                recordLine[records] = line++;
-                records++;
-                p = next;
+                else if (this.learn) {
+                    if (this.pending.includes(key))
+                        return -1;
+                    col = this.names.length + this.pending.length;
+                    this.pending.push(key);
+                    this.reserveColumns(col + 1);
+                }
+                else
+                    col = -2; // not a requested column (the file changed since pass 1): ignored
             }
-            consumed = p;
-            if (records === 0 && input.eof)
-                break;
-            if (validateUtf8 && !(0,external_node_buffer_.isUtf8)(buf.subarray(0, consumed))) {
-                for (let r = 0; r < records; r++)
-                    if (!(0,external_node_buffer_.isUtf8)(buf.subarray(pos[r * 2], pos[r * 2 + 1])))
-                        throw new DataError(file, recordLine[r], "invalid UTF-8 (is the file in another encoding, such as Latin-1 or UTF-16?); save it as UTF-8");
+            else if (i >= e)
+                return -1;
+            if (col >= 0) {
+                if (this.stamp[col] === serial)
+                    return -1; // a repeated key
+                this.stamp[col] = serial;
+                this.entryOf[col] = this.n;
             }
-            for (let r = 0; r <= records; r++)
-                recordStart[r] = r;
-            yield { buf, pos, flags, recordStart, recordLine, records };
-            if (input.eof && consumed >= end)
-                break;
+            position++;
+            // The value.
+            if (this.n === this.kind.length)
+                this.reserveEntries();
+            const at = this.n++;
+            this.col[at] = col;
+            let c = buf[i];
+            if (space[c] !== 0) {
+                while (i < e && space[buf[i]] !== 0)
+                    i++;
+                if (i >= e)
+                    return -1;
+                c = buf[i];
+            }
+            let j = 0;
+            if (c === json_scan_QUOTE) {
+                const vs = i + 1;
+                j = vs;
+                let kind = K_STR;
+                for (;;) {
+                    // Pass 2 reads rows pass 1 validated: only quotes and backslashes matter.
+                    j = this.learn ? stringStop(buf, this.view, j, e) : quoteOrBackslash(buf, this.view, j, e);
+                    if (j >= e)
+                        return -1;
+                    const d = buf[j];
+                    if (d === json_scan_QUOTE)
+                        break;
+                    if (d !== json_scan_BACKSLASH)
+                        return -1;
+                    j = escapeEnd(buf, j, e);
+                    if (j < 0)
+                        return -1;
+                    kind = K_STR_ESC;
+                }
+                this.kind[at] = kind;
+                this.start[at] = vs;
+                this.end[at] = j;
+                i = j + 1;
+            }
+            else if (c === json_scan_MINUS || (c >= json_scan_ZERO && c <= json_scan_NINE)) {
+                const negative = c === json_scan_MINUS;
+                j = negative ? i + 1 : i;
+                const ds = j;
+                if (j >= e)
+                    return -1;
+                const first = buf[j];
+                if (first === json_scan_ZERO)
+                    j++;
+                else if (first > json_scan_ZERO && first <= json_scan_NINE) {
+                    j++;
+                    while (j < e && (b = buf[j]) >= json_scan_ZERO && b <= json_scan_NINE)
+                        j++;
+                }
+                else
+                    return -1;
+                const digits = j - ds;
+                let float = false;
+                if (j < e && buf[j] === json_scan_DOT) {
+                    j++;
+                    const fs = j;
+                    while (j < e && (b = buf[j]) >= json_scan_ZERO && b <= json_scan_NINE)
+                        j++;
+                    if (j === fs)
+                        return -1;
+                    float = true;
+                }
+                if (j < e && ((b = buf[j]) === 101 || b === 69)) {
+                    j++;
+                    if (j < e && ((b = buf[j]) === json_scan_PLUS || b === json_scan_MINUS))
+                        j++;
+                    const es = j;
+                    while (j < e && (b = buf[j]) >= json_scan_ZERO && b <= json_scan_NINE)
+                        j++;
+                    if (j === es)
+                        return -1;
+                    float = true;
+                }
+                this.kind[at] = float ? K_FLOAT : digits < 19 || (digits === 19 && nineteenDigitsFit(buf, ds, negative)) ? K_INT : K_BIGINT;
+                this.aux[at] = digits;
+                this.start[at] = i;
+                this.end[at] = j;
+                i = j;
+            }
+            else if (c === 116) {
+                if (i + 4 > e || buf[i + 1] !== 114 || buf[i + 2] !== 117 || buf[i + 3] !== 101)
+                    return -1;
+                this.kind[at] = K_TRUE;
+                this.start[at] = i;
+                this.end[at] = i += 4;
+            }
+            else if (c === 102) {
+                if (i + 5 > e || buf[i + 1] !== 97 || buf[i + 2] !== 108 || buf[i + 3] !== 115 || buf[i + 4] !== 101)
+                    return -1;
+                this.kind[at] = K_FALSE;
+                this.start[at] = i;
+                this.end[at] = i += 5;
+            }
+            else if (c === 110) {
+                if (i + 4 > e || buf[i + 1] !== 117 || buf[i + 2] !== 108 || buf[i + 3] !== 108)
+                    return -1;
+                this.kind[at] = K_NULL;
+                this.start[at] = i;
+                this.end[at] = i += 4;
+            }
+            else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+                this.nested = 0;
+                j = this.learn ? this.skipNested(buf, i, e, 1) : this.skipNestedFast(buf, i, e);
+                if (j < 0)
+                    return -1;
+                this.kind[at] = c === OPEN_BRACE ? K_OBJ : K_ARR;
+                this.aux[at] = this.nested;
+                this.start[at] = i;
+                this.end[at] = j;
+                i = j;
+            }
+            else
+                return -1;
         }
     }
-    finally {
-        await input.close();
+    /** The position after the whitespace at `i` (the end of a row). */
+    trailing(buf, i, e) {
+        return skipSpace(buf, i, e, this.space);
+    }
+    /** End of the object or array at `i` (validated), or -1. Sets NF_ flags in `nested`. */
+    skipNested(buf, i, e, depth) {
+        if (depth > json_scan_MAX_DEPTH)
+            return -1;
+        const object = buf[i] === OPEN_BRACE;
+        if (object)
+            this.nested |= NF_OBJECT;
+        const close = object ? CLOSE_BRACE : CLOSE_BRACKET;
+        i = skipSpace(buf, i + 1, e, this.space);
+        if (i >= e)
+            return -1;
+        if (buf[i] === close)
+            return i + 1;
+        for (;;) {
+            if (object) {
+                if (buf[i] !== json_scan_QUOTE)
+                    return -1;
+                i = stringEnd(buf, this.view, i + 1, e);
+                if (i < 0)
+                    return -1;
+                i = skipSpace(buf, i + 1, e, this.space);
+                if (i >= e || buf[i] !== COLON)
+                    return -1;
+                i = skipSpace(buf, i + 1, e, this.space);
+                if (i >= e)
+                    return -1;
+            }
+            i = this.skipValue(buf, i, e, depth);
+            if (i < 0)
+                return -1;
+            i = skipSpace(buf, i, e, this.space);
+            if (i >= e)
+                return -1;
+            const b = buf[i];
+            if (b === close)
+                return i + 1;
+            if (b !== json_scan_COMMA)
+                return -1;
+            i = skipSpace(buf, i + 1, e, this.space);
+            if (i >= e)
+                return -1;
+        }
+    }
+    /**
+     * Pass 2 (the rows were validated in pass 1): the end of the object or
+     * array at `i`, found without validating, or -1. Sets NF_OBJECT, and
+     * NF_LONG_INT for any run of 16 digits (a fraction's too: reading such a
+     * value exactly costs a little more, and gives the same numbers).
+     */
+    skipNestedFast(buf, i, e) {
+        const view = this.view;
+        let depth = 0;
+        let run = 0;
+        let flags = 0;
+        for (let j = i; j < e; j++) {
+            const b = buf[j];
+            if (b >= json_scan_ZERO && b <= json_scan_NINE) {
+                if (++run === 16)
+                    flags |= NF_LONG_INT;
+                continue;
+            }
+            run = 0;
+            if (b === json_scan_QUOTE) {
+                for (j++;; j += 2) {
+                    j = quoteOrBackslash(buf, view, j, e);
+                    if (j >= e || buf[j] === json_scan_QUOTE)
+                        break;
+                }
+            }
+            else if (b === OPEN_BRACE) {
+                flags |= NF_OBJECT;
+                depth++;
+            }
+            else if (b === OPEN_BRACKET)
+                depth++;
+            else if ((b === CLOSE_BRACE || b === CLOSE_BRACKET) && --depth === 0) {
+                this.nested = flags;
+                return j + 1;
+            }
+        }
+        return -1;
+    }
+    /** End of the value at `i` (validated), or -1. */
+    skipValue(buf, i, e, depth) {
+        const c = buf[i];
+        if (c === json_scan_QUOTE) {
+            const j = stringEnd(buf, this.view, i + 1, e);
+            return j < 0 ? -1 : j + 1;
+        }
+        if (c === OPEN_BRACE || c === OPEN_BRACKET)
+            return this.skipNested(buf, i, e, depth + 1);
+        if (c === json_scan_MINUS || (c >= json_scan_ZERO && c <= json_scan_NINE))
+            return this.skipNumber(buf, i, e);
+        if (c === 116)
+            return i + 4 <= e && buf[i + 1] === 114 && buf[i + 2] === 117 && buf[i + 3] === 101 ? i + 4 : -1;
+        if (c === 102)
+            return i + 5 <= e && buf[i + 1] === 97 && buf[i + 2] === 108 && buf[i + 3] === 115 && buf[i + 4] === 101 ? i + 5 : -1;
+        if (c === 110)
+            return i + 4 <= e && buf[i + 1] === 117 && buf[i + 2] === 108 && buf[i + 3] === 108 ? i + 4 : -1;
+        return -1;
+    }
+    /** End of the number at `i` (validated), or -1; flags long integers and integral floats. */
+    skipNumber(buf, i, e) {
+        let j = i;
+        if (buf[j] === json_scan_MINUS)
+            j++;
+        const intStart = j;
+        if (j >= e)
+            return -1;
+        let b = buf[j];
+        if (b === json_scan_ZERO)
+            j++;
+        else if (b > json_scan_ZERO && b <= json_scan_NINE) {
+            j++;
+            while (j < e && (b = buf[j]) >= json_scan_ZERO && b <= json_scan_NINE)
+                j++;
+        }
+        else
+            return -1;
+        const intEnd = j;
+        let fracStart = j;
+        let fracEnd = j;
+        let float = false;
+        let exp = 0;
+        if (j < e && buf[j] === json_scan_DOT) {
+            j++;
+            fracStart = j;
+            while (j < e && (b = buf[j]) >= json_scan_ZERO && b <= json_scan_NINE)
+                j++;
+            if (j === fracStart)
+                return -1;
+            fracEnd = j;
+            float = true;
+        }
+        if (j < e && ((b = buf[j]) === 101 || b === 69)) {
+            j++;
+            let sign = 1;
+            if (j < e && ((b = buf[j]) === json_scan_PLUS || b === json_scan_MINUS)) {
+                if (b === json_scan_MINUS)
+                    sign = -1;
+                j++;
+            }
+            const es = j;
+            while (j < e && (b = buf[j]) >= json_scan_ZERO && b <= json_scan_NINE) {
+                if (exp < 100000)
+                    exp = exp * 10 + (b - json_scan_ZERO);
+                j++;
+            }
+            if (j === es)
+                return -1;
+            exp *= sign;
+            float = true;
+        }
+        if (!float) {
+            if (intEnd - intStart >= 16)
+                this.nested |= NF_LONG_INT;
+        }
+        else if (!(this.nested & NF_INTEGRAL_FLOAT) && isIntegral(buf, intStart, intEnd, fracStart, fracEnd, exp))
+            this.nested |= NF_INTEGRAL_FLOAT;
+        return j;
     }
 }
-/** Whether a file (after gunzip) holds no bytes at all, apart from a BOM. */
-async function isEmptyFile(path, file) {
-    const source = await openByteSource(path, file);
-    try {
-        const head = Buffer.alloc(4);
-        const n = await source.read(head, 0);
-        return n === 0 || (n === 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf);
+/**
+ * Position of the first byte at or after `j` that ends a plain run of string
+ * contents (a quote, a backslash or a control character), or `e`. Long runs
+ * are tested four bytes at a time through `words` (a view of the buffer).
+ */
+function stringStop(buf, view, j, e) {
+    const last = e - 4;
+    for (; j <= last; j += 4) {
+        const x = view.getInt32(j, true);
+        const q = x ^ 0x22222222;
+        const b = x ^ 0x5c5c5c5c;
+        // High bit of each byte that is a quote or backslash (a zero byte in q or b) or below 0x20; a flag
+        // may be wrong only above a right one, so the lowest one is the first such byte (little-endian).
+        const t = ((((q - 0x01010101) | 0) & ~q) | (((b - 0x01010101) | 0) & ~b) | (((x - 0x20202020) | 0) & ~x)) & 0x80808080;
+        if (t !== 0)
+            return j + ((31 - Math.clz32(t & -t)) >> 3);
     }
-    finally {
-        await source.close();
+    while (j < e && STRING_STOP[buf[j]] === 0)
+        j++;
+    return j;
+}
+/** `stringStop` for validated text: the first quote or backslash at or after `j`, or `e`. */
+function quoteOrBackslash(buf, view, j, e) {
+    const last = e - 4;
+    for (; j <= last; j += 4) {
+        const x = view.getInt32(j, true);
+        const q = x ^ 0x22222222;
+        const b = x ^ 0x5c5c5c5c;
+        const t = ((((q - 0x01010101) | 0) & ~q) | (((b - 0x01010101) | 0) & ~b)) & 0x80808080;
+        if (t !== 0)
+            return j + ((31 - Math.clz32(t & -t)) >> 3);
     }
+    let c = 0;
+    while (j < e && (c = buf[j]) !== json_scan_QUOTE && c !== json_scan_BACKSLASH)
+        j++;
+    return j;
+}
+function skipSpace(buf, i, e, space) {
+    while (i < e && space[buf[i]] !== 0)
+        i++;
+    return i;
+}
+/** Position after the escape sequence at `j` (a backslash), or -1 when it is invalid. */
+function escapeEnd(buf, j, e) {
+    if (j + 1 >= e)
+        return -1;
+    const x = buf[j + 1];
+    if (x === 117) {
+        if (j + 6 > e || (HEX[buf[j + 2]] | HEX[buf[j + 3]] | HEX[buf[j + 4]] | HEX[buf[j + 5]]) < 0)
+            return -1;
+        return j + 6;
+    }
+    return ESCAPE[x] === 0 ? -1 : j + 2;
+}
+/** Position of the closing quote of the string whose contents start at `j` (validated), or -1. */
+function stringEnd(buf, view, j, e) {
+    for (;;) {
+        j = stringStop(buf, view, j, e);
+        if (j >= e)
+            return -1;
+        const c = buf[j];
+        if (c === json_scan_QUOTE)
+            return j;
+        if (c !== json_scan_BACKSLASH)
+            return -1;
+        j = escapeEnd(buf, j, e);
+        if (j < 0)
+            return -1;
+    }
+}
+function hex4(buf, i) {
+    return (HEX[buf[i]] << 12) | (HEX[buf[i + 1]] << 8) | (HEX[buf[i + 2]] << 4) | HEX[buf[i + 3]];
+}
+/**
+ * Decodes the (validated) contents of a JSON string `buf[s..e)` into UTF-8 at
+ * `out[0..]` (which must hold `e - s` bytes) and returns the length: the bytes
+ * `TextEncoder` gives for the string `JSON.parse` makes (an unpaired surrogate
+ * becomes U+FFFD).
+ */
+function unescapeJson(buf, s, e, out) {
+    let o = 0;
+    let i = s;
+    while (i < e) {
+        const b = buf[i];
+        if (b !== json_scan_BACKSLASH) {
+            out[o++] = b;
+            i++;
+            continue;
+        }
+        const x = buf[i + 1];
+        if (x !== 117) {
+            out[o++] = ESCAPE[x];
+            i += 2;
+            continue;
+        }
+        let cp = hex4(buf, i + 2);
+        i += 6;
+        if (cp >= 0xd800 && cp <= 0xdfff) {
+            if (cp <= 0xdbff && i + 6 <= e && buf[i] === json_scan_BACKSLASH && buf[i + 1] === 117) {
+                const low = hex4(buf, i + 2);
+                if (low >= 0xdc00 && low <= 0xdfff) {
+                    cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+                    i += 6;
+                }
+                else
+                    cp = 0xfffd;
+            }
+            else
+                cp = 0xfffd;
+        }
+        if (cp < 0x80)
+            out[o++] = cp;
+        else if (cp < 0x800) {
+            out[o++] = 0xc0 | (cp >> 6);
+            out[o++] = 0x80 | (cp & 0x3f);
+        }
+        else if (cp < 0x10000) {
+            out[o++] = 0xe0 | (cp >> 12);
+            out[o++] = 0x80 | ((cp >> 6) & 0x3f);
+            out[o++] = 0x80 | (cp & 0x3f);
+        }
+        else {
+            out[o++] = 0xf0 | (cp >> 18);
+            out[o++] = 0x80 | ((cp >> 12) & 0x3f);
+            out[o++] = 0x80 | ((cp >> 6) & 0x3f);
+            out[o++] = 0x80 | (cp & 0x3f);
+        }
+    }
+    return o;
+}
+/** The length `unescapeJson` gives for the same string, without writing it. */
+function unescapedLength(buf, s, e) {
+    let n = e - s;
+    let i = s;
+    for (;;) {
+        while (i < e && buf[i] !== json_scan_BACKSLASH)
+            i++;
+        if (i >= e)
+            return n;
+        if (buf[i + 1] !== 117) {
+            n -= 1;
+            i += 2;
+            continue;
+        }
+        const cp = hex4(buf, i + 2);
+        i += 6;
+        if (cp >= 0xd800 && cp <= 0xdbff && i + 6 <= e && buf[i] === json_scan_BACKSLASH && buf[i + 1] === 117) {
+            const low = hex4(buf, i + 2);
+            if (low >= 0xdc00 && low <= 0xdfff) {
+                n -= 8; // 12 bytes of escapes, 4 of UTF-8
+                i += 6;
+                continue;
+            }
+        }
+        n -= cp < 0x80 ? 5 : cp < 0x800 ? 4 : 3; // unpaired surrogates become U+FFFD (3 bytes)
+    }
+}
+function digit2(buf, i) {
+    const a = buf[i] - json_scan_ZERO;
+    const b = buf[i + 1] - json_scan_ZERO;
+    return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+/**
+ * Seconds since the epoch (UTC) of `buf[s..e)` when it is a date or
+ * date-time pyarrow's JSON reader infers as `timestamp[s]` — `YYYY-MM-DD`,
+ * optionally `[T ]hh`, `:mm`, `:ss` and `Z` or `±hh[[:]mm]` (what
+ * `looksLikeTimestamp` accepts, with `parseTimestamp`'s value) — else NaN.
+ */
+function isoSeconds(buf, s, e) {
+    const n = e - s;
+    if (n < 10 || n > 25 || buf[s + 4] !== json_scan_MINUS || buf[s + 7] !== json_scan_MINUS)
+        return NaN;
+    const y1 = digit2(buf, s);
+    const y2 = digit2(buf, s + 2);
+    const m = digit2(buf, s + 5);
+    const d = digit2(buf, s + 8);
+    if (y1 < 0 || y2 < 0 || m < 1 || m > 12 || d < 1)
+        return NaN;
+    const y = y1 * 100 + y2;
+    const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+    if (d > (m === 2 && leap ? 29 : MONTH_DAYS[m - 1]))
+        return NaN;
+    // days_from_civil (as parse.ts's daysFromCivil), in integer arithmetic: yy >= -1.
+    const yy = m <= 2 ? y - 1 : y;
+    const era = yy >= 0 ? (yy / 400) | 0 : -1;
+    const yoe = yy - era * 400;
+    const doy = (((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) | 0) + d - 1;
+    const doe = yoe * 365 + ((yoe / 4) | 0) - ((yoe / 100) | 0) + doy;
+    let seconds = (era * 146097 + doe - 719468) * 86400;
+    if (n === 10)
+        return seconds;
+    let i = s + 10;
+    const sep = buf[i];
+    if ((sep !== 84 && sep !== 32) || i + 3 > e)
+        return NaN;
+    const h = digit2(buf, i + 1);
+    if (h < 0 || h > 23)
+        return NaN;
+    seconds += h * 3600;
+    i += 3;
+    if (i < e && buf[i] === COLON) {
+        if (i + 3 > e)
+            return NaN;
+        const mi = digit2(buf, i + 1);
+        if (mi < 0 || mi > 59)
+            return NaN;
+        seconds += mi * 60;
+        i += 3;
+        if (i < e && buf[i] === COLON) {
+            if (i + 3 > e)
+                return NaN;
+            const sec = digit2(buf, i + 1);
+            if (sec < 0 || sec > 59)
+                return NaN;
+            seconds += sec;
+            i += 3;
+        }
+    }
+    if (i === e)
+        return seconds;
+    const z = buf[i];
+    if (z === 90)
+        return i + 1 === e ? seconds : NaN; // Z
+    if (z !== json_scan_PLUS && z !== json_scan_MINUS)
+        return NaN;
+    if (i + 3 > e)
+        return NaN;
+    const oh = digit2(buf, i + 1);
+    if (oh < 0)
+        return NaN;
+    i += 3;
+    let om = 0;
+    if (i < e) {
+        if (buf[i] === COLON)
+            i++;
+        if (i + 2 !== e)
+            return NaN;
+        om = digit2(buf, i);
+        if (om < 0)
+            return NaN;
+    }
+    if (oh > 23 || om > 59)
+        return NaN;
+    const offset = oh * 3600 + om * 60;
+    return z === json_scan_MINUS ? seconds + offset : seconds - offset;
+}
+/** A value read by `readValue`: its kind and span, as on the tape (`aux`: digits of an integer; -1 for nested values, whose flags are not looked for). */
+class JsonValue {
+    kind = K_NULL;
+    start = 0;
+    end = 0;
+    aux = 0;
+}
+/**
+ * Reads the JSON value at `buf[i]` of a row the scanner has validated (an
+ * item of a list, say), reading no further than `e`: fills `out` and returns
+ * the position after the value.
+ */
+function readValue(buf, i, e, out) {
+    const c = buf[i];
+    if (c === json_scan_QUOTE) {
+        let j = i + 1;
+        let kind = K_STR;
+        let b = 0;
+        for (;;) {
+            while (j < e && (b = buf[j]) !== json_scan_QUOTE && b !== json_scan_BACKSLASH)
+                j++;
+            if (j >= e || b === json_scan_QUOTE)
+                break;
+            kind = K_STR_ESC;
+            j += 2;
+        }
+        if (j > e)
+            j = e;
+        out.kind = kind;
+        out.start = i + 1;
+        out.end = j;
+        return j + 1;
+    }
+    if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+        let depth = 0;
+        let j = i;
+        for (; j < e; j++) {
+            const b = buf[j];
+            if (b === json_scan_QUOTE) {
+                j++;
+                while (j < e && buf[j] !== json_scan_QUOTE)
+                    j += buf[j] === json_scan_BACKSLASH ? 2 : 1;
+            }
+            else if (b === OPEN_BRACE || b === OPEN_BRACKET)
+                depth++;
+            else if ((b === CLOSE_BRACE || b === CLOSE_BRACKET) && --depth === 0)
+                break;
+        }
+        out.kind = c === OPEN_BRACE ? K_OBJ : K_ARR;
+        out.start = i;
+        out.end = j + 1;
+        out.aux = -1;
+        return j + 1;
+    }
+    if (c === 116 || c === 110 || c === 102) {
+        out.kind = c === 116 ? K_TRUE : c === 110 ? K_NULL : K_FALSE;
+        out.start = i;
+        out.end = i + (c === 102 ? 5 : 4);
+        return out.end;
+    }
+    // A number.
+    const negative = c === json_scan_MINUS;
+    let j = negative ? i + 1 : i;
+    const ds = j;
+    let b = 0;
+    while (j < e && (b = buf[j]) >= json_scan_ZERO && b <= json_scan_NINE)
+        j++;
+    const digits = j - ds;
+    let float = false;
+    if (b === json_scan_DOT && j < e) {
+        float = true;
+        j++;
+        while (j < e && (b = buf[j]) >= json_scan_ZERO && b <= json_scan_NINE)
+            j++;
+    }
+    if ((b === 101 || b === 69) && j < e) {
+        float = true;
+        j++;
+        if (j < e && ((b = buf[j]) === json_scan_PLUS || b === json_scan_MINUS))
+            j++;
+        while (j < e && (b = buf[j]) >= json_scan_ZERO && b <= json_scan_NINE)
+            j++;
+    }
+    out.kind = float ? K_FLOAT : digits < 19 || (digits === 19 && nineteenDigitsFit(buf, ds, negative)) ? K_INT : K_BIGINT;
+    out.aux = digits;
+    out.start = i;
+    out.end = j;
+    return j;
+}
+/** The position after the JSON whitespace at `i`. */
+function skipWhitespace(buf, i, e) {
+    return skipSpace(buf, i, e, SPACE_ANY);
 }
 
 ;// CONCATENATED MODULE: ./src/data/formats/json.ts
@@ -75217,6 +74947,14 @@ async function isEmptyFile(path, file) {
  * or date-times at second precision → timestamp[s], arrays → list, objects →
  * struct (fields unioned). A column holding two kinds of values (say numbers
  * and strings) is an error naming both lines.
+ *
+ * Rows are read from the bytes (json-scan.ts), a read chunk at a time, with
+ * no object per row: pass 1 infers types and sizes from each value's
+ * spelling, pass 2 fills the Arrow builders of flat columns (and lists of
+ * them, item by item) straight from the bytes. Objects inside values are
+ * parsed from their span with JSON.parse, and rows the scanner does not
+ * handle (invalid JSON, repeated keys, ...) go through JSON.parse whole —
+ * the reader's reference behaviour, which also gives the error message.
  */
 
 
@@ -75372,170 +75110,819 @@ function featureOfNode(node, path, file) {
         }
     }
 }
-/** Appends JSON values to a column of `feature`, reporting bad values with the file and line. */
+/** The shape pass 1 gives a scalar of each tape kind (K_NULL aside). */
+const SHAPE_OF_KIND = ["null", "bool", "bool", "int", "float", "float", "string", "string"];
+/** Pass 1 for a scalar of `shape` in a column (as `observe` does for JS values). */
+function observeShape(node, shape, path, line) {
+    if (node.shape === "null") {
+        node.shape = shape;
+        node.line = line;
+    }
+    else if (node.shape === "int" && shape === "float") {
+        node.shape = "float";
+        node.line = line;
+    }
+    else if (!(node.shape === "float" && shape === "int"))
+        throw new ShapeConflict(path, node.shape, node.line, shape);
+}
+/** Powers of ten that are exact doubles. */
+const json_POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+/** Decoded strings with escapes (UTF-8), reused. */
+let scratch = new Uint8Array(1024);
+/** Lets a scratch buffer grown for a very long string go (called between read chunks). */
+function trimScratch() {
+    if (scratch.length > 1 << 20)
+        scratch = new Uint8Array(1024);
+}
+/** UTF-8 of the JSON string contents `buf[s..e)` with escapes, in `scratch[0..n)`; returns n. */
+function unescaped(buf, s, e) {
+    if (scratch.length < e - s)
+        scratch = new Uint8Array(Math.max(e - s, scratch.length * 2));
+    return unescapeJson(buf, s, e, scratch);
+}
+/** The JS value JSON.parse gives a tape entry (bigints where it would round, FloatTokens for integral floats in nested values with `floatTokens`). */
+function spanValue(kind, buf, s, e, aux, floatTokens) {
+    switch (kind) {
+        case K_NULL:
+            return null;
+        case K_TRUE:
+            return true;
+        case K_FALSE:
+            return false;
+        case K_INT:
+        case K_BIGINT:
+            return parseInteger(buf, s, e); // a bigint past 2^53, as parseExact gives it
+        case K_FLOAT:
+            return Number(buf.toString("latin1", s, e));
+        case K_STR:
+        case K_STR_ESC:
+            return jsonStringText(buf, s, e, kind === K_STR_ESC);
+        default: {
+            const text = buf.toString("utf8", s, e);
+            if (aux < 0) {
+                // Flags not known (an item of a list): look for the numbers JSON.parse would mistype now.
+                const flags = scanNumbers(buf, s, e, floatTokens, scan);
+                aux = (flags & HAS_LONG_INTEGER ? NF_LONG_INT : 0) | (flags & HAS_INTEGRAL_FLOAT ? NF_INTEGRAL_FLOAT : 0);
+            }
+            if (aux & NF_LONG_INT || (floatTokens && aux & NF_INTEGRAL_FLOAT))
+                return parseExact(text, floatTokens);
+            return JSON.parse(text);
+        }
+    }
+}
+/** Items of lists read in pass 1 (one per nesting level in use). */
+const items = [];
+/** Pass 1 for the (validated) array `buf[s..e)`: what `observe` does for the list JSON.parse would give. */
+function observeArray(node, buf, s, e, path, line, depth) {
+    node.stats.count++;
+    if (node.shape !== "list")
+        observeShape(node, "list", path, line);
+    const item = (node.item ??= newNode());
+    node.stats.items = item.stats;
+    let i = skipWhitespace(buf, s + 1, e);
+    if (buf[i] === 93)
+        return; // ]
+    const itemPath = `${path}[]`;
+    const v = (items[depth] ??= new JsonValue());
+    for (;;) {
+        i = readValue(buf, i, e, v);
+        observeValue(item, v.kind, buf, v.start, v.end, v.aux, itemPath, line, depth + 1);
+        i = skipWhitespace(buf, i, e);
+        if (i >= e || buf[i] !== 44)
+            return; // ,
+        i = skipWhitespace(buf, i + 1, e);
+    }
+}
+/** Pass 1 for one value read from the bytes (`observe` for the value JSON.parse would give). */
+function observeValue(node, kind, buf, s, e, aux, path, line, depth) {
+    const stats = node.stats;
+    if (kind === K_NULL) {
+        stats.count++;
+        stats.nulls++;
+    }
+    else if (kind === K_ARR && (aux < 0 || !(aux & NF_OBJECT)) && depth < 64)
+        observeArray(node, buf, s, e, path, line, depth);
+    else if (kind >= K_OBJ)
+        observe(node, spanValue(kind, buf, s, e, aux, true), path, line);
+    else {
+        stats.count++;
+        const shape = SHAPE_OF_KIND[kind];
+        if (node.shape !== shape)
+            observeShape(node, shape, path, line);
+        if (kind === K_STR) {
+            stats.bytes += e - s;
+            if (node.timestamps && Number.isNaN(isoSeconds(buf, s, e)))
+                node.timestamps = false;
+        }
+        else if (kind === K_STR_ESC) {
+            if (node.timestamps) {
+                const length = unescaped(buf, s, e);
+                stats.bytes += length;
+                if (Number.isNaN(isoSeconds(scratch, 0, length)))
+                    node.timestamps = false;
+            }
+            else
+                stats.bytes += unescapedLength(buf, s, e);
+        }
+    }
+}
+/** How a column's values are stored: a fast path from the bytes, or the generic one (JS value → converter → builder). */
+const F_GENERIC = 0;
+const F_STRING = 1;
+const F_INT64 = 2;
+const F_FLOAT64 = 3;
+const F_BOOL = 4;
+const F_TIMESTAMP_S = 5;
+/** A list read item by item (see JsonColumn). */
+const F_LIST = 6;
+function fastPathOf(feature) {
+    if (feature.kind !== "value")
+        return F_GENERIC;
+    switch (feature.dtype) {
+        case "string":
+        case "large_string":
+            return F_STRING;
+        case "int64":
+            return F_INT64;
+        case "float64":
+            return F_FLOAT64;
+        case "bool":
+            return F_BOOL;
+        case "timestamp[s]":
+            return F_TIMESTAMP_S;
+        default:
+            return F_GENERIC;
+    }
+}
+/**
+ * Whether converting values of `feature` can fail (dates, decimals, ...): its
+ * converter then runs over a whole list before any item is stored, which
+ * decides which bad item is reported, so such lists are not read item by item.
+ */
+function conversionCanFail(feature) {
+    switch (feature.kind) {
+        case "value":
+            return /^(timestamp|date|time|duration|decimal)/.test(feature.dtype);
+        case "list":
+            return conversionCanFail(feature.item);
+        case "struct":
+            return feature.fields.some((f) => conversionCanFail(f.feature));
+        default:
+            return false;
+    }
+}
+/**
+ * Appends JSON values to a column of `feature`, reporting bad values with the
+ * file and line: tape entries (`put`, from the bytes where the type allows;
+ * lists item by item) or JS values (`append`, for rows parsed whole).
+ */
 class JsonColumn {
     name;
     feature;
     file;
+    floatTokens;
     builder;
     convert;
-    constructor(name, feature, file, floatTokens) {
+    fast;
+    /** Lists read item by item: the items' column, and the item being read. */
+    item;
+    value = new JsonValue();
+    constructor(name, feature, file, floatTokens, builder) {
         this.name = name;
         this.feature = feature;
         this.file = file;
-        this.builder = builderFor(feature);
+        this.floatTokens = floatTokens;
+        this.builder = builder ?? builderFor(feature);
         this.convert = converterFor(feature, floatTokens);
+        this.fast = fastPathOf(feature);
+        if (feature.kind === "list" && this.builder instanceof ListBuilder && !conversionCanFail(feature.item)) {
+            this.fast = F_LIST;
+            this.item = new JsonColumn(name, feature.item, file, floatTokens, this.builder.child);
+        }
     }
+    appendNull() {
+        this.builder.appendNull();
+    }
+    /** Appends a tape entry: the value of kind `kind` at `buf[s..e)`. */
+    put(kind, buf, s, e, aux, line) {
+        try {
+            this.store(kind, buf, s, e, aux);
+        }
+        catch (err) {
+            throw this.failure(err, line);
+        }
+    }
+    /** `put` without the file and line: throws plain Errors (an item's error is its list's). */
+    store(kind, buf, s, e, aux) {
+        switch (this.fast) {
+            case F_STRING:
+                if (kind === K_STR)
+                    return this.builder.appendBytes(buf, s, e);
+                if (kind === K_STR_ESC) {
+                    const length = unescaped(buf, s, e); // first: it may replace `scratch` with a bigger one
+                    return this.builder.appendBytes(scratch, 0, length);
+                }
+                break;
+            case F_INT64:
+                if (kind === K_INT) {
+                    if (aux <= 15) {
+                        let i = s;
+                        const negative = buf[i] === 45;
+                        if (negative)
+                            i++;
+                        let v = 0;
+                        for (; i < e; i++)
+                            v = v * 10 + (buf[i] - 48);
+                        return this.builder.appendSafe(negative ? -v : v);
+                    }
+                    const v = parseInteger(buf, s, e);
+                    if (typeof v === "number")
+                        return this.builder.appendSafe(v);
+                    return this.builder.appendBigInt(v);
+                }
+                break;
+            case F_FLOAT64:
+                if (kind === K_INT || kind === K_FLOAT || kind === K_BIGINT)
+                    return this.builder.append(parseFloatCell(buf, s, e));
+                break;
+            case F_BOOL:
+                if (kind === K_TRUE || kind === K_FALSE)
+                    return this.builder.append(kind === K_TRUE);
+                break;
+            case F_TIMESTAMP_S:
+                if (kind === K_STR) {
+                    const t = isoSeconds(buf, s, e);
+                    if (t === t)
+                        return this.builder.appendSafe(t);
+                }
+                break;
+            case F_LIST:
+                // Item by item unless it holds objects (then JSON.parse reads it faster); items (aux -1) of such a list hold none.
+                if (kind === K_ARR && (aux < 0 || !(aux & NF_OBJECT)))
+                    return this.storeList(buf, s, e);
+                break;
+        }
+        if (kind === K_NULL)
+            return this.builder.appendNull();
+        const v = spanValue(kind, buf, s, e, aux, this.floatTokens);
+        this.builder.appendValue(this.convert ? this.convert(v) : v);
+    }
+    /** Appends the (validated) array `buf[s..e)`, item by item. */
+    storeList(buf, s, e) {
+        const item = this.item;
+        if (item.fast === F_FLOAT64)
+            return this.storeFloats(buf, s, e);
+        const v = this.value;
+        let i = skipWhitespace(buf, s + 1, e);
+        if (buf[i] !== 93)
+            for (;;) {
+                i = readValue(buf, i, e, v);
+                item.store(v.kind, buf, v.start, v.end, v.aux);
+                i = skipWhitespace(buf, i, e);
+                if (i >= e || buf[i] !== 44)
+                    break;
+                i = skipWhitespace(buf, i + 1, e);
+            }
+        this.builder.closeList();
+    }
+    /**
+     * `storeList` for float64 items (embeddings, say), each number read once:
+     * plain decimals of at most 15 significant digits are exact in one division
+     * (as parseFloatCell reads them), the others go through parseFloatCell.
+     */
+    storeFloats(buf, s, e) {
+        const item = this.item;
+        const numbers = item.builder;
+        let i = skipWhitespace(buf, s + 1, e);
+        if (buf[i] !== 93)
+            for (;;) {
+                const c = buf[i];
+                if (c === 45 || (c >= 48 && c <= 57)) {
+                    const start = i;
+                    if (c === 45)
+                        i++;
+                    let mantissa = 0;
+                    let significant = 0;
+                    let scale = 0;
+                    let d = 0;
+                    while (i < e && (d = buf[i] - 48) >= 0 && d <= 9) {
+                        if (mantissa !== 0 || d !== 0)
+                            significant++;
+                        mantissa = mantissa * 10 + d;
+                        i++;
+                    }
+                    if (i < e && buf[i] === 46) {
+                        i++;
+                        while (i < e && (d = buf[i] - 48) >= 0 && d <= 9) {
+                            if (mantissa !== 0 || d !== 0)
+                                significant++;
+                            mantissa = mantissa * 10 + d;
+                            scale++;
+                            i++;
+                        }
+                    }
+                    let plain = significant <= 15 && scale <= 22;
+                    if (i < e && ((d = buf[i]) === 101 || d === 69)) {
+                        plain = false;
+                        i++;
+                        if (i < e && ((d = buf[i]) === 43 || d === 45))
+                            i++;
+                        while (i < e && (d = buf[i]) >= 48 && d <= 57)
+                            i++;
+                    }
+                    if (plain) {
+                        const x = scale === 0 ? mantissa : mantissa / json_POW10[scale];
+                        numbers.append(c === 45 ? -x : x);
+                    }
+                    else
+                        numbers.append(parseFloatCell(buf, start, i));
+                }
+                else {
+                    const v = this.value;
+                    i = readValue(buf, i, e, v);
+                    item.store(v.kind, buf, v.start, v.end, v.aux);
+                }
+                i = skipWhitespace(buf, i, e);
+                if (i >= e || buf[i] !== 44)
+                    break;
+                i = skipWhitespace(buf, i + 1, e);
+            }
+        this.builder.closeList();
+    }
+    /** Appends a JS value (as JSON.parse gives it). */
     append(v, line) {
         try {
             this.builder.appendValue(this.convert ? this.convert(v) : v);
         }
         catch (e) {
-            throw new DataError(this.file, line, `column '${this.name}' (${featureToString(this.feature)}): ${e.message}`);
+            throw this.failure(e, line);
         }
     }
+    failure(e, line) {
+        return new DataError(this.file, line, `column '${this.name}' (${featureToString(this.feature)}): ${e.message}`);
+    }
 }
+/** What a row source's `next()` found: a row the scanner read (its tape is ready), a row for JSON.parse, or the end of the read chunk. */
+const ROW_SCANNED = 0;
+const ROW_TO_PARSE = 1;
+const json_CHUNK_END = 2;
+const json_LF = 10;
+const json_CR = 13;
+const INVALID_UTF8 = "invalid UTF-8 (is the file in another encoding, such as Latin-1 or UTF-16?); save it as UTF-8";
+/**
+ * JSON Lines. Lines end at LF, CRLF or a lone CR (as lines.ts splits them:
+ * a chunk holds the complete lines of its bytes, and a CR at its end waits
+ * for the next read); blank lines are skipped; a UTF-8 BOM is dropped. The
+ * scanner finds where a row's object ends, so the line break is usually
+ * found without searching for it.
+ */
+class LineSource {
+    path;
+    file;
+    validate;
+    chunkBytes;
+    scanner;
+    buf = Buffer.alloc(0);
+    start = 0;
+    stop = 0;
+    line = 0;
+    input;
+    end = 0;
+    eof = false;
+    p = 0;
+    nextLine = 1;
+    atStart = true;
+    constructor(path, file, validate, chunkBytes, scanner) {
+        this.path = path;
+        this.file = file;
+        this.validate = validate;
+        this.chunkBytes = chunkBytes;
+        this.scanner = scanner;
+    }
+    async refill() {
+        this.input ??= new ChunkBuffer(readAhead(await openByteSource(this.path, this.file)), this.chunkBytes);
+        const input = this.input;
+        if (this.eof && this.p >= this.end)
+            return false;
+        if (!(await input.refill(this.p)))
+            return false;
+        this.buf = input.buffer;
+        this.end = input.end;
+        this.eof = input.eof;
+        this.p = 0;
+        if (this.atStart) {
+            const buf = this.buf;
+            if (this.end >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf)
+                this.p = 3;
+            this.atStart = false;
+        }
+        if (this.validate && !(0,external_node_buffer_.isUtf8)(this.buf.subarray(this.p, this.end)))
+            this.checkUtf8();
+        return true;
+    }
+    /** Some bytes of the chunk are not UTF-8: an error on the first complete line holding them (a cut-off tail is read again with the next chunk). */
+    checkUtf8() {
+        let p = this.p;
+        let line = this.nextLine;
+        for (;;) {
+            const found = this.lineEnd(p);
+            if (found < 0)
+                return;
+            if (!(0,external_node_buffer_.isUtf8)(this.buf.subarray(p, this.stop)))
+                throw new DataError(this.file, line, INVALID_UTF8);
+            p = found;
+            line++;
+        }
+    }
+    /**
+     * The line starting at `p`, as lines.ts delimits it: sets `stop` (where its
+     * line break is) and returns where the next line starts, or -1 when the
+     * line is not complete in this chunk.
+     */
+    lineEnd(p) {
+        const { buf, end } = this;
+        if (p >= end)
+            return -1;
+        let nl = buf.indexOf(json_LF, p);
+        if (nl >= end)
+            nl = -1;
+        let cr = buf.indexOf(json_CR, p);
+        if (cr >= end)
+            cr = -1;
+        if (cr !== -1 && (nl === -1 || cr < nl)) {
+            if (cr + 1 >= end && !this.eof)
+                return -1; // the LF may follow in the next read
+            this.stop = cr;
+            return cr + 1 < end && buf[cr + 1] === json_LF ? cr + 2 : cr + 1;
+        }
+        if (nl !== -1) {
+            this.stop = nl;
+            return nl + 1;
+        }
+        if (!this.eof)
+            return -1;
+        this.stop = end;
+        return end;
+    }
+    next() {
+        const { buf, end } = this;
+        for (;;) {
+            const p = this.p;
+            if (p >= end)
+                return json_CHUNK_END;
+            const q = this.scanner.scan(buf, p, end);
+            if (q >= 0) {
+                // The object ends at q (after trailing blanks): a line break, or the end of the file, must follow.
+                let next = -1;
+                if (q < end) {
+                    const b = buf[q];
+                    if (b === json_LF)
+                        next = q + 1;
+                    else if (b === json_CR) {
+                        if (q + 1 < end)
+                            next = buf[q + 1] === json_LF ? q + 2 : q + 1;
+                        else if (this.eof)
+                            next = q + 1;
+                        else
+                            return json_CHUNK_END; // the LF may follow in the next read
+                    }
+                }
+                else if (this.eof)
+                    next = end;
+                else
+                    return json_CHUNK_END;
+                if (next >= 0) {
+                    this.start = p;
+                    this.stop = q;
+                    this.line = this.nextLine++;
+                    this.p = next;
+                    return ROW_SCANNED;
+                }
+            }
+            const next = this.lineEnd(p);
+            if (next < 0)
+                return json_CHUNK_END;
+            this.line = this.nextLine++;
+            this.p = next;
+            let i = p;
+            const stop = this.stop;
+            while (i < stop && (buf[i] === 32 || buf[i] === 9 || buf[i] === json_CR))
+                i++;
+            if (i === stop)
+                continue; // a blank line
+            this.start = p;
+            return ROW_TO_PARSE;
+        }
+    }
+    async close() {
+        await this.input?.close();
+    }
+}
+/** A top-level JSON array: its elements, as arraySpans splits them. */
+class ArraySource {
+    scanner;
+    buf = Buffer.alloc(0);
+    start = 0;
+    stop = 0;
+    line = 0;
+    spans;
+    r = 0;
+    chunks;
+    constructor(path, file, validate, chunkBytes, scanner) {
+        this.scanner = scanner;
+        this.chunks = arraySpans(path, file, validate, chunkBytes);
+    }
+    async refill() {
+        const n = await this.chunks.next();
+        if (n.done)
+            return false;
+        this.spans = n.value;
+        this.buf = n.value.buf;
+        this.r = 0;
+        return true;
+    }
+    next() {
+        const spans = this.spans;
+        if (this.r >= spans.count)
+            return json_CHUNK_END;
+        const r = this.r++;
+        const s = spans.pos[r * 2];
+        const e = spans.pos[r * 2 + 1];
+        this.start = s;
+        this.stop = e;
+        this.line = spans.line[r];
+        return this.scanner.scan(this.buf, s, e) === e ? ROW_SCANNED : ROW_TO_PARSE;
+    }
+    async close() {
+        await this.chunks.return(undefined);
+    }
+}
+/** The rows of one read chunk of a JSON array: row r spans `buf[pos[2r]..pos[2r+1])` and starts on line `line[r]`. */
+class RowSpans {
+    buf = Buffer.alloc(0);
+    pos = new Int32Array(2048);
+    line = new Float64Array(1024);
+    count = 0;
+    reset(buf) {
+        this.buf = buf;
+        this.count = 0;
+    }
+    push(s, e, line) {
+        const r = this.count++;
+        if (r === this.line.length) {
+            const pos = new Int32Array(this.pos.length * 2);
+            pos.set(this.pos);
+            this.pos = pos;
+            const lines = new Float64Array(this.line.length * 2);
+            lines.set(this.line);
+            this.line = lines;
+        }
+        this.pos[r * 2] = s;
+        this.pos[r * 2 + 1] = e;
+        this.line[r] = line;
+    }
+}
+function conflictError(file, line, e) {
+    return new DataError(file, line, `column '${e.path}' holds ${article(SHAPE_NAMES[e.now])} here but ${SHAPE_NAMES[e.was]} values before (first on line ${e.wasLine}); ` +
+        `make the values agree, or set the column's type with the 'features' input (for example dtype: string, or dtype: json to keep each value as JSON text)`);
+}
+/** For tests: read every row with JSON.parse, the reference the byte-level path must agree with. */
+const jsonTesting = { parseAll: false };
 class JsonReader {
     path;
     file;
     format;
     options;
-    /** Set by pass 1: some row holds an integer JSON.parse cannot keep exactly. */
-    longIntegers = false;
     constructor(path, file, format, options = {}) {
         this.path = path;
         this.file = file;
         this.format = format;
         this.options = options;
     }
-    /** Rows in batches (one per chunk of input). */
-    async *rowBatches(validate, mode) {
+    /** The rows of the file, read with `scanner` (pass 1 validates the UTF-8 too). */
+    async rows(validate, learn) {
         const layout = await detectLayout(this.path, this.file);
         if (layout === "empty")
             throw new DataError(this.file, undefined, "the file is empty");
+        const scanner = new RowScanner(learn, layout === "lines");
         // A top-level array is read as such whatever the extension (datasets falls back to reading it whole too).
-        if (layout === "array")
-            yield* arrayRows(this.path, this.file, validate, mode, this.options.chunkBytes, this);
-        else
-            yield* this.lineRows(validate, mode);
+        const source = layout === "array"
+            ? new ArraySource(this.path, this.file, validate, this.options.chunkBytes, scanner)
+            : new LineSource(this.path, this.file, validate, this.options.chunkBytes, scanner);
+        return { source, scanner };
     }
-    async *lineRows(validate, mode) {
-        for await (const chunk of lineChunks(this.path, this.file, validate, this.options.chunkBytes)) {
-            const rows = [];
-            for (let r = 0; r < chunk.records; r++) {
-                const s = chunk.pos[r * 2];
-                const e = chunk.pos[r * 2 + 1];
-                let blank = true;
-                for (let i = s; i < e; i++) {
-                    const b = chunk.buf[i];
-                    if (b !== 32 && b !== 9 && b !== 13) {
-                        blank = false;
-                        break;
-                    }
-                }
-                if (blank)
-                    continue;
-                const line = chunk.recordLine[r];
-                rows.push({ value: parseRow(chunk.buf, s, e, this.file, line, mode, this, this.format === "json" && line === 1), line });
-            }
-            yield rows;
-        }
-    }
-    /** Called by the row parser when a row holds a long integer (pass 1). */
-    sawLongInteger() {
-        this.longIntegers = true;
+    /** Parses a row the scanner left to JSON.parse (throwing the DataError for invalid JSON or a row that is not an object). */
+    parseRow(source, inference) {
+        const { buf, start, stop, line } = source;
+        return parseRow(buf, start, stop, this.file, line, inference, this.format === "json" && line === 1 && source instanceof LineSource);
     }
     async profile(overrides) {
-        const root = newNode();
-        root.shape = "struct";
-        const fields = () => root.fields ?? new Map();
+        const { source, scanner } = await this.rows(true, true);
+        const names = scanner.names;
+        /** Per column: what pass 1 has seen, and whether the `features` input sets its type (then it is converted, not inferred). */
+        const nodes = [];
+        const set = [];
+        const addColumns = () => {
+            for (let c = nodes.length; c < names.length; c++) {
+                nodes.push(newNode());
+                set.push(overrides.has(names[c]));
+            }
+        };
         const measured = new Map();
         const measuredStats = new Map();
-        const skip = overrides.size > 0 ? overrides : undefined;
-        const mode = {
-            inference: true,
-            longIntegers: false,
-            isFloatColumn: (key) => {
-                const node = fields().get(key);
-                if (!node)
-                    return false;
-                return node.shape === "float" || (node.shape === "list" && node.item?.shape === "float") || overrides.has(key);
-            },
-        };
+        const overridden = [...overrides];
+        const anySet = overridden.length > 0;
         let rows = 0;
-        for await (const batch of this.rowBatches(true, mode)) {
-            for (const row of batch) {
-                root.stats.count++;
-                try {
-                    observeObject(root, row.value, "", row.line, skip);
-                }
-                catch (e) {
-                    if (!(e instanceof ShapeConflict))
-                        throw e;
-                    throw new DataError(this.file, row.line, `column '${e.path}' holds ${article(SHAPE_NAMES[e.now])} here but ${SHAPE_NAMES[e.was]} values before (first on line ${e.wasLine}); ` +
-                        `make the values agree, or set the column's type with the 'features' input (for example dtype: string, or dtype: json to keep each value as JSON text)`);
-                }
-                if (skip)
-                    for (const [name, feature] of overrides) {
-                        if (!Object.hasOwn(row.value, name) && !measured.has(name))
-                            continue;
+        let line = 0;
+        try {
+            while (await source.refill()) {
+                const buf = source.buf;
+                const parseAll = jsonTesting.parseAll;
+                for (;;) {
+                    const status = source.next();
+                    if (status === json_CHUNK_END)
+                        break;
+                    line = source.line;
+                    let row;
+                    if (status === ROW_SCANNED && !parseAll) {
+                        scanner.commit();
+                        if (nodes.length < names.length)
+                            addColumns();
+                        const { n, col, kind: kinds, start, end } = scanner;
+                        for (let k = 0; k < n; k++) {
+                            const c = col[k];
+                            if (anySet && set[c])
+                                continue;
+                            const node = nodes[c];
+                            const kind = kinds[k];
+                            const stats = node.stats;
+                            if (kind === K_NULL) {
+                                stats.count++;
+                                stats.nulls++;
+                            }
+                            else if (kind >= K_OBJ) {
+                                observeValue(node, kind, buf, start[k], end[k], scanner.aux[k], names[c], line, 0);
+                            }
+                            else {
+                                stats.count++;
+                                const shape = SHAPE_OF_KIND[kind];
+                                if (node.shape !== shape)
+                                    observeShape(node, shape, names[c], line);
+                                if (kind === K_STR) {
+                                    const vs = start[k];
+                                    const ve = end[k];
+                                    stats.bytes += ve - vs;
+                                    if (node.timestamps && Number.isNaN(isoSeconds(buf, vs, ve)))
+                                        node.timestamps = false;
+                                }
+                                else if (kind === K_STR_ESC) {
+                                    if (node.timestamps) {
+                                        const length = unescaped(buf, start[k], end[k]);
+                                        stats.bytes += length;
+                                        if (Number.isNaN(isoSeconds(scratch, 0, length)))
+                                            node.timestamps = false;
+                                    }
+                                    else
+                                        stats.bytes += unescapedLength(buf, start[k], end[k]);
+                                }
+                            }
+                        }
+                    }
+                    else {
+                        row = this.parseRow(source, true);
+                        for (const key in row) {
+                            let c = scanner.indexOf(key);
+                            if (c === undefined) {
+                                c = scanner.addColumn(key);
+                                addColumns();
+                            }
+                            if (!set[c])
+                                observe(nodes[c], row[key], key, line);
+                        }
+                    }
+                    // Columns the `features` input sets are converted now, so bad values are found before anything is written.
+                    for (let o = 0; o < overridden.length; o++) {
+                        const [name, feature] = overridden[o];
+                        const c = scanner.indexOf(name);
+                        const present = c !== undefined && (row ? Object.hasOwn(row, name) : scanner.has(c));
                         let col = measured.get(name);
                         if (!col) {
+                            if (!present)
+                                continue;
                             measured.set(name, (col = new JsonColumn(name, feature, this.file, true)));
                             // Rows before the first one with this key hold nulls.
                             for (let k = 0; k < rows; k++)
-                                col.builder.appendNull();
+                                col.appendNull();
                         }
-                        col.append(row.value[name], row.line);
+                        if (!present)
+                            col.appendNull();
+                        else if (row)
+                            col.append(row[name], line);
+                        else {
+                            const k = scanner.entryOf[c];
+                            col.put(scanner.kind[k], buf, scanner.start[k], scanner.end[k], scanner.aux[k], line);
+                        }
                     }
-                rows++;
+                    rows++;
+                }
+                for (const [name, col] of measured)
+                    measuredStats.set(name, mergeStats(measuredStats.get(name) ?? emptyStats(), statsOfData(col.builder.finish())));
+                trimScratch();
             }
-            for (const [name, col] of measured)
-                measuredStats.set(name, mergeStats(measuredStats.get(name) ?? emptyStats(), statsOfData(col.builder.finish())));
+        }
+        catch (e) {
+            if (e instanceof ShapeConflict)
+                throw conflictError(this.file, line, e);
+            throw e;
+        }
+        finally {
+            await source.close();
         }
         if (rows === 0)
             throw new DataError(this.file, undefined, "the file holds no rows (an empty array, or only blank lines)");
-        const columns = [...fields()].map(([name, node]) => {
+        const columns = names.map((name, c) => {
             const override = overrides.get(name);
             if (override)
                 return { name, feature: override, stats: measuredStats.get(name) ?? { count: rows, nulls: rows, bytes: 0 } };
+            const node = nodes[c];
+            // Counts so far are of the rows holding the key: the others hold nulls.
+            node.stats.nulls += rows - node.stats.count;
+            node.stats.count = rows;
             return { name, feature: node.shape === "null" ? undefined : featureOfNode(node, name, this.file), stats: node.stats };
         });
         return { file: this.file, rows, columns, nullFeature: value("null") };
     }
     async open(features) {
-        const batches = this.rowBatches(false, { inference: false, longIntegers: this.longIntegers });
+        const { source, scanner } = await this.rows(false, false);
+        for (const f of features)
+            scanner.addColumn(f.name);
         const columns = features.map((f) => new JsonColumn(f.name, f.feature, this.file, false));
-        let pending = [];
-        let cursor = 0;
+        const width = columns.length;
+        let filled = false;
+        const reader = this;
         return {
             async next(maxRows) {
-                while (cursor >= pending.length) {
-                    const n = await batches.next();
-                    if (n.done)
-                        return undefined;
-                    pending = n.value;
-                    cursor = 0;
+                // One batch per read chunk (at most maxRows rows): batch sizes follow from the content only.
+                let rows = 0;
+                while (rows < maxRows) {
+                    if (!filled) {
+                        if (!(await source.refill()))
+                            break;
+                        filled = true;
+                    }
+                    const status = source.next();
+                    if (status === json_CHUNK_END) {
+                        filled = false;
+                        if (rows > 0)
+                            break;
+                        continue;
+                    }
+                    const { buf, line } = source;
+                    if (status === ROW_SCANNED && !jsonTesting.parseAll) {
+                        const { n, col: cols, kind, start, end, aux } = scanner;
+                        let present = 0;
+                        for (let k = 0; k < n; k++) {
+                            const c = cols[k];
+                            if (c < 0)
+                                continue; // a key pass 1 did not see (the file changed): ignored
+                            columns[c].put(kind[k], buf, start[k], end[k], aux[k], line);
+                            present++;
+                        }
+                        if (present < width)
+                            for (let c = 0; c < width; c++)
+                                if (!scanner.has(c))
+                                    columns[c].appendNull();
+                    }
+                    else {
+                        const row = reader.parseRow(source, false);
+                        for (let c = 0; c < width; c++) {
+                            const col = columns[c];
+                            if (Object.hasOwn(row, col.name))
+                                col.append(row[col.name], line);
+                            else
+                                col.appendNull();
+                        }
+                    }
+                    rows++;
                 }
-                const end = Math.min(pending.length, cursor + maxRows);
-                for (let r = cursor; r < end; r++) {
-                    const row = pending[r];
-                    for (const col of columns)
-                        col.append(row.value[col.name], row.line);
-                }
-                const rows = end - cursor;
-                cursor = end;
+                trimScratch();
+                if (rows === 0)
+                    return undefined;
                 return { rows, columns: columns.map((c) => c.builder.finish()) };
             },
             async close() {
-                await batches.return(undefined);
+                await source.close();
             },
         };
     }
 }
 const scan = { flags: 0, keys: [] };
-/** Parses one row's JSON text; the exact (slow) parser only when the number scan says JSON.parse would mistype a number. */
-function parseRow(buf, s, e, file, line, mode, reader, firstLineOfJson = false) {
+/**
+ * Parses one row's JSON text with JSON.parse, turning a failure into the
+ * DataError users see; numbers JSON.parse would mistype are then read exactly
+ * (bigints beyond 2^53; with `inference`, FloatTokens for integral floats).
+ */
+function parseRow(buf, s, e, file, line, inference, firstLineOfJson) {
     const text = buf.toString("utf8", s, e);
     let v;
     try {
@@ -75549,14 +75936,8 @@ function parseRow(buf, s, e, file, line, mode, reader, firstLineOfJson = false) 
     }
     if (typeof v !== "object" || v === null || Array.isArray(v))
         throw new DataError(file, line, `each row must be a JSON object ({...}), found ${describe(v)}`);
-    if (mode.inference || mode.longIntegers) {
-        const flags = scanNumbers(buf, s, e, mode.inference, scan);
-        if (flags & HAS_LONG_INTEGER && mode.inference)
-            reader.sawLongInteger();
-        const floats = flags & HAS_INTEGRAL_FLOAT && mode.isFloatColumn !== undefined && !scan.keys.every(mode.isFloatColumn);
-        if (flags & HAS_LONG_INTEGER || floats)
-            v = parseExact(text, mode.inference);
-    }
+    if (scanNumbers(buf, s, e, inference, scan) !== 0)
+        v = parseExact(text, inference);
     return v;
 }
 /** A `.json` file is either one top-level array or JSON Lines: the first non-blank byte tells. */
@@ -75587,11 +75968,13 @@ async function detectLayout(path, file) {
 }
 /**
  * Streams the elements of a top-level JSON array without holding the file:
- * a byte scanner finds where each element ends (tracking nesting and strings),
- * and each element is parsed on its own. Each row's line is where its element starts.
+ * a byte scanner finds where each element ends (tracking nesting and strings).
+ * Each row's line is where its element starts. An error found while splitting
+ * is thrown after the elements before it are handed out (they are read first).
  */
-async function* arrayRows(path, file, validate, mode, chunkBytes, reader) {
-    const input = new ChunkBuffer(await openByteSource(path, file), chunkBytes);
+async function* arraySpans(path, file, validate, chunkBytes) {
+    const input = new ChunkBuffer(readAhead(await openByteSource(path, file)), chunkBytes);
+    const spans = new RowSpans();
     let consumed = 0;
     let line = 1;
     let state = "open";
@@ -75600,7 +75983,7 @@ async function* arrayRows(path, file, validate, mode, chunkBytes, reader) {
         while (await input.refill(consumed)) {
             const buf = input.buffer;
             const end = input.end;
-            const rows = [];
+            spans.reset(buf);
             let p = 0;
             if (atStart) {
                 if (end >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf)
@@ -75608,6 +75991,7 @@ async function* arrayRows(path, file, validate, mode, chunkBytes, reader) {
                 atStart = false;
             }
             let incomplete = false;
+            let error;
             while (p < end) {
                 const b = buf[p];
                 if (b === 10 || b === 32 || b === 9 || b === 13) {
@@ -75617,8 +76001,10 @@ async function* arrayRows(path, file, validate, mode, chunkBytes, reader) {
                     continue;
                 }
                 if (state === "open") {
-                    if (b !== 91)
-                        throw new DataError(file, line, "expected a JSON array");
+                    if (b !== 91) {
+                        error = new DataError(file, line, "expected a JSON array");
+                        break;
+                    }
                     state = "first";
                     p++;
                 }
@@ -75627,31 +76013,39 @@ async function* arrayRows(path, file, validate, mode, chunkBytes, reader) {
                         state = "closed";
                     else if (b === 44)
                         state = "element";
-                    else
-                        throw new DataError(file, line, `invalid JSON: expected ',' or ']' after an array element, found '${String.fromCharCode(b)}'`);
+                    else {
+                        error = new DataError(file, line, `invalid JSON: expected ',' or ']' after an array element, found '${String.fromCharCode(b)}'`);
+                        break;
+                    }
                     p++;
                 }
                 else if (state === "closed") {
-                    throw new DataError(file, line, "invalid JSON: unexpected content after the closing ']' of the array");
+                    error = new DataError(file, line, "invalid JSON: unexpected content after the closing ']' of the array");
+                    break;
                 }
                 else {
                     const stop = elementEnd(buf, p, end);
                     if (stop.end === -1) {
                         if (input.eof)
-                            throw new DataError(file, line, "invalid JSON: the array (or this element) is not closed");
-                        incomplete = true; // the element continues in the next chunk
+                            error = new DataError(file, line, "invalid JSON: the array (or this element) is not closed");
+                        else
+                            incomplete = true; // the element continues in the next chunk
                         break;
                     }
-                    if (validate && !(0,external_node_buffer_.isUtf8)(buf.subarray(p, stop.end)))
-                        throw new DataError(file, line, "invalid UTF-8 (is the file in another encoding, such as Latin-1 or UTF-16?); save it as UTF-8");
-                    rows.push({ value: parseRow(buf, p, stop.end, file, line, mode, reader), line });
+                    if (validate && !(0,external_node_buffer_.isUtf8)(buf.subarray(p, stop.end))) {
+                        error = new DataError(file, line, "invalid UTF-8 (is the file in another encoding, such as Latin-1 or UTF-16?); save it as UTF-8");
+                        break;
+                    }
+                    spans.push(p, stop.end, line);
                     line += stop.newlines;
                     p = stop.end;
                     state = "separator";
                 }
             }
             consumed = p;
-            yield rows;
+            yield spans;
+            if (error)
+                throw error;
             if (input.eof && !incomplete)
                 break;
         }
@@ -75705,13 +76099,2339 @@ function elementEnd(buf, p, end) {
     return { end: -1, newlines };
 }
 
+;// CONCATENATED MODULE: ./node_modules/apache-arrow/util/int.mjs
+// Licensed to the Apache Software Foundation (ASF) under one
+// or more contributor license agreements.  See the NOTICE file
+// distributed with this work for additional information
+// regarding copyright ownership.  The ASF licenses this file
+// to you under the Apache License, Version 2.0 (the
+// "License"); you may not use this file except in compliance
+// with the License.  You may obtain a copy of the License at
+//
+//   http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing,
+// software distributed under the License is distributed on an
+// "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
+// KIND, either express or implied.  See the License for the
+// specific language governing permissions and limitations
+// under the License.
+/** @ignore */
+const carryBit16 = 1 << 16;
+/** @ignore */
+function intAsHex(value) {
+    if (value < 0) {
+        value = 0xFFFFFFFF + value + 1;
+    }
+    return `0x${value.toString(16)}`;
+}
+/** @ignore */
+const kInt32DecimalDigits = 8;
+/** @ignore */
+const kPowersOfTen = [
+    1,
+    10,
+    100,
+    1000,
+    10000,
+    100000,
+    1000000,
+    10000000,
+    100000000
+];
+/** @ignore */
+class BaseInt64 {
+    constructor(buffer) {
+        this.buffer = buffer;
+    }
+    high() { return this.buffer[1]; }
+    low() { return this.buffer[0]; }
+    _times(other) {
+        // Break the left and right numbers into 16 bit chunks
+        // so that we can multiply them without overflow.
+        const L = new Uint32Array([
+            this.buffer[1] >>> 16,
+            this.buffer[1] & 0xFFFF,
+            this.buffer[0] >>> 16,
+            this.buffer[0] & 0xFFFF
+        ]);
+        const R = new Uint32Array([
+            other.buffer[1] >>> 16,
+            other.buffer[1] & 0xFFFF,
+            other.buffer[0] >>> 16,
+            other.buffer[0] & 0xFFFF
+        ]);
+        let product = L[3] * R[3];
+        this.buffer[0] = product & 0xFFFF;
+        let sum = product >>> 16;
+        product = L[2] * R[3];
+        sum += product;
+        product = (L[3] * R[2]) >>> 0;
+        sum += product;
+        this.buffer[0] += sum << 16;
+        this.buffer[1] = (sum >>> 0 < product ? carryBit16 : 0);
+        this.buffer[1] += sum >>> 16;
+        this.buffer[1] += L[1] * R[3] + L[2] * R[2] + L[3] * R[1];
+        this.buffer[1] += (L[0] * R[3] + L[1] * R[2] + L[2] * R[1] + L[3] * R[0]) << 16;
+        return this;
+    }
+    _plus(other) {
+        const sum = (this.buffer[0] + other.buffer[0]) >>> 0;
+        this.buffer[1] += other.buffer[1];
+        if (sum < (this.buffer[0] >>> 0)) {
+            ++this.buffer[1];
+        }
+        this.buffer[0] = sum;
+    }
+    lessThan(other) {
+        return this.buffer[1] < other.buffer[1] ||
+            (this.buffer[1] === other.buffer[1] && this.buffer[0] < other.buffer[0]);
+    }
+    equals(other) {
+        return this.buffer[1] === other.buffer[1] && this.buffer[0] == other.buffer[0];
+    }
+    greaterThan(other) {
+        return other.lessThan(this);
+    }
+    hex() {
+        return `${intAsHex(this.buffer[1])} ${intAsHex(this.buffer[0])}`;
+    }
+}
+/** @ignore */
+class int_Uint64 extends BaseInt64 {
+    times(other) {
+        this._times(other);
+        return this;
+    }
+    plus(other) {
+        this._plus(other);
+        return this;
+    }
+    /** @nocollapse */
+    static from(val, out_buffer = new Uint32Array(2)) {
+        return int_Uint64.fromString(typeof (val) === 'string' ? val : val.toString(), out_buffer);
+    }
+    /** @nocollapse */
+    static fromNumber(num, out_buffer = new Uint32Array(2)) {
+        // Always parse numbers as strings - pulling out high and low bits
+        // directly seems to lose precision sometimes
+        // For example:
+        //     > -4613034156400212000 >>> 0
+        //     721782784
+        // The correct lower 32-bits are 721782752
+        return int_Uint64.fromString(num.toString(), out_buffer);
+    }
+    /** @nocollapse */
+    static fromString(str, out_buffer = new Uint32Array(2)) {
+        const length = str.length;
+        const out = new int_Uint64(out_buffer);
+        for (let posn = 0; posn < length;) {
+            const group = kInt32DecimalDigits < length - posn ?
+                kInt32DecimalDigits : length - posn;
+            const chunk = new int_Uint64(new Uint32Array([Number.parseInt(str.slice(posn, posn + group), 10), 0]));
+            const multiple = new int_Uint64(new Uint32Array([kPowersOfTen[group], 0]));
+            out.times(multiple);
+            out.plus(chunk);
+            posn += group;
+        }
+        return out;
+    }
+    /** @nocollapse */
+    static convertArray(values) {
+        const data = new Uint32Array(values.length * 2);
+        for (let i = -1, n = values.length; ++i < n;) {
+            int_Uint64.from(values[i], new Uint32Array(data.buffer, data.byteOffset + 2 * i * 4, 2));
+        }
+        return data;
+    }
+    /** @nocollapse */
+    static multiply(left, right) {
+        const rtrn = new int_Uint64(new Uint32Array(left.buffer));
+        return rtrn.times(right);
+    }
+    /** @nocollapse */
+    static add(left, right) {
+        const rtrn = new int_Uint64(new Uint32Array(left.buffer));
+        return rtrn.plus(right);
+    }
+}
+/** @ignore */
+class int_Int64 extends BaseInt64 {
+    negate() {
+        this.buffer[0] = ~this.buffer[0] + 1;
+        this.buffer[1] = ~this.buffer[1];
+        if (this.buffer[0] == 0) {
+            ++this.buffer[1];
+        }
+        return this;
+    }
+    times(other) {
+        this._times(other);
+        return this;
+    }
+    plus(other) {
+        this._plus(other);
+        return this;
+    }
+    lessThan(other) {
+        // force high bytes to be signed
+        // eslint-disable-next-line unicorn/prefer-math-trunc
+        const this_high = this.buffer[1] << 0;
+        // eslint-disable-next-line unicorn/prefer-math-trunc
+        const other_high = other.buffer[1] << 0;
+        return this_high < other_high ||
+            (this_high === other_high && this.buffer[0] < other.buffer[0]);
+    }
+    /** @nocollapse */
+    static from(val, out_buffer = new Uint32Array(2)) {
+        return int_Int64.fromString(typeof (val) === 'string' ? val : val.toString(), out_buffer);
+    }
+    /** @nocollapse */
+    static fromNumber(num, out_buffer = new Uint32Array(2)) {
+        // Always parse numbers as strings - pulling out high and low bits
+        // directly seems to lose precision sometimes
+        // For example:
+        //     > -4613034156400212000 >>> 0
+        //     721782784
+        // The correct lower 32-bits are 721782752
+        return int_Int64.fromString(num.toString(), out_buffer);
+    }
+    /** @nocollapse */
+    static fromString(str, out_buffer = new Uint32Array(2)) {
+        // TODO: Assert that out_buffer is 0 and length = 2
+        const negate = str.startsWith('-');
+        const length = str.length;
+        const out = new int_Int64(out_buffer);
+        for (let posn = negate ? 1 : 0; posn < length;) {
+            const group = kInt32DecimalDigits < length - posn ?
+                kInt32DecimalDigits : length - posn;
+            const chunk = new int_Int64(new Uint32Array([Number.parseInt(str.slice(posn, posn + group), 10), 0]));
+            const multiple = new int_Int64(new Uint32Array([kPowersOfTen[group], 0]));
+            out.times(multiple);
+            out.plus(chunk);
+            posn += group;
+        }
+        return negate ? out.negate() : out;
+    }
+    /** @nocollapse */
+    static convertArray(values) {
+        const data = new Uint32Array(values.length * 2);
+        for (let i = -1, n = values.length; ++i < n;) {
+            int_Int64.from(values[i], new Uint32Array(data.buffer, data.byteOffset + 2 * i * 4, 2));
+        }
+        return data;
+    }
+    /** @nocollapse */
+    static multiply(left, right) {
+        const rtrn = new int_Int64(new Uint32Array(left.buffer));
+        return rtrn.times(right);
+    }
+    /** @nocollapse */
+    static add(left, right) {
+        const rtrn = new int_Int64(new Uint32Array(left.buffer));
+        return rtrn.plus(right);
+    }
+}
+/** @ignore */
+class Int128 {
+    constructor(buffer) {
+        this.buffer = buffer;
+        // buffer[3] MSB (high)
+        // buffer[2]
+        // buffer[1]
+        // buffer[0] LSB (low)
+    }
+    high() {
+        return new int_Int64(new Uint32Array(this.buffer.buffer, this.buffer.byteOffset + 8, 2));
+    }
+    low() {
+        return new int_Int64(new Uint32Array(this.buffer.buffer, this.buffer.byteOffset, 2));
+    }
+    negate() {
+        this.buffer[0] = ~this.buffer[0] + 1;
+        this.buffer[1] = ~this.buffer[1];
+        this.buffer[2] = ~this.buffer[2];
+        this.buffer[3] = ~this.buffer[3];
+        if (this.buffer[0] == 0) {
+            ++this.buffer[1];
+        }
+        if (this.buffer[1] == 0) {
+            ++this.buffer[2];
+        }
+        if (this.buffer[2] == 0) {
+            ++this.buffer[3];
+        }
+        return this;
+    }
+    times(other) {
+        // Break the left and right numbers into 32 bit chunks
+        // so that we can multiply them without overflow.
+        const L0 = new int_Uint64(new Uint32Array([this.buffer[3], 0]));
+        const L1 = new int_Uint64(new Uint32Array([this.buffer[2], 0]));
+        const L2 = new int_Uint64(new Uint32Array([this.buffer[1], 0]));
+        const L3 = new int_Uint64(new Uint32Array([this.buffer[0], 0]));
+        const R0 = new int_Uint64(new Uint32Array([other.buffer[3], 0]));
+        const R1 = new int_Uint64(new Uint32Array([other.buffer[2], 0]));
+        const R2 = new int_Uint64(new Uint32Array([other.buffer[1], 0]));
+        const R3 = new int_Uint64(new Uint32Array([other.buffer[0], 0]));
+        let product = int_Uint64.multiply(L3, R3);
+        this.buffer[0] = product.low();
+        const sum = new int_Uint64(new Uint32Array([product.high(), 0]));
+        product = int_Uint64.multiply(L2, R3);
+        sum.plus(product);
+        product = int_Uint64.multiply(L3, R2);
+        sum.plus(product);
+        this.buffer[1] = sum.low();
+        this.buffer[3] = (sum.lessThan(product) ? 1 : 0);
+        this.buffer[2] = sum.high();
+        const high = new int_Uint64(new Uint32Array(this.buffer.buffer, this.buffer.byteOffset + 8, 2));
+        high.plus(int_Uint64.multiply(L1, R3))
+            .plus(int_Uint64.multiply(L2, R2))
+            .plus(int_Uint64.multiply(L3, R1));
+        this.buffer[3] += int_Uint64.multiply(L0, R3)
+            .plus(int_Uint64.multiply(L1, R2))
+            .plus(int_Uint64.multiply(L2, R1))
+            .plus(int_Uint64.multiply(L3, R0)).low();
+        return this;
+    }
+    plus(other) {
+        const sums = new Uint32Array(4);
+        sums[3] = (this.buffer[3] + other.buffer[3]) >>> 0;
+        sums[2] = (this.buffer[2] + other.buffer[2]) >>> 0;
+        sums[1] = (this.buffer[1] + other.buffer[1]) >>> 0;
+        sums[0] = (this.buffer[0] + other.buffer[0]) >>> 0;
+        if (sums[0] < (this.buffer[0] >>> 0)) {
+            ++sums[1];
+        }
+        if (sums[1] < (this.buffer[1] >>> 0)) {
+            ++sums[2];
+        }
+        if (sums[2] < (this.buffer[2] >>> 0)) {
+            ++sums[3];
+        }
+        this.buffer[3] = sums[3];
+        this.buffer[2] = sums[2];
+        this.buffer[1] = sums[1];
+        this.buffer[0] = sums[0];
+        return this;
+    }
+    hex() {
+        return `${intAsHex(this.buffer[3])} ${intAsHex(this.buffer[2])} ${intAsHex(this.buffer[1])} ${intAsHex(this.buffer[0])}`;
+    }
+    /** @nocollapse */
+    static multiply(left, right) {
+        const rtrn = new Int128(new Uint32Array(left.buffer));
+        return rtrn.times(right);
+    }
+    /** @nocollapse */
+    static add(left, right) {
+        const rtrn = new Int128(new Uint32Array(left.buffer));
+        return rtrn.plus(right);
+    }
+    /** @nocollapse */
+    static from(val, out_buffer = new Uint32Array(4)) {
+        return Int128.fromString(typeof (val) === 'string' ? val : val.toString(), out_buffer);
+    }
+    /** @nocollapse */
+    static fromNumber(num, out_buffer = new Uint32Array(4)) {
+        // Always parse numbers as strings - pulling out high and low bits
+        // directly seems to lose precision sometimes
+        // For example:
+        //     > -4613034156400212000 >>> 0
+        //     721782784
+        // The correct lower 32-bits are 721782752
+        return Int128.fromString(num.toString(), out_buffer);
+    }
+    /** @nocollapse */
+    static fromString(str, out_buffer = new Uint32Array(4)) {
+        // TODO: Assert that out_buffer is 0 and length = 4
+        const negate = str.startsWith('-');
+        const length = str.length;
+        const out = new Int128(out_buffer);
+        for (let posn = negate ? 1 : 0; posn < length;) {
+            const group = kInt32DecimalDigits < length - posn ?
+                kInt32DecimalDigits : length - posn;
+            const chunk = new Int128(new Uint32Array([Number.parseInt(str.slice(posn, posn + group), 10), 0, 0, 0]));
+            const multiple = new Int128(new Uint32Array([kPowersOfTen[group], 0, 0, 0]));
+            out.times(multiple);
+            out.plus(chunk);
+            posn += group;
+        }
+        return negate ? out.negate() : out;
+    }
+    /** @nocollapse */
+    static convertArray(values) {
+        // TODO: Distinguish between string and number at compile-time
+        const data = new Uint32Array(values.length * 4);
+        for (let i = -1, n = values.length; ++i < n;) {
+            Int128.from(values[i], new Uint32Array(data.buffer, data.byteOffset + 4 * 4 * i, 4));
+        }
+        return data;
+    }
+}
+
+//# sourceMappingURL=int.mjs.map
+
+;// CONCATENATED MODULE: ./node_modules/apache-arrow/visitor/vectorloader.mjs
+// Licensed to the Apache Software Foundation (ASF) under one
+// or more contributor license agreements.  See the NOTICE file
+// distributed with this work for additional information
+// regarding copyright ownership.  The ASF licenses this file
+// to you under the Apache License, Version 2.0 (the
+// "License"); you may not use this file except in compliance
+// with the License.  You may obtain a copy of the License at
+//
+//   http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing,
+// software distributed under the License is distributed on an
+// "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
+// KIND, either express or implied.  See the License for the
+// specific language governing permissions and limitations
+// under the License.
+
+
+
+
+
+
+
+
+
+
+/** @ignore */
+class VectorLoader extends Visitor {
+    constructor(bytes, nodes, buffers, dictionaries, metadataVersion = MetadataVersion.V5, variadicBufferCounts = []) {
+        super();
+        this.nodesIndex = -1;
+        this.buffersIndex = -1;
+        this.variadicBufferIndex = -1;
+        this.bytes = bytes;
+        this.nodes = nodes;
+        this.buffers = buffers;
+        this.dictionaries = dictionaries;
+        this.metadataVersion = metadataVersion;
+        this.variadicBufferCounts = variadicBufferCounts;
+    }
+    visit(node) {
+        return super.visit(node instanceof schema_Field ? node.type : node);
+    }
+    visitNull(type, { length } = this.nextFieldNode()) {
+        return makeData({ type, length });
+    }
+    visitBool(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
+    }
+    visitInt(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
+    }
+    visitFloat(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
+    }
+    visitUtf8(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), valueOffsets: this.readOffsets(type), data: this.readData(type) });
+    }
+    visitLargeUtf8(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), valueOffsets: this.readOffsets(type), data: this.readData(type) });
+    }
+    visitUtf8View(type, { length, nullCount } = this.nextFieldNode()) {
+        const nullBitmap = this.readNullBitmap(type, nullCount);
+        const views = this.readData(type);
+        const variadicBuffers = this.readVariadicBuffers(this.nextVariadicBufferCount());
+        return makeData({
+            type,
+            length,
+            nullCount,
+            nullBitmap,
+            ['views']: views,
+            ['variadicBuffers']: variadicBuffers
+        });
+    }
+    visitBinary(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), valueOffsets: this.readOffsets(type), data: this.readData(type) });
+    }
+    visitLargeBinary(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), valueOffsets: this.readOffsets(type), data: this.readData(type) });
+    }
+    visitBinaryView(type, { length, nullCount } = this.nextFieldNode()) {
+        const nullBitmap = this.readNullBitmap(type, nullCount);
+        const views = this.readData(type);
+        const variadicBuffers = this.readVariadicBuffers(this.nextVariadicBufferCount());
+        return makeData({
+            type,
+            length,
+            nullCount,
+            nullBitmap,
+            ['views']: views,
+            ['variadicBuffers']: variadicBuffers
+        });
+    }
+    visitFixedSizeBinary(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
+    }
+    visitDate(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
+    }
+    visitTimestamp(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
+    }
+    visitTime(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
+    }
+    visitDecimal(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
+    }
+    visitList(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), valueOffsets: this.readOffsets(type), 'child': this.visit(type.children[0]) });
+    }
+    visitLargeList(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), valueOffsets: this.readOffsets(type), 'child': this.visit(type.children[0]) });
+    }
+    visitStruct(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), children: this.visitMany(type.children) });
+    }
+    visitUnion(type, { length, nullCount } = this.nextFieldNode()) {
+        if (this.metadataVersion < MetadataVersion.V5) {
+            this.readNullBitmap(type, nullCount);
+        }
+        return type.mode === UnionMode.Sparse
+            ? this.visitSparseUnion(type, { length, nullCount })
+            : this.visitDenseUnion(type, { length, nullCount });
+    }
+    visitDenseUnion(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, typeIds: this.readTypeIds(type), valueOffsets: this.readOffsets(type), children: this.visitMany(type.children) });
+    }
+    visitSparseUnion(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, typeIds: this.readTypeIds(type), children: this.visitMany(type.children) });
+    }
+    visitDictionary(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type.indices), dictionary: this.readDictionary(type) });
+    }
+    visitInterval(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
+    }
+    visitDuration(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
+    }
+    visitFixedSizeList(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), 'child': this.visit(type.children[0]) });
+    }
+    visitMap(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), valueOffsets: this.readOffsets(type), 'child': this.visit(type.children[0]) });
+    }
+    nextFieldNode() { return this.nodes[++this.nodesIndex]; }
+    nextBufferRange() { return this.buffers[++this.buffersIndex]; }
+    readNullBitmap(type, nullCount, buffer = this.nextBufferRange()) {
+        return nullCount > 0 && this.readData(type, buffer) || new Uint8Array(0);
+    }
+    readOffsets(type, buffer) { return this.readData(type, buffer); }
+    readTypeIds(type, buffer) { return this.readData(type, buffer); }
+    readData(_type, { length, offset } = this.nextBufferRange()) {
+        return this.bytes.subarray(offset, offset + length);
+    }
+    readVariadicBuffers(length) {
+        return Array.from({ length }, () => this.readData(null));
+    }
+    nextVariadicBufferCount() {
+        var _a;
+        return (_a = this.variadicBufferCounts[++this.variadicBufferIndex]) !== null && _a !== void 0 ? _a : 0;
+    }
+    readDictionary(type) {
+        return this.dictionaries.get(type.id);
+    }
+}
+/** @ignore */
+class JSONVectorLoader extends VectorLoader {
+    constructor(sources, nodes, buffers, dictionaries, metadataVersion, variadicBufferCounts = []) {
+        super(new Uint8Array(0), nodes, buffers, dictionaries, metadataVersion, variadicBufferCounts);
+        this.sources = sources;
+    }
+    readNullBitmap(_type, nullCount, { offset } = this.nextBufferRange()) {
+        return nullCount <= 0 ? new Uint8Array(0) : packBools(this.sources[offset]);
+    }
+    readOffsets(_type, { offset } = this.nextBufferRange()) {
+        return toArrayBufferView(Uint8Array, toArrayBufferView(_type.OffsetArrayType, this.sources[offset]));
+    }
+    readTypeIds(type, { offset } = this.nextBufferRange()) {
+        return toArrayBufferView(Uint8Array, toArrayBufferView(type.ArrayType, this.sources[offset]));
+    }
+    readData(type, { offset } = this.nextBufferRange()) {
+        const { sources } = this;
+        if (DataType.isTimestamp(type)) {
+            return toArrayBufferView(Uint8Array, int_Int64.convertArray(sources[offset]));
+        }
+        else if ((DataType.isInt(type) || DataType.isTime(type)) && type.bitWidth === 64 || DataType.isDuration(type)) {
+            return toArrayBufferView(Uint8Array, int_Int64.convertArray(sources[offset]));
+        }
+        else if (DataType.isDate(type) && type.unit === DateUnit.MILLISECOND) {
+            return toArrayBufferView(Uint8Array, int_Int64.convertArray(sources[offset]));
+        }
+        else if (DataType.isDecimal(type)) {
+            return toArrayBufferView(Uint8Array, Int128.convertArray(sources[offset]));
+        }
+        else if (DataType.isBinary(type) || DataType.isLargeBinary(type) || DataType.isFixedSizeBinary(type)) {
+            return binaryDataFromJSON(sources[offset]);
+        }
+        else if (DataType.isBinaryView(type)) {
+            return binaryViewDataFromJSON(sources[offset]);
+        }
+        else if (DataType.isUtf8View(type)) {
+            return utf8ViewDataFromJSON(sources[offset]);
+        }
+        else if (DataType.isBool(type)) {
+            return packBools(sources[offset]);
+        }
+        else if (DataType.isUtf8(type) || DataType.isLargeUtf8(type)) {
+            return encodeUtf8(sources[offset].join(''));
+        }
+        else if (DataType.isInterval(type)) {
+            switch (type.unit) {
+                case IntervalUnit.DAY_TIME:
+                    return toIntervalDayTimeInt32Array(sources[offset]);
+                case IntervalUnit.MONTH_DAY_NANO:
+                    return toIntervalMonthDayNanoInt32Array(sources[offset]);
+                default:
+                    break;
+            }
+        }
+        return toArrayBufferView(Uint8Array, toArrayBufferView(type.ArrayType, sources[offset].map((x) => +x)));
+    }
+    readVariadicBuffers(length) {
+        // Per Arrow C++ reference implementation (cpp/src/arrow/ipc/reader.cc),
+        // each variadic buffer is stored as a separate buffer region, matching
+        // the IPC format where each is accessed via separate GetBuffer() calls.
+        // VARIADIC_DATA_BUFFERS in JSON is an array, but flattenDataSources spreads
+        // it so each hex string gets its own sources entry, maintaining 1:1
+        // correspondence with BufferRegion entries.
+        const buffers = [];
+        for (let i = 0; i < length; i++) {
+            const { offset } = this.nextBufferRange();
+            // sources[offset] is 'any[]' but for variadic buffers it's actually a string
+            // after spreading in flattenDataSources. Cast necessary due to heterogeneous
+            // sources array structure (most fields are arrays, variadic elements are strings).
+            const hexString = this.sources[offset];
+            buffers.push(hexStringToBytes(hexString));
+        }
+        return buffers;
+    }
+}
+/** @ignore */
+function hexStringToBytes(hexString) {
+    // Parse hex string per Arrow JSON integration format (uppercase hex encoding).
+    // Used for: VARIADIC_DATA_BUFFERS elements, Binary DATA (after join),
+    // BinaryView PREFIX_HEX and INLINED fields.
+    const data = new Uint8Array(hexString.length / 2);
+    for (let i = 0; i < hexString.length; i += 2) {
+        data[i >> 1] = Number.parseInt(hexString.slice(i, i + 2), 16);
+    }
+    return data;
+}
+/** @ignore */
+function binaryDataFromJSON(values) {
+    // Arrow JSON Binary/LargeBinary/FixedSizeBinary format:
+    // "DATA": ["49BC7D5B6C47D2","3F5FB6D9322026"] (array of hex strings, one per value)
+    // Join all values into one continuous hex string, then parse to bytes.
+    return hexStringToBytes(values.join(''));
+}
+/** @ignore */
+function parseViewDataFromJSON(views, parseInlined) {
+    // Each view is a 16-byte struct: [length: i32, prefix/inlined: 12 bytes, buffer_index: i32, offset: i32]
+    const data = new Uint8Array(views.length * 16);
+    const dataView = new DataView(data.buffer);
+    for (const [i, view] of views.entries()) {
+        const offset = i * 16;
+        const size = view['SIZE'];
+        // Write size (int32 at byte 0)
+        dataView.setInt32(offset, size, true);
+        if (view['INLINED'] !== undefined) {
+            // Inline view: parse INLINED field using provided callback
+            const bytes = parseInlined(view['INLINED']);
+            for (let j = 0; j < bytes.length && j < 12; j++) {
+                data[offset + 4 + j] = bytes[j];
+            }
+        }
+        else {
+            // Out-of-line view: write prefix, buffer_index, offset
+            const prefix = view['PREFIX_HEX'];
+            // Write 4-byte prefix at bytes 4-7
+            for (let j = 0; j < 8 && j < prefix.length; j += 2) {
+                data[offset + 4 + (j >> 1)] = Number.parseInt(prefix.slice(j, j + 2), 16);
+            }
+            // Write buffer_index (int32 at byte 8)
+            dataView.setInt32(offset + 8, view['BUFFER_INDEX'], true);
+            // Write offset (int32 at byte 12)
+            dataView.setInt32(offset + 12, view['OFFSET'], true);
+        }
+    }
+    return data;
+}
+/** @ignore */
+function binaryViewDataFromJSON(views) {
+    return parseViewDataFromJSON(views, (inlined) => {
+        // BinaryView: INLINED is hex-encoded string
+        const bytes = new Uint8Array(inlined.length / 2);
+        for (let i = 0; i < inlined.length; i += 2) {
+            bytes[i >> 1] = Number.parseInt(inlined.slice(i, i + 2), 16);
+        }
+        return bytes;
+    });
+}
+/** @ignore */
+function utf8ViewDataFromJSON(views) {
+    return parseViewDataFromJSON(views, (inlined) => {
+        // Utf8View: INLINED is UTF-8 string - encode to bytes
+        const encoder = new TextEncoder();
+        return encoder.encode(inlined);
+    });
+}
+class CompressedVectorLoader extends VectorLoader {
+    constructor(bodyChunks, nodes, buffers, dictionaries, metadataVersion, variadicBufferCounts = []) {
+        super(new Uint8Array(0), nodes, buffers, dictionaries, metadataVersion, variadicBufferCounts);
+        this.bodyChunks = bodyChunks;
+    }
+    readData(_type, _buffer = this.nextBufferRange()) {
+        return this.bodyChunks[this.buffersIndex];
+    }
+}
+
+//# sourceMappingURL=vectorloader.mjs.map
+
+;// CONCATENATED MODULE: ./node_modules/apache-arrow/ipc/reader.mjs
+// Licensed to the Apache Software Foundation (ASF) under one
+// or more contributor license agreements.  See the NOTICE file
+// distributed with this work for additional information
+// regarding copyright ownership.  The ASF licenses this file
+// to you under the Apache License, Version 2.0 (the
+// "License"); you may not use this file except in compliance
+// with the License.  You may obtain a copy of the License at
+//
+//   http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing,
+// software distributed under the License is distributed on an
+// "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
+// KIND, either express or implied.  See the License for the
+// specific language governing permissions and limitations
+// under the License.
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+class reader_RecordBatchReader extends ReadableInterop {
+    constructor(impl) {
+        super();
+        this._impl = impl;
+    }
+    get closed() { return this._impl.closed; }
+    get schema() { return this._impl.schema; }
+    get autoDestroy() { return this._impl.autoDestroy; }
+    get dictionaries() { return this._impl.dictionaries; }
+    get numDictionaries() { return this._impl.numDictionaries; }
+    get numRecordBatches() { return this._impl.numRecordBatches; }
+    get footer() { return this._impl.isFile() ? this._impl.footer : null; }
+    isSync() { return this._impl.isSync(); }
+    isAsync() { return this._impl.isAsync(); }
+    isFile() { return this._impl.isFile(); }
+    isStream() { return this._impl.isStream(); }
+    next() {
+        return this._impl.next();
+    }
+    throw(value) {
+        return this._impl.throw(value);
+    }
+    return(value) {
+        return this._impl.return(value);
+    }
+    cancel() {
+        return this._impl.cancel();
+    }
+    reset(schema) {
+        this._impl.reset(schema);
+        this._DOMStream = undefined;
+        this._nodeStream = undefined;
+        return this;
+    }
+    open(options) {
+        const opening = this._impl.open(options);
+        return compat_isPromise(opening) ? opening.then(() => this) : this;
+    }
+    readRecordBatch(index) {
+        return this._impl.isFile() ? this._impl.readRecordBatch(index) : null;
+    }
+    [Symbol.iterator]() {
+        return this._impl[Symbol.iterator]();
+    }
+    [Symbol.asyncIterator]() {
+        return this._impl[Symbol.asyncIterator]();
+    }
+    toDOMStream() {
+        return adapters.toDOMStream((this.isSync()
+            ? { [Symbol.iterator]: () => this }
+            : { [Symbol.asyncIterator]: () => this }));
+    }
+    toNodeStream() {
+        return adapters.toNodeStream((this.isSync()
+            ? { [Symbol.iterator]: () => this }
+            : { [Symbol.asyncIterator]: () => this }), { objectMode: true });
+    }
+    /** @nocollapse */
+    // @ts-ignore
+    static throughNode(options) {
+        throw new Error(`"throughNode" not available in this environment`);
+    }
+    /** @nocollapse */
+    static throughDOM(
+    // @ts-ignore
+    writableStrategy, 
+    // @ts-ignore
+    readableStrategy) {
+        throw new Error(`"throughDOM" not available in this environment`);
+    }
+    /** @nocollapse */
+    static from(source) {
+        if (source instanceof reader_RecordBatchReader) {
+            return source;
+        }
+        else if (isArrowJSON(source)) {
+            return fromArrowJSON(source);
+        }
+        else if (isFileHandle(source)) {
+            return fromFileHandle(source);
+        }
+        else if (compat_isPromise(source)) {
+            return (() => modules_awaiter(this, void 0, void 0, function* () { return yield reader_RecordBatchReader.from(yield source); }))();
+        }
+        else if (isFetchResponse(source) || isReadableDOMStream(source) || isReadableNodeStream(source) || isAsyncIterable(source)) {
+            return fromAsyncByteStream(new AsyncByteStream(source));
+        }
+        return fromByteStream(new ByteStream(source));
+    }
+    /** @nocollapse */
+    static readAll(source) {
+        if (source instanceof reader_RecordBatchReader) {
+            return source.isSync() ? readAllSync(source) : readAllAsync(source);
+        }
+        else if (isArrowJSON(source) || ArrayBuffer.isView(source) || isIterable(source) || isIteratorResult(source)) {
+            return readAllSync(source);
+        }
+        return readAllAsync(source);
+    }
+}
+//
+// Since TS is a structural type system, we define the following subclass stubs
+// so that concrete types exist to associate with the interfaces below.
+//
+// The implementation for each RecordBatchReader is hidden away in the set of
+// `RecordBatchReaderImpl` classes in the second half of this file. This allows
+// us to export a single RecordBatchReader class, and swap out the impl based
+// on the io primitives or underlying arrow (JSON, file, or stream) at runtime.
+//
+// Async/await makes our job a bit harder, since it forces everything to be
+// either fully sync or fully async. This is why the logic for the reader impls
+// has been duplicated into both sync and async variants. Since the RBR
+// delegates to its impl, an RBR with an AsyncRecordBatchFileReaderImpl for
+// example will return async/await-friendly Promises, but one with a (sync)
+// RecordBatchStreamReaderImpl will always return values. Nothing should be
+// different about their logic, aside from the async handling. This is also why
+// this code looks highly structured, as it should be nearly identical and easy
+// to follow.
+//
+/** @ignore */
+class RecordBatchStreamReader extends reader_RecordBatchReader {
+    constructor(_impl) {
+        super(_impl);
+        this._impl = _impl;
+    }
+    readAll() { return [...this]; }
+    [Symbol.iterator]() { return this._impl[Symbol.iterator](); }
+    [Symbol.asyncIterator]() { return modules_asyncGenerator(this, arguments, function* _a() { yield modules_await(yield* __asyncDelegator(modules_asyncValues(this[Symbol.iterator]()))); }); }
+}
+/** @ignore */
+class AsyncRecordBatchStreamReader extends reader_RecordBatchReader {
+    constructor(_impl) {
+        super(_impl);
+        this._impl = _impl;
+    }
+    readAll() {
+        return modules_awaiter(this, void 0, void 0, function* () {
+            var _a, e_1, _b, _c;
+            const batches = new Array();
+            try {
+                for (var _d = true, _e = modules_asyncValues(this), _f; _f = yield _e.next(), _a = _f.done, !_a; _d = true) {
+                    _c = _f.value;
+                    _d = false;
+                    const batch = _c;
+                    batches.push(batch);
+                }
+            }
+            catch (e_1_1) { e_1 = { error: e_1_1 }; }
+            finally {
+                try {
+                    if (!_d && !_a && (_b = _e.return)) yield _b.call(_e);
+                }
+                finally { if (e_1) throw e_1.error; }
+            }
+            return batches;
+        });
+    }
+    [Symbol.iterator]() { throw new Error(`AsyncRecordBatchStreamReader is not Iterable`); }
+    [Symbol.asyncIterator]() { return this._impl[Symbol.asyncIterator](); }
+}
+/** @ignore */
+class RecordBatchFileReader extends RecordBatchStreamReader {
+    constructor(_impl) {
+        super(_impl);
+        this._impl = _impl;
+    }
+}
+/** @ignore */
+class AsyncRecordBatchFileReader extends AsyncRecordBatchStreamReader {
+    constructor(_impl) {
+        super(_impl);
+        this._impl = _impl;
+    }
+}
+/** @ignore */
+class RecordBatchReaderImpl {
+    get numDictionaries() { return this._dictionaryIndex; }
+    get numRecordBatches() { return this._recordBatchIndex; }
+    constructor(dictionaries = new Map()) {
+        this.closed = false;
+        this.autoDestroy = true;
+        this._dictionaryIndex = 0;
+        this._recordBatchIndex = 0;
+        this.dictionaries = dictionaries;
+    }
+    isSync() { return false; }
+    isAsync() { return false; }
+    isFile() { return false; }
+    isStream() { return false; }
+    reset(schema) {
+        this._dictionaryIndex = 0;
+        this._recordBatchIndex = 0;
+        this.schema = schema;
+        this.dictionaries = new Map();
+        return this;
+    }
+    _loadRecordBatch(header, body, messageMetadata) {
+        let children;
+        if (header.compression != null) {
+            const codec = compressionRegistry.get(header.compression.type);
+            if ((codec === null || codec === void 0 ? void 0 : codec.decode) && typeof codec.decode === 'function') {
+                const { decommpressedBody, buffers } = this._decompressBuffers(header, body, codec);
+                children = this._loadCompressedVectors(header, decommpressedBody, this.schema.fields);
+                header = new message_RecordBatch(header.length, header.nodes, buffers, null);
+            }
+            else {
+                throw new Error('Record batch is compressed but codec not found');
+            }
+        }
+        else {
+            children = this._loadVectors(header, body, this.schema.fields);
+        }
+        const data = makeData({ type: new Struct(this.schema.fields), length: header.length, children });
+        return new recordbatch_RecordBatch(this.schema, data, messageMetadata);
+    }
+    _loadDictionaryBatch(header, body) {
+        const { id, isDelta } = header;
+        const { dictionaries, schema } = this;
+        const dictionary = dictionaries.get(id);
+        const type = schema.dictionaries.get(id);
+        let data;
+        if (header.data.compression != null) {
+            const codec = compressionRegistry.get(header.data.compression.type);
+            if ((codec === null || codec === void 0 ? void 0 : codec.decode) && typeof codec.decode === 'function') {
+                const { decommpressedBody, buffers } = this._decompressBuffers(header.data, body, codec);
+                data = this._loadCompressedVectors(header.data, decommpressedBody, [type]);
+                header = new message_DictionaryBatch(new message_RecordBatch(header.data.length, header.data.nodes, buffers, null, header.data.variadicBufferCounts), id, isDelta);
+            }
+            else {
+                throw new Error('Dictionary batch is compressed but codec not found');
+            }
+        }
+        else {
+            data = this._loadVectors(header.data, body, [type]);
+        }
+        // const data = this._loadVectors(header.data, body, [type]);
+        return (dictionary && isDelta ? dictionary.concat(new vector_Vector(data)) :
+            new vector_Vector(data)).memoize();
+    }
+    _loadVectors(header, body, types) {
+        return new VectorLoader(body, header.nodes, header.buffers, this.dictionaries, this.schema.metadataVersion, header.variadicBufferCounts).visitMany(types);
+    }
+    _loadCompressedVectors(header, body, types) {
+        return new CompressedVectorLoader(body, header.nodes, header.buffers, this.dictionaries, this.schema.metadataVersion, header.variadicBufferCounts).visitMany(types);
+    }
+    _decompressBuffers(header, body, codec) {
+        const decompressedBuffers = [];
+        const newBufferRegions = [];
+        let currentOffset = 0;
+        for (const { offset, length } of header.buffers) {
+            if (length === 0) {
+                decompressedBuffers.push(new Uint8Array(0));
+                newBufferRegions.push(new BufferRegion(currentOffset, 0));
+                continue;
+            }
+            const byteBuf = new flatbuffers/* ByteBuffer */.$F(body.subarray(offset, offset + length));
+            const uncompressedLenth = bigIntToNumber(byteBuf.readInt64(0));
+            const bytes = byteBuf.bytes().subarray(COMPRESS_LENGTH_PREFIX);
+            const decompressed = (uncompressedLenth === LENGTH_NO_COMPRESSED_DATA)
+                ? bytes
+                : codec.decode(bytes);
+            decompressedBuffers.push(decompressed);
+            const padding = ((currentOffset + 7) & ~7) - currentOffset;
+            currentOffset += padding;
+            newBufferRegions.push(new BufferRegion(currentOffset, decompressed.length));
+            currentOffset += decompressed.length;
+        }
+        return {
+            decommpressedBody: decompressedBuffers,
+            buffers: newBufferRegions
+        };
+    }
+}
+/** @ignore */
+class RecordBatchStreamReaderImpl extends RecordBatchReaderImpl {
+    constructor(source, dictionaries) {
+        super(dictionaries);
+        this._reader = !isArrowJSON(source)
+            ? new MessageReader(this._handle = source)
+            : new JSONMessageReader(this._handle = source);
+    }
+    isSync() { return true; }
+    isStream() { return true; }
+    [Symbol.iterator]() {
+        return this;
+    }
+    cancel() {
+        if (!this.closed && (this.closed = true)) {
+            this.reset()._reader.return();
+            this._reader = null;
+            this.dictionaries = null;
+        }
+    }
+    open(options) {
+        if (!this.closed) {
+            this.autoDestroy = shouldAutoDestroy(this, options);
+            if (!(this.schema || (this.schema = this._reader.readSchema()))) {
+                this.cancel();
+            }
+        }
+        return this;
+    }
+    throw(value) {
+        if (!this.closed && this.autoDestroy && (this.closed = true)) {
+            return this.reset()._reader.throw(value);
+        }
+        return ITERATOR_DONE;
+    }
+    return(value) {
+        if (!this.closed && this.autoDestroy && (this.closed = true)) {
+            return this.reset()._reader.return(value);
+        }
+        return ITERATOR_DONE;
+    }
+    next() {
+        if (this.closed) {
+            return ITERATOR_DONE;
+        }
+        let message;
+        const { _reader: reader } = this;
+        while (message = this._readNextMessageAndValidate()) {
+            if (message.isSchema()) {
+                this.reset(message.header());
+            }
+            else if (message.isRecordBatch()) {
+                this._recordBatchIndex++;
+                const header = message.header();
+                const buffer = reader.readMessageBody(message.bodyLength);
+                const recordBatch = this._loadRecordBatch(header, buffer, message.metadata);
+                return { done: false, value: recordBatch };
+            }
+            else if (message.isDictionaryBatch()) {
+                this._dictionaryIndex++;
+                const header = message.header();
+                const buffer = reader.readMessageBody(message.bodyLength);
+                const vector = this._loadDictionaryBatch(header, buffer);
+                this.dictionaries.set(header.id, vector);
+            }
+        }
+        if (this.schema && this._recordBatchIndex === 0) {
+            this._recordBatchIndex++;
+            return { done: false, value: new _InternalEmptyPlaceholderRecordBatch(this.schema) };
+        }
+        return this.return();
+    }
+    _readNextMessageAndValidate(type) {
+        return this._reader.readMessage(type);
+    }
+}
+/** @ignore */
+class AsyncRecordBatchStreamReaderImpl extends RecordBatchReaderImpl {
+    constructor(source, dictionaries) {
+        super(dictionaries);
+        this._reader = new AsyncMessageReader(this._handle = source);
+    }
+    isAsync() { return true; }
+    isStream() { return true; }
+    [Symbol.asyncIterator]() {
+        return this;
+    }
+    cancel() {
+        return modules_awaiter(this, void 0, void 0, function* () {
+            if (!this.closed && (this.closed = true)) {
+                yield this.reset()._reader.return();
+                this._reader = null;
+                this.dictionaries = null;
+            }
+        });
+    }
+    open(options) {
+        return modules_awaiter(this, void 0, void 0, function* () {
+            if (!this.closed) {
+                this.autoDestroy = shouldAutoDestroy(this, options);
+                if (!(this.schema || (this.schema = (yield this._reader.readSchema())))) {
+                    yield this.cancel();
+                }
+            }
+            return this;
+        });
+    }
+    throw(value) {
+        return modules_awaiter(this, void 0, void 0, function* () {
+            if (!this.closed && this.autoDestroy && (this.closed = true)) {
+                return yield this.reset()._reader.throw(value);
+            }
+            return ITERATOR_DONE;
+        });
+    }
+    return(value) {
+        return modules_awaiter(this, void 0, void 0, function* () {
+            if (!this.closed && this.autoDestroy && (this.closed = true)) {
+                return yield this.reset()._reader.return(value);
+            }
+            return ITERATOR_DONE;
+        });
+    }
+    next() {
+        return modules_awaiter(this, void 0, void 0, function* () {
+            if (this.closed) {
+                return ITERATOR_DONE;
+            }
+            let message;
+            const { _reader: reader } = this;
+            while (message = yield this._readNextMessageAndValidate()) {
+                if (message.isSchema()) {
+                    yield this.reset(message.header());
+                }
+                else if (message.isRecordBatch()) {
+                    this._recordBatchIndex++;
+                    const header = message.header();
+                    const buffer = yield reader.readMessageBody(message.bodyLength);
+                    const recordBatch = this._loadRecordBatch(header, buffer, message.metadata);
+                    return { done: false, value: recordBatch };
+                }
+                else if (message.isDictionaryBatch()) {
+                    this._dictionaryIndex++;
+                    const header = message.header();
+                    const buffer = yield reader.readMessageBody(message.bodyLength);
+                    const vector = this._loadDictionaryBatch(header, buffer);
+                    this.dictionaries.set(header.id, vector);
+                }
+            }
+            if (this.schema && this._recordBatchIndex === 0) {
+                this._recordBatchIndex++;
+                return { done: false, value: new _InternalEmptyPlaceholderRecordBatch(this.schema) };
+            }
+            return yield this.return();
+        });
+    }
+    _readNextMessageAndValidate(type) {
+        return modules_awaiter(this, void 0, void 0, function* () {
+            return yield this._reader.readMessage(type);
+        });
+    }
+}
+/** @ignore */
+class RecordBatchFileReaderImpl extends RecordBatchStreamReaderImpl {
+    get footer() { return this._footer; }
+    get numDictionaries() { return this._footer ? this._footer.numDictionaries : 0; }
+    get numRecordBatches() { return this._footer ? this._footer.numRecordBatches : 0; }
+    constructor(source, dictionaries) {
+        super(source instanceof RandomAccessFile ? source : new RandomAccessFile(source), dictionaries);
+    }
+    isSync() { return true; }
+    isFile() { return true; }
+    open(options) {
+        if (!this.closed && !this._footer) {
+            this.schema = (this._footer = this._readFooter()).schema;
+            for (const block of this._footer.dictionaryBatches()) {
+                block && this._readDictionaryBatch(this._dictionaryIndex++);
+            }
+        }
+        return super.open(options);
+    }
+    readRecordBatch(index) {
+        var _a;
+        if (this.closed) {
+            return null;
+        }
+        if (!this._footer) {
+            this.open();
+        }
+        const block = (_a = this._footer) === null || _a === void 0 ? void 0 : _a.getRecordBatch(index);
+        if (block && this._handle.seek(block.offset)) {
+            const message = this._reader.readMessage(MessageHeader.RecordBatch);
+            if (message === null || message === void 0 ? void 0 : message.isRecordBatch()) {
+                const header = message.header();
+                const buffer = this._reader.readMessageBody(message.bodyLength);
+                const recordBatch = this._loadRecordBatch(header, buffer, message.metadata);
+                return recordBatch;
+            }
+        }
+        return null;
+    }
+    _readDictionaryBatch(index) {
+        var _a;
+        const block = (_a = this._footer) === null || _a === void 0 ? void 0 : _a.getDictionaryBatch(index);
+        if (block && this._handle.seek(block.offset)) {
+            const message = this._reader.readMessage(MessageHeader.DictionaryBatch);
+            if (message === null || message === void 0 ? void 0 : message.isDictionaryBatch()) {
+                const header = message.header();
+                const buffer = this._reader.readMessageBody(message.bodyLength);
+                const vector = this._loadDictionaryBatch(header, buffer);
+                this.dictionaries.set(header.id, vector);
+            }
+        }
+    }
+    _readFooter() {
+        const { _handle } = this;
+        const offset = _handle.size - magicAndPadding;
+        const length = _handle.readInt32(offset);
+        const buffer = _handle.readAt(offset - length, length);
+        return Footer_.decode(buffer);
+    }
+    _readNextMessageAndValidate(type) {
+        var _a;
+        if (!this._footer) {
+            this.open();
+        }
+        if (this._footer && this._recordBatchIndex < this.numRecordBatches) {
+            const block = (_a = this._footer) === null || _a === void 0 ? void 0 : _a.getRecordBatch(this._recordBatchIndex);
+            if (block && this._handle.seek(block.offset)) {
+                return this._reader.readMessage(type);
+            }
+        }
+        return null;
+    }
+}
+/** @ignore */
+class AsyncRecordBatchFileReaderImpl extends AsyncRecordBatchStreamReaderImpl {
+    get footer() { return this._footer; }
+    get numDictionaries() { return this._footer ? this._footer.numDictionaries : 0; }
+    get numRecordBatches() { return this._footer ? this._footer.numRecordBatches : 0; }
+    constructor(source, ...rest) {
+        const byteLength = typeof rest[0] !== 'number' ? rest.shift() : undefined;
+        const dictionaries = rest[0] instanceof Map ? rest.shift() : undefined;
+        super(source instanceof AsyncRandomAccessFile ? source : new AsyncRandomAccessFile(source, byteLength), dictionaries);
+    }
+    isFile() { return true; }
+    isAsync() { return true; }
+    open(options) {
+        const _super = Object.create(null, {
+            open: { get: () => super.open }
+        });
+        return modules_awaiter(this, void 0, void 0, function* () {
+            if (!this.closed && !this._footer) {
+                this.schema = (this._footer = yield this._readFooter()).schema;
+                for (const block of this._footer.dictionaryBatches()) {
+                    block && (yield this._readDictionaryBatch(this._dictionaryIndex++));
+                }
+            }
+            return yield _super.open.call(this, options);
+        });
+    }
+    readRecordBatch(index) {
+        return modules_awaiter(this, void 0, void 0, function* () {
+            var _a;
+            if (this.closed) {
+                return null;
+            }
+            if (!this._footer) {
+                yield this.open();
+            }
+            const block = (_a = this._footer) === null || _a === void 0 ? void 0 : _a.getRecordBatch(index);
+            if (block && (yield this._handle.seek(block.offset))) {
+                const message = yield this._reader.readMessage(MessageHeader.RecordBatch);
+                if (message === null || message === void 0 ? void 0 : message.isRecordBatch()) {
+                    const header = message.header();
+                    const buffer = yield this._reader.readMessageBody(message.bodyLength);
+                    const recordBatch = this._loadRecordBatch(header, buffer, message.metadata);
+                    return recordBatch;
+                }
+            }
+            return null;
+        });
+    }
+    _readDictionaryBatch(index) {
+        return modules_awaiter(this, void 0, void 0, function* () {
+            var _a;
+            const block = (_a = this._footer) === null || _a === void 0 ? void 0 : _a.getDictionaryBatch(index);
+            if (block && (yield this._handle.seek(block.offset))) {
+                const message = yield this._reader.readMessage(MessageHeader.DictionaryBatch);
+                if (message === null || message === void 0 ? void 0 : message.isDictionaryBatch()) {
+                    const header = message.header();
+                    const buffer = yield this._reader.readMessageBody(message.bodyLength);
+                    const vector = this._loadDictionaryBatch(header, buffer);
+                    this.dictionaries.set(header.id, vector);
+                }
+            }
+        });
+    }
+    _readFooter() {
+        return modules_awaiter(this, void 0, void 0, function* () {
+            const { _handle } = this;
+            _handle._pending && (yield _handle._pending);
+            const offset = _handle.size - magicAndPadding;
+            const length = yield _handle.readInt32(offset);
+            const buffer = yield _handle.readAt(offset - length, length);
+            return Footer_.decode(buffer);
+        });
+    }
+    _readNextMessageAndValidate(type) {
+        return modules_awaiter(this, void 0, void 0, function* () {
+            if (!this._footer) {
+                yield this.open();
+            }
+            if (this._footer && this._recordBatchIndex < this.numRecordBatches) {
+                const block = this._footer.getRecordBatch(this._recordBatchIndex);
+                if (block && (yield this._handle.seek(block.offset))) {
+                    return yield this._reader.readMessage(type);
+                }
+            }
+            return null;
+        });
+    }
+}
+/** @ignore */
+class RecordBatchJSONReaderImpl extends RecordBatchStreamReaderImpl {
+    constructor(source, dictionaries) {
+        super(source, dictionaries);
+    }
+    _loadVectors(header, body, types) {
+        return new JSONVectorLoader(body, header.nodes, header.buffers, this.dictionaries, this.schema.metadataVersion, header.variadicBufferCounts).visitMany(types);
+    }
+}
+//
+// Define some helper functions and static implementations down here. There's
+// a bit of branching in the static methods that can lead to the same routines
+// being executed, so we've broken those out here for readability.
+//
+/** @ignore */
+function shouldAutoDestroy(self, options) {
+    return options && (typeof options['autoDestroy'] === 'boolean') ? options['autoDestroy'] : self['autoDestroy'];
+}
+/** @ignore */
+function* readAllSync(source) {
+    const reader = reader_RecordBatchReader.from(source);
+    try {
+        if (!reader.open({ autoDestroy: false }).closed) {
+            do {
+                yield reader;
+            } while (!(reader.reset().open()).closed);
+        }
+    }
+    finally {
+        reader.cancel();
+    }
+}
+/** @ignore */
+function readAllAsync(source) {
+    return modules_asyncGenerator(this, arguments, function* readAllAsync_1() {
+        const reader = yield modules_await(reader_RecordBatchReader.from(source));
+        try {
+            if (!(yield modules_await(reader.open({ autoDestroy: false }))).closed) {
+                do {
+                    yield yield modules_await(reader);
+                } while (!(yield modules_await(reader.reset().open())).closed);
+            }
+        }
+        finally {
+            yield modules_await(reader.cancel());
+        }
+    });
+}
+/** @ignore */
+function fromArrowJSON(source) {
+    return new RecordBatchStreamReader(new RecordBatchJSONReaderImpl(source));
+}
+/** @ignore */
+function fromByteStream(source) {
+    const bytes = source.peek((magicLength + 7) & ~7);
+    return bytes && bytes.byteLength >= 4 ? !checkForMagicArrowString(bytes)
+        ? new RecordBatchStreamReader(new RecordBatchStreamReaderImpl(source))
+        : new RecordBatchFileReader(new RecordBatchFileReaderImpl(source.read()))
+        : new RecordBatchStreamReader(new RecordBatchStreamReaderImpl(function* () { }()));
+}
+/** @ignore */
+function fromAsyncByteStream(source) {
+    return modules_awaiter(this, void 0, void 0, function* () {
+        const bytes = yield source.peek((magicLength + 7) & ~7);
+        return bytes && bytes.byteLength >= 4 ? !checkForMagicArrowString(bytes)
+            ? new AsyncRecordBatchStreamReader(new AsyncRecordBatchStreamReaderImpl(source))
+            : new RecordBatchFileReader(new RecordBatchFileReaderImpl(yield source.read()))
+            : new AsyncRecordBatchStreamReader(new AsyncRecordBatchStreamReaderImpl(function () { return modules_asyncGenerator(this, arguments, function* () { }); }()));
+    });
+}
+/** @ignore */
+function fromFileHandle(source) {
+    return modules_awaiter(this, void 0, void 0, function* () {
+        const { size } = yield source.stat();
+        const file = new AsyncRandomAccessFile(source, size);
+        if (size >= magicX2AndPadding && checkForMagicArrowString(yield file.readAt(0, (magicLength + 7) & ~7))) {
+            return new AsyncRecordBatchFileReader(new AsyncRecordBatchFileReaderImpl(file));
+        }
+        return new AsyncRecordBatchStreamReader(new AsyncRecordBatchStreamReaderImpl(file));
+    });
+}
+
+//# sourceMappingURL=reader.mjs.map
+
+;// CONCATENATED MODULE: ./src/data/formats/parquet-ffi.ts
+/**
+ * Arrow data out of parquet-wasm's memory through the Arrow C Data Interface
+ * (https://arrow.apache.org/docs/format/CDataInterface.html), without the
+ * IPC round trip: each buffer is copied once, straight from WebAssembly
+ * memory into a fresh JS buffer holding exactly the requested rows, with
+ * offsets rebased to zero (so list children and string bytes are cut too).
+ *
+ * The JS type comes from the caller (the file's Arrow schema as apache-arrow
+ * decoded it); the C schema's format strings are checked against it, so a
+ * type mismatch is an error rather than misread memory.
+ *
+ * Layouts are wasm32: pointers are 4 bytes, int64 fields 8 (little-endian).
+ */
+
+// struct ArrowArray
+const A_LENGTH = 0;
+const A_NULL_COUNT = 8;
+const A_OFFSET = 16;
+const A_N_BUFFERS = 24;
+const A_N_CHILDREN = 32;
+const A_BUFFERS = 40;
+const A_CHILDREN = 44;
+const A_DICTIONARY = 48;
+// struct ArrowSchema
+const S_FORMAT = 0;
+const S_N_CHILDREN = 24;
+const S_CHILDREN = 32;
+const S_DICTIONARY = 36;
+/** A view of the WebAssembly memory, valid until the next call into wasm (memory may grow). */
+class WasmView {
+    buffer;
+    view;
+    bytes;
+    constructor(buffer) {
+        this.buffer = buffer;
+        this.view = new DataView(buffer);
+        this.bytes = new Uint8Array(buffer);
+    }
+    u32(addr) {
+        return this.view.getUint32(addr, true);
+    }
+    i64(addr) {
+        return Number(this.view.getBigInt64(addr, true));
+    }
+    cString(addr) {
+        let end = addr;
+        while (this.bytes[end] !== 0)
+            end++;
+        return Buffer.from(this.buffer, addr, end - addr).toString("latin1");
+    }
+}
+function readArray(m, addr) {
+    const nBuffers = m.i64(addr + A_N_BUFFERS);
+    const nChildren = m.i64(addr + A_N_CHILDREN);
+    const buffersAt = m.u32(addr + A_BUFFERS);
+    const childrenAt = m.u32(addr + A_CHILDREN);
+    const buffers = [];
+    for (let i = 0; i < nBuffers; i++)
+        buffers.push(m.u32(buffersAt + 4 * i));
+    const children = [];
+    for (let i = 0; i < nChildren; i++)
+        children.push(m.u32(childrenAt + 4 * i));
+    return {
+        length: m.i64(addr + A_LENGTH),
+        nullCount: m.i64(addr + A_NULL_COUNT),
+        offset: m.i64(addr + A_OFFSET),
+        buffers,
+        children,
+        dictionary: m.u32(addr + A_DICTIONARY),
+    };
+}
+function schemaChildren(m, addr) {
+    const n = m.i64(addr + S_N_CHILDREN);
+    const at = m.u32(addr + S_CHILDREN);
+    const out = [];
+    for (let i = 0; i < n; i++)
+        out.push(m.u32(at + 4 * i));
+    return out;
+}
+/** The children (columns) of a record batch exported as a struct array. */
+function batchColumns(m, arrayAddr, schemaAddr) {
+    const batch = readArray(m, arrayAddr);
+    return { arrays: batch.children, schemas: schemaChildren(m, schemaAddr), length: batch.length };
+}
+const UNIT = ["s", "m", "u", "n"];
+/** The C format string (or its start) that `type` exports as. */
+function expectedFormat(type) {
+    switch (type.typeId) {
+        case Type.Null:
+            return "n";
+        case Type.Bool:
+            return "b";
+        case Type.Int: {
+            const i = type;
+            const code = { 8: "c", 16: "s", 32: "i", 64: "l" }[i.bitWidth];
+            return i.isSigned ? code : code.toUpperCase();
+        }
+        case Type.Float:
+            return ["e", "f", "g"][type.precision];
+        case Type.Utf8:
+            return "u";
+        case Type.LargeUtf8:
+            return "U";
+        case Type.Binary:
+            return "z";
+        case Type.LargeBinary:
+            return "Z";
+        case Type.FixedSizeBinary:
+            return `w:${type.byteWidth}`;
+        case Type.Decimal:
+            return "d:";
+        case Type.Date:
+            return type.unit === DateUnit.DAY ? "tdD" : "tdm";
+        case Type.Time:
+            return `tt${UNIT[type.unit]}`;
+        case Type.Timestamp:
+            return `ts${UNIT[type.unit]}:`;
+        case Type.Duration:
+            return `tD${UNIT[type.unit]}`;
+        case Type.Interval:
+            return "ti";
+        case Type.List:
+            return "+l";
+        case Type.LargeList:
+            return "+L";
+        case Type.FixedSizeList:
+            return `+w:${type.listSize}`;
+        case Type.Struct:
+            return "+s";
+        case Type.Map:
+            return "+m";
+        case Type.Dictionary:
+            return expectedFormat(type.indices);
+        default:
+            return `(${String(type)})`;
+    }
+}
+/** Checks that the exported schema has `type`'s shape, recursively. */
+function checkSchema(m, schemaAddr, type, path) {
+    const format = m.cString(m.u32(schemaAddr + S_FORMAT));
+    const expected = expectedFormat(type);
+    if (!format.startsWith(expected))
+        throw new Error(`${path}: the decoded Arrow type (${format}) is not the file's (${String(type)})`);
+    if (type.typeId === Type.Dictionary) {
+        checkSchema(m, m.u32(schemaAddr + S_DICTIONARY), type.dictionary, `${path} (dictionary)`);
+        return;
+    }
+    const children = schemaChildren(m, schemaAddr);
+    const fields = (type.children ?? []);
+    if (children.length !== fields.length)
+        throw new Error(`${path}: the decoded Arrow type has ${children.length} children, the file's ${fields.length}`);
+    fields.forEach((f, i) => checkSchema(m, children[i], f.type, `${path}.${f.name}`));
+}
+/** Bytes per value of a fixed-width type (undefined for others). */
+function parquet_ffi_fixedWidth(type) {
+    switch (type.typeId) {
+        case Type.Int:
+            return type.bitWidth / 8;
+        case Type.Float:
+            return [2, 4, 8][type.precision];
+        case Type.Date:
+            return type.unit === DateUnit.DAY ? 4 : 8;
+        case Type.Time:
+            return type.bitWidth / 8;
+        case Type.Timestamp:
+        case Type.Duration:
+            return 8;
+        case Type.Decimal:
+            return type.bitWidth / 8;
+        case Type.FixedSizeBinary:
+            return type.byteWidth;
+        case Type.Interval:
+            return [4, 8, 16][type.unit];
+        default:
+            return undefined;
+    }
+}
+/** Bits [bit, bit + count) of the bitmap at `addr`, realigned to start at bit 0 (a copy). */
+function copyBits(m, addr, bit, count) {
+    const bytes = (count + 7) >> 3;
+    const first = addr + (bit >> 3);
+    const shift = bit & 7;
+    if (shift === 0) {
+        const out = m.bytes.slice(first, first + bytes);
+        const tail = count & 7;
+        if (tail)
+            out[bytes - 1] &= (1 << tail) - 1;
+        return out;
+    }
+    const out = new Uint8Array(bytes);
+    const src = m.bytes;
+    const last = (bit + count - 1) >> 3;
+    for (let i = 0; i < bytes; i++) {
+        const lo = src[first + i] >> shift;
+        const hiAt = (bit >> 3) + i + 1;
+        const hi = hiAt <= last ? (src[addr + hiAt] << (8 - shift)) & 0xff : 0;
+        out[i] = lo | hi;
+    }
+    const tail = count & 7;
+    if (tail)
+        out[bytes - 1] &= (1 << tail) - 1;
+    return out;
+}
+const POPCOUNT = new Uint8Array(256).map((_, i) => {
+    let n = 0;
+    for (let x = i; x; x >>= 1)
+        n += x & 1;
+    return n;
+});
+function countSet(bits) {
+    let n = 0;
+    for (let i = 0; i < bits.length; i++)
+        n += POPCOUNT[bits[i]];
+    return n;
+}
+/** The validity of rows [abs, abs + length) of a node: the copied bitmap (undefined without nulls) and the null count. */
+function validity(m, node, abs, length) {
+    const at = node.buffers[0] ?? 0;
+    if (at === 0 || node.nullCount === 0 || length === 0)
+        return { bitmap: undefined, nulls: 0 };
+    const bitmap = copyBits(m, at, abs, length);
+    const nulls = length - countSet(bitmap);
+    return nulls === 0 ? { bitmap: undefined, nulls: 0 } : { bitmap, nulls };
+}
+/** Offsets [abs, abs + length] of a 32- or 64-bit offsets buffer, copied and rebased to start at 0, and the range they cover. */
+function rebasedOffsets(m, addr, abs, length, large) {
+    const w = large ? 8 : 4;
+    const copy = m.bytes.slice(addr + w * abs, addr + w * (abs + length + 1));
+    if (large) {
+        const offsets = new BigInt64Array(copy.buffer);
+        const base = offsets[0];
+        const to = offsets[length];
+        if (base !== 0n)
+            for (let i = 0; i <= length; i++)
+                offsets[i] -= base;
+        return { offsets, from: Number(base), to: Number(to) };
+    }
+    const offsets = new Int32Array(copy.buffer);
+    const base = offsets[0];
+    const to = offsets[length];
+    if (base !== 0)
+        for (let i = 0; i <= length; i++)
+            offsets[i] -= base;
+    return { offsets, from: base, to };
+}
+/**
+ * Rows [start, start + length) of the exported array at `addr` as apache-arrow
+ * Data of `type`, copied out of wasm memory (offset 0, exact sizes).
+ */
+function importArray(m, addr, type, start, length) {
+    const node = readArray(m, addr);
+    const abs = node.offset + start;
+    if (type.typeId === Type.Null)
+        return makeData({ type: type, length });
+    const { bitmap, nulls } = validity(m, node, abs, length);
+    const base = { type, length, nullCount: nulls, nullBitmap: bitmap };
+    const width = parquet_ffi_fixedWidth(type);
+    if (width !== undefined) {
+        const at = node.buffers[1];
+        const data = m.bytes.slice(at + abs * width, at + (abs + length) * width);
+        return makeData({ ...base, data });
+    }
+    switch (type.typeId) {
+        case Type.Bool:
+            return makeData({ ...base, type: type, data: copyBits(m, node.buffers[1], abs, length) });
+        case Type.Utf8:
+        case Type.Binary:
+        case Type.LargeUtf8:
+        case Type.LargeBinary: {
+            const large = type.typeId === Type.LargeUtf8 || type.typeId === Type.LargeBinary;
+            const { offsets, from, to } = rebasedOffsets(m, node.buffers[1], abs, length, large);
+            const at = node.buffers[2];
+            const data = m.bytes.slice(at + from, at + to);
+            return makeData({ ...base, valueOffsets: offsets, data });
+        }
+        case Type.List:
+        case Type.LargeList: {
+            const large = type.typeId === Type.LargeList;
+            const { offsets, from, to } = rebasedOffsets(m, node.buffers[1], abs, length, large);
+            const child = importArray(m, node.children[0], type.children[0].type, from, to - from);
+            return makeData({ ...base, valueOffsets: offsets, child });
+        }
+        case Type.FixedSizeList: {
+            const size = type.listSize;
+            const child = importArray(m, node.children[0], type.children[0].type, abs * size, length * size);
+            return makeData({ ...base, type: type, child });
+        }
+        case Type.Struct: {
+            // A struct's offset applies to its children too.
+            const children = type.children.map((f, i) => importArray(m, node.children[i], f.type, abs, length));
+            return makeData({ ...base, type: type, children });
+        }
+        case Type.Dictionary: {
+            const dict = type;
+            const w = dict.indices.bitWidth / 8;
+            const at = node.buffers[1];
+            const data = m.bytes.slice(at + abs * w, at + (abs + length) * w);
+            const values = readArray(m, node.dictionary);
+            const dictionary = vector_makeVector(importArray(m, node.dictionary, dict.dictionary, 0, values.length));
+            return makeData({ ...base, type: dict, data: data, dictionary });
+        }
+        default:
+            throw new Error(`reading Arrow ${String(type)} data is not supported`);
+    }
+}
+/**
+ * Size counts of rows [start, start + length) of an exported UTF-8 or binary
+ * array, read in place (nothing copied): values, nulls, and value bytes.
+ */
+function byteArrayStats(m, addr, type, start, length) {
+    const node = readArray(m, addr);
+    const abs = node.offset + start;
+    let nulls = 0;
+    if (node.nullCount !== 0 && (node.buffers[0] ?? 0) !== 0 && length > 0) {
+        if (node.nullCount > 0 && start === 0 && length === node.length)
+            nulls = node.nullCount;
+        else
+            nulls = length - countSet(copyBits(m, node.buffers[0], abs, length));
+    }
+    const large = type.typeId === Type.LargeUtf8 || type.typeId === Type.LargeBinary;
+    const at = node.buffers[1];
+    const bytes = large
+        ? Number(m.view.getBigInt64(at + 8 * (abs + length), true) - m.view.getBigInt64(at + 8 * abs, true))
+        : m.view.getInt32(at + 4 * (abs + length), true) - m.view.getInt32(at + 4 * abs, true);
+    return { nulls, bytes };
+}
+
 // EXTERNAL MODULE: ./node_modules/parquet-wasm/node/parquet_wasm.js
 var parquet_wasm = __nccwpck_require__(6830);
+;// CONCATENATED MODULE: ./src/data/formats/parquet-file.ts
+/**
+ * Random access to a Parquet file by row group, column and page range, so a
+ * file is read in pieces of bounded size whatever its row groups' size.
+ *
+ * The footer is decoded here (thrift.ts): schema tree, row groups, column
+ * chunk statistics. Page boundaries come from the offset index when the file
+ * has one, else from the page headers (read one by one, a few hundred bytes
+ * each). A piece of one column — its dictionary page and the data pages
+ * covering some rows — is decoded by parquet-wasm as a small Parquet file of
+ * its own (`readParquet` on "PAR1" + those pages + a footer describing only
+ * that column and those rows, with the column's Arrow type as the
+ * `ARROW:schema` hint), then read through the C Data Interface
+ * (parquet-ffi.ts). So WebAssembly memory holds one piece at a time, not a
+ * decoded row group (parquet-wasm's own async reader decodes a whole row
+ * group before it yields its first batch).
+ *
+ * Rows of a column can only be cut where its pages start: a top-level column
+ * with several leaves (a struct) is cut where all its leaves' pages start,
+ * and a repeated leaf (lists) whose pages do not say how many rows they hold
+ * (version 1 data pages without an offset index) is read a whole column chunk
+ * at a time.
+ */
+
+
+
+
+
+
+// Field ids of parquet.thrift.
+const FM_VERSION = 1;
+const FM_SCHEMA = 2;
+const FM_NUM_ROWS = 3;
+const FM_ROW_GROUPS = 4;
+const FM_KEY_VALUE = 5;
+const FM_CREATED_BY = 6;
+const SE_REPETITION = 3;
+const SE_NAME = 4;
+const parquet_file_SE_NUM_CHILDREN = 5;
+const parquet_file_RG_COLUMNS = 1;
+const parquet_file_RG_TOTAL_BYTE_SIZE = 2;
+const parquet_file_RG_NUM_ROWS = 3;
+const CC_FILE_PATH = 1;
+const CC_FILE_OFFSET = 2;
+const parquet_file_CC_META = 3;
+const parquet_file_CC_OFFSET_INDEX_OFFSET = 4;
+const parquet_file_CC_OFFSET_INDEX_LENGTH = 5;
+const CM_TYPE = 1;
+const CM_ENCODINGS = 2;
+const CM_PATH = 3;
+const CM_CODEC = 4;
+const CM_NUM_VALUES = 5;
+const parquet_file_CM_TOTAL_UNCOMPRESSED = 6;
+const parquet_file_CM_TOTAL_COMPRESSED = 7;
+const parquet_file_CM_DATA_PAGE = 9;
+const parquet_file_CM_DICTIONARY_PAGE = 11;
+const CM_STATISTICS = 12;
+const CM_SIZE_STATISTICS = 16;
+const ST_NULL_COUNT = 3;
+const SS_UNENCODED_BYTE_ARRAY_BYTES = 1;
+const parquet_file_KV_KEY = 1;
+const parquet_file_KV_VALUE = 2;
+const PH_TYPE = 1;
+const PH_UNCOMPRESSED = 2;
+const PH_COMPRESSED = 3;
+const PH_DATA = 5;
+const PH_DATA_V2 = 8;
+const DP_NUM_VALUES = 1;
+const DP2_NUM_VALUES = 1;
+const DP2_NUM_ROWS = 3;
+const parquet_file_OI_PAGE_LOCATIONS = 1;
+const parquet_file_PL_OFFSET = 1;
+const PL_SIZE = 2;
+const PL_FIRST_ROW = 3;
+const PAGE_DATA = 0;
+const PAGE_DICTIONARY = 2;
+const PAGE_DATA_V2 = 3;
+const REPEATED = 2;
+const REQUIRED = 0;
+const parquet_file_MAGIC = Buffer.from("PAR1");
+class ParquetFileError extends Error {
+}
+class ParquetFile {
+    handle;
+    size;
+    meta;
+    footer;
+    rows;
+    rowGroups;
+    fields;
+    pageCache = new Map();
+    schemaRoot;
+    constructor(handle, size, meta, footer) {
+        this.handle = handle;
+        this.size = size;
+        this.meta = meta;
+        this.footer = footer;
+        this.rows = num(meta.int(FM_NUM_ROWS) ?? 0n);
+        const elements = (meta.list(FM_SCHEMA)?.items ?? []);
+        if (elements.length === 0)
+            throw new ParquetFileError("the footer has no schema");
+        this.schemaRoot = elements[0];
+        this.fields = topFields(elements);
+        const leafCount = this.fields.reduce((n, f) => n + f.leaves.length, 0);
+        let firstRow = 0;
+        this.rowGroups = (meta.list(FM_ROW_GROUPS)?.items ?? []).map((rg, index) => {
+            const columns = (rg.list(parquet_file_RG_COLUMNS)?.items ?? []);
+            if (columns.length !== leafCount)
+                throw new ParquetFileError(`row group ${index} has ${columns.length} columns, the schema ${leafCount}`);
+            const rows = num(rg.int(parquet_file_RG_NUM_ROWS) ?? 0n);
+            const out = { index, rows, firstRow, totalByteSize: num(rg.int(parquet_file_RG_TOTAL_BYTE_SIZE) ?? 0n), columns };
+            firstRow += rows;
+            return out;
+        });
+        if (firstRow !== this.rows)
+            throw new ParquetFileError(`the file says it holds ${this.rows} rows but its row groups hold ${firstRow}`);
+    }
+    /** Opens `path` and decodes its footer; I/O errors are thrown as they are, a bad footer as ParquetFileError. */
+    static async open(path) {
+        const handle = await (0,external_node_fs_promises_.open)(path, "r");
+        try {
+            const { size } = await handle.stat();
+            if (size < 12)
+                throw new ParquetFileError("too short");
+            const tail = await readAt(handle, size - 8, 8);
+            if (!tail.subarray(4).equals(parquet_file_MAGIC))
+                throw new ParquetFileError(tail.subarray(4).equals(Buffer.from("PARE")) ? "encrypted footer" : "no PAR1 footer");
+            const length = tail.readUInt32LE(0);
+            if (length + 12 > size)
+                throw new ParquetFileError("footer length past the start of the file");
+            const footer = await readAt(handle, size - 8 - length, length);
+            let meta;
+            try {
+                meta = decodeStruct(footer).struct;
+            }
+            catch (e) {
+                throw new ParquetFileError(`bad footer: ${e.message}`);
+            }
+            return new ParquetFile(handle, size, meta, footer);
+        }
+        catch (e) {
+            await handle.close();
+            throw e;
+        }
+    }
+    close() {
+        return this.handle.close();
+    }
+    /** A key of the footer's key-value metadata (the last one when repeated). */
+    keyValue(key) {
+        let value;
+        for (const kv of (this.meta.list(FM_KEY_VALUE)?.items ?? [])) {
+            const k = kv.get(parquet_file_KV_KEY);
+            const v = kv.get(parquet_file_KV_VALUE);
+            if (k instanceof Uint8Array && Buffer.from(k).toString() === key)
+                value = v instanceof Uint8Array ? Buffer.from(v).toString() : undefined;
+        }
+        return value;
+    }
+    /** The file's Arrow schema as arrow-rs (parquet-wasm) derives it from the footer. */
+    arrowSchema() {
+        const bytes = Buffer.alloc(this.footer.length + 12);
+        parquet_file_MAGIC.copy(bytes, 0);
+        bytes.set(this.footer, 4);
+        bytes.writeUInt32LE(this.footer.length, this.footer.length + 4);
+        parquet_file_MAGIC.copy(bytes, this.footer.length + 8);
+        return parquet_wasm/* readSchema */.G7(bytes);
+    }
+    /** The column chunk of a leaf in a row group. */
+    chunkMeta(rg, leaf) {
+        const chunk = rg.columns[leaf.index];
+        const meta = chunk.struct(parquet_file_CC_META);
+        if (!meta)
+            throw new ParquetFileError(`row group ${rg.index}, column ${leaf.index}: no column metadata`);
+        if (chunk.get(CC_FILE_PATH) !== undefined)
+            throw new ParquetFileError("column chunks stored in other files are not supported");
+        return { chunk, meta };
+    }
+    /** Nulls of a flat leaf over the file, from the column chunk statistics; undefined when a chunk does not say. */
+    nullCount(field) {
+        const leaf = field.leaves[0];
+        if (leaf.maxDefinition === 0)
+            return 0;
+        let nulls = 0;
+        for (const rg of this.rowGroups) {
+            const n = this.chunkMeta(rg, leaf).meta.struct(CM_STATISTICS)?.int(ST_NULL_COUNT);
+            if (n === undefined)
+                return undefined;
+            nulls += num(n);
+        }
+        return nulls;
+    }
+    /** Bytes of a flat byte-array leaf's values over the file, from the size statistics; undefined when a chunk does not say. */
+    byteArrayBytes(field) {
+        let bytes = 0;
+        for (const rg of this.rowGroups) {
+            const n = this.chunkMeta(rg, field.leaves[0]).meta.struct(CM_SIZE_STATISTICS)?.int(SS_UNENCODED_BYTE_ARRAY_BYTES);
+            if (n === undefined)
+                return undefined;
+            bytes += num(n);
+        }
+        return bytes;
+    }
+    /** Forgets the page lists of a row group (when reading has moved past it). */
+    forget(rg) {
+        for (const key of this.pageCache.keys())
+            if (key.startsWith(`${rg.index}:`))
+                this.pageCache.delete(key);
+    }
+    /** The pages of a leaf's column chunk in a row group, with the rows each holds. */
+    async pages(rg, leaf) {
+        const key = `${rg.index}:${leaf.index}`;
+        const known = this.pageCache.get(key);
+        if (known)
+            return known;
+        const { chunk, meta } = this.chunkMeta(rg, leaf);
+        const dataOffset = num(meta.int(parquet_file_CM_DATA_PAGE) ?? -1n);
+        const dictOffset = meta.int(parquet_file_CM_DICTIONARY_PAGE);
+        const start = dictOffset !== undefined && dictOffset > 0n && num(dictOffset) < dataOffset ? num(dictOffset) : dataOffset;
+        const end = start + num(meta.int(parquet_file_CM_TOTAL_COMPRESSED) ?? 0n);
+        if (start < 4 || end > this.size || end < start)
+            throw new ParquetFileError(`row group ${rg.index}, column ${leaf.index}: column chunk outside the file`);
+        let result;
+        const indexOffset = chunk.int(parquet_file_CC_OFFSET_INDEX_OFFSET);
+        const indexLength = chunk.int(parquet_file_CC_OFFSET_INDEX_LENGTH);
+        if (indexOffset !== undefined && indexLength !== undefined)
+            result = await this.pagesFromIndex(rg, start, end, num(indexOffset), num(indexLength));
+        result ??= await this.pagesFromHeaders(rg, leaf, start, end);
+        this.pageCache.set(key, result);
+        return result;
+    }
+    async pagesFromIndex(rg, start, end, offset, length) {
+        if (offset < 4 || offset + length > this.size)
+            return undefined;
+        const index = decodeStruct(await readAt(this.handle, offset, length)).struct;
+        const locations = (index.list(parquet_file_OI_PAGE_LOCATIONS)?.items ?? []);
+        const pages = locations.map((l) => ({
+            offset: num(l.int(parquet_file_PL_OFFSET) ?? -1n),
+            size: num(l.int(PL_SIZE) ?? -1n),
+            firstRow: num(l.int(PL_FIRST_ROW) ?? -1n),
+            rows: 0,
+            values: undefined,
+            uncompressed: undefined,
+        }));
+        for (const [i, p] of pages.entries())
+            p.rows = (pages[i + 1]?.firstRow ?? rg.rows) - p.firstRow;
+        // Trust it only when it is consistent: contiguous pages inside the chunk, rows from 0 to the row group's end.
+        if (pages.length === 0 || pages[0].firstRow !== 0 || pages.some((p) => p.rows < 0 || p.size <= 0))
+            return undefined;
+        for (const [i, p] of pages.entries()) {
+            const next = pages[i + 1]?.offset ?? end;
+            if (p.offset + p.size !== next)
+                return undefined;
+        }
+        if (pages[0].offset < start)
+            return undefined;
+        const dictionary = pages[0].offset > start ? { offset: start, size: pages[0].offset - start, uncompressed: undefined } : undefined;
+        return { dictionary, pages };
+    }
+    async pagesFromHeaders(rg, leaf, start, end) {
+        let dictionary;
+        const pages = [];
+        let rowsKnown = true;
+        let row = 0;
+        for (let at = start; at < end;) {
+            const { header, length } = await this.pageHeader(at, end);
+            const size = length + num(header.int(PH_COMPRESSED) ?? -1n);
+            if (size <= length || at + size > end)
+                throw new ParquetFileError(`row group ${rg.index}, column ${leaf.index}: bad page header at byte ${at}`);
+            const type = Number(header.int(PH_TYPE) ?? -1n);
+            const uncompressed = length + num(header.int(PH_UNCOMPRESSED) ?? 0n);
+            if (type === PAGE_DICTIONARY && pages.length === 0 && !dictionary)
+                dictionary = { offset: at, size, uncompressed };
+            else {
+                let rows;
+                let values;
+                if (type === PAGE_DATA) {
+                    values = num(header.struct(PH_DATA)?.int(DP_NUM_VALUES) ?? -1n);
+                    if (leaf.maxRepetition === 0)
+                        rows = values;
+                }
+                else if (type === PAGE_DATA_V2) {
+                    values = num(header.struct(PH_DATA_V2)?.int(DP2_NUM_VALUES) ?? -1n);
+                    rows = num(header.struct(PH_DATA_V2)?.int(DP2_NUM_ROWS) ?? -1n);
+                }
+                if (rows === undefined || rows < 0)
+                    rowsKnown = false;
+                pages.push({ offset: at, size, firstRow: row, rows: rows ?? 0, values, uncompressed });
+                row += rows ?? 0;
+            }
+            at += size;
+        }
+        if (!rowsKnown || row !== rg.rows || pages.length === 0) {
+            // Rows per page unknown: the chunk is one piece.
+            const first = pages[0]?.offset ?? end;
+            const values = pages.every((p) => p.values !== undefined) ? pages.reduce((n, p) => n + p.values, 0) : undefined;
+            const uncompressed = pages.every((p) => p.uncompressed !== undefined) ? pages.reduce((n, p) => n + p.uncompressed, 0) : undefined;
+            return { dictionary, pages: [{ offset: first, size: end - first, firstRow: 0, rows: rg.rows, values, uncompressed }] };
+        }
+        return { dictionary, pages };
+    }
+    /** The page header at `at` (page headers are small; longer reads only for long statistics). */
+    async pageHeader(at, end) {
+        for (let want = 512;; want *= 4) {
+            const bytes = await readAt(this.handle, at, Math.min(want, end - at));
+            try {
+                const { struct, end: length } = decodeStruct(bytes);
+                return { header: struct, length };
+            }
+            catch (e) {
+                if (bytes.length >= end - at || want > 64 * 1024 * 1024)
+                    throw new ParquetFileError(`bad page header at byte ${at}: ${e.message}`);
+            }
+        }
+    }
+    /**
+     * The smallest piece of `field` in row group `rg` that holds rows [from, to)
+     * and starts and ends where every leaf has a page boundary.
+     */
+    async window(rg, field, from, to) {
+        const chunks = await Promise.all(field.leaves.map((leaf) => this.pages(rg, leaf)));
+        let start = from;
+        let end = Math.max(to, from + 1);
+        for (let changed = true; changed;) {
+            changed = false;
+            for (const chunk of chunks) {
+                const first = chunk.pages[pageAt(chunk.pages, start)];
+                if (first.firstRow < start) {
+                    start = first.firstRow;
+                    changed = true;
+                }
+                const last = chunk.pages[pageAt(chunk.pages, end - 1)];
+                if (last.firstRow + last.rows > end) {
+                    end = last.firstRow + last.rows;
+                    changed = true;
+                }
+            }
+        }
+        return {
+            start,
+            end,
+            leaves: chunks.map((chunk) => ({ chunk, first: pageAt(chunk.pages, start), last: pageAt(chunk.pages, end - 1) })),
+        };
+    }
+    /**
+     * Decodes rows [window.start + skip, window.start + skip + rows) of a window
+     * of `field` (of Arrow type `type`) in batches of `batchRows`, and hands
+     * each batch's exported array to `use` (valid only during the call: the
+     * wasm data is freed after). Batches keep WebAssembly memory small: one
+     * batch-sized buffer per column rather than one growing to the window.
+     */
+    async decode(rg, field, type, window, part, use) {
+        const bytes = await this.piece(rg, field, type, window);
+        const options = { batchSize: Math.max(1, part.batchRows) };
+        if (part.skip > 0)
+            options.offset = part.skip;
+        if (part.skip + part.rows < window.end - window.start)
+            options.limit = part.rows;
+        const table = parquet_wasm/* readParquet */.Xy(bytes, options);
+        const ffi = table.intoFFI();
+        try {
+            const batches = ffi.numArrays();
+            const addrs = [];
+            for (let i = 0; i < batches; i++)
+                addrs.push(ffi.arrayAddr(i));
+            const schemaAddr = ffi.schemaAddr();
+            const m = new WasmView(parquet_wasm/* wasmMemory */.iF().buffer);
+            const out = [];
+            let rows = 0;
+            for (const addr of addrs) {
+                const { arrays, schemas, length } = batchColumns(m, addr, schemaAddr);
+                if (arrays.length !== 1)
+                    throw new ParquetFileError(`decoded ${arrays.length} columns for 1`);
+                if (out.length === 0)
+                    checkSchema(m, schemas[0], type, field.name);
+                out.push(use(m, arrays[0], length));
+                rows += length;
+            }
+            if (rows !== part.rows)
+                throw new ParquetFileError(`decoded ${rows} rows of column '${field.name}' where ${part.rows} were expected`);
+            return out;
+        }
+        finally {
+            ffi.free();
+        }
+    }
+    /** The bytes of a one-column Parquet file holding `window`'s pages. */
+    async piece(rg, field, type, window) {
+        const parts = window.leaves.map(({ chunk, first, last }) => {
+            const pages = chunk.pages.slice(first, last + 1);
+            const from = pages[0].offset;
+            const to = pages[pages.length - 1].offset + pages[pages.length - 1].size;
+            return { chunk, pages, from, to, bytes: (chunk.dictionary?.size ?? 0) + to - from };
+        });
+        const columns = [];
+        let position = 4;
+        for (const [i, part] of parts.entries()) {
+            const leaf = field.leaves[i];
+            const original = this.chunkMeta(rg, leaf).meta;
+            const dictionaryAt = part.chunk.dictionary ? position : undefined;
+            const dataAt = position + (part.chunk.dictionary?.size ?? 0);
+            // Informational for the decoder; as exact as the pages tell.
+            const whole = part.pages.length === part.chunk.pages.length;
+            const values = part.pages.every((p) => p.values !== undefined)
+                ? part.pages.reduce((n, p) => n + p.values, 0)
+                : whole || leaf.maxRepetition > 0
+                    ? num(original.int(CM_NUM_VALUES) ?? 0n)
+                    : part.pages.reduce((n, p) => n + p.rows, 0);
+            const sizes = [...(part.chunk.dictionary ? [part.chunk.dictionary.uncompressed] : []), ...part.pages.map((p) => p.uncompressed)];
+            const uncompressed = sizes.every((u) => u !== undefined) ? sizes.reduce((n, u) => n + u, 0) : part.bytes;
+            const meta = new thrift_ThriftStruct([
+                copyField(original, CM_TYPE),
+                copyField(original, CM_ENCODINGS),
+                copyField(original, CM_PATH),
+                copyField(original, CM_CODEC),
+                { id: CM_NUM_VALUES, type: TType.I64, value: BigInt(values) },
+                { id: parquet_file_CM_TOTAL_UNCOMPRESSED, type: TType.I64, value: BigInt(uncompressed) },
+                { id: parquet_file_CM_TOTAL_COMPRESSED, type: TType.I64, value: BigInt(part.bytes) },
+                { id: parquet_file_CM_DATA_PAGE, type: TType.I64, value: BigInt(dataAt) },
+                ...(dictionaryAt === undefined ? [] : [{ id: parquet_file_CM_DICTIONARY_PAGE, type: TType.I64, value: BigInt(dictionaryAt) }]),
+            ]);
+            columns.push(new thrift_ThriftStruct([
+                { id: CC_FILE_OFFSET, type: TType.I64, value: BigInt(dataAt) },
+                { id: parquet_file_CC_META, type: TType.Struct, value: meta },
+            ]));
+            position += part.bytes;
+        }
+        const rows = window.end - window.start;
+        const root = new thrift_ThriftStruct(this.schemaRoot.fields.map((f) => ({ ...f })));
+        root.set(parquet_file_SE_NUM_CHILDREN, TType.I32, 1);
+        const createdBy = this.meta.field(FM_CREATED_BY);
+        const footer = thrift_encodeStruct(new thrift_ThriftStruct([
+            copyField(this.meta, FM_VERSION),
+            { id: FM_SCHEMA, type: TType.List, value: { kind: "list", elementType: TType.Struct, items: [root, ...field.elements] } },
+            { id: FM_NUM_ROWS, type: TType.I64, value: BigInt(rows) },
+            {
+                id: FM_ROW_GROUPS,
+                type: TType.List,
+                value: {
+                    kind: "list",
+                    elementType: TType.Struct,
+                    items: [new thrift_ThriftStruct([
+                            { id: parquet_file_RG_COLUMNS, type: TType.List, value: { kind: "list", elementType: TType.Struct, items: columns } },
+                            { id: parquet_file_RG_TOTAL_BYTE_SIZE, type: TType.I64, value: BigInt(position) },
+                            { id: parquet_file_RG_NUM_ROWS, type: TType.I64, value: BigInt(rows) },
+                        ])],
+                },
+            },
+            {
+                id: FM_KEY_VALUE,
+                type: TType.List,
+                value: {
+                    kind: "list",
+                    elementType: TType.Struct,
+                    items: [new thrift_ThriftStruct([
+                            { id: parquet_file_KV_KEY, type: TType.Binary, value: Buffer.from("ARROW:schema") },
+                            { id: parquet_file_KV_VALUE, type: TType.Binary, value: Buffer.from(arrowHint(field.name, type)) },
+                        ])],
+                },
+            },
+            ...(createdBy ? [{ ...createdBy }] : []),
+        ]));
+        const out = Buffer.allocUnsafe(position + footer.length + 8);
+        parquet_file_MAGIC.copy(out, 0);
+        let at = 4;
+        for (const part of parts) {
+            if (part.chunk.dictionary) {
+                await readInto(this.handle, out, at, part.chunk.dictionary.offset, part.chunk.dictionary.size);
+                at += part.chunk.dictionary.size;
+            }
+            await readInto(this.handle, out, at, part.from, part.to - part.from);
+            at += part.to - part.from;
+        }
+        out.set(footer, at);
+        out.writeUInt32LE(footer.length, at + footer.length);
+        parquet_file_MAGIC.copy(out, at + footer.length + 4);
+        return out;
+    }
+}
+const hints = new WeakMap();
+/** The `ARROW:schema` entry describing one field (arrow-rs then decodes it as that type). */
+function arrowHint(name, type) {
+    let byName = hints.get(type);
+    if (!byName)
+        hints.set(type, (byName = new Map()));
+    let hint = byName.get(name);
+    if (hint === undefined) {
+        hint = encodeArrowSchema(new schema_Schema([new schema_Field(name, type, true)]));
+        byName.set(name, hint);
+    }
+    return hint;
+}
+function copyField(struct, id) {
+    const f = struct.field(id);
+    if (!f)
+        throw new ParquetFileError(`missing footer field ${id}`);
+    return { ...f };
+}
+/** Index of the page holding `row` (the last page starting at or before it). */
+function pageAt(pages, row) {
+    let lo = 0;
+    let hi = pages.length - 1;
+    while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (pages[mid].firstRow <= row)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    // Skip pages without rows that start where the next one does.
+    while (lo + 1 < pages.length && pages[lo].rows === 0 && pages[lo + 1].firstRow <= row)
+        lo++;
+    return lo;
+}
+/** The top-level fields of a flattened schema (elements[0] is the root). */
+function topFields(elements) {
+    const fields = [];
+    let leafIndex = 0;
+    let at = 1;
+    const walk = (depthRep, depthDef, collect, leaves) => {
+        const e = elements[at++];
+        if (!e)
+            throw new ParquetFileError("the schema ends early");
+        collect.push(e);
+        const repetition = Number(e.int(SE_REPETITION) ?? BigInt(REQUIRED));
+        const rep = depthRep + (repetition === REPEATED ? 1 : 0);
+        const def = depthDef + (repetition === REQUIRED ? 0 : 1);
+        const children = Number(e.int(parquet_file_SE_NUM_CHILDREN) ?? 0n);
+        if (children === 0)
+            leaves.push({ index: leafIndex++, maxRepetition: rep, maxDefinition: def });
+        for (let i = 0; i < children; i++)
+            walk(rep, def, collect, leaves);
+    };
+    const rootChildren = Number(elements[0].int(parquet_file_SE_NUM_CHILDREN) ?? 0n);
+    for (let i = 0; i < rootChildren; i++) {
+        const first = elements[at];
+        const collect = [];
+        const leaves = [];
+        walk(0, 0, collect, leaves);
+        const name = first?.get(SE_NAME);
+        fields.push({
+            name: name instanceof Uint8Array ? Buffer.from(name).toString() : "",
+            elements: collect,
+            leaves,
+            flat: collect.length === 1 && leaves.length === 1 && leaves[0].maxRepetition === 0,
+        });
+    }
+    return fields;
+}
+function num(v) {
+    return Number(v);
+}
+async function readAt(handle, offset, length) {
+    const out = Buffer.allocUnsafe(length);
+    await readInto(handle, out, 0, offset, length);
+    return out;
+}
+async function readInto(handle, out, at, offset, length) {
+    let done = 0;
+    while (done < length) {
+        const { bytesRead } = await handle.read(out, at + done, length - done, offset + done);
+        if (bytesRead === 0)
+            throw new ParquetFileError("unexpected end of file");
+        done += bytesRead;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/data/formats/parquet.ts
 /**
- * Parquet inputs, re-sharded with their Arrow types kept. The file is read
- * through parquet-wasm from a Blob backed by the file on disk (`openAsBlob`),
- * in record batches, so it is never held whole in memory.
+ * Parquet inputs, re-sharded with their Arrow types kept.
+ *
+ * The footer is decoded in JS (parquet-file.ts), and pieces of columns —
+ * the pages holding some rows of one column — are decoded by parquet-wasm
+ * and copied out of its memory buffer by buffer (parquet-ffi.ts), so memory
+ * holds a batch and a few pages per column, whatever the row groups' size.
+ *
+ * Pass 1 (profile) reads what the footer already says: row counts, and for
+ * flat columns kept as they are, null counts from the column chunk
+ * statistics, so a fixed-width column is never decoded; string and binary
+ * columns take their byte counts from the size statistics when the writer
+ * recorded them (arrow-rs does), else only those columns are decoded, their
+ * offsets read in place. Columns whose values must be checked or converted
+ * (overrides, class labels, dictionary, nested, stored timestamp[s], ...) are
+ * decoded and converted as in pass 2, so every error is still found before
+ * anything is written. The figures are exact: the same as measuring the
+ * decoded data.
+ *
+ * Pass 2 (open) hands out the same batches as a parquet-wasm record batch
+ * stream would (`batchRows` rows from the start of each row group), which the
+ * shards' bytes depend on.
  *
  * Features: a column keeps the feature of the file's `huggingface` metadata
  * (so ClassLabel, Image, ... survive) when that feature's Arrow type matches
@@ -75750,43 +78470,25 @@ class ParquetReader {
     async openFile() {
         if (isGzipName(this.path))
             throw new DataError(this.file, undefined, "gzip-compressed Parquet is not supported: Parquet already compresses its pages; publish the .parquet file itself");
-        let blob;
         try {
-            blob = await (0,external_node_fs_namespaceObject.openAsBlob)(this.path);
+            return await ParquetFile.open(this.path);
         }
         catch (e) {
+            if (e instanceof ParquetFileError)
+                throw new DataError(this.file, undefined, `not a readable Parquet file (${errorText(e)})`);
             throw ioError(this.file, e);
-        }
-        try {
-            return await parquet_wasm/* ParquetFile */.Lp.fromFile(blob);
-        }
-        catch (e) {
-            throw new DataError(this.file, undefined, `not a readable Parquet file (${errorText(e)})`);
         }
     }
     /** Reads the schema, the `huggingface` features and the batch size. */
     describe(pf) {
-        const metadata = pf.metadata();
-        let rows;
-        let bytes = 0;
-        let hf;
-        try {
-            const fileMeta = metadata.fileMetadata();
-            rows = fileMeta.numRows();
-            hf = fileMeta.keyValueMetadata().get("huggingface");
-            fileMeta.free();
-            for (let i = 0; i < metadata.numRowGroups(); i++) {
-                const rg = metadata.rowGroup(i);
-                bytes += rg.totalByteSize();
-                rg.free();
-            }
-        }
-        finally {
-            metadata.free();
-        }
+        const rows = pf.rows;
+        const bytes = pf.rowGroups.reduce((n, rg) => n + rg.totalByteSize, 0);
+        // As many rows as hold about BATCH_BYTES, from the footer alone: the batches (and so the shards' bytes) follow from it.
         this.batchRows = rows > 0 && bytes > 0 ? Math.max(1024, Math.min(MAX_BATCH_ROWS, Math.floor((rows * BATCH_BYTES) / bytes))) : MAX_BATCH_ROWS;
         const schema = arrowSchema(pf, this.file);
-        const fromMetadata = metadataFeatures(hf);
+        if (schema.fields.length !== pf.fields.length)
+            throw new DataError(this.file, undefined, `not a readable Parquet file (${schema.fields.length} Arrow fields for ${pf.fields.length} columns)`);
+        const fromMetadata = metadataFeatures(pf.keyValue("huggingface"));
         const columns = schema.fields.map((field, index) => {
             const meta = fromMetadata.get(field.name);
             let feature;
@@ -75800,7 +78502,7 @@ class ParquetReader {
                     throw new DataError(this.file, undefined, `column '${field.name}' has the Arrow type ${String(field.type)}, which datasets features cannot describe`);
                 }
             }
-            return { name: field.name, index, field, feature };
+            return { name: field.name, index, field, feature, parquet: pf.fields[index] };
         });
         const seen = new Set();
         for (const c of columns) {
@@ -75811,36 +78513,11 @@ class ParquetReader {
         this.columns = columns;
         return { columns, rows };
     }
-    /** Record batches of the file, as JS Arrow batches. */
-    async *batches(pf) {
-        let stream;
-        try {
-            stream = (await pf.stream({ batchSize: this.batchRows }));
-        }
-        catch (e) {
-            throw new DataError(this.file, undefined, `cannot read the Parquet data (${errorText(e)})`);
-        }
-        const reader = stream.getReader();
-        try {
-            for (;;) {
-                let next;
-                try {
-                    next = await reader.read();
-                }
-                catch (e) {
-                    throw new DataError(this.file, undefined, `cannot read the Parquet data (${errorText(e)})`);
-                }
-                if (next.done)
-                    return;
-                const table = tableFromIPC(next.value.intoIPCStream());
-                for (const batch of table.batches)
-                    yield batch;
-            }
-        }
-        finally {
-            await reader.cancel().catch(() => undefined);
-            reader.releaseLock();
-        }
+    /** The batches a parquet-wasm stream of `batchRows` would give: [start, end) ranges from the start of each row group. */
+    *chunks(pf) {
+        for (const rg of pf.rowGroups)
+            for (let start = 0; start < rg.rows; start += this.batchRows)
+                yield { rg, start, end: Math.min(rg.rows, start + this.batchRows) };
     }
     async profile(overrides) {
         const pf = await this.openFile();
@@ -75852,56 +78529,104 @@ class ParquetReader {
                 if (target !== c.feature && !sameLayout(c.field.type, featureToArrow(target)) && unsupportedReason(target) !== undefined)
                     throw new DataError(this.file, undefined, `column '${c.name}' is ${featureToString(c.feature)} and cannot be turned into ${featureToString(target)}`);
             }
-            const stats = columns.map(() => emptyStats());
-            let seen = 0;
-            for await (const batch of this.batches(pf)) {
-                for (const [i, c] of columns.entries()) {
-                    const data = adapt(batch.getChildAt(c.index).data[0], c, targets[i], this.file, seen);
-                    stats[i] = mergeStats(stats[i], statsOfData(data));
+            const stats = columns.map((c, i) => footerStats(pf, c, targets[i]));
+            // Strings and binaries whose byte counts the footer does not give: decoded, offsets read in place.
+            const bytesOnly = columns.filter((c, i) => stats[i] === undefined && byteCountable(c, targets[i]));
+            for (const c of bytesOnly)
+                stats[c.index] = await this.byteStats(pf, c);
+            // The rest is converted as pass 2 converts it: every value checked.
+            const converted = columns.filter((_, i) => stats[i] === undefined);
+            if (converted.length > 0) {
+                const windows = converted.map((c) => new ColumnWindow(pf, c, this.file, this.batchRows));
+                const sums = converted.map(() => ({ count: 0, nulls: 0, bytes: 0 }));
+                for (const { rg, start, end } of this.chunks(pf)) {
+                    for (const [k, c] of converted.entries()) {
+                        const data = await windows[k].rows(rg, start, end, start, end);
+                        sums[k] = mergeStats(sums[k], statsOfData(adapt(data, c, targets[c.index], this.file, rg.firstRow + start)));
+                    }
+                    if (end === rg.rows)
+                        pf.forget(rg);
                 }
-                seen += batch.numRows;
+                converted.forEach((c, k) => (stats[c.index] = sums[k]));
             }
-            if (seen !== rows)
-                throw new DataError(this.file, undefined, `the file says it holds ${rows} rows but ${seen} were read`);
             const profiled = columns.map((c, i) => ({ name: c.name, feature: targets[i], stats: stats[i] }));
             return { file: this.file, rows, columns: profiled, nullFeature: { kind: "value", dtype: "null" } };
         }
         finally {
-            pf.free();
+            await pf.close();
         }
+    }
+    /** Values, nulls and bytes of a flat string or binary column, read from the decoded offsets without copying. */
+    async byteStats(pf, c) {
+        const stats = { count: 0, nulls: 0, bytes: 0 };
+        const type = c.field.type;
+        try {
+            for (const rg of pf.rowGroups) {
+                for (let row = 0; row < rg.rows;) {
+                    const window = await pf.window(rg, c.parquet, row, Math.min(rg.rows, row + this.batchRows));
+                    const skip = row - window.start;
+                    const n = window.end - row;
+                    const parts = await pf.decode(rg, c.parquet, type, window, { skip, rows: n, batchRows: this.batchRows }, (m, array, length) => byteArrayStats(m, array, type, 0, length));
+                    stats.count += n;
+                    for (const { nulls, bytes } of parts) {
+                        stats.nulls += nulls;
+                        stats.bytes += bytes;
+                    }
+                    row = window.end;
+                }
+                pf.forget(rg);
+            }
+        }
+        catch (e) {
+            throw readError(this.file, e);
+        }
+        return stats;
     }
     async open(features) {
         const pf = await this.openFile();
-        const columns = this.columns ?? this.describe(pf).columns;
+        let columns;
+        try {
+            columns = this.columns ?? this.describe(pf).columns;
+        }
+        catch (e) {
+            await pf.close();
+            throw e;
+        }
         const byName = new Map(columns.map((c) => [c.name, c]));
+        const missing = features.find((f) => !byName.has(f.name));
+        if (missing) {
+            await pf.close();
+            throw new DataError(this.file, undefined, `column '${missing.name}' is missing from this file`);
+        }
         const wanted = features.map((f) => {
             const c = byName.get(f.name);
-            if (!c)
-                throw new DataError(this.file, undefined, `column '${f.name}' is missing from this file`);
-            return { column: c, feature: f.feature };
+            return { column: c, feature: f.feature, window: new ColumnWindow(pf, c, this.file, this.batchRows) };
         });
-        const batches = this.batches(pf);
-        let pending;
+        const chunks = this.chunks(pf);
+        let chunk;
         let cursor = 0;
-        let seen = 0;
         let closed = false;
         const file = this.file;
         return {
             async next(maxRows) {
-                while (!pending || cursor >= pending.numRows) {
-                    if (pending)
-                        seen += pending.numRows;
-                    const n = await batches.next();
+                while (!chunk || cursor >= chunk.end) {
+                    if (chunk && chunk.end === chunk.rg.rows) {
+                        pf.forget(chunk.rg);
+                        for (const w of wanted)
+                            w.window.release();
+                    }
+                    const n = chunks.next();
                     if (n.done)
                         return undefined;
-                    pending = n.value;
-                    cursor = 0;
+                    chunk = n.value;
+                    cursor = chunk.start;
                 }
-                const rows = Math.min(maxRows, pending.numRows - cursor);
-                const out = wanted.map(({ column, feature }) => {
-                    const data = pending.getChildAt(column.index).data[0];
-                    return adapt(data.slice(cursor, rows), column, feature, file, seen + cursor);
-                });
+                const rows = Math.min(maxRows, chunk.end - cursor);
+                const out = [];
+                for (const { column, feature, window } of wanted) {
+                    const data = await window.rows(chunk.rg, cursor, cursor + rows, chunk.start, chunk.end);
+                    out.push(adapt(data, column, feature, file, chunk.rg.firstRow + cursor));
+                }
                 cursor += rows;
                 return { rows, columns: out };
             },
@@ -75909,11 +78634,119 @@ class ParquetReader {
                 if (closed)
                     return;
                 closed = true;
-                await batches.return(undefined);
-                pf.free();
+                for (const w of wanted)
+                    w.window.release();
+                await pf.close();
             },
         };
     }
+}
+/**
+ * The decoded rows of one column around the current batch: the chunks (of
+ * `batchRows` rows from the start of the row group, as the batches are cut)
+ * that a piece of whole pages holds, copied out of wasm memory once each and
+ * sliced for the batches inside them. A chunk the piece holds only in part
+ * is read again with the next piece.
+ */
+class ColumnWindow {
+    pf;
+    column;
+    file;
+    batchRows;
+    rg;
+    chunks = new Map();
+    constructor(pf, column, file, batchRows) {
+        this.pf = pf;
+        this.column = column;
+        this.file = file;
+        this.batchRows = batchRows;
+    }
+    /** Rows [from, to) of row group `rg`, inside the chunk [chunkStart, chunkEnd). */
+    async rows(rg, from, to, chunkStart, chunkEnd) {
+        if (this.rg !== rg) {
+            this.release();
+            this.rg = rg;
+        }
+        let data = this.chunks.get(chunkStart);
+        if (!data) {
+            this.chunks.clear();
+            const { parquet, field } = this.column;
+            const batchRows = this.batchRows;
+            try {
+                const window = await this.pf.window(rg, parquet, chunkStart, chunkEnd);
+                // The whole chunks from chunkStart that the piece holds (the row group's last one may be short).
+                const last = window.end >= rg.rows ? rg.rows : chunkStart + Math.floor((window.end - chunkStart) / batchRows) * batchRows;
+                const parts = await this.pf.decode(rg, parquet, field.type, window, { skip: chunkStart - window.start, rows: last - chunkStart, batchRows }, (m, array, length) => importArray(m, array, field.type, 0, length));
+                let at = chunkStart;
+                for (const part of parts) {
+                    if (part.length !== Math.min(batchRows, rg.rows - at))
+                        throw new Error(`a decoded batch of ${part.length} rows does not match the batches of ${batchRows} rows`);
+                    this.chunks.set(at, part);
+                    at += part.length;
+                }
+            }
+            catch (e) {
+                throw readError(this.file, e);
+            }
+            data = this.chunks.get(chunkStart);
+            if (!data || data.length !== chunkEnd - chunkStart)
+                throw readError(this.file, new Error(`rows ${chunkStart} to ${chunkEnd} of row group ${rg.index} were not decoded`));
+        }
+        return from === chunkStart && to === chunkEnd ? data : data.slice(from - chunkStart, to - from);
+    }
+    release() {
+        this.chunks.clear();
+        this.rg = undefined;
+    }
+}
+/**
+ * The size counts of a column from the footer alone, when they are exact:
+ * a flat column kept as it is (no conversion, nothing to check) of a
+ * fixed-width type with null counts in its statistics, or of a string or
+ * binary type whose byte counts the writer recorded too (size statistics).
+ */
+function footerStats(pf, c, target) {
+    if (!keptAsIs(c, target))
+        return undefined;
+    const rows = pf.rows;
+    const type = c.field.type;
+    if (type.typeId === Type.Null)
+        return { count: rows, nulls: rows, bytes: 0 };
+    const nulls = pf.nullCount(c.parquet);
+    if (nulls === undefined)
+        return undefined;
+    if (isByteArray(type)) {
+        const bytes = pf.byteArrayBytes(c.parquet);
+        return bytes === undefined ? undefined : { count: rows, nulls, bytes };
+    }
+    return FIXED_WIDTH.has(type.typeId) ? { count: rows, nulls, bytes: 0 } : undefined;
+}
+const FIXED_WIDTH = new Set([
+    Type.Bool,
+    Type.Int,
+    Type.Float,
+    Type.Date,
+    Type.Time,
+    Type.Timestamp,
+    Type.Duration,
+    Type.Decimal,
+    Type.FixedSizeBinary,
+]);
+function isByteArray(type) {
+    return type.typeId === Type.Utf8 || type.typeId === Type.LargeUtf8 || type.typeId === Type.Binary || type.typeId === Type.LargeBinary;
+}
+/** A flat column whose values pass through untouched (adapt only relabels them, and checks nothing). */
+function keptAsIs(c, target) {
+    return target === c.feature && target.kind === "value" && c.parquet.flat && sameLayout(c.field.type, featureToArrow(target));
+}
+/** A flat string or binary column kept as it is: its counts come from its offsets alone. */
+function byteCountable(c, target) {
+    return keptAsIs(c, target) && isByteArray(c.field.type);
+}
+function readError(file, e) {
+    if (e instanceof DataError)
+        return e;
+    return new DataError(file, undefined, `cannot read the Parquet data (${errorText(e)})`);
 }
 function errorText(e) {
     const text = e instanceof Error ? e.message : String(e);
@@ -75921,7 +78754,7 @@ function errorText(e) {
 }
 function arrowSchema(pf, file) {
     try {
-        const reader = RecordBatchReader.from(pf.schema().intoIPCStream());
+        const reader = reader_RecordBatchReader.from(pf.arrowSchema().intoIPCStream());
         reader.open();
         return reader.schema;
     }
@@ -76138,6 +78971,120 @@ function convertValues(data, column, target, file, firstRow) {
     return builder.finish();
 }
 
+;// CONCATENATED MODULE: ./src/data/formats/lines.ts
+/**
+ * Splits a file into lines, chunk by chunk, as tokenized cells (one field per
+ * line) so the text and JSON Lines readers share the cell machinery. LF, CRLF
+ * and lone CR end a line (Python's universal newlines, as `datasets`' text
+ * loader reads files); the last line needs no line break; a UTF-8 BOM at the
+ * start of the file is dropped.
+ */
+
+
+
+const lines_LF = 10;
+const lines_CR = 13;
+async function* lineChunks(path, file, validateUtf8, chunkBytes) {
+    const input = new ChunkBuffer(await openByteSource(path, file), chunkBytes);
+    let capacity = 1 << 14;
+    let pos = new Int32Array(capacity * 2);
+    let recordStart = new Int32Array(capacity + 1);
+    let recordLine = new Float64Array(capacity);
+    let flags = new Uint8Array(capacity);
+    let line = 1;
+    let consumed = 0;
+    let atStart = true;
+    try {
+        while (await input.refill(consumed)) {
+            const buf = input.buffer;
+            const end = input.end;
+            let p = 0;
+            if (atStart) {
+                if (end >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf)
+                    p = 3;
+                atStart = false;
+            }
+            let records = 0;
+            let cr = -2; // position of the next CR at or after p (-1: none before `end`)
+            for (;;) {
+                if (p >= end)
+                    break;
+                let nl = buf.indexOf(lines_LF, p);
+                if (nl >= end)
+                    nl = -1;
+                if (cr !== -1 && cr < p) {
+                    cr = buf.indexOf(lines_CR, p);
+                    if (cr >= end)
+                        cr = -1;
+                }
+                let lineEnd;
+                let next;
+                if (cr !== -1 && (nl === -1 || cr < nl)) {
+                    // A CR ends the line; CRLF counts as one break.
+                    if (cr + 1 >= end && !input.eof)
+                        break; // the LF may follow in the next read
+                    lineEnd = cr;
+                    next = cr + 1 < end && buf[cr + 1] === lines_LF ? cr + 2 : cr + 1;
+                }
+                else if (nl !== -1) {
+                    lineEnd = nl;
+                    next = nl + 1;
+                }
+                else {
+                    if (!input.eof)
+                        break;
+                    lineEnd = end; // last line without a line break
+                    next = end;
+                }
+                if (records === capacity) {
+                    capacity *= 2;
+                    const grownPos = new Int32Array(capacity * 2);
+                    grownPos.set(pos);
+                    pos = grownPos;
+                    recordStart = new Int32Array(capacity + 1);
+                    const grownLines = new Float64Array(capacity);
+                    grownLines.set(recordLine);
+                    recordLine = grownLines;
+                    flags = new Uint8Array(capacity);
+                }
+                pos[records * 2] = p;
+                pos[records * 2 + 1] = lineEnd;
+                recordLine[records] = line++;
+                records++;
+                p = next;
+            }
+            consumed = p;
+            if (records === 0 && input.eof)
+                break;
+            if (validateUtf8 && !(0,external_node_buffer_.isUtf8)(buf.subarray(0, consumed))) {
+                for (let r = 0; r < records; r++)
+                    if (!(0,external_node_buffer_.isUtf8)(buf.subarray(pos[r * 2], pos[r * 2 + 1])))
+                        throw new DataError(file, recordLine[r], "invalid UTF-8 (is the file in another encoding, such as Latin-1 or UTF-16?); save it as UTF-8");
+            }
+            for (let r = 0; r <= records; r++)
+                recordStart[r] = r;
+            yield { buf, pos, flags, recordStart, recordLine, records };
+            if (input.eof && consumed >= end)
+                break;
+        }
+    }
+    finally {
+        await input.close();
+    }
+}
+/** Whether a file (after gunzip) holds no bytes at all, apart from a BOM. */
+async function isEmptyFile(path, file) {
+    const source = await openByteSource(path, file);
+    try {
+        const head = Buffer.alloc(4);
+        const n = await source.read(head, 0);
+        return n === 0 || (n === 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf);
+    }
+    finally {
+        await source.close();
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/data/formats/text.ts
 /**
  * Plain text: one row per line in a single `text` column, as `datasets`' text
@@ -76247,6 +79194,50 @@ function formatCount(n) {
     return n.toLocaleString("en-US");
 }
 
+;// CONCATENATED MODULE: ./src/progress.ts
+
+class ProgressReporter {
+    options;
+    started;
+    last;
+    intervalMs;
+    now;
+    finished = false;
+    constructor(options) {
+        this.options = options;
+        this.now = options.now ?? Date.now;
+        this.intervalMs = options.intervalMs ?? 10_000;
+        this.started = this.now();
+        this.last = this.started;
+    }
+    /** Reports `done` of `total` when the interval has passed (or `force`); `extra` is appended (e.g. the bytes behind rows). */
+    update(done, total, force = false, extra = "") {
+        const now = this.now();
+        if (!force && now - this.last < this.intervalMs)
+            return;
+        if (this.finished)
+            return;
+        this.finished = done >= total;
+        this.last = now;
+        const seconds = Math.max(0.001, (now - this.started) / 1000);
+        const rate = done / seconds;
+        const percent = total > 0 ? Math.floor((done / total) * 100) : 100;
+        const eta = rate > 0 && total > done ? ` · about ${formatDuration((total - done) / rate)} left` : "";
+        const rows = this.options.unit === "rows";
+        const amount = rows ? `${formatCount(done)} of ${formatCount(total)} rows` : `${units_formatBytes(done)} of ${units_formatBytes(total)}`;
+        const speed = rows ? `${formatCount(Math.round(rate))} rows/s` : `${units_formatBytes(rate)}/s`;
+        this.options.log.info(`${this.options.label}: ${amount} (${percent}%)${extra} · ${speed}${eta}`);
+    }
+}
+function formatDuration(seconds) {
+    if (seconds < 60)
+        return `${Math.ceil(seconds)} s`;
+    const minutes = Math.floor(seconds / 60);
+    if (minutes < 60)
+        return `${minutes} min ${Math.round(seconds % 60)} s`;
+    return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
 ;// CONCATENATED MODULE: ./src/data/convert.ts
 /**
  * Files → typed, deterministic Parquet shards, split by split.
@@ -76255,6 +79246,7 @@ function formatCount(n) {
  * is written for a bad dataset; the profiles are unified into one schema for
  * the whole config; pass 2 streams each split's rows into its shards.
  */
+
 
 
 
@@ -76311,7 +79303,8 @@ async function convert(options) {
         const numBytes = profiles.reduce((n, p) => n + profileNbytes(p, features), 0);
         const count = options.numShards ?? shardCount(numBytes, options.maxShardSize);
         const settings = { compression: options.compression, rowGroupRows: rowGroupRows(rows, numBytes), metadata, arrowSchema };
-        const source = new SplitRows(readers, features);
+        const progress = new ProgressReporter({ log, label: `Writing ${split.name}`, unit: "rows", intervalMs: options.progressIntervalMs });
+        const source = new SplitRows(readers, features, (written) => progress.update(written, rows, false, ` · ${units_formatBytes((numBytes * written) / Math.max(1, rows))} of ${units_formatBytes(numBytes)} (Arrow)`));
         const shards = [];
         try {
             for (const [i, [start, end]] of shardRanges(rows, count).entries()) {
@@ -76380,11 +79373,16 @@ function profileNbytes(profile, features) {
 class SplitRows {
     readers;
     features;
+    onRows;
     index = 0;
     cursor;
-    constructor(readers, features) {
+    written = 0;
+    constructor(readers, features, 
+    /** Called with the rows handed out so far. */
+    onRows = () => { }) {
         this.readers = readers;
         this.features = features;
+        this.onRows = onRows;
     }
     /** Batches of `schema` (the dataset's), converted to `stored` (what the shards store). */
     async *batches(schema, stored, rows) {
@@ -76406,6 +79404,8 @@ class SplitRows {
             if (batch.rows === 0)
                 continue;
             left -= batch.rows;
+            this.written += batch.rows;
+            this.onRows(this.written);
             const record = new recordbatch_RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: batch.rows, nullCount: 0, children: batch.columns }));
             yield batchToStorage(record, schema, stored);
         }
@@ -77322,47 +80322,6 @@ async function tagCommit(options, commit) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/progress.ts
-
-class ProgressReporter {
-    options;
-    started;
-    last;
-    intervalMs;
-    now;
-    finished = false;
-    constructor(options) {
-        this.options = options;
-        this.now = options.now ?? Date.now;
-        this.intervalMs = options.intervalMs ?? 10_000;
-        this.started = this.now();
-        this.last = this.started;
-    }
-    /** Reports `done` of `total` bytes when the interval has passed (or `force`). */
-    update(done, total, force = false) {
-        const now = this.now();
-        if (!force && now - this.last < this.intervalMs)
-            return;
-        if (this.finished)
-            return;
-        this.finished = done >= total;
-        this.last = now;
-        const seconds = Math.max(0.001, (now - this.started) / 1000);
-        const rate = done / seconds;
-        const percent = total > 0 ? Math.floor((done / total) * 100) : 100;
-        const eta = rate > 0 && total > done ? ` · about ${formatDuration((total - done) / rate)} left` : "";
-        this.options.log.info(`${this.options.label}: ${units_formatBytes(done)} of ${units_formatBytes(total)} (${percent}%) · ${units_formatBytes(rate)}/s${eta}`);
-    }
-}
-function formatDuration(seconds) {
-    if (seconds < 60)
-        return `${Math.ceil(seconds)} s`;
-    const minutes = Math.floor(seconds / 60);
-    if (minutes < 60)
-        return `${minutes} min ${Math.round(seconds % 60)} s`;
-    return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
-}
-
 ;// CONCATENATED MODULE: ./src/pipeline.ts
 /**
  * One run of the action, start to end, as a plain function:
@@ -77381,7 +80340,9 @@ function formatDuration(seconds) {
 async function runPipeline(settings, deps) {
     const { log, group } = deps;
     const repoUrl = `${settings.endpoint}/datasets/${settings.repo}`;
-    const hubFetch = createHubFetch({ policy: deps.retryPolicy, log });
+    // A dry run only reads, to show the plan: if the Hub cannot be reached, say so soon and plan as new.
+    const policy = settings.dryRun ? { maxAttempts: 2, requestTimeoutMs: 30_000, ...deps.retryPolicy } : deps.retryPolicy;
+    const hubFetch = createHubFetch({ policy, log });
     const hub = { endpoint: settings.endpoint, token: settings.token, fetch: hubFetch.fetch };
     const result = {
         settings,
@@ -77411,6 +80372,7 @@ async function runPipeline(settings, deps) {
             numShards: settings.numShards,
             compression: settings.compression,
             log,
+            progressIntervalMs: deps.progressIntervalMs,
         }));
         result.conversion = conversion;
         operation = {
@@ -78674,7 +81636,7 @@ class ParquetFile {
     }
 }
 if (Symbol.dispose) ParquetFile.prototype[Symbol.dispose] = ParquetFile.prototype.free;
-exports.Lp = ParquetFile;
+__webpack_unused_export__ = ParquetFile;
 
 /**
  * Global Parquet metadata.
@@ -79552,7 +82514,7 @@ function readParquet(parquet_file, options) {
     }
     return Table.__wrap(ret[0]);
 }
-__webpack_unused_export__ = readParquet;
+exports.Xy = readParquet;
 
 /**
  * Read a Parquet file into a stream of Arrow `RecordBatch`es.
@@ -79686,7 +82648,7 @@ function readSchema(parquet_file) {
     }
     return Schema.__wrap(ret[0]);
 }
-__webpack_unused_export__ = readSchema;
+exports.G7 = readSchema;
 
 /**
  * Transform a ReadableStream of RecordBatches to a ReadableStream of bytes
@@ -79778,7 +82740,7 @@ function wasmMemory() {
     const ret = wasm.wasmMemory();
     return ret;
 }
-__webpack_unused_export__ = wasmMemory;
+exports.iF = wasmMemory;
 
 /**
  * Write Arrow data to a Parquet file.
