@@ -24,7 +24,7 @@ describe("progress lines", () => {
     const lines: string[] = [];
     const p = new ProgressReporter({ log: { info: (m) => lines.push(m), warning() {}, debug() {} }, label: "Writing train", unit: "rows", intervalMs: 1000, now: () => clock });
     clock = 2000;
-    p.update(50_000, 200_000, false, " · 10.0 MB of 40.0 MB (Arrow)");
+    p.update(50_000, 200_000, false, () => " · 10.0 MB of 40.0 MB (Arrow)");
     expect(lines).toEqual(["Writing train: 50,000 of 200,000 rows (25%) · 10.0 MB of 40.0 MB (Arrow) · 25,000 rows/s · about 6 s left"]);
   });
 

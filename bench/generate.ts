@@ -7,8 +7,8 @@ import { createWriteStream } from "node:fs";
 import { mkdir, stat } from "node:fs/promises";
 import path from "node:path";
 
-/** xorshift32: fast, deterministic, good enough for test data. */
-function rng(seed: number): () => number {
+/** xorshift32: fast, deterministic, good enough for test data (tests use it too). */
+export function rng(seed: number): () => number {
   let x = seed >>> 0 || 1;
   return () => {
     x ^= x << 13;

@@ -34722,7 +34722,7 @@ var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { chmod, copyFile, lstat: io_util_lstat, mkdir: io_util_mkdir, open: io_util_open, readdir: io_util_readdir, rename: io_util_rename, rm: io_util_rm, rmdir, stat: io_util_stat, symlink, unlink } = external_fs_.promises;
+const { chmod, copyFile, lstat: io_util_lstat, mkdir: io_util_mkdir, open: io_util_open, readdir: io_util_readdir, rename: io_util_rename, rm, rmdir, stat: io_util_stat, symlink, unlink } = external_fs_.promises;
 // export const {open} = 'fs'
 const IS_WINDOWS = process.platform === 'win32';
 /**
@@ -71571,7 +71571,8 @@ class EncoderPool {
             endRowGroup();
             await Promise.all(grid.flat().map((c) => c.done));
             const { bytes, sha256 } = await assembleParts(grid.map((row) => row.map((c) => c.path)), columnGroups, schema, settings, path, editFooter);
-            return { bytes, sha256, rows };
+            const groups = columnGroups.length;
+            return { bytes, sha256, rows, encoderThreads: groups > 1 ? groups : Math.min(this.size, grid.length) };
         }
         finally {
             endRowGroup();
@@ -71640,7 +71641,7 @@ async function encodeShardInline(path, schema, batches, settings, editFooter) {
             return tableToIPC(new table_Table([next.value]), "stream");
         });
         const { bytes, sha256 } = await assembleParts([[partPath]], [schema.fields.map((_, i) => i)], schema, settings, path, editFooter);
-        return { bytes, sha256, rows };
+        return { bytes, sha256, rows, encoderThreads: 0 };
     }
     finally {
         await (0,external_node_fs_promises_.rm)(partPath, { force: true });
@@ -72212,15 +72213,18 @@ function parseTimestamp(text, unit) {
         seconds -= sign * BigInt(hours * 3600 + minutes * 60);
     }
     const perSecond = UNIT_PER_SECOND[unit];
-    let fraction = 0n;
-    if (frac !== "") {
-        const nanos = BigInt(frac.padEnd(9, "0"));
-        const step = 1000000000n / perSecond;
-        if (nanos % step !== 0n)
-            return "precision";
-        fraction = nanos / step;
-    }
+    const fraction = fractionIn(frac, perSecond);
+    if (fraction === "precision")
+        return fraction;
     return seconds * perSecond + fraction;
+}
+/** Fractional-second digits as a count of units (`perSecond` per second), or "precision" when they do not fit. */
+function fractionIn(frac, perSecond) {
+    if (frac === "")
+        return 0n;
+    const nanos = BigInt(frac.padEnd(9, "0"));
+    const step = 1000000000n / perSecond;
+    return nanos % step === 0n ? nanos / step : "precision";
 }
 /** The shapes Arrow's JSON reader infers as `timestamp[s]` (ISO 8601 at second resolution). */
 const ARROW_SECONDS_RE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}(?::\d{2}(?::\d{2})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
@@ -72255,14 +72259,9 @@ function parseTimeOfDay(text, unit) {
     if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59)
         return undefined;
     const perSecond = UNIT_PER_SECOND[unit];
-    let fraction = 0n;
-    if (frac !== "") {
-        const nanos = BigInt(frac.padEnd(9, "0"));
-        const step = 1000000000n / perSecond;
-        if (nanos % step !== 0n)
-            return "precision";
-        fraction = nanos / step;
-    }
+    const fraction = fractionIn(frac, perSecond);
+    if (fraction === "precision")
+        return fraction;
     return BigInt(Number(h) * 3600 + Number(mi) * 60 + Number(s)) * perSecond + fraction;
 }
 /**
@@ -75126,7 +75125,6 @@ function observeShape(node, shape, path, line) {
         throw new ShapeConflict(path, node.shape, node.line, shape);
 }
 /** Powers of ten that are exact doubles. */
-const json_POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
 /** Decoded strings with escapes (UTF-8), reused. */
 let scratch = new Uint8Array(1024);
 /** Lets a scratch buffer grown for a very long string go (called between read chunks). */
@@ -75385,11 +75383,7 @@ class JsonColumn {
             }
         this.builder.closeList();
     }
-    /**
-     * `storeList` for float64 items (embeddings, say), each number read once:
-     * plain decimals of at most 15 significant digits are exact in one division
-     * (as parseFloatCell reads them), the others go through parseFloatCell.
-     */
+    /** `storeList` for float64 items (embeddings, say): numbers parsed straight from the bytes. */
     storeFloats(buf, s, e) {
         const item = this.item;
         const numbers = item.builder;
@@ -75398,44 +75392,12 @@ class JsonColumn {
             for (;;) {
                 const c = buf[i];
                 if (c === 45 || (c >= 48 && c <= 57)) {
+                    // The scan validated the array: a number runs to the next byte outside [0-9.eE+-].
                     const start = i;
-                    if (c === 45)
+                    let d;
+                    while (i < e && ((d = buf[i]) === 45 || d === 43 || d === 46 || d === 101 || d === 69 || (d >= 48 && d <= 57)))
                         i++;
-                    let mantissa = 0;
-                    let significant = 0;
-                    let scale = 0;
-                    let d = 0;
-                    while (i < e && (d = buf[i] - 48) >= 0 && d <= 9) {
-                        if (mantissa !== 0 || d !== 0)
-                            significant++;
-                        mantissa = mantissa * 10 + d;
-                        i++;
-                    }
-                    if (i < e && buf[i] === 46) {
-                        i++;
-                        while (i < e && (d = buf[i] - 48) >= 0 && d <= 9) {
-                            if (mantissa !== 0 || d !== 0)
-                                significant++;
-                            mantissa = mantissa * 10 + d;
-                            scale++;
-                            i++;
-                        }
-                    }
-                    let plain = significant <= 15 && scale <= 22;
-                    if (i < e && ((d = buf[i]) === 101 || d === 69)) {
-                        plain = false;
-                        i++;
-                        if (i < e && ((d = buf[i]) === 43 || d === 45))
-                            i++;
-                        while (i < e && (d = buf[i]) >= 48 && d <= 57)
-                            i++;
-                    }
-                    if (plain) {
-                        const x = scale === 0 ? mantissa : mantissa / json_POW10[scale];
-                        numbers.append(c === 45 ? -x : x);
-                    }
-                    else
-                        numbers.append(parseFloatCell(buf, start, i));
+                    numbers.append(parseFloatCell(buf, start, i));
                 }
                 else {
                     const v = this.value;
@@ -79210,8 +79172,11 @@ class ProgressReporter {
         this.started = this.now();
         this.last = this.started;
     }
-    /** Reports `done` of `total` when the interval has passed (or `force`); `extra` is appended (e.g. the bytes behind rows). */
-    update(done, total, force = false, extra = "") {
+    /**
+     * Reports `done` of `total` when the interval has passed (or `force`);
+     * `extra` (called only when a line is logged) adds detail, e.g. the bytes behind rows.
+     */
+    update(done, total, force = false, extra) {
         const now = this.now();
         if (!force && now - this.last < this.intervalMs)
             return;
@@ -79226,7 +79191,7 @@ class ProgressReporter {
         const rows = this.options.unit === "rows";
         const amount = rows ? `${formatCount(done)} of ${formatCount(total)} rows` : `${units_formatBytes(done)} of ${units_formatBytes(total)}`;
         const speed = rows ? `${formatCount(Math.round(rate))} rows/s` : `${units_formatBytes(rate)}/s`;
-        this.options.log.info(`${this.options.label}: ${amount} (${percent}%)${extra} · ${speed}${eta}`);
+        this.options.log.info(`${this.options.label}: ${amount} (${percent}%)${extra?.() ?? ""} · ${speed}${eta}`);
     }
 }
 function formatDuration(seconds) {
@@ -79304,7 +79269,7 @@ async function convert(options) {
         const count = options.numShards ?? shardCount(numBytes, options.maxShardSize);
         const settings = { compression: options.compression, rowGroupRows: rowGroupRows(rows, numBytes), metadata, arrowSchema };
         const progress = new ProgressReporter({ log, label: `Writing ${split.name}`, unit: "rows", intervalMs: options.progressIntervalMs });
-        const source = new SplitRows(readers, features, (written) => progress.update(written, rows, false, ` · ${units_formatBytes((numBytes * written) / Math.max(1, rows))} of ${units_formatBytes(numBytes)} (Arrow)`));
+        const source = new SplitRows(readers, features, (written) => progress.update(written, rows, false, () => ` · ${units_formatBytes((numBytes * written) / Math.max(1, rows))} of ${units_formatBytes(numBytes)} (Arrow)`));
         const shards = [];
         try {
             for (const [i, [start, end]] of shardRanges(rows, count).entries()) {
@@ -79316,9 +79281,11 @@ async function convert(options) {
                 const written = await writeParquetFile(localPath, stored, source.batches(schema, stored, end - start), settings, shardBytes);
                 if (written.rows !== end - start)
                     throw new Error(`shard ${repoPath}: expected ${end - start} rows, wrote ${written.rows}`);
-                shards.push({ path: repoPath, localPath, ...written });
+                shards.push({ path: repoPath, localPath, bytes: written.bytes, sha256: written.sha256, rows: written.rows });
                 const seconds = Math.max(0.001, (Date.now() - started) / 1000);
-                log.info(`${split.name}: wrote ${repoPath} — ${formatCount(written.rows)} rows, ${units_formatBytes(written.bytes)} (${seconds.toFixed(1)} s)`);
+                const encoders = written.encoderThreads;
+                const where = encoders === 0 ? "encoded inline" : `${encoders} encoder thread${encoders > 1 ? "s" : ""}`;
+                log.info(`${split.name}: wrote ${repoPath} — ${formatCount(written.rows)} rows, ${units_formatBytes(written.bytes)} (${seconds.toFixed(1)} s, ${where})`);
             }
         }
         finally {
@@ -79414,10 +79381,6 @@ class SplitRows {
         await this.cursor?.close();
         this.cursor = undefined;
     }
-}
-/** Removes a folder of earlier output (dry runs reuse `output-dir`). */
-async function clearDir(dir) {
-    await rm(dir, { recursive: true, force: true });
 }
 
 ;// CONCATENATED MODULE: ./src/hub/http.ts
@@ -79558,12 +79521,11 @@ async function api_repoExists(hub, repo) {
     const response = await hub.fetch(`${hub.endpoint}/api/datasets/${repo}`, {
         headers: authHeaders(hub),
     });
-    await response.body?.cancel();
-    if (response.ok)
-        return true;
-    if (response.status === 404)
-        return false;
-    throw new HubApiError(response.url, response.status, response.headers.get("x-request-id") ?? undefined, `Could not read the repository (HTTP ${response.status})`);
+    if (response.ok || response.status === 404) {
+        await response.body?.cancel();
+        return response.ok;
+    }
+    throw await apiError(response, "Could not read the repository");
 }
 /** Creates the dataset repo; a concurrent creation (409) counts as success. */
 async function createDatasetRepo(hub, repo, isPrivate) {
@@ -80499,7 +80461,6 @@ function outputsOf(result) {
         files: JSON.stringify(published?.changed || result.settings.dryRun ? touched : []),
     };
 }
-const CHANGE_LABEL = { added: "added", updated: "updated", unchanged: "unchanged", deleted: "deleted" };
 function summaryMarkdown(result) {
     const { settings, conversion, plan, publish } = result;
     const lines = [];
@@ -80534,7 +80495,7 @@ function summaryMarkdown(result) {
         const counts = { added: 0, updated: 0, unchanged: 0, deleted: 0 };
         for (const c of plan.changes)
             counts[c.change]++;
-        lines.push(`Files: ${counts.added} added, ${counts.updated} updated, ${counts.deleted} deleted, ${counts.unchanged} unchanged.`, "", "<details><summary>Files</summary>", "", "| path | change |", "|---|---|", ...plan.changes.map((c) => `| \`${report_escape(c.path)}\` | ${CHANGE_LABEL[c.change]} |`), "", "</details>", "");
+        lines.push(`Files: ${counts.added} added, ${counts.updated} updated, ${counts.deleted} deleted, ${counts.unchanged} unchanged.`, "", "<details><summary>Files</summary>", "", "| path | change |", "|---|---|", ...plan.changes.map((c) => `| \`${report_escape(c.path)}\` | ${c.change} |`), "", "</details>", "");
     }
     if (settings.dryRun)
         lines.push(`Shards and README.md were written to \`${result.outputDir}\`; nothing was sent to the Hub.`, "");

@@ -29,8 +29,11 @@ export class ProgressReporter {
     this.last = this.started;
   }
 
-  /** Reports `done` of `total` when the interval has passed (or `force`); `extra` is appended (e.g. the bytes behind rows). */
-  update(done: number, total: number, force = false, extra = ""): void {
+  /**
+   * Reports `done` of `total` when the interval has passed (or `force`);
+   * `extra` (called only when a line is logged) adds detail, e.g. the bytes behind rows.
+   */
+  update(done: number, total: number, force = false, extra?: () => string): void {
     const now = this.now();
     if (!force && now - this.last < this.intervalMs) return;
     if (this.finished) return;
@@ -43,7 +46,7 @@ export class ProgressReporter {
     const rows = this.options.unit === "rows";
     const amount = rows ? `${formatCount(done)} of ${formatCount(total)} rows` : `${formatBytes(done)} of ${formatBytes(total)}`;
     const speed = rows ? `${formatCount(Math.round(rate))} rows/s` : `${formatBytes(rate)}/s`;
-    this.options.log.info(`${this.options.label}: ${amount} (${percent}%)${extra} · ${speed}${eta}`);
+    this.options.log.info(`${this.options.label}: ${amount} (${percent}%)${extra?.() ?? ""} · ${speed}${eta}`);
   }
 }
 

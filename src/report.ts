@@ -27,8 +27,6 @@ export function outputsOf(result: RunResult): Outputs {
   };
 }
 
-const CHANGE_LABEL = { added: "added", updated: "updated", unchanged: "unchanged", deleted: "deleted" } as const;
-
 export function summaryMarkdown(result: RunResult): string {
   const { settings, conversion, plan, publish } = result;
   const lines: string[] = [];
@@ -67,7 +65,7 @@ export function summaryMarkdown(result: RunResult): string {
       "",
       "| path | change |",
       "|---|---|",
-      ...plan.changes.map((c) => `| \`${escape(c.path)}\` | ${CHANGE_LABEL[c.change]} |`),
+      ...plan.changes.map((c) => `| \`${escape(c.path)}\` | ${c.change} |`),
       "",
       "</details>",
       "",

@@ -8,6 +8,7 @@
  */
 import { gzipSync } from "node:zlib";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { rng } from "../../bench/generate.js";
 import { DataError } from "../../src/errors.js";
 import { ChunkBuffer, openByteSource, readAhead } from "../../src/data/source.js";
 import { jsonTesting } from "../../src/data/formats/json.js";
@@ -18,19 +19,6 @@ afterAll(removeTempDirs);
 afterEach(() => {
   jsonTesting.parseAll = false;
 });
-
-/** xorshift32, for reproducible random cases. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 4294967296;
-  };
-}
 
 interface Outcome {
   features?: Record<string, string>;

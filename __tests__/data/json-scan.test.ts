@@ -6,6 +6,7 @@
  * string; ISO date-times are read as parse.ts reads them.
  */
 import { describe, expect, it } from "vitest";
+import { rng } from "../../bench/generate.js";
 import {
   K_ARR,
   K_BIGINT,
@@ -26,19 +27,6 @@ import { looksLikeTimestamp, parseTimestamp } from "../../src/data/parse.js";
 
 const encoder = new TextEncoder();
 const bytes = (s: string) => Buffer.from(s, "utf8");
-
-/** xorshift32, for reproducible random cases. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 4294967296;
-  };
-}
 
 /** What the scanner read from one row: `undefined` when it left the row to JSON.parse. */
 function scanRow(text: string, lines = true): Record<string, { kind: number; text: string }> | undefined {

@@ -5,7 +5,7 @@
  * is written for a bad dataset; the profiles are unified into one schema for
  * the whole config; pass 2 streams each split's rows into its shards.
  */
-import { mkdir, rm, stat } from "node:fs/promises";
+import { mkdir, stat } from "node:fs/promises";
 import path from "node:path";
 import * as arrow from "apache-arrow";
 import { DataError, InputError } from "../errors.js";
@@ -121,7 +121,7 @@ export async function convert(options: ConvertOptions): Promise<Conversion> {
     const settings = { compression: options.compression, rowGroupRows: rowGroupRows(rows, numBytes), metadata, arrowSchema };
     const progress = new ProgressReporter({ log, label: `Writing ${split.name}`, unit: "rows", intervalMs: options.progressIntervalMs });
     const source = new SplitRows(readers, features, (written) =>
-      progress.update(written, rows, false, ` · ${formatBytes((numBytes * written) / Math.max(1, rows))} of ${formatBytes(numBytes)} (Arrow)`),
+      progress.update(written, rows, false, () => ` · ${formatBytes((numBytes * written) / Math.max(1, rows))} of ${formatBytes(numBytes)} (Arrow)`),
     );
     const shards: ShardFile[] = [];
     try {
@@ -133,9 +133,11 @@ export async function convert(options: ConvertOptions): Promise<Conversion> {
         const shardBytes = rows > 0 ? (numBytes * (end - start)) / rows : 0;
         const written = await writeParquetFile(localPath, stored, source.batches(schema, stored, end - start), settings, shardBytes);
         if (written.rows !== end - start) throw new Error(`shard ${repoPath}: expected ${end - start} rows, wrote ${written.rows}`);
-        shards.push({ path: repoPath, localPath, ...written });
+        shards.push({ path: repoPath, localPath, bytes: written.bytes, sha256: written.sha256, rows: written.rows });
         const seconds = Math.max(0.001, (Date.now() - started) / 1000);
-        log.info(`${split.name}: wrote ${repoPath} — ${formatCount(written.rows)} rows, ${formatBytes(written.bytes)} (${seconds.toFixed(1)} s)`);
+        const encoders = written.encoderThreads;
+        const where = encoders === 0 ? "encoded inline" : `${encoders} encoder thread${encoders > 1 ? "s" : ""}`;
+        log.info(`${split.name}: wrote ${repoPath} — ${formatCount(written.rows)} rows, ${formatBytes(written.bytes)} (${seconds.toFixed(1)} s, ${where})`);
       }
     } finally {
       await source.close();
@@ -241,9 +243,4 @@ class SplitRows {
     await this.cursor?.close();
     this.cursor = undefined;
   }
-}
-
-/** Removes a folder of earlier output (dry runs reuse `output-dir`). */
-export async function clearDir(dir: string): Promise<void> {
-  await rm(dir, { recursive: true, force: true });
 }

@@ -31,6 +31,8 @@ export interface WrittenFile {
   /** Lowercase hex sha256: the LFS oid the Hub will show for this file. */
   sha256: string;
   rows: number;
+  /** Worker threads that encoded it (0: encoded on the calling thread). */
+  encoderThreads: number;
 }
 
 /** Below this much Arrow data a shard is encoded on the calling thread (see encodeShardInline). */

@@ -333,14 +333,17 @@ export function parseTimestamp(text: string, unit: TimeUnitName): bigint | undef
     seconds -= sign * BigInt(hours * 3600 + minutes * 60);
   }
   const perSecond = UNIT_PER_SECOND[unit];
-  let fraction = 0n;
-  if (frac !== "") {
-    const nanos = BigInt(frac.padEnd(9, "0"));
-    const step = 1_000_000_000n / perSecond;
-    if (nanos % step !== 0n) return "precision";
-    fraction = nanos / step;
-  }
+  const fraction = fractionIn(frac, perSecond);
+  if (fraction === "precision") return fraction;
   return seconds * perSecond + fraction;
+}
+
+/** Fractional-second digits as a count of units (`perSecond` per second), or "precision" when they do not fit. */
+function fractionIn(frac: string, perSecond: bigint): bigint | "precision" {
+  if (frac === "") return 0n;
+  const nanos = BigInt(frac.padEnd(9, "0"));
+  const step = 1_000_000_000n / perSecond;
+  return nanos % step === 0n ? nanos / step : "precision";
 }
 
 /** The shapes Arrow's JSON reader infers as `timestamp[s]` (ISO 8601 at second resolution). */
@@ -375,13 +378,8 @@ export function parseTimeOfDay(text: string, unit: TimeUnitName): bigint | undef
   const [, h, mi, s = "0", frac = ""] = m;
   if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return undefined;
   const perSecond = UNIT_PER_SECOND[unit];
-  let fraction = 0n;
-  if (frac !== "") {
-    const nanos = BigInt(frac.padEnd(9, "0"));
-    const step = 1_000_000_000n / perSecond;
-    if (nanos % step !== 0n) return "precision";
-    fraction = nanos / step;
-  }
+  const fraction = fractionIn(frac, perSecond);
+  if (fraction === "precision") return fraction;
   return BigInt(Number(h) * 3600 + Number(mi) * 60 + Number(s)) * perSecond + fraction;
 }
 

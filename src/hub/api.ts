@@ -62,10 +62,11 @@ export async function repoExists(hub: HubContext, repo: string): Promise<boolean
   const response = await hub.fetch(`${hub.endpoint}/api/datasets/${repo}`, {
     headers: authHeaders(hub),
   });
-  await response.body?.cancel();
-  if (response.ok) return true;
-  if (response.status === 404) return false;
-  throw new HubApiError(response.url, response.status, response.headers.get("x-request-id") ?? undefined, `Could not read the repository (HTTP ${response.status})`);
+  if (response.ok || response.status === 404) {
+    await response.body?.cancel();
+    return response.ok;
+  }
+  throw await apiError(response, "Could not read the repository");
 }
 
 /** Creates the dataset repo; a concurrent creation (409) counts as success. */

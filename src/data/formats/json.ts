@@ -227,7 +227,6 @@ function observeShape(node: Node, shape: Shape, path: string, line: number): voi
 }
 
 /** Powers of ten that are exact doubles. */
-const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
 
 /** Decoded strings with escapes (UTF-8), reused. */
 let scratch = new Uint8Array(1024);
@@ -473,11 +472,7 @@ class JsonColumn {
     (this.builder as ListBuilder).closeList();
   }
 
-  /**
-   * `storeList` for float64 items (embeddings, say), each number read once:
-   * plain decimals of at most 15 significant digits are exact in one division
-   * (as parseFloatCell reads them), the others go through parseFloatCell.
-   */
+  /** `storeList` for float64 items (embeddings, say): numbers parsed straight from the bytes. */
   private storeFloats(buf: Buffer, s: number, e: number): void {
     const item = this.item!;
     const numbers = item.builder as NumberBuilder;
@@ -486,37 +481,11 @@ class JsonColumn {
       for (;;) {
         const c = buf[i]!;
         if (c === 45 || (c >= 48 && c <= 57)) {
+          // The scan validated the array: a number runs to the next byte outside [0-9.eE+-].
           const start = i;
-          if (c === 45) i++;
-          let mantissa = 0;
-          let significant = 0;
-          let scale = 0;
-          let d = 0;
-          while (i < e && (d = buf[i]! - 48) >= 0 && d <= 9) {
-            if (mantissa !== 0 || d !== 0) significant++;
-            mantissa = mantissa * 10 + d;
-            i++;
-          }
-          if (i < e && buf[i] === 46) {
-            i++;
-            while (i < e && (d = buf[i]! - 48) >= 0 && d <= 9) {
-              if (mantissa !== 0 || d !== 0) significant++;
-              mantissa = mantissa * 10 + d;
-              scale++;
-              i++;
-            }
-          }
-          let plain = significant <= 15 && scale <= 22;
-          if (i < e && ((d = buf[i]!) === 101 || d === 69)) {
-            plain = false;
-            i++;
-            if (i < e && ((d = buf[i]!) === 43 || d === 45)) i++;
-            while (i < e && (d = buf[i]!) >= 48 && d <= 57) i++;
-          }
-          if (plain) {
-            const x = scale === 0 ? mantissa : mantissa / POW10[scale]!;
-            numbers.append(c === 45 ? -x : x);
-          } else numbers.append(parseFloatCell(buf, start, i)!);
+          let d: number;
+          while (i < e && ((d = buf[i]!) === 45 || d === 43 || d === 46 || d === 101 || d === 69 || (d >= 48 && d <= 57))) i++;
+          numbers.append(parseFloatCell(buf, start, i)!);
         } else {
           const v = this.value;
           i = readValue(buf, i, e, v);

@@ -26,6 +26,8 @@ export interface EncodedShard {
   /** Lowercase hex sha256: the LFS oid the Hub will show for this file. */
   sha256: string;
   rows: number;
+  /** Worker threads that encoded it (0: encoded on the calling thread). */
+  encoderThreads: number;
 }
 
 /**
@@ -239,7 +241,8 @@ export class EncoderPool {
       endRowGroup();
       await Promise.all(grid.flat().map((c) => c.done));
       const { bytes, sha256 } = await assembleParts(grid.map((row) => row.map((c) => c.path)), columnGroups!, schema, settings, path, editFooter);
-      return { bytes, sha256, rows };
+      const groups = columnGroups!.length;
+      return { bytes, sha256, rows, encoderThreads: groups > 1 ? groups : Math.min(this.size, grid.length) };
     } finally {
       endRowGroup();
       await Promise.allSettled(grid.flat().map((c) => c.done));
@@ -317,7 +320,7 @@ export async function encodeShardInline(
       return arrow.tableToIPC(new arrow.Table([next.value]), "stream");
     });
     const { bytes, sha256 } = await assembleParts([[partPath]], [schema.fields.map((_, i) => i)], schema, settings, path, editFooter);
-    return { bytes, sha256, rows };
+    return { bytes, sha256, rows, encoderThreads: 0 };
   } finally {
     await rm(partPath, { force: true });
   }
