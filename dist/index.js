@@ -33238,7 +33238,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_worker_threads__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5919);
 /* harmony import */ var node_worker_threads__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_worker_threads__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _data_parquet_encode_worker_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6105);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8381);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6385);
 /**
  * Entry point of the bundled action (dist/index.js). The same file also
  * serves as the Parquet encoder worker thread, so the bundle needs no
@@ -33260,7 +33260,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8381:
+/***/ 6385:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -68966,6 +68966,447 @@ function setKeyValue(meta, key, value) {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/data/parquet/merge.ts
+/**
+ * Assembles one Parquet file from Parquet parts by moving bytes rather than
+ * re-encoding. A part holds whole row groups, or some of the columns of a
+ * row group (the others are in sibling parts). Column chunks are copied in
+ * row group and schema order, the page indexes follow (offset indexes
+ * rewritten for the new positions), then one footer with every offset
+ * shifted.
+ *
+ * A column chunk's bytes depend only on that column's values and the writer
+ * settings, so the result is byte for byte what one writer gives — whatever
+ * was encoded where, and whichever worker finished first. That is what lets
+ * row groups, and the columns of a row group, be encoded in parallel.
+ */
+
+
+
+const merge_MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // "PAR1"
+// Field ids of parquet.thrift.
+const FILE_SCHEMA = 2;
+const FILE_NUM_ROWS = 3;
+const FILE_ROW_GROUPS = 4;
+const SE_NUM_CHILDREN = 5;
+const RG_COLUMNS = 1;
+const RG_TOTAL_BYTE_SIZE = 2;
+const RG_NUM_ROWS = 3;
+const RG_FILE_OFFSET = 5;
+const RG_TOTAL_COMPRESSED = 6;
+const RG_ORDINAL = 7;
+const CC_META = 3;
+const CC_OFFSET_INDEX_OFFSET = 4;
+const CC_OFFSET_INDEX_LENGTH = 5;
+const CC_COLUMN_INDEX_OFFSET = 6;
+const CC_COLUMN_INDEX_LENGTH = 7;
+const CM_TOTAL_UNCOMPRESSED = 6;
+const CM_TOTAL_COMPRESSED = 7;
+const CM_DATA_PAGE = 9;
+const CM_INDEX_PAGE = 10;
+const CM_DICTIONARY_PAGE = 11;
+const CM_BLOOM_FILTER = 14;
+const CM_BLOOM_FILTER_LENGTH = 15;
+const OI_PAGE_LOCATIONS = 1;
+const PL_OFFSET = 1;
+async function fileSource(path) {
+    const handle = await (0,external_node_fs_promises_.open)(path, "r");
+    const { size } = await handle.stat();
+    return {
+        size,
+        async read(offset, length) {
+            const out = new Uint8Array(length);
+            let done = 0;
+            while (done < length) {
+                const { bytesRead } = await handle.read(out, done, length - done, offset + done);
+                if (bytesRead === 0)
+                    throw new Error(`unexpected end of ${path}`);
+                done += bytesRead;
+            }
+            return out;
+        },
+        release(bytes) {
+            // Blocks are fresh copies: free them now rather than at the next GC (Node 21+).
+            const buffer = bytes.buffer;
+            if (typeof buffer.transfer === "function" && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength)
+                buffer.transfer(0);
+        },
+        close: () => handle.close(),
+    };
+}
+function memorySource(bytes) {
+    return { size: bytes.length, read: async (offset, length) => bytes.subarray(offset, offset + length) };
+}
+async function readFooter(source) {
+    if (source.size < 12)
+        throw new Error("not a Parquet file (too short)");
+    const tail = await source.read(source.size - 8, 8);
+    const length = new DataView(tail.buffer, tail.byteOffset, 8).getUint32(0, true);
+    if (!equalBytes(tail.subarray(4), merge_MAGIC))
+        throw new Error("not a Parquet file (no PAR1 footer)");
+    const footer = await source.read(source.size - 8 - length, length);
+    return decodeStruct(footer).struct;
+}
+/**
+ * Reads a part's footer. Bloom filters are not copied: a part that has
+ * some is refused, unless `dropBloomFilters` (then the output has none).
+ */
+async function openPart(source, options = {}) {
+    const meta = await readFooter(source);
+    const rowGroups = (meta.list(FILE_ROW_GROUPS)?.items ?? []);
+    for (const rg of rowGroups)
+        for (const column of columnsOf(rg)) {
+            const cm = column.struct(CC_META);
+            if (cm.get(CM_BLOOM_FILTER) === undefined)
+                continue;
+            if (!options.dropBloomFilters)
+                throw new Error("parts with bloom filters cannot be merged");
+            cm.fields.splice(0, cm.fields.length, ...cm.fields.filter((f) => f.id !== CM_BLOOM_FILTER && f.id !== CM_BLOOM_FILTER_LENGTH));
+        }
+    return { source, meta, rowGroups };
+}
+function columnsOf(rowGroup) {
+    return (rowGroup.list(RG_COLUMNS)?.items ?? []);
+}
+/** Leaf columns of each top-level field, from a footer's flattened schema. */
+function leavesPerField(meta) {
+    const elements = (meta.list(FILE_SCHEMA)?.items ?? []);
+    let at = 1;
+    const leaves = () => {
+        const children = Number(elements[at++]?.int(SE_NUM_CHILDREN) ?? 0n);
+        if (children === 0)
+            return 1;
+        let n = 0;
+        for (let i = 0; i < children; i++)
+            n += leaves();
+        return n;
+    };
+    const fields = Number(elements[0]?.int(SE_NUM_CHILDREN) ?? 0n);
+    return Array.from({ length: fields }, leaves);
+}
+/** Where a column chunk starts: its dictionary page if it has one (some writers put 0 there when it has none). */
+function chunkStart(column) {
+    const cm = column.struct(CC_META);
+    const data = Number(cm.int(CM_DATA_PAGE));
+    const dictionary = cm.int(CM_DICTIONARY_PAGE);
+    return dictionary !== undefined && dictionary > 0n && Number(dictionary) < data ? Number(dictionary) : data;
+}
+function shift(struct, id, delta) {
+    const v = struct.int(id);
+    if (v !== undefined)
+        struct.set(id, TType.I64, v + delta);
+}
+function cloneStruct(struct) {
+    return decodeStruct(thrift_encodeStruct(struct)).struct;
+}
+const COPY = 8 * 1024 * 1024;
+async function copy(source, from, length, write) {
+    for (let at = from; at < from + length; at += COPY) {
+        const block = await source.read(at, Math.min(COPY, from + length - at));
+        await write(block);
+        source.release?.(block);
+    }
+}
+/**
+ * Writes one Parquet file into `sink`: `template` gives the footer (schema,
+ * key-value metadata, created_by...), `plans` the row groups in order.
+ * `editFooter` may change the footer before it is written.
+ */
+async function assembleParquet(template, plans, sink, editFooter) {
+    const leaves = leavesPerField(template);
+    let position = 0;
+    const write = async (bytes) => {
+        await sink.write(bytes);
+        position += bytes.length;
+    };
+    await write(merge_MAGIC);
+    const placed = [];
+    const rowGroups = [];
+    for (const plan of plans) {
+        const next = plan.cells.map(() => 0);
+        const columns = [];
+        for (const [field, count] of leaves.entries()) {
+            const g = plan.owner[field];
+            const cell = plan.cells[g];
+            const sourceColumns = columnsOf(cell.part.rowGroups[cell.rowGroup]);
+            for (let l = 0; l < count; l++) {
+                const column = cloneStruct(sourceColumns[next[g]++]);
+                const start = chunkStart(column);
+                const length = Number(column.struct(CC_META).int(CM_TOTAL_COMPRESSED));
+                const delta = BigInt(position - start);
+                await copy(cell.part.source, start, length, write);
+                const cm = column.struct(CC_META);
+                shift(cm, CM_DATA_PAGE, delta);
+                shift(cm, CM_INDEX_PAGE, delta);
+                shift(cm, CM_DICTIONARY_PAGE, delta);
+                columns.push({ column, source: cell.part.source, delta });
+            }
+        }
+        const first = plan.cells[0];
+        const rg = cloneStruct(first.part.rowGroups[first.rowGroup]);
+        const list = rg.list(RG_COLUMNS);
+        rg.set(RG_COLUMNS, TType.List, { kind: "list", elementType: list.elementType, items: columns.map((c) => c.column) });
+        if (plan.cells.length > 1) {
+            // Totals over all the columns now in the row group, as a single writer computes them.
+            const sum = (id) => columns.reduce((n, c) => n + c.column.struct(CC_META).int(id), 0n);
+            if (rg.get(RG_TOTAL_BYTE_SIZE) !== undefined)
+                rg.set(RG_TOTAL_BYTE_SIZE, TType.I64, sum(CM_TOTAL_UNCOMPRESSED));
+            if (rg.get(RG_TOTAL_COMPRESSED) !== undefined)
+                rg.set(RG_TOTAL_COMPRESSED, TType.I64, sum(CM_TOTAL_COMPRESSED));
+        }
+        if (rg.get(RG_FILE_OFFSET) !== undefined && columns.length > 0)
+            rg.set(RG_FILE_OFFSET, TType.I64, BigInt(chunkStart(columns[0].column)));
+        rowGroups.push(rg);
+        placed.push(columns);
+    }
+    // Column indexes hold no offsets: copied as they are.
+    for (const columns of placed)
+        for (const { column, source } of columns) {
+            const offset = column.int(CC_COLUMN_INDEX_OFFSET);
+            const length = column.int(CC_COLUMN_INDEX_LENGTH);
+            if (offset === undefined || length === undefined)
+                continue;
+            column.set(CC_COLUMN_INDEX_OFFSET, TType.I64, BigInt(position));
+            await write(await source.read(Number(offset), Number(length)));
+        }
+    // Offset indexes locate pages: rewritten with their chunk's shift.
+    for (const columns of placed)
+        for (const { column, source, delta } of columns) {
+            const offset = column.int(CC_OFFSET_INDEX_OFFSET);
+            const length = column.int(CC_OFFSET_INDEX_LENGTH);
+            if (offset === undefined || length === undefined)
+                continue;
+            const index = decodeStruct(await source.read(Number(offset), Number(length))).struct;
+            for (const location of (index.list(OI_PAGE_LOCATIONS)?.items ?? []))
+                shift(location, PL_OFFSET, delta);
+            const bytes = thrift_encodeStruct(index);
+            column.set(CC_OFFSET_INDEX_OFFSET, TType.I64, BigInt(position));
+            column.set(CC_OFFSET_INDEX_LENGTH, TType.I32, bytes.length);
+            await write(bytes);
+        }
+    // One footer for all row groups.
+    rowGroups.forEach((rg, ordinal) => {
+        if (rg.get(RG_ORDINAL) !== undefined)
+            rg.set(RG_ORDINAL, TType.I16, ordinal);
+    });
+    const rows = rowGroups.reduce((n, rg) => n + (rg.int(RG_NUM_ROWS) ?? 0n), 0n);
+    const meta = cloneStruct(template);
+    meta.set(FILE_NUM_ROWS, TType.I64, rows);
+    const list = meta.list(FILE_ROW_GROUPS) ?? { kind: "list", elementType: TType.Struct, items: [] };
+    meta.set(FILE_ROW_GROUPS, TType.List, { kind: "list", elementType: list.elementType, items: rowGroups });
+    editFooter?.(meta);
+    const footer = thrift_encodeStruct(meta);
+    await write(footer);
+    const length = new Uint8Array(4);
+    new DataView(length.buffer).setUint32(0, footer.length, true);
+    await write(length);
+    await write(merge_MAGIC);
+    return { bytes: position, rows };
+}
+/** assembleParquet into a new file at `path`, hashing as it writes: returns its size and lowercase hex sha256. */
+async function assembleFile(path, template, plans, editFooter) {
+    const hash = (0,external_node_crypto_.createHash)("sha256");
+    const out = await (0,external_node_fs_promises_.open)(path, "w");
+    try {
+        const sink = {
+            async write(chunk) {
+                hash.update(chunk);
+                await out.write(chunk);
+            },
+        };
+        const { bytes } = await assembleParquet(template, plans, sink, editFooter);
+        return { bytes, sha256: hash.digest("hex") };
+    }
+    finally {
+        await out.close();
+    }
+}
+/**
+ * Writes the parts (each holding whole row groups of one schema), in order,
+ * as one Parquet file into `sink`; key-value metadata and `created_by` come
+ * from the first part.
+ */
+async function mergeParquet(sources, sink, editFooter) {
+    if (sources.length === 0)
+        throw new Error("nothing to merge");
+    const parts = [];
+    for (const s of sources)
+        parts.push(await openPart(s));
+    const schema = encodeStruct(new ThriftStruct([parts[0].meta.field(FILE_SCHEMA)]));
+    for (const p of parts.slice(1))
+        if (!equalBytes(encodeStruct(new ThriftStruct([p.meta.field(FILE_SCHEMA)])), schema))
+            throw new Error("parts have different schemas");
+    const fields = leavesPerField(parts[0].meta).length;
+    const plans = parts.flatMap((part) => part.rowGroups.map((_, rowGroup) => ({ cells: [{ part, rowGroup }], owner: new Array(fields).fill(0) })));
+    return assembleParquet(parts[0].meta, plans, sink, editFooter);
+}
+function equalBytes(a, b) {
+    if (a.length !== b.length)
+        return false;
+    for (let i = 0; i < a.length; i++)
+        if (a[i] !== b[i])
+            return false;
+    return true;
+}
+
+;// CONCATENATED MODULE: ./src/data/parquet/copy.ts
+
+
+// Field ids and enums of parquet.thrift.
+const copy_FILE_SCHEMA = 2;
+const FILE_CREATED_BY = 6;
+const FILE_COLUMN_ORDERS = 7;
+const SE_TYPE = 1;
+const SE_TYPE_LENGTH = 2;
+const SE_REPETITION = 3;
+const copy_SE_NUM_CHILDREN = 5;
+const SE_CONVERTED_TYPE = 6;
+const SE_SCALE = 7;
+const SE_PRECISION = 8;
+const SE_LOGICAL_TYPE = 10;
+const PHYSICAL_INT32 = 1;
+const PHYSICAL_INT64 = 2;
+// LogicalType union members and ConvertedType values that mean the same thing.
+const LT_STRING = 1;
+const LT_DATE = 6;
+const LT_INTEGER = 10;
+const INT_BIT_WIDTH = 1;
+const INT_SIGNED = 2;
+const CT_UTF8 = 0;
+const CT_DATE = 6;
+const CT_INTEGERS = { 11: "uint8", 12: "uint16", 13: "uint32", 14: "uint64", 15: "int8", 16: "int16", 17: "int32", 18: "int64" };
+const copy_RG_COLUMNS = 1;
+const copy_RG_NUM_ROWS = 3;
+const CC_FILE_PATH = 1;
+const copy_CC_META = 3;
+const copy_CC_OFFSET_INDEX_OFFSET = 4;
+const CC_CRYPTO = 8;
+const CC_ENCRYPTED_META = 9;
+const CM_CODEC = 4;
+const CODECS = { none: 0, snappy: 1, gzip: 2, zstd: 6 };
+/**
+ * Writes the row groups of the `inputs` files, in order, as one Parquet file at
+ * `path`, with `template`'s footer (a footer our writer gives an empty file
+ * of the dataset's schema) — or, if some input's footer says its chunks
+ * cannot be used as they are, writes nothing and says why.
+ */
+async function copyRowGroups(inputs, template, path, options) {
+    const sources = await Promise.all(inputs.map((input) => fileSource(input.path)));
+    try {
+        const parts = [];
+        for (const [i, source] of sources.entries()) {
+            const part = await openPart(source, { dropBloomFilters: true });
+            const reason = unusable(part, template, options);
+            if (reason !== undefined)
+                return { copied: false, reason: `${inputs[i].file}: ${reason}` };
+            parts.push(part);
+        }
+        // Readers work around known bugs of the writer named in created_by: the copied pages keep theirs.
+        const footer = decodeStruct(thrift_encodeStruct(template)).struct;
+        for (const id of [FILE_CREATED_BY, FILE_COLUMN_ORDERS]) {
+            const values = new Set(parts.map((p) => fieldBytes(p.meta, id)));
+            if (values.size > 1)
+                return { copied: false, reason: id === FILE_CREATED_BY ? "the files were written by different writers" : "the files' column orders differ" };
+            const field = parts[0].meta.field(id);
+            footer.fields.splice(0, footer.fields.length, ...footer.fields.filter((f) => f.id !== id));
+            if (field)
+                footer.set(id, field.type, field.value);
+        }
+        const owner = new Array(leavesPerField(footer).length).fill(0);
+        const plans = [];
+        let total = 0;
+        for (const part of parts)
+            for (const [rowGroup, rg] of part.rowGroups.entries()) {
+                if (rows(rg) === 0)
+                    continue;
+                plans.push({ cells: [{ part, rowGroup }], owner });
+                total += rows(rg);
+            }
+        const { bytes, sha256 } = await assembleFile(path, footer, plans, options.editFooter);
+        return { copied: true, bytes, sha256, rows: total, rowGroups: plans.length };
+    }
+    finally {
+        await Promise.all(sources.map((s) => s.close()));
+    }
+}
+/** A footer field as comparable text ("" when absent). */
+function fieldBytes(meta, id) {
+    const field = meta.field(id);
+    return field ? Buffer.from(thrift_encodeStruct(new thrift_ThriftStruct([field]))).toString("hex") : "";
+}
+function rows(rg) {
+    return Number(rg.int(copy_RG_NUM_ROWS) ?? 0n);
+}
+/** Why `part`'s column chunks cannot go into a file with `template`'s schema as they are (undefined: they can). */
+function unusable(part, template, options) {
+    const ours = leaves(template);
+    const theirs = leaves(part.meta);
+    if (ours.length !== theirs.length)
+        return `${theirs.length} leaf columns, the dataset has ${ours.length}`;
+    for (const [i, leaf] of theirs.entries()) {
+        for (const [id, what] of [
+            [SE_TYPE, "physical type"],
+            [SE_TYPE_LENGTH, "type length"],
+            [SE_REPETITION, "repetition"],
+        ])
+            if (leaf.int(id) !== ours[i].int(id))
+                return `column ${i} has another ${what} than the shard would`;
+        if (meaning(leaf) !== meaning(ours[i]))
+            return `column ${i} is annotated otherwise than the shard would be (${meaning(leaf) || "no annotation"})`;
+    }
+    const codec = CODECS[options.compression];
+    for (const [r, rg] of part.rowGroups.entries()) {
+        const columns = (rg.list(copy_RG_COLUMNS)?.items ?? []);
+        if (columns.length !== ours.length)
+            return `row group ${r} has ${columns.length} columns`;
+        for (const column of columns) {
+            if (column.get(CC_FILE_PATH) !== undefined)
+                return "its column chunks are stored in other files";
+            if (column.get(CC_CRYPTO) !== undefined || column.get(CC_ENCRYPTED_META) !== undefined)
+                return "its columns are encrypted";
+            if (Number(column.struct(copy_CC_META)?.int(CM_CODEC) ?? -1n) !== codec)
+                return `its pages are not compressed with ${options.compression}`;
+        }
+        if (rows(rg) > options.maxRowGroupRowsWithoutIndex && columns.some((c) => c.get(copy_CC_OFFSET_INDEX_OFFSET) === undefined))
+            return `row group ${r} (${rows(rg)} rows) is too large for the dataset viewer without a page index`;
+    }
+    return undefined;
+}
+/**
+ * What a leaf's type annotations mean, written the same way whether a writer
+ * used the logical type, the older converted type, or (for plain signed
+ * integers) nothing. Anything else must match exactly: a timestamp's UTC
+ * adjustment, for one, is only certain from its logical type.
+ */
+function meaning(leaf) {
+    const logical = leaf.struct(SE_LOGICAL_TYPE);
+    if (logical) {
+        const member = logical.fields[0];
+        if (member?.id === LT_STRING)
+            return "string";
+        if (member?.id === LT_DATE)
+            return "date";
+        if (member?.id === LT_INTEGER && member.value instanceof thrift_ThriftStruct)
+            return `${member.value.get(INT_SIGNED) ? "" : "u"}int${member.value.int(INT_BIT_WIDTH)}`;
+        return `logical ${Buffer.from(thrift_encodeStruct(logical)).toString("hex")}`;
+    }
+    const converted = leaf.int(SE_CONVERTED_TYPE);
+    if (converted === undefined) {
+        const physical = Number(leaf.int(SE_TYPE) ?? -1n);
+        return physical === PHYSICAL_INT32 ? "int32" : physical === PHYSICAL_INT64 ? "int64" : "";
+    }
+    if (Number(converted) === CT_UTF8)
+        return "string";
+    if (Number(converted) === CT_DATE)
+        return "date";
+    return CT_INTEGERS[Number(converted)] ?? `converted ${converted} scale ${leaf.int(SE_SCALE)} precision ${leaf.int(SE_PRECISION)}`;
+}
+/** The schema elements of a footer's leaf columns, in order. */
+function leaves(meta) {
+    const elements = (meta.list(copy_FILE_SCHEMA)?.items ?? []);
+    return elements.slice(1).filter((e) => Number(e.int(copy_SE_NUM_CHILDREN) ?? 0n) === 0);
+}
+
 // EXTERNAL MODULE: external "node:worker_threads"
 var external_node_worker_threads_ = __nccwpck_require__(5919);
 ;// CONCATENATED MODULE: ./node_modules/apache-arrow/builder/buffer.mjs
@@ -71102,257 +71543,6 @@ if (descriptor?.get && !descriptor.get.nullTypeFixed) {
 
 // EXTERNAL MODULE: ./src/data/parquet/encode-worker.ts + 1 modules
 var encode_worker = __nccwpck_require__(6105);
-;// CONCATENATED MODULE: ./src/data/parquet/merge.ts
-/**
- * Assembles one Parquet file from Parquet parts by moving bytes rather than
- * re-encoding. A part holds whole row groups, or some of the columns of a
- * row group (the others are in sibling parts). Column chunks are copied in
- * row group and schema order, the page indexes follow (offset indexes
- * rewritten for the new positions), then one footer with every offset
- * shifted.
- *
- * A column chunk's bytes depend only on that column's values and the writer
- * settings, so the result is byte for byte what one writer gives — whatever
- * was encoded where, and whichever worker finished first. That is what lets
- * row groups, and the columns of a row group, be encoded in parallel.
- */
-
-
-const merge_MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // "PAR1"
-// Field ids of parquet.thrift.
-const FILE_SCHEMA = 2;
-const FILE_NUM_ROWS = 3;
-const FILE_ROW_GROUPS = 4;
-const SE_NUM_CHILDREN = 5;
-const RG_COLUMNS = 1;
-const RG_TOTAL_BYTE_SIZE = 2;
-const RG_NUM_ROWS = 3;
-const RG_FILE_OFFSET = 5;
-const RG_TOTAL_COMPRESSED = 6;
-const RG_ORDINAL = 7;
-const CC_META = 3;
-const CC_OFFSET_INDEX_OFFSET = 4;
-const CC_OFFSET_INDEX_LENGTH = 5;
-const CC_COLUMN_INDEX_OFFSET = 6;
-const CC_COLUMN_INDEX_LENGTH = 7;
-const CM_TOTAL_UNCOMPRESSED = 6;
-const CM_TOTAL_COMPRESSED = 7;
-const CM_DATA_PAGE = 9;
-const CM_INDEX_PAGE = 10;
-const CM_DICTIONARY_PAGE = 11;
-const CM_BLOOM_FILTER = 14;
-const OI_PAGE_LOCATIONS = 1;
-const PL_OFFSET = 1;
-async function fileSource(path) {
-    const handle = await (0,external_node_fs_promises_.open)(path, "r");
-    const { size } = await handle.stat();
-    return {
-        size,
-        async read(offset, length) {
-            const out = new Uint8Array(length);
-            let done = 0;
-            while (done < length) {
-                const { bytesRead } = await handle.read(out, done, length - done, offset + done);
-                if (bytesRead === 0)
-                    throw new Error(`unexpected end of ${path}`);
-                done += bytesRead;
-            }
-            return out;
-        },
-        release(bytes) {
-            // Blocks are fresh copies: free them now rather than at the next GC (Node 21+).
-            const buffer = bytes.buffer;
-            if (typeof buffer.transfer === "function" && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength)
-                buffer.transfer(0);
-        },
-        close: () => handle.close(),
-    };
-}
-function memorySource(bytes) {
-    return { size: bytes.length, read: async (offset, length) => bytes.subarray(offset, offset + length) };
-}
-async function readFooter(source) {
-    if (source.size < 12)
-        throw new Error("not a Parquet file (too short)");
-    const tail = await source.read(source.size - 8, 8);
-    const length = new DataView(tail.buffer, tail.byteOffset, 8).getUint32(0, true);
-    if (!equalBytes(tail.subarray(4), merge_MAGIC))
-        throw new Error("not a Parquet file (no PAR1 footer)");
-    const footer = await source.read(source.size - 8 - length, length);
-    return decodeStruct(footer).struct;
-}
-async function openPart(source) {
-    const meta = await readFooter(source);
-    const rowGroups = (meta.list(FILE_ROW_GROUPS)?.items ?? []);
-    for (const rg of rowGroups)
-        for (const column of columnsOf(rg))
-            if (column.struct(CC_META).get(CM_BLOOM_FILTER) !== undefined)
-                throw new Error("parts with bloom filters cannot be merged");
-    return { source, meta, rowGroups };
-}
-function columnsOf(rowGroup) {
-    return (rowGroup.list(RG_COLUMNS)?.items ?? []);
-}
-/** Leaf columns of each top-level field, from a footer's flattened schema. */
-function leavesPerField(meta) {
-    const elements = (meta.list(FILE_SCHEMA)?.items ?? []);
-    let at = 1;
-    const leaves = () => {
-        const children = Number(elements[at++]?.int(SE_NUM_CHILDREN) ?? 0n);
-        if (children === 0)
-            return 1;
-        let n = 0;
-        for (let i = 0; i < children; i++)
-            n += leaves();
-        return n;
-    };
-    const fields = Number(elements[0]?.int(SE_NUM_CHILDREN) ?? 0n);
-    return Array.from({ length: fields }, leaves);
-}
-function chunkStart(column) {
-    const cm = column.struct(CC_META);
-    return Number(cm.int(CM_DICTIONARY_PAGE) ?? cm.int(CM_DATA_PAGE));
-}
-function shift(struct, id, delta) {
-    const v = struct.int(id);
-    if (v !== undefined)
-        struct.set(id, TType.I64, v + delta);
-}
-function cloneStruct(struct) {
-    return decodeStruct(thrift_encodeStruct(struct)).struct;
-}
-const COPY = 8 * 1024 * 1024;
-async function copy(source, from, length, write) {
-    for (let at = from; at < from + length; at += COPY) {
-        const block = await source.read(at, Math.min(COPY, from + length - at));
-        await write(block);
-        source.release?.(block);
-    }
-}
-/**
- * Writes one Parquet file into `sink`: `template` gives the footer (schema,
- * key-value metadata, created_by...), `plans` the row groups in order.
- * `editFooter` may change the footer before it is written.
- */
-async function assembleParquet(template, plans, sink, editFooter) {
-    const leaves = leavesPerField(template);
-    let position = 0;
-    const write = async (bytes) => {
-        await sink.write(bytes);
-        position += bytes.length;
-    };
-    await write(merge_MAGIC);
-    const placed = [];
-    const rowGroups = [];
-    for (const plan of plans) {
-        const next = plan.cells.map(() => 0);
-        const columns = [];
-        for (const [field, count] of leaves.entries()) {
-            const g = plan.owner[field];
-            const cell = plan.cells[g];
-            const sourceColumns = columnsOf(cell.part.rowGroups[cell.rowGroup]);
-            for (let l = 0; l < count; l++) {
-                const column = cloneStruct(sourceColumns[next[g]++]);
-                const start = chunkStart(column);
-                const length = Number(column.struct(CC_META).int(CM_TOTAL_COMPRESSED));
-                const delta = BigInt(position - start);
-                await copy(cell.part.source, start, length, write);
-                const cm = column.struct(CC_META);
-                shift(cm, CM_DATA_PAGE, delta);
-                shift(cm, CM_INDEX_PAGE, delta);
-                shift(cm, CM_DICTIONARY_PAGE, delta);
-                columns.push({ column, source: cell.part.source, delta });
-            }
-        }
-        const first = plan.cells[0];
-        const rg = cloneStruct(first.part.rowGroups[first.rowGroup]);
-        const list = rg.list(RG_COLUMNS);
-        rg.set(RG_COLUMNS, TType.List, { kind: "list", elementType: list.elementType, items: columns.map((c) => c.column) });
-        if (plan.cells.length > 1) {
-            // Totals over all the columns now in the row group, as a single writer computes them.
-            const sum = (id) => columns.reduce((n, c) => n + c.column.struct(CC_META).int(id), 0n);
-            if (rg.get(RG_TOTAL_BYTE_SIZE) !== undefined)
-                rg.set(RG_TOTAL_BYTE_SIZE, TType.I64, sum(CM_TOTAL_UNCOMPRESSED));
-            if (rg.get(RG_TOTAL_COMPRESSED) !== undefined)
-                rg.set(RG_TOTAL_COMPRESSED, TType.I64, sum(CM_TOTAL_COMPRESSED));
-        }
-        if (rg.get(RG_FILE_OFFSET) !== undefined && columns.length > 0)
-            rg.set(RG_FILE_OFFSET, TType.I64, BigInt(chunkStart(columns[0].column)));
-        rowGroups.push(rg);
-        placed.push(columns);
-    }
-    // Column indexes hold no offsets: copied as they are.
-    for (const columns of placed)
-        for (const { column, source } of columns) {
-            const offset = column.int(CC_COLUMN_INDEX_OFFSET);
-            const length = column.int(CC_COLUMN_INDEX_LENGTH);
-            if (offset === undefined || length === undefined)
-                continue;
-            column.set(CC_COLUMN_INDEX_OFFSET, TType.I64, BigInt(position));
-            await write(await source.read(Number(offset), Number(length)));
-        }
-    // Offset indexes locate pages: rewritten with their chunk's shift.
-    for (const columns of placed)
-        for (const { column, source, delta } of columns) {
-            const offset = column.int(CC_OFFSET_INDEX_OFFSET);
-            const length = column.int(CC_OFFSET_INDEX_LENGTH);
-            if (offset === undefined || length === undefined)
-                continue;
-            const index = decodeStruct(await source.read(Number(offset), Number(length))).struct;
-            for (const location of (index.list(OI_PAGE_LOCATIONS)?.items ?? []))
-                shift(location, PL_OFFSET, delta);
-            const bytes = thrift_encodeStruct(index);
-            column.set(CC_OFFSET_INDEX_OFFSET, TType.I64, BigInt(position));
-            column.set(CC_OFFSET_INDEX_LENGTH, TType.I32, bytes.length);
-            await write(bytes);
-        }
-    // One footer for all row groups.
-    rowGroups.forEach((rg, ordinal) => {
-        if (rg.get(RG_ORDINAL) !== undefined)
-            rg.set(RG_ORDINAL, TType.I16, ordinal);
-    });
-    const rows = rowGroups.reduce((n, rg) => n + (rg.int(RG_NUM_ROWS) ?? 0n), 0n);
-    const meta = cloneStruct(template);
-    meta.set(FILE_NUM_ROWS, TType.I64, rows);
-    const list = meta.list(FILE_ROW_GROUPS) ?? { kind: "list", elementType: TType.Struct, items: [] };
-    meta.set(FILE_ROW_GROUPS, TType.List, { kind: "list", elementType: list.elementType, items: rowGroups });
-    editFooter?.(meta);
-    const footer = thrift_encodeStruct(meta);
-    await write(footer);
-    const length = new Uint8Array(4);
-    new DataView(length.buffer).setUint32(0, footer.length, true);
-    await write(length);
-    await write(merge_MAGIC);
-    return { bytes: position, rows };
-}
-/**
- * Writes the parts (each holding whole row groups of one schema), in order,
- * as one Parquet file into `sink`; key-value metadata and `created_by` come
- * from the first part.
- */
-async function mergeParquet(sources, sink, editFooter) {
-    if (sources.length === 0)
-        throw new Error("nothing to merge");
-    const parts = [];
-    for (const s of sources)
-        parts.push(await openPart(s));
-    const schema = encodeStruct(new ThriftStruct([parts[0].meta.field(FILE_SCHEMA)]));
-    for (const p of parts.slice(1))
-        if (!equalBytes(encodeStruct(new ThriftStruct([p.meta.field(FILE_SCHEMA)])), schema))
-            throw new Error("parts have different schemas");
-    const fields = leavesPerField(parts[0].meta).length;
-    const plans = parts.flatMap((part) => part.rowGroups.map((_, rowGroup) => ({ cells: [{ part, rowGroup }], owner: new Array(fields).fill(0) })));
-    return assembleParquet(parts[0].meta, plans, sink, editFooter);
-}
-function equalBytes(a, b) {
-    if (a.length !== b.length)
-        return false;
-    for (let i = 0; i < a.length; i++)
-        if (a[i] !== b[i])
-            return false;
-    return true;
-}
-
 ;// CONCATENATED MODULE: ./src/data/parquet/encoder-pool.ts
 /**
  * Encodes shards on worker threads, so Parquet encoding (parquet-wasm, the
@@ -71366,7 +71556,6 @@ function equalBytes(a, b) {
  * whatever the timing. At most two batches per part are in flight, so memory
  * stays bounded by a row group per worker.
  */
-
 
 
 
@@ -71651,7 +71840,7 @@ async function encodeShardInline(path, schema, batches, settings, editFooter) {
 async function assembleParts(grid, columnGroups, schema, settings, path, editFooter) {
     const sources = await Promise.all(grid.flat().map(fileSource));
     try {
-        const parts = await Promise.all(sources.map(openPart));
+        const parts = await Promise.all(sources.map((s) => openPart(s)));
         const owner = new Array(schema.fields.length);
         columnGroups.forEach((fields, g) => fields.forEach((f) => (owner[f] = g)));
         const groups = columnGroups.length;
@@ -71661,26 +71850,13 @@ async function assembleParts(grid, columnGroups, schema, settings, path, editFoo
             .filter((plan) => plan.cells.every((c) => c.part.rowGroups.length > 0));
         // With one column group the parts' own footer is the whole file's; otherwise one with every column.
         const template = groups === 1 ? parts[0].meta : await fullSchemaFooter(schema, settings, `${path}.template`);
-        const hash = (0,external_node_crypto_.createHash)("sha256");
-        const out = await (0,external_node_fs_promises_.open)(path, "w");
-        try {
-            const { bytes } = await assembleParquet(template, plans, {
-                async write(chunk) {
-                    hash.update(chunk);
-                    await out.write(chunk);
-                },
-            }, editFooter);
-            return { bytes, sha256: hash.digest("hex") };
-        }
-        finally {
-            await out.close();
-        }
+        return await assembleFile(path, template, plans, editFooter);
     }
     finally {
         await Promise.all(sources.map((s) => s.close()));
     }
 }
-/** The footer a writer gives a file of `schema` with these settings (from an empty one). */
+/** The footer a writer gives a file of `schema` with these settings (from an empty one; `scratch` is a temporary file). */
 async function fullSchemaFooter(schema, settings, scratch) {
     let sent = false;
     try {
@@ -71722,6 +71898,8 @@ function emptyBatch(schema) {
 ;// CONCATENATED MODULE: ./src/data/parquet-writer.ts
 
 
+
+
 /** Below this much Arrow data a shard is encoded on the calling thread (see encodeShardInline). */
 const INLINE_BELOW_BYTES = 16_000_000;
 /**
@@ -71730,12 +71908,36 @@ const INLINE_BELOW_BYTES = 16_000_000;
  * otherwise; both give the same bytes.
  */
 function writeParquetFile(path, schema, batches, settings, estimatedBytes = Infinity) {
-    const { arrowSchema } = settings;
-    const encoder = { compression: settings.compression, rowGroupRows: settings.rowGroupRows, metadata: [...settings.metadata] };
-    const editFooter = arrowSchema === undefined ? undefined : (meta) => setKeyValue(meta, ARROW_SCHEMA_KEY, arrowSchema);
+    const { encoder, editFooter } = writerSettings(settings);
     return estimatedBytes < INLINE_BELOW_BYTES
         ? encodeShardInline(path, schema, batches, encoder, editFooter)
         : sharedEncoderPool().encodeShard(path, schema, batches, encoder, editFooter);
+}
+/**
+ * Writes one shard from the row groups of Parquet `inputs` (whose Arrow
+ * columns are `schema`'s: see ParquetReader.storesAs), copied as they are,
+ * with the footer writeParquetFile would give: no decoding, no encoding.
+ * When a footer shows the chunks cannot be used so (another codec, physical
+ * type, ...), nothing is written and the reason is returned.
+ */
+async function copyParquetShard(path, inputs, schema, settings) {
+    const { encoder, editFooter } = writerSettings(settings);
+    const template = await fullSchemaFooter(schema, encoder, `${path}.template`);
+    const result = await copyRowGroups(inputs, template, path, {
+        compression: settings.compression,
+        maxRowGroupRowsWithoutIndex: settings.rowGroupRows,
+        editFooter,
+    });
+    if (!result.copied)
+        await (0,external_node_fs_promises_.rm)(path, { force: true });
+    return result;
+}
+function writerSettings(settings) {
+    const { arrowSchema } = settings;
+    return {
+        encoder: { compression: settings.compression, rowGroupRows: settings.rowGroupRows, metadata: [...settings.metadata] },
+        editFooter: arrowSchema === undefined ? undefined : (meta) => setKeyValue(meta, ARROW_SCHEMA_KEY, arrowSchema),
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/data/storage.ts
@@ -71851,444 +72053,1418 @@ function fromStorage(data, type) {
     return data.clone(type, data.offset, data.length, data.nullCount, data.buffers, children);
 }
 
-// EXTERNAL MODULE: external "node:buffer"
-var external_node_buffer_ = __nccwpck_require__(4573);
-;// CONCATENATED MODULE: ./src/data/parse.ts
-/**
- * Byte-level recognisers and parsers for text cells, shared by the CSV and
- * text readers. They work on `buf[start..end)` without creating strings on
- * the common paths.
- *
- * The rules follow pandas' C parser as `datasets`' CSV loader runs it
- * (`pd.read_csv` with default options; pandas/_libs/parsers.pyx and
- * tokenizer.c), see README.md in this folder:
- * - NA tokens (`NA`, `null`, `NaN`, `N/A`, `None`, ... — pandas'
- *   `STR_NA_VALUES`, matched exactly) and empty cells are nulls;
- * - integers and floats may carry leading/trailing ASCII whitespace and a sign;
- * - booleans are `true`/`false` in any letter case, without whitespace;
- * - `inf`/`infinity` (any case, optional sign, no whitespace) are floats; `nan`
- *   spellings other than the NA tokens are text.
- */
-var Kind;
-(function (Kind) {
-    /** An integer that fits int64. */
-    Kind[Kind["Int"] = 1] = "Int";
-    Kind[Kind["Float"] = 2] = "Float";
-    Kind[Kind["Bool"] = 4] = "Bool";
-    Kind[Kind["String"] = 8] = "String";
-    /** A positive integer above int64's range that fits uint64. */
-    Kind[Kind["UInt"] = 16] = "UInt";
-    /** An integer beyond uint64 (or below int64). */
-    Kind[Kind["Overflow"] = 32] = "Overflow";
-    /** The integer had a minus sign (pandas then refuses uint64 for the column). */
-    Kind[Kind["Negative"] = 64] = "Negative";
-    /** A pandas NA token: the cell is a null. */
-    Kind[Kind["Null"] = 128] = "Null";
-})(Kind || (Kind = {}));
-const ZERO = 48;
-const NINE = 57;
-const PLUS = 43;
-const MINUS = 45;
-const DOT = 46;
-function isSpace(b) {
-    return b === 32 || (b >= 9 && b <= 13);
+;// CONCATENATED MODULE: ./node_modules/apache-arrow/util/int.mjs
+// Licensed to the Apache Software Foundation (ASF) under one
+// or more contributor license agreements.  See the NOTICE file
+// distributed with this work for additional information
+// regarding copyright ownership.  The ASF licenses this file
+// to you under the Apache License, Version 2.0 (the
+// "License"); you may not use this file except in compliance
+// with the License.  You may obtain a copy of the License at
+//
+//   http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing,
+// software distributed under the License is distributed on an
+// "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
+// KIND, either express or implied.  See the License for the
+// specific language governing permissions and limitations
+// under the License.
+/** @ignore */
+const carryBit16 = 1 << 16;
+/** @ignore */
+function intAsHex(value) {
+    if (value < 0) {
+        value = 0xFFFFFFFF + value + 1;
+    }
+    return `0x${value.toString(16)}`;
 }
-function lower(b) {
-    return b >= 65 && b <= 90 ? b + 32 : b;
-}
-/** Case-insensitive match of the whole cell against a lowercase ASCII word. */
-function matchesWord(buf, start, end, word) {
-    if (end - start !== word.length)
-        return false;
-    for (let i = 0; i < word.length; i++)
-        if (lower(buf[start + i]) !== word.charCodeAt(i))
-            return false;
-    return true;
-}
-/** pandas' default NA strings (`STR_NA_VALUES`), besides the empty cell. */
-const NA_TOKENS = [
-    "-1.#IND",
-    "1.#QNAN",
-    "1.#IND",
-    "-1.#QNAN",
-    "#N/A N/A",
-    "#N/A",
-    "N/A",
-    "n/a",
-    "NA",
-    "<NA>",
-    "#NA",
-    "NULL",
-    "null",
-    "NaN",
-    "-NaN",
-    "nan",
-    "-nan",
-    "None",
+/** @ignore */
+const kInt32DecimalDigits = 8;
+/** @ignore */
+const kPowersOfTen = [
+    1,
+    10,
+    100,
+    1000,
+    10000,
+    100000,
+    1000000,
+    10000000,
+    100000000
 ];
-/** NA tokens grouped by first byte, as byte arrays. */
-const NA_BY_FIRST = (() => {
-    const table = new Array(256).fill(undefined);
-    for (const t of NA_TOKENS) {
-        const bytes = new TextEncoder().encode(t);
-        (table[bytes[0]] ??= []).push(bytes);
+/** @ignore */
+class BaseInt64 {
+    constructor(buffer) {
+        this.buffer = buffer;
     }
-    return table;
-})();
-const NA_MAX_LENGTH = Math.max(...NA_TOKENS.map((t) => t.length));
-/** Whether a non-empty cell is one of pandas' NA tokens (exact bytes, no trimming). */
-function isNaToken(buf, start, end) {
-    const n = end - start;
-    if (n > NA_MAX_LENGTH)
-        return false;
-    const candidates = NA_BY_FIRST[buf[start]];
-    if (candidates === undefined)
-        return false;
-    outer: for (const t of candidates) {
-        if (t.length !== n)
-            continue;
-        for (let i = 1; i < n; i++)
-            if (buf[start + i] !== t[i])
-                continue outer;
-        return true;
+    high() { return this.buffer[1]; }
+    low() { return this.buffer[0]; }
+    _times(other) {
+        // Break the left and right numbers into 16 bit chunks
+        // so that we can multiply them without overflow.
+        const L = new Uint32Array([
+            this.buffer[1] >>> 16,
+            this.buffer[1] & 0xFFFF,
+            this.buffer[0] >>> 16,
+            this.buffer[0] & 0xFFFF
+        ]);
+        const R = new Uint32Array([
+            other.buffer[1] >>> 16,
+            other.buffer[1] & 0xFFFF,
+            other.buffer[0] >>> 16,
+            other.buffer[0] & 0xFFFF
+        ]);
+        let product = L[3] * R[3];
+        this.buffer[0] = product & 0xFFFF;
+        let sum = product >>> 16;
+        product = L[2] * R[3];
+        sum += product;
+        product = (L[3] * R[2]) >>> 0;
+        sum += product;
+        this.buffer[0] += sum << 16;
+        this.buffer[1] = (sum >>> 0 < product ? carryBit16 : 0);
+        this.buffer[1] += sum >>> 16;
+        this.buffer[1] += L[1] * R[3] + L[2] * R[2] + L[3] * R[1];
+        this.buffer[1] += (L[0] * R[3] + L[1] * R[2] + L[2] * R[1] + L[3] * R[0]) << 16;
+        return this;
     }
-    return false;
-}
-/** `true`/`false` in any letter case (pandas' `to_boolean`), else undefined. */
-function parse_parseBool(buf, start, end) {
-    const n = end - start;
-    if (n === 4 && matchesWord(buf, start, end, "true"))
-        return true;
-    if (n === 5 && matchesWord(buf, start, end, "false"))
-        return false;
-    return undefined;
-}
-/** `inf`, `infinity` with an optional sign, any case; returns the value or undefined. */
-function parseInfinity(buf, start, end) {
-    let i = start;
-    let sign = 1;
-    if (buf[i] === PLUS || buf[i] === MINUS) {
-        if (buf[i] === MINUS)
-            sign = -1;
-        i++;
-    }
-    if (matchesWord(buf, i, end, "inf") || matchesWord(buf, i, end, "infinity"))
-        return sign * Infinity;
-    return undefined;
-}
-const INT64_MAX_DIGITS = "9223372036854775807";
-const INT64_MIN_DIGITS = "9223372036854775808";
-const UINT64_MAX_DIGITS = "18446744073709551615";
-/** Whether the digits `buf[from..to)` (no sign) are at most `limit` numerically. */
-function digitsAtMost(buf, from, to, limit) {
-    let s = from;
-    while (s < to - 1 && buf[s] === ZERO)
-        s++;
-    const n = to - s;
-    if (n !== limit.length)
-        return n < limit.length;
-    for (let k = 0; k < n; k++) {
-        const d = buf[s + k];
-        const m = limit.charCodeAt(k);
-        if (d !== m)
-            return d < m;
-    }
-    return true;
-}
-/**
- * Classifies a non-empty cell as pandas would type it (see the file comment).
- * Returns one Kind, or Int|Negative for a negative integer.
- */
-function classify(buf, start, end) {
-    const first = buf[start];
-    if (end - start <= NA_MAX_LENGTH && NA_BY_FIRST[first] !== undefined && isNaToken(buf, start, end))
-        return Kind.Null;
-    let i = start;
-    let e = end;
-    if (isSpace(first) || isSpace(buf[e - 1])) {
-        while (i < e && isSpace(buf[i]))
-            i++;
-        while (e > i && isSpace(buf[e - 1]))
-            e--;
-        if (i === e)
-            return Kind.String;
-    }
-    let c = buf[i];
-    let negative = false;
-    if (c === PLUS || c === MINUS) {
-        negative = c === MINUS;
-        i++;
-        if (i === e)
-            return Kind.String;
-        c = buf[i];
-    }
-    if ((c >= ZERO && c <= NINE) || c === DOT) {
-        const digitsStart = i;
-        while (i < e && buf[i] >= ZERO && buf[i] <= NINE)
-            i++;
-        const intDigits = i - digitsStart;
-        if (i === e) {
-            // An integer (intDigits > 0 here, since a lone "." is not all digits).
-            if (negative)
-                return digitsAtMost(buf, digitsStart, e, INT64_MIN_DIGITS) ? Kind.Int | Kind.Negative : Kind.Overflow;
-            if (digitsAtMost(buf, digitsStart, e, INT64_MAX_DIGITS))
-                return Kind.Int;
-            return digitsAtMost(buf, digitsStart, e, UINT64_MAX_DIGITS) ? Kind.UInt : Kind.Overflow;
+    _plus(other) {
+        const sum = (this.buffer[0] + other.buffer[0]) >>> 0;
+        this.buffer[1] += other.buffer[1];
+        if (sum < (this.buffer[0] >>> 0)) {
+            ++this.buffer[1];
         }
-        let fracDigits = 0;
-        if (buf[i] === DOT) {
-            i++;
-            const f = i;
-            while (i < e && buf[i] >= ZERO && buf[i] <= NINE)
-                i++;
-            fracDigits = i - f;
+        this.buffer[0] = sum;
+    }
+    lessThan(other) {
+        return this.buffer[1] < other.buffer[1] ||
+            (this.buffer[1] === other.buffer[1] && this.buffer[0] < other.buffer[0]);
+    }
+    equals(other) {
+        return this.buffer[1] === other.buffer[1] && this.buffer[0] == other.buffer[0];
+    }
+    greaterThan(other) {
+        return other.lessThan(this);
+    }
+    hex() {
+        return `${intAsHex(this.buffer[1])} ${intAsHex(this.buffer[0])}`;
+    }
+}
+/** @ignore */
+class int_Uint64 extends BaseInt64 {
+    times(other) {
+        this._times(other);
+        return this;
+    }
+    plus(other) {
+        this._plus(other);
+        return this;
+    }
+    /** @nocollapse */
+    static from(val, out_buffer = new Uint32Array(2)) {
+        return int_Uint64.fromString(typeof (val) === 'string' ? val : val.toString(), out_buffer);
+    }
+    /** @nocollapse */
+    static fromNumber(num, out_buffer = new Uint32Array(2)) {
+        // Always parse numbers as strings - pulling out high and low bits
+        // directly seems to lose precision sometimes
+        // For example:
+        //     > -4613034156400212000 >>> 0
+        //     721782784
+        // The correct lower 32-bits are 721782752
+        return int_Uint64.fromString(num.toString(), out_buffer);
+    }
+    /** @nocollapse */
+    static fromString(str, out_buffer = new Uint32Array(2)) {
+        const length = str.length;
+        const out = new int_Uint64(out_buffer);
+        for (let posn = 0; posn < length;) {
+            const group = kInt32DecimalDigits < length - posn ?
+                kInt32DecimalDigits : length - posn;
+            const chunk = new int_Uint64(new Uint32Array([Number.parseInt(str.slice(posn, posn + group), 10), 0]));
+            const multiple = new int_Uint64(new Uint32Array([kPowersOfTen[group], 0]));
+            out.times(multiple);
+            out.plus(chunk);
+            posn += group;
         }
-        if (intDigits === 0 && fracDigits === 0)
-            return Kind.String;
-        if (i === e)
-            return Kind.Float;
-        const x = buf[i];
-        if (x !== 101 && x !== 69)
-            return Kind.String;
-        i++;
-        if (i < e && (buf[i] === PLUS || buf[i] === MINUS))
-            i++;
-        const expStart = i;
-        while (i < e && buf[i] >= ZERO && buf[i] <= NINE)
-            i++;
-        return i === e && i > expStart ? Kind.Float : Kind.String;
+        return out;
     }
-    // inf/infinity and booleans are compared on the untrimmed cell, as pandas does.
-    if (parseInfinity(buf, start, end) !== undefined)
-        return Kind.Float;
-    if (parse_parseBool(buf, start, end) !== undefined)
-        return Kind.Bool;
-    return Kind.String;
-}
-const latin1 = new TextDecoder("latin1");
-/** Text of an ASCII cell (only used on slow paths). */
-function asciiText(buf, start, end) {
-    return latin1.decode(buf.subarray(start, end));
-}
-/**
- * Parses an integer cell (ASCII whitespace around it allowed, optional sign);
- * returns a number when it is a safe integer, a bigint otherwise, or
- * undefined when the cell is not an integer.
- */
-function parseInteger(buf, start, end) {
-    let i = start;
-    let e = end;
-    while (i < e && isSpace(buf[i]))
-        i++;
-    while (e > i && isSpace(buf[e - 1]))
-        e--;
-    let negative = false;
-    const c = buf[i];
-    if (c === PLUS || c === MINUS) {
-        negative = c === MINUS;
-        i++;
-    }
-    if (i === e)
-        return undefined;
-    let v = 0;
-    const digitsStart = i;
-    for (; i < e; i++) {
-        const d = buf[i] - ZERO;
-        if (d < 0 || d > 9)
-            return undefined;
-        v = v * 10 + d;
-    }
-    if (e - digitsStart <= 15)
-        return negative ? -v : v;
-    const big = BigInt(asciiText(buf, digitsStart, e));
-    const signed = negative ? -big : big;
-    return Number.isSafeInteger(Number(signed)) ? Number(signed) : signed;
-}
-const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
-/**
- * Parses a float cell, correctly rounded. Plain decimals with at most 15
- * significant digits take the exact fast path (both the digits and 10^k are
- * exact doubles, so one division rounds correctly); the rest goes through
- * `Number()`. Whitespace around numbers and `inf`/`infinity` are accepted as
- * pandas accepts them.
- */
-function parseFloatCell(buf, start, end) {
-    let i = start;
-    let negative = false;
-    const c = buf[i];
-    if (c === PLUS || c === MINUS) {
-        negative = c === MINUS;
-        i++;
-    }
-    let mantissa = 0;
-    let digits = 0;
-    let scale = 0;
-    let seenDot = false;
-    let any = false;
-    for (; i < end; i++) {
-        const b = buf[i];
-        const d = b - ZERO;
-        if (d >= 0 && d <= 9) {
-            any = true;
-            if (mantissa !== 0 || d !== 0)
-                digits++;
-            mantissa = mantissa * 10 + d;
-            if (seenDot)
-                scale++;
+    /** @nocollapse */
+    static convertArray(values) {
+        const data = new Uint32Array(values.length * 2);
+        for (let i = -1, n = values.length; ++i < n;) {
+            int_Uint64.from(values[i], new Uint32Array(data.buffer, data.byteOffset + 2 * i * 4, 2));
         }
-        else if (b === DOT && !seenDot) {
-            seenDot = true;
+        return data;
+    }
+    /** @nocollapse */
+    static multiply(left, right) {
+        const rtrn = new int_Uint64(new Uint32Array(left.buffer));
+        return rtrn.times(right);
+    }
+    /** @nocollapse */
+    static add(left, right) {
+        const rtrn = new int_Uint64(new Uint32Array(left.buffer));
+        return rtrn.plus(right);
+    }
+}
+/** @ignore */
+class int_Int64 extends BaseInt64 {
+    negate() {
+        this.buffer[0] = ~this.buffer[0] + 1;
+        this.buffer[1] = ~this.buffer[1];
+        if (this.buffer[0] == 0) {
+            ++this.buffer[1];
+        }
+        return this;
+    }
+    times(other) {
+        this._times(other);
+        return this;
+    }
+    plus(other) {
+        this._plus(other);
+        return this;
+    }
+    lessThan(other) {
+        // force high bytes to be signed
+        // eslint-disable-next-line unicorn/prefer-math-trunc
+        const this_high = this.buffer[1] << 0;
+        // eslint-disable-next-line unicorn/prefer-math-trunc
+        const other_high = other.buffer[1] << 0;
+        return this_high < other_high ||
+            (this_high === other_high && this.buffer[0] < other.buffer[0]);
+    }
+    /** @nocollapse */
+    static from(val, out_buffer = new Uint32Array(2)) {
+        return int_Int64.fromString(typeof (val) === 'string' ? val : val.toString(), out_buffer);
+    }
+    /** @nocollapse */
+    static fromNumber(num, out_buffer = new Uint32Array(2)) {
+        // Always parse numbers as strings - pulling out high and low bits
+        // directly seems to lose precision sometimes
+        // For example:
+        //     > -4613034156400212000 >>> 0
+        //     721782784
+        // The correct lower 32-bits are 721782752
+        return int_Int64.fromString(num.toString(), out_buffer);
+    }
+    /** @nocollapse */
+    static fromString(str, out_buffer = new Uint32Array(2)) {
+        // TODO: Assert that out_buffer is 0 and length = 2
+        const negate = str.startsWith('-');
+        const length = str.length;
+        const out = new int_Int64(out_buffer);
+        for (let posn = negate ? 1 : 0; posn < length;) {
+            const group = kInt32DecimalDigits < length - posn ?
+                kInt32DecimalDigits : length - posn;
+            const chunk = new int_Int64(new Uint32Array([Number.parseInt(str.slice(posn, posn + group), 10), 0]));
+            const multiple = new int_Int64(new Uint32Array([kPowersOfTen[group], 0]));
+            out.times(multiple);
+            out.plus(chunk);
+            posn += group;
+        }
+        return negate ? out.negate() : out;
+    }
+    /** @nocollapse */
+    static convertArray(values) {
+        const data = new Uint32Array(values.length * 2);
+        for (let i = -1, n = values.length; ++i < n;) {
+            int_Int64.from(values[i], new Uint32Array(data.buffer, data.byteOffset + 2 * i * 4, 2));
+        }
+        return data;
+    }
+    /** @nocollapse */
+    static multiply(left, right) {
+        const rtrn = new int_Int64(new Uint32Array(left.buffer));
+        return rtrn.times(right);
+    }
+    /** @nocollapse */
+    static add(left, right) {
+        const rtrn = new int_Int64(new Uint32Array(left.buffer));
+        return rtrn.plus(right);
+    }
+}
+/** @ignore */
+class Int128 {
+    constructor(buffer) {
+        this.buffer = buffer;
+        // buffer[3] MSB (high)
+        // buffer[2]
+        // buffer[1]
+        // buffer[0] LSB (low)
+    }
+    high() {
+        return new int_Int64(new Uint32Array(this.buffer.buffer, this.buffer.byteOffset + 8, 2));
+    }
+    low() {
+        return new int_Int64(new Uint32Array(this.buffer.buffer, this.buffer.byteOffset, 2));
+    }
+    negate() {
+        this.buffer[0] = ~this.buffer[0] + 1;
+        this.buffer[1] = ~this.buffer[1];
+        this.buffer[2] = ~this.buffer[2];
+        this.buffer[3] = ~this.buffer[3];
+        if (this.buffer[0] == 0) {
+            ++this.buffer[1];
+        }
+        if (this.buffer[1] == 0) {
+            ++this.buffer[2];
+        }
+        if (this.buffer[2] == 0) {
+            ++this.buffer[3];
+        }
+        return this;
+    }
+    times(other) {
+        // Break the left and right numbers into 32 bit chunks
+        // so that we can multiply them without overflow.
+        const L0 = new int_Uint64(new Uint32Array([this.buffer[3], 0]));
+        const L1 = new int_Uint64(new Uint32Array([this.buffer[2], 0]));
+        const L2 = new int_Uint64(new Uint32Array([this.buffer[1], 0]));
+        const L3 = new int_Uint64(new Uint32Array([this.buffer[0], 0]));
+        const R0 = new int_Uint64(new Uint32Array([other.buffer[3], 0]));
+        const R1 = new int_Uint64(new Uint32Array([other.buffer[2], 0]));
+        const R2 = new int_Uint64(new Uint32Array([other.buffer[1], 0]));
+        const R3 = new int_Uint64(new Uint32Array([other.buffer[0], 0]));
+        let product = int_Uint64.multiply(L3, R3);
+        this.buffer[0] = product.low();
+        const sum = new int_Uint64(new Uint32Array([product.high(), 0]));
+        product = int_Uint64.multiply(L2, R3);
+        sum.plus(product);
+        product = int_Uint64.multiply(L3, R2);
+        sum.plus(product);
+        this.buffer[1] = sum.low();
+        this.buffer[3] = (sum.lessThan(product) ? 1 : 0);
+        this.buffer[2] = sum.high();
+        const high = new int_Uint64(new Uint32Array(this.buffer.buffer, this.buffer.byteOffset + 8, 2));
+        high.plus(int_Uint64.multiply(L1, R3))
+            .plus(int_Uint64.multiply(L2, R2))
+            .plus(int_Uint64.multiply(L3, R1));
+        this.buffer[3] += int_Uint64.multiply(L0, R3)
+            .plus(int_Uint64.multiply(L1, R2))
+            .plus(int_Uint64.multiply(L2, R1))
+            .plus(int_Uint64.multiply(L3, R0)).low();
+        return this;
+    }
+    plus(other) {
+        const sums = new Uint32Array(4);
+        sums[3] = (this.buffer[3] + other.buffer[3]) >>> 0;
+        sums[2] = (this.buffer[2] + other.buffer[2]) >>> 0;
+        sums[1] = (this.buffer[1] + other.buffer[1]) >>> 0;
+        sums[0] = (this.buffer[0] + other.buffer[0]) >>> 0;
+        if (sums[0] < (this.buffer[0] >>> 0)) {
+            ++sums[1];
+        }
+        if (sums[1] < (this.buffer[1] >>> 0)) {
+            ++sums[2];
+        }
+        if (sums[2] < (this.buffer[2] >>> 0)) {
+            ++sums[3];
+        }
+        this.buffer[3] = sums[3];
+        this.buffer[2] = sums[2];
+        this.buffer[1] = sums[1];
+        this.buffer[0] = sums[0];
+        return this;
+    }
+    hex() {
+        return `${intAsHex(this.buffer[3])} ${intAsHex(this.buffer[2])} ${intAsHex(this.buffer[1])} ${intAsHex(this.buffer[0])}`;
+    }
+    /** @nocollapse */
+    static multiply(left, right) {
+        const rtrn = new Int128(new Uint32Array(left.buffer));
+        return rtrn.times(right);
+    }
+    /** @nocollapse */
+    static add(left, right) {
+        const rtrn = new Int128(new Uint32Array(left.buffer));
+        return rtrn.plus(right);
+    }
+    /** @nocollapse */
+    static from(val, out_buffer = new Uint32Array(4)) {
+        return Int128.fromString(typeof (val) === 'string' ? val : val.toString(), out_buffer);
+    }
+    /** @nocollapse */
+    static fromNumber(num, out_buffer = new Uint32Array(4)) {
+        // Always parse numbers as strings - pulling out high and low bits
+        // directly seems to lose precision sometimes
+        // For example:
+        //     > -4613034156400212000 >>> 0
+        //     721782784
+        // The correct lower 32-bits are 721782752
+        return Int128.fromString(num.toString(), out_buffer);
+    }
+    /** @nocollapse */
+    static fromString(str, out_buffer = new Uint32Array(4)) {
+        // TODO: Assert that out_buffer is 0 and length = 4
+        const negate = str.startsWith('-');
+        const length = str.length;
+        const out = new Int128(out_buffer);
+        for (let posn = negate ? 1 : 0; posn < length;) {
+            const group = kInt32DecimalDigits < length - posn ?
+                kInt32DecimalDigits : length - posn;
+            const chunk = new Int128(new Uint32Array([Number.parseInt(str.slice(posn, posn + group), 10), 0, 0, 0]));
+            const multiple = new Int128(new Uint32Array([kPowersOfTen[group], 0, 0, 0]));
+            out.times(multiple);
+            out.plus(chunk);
+            posn += group;
+        }
+        return negate ? out.negate() : out;
+    }
+    /** @nocollapse */
+    static convertArray(values) {
+        // TODO: Distinguish between string and number at compile-time
+        const data = new Uint32Array(values.length * 4);
+        for (let i = -1, n = values.length; ++i < n;) {
+            Int128.from(values[i], new Uint32Array(data.buffer, data.byteOffset + 4 * 4 * i, 4));
+        }
+        return data;
+    }
+}
+
+//# sourceMappingURL=int.mjs.map
+
+;// CONCATENATED MODULE: ./node_modules/apache-arrow/visitor/vectorloader.mjs
+// Licensed to the Apache Software Foundation (ASF) under one
+// or more contributor license agreements.  See the NOTICE file
+// distributed with this work for additional information
+// regarding copyright ownership.  The ASF licenses this file
+// to you under the Apache License, Version 2.0 (the
+// "License"); you may not use this file except in compliance
+// with the License.  You may obtain a copy of the License at
+//
+//   http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing,
+// software distributed under the License is distributed on an
+// "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
+// KIND, either express or implied.  See the License for the
+// specific language governing permissions and limitations
+// under the License.
+
+
+
+
+
+
+
+
+
+
+/** @ignore */
+class VectorLoader extends Visitor {
+    constructor(bytes, nodes, buffers, dictionaries, metadataVersion = MetadataVersion.V5, variadicBufferCounts = []) {
+        super();
+        this.nodesIndex = -1;
+        this.buffersIndex = -1;
+        this.variadicBufferIndex = -1;
+        this.bytes = bytes;
+        this.nodes = nodes;
+        this.buffers = buffers;
+        this.dictionaries = dictionaries;
+        this.metadataVersion = metadataVersion;
+        this.variadicBufferCounts = variadicBufferCounts;
+    }
+    visit(node) {
+        return super.visit(node instanceof schema_Field ? node.type : node);
+    }
+    visitNull(type, { length } = this.nextFieldNode()) {
+        return makeData({ type, length });
+    }
+    visitBool(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
+    }
+    visitInt(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
+    }
+    visitFloat(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
+    }
+    visitUtf8(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), valueOffsets: this.readOffsets(type), data: this.readData(type) });
+    }
+    visitLargeUtf8(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), valueOffsets: this.readOffsets(type), data: this.readData(type) });
+    }
+    visitUtf8View(type, { length, nullCount } = this.nextFieldNode()) {
+        const nullBitmap = this.readNullBitmap(type, nullCount);
+        const views = this.readData(type);
+        const variadicBuffers = this.readVariadicBuffers(this.nextVariadicBufferCount());
+        return makeData({
+            type,
+            length,
+            nullCount,
+            nullBitmap,
+            ['views']: views,
+            ['variadicBuffers']: variadicBuffers
+        });
+    }
+    visitBinary(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), valueOffsets: this.readOffsets(type), data: this.readData(type) });
+    }
+    visitLargeBinary(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), valueOffsets: this.readOffsets(type), data: this.readData(type) });
+    }
+    visitBinaryView(type, { length, nullCount } = this.nextFieldNode()) {
+        const nullBitmap = this.readNullBitmap(type, nullCount);
+        const views = this.readData(type);
+        const variadicBuffers = this.readVariadicBuffers(this.nextVariadicBufferCount());
+        return makeData({
+            type,
+            length,
+            nullCount,
+            nullBitmap,
+            ['views']: views,
+            ['variadicBuffers']: variadicBuffers
+        });
+    }
+    visitFixedSizeBinary(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
+    }
+    visitDate(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
+    }
+    visitTimestamp(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
+    }
+    visitTime(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
+    }
+    visitDecimal(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
+    }
+    visitList(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), valueOffsets: this.readOffsets(type), 'child': this.visit(type.children[0]) });
+    }
+    visitLargeList(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), valueOffsets: this.readOffsets(type), 'child': this.visit(type.children[0]) });
+    }
+    visitStruct(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), children: this.visitMany(type.children) });
+    }
+    visitUnion(type, { length, nullCount } = this.nextFieldNode()) {
+        if (this.metadataVersion < MetadataVersion.V5) {
+            this.readNullBitmap(type, nullCount);
+        }
+        return type.mode === UnionMode.Sparse
+            ? this.visitSparseUnion(type, { length, nullCount })
+            : this.visitDenseUnion(type, { length, nullCount });
+    }
+    visitDenseUnion(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, typeIds: this.readTypeIds(type), valueOffsets: this.readOffsets(type), children: this.visitMany(type.children) });
+    }
+    visitSparseUnion(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, typeIds: this.readTypeIds(type), children: this.visitMany(type.children) });
+    }
+    visitDictionary(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type.indices), dictionary: this.readDictionary(type) });
+    }
+    visitInterval(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
+    }
+    visitDuration(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
+    }
+    visitFixedSizeList(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), 'child': this.visit(type.children[0]) });
+    }
+    visitMap(type, { length, nullCount } = this.nextFieldNode()) {
+        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), valueOffsets: this.readOffsets(type), 'child': this.visit(type.children[0]) });
+    }
+    nextFieldNode() { return this.nodes[++this.nodesIndex]; }
+    nextBufferRange() { return this.buffers[++this.buffersIndex]; }
+    readNullBitmap(type, nullCount, buffer = this.nextBufferRange()) {
+        return nullCount > 0 && this.readData(type, buffer) || new Uint8Array(0);
+    }
+    readOffsets(type, buffer) { return this.readData(type, buffer); }
+    readTypeIds(type, buffer) { return this.readData(type, buffer); }
+    readData(_type, { length, offset } = this.nextBufferRange()) {
+        return this.bytes.subarray(offset, offset + length);
+    }
+    readVariadicBuffers(length) {
+        return Array.from({ length }, () => this.readData(null));
+    }
+    nextVariadicBufferCount() {
+        var _a;
+        return (_a = this.variadicBufferCounts[++this.variadicBufferIndex]) !== null && _a !== void 0 ? _a : 0;
+    }
+    readDictionary(type) {
+        return this.dictionaries.get(type.id);
+    }
+}
+/** @ignore */
+class JSONVectorLoader extends VectorLoader {
+    constructor(sources, nodes, buffers, dictionaries, metadataVersion, variadicBufferCounts = []) {
+        super(new Uint8Array(0), nodes, buffers, dictionaries, metadataVersion, variadicBufferCounts);
+        this.sources = sources;
+    }
+    readNullBitmap(_type, nullCount, { offset } = this.nextBufferRange()) {
+        return nullCount <= 0 ? new Uint8Array(0) : packBools(this.sources[offset]);
+    }
+    readOffsets(_type, { offset } = this.nextBufferRange()) {
+        return toArrayBufferView(Uint8Array, toArrayBufferView(_type.OffsetArrayType, this.sources[offset]));
+    }
+    readTypeIds(type, { offset } = this.nextBufferRange()) {
+        return toArrayBufferView(Uint8Array, toArrayBufferView(type.ArrayType, this.sources[offset]));
+    }
+    readData(type, { offset } = this.nextBufferRange()) {
+        const { sources } = this;
+        if (DataType.isTimestamp(type)) {
+            return toArrayBufferView(Uint8Array, int_Int64.convertArray(sources[offset]));
+        }
+        else if ((DataType.isInt(type) || DataType.isTime(type)) && type.bitWidth === 64 || DataType.isDuration(type)) {
+            return toArrayBufferView(Uint8Array, int_Int64.convertArray(sources[offset]));
+        }
+        else if (DataType.isDate(type) && type.unit === DateUnit.MILLISECOND) {
+            return toArrayBufferView(Uint8Array, int_Int64.convertArray(sources[offset]));
+        }
+        else if (DataType.isDecimal(type)) {
+            return toArrayBufferView(Uint8Array, Int128.convertArray(sources[offset]));
+        }
+        else if (DataType.isBinary(type) || DataType.isLargeBinary(type) || DataType.isFixedSizeBinary(type)) {
+            return binaryDataFromJSON(sources[offset]);
+        }
+        else if (DataType.isBinaryView(type)) {
+            return binaryViewDataFromJSON(sources[offset]);
+        }
+        else if (DataType.isUtf8View(type)) {
+            return utf8ViewDataFromJSON(sources[offset]);
+        }
+        else if (DataType.isBool(type)) {
+            return packBools(sources[offset]);
+        }
+        else if (DataType.isUtf8(type) || DataType.isLargeUtf8(type)) {
+            return encodeUtf8(sources[offset].join(''));
+        }
+        else if (DataType.isInterval(type)) {
+            switch (type.unit) {
+                case IntervalUnit.DAY_TIME:
+                    return toIntervalDayTimeInt32Array(sources[offset]);
+                case IntervalUnit.MONTH_DAY_NANO:
+                    return toIntervalMonthDayNanoInt32Array(sources[offset]);
+                default:
+                    break;
+            }
+        }
+        return toArrayBufferView(Uint8Array, toArrayBufferView(type.ArrayType, sources[offset].map((x) => +x)));
+    }
+    readVariadicBuffers(length) {
+        // Per Arrow C++ reference implementation (cpp/src/arrow/ipc/reader.cc),
+        // each variadic buffer is stored as a separate buffer region, matching
+        // the IPC format where each is accessed via separate GetBuffer() calls.
+        // VARIADIC_DATA_BUFFERS in JSON is an array, but flattenDataSources spreads
+        // it so each hex string gets its own sources entry, maintaining 1:1
+        // correspondence with BufferRegion entries.
+        const buffers = [];
+        for (let i = 0; i < length; i++) {
+            const { offset } = this.nextBufferRange();
+            // sources[offset] is 'any[]' but for variadic buffers it's actually a string
+            // after spreading in flattenDataSources. Cast necessary due to heterogeneous
+            // sources array structure (most fields are arrays, variadic elements are strings).
+            const hexString = this.sources[offset];
+            buffers.push(hexStringToBytes(hexString));
+        }
+        return buffers;
+    }
+}
+/** @ignore */
+function hexStringToBytes(hexString) {
+    // Parse hex string per Arrow JSON integration format (uppercase hex encoding).
+    // Used for: VARIADIC_DATA_BUFFERS elements, Binary DATA (after join),
+    // BinaryView PREFIX_HEX and INLINED fields.
+    const data = new Uint8Array(hexString.length / 2);
+    for (let i = 0; i < hexString.length; i += 2) {
+        data[i >> 1] = Number.parseInt(hexString.slice(i, i + 2), 16);
+    }
+    return data;
+}
+/** @ignore */
+function binaryDataFromJSON(values) {
+    // Arrow JSON Binary/LargeBinary/FixedSizeBinary format:
+    // "DATA": ["49BC7D5B6C47D2","3F5FB6D9322026"] (array of hex strings, one per value)
+    // Join all values into one continuous hex string, then parse to bytes.
+    return hexStringToBytes(values.join(''));
+}
+/** @ignore */
+function parseViewDataFromJSON(views, parseInlined) {
+    // Each view is a 16-byte struct: [length: i32, prefix/inlined: 12 bytes, buffer_index: i32, offset: i32]
+    const data = new Uint8Array(views.length * 16);
+    const dataView = new DataView(data.buffer);
+    for (const [i, view] of views.entries()) {
+        const offset = i * 16;
+        const size = view['SIZE'];
+        // Write size (int32 at byte 0)
+        dataView.setInt32(offset, size, true);
+        if (view['INLINED'] !== undefined) {
+            // Inline view: parse INLINED field using provided callback
+            const bytes = parseInlined(view['INLINED']);
+            for (let j = 0; j < bytes.length && j < 12; j++) {
+                data[offset + 4 + j] = bytes[j];
+            }
         }
         else {
-            break;
+            // Out-of-line view: write prefix, buffer_index, offset
+            const prefix = view['PREFIX_HEX'];
+            // Write 4-byte prefix at bytes 4-7
+            for (let j = 0; j < 8 && j < prefix.length; j += 2) {
+                data[offset + 4 + (j >> 1)] = Number.parseInt(prefix.slice(j, j + 2), 16);
+            }
+            // Write buffer_index (int32 at byte 8)
+            dataView.setInt32(offset + 8, view['BUFFER_INDEX'], true);
+            // Write offset (int32 at byte 12)
+            dataView.setInt32(offset + 12, view['OFFSET'], true);
         }
     }
-    if (i === end && any && digits <= 15 && scale <= 22) {
-        const v = scale === 0 ? mantissa : mantissa / POW10[scale];
-        return negative ? -v : v;
+    return data;
+}
+/** @ignore */
+function binaryViewDataFromJSON(views) {
+    return parseViewDataFromJSON(views, (inlined) => {
+        // BinaryView: INLINED is hex-encoded string
+        const bytes = new Uint8Array(inlined.length / 2);
+        for (let i = 0; i < inlined.length; i += 2) {
+            bytes[i >> 1] = Number.parseInt(inlined.slice(i, i + 2), 16);
+        }
+        return bytes;
+    });
+}
+/** @ignore */
+function utf8ViewDataFromJSON(views) {
+    return parseViewDataFromJSON(views, (inlined) => {
+        // Utf8View: INLINED is UTF-8 string - encode to bytes
+        const encoder = new TextEncoder();
+        return encoder.encode(inlined);
+    });
+}
+class CompressedVectorLoader extends VectorLoader {
+    constructor(bodyChunks, nodes, buffers, dictionaries, metadataVersion, variadicBufferCounts = []) {
+        super(new Uint8Array(0), nodes, buffers, dictionaries, metadataVersion, variadicBufferCounts);
+        this.bodyChunks = bodyChunks;
     }
-    return slowFloat(buf, start, end);
-}
-const FLOAT_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-function slowFloat(buf, start, end) {
-    const inf = parseInfinity(buf, start, end);
-    if (inf !== undefined)
-        return inf;
-    let i = start;
-    let e = end;
-    while (i < e && isSpace(buf[i]))
-        i++;
-    while (e > i && isSpace(buf[e - 1]))
-        e--;
-    const text = asciiText(buf, i, e);
-    if (!FLOAT_RE.test(text))
-        return undefined;
-    return Number(text);
-}
-// ---------------------------------------------------------------------------
-// Dates and times: `features` overrides (timestamp[...], date32, ...) and JSON inference.
-const UNIT_PER_SECOND = { s: 1n, ms: 1000n, us: 1000000n, ns: 1000000000n };
-/** Days from 1970-01-01 to y-m-d (proleptic Gregorian), or undefined for an invalid date. */
-function daysFromCivil(y, m, d) {
-    if (m < 1 || m > 12 || d < 1)
-        return undefined;
-    const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-    const monthDays = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1];
-    if (d > monthDays)
-        return undefined;
-    // Howard Hinnant's days_from_civil.
-    const yy = m <= 2 ? y - 1 : y;
-    const era = Math.floor(yy / 400);
-    const yoe = yy - era * 400;
-    const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-    const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-    return era * 146097 + doe - 719468;
-}
-const DATE_TIME_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2})(?::(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/;
-/**
- * Parses an ISO 8601 date or date-time (`YYYY-MM-DD`, then optionally
- * `[T ]hh[:mm[:ss[.fraction]]]` and `Z` or `±hh[:mm]`) into an integer count
- * of `unit` since the epoch, in UTC (an offset is applied, naive times are
- * taken as UTC, as Arrow does). Returns undefined when the text is not such
- * a date, or "precision" when the fraction is finer than `unit`.
- */
-function parseTimestamp(text, unit) {
-    const m = DATE_TIME_RE.exec(text);
-    if (!m)
-        return undefined;
-    const [, y, mo, d, h = "0", mi = "0", s = "0", frac = "", offset] = m;
-    if (offset !== undefined && m[4] === undefined)
-        return undefined; // a zone needs a time
-    const days = daysFromCivil(Number(y), Number(mo), Number(d));
-    if (days === undefined || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59)
-        return undefined;
-    let seconds = BigInt(days) * 86400n + BigInt(Number(h) * 3600 + Number(mi) * 60 + Number(s));
-    if (offset && offset !== "Z") {
-        const sign = offset.startsWith("-") ? -1n : 1n;
-        const digits = offset.slice(1).replace(":", "");
-        const hours = Number(digits.slice(0, 2));
-        const minutes = digits.length > 2 ? Number(digits.slice(2)) : 0;
-        if (hours > 23 || minutes > 59)
-            return undefined;
-        seconds -= sign * BigInt(hours * 3600 + minutes * 60);
+    readData(_type, _buffer = this.nextBufferRange()) {
+        return this.bodyChunks[this.buffersIndex];
     }
-    const perSecond = UNIT_PER_SECOND[unit];
-    const fraction = fractionIn(frac, perSecond);
-    if (fraction === "precision")
-        return fraction;
-    return seconds * perSecond + fraction;
 }
-/** Fractional-second digits as a count of units (`perSecond` per second), or "precision" when they do not fit. */
-function fractionIn(frac, perSecond) {
-    if (frac === "")
-        return 0n;
-    const nanos = BigInt(frac.padEnd(9, "0"));
-    const step = 1000000000n / perSecond;
-    return nanos % step === 0n ? nanos / step : "precision";
-}
-/** The shapes Arrow's JSON reader infers as `timestamp[s]` (ISO 8601 at second resolution). */
-const ARROW_SECONDS_RE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}(?::\d{2}(?::\d{2})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
-/**
- * Whether pyarrow's JSON reader would infer this string as `timestamp[s]`:
- * `YYYY-MM-DD`, or that followed by `[T ]hh`, `:mm`, `:ss`, and optionally
- * `Z` or a `±hh[:mm]` offset; no fractional seconds.
- */
-function looksLikeTimestamp(text) {
-    const n = text.length;
-    if (n < 10 || n > 25)
-        return false;
-    const c = text.charCodeAt(4);
-    if (c !== MINUS)
-        return false;
-    return ARROW_SECONDS_RE.test(text) && typeof parseTimestamp(text, "s") === "bigint";
-}
-/** Days since the epoch for `YYYY-MM-DD`, or undefined. */
-function parseDate32(text) {
-    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-    if (!m)
-        return undefined;
-    return daysFromCivil(Number(m[1]), Number(m[2]), Number(m[3]));
-}
-const TIME_OF_DAY_RE = /^(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?$/;
-/** `hh:mm[:ss[.fraction]]` as a count of `unit` since midnight, or undefined / "precision". */
-function parseTimeOfDay(text, unit) {
-    const m = TIME_OF_DAY_RE.exec(text);
-    if (!m)
-        return undefined;
-    const [, h, mi, s = "0", frac = ""] = m;
-    if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59)
-        return undefined;
-    const perSecond = UNIT_PER_SECOND[unit];
-    const fraction = fractionIn(frac, perSecond);
-    if (fraction === "precision")
-        return fraction;
-    return BigInt(Number(h) * 3600 + Number(mi) * 60 + Number(s)) * perSecond + fraction;
-}
-/**
- * A decimal number text as an unscaled integer with `scale` digits after the
- * point; undefined when it is not a plain decimal or loses digits at that scale.
- */
-function parseDecimal(text, scale) {
-    const m = /^\s*([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\s*$/.exec(text);
-    if (!m || (m[2] === "" && (m[3] ?? "") === ""))
-        return undefined;
-    const [, sign, int = "", frac = "", exp = "0"] = m;
-    let digits = int + frac;
-    let pointShift = Number(exp) - frac.length + scale; // digits * 10^pointShift
-    if (pointShift >= 0)
-        digits += "0".repeat(pointShift);
-    else {
-        if (-pointShift > digits.length)
-            digits = "0".repeat(-pointShift - digits.length) + digits;
-        const cut = digits.slice(digits.length + pointShift);
-        if (/[1-9]/.test(cut))
-            return undefined;
-        digits = digits.slice(0, digits.length + pointShift);
-        pointShift = 0;
+
+//# sourceMappingURL=vectorloader.mjs.map
+
+;// CONCATENATED MODULE: ./node_modules/apache-arrow/ipc/reader.mjs
+// Licensed to the Apache Software Foundation (ASF) under one
+// or more contributor license agreements.  See the NOTICE file
+// distributed with this work for additional information
+// regarding copyright ownership.  The ASF licenses this file
+// to you under the Apache License, Version 2.0 (the
+// "License"); you may not use this file except in compliance
+// with the License.  You may obtain a copy of the License at
+//
+//   http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing,
+// software distributed under the License is distributed on an
+// "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
+// KIND, either express or implied.  See the License for the
+// specific language governing permissions and limitations
+// under the License.
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+class reader_RecordBatchReader extends ReadableInterop {
+    constructor(impl) {
+        super();
+        this._impl = impl;
     }
-    const v = BigInt(digits === "" ? "0" : digits);
-    return sign === "-" ? -v : v;
+    get closed() { return this._impl.closed; }
+    get schema() { return this._impl.schema; }
+    get autoDestroy() { return this._impl.autoDestroy; }
+    get dictionaries() { return this._impl.dictionaries; }
+    get numDictionaries() { return this._impl.numDictionaries; }
+    get numRecordBatches() { return this._impl.numRecordBatches; }
+    get footer() { return this._impl.isFile() ? this._impl.footer : null; }
+    isSync() { return this._impl.isSync(); }
+    isAsync() { return this._impl.isAsync(); }
+    isFile() { return this._impl.isFile(); }
+    isStream() { return this._impl.isStream(); }
+    next() {
+        return this._impl.next();
+    }
+    throw(value) {
+        return this._impl.throw(value);
+    }
+    return(value) {
+        return this._impl.return(value);
+    }
+    cancel() {
+        return this._impl.cancel();
+    }
+    reset(schema) {
+        this._impl.reset(schema);
+        this._DOMStream = undefined;
+        this._nodeStream = undefined;
+        return this;
+    }
+    open(options) {
+        const opening = this._impl.open(options);
+        return compat_isPromise(opening) ? opening.then(() => this) : this;
+    }
+    readRecordBatch(index) {
+        return this._impl.isFile() ? this._impl.readRecordBatch(index) : null;
+    }
+    [Symbol.iterator]() {
+        return this._impl[Symbol.iterator]();
+    }
+    [Symbol.asyncIterator]() {
+        return this._impl[Symbol.asyncIterator]();
+    }
+    toDOMStream() {
+        return adapters.toDOMStream((this.isSync()
+            ? { [Symbol.iterator]: () => this }
+            : { [Symbol.asyncIterator]: () => this }));
+    }
+    toNodeStream() {
+        return adapters.toNodeStream((this.isSync()
+            ? { [Symbol.iterator]: () => this }
+            : { [Symbol.asyncIterator]: () => this }), { objectMode: true });
+    }
+    /** @nocollapse */
+    // @ts-ignore
+    static throughNode(options) {
+        throw new Error(`"throughNode" not available in this environment`);
+    }
+    /** @nocollapse */
+    static throughDOM(
+    // @ts-ignore
+    writableStrategy, 
+    // @ts-ignore
+    readableStrategy) {
+        throw new Error(`"throughDOM" not available in this environment`);
+    }
+    /** @nocollapse */
+    static from(source) {
+        if (source instanceof reader_RecordBatchReader) {
+            return source;
+        }
+        else if (isArrowJSON(source)) {
+            return fromArrowJSON(source);
+        }
+        else if (isFileHandle(source)) {
+            return fromFileHandle(source);
+        }
+        else if (compat_isPromise(source)) {
+            return (() => modules_awaiter(this, void 0, void 0, function* () { return yield reader_RecordBatchReader.from(yield source); }))();
+        }
+        else if (isFetchResponse(source) || isReadableDOMStream(source) || isReadableNodeStream(source) || isAsyncIterable(source)) {
+            return fromAsyncByteStream(new AsyncByteStream(source));
+        }
+        return fromByteStream(new ByteStream(source));
+    }
+    /** @nocollapse */
+    static readAll(source) {
+        if (source instanceof reader_RecordBatchReader) {
+            return source.isSync() ? readAllSync(source) : readAllAsync(source);
+        }
+        else if (isArrowJSON(source) || ArrayBuffer.isView(source) || isIterable(source) || isIteratorResult(source)) {
+            return readAllSync(source);
+        }
+        return readAllAsync(source);
+    }
 }
+//
+// Since TS is a structural type system, we define the following subclass stubs
+// so that concrete types exist to associate with the interfaces below.
+//
+// The implementation for each RecordBatchReader is hidden away in the set of
+// `RecordBatchReaderImpl` classes in the second half of this file. This allows
+// us to export a single RecordBatchReader class, and swap out the impl based
+// on the io primitives or underlying arrow (JSON, file, or stream) at runtime.
+//
+// Async/await makes our job a bit harder, since it forces everything to be
+// either fully sync or fully async. This is why the logic for the reader impls
+// has been duplicated into both sync and async variants. Since the RBR
+// delegates to its impl, an RBR with an AsyncRecordBatchFileReaderImpl for
+// example will return async/await-friendly Promises, but one with a (sync)
+// RecordBatchStreamReaderImpl will always return values. Nothing should be
+// different about their logic, aside from the async handling. This is also why
+// this code looks highly structured, as it should be nearly identical and easy
+// to follow.
+//
+/** @ignore */
+class RecordBatchStreamReader extends reader_RecordBatchReader {
+    constructor(_impl) {
+        super(_impl);
+        this._impl = _impl;
+    }
+    readAll() { return [...this]; }
+    [Symbol.iterator]() { return this._impl[Symbol.iterator](); }
+    [Symbol.asyncIterator]() { return modules_asyncGenerator(this, arguments, function* _a() { yield modules_await(yield* __asyncDelegator(modules_asyncValues(this[Symbol.iterator]()))); }); }
+}
+/** @ignore */
+class AsyncRecordBatchStreamReader extends reader_RecordBatchReader {
+    constructor(_impl) {
+        super(_impl);
+        this._impl = _impl;
+    }
+    readAll() {
+        return modules_awaiter(this, void 0, void 0, function* () {
+            var _a, e_1, _b, _c;
+            const batches = new Array();
+            try {
+                for (var _d = true, _e = modules_asyncValues(this), _f; _f = yield _e.next(), _a = _f.done, !_a; _d = true) {
+                    _c = _f.value;
+                    _d = false;
+                    const batch = _c;
+                    batches.push(batch);
+                }
+            }
+            catch (e_1_1) { e_1 = { error: e_1_1 }; }
+            finally {
+                try {
+                    if (!_d && !_a && (_b = _e.return)) yield _b.call(_e);
+                }
+                finally { if (e_1) throw e_1.error; }
+            }
+            return batches;
+        });
+    }
+    [Symbol.iterator]() { throw new Error(`AsyncRecordBatchStreamReader is not Iterable`); }
+    [Symbol.asyncIterator]() { return this._impl[Symbol.asyncIterator](); }
+}
+/** @ignore */
+class RecordBatchFileReader extends RecordBatchStreamReader {
+    constructor(_impl) {
+        super(_impl);
+        this._impl = _impl;
+    }
+}
+/** @ignore */
+class AsyncRecordBatchFileReader extends AsyncRecordBatchStreamReader {
+    constructor(_impl) {
+        super(_impl);
+        this._impl = _impl;
+    }
+}
+/** @ignore */
+class RecordBatchReaderImpl {
+    get numDictionaries() { return this._dictionaryIndex; }
+    get numRecordBatches() { return this._recordBatchIndex; }
+    constructor(dictionaries = new Map()) {
+        this.closed = false;
+        this.autoDestroy = true;
+        this._dictionaryIndex = 0;
+        this._recordBatchIndex = 0;
+        this.dictionaries = dictionaries;
+    }
+    isSync() { return false; }
+    isAsync() { return false; }
+    isFile() { return false; }
+    isStream() { return false; }
+    reset(schema) {
+        this._dictionaryIndex = 0;
+        this._recordBatchIndex = 0;
+        this.schema = schema;
+        this.dictionaries = new Map();
+        return this;
+    }
+    _loadRecordBatch(header, body, messageMetadata) {
+        let children;
+        if (header.compression != null) {
+            const codec = compressionRegistry.get(header.compression.type);
+            if ((codec === null || codec === void 0 ? void 0 : codec.decode) && typeof codec.decode === 'function') {
+                const { decommpressedBody, buffers } = this._decompressBuffers(header, body, codec);
+                children = this._loadCompressedVectors(header, decommpressedBody, this.schema.fields);
+                header = new message_RecordBatch(header.length, header.nodes, buffers, null);
+            }
+            else {
+                throw new Error('Record batch is compressed but codec not found');
+            }
+        }
+        else {
+            children = this._loadVectors(header, body, this.schema.fields);
+        }
+        const data = makeData({ type: new Struct(this.schema.fields), length: header.length, children });
+        return new recordbatch_RecordBatch(this.schema, data, messageMetadata);
+    }
+    _loadDictionaryBatch(header, body) {
+        const { id, isDelta } = header;
+        const { dictionaries, schema } = this;
+        const dictionary = dictionaries.get(id);
+        const type = schema.dictionaries.get(id);
+        let data;
+        if (header.data.compression != null) {
+            const codec = compressionRegistry.get(header.data.compression.type);
+            if ((codec === null || codec === void 0 ? void 0 : codec.decode) && typeof codec.decode === 'function') {
+                const { decommpressedBody, buffers } = this._decompressBuffers(header.data, body, codec);
+                data = this._loadCompressedVectors(header.data, decommpressedBody, [type]);
+                header = new message_DictionaryBatch(new message_RecordBatch(header.data.length, header.data.nodes, buffers, null, header.data.variadicBufferCounts), id, isDelta);
+            }
+            else {
+                throw new Error('Dictionary batch is compressed but codec not found');
+            }
+        }
+        else {
+            data = this._loadVectors(header.data, body, [type]);
+        }
+        // const data = this._loadVectors(header.data, body, [type]);
+        return (dictionary && isDelta ? dictionary.concat(new vector_Vector(data)) :
+            new vector_Vector(data)).memoize();
+    }
+    _loadVectors(header, body, types) {
+        return new VectorLoader(body, header.nodes, header.buffers, this.dictionaries, this.schema.metadataVersion, header.variadicBufferCounts).visitMany(types);
+    }
+    _loadCompressedVectors(header, body, types) {
+        return new CompressedVectorLoader(body, header.nodes, header.buffers, this.dictionaries, this.schema.metadataVersion, header.variadicBufferCounts).visitMany(types);
+    }
+    _decompressBuffers(header, body, codec) {
+        const decompressedBuffers = [];
+        const newBufferRegions = [];
+        let currentOffset = 0;
+        for (const { offset, length } of header.buffers) {
+            if (length === 0) {
+                decompressedBuffers.push(new Uint8Array(0));
+                newBufferRegions.push(new BufferRegion(currentOffset, 0));
+                continue;
+            }
+            const byteBuf = new flatbuffers/* ByteBuffer */.$F(body.subarray(offset, offset + length));
+            const uncompressedLenth = bigIntToNumber(byteBuf.readInt64(0));
+            const bytes = byteBuf.bytes().subarray(COMPRESS_LENGTH_PREFIX);
+            const decompressed = (uncompressedLenth === LENGTH_NO_COMPRESSED_DATA)
+                ? bytes
+                : codec.decode(bytes);
+            decompressedBuffers.push(decompressed);
+            const padding = ((currentOffset + 7) & ~7) - currentOffset;
+            currentOffset += padding;
+            newBufferRegions.push(new BufferRegion(currentOffset, decompressed.length));
+            currentOffset += decompressed.length;
+        }
+        return {
+            decommpressedBody: decompressedBuffers,
+            buffers: newBufferRegions
+        };
+    }
+}
+/** @ignore */
+class RecordBatchStreamReaderImpl extends RecordBatchReaderImpl {
+    constructor(source, dictionaries) {
+        super(dictionaries);
+        this._reader = !isArrowJSON(source)
+            ? new MessageReader(this._handle = source)
+            : new JSONMessageReader(this._handle = source);
+    }
+    isSync() { return true; }
+    isStream() { return true; }
+    [Symbol.iterator]() {
+        return this;
+    }
+    cancel() {
+        if (!this.closed && (this.closed = true)) {
+            this.reset()._reader.return();
+            this._reader = null;
+            this.dictionaries = null;
+        }
+    }
+    open(options) {
+        if (!this.closed) {
+            this.autoDestroy = shouldAutoDestroy(this, options);
+            if (!(this.schema || (this.schema = this._reader.readSchema()))) {
+                this.cancel();
+            }
+        }
+        return this;
+    }
+    throw(value) {
+        if (!this.closed && this.autoDestroy && (this.closed = true)) {
+            return this.reset()._reader.throw(value);
+        }
+        return ITERATOR_DONE;
+    }
+    return(value) {
+        if (!this.closed && this.autoDestroy && (this.closed = true)) {
+            return this.reset()._reader.return(value);
+        }
+        return ITERATOR_DONE;
+    }
+    next() {
+        if (this.closed) {
+            return ITERATOR_DONE;
+        }
+        let message;
+        const { _reader: reader } = this;
+        while (message = this._readNextMessageAndValidate()) {
+            if (message.isSchema()) {
+                this.reset(message.header());
+            }
+            else if (message.isRecordBatch()) {
+                this._recordBatchIndex++;
+                const header = message.header();
+                const buffer = reader.readMessageBody(message.bodyLength);
+                const recordBatch = this._loadRecordBatch(header, buffer, message.metadata);
+                return { done: false, value: recordBatch };
+            }
+            else if (message.isDictionaryBatch()) {
+                this._dictionaryIndex++;
+                const header = message.header();
+                const buffer = reader.readMessageBody(message.bodyLength);
+                const vector = this._loadDictionaryBatch(header, buffer);
+                this.dictionaries.set(header.id, vector);
+            }
+        }
+        if (this.schema && this._recordBatchIndex === 0) {
+            this._recordBatchIndex++;
+            return { done: false, value: new _InternalEmptyPlaceholderRecordBatch(this.schema) };
+        }
+        return this.return();
+    }
+    _readNextMessageAndValidate(type) {
+        return this._reader.readMessage(type);
+    }
+}
+/** @ignore */
+class AsyncRecordBatchStreamReaderImpl extends RecordBatchReaderImpl {
+    constructor(source, dictionaries) {
+        super(dictionaries);
+        this._reader = new AsyncMessageReader(this._handle = source);
+    }
+    isAsync() { return true; }
+    isStream() { return true; }
+    [Symbol.asyncIterator]() {
+        return this;
+    }
+    cancel() {
+        return modules_awaiter(this, void 0, void 0, function* () {
+            if (!this.closed && (this.closed = true)) {
+                yield this.reset()._reader.return();
+                this._reader = null;
+                this.dictionaries = null;
+            }
+        });
+    }
+    open(options) {
+        return modules_awaiter(this, void 0, void 0, function* () {
+            if (!this.closed) {
+                this.autoDestroy = shouldAutoDestroy(this, options);
+                if (!(this.schema || (this.schema = (yield this._reader.readSchema())))) {
+                    yield this.cancel();
+                }
+            }
+            return this;
+        });
+    }
+    throw(value) {
+        return modules_awaiter(this, void 0, void 0, function* () {
+            if (!this.closed && this.autoDestroy && (this.closed = true)) {
+                return yield this.reset()._reader.throw(value);
+            }
+            return ITERATOR_DONE;
+        });
+    }
+    return(value) {
+        return modules_awaiter(this, void 0, void 0, function* () {
+            if (!this.closed && this.autoDestroy && (this.closed = true)) {
+                return yield this.reset()._reader.return(value);
+            }
+            return ITERATOR_DONE;
+        });
+    }
+    next() {
+        return modules_awaiter(this, void 0, void 0, function* () {
+            if (this.closed) {
+                return ITERATOR_DONE;
+            }
+            let message;
+            const { _reader: reader } = this;
+            while (message = yield this._readNextMessageAndValidate()) {
+                if (message.isSchema()) {
+                    yield this.reset(message.header());
+                }
+                else if (message.isRecordBatch()) {
+                    this._recordBatchIndex++;
+                    const header = message.header();
+                    const buffer = yield reader.readMessageBody(message.bodyLength);
+                    const recordBatch = this._loadRecordBatch(header, buffer, message.metadata);
+                    return { done: false, value: recordBatch };
+                }
+                else if (message.isDictionaryBatch()) {
+                    this._dictionaryIndex++;
+                    const header = message.header();
+                    const buffer = yield reader.readMessageBody(message.bodyLength);
+                    const vector = this._loadDictionaryBatch(header, buffer);
+                    this.dictionaries.set(header.id, vector);
+                }
+            }
+            if (this.schema && this._recordBatchIndex === 0) {
+                this._recordBatchIndex++;
+                return { done: false, value: new _InternalEmptyPlaceholderRecordBatch(this.schema) };
+            }
+            return yield this.return();
+        });
+    }
+    _readNextMessageAndValidate(type) {
+        return modules_awaiter(this, void 0, void 0, function* () {
+            return yield this._reader.readMessage(type);
+        });
+    }
+}
+/** @ignore */
+class RecordBatchFileReaderImpl extends RecordBatchStreamReaderImpl {
+    get footer() { return this._footer; }
+    get numDictionaries() { return this._footer ? this._footer.numDictionaries : 0; }
+    get numRecordBatches() { return this._footer ? this._footer.numRecordBatches : 0; }
+    constructor(source, dictionaries) {
+        super(source instanceof RandomAccessFile ? source : new RandomAccessFile(source), dictionaries);
+    }
+    isSync() { return true; }
+    isFile() { return true; }
+    open(options) {
+        if (!this.closed && !this._footer) {
+            this.schema = (this._footer = this._readFooter()).schema;
+            for (const block of this._footer.dictionaryBatches()) {
+                block && this._readDictionaryBatch(this._dictionaryIndex++);
+            }
+        }
+        return super.open(options);
+    }
+    readRecordBatch(index) {
+        var _a;
+        if (this.closed) {
+            return null;
+        }
+        if (!this._footer) {
+            this.open();
+        }
+        const block = (_a = this._footer) === null || _a === void 0 ? void 0 : _a.getRecordBatch(index);
+        if (block && this._handle.seek(block.offset)) {
+            const message = this._reader.readMessage(MessageHeader.RecordBatch);
+            if (message === null || message === void 0 ? void 0 : message.isRecordBatch()) {
+                const header = message.header();
+                const buffer = this._reader.readMessageBody(message.bodyLength);
+                const recordBatch = this._loadRecordBatch(header, buffer, message.metadata);
+                return recordBatch;
+            }
+        }
+        return null;
+    }
+    _readDictionaryBatch(index) {
+        var _a;
+        const block = (_a = this._footer) === null || _a === void 0 ? void 0 : _a.getDictionaryBatch(index);
+        if (block && this._handle.seek(block.offset)) {
+            const message = this._reader.readMessage(MessageHeader.DictionaryBatch);
+            if (message === null || message === void 0 ? void 0 : message.isDictionaryBatch()) {
+                const header = message.header();
+                const buffer = this._reader.readMessageBody(message.bodyLength);
+                const vector = this._loadDictionaryBatch(header, buffer);
+                this.dictionaries.set(header.id, vector);
+            }
+        }
+    }
+    _readFooter() {
+        const { _handle } = this;
+        const offset = _handle.size - magicAndPadding;
+        const length = _handle.readInt32(offset);
+        const buffer = _handle.readAt(offset - length, length);
+        return Footer_.decode(buffer);
+    }
+    _readNextMessageAndValidate(type) {
+        var _a;
+        if (!this._footer) {
+            this.open();
+        }
+        if (this._footer && this._recordBatchIndex < this.numRecordBatches) {
+            const block = (_a = this._footer) === null || _a === void 0 ? void 0 : _a.getRecordBatch(this._recordBatchIndex);
+            if (block && this._handle.seek(block.offset)) {
+                return this._reader.readMessage(type);
+            }
+        }
+        return null;
+    }
+}
+/** @ignore */
+class AsyncRecordBatchFileReaderImpl extends AsyncRecordBatchStreamReaderImpl {
+    get footer() { return this._footer; }
+    get numDictionaries() { return this._footer ? this._footer.numDictionaries : 0; }
+    get numRecordBatches() { return this._footer ? this._footer.numRecordBatches : 0; }
+    constructor(source, ...rest) {
+        const byteLength = typeof rest[0] !== 'number' ? rest.shift() : undefined;
+        const dictionaries = rest[0] instanceof Map ? rest.shift() : undefined;
+        super(source instanceof AsyncRandomAccessFile ? source : new AsyncRandomAccessFile(source, byteLength), dictionaries);
+    }
+    isFile() { return true; }
+    isAsync() { return true; }
+    open(options) {
+        const _super = Object.create(null, {
+            open: { get: () => super.open }
+        });
+        return modules_awaiter(this, void 0, void 0, function* () {
+            if (!this.closed && !this._footer) {
+                this.schema = (this._footer = yield this._readFooter()).schema;
+                for (const block of this._footer.dictionaryBatches()) {
+                    block && (yield this._readDictionaryBatch(this._dictionaryIndex++));
+                }
+            }
+            return yield _super.open.call(this, options);
+        });
+    }
+    readRecordBatch(index) {
+        return modules_awaiter(this, void 0, void 0, function* () {
+            var _a;
+            if (this.closed) {
+                return null;
+            }
+            if (!this._footer) {
+                yield this.open();
+            }
+            const block = (_a = this._footer) === null || _a === void 0 ? void 0 : _a.getRecordBatch(index);
+            if (block && (yield this._handle.seek(block.offset))) {
+                const message = yield this._reader.readMessage(MessageHeader.RecordBatch);
+                if (message === null || message === void 0 ? void 0 : message.isRecordBatch()) {
+                    const header = message.header();
+                    const buffer = yield this._reader.readMessageBody(message.bodyLength);
+                    const recordBatch = this._loadRecordBatch(header, buffer, message.metadata);
+                    return recordBatch;
+                }
+            }
+            return null;
+        });
+    }
+    _readDictionaryBatch(index) {
+        return modules_awaiter(this, void 0, void 0, function* () {
+            var _a;
+            const block = (_a = this._footer) === null || _a === void 0 ? void 0 : _a.getDictionaryBatch(index);
+            if (block && (yield this._handle.seek(block.offset))) {
+                const message = yield this._reader.readMessage(MessageHeader.DictionaryBatch);
+                if (message === null || message === void 0 ? void 0 : message.isDictionaryBatch()) {
+                    const header = message.header();
+                    const buffer = yield this._reader.readMessageBody(message.bodyLength);
+                    const vector = this._loadDictionaryBatch(header, buffer);
+                    this.dictionaries.set(header.id, vector);
+                }
+            }
+        });
+    }
+    _readFooter() {
+        return modules_awaiter(this, void 0, void 0, function* () {
+            const { _handle } = this;
+            _handle._pending && (yield _handle._pending);
+            const offset = _handle.size - magicAndPadding;
+            const length = yield _handle.readInt32(offset);
+            const buffer = yield _handle.readAt(offset - length, length);
+            return Footer_.decode(buffer);
+        });
+    }
+    _readNextMessageAndValidate(type) {
+        return modules_awaiter(this, void 0, void 0, function* () {
+            if (!this._footer) {
+                yield this.open();
+            }
+            if (this._footer && this._recordBatchIndex < this.numRecordBatches) {
+                const block = this._footer.getRecordBatch(this._recordBatchIndex);
+                if (block && (yield this._handle.seek(block.offset))) {
+                    return yield this._reader.readMessage(type);
+                }
+            }
+            return null;
+        });
+    }
+}
+/** @ignore */
+class RecordBatchJSONReaderImpl extends RecordBatchStreamReaderImpl {
+    constructor(source, dictionaries) {
+        super(source, dictionaries);
+    }
+    _loadVectors(header, body, types) {
+        return new JSONVectorLoader(body, header.nodes, header.buffers, this.dictionaries, this.schema.metadataVersion, header.variadicBufferCounts).visitMany(types);
+    }
+}
+//
+// Define some helper functions and static implementations down here. There's
+// a bit of branching in the static methods that can lead to the same routines
+// being executed, so we've broken those out here for readability.
+//
+/** @ignore */
+function shouldAutoDestroy(self, options) {
+    return options && (typeof options['autoDestroy'] === 'boolean') ? options['autoDestroy'] : self['autoDestroy'];
+}
+/** @ignore */
+function* readAllSync(source) {
+    const reader = reader_RecordBatchReader.from(source);
+    try {
+        if (!reader.open({ autoDestroy: false }).closed) {
+            do {
+                yield reader;
+            } while (!(reader.reset().open()).closed);
+        }
+    }
+    finally {
+        reader.cancel();
+    }
+}
+/** @ignore */
+function readAllAsync(source) {
+    return modules_asyncGenerator(this, arguments, function* readAllAsync_1() {
+        const reader = yield modules_await(reader_RecordBatchReader.from(source));
+        try {
+            if (!(yield modules_await(reader.open({ autoDestroy: false }))).closed) {
+                do {
+                    yield yield modules_await(reader);
+                } while (!(yield modules_await(reader.reset().open())).closed);
+            }
+        }
+        finally {
+            yield modules_await(reader.cancel());
+        }
+    });
+}
+/** @ignore */
+function fromArrowJSON(source) {
+    return new RecordBatchStreamReader(new RecordBatchJSONReaderImpl(source));
+}
+/** @ignore */
+function fromByteStream(source) {
+    const bytes = source.peek((magicLength + 7) & ~7);
+    return bytes && bytes.byteLength >= 4 ? !checkForMagicArrowString(bytes)
+        ? new RecordBatchStreamReader(new RecordBatchStreamReaderImpl(source))
+        : new RecordBatchFileReader(new RecordBatchFileReaderImpl(source.read()))
+        : new RecordBatchStreamReader(new RecordBatchStreamReaderImpl(function* () { }()));
+}
+/** @ignore */
+function fromAsyncByteStream(source) {
+    return modules_awaiter(this, void 0, void 0, function* () {
+        const bytes = yield source.peek((magicLength + 7) & ~7);
+        return bytes && bytes.byteLength >= 4 ? !checkForMagicArrowString(bytes)
+            ? new AsyncRecordBatchStreamReader(new AsyncRecordBatchStreamReaderImpl(source))
+            : new RecordBatchFileReader(new RecordBatchFileReaderImpl(yield source.read()))
+            : new AsyncRecordBatchStreamReader(new AsyncRecordBatchStreamReaderImpl(function () { return modules_asyncGenerator(this, arguments, function* () { }); }()));
+    });
+}
+/** @ignore */
+function fromFileHandle(source) {
+    return modules_awaiter(this, void 0, void 0, function* () {
+        const { size } = yield source.stat();
+        const file = new AsyncRandomAccessFile(source, size);
+        if (size >= magicX2AndPadding && checkForMagicArrowString(yield file.readAt(0, (magicLength + 7) & ~7))) {
+            return new AsyncRecordBatchFileReader(new AsyncRecordBatchFileReaderImpl(file));
+        }
+        return new AsyncRecordBatchStreamReader(new AsyncRecordBatchStreamReaderImpl(file));
+    });
+}
+
+//# sourceMappingURL=reader.mjs.map
 
 ;// CONCATENATED MODULE: ./src/data/schema.ts
 /**
@@ -72779,6 +73955,443 @@ function readAhead(source, size = DEFAULT_CHUNK_BYTES) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/data/parse.ts
+/**
+ * Byte-level recognisers and parsers for text cells, shared by the CSV and
+ * text readers. They work on `buf[start..end)` without creating strings on
+ * the common paths.
+ *
+ * The rules follow pandas' C parser as `datasets`' CSV loader runs it
+ * (`pd.read_csv` with default options; pandas/_libs/parsers.pyx and
+ * tokenizer.c), see README.md in this folder:
+ * - NA tokens (`NA`, `null`, `NaN`, `N/A`, `None`, ... — pandas'
+ *   `STR_NA_VALUES`, matched exactly) and empty cells are nulls;
+ * - integers and floats may carry leading/trailing ASCII whitespace and a sign;
+ * - booleans are `true`/`false` in any letter case, without whitespace;
+ * - `inf`/`infinity` (any case, optional sign, no whitespace) are floats; `nan`
+ *   spellings other than the NA tokens are text.
+ */
+var Kind;
+(function (Kind) {
+    /** An integer that fits int64. */
+    Kind[Kind["Int"] = 1] = "Int";
+    Kind[Kind["Float"] = 2] = "Float";
+    Kind[Kind["Bool"] = 4] = "Bool";
+    Kind[Kind["String"] = 8] = "String";
+    /** A positive integer above int64's range that fits uint64. */
+    Kind[Kind["UInt"] = 16] = "UInt";
+    /** An integer beyond uint64 (or below int64). */
+    Kind[Kind["Overflow"] = 32] = "Overflow";
+    /** The integer had a minus sign (pandas then refuses uint64 for the column). */
+    Kind[Kind["Negative"] = 64] = "Negative";
+    /** A pandas NA token: the cell is a null. */
+    Kind[Kind["Null"] = 128] = "Null";
+})(Kind || (Kind = {}));
+const ZERO = 48;
+const NINE = 57;
+const PLUS = 43;
+const MINUS = 45;
+const DOT = 46;
+function isSpace(b) {
+    return b === 32 || (b >= 9 && b <= 13);
+}
+function lower(b) {
+    return b >= 65 && b <= 90 ? b + 32 : b;
+}
+/** Case-insensitive match of the whole cell against a lowercase ASCII word. */
+function matchesWord(buf, start, end, word) {
+    if (end - start !== word.length)
+        return false;
+    for (let i = 0; i < word.length; i++)
+        if (lower(buf[start + i]) !== word.charCodeAt(i))
+            return false;
+    return true;
+}
+/** pandas' default NA strings (`STR_NA_VALUES`), besides the empty cell. */
+const NA_TOKENS = [
+    "-1.#IND",
+    "1.#QNAN",
+    "1.#IND",
+    "-1.#QNAN",
+    "#N/A N/A",
+    "#N/A",
+    "N/A",
+    "n/a",
+    "NA",
+    "<NA>",
+    "#NA",
+    "NULL",
+    "null",
+    "NaN",
+    "-NaN",
+    "nan",
+    "-nan",
+    "None",
+];
+/** NA tokens grouped by first byte, as byte arrays. */
+const NA_BY_FIRST = (() => {
+    const table = new Array(256).fill(undefined);
+    for (const t of NA_TOKENS) {
+        const bytes = new TextEncoder().encode(t);
+        (table[bytes[0]] ??= []).push(bytes);
+    }
+    return table;
+})();
+const NA_MAX_LENGTH = Math.max(...NA_TOKENS.map((t) => t.length));
+/** Whether a non-empty cell is one of pandas' NA tokens (exact bytes, no trimming). */
+function isNaToken(buf, start, end) {
+    const n = end - start;
+    if (n > NA_MAX_LENGTH)
+        return false;
+    const candidates = NA_BY_FIRST[buf[start]];
+    if (candidates === undefined)
+        return false;
+    outer: for (const t of candidates) {
+        if (t.length !== n)
+            continue;
+        for (let i = 1; i < n; i++)
+            if (buf[start + i] !== t[i])
+                continue outer;
+        return true;
+    }
+    return false;
+}
+/** `true`/`false` in any letter case (pandas' `to_boolean`), else undefined. */
+function parse_parseBool(buf, start, end) {
+    const n = end - start;
+    if (n === 4 && matchesWord(buf, start, end, "true"))
+        return true;
+    if (n === 5 && matchesWord(buf, start, end, "false"))
+        return false;
+    return undefined;
+}
+/** `inf`, `infinity` with an optional sign, any case; returns the value or undefined. */
+function parseInfinity(buf, start, end) {
+    let i = start;
+    let sign = 1;
+    if (buf[i] === PLUS || buf[i] === MINUS) {
+        if (buf[i] === MINUS)
+            sign = -1;
+        i++;
+    }
+    if (matchesWord(buf, i, end, "inf") || matchesWord(buf, i, end, "infinity"))
+        return sign * Infinity;
+    return undefined;
+}
+const INT64_MAX_DIGITS = "9223372036854775807";
+const INT64_MIN_DIGITS = "9223372036854775808";
+const UINT64_MAX_DIGITS = "18446744073709551615";
+/** Whether the digits `buf[from..to)` (no sign) are at most `limit` numerically. */
+function digitsAtMost(buf, from, to, limit) {
+    let s = from;
+    while (s < to - 1 && buf[s] === ZERO)
+        s++;
+    const n = to - s;
+    if (n !== limit.length)
+        return n < limit.length;
+    for (let k = 0; k < n; k++) {
+        const d = buf[s + k];
+        const m = limit.charCodeAt(k);
+        if (d !== m)
+            return d < m;
+    }
+    return true;
+}
+/**
+ * Classifies a non-empty cell as pandas would type it (see the file comment).
+ * Returns one Kind, or Int|Negative for a negative integer.
+ */
+function classify(buf, start, end) {
+    const first = buf[start];
+    if (end - start <= NA_MAX_LENGTH && NA_BY_FIRST[first] !== undefined && isNaToken(buf, start, end))
+        return Kind.Null;
+    let i = start;
+    let e = end;
+    if (isSpace(first) || isSpace(buf[e - 1])) {
+        while (i < e && isSpace(buf[i]))
+            i++;
+        while (e > i && isSpace(buf[e - 1]))
+            e--;
+        if (i === e)
+            return Kind.String;
+    }
+    let c = buf[i];
+    let negative = false;
+    if (c === PLUS || c === MINUS) {
+        negative = c === MINUS;
+        i++;
+        if (i === e)
+            return Kind.String;
+        c = buf[i];
+    }
+    if ((c >= ZERO && c <= NINE) || c === DOT) {
+        const digitsStart = i;
+        while (i < e && buf[i] >= ZERO && buf[i] <= NINE)
+            i++;
+        const intDigits = i - digitsStart;
+        if (i === e) {
+            // An integer (intDigits > 0 here, since a lone "." is not all digits).
+            if (negative)
+                return digitsAtMost(buf, digitsStart, e, INT64_MIN_DIGITS) ? Kind.Int | Kind.Negative : Kind.Overflow;
+            if (digitsAtMost(buf, digitsStart, e, INT64_MAX_DIGITS))
+                return Kind.Int;
+            return digitsAtMost(buf, digitsStart, e, UINT64_MAX_DIGITS) ? Kind.UInt : Kind.Overflow;
+        }
+        let fracDigits = 0;
+        if (buf[i] === DOT) {
+            i++;
+            const f = i;
+            while (i < e && buf[i] >= ZERO && buf[i] <= NINE)
+                i++;
+            fracDigits = i - f;
+        }
+        if (intDigits === 0 && fracDigits === 0)
+            return Kind.String;
+        if (i === e)
+            return Kind.Float;
+        const x = buf[i];
+        if (x !== 101 && x !== 69)
+            return Kind.String;
+        i++;
+        if (i < e && (buf[i] === PLUS || buf[i] === MINUS))
+            i++;
+        const expStart = i;
+        while (i < e && buf[i] >= ZERO && buf[i] <= NINE)
+            i++;
+        return i === e && i > expStart ? Kind.Float : Kind.String;
+    }
+    // inf/infinity and booleans are compared on the untrimmed cell, as pandas does.
+    if (parseInfinity(buf, start, end) !== undefined)
+        return Kind.Float;
+    if (parse_parseBool(buf, start, end) !== undefined)
+        return Kind.Bool;
+    return Kind.String;
+}
+const latin1 = new TextDecoder("latin1");
+/** Text of an ASCII cell (only used on slow paths). */
+function asciiText(buf, start, end) {
+    return latin1.decode(buf.subarray(start, end));
+}
+/**
+ * Parses an integer cell (ASCII whitespace around it allowed, optional sign);
+ * returns a number when it is a safe integer, a bigint otherwise, or
+ * undefined when the cell is not an integer.
+ */
+function parseInteger(buf, start, end) {
+    let i = start;
+    let e = end;
+    while (i < e && isSpace(buf[i]))
+        i++;
+    while (e > i && isSpace(buf[e - 1]))
+        e--;
+    let negative = false;
+    const c = buf[i];
+    if (c === PLUS || c === MINUS) {
+        negative = c === MINUS;
+        i++;
+    }
+    if (i === e)
+        return undefined;
+    let v = 0;
+    const digitsStart = i;
+    for (; i < e; i++) {
+        const d = buf[i] - ZERO;
+        if (d < 0 || d > 9)
+            return undefined;
+        v = v * 10 + d;
+    }
+    if (e - digitsStart <= 15)
+        return negative ? -v : v;
+    const big = BigInt(asciiText(buf, digitsStart, e));
+    const signed = negative ? -big : big;
+    return Number.isSafeInteger(Number(signed)) ? Number(signed) : signed;
+}
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+/**
+ * Parses a float cell, correctly rounded. Plain decimals with at most 15
+ * significant digits take the exact fast path (both the digits and 10^k are
+ * exact doubles, so one division rounds correctly); the rest goes through
+ * `Number()`. Whitespace around numbers and `inf`/`infinity` are accepted as
+ * pandas accepts them.
+ */
+function parseFloatCell(buf, start, end) {
+    let i = start;
+    let negative = false;
+    const c = buf[i];
+    if (c === PLUS || c === MINUS) {
+        negative = c === MINUS;
+        i++;
+    }
+    let mantissa = 0;
+    let digits = 0;
+    let scale = 0;
+    let seenDot = false;
+    let any = false;
+    for (; i < end; i++) {
+        const b = buf[i];
+        const d = b - ZERO;
+        if (d >= 0 && d <= 9) {
+            any = true;
+            if (mantissa !== 0 || d !== 0)
+                digits++;
+            mantissa = mantissa * 10 + d;
+            if (seenDot)
+                scale++;
+        }
+        else if (b === DOT && !seenDot) {
+            seenDot = true;
+        }
+        else {
+            break;
+        }
+    }
+    if (i === end && any && digits <= 15 && scale <= 22) {
+        const v = scale === 0 ? mantissa : mantissa / POW10[scale];
+        return negative ? -v : v;
+    }
+    return slowFloat(buf, start, end);
+}
+const FLOAT_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+function slowFloat(buf, start, end) {
+    const inf = parseInfinity(buf, start, end);
+    if (inf !== undefined)
+        return inf;
+    let i = start;
+    let e = end;
+    while (i < e && isSpace(buf[i]))
+        i++;
+    while (e > i && isSpace(buf[e - 1]))
+        e--;
+    const text = asciiText(buf, i, e);
+    if (!FLOAT_RE.test(text))
+        return undefined;
+    return Number(text);
+}
+// ---------------------------------------------------------------------------
+// Dates and times: `features` overrides (timestamp[...], date32, ...) and JSON inference.
+const UNIT_PER_SECOND = { s: 1n, ms: 1000n, us: 1000000n, ns: 1000000000n };
+/** Days from 1970-01-01 to y-m-d (proleptic Gregorian), or undefined for an invalid date. */
+function daysFromCivil(y, m, d) {
+    if (m < 1 || m > 12 || d < 1)
+        return undefined;
+    const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+    const monthDays = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1];
+    if (d > monthDays)
+        return undefined;
+    // Howard Hinnant's days_from_civil.
+    const yy = m <= 2 ? y - 1 : y;
+    const era = Math.floor(yy / 400);
+    const yoe = yy - era * 400;
+    const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+    const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+    return era * 146097 + doe - 719468;
+}
+const DATE_TIME_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2})(?::(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/;
+/**
+ * Parses an ISO 8601 date or date-time (`YYYY-MM-DD`, then optionally
+ * `[T ]hh[:mm[:ss[.fraction]]]` and `Z` or `±hh[:mm]`) into an integer count
+ * of `unit` since the epoch, in UTC (an offset is applied, naive times are
+ * taken as UTC, as Arrow does). Returns undefined when the text is not such
+ * a date, or "precision" when the fraction is finer than `unit`.
+ */
+function parseTimestamp(text, unit) {
+    const m = DATE_TIME_RE.exec(text);
+    if (!m)
+        return undefined;
+    const [, y, mo, d, h = "0", mi = "0", s = "0", frac = "", offset] = m;
+    if (offset !== undefined && m[4] === undefined)
+        return undefined; // a zone needs a time
+    const days = daysFromCivil(Number(y), Number(mo), Number(d));
+    if (days === undefined || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59)
+        return undefined;
+    let seconds = BigInt(days) * 86400n + BigInt(Number(h) * 3600 + Number(mi) * 60 + Number(s));
+    if (offset && offset !== "Z") {
+        const sign = offset.startsWith("-") ? -1n : 1n;
+        const digits = offset.slice(1).replace(":", "");
+        const hours = Number(digits.slice(0, 2));
+        const minutes = digits.length > 2 ? Number(digits.slice(2)) : 0;
+        if (hours > 23 || minutes > 59)
+            return undefined;
+        seconds -= sign * BigInt(hours * 3600 + minutes * 60);
+    }
+    const perSecond = UNIT_PER_SECOND[unit];
+    const fraction = fractionIn(frac, perSecond);
+    if (fraction === "precision")
+        return fraction;
+    return seconds * perSecond + fraction;
+}
+/** Fractional-second digits as a count of units (`perSecond` per second), or "precision" when they do not fit. */
+function fractionIn(frac, perSecond) {
+    if (frac === "")
+        return 0n;
+    const nanos = BigInt(frac.padEnd(9, "0"));
+    const step = 1000000000n / perSecond;
+    return nanos % step === 0n ? nanos / step : "precision";
+}
+/** The shapes Arrow's JSON reader infers as `timestamp[s]` (ISO 8601 at second resolution). */
+const ARROW_SECONDS_RE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}(?::\d{2}(?::\d{2})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+/**
+ * Whether pyarrow's JSON reader would infer this string as `timestamp[s]`:
+ * `YYYY-MM-DD`, or that followed by `[T ]hh`, `:mm`, `:ss`, and optionally
+ * `Z` or a `±hh[:mm]` offset; no fractional seconds.
+ */
+function looksLikeTimestamp(text) {
+    const n = text.length;
+    if (n < 10 || n > 25)
+        return false;
+    const c = text.charCodeAt(4);
+    if (c !== MINUS)
+        return false;
+    return ARROW_SECONDS_RE.test(text) && typeof parseTimestamp(text, "s") === "bigint";
+}
+/** Days since the epoch for `YYYY-MM-DD`, or undefined. */
+function parseDate32(text) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+    if (!m)
+        return undefined;
+    return daysFromCivil(Number(m[1]), Number(m[2]), Number(m[3]));
+}
+const TIME_OF_DAY_RE = /^(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?$/;
+/** `hh:mm[:ss[.fraction]]` as a count of `unit` since midnight, or undefined / "precision". */
+function parseTimeOfDay(text, unit) {
+    const m = TIME_OF_DAY_RE.exec(text);
+    if (!m)
+        return undefined;
+    const [, h, mi, s = "0", frac = ""] = m;
+    if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59)
+        return undefined;
+    const perSecond = UNIT_PER_SECOND[unit];
+    const fraction = fractionIn(frac, perSecond);
+    if (fraction === "precision")
+        return fraction;
+    return BigInt(Number(h) * 3600 + Number(mi) * 60 + Number(s)) * perSecond + fraction;
+}
+/**
+ * A decimal number text as an unscaled integer with `scale` digits after the
+ * point; undefined when it is not a plain decimal or loses digits at that scale.
+ */
+function parseDecimal(text, scale) {
+    const m = /^\s*([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\s*$/.exec(text);
+    if (!m || (m[2] === "" && (m[3] ?? "") === ""))
+        return undefined;
+    const [, sign, int = "", frac = "", exp = "0"] = m;
+    let digits = int + frac;
+    let pointShift = Number(exp) - frac.length + scale; // digits * 10^pointShift
+    if (pointShift >= 0)
+        digits += "0".repeat(pointShift);
+    else {
+        if (-pointShift > digits.length)
+            digits = "0".repeat(-pointShift - digits.length) + digits;
+        const cut = digits.slice(digits.length + pointShift);
+        if (/[1-9]/.test(cut))
+            return undefined;
+        digits = digits.slice(0, digits.length + pointShift);
+        pointShift = 0;
+    }
+    const v = BigInt(digits === "" ? "0" : digits);
+    return sign === "-" ? -v : v;
+}
+
 ;// CONCATENATED MODULE: ./src/data/values.ts
 /**
  * Converting JS values (parsed JSON, JSON held in a CSV cell, values read
@@ -72928,6 +74541,1482 @@ function converterFor(feature, floatTokens = false) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/data/formats/parquet-ffi.ts
+/**
+ * Arrow data out of parquet-wasm's memory through the Arrow C Data Interface
+ * (https://arrow.apache.org/docs/format/CDataInterface.html), without the
+ * IPC round trip: each buffer is copied once, straight from WebAssembly
+ * memory into a fresh JS buffer holding exactly the requested rows, with
+ * offsets rebased to zero (so list children and string bytes are cut too).
+ *
+ * The JS type comes from the caller (the file's Arrow schema as apache-arrow
+ * decoded it); the C schema's format strings are checked against it, so a
+ * type mismatch is an error rather than misread memory.
+ *
+ * Layouts are wasm32: pointers are 4 bytes, int64 fields 8 (little-endian).
+ */
+
+// struct ArrowArray
+const A_LENGTH = 0;
+const A_NULL_COUNT = 8;
+const A_OFFSET = 16;
+const A_N_BUFFERS = 24;
+const A_N_CHILDREN = 32;
+const A_BUFFERS = 40;
+const A_CHILDREN = 44;
+const A_DICTIONARY = 48;
+// struct ArrowSchema
+const S_FORMAT = 0;
+const S_N_CHILDREN = 24;
+const S_CHILDREN = 32;
+const S_DICTIONARY = 36;
+/** A view of the WebAssembly memory, valid until the next call into wasm (memory may grow). */
+class WasmView {
+    buffer;
+    view;
+    bytes;
+    constructor(buffer) {
+        this.buffer = buffer;
+        this.view = new DataView(buffer);
+        this.bytes = new Uint8Array(buffer);
+    }
+    u32(addr) {
+        return this.view.getUint32(addr, true);
+    }
+    i64(addr) {
+        return Number(this.view.getBigInt64(addr, true));
+    }
+    cString(addr) {
+        let end = addr;
+        while (this.bytes[end] !== 0)
+            end++;
+        return Buffer.from(this.buffer, addr, end - addr).toString("latin1");
+    }
+}
+function readArray(m, addr) {
+    const nBuffers = m.i64(addr + A_N_BUFFERS);
+    const nChildren = m.i64(addr + A_N_CHILDREN);
+    const buffersAt = m.u32(addr + A_BUFFERS);
+    const childrenAt = m.u32(addr + A_CHILDREN);
+    const buffers = [];
+    for (let i = 0; i < nBuffers; i++)
+        buffers.push(m.u32(buffersAt + 4 * i));
+    const children = [];
+    for (let i = 0; i < nChildren; i++)
+        children.push(m.u32(childrenAt + 4 * i));
+    return {
+        length: m.i64(addr + A_LENGTH),
+        nullCount: m.i64(addr + A_NULL_COUNT),
+        offset: m.i64(addr + A_OFFSET),
+        buffers,
+        children,
+        dictionary: m.u32(addr + A_DICTIONARY),
+    };
+}
+function schemaChildren(m, addr) {
+    const n = m.i64(addr + S_N_CHILDREN);
+    const at = m.u32(addr + S_CHILDREN);
+    const out = [];
+    for (let i = 0; i < n; i++)
+        out.push(m.u32(at + 4 * i));
+    return out;
+}
+/** The children (columns) of a record batch exported as a struct array. */
+function batchColumns(m, arrayAddr, schemaAddr) {
+    const batch = readArray(m, arrayAddr);
+    return { arrays: batch.children, schemas: schemaChildren(m, schemaAddr), length: batch.length };
+}
+const UNIT = ["s", "m", "u", "n"];
+/** The C format string (or its start) that `type` exports as. */
+function expectedFormat(type) {
+    switch (type.typeId) {
+        case Type.Null:
+            return "n";
+        case Type.Bool:
+            return "b";
+        case Type.Int: {
+            const i = type;
+            const code = { 8: "c", 16: "s", 32: "i", 64: "l" }[i.bitWidth];
+            return i.isSigned ? code : code.toUpperCase();
+        }
+        case Type.Float:
+            return ["e", "f", "g"][type.precision];
+        case Type.Utf8:
+            return "u";
+        case Type.LargeUtf8:
+            return "U";
+        case Type.Binary:
+            return "z";
+        case Type.LargeBinary:
+            return "Z";
+        case Type.FixedSizeBinary:
+            return `w:${type.byteWidth}`;
+        case Type.Decimal:
+            return "d:";
+        case Type.Date:
+            return type.unit === DateUnit.DAY ? "tdD" : "tdm";
+        case Type.Time:
+            return `tt${UNIT[type.unit]}`;
+        case Type.Timestamp:
+            return `ts${UNIT[type.unit]}:`;
+        case Type.Duration:
+            return `tD${UNIT[type.unit]}`;
+        case Type.Interval:
+            return "ti";
+        case Type.List:
+            return "+l";
+        case Type.LargeList:
+            return "+L";
+        case Type.FixedSizeList:
+            return `+w:${type.listSize}`;
+        case Type.Struct:
+            return "+s";
+        case Type.Map:
+            return "+m";
+        case Type.Dictionary:
+            return expectedFormat(type.indices);
+        default:
+            return `(${String(type)})`;
+    }
+}
+/** Checks that the exported schema has `type`'s shape, recursively. */
+function checkSchema(m, schemaAddr, type, path) {
+    const format = m.cString(m.u32(schemaAddr + S_FORMAT));
+    const expected = expectedFormat(type);
+    if (!format.startsWith(expected))
+        throw new Error(`${path}: the decoded Arrow type (${format}) is not the file's (${String(type)})`);
+    if (type.typeId === Type.Dictionary) {
+        checkSchema(m, m.u32(schemaAddr + S_DICTIONARY), type.dictionary, `${path} (dictionary)`);
+        return;
+    }
+    const children = schemaChildren(m, schemaAddr);
+    const fields = (type.children ?? []);
+    if (children.length !== fields.length)
+        throw new Error(`${path}: the decoded Arrow type has ${children.length} children, the file's ${fields.length}`);
+    fields.forEach((f, i) => checkSchema(m, children[i], f.type, `${path}.${f.name}`));
+}
+/** Bytes per value of a fixed-width type (undefined for others). */
+function parquet_ffi_fixedWidth(type) {
+    switch (type.typeId) {
+        case Type.Int:
+            return type.bitWidth / 8;
+        case Type.Float:
+            return [2, 4, 8][type.precision];
+        case Type.Date:
+            return type.unit === DateUnit.DAY ? 4 : 8;
+        case Type.Time:
+            return type.bitWidth / 8;
+        case Type.Timestamp:
+        case Type.Duration:
+            return 8;
+        case Type.Decimal:
+            return type.bitWidth / 8;
+        case Type.FixedSizeBinary:
+            return type.byteWidth;
+        case Type.Interval:
+            return [4, 8, 16][type.unit];
+        default:
+            return undefined;
+    }
+}
+/** Bits [bit, bit + count) of the bitmap at `addr`, realigned to start at bit 0 (a copy). */
+function copyBits(m, addr, bit, count) {
+    const bytes = (count + 7) >> 3;
+    const first = addr + (bit >> 3);
+    const shift = bit & 7;
+    if (shift === 0) {
+        const out = m.bytes.slice(first, first + bytes);
+        const tail = count & 7;
+        if (tail)
+            out[bytes - 1] &= (1 << tail) - 1;
+        return out;
+    }
+    const out = new Uint8Array(bytes);
+    const src = m.bytes;
+    const last = (bit + count - 1) >> 3;
+    for (let i = 0; i < bytes; i++) {
+        const lo = src[first + i] >> shift;
+        const hiAt = (bit >> 3) + i + 1;
+        const hi = hiAt <= last ? (src[addr + hiAt] << (8 - shift)) & 0xff : 0;
+        out[i] = lo | hi;
+    }
+    const tail = count & 7;
+    if (tail)
+        out[bytes - 1] &= (1 << tail) - 1;
+    return out;
+}
+const POPCOUNT = new Uint8Array(256).map((_, i) => {
+    let n = 0;
+    for (let x = i; x; x >>= 1)
+        n += x & 1;
+    return n;
+});
+function countSet(bits) {
+    let n = 0;
+    for (let i = 0; i < bits.length; i++)
+        n += POPCOUNT[bits[i]];
+    return n;
+}
+/** The validity of rows [abs, abs + length) of a node: the copied bitmap (undefined without nulls) and the null count. */
+function validity(m, node, abs, length) {
+    const at = node.buffers[0] ?? 0;
+    if (at === 0 || node.nullCount === 0 || length === 0)
+        return { bitmap: undefined, nulls: 0 };
+    const bitmap = copyBits(m, at, abs, length);
+    const nulls = length - countSet(bitmap);
+    return nulls === 0 ? { bitmap: undefined, nulls: 0 } : { bitmap, nulls };
+}
+/** Offsets [abs, abs + length] of a 32- or 64-bit offsets buffer, copied and rebased to start at 0, and the range they cover. */
+function rebasedOffsets(m, addr, abs, length, large) {
+    const w = large ? 8 : 4;
+    const copy = m.bytes.slice(addr + w * abs, addr + w * (abs + length + 1));
+    if (large) {
+        const offsets = new BigInt64Array(copy.buffer);
+        const base = offsets[0];
+        const to = offsets[length];
+        if (base !== 0n)
+            for (let i = 0; i <= length; i++)
+                offsets[i] -= base;
+        return { offsets, from: Number(base), to: Number(to) };
+    }
+    const offsets = new Int32Array(copy.buffer);
+    const base = offsets[0];
+    const to = offsets[length];
+    if (base !== 0)
+        for (let i = 0; i <= length; i++)
+            offsets[i] -= base;
+    return { offsets, from: base, to };
+}
+/**
+ * Rows [start, start + length) of the exported array at `addr` as apache-arrow
+ * Data of `type`, copied out of wasm memory (offset 0, exact sizes).
+ */
+function importArray(m, addr, type, start, length) {
+    const node = readArray(m, addr);
+    const abs = node.offset + start;
+    if (type.typeId === Type.Null)
+        return makeData({ type: type, length });
+    const { bitmap, nulls } = validity(m, node, abs, length);
+    const base = { type, length, nullCount: nulls, nullBitmap: bitmap };
+    const width = parquet_ffi_fixedWidth(type);
+    if (width !== undefined) {
+        const at = node.buffers[1];
+        const data = m.bytes.slice(at + abs * width, at + (abs + length) * width);
+        return makeData({ ...base, data });
+    }
+    switch (type.typeId) {
+        case Type.Bool:
+            return makeData({ ...base, type: type, data: copyBits(m, node.buffers[1], abs, length) });
+        case Type.Utf8:
+        case Type.Binary:
+        case Type.LargeUtf8:
+        case Type.LargeBinary: {
+            const large = type.typeId === Type.LargeUtf8 || type.typeId === Type.LargeBinary;
+            const { offsets, from, to } = rebasedOffsets(m, node.buffers[1], abs, length, large);
+            const at = node.buffers[2];
+            const data = m.bytes.slice(at + from, at + to);
+            return makeData({ ...base, valueOffsets: offsets, data });
+        }
+        case Type.List:
+        case Type.LargeList: {
+            const large = type.typeId === Type.LargeList;
+            const { offsets, from, to } = rebasedOffsets(m, node.buffers[1], abs, length, large);
+            const child = importArray(m, node.children[0], type.children[0].type, from, to - from);
+            return makeData({ ...base, valueOffsets: offsets, child });
+        }
+        case Type.FixedSizeList: {
+            const size = type.listSize;
+            const child = importArray(m, node.children[0], type.children[0].type, abs * size, length * size);
+            return makeData({ ...base, type: type, child });
+        }
+        case Type.Struct: {
+            // A struct's offset applies to its children too.
+            const children = type.children.map((f, i) => importArray(m, node.children[i], f.type, abs, length));
+            return makeData({ ...base, type: type, children });
+        }
+        case Type.Dictionary: {
+            const dict = type;
+            const w = dict.indices.bitWidth / 8;
+            const at = node.buffers[1];
+            const data = m.bytes.slice(at + abs * w, at + (abs + length) * w);
+            const values = readArray(m, node.dictionary);
+            const dictionary = vector_makeVector(importArray(m, node.dictionary, dict.dictionary, 0, values.length));
+            return makeData({ ...base, type: dict, data: data, dictionary });
+        }
+        default:
+            throw new Error(`reading Arrow ${String(type)} data is not supported`);
+    }
+}
+/**
+ * Size counts of rows [start, start + length) of an exported UTF-8 or binary
+ * array, read in place (nothing copied): values, nulls, and value bytes.
+ */
+function byteArrayStats(m, addr, type, start, length) {
+    const node = readArray(m, addr);
+    const abs = node.offset + start;
+    let nulls = 0;
+    if (node.nullCount !== 0 && (node.buffers[0] ?? 0) !== 0 && length > 0) {
+        if (node.nullCount > 0 && start === 0 && length === node.length)
+            nulls = node.nullCount;
+        else
+            nulls = length - countSet(copyBits(m, node.buffers[0], abs, length));
+    }
+    const large = type.typeId === Type.LargeUtf8 || type.typeId === Type.LargeBinary;
+    const at = node.buffers[1];
+    const bytes = large
+        ? Number(m.view.getBigInt64(at + 8 * (abs + length), true) - m.view.getBigInt64(at + 8 * abs, true))
+        : m.view.getInt32(at + 4 * (abs + length), true) - m.view.getInt32(at + 4 * abs, true);
+    return { nulls, bytes };
+}
+
+// EXTERNAL MODULE: ./node_modules/parquet-wasm/node/parquet_wasm.js
+var parquet_wasm = __nccwpck_require__(6830);
+;// CONCATENATED MODULE: ./src/data/formats/parquet-file.ts
+/**
+ * Random access to a Parquet file by row group, column and page range, so a
+ * file is read in pieces of bounded size whatever its row groups' size.
+ *
+ * The footer is decoded here (thrift.ts): schema tree, row groups, column
+ * chunk statistics. Page boundaries come from the offset index when the file
+ * has one, else from the page headers (read one by one, a few hundred bytes
+ * each). A piece of one column — its dictionary page and the data pages
+ * covering some rows — is decoded by parquet-wasm as a small Parquet file of
+ * its own (`readParquet` on "PAR1" + those pages + a footer describing only
+ * that column and those rows, with the column's Arrow type as the
+ * `ARROW:schema` hint), then read through the C Data Interface
+ * (parquet-ffi.ts). So WebAssembly memory holds one piece at a time, not a
+ * decoded row group (parquet-wasm's own async reader decodes a whole row
+ * group before it yields its first batch).
+ *
+ * Rows of a column can only be cut where its pages start: a top-level column
+ * with several leaves (a struct) is cut where all its leaves' pages start,
+ * and a repeated leaf (lists) whose pages do not say how many rows they hold
+ * (version 1 data pages without an offset index) is read a whole column chunk
+ * at a time.
+ */
+
+
+
+
+
+
+// Field ids of parquet.thrift.
+const FM_VERSION = 1;
+const FM_SCHEMA = 2;
+const FM_NUM_ROWS = 3;
+const FM_ROW_GROUPS = 4;
+const FM_KEY_VALUE = 5;
+const FM_CREATED_BY = 6;
+const parquet_file_SE_REPETITION = 3;
+const SE_NAME = 4;
+const parquet_file_SE_NUM_CHILDREN = 5;
+const parquet_file_RG_COLUMNS = 1;
+const parquet_file_RG_TOTAL_BYTE_SIZE = 2;
+const parquet_file_RG_NUM_ROWS = 3;
+const parquet_file_CC_FILE_PATH = 1;
+const CC_FILE_OFFSET = 2;
+const parquet_file_CC_META = 3;
+const parquet_file_CC_OFFSET_INDEX_OFFSET = 4;
+const parquet_file_CC_OFFSET_INDEX_LENGTH = 5;
+const CM_TYPE = 1;
+const CM_ENCODINGS = 2;
+const CM_PATH = 3;
+const parquet_file_CM_CODEC = 4;
+const CM_NUM_VALUES = 5;
+const parquet_file_CM_TOTAL_UNCOMPRESSED = 6;
+const parquet_file_CM_TOTAL_COMPRESSED = 7;
+const parquet_file_CM_DATA_PAGE = 9;
+const parquet_file_CM_DICTIONARY_PAGE = 11;
+const CM_STATISTICS = 12;
+const CM_SIZE_STATISTICS = 16;
+const ST_NULL_COUNT = 3;
+const SS_UNENCODED_BYTE_ARRAY_BYTES = 1;
+const parquet_file_KV_KEY = 1;
+const parquet_file_KV_VALUE = 2;
+const PH_TYPE = 1;
+const PH_UNCOMPRESSED = 2;
+const PH_COMPRESSED = 3;
+const PH_DATA = 5;
+const PH_DATA_V2 = 8;
+const DP_NUM_VALUES = 1;
+const DP2_NUM_VALUES = 1;
+const DP2_NUM_ROWS = 3;
+const parquet_file_OI_PAGE_LOCATIONS = 1;
+const parquet_file_PL_OFFSET = 1;
+const PL_SIZE = 2;
+const PL_FIRST_ROW = 3;
+const PAGE_DATA = 0;
+const PAGE_DICTIONARY = 2;
+const PAGE_DATA_V2 = 3;
+const REPEATED = 2;
+const REQUIRED = 0;
+const parquet_file_MAGIC = Buffer.from("PAR1");
+class ParquetFileError extends Error {
+}
+class ParquetFile {
+    handle;
+    size;
+    meta;
+    footer;
+    rows;
+    rowGroups;
+    fields;
+    pageCache = new Map();
+    schemaRoot;
+    constructor(handle, size, meta, footer) {
+        this.handle = handle;
+        this.size = size;
+        this.meta = meta;
+        this.footer = footer;
+        this.rows = num(meta.int(FM_NUM_ROWS) ?? 0n);
+        const elements = (meta.list(FM_SCHEMA)?.items ?? []);
+        if (elements.length === 0)
+            throw new ParquetFileError("the footer has no schema");
+        this.schemaRoot = elements[0];
+        this.fields = topFields(elements);
+        const leafCount = this.fields.reduce((n, f) => n + f.leaves.length, 0);
+        let firstRow = 0;
+        this.rowGroups = (meta.list(FM_ROW_GROUPS)?.items ?? []).map((rg, index) => {
+            const columns = (rg.list(parquet_file_RG_COLUMNS)?.items ?? []);
+            if (columns.length !== leafCount)
+                throw new ParquetFileError(`row group ${index} has ${columns.length} columns, the schema ${leafCount}`);
+            const rows = num(rg.int(parquet_file_RG_NUM_ROWS) ?? 0n);
+            const out = { index, rows, firstRow, totalByteSize: num(rg.int(parquet_file_RG_TOTAL_BYTE_SIZE) ?? 0n), columns };
+            firstRow += rows;
+            return out;
+        });
+        if (firstRow !== this.rows)
+            throw new ParquetFileError(`the file says it holds ${this.rows} rows but its row groups hold ${firstRow}`);
+    }
+    /** Opens `path` and decodes its footer; I/O errors are thrown as they are, a bad footer as ParquetFileError. */
+    static async open(path) {
+        const handle = await (0,external_node_fs_promises_.open)(path, "r");
+        try {
+            const { size } = await handle.stat();
+            if (size < 12)
+                throw new ParquetFileError("too short");
+            const tail = await readAt(handle, size - 8, 8);
+            if (!tail.subarray(4).equals(parquet_file_MAGIC))
+                throw new ParquetFileError(tail.subarray(4).equals(Buffer.from("PARE")) ? "encrypted footer" : "no PAR1 footer");
+            const length = tail.readUInt32LE(0);
+            if (length + 12 > size)
+                throw new ParquetFileError("footer length past the start of the file");
+            const footer = await readAt(handle, size - 8 - length, length);
+            let meta;
+            try {
+                meta = decodeStruct(footer).struct;
+            }
+            catch (e) {
+                throw new ParquetFileError(`bad footer: ${e.message}`);
+            }
+            return new ParquetFile(handle, size, meta, footer);
+        }
+        catch (e) {
+            await handle.close();
+            throw e;
+        }
+    }
+    close() {
+        return this.handle.close();
+    }
+    /** A key of the footer's key-value metadata (the last one when repeated). */
+    keyValue(key) {
+        let value;
+        for (const kv of (this.meta.list(FM_KEY_VALUE)?.items ?? [])) {
+            const k = kv.get(parquet_file_KV_KEY);
+            const v = kv.get(parquet_file_KV_VALUE);
+            if (k instanceof Uint8Array && Buffer.from(k).toString() === key)
+                value = v instanceof Uint8Array ? Buffer.from(v).toString() : undefined;
+        }
+        return value;
+    }
+    /** The file's Arrow schema as arrow-rs (parquet-wasm) derives it from the footer. */
+    arrowSchema() {
+        const bytes = Buffer.alloc(this.footer.length + 12);
+        parquet_file_MAGIC.copy(bytes, 0);
+        bytes.set(this.footer, 4);
+        bytes.writeUInt32LE(this.footer.length, this.footer.length + 4);
+        parquet_file_MAGIC.copy(bytes, this.footer.length + 8);
+        return parquet_wasm/* readSchema */.G7(bytes);
+    }
+    /** The column chunk of a leaf in a row group. */
+    chunkMeta(rg, leaf) {
+        const chunk = rg.columns[leaf.index];
+        const meta = chunk.struct(parquet_file_CC_META);
+        if (!meta)
+            throw new ParquetFileError(`row group ${rg.index}, column ${leaf.index}: no column metadata`);
+        if (chunk.get(parquet_file_CC_FILE_PATH) !== undefined)
+            throw new ParquetFileError("column chunks stored in other files are not supported");
+        return { chunk, meta };
+    }
+    /** Nulls of a flat leaf over the file, from the column chunk statistics; undefined when a chunk does not say. */
+    nullCount(field) {
+        const leaf = field.leaves[0];
+        if (leaf.maxDefinition === 0)
+            return 0;
+        let nulls = 0;
+        for (const rg of this.rowGroups) {
+            const n = this.chunkMeta(rg, leaf).meta.struct(CM_STATISTICS)?.int(ST_NULL_COUNT);
+            if (n === undefined)
+                return undefined;
+            nulls += num(n);
+        }
+        return nulls;
+    }
+    /** Bytes of a flat byte-array leaf's values over the file, from the size statistics; undefined when a chunk does not say. */
+    byteArrayBytes(field) {
+        let bytes = 0;
+        for (const rg of this.rowGroups) {
+            const n = this.chunkMeta(rg, field.leaves[0]).meta.struct(CM_SIZE_STATISTICS)?.int(SS_UNENCODED_BYTE_ARRAY_BYTES);
+            if (n === undefined)
+                return undefined;
+            bytes += num(n);
+        }
+        return bytes;
+    }
+    /** Forgets the page lists of a row group (when reading has moved past it). */
+    forget(rg) {
+        for (const key of this.pageCache.keys())
+            if (key.startsWith(`${rg.index}:`))
+                this.pageCache.delete(key);
+    }
+    /** The pages of a leaf's column chunk in a row group, with the rows each holds. */
+    async pages(rg, leaf) {
+        const key = `${rg.index}:${leaf.index}`;
+        const known = this.pageCache.get(key);
+        if (known)
+            return known;
+        const { chunk, meta } = this.chunkMeta(rg, leaf);
+        const dataOffset = num(meta.int(parquet_file_CM_DATA_PAGE) ?? -1n);
+        const dictOffset = meta.int(parquet_file_CM_DICTIONARY_PAGE);
+        const start = dictOffset !== undefined && dictOffset > 0n && num(dictOffset) < dataOffset ? num(dictOffset) : dataOffset;
+        const end = start + num(meta.int(parquet_file_CM_TOTAL_COMPRESSED) ?? 0n);
+        if (start < 4 || end > this.size || end < start)
+            throw new ParquetFileError(`row group ${rg.index}, column ${leaf.index}: column chunk outside the file`);
+        let result;
+        const indexOffset = chunk.int(parquet_file_CC_OFFSET_INDEX_OFFSET);
+        const indexLength = chunk.int(parquet_file_CC_OFFSET_INDEX_LENGTH);
+        if (indexOffset !== undefined && indexLength !== undefined)
+            result = await this.pagesFromIndex(rg, start, end, num(indexOffset), num(indexLength));
+        result ??= await this.pagesFromHeaders(rg, leaf, start, end);
+        this.pageCache.set(key, result);
+        return result;
+    }
+    async pagesFromIndex(rg, start, end, offset, length) {
+        if (offset < 4 || offset + length > this.size)
+            return undefined;
+        const index = decodeStruct(await readAt(this.handle, offset, length)).struct;
+        const locations = (index.list(parquet_file_OI_PAGE_LOCATIONS)?.items ?? []);
+        const pages = locations.map((l) => ({
+            offset: num(l.int(parquet_file_PL_OFFSET) ?? -1n),
+            size: num(l.int(PL_SIZE) ?? -1n),
+            firstRow: num(l.int(PL_FIRST_ROW) ?? -1n),
+            rows: 0,
+            values: undefined,
+            uncompressed: undefined,
+        }));
+        for (const [i, p] of pages.entries())
+            p.rows = (pages[i + 1]?.firstRow ?? rg.rows) - p.firstRow;
+        // Trust it only when it is consistent: contiguous pages inside the chunk, rows from 0 to the row group's end.
+        if (pages.length === 0 || pages[0].firstRow !== 0 || pages.some((p) => p.rows < 0 || p.size <= 0))
+            return undefined;
+        for (const [i, p] of pages.entries()) {
+            const next = pages[i + 1]?.offset ?? end;
+            if (p.offset + p.size !== next)
+                return undefined;
+        }
+        if (pages[0].offset < start)
+            return undefined;
+        const dictionary = pages[0].offset > start ? { offset: start, size: pages[0].offset - start, uncompressed: undefined } : undefined;
+        return { dictionary, pages };
+    }
+    async pagesFromHeaders(rg, leaf, start, end) {
+        let dictionary;
+        const pages = [];
+        let rowsKnown = true;
+        let row = 0;
+        for (let at = start; at < end;) {
+            const { header, length } = await this.pageHeader(at, end);
+            const size = length + num(header.int(PH_COMPRESSED) ?? -1n);
+            if (size <= length || at + size > end)
+                throw new ParquetFileError(`row group ${rg.index}, column ${leaf.index}: bad page header at byte ${at}`);
+            const type = Number(header.int(PH_TYPE) ?? -1n);
+            const uncompressed = length + num(header.int(PH_UNCOMPRESSED) ?? 0n);
+            if (type === PAGE_DICTIONARY && pages.length === 0 && !dictionary)
+                dictionary = { offset: at, size, uncompressed };
+            else {
+                let rows;
+                let values;
+                if (type === PAGE_DATA) {
+                    values = num(header.struct(PH_DATA)?.int(DP_NUM_VALUES) ?? -1n);
+                    if (leaf.maxRepetition === 0)
+                        rows = values;
+                }
+                else if (type === PAGE_DATA_V2) {
+                    values = num(header.struct(PH_DATA_V2)?.int(DP2_NUM_VALUES) ?? -1n);
+                    rows = num(header.struct(PH_DATA_V2)?.int(DP2_NUM_ROWS) ?? -1n);
+                }
+                if (rows === undefined || rows < 0)
+                    rowsKnown = false;
+                pages.push({ offset: at, size, firstRow: row, rows: rows ?? 0, values, uncompressed });
+                row += rows ?? 0;
+            }
+            at += size;
+        }
+        if (!rowsKnown || row !== rg.rows || pages.length === 0) {
+            // Rows per page unknown: the chunk is one piece.
+            const first = pages[0]?.offset ?? end;
+            const values = pages.every((p) => p.values !== undefined) ? pages.reduce((n, p) => n + p.values, 0) : undefined;
+            const uncompressed = pages.every((p) => p.uncompressed !== undefined) ? pages.reduce((n, p) => n + p.uncompressed, 0) : undefined;
+            return { dictionary, pages: [{ offset: first, size: end - first, firstRow: 0, rows: rg.rows, values, uncompressed }] };
+        }
+        return { dictionary, pages };
+    }
+    /** The page header at `at` (page headers are small; longer reads only for long statistics). */
+    async pageHeader(at, end) {
+        for (let want = 512;; want *= 4) {
+            const bytes = await readAt(this.handle, at, Math.min(want, end - at));
+            try {
+                const { struct, end: length } = decodeStruct(bytes);
+                return { header: struct, length };
+            }
+            catch (e) {
+                if (bytes.length >= end - at || want > 64 * 1024 * 1024)
+                    throw new ParquetFileError(`bad page header at byte ${at}: ${e.message}`);
+            }
+        }
+    }
+    /**
+     * The smallest piece of `field` in row group `rg` that holds rows [from, to)
+     * and starts and ends where every leaf has a page boundary.
+     */
+    async window(rg, field, from, to) {
+        const chunks = await Promise.all(field.leaves.map((leaf) => this.pages(rg, leaf)));
+        let start = from;
+        let end = Math.max(to, from + 1);
+        for (let changed = true; changed;) {
+            changed = false;
+            for (const chunk of chunks) {
+                const first = chunk.pages[pageAt(chunk.pages, start)];
+                if (first.firstRow < start) {
+                    start = first.firstRow;
+                    changed = true;
+                }
+                const last = chunk.pages[pageAt(chunk.pages, end - 1)];
+                if (last.firstRow + last.rows > end) {
+                    end = last.firstRow + last.rows;
+                    changed = true;
+                }
+            }
+        }
+        return {
+            start,
+            end,
+            leaves: chunks.map((chunk) => ({ chunk, first: pageAt(chunk.pages, start), last: pageAt(chunk.pages, end - 1) })),
+        };
+    }
+    /**
+     * Decodes rows [window.start + skip, window.start + skip + rows) of a window
+     * of `field` (of Arrow type `type`) in batches of `batchRows`, and hands
+     * each batch's exported array to `use` (valid only during the call: the
+     * wasm data is freed after). Batches keep WebAssembly memory small: one
+     * batch-sized buffer per column rather than one growing to the window.
+     */
+    async decode(rg, field, type, window, part, use) {
+        const bytes = await this.piece(rg, field, type, window);
+        const options = { batchSize: Math.max(1, part.batchRows) };
+        if (part.skip > 0)
+            options.offset = part.skip;
+        if (part.skip + part.rows < window.end - window.start)
+            options.limit = part.rows;
+        const table = parquet_wasm/* readParquet */.Xy(bytes, options);
+        const ffi = table.intoFFI();
+        try {
+            const batches = ffi.numArrays();
+            const addrs = [];
+            for (let i = 0; i < batches; i++)
+                addrs.push(ffi.arrayAddr(i));
+            const schemaAddr = ffi.schemaAddr();
+            const m = new WasmView(parquet_wasm/* wasmMemory */.iF().buffer);
+            const out = [];
+            let rows = 0;
+            for (const addr of addrs) {
+                const { arrays, schemas, length } = batchColumns(m, addr, schemaAddr);
+                if (arrays.length !== 1)
+                    throw new ParquetFileError(`decoded ${arrays.length} columns for 1`);
+                if (out.length === 0)
+                    checkSchema(m, schemas[0], type, field.name);
+                out.push(use(m, arrays[0], length));
+                rows += length;
+            }
+            if (rows !== part.rows)
+                throw new ParquetFileError(`decoded ${rows} rows of column '${field.name}' where ${part.rows} were expected`);
+            return out;
+        }
+        finally {
+            ffi.free();
+        }
+    }
+    /** The bytes of a one-column Parquet file holding `window`'s pages. */
+    async piece(rg, field, type, window) {
+        const parts = window.leaves.map(({ chunk, first, last }) => {
+            const pages = chunk.pages.slice(first, last + 1);
+            const from = pages[0].offset;
+            const to = pages[pages.length - 1].offset + pages[pages.length - 1].size;
+            return { chunk, pages, from, to, bytes: (chunk.dictionary?.size ?? 0) + to - from };
+        });
+        const columns = [];
+        let position = 4;
+        for (const [i, part] of parts.entries()) {
+            const leaf = field.leaves[i];
+            const original = this.chunkMeta(rg, leaf).meta;
+            const dictionaryAt = part.chunk.dictionary ? position : undefined;
+            const dataAt = position + (part.chunk.dictionary?.size ?? 0);
+            // Informational for the decoder; as exact as the pages tell.
+            const whole = part.pages.length === part.chunk.pages.length;
+            const values = part.pages.every((p) => p.values !== undefined)
+                ? part.pages.reduce((n, p) => n + p.values, 0)
+                : whole || leaf.maxRepetition > 0
+                    ? num(original.int(CM_NUM_VALUES) ?? 0n)
+                    : part.pages.reduce((n, p) => n + p.rows, 0);
+            const sizes = [...(part.chunk.dictionary ? [part.chunk.dictionary.uncompressed] : []), ...part.pages.map((p) => p.uncompressed)];
+            const uncompressed = sizes.every((u) => u !== undefined) ? sizes.reduce((n, u) => n + u, 0) : part.bytes;
+            const meta = new thrift_ThriftStruct([
+                copyField(original, CM_TYPE),
+                copyField(original, CM_ENCODINGS),
+                copyField(original, CM_PATH),
+                copyField(original, parquet_file_CM_CODEC),
+                { id: CM_NUM_VALUES, type: TType.I64, value: BigInt(values) },
+                { id: parquet_file_CM_TOTAL_UNCOMPRESSED, type: TType.I64, value: BigInt(uncompressed) },
+                { id: parquet_file_CM_TOTAL_COMPRESSED, type: TType.I64, value: BigInt(part.bytes) },
+                { id: parquet_file_CM_DATA_PAGE, type: TType.I64, value: BigInt(dataAt) },
+                ...(dictionaryAt === undefined ? [] : [{ id: parquet_file_CM_DICTIONARY_PAGE, type: TType.I64, value: BigInt(dictionaryAt) }]),
+            ]);
+            columns.push(new thrift_ThriftStruct([
+                { id: CC_FILE_OFFSET, type: TType.I64, value: BigInt(dataAt) },
+                { id: parquet_file_CC_META, type: TType.Struct, value: meta },
+            ]));
+            position += part.bytes;
+        }
+        const rows = window.end - window.start;
+        const root = new thrift_ThriftStruct(this.schemaRoot.fields.map((f) => ({ ...f })));
+        root.set(parquet_file_SE_NUM_CHILDREN, TType.I32, 1);
+        const createdBy = this.meta.field(FM_CREATED_BY);
+        const footer = thrift_encodeStruct(new thrift_ThriftStruct([
+            copyField(this.meta, FM_VERSION),
+            { id: FM_SCHEMA, type: TType.List, value: { kind: "list", elementType: TType.Struct, items: [root, ...field.elements] } },
+            { id: FM_NUM_ROWS, type: TType.I64, value: BigInt(rows) },
+            {
+                id: FM_ROW_GROUPS,
+                type: TType.List,
+                value: {
+                    kind: "list",
+                    elementType: TType.Struct,
+                    items: [new thrift_ThriftStruct([
+                            { id: parquet_file_RG_COLUMNS, type: TType.List, value: { kind: "list", elementType: TType.Struct, items: columns } },
+                            { id: parquet_file_RG_TOTAL_BYTE_SIZE, type: TType.I64, value: BigInt(position) },
+                            { id: parquet_file_RG_NUM_ROWS, type: TType.I64, value: BigInt(rows) },
+                        ])],
+                },
+            },
+            {
+                id: FM_KEY_VALUE,
+                type: TType.List,
+                value: {
+                    kind: "list",
+                    elementType: TType.Struct,
+                    items: [new thrift_ThriftStruct([
+                            { id: parquet_file_KV_KEY, type: TType.Binary, value: Buffer.from("ARROW:schema") },
+                            { id: parquet_file_KV_VALUE, type: TType.Binary, value: Buffer.from(arrowHint(field.name, type)) },
+                        ])],
+                },
+            },
+            ...(createdBy ? [{ ...createdBy }] : []),
+        ]));
+        const out = Buffer.allocUnsafe(position + footer.length + 8);
+        parquet_file_MAGIC.copy(out, 0);
+        let at = 4;
+        for (const part of parts) {
+            if (part.chunk.dictionary) {
+                await readInto(this.handle, out, at, part.chunk.dictionary.offset, part.chunk.dictionary.size);
+                at += part.chunk.dictionary.size;
+            }
+            await readInto(this.handle, out, at, part.from, part.to - part.from);
+            at += part.to - part.from;
+        }
+        out.set(footer, at);
+        out.writeUInt32LE(footer.length, at + footer.length);
+        parquet_file_MAGIC.copy(out, at + footer.length + 4);
+        return out;
+    }
+}
+const hints = new WeakMap();
+/** The `ARROW:schema` entry describing one field (arrow-rs then decodes it as that type). */
+function arrowHint(name, type) {
+    let byName = hints.get(type);
+    if (!byName)
+        hints.set(type, (byName = new Map()));
+    let hint = byName.get(name);
+    if (hint === undefined) {
+        hint = encodeArrowSchema(new schema_Schema([new schema_Field(name, type, true)]));
+        byName.set(name, hint);
+    }
+    return hint;
+}
+function copyField(struct, id) {
+    const f = struct.field(id);
+    if (!f)
+        throw new ParquetFileError(`missing footer field ${id}`);
+    return { ...f };
+}
+/** Index of the page holding `row` (the last page starting at or before it). */
+function pageAt(pages, row) {
+    let lo = 0;
+    let hi = pages.length - 1;
+    while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (pages[mid].firstRow <= row)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    // Skip pages without rows that start where the next one does.
+    while (lo + 1 < pages.length && pages[lo].rows === 0 && pages[lo + 1].firstRow <= row)
+        lo++;
+    return lo;
+}
+/** The top-level fields of a flattened schema (elements[0] is the root). */
+function topFields(elements) {
+    const fields = [];
+    let leafIndex = 0;
+    let at = 1;
+    const walk = (depthRep, depthDef, collect, leaves) => {
+        const e = elements[at++];
+        if (!e)
+            throw new ParquetFileError("the schema ends early");
+        collect.push(e);
+        const repetition = Number(e.int(parquet_file_SE_REPETITION) ?? BigInt(REQUIRED));
+        const rep = depthRep + (repetition === REPEATED ? 1 : 0);
+        const def = depthDef + (repetition === REQUIRED ? 0 : 1);
+        const children = Number(e.int(parquet_file_SE_NUM_CHILDREN) ?? 0n);
+        if (children === 0)
+            leaves.push({ index: leafIndex++, maxRepetition: rep, maxDefinition: def });
+        for (let i = 0; i < children; i++)
+            walk(rep, def, collect, leaves);
+    };
+    const rootChildren = Number(elements[0].int(parquet_file_SE_NUM_CHILDREN) ?? 0n);
+    for (let i = 0; i < rootChildren; i++) {
+        const first = elements[at];
+        const collect = [];
+        const leaves = [];
+        walk(0, 0, collect, leaves);
+        const name = first?.get(SE_NAME);
+        fields.push({
+            name: name instanceof Uint8Array ? Buffer.from(name).toString() : "",
+            elements: collect,
+            leaves,
+            flat: collect.length === 1 && leaves.length === 1 && leaves[0].maxRepetition === 0,
+        });
+    }
+    return fields;
+}
+function num(v) {
+    return Number(v);
+}
+async function readAt(handle, offset, length) {
+    const out = Buffer.allocUnsafe(length);
+    await readInto(handle, out, 0, offset, length);
+    return out;
+}
+async function readInto(handle, out, at, offset, length) {
+    let done = 0;
+    while (done < length) {
+        const { bytesRead } = await handle.read(out, at + done, length - done, offset + done);
+        if (bytesRead === 0)
+            throw new ParquetFileError("unexpected end of file");
+        done += bytesRead;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/data/formats/parquet.ts
+/**
+ * Parquet inputs, re-sharded with their Arrow types kept.
+ *
+ * The footer is decoded in JS (parquet-file.ts), and pieces of columns —
+ * the pages holding some rows of one column — are decoded by parquet-wasm
+ * and copied out of its memory buffer by buffer (parquet-ffi.ts), so memory
+ * holds a batch and a few pages per column, whatever the row groups' size.
+ *
+ * Pass 1 (profile) reads what the footer already says: row counts, and for
+ * flat columns kept as they are, null counts from the column chunk
+ * statistics, so a fixed-width column is never decoded; string and binary
+ * columns take their byte counts from the size statistics when the writer
+ * recorded them (arrow-rs does), else only those columns are decoded, their
+ * offsets read in place. Columns whose values must be checked or converted
+ * (overrides, class labels, dictionary, nested, stored timestamp[s], ...) are
+ * decoded and converted as in pass 2, so every error is still found before
+ * anything is written. The figures are exact: the same as measuring the
+ * decoded data.
+ *
+ * Pass 2 (open) hands out the same batches as a parquet-wasm record batch
+ * stream would (`batchRows` rows from the start of each row group), which the
+ * shards' bytes depend on.
+ *
+ * Features: a column keeps the feature of the file's `huggingface` metadata
+ * (so ClassLabel, Image, ... survive) when that feature's Arrow type matches
+ * the column, as `Features.from_arrow_schema` does; otherwise the feature is
+ * inferred from the Arrow type (spec §3.4). Columns whose final type (after
+ * unification with other files, or a `features` override) has the same
+ * memory layout are passed through buffer for buffer; others (dictionary
+ * columns, int64 → float64, strings → class_label, ...) are converted value by
+ * value.
+ *
+ * gzip-compressed Parquet (`.parquet.gz`) is refused: Parquet compresses its
+ * own pages, and reading it would need the whole file unpacked first.
+ */
+
+
+
+
+
+
+
+
+
+
+/** Target bytes of one record batch read from the file (uncompressed). */
+const BATCH_BYTES = 16 * 1024 * 1024;
+const MAX_BATCH_ROWS = 65_536;
+class ParquetReader {
+    path;
+    file;
+    columns;
+    batchRows = MAX_BATCH_ROWS;
+    constructor(path, file, _options = {}) {
+        this.path = path;
+        this.file = file;
+    }
+    async openFile() {
+        if (isGzipName(this.path))
+            throw new DataError(this.file, undefined, "gzip-compressed Parquet is not supported: Parquet already compresses its pages; publish the .parquet file itself");
+        try {
+            return await ParquetFile.open(this.path);
+        }
+        catch (e) {
+            if (e instanceof ParquetFileError)
+                throw new DataError(this.file, undefined, `not a readable Parquet file (${errorText(e)})`);
+            throw ioError(this.file, e);
+        }
+    }
+    /** Reads the schema, the `huggingface` features and the batch size. */
+    describe(pf) {
+        const rows = pf.rows;
+        const bytes = pf.rowGroups.reduce((n, rg) => n + rg.totalByteSize, 0);
+        // As many rows as hold about BATCH_BYTES, from the footer alone: the batches (and so the shards' bytes) follow from it.
+        this.batchRows = rows > 0 && bytes > 0 ? Math.max(1024, Math.min(MAX_BATCH_ROWS, Math.floor((rows * BATCH_BYTES) / bytes))) : MAX_BATCH_ROWS;
+        const schema = arrowSchema(pf, this.file);
+        if (schema.fields.length !== pf.fields.length)
+            throw new DataError(this.file, undefined, `not a readable Parquet file (${schema.fields.length} Arrow fields for ${pf.fields.length} columns)`);
+        const fromMetadata = metadataFeatures(pf.keyValue("huggingface"));
+        const columns = schema.fields.map((field, index) => {
+            const meta = fromMetadata.get(field.name);
+            let feature;
+            if (meta !== undefined && sameMetadataType(meta, field))
+                feature = meta;
+            else {
+                try {
+                    feature = featureFromArrow(field.type, field);
+                }
+                catch {
+                    throw new DataError(this.file, undefined, `column '${field.name}' has the Arrow type ${String(field.type)}, which datasets features cannot describe`);
+                }
+            }
+            return { name: field.name, index, field, feature, parquet: pf.fields[index] };
+        });
+        const seen = new Set();
+        for (const c of columns) {
+            if (seen.has(c.name))
+                throw new DataError(this.file, undefined, `the column name '${c.name}' appears twice`);
+            seen.add(c.name);
+        }
+        this.columns = columns;
+        return { columns, rows };
+    }
+    /** The batches a parquet-wasm stream of `batchRows` would give: [start, end) ranges from the start of each row group. */
+    *chunks(pf) {
+        for (const rg of pf.rowGroups)
+            for (let start = 0; start < rg.rows; start += this.batchRows)
+                yield { rg, start, end: Math.min(rg.rows, start + this.batchRows) };
+    }
+    async profile(overrides) {
+        const pf = await this.openFile();
+        try {
+            const { columns, rows } = this.describe(pf);
+            const targets = columns.map((c) => overrides.get(c.name) ?? c.feature);
+            for (const [i, c] of columns.entries()) {
+                const target = targets[i];
+                if (target !== c.feature && !sameLayout(c.field.type, featureToArrow(target)) && unsupportedReason(target) !== undefined)
+                    throw new DataError(this.file, undefined, `column '${c.name}' is ${featureToString(c.feature)} and cannot be turned into ${featureToString(target)}`);
+            }
+            const stats = columns.map((c, i) => footerStats(pf, c, targets[i]));
+            // Strings and binaries whose byte counts the footer does not give: decoded, offsets read in place.
+            const bytesOnly = columns.filter((c, i) => stats[i] === undefined && byteCountable(c, targets[i]));
+            for (const c of bytesOnly)
+                stats[c.index] = await this.byteStats(pf, c);
+            // The rest is converted as pass 2 converts it: every value checked.
+            const converted = columns.filter((_, i) => stats[i] === undefined);
+            if (converted.length > 0) {
+                const windows = converted.map((c) => new ColumnWindow(pf, c, this.file, this.batchRows));
+                const sums = converted.map(() => ({ count: 0, nulls: 0, bytes: 0 }));
+                for (const { rg, start, end } of this.chunks(pf)) {
+                    for (const [k, c] of converted.entries()) {
+                        const data = await windows[k].rows(rg, start, end, start, end);
+                        sums[k] = mergeStats(sums[k], statsOfData(adapt(data, c, targets[c.index], this.file, rg.firstRow + start)));
+                    }
+                    if (end === rg.rows)
+                        pf.forget(rg);
+                }
+                converted.forEach((c, k) => (stats[c.index] = sums[k]));
+            }
+            const profiled = columns.map((c, i) => ({ name: c.name, feature: targets[i], stats: stats[i] }));
+            return { file: this.file, rows, columns: profiled, nullFeature: { kind: "value", dtype: "null" } };
+        }
+        finally {
+            await pf.close();
+        }
+    }
+    /**
+     * Whether the file holds exactly the columns of `stored` (what a shard
+     * stores), in order, flat and of the same Arrow types, so that its row
+     * groups can go into a shard as they are (after profile(); the footer-level
+     * checks are ../parquet/copy.ts's). Every value was checked by profile().
+     */
+    storesAs(stored) {
+        const columns = this.columns;
+        if (!columns || columns.length !== stored.fields.length)
+            return false;
+        return columns.every((c, i) => {
+            const field = stored.fields[i];
+            return c.name === field.name && c.parquet.flat && sameLayout(c.field.type, field.type);
+        });
+    }
+    /** Values, nulls and bytes of a flat string or binary column, read from the decoded offsets without copying. */
+    async byteStats(pf, c) {
+        const stats = { count: 0, nulls: 0, bytes: 0 };
+        const type = c.field.type;
+        try {
+            for (const rg of pf.rowGroups) {
+                for (let row = 0; row < rg.rows;) {
+                    const window = await pf.window(rg, c.parquet, row, Math.min(rg.rows, row + this.batchRows));
+                    const skip = row - window.start;
+                    const n = window.end - row;
+                    const parts = await pf.decode(rg, c.parquet, type, window, { skip, rows: n, batchRows: this.batchRows }, (m, array, length) => byteArrayStats(m, array, type, 0, length));
+                    stats.count += n;
+                    for (const { nulls, bytes } of parts) {
+                        stats.nulls += nulls;
+                        stats.bytes += bytes;
+                    }
+                    row = window.end;
+                }
+                pf.forget(rg);
+            }
+        }
+        catch (e) {
+            throw readError(this.file, e);
+        }
+        return stats;
+    }
+    async open(features) {
+        const pf = await this.openFile();
+        let columns;
+        try {
+            columns = this.columns ?? this.describe(pf).columns;
+        }
+        catch (e) {
+            await pf.close();
+            throw e;
+        }
+        const byName = new Map(columns.map((c) => [c.name, c]));
+        const missing = features.find((f) => !byName.has(f.name));
+        if (missing) {
+            await pf.close();
+            throw new DataError(this.file, undefined, `column '${missing.name}' is missing from this file`);
+        }
+        const wanted = features.map((f) => {
+            const c = byName.get(f.name);
+            return { column: c, feature: f.feature, window: new ColumnWindow(pf, c, this.file, this.batchRows) };
+        });
+        const chunks = this.chunks(pf);
+        let chunk;
+        let cursor = 0;
+        let closed = false;
+        const file = this.file;
+        return {
+            async next(maxRows) {
+                while (!chunk || cursor >= chunk.end) {
+                    if (chunk && chunk.end === chunk.rg.rows) {
+                        pf.forget(chunk.rg);
+                        for (const w of wanted)
+                            w.window.release();
+                    }
+                    const n = chunks.next();
+                    if (n.done)
+                        return undefined;
+                    chunk = n.value;
+                    cursor = chunk.start;
+                }
+                const rows = Math.min(maxRows, chunk.end - cursor);
+                const out = [];
+                for (const { column, feature, window } of wanted) {
+                    const data = await window.rows(chunk.rg, cursor, cursor + rows, chunk.start, chunk.end);
+                    out.push(adapt(data, column, feature, file, chunk.rg.firstRow + cursor));
+                }
+                cursor += rows;
+                return { rows, columns: out };
+            },
+            async close() {
+                if (closed)
+                    return;
+                closed = true;
+                for (const w of wanted)
+                    w.window.release();
+                await pf.close();
+            },
+        };
+    }
+}
+/**
+ * The decoded rows of one column around the current batch: the chunks (of
+ * `batchRows` rows from the start of the row group, as the batches are cut)
+ * that a piece of whole pages holds, copied out of wasm memory once each and
+ * sliced for the batches inside them. A chunk the piece holds only in part
+ * is read again with the next piece.
+ */
+class ColumnWindow {
+    pf;
+    column;
+    file;
+    batchRows;
+    rg;
+    chunks = new Map();
+    constructor(pf, column, file, batchRows) {
+        this.pf = pf;
+        this.column = column;
+        this.file = file;
+        this.batchRows = batchRows;
+    }
+    /** Rows [from, to) of row group `rg`, inside the chunk [chunkStart, chunkEnd). */
+    async rows(rg, from, to, chunkStart, chunkEnd) {
+        if (this.rg !== rg) {
+            this.release();
+            this.rg = rg;
+        }
+        let data = this.chunks.get(chunkStart);
+        if (!data) {
+            this.chunks.clear();
+            const { parquet, field } = this.column;
+            const batchRows = this.batchRows;
+            try {
+                const window = await this.pf.window(rg, parquet, chunkStart, chunkEnd);
+                // The whole chunks from chunkStart that the piece holds (the row group's last one may be short).
+                const last = window.end >= rg.rows ? rg.rows : chunkStart + Math.floor((window.end - chunkStart) / batchRows) * batchRows;
+                const parts = await this.pf.decode(rg, parquet, field.type, window, { skip: chunkStart - window.start, rows: last - chunkStart, batchRows }, (m, array, length) => importArray(m, array, field.type, 0, length));
+                let at = chunkStart;
+                for (const part of parts) {
+                    if (part.length !== Math.min(batchRows, rg.rows - at))
+                        throw new Error(`a decoded batch of ${part.length} rows does not match the batches of ${batchRows} rows`);
+                    this.chunks.set(at, part);
+                    at += part.length;
+                }
+            }
+            catch (e) {
+                throw readError(this.file, e);
+            }
+            data = this.chunks.get(chunkStart);
+            if (!data || data.length !== chunkEnd - chunkStart)
+                throw readError(this.file, new Error(`rows ${chunkStart} to ${chunkEnd} of row group ${rg.index} were not decoded`));
+        }
+        return from === chunkStart && to === chunkEnd ? data : data.slice(from - chunkStart, to - from);
+    }
+    release() {
+        this.chunks.clear();
+        this.rg = undefined;
+    }
+}
+/**
+ * The size counts of a column from the footer alone, when they are exact:
+ * a flat column kept as it is (no conversion, nothing to check) of a
+ * fixed-width type with null counts in its statistics, or of a string or
+ * binary type whose byte counts the writer recorded too (size statistics).
+ */
+function footerStats(pf, c, target) {
+    if (!keptAsIs(c, target))
+        return undefined;
+    const rows = pf.rows;
+    const type = c.field.type;
+    if (type.typeId === Type.Null)
+        return { count: rows, nulls: rows, bytes: 0 };
+    const nulls = pf.nullCount(c.parquet);
+    if (nulls === undefined)
+        return undefined;
+    if (isByteArray(type)) {
+        const bytes = pf.byteArrayBytes(c.parquet);
+        return bytes === undefined ? undefined : { count: rows, nulls, bytes };
+    }
+    return FIXED_WIDTH.has(type.typeId) ? { count: rows, nulls, bytes: 0 } : undefined;
+}
+const FIXED_WIDTH = new Set([
+    Type.Bool,
+    Type.Int,
+    Type.Float,
+    Type.Date,
+    Type.Time,
+    Type.Timestamp,
+    Type.Duration,
+    Type.Decimal,
+    Type.FixedSizeBinary,
+]);
+function isByteArray(type) {
+    return type.typeId === Type.Utf8 || type.typeId === Type.LargeUtf8 || type.typeId === Type.Binary || type.typeId === Type.LargeBinary;
+}
+/** A flat column whose values pass through untouched (adapt only relabels them, and checks nothing). */
+function keptAsIs(c, target) {
+    return target === c.feature && target.kind === "value" && c.parquet.flat && sameLayout(c.field.type, featureToArrow(target));
+}
+/** A flat string or binary column kept as it is: its counts come from its offsets alone. */
+function byteCountable(c, target) {
+    return keptAsIs(c, target) && isByteArray(c.field.type);
+}
+function readError(file, e) {
+    if (e instanceof DataError)
+        return e;
+    return new DataError(file, undefined, `cannot read the Parquet data (${errorText(e)})`);
+}
+function errorText(e) {
+    const text = e instanceof Error ? e.message : String(e);
+    return text.length > 200 ? `${text.slice(0, 200)}...` : text;
+}
+function arrowSchema(pf, file) {
+    try {
+        const reader = reader_RecordBatchReader.from(pf.arrowSchema().intoIPCStream());
+        reader.open();
+        return reader.schema;
+    }
+    catch (e) {
+        throw new DataError(file, undefined, `cannot read the Parquet schema (${errorText(e)})`);
+    }
+}
+/** The features of the `huggingface` metadata entry; empty when absent or unreadable (Python then infers too). */
+function metadataFeatures(text) {
+    const out = new Map();
+    if (!text)
+        return out;
+    try {
+        const parsed = JSON.parse(text);
+        const features = parsed?.info?.features;
+        if (!features || typeof features !== "object")
+            return out;
+        for (const [name, json] of Object.entries(features))
+            out.set(name, featureFromJson(json, name));
+    }
+    catch {
+        return new Map();
+    }
+    return out;
+}
+/**
+ * Whether a metadata feature describes the column's Arrow type, as
+ * `Features.from_arrow_schema` checks; a column stored as the feature's
+ * storage type (timestamp[s] as milliseconds, see storage.ts) counts too.
+ */
+function sameMetadataType(feature, field) {
+    try {
+        const type = featureToArrow(feature);
+        return sameLayout(field.type, type, true) || sameLayout(field.type, storageTypeOf(type), true, true);
+    }
+    catch {
+        return false;
+    }
+}
+/**
+ * Whether data of type `a` can be relabelled as type `b` without touching its
+ * buffers (same physical layout; list item names and nullability ignored).
+ * `names` also compares struct field names (and order).
+ */
+function sameLayout(a, b, names = true, anyZone = false) {
+    const zones = (x, y) => (x ?? null) === (y ?? null) || (anyZone && !!x && !!y);
+    if (a.typeId !== b.typeId) {
+        // apache-arrow splits some types into subclasses with distinct ids (Int8, TimestampSecond, ...): compare by family.
+        if (DataType.isInt(a) && DataType.isInt(b))
+            return a.bitWidth === b.bitWidth && a.isSigned === b.isSigned;
+        if (DataType.isFloat(a) && DataType.isFloat(b))
+            return a.precision === b.precision;
+        if (DataType.isTimestamp(a) && DataType.isTimestamp(b))
+            return a.unit === b.unit && zones(a.timezone, b.timezone);
+        if (DataType.isDate(a) && DataType.isDate(b))
+            return a.unit === b.unit;
+        if (DataType.isTime(a) && DataType.isTime(b))
+            return a.unit === b.unit && a.bitWidth === b.bitWidth;
+        if (DataType.isDuration(a) && DataType.isDuration(b))
+            return a.unit === b.unit;
+        return false;
+    }
+    if (DataType.isInt(a))
+        return a.bitWidth === b.bitWidth && a.isSigned === b.isSigned;
+    if (DataType.isFloat(a))
+        return a.precision === b.precision;
+    if (DataType.isTimestamp(a)) {
+        const t = b;
+        return a.unit === t.unit && zones(a.timezone, t.timezone);
+    }
+    if (DataType.isDate(a))
+        return a.unit === b.unit;
+    if (DataType.isTime(a))
+        return a.unit === b.unit && a.bitWidth === b.bitWidth;
+    if (DataType.isDuration(a))
+        return a.unit === b.unit;
+    if (DataType.isDecimal(a)) {
+        const d = b;
+        return a.precision === d.precision && a.scale === d.scale && a.bitWidth === d.bitWidth;
+    }
+    if (DataType.isFixedSizeBinary(a))
+        return a.byteWidth === b.byteWidth;
+    if (DataType.isFixedSizeList(a))
+        return a.listSize === b.listSize && sameLayout(a.children[0].type, b.children[0].type, names, anyZone);
+    if (DataType.isList(a) || a instanceof type_LargeList)
+        return sameLayout(a.children[0].type, b.children[0].type, names, anyZone);
+    if (DataType.isStruct(a)) {
+        if (a.children.length !== b.children.length)
+            return false;
+        return a.children.every((f, i) => {
+            const g = b.children[i];
+            return (!names || f.name === g.name) && sameLayout(f.type, g.type, names, anyZone);
+        });
+    }
+    if (DataType.isDictionary(a) || DataType.isMap(a) || DataType.isUnion(a))
+        return false;
+    return true;
+}
+/** `data` relabelled as `type` (same layout, see sameLayout), recursively. */
+function relabel(data, type) {
+    const children = data.children.map((child, i) => relabel(child, type.children[i].type));
+    return data.clone(type, data.offset, data.length, data.nullCount, data.buffers, children);
+}
+/**
+ * One column of a batch in the target feature's Arrow type: relabelled when
+ * the layout matches (checked for class labels), converted value by value
+ * otherwise. `firstRow` numbers rows in messages.
+ */
+function adapt(data, column, target, file, firstRow) {
+    const type = featureToArrow(target);
+    if (sameLayout(data.type, type)) {
+        if (target.kind === "class_label")
+            checkLabels(data, target.names.length, column.name, file, firstRow);
+        return relabel(data, type);
+    }
+    const stored = storageTypeOf(type);
+    if (stored !== type && sameLayout(data.type, stored, true, true)) {
+        // A shard of ours (or pyarrow's): timestamp[s] stored as milliseconds, ...
+        try {
+            return fromStorage(relabel(data, stored), type);
+        }
+        catch (e) {
+            throw new DataError(file, undefined, `column '${column.name}' (${featureToString(target)}): ${e.message}`);
+        }
+    }
+    if (DataType.isStruct(data.type) && DataType.isStruct(type) && sameFieldsByName(data.type, type)) {
+        // Same fields in another order, or fields this file lacks (struct union across files): rearrange.
+        const byName = new Map(data.type.children.map((f, i) => [f.name, i]));
+        const fields = (target.kind === "struct" ? target.fields : []);
+        const children = type.children.map((f, i) => {
+            const at = byName.get(f.name);
+            if (at === undefined)
+                return nullData(f.type, data.length);
+            const sub = data.children[at]; // struct children of a slice are sliced already
+            const fieldFeature = fields[i]?.feature ?? featureFromArrow(f.type, f);
+            return adapt(sub, { ...column, name: `${column.name}.${f.name}` }, fieldFeature, file, firstRow);
+        });
+        return makeData({ type: type, length: data.length, nullCount: data.nullCount, nullBitmap: sliceBitmap(data), children });
+    }
+    if (data.type.typeId === Type.Null)
+        return nullData(type, data.length);
+    return convertValues(data, column, target, file, firstRow);
+}
+function sameFieldsByName(a, b) {
+    const names = new Set(a.children.map((f) => f.name));
+    return b.children.some((f) => names.has(f.name)) && a.children.every((f) => b.children.some((g) => g.name === f.name));
+}
+/** The validity bitmap of sliced data, realigned to start at bit 0. */
+function sliceBitmap(data) {
+    if (!data.nullBitmap || data.nullCount === 0)
+        return undefined;
+    const out = new Uint8Array((data.length + 7) >> 3);
+    for (let i = 0; i < data.length; i++)
+        if (data.getValid(i))
+            out[i >> 3] |= 1 << (i & 7);
+    return out;
+}
+/** `length` nulls of any type. */
+function nullData(type, length) {
+    const builder = makeBuilder({ type, nullValues: [null, undefined] });
+    for (let i = 0; i < length; i++)
+        builder.append(null);
+    return builder.finish().flush();
+}
+/** Class label ids read from a file must be -1..n-1, as `ClassLabel.cast_storage` checks. */
+function checkLabels(data, n, name, file, firstRow) {
+    const vector = vector_makeVector(data);
+    for (let i = 0; i < vector.length; i++) {
+        const v = vector.get(i);
+        if (v === null)
+            continue;
+        const id = Number(v);
+        if (id < -1 || id >= n)
+            throw new DataError(file, undefined, `column '${name}' (class_label with ${n} names), row ${firstRow + i + 1}: id ${id} is not between -1 and ${n - 1}`);
+    }
+}
+/** A JS value of an Arrow vector as parsed JSON would give it (plain arrays and objects, safe integers as numbers). */
+function plain(v) {
+    if (v === null || v === undefined)
+        return null;
+    if (typeof v === "bigint")
+        return Number.isSafeInteger(Number(v)) ? Number(v) : v;
+    if (typeof v !== "object")
+        return v;
+    if (v instanceof vector_Vector)
+        return Array.from(v, plain);
+    if (ArrayBuffer.isView(v) && !(v instanceof Uint8Array))
+        return Array.from(v, plain);
+    if (typeof v.toJSON === "function" && !(v instanceof Date)) {
+        const json = v.toJSON();
+        return Object.fromEntries(Object.entries(json).map(([k, x]) => [k, plain(x)]));
+    }
+    return v;
+}
+/** The slow path: value by value through the target feature's builder. */
+function convertValues(data, column, target, file, firstRow) {
+    const builder = builderFor(target);
+    const convert = converterFor(target);
+    const vector = vector_makeVector(data);
+    const sourceIsTime = /^(timestamp|date|time|duration)/.test(featureToString(column.feature));
+    for (let i = 0; i < vector.length; i++) {
+        const raw = vector.get(i);
+        try {
+            if (raw !== null && sourceIsTime)
+                throw new Error(`${featureToString(column.feature)} values cannot be converted`);
+            const v = plain(raw);
+            builder.appendValue(convert ? convert(v) : v);
+        }
+        catch (e) {
+            throw new DataError(file, undefined, `column '${column.name}' (${featureToString(column.feature)} in this file, ${featureToString(target)} in the dataset), row ${firstRow + i + 1}: ${e.message}` +
+                (raw === null ? "" : ` (value ${describe(plain(raw))})`));
+        }
+    }
+    return builder.finish();
+}
+
+// EXTERNAL MODULE: external "node:buffer"
+var external_node_buffer_ = __nccwpck_require__(4573);
 ;// CONCATENATED MODULE: ./src/data/json-exact.ts
 /**
  * Where `JSON.parse` loses what pyarrow's JSON reader sees, and the slow path
@@ -76061,2878 +79150,6 @@ function elementEnd(buf, p, end) {
     return { end: -1, newlines };
 }
 
-;// CONCATENATED MODULE: ./node_modules/apache-arrow/util/int.mjs
-// Licensed to the Apache Software Foundation (ASF) under one
-// or more contributor license agreements.  See the NOTICE file
-// distributed with this work for additional information
-// regarding copyright ownership.  The ASF licenses this file
-// to you under the Apache License, Version 2.0 (the
-// "License"); you may not use this file except in compliance
-// with the License.  You may obtain a copy of the License at
-//
-//   http://www.apache.org/licenses/LICENSE-2.0
-//
-// Unless required by applicable law or agreed to in writing,
-// software distributed under the License is distributed on an
-// "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
-// KIND, either express or implied.  See the License for the
-// specific language governing permissions and limitations
-// under the License.
-/** @ignore */
-const carryBit16 = 1 << 16;
-/** @ignore */
-function intAsHex(value) {
-    if (value < 0) {
-        value = 0xFFFFFFFF + value + 1;
-    }
-    return `0x${value.toString(16)}`;
-}
-/** @ignore */
-const kInt32DecimalDigits = 8;
-/** @ignore */
-const kPowersOfTen = [
-    1,
-    10,
-    100,
-    1000,
-    10000,
-    100000,
-    1000000,
-    10000000,
-    100000000
-];
-/** @ignore */
-class BaseInt64 {
-    constructor(buffer) {
-        this.buffer = buffer;
-    }
-    high() { return this.buffer[1]; }
-    low() { return this.buffer[0]; }
-    _times(other) {
-        // Break the left and right numbers into 16 bit chunks
-        // so that we can multiply them without overflow.
-        const L = new Uint32Array([
-            this.buffer[1] >>> 16,
-            this.buffer[1] & 0xFFFF,
-            this.buffer[0] >>> 16,
-            this.buffer[0] & 0xFFFF
-        ]);
-        const R = new Uint32Array([
-            other.buffer[1] >>> 16,
-            other.buffer[1] & 0xFFFF,
-            other.buffer[0] >>> 16,
-            other.buffer[0] & 0xFFFF
-        ]);
-        let product = L[3] * R[3];
-        this.buffer[0] = product & 0xFFFF;
-        let sum = product >>> 16;
-        product = L[2] * R[3];
-        sum += product;
-        product = (L[3] * R[2]) >>> 0;
-        sum += product;
-        this.buffer[0] += sum << 16;
-        this.buffer[1] = (sum >>> 0 < product ? carryBit16 : 0);
-        this.buffer[1] += sum >>> 16;
-        this.buffer[1] += L[1] * R[3] + L[2] * R[2] + L[3] * R[1];
-        this.buffer[1] += (L[0] * R[3] + L[1] * R[2] + L[2] * R[1] + L[3] * R[0]) << 16;
-        return this;
-    }
-    _plus(other) {
-        const sum = (this.buffer[0] + other.buffer[0]) >>> 0;
-        this.buffer[1] += other.buffer[1];
-        if (sum < (this.buffer[0] >>> 0)) {
-            ++this.buffer[1];
-        }
-        this.buffer[0] = sum;
-    }
-    lessThan(other) {
-        return this.buffer[1] < other.buffer[1] ||
-            (this.buffer[1] === other.buffer[1] && this.buffer[0] < other.buffer[0]);
-    }
-    equals(other) {
-        return this.buffer[1] === other.buffer[1] && this.buffer[0] == other.buffer[0];
-    }
-    greaterThan(other) {
-        return other.lessThan(this);
-    }
-    hex() {
-        return `${intAsHex(this.buffer[1])} ${intAsHex(this.buffer[0])}`;
-    }
-}
-/** @ignore */
-class int_Uint64 extends BaseInt64 {
-    times(other) {
-        this._times(other);
-        return this;
-    }
-    plus(other) {
-        this._plus(other);
-        return this;
-    }
-    /** @nocollapse */
-    static from(val, out_buffer = new Uint32Array(2)) {
-        return int_Uint64.fromString(typeof (val) === 'string' ? val : val.toString(), out_buffer);
-    }
-    /** @nocollapse */
-    static fromNumber(num, out_buffer = new Uint32Array(2)) {
-        // Always parse numbers as strings - pulling out high and low bits
-        // directly seems to lose precision sometimes
-        // For example:
-        //     > -4613034156400212000 >>> 0
-        //     721782784
-        // The correct lower 32-bits are 721782752
-        return int_Uint64.fromString(num.toString(), out_buffer);
-    }
-    /** @nocollapse */
-    static fromString(str, out_buffer = new Uint32Array(2)) {
-        const length = str.length;
-        const out = new int_Uint64(out_buffer);
-        for (let posn = 0; posn < length;) {
-            const group = kInt32DecimalDigits < length - posn ?
-                kInt32DecimalDigits : length - posn;
-            const chunk = new int_Uint64(new Uint32Array([Number.parseInt(str.slice(posn, posn + group), 10), 0]));
-            const multiple = new int_Uint64(new Uint32Array([kPowersOfTen[group], 0]));
-            out.times(multiple);
-            out.plus(chunk);
-            posn += group;
-        }
-        return out;
-    }
-    /** @nocollapse */
-    static convertArray(values) {
-        const data = new Uint32Array(values.length * 2);
-        for (let i = -1, n = values.length; ++i < n;) {
-            int_Uint64.from(values[i], new Uint32Array(data.buffer, data.byteOffset + 2 * i * 4, 2));
-        }
-        return data;
-    }
-    /** @nocollapse */
-    static multiply(left, right) {
-        const rtrn = new int_Uint64(new Uint32Array(left.buffer));
-        return rtrn.times(right);
-    }
-    /** @nocollapse */
-    static add(left, right) {
-        const rtrn = new int_Uint64(new Uint32Array(left.buffer));
-        return rtrn.plus(right);
-    }
-}
-/** @ignore */
-class int_Int64 extends BaseInt64 {
-    negate() {
-        this.buffer[0] = ~this.buffer[0] + 1;
-        this.buffer[1] = ~this.buffer[1];
-        if (this.buffer[0] == 0) {
-            ++this.buffer[1];
-        }
-        return this;
-    }
-    times(other) {
-        this._times(other);
-        return this;
-    }
-    plus(other) {
-        this._plus(other);
-        return this;
-    }
-    lessThan(other) {
-        // force high bytes to be signed
-        // eslint-disable-next-line unicorn/prefer-math-trunc
-        const this_high = this.buffer[1] << 0;
-        // eslint-disable-next-line unicorn/prefer-math-trunc
-        const other_high = other.buffer[1] << 0;
-        return this_high < other_high ||
-            (this_high === other_high && this.buffer[0] < other.buffer[0]);
-    }
-    /** @nocollapse */
-    static from(val, out_buffer = new Uint32Array(2)) {
-        return int_Int64.fromString(typeof (val) === 'string' ? val : val.toString(), out_buffer);
-    }
-    /** @nocollapse */
-    static fromNumber(num, out_buffer = new Uint32Array(2)) {
-        // Always parse numbers as strings - pulling out high and low bits
-        // directly seems to lose precision sometimes
-        // For example:
-        //     > -4613034156400212000 >>> 0
-        //     721782784
-        // The correct lower 32-bits are 721782752
-        return int_Int64.fromString(num.toString(), out_buffer);
-    }
-    /** @nocollapse */
-    static fromString(str, out_buffer = new Uint32Array(2)) {
-        // TODO: Assert that out_buffer is 0 and length = 2
-        const negate = str.startsWith('-');
-        const length = str.length;
-        const out = new int_Int64(out_buffer);
-        for (let posn = negate ? 1 : 0; posn < length;) {
-            const group = kInt32DecimalDigits < length - posn ?
-                kInt32DecimalDigits : length - posn;
-            const chunk = new int_Int64(new Uint32Array([Number.parseInt(str.slice(posn, posn + group), 10), 0]));
-            const multiple = new int_Int64(new Uint32Array([kPowersOfTen[group], 0]));
-            out.times(multiple);
-            out.plus(chunk);
-            posn += group;
-        }
-        return negate ? out.negate() : out;
-    }
-    /** @nocollapse */
-    static convertArray(values) {
-        const data = new Uint32Array(values.length * 2);
-        for (let i = -1, n = values.length; ++i < n;) {
-            int_Int64.from(values[i], new Uint32Array(data.buffer, data.byteOffset + 2 * i * 4, 2));
-        }
-        return data;
-    }
-    /** @nocollapse */
-    static multiply(left, right) {
-        const rtrn = new int_Int64(new Uint32Array(left.buffer));
-        return rtrn.times(right);
-    }
-    /** @nocollapse */
-    static add(left, right) {
-        const rtrn = new int_Int64(new Uint32Array(left.buffer));
-        return rtrn.plus(right);
-    }
-}
-/** @ignore */
-class Int128 {
-    constructor(buffer) {
-        this.buffer = buffer;
-        // buffer[3] MSB (high)
-        // buffer[2]
-        // buffer[1]
-        // buffer[0] LSB (low)
-    }
-    high() {
-        return new int_Int64(new Uint32Array(this.buffer.buffer, this.buffer.byteOffset + 8, 2));
-    }
-    low() {
-        return new int_Int64(new Uint32Array(this.buffer.buffer, this.buffer.byteOffset, 2));
-    }
-    negate() {
-        this.buffer[0] = ~this.buffer[0] + 1;
-        this.buffer[1] = ~this.buffer[1];
-        this.buffer[2] = ~this.buffer[2];
-        this.buffer[3] = ~this.buffer[3];
-        if (this.buffer[0] == 0) {
-            ++this.buffer[1];
-        }
-        if (this.buffer[1] == 0) {
-            ++this.buffer[2];
-        }
-        if (this.buffer[2] == 0) {
-            ++this.buffer[3];
-        }
-        return this;
-    }
-    times(other) {
-        // Break the left and right numbers into 32 bit chunks
-        // so that we can multiply them without overflow.
-        const L0 = new int_Uint64(new Uint32Array([this.buffer[3], 0]));
-        const L1 = new int_Uint64(new Uint32Array([this.buffer[2], 0]));
-        const L2 = new int_Uint64(new Uint32Array([this.buffer[1], 0]));
-        const L3 = new int_Uint64(new Uint32Array([this.buffer[0], 0]));
-        const R0 = new int_Uint64(new Uint32Array([other.buffer[3], 0]));
-        const R1 = new int_Uint64(new Uint32Array([other.buffer[2], 0]));
-        const R2 = new int_Uint64(new Uint32Array([other.buffer[1], 0]));
-        const R3 = new int_Uint64(new Uint32Array([other.buffer[0], 0]));
-        let product = int_Uint64.multiply(L3, R3);
-        this.buffer[0] = product.low();
-        const sum = new int_Uint64(new Uint32Array([product.high(), 0]));
-        product = int_Uint64.multiply(L2, R3);
-        sum.plus(product);
-        product = int_Uint64.multiply(L3, R2);
-        sum.plus(product);
-        this.buffer[1] = sum.low();
-        this.buffer[3] = (sum.lessThan(product) ? 1 : 0);
-        this.buffer[2] = sum.high();
-        const high = new int_Uint64(new Uint32Array(this.buffer.buffer, this.buffer.byteOffset + 8, 2));
-        high.plus(int_Uint64.multiply(L1, R3))
-            .plus(int_Uint64.multiply(L2, R2))
-            .plus(int_Uint64.multiply(L3, R1));
-        this.buffer[3] += int_Uint64.multiply(L0, R3)
-            .plus(int_Uint64.multiply(L1, R2))
-            .plus(int_Uint64.multiply(L2, R1))
-            .plus(int_Uint64.multiply(L3, R0)).low();
-        return this;
-    }
-    plus(other) {
-        const sums = new Uint32Array(4);
-        sums[3] = (this.buffer[3] + other.buffer[3]) >>> 0;
-        sums[2] = (this.buffer[2] + other.buffer[2]) >>> 0;
-        sums[1] = (this.buffer[1] + other.buffer[1]) >>> 0;
-        sums[0] = (this.buffer[0] + other.buffer[0]) >>> 0;
-        if (sums[0] < (this.buffer[0] >>> 0)) {
-            ++sums[1];
-        }
-        if (sums[1] < (this.buffer[1] >>> 0)) {
-            ++sums[2];
-        }
-        if (sums[2] < (this.buffer[2] >>> 0)) {
-            ++sums[3];
-        }
-        this.buffer[3] = sums[3];
-        this.buffer[2] = sums[2];
-        this.buffer[1] = sums[1];
-        this.buffer[0] = sums[0];
-        return this;
-    }
-    hex() {
-        return `${intAsHex(this.buffer[3])} ${intAsHex(this.buffer[2])} ${intAsHex(this.buffer[1])} ${intAsHex(this.buffer[0])}`;
-    }
-    /** @nocollapse */
-    static multiply(left, right) {
-        const rtrn = new Int128(new Uint32Array(left.buffer));
-        return rtrn.times(right);
-    }
-    /** @nocollapse */
-    static add(left, right) {
-        const rtrn = new Int128(new Uint32Array(left.buffer));
-        return rtrn.plus(right);
-    }
-    /** @nocollapse */
-    static from(val, out_buffer = new Uint32Array(4)) {
-        return Int128.fromString(typeof (val) === 'string' ? val : val.toString(), out_buffer);
-    }
-    /** @nocollapse */
-    static fromNumber(num, out_buffer = new Uint32Array(4)) {
-        // Always parse numbers as strings - pulling out high and low bits
-        // directly seems to lose precision sometimes
-        // For example:
-        //     > -4613034156400212000 >>> 0
-        //     721782784
-        // The correct lower 32-bits are 721782752
-        return Int128.fromString(num.toString(), out_buffer);
-    }
-    /** @nocollapse */
-    static fromString(str, out_buffer = new Uint32Array(4)) {
-        // TODO: Assert that out_buffer is 0 and length = 4
-        const negate = str.startsWith('-');
-        const length = str.length;
-        const out = new Int128(out_buffer);
-        for (let posn = negate ? 1 : 0; posn < length;) {
-            const group = kInt32DecimalDigits < length - posn ?
-                kInt32DecimalDigits : length - posn;
-            const chunk = new Int128(new Uint32Array([Number.parseInt(str.slice(posn, posn + group), 10), 0, 0, 0]));
-            const multiple = new Int128(new Uint32Array([kPowersOfTen[group], 0, 0, 0]));
-            out.times(multiple);
-            out.plus(chunk);
-            posn += group;
-        }
-        return negate ? out.negate() : out;
-    }
-    /** @nocollapse */
-    static convertArray(values) {
-        // TODO: Distinguish between string and number at compile-time
-        const data = new Uint32Array(values.length * 4);
-        for (let i = -1, n = values.length; ++i < n;) {
-            Int128.from(values[i], new Uint32Array(data.buffer, data.byteOffset + 4 * 4 * i, 4));
-        }
-        return data;
-    }
-}
-
-//# sourceMappingURL=int.mjs.map
-
-;// CONCATENATED MODULE: ./node_modules/apache-arrow/visitor/vectorloader.mjs
-// Licensed to the Apache Software Foundation (ASF) under one
-// or more contributor license agreements.  See the NOTICE file
-// distributed with this work for additional information
-// regarding copyright ownership.  The ASF licenses this file
-// to you under the Apache License, Version 2.0 (the
-// "License"); you may not use this file except in compliance
-// with the License.  You may obtain a copy of the License at
-//
-//   http://www.apache.org/licenses/LICENSE-2.0
-//
-// Unless required by applicable law or agreed to in writing,
-// software distributed under the License is distributed on an
-// "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
-// KIND, either express or implied.  See the License for the
-// specific language governing permissions and limitations
-// under the License.
-
-
-
-
-
-
-
-
-
-
-/** @ignore */
-class VectorLoader extends Visitor {
-    constructor(bytes, nodes, buffers, dictionaries, metadataVersion = MetadataVersion.V5, variadicBufferCounts = []) {
-        super();
-        this.nodesIndex = -1;
-        this.buffersIndex = -1;
-        this.variadicBufferIndex = -1;
-        this.bytes = bytes;
-        this.nodes = nodes;
-        this.buffers = buffers;
-        this.dictionaries = dictionaries;
-        this.metadataVersion = metadataVersion;
-        this.variadicBufferCounts = variadicBufferCounts;
-    }
-    visit(node) {
-        return super.visit(node instanceof schema_Field ? node.type : node);
-    }
-    visitNull(type, { length } = this.nextFieldNode()) {
-        return makeData({ type, length });
-    }
-    visitBool(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
-    }
-    visitInt(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
-    }
-    visitFloat(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
-    }
-    visitUtf8(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), valueOffsets: this.readOffsets(type), data: this.readData(type) });
-    }
-    visitLargeUtf8(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), valueOffsets: this.readOffsets(type), data: this.readData(type) });
-    }
-    visitUtf8View(type, { length, nullCount } = this.nextFieldNode()) {
-        const nullBitmap = this.readNullBitmap(type, nullCount);
-        const views = this.readData(type);
-        const variadicBuffers = this.readVariadicBuffers(this.nextVariadicBufferCount());
-        return makeData({
-            type,
-            length,
-            nullCount,
-            nullBitmap,
-            ['views']: views,
-            ['variadicBuffers']: variadicBuffers
-        });
-    }
-    visitBinary(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), valueOffsets: this.readOffsets(type), data: this.readData(type) });
-    }
-    visitLargeBinary(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), valueOffsets: this.readOffsets(type), data: this.readData(type) });
-    }
-    visitBinaryView(type, { length, nullCount } = this.nextFieldNode()) {
-        const nullBitmap = this.readNullBitmap(type, nullCount);
-        const views = this.readData(type);
-        const variadicBuffers = this.readVariadicBuffers(this.nextVariadicBufferCount());
-        return makeData({
-            type,
-            length,
-            nullCount,
-            nullBitmap,
-            ['views']: views,
-            ['variadicBuffers']: variadicBuffers
-        });
-    }
-    visitFixedSizeBinary(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
-    }
-    visitDate(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
-    }
-    visitTimestamp(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
-    }
-    visitTime(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
-    }
-    visitDecimal(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
-    }
-    visitList(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), valueOffsets: this.readOffsets(type), 'child': this.visit(type.children[0]) });
-    }
-    visitLargeList(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), valueOffsets: this.readOffsets(type), 'child': this.visit(type.children[0]) });
-    }
-    visitStruct(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), children: this.visitMany(type.children) });
-    }
-    visitUnion(type, { length, nullCount } = this.nextFieldNode()) {
-        if (this.metadataVersion < MetadataVersion.V5) {
-            this.readNullBitmap(type, nullCount);
-        }
-        return type.mode === UnionMode.Sparse
-            ? this.visitSparseUnion(type, { length, nullCount })
-            : this.visitDenseUnion(type, { length, nullCount });
-    }
-    visitDenseUnion(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, typeIds: this.readTypeIds(type), valueOffsets: this.readOffsets(type), children: this.visitMany(type.children) });
-    }
-    visitSparseUnion(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, typeIds: this.readTypeIds(type), children: this.visitMany(type.children) });
-    }
-    visitDictionary(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type.indices), dictionary: this.readDictionary(type) });
-    }
-    visitInterval(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
-    }
-    visitDuration(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
-    }
-    visitFixedSizeList(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), 'child': this.visit(type.children[0]) });
-    }
-    visitMap(type, { length, nullCount } = this.nextFieldNode()) {
-        return makeData({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), valueOffsets: this.readOffsets(type), 'child': this.visit(type.children[0]) });
-    }
-    nextFieldNode() { return this.nodes[++this.nodesIndex]; }
-    nextBufferRange() { return this.buffers[++this.buffersIndex]; }
-    readNullBitmap(type, nullCount, buffer = this.nextBufferRange()) {
-        return nullCount > 0 && this.readData(type, buffer) || new Uint8Array(0);
-    }
-    readOffsets(type, buffer) { return this.readData(type, buffer); }
-    readTypeIds(type, buffer) { return this.readData(type, buffer); }
-    readData(_type, { length, offset } = this.nextBufferRange()) {
-        return this.bytes.subarray(offset, offset + length);
-    }
-    readVariadicBuffers(length) {
-        return Array.from({ length }, () => this.readData(null));
-    }
-    nextVariadicBufferCount() {
-        var _a;
-        return (_a = this.variadicBufferCounts[++this.variadicBufferIndex]) !== null && _a !== void 0 ? _a : 0;
-    }
-    readDictionary(type) {
-        return this.dictionaries.get(type.id);
-    }
-}
-/** @ignore */
-class JSONVectorLoader extends VectorLoader {
-    constructor(sources, nodes, buffers, dictionaries, metadataVersion, variadicBufferCounts = []) {
-        super(new Uint8Array(0), nodes, buffers, dictionaries, metadataVersion, variadicBufferCounts);
-        this.sources = sources;
-    }
-    readNullBitmap(_type, nullCount, { offset } = this.nextBufferRange()) {
-        return nullCount <= 0 ? new Uint8Array(0) : packBools(this.sources[offset]);
-    }
-    readOffsets(_type, { offset } = this.nextBufferRange()) {
-        return toArrayBufferView(Uint8Array, toArrayBufferView(_type.OffsetArrayType, this.sources[offset]));
-    }
-    readTypeIds(type, { offset } = this.nextBufferRange()) {
-        return toArrayBufferView(Uint8Array, toArrayBufferView(type.ArrayType, this.sources[offset]));
-    }
-    readData(type, { offset } = this.nextBufferRange()) {
-        const { sources } = this;
-        if (DataType.isTimestamp(type)) {
-            return toArrayBufferView(Uint8Array, int_Int64.convertArray(sources[offset]));
-        }
-        else if ((DataType.isInt(type) || DataType.isTime(type)) && type.bitWidth === 64 || DataType.isDuration(type)) {
-            return toArrayBufferView(Uint8Array, int_Int64.convertArray(sources[offset]));
-        }
-        else if (DataType.isDate(type) && type.unit === DateUnit.MILLISECOND) {
-            return toArrayBufferView(Uint8Array, int_Int64.convertArray(sources[offset]));
-        }
-        else if (DataType.isDecimal(type)) {
-            return toArrayBufferView(Uint8Array, Int128.convertArray(sources[offset]));
-        }
-        else if (DataType.isBinary(type) || DataType.isLargeBinary(type) || DataType.isFixedSizeBinary(type)) {
-            return binaryDataFromJSON(sources[offset]);
-        }
-        else if (DataType.isBinaryView(type)) {
-            return binaryViewDataFromJSON(sources[offset]);
-        }
-        else if (DataType.isUtf8View(type)) {
-            return utf8ViewDataFromJSON(sources[offset]);
-        }
-        else if (DataType.isBool(type)) {
-            return packBools(sources[offset]);
-        }
-        else if (DataType.isUtf8(type) || DataType.isLargeUtf8(type)) {
-            return encodeUtf8(sources[offset].join(''));
-        }
-        else if (DataType.isInterval(type)) {
-            switch (type.unit) {
-                case IntervalUnit.DAY_TIME:
-                    return toIntervalDayTimeInt32Array(sources[offset]);
-                case IntervalUnit.MONTH_DAY_NANO:
-                    return toIntervalMonthDayNanoInt32Array(sources[offset]);
-                default:
-                    break;
-            }
-        }
-        return toArrayBufferView(Uint8Array, toArrayBufferView(type.ArrayType, sources[offset].map((x) => +x)));
-    }
-    readVariadicBuffers(length) {
-        // Per Arrow C++ reference implementation (cpp/src/arrow/ipc/reader.cc),
-        // each variadic buffer is stored as a separate buffer region, matching
-        // the IPC format where each is accessed via separate GetBuffer() calls.
-        // VARIADIC_DATA_BUFFERS in JSON is an array, but flattenDataSources spreads
-        // it so each hex string gets its own sources entry, maintaining 1:1
-        // correspondence with BufferRegion entries.
-        const buffers = [];
-        for (let i = 0; i < length; i++) {
-            const { offset } = this.nextBufferRange();
-            // sources[offset] is 'any[]' but for variadic buffers it's actually a string
-            // after spreading in flattenDataSources. Cast necessary due to heterogeneous
-            // sources array structure (most fields are arrays, variadic elements are strings).
-            const hexString = this.sources[offset];
-            buffers.push(hexStringToBytes(hexString));
-        }
-        return buffers;
-    }
-}
-/** @ignore */
-function hexStringToBytes(hexString) {
-    // Parse hex string per Arrow JSON integration format (uppercase hex encoding).
-    // Used for: VARIADIC_DATA_BUFFERS elements, Binary DATA (after join),
-    // BinaryView PREFIX_HEX and INLINED fields.
-    const data = new Uint8Array(hexString.length / 2);
-    for (let i = 0; i < hexString.length; i += 2) {
-        data[i >> 1] = Number.parseInt(hexString.slice(i, i + 2), 16);
-    }
-    return data;
-}
-/** @ignore */
-function binaryDataFromJSON(values) {
-    // Arrow JSON Binary/LargeBinary/FixedSizeBinary format:
-    // "DATA": ["49BC7D5B6C47D2","3F5FB6D9322026"] (array of hex strings, one per value)
-    // Join all values into one continuous hex string, then parse to bytes.
-    return hexStringToBytes(values.join(''));
-}
-/** @ignore */
-function parseViewDataFromJSON(views, parseInlined) {
-    // Each view is a 16-byte struct: [length: i32, prefix/inlined: 12 bytes, buffer_index: i32, offset: i32]
-    const data = new Uint8Array(views.length * 16);
-    const dataView = new DataView(data.buffer);
-    for (const [i, view] of views.entries()) {
-        const offset = i * 16;
-        const size = view['SIZE'];
-        // Write size (int32 at byte 0)
-        dataView.setInt32(offset, size, true);
-        if (view['INLINED'] !== undefined) {
-            // Inline view: parse INLINED field using provided callback
-            const bytes = parseInlined(view['INLINED']);
-            for (let j = 0; j < bytes.length && j < 12; j++) {
-                data[offset + 4 + j] = bytes[j];
-            }
-        }
-        else {
-            // Out-of-line view: write prefix, buffer_index, offset
-            const prefix = view['PREFIX_HEX'];
-            // Write 4-byte prefix at bytes 4-7
-            for (let j = 0; j < 8 && j < prefix.length; j += 2) {
-                data[offset + 4 + (j >> 1)] = Number.parseInt(prefix.slice(j, j + 2), 16);
-            }
-            // Write buffer_index (int32 at byte 8)
-            dataView.setInt32(offset + 8, view['BUFFER_INDEX'], true);
-            // Write offset (int32 at byte 12)
-            dataView.setInt32(offset + 12, view['OFFSET'], true);
-        }
-    }
-    return data;
-}
-/** @ignore */
-function binaryViewDataFromJSON(views) {
-    return parseViewDataFromJSON(views, (inlined) => {
-        // BinaryView: INLINED is hex-encoded string
-        const bytes = new Uint8Array(inlined.length / 2);
-        for (let i = 0; i < inlined.length; i += 2) {
-            bytes[i >> 1] = Number.parseInt(inlined.slice(i, i + 2), 16);
-        }
-        return bytes;
-    });
-}
-/** @ignore */
-function utf8ViewDataFromJSON(views) {
-    return parseViewDataFromJSON(views, (inlined) => {
-        // Utf8View: INLINED is UTF-8 string - encode to bytes
-        const encoder = new TextEncoder();
-        return encoder.encode(inlined);
-    });
-}
-class CompressedVectorLoader extends VectorLoader {
-    constructor(bodyChunks, nodes, buffers, dictionaries, metadataVersion, variadicBufferCounts = []) {
-        super(new Uint8Array(0), nodes, buffers, dictionaries, metadataVersion, variadicBufferCounts);
-        this.bodyChunks = bodyChunks;
-    }
-    readData(_type, _buffer = this.nextBufferRange()) {
-        return this.bodyChunks[this.buffersIndex];
-    }
-}
-
-//# sourceMappingURL=vectorloader.mjs.map
-
-;// CONCATENATED MODULE: ./node_modules/apache-arrow/ipc/reader.mjs
-// Licensed to the Apache Software Foundation (ASF) under one
-// or more contributor license agreements.  See the NOTICE file
-// distributed with this work for additional information
-// regarding copyright ownership.  The ASF licenses this file
-// to you under the Apache License, Version 2.0 (the
-// "License"); you may not use this file except in compliance
-// with the License.  You may obtain a copy of the License at
-//
-//   http://www.apache.org/licenses/LICENSE-2.0
-//
-// Unless required by applicable law or agreed to in writing,
-// software distributed under the License is distributed on an
-// "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
-// KIND, either express or implied.  See the License for the
-// specific language governing permissions and limitations
-// under the License.
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-class reader_RecordBatchReader extends ReadableInterop {
-    constructor(impl) {
-        super();
-        this._impl = impl;
-    }
-    get closed() { return this._impl.closed; }
-    get schema() { return this._impl.schema; }
-    get autoDestroy() { return this._impl.autoDestroy; }
-    get dictionaries() { return this._impl.dictionaries; }
-    get numDictionaries() { return this._impl.numDictionaries; }
-    get numRecordBatches() { return this._impl.numRecordBatches; }
-    get footer() { return this._impl.isFile() ? this._impl.footer : null; }
-    isSync() { return this._impl.isSync(); }
-    isAsync() { return this._impl.isAsync(); }
-    isFile() { return this._impl.isFile(); }
-    isStream() { return this._impl.isStream(); }
-    next() {
-        return this._impl.next();
-    }
-    throw(value) {
-        return this._impl.throw(value);
-    }
-    return(value) {
-        return this._impl.return(value);
-    }
-    cancel() {
-        return this._impl.cancel();
-    }
-    reset(schema) {
-        this._impl.reset(schema);
-        this._DOMStream = undefined;
-        this._nodeStream = undefined;
-        return this;
-    }
-    open(options) {
-        const opening = this._impl.open(options);
-        return compat_isPromise(opening) ? opening.then(() => this) : this;
-    }
-    readRecordBatch(index) {
-        return this._impl.isFile() ? this._impl.readRecordBatch(index) : null;
-    }
-    [Symbol.iterator]() {
-        return this._impl[Symbol.iterator]();
-    }
-    [Symbol.asyncIterator]() {
-        return this._impl[Symbol.asyncIterator]();
-    }
-    toDOMStream() {
-        return adapters.toDOMStream((this.isSync()
-            ? { [Symbol.iterator]: () => this }
-            : { [Symbol.asyncIterator]: () => this }));
-    }
-    toNodeStream() {
-        return adapters.toNodeStream((this.isSync()
-            ? { [Symbol.iterator]: () => this }
-            : { [Symbol.asyncIterator]: () => this }), { objectMode: true });
-    }
-    /** @nocollapse */
-    // @ts-ignore
-    static throughNode(options) {
-        throw new Error(`"throughNode" not available in this environment`);
-    }
-    /** @nocollapse */
-    static throughDOM(
-    // @ts-ignore
-    writableStrategy, 
-    // @ts-ignore
-    readableStrategy) {
-        throw new Error(`"throughDOM" not available in this environment`);
-    }
-    /** @nocollapse */
-    static from(source) {
-        if (source instanceof reader_RecordBatchReader) {
-            return source;
-        }
-        else if (isArrowJSON(source)) {
-            return fromArrowJSON(source);
-        }
-        else if (isFileHandle(source)) {
-            return fromFileHandle(source);
-        }
-        else if (compat_isPromise(source)) {
-            return (() => modules_awaiter(this, void 0, void 0, function* () { return yield reader_RecordBatchReader.from(yield source); }))();
-        }
-        else if (isFetchResponse(source) || isReadableDOMStream(source) || isReadableNodeStream(source) || isAsyncIterable(source)) {
-            return fromAsyncByteStream(new AsyncByteStream(source));
-        }
-        return fromByteStream(new ByteStream(source));
-    }
-    /** @nocollapse */
-    static readAll(source) {
-        if (source instanceof reader_RecordBatchReader) {
-            return source.isSync() ? readAllSync(source) : readAllAsync(source);
-        }
-        else if (isArrowJSON(source) || ArrayBuffer.isView(source) || isIterable(source) || isIteratorResult(source)) {
-            return readAllSync(source);
-        }
-        return readAllAsync(source);
-    }
-}
-//
-// Since TS is a structural type system, we define the following subclass stubs
-// so that concrete types exist to associate with the interfaces below.
-//
-// The implementation for each RecordBatchReader is hidden away in the set of
-// `RecordBatchReaderImpl` classes in the second half of this file. This allows
-// us to export a single RecordBatchReader class, and swap out the impl based
-// on the io primitives or underlying arrow (JSON, file, or stream) at runtime.
-//
-// Async/await makes our job a bit harder, since it forces everything to be
-// either fully sync or fully async. This is why the logic for the reader impls
-// has been duplicated into both sync and async variants. Since the RBR
-// delegates to its impl, an RBR with an AsyncRecordBatchFileReaderImpl for
-// example will return async/await-friendly Promises, but one with a (sync)
-// RecordBatchStreamReaderImpl will always return values. Nothing should be
-// different about their logic, aside from the async handling. This is also why
-// this code looks highly structured, as it should be nearly identical and easy
-// to follow.
-//
-/** @ignore */
-class RecordBatchStreamReader extends reader_RecordBatchReader {
-    constructor(_impl) {
-        super(_impl);
-        this._impl = _impl;
-    }
-    readAll() { return [...this]; }
-    [Symbol.iterator]() { return this._impl[Symbol.iterator](); }
-    [Symbol.asyncIterator]() { return modules_asyncGenerator(this, arguments, function* _a() { yield modules_await(yield* __asyncDelegator(modules_asyncValues(this[Symbol.iterator]()))); }); }
-}
-/** @ignore */
-class AsyncRecordBatchStreamReader extends reader_RecordBatchReader {
-    constructor(_impl) {
-        super(_impl);
-        this._impl = _impl;
-    }
-    readAll() {
-        return modules_awaiter(this, void 0, void 0, function* () {
-            var _a, e_1, _b, _c;
-            const batches = new Array();
-            try {
-                for (var _d = true, _e = modules_asyncValues(this), _f; _f = yield _e.next(), _a = _f.done, !_a; _d = true) {
-                    _c = _f.value;
-                    _d = false;
-                    const batch = _c;
-                    batches.push(batch);
-                }
-            }
-            catch (e_1_1) { e_1 = { error: e_1_1 }; }
-            finally {
-                try {
-                    if (!_d && !_a && (_b = _e.return)) yield _b.call(_e);
-                }
-                finally { if (e_1) throw e_1.error; }
-            }
-            return batches;
-        });
-    }
-    [Symbol.iterator]() { throw new Error(`AsyncRecordBatchStreamReader is not Iterable`); }
-    [Symbol.asyncIterator]() { return this._impl[Symbol.asyncIterator](); }
-}
-/** @ignore */
-class RecordBatchFileReader extends RecordBatchStreamReader {
-    constructor(_impl) {
-        super(_impl);
-        this._impl = _impl;
-    }
-}
-/** @ignore */
-class AsyncRecordBatchFileReader extends AsyncRecordBatchStreamReader {
-    constructor(_impl) {
-        super(_impl);
-        this._impl = _impl;
-    }
-}
-/** @ignore */
-class RecordBatchReaderImpl {
-    get numDictionaries() { return this._dictionaryIndex; }
-    get numRecordBatches() { return this._recordBatchIndex; }
-    constructor(dictionaries = new Map()) {
-        this.closed = false;
-        this.autoDestroy = true;
-        this._dictionaryIndex = 0;
-        this._recordBatchIndex = 0;
-        this.dictionaries = dictionaries;
-    }
-    isSync() { return false; }
-    isAsync() { return false; }
-    isFile() { return false; }
-    isStream() { return false; }
-    reset(schema) {
-        this._dictionaryIndex = 0;
-        this._recordBatchIndex = 0;
-        this.schema = schema;
-        this.dictionaries = new Map();
-        return this;
-    }
-    _loadRecordBatch(header, body, messageMetadata) {
-        let children;
-        if (header.compression != null) {
-            const codec = compressionRegistry.get(header.compression.type);
-            if ((codec === null || codec === void 0 ? void 0 : codec.decode) && typeof codec.decode === 'function') {
-                const { decommpressedBody, buffers } = this._decompressBuffers(header, body, codec);
-                children = this._loadCompressedVectors(header, decommpressedBody, this.schema.fields);
-                header = new message_RecordBatch(header.length, header.nodes, buffers, null);
-            }
-            else {
-                throw new Error('Record batch is compressed but codec not found');
-            }
-        }
-        else {
-            children = this._loadVectors(header, body, this.schema.fields);
-        }
-        const data = makeData({ type: new Struct(this.schema.fields), length: header.length, children });
-        return new recordbatch_RecordBatch(this.schema, data, messageMetadata);
-    }
-    _loadDictionaryBatch(header, body) {
-        const { id, isDelta } = header;
-        const { dictionaries, schema } = this;
-        const dictionary = dictionaries.get(id);
-        const type = schema.dictionaries.get(id);
-        let data;
-        if (header.data.compression != null) {
-            const codec = compressionRegistry.get(header.data.compression.type);
-            if ((codec === null || codec === void 0 ? void 0 : codec.decode) && typeof codec.decode === 'function') {
-                const { decommpressedBody, buffers } = this._decompressBuffers(header.data, body, codec);
-                data = this._loadCompressedVectors(header.data, decommpressedBody, [type]);
-                header = new message_DictionaryBatch(new message_RecordBatch(header.data.length, header.data.nodes, buffers, null, header.data.variadicBufferCounts), id, isDelta);
-            }
-            else {
-                throw new Error('Dictionary batch is compressed but codec not found');
-            }
-        }
-        else {
-            data = this._loadVectors(header.data, body, [type]);
-        }
-        // const data = this._loadVectors(header.data, body, [type]);
-        return (dictionary && isDelta ? dictionary.concat(new vector_Vector(data)) :
-            new vector_Vector(data)).memoize();
-    }
-    _loadVectors(header, body, types) {
-        return new VectorLoader(body, header.nodes, header.buffers, this.dictionaries, this.schema.metadataVersion, header.variadicBufferCounts).visitMany(types);
-    }
-    _loadCompressedVectors(header, body, types) {
-        return new CompressedVectorLoader(body, header.nodes, header.buffers, this.dictionaries, this.schema.metadataVersion, header.variadicBufferCounts).visitMany(types);
-    }
-    _decompressBuffers(header, body, codec) {
-        const decompressedBuffers = [];
-        const newBufferRegions = [];
-        let currentOffset = 0;
-        for (const { offset, length } of header.buffers) {
-            if (length === 0) {
-                decompressedBuffers.push(new Uint8Array(0));
-                newBufferRegions.push(new BufferRegion(currentOffset, 0));
-                continue;
-            }
-            const byteBuf = new flatbuffers/* ByteBuffer */.$F(body.subarray(offset, offset + length));
-            const uncompressedLenth = bigIntToNumber(byteBuf.readInt64(0));
-            const bytes = byteBuf.bytes().subarray(COMPRESS_LENGTH_PREFIX);
-            const decompressed = (uncompressedLenth === LENGTH_NO_COMPRESSED_DATA)
-                ? bytes
-                : codec.decode(bytes);
-            decompressedBuffers.push(decompressed);
-            const padding = ((currentOffset + 7) & ~7) - currentOffset;
-            currentOffset += padding;
-            newBufferRegions.push(new BufferRegion(currentOffset, decompressed.length));
-            currentOffset += decompressed.length;
-        }
-        return {
-            decommpressedBody: decompressedBuffers,
-            buffers: newBufferRegions
-        };
-    }
-}
-/** @ignore */
-class RecordBatchStreamReaderImpl extends RecordBatchReaderImpl {
-    constructor(source, dictionaries) {
-        super(dictionaries);
-        this._reader = !isArrowJSON(source)
-            ? new MessageReader(this._handle = source)
-            : new JSONMessageReader(this._handle = source);
-    }
-    isSync() { return true; }
-    isStream() { return true; }
-    [Symbol.iterator]() {
-        return this;
-    }
-    cancel() {
-        if (!this.closed && (this.closed = true)) {
-            this.reset()._reader.return();
-            this._reader = null;
-            this.dictionaries = null;
-        }
-    }
-    open(options) {
-        if (!this.closed) {
-            this.autoDestroy = shouldAutoDestroy(this, options);
-            if (!(this.schema || (this.schema = this._reader.readSchema()))) {
-                this.cancel();
-            }
-        }
-        return this;
-    }
-    throw(value) {
-        if (!this.closed && this.autoDestroy && (this.closed = true)) {
-            return this.reset()._reader.throw(value);
-        }
-        return ITERATOR_DONE;
-    }
-    return(value) {
-        if (!this.closed && this.autoDestroy && (this.closed = true)) {
-            return this.reset()._reader.return(value);
-        }
-        return ITERATOR_DONE;
-    }
-    next() {
-        if (this.closed) {
-            return ITERATOR_DONE;
-        }
-        let message;
-        const { _reader: reader } = this;
-        while (message = this._readNextMessageAndValidate()) {
-            if (message.isSchema()) {
-                this.reset(message.header());
-            }
-            else if (message.isRecordBatch()) {
-                this._recordBatchIndex++;
-                const header = message.header();
-                const buffer = reader.readMessageBody(message.bodyLength);
-                const recordBatch = this._loadRecordBatch(header, buffer, message.metadata);
-                return { done: false, value: recordBatch };
-            }
-            else if (message.isDictionaryBatch()) {
-                this._dictionaryIndex++;
-                const header = message.header();
-                const buffer = reader.readMessageBody(message.bodyLength);
-                const vector = this._loadDictionaryBatch(header, buffer);
-                this.dictionaries.set(header.id, vector);
-            }
-        }
-        if (this.schema && this._recordBatchIndex === 0) {
-            this._recordBatchIndex++;
-            return { done: false, value: new _InternalEmptyPlaceholderRecordBatch(this.schema) };
-        }
-        return this.return();
-    }
-    _readNextMessageAndValidate(type) {
-        return this._reader.readMessage(type);
-    }
-}
-/** @ignore */
-class AsyncRecordBatchStreamReaderImpl extends RecordBatchReaderImpl {
-    constructor(source, dictionaries) {
-        super(dictionaries);
-        this._reader = new AsyncMessageReader(this._handle = source);
-    }
-    isAsync() { return true; }
-    isStream() { return true; }
-    [Symbol.asyncIterator]() {
-        return this;
-    }
-    cancel() {
-        return modules_awaiter(this, void 0, void 0, function* () {
-            if (!this.closed && (this.closed = true)) {
-                yield this.reset()._reader.return();
-                this._reader = null;
-                this.dictionaries = null;
-            }
-        });
-    }
-    open(options) {
-        return modules_awaiter(this, void 0, void 0, function* () {
-            if (!this.closed) {
-                this.autoDestroy = shouldAutoDestroy(this, options);
-                if (!(this.schema || (this.schema = (yield this._reader.readSchema())))) {
-                    yield this.cancel();
-                }
-            }
-            return this;
-        });
-    }
-    throw(value) {
-        return modules_awaiter(this, void 0, void 0, function* () {
-            if (!this.closed && this.autoDestroy && (this.closed = true)) {
-                return yield this.reset()._reader.throw(value);
-            }
-            return ITERATOR_DONE;
-        });
-    }
-    return(value) {
-        return modules_awaiter(this, void 0, void 0, function* () {
-            if (!this.closed && this.autoDestroy && (this.closed = true)) {
-                return yield this.reset()._reader.return(value);
-            }
-            return ITERATOR_DONE;
-        });
-    }
-    next() {
-        return modules_awaiter(this, void 0, void 0, function* () {
-            if (this.closed) {
-                return ITERATOR_DONE;
-            }
-            let message;
-            const { _reader: reader } = this;
-            while (message = yield this._readNextMessageAndValidate()) {
-                if (message.isSchema()) {
-                    yield this.reset(message.header());
-                }
-                else if (message.isRecordBatch()) {
-                    this._recordBatchIndex++;
-                    const header = message.header();
-                    const buffer = yield reader.readMessageBody(message.bodyLength);
-                    const recordBatch = this._loadRecordBatch(header, buffer, message.metadata);
-                    return { done: false, value: recordBatch };
-                }
-                else if (message.isDictionaryBatch()) {
-                    this._dictionaryIndex++;
-                    const header = message.header();
-                    const buffer = yield reader.readMessageBody(message.bodyLength);
-                    const vector = this._loadDictionaryBatch(header, buffer);
-                    this.dictionaries.set(header.id, vector);
-                }
-            }
-            if (this.schema && this._recordBatchIndex === 0) {
-                this._recordBatchIndex++;
-                return { done: false, value: new _InternalEmptyPlaceholderRecordBatch(this.schema) };
-            }
-            return yield this.return();
-        });
-    }
-    _readNextMessageAndValidate(type) {
-        return modules_awaiter(this, void 0, void 0, function* () {
-            return yield this._reader.readMessage(type);
-        });
-    }
-}
-/** @ignore */
-class RecordBatchFileReaderImpl extends RecordBatchStreamReaderImpl {
-    get footer() { return this._footer; }
-    get numDictionaries() { return this._footer ? this._footer.numDictionaries : 0; }
-    get numRecordBatches() { return this._footer ? this._footer.numRecordBatches : 0; }
-    constructor(source, dictionaries) {
-        super(source instanceof RandomAccessFile ? source : new RandomAccessFile(source), dictionaries);
-    }
-    isSync() { return true; }
-    isFile() { return true; }
-    open(options) {
-        if (!this.closed && !this._footer) {
-            this.schema = (this._footer = this._readFooter()).schema;
-            for (const block of this._footer.dictionaryBatches()) {
-                block && this._readDictionaryBatch(this._dictionaryIndex++);
-            }
-        }
-        return super.open(options);
-    }
-    readRecordBatch(index) {
-        var _a;
-        if (this.closed) {
-            return null;
-        }
-        if (!this._footer) {
-            this.open();
-        }
-        const block = (_a = this._footer) === null || _a === void 0 ? void 0 : _a.getRecordBatch(index);
-        if (block && this._handle.seek(block.offset)) {
-            const message = this._reader.readMessage(MessageHeader.RecordBatch);
-            if (message === null || message === void 0 ? void 0 : message.isRecordBatch()) {
-                const header = message.header();
-                const buffer = this._reader.readMessageBody(message.bodyLength);
-                const recordBatch = this._loadRecordBatch(header, buffer, message.metadata);
-                return recordBatch;
-            }
-        }
-        return null;
-    }
-    _readDictionaryBatch(index) {
-        var _a;
-        const block = (_a = this._footer) === null || _a === void 0 ? void 0 : _a.getDictionaryBatch(index);
-        if (block && this._handle.seek(block.offset)) {
-            const message = this._reader.readMessage(MessageHeader.DictionaryBatch);
-            if (message === null || message === void 0 ? void 0 : message.isDictionaryBatch()) {
-                const header = message.header();
-                const buffer = this._reader.readMessageBody(message.bodyLength);
-                const vector = this._loadDictionaryBatch(header, buffer);
-                this.dictionaries.set(header.id, vector);
-            }
-        }
-    }
-    _readFooter() {
-        const { _handle } = this;
-        const offset = _handle.size - magicAndPadding;
-        const length = _handle.readInt32(offset);
-        const buffer = _handle.readAt(offset - length, length);
-        return Footer_.decode(buffer);
-    }
-    _readNextMessageAndValidate(type) {
-        var _a;
-        if (!this._footer) {
-            this.open();
-        }
-        if (this._footer && this._recordBatchIndex < this.numRecordBatches) {
-            const block = (_a = this._footer) === null || _a === void 0 ? void 0 : _a.getRecordBatch(this._recordBatchIndex);
-            if (block && this._handle.seek(block.offset)) {
-                return this._reader.readMessage(type);
-            }
-        }
-        return null;
-    }
-}
-/** @ignore */
-class AsyncRecordBatchFileReaderImpl extends AsyncRecordBatchStreamReaderImpl {
-    get footer() { return this._footer; }
-    get numDictionaries() { return this._footer ? this._footer.numDictionaries : 0; }
-    get numRecordBatches() { return this._footer ? this._footer.numRecordBatches : 0; }
-    constructor(source, ...rest) {
-        const byteLength = typeof rest[0] !== 'number' ? rest.shift() : undefined;
-        const dictionaries = rest[0] instanceof Map ? rest.shift() : undefined;
-        super(source instanceof AsyncRandomAccessFile ? source : new AsyncRandomAccessFile(source, byteLength), dictionaries);
-    }
-    isFile() { return true; }
-    isAsync() { return true; }
-    open(options) {
-        const _super = Object.create(null, {
-            open: { get: () => super.open }
-        });
-        return modules_awaiter(this, void 0, void 0, function* () {
-            if (!this.closed && !this._footer) {
-                this.schema = (this._footer = yield this._readFooter()).schema;
-                for (const block of this._footer.dictionaryBatches()) {
-                    block && (yield this._readDictionaryBatch(this._dictionaryIndex++));
-                }
-            }
-            return yield _super.open.call(this, options);
-        });
-    }
-    readRecordBatch(index) {
-        return modules_awaiter(this, void 0, void 0, function* () {
-            var _a;
-            if (this.closed) {
-                return null;
-            }
-            if (!this._footer) {
-                yield this.open();
-            }
-            const block = (_a = this._footer) === null || _a === void 0 ? void 0 : _a.getRecordBatch(index);
-            if (block && (yield this._handle.seek(block.offset))) {
-                const message = yield this._reader.readMessage(MessageHeader.RecordBatch);
-                if (message === null || message === void 0 ? void 0 : message.isRecordBatch()) {
-                    const header = message.header();
-                    const buffer = yield this._reader.readMessageBody(message.bodyLength);
-                    const recordBatch = this._loadRecordBatch(header, buffer, message.metadata);
-                    return recordBatch;
-                }
-            }
-            return null;
-        });
-    }
-    _readDictionaryBatch(index) {
-        return modules_awaiter(this, void 0, void 0, function* () {
-            var _a;
-            const block = (_a = this._footer) === null || _a === void 0 ? void 0 : _a.getDictionaryBatch(index);
-            if (block && (yield this._handle.seek(block.offset))) {
-                const message = yield this._reader.readMessage(MessageHeader.DictionaryBatch);
-                if (message === null || message === void 0 ? void 0 : message.isDictionaryBatch()) {
-                    const header = message.header();
-                    const buffer = yield this._reader.readMessageBody(message.bodyLength);
-                    const vector = this._loadDictionaryBatch(header, buffer);
-                    this.dictionaries.set(header.id, vector);
-                }
-            }
-        });
-    }
-    _readFooter() {
-        return modules_awaiter(this, void 0, void 0, function* () {
-            const { _handle } = this;
-            _handle._pending && (yield _handle._pending);
-            const offset = _handle.size - magicAndPadding;
-            const length = yield _handle.readInt32(offset);
-            const buffer = yield _handle.readAt(offset - length, length);
-            return Footer_.decode(buffer);
-        });
-    }
-    _readNextMessageAndValidate(type) {
-        return modules_awaiter(this, void 0, void 0, function* () {
-            if (!this._footer) {
-                yield this.open();
-            }
-            if (this._footer && this._recordBatchIndex < this.numRecordBatches) {
-                const block = this._footer.getRecordBatch(this._recordBatchIndex);
-                if (block && (yield this._handle.seek(block.offset))) {
-                    return yield this._reader.readMessage(type);
-                }
-            }
-            return null;
-        });
-    }
-}
-/** @ignore */
-class RecordBatchJSONReaderImpl extends RecordBatchStreamReaderImpl {
-    constructor(source, dictionaries) {
-        super(source, dictionaries);
-    }
-    _loadVectors(header, body, types) {
-        return new JSONVectorLoader(body, header.nodes, header.buffers, this.dictionaries, this.schema.metadataVersion, header.variadicBufferCounts).visitMany(types);
-    }
-}
-//
-// Define some helper functions and static implementations down here. There's
-// a bit of branching in the static methods that can lead to the same routines
-// being executed, so we've broken those out here for readability.
-//
-/** @ignore */
-function shouldAutoDestroy(self, options) {
-    return options && (typeof options['autoDestroy'] === 'boolean') ? options['autoDestroy'] : self['autoDestroy'];
-}
-/** @ignore */
-function* readAllSync(source) {
-    const reader = reader_RecordBatchReader.from(source);
-    try {
-        if (!reader.open({ autoDestroy: false }).closed) {
-            do {
-                yield reader;
-            } while (!(reader.reset().open()).closed);
-        }
-    }
-    finally {
-        reader.cancel();
-    }
-}
-/** @ignore */
-function readAllAsync(source) {
-    return modules_asyncGenerator(this, arguments, function* readAllAsync_1() {
-        const reader = yield modules_await(reader_RecordBatchReader.from(source));
-        try {
-            if (!(yield modules_await(reader.open({ autoDestroy: false }))).closed) {
-                do {
-                    yield yield modules_await(reader);
-                } while (!(yield modules_await(reader.reset().open())).closed);
-            }
-        }
-        finally {
-            yield modules_await(reader.cancel());
-        }
-    });
-}
-/** @ignore */
-function fromArrowJSON(source) {
-    return new RecordBatchStreamReader(new RecordBatchJSONReaderImpl(source));
-}
-/** @ignore */
-function fromByteStream(source) {
-    const bytes = source.peek((magicLength + 7) & ~7);
-    return bytes && bytes.byteLength >= 4 ? !checkForMagicArrowString(bytes)
-        ? new RecordBatchStreamReader(new RecordBatchStreamReaderImpl(source))
-        : new RecordBatchFileReader(new RecordBatchFileReaderImpl(source.read()))
-        : new RecordBatchStreamReader(new RecordBatchStreamReaderImpl(function* () { }()));
-}
-/** @ignore */
-function fromAsyncByteStream(source) {
-    return modules_awaiter(this, void 0, void 0, function* () {
-        const bytes = yield source.peek((magicLength + 7) & ~7);
-        return bytes && bytes.byteLength >= 4 ? !checkForMagicArrowString(bytes)
-            ? new AsyncRecordBatchStreamReader(new AsyncRecordBatchStreamReaderImpl(source))
-            : new RecordBatchFileReader(new RecordBatchFileReaderImpl(yield source.read()))
-            : new AsyncRecordBatchStreamReader(new AsyncRecordBatchStreamReaderImpl(function () { return modules_asyncGenerator(this, arguments, function* () { }); }()));
-    });
-}
-/** @ignore */
-function fromFileHandle(source) {
-    return modules_awaiter(this, void 0, void 0, function* () {
-        const { size } = yield source.stat();
-        const file = new AsyncRandomAccessFile(source, size);
-        if (size >= magicX2AndPadding && checkForMagicArrowString(yield file.readAt(0, (magicLength + 7) & ~7))) {
-            return new AsyncRecordBatchFileReader(new AsyncRecordBatchFileReaderImpl(file));
-        }
-        return new AsyncRecordBatchStreamReader(new AsyncRecordBatchStreamReaderImpl(file));
-    });
-}
-
-//# sourceMappingURL=reader.mjs.map
-
-;// CONCATENATED MODULE: ./src/data/formats/parquet-ffi.ts
-/**
- * Arrow data out of parquet-wasm's memory through the Arrow C Data Interface
- * (https://arrow.apache.org/docs/format/CDataInterface.html), without the
- * IPC round trip: each buffer is copied once, straight from WebAssembly
- * memory into a fresh JS buffer holding exactly the requested rows, with
- * offsets rebased to zero (so list children and string bytes are cut too).
- *
- * The JS type comes from the caller (the file's Arrow schema as apache-arrow
- * decoded it); the C schema's format strings are checked against it, so a
- * type mismatch is an error rather than misread memory.
- *
- * Layouts are wasm32: pointers are 4 bytes, int64 fields 8 (little-endian).
- */
-
-// struct ArrowArray
-const A_LENGTH = 0;
-const A_NULL_COUNT = 8;
-const A_OFFSET = 16;
-const A_N_BUFFERS = 24;
-const A_N_CHILDREN = 32;
-const A_BUFFERS = 40;
-const A_CHILDREN = 44;
-const A_DICTIONARY = 48;
-// struct ArrowSchema
-const S_FORMAT = 0;
-const S_N_CHILDREN = 24;
-const S_CHILDREN = 32;
-const S_DICTIONARY = 36;
-/** A view of the WebAssembly memory, valid until the next call into wasm (memory may grow). */
-class WasmView {
-    buffer;
-    view;
-    bytes;
-    constructor(buffer) {
-        this.buffer = buffer;
-        this.view = new DataView(buffer);
-        this.bytes = new Uint8Array(buffer);
-    }
-    u32(addr) {
-        return this.view.getUint32(addr, true);
-    }
-    i64(addr) {
-        return Number(this.view.getBigInt64(addr, true));
-    }
-    cString(addr) {
-        let end = addr;
-        while (this.bytes[end] !== 0)
-            end++;
-        return Buffer.from(this.buffer, addr, end - addr).toString("latin1");
-    }
-}
-function readArray(m, addr) {
-    const nBuffers = m.i64(addr + A_N_BUFFERS);
-    const nChildren = m.i64(addr + A_N_CHILDREN);
-    const buffersAt = m.u32(addr + A_BUFFERS);
-    const childrenAt = m.u32(addr + A_CHILDREN);
-    const buffers = [];
-    for (let i = 0; i < nBuffers; i++)
-        buffers.push(m.u32(buffersAt + 4 * i));
-    const children = [];
-    for (let i = 0; i < nChildren; i++)
-        children.push(m.u32(childrenAt + 4 * i));
-    return {
-        length: m.i64(addr + A_LENGTH),
-        nullCount: m.i64(addr + A_NULL_COUNT),
-        offset: m.i64(addr + A_OFFSET),
-        buffers,
-        children,
-        dictionary: m.u32(addr + A_DICTIONARY),
-    };
-}
-function schemaChildren(m, addr) {
-    const n = m.i64(addr + S_N_CHILDREN);
-    const at = m.u32(addr + S_CHILDREN);
-    const out = [];
-    for (let i = 0; i < n; i++)
-        out.push(m.u32(at + 4 * i));
-    return out;
-}
-/** The children (columns) of a record batch exported as a struct array. */
-function batchColumns(m, arrayAddr, schemaAddr) {
-    const batch = readArray(m, arrayAddr);
-    return { arrays: batch.children, schemas: schemaChildren(m, schemaAddr), length: batch.length };
-}
-const UNIT = ["s", "m", "u", "n"];
-/** The C format string (or its start) that `type` exports as. */
-function expectedFormat(type) {
-    switch (type.typeId) {
-        case Type.Null:
-            return "n";
-        case Type.Bool:
-            return "b";
-        case Type.Int: {
-            const i = type;
-            const code = { 8: "c", 16: "s", 32: "i", 64: "l" }[i.bitWidth];
-            return i.isSigned ? code : code.toUpperCase();
-        }
-        case Type.Float:
-            return ["e", "f", "g"][type.precision];
-        case Type.Utf8:
-            return "u";
-        case Type.LargeUtf8:
-            return "U";
-        case Type.Binary:
-            return "z";
-        case Type.LargeBinary:
-            return "Z";
-        case Type.FixedSizeBinary:
-            return `w:${type.byteWidth}`;
-        case Type.Decimal:
-            return "d:";
-        case Type.Date:
-            return type.unit === DateUnit.DAY ? "tdD" : "tdm";
-        case Type.Time:
-            return `tt${UNIT[type.unit]}`;
-        case Type.Timestamp:
-            return `ts${UNIT[type.unit]}:`;
-        case Type.Duration:
-            return `tD${UNIT[type.unit]}`;
-        case Type.Interval:
-            return "ti";
-        case Type.List:
-            return "+l";
-        case Type.LargeList:
-            return "+L";
-        case Type.FixedSizeList:
-            return `+w:${type.listSize}`;
-        case Type.Struct:
-            return "+s";
-        case Type.Map:
-            return "+m";
-        case Type.Dictionary:
-            return expectedFormat(type.indices);
-        default:
-            return `(${String(type)})`;
-    }
-}
-/** Checks that the exported schema has `type`'s shape, recursively. */
-function checkSchema(m, schemaAddr, type, path) {
-    const format = m.cString(m.u32(schemaAddr + S_FORMAT));
-    const expected = expectedFormat(type);
-    if (!format.startsWith(expected))
-        throw new Error(`${path}: the decoded Arrow type (${format}) is not the file's (${String(type)})`);
-    if (type.typeId === Type.Dictionary) {
-        checkSchema(m, m.u32(schemaAddr + S_DICTIONARY), type.dictionary, `${path} (dictionary)`);
-        return;
-    }
-    const children = schemaChildren(m, schemaAddr);
-    const fields = (type.children ?? []);
-    if (children.length !== fields.length)
-        throw new Error(`${path}: the decoded Arrow type has ${children.length} children, the file's ${fields.length}`);
-    fields.forEach((f, i) => checkSchema(m, children[i], f.type, `${path}.${f.name}`));
-}
-/** Bytes per value of a fixed-width type (undefined for others). */
-function parquet_ffi_fixedWidth(type) {
-    switch (type.typeId) {
-        case Type.Int:
-            return type.bitWidth / 8;
-        case Type.Float:
-            return [2, 4, 8][type.precision];
-        case Type.Date:
-            return type.unit === DateUnit.DAY ? 4 : 8;
-        case Type.Time:
-            return type.bitWidth / 8;
-        case Type.Timestamp:
-        case Type.Duration:
-            return 8;
-        case Type.Decimal:
-            return type.bitWidth / 8;
-        case Type.FixedSizeBinary:
-            return type.byteWidth;
-        case Type.Interval:
-            return [4, 8, 16][type.unit];
-        default:
-            return undefined;
-    }
-}
-/** Bits [bit, bit + count) of the bitmap at `addr`, realigned to start at bit 0 (a copy). */
-function copyBits(m, addr, bit, count) {
-    const bytes = (count + 7) >> 3;
-    const first = addr + (bit >> 3);
-    const shift = bit & 7;
-    if (shift === 0) {
-        const out = m.bytes.slice(first, first + bytes);
-        const tail = count & 7;
-        if (tail)
-            out[bytes - 1] &= (1 << tail) - 1;
-        return out;
-    }
-    const out = new Uint8Array(bytes);
-    const src = m.bytes;
-    const last = (bit + count - 1) >> 3;
-    for (let i = 0; i < bytes; i++) {
-        const lo = src[first + i] >> shift;
-        const hiAt = (bit >> 3) + i + 1;
-        const hi = hiAt <= last ? (src[addr + hiAt] << (8 - shift)) & 0xff : 0;
-        out[i] = lo | hi;
-    }
-    const tail = count & 7;
-    if (tail)
-        out[bytes - 1] &= (1 << tail) - 1;
-    return out;
-}
-const POPCOUNT = new Uint8Array(256).map((_, i) => {
-    let n = 0;
-    for (let x = i; x; x >>= 1)
-        n += x & 1;
-    return n;
-});
-function countSet(bits) {
-    let n = 0;
-    for (let i = 0; i < bits.length; i++)
-        n += POPCOUNT[bits[i]];
-    return n;
-}
-/** The validity of rows [abs, abs + length) of a node: the copied bitmap (undefined without nulls) and the null count. */
-function validity(m, node, abs, length) {
-    const at = node.buffers[0] ?? 0;
-    if (at === 0 || node.nullCount === 0 || length === 0)
-        return { bitmap: undefined, nulls: 0 };
-    const bitmap = copyBits(m, at, abs, length);
-    const nulls = length - countSet(bitmap);
-    return nulls === 0 ? { bitmap: undefined, nulls: 0 } : { bitmap, nulls };
-}
-/** Offsets [abs, abs + length] of a 32- or 64-bit offsets buffer, copied and rebased to start at 0, and the range they cover. */
-function rebasedOffsets(m, addr, abs, length, large) {
-    const w = large ? 8 : 4;
-    const copy = m.bytes.slice(addr + w * abs, addr + w * (abs + length + 1));
-    if (large) {
-        const offsets = new BigInt64Array(copy.buffer);
-        const base = offsets[0];
-        const to = offsets[length];
-        if (base !== 0n)
-            for (let i = 0; i <= length; i++)
-                offsets[i] -= base;
-        return { offsets, from: Number(base), to: Number(to) };
-    }
-    const offsets = new Int32Array(copy.buffer);
-    const base = offsets[0];
-    const to = offsets[length];
-    if (base !== 0)
-        for (let i = 0; i <= length; i++)
-            offsets[i] -= base;
-    return { offsets, from: base, to };
-}
-/**
- * Rows [start, start + length) of the exported array at `addr` as apache-arrow
- * Data of `type`, copied out of wasm memory (offset 0, exact sizes).
- */
-function importArray(m, addr, type, start, length) {
-    const node = readArray(m, addr);
-    const abs = node.offset + start;
-    if (type.typeId === Type.Null)
-        return makeData({ type: type, length });
-    const { bitmap, nulls } = validity(m, node, abs, length);
-    const base = { type, length, nullCount: nulls, nullBitmap: bitmap };
-    const width = parquet_ffi_fixedWidth(type);
-    if (width !== undefined) {
-        const at = node.buffers[1];
-        const data = m.bytes.slice(at + abs * width, at + (abs + length) * width);
-        return makeData({ ...base, data });
-    }
-    switch (type.typeId) {
-        case Type.Bool:
-            return makeData({ ...base, type: type, data: copyBits(m, node.buffers[1], abs, length) });
-        case Type.Utf8:
-        case Type.Binary:
-        case Type.LargeUtf8:
-        case Type.LargeBinary: {
-            const large = type.typeId === Type.LargeUtf8 || type.typeId === Type.LargeBinary;
-            const { offsets, from, to } = rebasedOffsets(m, node.buffers[1], abs, length, large);
-            const at = node.buffers[2];
-            const data = m.bytes.slice(at + from, at + to);
-            return makeData({ ...base, valueOffsets: offsets, data });
-        }
-        case Type.List:
-        case Type.LargeList: {
-            const large = type.typeId === Type.LargeList;
-            const { offsets, from, to } = rebasedOffsets(m, node.buffers[1], abs, length, large);
-            const child = importArray(m, node.children[0], type.children[0].type, from, to - from);
-            return makeData({ ...base, valueOffsets: offsets, child });
-        }
-        case Type.FixedSizeList: {
-            const size = type.listSize;
-            const child = importArray(m, node.children[0], type.children[0].type, abs * size, length * size);
-            return makeData({ ...base, type: type, child });
-        }
-        case Type.Struct: {
-            // A struct's offset applies to its children too.
-            const children = type.children.map((f, i) => importArray(m, node.children[i], f.type, abs, length));
-            return makeData({ ...base, type: type, children });
-        }
-        case Type.Dictionary: {
-            const dict = type;
-            const w = dict.indices.bitWidth / 8;
-            const at = node.buffers[1];
-            const data = m.bytes.slice(at + abs * w, at + (abs + length) * w);
-            const values = readArray(m, node.dictionary);
-            const dictionary = vector_makeVector(importArray(m, node.dictionary, dict.dictionary, 0, values.length));
-            return makeData({ ...base, type: dict, data: data, dictionary });
-        }
-        default:
-            throw new Error(`reading Arrow ${String(type)} data is not supported`);
-    }
-}
-/**
- * Size counts of rows [start, start + length) of an exported UTF-8 or binary
- * array, read in place (nothing copied): values, nulls, and value bytes.
- */
-function byteArrayStats(m, addr, type, start, length) {
-    const node = readArray(m, addr);
-    const abs = node.offset + start;
-    let nulls = 0;
-    if (node.nullCount !== 0 && (node.buffers[0] ?? 0) !== 0 && length > 0) {
-        if (node.nullCount > 0 && start === 0 && length === node.length)
-            nulls = node.nullCount;
-        else
-            nulls = length - countSet(copyBits(m, node.buffers[0], abs, length));
-    }
-    const large = type.typeId === Type.LargeUtf8 || type.typeId === Type.LargeBinary;
-    const at = node.buffers[1];
-    const bytes = large
-        ? Number(m.view.getBigInt64(at + 8 * (abs + length), true) - m.view.getBigInt64(at + 8 * abs, true))
-        : m.view.getInt32(at + 4 * (abs + length), true) - m.view.getInt32(at + 4 * abs, true);
-    return { nulls, bytes };
-}
-
-// EXTERNAL MODULE: ./node_modules/parquet-wasm/node/parquet_wasm.js
-var parquet_wasm = __nccwpck_require__(6830);
-;// CONCATENATED MODULE: ./src/data/formats/parquet-file.ts
-/**
- * Random access to a Parquet file by row group, column and page range, so a
- * file is read in pieces of bounded size whatever its row groups' size.
- *
- * The footer is decoded here (thrift.ts): schema tree, row groups, column
- * chunk statistics. Page boundaries come from the offset index when the file
- * has one, else from the page headers (read one by one, a few hundred bytes
- * each). A piece of one column — its dictionary page and the data pages
- * covering some rows — is decoded by parquet-wasm as a small Parquet file of
- * its own (`readParquet` on "PAR1" + those pages + a footer describing only
- * that column and those rows, with the column's Arrow type as the
- * `ARROW:schema` hint), then read through the C Data Interface
- * (parquet-ffi.ts). So WebAssembly memory holds one piece at a time, not a
- * decoded row group (parquet-wasm's own async reader decodes a whole row
- * group before it yields its first batch).
- *
- * Rows of a column can only be cut where its pages start: a top-level column
- * with several leaves (a struct) is cut where all its leaves' pages start,
- * and a repeated leaf (lists) whose pages do not say how many rows they hold
- * (version 1 data pages without an offset index) is read a whole column chunk
- * at a time.
- */
-
-
-
-
-
-
-// Field ids of parquet.thrift.
-const FM_VERSION = 1;
-const FM_SCHEMA = 2;
-const FM_NUM_ROWS = 3;
-const FM_ROW_GROUPS = 4;
-const FM_KEY_VALUE = 5;
-const FM_CREATED_BY = 6;
-const SE_REPETITION = 3;
-const SE_NAME = 4;
-const parquet_file_SE_NUM_CHILDREN = 5;
-const parquet_file_RG_COLUMNS = 1;
-const parquet_file_RG_TOTAL_BYTE_SIZE = 2;
-const parquet_file_RG_NUM_ROWS = 3;
-const CC_FILE_PATH = 1;
-const CC_FILE_OFFSET = 2;
-const parquet_file_CC_META = 3;
-const parquet_file_CC_OFFSET_INDEX_OFFSET = 4;
-const parquet_file_CC_OFFSET_INDEX_LENGTH = 5;
-const CM_TYPE = 1;
-const CM_ENCODINGS = 2;
-const CM_PATH = 3;
-const CM_CODEC = 4;
-const CM_NUM_VALUES = 5;
-const parquet_file_CM_TOTAL_UNCOMPRESSED = 6;
-const parquet_file_CM_TOTAL_COMPRESSED = 7;
-const parquet_file_CM_DATA_PAGE = 9;
-const parquet_file_CM_DICTIONARY_PAGE = 11;
-const CM_STATISTICS = 12;
-const CM_SIZE_STATISTICS = 16;
-const ST_NULL_COUNT = 3;
-const SS_UNENCODED_BYTE_ARRAY_BYTES = 1;
-const parquet_file_KV_KEY = 1;
-const parquet_file_KV_VALUE = 2;
-const PH_TYPE = 1;
-const PH_UNCOMPRESSED = 2;
-const PH_COMPRESSED = 3;
-const PH_DATA = 5;
-const PH_DATA_V2 = 8;
-const DP_NUM_VALUES = 1;
-const DP2_NUM_VALUES = 1;
-const DP2_NUM_ROWS = 3;
-const parquet_file_OI_PAGE_LOCATIONS = 1;
-const parquet_file_PL_OFFSET = 1;
-const PL_SIZE = 2;
-const PL_FIRST_ROW = 3;
-const PAGE_DATA = 0;
-const PAGE_DICTIONARY = 2;
-const PAGE_DATA_V2 = 3;
-const REPEATED = 2;
-const REQUIRED = 0;
-const parquet_file_MAGIC = Buffer.from("PAR1");
-class ParquetFileError extends Error {
-}
-class ParquetFile {
-    handle;
-    size;
-    meta;
-    footer;
-    rows;
-    rowGroups;
-    fields;
-    pageCache = new Map();
-    schemaRoot;
-    constructor(handle, size, meta, footer) {
-        this.handle = handle;
-        this.size = size;
-        this.meta = meta;
-        this.footer = footer;
-        this.rows = num(meta.int(FM_NUM_ROWS) ?? 0n);
-        const elements = (meta.list(FM_SCHEMA)?.items ?? []);
-        if (elements.length === 0)
-            throw new ParquetFileError("the footer has no schema");
-        this.schemaRoot = elements[0];
-        this.fields = topFields(elements);
-        const leafCount = this.fields.reduce((n, f) => n + f.leaves.length, 0);
-        let firstRow = 0;
-        this.rowGroups = (meta.list(FM_ROW_GROUPS)?.items ?? []).map((rg, index) => {
-            const columns = (rg.list(parquet_file_RG_COLUMNS)?.items ?? []);
-            if (columns.length !== leafCount)
-                throw new ParquetFileError(`row group ${index} has ${columns.length} columns, the schema ${leafCount}`);
-            const rows = num(rg.int(parquet_file_RG_NUM_ROWS) ?? 0n);
-            const out = { index, rows, firstRow, totalByteSize: num(rg.int(parquet_file_RG_TOTAL_BYTE_SIZE) ?? 0n), columns };
-            firstRow += rows;
-            return out;
-        });
-        if (firstRow !== this.rows)
-            throw new ParquetFileError(`the file says it holds ${this.rows} rows but its row groups hold ${firstRow}`);
-    }
-    /** Opens `path` and decodes its footer; I/O errors are thrown as they are, a bad footer as ParquetFileError. */
-    static async open(path) {
-        const handle = await (0,external_node_fs_promises_.open)(path, "r");
-        try {
-            const { size } = await handle.stat();
-            if (size < 12)
-                throw new ParquetFileError("too short");
-            const tail = await readAt(handle, size - 8, 8);
-            if (!tail.subarray(4).equals(parquet_file_MAGIC))
-                throw new ParquetFileError(tail.subarray(4).equals(Buffer.from("PARE")) ? "encrypted footer" : "no PAR1 footer");
-            const length = tail.readUInt32LE(0);
-            if (length + 12 > size)
-                throw new ParquetFileError("footer length past the start of the file");
-            const footer = await readAt(handle, size - 8 - length, length);
-            let meta;
-            try {
-                meta = decodeStruct(footer).struct;
-            }
-            catch (e) {
-                throw new ParquetFileError(`bad footer: ${e.message}`);
-            }
-            return new ParquetFile(handle, size, meta, footer);
-        }
-        catch (e) {
-            await handle.close();
-            throw e;
-        }
-    }
-    close() {
-        return this.handle.close();
-    }
-    /** A key of the footer's key-value metadata (the last one when repeated). */
-    keyValue(key) {
-        let value;
-        for (const kv of (this.meta.list(FM_KEY_VALUE)?.items ?? [])) {
-            const k = kv.get(parquet_file_KV_KEY);
-            const v = kv.get(parquet_file_KV_VALUE);
-            if (k instanceof Uint8Array && Buffer.from(k).toString() === key)
-                value = v instanceof Uint8Array ? Buffer.from(v).toString() : undefined;
-        }
-        return value;
-    }
-    /** The file's Arrow schema as arrow-rs (parquet-wasm) derives it from the footer. */
-    arrowSchema() {
-        const bytes = Buffer.alloc(this.footer.length + 12);
-        parquet_file_MAGIC.copy(bytes, 0);
-        bytes.set(this.footer, 4);
-        bytes.writeUInt32LE(this.footer.length, this.footer.length + 4);
-        parquet_file_MAGIC.copy(bytes, this.footer.length + 8);
-        return parquet_wasm/* readSchema */.G7(bytes);
-    }
-    /** The column chunk of a leaf in a row group. */
-    chunkMeta(rg, leaf) {
-        const chunk = rg.columns[leaf.index];
-        const meta = chunk.struct(parquet_file_CC_META);
-        if (!meta)
-            throw new ParquetFileError(`row group ${rg.index}, column ${leaf.index}: no column metadata`);
-        if (chunk.get(CC_FILE_PATH) !== undefined)
-            throw new ParquetFileError("column chunks stored in other files are not supported");
-        return { chunk, meta };
-    }
-    /** Nulls of a flat leaf over the file, from the column chunk statistics; undefined when a chunk does not say. */
-    nullCount(field) {
-        const leaf = field.leaves[0];
-        if (leaf.maxDefinition === 0)
-            return 0;
-        let nulls = 0;
-        for (const rg of this.rowGroups) {
-            const n = this.chunkMeta(rg, leaf).meta.struct(CM_STATISTICS)?.int(ST_NULL_COUNT);
-            if (n === undefined)
-                return undefined;
-            nulls += num(n);
-        }
-        return nulls;
-    }
-    /** Bytes of a flat byte-array leaf's values over the file, from the size statistics; undefined when a chunk does not say. */
-    byteArrayBytes(field) {
-        let bytes = 0;
-        for (const rg of this.rowGroups) {
-            const n = this.chunkMeta(rg, field.leaves[0]).meta.struct(CM_SIZE_STATISTICS)?.int(SS_UNENCODED_BYTE_ARRAY_BYTES);
-            if (n === undefined)
-                return undefined;
-            bytes += num(n);
-        }
-        return bytes;
-    }
-    /** Forgets the page lists of a row group (when reading has moved past it). */
-    forget(rg) {
-        for (const key of this.pageCache.keys())
-            if (key.startsWith(`${rg.index}:`))
-                this.pageCache.delete(key);
-    }
-    /** The pages of a leaf's column chunk in a row group, with the rows each holds. */
-    async pages(rg, leaf) {
-        const key = `${rg.index}:${leaf.index}`;
-        const known = this.pageCache.get(key);
-        if (known)
-            return known;
-        const { chunk, meta } = this.chunkMeta(rg, leaf);
-        const dataOffset = num(meta.int(parquet_file_CM_DATA_PAGE) ?? -1n);
-        const dictOffset = meta.int(parquet_file_CM_DICTIONARY_PAGE);
-        const start = dictOffset !== undefined && dictOffset > 0n && num(dictOffset) < dataOffset ? num(dictOffset) : dataOffset;
-        const end = start + num(meta.int(parquet_file_CM_TOTAL_COMPRESSED) ?? 0n);
-        if (start < 4 || end > this.size || end < start)
-            throw new ParquetFileError(`row group ${rg.index}, column ${leaf.index}: column chunk outside the file`);
-        let result;
-        const indexOffset = chunk.int(parquet_file_CC_OFFSET_INDEX_OFFSET);
-        const indexLength = chunk.int(parquet_file_CC_OFFSET_INDEX_LENGTH);
-        if (indexOffset !== undefined && indexLength !== undefined)
-            result = await this.pagesFromIndex(rg, start, end, num(indexOffset), num(indexLength));
-        result ??= await this.pagesFromHeaders(rg, leaf, start, end);
-        this.pageCache.set(key, result);
-        return result;
-    }
-    async pagesFromIndex(rg, start, end, offset, length) {
-        if (offset < 4 || offset + length > this.size)
-            return undefined;
-        const index = decodeStruct(await readAt(this.handle, offset, length)).struct;
-        const locations = (index.list(parquet_file_OI_PAGE_LOCATIONS)?.items ?? []);
-        const pages = locations.map((l) => ({
-            offset: num(l.int(parquet_file_PL_OFFSET) ?? -1n),
-            size: num(l.int(PL_SIZE) ?? -1n),
-            firstRow: num(l.int(PL_FIRST_ROW) ?? -1n),
-            rows: 0,
-            values: undefined,
-            uncompressed: undefined,
-        }));
-        for (const [i, p] of pages.entries())
-            p.rows = (pages[i + 1]?.firstRow ?? rg.rows) - p.firstRow;
-        // Trust it only when it is consistent: contiguous pages inside the chunk, rows from 0 to the row group's end.
-        if (pages.length === 0 || pages[0].firstRow !== 0 || pages.some((p) => p.rows < 0 || p.size <= 0))
-            return undefined;
-        for (const [i, p] of pages.entries()) {
-            const next = pages[i + 1]?.offset ?? end;
-            if (p.offset + p.size !== next)
-                return undefined;
-        }
-        if (pages[0].offset < start)
-            return undefined;
-        const dictionary = pages[0].offset > start ? { offset: start, size: pages[0].offset - start, uncompressed: undefined } : undefined;
-        return { dictionary, pages };
-    }
-    async pagesFromHeaders(rg, leaf, start, end) {
-        let dictionary;
-        const pages = [];
-        let rowsKnown = true;
-        let row = 0;
-        for (let at = start; at < end;) {
-            const { header, length } = await this.pageHeader(at, end);
-            const size = length + num(header.int(PH_COMPRESSED) ?? -1n);
-            if (size <= length || at + size > end)
-                throw new ParquetFileError(`row group ${rg.index}, column ${leaf.index}: bad page header at byte ${at}`);
-            const type = Number(header.int(PH_TYPE) ?? -1n);
-            const uncompressed = length + num(header.int(PH_UNCOMPRESSED) ?? 0n);
-            if (type === PAGE_DICTIONARY && pages.length === 0 && !dictionary)
-                dictionary = { offset: at, size, uncompressed };
-            else {
-                let rows;
-                let values;
-                if (type === PAGE_DATA) {
-                    values = num(header.struct(PH_DATA)?.int(DP_NUM_VALUES) ?? -1n);
-                    if (leaf.maxRepetition === 0)
-                        rows = values;
-                }
-                else if (type === PAGE_DATA_V2) {
-                    values = num(header.struct(PH_DATA_V2)?.int(DP2_NUM_VALUES) ?? -1n);
-                    rows = num(header.struct(PH_DATA_V2)?.int(DP2_NUM_ROWS) ?? -1n);
-                }
-                if (rows === undefined || rows < 0)
-                    rowsKnown = false;
-                pages.push({ offset: at, size, firstRow: row, rows: rows ?? 0, values, uncompressed });
-                row += rows ?? 0;
-            }
-            at += size;
-        }
-        if (!rowsKnown || row !== rg.rows || pages.length === 0) {
-            // Rows per page unknown: the chunk is one piece.
-            const first = pages[0]?.offset ?? end;
-            const values = pages.every((p) => p.values !== undefined) ? pages.reduce((n, p) => n + p.values, 0) : undefined;
-            const uncompressed = pages.every((p) => p.uncompressed !== undefined) ? pages.reduce((n, p) => n + p.uncompressed, 0) : undefined;
-            return { dictionary, pages: [{ offset: first, size: end - first, firstRow: 0, rows: rg.rows, values, uncompressed }] };
-        }
-        return { dictionary, pages };
-    }
-    /** The page header at `at` (page headers are small; longer reads only for long statistics). */
-    async pageHeader(at, end) {
-        for (let want = 512;; want *= 4) {
-            const bytes = await readAt(this.handle, at, Math.min(want, end - at));
-            try {
-                const { struct, end: length } = decodeStruct(bytes);
-                return { header: struct, length };
-            }
-            catch (e) {
-                if (bytes.length >= end - at || want > 64 * 1024 * 1024)
-                    throw new ParquetFileError(`bad page header at byte ${at}: ${e.message}`);
-            }
-        }
-    }
-    /**
-     * The smallest piece of `field` in row group `rg` that holds rows [from, to)
-     * and starts and ends where every leaf has a page boundary.
-     */
-    async window(rg, field, from, to) {
-        const chunks = await Promise.all(field.leaves.map((leaf) => this.pages(rg, leaf)));
-        let start = from;
-        let end = Math.max(to, from + 1);
-        for (let changed = true; changed;) {
-            changed = false;
-            for (const chunk of chunks) {
-                const first = chunk.pages[pageAt(chunk.pages, start)];
-                if (first.firstRow < start) {
-                    start = first.firstRow;
-                    changed = true;
-                }
-                const last = chunk.pages[pageAt(chunk.pages, end - 1)];
-                if (last.firstRow + last.rows > end) {
-                    end = last.firstRow + last.rows;
-                    changed = true;
-                }
-            }
-        }
-        return {
-            start,
-            end,
-            leaves: chunks.map((chunk) => ({ chunk, first: pageAt(chunk.pages, start), last: pageAt(chunk.pages, end - 1) })),
-        };
-    }
-    /**
-     * Decodes rows [window.start + skip, window.start + skip + rows) of a window
-     * of `field` (of Arrow type `type`) in batches of `batchRows`, and hands
-     * each batch's exported array to `use` (valid only during the call: the
-     * wasm data is freed after). Batches keep WebAssembly memory small: one
-     * batch-sized buffer per column rather than one growing to the window.
-     */
-    async decode(rg, field, type, window, part, use) {
-        const bytes = await this.piece(rg, field, type, window);
-        const options = { batchSize: Math.max(1, part.batchRows) };
-        if (part.skip > 0)
-            options.offset = part.skip;
-        if (part.skip + part.rows < window.end - window.start)
-            options.limit = part.rows;
-        const table = parquet_wasm/* readParquet */.Xy(bytes, options);
-        const ffi = table.intoFFI();
-        try {
-            const batches = ffi.numArrays();
-            const addrs = [];
-            for (let i = 0; i < batches; i++)
-                addrs.push(ffi.arrayAddr(i));
-            const schemaAddr = ffi.schemaAddr();
-            const m = new WasmView(parquet_wasm/* wasmMemory */.iF().buffer);
-            const out = [];
-            let rows = 0;
-            for (const addr of addrs) {
-                const { arrays, schemas, length } = batchColumns(m, addr, schemaAddr);
-                if (arrays.length !== 1)
-                    throw new ParquetFileError(`decoded ${arrays.length} columns for 1`);
-                if (out.length === 0)
-                    checkSchema(m, schemas[0], type, field.name);
-                out.push(use(m, arrays[0], length));
-                rows += length;
-            }
-            if (rows !== part.rows)
-                throw new ParquetFileError(`decoded ${rows} rows of column '${field.name}' where ${part.rows} were expected`);
-            return out;
-        }
-        finally {
-            ffi.free();
-        }
-    }
-    /** The bytes of a one-column Parquet file holding `window`'s pages. */
-    async piece(rg, field, type, window) {
-        const parts = window.leaves.map(({ chunk, first, last }) => {
-            const pages = chunk.pages.slice(first, last + 1);
-            const from = pages[0].offset;
-            const to = pages[pages.length - 1].offset + pages[pages.length - 1].size;
-            return { chunk, pages, from, to, bytes: (chunk.dictionary?.size ?? 0) + to - from };
-        });
-        const columns = [];
-        let position = 4;
-        for (const [i, part] of parts.entries()) {
-            const leaf = field.leaves[i];
-            const original = this.chunkMeta(rg, leaf).meta;
-            const dictionaryAt = part.chunk.dictionary ? position : undefined;
-            const dataAt = position + (part.chunk.dictionary?.size ?? 0);
-            // Informational for the decoder; as exact as the pages tell.
-            const whole = part.pages.length === part.chunk.pages.length;
-            const values = part.pages.every((p) => p.values !== undefined)
-                ? part.pages.reduce((n, p) => n + p.values, 0)
-                : whole || leaf.maxRepetition > 0
-                    ? num(original.int(CM_NUM_VALUES) ?? 0n)
-                    : part.pages.reduce((n, p) => n + p.rows, 0);
-            const sizes = [...(part.chunk.dictionary ? [part.chunk.dictionary.uncompressed] : []), ...part.pages.map((p) => p.uncompressed)];
-            const uncompressed = sizes.every((u) => u !== undefined) ? sizes.reduce((n, u) => n + u, 0) : part.bytes;
-            const meta = new thrift_ThriftStruct([
-                copyField(original, CM_TYPE),
-                copyField(original, CM_ENCODINGS),
-                copyField(original, CM_PATH),
-                copyField(original, CM_CODEC),
-                { id: CM_NUM_VALUES, type: TType.I64, value: BigInt(values) },
-                { id: parquet_file_CM_TOTAL_UNCOMPRESSED, type: TType.I64, value: BigInt(uncompressed) },
-                { id: parquet_file_CM_TOTAL_COMPRESSED, type: TType.I64, value: BigInt(part.bytes) },
-                { id: parquet_file_CM_DATA_PAGE, type: TType.I64, value: BigInt(dataAt) },
-                ...(dictionaryAt === undefined ? [] : [{ id: parquet_file_CM_DICTIONARY_PAGE, type: TType.I64, value: BigInt(dictionaryAt) }]),
-            ]);
-            columns.push(new thrift_ThriftStruct([
-                { id: CC_FILE_OFFSET, type: TType.I64, value: BigInt(dataAt) },
-                { id: parquet_file_CC_META, type: TType.Struct, value: meta },
-            ]));
-            position += part.bytes;
-        }
-        const rows = window.end - window.start;
-        const root = new thrift_ThriftStruct(this.schemaRoot.fields.map((f) => ({ ...f })));
-        root.set(parquet_file_SE_NUM_CHILDREN, TType.I32, 1);
-        const createdBy = this.meta.field(FM_CREATED_BY);
-        const footer = thrift_encodeStruct(new thrift_ThriftStruct([
-            copyField(this.meta, FM_VERSION),
-            { id: FM_SCHEMA, type: TType.List, value: { kind: "list", elementType: TType.Struct, items: [root, ...field.elements] } },
-            { id: FM_NUM_ROWS, type: TType.I64, value: BigInt(rows) },
-            {
-                id: FM_ROW_GROUPS,
-                type: TType.List,
-                value: {
-                    kind: "list",
-                    elementType: TType.Struct,
-                    items: [new thrift_ThriftStruct([
-                            { id: parquet_file_RG_COLUMNS, type: TType.List, value: { kind: "list", elementType: TType.Struct, items: columns } },
-                            { id: parquet_file_RG_TOTAL_BYTE_SIZE, type: TType.I64, value: BigInt(position) },
-                            { id: parquet_file_RG_NUM_ROWS, type: TType.I64, value: BigInt(rows) },
-                        ])],
-                },
-            },
-            {
-                id: FM_KEY_VALUE,
-                type: TType.List,
-                value: {
-                    kind: "list",
-                    elementType: TType.Struct,
-                    items: [new thrift_ThriftStruct([
-                            { id: parquet_file_KV_KEY, type: TType.Binary, value: Buffer.from("ARROW:schema") },
-                            { id: parquet_file_KV_VALUE, type: TType.Binary, value: Buffer.from(arrowHint(field.name, type)) },
-                        ])],
-                },
-            },
-            ...(createdBy ? [{ ...createdBy }] : []),
-        ]));
-        const out = Buffer.allocUnsafe(position + footer.length + 8);
-        parquet_file_MAGIC.copy(out, 0);
-        let at = 4;
-        for (const part of parts) {
-            if (part.chunk.dictionary) {
-                await readInto(this.handle, out, at, part.chunk.dictionary.offset, part.chunk.dictionary.size);
-                at += part.chunk.dictionary.size;
-            }
-            await readInto(this.handle, out, at, part.from, part.to - part.from);
-            at += part.to - part.from;
-        }
-        out.set(footer, at);
-        out.writeUInt32LE(footer.length, at + footer.length);
-        parquet_file_MAGIC.copy(out, at + footer.length + 4);
-        return out;
-    }
-}
-const hints = new WeakMap();
-/** The `ARROW:schema` entry describing one field (arrow-rs then decodes it as that type). */
-function arrowHint(name, type) {
-    let byName = hints.get(type);
-    if (!byName)
-        hints.set(type, (byName = new Map()));
-    let hint = byName.get(name);
-    if (hint === undefined) {
-        hint = encodeArrowSchema(new schema_Schema([new schema_Field(name, type, true)]));
-        byName.set(name, hint);
-    }
-    return hint;
-}
-function copyField(struct, id) {
-    const f = struct.field(id);
-    if (!f)
-        throw new ParquetFileError(`missing footer field ${id}`);
-    return { ...f };
-}
-/** Index of the page holding `row` (the last page starting at or before it). */
-function pageAt(pages, row) {
-    let lo = 0;
-    let hi = pages.length - 1;
-    while (lo < hi) {
-        const mid = (lo + hi + 1) >> 1;
-        if (pages[mid].firstRow <= row)
-            lo = mid;
-        else
-            hi = mid - 1;
-    }
-    // Skip pages without rows that start where the next one does.
-    while (lo + 1 < pages.length && pages[lo].rows === 0 && pages[lo + 1].firstRow <= row)
-        lo++;
-    return lo;
-}
-/** The top-level fields of a flattened schema (elements[0] is the root). */
-function topFields(elements) {
-    const fields = [];
-    let leafIndex = 0;
-    let at = 1;
-    const walk = (depthRep, depthDef, collect, leaves) => {
-        const e = elements[at++];
-        if (!e)
-            throw new ParquetFileError("the schema ends early");
-        collect.push(e);
-        const repetition = Number(e.int(SE_REPETITION) ?? BigInt(REQUIRED));
-        const rep = depthRep + (repetition === REPEATED ? 1 : 0);
-        const def = depthDef + (repetition === REQUIRED ? 0 : 1);
-        const children = Number(e.int(parquet_file_SE_NUM_CHILDREN) ?? 0n);
-        if (children === 0)
-            leaves.push({ index: leafIndex++, maxRepetition: rep, maxDefinition: def });
-        for (let i = 0; i < children; i++)
-            walk(rep, def, collect, leaves);
-    };
-    const rootChildren = Number(elements[0].int(parquet_file_SE_NUM_CHILDREN) ?? 0n);
-    for (let i = 0; i < rootChildren; i++) {
-        const first = elements[at];
-        const collect = [];
-        const leaves = [];
-        walk(0, 0, collect, leaves);
-        const name = first?.get(SE_NAME);
-        fields.push({
-            name: name instanceof Uint8Array ? Buffer.from(name).toString() : "",
-            elements: collect,
-            leaves,
-            flat: collect.length === 1 && leaves.length === 1 && leaves[0].maxRepetition === 0,
-        });
-    }
-    return fields;
-}
-function num(v) {
-    return Number(v);
-}
-async function readAt(handle, offset, length) {
-    const out = Buffer.allocUnsafe(length);
-    await readInto(handle, out, 0, offset, length);
-    return out;
-}
-async function readInto(handle, out, at, offset, length) {
-    let done = 0;
-    while (done < length) {
-        const { bytesRead } = await handle.read(out, at + done, length - done, offset + done);
-        if (bytesRead === 0)
-            throw new ParquetFileError("unexpected end of file");
-        done += bytesRead;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/data/formats/parquet.ts
-/**
- * Parquet inputs, re-sharded with their Arrow types kept.
- *
- * The footer is decoded in JS (parquet-file.ts), and pieces of columns —
- * the pages holding some rows of one column — are decoded by parquet-wasm
- * and copied out of its memory buffer by buffer (parquet-ffi.ts), so memory
- * holds a batch and a few pages per column, whatever the row groups' size.
- *
- * Pass 1 (profile) reads what the footer already says: row counts, and for
- * flat columns kept as they are, null counts from the column chunk
- * statistics, so a fixed-width column is never decoded; string and binary
- * columns take their byte counts from the size statistics when the writer
- * recorded them (arrow-rs does), else only those columns are decoded, their
- * offsets read in place. Columns whose values must be checked or converted
- * (overrides, class labels, dictionary, nested, stored timestamp[s], ...) are
- * decoded and converted as in pass 2, so every error is still found before
- * anything is written. The figures are exact: the same as measuring the
- * decoded data.
- *
- * Pass 2 (open) hands out the same batches as a parquet-wasm record batch
- * stream would (`batchRows` rows from the start of each row group), which the
- * shards' bytes depend on.
- *
- * Features: a column keeps the feature of the file's `huggingface` metadata
- * (so ClassLabel, Image, ... survive) when that feature's Arrow type matches
- * the column, as `Features.from_arrow_schema` does; otherwise the feature is
- * inferred from the Arrow type (spec §3.4). Columns whose final type (after
- * unification with other files, or a `features` override) has the same
- * memory layout are passed through buffer for buffer; others (dictionary
- * columns, int64 → float64, strings → class_label, ...) are converted value by
- * value.
- *
- * gzip-compressed Parquet (`.parquet.gz`) is refused: Parquet compresses its
- * own pages, and reading it would need the whole file unpacked first.
- */
-
-
-
-
-
-
-
-
-
-
-/** Target bytes of one record batch read from the file (uncompressed). */
-const BATCH_BYTES = 16 * 1024 * 1024;
-const MAX_BATCH_ROWS = 65_536;
-class ParquetReader {
-    path;
-    file;
-    columns;
-    batchRows = MAX_BATCH_ROWS;
-    constructor(path, file, _options = {}) {
-        this.path = path;
-        this.file = file;
-    }
-    async openFile() {
-        if (isGzipName(this.path))
-            throw new DataError(this.file, undefined, "gzip-compressed Parquet is not supported: Parquet already compresses its pages; publish the .parquet file itself");
-        try {
-            return await ParquetFile.open(this.path);
-        }
-        catch (e) {
-            if (e instanceof ParquetFileError)
-                throw new DataError(this.file, undefined, `not a readable Parquet file (${errorText(e)})`);
-            throw ioError(this.file, e);
-        }
-    }
-    /** Reads the schema, the `huggingface` features and the batch size. */
-    describe(pf) {
-        const rows = pf.rows;
-        const bytes = pf.rowGroups.reduce((n, rg) => n + rg.totalByteSize, 0);
-        // As many rows as hold about BATCH_BYTES, from the footer alone: the batches (and so the shards' bytes) follow from it.
-        this.batchRows = rows > 0 && bytes > 0 ? Math.max(1024, Math.min(MAX_BATCH_ROWS, Math.floor((rows * BATCH_BYTES) / bytes))) : MAX_BATCH_ROWS;
-        const schema = arrowSchema(pf, this.file);
-        if (schema.fields.length !== pf.fields.length)
-            throw new DataError(this.file, undefined, `not a readable Parquet file (${schema.fields.length} Arrow fields for ${pf.fields.length} columns)`);
-        const fromMetadata = metadataFeatures(pf.keyValue("huggingface"));
-        const columns = schema.fields.map((field, index) => {
-            const meta = fromMetadata.get(field.name);
-            let feature;
-            if (meta !== undefined && sameMetadataType(meta, field))
-                feature = meta;
-            else {
-                try {
-                    feature = featureFromArrow(field.type, field);
-                }
-                catch {
-                    throw new DataError(this.file, undefined, `column '${field.name}' has the Arrow type ${String(field.type)}, which datasets features cannot describe`);
-                }
-            }
-            return { name: field.name, index, field, feature, parquet: pf.fields[index] };
-        });
-        const seen = new Set();
-        for (const c of columns) {
-            if (seen.has(c.name))
-                throw new DataError(this.file, undefined, `the column name '${c.name}' appears twice`);
-            seen.add(c.name);
-        }
-        this.columns = columns;
-        return { columns, rows };
-    }
-    /** The batches a parquet-wasm stream of `batchRows` would give: [start, end) ranges from the start of each row group. */
-    *chunks(pf) {
-        for (const rg of pf.rowGroups)
-            for (let start = 0; start < rg.rows; start += this.batchRows)
-                yield { rg, start, end: Math.min(rg.rows, start + this.batchRows) };
-    }
-    async profile(overrides) {
-        const pf = await this.openFile();
-        try {
-            const { columns, rows } = this.describe(pf);
-            const targets = columns.map((c) => overrides.get(c.name) ?? c.feature);
-            for (const [i, c] of columns.entries()) {
-                const target = targets[i];
-                if (target !== c.feature && !sameLayout(c.field.type, featureToArrow(target)) && unsupportedReason(target) !== undefined)
-                    throw new DataError(this.file, undefined, `column '${c.name}' is ${featureToString(c.feature)} and cannot be turned into ${featureToString(target)}`);
-            }
-            const stats = columns.map((c, i) => footerStats(pf, c, targets[i]));
-            // Strings and binaries whose byte counts the footer does not give: decoded, offsets read in place.
-            const bytesOnly = columns.filter((c, i) => stats[i] === undefined && byteCountable(c, targets[i]));
-            for (const c of bytesOnly)
-                stats[c.index] = await this.byteStats(pf, c);
-            // The rest is converted as pass 2 converts it: every value checked.
-            const converted = columns.filter((_, i) => stats[i] === undefined);
-            if (converted.length > 0) {
-                const windows = converted.map((c) => new ColumnWindow(pf, c, this.file, this.batchRows));
-                const sums = converted.map(() => ({ count: 0, nulls: 0, bytes: 0 }));
-                for (const { rg, start, end } of this.chunks(pf)) {
-                    for (const [k, c] of converted.entries()) {
-                        const data = await windows[k].rows(rg, start, end, start, end);
-                        sums[k] = mergeStats(sums[k], statsOfData(adapt(data, c, targets[c.index], this.file, rg.firstRow + start)));
-                    }
-                    if (end === rg.rows)
-                        pf.forget(rg);
-                }
-                converted.forEach((c, k) => (stats[c.index] = sums[k]));
-            }
-            const profiled = columns.map((c, i) => ({ name: c.name, feature: targets[i], stats: stats[i] }));
-            return { file: this.file, rows, columns: profiled, nullFeature: { kind: "value", dtype: "null" } };
-        }
-        finally {
-            await pf.close();
-        }
-    }
-    /** Values, nulls and bytes of a flat string or binary column, read from the decoded offsets without copying. */
-    async byteStats(pf, c) {
-        const stats = { count: 0, nulls: 0, bytes: 0 };
-        const type = c.field.type;
-        try {
-            for (const rg of pf.rowGroups) {
-                for (let row = 0; row < rg.rows;) {
-                    const window = await pf.window(rg, c.parquet, row, Math.min(rg.rows, row + this.batchRows));
-                    const skip = row - window.start;
-                    const n = window.end - row;
-                    const parts = await pf.decode(rg, c.parquet, type, window, { skip, rows: n, batchRows: this.batchRows }, (m, array, length) => byteArrayStats(m, array, type, 0, length));
-                    stats.count += n;
-                    for (const { nulls, bytes } of parts) {
-                        stats.nulls += nulls;
-                        stats.bytes += bytes;
-                    }
-                    row = window.end;
-                }
-                pf.forget(rg);
-            }
-        }
-        catch (e) {
-            throw readError(this.file, e);
-        }
-        return stats;
-    }
-    async open(features) {
-        const pf = await this.openFile();
-        let columns;
-        try {
-            columns = this.columns ?? this.describe(pf).columns;
-        }
-        catch (e) {
-            await pf.close();
-            throw e;
-        }
-        const byName = new Map(columns.map((c) => [c.name, c]));
-        const missing = features.find((f) => !byName.has(f.name));
-        if (missing) {
-            await pf.close();
-            throw new DataError(this.file, undefined, `column '${missing.name}' is missing from this file`);
-        }
-        const wanted = features.map((f) => {
-            const c = byName.get(f.name);
-            return { column: c, feature: f.feature, window: new ColumnWindow(pf, c, this.file, this.batchRows) };
-        });
-        const chunks = this.chunks(pf);
-        let chunk;
-        let cursor = 0;
-        let closed = false;
-        const file = this.file;
-        return {
-            async next(maxRows) {
-                while (!chunk || cursor >= chunk.end) {
-                    if (chunk && chunk.end === chunk.rg.rows) {
-                        pf.forget(chunk.rg);
-                        for (const w of wanted)
-                            w.window.release();
-                    }
-                    const n = chunks.next();
-                    if (n.done)
-                        return undefined;
-                    chunk = n.value;
-                    cursor = chunk.start;
-                }
-                const rows = Math.min(maxRows, chunk.end - cursor);
-                const out = [];
-                for (const { column, feature, window } of wanted) {
-                    const data = await window.rows(chunk.rg, cursor, cursor + rows, chunk.start, chunk.end);
-                    out.push(adapt(data, column, feature, file, chunk.rg.firstRow + cursor));
-                }
-                cursor += rows;
-                return { rows, columns: out };
-            },
-            async close() {
-                if (closed)
-                    return;
-                closed = true;
-                for (const w of wanted)
-                    w.window.release();
-                await pf.close();
-            },
-        };
-    }
-}
-/**
- * The decoded rows of one column around the current batch: the chunks (of
- * `batchRows` rows from the start of the row group, as the batches are cut)
- * that a piece of whole pages holds, copied out of wasm memory once each and
- * sliced for the batches inside them. A chunk the piece holds only in part
- * is read again with the next piece.
- */
-class ColumnWindow {
-    pf;
-    column;
-    file;
-    batchRows;
-    rg;
-    chunks = new Map();
-    constructor(pf, column, file, batchRows) {
-        this.pf = pf;
-        this.column = column;
-        this.file = file;
-        this.batchRows = batchRows;
-    }
-    /** Rows [from, to) of row group `rg`, inside the chunk [chunkStart, chunkEnd). */
-    async rows(rg, from, to, chunkStart, chunkEnd) {
-        if (this.rg !== rg) {
-            this.release();
-            this.rg = rg;
-        }
-        let data = this.chunks.get(chunkStart);
-        if (!data) {
-            this.chunks.clear();
-            const { parquet, field } = this.column;
-            const batchRows = this.batchRows;
-            try {
-                const window = await this.pf.window(rg, parquet, chunkStart, chunkEnd);
-                // The whole chunks from chunkStart that the piece holds (the row group's last one may be short).
-                const last = window.end >= rg.rows ? rg.rows : chunkStart + Math.floor((window.end - chunkStart) / batchRows) * batchRows;
-                const parts = await this.pf.decode(rg, parquet, field.type, window, { skip: chunkStart - window.start, rows: last - chunkStart, batchRows }, (m, array, length) => importArray(m, array, field.type, 0, length));
-                let at = chunkStart;
-                for (const part of parts) {
-                    if (part.length !== Math.min(batchRows, rg.rows - at))
-                        throw new Error(`a decoded batch of ${part.length} rows does not match the batches of ${batchRows} rows`);
-                    this.chunks.set(at, part);
-                    at += part.length;
-                }
-            }
-            catch (e) {
-                throw readError(this.file, e);
-            }
-            data = this.chunks.get(chunkStart);
-            if (!data || data.length !== chunkEnd - chunkStart)
-                throw readError(this.file, new Error(`rows ${chunkStart} to ${chunkEnd} of row group ${rg.index} were not decoded`));
-        }
-        return from === chunkStart && to === chunkEnd ? data : data.slice(from - chunkStart, to - from);
-    }
-    release() {
-        this.chunks.clear();
-        this.rg = undefined;
-    }
-}
-/**
- * The size counts of a column from the footer alone, when they are exact:
- * a flat column kept as it is (no conversion, nothing to check) of a
- * fixed-width type with null counts in its statistics, or of a string or
- * binary type whose byte counts the writer recorded too (size statistics).
- */
-function footerStats(pf, c, target) {
-    if (!keptAsIs(c, target))
-        return undefined;
-    const rows = pf.rows;
-    const type = c.field.type;
-    if (type.typeId === Type.Null)
-        return { count: rows, nulls: rows, bytes: 0 };
-    const nulls = pf.nullCount(c.parquet);
-    if (nulls === undefined)
-        return undefined;
-    if (isByteArray(type)) {
-        const bytes = pf.byteArrayBytes(c.parquet);
-        return bytes === undefined ? undefined : { count: rows, nulls, bytes };
-    }
-    return FIXED_WIDTH.has(type.typeId) ? { count: rows, nulls, bytes: 0 } : undefined;
-}
-const FIXED_WIDTH = new Set([
-    Type.Bool,
-    Type.Int,
-    Type.Float,
-    Type.Date,
-    Type.Time,
-    Type.Timestamp,
-    Type.Duration,
-    Type.Decimal,
-    Type.FixedSizeBinary,
-]);
-function isByteArray(type) {
-    return type.typeId === Type.Utf8 || type.typeId === Type.LargeUtf8 || type.typeId === Type.Binary || type.typeId === Type.LargeBinary;
-}
-/** A flat column whose values pass through untouched (adapt only relabels them, and checks nothing). */
-function keptAsIs(c, target) {
-    return target === c.feature && target.kind === "value" && c.parquet.flat && sameLayout(c.field.type, featureToArrow(target));
-}
-/** A flat string or binary column kept as it is: its counts come from its offsets alone. */
-function byteCountable(c, target) {
-    return keptAsIs(c, target) && isByteArray(c.field.type);
-}
-function readError(file, e) {
-    if (e instanceof DataError)
-        return e;
-    return new DataError(file, undefined, `cannot read the Parquet data (${errorText(e)})`);
-}
-function errorText(e) {
-    const text = e instanceof Error ? e.message : String(e);
-    return text.length > 200 ? `${text.slice(0, 200)}...` : text;
-}
-function arrowSchema(pf, file) {
-    try {
-        const reader = reader_RecordBatchReader.from(pf.arrowSchema().intoIPCStream());
-        reader.open();
-        return reader.schema;
-    }
-    catch (e) {
-        throw new DataError(file, undefined, `cannot read the Parquet schema (${errorText(e)})`);
-    }
-}
-/** The features of the `huggingface` metadata entry; empty when absent or unreadable (Python then infers too). */
-function metadataFeatures(text) {
-    const out = new Map();
-    if (!text)
-        return out;
-    try {
-        const parsed = JSON.parse(text);
-        const features = parsed?.info?.features;
-        if (!features || typeof features !== "object")
-            return out;
-        for (const [name, json] of Object.entries(features))
-            out.set(name, featureFromJson(json, name));
-    }
-    catch {
-        return new Map();
-    }
-    return out;
-}
-/**
- * Whether a metadata feature describes the column's Arrow type, as
- * `Features.from_arrow_schema` checks; a column stored as the feature's
- * storage type (timestamp[s] as milliseconds, see storage.ts) counts too.
- */
-function sameMetadataType(feature, field) {
-    try {
-        const type = featureToArrow(feature);
-        return sameLayout(field.type, type, true) || sameLayout(field.type, storageTypeOf(type), true, true);
-    }
-    catch {
-        return false;
-    }
-}
-/**
- * Whether data of type `a` can be relabelled as type `b` without touching its
- * buffers (same physical layout; list item names and nullability ignored).
- * `names` also compares struct field names (and order).
- */
-function sameLayout(a, b, names = true, anyZone = false) {
-    const zones = (x, y) => (x ?? null) === (y ?? null) || (anyZone && !!x && !!y);
-    if (a.typeId !== b.typeId) {
-        // apache-arrow splits some types into subclasses with distinct ids (Int8, TimestampSecond, ...): compare by family.
-        if (DataType.isInt(a) && DataType.isInt(b))
-            return a.bitWidth === b.bitWidth && a.isSigned === b.isSigned;
-        if (DataType.isFloat(a) && DataType.isFloat(b))
-            return a.precision === b.precision;
-        if (DataType.isTimestamp(a) && DataType.isTimestamp(b))
-            return a.unit === b.unit && zones(a.timezone, b.timezone);
-        if (DataType.isDate(a) && DataType.isDate(b))
-            return a.unit === b.unit;
-        if (DataType.isTime(a) && DataType.isTime(b))
-            return a.unit === b.unit && a.bitWidth === b.bitWidth;
-        if (DataType.isDuration(a) && DataType.isDuration(b))
-            return a.unit === b.unit;
-        return false;
-    }
-    if (DataType.isInt(a))
-        return a.bitWidth === b.bitWidth && a.isSigned === b.isSigned;
-    if (DataType.isFloat(a))
-        return a.precision === b.precision;
-    if (DataType.isTimestamp(a)) {
-        const t = b;
-        return a.unit === t.unit && zones(a.timezone, t.timezone);
-    }
-    if (DataType.isDate(a))
-        return a.unit === b.unit;
-    if (DataType.isTime(a))
-        return a.unit === b.unit && a.bitWidth === b.bitWidth;
-    if (DataType.isDuration(a))
-        return a.unit === b.unit;
-    if (DataType.isDecimal(a)) {
-        const d = b;
-        return a.precision === d.precision && a.scale === d.scale && a.bitWidth === d.bitWidth;
-    }
-    if (DataType.isFixedSizeBinary(a))
-        return a.byteWidth === b.byteWidth;
-    if (DataType.isFixedSizeList(a))
-        return a.listSize === b.listSize && sameLayout(a.children[0].type, b.children[0].type, names, anyZone);
-    if (DataType.isList(a) || a instanceof type_LargeList)
-        return sameLayout(a.children[0].type, b.children[0].type, names, anyZone);
-    if (DataType.isStruct(a)) {
-        if (a.children.length !== b.children.length)
-            return false;
-        return a.children.every((f, i) => {
-            const g = b.children[i];
-            return (!names || f.name === g.name) && sameLayout(f.type, g.type, names, anyZone);
-        });
-    }
-    if (DataType.isDictionary(a) || DataType.isMap(a) || DataType.isUnion(a))
-        return false;
-    return true;
-}
-/** `data` relabelled as `type` (same layout, see sameLayout), recursively. */
-function relabel(data, type) {
-    const children = data.children.map((child, i) => relabel(child, type.children[i].type));
-    return data.clone(type, data.offset, data.length, data.nullCount, data.buffers, children);
-}
-/**
- * One column of a batch in the target feature's Arrow type: relabelled when
- * the layout matches (checked for class labels), converted value by value
- * otherwise. `firstRow` numbers rows in messages.
- */
-function adapt(data, column, target, file, firstRow) {
-    const type = featureToArrow(target);
-    if (sameLayout(data.type, type)) {
-        if (target.kind === "class_label")
-            checkLabels(data, target.names.length, column.name, file, firstRow);
-        return relabel(data, type);
-    }
-    const stored = storageTypeOf(type);
-    if (stored !== type && sameLayout(data.type, stored, true, true)) {
-        // A shard of ours (or pyarrow's): timestamp[s] stored as milliseconds, ...
-        try {
-            return fromStorage(relabel(data, stored), type);
-        }
-        catch (e) {
-            throw new DataError(file, undefined, `column '${column.name}' (${featureToString(target)}): ${e.message}`);
-        }
-    }
-    if (DataType.isStruct(data.type) && DataType.isStruct(type) && sameFieldsByName(data.type, type)) {
-        // Same fields in another order, or fields this file lacks (struct union across files): rearrange.
-        const byName = new Map(data.type.children.map((f, i) => [f.name, i]));
-        const fields = (target.kind === "struct" ? target.fields : []);
-        const children = type.children.map((f, i) => {
-            const at = byName.get(f.name);
-            if (at === undefined)
-                return nullData(f.type, data.length);
-            const sub = data.children[at]; // struct children of a slice are sliced already
-            const fieldFeature = fields[i]?.feature ?? featureFromArrow(f.type, f);
-            return adapt(sub, { ...column, name: `${column.name}.${f.name}` }, fieldFeature, file, firstRow);
-        });
-        return makeData({ type: type, length: data.length, nullCount: data.nullCount, nullBitmap: sliceBitmap(data), children });
-    }
-    if (data.type.typeId === Type.Null)
-        return nullData(type, data.length);
-    return convertValues(data, column, target, file, firstRow);
-}
-function sameFieldsByName(a, b) {
-    const names = new Set(a.children.map((f) => f.name));
-    return b.children.some((f) => names.has(f.name)) && a.children.every((f) => b.children.some((g) => g.name === f.name));
-}
-/** The validity bitmap of sliced data, realigned to start at bit 0. */
-function sliceBitmap(data) {
-    if (!data.nullBitmap || data.nullCount === 0)
-        return undefined;
-    const out = new Uint8Array((data.length + 7) >> 3);
-    for (let i = 0; i < data.length; i++)
-        if (data.getValid(i))
-            out[i >> 3] |= 1 << (i & 7);
-    return out;
-}
-/** `length` nulls of any type. */
-function nullData(type, length) {
-    const builder = makeBuilder({ type, nullValues: [null, undefined] });
-    for (let i = 0; i < length; i++)
-        builder.append(null);
-    return builder.finish().flush();
-}
-/** Class label ids read from a file must be -1..n-1, as `ClassLabel.cast_storage` checks. */
-function checkLabels(data, n, name, file, firstRow) {
-    const vector = vector_makeVector(data);
-    for (let i = 0; i < vector.length; i++) {
-        const v = vector.get(i);
-        if (v === null)
-            continue;
-        const id = Number(v);
-        if (id < -1 || id >= n)
-            throw new DataError(file, undefined, `column '${name}' (class_label with ${n} names), row ${firstRow + i + 1}: id ${id} is not between -1 and ${n - 1}`);
-    }
-}
-/** A JS value of an Arrow vector as parsed JSON would give it (plain arrays and objects, safe integers as numbers). */
-function plain(v) {
-    if (v === null || v === undefined)
-        return null;
-    if (typeof v === "bigint")
-        return Number.isSafeInteger(Number(v)) ? Number(v) : v;
-    if (typeof v !== "object")
-        return v;
-    if (v instanceof vector_Vector)
-        return Array.from(v, plain);
-    if (ArrayBuffer.isView(v) && !(v instanceof Uint8Array))
-        return Array.from(v, plain);
-    if (typeof v.toJSON === "function" && !(v instanceof Date)) {
-        const json = v.toJSON();
-        return Object.fromEntries(Object.entries(json).map(([k, x]) => [k, plain(x)]));
-    }
-    return v;
-}
-/** The slow path: value by value through the target feature's builder. */
-function convertValues(data, column, target, file, firstRow) {
-    const builder = builderFor(target);
-    const convert = converterFor(target);
-    const vector = vector_makeVector(data);
-    const sourceIsTime = /^(timestamp|date|time|duration)/.test(featureToString(column.feature));
-    for (let i = 0; i < vector.length; i++) {
-        const raw = vector.get(i);
-        try {
-            if (raw !== null && sourceIsTime)
-                throw new Error(`${featureToString(column.feature)} values cannot be converted`);
-            const v = plain(raw);
-            builder.appendValue(convert ? convert(v) : v);
-        }
-        catch (e) {
-            throw new DataError(file, undefined, `column '${column.name}' (${featureToString(column.feature)} in this file, ${featureToString(target)} in the dataset), row ${firstRow + i + 1}: ${e.message}` +
-                (raw === null ? "" : ` (value ${describe(plain(raw))})`));
-        }
-    }
-    return builder.finish();
-}
-
 ;// CONCATENATED MODULE: ./src/data/formats/lines.ts
 /**
  * Splits a file into lines, chunk by chunk, as tokenized cells (one field per
@@ -79226,6 +79443,7 @@ function formatDuration(seconds) {
 
 
 
+
 /** Largest batch handed to the Parquet writer. */
 const convert_MAX_BATCH_ROWS = 131_072;
 async function convert(options) {
@@ -79277,6 +79495,20 @@ async function convert(options) {
                 const localPath = external_node_path_default().join(options.outputDir, ...repoPath.split("/"));
                 await (0,external_node_fs_promises_.mkdir)(external_node_path_default().dirname(localPath), { recursive: true });
                 const started = Date.now();
+                if (count === 1 && rows > 0 && readers.every((r) => r instanceof ParquetReader && r.storesAs(stored))) {
+                    // Parquet inputs that already store the shard's columns: their row groups are copied, not re-encoded.
+                    const copied = await copyParquetShard(localPath, split.files, stored, settings);
+                    if (copied.copied) {
+                        if (copied.rows !== rows)
+                            throw new Error(`shard ${repoPath}: expected ${rows} rows, copied ${copied.rows}`);
+                        shards.push({ path: repoPath, localPath, bytes: copied.bytes, sha256: copied.sha256, rows });
+                        const seconds = Math.max(0.001, (Date.now() - started) / 1000);
+                        log.info(`${split.name}: wrote ${repoPath} — ${formatCount(rows)} rows, ${units_formatBytes(copied.bytes)} (${seconds.toFixed(1)} s, ` +
+                            `${copied.rowGroups} row group${copied.rowGroups === 1 ? "" : "s"} copied from the Parquet input${split.files.length > 1 ? "s" : ""}, not re-encoded)`);
+                        continue;
+                    }
+                    log.debug(`${split.name}: re-encoding the Parquet input (${copied.reason})`);
+                }
                 const shardBytes = rows > 0 ? (numBytes * (end - start)) / rows : 0;
                 const written = await writeParquetFile(localPath, stored, source.batches(schema, stored, end - start), settings, shardBytes);
                 if (written.rows !== end - start)

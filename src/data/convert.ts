@@ -14,10 +14,11 @@ import type { DataFile } from "./discover.js";
 import { unsupportedReason } from "./columns.js";
 import { type Feature, type NamedFeature, featureToString, featuresToArrowSchema, huggingfaceMetadata } from "./features.js";
 import type { BatchCursor, ReaderOptions, TableReader } from "./formats/reader.js";
-import { type Compression, INLINE_BELOW_BYTES, writeParquetFile } from "./parquet-writer.js";
+import { type Compression, INLINE_BELOW_BYTES, copyParquetShard, writeParquetFile } from "./parquet-writer.js";
 import { sharedEncoderPool, stopEncoders } from "./parquet/encoder-pool.js";
 import { batchToStorage, storageSchema } from "./storage.js";
 import { encodeArrowSchema } from "./arrow-schema.js";
+import { ParquetReader } from "./formats/parquet.js";
 import { readerFor } from "./readers.js";
 import { type FileProfile, estimateNbytes, unifyProfiles } from "./schema.js";
 import { ProgressReporter } from "../progress.js";
@@ -130,6 +131,21 @@ export async function convert(options: ConvertOptions): Promise<Conversion> {
         const localPath = path.join(options.outputDir, ...repoPath.split("/"));
         await mkdir(path.dirname(localPath), { recursive: true });
         const started = Date.now();
+        if (count === 1 && rows > 0 && readers.every((r) => r instanceof ParquetReader && r.storesAs(stored))) {
+          // Parquet inputs that already store the shard's columns: their row groups are copied, not re-encoded.
+          const copied = await copyParquetShard(localPath, split.files, stored, settings);
+          if (copied.copied) {
+            if (copied.rows !== rows) throw new Error(`shard ${repoPath}: expected ${rows} rows, copied ${copied.rows}`);
+            shards.push({ path: repoPath, localPath, bytes: copied.bytes, sha256: copied.sha256, rows });
+            const seconds = Math.max(0.001, (Date.now() - started) / 1000);
+            log.info(
+              `${split.name}: wrote ${repoPath} — ${formatCount(rows)} rows, ${formatBytes(copied.bytes)} (${seconds.toFixed(1)} s, ` +
+                `${copied.rowGroups} row group${copied.rowGroups === 1 ? "" : "s"} copied from the Parquet input${split.files.length > 1 ? "s" : ""}, not re-encoded)`,
+            );
+            continue;
+          }
+          log.debug(`${split.name}: re-encoding the Parquet input (${copied.reason})`);
+        }
         const shardBytes = rows > 0 ? (numBytes * (end - start)) / rows : 0;
         const written = await writeParquetFile(localPath, stored, source.batches(schema, stored, end - start), settings, shardBytes);
         if (written.rows !== end - start) throw new Error(`shard ${repoPath}: expected ${end - start} rows, wrote ${written.rows}`);

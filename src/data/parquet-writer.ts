@@ -4,10 +4,14 @@
  * per task, ./parquet/encoder-pool.ts) while the caller keeps parsing; a
  * shard is never held whole in memory, only the row groups being encoded.
  * Small shards are encoded on the calling thread, which is faster there.
+ * Parquet inputs that already store the shard's columns are copied rather
+ * than re-encoded (copyParquetShard).
  */
 import type * as arrow from "apache-arrow";
 import { ARROW_SCHEMA_KEY, setKeyValue } from "./arrow-schema.js";
-import { encodeShardInline, sharedEncoderPool } from "./parquet/encoder-pool.js";
+import { rm } from "node:fs/promises";
+import { type CopyInput, type CopyResult, copyRowGroups } from "./parquet/copy.js";
+import { encodeShardInline, fullSchemaFooter, sharedEncoderPool } from "./parquet/encoder-pool.js";
 import type { Compression, EncoderSettings } from "./parquet/properties.js";
 import type { ThriftStruct } from "./parquet/thrift.js";
 
@@ -50,10 +54,35 @@ export function writeParquetFile(
   settings: ParquetSettings,
   estimatedBytes = Infinity,
 ): Promise<WrittenFile> {
-  const { arrowSchema } = settings;
-  const encoder: EncoderSettings = { compression: settings.compression, rowGroupRows: settings.rowGroupRows, metadata: [...settings.metadata] };
-  const editFooter = arrowSchema === undefined ? undefined : (meta: ThriftStruct) => setKeyValue(meta, ARROW_SCHEMA_KEY, arrowSchema);
+  const { encoder, editFooter } = writerSettings(settings);
   return estimatedBytes < INLINE_BELOW_BYTES
     ? encodeShardInline(path, schema, batches, encoder, editFooter)
     : sharedEncoderPool().encodeShard(path, schema, batches, encoder, editFooter);
+}
+
+/**
+ * Writes one shard from the row groups of Parquet `inputs` (whose Arrow
+ * columns are `schema`'s: see ParquetReader.storesAs), copied as they are,
+ * with the footer writeParquetFile would give: no decoding, no encoding.
+ * When a footer shows the chunks cannot be used so (another codec, physical
+ * type, ...), nothing is written and the reason is returned.
+ */
+export async function copyParquetShard(path: string, inputs: CopyInput[], schema: arrow.Schema, settings: ParquetSettings): Promise<CopyResult> {
+  const { encoder, editFooter } = writerSettings(settings);
+  const template = await fullSchemaFooter(schema, encoder, `${path}.template`);
+  const result = await copyRowGroups(inputs, template, path, {
+    compression: settings.compression,
+    maxRowGroupRowsWithoutIndex: settings.rowGroupRows,
+    editFooter,
+  });
+  if (!result.copied) await rm(path, { force: true });
+  return result;
+}
+
+function writerSettings(settings: ParquetSettings): { encoder: EncoderSettings; editFooter?: (meta: ThriftStruct) => void } {
+  const { arrowSchema } = settings;
+  return {
+    encoder: { compression: settings.compression, rowGroupRows: settings.rowGroupRows, metadata: [...settings.metadata] },
+    editFooter: arrowSchema === undefined ? undefined : (meta: ThriftStruct) => setKeyValue(meta, ARROW_SCHEMA_KEY, arrowSchema),
+  };
 }

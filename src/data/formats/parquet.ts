@@ -158,6 +158,21 @@ export class ParquetReader implements TableReader {
     }
   }
 
+  /**
+   * Whether the file holds exactly the columns of `stored` (what a shard
+   * stores), in order, flat and of the same Arrow types, so that its row
+   * groups can go into a shard as they are (after profile(); the footer-level
+   * checks are ../parquet/copy.ts's). Every value was checked by profile().
+   */
+  storesAs(stored: arrow.Schema): boolean {
+    const columns = this.columns;
+    if (!columns || columns.length !== stored.fields.length) return false;
+    return columns.every((c, i) => {
+      const field = stored.fields[i]!;
+      return c.name === field.name && c.parquet.flat && sameLayout(c.field.type, field.type);
+    });
+  }
+
   /** Values, nulls and bytes of a flat string or binary column, read from the decoded offsets without copying. */
   private async byteStats(pf: ParquetFile, c: Column): Promise<SizeStats> {
     const stats: SizeStats = { count: 0, nulls: 0, bytes: 0 };

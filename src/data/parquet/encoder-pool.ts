@@ -10,14 +10,13 @@
  * whatever the timing. At most two batches per part are in flight, so memory
  * stays bounded by a row group per worker.
  */
-import { createHash } from "node:crypto";
-import { open, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import os from "node:os";
 import { Worker } from "node:worker_threads";
 import * as arrow from "apache-arrow";
 import "../arrow-null-fix.js";
 import { ENCODER_ROLE, type EncoderReply, type EncoderRequest, encodeParquetFile } from "./encode-worker.js";
-import { type RowGroupPlan, assembleParquet, fileSource, openPart, readFooter } from "./merge.js";
+import { type RowGroupPlan, assembleFile, fileSource, openPart, readFooter } from "./merge.js";
 import type { ThriftStruct } from "./thrift.js";
 import type { EncoderSettings } from "./properties.js";
 
@@ -337,7 +336,7 @@ async function assembleParts(
 ): Promise<{ bytes: number; sha256: string }> {
   const sources = await Promise.all(grid.flat().map(fileSource));
   try {
-    const parts = await Promise.all(sources.map(openPart));
+    const parts = await Promise.all(sources.map((s) => openPart(s)));
     const owner = new Array<number>(schema.fields.length);
     columnGroups.forEach((fields, g) => fields.forEach((f) => (owner[f] = g)));
     const groups = columnGroups.length;
@@ -347,31 +346,14 @@ async function assembleParts(
       .filter((plan) => plan.cells.every((c) => c.part.rowGroups.length > 0));
     // With one column group the parts' own footer is the whole file's; otherwise one with every column.
     const template = groups === 1 ? parts[0]!.meta : await fullSchemaFooter(schema, settings, `${path}.template`);
-    const hash = createHash("sha256");
-    const out = await open(path, "w");
-    try {
-      const { bytes } = await assembleParquet(
-        template,
-        plans,
-        {
-          async write(chunk) {
-            hash.update(chunk);
-            await out.write(chunk);
-          },
-        },
-        editFooter,
-      );
-      return { bytes, sha256: hash.digest("hex") };
-    } finally {
-      await out.close();
-    }
+    return await assembleFile(path, template, plans, editFooter);
   } finally {
     await Promise.all(sources.map((s) => s.close()));
   }
 }
 
-/** The footer a writer gives a file of `schema` with these settings (from an empty one). */
-async function fullSchemaFooter(schema: arrow.Schema, settings: EncoderSettings, scratch: string): Promise<ThriftStruct> {
+/** The footer a writer gives a file of `schema` with these settings (from an empty one; `scratch` is a temporary file). */
+export async function fullSchemaFooter(schema: arrow.Schema, settings: EncoderSettings, scratch: string): Promise<ThriftStruct> {
   let sent = false;
   try {
     await encodeParquetFile(scratch, settings, async () => {

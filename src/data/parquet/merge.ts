@@ -11,6 +11,7 @@
  * was encoded where, and whichever worker finished first. That is what lets
  * row groups, and the columns of a row group, be encoded in parallel.
  */
+import { createHash } from "node:crypto";
 import { type FileHandle, open } from "node:fs/promises";
 import { type ThriftList, ThriftStruct, TType, decodeStruct, encodeStruct } from "./thrift.js";
 
@@ -38,6 +39,7 @@ const CM_DATA_PAGE = 9;
 const CM_INDEX_PAGE = 10;
 const CM_DICTIONARY_PAGE = 11;
 const CM_BLOOM_FILTER = 14;
+const CM_BLOOM_FILTER_LENGTH = 15;
 const OI_PAGE_LOCATIONS = 1;
 const PL_OFFSET = 1;
 
@@ -97,12 +99,20 @@ export interface Part {
   rowGroups: ThriftStruct[];
 }
 
-export async function openPart(source: PartSource): Promise<Part> {
+/**
+ * Reads a part's footer. Bloom filters are not copied: a part that has
+ * some is refused, unless `dropBloomFilters` (then the output has none).
+ */
+export async function openPart(source: PartSource, options: { dropBloomFilters?: boolean } = {}): Promise<Part> {
   const meta = await readFooter(source);
   const rowGroups = (meta.list(FILE_ROW_GROUPS)?.items ?? []) as ThriftStruct[];
   for (const rg of rowGroups)
-    for (const column of columnsOf(rg))
-      if (column.struct(CC_META)!.get(CM_BLOOM_FILTER) !== undefined) throw new Error("parts with bloom filters cannot be merged");
+    for (const column of columnsOf(rg)) {
+      const cm = column.struct(CC_META)!;
+      if (cm.get(CM_BLOOM_FILTER) === undefined) continue;
+      if (!options.dropBloomFilters) throw new Error("parts with bloom filters cannot be merged");
+      cm.fields.splice(0, cm.fields.length, ...cm.fields.filter((f) => f.id !== CM_BLOOM_FILTER && f.id !== CM_BLOOM_FILTER_LENGTH));
+    }
   return { source, meta, rowGroups };
 }
 
@@ -135,9 +145,12 @@ export function leavesPerField(meta: ThriftStruct): number[] {
   return Array.from({ length: fields }, leaves);
 }
 
-function chunkStart(column: ThriftStruct): number {
+/** Where a column chunk starts: its dictionary page if it has one (some writers put 0 there when it has none). */
+export function chunkStart(column: ThriftStruct): number {
   const cm = column.struct(CC_META)!;
-  return Number(cm.int(CM_DICTIONARY_PAGE) ?? cm.int(CM_DATA_PAGE)!);
+  const data = Number(cm.int(CM_DATA_PAGE)!);
+  const dictionary = cm.int(CM_DICTIONARY_PAGE);
+  return dictionary !== undefined && dictionary > 0n && Number(dictionary) < data ? Number(dictionary) : data;
 }
 
 function shift(struct: ThriftStruct, id: number, delta: bigint): void {
@@ -262,6 +275,29 @@ export async function assembleParquet(
   await write(length);
   await write(MAGIC);
   return { bytes: position, rows };
+}
+
+/** assembleParquet into a new file at `path`, hashing as it writes: returns its size and lowercase hex sha256. */
+export async function assembleFile(
+  path: string,
+  template: ThriftStruct,
+  plans: RowGroupPlan[],
+  editFooter?: (meta: ThriftStruct) => void,
+): Promise<{ bytes: number; sha256: string }> {
+  const hash = createHash("sha256");
+  const out = await open(path, "w");
+  try {
+    const sink = {
+      async write(chunk: Uint8Array) {
+        hash.update(chunk);
+        await out.write(chunk);
+      },
+    };
+    const { bytes } = await assembleParquet(template, plans, sink, editFooter);
+    return { bytes, sha256: hash.digest("hex") };
+  } finally {
+    await out.close();
+  }
 }
 
 /**

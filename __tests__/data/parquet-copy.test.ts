@@ -1,0 +1,168 @@
+/**
+ * Parquet inputs that already store the shard's columns are copied row group
+ * by row group instead of re-encoded; anything the copy could get wrong
+ * (another codec, annotation, repetition, writer, a big row group without a
+ * page index, nested columns) falls back to re-encoding. Shards are read back
+ * by DuckDB and hyparquet.
+ */
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import * as arrow from "apache-arrow";
+import { parquetMetadata, parquetReadObjects } from "hyparquet";
+import * as parquet from "parquet-wasm/node";
+import { afterAll, describe, expect, it } from "vitest";
+import type { Logger } from "../../src/log.js";
+import { copyParquetShard } from "../../src/data/parquet-writer.js";
+import { writerProperties } from "../../src/data/parquet/properties.js";
+import { decodeStruct } from "../../src/data/parquet/thrift.js";
+import { columnTypes, kvMetadata, query } from "../helpers/duckdb.js";
+import { convertFiles, dataFile, readRows, removeTempDirs, tempDir } from "./helpers.js";
+
+afterAll(removeTempDirs);
+
+function recordingLogger(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  return { lines, info: (m) => void lines.push(m), warning: (m) => void lines.push(`warning: ${m}`), debug: (m) => void lines.push(`debug: ${m}`) };
+}
+
+const FLAT_SQL = (from: number, to: number) => `select i::bigint as id, (i * 0.5)::double as half, 'row ' || i as label, (i % 3 = 0) as third,
+  date '2024-01-01' + (i % 365)::integer as day, (i % 100)::tinyint as small, case when i % 7 = 0 then null else i::ubigint end as maybe
+  from range(${from}, ${to}) t(i)`;
+
+async function duckdbParquet(file: string, select: string, options = ""): Promise<string> {
+  await query(`copy (${select}) to '${file}' (format parquet, compression snappy${options})`);
+  return file;
+}
+
+async function createdBy(file: string): Promise<string> {
+  return String((await query(`select created_by from parquet_file_metadata('${file}')`))[0]!.created_by);
+}
+
+describe("Parquet inputs copied as they are", () => {
+  it("copies the row groups of DuckDB files that already store the dataset's columns, values and types intact", async () => {
+    const dir = await tempDir();
+    const a = await duckdbParquet(path.join(dir, "a.parquet"), FLAT_SQL(0, 5000), ", row_group_size 1000");
+    const b = await duckdbParquet(path.join(dir, "b.parquet"), FLAT_SQL(5000, 7500), ", row_group_size 1000");
+    const log = recordingLogger();
+    const { conversion } = await convertFiles([dataFile(dir, "a.parquet"), dataFile(dir, "b.parquet")], { log });
+    const groups = async (f: string) => Number((await query(`select count(distinct row_group_id)::INTEGER as n from parquet_metadata('${f}')`))[0]!.n);
+    const rowGroups = (await groups(a)) + (await groups(b));
+    expect(rowGroups).toBeGreaterThan(2);
+    expect(log.lines.some((l) => l.includes(`wrote data/train-00000-of-00001.parquet — 7,500 rows`) && l.includes(`${rowGroups} row groups copied from the Parquet inputs, not re-encoded`))).toBe(true);
+
+    const shard = conversion.splits[0]!.shards[0]!;
+    expect(conversion.splits[0]!.rows).toBe(7500);
+    expect(await readRows(conversion)).toEqual(await query(`select * from read_parquet(['${a}', '${b}'])`));
+    expect(await columnTypes(shard.localPath)).toEqual(await columnTypes(a));
+    const kv = await kvMetadata(shard.localPath);
+    expect(Object.keys(kv).sort()).toEqual(["ARROW:schema", "huggingface"]);
+    expect(JSON.parse(kv.huggingface!).info.features.maybe).toEqual({ dtype: "uint64", _type: "Value" });
+    // The pages are DuckDB's: the footer keeps its created_by (readers key their workarounds on it); no bloom filters.
+    expect(await createdBy(shard.localPath)).toBe(await createdBy(a));
+    const blooms = await query(`select count(*)::INTEGER as n from parquet_metadata('${shard.localPath}') where bloom_filter_offset is not null`);
+    expect(blooms[0]!.n).toBe(0);
+
+    // A second reader, and the size and hash the plan relies on.
+    const bytes = await readFile(shard.localPath);
+    expect(bytes.length).toBe(shard.bytes);
+    const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);
+    expect(parquetMetadata(file).row_groups).toHaveLength(rowGroups);
+    const tail = await parquetReadObjects({ file, rowStart: 7498, rowEnd: 7500 });
+    expect(tail.map((r) => [r.id, r.label, r.maybe])).toEqual([
+      [7498n, "row 7498", 7498n],
+      [7499n, "row 7499", 7499n],
+    ]);
+    // Same inputs, same bytes.
+    const again = await convertFiles([dataFile(dir, "a.parquet"), dataFile(dir, "b.parquet")]);
+    expect(again.conversion.splits[0]!.shards[0]!.sha256).toBe(shard.sha256);
+  });
+
+  it("re-encodes when the codec, the shard count or the columns differ from what the shard stores", async () => {
+    const dir = await tempDir();
+    const a = await duckdbParquet(path.join(dir, "a.parquet"), FLAT_SQL(0, 3000));
+    const expected = await query(`select * from read_parquet('${a}')`);
+
+    const zstd = recordingLogger();
+    const z = await convertFiles([dataFile(dir, "a.parquet")], { compression: "zstd", log: zstd });
+    expect(zstd.lines).toContain("debug: train: re-encoding the Parquet input (a.parquet: its pages are not compressed with zstd)");
+    expect(await readRows(z.conversion)).toEqual(expected);
+    const codecs = await query(`select distinct compression from parquet_metadata('${z.conversion.splits[0]!.shards[0]!.localPath}')`);
+    expect(codecs).toEqual([{ compression: "ZSTD" }]);
+
+    const shards = recordingLogger();
+    const two = await convertFiles([dataFile(dir, "a.parquet")], { numShards: 2, log: shards });
+    expect(shards.lines.some((l) => l.includes("copied"))).toBe(false);
+    expect(await readRows(two.conversion)).toEqual(expected);
+
+    // A nested column: the copy is not even tried.
+    await duckdbParquet(path.join(dir, "n.parquet"), "select i::bigint as id, [i, i + 1] as pair from range(0, 100) t(i)");
+    const nested = recordingLogger();
+    const n = await convertFiles([dataFile(dir, "n.parquet")], { log: nested });
+    expect(nested.lines.some((l) => l.includes("copied") || l.includes("re-encoding"))).toBe(false);
+    expect((await readRows(n.conversion))[99]).toEqual({ id: "99", pair: ["99", "100"] });
+  });
+});
+
+describe("copyParquetShard", () => {
+  const schema = new arrow.Schema([new arrow.Field("id", new arrow.Int64(), true), new arrow.Field("s", new arrow.Utf8(), true)]);
+  const settings = (rowGroupRows: number) => ({ compression: "snappy" as const, rowGroupRows, metadata: new Map([["huggingface", "{}"]]) });
+
+  /** A file our own writer (parquet-wasm) makes: page index included. */
+  async function wasmParquet(file: string, rows: number, rowGroupRows: number, nullable = true): Promise<string> {
+    const fileSchema = new arrow.Schema([new arrow.Field("id", new arrow.Int64(), nullable), new arrow.Field("s", new arrow.Utf8(), true)]);
+    const children = [
+      arrow.makeData({ type: new arrow.Int64(), length: rows, nullCount: 0, data: BigInt64Array.from({ length: rows }, (_, i) => BigInt(i)) }),
+      arrow.vectorFromArray(Array.from({ length: rows }, (_, i) => `value ${i}`), new arrow.Utf8()).data[0]!,
+    ];
+    const batch = new arrow.RecordBatch(fileSchema, arrow.makeData({ type: new arrow.Struct(fileSchema.fields), length: rows, nullCount: 0, children }));
+    const table = new arrow.Table(fileSchema, batch);
+    const props = writerProperties({ compression: "snappy", rowGroupRows, metadata: [] });
+    await writeFile(file, parquet.writeParquet(parquet.Table.fromIPCStream(arrow.tableToIPC(table, "stream")), props));
+    return file;
+  }
+
+  it("refuses big row groups without a page index, and takes them with one (offset indexes moved to the new places)", async () => {
+    const dir = await tempDir();
+    const duck = await duckdbParquet(path.join(dir, "duck.parquet"), "select i::bigint as id, 'value ' || i as s from range(0, 3000) t(i)");
+    const refused = await copyParquetShard(path.join(dir, "out1.parquet"), [{ path: duck, file: "duck.parquet" }], schema, settings(1000));
+    expect(refused).toEqual({ copied: false, reason: `duck.parquet: row group 0 (3000 rows) is too large for the dataset viewer without a page index` });
+
+    const indexed = await wasmParquet(path.join(dir, "indexed.parquet"), 50_000, 50_000);
+    const out = path.join(dir, "out2.parquet");
+    const copied = await copyParquetShard(out, [indexed, indexed].map((p) => ({ path: p, file: "indexed.parquet" })), schema, settings(1000));
+    expect(copied).toMatchObject({ copied: true, rows: 100_000, rowGroups: 2 });
+    const rows = await query(`select count(*)::INTEGER as n, sum(id)::BIGINT as total from read_parquet('${out}')`);
+    expect(rows).toEqual([{ n: 100_000, total: String(2 * ((50_000 * 49_999) / 2)) }]);
+    // Every page the offset indexes name starts with a page header of that size.
+    const bytes = await readFile(out);
+    const meta = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+    let pages = 0;
+    for (const rg of meta.row_groups)
+      for (const column of rg.columns) {
+        const offset = Number(column.offset_index_offset);
+        const index = decodeStruct(bytes.subarray(offset, offset + column.offset_index_length!)).struct;
+        for (const location of (index.list(1)?.items ?? []) as ReturnType<typeof decodeStruct>["struct"][]) {
+          const at = Number(location.int(1));
+          const { struct: header, end } = decodeStruct(bytes, at);
+          expect(end - at + Number(header.int(3))).toBe(Number(location.int(2)));
+          pages++;
+        }
+      }
+    expect(pages).toBeGreaterThanOrEqual(12); // 2 row groups x 2 columns x at least 3 pages of at most 20,000 rows
+  });
+
+  it("refuses files whose columns are stored otherwise (required, another writer's pages beside ours)", async () => {
+    const dir = await tempDir();
+    const required = await wasmParquet(path.join(dir, "required.parquet"), 100, 100, false);
+    expect(await copyParquetShard(path.join(dir, "o1.parquet"), [{ path: required, file: "required.parquet" }], schema, settings(1000))).toEqual({
+      copied: false,
+      reason: `required.parquet: column 0 has another repetition than the shard would`,
+    });
+    const ours = await wasmParquet(path.join(dir, "ours.parquet"), 100, 100);
+    const duck = await duckdbParquet(path.join(dir, "duck.parquet"), "select i::bigint as id, 'value ' || i as s from range(0, 100) t(i)");
+    expect(await copyParquetShard(path.join(dir, "o2.parquet"), [ours, duck].map((p) => ({ path: p, file: path.basename(p) })), schema, settings(1000))).toEqual({
+      copied: false,
+      reason: "the files were written by different writers",
+    });
+  });
+});
