@@ -57084,6 +57084,34 @@ function shardRanges(rows, n) {
     }
     return ranges;
 }
+/**
+ * Where to cut a run of row groups (their row counts) into `n` shards when
+ * the row groups are copied whole: at the row group edge nearest to each of
+ * shardRanges's cuts. Undefined when some shard would then be more than 10 %
+ * of a shard away from its even share (row groups too big for `n` shards),
+ * or empty. Returns n + 1 indexes into the row groups, from 0 to their count.
+ */
+function rowGroupCuts(groupRows, n) {
+    const total = groupRows.reduce((a, b) => a + b, 0);
+    const ranges = shardRanges(total, n);
+    const edges = [0];
+    for (const r of groupRows)
+        edges.push(edges[edges.length - 1] + r);
+    const tolerance = (0.1 * total) / n;
+    const cuts = [0];
+    let at = 0;
+    for (const [, end] of ranges.slice(0, -1)) {
+        while (at + 1 < edges.length && Math.abs(edges[at + 1] - end) <= Math.abs(edges[at] - end))
+            at++;
+        if (Math.abs(edges[at] - end) > tolerance || at <= cuts[cuts.length - 1])
+            return undefined;
+        cuts.push(at);
+    }
+    if (groupRows.length <= cuts[cuts.length - 1])
+        return undefined;
+    cuts.push(groupRows.length);
+    return cuts;
+}
 function shardPath(dataDir, split, index, count) {
     return `${dataDir}/${split}-${String(index).padStart(5, "0")}-of-${String(count).padStart(5, "0")}.parquet`;
 }
@@ -69254,6 +69282,7 @@ function equalBytes(a, b) {
 
 // Field ids and enums of parquet.thrift.
 const copy_FILE_SCHEMA = 2;
+const copy_FILE_ROW_GROUPS = 4;
 const FILE_CREATED_BY = 6;
 const FILE_COLUMN_ORDERS = 7;
 const SE_TYPE = 1;
@@ -69285,48 +69314,81 @@ const CC_ENCRYPTED_META = 9;
 const CM_CODEC = 4;
 const CODECS = { none: 0, snappy: 1, gzip: 2, zstd: 6 };
 /**
- * Writes the row groups of the `inputs` files, in order, as one Parquet file at
- * `path`, with `template`'s footer (a footer our writer gives an empty file
- * of the dataset's schema) — or, if some input's footer says its chunks
- * cannot be used as they are, writes nothing and says why.
+ * The row groups of some Parquet files, checked once, ready to be written
+ * as shards of any runs of them. Only footers are kept in memory; a file is
+ * open only while a shard that takes from it is written.
  */
-async function copyRowGroups(inputs, template, path, options) {
-    const sources = await Promise.all(inputs.map((input) => fileSource(input.path)));
-    try {
-        const parts = [];
-        for (const [i, source] of sources.entries()) {
-            const part = await openPart(source, { dropBloomFilters: true });
-            const reason = unusable(part, template, options);
-            if (reason !== undefined)
-                return { copied: false, reason: `${inputs[i].file}: ${reason}` };
-            parts.push(part);
+class RowGroupCopier {
+    inputs;
+    footers;
+    footer;
+    rowGroups;
+    editFooter;
+    constructor(inputs, footers, footer, 
+    /** The non-empty row groups, in order. */
+    rowGroups, editFooter) {
+        this.inputs = inputs;
+        this.footers = footers;
+        this.footer = footer;
+        this.rowGroups = rowGroups;
+        this.editFooter = editFooter;
+    }
+    /**
+     * Reads and checks the footers of `inputs` against `template` (a footer
+     * our writer gives an empty file of the dataset's schema): a copier, or
+     * why their chunks cannot be used as they are.
+     */
+    static async open(inputs, template, options) {
+        const footers = [];
+        const rowGroups = [];
+        for (const [input, file] of inputs.entries()) {
+            const source = await fileSource(file.path);
+            try {
+                const part = await openPart(source, { dropBloomFilters: true });
+                const reason = unusable(part, template, options);
+                if (reason !== undefined)
+                    return { reason: `${file.file}: ${reason}` };
+                footers.push(part.meta);
+                for (const [index, rg] of part.rowGroups.entries())
+                    if (rows(rg) > 0)
+                        rowGroups.push({ input, index, rows: rows(rg) });
+            }
+            finally {
+                await source.close();
+            }
         }
         // Readers work around known bugs of the writer named in created_by: the copied pages keep theirs.
         const footer = decodeStruct(thrift_encodeStruct(template)).struct;
         for (const id of [FILE_CREATED_BY, FILE_COLUMN_ORDERS]) {
-            const values = new Set(parts.map((p) => fieldBytes(p.meta, id)));
-            if (values.size > 1)
-                return { copied: false, reason: id === FILE_CREATED_BY ? "the files were written by different writers" : "the files' column orders differ" };
-            const field = parts[0].meta.field(id);
+            if (new Set(footers.map((meta) => fieldBytes(meta, id))).size > 1)
+                return { reason: id === FILE_CREATED_BY ? "the files were written by different writers" : "the files' column orders differ" };
+            const field = footers[0]?.field(id);
             footer.fields.splice(0, footer.fields.length, ...footer.fields.filter((f) => f.id !== id));
             if (field)
                 footer.set(id, field.type, field.value);
         }
-        const owner = new Array(leavesPerField(footer).length).fill(0);
-        const plans = [];
-        let total = 0;
-        for (const part of parts)
-            for (const [rowGroup, rg] of part.rowGroups.entries()) {
-                if (rows(rg) === 0)
-                    continue;
-                plans.push({ cells: [{ part, rowGroup }], owner });
-                total += rows(rg);
-            }
-        const { bytes, sha256 } = await assembleFile(path, footer, plans, options.editFooter);
-        return { copied: true, bytes, sha256, rows: total, rowGroups: plans.length };
+        return new RowGroupCopier(inputs, footers, footer, rowGroups, options.editFooter);
     }
-    finally {
-        await Promise.all(sources.map((s) => s.close()));
+    /** Writes row groups [from, to) of `rowGroups` as one Parquet file at `path`. */
+    async write(path, from, to) {
+        const picked = this.rowGroups.slice(from, to);
+        const used = [...new Set(picked.map((g) => g.input))];
+        const sources = new Map();
+        try {
+            for (const input of used)
+                sources.set(input, await fileSource(this.inputs[input].path));
+            const owner = new Array(leavesPerField(this.footer).length).fill(0);
+            const plans = picked.map((g) => {
+                const meta = this.footers[g.input];
+                const part = { source: sources.get(g.input), meta, rowGroups: (meta.list(copy_FILE_ROW_GROUPS)?.items ?? []) };
+                return { cells: [{ part, rowGroup: g.index }], owner };
+            });
+            const { bytes, sha256 } = await assembleFile(path, this.footer, plans, this.editFooter);
+            return { bytes, sha256, rows: picked.reduce((n, g) => n + g.rows, 0) };
+        }
+        finally {
+            await Promise.all([...sources.values()].map((s) => s.close()));
+        }
     }
 }
 /** A footer field as comparable text ("" when absent). */
@@ -71899,7 +71961,6 @@ function emptyBatch(schema) {
 
 
 
-
 /** Below this much Arrow data a shard is encoded on the calling thread (see encodeShardInline). */
 const INLINE_BELOW_BYTES = 16_000_000;
 /**
@@ -71914,23 +71975,16 @@ function writeParquetFile(path, schema, batches, settings, estimatedBytes = Infi
         : sharedEncoderPool().encodeShard(path, schema, batches, encoder, editFooter);
 }
 /**
- * Writes one shard from the row groups of Parquet `inputs` (whose Arrow
- * columns are `schema`'s: see ParquetReader.storesAs), copied as they are,
- * with the footer writeParquetFile would give: no decoding, no encoding.
- * When a footer shows the chunks cannot be used so (another codec, physical
- * type, ...), nothing is written and the reason is returned.
+ * Shards from the row groups of Parquet `inputs` (whose Arrow columns are
+ * `schema`'s: see ParquetReader.storesAs), copied as they are, with the
+ * footer writeParquetFile would give: no decoding, no encoding. When a
+ * footer shows the chunks cannot be used so (another codec, physical type,
+ * ...), the reason.
  */
-async function copyParquetShard(path, inputs, schema, settings) {
+async function openParquetCopier(inputs, schema, settings, scratch) {
     const { encoder, editFooter } = writerSettings(settings);
-    const template = await fullSchemaFooter(schema, encoder, `${path}.template`);
-    const result = await copyRowGroups(inputs, template, path, {
-        compression: settings.compression,
-        maxRowGroupRowsWithoutIndex: settings.rowGroupRows,
-        editFooter,
-    });
-    if (!result.copied)
-        await (0,external_node_fs_promises_.rm)(path, { force: true });
-    return result;
+    const template = await fullSchemaFooter(schema, encoder, scratch);
+    return RowGroupCopier.open(inputs, template, { compression: settings.compression, maxRowGroupRowsWithoutIndex: settings.rowGroupRows, editFooter });
 }
 function writerSettings(settings) {
     const { arrowSchema } = settings;
@@ -79444,6 +79498,7 @@ function formatDuration(seconds) {
 
 
 
+
 /** Largest batch handed to the Parquet writer. */
 const convert_MAX_BATCH_ROWS = 131_072;
 async function convert(options) {
@@ -79486,48 +79541,78 @@ async function convert(options) {
         const numBytes = profiles.reduce((n, p) => n + profileNbytes(p, features), 0);
         const count = options.numShards ?? shardCount(numBytes, options.maxShardSize);
         const settings = { compression: options.compression, rowGroupRows: rowGroupRows(rows, numBytes), metadata, arrowSchema };
-        const progress = new ProgressReporter({ log, label: `Writing ${split.name}`, unit: "rows", intervalMs: options.progressIntervalMs });
-        const source = new SplitRows(readers, features, (written) => progress.update(written, rows, false, () => ` · ${units_formatBytes((numBytes * written) / Math.max(1, rows))} of ${units_formatBytes(numBytes)} (Arrow)`));
         const shards = [];
-        try {
-            for (const [i, [start, end]] of shardRanges(rows, count).entries()) {
-                const repoPath = shardPath(options.dataDir, split.name, i, count);
-                const localPath = external_node_path_default().join(options.outputDir, ...repoPath.split("/"));
-                await (0,external_node_fs_promises_.mkdir)(external_node_path_default().dirname(localPath), { recursive: true });
+        const place = async (i) => {
+            const repoPath = shardPath(options.dataDir, split.name, i, count);
+            const localPath = external_node_path_default().join(options.outputDir, ...repoPath.split("/"));
+            await (0,external_node_fs_promises_.mkdir)(external_node_path_default().dirname(localPath), { recursive: true });
+            return { repoPath, localPath };
+        };
+        const wrote = (repoPath, file, started, how) => {
+            const seconds = Math.max(0.001, (Date.now() - started) / 1000);
+            log.info(`${split.name}: wrote ${repoPath} — ${formatCount(file.rows)} rows, ${units_formatBytes(file.bytes)} (${seconds.toFixed(1)} s, ${how})`);
+        };
+        // Parquet inputs that already store the shard's columns: their row groups are copied, not re-encoded.
+        const copy = readers.every((r) => r instanceof ParquetReader && r.storesAs(stored)) && rows > 0 ? await parquetCopy(split, stored, settings, count, options) : undefined;
+        if (copy) {
+            for (let i = 0; i < count; i++) {
+                const { repoPath, localPath } = await place(i);
                 const started = Date.now();
-                if (count === 1 && rows > 0 && readers.every((r) => r instanceof ParquetReader && r.storesAs(stored))) {
-                    // Parquet inputs that already store the shard's columns: their row groups are copied, not re-encoded.
-                    const copied = await copyParquetShard(localPath, split.files, stored, settings);
-                    if (copied.copied) {
-                        if (copied.rows !== rows)
-                            throw new Error(`shard ${repoPath}: expected ${rows} rows, copied ${copied.rows}`);
-                        shards.push({ path: repoPath, localPath, bytes: copied.bytes, sha256: copied.sha256, rows });
-                        const seconds = Math.max(0.001, (Date.now() - started) / 1000);
-                        log.info(`${split.name}: wrote ${repoPath} — ${formatCount(rows)} rows, ${units_formatBytes(copied.bytes)} (${seconds.toFixed(1)} s, ` +
-                            `${copied.rowGroups} row group${copied.rowGroups === 1 ? "" : "s"} copied from the Parquet input${split.files.length > 1 ? "s" : ""}, not re-encoded)`);
-                        continue;
-                    }
-                    log.debug(`${split.name}: re-encoding the Parquet input (${copied.reason})`);
-                }
-                const shardBytes = rows > 0 ? (numBytes * (end - start)) / rows : 0;
-                const written = await writeParquetFile(localPath, stored, source.batches(schema, stored, end - start), settings, shardBytes);
-                if (written.rows !== end - start)
-                    throw new Error(`shard ${repoPath}: expected ${end - start} rows, wrote ${written.rows}`);
-                shards.push({ path: repoPath, localPath, bytes: written.bytes, sha256: written.sha256, rows: written.rows });
-                const seconds = Math.max(0.001, (Date.now() - started) / 1000);
-                const encoders = written.encoderThreads;
-                const where = encoders === 0 ? "encoded inline" : `${encoders} encoder thread${encoders > 1 ? "s" : ""}`;
-                log.info(`${split.name}: wrote ${repoPath} — ${formatCount(written.rows)} rows, ${units_formatBytes(written.bytes)} (${seconds.toFixed(1)} s, ${where})`);
+                const groups = copy.cuts[i + 1] - copy.cuts[i];
+                const written = await copy.copier.write(localPath, copy.cuts[i], copy.cuts[i + 1]);
+                shards.push({ path: repoPath, localPath, ...written });
+                const from = split.files.length > 1 ? "the Parquet inputs" : "the Parquet input";
+                wrote(repoPath, written, started, `${groups} row group${groups === 1 ? "" : "s"} copied from ${from}, not re-encoded`);
             }
+            if (shards.reduce((n, s) => n + s.rows, 0) !== rows)
+                throw new Error(`split ${split.name}: expected ${rows} rows in the copied shards`);
         }
-        finally {
-            await source.close();
+        else {
+            const progress = new ProgressReporter({ log, label: `Writing ${split.name}`, unit: "rows", intervalMs: options.progressIntervalMs });
+            const source = new SplitRows(readers, features, (written) => progress.update(written, rows, false, () => ` · ${units_formatBytes((numBytes * written) / Math.max(1, rows))} of ${units_formatBytes(numBytes)} (Arrow)`));
+            try {
+                for (const [i, [start, end]] of shardRanges(rows, count).entries()) {
+                    const { repoPath, localPath } = await place(i);
+                    const started = Date.now();
+                    const shardBytes = rows > 0 ? (numBytes * (end - start)) / rows : 0;
+                    const written = await writeParquetFile(localPath, stored, source.batches(schema, stored, end - start), settings, shardBytes);
+                    if (written.rows !== end - start)
+                        throw new Error(`shard ${repoPath}: expected ${end - start} rows, wrote ${written.rows}`);
+                    shards.push({ path: repoPath, localPath, bytes: written.bytes, sha256: written.sha256, rows: written.rows });
+                    const encoders = written.encoderThreads;
+                    wrote(repoPath, written, started, encoders === 0 ? "encoded inline" : `${encoders} encoder thread${encoders > 1 ? "s" : ""}`);
+                }
+            }
+            finally {
+                await source.close();
+            }
         }
         splits.push({ name: split.name, rows, numBytes, shards });
     }
     // Give the encoders' memory back before the upload starts.
     await stopEncoders();
     return { features, splits };
+}
+/**
+ * The copier and the row group cuts for a split's Parquet inputs, when their
+ * chunks can be used as they are and their row groups cut into `count`
+ * shards close to Python's even ones (see rowGroupCuts); else undefined,
+ * and the split is re-encoded.
+ */
+async function parquetCopy(split, stored, settings, count, options) {
+    await (0,external_node_fs_promises_.mkdir)(options.outputDir, { recursive: true });
+    const opened = await openParquetCopier(split.files, stored, settings, external_node_path_default().join(options.outputDir, `.${split.name}.template.parquet`));
+    if (!(opened instanceof RowGroupCopier)) {
+        options.log.debug(`${split.name}: re-encoding the Parquet input (${opened.reason})`);
+        return undefined;
+    }
+    const cuts = rowGroupCuts(opened.rowGroups.map((g) => g.rows), count);
+    if (!cuts) {
+        const n = opened.rowGroups.length;
+        options.log.debug(`${split.name}: re-encoding the Parquet input (its ${n} row group${n === 1 ? "" : "s"} cannot be cut into ${count} even shards)`);
+        return undefined;
+    }
+    return { copier: opened, cuts };
 }
 async function totalBytes(splits) {
     let total = 0;

@@ -12,7 +12,8 @@ import { parquetMetadata, parquetReadObjects } from "hyparquet";
 import * as parquet from "parquet-wasm/node";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Logger } from "../../src/log.js";
-import { copyParquetShard } from "../../src/data/parquet-writer.js";
+import { type ParquetSettings, openParquetCopier } from "../../src/data/parquet-writer.js";
+import { RowGroupCopier } from "../../src/data/parquet/copy.js";
 import { writerProperties } from "../../src/data/parquet/properties.js";
 import { decodeStruct } from "../../src/data/parquet/thrift.js";
 import { columnTypes, kvMetadata, query } from "../helpers/duckdb.js";
@@ -77,6 +78,20 @@ describe("Parquet inputs copied as they are", () => {
     expect(again.conversion.splits[0]!.shards[0]!.sha256).toBe(shard.sha256);
   });
 
+  it("copies whole row groups into several shards, cut near Python's even cuts", async () => {
+    const dir = await tempDir();
+    const a = await duckdbParquet(path.join(dir, "a.parquet"), FLAT_SQL(0, 40_000), ", row_group_size 2048");
+    const log = recordingLogger();
+    const { conversion } = await convertFiles([dataFile(dir, "a.parquet")], { numShards: 3, log });
+    const shards = conversion.splits[0]!.shards;
+    expect(shards.map((s) => s.path)).toEqual([0, 1, 2].map((i) => `data/train-0000${i}-of-00003.parquet`));
+    expect(log.lines.filter((l) => l.includes("copied from the Parquet input, not re-encoded"))).toHaveLength(3);
+    expect(shards.reduce((n, s) => n + s.rows, 0)).toBe(40_000);
+    for (const s of shards) expect(Math.abs(s.rows - 40_000 / 3)).toBeLessThanOrEqual(40_000 / 30);
+    for (const s of shards) expect((await query(`select count(*)::INTEGER as n from read_parquet('${s.localPath}')`))[0]!.n).toBe(s.rows);
+    expect(await readRows(conversion)).toEqual(await query(`select * from read_parquet('${a}')`));
+  });
+
   it("re-encodes when the codec, the shard count or the columns differ from what the shard stores", async () => {
     const dir = await tempDir();
     const a = await duckdbParquet(path.join(dir, "a.parquet"), FLAT_SQL(0, 3000));
@@ -89,9 +104,10 @@ describe("Parquet inputs copied as they are", () => {
     const codecs = await query(`select distinct compression from parquet_metadata('${z.conversion.splits[0]!.shards[0]!.localPath}')`);
     expect(codecs).toEqual([{ compression: "ZSTD" }]);
 
+    // One row group cannot be cut into two shards.
     const shards = recordingLogger();
     const two = await convertFiles([dataFile(dir, "a.parquet")], { numShards: 2, log: shards });
-    expect(shards.lines.some((l) => l.includes("copied"))).toBe(false);
+    expect(shards.lines).toContain("debug: train: re-encoding the Parquet input (its 1 row group cannot be cut into 2 even shards)");
     expect(await readRows(two.conversion)).toEqual(expected);
 
     // A nested column: the copy is not even tried.
@@ -103,9 +119,17 @@ describe("Parquet inputs copied as they are", () => {
   });
 });
 
-describe("copyParquetShard", () => {
+describe("copying row groups", () => {
   const schema = new arrow.Schema([new arrow.Field("id", new arrow.Int64(), true), new arrow.Field("s", new arrow.Utf8(), true)]);
-  const settings = (rowGroupRows: number) => ({ compression: "snappy" as const, rowGroupRows, metadata: new Map([["huggingface", "{}"]]) });
+  const settings = (rowGroupRows: number): ParquetSettings => ({ compression: "snappy", rowGroupRows, metadata: new Map([["huggingface", "{}"]]) });
+
+  /** Copies every row group of `files` into `out`, or says why not. */
+  async function copyAll(out: string, files: string[], rowGroupRows: number) {
+    const inputs = files.map((p) => ({ path: p, file: path.basename(p) }));
+    const copier = await openParquetCopier(inputs, schema, settings(rowGroupRows), `${out}.template`);
+    if (!(copier instanceof RowGroupCopier)) return copier;
+    return { ...(await copier.write(out, 0, copier.rowGroups.length)), rowGroups: copier.rowGroups.length };
+  }
 
   /** A file our own writer (parquet-wasm) makes: page index included. */
   async function wasmParquet(file: string, rows: number, rowGroupRows: number, nullable = true): Promise<string> {
@@ -124,13 +148,13 @@ describe("copyParquetShard", () => {
   it("refuses big row groups without a page index, and takes them with one (offset indexes moved to the new places)", async () => {
     const dir = await tempDir();
     const duck = await duckdbParquet(path.join(dir, "duck.parquet"), "select i::bigint as id, 'value ' || i as s from range(0, 3000) t(i)");
-    const refused = await copyParquetShard(path.join(dir, "out1.parquet"), [{ path: duck, file: "duck.parquet" }], schema, settings(1000));
-    expect(refused).toEqual({ copied: false, reason: `duck.parquet: row group 0 (3000 rows) is too large for the dataset viewer without a page index` });
+    const refused = await copyAll(path.join(dir, "out1.parquet"), [duck], 1000);
+    expect(refused).toEqual({ reason: "duck.parquet: row group 0 (3000 rows) is too large for the dataset viewer without a page index" });
 
     const indexed = await wasmParquet(path.join(dir, "indexed.parquet"), 50_000, 50_000);
     const out = path.join(dir, "out2.parquet");
-    const copied = await copyParquetShard(out, [indexed, indexed].map((p) => ({ path: p, file: "indexed.parquet" })), schema, settings(1000));
-    expect(copied).toMatchObject({ copied: true, rows: 100_000, rowGroups: 2 });
+    const copied = await copyAll(out, [indexed, indexed], 1000);
+    expect(copied).toMatchObject({ rows: 100_000, rowGroups: 2 });
     const rows = await query(`select count(*)::INTEGER as n, sum(id)::BIGINT as total from read_parquet('${out}')`);
     expect(rows).toEqual([{ n: 100_000, total: String(2 * ((50_000 * 49_999) / 2)) }]);
     // Every page the offset indexes name starts with a page header of that size.
@@ -154,15 +178,9 @@ describe("copyParquetShard", () => {
   it("refuses files whose columns are stored otherwise (required, another writer's pages beside ours)", async () => {
     const dir = await tempDir();
     const required = await wasmParquet(path.join(dir, "required.parquet"), 100, 100, false);
-    expect(await copyParquetShard(path.join(dir, "o1.parquet"), [{ path: required, file: "required.parquet" }], schema, settings(1000))).toEqual({
-      copied: false,
-      reason: `required.parquet: column 0 has another repetition than the shard would`,
-    });
+    expect(await copyAll(path.join(dir, "o1.parquet"), [required], 1000)).toEqual({ reason: "required.parquet: column 0 has another repetition than the shard would" });
     const ours = await wasmParquet(path.join(dir, "ours.parquet"), 100, 100);
     const duck = await duckdbParquet(path.join(dir, "duck.parquet"), "select i::bigint as id, 'value ' || i as s from range(0, 100) t(i)");
-    expect(await copyParquetShard(path.join(dir, "o2.parquet"), [ours, duck].map((p) => ({ path: p, file: path.basename(p) })), schema, settings(1000))).toEqual({
-      copied: false,
-      reason: "the files were written by different writers",
-    });
+    expect(await copyAll(path.join(dir, "o2.parquet"), [ours, duck], 1000)).toEqual({ reason: "the files were written by different writers" });
   });
 });

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { type NamedFeature, featuresFromYaml, huggingfaceMetadata } from "../../src/data/features.js";
 import { type Compression, writeParquetFile } from "../../src/data/parquet-writer.js";
-import { parseSize, rowGroupRows, shardCount, shardPath, shardRanges } from "../../src/data/shards.js";
+import { parseSize, rowGroupCuts, rowGroupRows, shardCount, shardPath, shardRanges } from "../../src/data/shards.js";
 import { kvMetadata, query } from "../helpers/duckdb.js";
 import { convertFiles, dataFile, readRows, removeTempDirs, tempDir, writeFiles } from "./helpers.js";
 
@@ -50,6 +50,18 @@ describe("shard arithmetic (unit)", () => {
     expect(shardRanges(2, 5)).toEqual([[0, 1], [1, 2], [2, 2], [2, 2], [2, 2]]);
     expect(shardRanges(0, 2)).toEqual([[0, 0], [0, 0]]);
     expect(shardRanges(1_000_001, 4).map(([a, b]) => b - a)).toEqual([250_001, 250_000, 250_000, 250_000]);
+  });
+
+  it("cuts copied row groups into shards at the edges nearest the even cuts, or not at all", () => {
+    expect(rowGroupCuts([100, 100, 100, 100], 1)).toEqual([0, 4]);
+    expect(rowGroupCuts([100, 100, 100, 100], 2)).toEqual([0, 2, 4]);
+    // 10 groups of 100 into 3 shards: even cuts at 334 and 667 → edges 300 and 700, within 10 % of a shard (33 rows)? No.
+    expect(rowGroupCuts(new Array(10).fill(100), 3)).toBeUndefined();
+    // 100 groups of 10 into 3: edges 330 and 670 are 4 and 3 rows from the even cuts.
+    expect(rowGroupCuts(new Array(100).fill(10), 3)).toEqual([0, 33, 67, 100]);
+    expect(rowGroupCuts([1000], 2)).toBeUndefined(); // one row group cannot make two shards
+    expect(rowGroupCuts([10, 10], 3)).toBeUndefined(); // an empty shard
+    expect(rowGroupCuts([], 1)).toBeUndefined();
   });
 
   it("names shards {data_dir}/{split}-{i:05d}-of-{n:05d}.parquet", () => {

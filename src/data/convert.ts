@@ -14,7 +14,8 @@ import type { DataFile } from "./discover.js";
 import { unsupportedReason } from "./columns.js";
 import { type Feature, type NamedFeature, featureToString, featuresToArrowSchema, huggingfaceMetadata } from "./features.js";
 import type { BatchCursor, ReaderOptions, TableReader } from "./formats/reader.js";
-import { type Compression, INLINE_BELOW_BYTES, copyParquetShard, writeParquetFile } from "./parquet-writer.js";
+import { type Compression, INLINE_BELOW_BYTES, type ParquetSettings, openParquetCopier, writeParquetFile } from "./parquet-writer.js";
+import { RowGroupCopier } from "./parquet/copy.js";
 import { sharedEncoderPool, stopEncoders } from "./parquet/encoder-pool.js";
 import { batchToStorage, storageSchema } from "./storage.js";
 import { encodeArrowSchema } from "./arrow-schema.js";
@@ -23,7 +24,7 @@ import { readerFor } from "./readers.js";
 import { type FileProfile, estimateNbytes, unifyProfiles } from "./schema.js";
 import { ProgressReporter } from "../progress.js";
 import { formatBytes, formatCount } from "../units.js";
-import { rowGroupRows, shardCount, shardPath, shardRanges } from "./shards.js";
+import { rowGroupCuts, rowGroupRows, shardCount, shardPath, shardRanges } from "./shards.js";
 
 export interface SplitInput {
   name: string;
@@ -120,49 +121,84 @@ export async function convert(options: ConvertOptions): Promise<Conversion> {
     const numBytes = profiles.reduce((n, p) => n + profileNbytes(p, features), 0);
     const count = options.numShards ?? shardCount(numBytes, options.maxShardSize);
     const settings = { compression: options.compression, rowGroupRows: rowGroupRows(rows, numBytes), metadata, arrowSchema };
-    const progress = new ProgressReporter({ log, label: `Writing ${split.name}`, unit: "rows", intervalMs: options.progressIntervalMs });
-    const source = new SplitRows(readers, features, (written) =>
-      progress.update(written, rows, false, () => ` · ${formatBytes((numBytes * written) / Math.max(1, rows))} of ${formatBytes(numBytes)} (Arrow)`),
-    );
     const shards: ShardFile[] = [];
-    try {
-      for (const [i, [start, end]] of shardRanges(rows, count).entries()) {
-        const repoPath = shardPath(options.dataDir, split.name, i, count);
-        const localPath = path.join(options.outputDir, ...repoPath.split("/"));
-        await mkdir(path.dirname(localPath), { recursive: true });
+    const place = async (i: number) => {
+      const repoPath = shardPath(options.dataDir, split.name, i, count);
+      const localPath = path.join(options.outputDir, ...repoPath.split("/"));
+      await mkdir(path.dirname(localPath), { recursive: true });
+      return { repoPath, localPath };
+    };
+    const wrote = (repoPath: string, file: { rows: number; bytes: number }, started: number, how: string) => {
+      const seconds = Math.max(0.001, (Date.now() - started) / 1000);
+      log.info(`${split.name}: wrote ${repoPath} — ${formatCount(file.rows)} rows, ${formatBytes(file.bytes)} (${seconds.toFixed(1)} s, ${how})`);
+    };
+
+    // Parquet inputs that already store the shard's columns: their row groups are copied, not re-encoded.
+    const copy = readers.every((r) => r instanceof ParquetReader && r.storesAs(stored)) && rows > 0 ? await parquetCopy(split, stored, settings, count, options) : undefined;
+    if (copy) {
+      for (let i = 0; i < count; i++) {
+        const { repoPath, localPath } = await place(i);
         const started = Date.now();
-        if (count === 1 && rows > 0 && readers.every((r) => r instanceof ParquetReader && r.storesAs(stored))) {
-          // Parquet inputs that already store the shard's columns: their row groups are copied, not re-encoded.
-          const copied = await copyParquetShard(localPath, split.files, stored, settings);
-          if (copied.copied) {
-            if (copied.rows !== rows) throw new Error(`shard ${repoPath}: expected ${rows} rows, copied ${copied.rows}`);
-            shards.push({ path: repoPath, localPath, bytes: copied.bytes, sha256: copied.sha256, rows });
-            const seconds = Math.max(0.001, (Date.now() - started) / 1000);
-            log.info(
-              `${split.name}: wrote ${repoPath} — ${formatCount(rows)} rows, ${formatBytes(copied.bytes)} (${seconds.toFixed(1)} s, ` +
-                `${copied.rowGroups} row group${copied.rowGroups === 1 ? "" : "s"} copied from the Parquet input${split.files.length > 1 ? "s" : ""}, not re-encoded)`,
-            );
-            continue;
-          }
-          log.debug(`${split.name}: re-encoding the Parquet input (${copied.reason})`);
-        }
-        const shardBytes = rows > 0 ? (numBytes * (end - start)) / rows : 0;
-        const written = await writeParquetFile(localPath, stored, source.batches(schema, stored, end - start), settings, shardBytes);
-        if (written.rows !== end - start) throw new Error(`shard ${repoPath}: expected ${end - start} rows, wrote ${written.rows}`);
-        shards.push({ path: repoPath, localPath, bytes: written.bytes, sha256: written.sha256, rows: written.rows });
-        const seconds = Math.max(0.001, (Date.now() - started) / 1000);
-        const encoders = written.encoderThreads;
-        const where = encoders === 0 ? "encoded inline" : `${encoders} encoder thread${encoders > 1 ? "s" : ""}`;
-        log.info(`${split.name}: wrote ${repoPath} — ${formatCount(written.rows)} rows, ${formatBytes(written.bytes)} (${seconds.toFixed(1)} s, ${where})`);
+        const groups = copy.cuts[i + 1]! - copy.cuts[i]!;
+        const written = await copy.copier.write(localPath, copy.cuts[i]!, copy.cuts[i + 1]!);
+        shards.push({ path: repoPath, localPath, ...written });
+        const from = split.files.length > 1 ? "the Parquet inputs" : "the Parquet input";
+        wrote(repoPath, written, started, `${groups} row group${groups === 1 ? "" : "s"} copied from ${from}, not re-encoded`);
       }
-    } finally {
-      await source.close();
+      if (shards.reduce((n, s) => n + s.rows, 0) !== rows) throw new Error(`split ${split.name}: expected ${rows} rows in the copied shards`);
+    } else {
+      const progress = new ProgressReporter({ log, label: `Writing ${split.name}`, unit: "rows", intervalMs: options.progressIntervalMs });
+      const source = new SplitRows(readers, features, (written) =>
+        progress.update(written, rows, false, () => ` · ${formatBytes((numBytes * written) / Math.max(1, rows))} of ${formatBytes(numBytes)} (Arrow)`),
+      );
+      try {
+        for (const [i, [start, end]] of shardRanges(rows, count).entries()) {
+          const { repoPath, localPath } = await place(i);
+          const started = Date.now();
+          const shardBytes = rows > 0 ? (numBytes * (end - start)) / rows : 0;
+          const written = await writeParquetFile(localPath, stored, source.batches(schema, stored, end - start), settings, shardBytes);
+          if (written.rows !== end - start) throw new Error(`shard ${repoPath}: expected ${end - start} rows, wrote ${written.rows}`);
+          shards.push({ path: repoPath, localPath, bytes: written.bytes, sha256: written.sha256, rows: written.rows });
+          const encoders = written.encoderThreads;
+          wrote(repoPath, written, started, encoders === 0 ? "encoded inline" : `${encoders} encoder thread${encoders > 1 ? "s" : ""}`);
+        }
+      } finally {
+        await source.close();
+      }
     }
     splits.push({ name: split.name, rows, numBytes, shards });
   }
   // Give the encoders' memory back before the upload starts.
   await stopEncoders();
   return { features, splits };
+}
+
+/**
+ * The copier and the row group cuts for a split's Parquet inputs, when their
+ * chunks can be used as they are and their row groups cut into `count`
+ * shards close to Python's even ones (see rowGroupCuts); else undefined,
+ * and the split is re-encoded.
+ */
+async function parquetCopy(
+  split: SplitInput,
+  stored: arrow.Schema,
+  settings: ParquetSettings,
+  count: number,
+  options: ConvertOptions,
+): Promise<{ copier: RowGroupCopier; cuts: number[] } | undefined> {
+  await mkdir(options.outputDir, { recursive: true });
+  const opened = await openParquetCopier(split.files, stored, settings, path.join(options.outputDir, `.${split.name}.template.parquet`));
+  if (!(opened instanceof RowGroupCopier)) {
+    options.log.debug(`${split.name}: re-encoding the Parquet input (${opened.reason})`);
+    return undefined;
+  }
+  const cuts = rowGroupCuts(opened.rowGroups.map((g) => g.rows), count);
+  if (!cuts) {
+    const n = opened.rowGroups.length;
+    options.log.debug(`${split.name}: re-encoding the Parquet input (its ${n} row group${n === 1 ? "" : "s"} cannot be cut into ${count} even shards)`);
+    return undefined;
+  }
+  return { copier: opened, cuts };
 }
 
 async function totalBytes(splits: SplitInput[]): Promise<number> {

@@ -5,12 +5,11 @@
  * shard is never held whole in memory, only the row groups being encoded.
  * Small shards are encoded on the calling thread, which is faster there.
  * Parquet inputs that already store the shard's columns are copied rather
- * than re-encoded (copyParquetShard).
+ * than re-encoded (openParquetCopier).
  */
 import type * as arrow from "apache-arrow";
 import { ARROW_SCHEMA_KEY, setKeyValue } from "./arrow-schema.js";
-import { rm } from "node:fs/promises";
-import { type CopyInput, type CopyResult, copyRowGroups } from "./parquet/copy.js";
+import { type CopyInput, RowGroupCopier } from "./parquet/copy.js";
 import { encodeShardInline, fullSchemaFooter, sharedEncoderPool } from "./parquet/encoder-pool.js";
 import type { Compression, EncoderSettings } from "./parquet/properties.js";
 import type { ThriftStruct } from "./parquet/thrift.js";
@@ -61,22 +60,21 @@ export function writeParquetFile(
 }
 
 /**
- * Writes one shard from the row groups of Parquet `inputs` (whose Arrow
- * columns are `schema`'s: see ParquetReader.storesAs), copied as they are,
- * with the footer writeParquetFile would give: no decoding, no encoding.
- * When a footer shows the chunks cannot be used so (another codec, physical
- * type, ...), nothing is written and the reason is returned.
+ * Shards from the row groups of Parquet `inputs` (whose Arrow columns are
+ * `schema`'s: see ParquetReader.storesAs), copied as they are, with the
+ * footer writeParquetFile would give: no decoding, no encoding. When a
+ * footer shows the chunks cannot be used so (another codec, physical type,
+ * ...), the reason.
  */
-export async function copyParquetShard(path: string, inputs: CopyInput[], schema: arrow.Schema, settings: ParquetSettings): Promise<CopyResult> {
+export async function openParquetCopier(
+  inputs: CopyInput[],
+  schema: arrow.Schema,
+  settings: ParquetSettings,
+  scratch: string,
+): Promise<RowGroupCopier | { reason: string }> {
   const { encoder, editFooter } = writerSettings(settings);
-  const template = await fullSchemaFooter(schema, encoder, `${path}.template`);
-  const result = await copyRowGroups(inputs, template, path, {
-    compression: settings.compression,
-    maxRowGroupRowsWithoutIndex: settings.rowGroupRows,
-    editFooter,
-  });
-  if (!result.copied) await rm(path, { force: true });
-  return result;
+  const template = await fullSchemaFooter(schema, encoder, scratch);
+  return RowGroupCopier.open(inputs, template, { compression: settings.compression, maxRowGroupRowsWithoutIndex: settings.rowGroupRows, editFooter });
 }
 
 function writerSettings(settings: ParquetSettings): { encoder: EncoderSettings; editFooter?: (meta: ThriftStruct) => void } {

@@ -46,6 +46,31 @@ export function shardRanges(rows: number, n: number): Array<[number, number]> {
   return ranges;
 }
 
+/**
+ * Where to cut a run of row groups (their row counts) into `n` shards when
+ * the row groups are copied whole: at the row group edge nearest to each of
+ * shardRanges's cuts. Undefined when some shard would then be more than 10 %
+ * of a shard away from its even share (row groups too big for `n` shards),
+ * or empty. Returns n + 1 indexes into the row groups, from 0 to their count.
+ */
+export function rowGroupCuts(groupRows: number[], n: number): number[] | undefined {
+  const total = groupRows.reduce((a, b) => a + b, 0);
+  const ranges = shardRanges(total, n);
+  const edges = [0];
+  for (const r of groupRows) edges.push(edges[edges.length - 1]! + r);
+  const tolerance = (0.1 * total) / n;
+  const cuts = [0];
+  let at = 0;
+  for (const [, end] of ranges.slice(0, -1)) {
+    while (at + 1 < edges.length && Math.abs(edges[at + 1]! - end) <= Math.abs(edges[at]! - end)) at++;
+    if (Math.abs(edges[at]! - end) > tolerance || at <= cuts[cuts.length - 1]!) return undefined;
+    cuts.push(at);
+  }
+  if (groupRows.length <= cuts[cuts.length - 1]!) return undefined;
+  cuts.push(groupRows.length);
+  return cuts;
+}
+
 export function shardPath(dataDir: string, split: string, index: number, count: number): string {
   return `${dataDir}/${split}-${String(index).padStart(5, "0")}-of-${String(count).padStart(5, "0")}.parquet`;
 }

@@ -1,9 +1,10 @@
 /**
- * A shard made of Parquet inputs' row groups, copied byte for byte.
+ * Shards made of Parquet inputs' row groups, copied byte for byte.
  *
  * When a split's Parquet files already hold the dataset's columns the way a
- * shard stores them, re-encoding them is work for nothing: the column
- * chunks are copied as they are and given our footer (the dataset's schema,
+ * shard stores them, re-encoding them is work for nothing: their column
+ * chunks are copied as they are, whole row groups at a time, and given our
+ * footer (the dataset's schema,
  * `huggingface` features, `ARROW:schema`). This module checks what only the
  * files' footers can tell: each leaf column has the physical type and
  * repetition our writer would give it, every chunk uses the wanted codec
@@ -19,6 +20,7 @@ import { ThriftStruct, decodeStruct, encodeStruct } from "./thrift.js";
 
 // Field ids and enums of parquet.thrift.
 const FILE_SCHEMA = 2;
+const FILE_ROW_GROUPS = 4;
 const FILE_CREATED_BY = 6;
 const FILE_COLUMN_ORDERS = 7;
 const SE_TYPE = 1;
@@ -63,46 +65,78 @@ export interface CopyOptions {
   editFooter?: (meta: ThriftStruct) => void;
 }
 
-export type CopyResult = { copied: true; bytes: number; sha256: string; rows: number; rowGroups: number } | { copied: false; reason: string };
+/** A row group of an input, as a shard may take it. */
+export interface CopyableRowGroup {
+  input: number;
+  index: number;
+  rows: number;
+}
 
 /**
- * Writes the row groups of the `inputs` files, in order, as one Parquet file at
- * `path`, with `template`'s footer (a footer our writer gives an empty file
- * of the dataset's schema) — or, if some input's footer says its chunks
- * cannot be used as they are, writes nothing and says why.
+ * The row groups of some Parquet files, checked once, ready to be written
+ * as shards of any runs of them. Only footers are kept in memory; a file is
+ * open only while a shard that takes from it is written.
  */
-export async function copyRowGroups(inputs: CopyInput[], template: ThriftStruct, path: string, options: CopyOptions): Promise<CopyResult> {
-  const sources = await Promise.all(inputs.map((input) => fileSource(input.path)));
-  try {
-    const parts: Part[] = [];
-    for (const [i, source] of sources.entries()) {
-      const part = await openPart(source, { dropBloomFilters: true });
-      const reason = unusable(part, template, options);
-      if (reason !== undefined) return { copied: false, reason: `${inputs[i]!.file}: ${reason}` };
-      parts.push(part);
+export class RowGroupCopier {
+  private constructor(
+    private readonly inputs: CopyInput[],
+    private readonly footers: ThriftStruct[],
+    private readonly footer: ThriftStruct,
+    /** The non-empty row groups, in order. */
+    readonly rowGroups: CopyableRowGroup[],
+    private readonly editFooter: ((meta: ThriftStruct) => void) | undefined,
+  ) {}
+
+  /**
+   * Reads and checks the footers of `inputs` against `template` (a footer
+   * our writer gives an empty file of the dataset's schema): a copier, or
+   * why their chunks cannot be used as they are.
+   */
+  static async open(inputs: CopyInput[], template: ThriftStruct, options: CopyOptions): Promise<RowGroupCopier | { reason: string }> {
+    const footers: ThriftStruct[] = [];
+    const rowGroups: CopyableRowGroup[] = [];
+    for (const [input, file] of inputs.entries()) {
+      const source = await fileSource(file.path);
+      try {
+        const part = await openPart(source, { dropBloomFilters: true });
+        const reason = unusable(part, template, options);
+        if (reason !== undefined) return { reason: `${file.file}: ${reason}` };
+        footers.push(part.meta);
+        for (const [index, rg] of part.rowGroups.entries()) if (rows(rg) > 0) rowGroups.push({ input, index, rows: rows(rg) });
+      } finally {
+        await source.close();
+      }
     }
     // Readers work around known bugs of the writer named in created_by: the copied pages keep theirs.
     const footer = decodeStruct(encodeStruct(template)).struct;
     for (const id of [FILE_CREATED_BY, FILE_COLUMN_ORDERS]) {
-      const values = new Set(parts.map((p) => fieldBytes(p.meta, id)));
-      if (values.size > 1) return { copied: false, reason: id === FILE_CREATED_BY ? "the files were written by different writers" : "the files' column orders differ" };
-      const field = parts[0]!.meta.field(id);
+      if (new Set(footers.map((meta) => fieldBytes(meta, id))).size > 1)
+        return { reason: id === FILE_CREATED_BY ? "the files were written by different writers" : "the files' column orders differ" };
+      const field = footers[0]?.field(id);
       footer.fields.splice(0, footer.fields.length, ...footer.fields.filter((f) => f.id !== id));
       if (field) footer.set(id, field.type, field.value);
     }
-    const owner = new Array<number>(leavesPerField(footer).length).fill(0);
-    const plans: RowGroupPlan[] = [];
-    let total = 0;
-    for (const part of parts)
-      for (const [rowGroup, rg] of part.rowGroups.entries()) {
-        if (rows(rg) === 0) continue;
-        plans.push({ cells: [{ part, rowGroup }], owner });
-        total += rows(rg);
-      }
-    const { bytes, sha256 } = await assembleFile(path, footer, plans, options.editFooter);
-    return { copied: true, bytes, sha256, rows: total, rowGroups: plans.length };
-  } finally {
-    await Promise.all(sources.map((s) => s.close()));
+    return new RowGroupCopier(inputs, footers, footer, rowGroups, options.editFooter);
+  }
+
+  /** Writes row groups [from, to) of `rowGroups` as one Parquet file at `path`. */
+  async write(path: string, from: number, to: number): Promise<{ bytes: number; sha256: string; rows: number }> {
+    const picked = this.rowGroups.slice(from, to);
+    const used = [...new Set(picked.map((g) => g.input))];
+    const sources = new Map<number, Awaited<ReturnType<typeof fileSource>>>();
+    try {
+      for (const input of used) sources.set(input, await fileSource(this.inputs[input]!.path));
+      const owner = new Array<number>(leavesPerField(this.footer).length).fill(0);
+      const plans: RowGroupPlan[] = picked.map((g) => {
+        const meta = this.footers[g.input]!;
+        const part: Part = { source: sources.get(g.input)!, meta, rowGroups: (meta.list(FILE_ROW_GROUPS)?.items ?? []) as ThriftStruct[] };
+        return { cells: [{ part, rowGroup: g.index }], owner };
+      });
+      const { bytes, sha256 } = await assembleFile(path, this.footer, plans, this.editFooter);
+      return { bytes, sha256, rows: picked.reduce((n, g) => n + g.rows, 0) };
+    } finally {
+      await Promise.all([...sources.values()].map((s) => s.close()));
+    }
   }
 }
 
