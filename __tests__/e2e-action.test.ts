@@ -237,6 +237,25 @@ describe("bundled action against the emulator", () => {
     expect(last).toEqual({ text: `row 199999, ${"lorem ipsum dolor sit amet ".repeat(5)}`, score: 199999 / 8 });
   }, 120_000);
 
+  it("publishes a Parquet file by copying its row groups, and a second run changes nothing", async () => {
+    const source = path.join(workspace, "data", "events.parquet");
+    await query(`copy (select i::bigint as id, 'event ' || i as name, i % 5 = 0 as flag from range(0, 20000) t(i)) to '${source}' (format parquet, compression snappy, row_group_size 4096)`);
+    const repo = "tester/from-parquet";
+    const inputs = { repo, token: hub.tokens.write, paths: "data/events.parquet", endpoint: hub.url };
+    const first = await runAction({ workspace, inputs });
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/wrote data\/train-00000-of-00001\.parquet — 20,000 rows, .* row groups copied from the Parquet input, not re-encoded\)/);
+    const file = await readShard(repo, "data/train-00000-of-00001.parquet");
+    expect(await query(`select * from read_parquet('${file}') order by id`)).toEqual(await query(`select * from read_parquet('${source}') order by id`));
+    expect(JSON.parse((await kvMetadata(file)).huggingface!)).toEqual({
+      info: { features: { id: { dtype: "int64", _type: "Value" }, name: { dtype: "string", _type: "Value" }, flag: { dtype: "bool", _type: "Value" } } },
+    });
+    const second = await runAction({ workspace, inputs });
+    expect(second.code, second.stdout + second.stderr).toBe(0);
+    expect(second.outputs.changed).toBe("false");
+    expect(hub.commits(repo)).toHaveLength(2); // the repo's creation and the first publish
+  }, 120_000);
+
   it("names the input at fault", async () => {
     const run = await runAction({ workspace, inputs: { repo: "not a repo", token: hub.tokens.write, paths: "data/*.csv", endpoint: hub.url } });
     expect(run.code).not.toBe(0);

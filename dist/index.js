@@ -57087,9 +57087,10 @@ function shardRanges(rows, n) {
 /**
  * Where to cut a run of row groups (their row counts) into `n` shards when
  * the row groups are copied whole: at the row group edge nearest to each of
- * shardRanges's cuts. Undefined when some shard would then be more than 10 %
- * of a shard away from its even share (row groups too big for `n` shards),
- * or empty. Returns n + 1 indexes into the row groups, from 0 to their count.
+ * shardRanges's cuts. Undefined when some shard would then hold more than
+ * 10 % more or fewer rows than its even share (row groups too big for `n`
+ * shards), or none. Returns n + 1 indexes into the row groups, from 0 to
+ * their count.
  */
 function rowGroupCuts(groupRows, n) {
     const total = groupRows.reduce((a, b) => a + b, 0);
@@ -57097,24 +57098,25 @@ function rowGroupCuts(groupRows, n) {
     const edges = [0];
     for (const r of groupRows)
         edges.push(edges[edges.length - 1] + r);
-    const tolerance = (0.1 * total) / n;
     const cuts = [0];
     let at = 0;
     for (const [, end] of ranges.slice(0, -1)) {
         while (at + 1 < edges.length && Math.abs(edges[at + 1] - end) <= Math.abs(edges[at] - end))
             at++;
-        if (Math.abs(edges[at] - end) > tolerance || at <= cuts[cuts.length - 1])
-            return undefined;
         cuts.push(at);
     }
-    if (groupRows.length <= cuts[cuts.length - 1])
-        return undefined;
     cuts.push(groupRows.length);
+    for (const [i, [start, end]] of ranges.entries()) {
+        const rows = edges[cuts[i + 1]] - edges[cuts[i]];
+        if (cuts[i + 1] <= cuts[i] || Math.abs(rows - (end - start)) > 0.1 * (end - start))
+            return undefined;
+    }
     return cuts;
 }
 function shardPath(dataDir, split, index, count) {
     return `${dataDir}/${split}-${String(index).padStart(5, "0")}-of-${String(count).padStart(5, "0")}.parquet`;
 }
+/** Arrow bytes per row group, as Python targets them (`config.MAX_ROW_GROUP_SIZE`). */
 const ROW_GROUP_TARGET_BYTES = 100_000_000;
 const MAX_ROW_GROUP_ROWS = 1_048_576;
 /** Rows per row group: about 100 MB of Arrow data, computed over the whole split, capped as pyarrow caps it. */
@@ -68700,6 +68702,12 @@ class thrift_ThriftStruct {
         else
             this.fields.splice(at, 0, field);
     }
+    /** Removes a field, if present. */
+    remove(id) {
+        const at = this.fields.findIndex((f) => f.id === id);
+        if (at !== -1)
+            this.fields.splice(at, 1);
+    }
     struct(id) {
         const v = this.get(id);
         return v instanceof thrift_ThriftStruct ? v : undefined;
@@ -69023,6 +69031,7 @@ const RG_NUM_ROWS = 3;
 const RG_FILE_OFFSET = 5;
 const RG_TOTAL_COMPRESSED = 6;
 const RG_ORDINAL = 7;
+const CC_FILE_OFFSET = 2;
 const CC_META = 3;
 const CC_OFFSET_INDEX_OFFSET = 4;
 const CC_OFFSET_INDEX_LENGTH = 5;
@@ -69085,11 +69094,12 @@ async function openPart(source, options = {}) {
     for (const rg of rowGroups)
         for (const column of columnsOf(rg)) {
             const cm = column.struct(CC_META);
-            if (cm.get(CM_BLOOM_FILTER) === undefined)
+            if (cm?.get(CM_BLOOM_FILTER) === undefined)
                 continue;
             if (!options.dropBloomFilters)
                 throw new Error("parts with bloom filters cannot be merged");
-            cm.fields.splice(0, cm.fields.length, ...cm.fields.filter((f) => f.id !== CM_BLOOM_FILTER && f.id !== CM_BLOOM_FILTER_LENGTH));
+            cm.remove(CM_BLOOM_FILTER);
+            cm.remove(CM_BLOOM_FILTER_LENGTH);
         }
     return { source, meta, rowGroups };
 }
@@ -69164,9 +69174,19 @@ async function assembleParquet(template, plans, sink, editFooter) {
                 const delta = BigInt(position - start);
                 await copy(cell.part.source, start, length, write);
                 const cm = column.struct(CC_META);
+                // Old writers put 0 (or -1) in these offsets to mean "none": moved only when they point into the chunk.
+                if (Number(cm.int(CM_DICTIONARY_PAGE) ?? -1n) === start)
+                    shift(cm, CM_DICTIONARY_PAGE, delta);
+                else
+                    cm.remove(CM_DICTIONARY_PAGE);
+                if ((cm.int(CM_INDEX_PAGE) ?? 0n) > 0n)
+                    shift(cm, CM_INDEX_PAGE, delta);
+                else
+                    cm.remove(CM_INDEX_PAGE);
                 shift(cm, CM_DATA_PAGE, delta);
-                shift(cm, CM_INDEX_PAGE, delta);
-                shift(cm, CM_DICTIONARY_PAGE, delta);
+                // Deprecated; parquet.thrift asks writers for 0 (older parquet-cpp put the chunk's end there).
+                if (column.get(CC_FILE_OFFSET) !== undefined)
+                    column.set(CC_FILE_OFFSET, TType.I64, 0n);
                 columns.push({ column, source: cell.part.source, delta });
             }
         }
@@ -69192,8 +69212,11 @@ async function assembleParquet(template, plans, sink, editFooter) {
         for (const { column, source } of columns) {
             const offset = column.int(CC_COLUMN_INDEX_OFFSET);
             const length = column.int(CC_COLUMN_INDEX_LENGTH);
-            if (offset === undefined || length === undefined)
+            if (offset === undefined || length === undefined) {
+                column.remove(CC_COLUMN_INDEX_OFFSET);
+                column.remove(CC_COLUMN_INDEX_LENGTH);
                 continue;
+            }
             column.set(CC_COLUMN_INDEX_OFFSET, TType.I64, BigInt(position));
             await write(await source.read(Number(offset), Number(length)));
         }
@@ -69202,8 +69225,11 @@ async function assembleParquet(template, plans, sink, editFooter) {
         for (const { column, source, delta } of columns) {
             const offset = column.int(CC_OFFSET_INDEX_OFFSET);
             const length = column.int(CC_OFFSET_INDEX_LENGTH);
-            if (offset === undefined || length === undefined)
+            if (offset === undefined || length === undefined) {
+                column.remove(CC_OFFSET_INDEX_OFFSET);
+                column.remove(CC_OFFSET_INDEX_LENGTH);
                 continue;
+            }
             const index = decodeStruct(await source.read(Number(offset), Number(length))).struct;
             for (const location of (index.list(OI_PAGE_LOCATIONS)?.items ?? []))
                 shift(location, PL_OFFSET, delta);
@@ -69280,6 +69306,7 @@ function equalBytes(a, b) {
 ;// CONCATENATED MODULE: ./src/data/parquet/copy.ts
 
 
+
 // Field ids and enums of parquet.thrift.
 const copy_FILE_SCHEMA = 2;
 const copy_FILE_ROW_GROUPS = 4;
@@ -69288,6 +69315,7 @@ const FILE_COLUMN_ORDERS = 7;
 const SE_TYPE = 1;
 const SE_TYPE_LENGTH = 2;
 const SE_REPETITION = 3;
+const SE_NAME = 4;
 const copy_SE_NUM_CHILDREN = 5;
 const SE_CONVERTED_TYPE = 6;
 const SE_SCALE = 7;
@@ -69312,7 +69340,16 @@ const copy_CC_OFFSET_INDEX_OFFSET = 4;
 const CC_CRYPTO = 8;
 const CC_ENCRYPTED_META = 9;
 const CM_CODEC = 4;
+const CM_NUM_VALUES = 5;
 const CODECS = { none: 0, snappy: 1, gzip: 2, zstd: 6 };
+/**
+ * The footers of all inputs stay decoded in memory while a split is copied
+ * (a few kB per column chunk): beyond this many column chunks, the split is
+ * re-encoded instead, which holds one file at a time.
+ */
+const MAX_COLUMN_CHUNKS = 20_000;
+/** Input files open at once while a shard is written (many small files must not exhaust descriptors). */
+const MAX_OPEN_FILES = 16;
 /**
  * The row groups of some Parquet files, checked once, ready to be written
  * as shards of any runs of them. Only footers are kept in memory; a file is
@@ -69341,21 +69378,26 @@ class RowGroupCopier {
     static async open(inputs, template, options) {
         const footers = [];
         const rowGroups = [];
+        let chunks = 0;
         for (const [input, file] of inputs.entries()) {
             const source = await fileSource(file.path);
             try {
                 const part = await openPart(source, { dropBloomFilters: true });
-                const reason = unusable(part, template, options);
+                const reason = unusable(part, file, template, options);
                 if (reason !== undefined)
                     return { reason: `${file.file}: ${reason}` };
                 footers.push(part.meta);
-                for (const [index, rg] of part.rowGroups.entries())
+                for (const [index, rg] of part.rowGroups.entries()) {
+                    chunks += (rg.list(copy_RG_COLUMNS)?.items ?? []).length;
                     if (rows(rg) > 0)
                         rowGroups.push({ input, index, rows: rows(rg) });
+                }
             }
             finally {
                 await source.close();
             }
+            if (chunks > MAX_COLUMN_CHUNKS)
+                return { reason: `more than ${MAX_COLUMN_CHUNKS} column chunks to copy` };
         }
         // Readers work around known bugs of the writer named in created_by: the copied pages keep theirs.
         const footer = decodeStruct(thrift_encodeStruct(template)).struct;
@@ -69363,7 +69405,7 @@ class RowGroupCopier {
             if (new Set(footers.map((meta) => fieldBytes(meta, id))).size > 1)
                 return { reason: id === FILE_CREATED_BY ? "the files were written by different writers" : "the files' column orders differ" };
             const field = footers[0]?.field(id);
-            footer.fields.splice(0, footer.fields.length, ...footer.fields.filter((f) => f.id !== id));
+            footer.remove(id);
             if (field)
                 footer.set(id, field.type, field.value);
         }
@@ -69372,14 +69414,14 @@ class RowGroupCopier {
     /** Writes row groups [from, to) of `rowGroups` as one Parquet file at `path`. */
     async write(path, from, to) {
         const picked = this.rowGroups.slice(from, to);
-        const used = [...new Set(picked.map((g) => g.input))];
-        const sources = new Map();
+        const files = new OpenFiles(MAX_OPEN_FILES);
         try {
-            for (const input of used)
-                sources.set(input, await fileSource(this.inputs[input].path));
+            const sources = new Map();
             const owner = new Array(leavesPerField(this.footer).length).fill(0);
             const plans = picked.map((g) => {
                 const meta = this.footers[g.input];
+                if (!sources.has(g.input))
+                    sources.set(g.input, files.source(this.inputs[g.input].path));
                 const part = { source: sources.get(g.input), meta, rowGroups: (meta.list(copy_FILE_ROW_GROUPS)?.items ?? []) };
                 return { cells: [{ part, rowGroup: g.index }], owner };
             });
@@ -69387,8 +69429,56 @@ class RowGroupCopier {
             return { bytes, sha256, rows: picked.reduce((n, g) => n + g.rows, 0) };
         }
         finally {
-            await Promise.all([...sources.values()].map((s) => s.close()));
+            await files.close();
         }
+    }
+}
+/**
+ * Sources that open their file on first read and keep at most `max` files
+ * open, closing the least recently read (a shard may take row groups from
+ * thousands of small files).
+ */
+class OpenFiles {
+    max;
+    open = new Map();
+    constructor(max) {
+        this.max = max;
+    }
+    async handle(path) {
+        let handle = this.open.get(path);
+        if (handle)
+            this.open.delete(path); // re-inserted below: most recently used last
+        else {
+            if (this.open.size >= this.max) {
+                const [oldest, old] = this.open.entries().next().value;
+                this.open.delete(oldest);
+                await old.close();
+            }
+            handle = await (0,external_node_fs_promises_.open)(path, "r");
+        }
+        this.open.set(path, handle);
+        return handle;
+    }
+    source(path) {
+        return {
+            size: Number.NaN, // not needed: the footer was read when the copier opened
+            read: async (offset, length) => {
+                const handle = await this.handle(path);
+                const out = new Uint8Array(length);
+                for (let done = 0; done < length;) {
+                    const { bytesRead } = await handle.read(out, done, length - done, offset + done);
+                    if (bytesRead === 0)
+                        throw new Error(`unexpected end of ${path} (did it change while the action ran?)`);
+                    done += bytesRead;
+                }
+                return out;
+            },
+        };
+    }
+    async close() {
+        const handles = [...this.open.values()];
+        this.open.clear();
+        await Promise.all(handles.map((h) => h.close()));
     }
 }
 /** A footer field as comparable text ("" when absent). */
@@ -69400,11 +69490,12 @@ function rows(rg) {
     return Number(rg.int(copy_RG_NUM_ROWS) ?? 0n);
 }
 /** Why `part`'s column chunks cannot go into a file with `template`'s schema as they are (undefined: they can). */
-function unusable(part, template, options) {
+function unusable(part, input, template, options) {
     const ours = leaves(template);
     const theirs = leaves(part.meta);
     if (ours.length !== theirs.length)
         return `${theirs.length} leaf columns, the dataset has ${ours.length}`;
+    const name = (i) => `column '${Buffer.from(theirs[i].get(SE_NAME) ?? []).toString()}'`;
     for (const [i, leaf] of theirs.entries()) {
         for (const [id, what] of [
             [SE_TYPE, "physical type"],
@@ -69412,27 +69503,42 @@ function unusable(part, template, options) {
             [SE_REPETITION, "repetition"],
         ])
             if (leaf.int(id) !== ours[i].int(id))
-                return `column ${i} has another ${what} than the shard would`;
-        if (meaning(leaf) !== meaning(ours[i]))
-            return `column ${i} is annotated otherwise than the shard would be (${meaning(leaf) || "no annotation"})`;
+                return `${name(i)} has another ${what} than the shard would`;
+        if (annotationMeaning(leaf) !== annotationMeaning(ours[i]))
+            return `${name(i)} is annotated otherwise than the shard would be (${annotationMeaning(leaf) || "no annotation"})`;
     }
+    const writer = Buffer.from(part.meta.get(FILE_CREATED_BY) ?? []).toString();
+    if (oldParquetMr(writer))
+        return `it was written by ${writer}, whose column chunk sizes leave out the dictionary page`;
     const codec = CODECS[options.compression];
     for (const [r, rg] of part.rowGroups.entries()) {
         const columns = (rg.list(copy_RG_COLUMNS)?.items ?? []);
         if (columns.length !== ours.length)
             return `row group ${r} has ${columns.length} columns`;
-        for (const column of columns) {
+        for (const [i, column] of columns.entries()) {
+            const cm = column.struct(copy_CC_META);
             if (column.get(CC_FILE_PATH) !== undefined)
                 return "its column chunks are stored in other files";
-            if (column.get(CC_CRYPTO) !== undefined || column.get(CC_ENCRYPTED_META) !== undefined)
+            if (!cm || column.get(CC_CRYPTO) !== undefined || column.get(CC_ENCRYPTED_META) !== undefined)
                 return "its columns are encrypted";
-            if (Number(column.struct(copy_CC_META)?.int(CM_CODEC) ?? -1n) !== codec)
+            if (Number(cm.int(CM_CODEC) ?? -1n) !== codec)
                 return `its pages are not compressed with ${options.compression}`;
+            // Flat columns hold a value (or null) per row: a footer saying otherwise is not copied as it is.
+            if (cm.int(CM_NUM_VALUES) !== rg.int(copy_RG_NUM_ROWS))
+                return `row group ${r}, ${name(i)}: ${cm.int(CM_NUM_VALUES)} values for ${rows(rg)} rows`;
         }
-        if (rows(rg) > options.maxRowGroupRowsWithoutIndex && columns.some((c) => c.get(copy_CC_OFFSET_INDEX_OFFSET) === undefined))
+        if (rows(rg) * input.arrowBytesPerRow > options.maxRowGroupBytesWithoutIndex && columns.some((c) => c.get(copy_CC_OFFSET_INDEX_OFFSET) === undefined))
             return `row group ${r} (${rows(rg)} rows) is too large for the dataset viewer without a page index`;
     }
     return undefined;
+}
+/** parquet-mr up to 1.2.8 left the dictionary page out of a chunk's total_compressed_size (PARQUET-816). */
+function oldParquetMr(createdBy) {
+    const m = /^parquet-mr version (\d+)\.(\d+)\.(\d+)/.exec(createdBy);
+    if (!m)
+        return false;
+    const [major, minor, patch] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    return major < 1 || (major === 1 && (minor < 2 || (minor === 2 && patch <= 8)));
 }
 /**
  * What a leaf's type annotations mean, written the same way whether a writer
@@ -69440,7 +69546,7 @@ function unusable(part, template, options) {
  * integers) nothing. Anything else must match exactly: a timestamp's UTC
  * adjustment, for one, is only certain from its logical type.
  */
-function meaning(leaf) {
+function annotationMeaning(leaf) {
     const logical = leaf.struct(SE_LOGICAL_TYPE);
     if (logical) {
         const member = logical.fields[0];
@@ -71961,6 +72067,7 @@ function emptyBatch(schema) {
 
 
 
+
 /** Below this much Arrow data a shard is encoded on the calling thread (see encodeShardInline). */
 const INLINE_BELOW_BYTES = 16_000_000;
 /**
@@ -71984,7 +72091,7 @@ function writeParquetFile(path, schema, batches, settings, estimatedBytes = Infi
 async function openParquetCopier(inputs, schema, settings, scratch) {
     const { encoder, editFooter } = writerSettings(settings);
     const template = await fullSchemaFooter(schema, encoder, scratch);
-    return RowGroupCopier.open(inputs, template, { compression: settings.compression, maxRowGroupRowsWithoutIndex: settings.rowGroupRows, editFooter });
+    return RowGroupCopier.open(inputs, template, { compression: settings.compression, maxRowGroupBytesWithoutIndex: ROW_GROUP_TARGET_BYTES, editFooter });
 }
 function writerSettings(settings) {
     const { arrowSchema } = settings;
@@ -74962,13 +75069,13 @@ const FM_ROW_GROUPS = 4;
 const FM_KEY_VALUE = 5;
 const FM_CREATED_BY = 6;
 const parquet_file_SE_REPETITION = 3;
-const SE_NAME = 4;
+const parquet_file_SE_NAME = 4;
 const parquet_file_SE_NUM_CHILDREN = 5;
 const parquet_file_RG_COLUMNS = 1;
 const parquet_file_RG_TOTAL_BYTE_SIZE = 2;
 const parquet_file_RG_NUM_ROWS = 3;
 const parquet_file_CC_FILE_PATH = 1;
-const CC_FILE_OFFSET = 2;
+const parquet_file_CC_FILE_OFFSET = 2;
 const parquet_file_CC_META = 3;
 const parquet_file_CC_OFFSET_INDEX_OFFSET = 4;
 const parquet_file_CC_OFFSET_INDEX_LENGTH = 5;
@@ -74976,7 +75083,7 @@ const CM_TYPE = 1;
 const CM_ENCODINGS = 2;
 const CM_PATH = 3;
 const parquet_file_CM_CODEC = 4;
-const CM_NUM_VALUES = 5;
+const parquet_file_CM_NUM_VALUES = 5;
 const parquet_file_CM_TOTAL_UNCOMPRESSED = 6;
 const parquet_file_CM_TOTAL_COMPRESSED = 7;
 const parquet_file_CM_DATA_PAGE = 9;
@@ -75331,7 +75438,7 @@ class ParquetFile {
             const values = part.pages.every((p) => p.values !== undefined)
                 ? part.pages.reduce((n, p) => n + p.values, 0)
                 : whole || leaf.maxRepetition > 0
-                    ? num(original.int(CM_NUM_VALUES) ?? 0n)
+                    ? num(original.int(parquet_file_CM_NUM_VALUES) ?? 0n)
                     : part.pages.reduce((n, p) => n + p.rows, 0);
             const sizes = [...(part.chunk.dictionary ? [part.chunk.dictionary.uncompressed] : []), ...part.pages.map((p) => p.uncompressed)];
             const uncompressed = sizes.every((u) => u !== undefined) ? sizes.reduce((n, u) => n + u, 0) : part.bytes;
@@ -75340,14 +75447,14 @@ class ParquetFile {
                 copyField(original, CM_ENCODINGS),
                 copyField(original, CM_PATH),
                 copyField(original, parquet_file_CM_CODEC),
-                { id: CM_NUM_VALUES, type: TType.I64, value: BigInt(values) },
+                { id: parquet_file_CM_NUM_VALUES, type: TType.I64, value: BigInt(values) },
                 { id: parquet_file_CM_TOTAL_UNCOMPRESSED, type: TType.I64, value: BigInt(uncompressed) },
                 { id: parquet_file_CM_TOTAL_COMPRESSED, type: TType.I64, value: BigInt(part.bytes) },
                 { id: parquet_file_CM_DATA_PAGE, type: TType.I64, value: BigInt(dataAt) },
                 ...(dictionaryAt === undefined ? [] : [{ id: parquet_file_CM_DICTIONARY_PAGE, type: TType.I64, value: BigInt(dictionaryAt) }]),
             ]);
             columns.push(new thrift_ThriftStruct([
-                { id: CC_FILE_OFFSET, type: TType.I64, value: BigInt(dataAt) },
+                { id: parquet_file_CC_FILE_OFFSET, type: TType.I64, value: BigInt(dataAt) },
                 { id: parquet_file_CC_META, type: TType.Struct, value: meta },
             ]));
             position += part.bytes;
@@ -75464,7 +75571,7 @@ function topFields(elements) {
         const collect = [];
         const leaves = [];
         walk(0, 0, collect, leaves);
-        const name = first?.get(SE_NAME);
+        const name = first?.get(parquet_file_SE_NAME);
         fields.push({
             name: name instanceof Uint8Array ? Buffer.from(name).toString() : "",
             elements: collect,
@@ -79553,7 +79660,12 @@ async function convert(options) {
             log.info(`${split.name}: wrote ${repoPath} — ${formatCount(file.rows)} rows, ${units_formatBytes(file.bytes)} (${seconds.toFixed(1)} s, ${how})`);
         };
         // Parquet inputs that already store the shard's columns: their row groups are copied, not re-encoded.
-        const copy = readers.every((r) => r instanceof ParquetReader && r.storesAs(stored)) && rows > 0 ? await parquetCopy(split, stored, settings, count, options) : undefined;
+        let copy;
+        if (rows > 0 && readers.every((r) => r instanceof ParquetReader && r.storesAs(stored))) {
+            const inputs = split.files.map((f, i) => ({ ...f, arrowBytesPerRow: profileNbytes(profiles[i], features) / Math.max(1, profiles[i].rows) }));
+            const { localPath } = await place(0);
+            copy = await parquetCopy(split, inputs, stored, settings, count, options, `${localPath}.template`);
+        }
         if (copy) {
             for (let i = 0; i < count; i++) {
                 const { repoPath, localPath } = await place(i);
@@ -79564,8 +79676,6 @@ async function convert(options) {
                 const from = split.files.length > 1 ? "the Parquet inputs" : "the Parquet input";
                 wrote(repoPath, written, started, `${groups} row group${groups === 1 ? "" : "s"} copied from ${from}, not re-encoded`);
             }
-            if (shards.reduce((n, s) => n + s.rows, 0) !== rows)
-                throw new Error(`split ${split.name}: expected ${rows} rows in the copied shards`);
         }
         else {
             const progress = new ProgressReporter({ log, label: `Writing ${split.name}`, unit: "rows", intervalMs: options.progressIntervalMs });
@@ -79599,9 +79709,8 @@ async function convert(options) {
  * shards close to Python's even ones (see rowGroupCuts); else undefined,
  * and the split is re-encoded.
  */
-async function parquetCopy(split, stored, settings, count, options) {
-    await (0,external_node_fs_promises_.mkdir)(options.outputDir, { recursive: true });
-    const opened = await openParquetCopier(split.files, stored, settings, external_node_path_default().join(options.outputDir, `.${split.name}.template.parquet`));
+async function parquetCopy(split, inputs, stored, settings, count, options, scratch) {
+    const opened = await openParquetCopier(inputs, stored, settings, scratch);
     if (!(opened instanceof RowGroupCopier)) {
         options.log.debug(`${split.name}: re-encoding the Parquet input (${opened.reason})`);
         return undefined;

@@ -13,9 +13,10 @@ import * as parquet from "parquet-wasm/node";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Logger } from "../../src/log.js";
 import { type ParquetSettings, openParquetCopier } from "../../src/data/parquet-writer.js";
-import { RowGroupCopier } from "../../src/data/parquet/copy.js";
 import { writerProperties } from "../../src/data/parquet/properties.js";
-import { decodeStruct } from "../../src/data/parquet/thrift.js";
+import { RowGroupCopier, annotationMeaning } from "../../src/data/parquet/copy.js";
+import { memorySource, readFooter } from "../../src/data/parquet/merge.js";
+import { ThriftStruct, TType, decodeStruct, encodeStruct } from "../../src/data/parquet/thrift.js";
 import { columnTypes, kvMetadata, query } from "../helpers/duckdb.js";
 import { convertFiles, dataFile, readRows, removeTempDirs, tempDir } from "./helpers.js";
 
@@ -33,6 +34,23 @@ const FLAT_SQL = (from: number, to: number) => `select i::bigint as id, (i * 0.5
 async function duckdbParquet(file: string, select: string, options = ""): Promise<string> {
   await query(`copy (${select}) to '${file}' (format parquet, compression snappy${options})`);
   return file;
+}
+
+/** Rewrites a Parquet file's footer in place (the pages before it stay where they are). */
+async function patchFooter(file: string, edit: (meta: ThriftStruct) => void): Promise<void> {
+  const bytes = await readFile(file);
+  const meta = await readFooter(memorySource(bytes));
+  edit(meta);
+  const footer = encodeStruct(meta);
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(footer.length);
+  const dataEnd = bytes.length - 8 - bytes.readUInt32LE(bytes.length - 8);
+  await writeFile(file, Buffer.concat([bytes.subarray(0, dataEnd), footer, length, Buffer.from("PAR1")]));
+}
+
+/** Every column chunk of a footer. */
+function chunksOf(meta: ThriftStruct): ThriftStruct[] {
+  return ((meta.list(4)?.items ?? []) as ThriftStruct[]).flatMap((rg) => (rg.list(1)?.items ?? []) as ThriftStruct[]);
 }
 
 async function createdBy(file: string): Promise<string> {
@@ -92,6 +110,50 @@ describe("Parquet inputs copied as they are", () => {
     expect(await readRows(conversion)).toEqual(await query(`select * from read_parquet('${a}')`));
   });
 
+  it("moves only real offsets: a 0 'no dictionary' offset and an old writer's file_offset are not shifted into the data", async () => {
+    const dir = await tempDir();
+    const files = [0, 1].map((k) => path.join(dir, `p${k}.parquet`));
+    for (const [k, file] of files.entries()) {
+      await duckdbParquet(file, FLAT_SQL(k * 3000, (k + 1) * 3000), ", row_group_size 2048");
+      // As old parquet-cpp wrote them: dictionary_page_offset 0 on chunks without a dictionary, file_offset = the chunk's end.
+      await patchFooter(file, (meta) => {
+        for (const chunk of chunksOf(meta)) {
+          const cm = chunk.struct(3)!;
+          if (cm.get(11) === undefined) cm.set(11, TType.I64, 0n);
+          chunk.set(2, TType.I64, cm.int(9)! + cm.int(7)!);
+        }
+      });
+    }
+    const log = recordingLogger();
+    const { conversion } = await convertFiles(files.map((f) => dataFile(dir, path.basename(f))), { log });
+    expect(log.lines.some((l) => l.includes("copied from the Parquet inputs"))).toBe(true);
+    const shard = conversion.splits[0]!.shards[0]!.localPath;
+    expect(await readRows(conversion)).toEqual(await query(`select * from read_parquet(['${files[0]}', '${files[1]}'])`));
+    const bytes = await readFile(shard);
+    const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);
+    expect((await parquetReadObjects({ file, rowStart: 5999, rowEnd: 6000 }))[0]!.label).toBe("row 5999");
+    for (const chunk of chunksOf(await readFooter(memorySource(bytes)))) {
+      const dictionary = chunk.struct(3)!.int(11);
+      expect(dictionary === undefined || dictionary < chunk.struct(3)!.int(9)!).toBe(true);
+      expect(chunk.int(2)).toBe(0n);
+    }
+  });
+
+  it("copies from many files without keeping them all open, and refuses a footer whose value counts are off", async () => {
+    const dir = await tempDir();
+    const names = Array.from({ length: 40 }, (_, k) => `part-${String(k).padStart(2, "0")}.parquet`);
+    for (const [k, name] of names.entries()) await duckdbParquet(path.join(dir, name), FLAT_SQL(k * 100, (k + 1) * 100));
+    const log = recordingLogger();
+    const { conversion } = await convertFiles(names.map((n) => dataFile(dir, n)), { log });
+    expect(log.lines.some((l) => l.includes("40 row groups copied from the Parquet inputs"))).toBe(true);
+    expect(await readRows(conversion)).toEqual(await query(`select * from read_parquet([${names.map((n) => `'${path.join(dir, n)}'`).join(", ")}])`));
+
+    await patchFooter(path.join(dir, names[7]!), (meta) => void chunksOf(meta)[2]!.struct(3)!.set(5, TType.I64, 99n));
+    const refused = recordingLogger();
+    await convertFiles(names.map((n) => dataFile(dir, n)), { log: refused });
+    expect(refused.lines).toContain("debug: train: re-encoding the Parquet input (part-07.parquet: row group 0, column 'label': 99 values for 100 rows)");
+  });
+
   it("re-encodes when the codec, the shard count or the columns differ from what the shard stores", async () => {
     const dir = await tempDir();
     const a = await duckdbParquet(path.join(dir, "a.parquet"), FLAT_SQL(0, 3000));
@@ -110,23 +172,46 @@ describe("Parquet inputs copied as they are", () => {
     expect(shards.lines).toContain("debug: train: re-encoding the Parquet input (its 1 row group cannot be cut into 2 even shards)");
     expect(await readRows(two.conversion)).toEqual(expected);
 
-    // A nested column: the copy is not even tried.
-    await duckdbParquet(path.join(dir, "n.parquet"), "select i::bigint as id, [i, i + 1] as pair from range(0, 100) t(i)");
+    // A nested column: the copy is not even tried; the shard is our writer's.
+    const nestedFile = await duckdbParquet(path.join(dir, "n.parquet"), "select i::bigint as id, [i, i + 1] as pair from range(0, 100) t(i)");
     const nested = recordingLogger();
     const n = await convertFiles([dataFile(dir, "n.parquet")], { log: nested });
     expect(nested.lines.some((l) => l.includes("copied") || l.includes("re-encoding"))).toBe(false);
+    expect(await createdBy(n.conversion.splits[0]!.shards[0]!.localPath)).not.toBe(await createdBy(nestedFile));
     expect((await readRows(n.conversion))[99]).toEqual({ id: "99", pair: ["99", "100"] });
+  });
+});
+
+describe("type annotations", () => {
+  const element = (fields: [number, TType, unknown][]) => new ThriftStruct(fields.map(([id, type, value]) => ({ id, type, value: value as never })));
+  const logical = (member: number, value: ThriftStruct) => new ThriftStruct([{ id: member, type: TType.Struct, value }]);
+
+  it("reads the same meaning from logical types, converted types and bare physical types, and tells different ones apart", () => {
+    const int64 = element([[1, TType.I32, 2]]);
+    const int64Converted = element([[1, TType.I32, 2], [6, TType.I32, 18]]);
+    const int64Logical = element([[1, TType.I32, 2], [6, TType.I32, 18], [10, TType.Struct, logical(10, element([[1, TType.Byte, 64], [2, TType.True, true]]))]]);
+    const uint64 = element([[1, TType.I32, 2], [6, TType.I32, 14]]);
+    expect(new Set([int64, int64Converted, int64Logical].map(annotationMeaning))).toEqual(new Set(["int64"]));
+    expect(annotationMeaning(uint64)).toBe("uint64");
+    const utf8 = element([[1, TType.I32, 6], [6, TType.I32, 0]]);
+    const string = element([[1, TType.I32, 6], [6, TType.I32, 0], [10, TType.Struct, logical(1, new ThriftStruct())]]);
+    expect(annotationMeaning(utf8)).toBe(annotationMeaning(string));
+    expect(annotationMeaning(element([[1, TType.I32, 6]]))).not.toBe(annotationMeaning(string)); // binary
+    // Timestamps: the UTC adjustment only the logical type states.
+    const timestamp = (utc: boolean) => element([[1, TType.I32, 2], [10, TType.Struct, logical(8, element([[1, utc ? TType.True : TType.False, utc], [2, TType.Struct, logical(2, new ThriftStruct())]]))]]);
+    expect(annotationMeaning(timestamp(true))).not.toBe(annotationMeaning(timestamp(false)));
+    expect(annotationMeaning(element([[1, TType.I32, 2], [6, TType.I32, 10]]))).not.toBe(annotationMeaning(timestamp(false)));
   });
 });
 
 describe("copying row groups", () => {
   const schema = new arrow.Schema([new arrow.Field("id", new arrow.Int64(), true), new arrow.Field("s", new arrow.Utf8(), true)]);
-  const settings = (rowGroupRows: number): ParquetSettings => ({ compression: "snappy", rowGroupRows, metadata: new Map([["huggingface", "{}"]]) });
+  const settings: ParquetSettings = { compression: "snappy", rowGroupRows: 1000, metadata: new Map([["huggingface", "{}"]]) };
 
   /** Copies every row group of `files` into `out`, or says why not. */
-  async function copyAll(out: string, files: string[], rowGroupRows: number) {
-    const inputs = files.map((p) => ({ path: p, file: path.basename(p) }));
-    const copier = await openParquetCopier(inputs, schema, settings(rowGroupRows), `${out}.template`);
+  async function copyAll(out: string, files: string[], arrowBytesPerRow = 20) {
+    const inputs = files.map((p) => ({ path: p, file: path.basename(p), arrowBytesPerRow }));
+    const copier = await openParquetCopier(inputs, schema, settings, `${out}.template`);
     if (!(copier instanceof RowGroupCopier)) return copier;
     return { ...(await copier.write(out, 0, copier.rowGroups.length)), rowGroups: copier.rowGroups.length };
   }
@@ -148,12 +233,13 @@ describe("copying row groups", () => {
   it("refuses big row groups without a page index, and takes them with one (offset indexes moved to the new places)", async () => {
     const dir = await tempDir();
     const duck = await duckdbParquet(path.join(dir, "duck.parquet"), "select i::bigint as id, 'value ' || i as s from range(0, 3000) t(i)");
-    const refused = await copyAll(path.join(dir, "out1.parquet"), [duck], 1000);
+    // 3000 rows of 50 kB each (as pass 1 would have measured them): 150 MB of Arrow data in one row group.
+    const refused = await copyAll(path.join(dir, "out1.parquet"), [duck], 50_000);
     expect(refused).toEqual({ reason: "duck.parquet: row group 0 (3000 rows) is too large for the dataset viewer without a page index" });
 
     const indexed = await wasmParquet(path.join(dir, "indexed.parquet"), 50_000, 50_000);
     const out = path.join(dir, "out2.parquet");
-    const copied = await copyAll(out, [indexed, indexed], 1000);
+    const copied = await copyAll(out, [indexed, indexed], 50_000);
     expect(copied).toMatchObject({ rows: 100_000, rowGroups: 2 });
     const rows = await query(`select count(*)::INTEGER as n, sum(id)::BIGINT as total from read_parquet('${out}')`);
     expect(rows).toEqual([{ n: 100_000, total: String(2 * ((50_000 * 49_999) / 2)) }]);
@@ -178,9 +264,9 @@ describe("copying row groups", () => {
   it("refuses files whose columns are stored otherwise (required, another writer's pages beside ours)", async () => {
     const dir = await tempDir();
     const required = await wasmParquet(path.join(dir, "required.parquet"), 100, 100, false);
-    expect(await copyAll(path.join(dir, "o1.parquet"), [required], 1000)).toEqual({ reason: "required.parquet: column 0 has another repetition than the shard would" });
+    expect(await copyAll(path.join(dir, "o1.parquet"), [required])).toEqual({ reason: "required.parquet: column 'id' has another repetition than the shard would" });
     const ours = await wasmParquet(path.join(dir, "ours.parquet"), 100, 100);
     const duck = await duckdbParquet(path.join(dir, "duck.parquet"), "select i::bigint as id, 'value ' || i as s from range(0, 100) t(i)");
-    expect(await copyAll(path.join(dir, "o2.parquet"), [ours, duck], 1000)).toEqual({ reason: "the files were written by different writers" });
+    expect(await copyAll(path.join(dir, "o2.parquet"), [ours, duck])).toEqual({ reason: "the files were written by different writers" });
   });
 });

@@ -64,6 +64,11 @@ describe("Parquet inputs", () => {
     expect(again.conversion.features).toEqual(first.conversion.features);
     expect(again.conversion.splits[0]!.numBytes).toBe(first.conversion.splits[0]!.numBytes);
     expect(again.conversion.splits[0]!.shards[0]!.sha256).toBe(shard.sha256);
+    // Through another codec and back, so both conversions decode and re-encode (the same codec may copy row groups).
+    const zstd = await convertFiles([{ path: shard.localPath, file: "again.parquet", format: "parquet" }], { compression: "zstd" });
+    const back = await convertFiles([{ path: zstd.conversion.splits[0]!.shards[0]!.localPath, file: "zstd.parquet", format: "parquet" }]);
+    expect(back.conversion.features).toEqual(first.conversion.features);
+    expect(back.conversion.splits[0]!.shards[0]!.sha256).toBe(shard.sha256);
   });
 
   it("re-shards a many-row-group file across shards, batch boundaries and all", async () => {

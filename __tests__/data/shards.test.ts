@@ -62,6 +62,10 @@ describe("shard arithmetic (unit)", () => {
     expect(rowGroupCuts([1000], 2)).toBeUndefined(); // one row group cannot make two shards
     expect(rowGroupCuts([10, 10], 3)).toBeUndefined(); // an empty shard
     expect(rowGroupCuts([], 1)).toBeUndefined();
+    // Each shard within 10 % of its even share, not only each cut near its even place.
+    expect(rowGroupCuts([1100, 800, 1100], 3)).toBeUndefined();
+    expect(rowGroupCuts([900, 1200, 900], 3)).toBeUndefined();
+    expect(rowGroupCuts([1050, 950, 1000], 3)).toEqual([0, 1, 2, 3]);
   });
 
   it("names shards {data_dir}/{split}-{i:05d}-of-{n:05d}.parquet", () => {

@@ -15,7 +15,7 @@ import { unsupportedReason } from "./columns.js";
 import { type Feature, type NamedFeature, featureToString, featuresToArrowSchema, huggingfaceMetadata } from "./features.js";
 import type { BatchCursor, ReaderOptions, TableReader } from "./formats/reader.js";
 import { type Compression, INLINE_BELOW_BYTES, type ParquetSettings, openParquetCopier, writeParquetFile } from "./parquet-writer.js";
-import { RowGroupCopier } from "./parquet/copy.js";
+import { type CopyInput, RowGroupCopier } from "./parquet/copy.js";
 import { sharedEncoderPool, stopEncoders } from "./parquet/encoder-pool.js";
 import { batchToStorage, storageSchema } from "./storage.js";
 import { encodeArrowSchema } from "./arrow-schema.js";
@@ -134,7 +134,12 @@ export async function convert(options: ConvertOptions): Promise<Conversion> {
     };
 
     // Parquet inputs that already store the shard's columns: their row groups are copied, not re-encoded.
-    const copy = readers.every((r) => r instanceof ParquetReader && r.storesAs(stored)) && rows > 0 ? await parquetCopy(split, stored, settings, count, options) : undefined;
+    let copy: Awaited<ReturnType<typeof parquetCopy>>;
+    if (rows > 0 && readers.every((r) => r instanceof ParquetReader && r.storesAs(stored))) {
+      const inputs = split.files.map((f, i) => ({ ...f, arrowBytesPerRow: profileNbytes(profiles[i]!, features) / Math.max(1, profiles[i]!.rows) }));
+      const { localPath } = await place(0);
+      copy = await parquetCopy(split, inputs, stored, settings, count, options, `${localPath}.template`);
+    }
     if (copy) {
       for (let i = 0; i < count; i++) {
         const { repoPath, localPath } = await place(i);
@@ -145,7 +150,6 @@ export async function convert(options: ConvertOptions): Promise<Conversion> {
         const from = split.files.length > 1 ? "the Parquet inputs" : "the Parquet input";
         wrote(repoPath, written, started, `${groups} row group${groups === 1 ? "" : "s"} copied from ${from}, not re-encoded`);
       }
-      if (shards.reduce((n, s) => n + s.rows, 0) !== rows) throw new Error(`split ${split.name}: expected ${rows} rows in the copied shards`);
     } else {
       const progress = new ProgressReporter({ log, label: `Writing ${split.name}`, unit: "rows", intervalMs: options.progressIntervalMs });
       const source = new SplitRows(readers, features, (written) =>
@@ -181,13 +185,14 @@ export async function convert(options: ConvertOptions): Promise<Conversion> {
  */
 async function parquetCopy(
   split: SplitInput,
+  inputs: CopyInput[],
   stored: arrow.Schema,
   settings: ParquetSettings,
   count: number,
   options: ConvertOptions,
+  scratch: string,
 ): Promise<{ copier: RowGroupCopier; cuts: number[] } | undefined> {
-  await mkdir(options.outputDir, { recursive: true });
-  const opened = await openParquetCopier(split.files, stored, settings, path.join(options.outputDir, `.${split.name}.template.parquet`));
+  const opened = await openParquetCopier(inputs, stored, settings, scratch);
   if (!(opened instanceof RowGroupCopier)) {
     options.log.debug(`${split.name}: re-encoding the Parquet input (${opened.reason})`);
     return undefined;

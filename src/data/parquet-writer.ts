@@ -10,6 +10,7 @@
 import type * as arrow from "apache-arrow";
 import { ARROW_SCHEMA_KEY, setKeyValue } from "./arrow-schema.js";
 import { type CopyInput, RowGroupCopier } from "./parquet/copy.js";
+import { ROW_GROUP_TARGET_BYTES } from "./shards.js";
 import { encodeShardInline, fullSchemaFooter, sharedEncoderPool } from "./parquet/encoder-pool.js";
 import type { Compression, EncoderSettings } from "./parquet/properties.js";
 import type { ThriftStruct } from "./parquet/thrift.js";
@@ -74,7 +75,7 @@ export async function openParquetCopier(
 ): Promise<RowGroupCopier | { reason: string }> {
   const { encoder, editFooter } = writerSettings(settings);
   const template = await fullSchemaFooter(schema, encoder, scratch);
-  return RowGroupCopier.open(inputs, template, { compression: settings.compression, maxRowGroupRowsWithoutIndex: settings.rowGroupRows, editFooter });
+  return RowGroupCopier.open(inputs, template, { compression: settings.compression, maxRowGroupBytesWithoutIndex: ROW_GROUP_TARGET_BYTES, editFooter });
 }
 
 function writerSettings(settings: ParquetSettings): { encoder: EncoderSettings; editFooter?: (meta: ThriftStruct) => void } {

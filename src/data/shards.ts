@@ -49,25 +49,27 @@ export function shardRanges(rows: number, n: number): Array<[number, number]> {
 /**
  * Where to cut a run of row groups (their row counts) into `n` shards when
  * the row groups are copied whole: at the row group edge nearest to each of
- * shardRanges's cuts. Undefined when some shard would then be more than 10 %
- * of a shard away from its even share (row groups too big for `n` shards),
- * or empty. Returns n + 1 indexes into the row groups, from 0 to their count.
+ * shardRanges's cuts. Undefined when some shard would then hold more than
+ * 10 % more or fewer rows than its even share (row groups too big for `n`
+ * shards), or none. Returns n + 1 indexes into the row groups, from 0 to
+ * their count.
  */
 export function rowGroupCuts(groupRows: number[], n: number): number[] | undefined {
   const total = groupRows.reduce((a, b) => a + b, 0);
   const ranges = shardRanges(total, n);
   const edges = [0];
   for (const r of groupRows) edges.push(edges[edges.length - 1]! + r);
-  const tolerance = (0.1 * total) / n;
   const cuts = [0];
   let at = 0;
   for (const [, end] of ranges.slice(0, -1)) {
     while (at + 1 < edges.length && Math.abs(edges[at + 1]! - end) <= Math.abs(edges[at]! - end)) at++;
-    if (Math.abs(edges[at]! - end) > tolerance || at <= cuts[cuts.length - 1]!) return undefined;
     cuts.push(at);
   }
-  if (groupRows.length <= cuts[cuts.length - 1]!) return undefined;
   cuts.push(groupRows.length);
+  for (const [i, [start, end]] of ranges.entries()) {
+    const rows = edges[cuts[i + 1]!]! - edges[cuts[i]!]!;
+    if (cuts[i + 1]! <= cuts[i]! || Math.abs(rows - (end - start)) > 0.1 * (end - start)) return undefined;
+  }
   return cuts;
 }
 
@@ -75,7 +77,8 @@ export function shardPath(dataDir: string, split: string, index: number, count: 
   return `${dataDir}/${split}-${String(index).padStart(5, "0")}-of-${String(count).padStart(5, "0")}.parquet`;
 }
 
-const ROW_GROUP_TARGET_BYTES = 100_000_000;
+/** Arrow bytes per row group, as Python targets them (`config.MAX_ROW_GROUP_SIZE`). */
+export const ROW_GROUP_TARGET_BYTES = 100_000_000;
 const MAX_ROW_GROUP_ROWS = 1_048_576;
 
 /** Rows per row group: about 100 MB of Arrow data, computed over the whole split, capped as pyarrow caps it. */

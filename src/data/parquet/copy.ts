@@ -15,7 +15,8 @@
  * Bloom filters are not copied (Python's writer writes none either).
  */
 import { type Compression } from "./properties.js";
-import { type Part, type RowGroupPlan, assembleFile, fileSource, leavesPerField, openPart } from "./merge.js";
+import { type FileHandle, open as openFile } from "node:fs/promises";
+import { type Part, type PartSource, type RowGroupPlan, assembleFile, fileSource, leavesPerField, openPart } from "./merge.js";
 import { ThriftStruct, decodeStruct, encodeStruct } from "./thrift.js";
 
 // Field ids and enums of parquet.thrift.
@@ -26,6 +27,7 @@ const FILE_COLUMN_ORDERS = 7;
 const SE_TYPE = 1;
 const SE_TYPE_LENGTH = 2;
 const SE_REPETITION = 3;
+const SE_NAME = 4;
 const SE_NUM_CHILDREN = 5;
 const SE_CONVERTED_TYPE = 6;
 const SE_SCALE = 7;
@@ -50,20 +52,32 @@ const CC_OFFSET_INDEX_OFFSET = 4;
 const CC_CRYPTO = 8;
 const CC_ENCRYPTED_META = 9;
 const CM_CODEC = 4;
+const CM_NUM_VALUES = 5;
 const CODECS: Record<Compression, number> = { none: 0, snappy: 1, gzip: 2, zstd: 6 };
 
 export interface CopyInput {
   path: string;
   /** The name shown to users. */
   file: string;
+  /** Arrow bytes per row of this file (from pass 1), to size its row groups as the viewer will hold them. */
+  arrowBytesPerRow: number;
 }
 
 export interface CopyOptions {
   compression: Compression;
-  /** A row group with more rows must have a page index (about 100 MB of Arrow data: see shards.ts). */
-  maxRowGroupRowsWithoutIndex: number;
+  /** A row group with more Arrow data than this must have a page index (the viewer's limit; spec §3.7). */
+  maxRowGroupBytesWithoutIndex: number;
   editFooter?: (meta: ThriftStruct) => void;
 }
+
+/**
+ * The footers of all inputs stay decoded in memory while a split is copied
+ * (a few kB per column chunk): beyond this many column chunks, the split is
+ * re-encoded instead, which holds one file at a time.
+ */
+const MAX_COLUMN_CHUNKS = 20_000;
+/** Input files open at once while a shard is written (many small files must not exhaust descriptors). */
+const MAX_OPEN_FILES = 16;
 
 /** A row group of an input, as a shard may take it. */
 export interface CopyableRowGroup {
@@ -95,17 +109,22 @@ export class RowGroupCopier {
   static async open(inputs: CopyInput[], template: ThriftStruct, options: CopyOptions): Promise<RowGroupCopier | { reason: string }> {
     const footers: ThriftStruct[] = [];
     const rowGroups: CopyableRowGroup[] = [];
+    let chunks = 0;
     for (const [input, file] of inputs.entries()) {
       const source = await fileSource(file.path);
       try {
         const part = await openPart(source, { dropBloomFilters: true });
-        const reason = unusable(part, template, options);
+        const reason = unusable(part, file, template, options);
         if (reason !== undefined) return { reason: `${file.file}: ${reason}` };
         footers.push(part.meta);
-        for (const [index, rg] of part.rowGroups.entries()) if (rows(rg) > 0) rowGroups.push({ input, index, rows: rows(rg) });
+        for (const [index, rg] of part.rowGroups.entries()) {
+          chunks += (rg.list(RG_COLUMNS)?.items ?? []).length;
+          if (rows(rg) > 0) rowGroups.push({ input, index, rows: rows(rg) });
+        }
       } finally {
         await source.close();
       }
+      if (chunks > MAX_COLUMN_CHUNKS) return { reason: `more than ${MAX_COLUMN_CHUNKS} column chunks to copy` };
     }
     // Readers work around known bugs of the writer named in created_by: the copied pages keep theirs.
     const footer = decodeStruct(encodeStruct(template)).struct;
@@ -113,7 +132,7 @@ export class RowGroupCopier {
       if (new Set(footers.map((meta) => fieldBytes(meta, id))).size > 1)
         return { reason: id === FILE_CREATED_BY ? "the files were written by different writers" : "the files' column orders differ" };
       const field = footers[0]?.field(id);
-      footer.fields.splice(0, footer.fields.length, ...footer.fields.filter((f) => f.id !== id));
+      footer.remove(id);
       if (field) footer.set(id, field.type, field.value);
     }
     return new RowGroupCopier(inputs, footers, footer, rowGroups, options.editFooter);
@@ -122,21 +141,69 @@ export class RowGroupCopier {
   /** Writes row groups [from, to) of `rowGroups` as one Parquet file at `path`. */
   async write(path: string, from: number, to: number): Promise<{ bytes: number; sha256: string; rows: number }> {
     const picked = this.rowGroups.slice(from, to);
-    const used = [...new Set(picked.map((g) => g.input))];
-    const sources = new Map<number, Awaited<ReturnType<typeof fileSource>>>();
+    const files = new OpenFiles(MAX_OPEN_FILES);
     try {
-      for (const input of used) sources.set(input, await fileSource(this.inputs[input]!.path));
+      const sources = new Map<number, PartSource>();
       const owner = new Array<number>(leavesPerField(this.footer).length).fill(0);
       const plans: RowGroupPlan[] = picked.map((g) => {
         const meta = this.footers[g.input]!;
+        if (!sources.has(g.input)) sources.set(g.input, files.source(this.inputs[g.input]!.path));
         const part: Part = { source: sources.get(g.input)!, meta, rowGroups: (meta.list(FILE_ROW_GROUPS)?.items ?? []) as ThriftStruct[] };
         return { cells: [{ part, rowGroup: g.index }], owner };
       });
       const { bytes, sha256 } = await assembleFile(path, this.footer, plans, this.editFooter);
       return { bytes, sha256, rows: picked.reduce((n, g) => n + g.rows, 0) };
     } finally {
-      await Promise.all([...sources.values()].map((s) => s.close()));
+      await files.close();
     }
+  }
+}
+
+/**
+ * Sources that open their file on first read and keep at most `max` files
+ * open, closing the least recently read (a shard may take row groups from
+ * thousands of small files).
+ */
+class OpenFiles {
+  private readonly open = new Map<string, FileHandle>();
+
+  constructor(private readonly max: number) {}
+
+  private async handle(path: string): Promise<FileHandle> {
+    let handle = this.open.get(path);
+    if (handle) this.open.delete(path); // re-inserted below: most recently used last
+    else {
+      if (this.open.size >= this.max) {
+        const [oldest, old] = this.open.entries().next().value as [string, FileHandle];
+        this.open.delete(oldest);
+        await old.close();
+      }
+      handle = await openFile(path, "r");
+    }
+    this.open.set(path, handle);
+    return handle;
+  }
+
+  source(path: string): PartSource {
+    return {
+      size: Number.NaN, // not needed: the footer was read when the copier opened
+      read: async (offset, length) => {
+        const handle = await this.handle(path);
+        const out = new Uint8Array(length);
+        for (let done = 0; done < length; ) {
+          const { bytesRead } = await handle.read(out, done, length - done, offset + done);
+          if (bytesRead === 0) throw new Error(`unexpected end of ${path} (did it change while the action ran?)`);
+          done += bytesRead;
+        }
+        return out;
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    const handles = [...this.open.values()];
+    this.open.clear();
+    await Promise.all(handles.map((h) => h.close()));
   }
 }
 
@@ -151,32 +218,47 @@ function rows(rg: ThriftStruct): number {
 }
 
 /** Why `part`'s column chunks cannot go into a file with `template`'s schema as they are (undefined: they can). */
-function unusable(part: Part, template: ThriftStruct, options: CopyOptions): string | undefined {
+function unusable(part: Part, input: CopyInput, template: ThriftStruct, options: CopyOptions): string | undefined {
   const ours = leaves(template);
   const theirs = leaves(part.meta);
   if (ours.length !== theirs.length) return `${theirs.length} leaf columns, the dataset has ${ours.length}`;
+  const name = (i: number) => `column '${Buffer.from((theirs[i]!.get(SE_NAME) as Uint8Array | undefined) ?? []).toString()}'`;
   for (const [i, leaf] of theirs.entries()) {
     for (const [id, what] of [
       [SE_TYPE, "physical type"],
       [SE_TYPE_LENGTH, "type length"],
       [SE_REPETITION, "repetition"],
     ] as const)
-      if (leaf.int(id) !== ours[i]!.int(id)) return `column ${i} has another ${what} than the shard would`;
-    if (meaning(leaf) !== meaning(ours[i]!)) return `column ${i} is annotated otherwise than the shard would be (${meaning(leaf) || "no annotation"})`;
+      if (leaf.int(id) !== ours[i]!.int(id)) return `${name(i)} has another ${what} than the shard would`;
+    if (annotationMeaning(leaf) !== annotationMeaning(ours[i]!))
+      return `${name(i)} is annotated otherwise than the shard would be (${annotationMeaning(leaf) || "no annotation"})`;
   }
+  const writer = Buffer.from((part.meta.get(FILE_CREATED_BY) as Uint8Array | undefined) ?? []).toString();
+  if (oldParquetMr(writer)) return `it was written by ${writer}, whose column chunk sizes leave out the dictionary page`;
   const codec = CODECS[options.compression];
   for (const [r, rg] of part.rowGroups.entries()) {
     const columns = (rg.list(RG_COLUMNS)?.items ?? []) as ThriftStruct[];
     if (columns.length !== ours.length) return `row group ${r} has ${columns.length} columns`;
-    for (const column of columns) {
+    for (const [i, column] of columns.entries()) {
+      const cm = column.struct(CC_META);
       if (column.get(CC_FILE_PATH) !== undefined) return "its column chunks are stored in other files";
-      if (column.get(CC_CRYPTO) !== undefined || column.get(CC_ENCRYPTED_META) !== undefined) return "its columns are encrypted";
-      if (Number(column.struct(CC_META)?.int(CM_CODEC) ?? -1n) !== codec) return `its pages are not compressed with ${options.compression}`;
+      if (!cm || column.get(CC_CRYPTO) !== undefined || column.get(CC_ENCRYPTED_META) !== undefined) return "its columns are encrypted";
+      if (Number(cm.int(CM_CODEC) ?? -1n) !== codec) return `its pages are not compressed with ${options.compression}`;
+      // Flat columns hold a value (or null) per row: a footer saying otherwise is not copied as it is.
+      if (cm.int(CM_NUM_VALUES) !== rg.int(RG_NUM_ROWS)) return `row group ${r}, ${name(i)}: ${cm.int(CM_NUM_VALUES)} values for ${rows(rg)} rows`;
     }
-    if (rows(rg) > options.maxRowGroupRowsWithoutIndex && columns.some((c) => c.get(CC_OFFSET_INDEX_OFFSET) === undefined))
+    if (rows(rg) * input.arrowBytesPerRow > options.maxRowGroupBytesWithoutIndex && columns.some((c) => c.get(CC_OFFSET_INDEX_OFFSET) === undefined))
       return `row group ${r} (${rows(rg)} rows) is too large for the dataset viewer without a page index`;
   }
   return undefined;
+}
+
+/** parquet-mr up to 1.2.8 left the dictionary page out of a chunk's total_compressed_size (PARQUET-816). */
+function oldParquetMr(createdBy: string): boolean {
+  const m = /^parquet-mr version (\d+)\.(\d+)\.(\d+)/.exec(createdBy);
+  if (!m) return false;
+  const [major, minor, patch] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  return major < 1 || (major === 1 && (minor < 2 || (minor === 2 && patch <= 8)));
 }
 
 /**
@@ -185,7 +267,7 @@ function unusable(part: Part, template: ThriftStruct, options: CopyOptions): str
  * integers) nothing. Anything else must match exactly: a timestamp's UTC
  * adjustment, for one, is only certain from its logical type.
  */
-function meaning(leaf: ThriftStruct): string {
+export function annotationMeaning(leaf: ThriftStruct): string {
   const logical = leaf.struct(SE_LOGICAL_TYPE);
   if (logical) {
     const member = logical.fields[0];

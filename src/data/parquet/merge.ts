@@ -28,6 +28,7 @@ const RG_NUM_ROWS = 3;
 const RG_FILE_OFFSET = 5;
 const RG_TOTAL_COMPRESSED = 6;
 const RG_ORDINAL = 7;
+const CC_FILE_OFFSET = 2;
 const CC_META = 3;
 const CC_OFFSET_INDEX_OFFSET = 4;
 const CC_OFFSET_INDEX_LENGTH = 5;
@@ -108,10 +109,11 @@ export async function openPart(source: PartSource, options: { dropBloomFilters?:
   const rowGroups = (meta.list(FILE_ROW_GROUPS)?.items ?? []) as ThriftStruct[];
   for (const rg of rowGroups)
     for (const column of columnsOf(rg)) {
-      const cm = column.struct(CC_META)!;
-      if (cm.get(CM_BLOOM_FILTER) === undefined) continue;
+      const cm = column.struct(CC_META);
+      if (cm?.get(CM_BLOOM_FILTER) === undefined) continue;
       if (!options.dropBloomFilters) throw new Error("parts with bloom filters cannot be merged");
-      cm.fields.splice(0, cm.fields.length, ...cm.fields.filter((f) => f.id !== CM_BLOOM_FILTER && f.id !== CM_BLOOM_FILTER_LENGTH));
+      cm.remove(CM_BLOOM_FILTER);
+      cm.remove(CM_BLOOM_FILTER_LENGTH);
     }
   return { source, meta, rowGroups };
 }
@@ -213,9 +215,14 @@ export async function assembleParquet(
         const delta = BigInt(position - start);
         await copy(cell.part.source, start, length, write);
         const cm = column.struct(CC_META)!;
+        // Old writers put 0 (or -1) in these offsets to mean "none": moved only when they point into the chunk.
+        if (Number(cm.int(CM_DICTIONARY_PAGE) ?? -1n) === start) shift(cm, CM_DICTIONARY_PAGE, delta);
+        else cm.remove(CM_DICTIONARY_PAGE);
+        if ((cm.int(CM_INDEX_PAGE) ?? 0n) > 0n) shift(cm, CM_INDEX_PAGE, delta);
+        else cm.remove(CM_INDEX_PAGE);
         shift(cm, CM_DATA_PAGE, delta);
-        shift(cm, CM_INDEX_PAGE, delta);
-        shift(cm, CM_DICTIONARY_PAGE, delta);
+        // Deprecated; parquet.thrift asks writers for 0 (older parquet-cpp put the chunk's end there).
+        if (column.get(CC_FILE_OFFSET) !== undefined) column.set(CC_FILE_OFFSET, TType.I64, 0n);
         columns.push({ column, source: cell.part.source, delta });
       }
     }
@@ -239,7 +246,11 @@ export async function assembleParquet(
     for (const { column, source } of columns) {
       const offset = column.int(CC_COLUMN_INDEX_OFFSET);
       const length = column.int(CC_COLUMN_INDEX_LENGTH);
-      if (offset === undefined || length === undefined) continue;
+      if (offset === undefined || length === undefined) {
+        column.remove(CC_COLUMN_INDEX_OFFSET);
+        column.remove(CC_COLUMN_INDEX_LENGTH);
+        continue;
+      }
       column.set(CC_COLUMN_INDEX_OFFSET, TType.I64, BigInt(position));
       await write(await source.read(Number(offset), Number(length)));
     }
@@ -249,7 +260,11 @@ export async function assembleParquet(
     for (const { column, source, delta } of columns) {
       const offset = column.int(CC_OFFSET_INDEX_OFFSET);
       const length = column.int(CC_OFFSET_INDEX_LENGTH);
-      if (offset === undefined || length === undefined) continue;
+      if (offset === undefined || length === undefined) {
+        column.remove(CC_OFFSET_INDEX_OFFSET);
+        column.remove(CC_OFFSET_INDEX_LENGTH);
+        continue;
+      }
       const index = decodeStruct(await source.read(Number(offset), Number(length))).struct;
       for (const location of (index.list(OI_PAGE_LOCATIONS)?.items ?? []) as ThriftStruct[]) shift(location, PL_OFFSET, delta);
       const bytes = encodeStruct(index);

@@ -66,6 +66,12 @@ export class ThriftStruct {
     else this.fields.splice(at, 0, field);
   }
 
+  /** Removes a field, if present. */
+  remove(id: number): void {
+    const at = this.fields.findIndex((f) => f.id === id);
+    if (at !== -1) this.fields.splice(at, 1);
+  }
+
   struct(id: number): ThriftStruct | undefined {
     const v = this.get(id);
     return v instanceof ThriftStruct ? v : undefined;
