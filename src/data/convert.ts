@@ -80,8 +80,11 @@ export async function convert(options: ConvertOptions): Promise<Conversion> {
   const overrides = new Map<string, Feature>((options.overrides ?? []).map((f) => [f.name, f.feature]));
   checkOverrides(overrides, options.splits);
   const readerOptions: ReaderOptions = { chunkBytes: options.readChunkBytes };
-  // Big inputs will use the encoder threads: start them now, while pass 1 reads.
-  if (await totalBytes(options.splits) >= INLINE_BELOW_BYTES) sharedEncoderPool().prewarm();
+  // Big inputs will use the encoder threads: start them now; pass 1 may use them too (halves of big files).
+  if ((await totalBytes(options.splits)) >= INLINE_BELOW_BYTES) {
+    sharedEncoderPool().prewarm();
+    readerOptions.background = (job, args) => sharedEncoderPool().run(job, args);
+  }
 
   // Pass 1: profile every file of every split.
   const profiled: { split: SplitInput; readers: TableReader[]; profiles: FileProfile[] }[] = [];

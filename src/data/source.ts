@@ -50,11 +50,28 @@ export function ioError(file: string, e: unknown): DataError {
   }
 }
 
+/** Whether a file starts with gzip's magic bytes (false if it cannot be read: opening it will say why). */
+export async function isGzipFile(path: string): Promise<boolean> {
+  try {
+    const handle = await open(path, "r");
+    try {
+      const head = Buffer.alloc(2);
+      const { bytesRead } = await handle.read(head, 0, 2, 0);
+      return bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Opens `path` for reading; `file` is the name shown in messages. gzip is
- * recognised by its magic bytes.
+ * recognised by its magic bytes. `range` reads only bytes [start, end) of a
+ * file that is not gzip-compressed.
  */
-export async function openByteSource(path: string, file = path): Promise<ByteSource> {
+export async function openByteSource(path: string, file = path, range?: { start: number; end: number }): Promise<ByteSource> {
   let handle: FileHandle;
   try {
     handle = await open(path, "r");
@@ -76,19 +93,21 @@ export async function openByteSource(path: string, file = path): Promise<ByteSou
   }
   if (gzip) {
     await handle.close();
+    if (range) throw new Error(`${file}: a range of a gzip-compressed file cannot be read`);
     return openGzip(path, file);
   }
-  return openPlain(handle, file);
+  return openPlain(handle, file, range?.start ?? 0, range?.end ?? Infinity);
 }
 
-function openPlain(handle: FileHandle, file: string): ByteSource {
-  let position = 0;
+function openPlain(handle: FileHandle, file: string, start: number, end: number): ByteSource {
+  let position = start;
   return {
     async read(target, offset) {
       let total = 0;
       try {
-        while (offset + total < target.length) {
-          const { bytesRead } = await handle.read(target, offset + total, target.length - offset - total, position);
+        while (offset + total < target.length && position < end) {
+          const want = Math.min(target.length - offset - total, end - position);
+          const { bytesRead } = await handle.read(target, offset + total, want, position);
           if (bytesRead === 0) break;
           total += bytesRead;
           position += bytesRead;

@@ -7,11 +7,12 @@
  * tokens are nulls. See parse.ts and README.md for the exact rules.
  */
 import { isUtf8 } from "node:buffer";
+import { open, stat } from "node:fs/promises";
 import { DataError } from "../../errors.js";
 import { type Feature, type NamedFeature, value } from "../features.js";
 import { Kind, classify, isNaToken } from "../parse.js";
 import { type ColumnProfile, type FileProfile, type SizeStats, emptyStats, mergeStats, statsOfData } from "../schema.js";
-import { ChunkBuffer, openByteSource } from "../source.js";
+import { ChunkBuffer, isGzipFile, openByteSource } from "../source.js";
 import { type CellColumn, type Cells, cellColumnFor, cellText } from "./cells.js";
 import { CsvSyntaxError, CsvTokenizer, FIELD_ESCAPED, QUOTE } from "./csv-tokenizer.js";
 import type { Batch, BatchCursor, ReaderOptions, TableReader } from "./reader.js";
@@ -30,6 +31,52 @@ interface Inference {
   nulls: number;
   bytes: number;
 }
+
+/** What pass 1 learns from some of a file's rows; the parts of a file add up (addParts). */
+export interface CsvPart {
+  rows: number;
+  /** Per column: the kinds of values seen, nulls, bytes (inferred columns). */
+  inference: Inference[];
+  /** Per column: size counts of the values converted to their `features` type (overridden columns). */
+  measured: SizeStats[];
+}
+
+/** Bytes [start, end) of a file; from 0 the header is read, past it `header` must be given. */
+interface ByteRange {
+  start: number;
+  end: number;
+  header?: string[];
+}
+
+/** The job a background thread runs for a part of a big file (see CsvReader.profileInParts). */
+export interface CsvRangeJob {
+  path: string;
+  file: string;
+  format: "csv" | "tsv";
+  chunkBytes: number | undefined;
+  overrides: [string, Feature][];
+  start: number;
+  end: number;
+  header: string[];
+}
+
+/** Pass 1 over bytes [start, end) of a file (a background job). */
+export async function profileCsvRange(job: CsvRangeJob): Promise<CsvPart> {
+  const reader = new CsvReader(job.path, job.file, job.format, { chunkBytes: job.chunkBytes });
+  return reader.profilePart(new Map(job.overrides), { start: job.start, end: job.end, header: job.header });
+}
+
+function addParts(a: CsvPart, b: CsvPart): CsvPart {
+  return {
+    rows: a.rows + b.rows,
+    inference: a.inference.map((x, c) => ({ mask: x.mask | b.inference[c]!.mask, nulls: x.nulls + b.inference[c]!.nulls, bytes: x.bytes + b.inference[c]!.bytes })),
+    measured: a.measured.map((x, c) => mergeStats(x, b.measured[c]!)),
+  };
+}
+
+const SPLIT_FROM_BYTES = 32 * 1024 * 1024;
+/** At most this many parts (of at least SPLIT_FROM_BYTES / 2 each) when pass 1 runs on two threads. */
+const PARTS = 16;
 
 /** pandas' names for repeated header cells: `a`, `a.1`, `a.2`, ... skipping names already taken. */
 export function dedupeHeader(raw: string[]): string[] {
@@ -55,8 +102,8 @@ export class CsvReader implements TableReader {
   constructor(
     private readonly path: string,
     readonly file: string,
-    format: "csv" | "tsv",
-    options: ReaderOptions = {},
+    private readonly format: "csv" | "tsv",
+    private readonly options: ReaderOptions = {},
   ) {
     this.delimiter = format === "tsv" ? TAB : COMMA;
     this.chunkBytes = options.chunkBytes;
@@ -67,12 +114,13 @@ export class CsvReader implements TableReader {
     return this.header;
   }
 
-  /** Reads the file chunk by chunk; the caller must be done with a chunk before asking for the next. */
-  private async *chunks(validateUtf8: boolean): AsyncGenerator<Chunk> {
-    const input = new ChunkBuffer(await openByteSource(this.path, this.file), this.chunkBytes);
+  /** Reads the file (or a range of it) chunk by chunk; the caller must be done with a chunk before asking for the next. */
+  private async *chunks(validateUtf8: boolean, range?: ByteRange): AsyncGenerator<Chunk> {
+    const input = new ChunkBuffer(await openByteSource(this.path, this.file, range), this.chunkBytes);
     const tokenizer = new CsvTokenizer(this.delimiter);
     let consumed = 0;
-    let atStart = true;
+    let atStart = !range || range.start === 0;
+    if (!atStart) this.header = range!.header;
     try {
       while (await input.refill(consumed)) {
         let start = 0;
@@ -152,20 +200,90 @@ export class CsvReader implements TableReader {
   }
 
   async profile(overrides: ReadonlyMap<string, Feature>): Promise<FileProfile> {
+    const part = (await this.profileInParts(overrides)) ?? (await this.profilePart(overrides));
+    const { rows, inference, measured } = part;
+    const columns: ColumnProfile[] = this.header!.map((name, c) => {
+      const inf = inference[c] ?? { mask: 0, nulls: 0, bytes: 0 };
+      const override = overrides.get(name);
+      if (override) return { name, feature: override, stats: measured[c] ?? { count: rows, nulls: rows, bytes: 0 } };
+      return { name, feature: featureOf(inf), stats: { count: rows, nulls: inf.nulls, bytes: inf.bytes } };
+    });
+    // pandas reads an all-empty column as float64; a header-only file has object columns, which pyarrow types null.
+    return { file: this.file, rows, columns, nullFeature: rows > 0 ? value("float64") : value("null") };
+  }
+
+  /**
+   * Pass 1 over a big file on two threads at once: the file is cut into
+   * parts at line starts; this thread reads the first (and the header), then
+   * takes parts from the front while a background thread takes them from the
+   * back, so neither waits for the other (the background thread may still be
+   * starting). A cut is right unless it falls inside a quoted field, and
+   * then the part before it ends inside quotes and fails. On any failure
+   * this returns undefined and the file is read in one piece, which reports
+   * a data error at its true line.
+   */
+  private async profileInParts(overrides: ReadonlyMap<string, Feature>): Promise<CsvPart | undefined> {
+    const { background, splitFromBytes = SPLIT_FROM_BYTES } = this.options;
+    if (!background) return undefined;
+    const size = await stat(this.path).then((s) => s.size, () => 0);
+    if (size < splitFromBytes || (await isGzipFile(this.path))) return undefined;
+    const count = Math.min(PARTS, Math.ceil(size / (splitFromBytes / 2)));
+    const cuts = [0];
+    for (let k = 1; k < count; k++) {
+      const cut = await lineStartAfter(this.path, Math.floor((k * size) / count), size);
+      if (cut !== undefined && cut > cuts[cuts.length - 1]!) cuts.push(cut);
+    }
+    cuts.push(size);
+    if (cuts.length < 3) return undefined;
+
+    const parts: CsvPart[] = [];
+    let front = 0;
+    let back = cuts.length - 2;
+    let header: string[] | undefined;
+    const job = (i: number): CsvRangeJob => ({
+      path: this.path, file: this.file, format: this.format, chunkBytes: this.chunkBytes, overrides: [...overrides], start: cuts[i]!, end: cuts[i + 1]!, header: header!,
+    });
+    let otherThread: Promise<void> = Promise.resolve();
+    const startOther = (names: string[]) => {
+      header = names;
+      otherThread = (async () => {
+        for (let i = back; i > front; i = back) {
+          back--;
+          parts[i] = (await background("csv-range", job(i))) as CsvPart;
+        }
+      })();
+      otherThread.catch(() => undefined); // awaited below; not unhandled if this thread fails first
+    };
+    try {
+      parts[0] = await this.profilePart(overrides, { start: 0, end: cuts[1]! }, startOther);
+      for (let i = ++front; i <= back; i = ++front) parts[i] = await this.profilePart(overrides, { start: cuts[i]!, end: cuts[i + 1]!, header });
+      await otherThread;
+      for (let i = 0; i < cuts.length - 1; i++) if (!parts[i]) return undefined;
+      return parts.reduce(addParts);
+    } catch {
+      await otherThread.catch(() => undefined);
+      return undefined;
+    }
+  }
+
+  /** Pass 1 over the file, or a range of it; `onHeader` is called once the header is known. */
+  async profilePart(overrides: ReadonlyMap<string, Feature>, range?: ByteRange, onHeader?: (header: string[]) => void): Promise<CsvPart> {
     let rows = 0;
     let inference: Inference[] = [];
     let measured: (CellColumn | undefined)[] = [];
     let measuredStats: SizeStats[] = [];
-    for await (const chunk of this.chunks(true)) {
-      if (inference.length === 0) {
-        const names = this.header!;
-        inference = names.map(() => ({ mask: 0, nulls: 0, bytes: 0 }));
-        measured = names.map((n) => {
-          const f = overrides.get(n);
-          return f ? cellColumnFor(f, this.file, n) : undefined;
-        });
-        measuredStats = names.map(() => emptyStats());
-      }
+    const start = (names: string[]) => {
+      inference = names.map(() => ({ mask: 0, nulls: 0, bytes: 0 }));
+      measured = names.map((n) => {
+        const f = overrides.get(n);
+        return f ? cellColumnFor(f, this.file, n) : undefined;
+      });
+      measuredStats = names.map(() => emptyStats());
+      onHeader?.(names);
+    };
+    if (range?.header) start(range.header);
+    for await (const chunk of this.chunks(true, range)) {
+      if (inference.length === 0) start(this.header!);
       for (let c = 0; c < inference.length; c++) {
         const writer = measured[c];
         if (writer) {
@@ -176,14 +294,7 @@ export class CsvReader implements TableReader {
       }
       rows += chunk.records - chunk.first;
     }
-    const columns: ColumnProfile[] = this.header!.map((name, c) => {
-      const inf = inference[c] ?? { mask: 0, nulls: 0, bytes: 0 };
-      const override = overrides.get(name);
-      if (override) return { name, feature: override, stats: measuredStats[c] ?? { count: rows, nulls: rows, bytes: 0 } };
-      return { name, feature: featureOf(inf), stats: { count: rows, nulls: inf.nulls, bytes: inf.bytes } };
-    });
-    // pandas reads an all-empty column as float64; a header-only file has object columns, which pyarrow types null.
-    return { file: this.file, rows, columns, nullFeature: rows > 0 ? value("float64") : value("null") };
+    return { rows, inference, measured: measuredStats };
   }
 
   async open(features: NamedFeature[]): Promise<BatchCursor> {
@@ -219,6 +330,19 @@ export class CsvReader implements TableReader {
         await chunks.return(undefined);
       },
     };
+  }
+}
+
+/** The offset just past the first line feed at or after `at` (undefined if none before `end`, or only far on). */
+async function lineStartAfter(path: string, at: number, end: number): Promise<number | undefined> {
+  const handle = await open(path, "r");
+  try {
+    const window = Buffer.alloc(1 << 20);
+    const { bytesRead } = await handle.read(window, 0, Math.min(window.length, end - at), at);
+    const lf = window.subarray(0, bytesRead).indexOf(10);
+    return lf === -1 || at + lf + 1 >= end ? undefined : at + lf + 1;
+  } finally {
+    await handle.close();
   }
 }
 

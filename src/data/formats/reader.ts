@@ -12,7 +12,17 @@ import type { FileProfile } from "../schema.js";
 export interface ReaderOptions {
   /** Bytes read at a time (the buffer grows for a longer record). Default 1 MiB (DEFAULT_CHUNK_BYTES). */
   chunkBytes?: number;
+  /**
+   * Runs a job of ../background-jobs.ts on another thread (the encoder
+   * threads, idle during pass 1), so pass 1 can read two halves of a big
+   * file at once. Without it, files are read in one piece.
+   */
+  background?: BackgroundRunner;
+  /** Files from this size up are profiled in two halves when `background` is given (default 32 MB). */
+  splitFromBytes?: number;
 }
+
+export type BackgroundRunner = (job: string, args: unknown) => Promise<unknown>;
 
 export interface Batch {
   rows: number;

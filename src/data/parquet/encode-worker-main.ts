@@ -1,4 +1,5 @@
 /** Worker entry when running from source (tests, tsx); the bundle re-enters dist/index.js instead. */
+import { BACKGROUND_JOBS } from "../background-jobs.js";
 import { serveParquetEncoder } from "./encode-worker.js";
 
-serveParquetEncoder();
+serveParquetEncoder(undefined, BACKGROUND_JOBS);

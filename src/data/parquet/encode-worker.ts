@@ -5,7 +5,9 @@
  * thread keeps parsing meanwhile, and merges the parts (./merge.ts).
  *
  * Messages in:  {op:"open", id, path, settings} · {op:"batch", id, ipc} · {op:"close", id}
- * Messages out: {op:"ack", id} when a batch was taken · {op:"done", id, bytes} · {op:"error", id, message}
+ *                · {op:"job", id, name, args} (a one-shot job of `jobs`, e.g. profiling part of a file)
+ * Messages out: {op:"ack", id} when a batch was taken · {op:"done", id, bytes} · {op:"result", id, value}
+ *                · {op:"error", id, message}
  */
 import { open } from "node:fs/promises";
 import { type MessagePort, parentPort } from "node:worker_threads";
@@ -17,22 +19,37 @@ export const ENCODER_ROLE = "hf-dataset-publish:parquet-encoder";
 export type EncoderRequest =
   | { op: "open"; id: number; path: string; settings: EncoderSettings }
   | { op: "batch"; id: number; ipc: Uint8Array }
-  | { op: "close"; id: number };
+  | { op: "close"; id: number }
+  | { op: "job"; id: number; name: string; args: unknown };
 
-export type EncoderReply = { op: "ack"; id: number } | { op: "done"; id: number; bytes: number } | { op: "error"; id: number; message: string };
+export type EncoderReply =
+  | { op: "ack"; id: number }
+  | { op: "done"; id: number; bytes: number }
+  | { op: "result"; id: number; value: unknown }
+  | { op: "error"; id: number; message: string };
+
+export type Jobs = Record<string, (args: never) => Promise<unknown>>;
 
 interface OpenPart {
   queue: (Uint8Array | null)[];
   wake: (() => void) | undefined;
 }
 
-/** Serves encode requests on `port` until the port closes. */
-export function serveParquetEncoder(port: MessagePort | null = parentPort): void {
+/** Serves encode requests (and `jobs`) on `port` until the port closes. */
+export function serveParquetEncoder(port: MessagePort | null = parentPort, jobs: Jobs = {}): void {
   if (!port) throw new Error("serveParquetEncoder must run in a worker thread");
   const parts = new Map<number, OpenPart>();
   const reply = (message: EncoderReply) => port.postMessage(message);
 
   port.on("message", (request: EncoderRequest) => {
+    if (request.op === "job") {
+      const job = jobs[request.name];
+      (job ? job(request.args as never) : Promise.reject(new Error(`no job '${request.name}'`))).then(
+        (value) => reply({ op: "result", id: request.id, value }),
+        (e: unknown) => reply({ op: "error", id: request.id, message: e instanceof Error ? e.message : String(e) }),
+      );
+      return;
+    }
     if (request.op === "open") {
       const part: OpenPart = { queue: [], wake: undefined };
       parts.set(request.id, part);

@@ -56,6 +56,7 @@ function workerEntry(): URL {
 class EncoderThread {
   readonly worker: Worker;
   private readonly parts = new Map<number, PendingPart>();
+  private readonly jobs = new Map<number, { resolve: (value: unknown) => void; reject: (e: Error) => void }>();
   private failure: Error | undefined;
 
   constructor() {
@@ -76,9 +77,19 @@ class EncoderThread {
       part.wake?.();
     }
     this.parts.clear();
+    for (const job of this.jobs.values()) job.reject(e);
+    this.jobs.clear();
   }
 
   private onMessage(m: EncoderReply): void {
+    const job = this.jobs.get(m.id);
+    if (job) {
+      this.jobs.delete(m.id);
+      if (m.op === "result") job.resolve(m.value);
+      else if (m.op === "error") job.reject(new Error(m.message));
+      else job.reject(new Error(`unexpected reply '${m.op}' to a job`));
+      return;
+    }
     const part = this.parts.get(m.id);
     if (!part) return;
     if (m.op === "ack") {
@@ -87,7 +98,7 @@ class EncoderThread {
     } else if (m.op === "done") {
       this.parts.delete(m.id);
       part.resolve(m.bytes);
-    } else {
+    } else if (m.op === "error") {
       this.parts.delete(m.id);
       part.reject(new Error(`Parquet encoding failed: ${m.message}`));
     }
@@ -127,6 +138,15 @@ class EncoderThread {
   close(id: number): void {
     this.post({ op: "close", id });
   }
+
+  /** Runs a one-shot job (see background-jobs.ts) on this thread. */
+  run(id: number, name: string, args: unknown): Promise<unknown> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.jobs.set(id, { resolve, reject });
+      this.post({ op: "job", id, name, args });
+    });
+  }
 }
 
 export class EncoderPool {
@@ -154,6 +174,20 @@ export class EncoderPool {
       clearTimeout(this.idleTimer);
       this.idleTimer = setTimeout(() => void this.close(), IDLE_MS * 30);
       this.idleTimer.unref();
+    }
+  }
+
+  /**
+   * Runs a one-shot job on an encoder thread (they are idle during pass 1;
+   * prewarm them first). The thread keeps the process alive meanwhile.
+   */
+  async run(name: string, args: unknown): Promise<unknown> {
+    const thread = this.thread(0);
+    this.busy();
+    try {
+      return await thread.run(this.nextId++, name, args);
+    } finally {
+      this.idle();
     }
   }
 

@@ -1,0 +1,107 @@
+/**
+ * Pass 1 of a big CSV on two threads: the file is cut at line starts and the
+ * parts are profiled on this thread and a background thread, then added up.
+ * The profile must be exactly the one-piece profile — also when a cut falls
+ * inside a quoted field or a part holds a data error (then the file is read
+ * again in one piece, and the error names its true line).
+ */
+import { readFile, readdir } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { BACKGROUND_JOBS } from "../../src/data/background-jobs.js";
+import { CsvReader } from "../../src/data/formats/csv.js";
+import type { BackgroundRunner } from "../../src/data/formats/reader.js";
+import { type Feature, value } from "../../src/data/features.js";
+import { EncoderPool } from "../../src/data/parquet/encoder-pool.js";
+import { rejection, removeTempDirs, tempDir, writeFiles } from "./helpers.js";
+
+const CORPUS = path.join(import.meta.dirname, "..", "fixtures", "csv");
+
+afterAll(removeTempDirs);
+
+/** Runs background jobs on this thread, counting them. */
+function inProcess(): BackgroundRunner & { calls: number } {
+  const run = Object.assign(
+    async (job: string, args: unknown) => {
+      run.calls++;
+      return BACKGROUND_JOBS[job]!(args as never);
+    },
+    { calls: 0 },
+  );
+  return run;
+}
+
+async function profiles(file: string, format: "csv" | "tsv", overrides = new Map<string, Feature>()) {
+  const whole = await new CsvReader(file, "f.csv", format).profile(overrides);
+  const background = inProcess();
+  // Tiny parts: many cuts, some of them inside quoted fields.
+  const inParts = await new CsvReader(file, "f.csv", format, { background, splitFromBytes: 16 }).profile(overrides);
+  return { whole, inParts, calls: background.calls };
+}
+
+describe("pass 1 in parts", () => {
+  it("gives the one-piece profile for every file of the CSV corpus", async () => {
+    const names = (await readdir(CORPUS)).filter((f) => /\.(csv|tsv)$/.test(f));
+    let split = 0;
+    for (const name of names) {
+      const { whole, inParts, calls } = await profiles(path.join(CORPUS, name), name.endsWith(".tsv") ? "tsv" : "csv");
+      expect(inParts, name).toEqual(whole);
+      if (calls > 0) split++;
+    }
+    expect(split).toBeGreaterThan(names.length / 2);
+  });
+
+  it("adds up kinds, nulls, sizes and converted columns across parts, whether or not a cut falls inside quotes", async () => {
+    const dir = await tempDir();
+    const lines = ["id,score,flag,note,label"];
+    for (let i = 0; i < 400; i++) {
+      const note = i === 200 ? '"a note\nover two lines, with ""quotes"""' : i % 3 === 0 ? "" : `n${i}`;
+      lines.push(`${i},${i === 390 ? "1.5" : i % 7 === 0 ? "" : i},${i % 2 === 0 ? "True" : "False"},${note},${i % 2 ? "pos" : "neg"}`);
+    }
+    await writeFiles(dir, { "a.csv": `${lines.join("\n")}\n` });
+    const file = path.join(dir, "a.csv");
+    const overrides = new Map<string, Feature>([["label", { kind: "class_label", names: ["neg", "pos"] } as Feature]]);
+    for (const splitFromBytes of [16, 1000, 4000]) {
+      const background = inProcess();
+      const inParts = await new CsvReader(file, "a.csv", "csv", { background, splitFromBytes }).profile(overrides);
+      expect(inParts).toEqual(await new CsvReader(file, "a.csv", "csv").profile(overrides));
+      expect(background.calls).toBeGreaterThan(0);
+    }
+    const { inParts } = await profiles(file, "csv", overrides);
+    expect(inParts.columns.map((c) => c.feature)).toEqual([value("int64"), value("float64"), value("bool"), value("string"), overrides.get("label")]);
+  });
+
+  it("reports a data error in a later part at its true line", async () => {
+    const dir = await tempDir();
+    const lines = ["a,b"];
+    for (let i = 0; i < 300; i++) lines.push(i === 250 ? "1,2,3" : `${i},x`);
+    await writeFiles(dir, { "bad.csv": `${lines.join("\n")}\n` });
+    const background = inProcess();
+    const error = await rejection(new CsvReader(path.join(dir, "bad.csv"), "bad.csv", "csv", { background, splitFromBytes: 100 }).profile(new Map()));
+    expect(background.calls).toBeGreaterThan(0);
+    expect(error.message).toMatch(/^bad\.csv:252: expected 2 fields \(as in the header\), found 3/);
+  });
+
+  it("runs the parts on a real encoder thread", async () => {
+    const dir = await tempDir();
+    const lines = ["x,y"];
+    for (let i = 0; i < 5000; i++) lines.push(`${i},"v ${i}, quoted"`);
+    await writeFiles(dir, { "t.csv": `${lines.join("\n")}\n` });
+    const file = path.join(dir, "t.csv");
+    const pool = new EncoderPool(1);
+    try {
+      let calls = 0;
+      const background: BackgroundRunner = (job, args) => {
+        calls++;
+        return pool.run(job, args);
+      };
+      const inParts = await new CsvReader(file, "t.csv", "csv", { background, splitFromBytes: 4096 }).profile(new Map());
+      expect(calls).toBeGreaterThan(0);
+      expect(inParts).toEqual(await new CsvReader(file, "t.csv", "csv").profile(new Map()));
+      expect(inParts.rows).toBe(5000);
+    } finally {
+      await pool.close();
+    }
+    expect(await readFile(file, "utf8")).toContain("v 4999");
+  });
+});

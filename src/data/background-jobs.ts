@@ -1,0 +1,10 @@
+/**
+ * One-shot jobs the main thread can hand to the encoder threads, which are
+ * idle during pass 1 (ReaderOptions.background). Both worker entries (the
+ * bundle, and encode-worker-main.ts from source) serve these.
+ */
+import { profileCsvRange } from "./formats/csv.js";
+
+export const BACKGROUND_JOBS: Record<string, (args: never) => Promise<unknown>> = {
+  "csv-range": profileCsvRange,
+};
