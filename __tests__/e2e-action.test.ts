@@ -3,13 +3,14 @@
  * Node 24, against the local Hub emulator; the pushed Parquet is read back
  * by DuckDB and compared value by value with the source data.
  */
-import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, mkdir, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { type HubEmulator, startHubEmulator } from "../emulator/server.js";
-import { type ActionRun, runAction } from "../scripts/action-runner.js";
+import { Worker } from "node:worker_threads";
+import { type ActionRun, PROJECT_ROOT, runAction } from "../scripts/action-runner.js";
 import { columnTypes, kvMetadata, query } from "./helpers/duckdb.js";
 
 let hub: HubEmulator;
@@ -235,6 +236,37 @@ describe("bundled action against the emulator", () => {
     expect(count!.n).toBe(200_000);
     const [last] = await query(`select text, score from read_parquet('${path.join(workspace, "large-out", shards[0]!)}') order by id desc limit 1`);
     expect(last).toEqual({ text: `row 199999, ${"lorem ipsum dolor sit amet ".repeat(5)}`, score: 199999 / 8 });
+  }, 120_000);
+
+  it("serves pass 1's background jobs from the bundle's worker entry", async () => {
+    // What the encoder thread does for pass 1 of a big CSV (parts of it), asked of dist/index.js directly.
+    const file = path.join(workspace, "data", "reviews.csv");
+    const worker = new Worker(path.join(PROJECT_ROOT, "dist", "index.js"), { workerData: { role: "hf-dataset-publish:parquet-encoder" } });
+    try {
+      const reply = (id: number) =>
+        new Promise<{ op: string; value?: unknown; message?: string }>((resolve) => {
+          const listen = (m: { id: number }) => {
+            if (m.id !== id) return;
+            worker.off("message", listen);
+            resolve(m as never);
+          };
+          worker.on("message", listen);
+        });
+      const ready = reply(1);
+      worker.postMessage({ op: "job", id: 1, name: "ready", args: null });
+      expect(await ready).toEqual({ op: "result", id: 1, value: true });
+      const size = (await stat(file)).size;
+      const profiled = reply(2);
+      const header = ["id", "text", "label", "score", "verified"];
+      const job = { path: file, file: "data/reviews.csv", format: "csv", chunkBytes: undefined, overrides: [], start: 0, end: size, header };
+      worker.postMessage({ op: "job", id: 2, name: "csv-range", args: { ...job, start: toCsv(REVIEWS).indexOf("\r\n") + 2 } });
+      const part = (await profiled) as { op: string; value: { rows: number; inference: { nulls: number }[] } };
+      expect(part.op).toBe("result");
+      expect(part.value.rows).toBe(REVIEWS.length);
+      expect(part.value.inference.map((c) => c.nulls)).toEqual([0, 1, 0, 1, 1]);
+    } finally {
+      await worker.terminate();
+    }
   }, 120_000);
 
   it("publishes a Parquet file by copying its row groups, and a second run changes nothing", async () => {

@@ -33075,6 +33075,8 @@ module.exports = {
  */
 
 const BACKGROUND_JOBS = {
+    /** Answers once the thread is up (its start-up overlaps the caller's own work). */
+    ready: async () => true,
     "csv-range": _formats_csv_js__WEBPACK_IMPORTED_MODULE_0__/* .profileCsvRange */ .xx,
 };
 
@@ -34990,8 +34992,9 @@ class CsvReader {
         throw new errors/* DataError */.fL(this.file, undefined, "invalid UTF-8 (is the file in another encoding, such as Latin-1 or UTF-16?); save it as UTF-8");
     }
     async profile(overrides) {
-        const part = (await this.profileInParts(overrides)) ?? (await this.profilePart(overrides));
-        const { rows, inference, measured } = part;
+        const inParts = await this.profileInParts(overrides);
+        const { rows, inference, measured } = inParts ?? (await this.profilePart(overrides));
+        const threads = inParts?.threads === 2 ? { threads: 2 } : {};
         const columns = this.header.map((name, c) => {
             const inf = inference[c] ?? { mask: 0, nulls: 0, bytes: 0 };
             const override = overrides.get(name);
@@ -35000,7 +35003,7 @@ class CsvReader {
             return { name, feature: featureOf(inf), stats: { count: rows, nulls: inf.nulls, bytes: inf.bytes } };
         });
         // pandas reads an all-empty column as float64; a header-only file has object columns, which pyarrow types null.
-        return { file: this.file, rows, columns, nullFeature: rows > 0 ? (0,features/* value */.Uq)("float64") : (0,features/* value */.Uq)("null") };
+        return { file: this.file, rows, columns, nullFeature: rows > 0 ? (0,features/* value */.Uq)("float64") : (0,features/* value */.Uq)("null"), ...threads };
     }
     /**
      * Pass 1 over a big file on two threads at once: the file is cut into
@@ -35016,22 +35019,15 @@ class CsvReader {
         const { background, splitFromBytes = SPLIT_FROM_BYTES } = this.options;
         if (!background)
             return undefined;
-        const size = await (0,promises_.stat)(this.path).then((s) => s.size, () => 0);
-        if (size < splitFromBytes || (await (0,source/* isGzipFile */.xB)(this.path)))
-            return undefined;
-        const count = Math.min(PARTS, Math.ceil(size / (splitFromBytes / 2)));
-        const cuts = [0];
-        for (let k = 1; k < count; k++) {
-            const cut = await lineStartAfter(this.path, Math.floor((k * size) / count), size);
-            if (cut !== undefined && cut > cuts[cuts.length - 1])
-                cuts.push(cut);
-        }
-        cuts.push(size);
-        if (cuts.length < 3)
+        // Not worth it, or the file cannot be read: the one-piece read says why.
+        const cuts = await this.partCuts(splitFromBytes).catch(() => undefined);
+        if (!cuts)
             return undefined;
         const parts = [];
         let front = 0;
         let back = cuts.length - 2;
+        let failed = false;
+        let theirs = 0;
         let header;
         const job = (i) => ({
             path: this.path, file: this.file, format: this.format, chunkBytes: this.chunkBytes, overrides: [...overrides], start: cuts[i], end: cuts[i + 1], header: header,
@@ -35040,26 +35036,58 @@ class CsvReader {
         const startOther = (names) => {
             header = names;
             otherThread = (async () => {
-                for (let i = back; i > front; i = back) {
+                // Claim parts only once the thread is up: this one keeps reading from the front meanwhile.
+                await background("ready", null);
+                for (let i = back; !failed && i > front; i = back) {
                     back--;
                     parts[i] = (await background("csv-range", job(i)));
+                    theirs++;
                 }
             })();
-            otherThread.catch(() => undefined); // awaited below; not unhandled if this thread fails first
+            otherThread.catch(() => (failed = true)); // stops this thread's loop too; awaited below
         };
         try {
             parts[0] = await this.profilePart(overrides, { start: 0, end: cuts[1] }, startOther);
-            for (let i = ++front; i <= back; i = ++front)
+            for (let i = ++front; !failed && i <= back; i = ++front)
                 parts[i] = await this.profilePart(overrides, { start: cuts[i], end: cuts[i + 1], header });
             await otherThread;
             for (let i = 0; i < cuts.length - 1; i++)
                 if (!parts[i])
                     return undefined;
-            return parts.reduce(addParts);
+            return { ...parts.reduce(addParts), threads: theirs > 0 ? 2 : 1 };
         }
         catch {
+            failed = true; // the other thread takes no further part
             await otherThread.catch(() => undefined);
             return undefined;
+        }
+    }
+    /**
+     * Where to cut the file into parts: at line starts (after a CR LF when the
+     * header line ends with one, since files written so often hold bare LFs
+     * inside quoted cells), or undefined when the file is too small, gzip, or
+     * has no such line ends.
+     */
+    async partCuts(splitFromBytes) {
+        const { size } = await (0,promises_.stat)(this.path);
+        if (size < splitFromBytes || (await (0,source/* isGzipFile */.xB)(this.path)))
+            return undefined;
+        const handle = await (0,promises_.open)(this.path, "r");
+        try {
+            const head = await lineStartAfter(handle, 0, size, false);
+            const crlf = head !== undefined && head >= 2 && (await byteAt(handle, head - 2)) === 13;
+            const count = Math.min(PARTS, Math.ceil(size / (splitFromBytes / 2)));
+            const cuts = [0];
+            for (let k = 1; k < count; k++) {
+                const cut = await lineStartAfter(handle, Math.floor((k * size) / count), size, crlf);
+                if (cut !== undefined && cut > cuts[cuts.length - 1])
+                    cuts.push(cut);
+            }
+            cuts.push(size);
+            return cuts.length < 3 ? undefined : cuts;
+        }
+        finally {
+            await handle.close();
         }
     }
     /** Pass 1 over the file, or a range of it; `onHeader` is called once the header is known. */
@@ -35134,18 +35162,19 @@ class CsvReader {
         };
     }
 }
-/** The offset just past the first line feed at or after `at` (undefined if none before `end`, or only far on). */
-async function lineStartAfter(path, at, end) {
-    const handle = await (0,promises_.open)(path, "r");
-    try {
-        const window = Buffer.alloc(1 << 20);
-        const { bytesRead } = await handle.read(window, 0, Math.min(window.length, end - at), at);
-        const lf = window.subarray(0, bytesRead).indexOf(10);
-        return lf === -1 || at + lf + 1 >= end ? undefined : at + lf + 1;
-    }
-    finally {
-        await handle.close();
-    }
+/** The offset just past the first LF (or CR LF) at or after `at`; undefined if none in the next MiB or before `end`. */
+async function lineStartAfter(handle, at, end, crlf) {
+    const window = Buffer.alloc(1 << 20);
+    const { bytesRead } = await handle.read(window, 0, Math.min(window.length, end - at), at);
+    const bytes = window.subarray(0, bytesRead);
+    const found = crlf ? bytes.indexOf("\r\n") : bytes.indexOf(10);
+    const next = found === -1 ? undefined : at + found + (crlf ? 2 : 1);
+    return next === undefined || next >= end ? undefined : next;
+}
+async function byteAt(handle, at) {
+    const one = Buffer.alloc(1);
+    await handle.read(one, 0, 1, at);
+    return one[0];
 }
 function inferColumn(chunk, r0, r1, c, acc) {
     const { buf, pos, flags, recordStart } = chunk;
@@ -69597,6 +69626,7 @@ class EncoderPool {
     threads = [];
     nextId = 1;
     active = 0;
+    jobs = 0;
     idleTimer;
     constructor(size = DEFAULT_ENCODERS) {
         this.size = size;
@@ -69613,7 +69643,7 @@ class EncoderPool {
     /** Starts the threads ahead of need (their start-up then overlaps the first pass over the data). */
     prewarm() {
         this.thread(0);
-        if (this.active === 0) {
+        if (this.active === 0 && this.jobs === 0) {
             for (const t of this.threads)
                 t.worker.unref();
             clearTimeout(this.idleTimer);
@@ -69627,12 +69657,16 @@ class EncoderPool {
      */
     async run(name, args) {
         const thread = this.thread(0);
-        this.busy();
+        this.jobs++;
+        thread.worker.ref();
+        clearTimeout(this.idleTimer);
         try {
             return await thread.run(this.nextId++, name, args);
         }
         finally {
-            this.idle();
+            // Still prewarmed for the encoding that follows pass 1.
+            if (--this.jobs === 0 && this.active === 0)
+                this.prewarm();
         }
     }
     /** While a shard is being encoded the threads keep the process alive (we await them); idle, they do not. */
@@ -75308,7 +75342,7 @@ async function convert(options) {
     const overrides = new Map((options.overrides ?? []).map((f) => [f.name, f.feature]));
     checkOverrides(overrides, options.splits);
     const readerOptions = { chunkBytes: options.readChunkBytes };
-    // Big inputs will use the encoder threads: start them now; pass 1 may use them too (halves of big files).
+    // Big inputs will use the encoder threads: start them now; pass 1 may use them too (parts of big files).
     if ((await totalBytes(options.splits)) >= INLINE_BELOW_BYTES) {
         sharedEncoderPool().prewarm();
         readerOptions.background = (job, args) => sharedEncoderPool().run(job, args);
@@ -75321,7 +75355,8 @@ async function convert(options) {
         for (const reader of readers) {
             const started = Date.now();
             const profile = await reader.profile(overrides);
-            log.info(`${split.name}: read ${reader.file} — ${formatCount(profile.rows)} rows, ${profile.columns.length} columns (${Date.now() - started} ms)`);
+            const threads = profile.threads ? `, ${profile.threads} threads` : "";
+            log.info(`${split.name}: read ${reader.file} — ${formatCount(profile.rows)} rows, ${profile.columns.length} columns (${Date.now() - started} ms${threads})`);
             profiles.push(profile);
         }
         profiled.push({ split, readers, profiles });

@@ -6,5 +6,7 @@
 import { profileCsvRange } from "./formats/csv.js";
 
 export const BACKGROUND_JOBS: Record<string, (args: never) => Promise<unknown>> = {
+  /** Answers once the thread is up (its start-up overlaps the caller's own work). */
+  ready: async () => true,
   "csv-range": profileCsvRange,
 };

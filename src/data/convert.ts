@@ -80,7 +80,7 @@ export async function convert(options: ConvertOptions): Promise<Conversion> {
   const overrides = new Map<string, Feature>((options.overrides ?? []).map((f) => [f.name, f.feature]));
   checkOverrides(overrides, options.splits);
   const readerOptions: ReaderOptions = { chunkBytes: options.readChunkBytes };
-  // Big inputs will use the encoder threads: start them now; pass 1 may use them too (halves of big files).
+  // Big inputs will use the encoder threads: start them now; pass 1 may use them too (parts of big files).
   if ((await totalBytes(options.splits)) >= INLINE_BELOW_BYTES) {
     sharedEncoderPool().prewarm();
     readerOptions.background = (job, args) => sharedEncoderPool().run(job, args);
@@ -94,7 +94,8 @@ export async function convert(options: ConvertOptions): Promise<Conversion> {
     for (const reader of readers) {
       const started = Date.now();
       const profile = await reader.profile(overrides);
-      log.info(`${split.name}: read ${reader.file} — ${formatCount(profile.rows)} rows, ${profile.columns.length} columns (${Date.now() - started} ms)`);
+      const threads = profile.threads ? `, ${profile.threads} threads` : "";
+      log.info(`${split.name}: read ${reader.file} — ${formatCount(profile.rows)} rows, ${profile.columns.length} columns (${Date.now() - started} ms${threads})`);
       profiles.push(profile);
     }
     profiled.push({ split, readers, profiles });

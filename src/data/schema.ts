@@ -40,6 +40,8 @@ export interface FileProfile {
   columns: ColumnProfile[];
   /** What an all-null column becomes for this format (pandas gives float64 for CSV, pyarrow null for JSON). */
   nullFeature: Feature;
+  /** Threads that read the file in pass 1, when more than one. */
+  threads?: number;
 }
 
 const INT_WIDTH: Record<string, number> = {

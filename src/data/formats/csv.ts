@@ -7,7 +7,7 @@
  * tokens are nulls. See parse.ts and README.md for the exact rules.
  */
 import { isUtf8 } from "node:buffer";
-import { open, stat } from "node:fs/promises";
+import { type FileHandle, open, stat } from "node:fs/promises";
 import { DataError } from "../../errors.js";
 import { type Feature, type NamedFeature, value } from "../features.js";
 import { Kind, classify, isNaToken } from "../parse.js";
@@ -200,8 +200,9 @@ export class CsvReader implements TableReader {
   }
 
   async profile(overrides: ReadonlyMap<string, Feature>): Promise<FileProfile> {
-    const part = (await this.profileInParts(overrides)) ?? (await this.profilePart(overrides));
-    const { rows, inference, measured } = part;
+    const inParts = await this.profileInParts(overrides);
+    const { rows, inference, measured } = inParts ?? (await this.profilePart(overrides));
+    const threads = inParts?.threads === 2 ? { threads: 2 } : {};
     const columns: ColumnProfile[] = this.header!.map((name, c) => {
       const inf = inference[c] ?? { mask: 0, nulls: 0, bytes: 0 };
       const override = overrides.get(name);
@@ -209,7 +210,7 @@ export class CsvReader implements TableReader {
       return { name, feature: featureOf(inf), stats: { count: rows, nulls: inf.nulls, bytes: inf.bytes } };
     });
     // pandas reads an all-empty column as float64; a header-only file has object columns, which pyarrow types null.
-    return { file: this.file, rows, columns, nullFeature: rows > 0 ? value("float64") : value("null") };
+    return { file: this.file, rows, columns, nullFeature: rows > 0 ? value("float64") : value("null"), ...threads };
   }
 
   /**
@@ -222,23 +223,18 @@ export class CsvReader implements TableReader {
    * this returns undefined and the file is read in one piece, which reports
    * a data error at its true line.
    */
-  private async profileInParts(overrides: ReadonlyMap<string, Feature>): Promise<CsvPart | undefined> {
+  private async profileInParts(overrides: ReadonlyMap<string, Feature>): Promise<(CsvPart & { threads: number }) | undefined> {
     const { background, splitFromBytes = SPLIT_FROM_BYTES } = this.options;
     if (!background) return undefined;
-    const size = await stat(this.path).then((s) => s.size, () => 0);
-    if (size < splitFromBytes || (await isGzipFile(this.path))) return undefined;
-    const count = Math.min(PARTS, Math.ceil(size / (splitFromBytes / 2)));
-    const cuts = [0];
-    for (let k = 1; k < count; k++) {
-      const cut = await lineStartAfter(this.path, Math.floor((k * size) / count), size);
-      if (cut !== undefined && cut > cuts[cuts.length - 1]!) cuts.push(cut);
-    }
-    cuts.push(size);
-    if (cuts.length < 3) return undefined;
+    // Not worth it, or the file cannot be read: the one-piece read says why.
+    const cuts = await this.partCuts(splitFromBytes).catch(() => undefined);
+    if (!cuts) return undefined;
 
     const parts: CsvPart[] = [];
     let front = 0;
     let back = cuts.length - 2;
+    let failed = false;
+    let theirs = 0;
     let header: string[] | undefined;
     const job = (i: number): CsvRangeJob => ({
       path: this.path, file: this.file, format: this.format, chunkBytes: this.chunkBytes, overrides: [...overrides], start: cuts[i]!, end: cuts[i + 1]!, header: header!,
@@ -247,22 +243,52 @@ export class CsvReader implements TableReader {
     const startOther = (names: string[]) => {
       header = names;
       otherThread = (async () => {
-        for (let i = back; i > front; i = back) {
+        // Claim parts only once the thread is up: this one keeps reading from the front meanwhile.
+        await background("ready", null);
+        for (let i = back; !failed && i > front; i = back) {
           back--;
           parts[i] = (await background("csv-range", job(i))) as CsvPart;
+          theirs++;
         }
       })();
-      otherThread.catch(() => undefined); // awaited below; not unhandled if this thread fails first
+      otherThread.catch(() => (failed = true)); // stops this thread's loop too; awaited below
     };
     try {
       parts[0] = await this.profilePart(overrides, { start: 0, end: cuts[1]! }, startOther);
-      for (let i = ++front; i <= back; i = ++front) parts[i] = await this.profilePart(overrides, { start: cuts[i]!, end: cuts[i + 1]!, header });
+      for (let i = ++front; !failed && i <= back; i = ++front) parts[i] = await this.profilePart(overrides, { start: cuts[i]!, end: cuts[i + 1]!, header });
       await otherThread;
       for (let i = 0; i < cuts.length - 1; i++) if (!parts[i]) return undefined;
-      return parts.reduce(addParts);
+      return { ...parts.reduce(addParts), threads: theirs > 0 ? 2 : 1 };
     } catch {
+      failed = true; // the other thread takes no further part
       await otherThread.catch(() => undefined);
       return undefined;
+    }
+  }
+
+  /**
+   * Where to cut the file into parts: at line starts (after a CR LF when the
+   * header line ends with one, since files written so often hold bare LFs
+   * inside quoted cells), or undefined when the file is too small, gzip, or
+   * has no such line ends.
+   */
+  private async partCuts(splitFromBytes: number): Promise<number[] | undefined> {
+    const { size } = await stat(this.path);
+    if (size < splitFromBytes || (await isGzipFile(this.path))) return undefined;
+    const handle = await open(this.path, "r");
+    try {
+      const head = await lineStartAfter(handle, 0, size, false);
+      const crlf = head !== undefined && head >= 2 && (await byteAt(handle, head - 2)) === 13;
+      const count = Math.min(PARTS, Math.ceil(size / (splitFromBytes / 2)));
+      const cuts = [0];
+      for (let k = 1; k < count; k++) {
+        const cut = await lineStartAfter(handle, Math.floor((k * size) / count), size, crlf);
+        if (cut !== undefined && cut > cuts[cuts.length - 1]!) cuts.push(cut);
+      }
+      cuts.push(size);
+      return cuts.length < 3 ? undefined : cuts;
+    } finally {
+      await handle.close();
     }
   }
 
@@ -333,17 +359,20 @@ export class CsvReader implements TableReader {
   }
 }
 
-/** The offset just past the first line feed at or after `at` (undefined if none before `end`, or only far on). */
-async function lineStartAfter(path: string, at: number, end: number): Promise<number | undefined> {
-  const handle = await open(path, "r");
-  try {
-    const window = Buffer.alloc(1 << 20);
-    const { bytesRead } = await handle.read(window, 0, Math.min(window.length, end - at), at);
-    const lf = window.subarray(0, bytesRead).indexOf(10);
-    return lf === -1 || at + lf + 1 >= end ? undefined : at + lf + 1;
-  } finally {
-    await handle.close();
-  }
+/** The offset just past the first LF (or CR LF) at or after `at`; undefined if none in the next MiB or before `end`. */
+async function lineStartAfter(handle: FileHandle, at: number, end: number, crlf: boolean): Promise<number | undefined> {
+  const window = Buffer.alloc(1 << 20);
+  const { bytesRead } = await handle.read(window, 0, Math.min(window.length, end - at), at);
+  const bytes = window.subarray(0, bytesRead);
+  const found = crlf ? bytes.indexOf("\r\n") : bytes.indexOf(10);
+  const next = found === -1 ? undefined : at + found + (crlf ? 2 : 1);
+  return next === undefined || next >= end ? undefined : next;
+}
+
+async function byteAt(handle: FileHandle, at: number): Promise<number> {
+  const one = Buffer.alloc(1);
+  await handle.read(one, 0, 1, at);
+  return one[0]!;
 }
 
 function inferColumn(chunk: Chunk, r0: number, r1: number, c: number, acc: Inference): void {

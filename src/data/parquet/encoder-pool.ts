@@ -153,6 +153,7 @@ export class EncoderPool {
   private threads: EncoderThread[] = [];
   private nextId = 1;
   private active = 0;
+  private jobs = 0;
   private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly size = DEFAULT_ENCODERS) {}
@@ -169,7 +170,7 @@ export class EncoderPool {
   /** Starts the threads ahead of need (their start-up then overlaps the first pass over the data). */
   prewarm(): void {
     this.thread(0);
-    if (this.active === 0) {
+    if (this.active === 0 && this.jobs === 0) {
       for (const t of this.threads) t.worker.unref();
       clearTimeout(this.idleTimer);
       this.idleTimer = setTimeout(() => void this.close(), IDLE_MS * 30);
@@ -183,11 +184,14 @@ export class EncoderPool {
    */
   async run(name: string, args: unknown): Promise<unknown> {
     const thread = this.thread(0);
-    this.busy();
+    this.jobs++;
+    thread.worker.ref();
+    clearTimeout(this.idleTimer);
     try {
       return await thread.run(this.nextId++, name, args);
     } finally {
-      this.idle();
+      // Still prewarmed for the encoding that follows pass 1.
+      if (--this.jobs === 0 && this.active === 0) this.prewarm();
     }
   }
 
