@@ -72501,7 +72501,9 @@ class ParquetReader {
      * Whether the file holds exactly the columns of `stored` (what a shard
      * stores), in order, flat and of the same Arrow types, so that its row
      * groups can go into a shard as they are (after profile(); the footer-level
-     * checks are ../parquet/copy.ts's). Every value was checked by profile().
+     * checks are ../parquet/copy.ts's). Pass 2 would only relabel such
+     * columns (adapt: same layout), never change a value, and what it checks
+     * (class label ids) profile() checked already.
      */
     storesAs(stored) {
         const columns = this.columns;
