@@ -4,9 +4,11 @@
  * bundle, and encode-worker-main.ts from source) serve these.
  */
 import { profileCsvRange } from "./formats/csv.js";
+import { profileParquetRange } from "./formats/parquet.js";
 
 export const BACKGROUND_JOBS: Record<string, (args: never) => Promise<unknown>> = {
   /** Answers once the thread is up (its start-up overlaps the caller's own work). */
   ready: async () => true,
   "csv-range": profileCsvRange,
+  "parquet-range": profileParquetRange,
 };

@@ -15,6 +15,7 @@ import { type ColumnProfile, type FileProfile, type SizeStats, emptyStats, merge
 import { ChunkBuffer, isGzipFile, openByteSource } from "../source.js";
 import { type CellColumn, type Cells, cellColumnFor, cellText } from "./cells.js";
 import { CsvSyntaxError, CsvTokenizer, FIELD_ESCAPED, QUOTE } from "./csv-tokenizer.js";
+import { inParts } from "./parts.js";
 import type { Batch, BatchCursor, ReaderOptions, TableReader } from "./reader.js";
 
 const COMMA = 44;
@@ -214,14 +215,11 @@ export class CsvReader implements TableReader {
   }
 
   /**
-   * Pass 1 over a big file on two threads at once: the file is cut into
-   * parts at line starts; this thread reads the first (and the header), then
-   * takes parts from the front while a background thread takes them from the
-   * back, so neither waits for the other (the background thread may still be
-   * starting). A cut is right unless it falls inside a quoted field, and
-   * then the part before it ends inside quotes and fails. On any failure
-   * this returns undefined and the file is read in one piece, which reports
-   * a data error at its true line.
+   * Pass 1 of a big file on two threads (./parts.ts), in parts cut at line
+   * starts; the first holds the header. A cut is right unless it falls
+   * inside a quoted field, and then the part before it ends inside quotes
+   * and fails. On any failure this returns undefined and the file is read in
+   * one piece, which reports a data error at its true line.
    */
   private async profileInParts(overrides: ReadonlyMap<string, Feature>): Promise<(CsvPart & { threads: number }) | undefined> {
     const { background, splitFromBytes = SPLIT_FROM_BYTES } = this.options;
@@ -229,41 +227,17 @@ export class CsvReader implements TableReader {
     // Not worth it, or the file cannot be read: the one-piece read says why.
     const cuts = await this.partCuts(splitFromBytes).catch(() => undefined);
     if (!cuts) return undefined;
-
-    const parts: CsvPart[] = [];
-    let front = 0;
-    let back = cuts.length - 2;
-    let failed = false;
-    let theirs = 0;
-    let header: string[] | undefined;
-    const job = (i: number): CsvRangeJob => ({
-      path: this.path, file: this.file, format: this.format, chunkBytes: this.chunkBytes, overrides: [...overrides], start: cuts[i]!, end: cuts[i + 1]!, header: header!,
-    });
-    let otherThread: Promise<void> = Promise.resolve();
-    const startOther = (names: string[]) => {
-      header = names;
-      otherThread = (async () => {
-        // Claim parts only once the thread is up: this one keeps reading from the front meanwhile.
-        await background("ready", null);
-        for (let i = back; !failed && i > front; i = back) {
-          back--;
-          parts[i] = (await background("csv-range", job(i))) as CsvPart;
-          theirs++;
-        }
-      })();
-      otherThread.catch(() => (failed = true)); // stops this thread's loop too; awaited below
-    };
-    try {
-      parts[0] = await this.profilePart(overrides, { start: 0, end: cuts[1]! }, startOther);
-      for (let i = ++front; !failed && i <= back; i = ++front) parts[i] = await this.profilePart(overrides, { start: cuts[i]!, end: cuts[i + 1]!, header });
-      await otherThread;
-      for (let i = 0; i < cuts.length - 1; i++) if (!parts[i]) return undefined;
-      return { ...parts.reduce(addParts), threads: theirs > 0 ? 2 : 1 };
-    } catch {
-      failed = true; // the other thread takes no further part
-      await otherThread.catch(() => undefined);
-      return undefined;
-    }
+    const range = (i: number) => ({ start: cuts[i]!, end: cuts[i + 1]!, header: i === 0 ? undefined : this.header });
+    const done = await inParts(
+      cuts.length - 1,
+      (i) => this.profilePart(overrides, range(i)),
+      async (i) => {
+        const job: CsvRangeJob = { path: this.path, file: this.file, format: this.format, chunkBytes: this.chunkBytes, overrides: [...overrides], ...range(i), header: this.header! };
+        return (await background("csv-range", job)) as CsvPart;
+      },
+      () => background("ready", null),
+    );
+    return done && { ...done.parts.reduce(addParts), threads: done.theirs > 0 ? 2 : 1 };
   }
 
   /**
@@ -292,8 +266,8 @@ export class CsvReader implements TableReader {
     }
   }
 
-  /** Pass 1 over the file, or a range of it; `onHeader` is called once the header is known. */
-  async profilePart(overrides: ReadonlyMap<string, Feature>, range?: ByteRange, onHeader?: (header: string[]) => void): Promise<CsvPart> {
+  /** Pass 1 over the file, or a range of it. */
+  async profilePart(overrides: ReadonlyMap<string, Feature>, range?: ByteRange): Promise<CsvPart> {
     let rows = 0;
     let inference: Inference[] = [];
     let measured: (CellColumn | undefined)[] = [];
@@ -305,7 +279,6 @@ export class CsvReader implements TableReader {
         return f ? cellColumnFor(f, this.file, n) : undefined;
       });
       measuredStats = names.map(() => emptyStats());
-      onHeader?.(names);
     };
     if (range?.header) start(range.header);
     for await (const chunk of this.chunks(true, range)) {

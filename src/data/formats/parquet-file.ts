@@ -141,7 +141,8 @@ export class ParquetFile {
 
   private constructor(
     private readonly handle: FileHandle,
-    private readonly size: number,
+    /** Bytes in the file. */
+    readonly size: number,
     private readonly meta: ThriftStruct,
     private readonly footer: Uint8Array,
   ) {

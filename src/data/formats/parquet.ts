@@ -43,7 +43,27 @@ import { fromStorage, storageTypeOf } from "../storage.js";
 import { converterFor } from "../values.js";
 import { byteArrayStats, importArray } from "./parquet-ffi.js";
 import { ParquetFile, ParquetFileError, type RowGroup, type TopField } from "./parquet-file.js";
+import { inParts } from "./parts.js";
 import type { Batch, BatchCursor, ReaderOptions, TableReader } from "./reader.js";
+
+/** The job a background thread runs for a run of row groups (see ParquetReader.decodedInParts). */
+export interface ParquetRangeJob {
+  path: string;
+  file: string;
+  overrides: [string, Feature][];
+  from: number;
+  to: number;
+}
+
+/** Pass 1's decoding of row groups [from, to) of a Parquet file (a background job). */
+export async function profileParquetRange(job: ParquetRangeJob): Promise<{ names: string[]; stats: SizeStats[] }> {
+  return new ParquetReader(job.path, job.file).decodedRange(new Map(job.overrides), job.from, job.to);
+}
+
+/** Files from this size up are decoded on two threads in pass 1 when a background thread is given (ReaderOptions). */
+const SPLIT_FROM_BYTES = 32 * 1024 * 1024;
+/** At most this many runs of row groups. */
+const PARTS = 16;
 
 /** Target bytes of one record batch read from the file (uncompressed). */
 const BATCH_BYTES = 16 * 1024 * 1024;
@@ -67,7 +87,7 @@ export class ParquetReader implements TableReader {
   constructor(
     private readonly path: string,
     readonly file: string,
-    _options: ReaderOptions = {},
+    private readonly options: ReaderOptions = {},
   ) {}
 
   private async openFile(): Promise<ParquetFile> {
@@ -117,9 +137,9 @@ export class ParquetReader implements TableReader {
     return { columns, rows };
   }
 
-  /** The batches a parquet-wasm stream of `batchRows` would give: [start, end) ranges from the start of each row group. */
-  private *chunks(pf: ParquetFile): Generator<{ rg: RowGroup; start: number; end: number }> {
-    for (const rg of pf.rowGroups)
+  /** The batches a parquet-wasm stream of `batchRows` would give: [start, end) ranges from the start of each row group (of [from, to)). */
+  private *chunks(pf: ParquetFile, from = 0, to = pf.rowGroups.length): Generator<{ rg: RowGroup; start: number; end: number }> {
+    for (const rg of pf.rowGroups.slice(from, to))
       for (let start = 0; start < rg.rows; start += this.batchRows) yield { rg, start, end: Math.min(rg.rows, start + this.batchRows) };
   }
 
@@ -134,25 +154,17 @@ export class ParquetReader implements TableReader {
           throw new DataError(this.file, undefined, `column '${c.name}' is ${featureToString(c.feature)} and cannot be turned into ${featureToString(target)}`);
       }
       const stats: (SizeStats | undefined)[] = columns.map((c, i) => footerStats(pf, c, targets[i]!));
-      // Strings and binaries whose byte counts the footer does not give: decoded, offsets read in place.
-      const bytesOnly = columns.filter((c, i) => stats[i] === undefined && byteCountable(c, targets[i]!));
-      for (const c of bytesOnly) stats[c.index] = await this.byteStats(pf, c);
-      // The rest is converted as pass 2 converts it: every value checked.
-      const converted = columns.filter((_, i) => stats[i] === undefined);
-      if (converted.length > 0) {
-        const windows = converted.map((c) => new ColumnWindow(pf, c, this.file, this.batchRows));
-        const sums = converted.map(() => ({ count: 0, nulls: 0, bytes: 0 }) as SizeStats);
-        for (const { rg, start, end } of this.chunks(pf)) {
-          for (const [k, c] of converted.entries()) {
-            const data = await windows[k]!.rows(rg, start, end, start, end);
-            sums[k] = mergeStats(sums[k]!, statsOfData(adapt(data, c, targets[c.index]!, this.file, rg.firstRow + start)));
-          }
-          if (end === rg.rows) pf.forget(rg);
-        }
-        converted.forEach((c, k) => (stats[c.index] = sums[k]));
+      // The rest is decoded: byte counts of strings, and columns converted as pass 2 converts them (every value checked).
+      const decoded = columns.filter((_, i) => stats[i] === undefined);
+      let threads: { threads?: number } = {};
+      if (decoded.length > 0) {
+        const inParts = await this.decodedInParts(pf, overrides, decoded);
+        const counted = inParts?.stats ?? (await this.decodedStats(pf, targets, decoded, 0, pf.rowGroups.length));
+        decoded.forEach((c, k) => (stats[c.index] = counted[k]));
+        if (inParts?.threads === 2) threads = { threads: 2 };
       }
       const profiled: ColumnProfile[] = columns.map((c, i) => ({ name: c.name, feature: targets[i], stats: stats[i]! }));
-      return { file: this.file, rows, columns: profiled, nullFeature: { kind: "value", dtype: "null" } };
+      return { file: this.file, rows, columns: profiled, nullFeature: { kind: "value", dtype: "null" }, ...threads };
     } finally {
       await pf.close();
     }
@@ -175,12 +187,79 @@ export class ParquetReader implements TableReader {
     });
   }
 
+  /**
+   * Size counts of the `decoded` columns over row groups [from, to): string
+   * and binary columns kept as they are from their offsets alone, the others
+   * converted as pass 2 converts them, so every value is checked.
+   */
+  private async decodedStats(pf: ParquetFile, targets: Feature[], decoded: Column[], from: number, to: number): Promise<SizeStats[]> {
+    const stats: SizeStats[] = [];
+    const converted: Column[] = [];
+    for (const c of decoded) {
+      if (byteCountable(c, targets[c.index]!)) stats[decoded.indexOf(c)] = await this.byteStats(pf, c, from, to);
+      else converted.push(c);
+    }
+    if (converted.length > 0) {
+      const windows = converted.map((c) => new ColumnWindow(pf, c, this.file, this.batchRows));
+      const sums = converted.map(() => ({ count: 0, nulls: 0, bytes: 0 }) as SizeStats);
+      for (const { rg, start, end } of this.chunks(pf, from, to)) {
+        for (const [k, c] of converted.entries()) {
+          const data = await windows[k]!.rows(rg, start, end, start, end);
+          sums[k] = mergeStats(sums[k]!, statsOfData(adapt(data, c, targets[c.index]!, this.file, rg.firstRow + start)));
+        }
+        if (end === rg.rows) pf.forget(rg);
+      }
+      converted.forEach((c, k) => (stats[decoded.indexOf(c)] = sums[k]!));
+    }
+    return stats;
+  }
+
+  /**
+   * decodedStats over the whole file on two threads (./parts.ts), in runs of
+   * row groups; undefined when the file is small or anything fails (then it
+   * is read in one piece, which reports errors as usual).
+   */
+  private async decodedInParts(pf: ParquetFile, overrides: ReadonlyMap<string, Feature>, decoded: Column[]): Promise<{ stats: SizeStats[]; threads: number } | undefined> {
+    const { background, splitFromBytes = SPLIT_FROM_BYTES } = this.options;
+    const groups = pf.rowGroups.length;
+    if (!background || groups < 2 || pf.size < splitFromBytes) return undefined;
+    const n = Math.min(PARTS, groups);
+    const from = (i: number) => Math.round((i * groups) / n);
+    const targets = this.columns!.map((c) => overrides.get(c.name) ?? c.feature);
+    const names = decoded.map((c) => c.name);
+    const done = await inParts(
+      n,
+      (i) => this.decodedStats(pf, targets, decoded, from(i), from(i + 1)),
+      async (i) => {
+        const job: ParquetRangeJob = { path: this.path, file: this.file, overrides: [...overrides], from: from(i), to: from(i + 1) };
+        const part = (await background("parquet-range", job)) as { names: string[]; stats: SizeStats[] };
+        if (part.names.join("\0") !== names.join("\0")) throw new Error("the background thread decoded other columns");
+        return part.stats;
+      },
+      () => background("ready", null),
+    );
+    return done && { stats: names.map((_, k) => done.parts.map((p) => p[k]!).reduce(mergeStats)), threads: done.theirs > 0 ? 2 : 1 };
+  }
+
+  /** decodedStats over row groups [from, to), for a background thread (the same columns the file's profile decodes). */
+  async decodedRange(overrides: ReadonlyMap<string, Feature>, from: number, to: number): Promise<{ names: string[]; stats: SizeStats[] }> {
+    const pf = await this.openFile();
+    try {
+      const { columns } = this.describe(pf);
+      const targets = columns.map((c) => overrides.get(c.name) ?? c.feature);
+      const decoded = columns.filter((c, i) => footerStats(pf, c, targets[i]!) === undefined);
+      return { names: decoded.map((c) => c.name), stats: await this.decodedStats(pf, targets, decoded, from, to) };
+    } finally {
+      await pf.close();
+    }
+  }
+
   /** Values, nulls and bytes of a flat string or binary column, read from the decoded offsets without copying. */
-  private async byteStats(pf: ParquetFile, c: Column): Promise<SizeStats> {
+  private async byteStats(pf: ParquetFile, c: Column, from: number, to: number): Promise<SizeStats> {
     const stats: SizeStats = { count: 0, nulls: 0, bytes: 0 };
     const type = c.field.type;
     try {
-      for (const rg of pf.rowGroups) {
+      for (const rg of pf.rowGroups.slice(from, to)) {
         for (let row = 0; row < rg.rows; ) {
           const window = await pf.window(rg, c.parquet, row, Math.min(rg.rows, row + this.batchRows));
           const skip = row - window.start;
