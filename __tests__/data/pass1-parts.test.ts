@@ -22,12 +22,12 @@ const CORPUS = path.join(import.meta.dirname, "..", "fixtures", "csv");
 
 afterAll(removeTempDirs);
 
-/** Runs background jobs on this thread, counting them. */
+/** Runs background jobs on this thread, counting them; arguments and results are copied as postMessage copies them. */
 function inProcess(): BackgroundRunner & { calls: number } {
   const run = Object.assign(
     async (job: string, args: unknown) => {
       run.calls++;
-      return BACKGROUND_JOBS[job]!(args as never);
+      return structuredClone(await BACKGROUND_JOBS[job]!(structuredClone(args) as never));
     },
     { calls: 0 },
   );
