@@ -65,8 +65,12 @@ const SPLIT_FROM_BYTES = 32 * 1024 * 1024;
 /** At most this many runs of row groups. */
 const PARTS = 16;
 
-/** Target bytes of one record batch read from the file (uncompressed). */
-const BATCH_BYTES = 16 * 1024 * 1024;
+/**
+ * Target bytes of one record batch read from the file (uncompressed). 4 MiB
+ * measured as fast as 16 MiB and lower in memory: a 317 MB zstd Parquet file
+ * re-encoded peaked at 523-543 MB RSS instead of 619 MB (2 MiB: 527 MB, 20 % slower).
+ */
+const BATCH_BYTES = 4 * 1024 * 1024;
 const MAX_BATCH_ROWS = 65_536;
 
 interface Column {
