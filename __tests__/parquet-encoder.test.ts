@@ -9,7 +9,7 @@ import * as arrow from "apache-arrow";
 import * as parquet from "parquet-wasm/node";
 import { afterAll, describe, expect, it } from "vitest";
 import { EncoderPool, encodeShardInline } from "../src/data/parquet/encoder-pool.js";
-import { mergeParquet, memorySource } from "../src/data/parquet/merge.js";
+import { type PartSource, type Sink, assembleParquet, leavesPerField, memorySource, openPart } from "../src/data/parquet/merge.js";
 import { type EncoderSettings, writerProperties } from "../src/data/parquet/properties.js";
 import { decodeStruct, encodeStruct } from "../src/data/parquet/thrift.js";
 import { query } from "./helpers/duckdb.js";
@@ -48,6 +48,14 @@ const settings = (rowGroupRows: number): EncoderSettings => ({
   rowGroupRows,
   metadata: [["huggingface", '{"info": {"features": {}}}']],
 });
+
+/** The parts (whole row groups each), in order, joined into one file; footer from the first part. */
+async function mergeParquet(sources: PartSource[], sink: Sink): Promise<void> {
+  const parts = await Promise.all(sources.map((s) => openPart(s)));
+  const owner = new Array<number>(leavesPerField(parts[0]!.meta).length).fill(0);
+  const plans = parts.flatMap((part) => part.rowGroups.map((_, rowGroup) => ({ cells: [{ part, rowGroup }], owner })));
+  await assembleParquet(parts[0]!.meta, plans, sink);
+}
 
 async function singleWriter(table: arrow.Table, s: EncoderSettings): Promise<Buffer> {
   const wasm = parquet.Table.fromIPCStream(arrow.tableToIPC(table, "stream"));
@@ -140,6 +148,11 @@ describe("the worker-thread encoder pool", () => {
     await writeFile(path.join(dir, "blocker"), "");
     const table = sampleTable(100);
     // The part file cannot be created inside a path that is a file.
-    await expect(pool.encodeShard(path.join(dir, "blocker", "x.parquet"), table.schema, batchesOf(table, 50), settings(1000))).rejects.toThrow();
+    await expect(pool.encodeShard(path.join(dir, "blocker", "x.parquet"), table.schema, batchesOf(table, 50), settings(1000))).rejects.toThrow(
+      /Parquet encoding failed: ENOTDIR/,
+    );
+    // The threads are still usable afterwards.
+    const ok = await pool.encodeShard(path.join(dir, "ok.parquet"), table.schema, batchesOf(table, 50), settings(1000));
+    expect(ok.rows).toBe(100);
   });
 });

@@ -12,7 +12,7 @@
  *   npm run bench -- --big        # adds the 1.5 GB CSV memory run
  *   npm run bench -- --repeat 3   # median of 3 runs per side
  */
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readdir, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -32,10 +32,18 @@ interface Measure {
   maxRssBytes: number;
 }
 
+interface Ours extends Measure {
+  shards: number;
+  /** Whether the shards were the input's row groups copied (Parquet inputs). */
+  copied: boolean;
+}
+
 interface Case {
   name: string;
   input: string;
   ours: Record<string, string>;
+  /** The case is about copying Parquet row groups: a run that re-encoded is an error, and the other way round. */
+  copies: boolean;
   duckdb: string;
 }
 
@@ -49,40 +57,31 @@ function probeLine(stderr: string): Record<string, number> {
   return Object.assign({}, ...lines.map((l) => JSON.parse(l.slice(8)) as Record<string, number>));
 }
 
+/** Makes `bench/data/<name>` with `make` unless it is there. */
+async function ensure(name: string, how: string, make: (file: string) => Promise<unknown>): Promise<string> {
+  const file = path.join(DATA, name);
+  if (!existsSync(file)) {
+    console.log(`generating bench/data/${name}${how} …`);
+    await make(file);
+  }
+  return file;
+}
+
 async function ensureData(): Promise<void> {
   await mkdir(DATA, { recursive: true });
-  const csv = path.join(DATA, "mixed.csv");
-  if (!existsSync(csv)) {
-    console.log("generating bench/data/mixed.csv …");
-    await generateCsv(csv, ROWS_200MB);
-  }
-  const jsonl = path.join(DATA, "mixed.jsonl");
-  if (!existsSync(jsonl)) {
-    console.log("generating bench/data/mixed.jsonl …");
-    await generateJsonl(jsonl, ROWS_200MB);
-  }
-  const parquet = path.join(DATA, "mixed.parquet");
-  if (!existsSync(parquet)) {
-    console.log("generating bench/data/mixed.parquet (with DuckDB) …");
-    await duckdb(`COPY (SELECT * FROM read_csv_auto('${csv}')) TO '${parquet}' (FORMAT parquet, COMPRESSION snappy)`);
-  }
+  const csv = await ensure("mixed.csv", "", (f) => generateCsv(f, ROWS_200MB));
+  await ensure("mixed.jsonl", "", (f) => generateJsonl(f, ROWS_200MB));
+  await ensure("mixed.parquet", " (with DuckDB)", (f) => duckdb(duckCopy("read_csv_auto", csv, f, "snappy")));
   if (big) {
-    const large = path.join(DATA, "big.csv");
-    if (!existsSync(large)) {
-      console.log("generating bench/data/big.csv (1.5 GB) …");
-      await generateCsv(large, ROWS_1_5GB);
-    }
-    const largeParquet = path.join(DATA, "big.parquet");
-    if (!existsSync(largeParquet)) {
-      console.log("generating bench/data/big.parquet (with DuckDB) …");
-      await duckdb(`COPY (SELECT * FROM read_csv_auto('${large}')) TO '${largeParquet}' (FORMAT parquet, COMPRESSION snappy)`);
-    }
-    const largeZstd = path.join(DATA, "big-zstd.parquet");
-    if (!existsSync(largeZstd)) {
-      console.log("generating bench/data/big-zstd.parquet (with DuckDB) …");
-      await duckdb(`COPY (SELECT * FROM read_parquet('${largeParquet}')) TO '${largeZstd}' (FORMAT parquet, COMPRESSION zstd)`);
-    }
+    const large = await ensure("big.csv", " (1.5 GB)", (f) => generateCsv(f, ROWS_1_5GB));
+    const largeParquet = await ensure("big.parquet", " (with DuckDB)", (f) => duckdb(duckCopy("read_csv_auto", large, f, "snappy")));
+    await ensure("big-zstd.parquet", " (with DuckDB)", (f) => duckdb(duckCopy("read_parquet", largeParquet, f, "zstd")));
   }
+}
+
+/** DuckDB's `COPY (SELECT * FROM <reader>(input)) TO output` as Parquet with `codec`. */
+function duckCopy(reader: string, input: string, output: string, codec: string): string {
+  return `COPY (SELECT * FROM ${reader}('${input}')) TO '${output}' (FORMAT parquet, COMPRESSION ${codec})`;
 }
 
 function duckdb(sql: string): Promise<Measure> {
@@ -101,22 +100,26 @@ function duckdb(sql: string): Promise<Measure> {
   });
 }
 
-async function ours(inputs: Record<string, string>, endpoint: string): Promise<Measure> {
+async function ours(c: Case, endpoint: string): Promise<Ours> {
   await rm(OUT, { recursive: true, force: true });
   const started = performance.now();
   const run = await runAction({
     workspace: PROJECT_ROOT,
-    inputs: { repo: "bench/dataset", "dry-run": "true", "output-dir": OUT, endpoint, ...inputs },
+    inputs: { repo: "bench/dataset", "dry-run": "true", "output-dir": OUT, endpoint, ...c.ours },
     nodeArgs: ["--import", PROBE],
   });
   const seconds = (performance.now() - started) / 1000;
   if (run.code !== 0) throw new Error(`the action failed:\n${run.stdout}\n${run.stderr}`);
-  return { seconds, maxRssBytes: probeLine(run.stderr).maxRssBytes ?? 0 };
+  const copied = run.stdout.includes("copied from the Parquet input");
+  if (copied !== c.copies) throw new Error(`${c.name}: the shards were ${copied ? "copied" : "re-encoded"}, not ${c.copies ? "copied" : "re-encoded"}:\n${run.stdout}`);
+  const shards = run.stdout.split("\n").filter((l) => /: wrote \S+\.parquet/.test(l)).length;
+  return { seconds, maxRssBytes: probeLine(run.stderr).maxRssBytes ?? 0, shards, copied };
 }
 
-function median(values: Measure[]): Measure {
-  const sorted = [...values].sort((a, b) => a.seconds - b.seconds);
-  return sorted[Math.floor(sorted.length / 2)]!;
+/** The median of each measure on its own. */
+function median<T extends Measure>(values: T[]): T {
+  const middle = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  return { ...values[0]!, seconds: middle(values.map((v) => v.seconds)), maxRssBytes: middle(values.map((v) => v.maxRssBytes)) };
 }
 
 async function outputBytes(dir: string): Promise<number> {
@@ -128,69 +131,48 @@ async function outputBytes(dir: string): Promise<number> {
 
 const mb = (bytes: number) => bytes / 1e6;
 
+async function duckdbVersion(): Promise<string> {
+  const { DuckDBInstance } = await import("@duckdb/node-api");
+  const connection = await (await DuckDBInstance.create(":memory:")).connect();
+  return String((await connection.runAndReadAll("select version() as v")).getRowObjects()[0]!.v);
+}
+
 async function main(): Promise<void> {
   if (!existsSync(path.join(PROJECT_ROOT, "dist", "index.js"))) throw new Error("run `npm run bundle` first");
   await ensureData();
   const hub = await startHubEmulator();
   const rel = (f: string) => path.relative(PROJECT_ROOT, path.join(DATA, f)).split(path.sep).join("/");
+  /** A case: our action on `input` (with `compression`, or the defaults), DuckDB reading it with `reader` and writing `codec`. */
+  const bench = (name: string, input: string, reader: string, codec: string, compression?: string): Case => ({
+    name,
+    input,
+    ours: { paths: rel(input), ...(compression ? { compression } : {}) },
+    copies: name.includes("copied"),
+    duckdb: duckCopy(reader, path.join(DATA, input), path.join(os.tmpdir(), "duck.parquet"), codec),
+  });
   const cases: Case[] = [
-    {
-      name: "CSV → Parquet (zstd)",
-      input: "mixed.csv",
-      ours: { paths: rel("mixed.csv"), compression: "zstd" },
-      duckdb: `COPY (SELECT * FROM read_csv_auto('${path.join(DATA, "mixed.csv")}')) TO '${path.join(os.tmpdir(), "duck.parquet")}' (FORMAT parquet, COMPRESSION zstd)`,
-    },
-    {
-      name: "JSONL → Parquet (zstd)",
-      input: "mixed.jsonl",
-      ours: { paths: rel("mixed.jsonl"), compression: "zstd" },
-      duckdb: `COPY (SELECT * FROM read_json_auto('${path.join(DATA, "mixed.jsonl")}')) TO '${path.join(os.tmpdir(), "duck.parquet")}' (FORMAT parquet, COMPRESSION zstd)`,
-    },
-    {
-      // Same codec as the input: the row groups are copied, not re-encoded.
-      name: "Parquet → re-sharded Parquet (snappy, copied)",
-      input: "mixed.parquet",
-      ours: { paths: rel("mixed.parquet"), compression: "snappy" },
-      duckdb: `COPY (SELECT * FROM read_parquet('${path.join(DATA, "mixed.parquet")}')) TO '${path.join(os.tmpdir(), "duck.parquet")}' (FORMAT parquet, COMPRESSION snappy)`,
-    },
-    {
-      name: "Parquet → re-encoded Parquet (zstd)",
-      input: "mixed.parquet",
-      ours: { paths: rel("mixed.parquet"), compression: "zstd" },
-      duckdb: `COPY (SELECT * FROM read_parquet('${path.join(DATA, "mixed.parquet")}')) TO '${path.join(os.tmpdir(), "duck.parquet")}' (FORMAT parquet, COMPRESSION zstd)`,
-    },
+    bench("CSV → Parquet (zstd)", "mixed.csv", "read_csv_auto", "zstd", "zstd"),
+    bench("JSONL → Parquet (zstd)", "mixed.jsonl", "read_json_auto", "zstd", "zstd"),
+    // Same codec as the input: the row groups are copied, not re-encoded.
+    bench("Parquet → re-sharded Parquet (snappy, copied)", "mixed.parquet", "read_parquet", "snappy", "snappy"),
+    bench("Parquet → re-encoded Parquet (zstd)", "mixed.parquet", "read_parquet", "zstd", "zstd"),
   ];
   if (big)
     cases.push(
-      {
-        name: "1.5 GB CSV → Parquet (defaults: snappy, 500MB shards)",
-        input: "big.csv",
-        ours: { paths: rel("big.csv") },
-        duckdb: `COPY (SELECT * FROM read_csv_auto('${path.join(DATA, "big.csv")}')) TO '${path.join(os.tmpdir(), "duck.parquet")}' (FORMAT parquet, COMPRESSION snappy)`,
-      },
-      {
-        name: "the same rows as Parquet → shards (defaults, copied)",
-        input: "big.parquet",
-        ours: { paths: rel("big.parquet") },
-        duckdb: `COPY (SELECT * FROM read_parquet('${path.join(DATA, "big.parquet")}')) TO '${path.join(os.tmpdir(), "duck.parquet")}' (FORMAT parquet, COMPRESSION snappy)`,
-      },
-      {
-        // Another codec than the output's: every value decoded and re-encoded.
-        name: "the same rows as zstd Parquet → shards (defaults, re-encoded)",
-        input: "big-zstd.parquet",
-        ours: { paths: rel("big-zstd.parquet") },
-        duckdb: `COPY (SELECT * FROM read_parquet('${path.join(DATA, "big-zstd.parquet")}')) TO '${path.join(os.tmpdir(), "duck.parquet")}' (FORMAT parquet, COMPRESSION snappy)`,
-      },
+      bench("1.5 GB CSV → Parquet (defaults: snappy, 500MB shards)", "big.csv", "read_csv_auto", "snappy"),
+      bench("the same rows as Parquet → shards (defaults, copied)", "big.parquet", "read_parquet", "snappy"),
+      // Another codec than the output's: every value decoded and re-encoded.
+      bench("the same rows as zstd Parquet → shards (defaults, re-encoded)", "big-zstd.parquet", "read_parquet", "snappy"),
     );
 
   const results = [];
   try {
     for (const c of cases) {
       const inputBytes = (await stat(path.join(DATA, c.input))).size;
-      const oursRuns: Measure[] = [];
+      const oursRuns: Ours[] = [];
       const duckRuns: Measure[] = [];
       for (let i = 0; i < repeat; i++) {
-        oursRuns.push(await ours(c.ours, hub.url));
+        oursRuns.push(await ours(c, hub.url));
         duckRuns.push(await duckdb(c.duckdb));
       }
       const o = median(oursRuns);
@@ -206,11 +188,15 @@ async function main(): Promise<void> {
         duckdbMBps: mb(inputBytes) / d.seconds,
         oursPeakRssMB: mb(o.maxRssBytes),
         duckdbPeakRssMB: mb(d.maxRssBytes),
+        oursShards: o.shards,
+        oursCopied: o.copied,
+        runs: { ours: oursRuns, duckdb: duckRuns },
       };
       results.push(row);
       console.log(
         `${c.name}: ours ${row.oursSeconds.toFixed(2)} s (${row.oursMBps.toFixed(0)} MB/s, peak RSS ${row.oursPeakRssMB.toFixed(0)} MB) · ` +
-          `DuckDB ${row.duckdbSeconds.toFixed(2)} s (${row.duckdbMBps.toFixed(0)} MB/s, peak RSS ${row.duckdbPeakRssMB.toFixed(0)} MB) · ratio ${row.ratio.toFixed(2)}x`,
+          `DuckDB ${row.duckdbSeconds.toFixed(2)} s (${row.duckdbMBps.toFixed(0)} MB/s, peak RSS ${row.duckdbPeakRssMB.toFixed(0)} MB) · ratio ${row.ratio.toFixed(2)}x` +
+          ` · ${o.shards} shard${o.shards === 1 ? "" : "s"}${o.copied ? ", row groups copied" : ""}`,
       );
     }
   } finally {
@@ -223,7 +209,14 @@ async function main(): Promise<void> {
     console.log(
       `| ${r.case} | ${r.inputMB.toFixed(0)} MB | ${r.oursSeconds.toFixed(2)} s | ${r.duckdbSeconds.toFixed(2)} s | ${r.ratio.toFixed(2)}x | ${r.oursMBps.toFixed(0)} | ${r.oursPeakRssMB.toFixed(0)} MB | ${r.duckdbPeakRssMB.toFixed(0)} MB |`,
     );
-  const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGB: Math.round(os.totalmem() / 2 ** 30), node: node24(), platform: `${os.platform()} ${os.release()}` };
+  const machine = {
+    cpus: os.cpus().length,
+    cpu: os.cpus()[0]?.model,
+    memoryGB: Math.round(os.totalmem() / 2 ** 30),
+    node: execFileSync(node24(), ["--version"], { encoding: "utf8" }).trim(),
+    duckdb: await duckdbVersion(),
+    platform: `${os.platform()} ${os.release()}`,
+  };
   await mkdir(path.join(PROJECT_ROOT, "bench", "results"), { recursive: true });
   await writeFile(path.join(PROJECT_ROOT, "bench", "results", "latest.json"), JSON.stringify({ date: new Date().toISOString(), machine, repeat, results }, null, 2));
   console.log(`\nmachine: ${machine.cpus} CPUs (${machine.cpu}), ${machine.memoryGB} GiB; results in bench/results/latest.json`);

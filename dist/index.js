@@ -33337,7 +33337,6 @@ function toHalf(v) {
     const rem = mant & 0x1fff;
     if (rem > 0x1000 || (rem === 0x1000 && half & 1))
         half++;
-    e = half >>> 10;
     return sign | half;
 }
 const TWO_32 = 4294967296;
@@ -34936,9 +34935,6 @@ function addParts(a, b) {
         measured: a.measured.map((x, c) => (0,schema/* mergeStats */.Ic)(x, b.measured[c])),
     };
 }
-const SPLIT_FROM_BYTES = 32 * 1024 * 1024;
-/** At most this many parts (of at least SPLIT_FROM_BYTES / 2 each) when pass 1 runs on two threads. */
-const PARTS = 16;
 /** pandas' names for repeated header cells: `a`, `a.1`, `a.2`, ... skipping names already taken. */
 function dedupeHeader(raw) {
     const counts = new Map();
@@ -34986,8 +34982,8 @@ class CsvReader {
             while (await input.refill(consumed)) {
                 let start = 0;
                 const buf = input.buffer;
-                if (atStart && input.end >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf)
-                    start = 3; // UTF-8 BOM
+                if (atStart && (0,source/* hasBom */.BH)(buf, input.end))
+                    start = 3;
                 try {
                     consumed = tokenizer.tokenize(buf, start, input.end, input.eof);
                 }
@@ -35057,9 +35053,9 @@ class CsvReader {
             const from = tokenizer.pos[tokenizer.recordStart[r] * 2];
             const to = tokenizer.pos[(tokenizer.recordStart[r + 1] - 1) * 2 + 1];
             if (!(0,external_node_buffer_.isUtf8)(buf.subarray(from, to)))
-                throw new errors/* DataError */.fL(this.file, tokenizer.recordLine[r], "invalid UTF-8 (is the file in another encoding, such as Latin-1 or UTF-16?); save it as UTF-8");
+                throw new errors/* DataError */.fL(this.file, tokenizer.recordLine[r], source/* INVALID_UTF8 */.y5);
         }
-        throw new errors/* DataError */.fL(this.file, undefined, "invalid UTF-8 (is the file in another encoding, such as Latin-1 or UTF-16?); save it as UTF-8");
+        throw new errors/* DataError */.fL(this.file, undefined, source/* INVALID_UTF8 */.y5);
     }
     async profile(overrides) {
         const inParts = await this.profileInParts(overrides);
@@ -35083,7 +35079,7 @@ class CsvReader {
      * one piece, which reports a data error at its true line.
      */
     async profileInParts(overrides) {
-        const { background, splitFromBytes = SPLIT_FROM_BYTES } = this.options;
+        const { background, splitFromBytes = parts/* SPLIT_FROM_BYTES */.c9 } = this.options;
         if (!background)
             return undefined;
         // Not worth it, or the file cannot be read: the one-piece read says why.
@@ -35091,11 +35087,11 @@ class CsvReader {
         if (!cuts)
             return undefined;
         const range = (i) => ({ start: cuts[i], end: cuts[i + 1], header: i === 0 ? undefined : this.header });
-        const done = await (0,parts/* inParts */.o)(cuts.length - 1, (i) => this.profilePart(overrides, range(i)), async (i) => {
+        const done = await (0,parts/* inParts */.oP)(cuts.length - 1, (i) => this.profilePart(overrides, range(i)), async (i) => {
             const job = { path: this.path, file: this.file, format: this.format, chunkBytes: this.chunkBytes, overrides: [...overrides], ...range(i), header: this.header };
             return (await background("csv-range", job));
-        }, () => background("ready", null));
-        return done && { ...done.parts.reduce(addParts), threads: done.theirs > 0 ? 2 : 1 };
+        }, background);
+        return done && { ...done.parts.reduce(addParts), threads: done.threads };
     }
     /**
      * Where to cut the file into parts: at line starts (after a CR LF when the
@@ -35104,18 +35100,23 @@ class CsvReader {
      * has no such line ends.
      */
     async partCuts(splitFromBytes) {
-        const { size } = await (0,promises_.stat)(this.path);
-        if (size < splitFromBytes || (await (0,source/* isGzipFile */.xB)(this.path)))
-            return undefined;
         const handle = await (0,promises_.open)(this.path, "r");
         try {
-            const head = await lineStartAfter(handle, 0, size, false);
-            const crlf = head !== undefined && head >= 2 && (await byteAt(handle, head - 2)) === 13;
-            const count = Math.min(PARTS, Math.ceil(size / (splitFromBytes / 2)));
+            const { size } = await handle.stat();
+            if (size < splitFromBytes || (await (0,source/* startsWithGzip */.gR)(handle)))
+                return undefined;
+            const window = Buffer.alloc(1 << 20);
+            const first = await readWindow(handle, window, 0, size);
+            const lf = first.indexOf(10);
+            const crlf = lf > 0 && first[lf - 1] === 13;
+            const count = Math.min(parts/* PARTS */.dI, Math.ceil(size / (splitFromBytes / 2)));
             const cuts = [0];
             for (let k = 1; k < count; k++) {
-                const cut = await lineStartAfter(handle, Math.floor((k * size) / count), size, crlf);
-                if (cut !== undefined && cut > cuts[cuts.length - 1])
+                const at = Math.floor((k * size) / count);
+                const bytes = await readWindow(handle, window, at, size);
+                const found = crlf ? bytes.indexOf("\r\n") : bytes.indexOf(10);
+                const cut = found === -1 ? -1 : at + found + (crlf ? 2 : 1);
+                if (cut > cuts[cuts.length - 1] && cut < size)
                     cuts.push(cut);
             }
             cuts.push(size);
@@ -35196,19 +35197,10 @@ class CsvReader {
         };
     }
 }
-/** The offset just past the first LF (or CR LF) at or after `at`; undefined if none in the next MiB or before `end`. */
-async function lineStartAfter(handle, at, end, crlf) {
-    const window = Buffer.alloc(1 << 20);
+/** Up to `window.length` bytes of the file from `at` (not past `end`), in `window`. */
+async function readWindow(handle, window, at, end) {
     const { bytesRead } = await handle.read(window, 0, Math.min(window.length, end - at), at);
-    const bytes = window.subarray(0, bytesRead);
-    const found = crlf ? bytes.indexOf("\r\n") : bytes.indexOf(10);
-    const next = found === -1 ? undefined : at + found + (crlf ? 2 : 1);
-    return next === undefined || next >= end ? undefined : next;
-}
-async function byteAt(handle, at) {
-    const one = Buffer.alloc(1);
-    await handle.read(one, 0, 1, at);
-    return one[0];
+    return window.subarray(0, bytesRead);
 }
 function inferColumn(chunk, r0, r1, c, acc) {
     const { buf, pos, flags, recordStart } = chunk;
@@ -37735,10 +37727,6 @@ var parts = __nccwpck_require__(4625);
 async function profileParquetRange(job) {
     return new ParquetReader(job.path, job.file).decodedRange(new Map(job.overrides), job.from, job.to);
 }
-/** Files from this size up are decoded on two threads in pass 1 when a background thread is given (ReaderOptions). */
-const SPLIT_FROM_BYTES = 32 * 1024 * 1024;
-/** At most this many runs of row groups. */
-const PARTS = 16;
 /**
  * Target bytes of one record batch read from the file (uncompressed). 4 MiB
  * measured as fast as 16 MiB and lower in memory: a 317 MB zstd Parquet file
@@ -37824,7 +37812,7 @@ class ParquetReader {
             const decoded = columns.filter((_, i) => stats[i] === undefined);
             let threads = {};
             if (decoded.length > 0) {
-                const inParts = await this.decodedInParts(pf, overrides, decoded);
+                const inParts = await this.decodedInParts(pf, overrides, targets, decoded);
                 const counted = inParts?.stats ?? (await this.decodedStats(pf, targets, decoded, 0, pf.rowGroups.length));
                 decoded.forEach((c, k) => (stats[c.index] = counted[k]));
                 if (inParts?.threads === 2)
@@ -37862,11 +37850,14 @@ class ParquetReader {
     async decodedStats(pf, targets, decoded, from, to) {
         const stats = [];
         const converted = [];
-        for (const c of decoded) {
+        const at = []; // where each converted column's counts go in `stats`
+        for (const [k, c] of decoded.entries()) {
             if (byteCountable(c, targets[c.index]))
-                stats[decoded.indexOf(c)] = await this.byteStats(pf, c, from, to);
-            else
+                stats[k] = await this.byteStats(pf, c, from, to);
+            else {
                 converted.push(c);
+                at.push(k);
+            }
         }
         if (converted.length > 0) {
             const windows = converted.map((c) => new ColumnWindow(pf, c, this.file, this.batchRows));
@@ -37879,7 +37870,7 @@ class ParquetReader {
                 if (end === rg.rows)
                     pf.forget(rg);
             }
-            converted.forEach((c, k) => (stats[decoded.indexOf(c)] = sums[k]));
+            at.forEach((k, j) => (stats[k] = sums[j]));
         }
         return stats;
     }
@@ -37888,23 +37879,22 @@ class ParquetReader {
      * row groups; undefined when the file is small or anything fails (then it
      * is read in one piece, which reports errors as usual).
      */
-    async decodedInParts(pf, overrides, decoded) {
-        const { background, splitFromBytes = SPLIT_FROM_BYTES } = this.options;
+    async decodedInParts(pf, overrides, targets, decoded) {
+        const { background, splitFromBytes = parts/* SPLIT_FROM_BYTES */.c9 } = this.options;
         const groups = pf.rowGroups.length;
         if (!background || groups < 2 || pf.size < splitFromBytes)
             return undefined;
-        const n = Math.min(PARTS, groups);
+        const n = Math.min(parts/* PARTS */.dI, groups);
         const from = (i) => Math.round((i * groups) / n);
-        const targets = this.columns.map((c) => overrides.get(c.name) ?? c.feature);
         const names = decoded.map((c) => c.name);
-        const done = await (0,parts/* inParts */.o)(n, (i) => this.decodedStats(pf, targets, decoded, from(i), from(i + 1)), async (i) => {
+        const done = await (0,parts/* inParts */.oP)(n, (i) => this.decodedStats(pf, targets, decoded, from(i), from(i + 1)), async (i) => {
             const job = { path: this.path, file: this.file, overrides: [...overrides], from: from(i), to: from(i + 1) };
             const part = (await background("parquet-range", job));
             if (part.names.join("\0") !== names.join("\0"))
                 throw new Error("the background thread decoded other columns");
             return part.stats;
-        }, () => background("ready", null));
-        return done && { stats: names.map((_, k) => done.parts.map((p) => p[k]).reduce(data_schema/* mergeStats */.Ic)), threads: done.theirs > 0 ? 2 : 1 };
+        }, background);
+        return done && { stats: names.map((_, k) => done.parts.map((p) => p[k]).reduce(data_schema/* mergeStats */.Ic)), threads: done.threads };
     }
     /** decodedStats over row groups [from, to), for a background thread (the same columns the file's profile decodes). */
     async decodedRange(overrides, from, to) {
@@ -38341,7 +38331,9 @@ function convertValues(data, column, target, file, firstRow) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   o: () => (/* binding */ inParts)
+/* harmony export */   c9: () => (/* binding */ SPLIT_FROM_BYTES),
+/* harmony export */   dI: () => (/* binding */ PARTS),
+/* harmony export */   oP: () => (/* binding */ inParts)
 /* harmony export */ });
 /**
  * Pass 1 of a big file on two threads: the file is read in parts, this
@@ -38350,15 +38342,19 @@ function convertValues(data, column, target, file, firstRow) {
  * The readers give the parts (CSV: byte ranges cut at line starts; Parquet:
  * runs of row groups) and add their counts up.
  */
+/** Files from this size up are read in parts when a background thread is given (ReaderOptions.splitFromBytes). */
+const SPLIT_FROM_BYTES = 32 * 1024 * 1024;
+/** At most this many parts. */
+const PARTS = 16;
 /**
  * Runs parts 0..n-1: `here` on this thread, part 0 first (it may learn what
  * the others need, such as a CSV header), then from the front; `there` from
- * the back once `ready` has answered (the thread may still be starting).
- * All or nothing: the first failure stops both sides and gives undefined, and
- * the caller reads the file in one piece (which reports errors as usual).
- * `theirs` counts the parts the background thread read.
+ * the back once `background` has answered its `ready` job (the thread may
+ * still be starting). All or nothing: the first failure stops both sides and
+ * gives undefined, and the caller reads the file in one piece (which reports
+ * errors as usual). `threads` is 2 when the background thread read a part.
  */
-async function inParts(n, here, there, ready) {
+async function inParts(n, here, there, background) {
     const parts = [];
     let front = 0;
     let back = n - 1;
@@ -38368,7 +38364,7 @@ async function inParts(n, here, there, ready) {
     try {
         parts[0] = await here(0);
         other = (async () => {
-            await ready();
+            await background("ready", null);
             for (let i = back; !failed && i > front; i = back) {
                 back--;
                 parts[i] = await there(i);
@@ -38388,7 +38384,7 @@ async function inParts(n, here, there, ready) {
     for (let i = 0; i < n; i++)
         if (parts[i] === undefined)
             return undefined;
-    return { parts, theirs };
+    return { parts, threads: theirs > 0 ? 2 : 1 };
 }
 
 
@@ -38404,7 +38400,6 @@ async function inParts(n, here, there, ready) {
 /* harmony export */   jM: () => (/* binding */ parseExact),
 /* harmony export */   qN: () => (/* binding */ scanNumbers)
 /* harmony export */ });
-/* unused harmony export utf8Text */
 /* harmony import */ var _values_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2884);
 /**
  * Where `JSON.parse` loses what pyarrow's JSON reader sees, and the slow path
@@ -38682,10 +38677,6 @@ class ExactParser {
             return v;
         return BigInt(token);
     }
-}
-/** UTF-8 text of `buf[start..end)`. */
-function utf8Text(buf, start, end) {
-    return utf8.decode(buf.subarray(start, end));
 }
 
 
@@ -39189,7 +39180,8 @@ function encodeStruct(struct) {
 /* harmony export */   ZY: () => (/* binding */ isNaToken),
 /* harmony export */   b8: () => (/* binding */ Kind),
 /* harmony export */   cG: () => (/* binding */ parseInteger),
-/* harmony export */   q6: () => (/* binding */ parseBool)
+/* harmony export */   q6: () => (/* binding */ parseBool),
+/* harmony export */   zn: () => (/* binding */ MONTH_DAYS)
 /* harmony export */ });
 /* unused harmony exports isSpace, NA_TOKENS, asciiText, daysFromCivil */
 /**
@@ -39506,13 +39498,14 @@ function slowFloat(buf, start, end) {
 // ---------------------------------------------------------------------------
 // Dates and times: `features` overrides (timestamp[...], date32, ...) and JSON inference.
 const UNIT_PER_SECOND = { s: 1n, ms: 1000n, us: 1000000n, ns: 1000000000n };
+/** Days in each month of a common year (February of a leap year has 29). */
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 /** Days from 1970-01-01 to y-m-d (proleptic Gregorian), or undefined for an invalid date. */
 function daysFromCivil(y, m, d) {
     if (m < 1 || m > 12 || d < 1)
         return undefined;
     const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-    const monthDays = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1];
-    if (d > monthDays)
+    if (d > (m === 2 && leap ? 29 : MONTH_DAYS[m - 1]))
         return undefined;
     // Howard Hinnant's days_from_civil.
     const yy = m <= 2 ? y - 1 : y;
@@ -39904,12 +39897,14 @@ function quoteList(names) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   BH: () => (/* binding */ hasBom),
 /* harmony export */   Ek: () => (/* binding */ readAhead),
 /* harmony export */   Gt: () => (/* binding */ isGzipName),
 /* harmony export */   QK: () => (/* binding */ openByteSource),
 /* harmony export */   bD: () => (/* binding */ ioError),
+/* harmony export */   gR: () => (/* binding */ startsWithGzip),
 /* harmony export */   oj: () => (/* binding */ ChunkBuffer),
-/* harmony export */   xB: () => (/* binding */ isGzipFile)
+/* harmony export */   y5: () => (/* binding */ INVALID_UTF8)
 /* harmony export */ });
 /* unused harmony export DEFAULT_CHUNK_BYTES */
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
@@ -39962,22 +39957,17 @@ function ioError(file, e) {
             return new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .DataError */ .fL(file, undefined, `cannot read the file: ${err?.message ?? String(e)}`);
     }
 }
-/** Whether a file starts with gzip's magic bytes (false if it cannot be read: opening it will say why). */
-async function isGzipFile(path) {
-    try {
-        const handle = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.open)(path, "r");
-        try {
-            const head = Buffer.alloc(2);
-            const { bytesRead } = await handle.read(head, 0, 2, 0);
-            return bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
-        }
-        finally {
-            await handle.close();
-        }
-    }
-    catch {
-        return false;
-    }
+/** What a data error says of bytes that are not UTF-8 (every text format). */
+const INVALID_UTF8 = "invalid UTF-8 (is the file in another encoding, such as Latin-1 or UTF-16?); save it as UTF-8";
+/** Whether `buf[0..end)` starts with a UTF-8 byte order mark (3 bytes, dropped by every text reader). */
+function hasBom(buf, end) {
+    return end >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf;
+}
+/** Whether an open file starts with gzip's magic bytes. */
+async function startsWithGzip(handle) {
+    const head = Buffer.alloc(2);
+    const { bytesRead } = await handle.read(head, 0, 2, 0);
+    return bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
 }
 /**
  * Opens `path` for reading; `file` is the name shown in messages. gzip is
@@ -39994,9 +39984,7 @@ async function openByteSource(path, file = path, range) {
     }
     let gzip = false;
     try {
-        const head = Buffer.alloc(2);
-        const { bytesRead } = await handle.read(head, 0, 2, 0);
-        gzip = bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
+        gzip = await startsWithGzip(handle);
     }
     catch (e) {
         await handle.close().catch(() => undefined);
@@ -40415,8 +40403,7 @@ function converterFor(feature, floatTokens = false) {
                 };
             }
             if (d === "string" || d === "large_string")
-                return (raw) => {
-                    const v = raw;
+                return (v) => {
                     if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint")
                         return String(v);
                     // As pass 2 (plain JSON.parse) gives it: 1.0 → "1".
@@ -63120,22 +63107,23 @@ const CM_BLOOM_FILTER = 14;
 const CM_BLOOM_FILTER_LENGTH = 15;
 const OI_PAGE_LOCATIONS = 1;
 const PL_OFFSET = 1;
+/** Bytes [offset, offset + length) of an open file, as a fresh array (an error if the file is shorter). */
+async function readFully(handle, offset, length, path) {
+    const out = new Uint8Array(length);
+    for (let done = 0; done < length;) {
+        const { bytesRead } = await handle.read(out, done, length - done, offset + done);
+        if (bytesRead === 0)
+            throw new Error(`unexpected end of ${path} (did it change while the action ran?)`);
+        done += bytesRead;
+    }
+    return out;
+}
 async function fileSource(path) {
     const handle = await (0,external_node_fs_promises_.open)(path, "r");
     const { size } = await handle.stat();
     return {
         size,
-        async read(offset, length) {
-            const out = new Uint8Array(length);
-            let done = 0;
-            while (done < length) {
-                const { bytesRead } = await handle.read(out, done, length - done, offset + done);
-                if (bytesRead === 0)
-                    throw new Error(`unexpected end of ${path}`);
-                done += bytesRead;
-            }
-            return out;
-        },
+        read: (offset, length) => readFully(handle, offset, length, path),
         release(bytes) {
             // Blocks are fresh copies: free them now rather than at the next GC (Node 21+).
             const buffer = bytes.buffer;
@@ -63349,25 +63337,6 @@ async function assembleFile(path, template, plans, editFooter) {
         await out.close();
     }
 }
-/**
- * Writes the parts (each holding whole row groups of one schema), in order,
- * as one Parquet file into `sink`; key-value metadata and `created_by` come
- * from the first part.
- */
-async function mergeParquet(sources, sink, editFooter) {
-    if (sources.length === 0)
-        throw new Error("nothing to merge");
-    const parts = [];
-    for (const s of sources)
-        parts.push(await openPart(s));
-    const schema = encodeStruct(new ThriftStruct([parts[0].meta.field(FILE_SCHEMA)]));
-    for (const p of parts.slice(1))
-        if (!equalBytes(encodeStruct(new ThriftStruct([p.meta.field(FILE_SCHEMA)])), schema))
-            throw new Error("parts have different schemas");
-    const fields = leavesPerField(parts[0].meta).length;
-    const plans = parts.flatMap((part) => part.rowGroups.map((_, rowGroup) => ({ cells: [{ part, rowGroup }], owner: new Array(fields).fill(0) })));
-    return assembleParquet(parts[0].meta, plans, sink, editFooter);
-}
 function equalBytes(a, b) {
     if (a.length !== b.length)
         return false;
@@ -63383,7 +63352,6 @@ function equalBytes(a, b) {
 
 // Field ids and enums of parquet.thrift.
 const copy_FILE_SCHEMA = 2;
-const copy_FILE_ROW_GROUPS = 4;
 const FILE_CREATED_BY = 6;
 const FILE_COLUMN_ORDERS = 7;
 const SE_TYPE = 1;
@@ -63406,7 +63374,6 @@ const INT_SIGNED = 2;
 const CT_UTF8 = 0;
 const CT_DATE = 6;
 const CT_INTEGERS = { 11: "uint8", 12: "uint16", 13: "uint32", 14: "uint64", 15: "int8", 16: "int16", 17: "int32", 18: "int64" };
-const copy_RG_COLUMNS = 1;
 const copy_RG_NUM_ROWS = 3;
 const CC_FILE_PATH = 1;
 const copy_CC_META = 3;
@@ -63435,7 +63402,11 @@ class RowGroupCopier {
     footer;
     rowGroups;
     editFooter;
-    constructor(inputs, footers, footer, 
+    /** Every copied row group's columns come from one part: all fields owned by cell 0. */
+    owner;
+    constructor(inputs, 
+    /** Each input's footer and row groups (a Part without its source, which is opened per shard). */
+    footers, footer, 
     /** The non-empty row groups, in order. */
     rowGroups, editFooter) {
         this.inputs = inputs;
@@ -63443,6 +63414,7 @@ class RowGroupCopier {
         this.footer = footer;
         this.rowGroups = rowGroups;
         this.editFooter = editFooter;
+        this.owner = new Array(leavesPerField(footer).length).fill(0);
     }
     /**
      * Reads and checks the footers of `inputs` against `template` (a footer
@@ -63460,9 +63432,9 @@ class RowGroupCopier {
                 const reason = unusable(part, file, template, options);
                 if (reason !== undefined)
                     return { reason: `${file.file}: ${reason}` };
-                footers.push(part.meta);
+                footers.push({ meta: part.meta, rowGroups: part.rowGroups });
                 for (const [index, rg] of part.rowGroups.entries()) {
-                    chunks += (rg.list(copy_RG_COLUMNS)?.items ?? []).length;
+                    chunks += columnsOf(rg).length;
                     if (rows(rg) > 0)
                         rowGroups.push({ input, index, rows: rows(rg) });
                 }
@@ -63474,11 +63446,11 @@ class RowGroupCopier {
                 return { reason: `more than ${MAX_COLUMN_CHUNKS} column chunks to copy` };
         }
         // Readers work around known bugs of the writer named in created_by: the copied pages keep theirs.
-        const footer = (0,thrift/* decodeStruct */.yZ)((0,thrift/* encodeStruct */.q7)(template)).struct;
+        const footer = cloneStruct(template);
         for (const id of [FILE_CREATED_BY, FILE_COLUMN_ORDERS]) {
-            if (new Set(footers.map((meta) => fieldBytes(meta, id))).size > 1)
+            if (new Set(footers.map((f) => fieldBytes(f.meta, id))).size > 1)
                 return { reason: id === FILE_CREATED_BY ? "the files were written by different writers" : "the files' column orders differ" };
-            const field = footers[0]?.field(id);
+            const field = footers[0]?.meta.field(id);
             footer.remove(id);
             if (field)
                 footer.set(id, field.type, field.value);
@@ -63490,14 +63462,12 @@ class RowGroupCopier {
         const picked = this.rowGroups.slice(from, to);
         const files = new OpenFiles(MAX_OPEN_FILES);
         try {
-            const sources = new Map();
-            const owner = new Array(leavesPerField(this.footer).length).fill(0);
+            const parts = new Map();
             const plans = picked.map((g) => {
-                const meta = this.footers[g.input];
-                if (!sources.has(g.input))
-                    sources.set(g.input, files.source(this.inputs[g.input].path));
-                const part = { source: sources.get(g.input), meta, rowGroups: (meta.list(copy_FILE_ROW_GROUPS)?.items ?? []) };
-                return { cells: [{ part, rowGroup: g.index }], owner };
+                let part = parts.get(g.input);
+                if (!part)
+                    parts.set(g.input, (part = { source: files.source(this.inputs[g.input].path), ...this.footers[g.input] }));
+                return { cells: [{ part, rowGroup: g.index }], owner: this.owner };
             });
             const { bytes, sha256 } = await assembleFile(path, this.footer, plans, this.editFooter);
             return { bytes, sha256, rows: picked.reduce((n, g) => n + g.rows, 0) };
@@ -63518,6 +63488,10 @@ class OpenFiles {
     constructor(max) {
         this.max = max;
     }
+    /** Files open now. */
+    get count() {
+        return this.open.size;
+    }
     async handle(path) {
         let handle = this.open.get(path);
         if (handle)
@@ -63536,17 +63510,7 @@ class OpenFiles {
     source(path) {
         return {
             size: Number.NaN, // not needed: the footer was read when the copier opened
-            read: async (offset, length) => {
-                const handle = await this.handle(path);
-                const out = new Uint8Array(length);
-                for (let done = 0; done < length;) {
-                    const { bytesRead } = await handle.read(out, done, length - done, offset + done);
-                    if (bytesRead === 0)
-                        throw new Error(`unexpected end of ${path} (did it change while the action ran?)`);
-                    done += bytesRead;
-                }
-                return out;
-            },
+            read: async (offset, length) => readFully(await this.handle(path), offset, length, path),
         };
     }
     async close() {
@@ -63586,7 +63550,7 @@ function unusable(part, input, template, options) {
         return `it was written by ${writer}, whose column chunk sizes leave out the dictionary page`;
     const codec = CODECS[options.compression];
     for (const [r, rg] of part.rowGroups.entries()) {
-        const columns = (rg.list(copy_RG_COLUMNS)?.items ?? []);
+        const columns = columnsOf(rg);
         if (columns.length !== ours.length)
             return `row group ${r} has ${columns.length} columns`;
         for (const [i, column] of columns.entries()) {
@@ -63947,7 +63911,7 @@ class EncoderPool {
         finally {
             endRowGroup();
             await Promise.allSettled(grid.flat().map((c) => c.done));
-            await Promise.all(grid.flat().map((c) => (0,external_node_fs_promises_.rm)(c.path, { force: true })));
+            await Promise.all(grid.flat().map((c) => removeScratch(c.path)));
             this.idle();
         }
     }
@@ -64014,7 +63978,7 @@ async function encodeShardInline(path, schema, batches, settings, editFooter) {
         return { bytes, sha256, rows, encoderThreads: 0 };
     }
     finally {
-        await (0,external_node_fs_promises_.rm)(partPath, { force: true });
+        await removeScratch(partPath);
     }
 }
 /** Joins the parts of a shard ([row group][column group]) into `path`, hashing as it writes. */
@@ -64056,8 +64020,12 @@ async function fullSchemaFooter(schema, settings, scratch) {
         }
     }
     finally {
-        await (0,external_node_fs_promises_.rm)(scratch, { force: true });
+        await removeScratch(scratch);
     }
+}
+/** Removes a temporary file; a failure here must not hide the error that ended the work (finally blocks). */
+async function removeScratch(path) {
+    await (0,external_node_fs_promises_.rm)(path, { force: true }).catch(() => undefined);
 }
 /** Bytes of Arrow buffers under `data` (to balance columns between threads). */
 function dataBytes(data) {
@@ -64154,6 +64122,7 @@ var values = __nccwpck_require__(2884);
  * Also here: JSON string unescaping straight to UTF-8, and ISO 8601
  * date-times read from bytes as pyarrow's JSON reader infers `timestamp[s]`.
  */
+
 
 /** Kinds of values on the tape. */
 const K_NULL = 0;
@@ -64294,9 +64263,6 @@ class RowScanner {
     constructor(learn, lines) {
         this.learn = learn;
         this.space = lines ? SPACE_LINE : SPACE_ANY;
-    }
-    get columns() {
-        return this.names.length;
     }
     addColumn(name) {
         const index = this.names.length;
@@ -64932,7 +64898,6 @@ function digit2(buf, i) {
     const b = buf[i + 1] - ZERO;
     return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
 }
-const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 /**
  * Seconds since the epoch (UTC) of `buf[s..e)` when it is a date or
  * date-time pyarrow's JSON reader infers as `timestamp[s]` — `YYYY-MM-DD`,
@@ -64951,7 +64916,7 @@ function isoSeconds(buf, s, e) {
         return NaN;
     const y = y1 * 100 + y2;
     const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-    if (d > (m === 2 && leap ? 29 : MONTH_DAYS[m - 1]))
+    if (d > (m === 2 && leap ? 29 : data_parse/* MONTH_DAYS */.zn[m - 1]))
         return NaN;
     // days_from_civil (as parse.ts's daysFromCivil), in integer arithmetic: yy >= -1.
     const yy = m <= 2 ? y - 1 : y;
@@ -65197,20 +65162,8 @@ function observe(node, v, path, line) {
         node.stats.nulls++;
         return;
     }
-    if (node.shape !== shape) {
-        if (node.shape === "null") {
-            node.shape = shape;
-            node.line = line;
-        }
-        else if ((node.shape === "int" && shape === "float") || (node.shape === "float" && shape === "int")) {
-            if (shape === "float") {
-                node.shape = "float";
-                node.line = line;
-            }
-        }
-        else
-            throw new ShapeConflict(path, node.shape, node.line, shape);
-    }
+    if (node.shape !== shape)
+        observeShape(node, shape, path, line);
     switch (shape) {
         case "string": {
             const s = v;
@@ -65300,7 +65253,6 @@ function observeShape(node, shape, path, line) {
     else if (!(node.shape === "float" && shape === "int"))
         throw new ShapeConflict(path, node.shape, node.line, shape);
 }
-/** Powers of ten that are exact doubles. */
 /** Decoded strings with escapes (UTF-8), reused. */
 let scratch = new Uint8Array(1024);
 /** Lets a scratch buffer grown for a very long string go (called between read chunks). */
@@ -65606,7 +65558,6 @@ const ROW_TO_PARSE = 1;
 const json_CHUNK_END = 2;
 const LF = 10;
 const CR = 13;
-const INVALID_UTF8 = "invalid UTF-8 (is the file in another encoding, such as Latin-1 or UTF-16?); save it as UTF-8";
 /**
  * JSON Lines. Lines end at LF, CRLF or a lone CR (as lines.ts splits them:
  * a chunk holds the complete lines of its bytes, and a CR at its end waits
@@ -65628,6 +65579,8 @@ class LineSource {
     end = 0;
     eof = false;
     p = 0;
+    /** Where the next CR at or after some earlier position is (-1: none in the chunk; -2: not searched yet). */
+    cr = -2;
     nextLine = 1;
     atStart = true;
     constructor(path, file, validate, chunkBytes, scanner) {
@@ -65648,14 +65601,17 @@ class LineSource {
         this.end = input.end;
         this.eof = input.eof;
         this.p = 0;
+        this.cr = -2;
         if (this.atStart) {
             const buf = this.buf;
-            if (this.end >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf)
+            if ((0,data_source/* hasBom */.BH)(buf, this.end))
                 this.p = 3;
             this.atStart = false;
         }
-        if (this.validate && !(0,external_node_buffer_.isUtf8)(this.buf.subarray(this.p, this.end)))
+        if (this.validate && !(0,external_node_buffer_.isUtf8)(this.buf.subarray(this.p, this.end))) {
             this.checkUtf8();
+            this.cr = -2; // checkUtf8 looked ahead of this.p
+        }
         return true;
     }
     /** Some bytes of the chunk are not UTF-8: an error on the first complete line holding them (a cut-off tail is read again with the next chunk). */
@@ -65667,7 +65623,7 @@ class LineSource {
             if (found < 0)
                 return;
             if (!(0,external_node_buffer_.isUtf8)(this.buf.subarray(p, this.stop)))
-                throw new errors/* DataError */.fL(this.file, line, INVALID_UTF8);
+                throw new errors/* DataError */.fL(this.file, line, data_source/* INVALID_UTF8 */.y5);
             p = found;
             line++;
         }
@@ -65684,9 +65640,14 @@ class LineSource {
         let nl = buf.indexOf(LF, p);
         if (nl >= end)
             nl = -1;
-        let cr = buf.indexOf(CR, p);
-        if (cr >= end)
-            cr = -1;
+        // The next CR is searched again only once passed: LF-only files would otherwise scan to the chunk's end on every line.
+        let cr = this.cr;
+        if (cr !== -1 && cr < p) {
+            cr = buf.indexOf(CR, p);
+            if (cr >= end)
+                cr = -1;
+            this.cr = cr;
+        }
         if (cr !== -1 && (nl === -1 || cr < nl)) {
             if (cr + 1 >= end && !this.eof)
                 return -1; // the LF may follow in the next read
@@ -66089,7 +66050,7 @@ async function detectLayout(path, file) {
             if (n === 0)
                 return "empty";
             let i = 0;
-            if (first && n >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf)
+            if (first && (0,data_source/* hasBom */.BH)(head, n))
                 i = 3;
             first = false;
             for (; i < n; i++) {
@@ -66124,7 +66085,7 @@ async function* arraySpans(path, file, validate, chunkBytes) {
             spans.reset(buf);
             let p = 0;
             if (atStart) {
-                if (end >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf)
+                if ((0,data_source/* hasBom */.BH)(buf, end))
                     p = 3;
                 atStart = false;
             }
@@ -66171,7 +66132,7 @@ async function* arraySpans(path, file, validate, chunkBytes) {
                         break;
                     }
                     if (validate && !(0,external_node_buffer_.isUtf8)(buf.subarray(p, stop.end))) {
-                        error = new errors/* DataError */.fL(file, line, "invalid UTF-8 (is the file in another encoding, such as Latin-1 or UTF-16?); save it as UTF-8");
+                        error = new errors/* DataError */.fL(file, line, data_source/* INVALID_UTF8 */.y5);
                         break;
                     }
                     spans.push(p, stop.end, line);
@@ -66266,7 +66227,7 @@ async function* lineChunks(path, file, validateUtf8, chunkBytes) {
             const end = input.end;
             let p = 0;
             if (atStart) {
-                if (end >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf)
+                if ((0,data_source/* hasBom */.BH)(buf, end))
                     p = 3;
                 atStart = false;
             }
@@ -66325,7 +66286,7 @@ async function* lineChunks(path, file, validateUtf8, chunkBytes) {
             if (validateUtf8 && !(0,external_node_buffer_.isUtf8)(buf.subarray(0, consumed))) {
                 for (let r = 0; r < records; r++)
                     if (!(0,external_node_buffer_.isUtf8)(buf.subarray(pos[r * 2], pos[r * 2 + 1])))
-                        throw new errors/* DataError */.fL(file, recordLine[r], "invalid UTF-8 (is the file in another encoding, such as Latin-1 or UTF-16?); save it as UTF-8");
+                        throw new errors/* DataError */.fL(file, recordLine[r], data_source/* INVALID_UTF8 */.y5);
             }
             for (let r = 0; r <= records; r++)
                 recordStart[r] = r;
@@ -66344,7 +66305,7 @@ async function isEmptyFile(path, file) {
     try {
         const head = Buffer.alloc(4);
         const n = await source.read(head, 0);
-        return n === 0 || (n === 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf);
+        return n === 0 || (n === 3 && (0,data_source/* hasBom */.BH)(head, n));
     }
     finally {
         await source.close();

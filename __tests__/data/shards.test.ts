@@ -95,8 +95,12 @@ describe("shards written by convert()", () => {
     await writeFiles(dir, { "a.csv": csvRows(1000), "b.csv": csvRows(777) });
     const { conversion, outputDir } = await convertFiles([dataFile(dir, "a.csv"), dataFile(dir, "b.csv")], { maxShardSize: 10_000 });
     const split = conversion.splits[0]!;
+    // pyarrow's nbytes, by hand: id and x 8 bytes a row; word offsets (rows + 1) x 4 per file, and its characters.
+    let characters = 0;
+    for (const rows of [1000, 777]) for (let i = 0; i < rows; i++) characters += `w${i % 97}`.length;
+    expect(split.numBytes).toBe(2 * 8 * 1777 + 4 * (1001 + 778) + characters);
     const n = Math.floor(split.numBytes / 10_000) + 1;
-    expect(n).toBeGreaterThan(3);
+    expect(n).toBe(5);
     expect(split.shards.map((s) => s.path)).toEqual(Array.from({ length: n }, (_, i) => shardPath("data", "train", i, n)));
     expect(split.shards.map((s) => s.rows)).toEqual(shardRanges(1777, n).map(([a, b]) => b - a));
     const ids = (await readRows(conversion)).map((r) => Number(r.id));
@@ -127,6 +131,7 @@ describe("shards written by convert()", () => {
     const { conversion } = await convertFiles([dataFile(dir, "a.jsonl")]);
     const file = conversion.splits[0]!.shards[0]!.localPath;
     const schema = await query(`select name, repetition_type from parquet_schema('${file}') where name not in ('duckdb_schema', 'arrow_schema', 'schema', 'root')`);
+    expect(schema.map((r) => r.name)).toEqual(["id", "when", "tags", "list", "item", "m", "x"]);
     for (const row of schema) if (row.name !== "list") expect(row.repetition_type, String(row.name)).not.toBe("REQUIRED");
 
     const kv = await kvMetadata(file);

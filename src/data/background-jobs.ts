@@ -5,8 +5,9 @@
  */
 import { profileCsvRange } from "./formats/csv.js";
 import { profileParquetRange } from "./formats/parquet.js";
+import type { Jobs } from "./parquet/encode-worker.js";
 
-export const BACKGROUND_JOBS: Record<string, (args: never) => Promise<unknown>> = {
+export const BACKGROUND_JOBS: Jobs = {
   /** Answers once the thread is up (its start-up overlaps the caller's own work). */
   ready: async () => true,
   "csv-range": profileCsvRange,

@@ -183,7 +183,6 @@ export function toHalf(v: number): number {
   let half = (e << 10) | (mant >>> 13);
   const rem = mant & 0x1fff;
   if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++;
-  e = half >>> 10;
   return sign | half;
 }
 

@@ -260,8 +260,3 @@ class ExactParser {
     return BigInt(token);
   }
 }
-
-/** UTF-8 text of `buf[start..end)`. */
-export function utf8Text(buf: Uint8Array, start: number, end: number): string {
-  return utf8.decode(buf.subarray(start, end));
-}

@@ -11,7 +11,7 @@ import type * as arrow from "apache-arrow";
 import { ARROW_SCHEMA_KEY, setKeyValue } from "./arrow-schema.js";
 import { type CopyInput, RowGroupCopier } from "./parquet/copy.js";
 import { ROW_GROUP_TARGET_BYTES } from "./shards.js";
-import { encodeShardInline, fullSchemaFooter, sharedEncoderPool } from "./parquet/encoder-pool.js";
+import { type EncodedShard, encodeShardInline, fullSchemaFooter, sharedEncoderPool } from "./parquet/encoder-pool.js";
 import type { Compression, EncoderSettings } from "./parquet/properties.js";
 import type { ThriftStruct } from "./parquet/thrift.js";
 
@@ -30,14 +30,7 @@ export interface ParquetSettings {
   arrowSchema?: string;
 }
 
-export interface WrittenFile {
-  bytes: number;
-  /** Lowercase hex sha256: the LFS oid the Hub will show for this file. */
-  sha256: string;
-  rows: number;
-  /** Worker threads that encoded it (0: encoded on the calling thread). */
-  encoderThreads: number;
-}
+export type WrittenFile = EncodedShard;
 
 /** Below this much Arrow data a shard is encoded on the calling thread (see encodeShardInline). */
 export const INLINE_BELOW_BYTES = 16_000_000;

@@ -291,12 +291,14 @@ function slowFloat(buf: Uint8Array, start: number, end: number): number | undefi
 const UNIT_PER_SECOND = { s: 1n, ms: 1_000n, us: 1_000_000n, ns: 1_000_000_000n } as const;
 export type TimeUnitName = keyof typeof UNIT_PER_SECOND;
 
+/** Days in each month of a common year (February of a leap year has 29). */
+export const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 /** Days from 1970-01-01 to y-m-d (proleptic Gregorian), or undefined for an invalid date. */
 export function daysFromCivil(y: number, m: number, d: number): number | undefined {
   if (m < 1 || m > 12 || d < 1) return undefined;
   const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-  const monthDays = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]!;
-  if (d > monthDays) return undefined;
+  if (d > (m === 2 && leap ? 29 : MONTH_DAYS[m - 1]!)) return undefined;
   // Howard Hinnant's days_from_civil.
   const yy = m <= 2 ? y - 1 : y;
   const era = Math.floor(yy / 400);

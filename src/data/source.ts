@@ -50,20 +50,19 @@ export function ioError(file: string, e: unknown): DataError {
   }
 }
 
-/** Whether a file starts with gzip's magic bytes (false if it cannot be read: opening it will say why). */
-export async function isGzipFile(path: string): Promise<boolean> {
-  try {
-    const handle = await open(path, "r");
-    try {
-      const head = Buffer.alloc(2);
-      const { bytesRead } = await handle.read(head, 0, 2, 0);
-      return bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    return false;
-  }
+/** What a data error says of bytes that are not UTF-8 (every text format). */
+export const INVALID_UTF8 = "invalid UTF-8 (is the file in another encoding, such as Latin-1 or UTF-16?); save it as UTF-8";
+
+/** Whether `buf[0..end)` starts with a UTF-8 byte order mark (3 bytes, dropped by every text reader). */
+export function hasBom(buf: Uint8Array, end: number): boolean {
+  return end >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf;
+}
+
+/** Whether an open file starts with gzip's magic bytes. */
+export async function startsWithGzip(handle: FileHandle): Promise<boolean> {
+  const head = Buffer.alloc(2);
+  const { bytesRead } = await handle.read(head, 0, 2, 0);
+  return bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
 }
 
 /**
@@ -80,9 +79,7 @@ export async function openByteSource(path: string, file = path, range?: { start:
   }
   let gzip = false;
   try {
-    const head = Buffer.alloc(2);
-    const { bytesRead } = await handle.read(head, 0, 2, 0);
-    gzip = bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
+    gzip = await startsWithGzip(handle);
   } catch (e) {
     await handle.close().catch(() => undefined);
     throw ioError(file, e);

@@ -88,8 +88,7 @@ export function converterFor(feature: Feature, floatTokens = false): Convert | u
         };
       }
       if (d === "string" || d === "large_string")
-        return (raw) => {
-          const v = raw;
+        return (v) => {
           if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint") return String(v);
           // As pass 2 (plain JSON.parse) gives it: 1.0 → "1".
           if (v instanceof FloatToken) return String(v.value);

@@ -7,15 +7,15 @@
  * tokens are nulls. See parse.ts and README.md for the exact rules.
  */
 import { isUtf8 } from "node:buffer";
-import { type FileHandle, open, stat } from "node:fs/promises";
+import { type FileHandle, open } from "node:fs/promises";
 import { DataError } from "../../errors.js";
 import { type Feature, type NamedFeature, value } from "../features.js";
 import { Kind, classify, isNaToken } from "../parse.js";
 import { type ColumnProfile, type FileProfile, type SizeStats, emptyStats, mergeStats, statsOfData } from "../schema.js";
-import { ChunkBuffer, isGzipFile, openByteSource } from "../source.js";
+import { INVALID_UTF8, ChunkBuffer, openByteSource, startsWithGzip, hasBom } from "../source.js";
 import { type CellColumn, type Cells, cellColumnFor, cellText } from "./cells.js";
 import { CsvSyntaxError, CsvTokenizer, FIELD_ESCAPED, QUOTE } from "./csv-tokenizer.js";
-import { inParts } from "./parts.js";
+import { PARTS, SPLIT_FROM_BYTES, inParts } from "./parts.js";
 import type { Batch, BatchCursor, ReaderOptions, TableReader } from "./reader.js";
 
 const COMMA = 44;
@@ -75,9 +75,6 @@ function addParts(a: CsvPart, b: CsvPart): CsvPart {
   };
 }
 
-const SPLIT_FROM_BYTES = 32 * 1024 * 1024;
-/** At most this many parts (of at least SPLIT_FROM_BYTES / 2 each) when pass 1 runs on two threads. */
-const PARTS = 16;
 
 /** pandas' names for repeated header cells: `a`, `a.1`, `a.2`, ... skipping names already taken. */
 export function dedupeHeader(raw: string[]): string[] {
@@ -126,7 +123,7 @@ export class CsvReader implements TableReader {
       while (await input.refill(consumed)) {
         let start = 0;
         const buf = input.buffer;
-        if (atStart && input.end >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start = 3; // UTF-8 BOM
+        if (atStart && hasBom(buf, input.end)) start = 3;
         try {
           consumed = tokenizer.tokenize(buf, start, input.end, input.eof);
         } catch (e) {
@@ -195,9 +192,9 @@ export class CsvReader implements TableReader {
       const from = tokenizer.pos[tokenizer.recordStart[r]! * 2]!;
       const to = tokenizer.pos[(tokenizer.recordStart[r + 1]! - 1) * 2 + 1]!;
       if (!isUtf8(buf.subarray(from, to)))
-        throw new DataError(this.file, tokenizer.recordLine[r], "invalid UTF-8 (is the file in another encoding, such as Latin-1 or UTF-16?); save it as UTF-8");
+        throw new DataError(this.file, tokenizer.recordLine[r], INVALID_UTF8);
     }
-    throw new DataError(this.file, undefined, "invalid UTF-8 (is the file in another encoding, such as Latin-1 or UTF-16?); save it as UTF-8");
+    throw new DataError(this.file, undefined, INVALID_UTF8);
   }
 
   async profile(overrides: ReadonlyMap<string, Feature>): Promise<FileProfile> {
@@ -235,9 +232,9 @@ export class CsvReader implements TableReader {
         const job: CsvRangeJob = { path: this.path, file: this.file, format: this.format, chunkBytes: this.chunkBytes, overrides: [...overrides], ...range(i), header: this.header! };
         return (await background("csv-range", job)) as CsvPart;
       },
-      () => background("ready", null),
+      background,
     );
-    return done && { ...done.parts.reduce(addParts), threads: done.theirs > 0 ? 2 : 1 };
+    return done && { ...done.parts.reduce(addParts), threads: done.threads };
   }
 
   /**
@@ -247,17 +244,22 @@ export class CsvReader implements TableReader {
    * has no such line ends.
    */
   private async partCuts(splitFromBytes: number): Promise<number[] | undefined> {
-    const { size } = await stat(this.path);
-    if (size < splitFromBytes || (await isGzipFile(this.path))) return undefined;
     const handle = await open(this.path, "r");
     try {
-      const head = await lineStartAfter(handle, 0, size, false);
-      const crlf = head !== undefined && head >= 2 && (await byteAt(handle, head - 2)) === 13;
+      const { size } = await handle.stat();
+      if (size < splitFromBytes || (await startsWithGzip(handle))) return undefined;
+      const window = Buffer.alloc(1 << 20);
+      const first = await readWindow(handle, window, 0, size);
+      const lf = first.indexOf(10);
+      const crlf = lf > 0 && first[lf - 1] === 13;
       const count = Math.min(PARTS, Math.ceil(size / (splitFromBytes / 2)));
       const cuts = [0];
       for (let k = 1; k < count; k++) {
-        const cut = await lineStartAfter(handle, Math.floor((k * size) / count), size, crlf);
-        if (cut !== undefined && cut > cuts[cuts.length - 1]!) cuts.push(cut);
+        const at = Math.floor((k * size) / count);
+        const bytes = await readWindow(handle, window, at, size);
+        const found = crlf ? bytes.indexOf("\r\n") : bytes.indexOf(10);
+        const cut = found === -1 ? -1 : at + found + (crlf ? 2 : 1);
+        if (cut > cuts[cuts.length - 1]! && cut < size) cuts.push(cut);
       }
       cuts.push(size);
       return cuts.length < 3 ? undefined : cuts;
@@ -332,20 +334,10 @@ export class CsvReader implements TableReader {
   }
 }
 
-/** The offset just past the first LF (or CR LF) at or after `at`; undefined if none in the next MiB or before `end`. */
-async function lineStartAfter(handle: FileHandle, at: number, end: number, crlf: boolean): Promise<number | undefined> {
-  const window = Buffer.alloc(1 << 20);
+/** Up to `window.length` bytes of the file from `at` (not past `end`), in `window`. */
+async function readWindow(handle: FileHandle, window: Buffer, at: number, end: number): Promise<Buffer> {
   const { bytesRead } = await handle.read(window, 0, Math.min(window.length, end - at), at);
-  const bytes = window.subarray(0, bytesRead);
-  const found = crlf ? bytes.indexOf("\r\n") : bytes.indexOf(10);
-  const next = found === -1 ? undefined : at + found + (crlf ? 2 : 1);
-  return next === undefined || next >= end ? undefined : next;
-}
-
-async function byteAt(handle: FileHandle, at: number): Promise<number> {
-  const one = Buffer.alloc(1);
-  await handle.read(one, 0, 1, at);
-  return one[0]!;
+  return window.subarray(0, bytesRead);
 }
 
 function inferColumn(chunk: Chunk, r0: number, r1: number, c: number, acc: Inference): void {

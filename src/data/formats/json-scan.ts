@@ -20,6 +20,7 @@
  * date-times read from bytes as pyarrow's JSON reader infers `timestamp[s]`.
  */
 import { isIntegral } from "../json-exact.js";
+import { MONTH_DAYS } from "../parse.js";
 
 /** Kinds of values on the tape. */
 export const K_NULL = 0;
@@ -170,10 +171,6 @@ export class RowScanner {
     lines: boolean,
   ) {
     this.space = lines ? SPACE_LINE : SPACE_ANY;
-  }
-
-  get columns(): number {
-    return this.names.length;
   }
 
   addColumn(name: string): number {
@@ -713,7 +710,6 @@ function digit2(buf: Uint8Array, i: number): number {
   return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
 }
 
-const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /**
  * Seconds since the epoch (UTC) of `buf[s..e)` when it is a date or

@@ -24,7 +24,7 @@ import { type Feature, type NamedFeature, featureToString, value } from "../feat
 import { HAS_INTEGRAL_FLOAT, HAS_LONG_INTEGER, type NumberScan, parseExact, scanNumbers } from "../json-exact.js";
 import { looksLikeTimestamp, parseFloatCell, parseInteger } from "../parse.js";
 import { type ColumnProfile, type FileProfile, type SizeStats, emptyStats, mergeStats, statsOfData } from "../schema.js";
-import { ChunkBuffer, openByteSource, readAhead } from "../source.js";
+import { INVALID_UTF8, ChunkBuffer, openByteSource, readAhead, hasBom } from "../source.js";
 import { FloatToken, converterFor } from "../values.js";
 import {
   JsonValue,
@@ -122,17 +122,7 @@ function observe(node: Node, v: unknown, path: string, line: number): void {
     node.stats.nulls++;
     return;
   }
-  if (node.shape !== shape) {
-    if (node.shape === "null") {
-      node.shape = shape;
-      node.line = line;
-    } else if ((node.shape === "int" && shape === "float") || (node.shape === "float" && shape === "int")) {
-      if (shape === "float") {
-        node.shape = "float";
-        node.line = line;
-      }
-    } else throw new ShapeConflict(path, node.shape, node.line, shape);
-  }
+  if (node.shape !== shape) observeShape(node, shape, path, line);
   switch (shape) {
     case "string": {
       const s = v as string;
@@ -225,8 +215,6 @@ function observeShape(node: Node, shape: Shape, path: string, line: number): voi
     node.line = line;
   } else if (!(node.shape === "float" && shape === "int")) throw new ShapeConflict(path, node.shape, node.line, shape);
 }
-
-/** Powers of ten that are exact doubles. */
 
 /** Decoded strings with escapes (UTF-8), reused. */
 let scratch = new Uint8Array(1024);
@@ -535,7 +523,6 @@ interface RowSource {
 
 const LF = 10;
 const CR = 13;
-const INVALID_UTF8 = "invalid UTF-8 (is the file in another encoding, such as Latin-1 or UTF-16?); save it as UTF-8";
 
 /**
  * JSON Lines. Lines end at LF, CRLF or a lone CR (as lines.ts splits them:
@@ -553,6 +540,8 @@ class LineSource implements RowSource {
   private end = 0;
   private eof = false;
   private p = 0;
+  /** Where the next CR at or after some earlier position is (-1: none in the chunk; -2: not searched yet). */
+  private cr = -2;
   private nextLine = 1;
   private atStart = true;
 
@@ -573,12 +562,16 @@ class LineSource implements RowSource {
     this.end = input.end;
     this.eof = input.eof;
     this.p = 0;
+    this.cr = -2;
     if (this.atStart) {
       const buf = this.buf;
-      if (this.end >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) this.p = 3;
+      if (hasBom(buf, this.end)) this.p = 3;
       this.atStart = false;
     }
-    if (this.validate && !isUtf8(this.buf.subarray(this.p, this.end))) this.checkUtf8();
+    if (this.validate && !isUtf8(this.buf.subarray(this.p, this.end))) {
+      this.checkUtf8();
+      this.cr = -2; // checkUtf8 looked ahead of this.p
+    }
     return true;
   }
 
@@ -605,8 +598,13 @@ class LineSource implements RowSource {
     if (p >= end) return -1;
     let nl = buf.indexOf(LF, p);
     if (nl >= end) nl = -1;
-    let cr = buf.indexOf(CR, p);
-    if (cr >= end) cr = -1;
+    // The next CR is searched again only once passed: LF-only files would otherwise scan to the chunk's end on every line.
+    let cr = this.cr;
+    if (cr !== -1 && cr < p) {
+      cr = buf.indexOf(CR, p);
+      if (cr >= end) cr = -1;
+      this.cr = cr;
+    }
     if (cr !== -1 && (nl === -1 || cr < nl)) {
       if (cr + 1 >= end && !this.eof) return -1; // the LF may follow in the next read
       this.stop = cr;
@@ -976,7 +974,7 @@ async function detectLayout(path: string, file: string): Promise<"array" | "line
       const n = await source.read(head, 0);
       if (n === 0) return "empty";
       let i = 0;
-      if (first && n >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) i = 3;
+      if (first && hasBom(head, n)) i = 3;
       first = false;
       for (; i < n; i++) {
         const b = head[i]!;
@@ -1009,7 +1007,7 @@ async function* arraySpans(path: string, file: string, validate: boolean, chunkB
       spans.reset(buf);
       let p = 0;
       if (atStart) {
-        if (end >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) p = 3;
+        if (hasBom(buf, end)) p = 3;
         atStart = false;
       }
       let incomplete = false;
@@ -1047,7 +1045,7 @@ async function* arraySpans(path: string, file: string, validate: boolean, chunkB
             break;
           }
           if (validate && !isUtf8(buf.subarray(p, stop.end))) {
-            error = new DataError(file, line, "invalid UTF-8 (is the file in another encoding, such as Latin-1 or UTF-16?); save it as UTF-8");
+            error = new DataError(file, line, INVALID_UTF8);
             break;
           }
           spans.push(p, stop.end, line);

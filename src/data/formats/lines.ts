@@ -7,7 +7,7 @@
  */
 import { isUtf8 } from "node:buffer";
 import { DataError } from "../../errors.js";
-import { ChunkBuffer, openByteSource } from "../source.js";
+import { INVALID_UTF8, ChunkBuffer, openByteSource, hasBom } from "../source.js";
 import type { Cells } from "./cells.js";
 
 export interface LineChunk extends Cells {
@@ -34,7 +34,7 @@ export async function* lineChunks(path: string, file: string, validateUtf8: bool
       const end = input.end;
       let p = 0;
       if (atStart) {
-        if (end >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) p = 3;
+        if (hasBom(buf, end)) p = 3;
         atStart = false;
       }
       let records = 0;
@@ -84,7 +84,7 @@ export async function* lineChunks(path: string, file: string, validateUtf8: bool
       if (validateUtf8 && !isUtf8(buf.subarray(0, consumed))) {
         for (let r = 0; r < records; r++)
           if (!isUtf8(buf.subarray(pos[r * 2], pos[r * 2 + 1])))
-            throw new DataError(file, recordLine[r], "invalid UTF-8 (is the file in another encoding, such as Latin-1 or UTF-16?); save it as UTF-8");
+            throw new DataError(file, recordLine[r], INVALID_UTF8);
       }
       for (let r = 0; r <= records; r++) recordStart[r] = r;
       yield { buf, pos, flags, recordStart, recordLine, records };
@@ -101,7 +101,7 @@ export async function isEmptyFile(path: string, file: string): Promise<boolean> 
   try {
     const head = Buffer.alloc(4);
     const n = await source.read(head, 0);
-    return n === 0 || (n === 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf);
+    return n === 0 || (n === 3 && hasBom(head, n));
   } finally {
     await source.close();
   }

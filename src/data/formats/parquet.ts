@@ -43,7 +43,7 @@ import { fromStorage, storageTypeOf } from "../storage.js";
 import { converterFor } from "../values.js";
 import { byteArrayStats, importArray } from "./parquet-ffi.js";
 import { ParquetFile, ParquetFileError, type RowGroup, type TopField } from "./parquet-file.js";
-import { inParts } from "./parts.js";
+import { PARTS, SPLIT_FROM_BYTES, inParts } from "./parts.js";
 import type { Batch, BatchCursor, ReaderOptions, TableReader } from "./reader.js";
 
 /** The job a background thread runs for a run of row groups (see ParquetReader.decodedInParts). */
@@ -59,11 +59,6 @@ export interface ParquetRangeJob {
 export async function profileParquetRange(job: ParquetRangeJob): Promise<{ names: string[]; stats: SizeStats[] }> {
   return new ParquetReader(job.path, job.file).decodedRange(new Map(job.overrides), job.from, job.to);
 }
-
-/** Files from this size up are decoded on two threads in pass 1 when a background thread is given (ReaderOptions). */
-const SPLIT_FROM_BYTES = 32 * 1024 * 1024;
-/** At most this many runs of row groups. */
-const PARTS = 16;
 
 /**
  * Target bytes of one record batch read from the file (uncompressed). 4 MiB
@@ -162,7 +157,7 @@ export class ParquetReader implements TableReader {
       const decoded = columns.filter((_, i) => stats[i] === undefined);
       let threads: { threads?: number } = {};
       if (decoded.length > 0) {
-        const inParts = await this.decodedInParts(pf, overrides, decoded);
+        const inParts = await this.decodedInParts(pf, overrides, targets, decoded);
         const counted = inParts?.stats ?? (await this.decodedStats(pf, targets, decoded, 0, pf.rowGroups.length));
         decoded.forEach((c, k) => (stats[c.index] = counted[k]));
         if (inParts?.threads === 2) threads = { threads: 2 };
@@ -199,9 +194,13 @@ export class ParquetReader implements TableReader {
   private async decodedStats(pf: ParquetFile, targets: Feature[], decoded: Column[], from: number, to: number): Promise<SizeStats[]> {
     const stats: SizeStats[] = [];
     const converted: Column[] = [];
-    for (const c of decoded) {
-      if (byteCountable(c, targets[c.index]!)) stats[decoded.indexOf(c)] = await this.byteStats(pf, c, from, to);
-      else converted.push(c);
+    const at: number[] = []; // where each converted column's counts go in `stats`
+    for (const [k, c] of decoded.entries()) {
+      if (byteCountable(c, targets[c.index]!)) stats[k] = await this.byteStats(pf, c, from, to);
+      else {
+        converted.push(c);
+        at.push(k);
+      }
     }
     if (converted.length > 0) {
       const windows = converted.map((c) => new ColumnWindow(pf, c, this.file, this.batchRows));
@@ -213,7 +212,7 @@ export class ParquetReader implements TableReader {
         }
         if (end === rg.rows) pf.forget(rg);
       }
-      converted.forEach((c, k) => (stats[decoded.indexOf(c)] = sums[k]!));
+      at.forEach((k, j) => (stats[k] = sums[j]!));
     }
     return stats;
   }
@@ -223,13 +222,17 @@ export class ParquetReader implements TableReader {
    * row groups; undefined when the file is small or anything fails (then it
    * is read in one piece, which reports errors as usual).
    */
-  private async decodedInParts(pf: ParquetFile, overrides: ReadonlyMap<string, Feature>, decoded: Column[]): Promise<{ stats: SizeStats[]; threads: number } | undefined> {
+  private async decodedInParts(
+    pf: ParquetFile,
+    overrides: ReadonlyMap<string, Feature>,
+    targets: Feature[],
+    decoded: Column[],
+  ): Promise<{ stats: SizeStats[]; threads: number } | undefined> {
     const { background, splitFromBytes = SPLIT_FROM_BYTES } = this.options;
     const groups = pf.rowGroups.length;
     if (!background || groups < 2 || pf.size < splitFromBytes) return undefined;
     const n = Math.min(PARTS, groups);
     const from = (i: number) => Math.round((i * groups) / n);
-    const targets = this.columns!.map((c) => overrides.get(c.name) ?? c.feature);
     const names = decoded.map((c) => c.name);
     const done = await inParts(
       n,
@@ -240,9 +243,9 @@ export class ParquetReader implements TableReader {
         if (part.names.join("\0") !== names.join("\0")) throw new Error("the background thread decoded other columns");
         return part.stats;
       },
-      () => background("ready", null),
+      background,
     );
-    return done && { stats: names.map((_, k) => done.parts.map((p) => p[k]!).reduce(mergeStats)), threads: done.theirs > 0 ? 2 : 1 };
+    return done && { stats: names.map((_, k) => done.parts.map((p) => p[k]!).reduce(mergeStats)), threads: done.threads };
   }
 
   /** decodedStats over row groups [from, to), for a background thread (the same columns the file's profile decodes). */

@@ -6,20 +6,27 @@
  * runs of row groups) and add their counts up.
  */
 
+import type { BackgroundRunner } from "./reader.js";
+
+/** Files from this size up are read in parts when a background thread is given (ReaderOptions.splitFromBytes). */
+export const SPLIT_FROM_BYTES = 32 * 1024 * 1024;
+/** At most this many parts. */
+export const PARTS = 16;
+
 /**
  * Runs parts 0..n-1: `here` on this thread, part 0 first (it may learn what
  * the others need, such as a CSV header), then from the front; `there` from
- * the back once `ready` has answered (the thread may still be starting).
- * All or nothing: the first failure stops both sides and gives undefined, and
- * the caller reads the file in one piece (which reports errors as usual).
- * `theirs` counts the parts the background thread read.
+ * the back once `background` has answered its `ready` job (the thread may
+ * still be starting). All or nothing: the first failure stops both sides and
+ * gives undefined, and the caller reads the file in one piece (which reports
+ * errors as usual). `threads` is 2 when the background thread read a part.
  */
 export async function inParts<T>(
   n: number,
   here: (i: number) => Promise<T>,
   there: (i: number) => Promise<T>,
-  ready: () => Promise<unknown>,
-): Promise<{ parts: T[]; theirs: number } | undefined> {
+  background: BackgroundRunner,
+): Promise<{ parts: T[]; threads: 1 | 2 } | undefined> {
   const parts: T[] = [];
   let front = 0;
   let back = n - 1;
@@ -29,7 +36,7 @@ export async function inParts<T>(
   try {
     parts[0] = await here(0);
     other = (async () => {
-      await ready();
+      await background("ready", null);
       for (let i = back; !failed && i > front; i = back) {
         back--;
         parts[i] = await there(i);
@@ -45,5 +52,5 @@ export async function inParts<T>(
     return undefined;
   }
   for (let i = 0; i < n; i++) if (parts[i] === undefined) return undefined;
-  return { parts, theirs };
+  return { parts, threads: theirs > 0 ? 2 : 1 };
 }

@@ -14,11 +14,11 @@ export interface ReaderOptions {
   chunkBytes?: number;
   /**
    * Runs a job of ../background-jobs.ts on another thread (the encoder
-   * threads, idle during pass 1), so pass 1 can read two halves of a big
-   * file at once. Without it, files are read in one piece.
+   * threads, idle during pass 1), so pass 1 can read parts of a big file on
+   * two threads (./parts.ts). Without it, files are read in one piece.
    */
   background?: BackgroundRunner;
-  /** Files from this size up are profiled in two halves when `background` is given (default 32 MB). */
+  /** Files from this size up are profiled in parts when `background` is given (default 32 MiB, SPLIT_FROM_BYTES). */
   splitFromBytes?: number;
 }
 

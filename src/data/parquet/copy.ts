@@ -16,12 +16,22 @@
  */
 import { type Compression } from "./properties.js";
 import { type FileHandle, open as openFile } from "node:fs/promises";
-import { type Part, type PartSource, type RowGroupPlan, assembleFile, fileSource, leavesPerField, openPart } from "./merge.js";
-import { ThriftStruct, decodeStruct, encodeStruct } from "./thrift.js";
+import {
+  type Part,
+  type PartSource,
+  type RowGroupPlan,
+  assembleFile,
+  cloneStruct,
+  columnsOf,
+  fileSource,
+  leavesPerField,
+  openPart,
+  readFully,
+} from "./merge.js";
+import { ThriftStruct, encodeStruct } from "./thrift.js";
 
 // Field ids and enums of parquet.thrift.
 const FILE_SCHEMA = 2;
-const FILE_ROW_GROUPS = 4;
 const FILE_CREATED_BY = 6;
 const FILE_COLUMN_ORDERS = 7;
 const SE_TYPE = 1;
@@ -44,7 +54,6 @@ const INT_SIGNED = 2;
 const CT_UTF8 = 0;
 const CT_DATE = 6;
 const CT_INTEGERS: Record<number, string> = { 11: "uint8", 12: "uint16", 13: "uint32", 14: "uint64", 15: "int8", 16: "int16", 17: "int32", 18: "int64" };
-const RG_COLUMNS = 1;
 const RG_NUM_ROWS = 3;
 const CC_FILE_PATH = 1;
 const CC_META = 3;
@@ -92,14 +101,20 @@ export interface CopyableRowGroup {
  * open only while a shard that takes from it is written.
  */
 export class RowGroupCopier {
+  /** Every copied row group's columns come from one part: all fields owned by cell 0. */
+  private readonly owner: number[];
+
   private constructor(
     private readonly inputs: CopyInput[],
-    private readonly footers: ThriftStruct[],
+    /** Each input's footer and row groups (a Part without its source, which is opened per shard). */
+    private readonly footers: Omit<Part, "source">[],
     private readonly footer: ThriftStruct,
     /** The non-empty row groups, in order. */
     readonly rowGroups: CopyableRowGroup[],
     private readonly editFooter: ((meta: ThriftStruct) => void) | undefined,
-  ) {}
+  ) {
+    this.owner = new Array<number>(leavesPerField(footer).length).fill(0);
+  }
 
   /**
    * Reads and checks the footers of `inputs` against `template` (a footer
@@ -107,7 +122,7 @@ export class RowGroupCopier {
    * why their chunks cannot be used as they are.
    */
   static async open(inputs: CopyInput[], template: ThriftStruct, options: CopyOptions): Promise<RowGroupCopier | { reason: string }> {
-    const footers: ThriftStruct[] = [];
+    const footers: Omit<Part, "source">[] = [];
     const rowGroups: CopyableRowGroup[] = [];
     let chunks = 0;
     for (const [input, file] of inputs.entries()) {
@@ -116,9 +131,9 @@ export class RowGroupCopier {
         const part = await openPart(source, { dropBloomFilters: true });
         const reason = unusable(part, file, template, options);
         if (reason !== undefined) return { reason: `${file.file}: ${reason}` };
-        footers.push(part.meta);
+        footers.push({ meta: part.meta, rowGroups: part.rowGroups });
         for (const [index, rg] of part.rowGroups.entries()) {
-          chunks += (rg.list(RG_COLUMNS)?.items ?? []).length;
+          chunks += columnsOf(rg).length;
           if (rows(rg) > 0) rowGroups.push({ input, index, rows: rows(rg) });
         }
       } finally {
@@ -127,11 +142,11 @@ export class RowGroupCopier {
       if (chunks > MAX_COLUMN_CHUNKS) return { reason: `more than ${MAX_COLUMN_CHUNKS} column chunks to copy` };
     }
     // Readers work around known bugs of the writer named in created_by: the copied pages keep theirs.
-    const footer = decodeStruct(encodeStruct(template)).struct;
+    const footer = cloneStruct(template);
     for (const id of [FILE_CREATED_BY, FILE_COLUMN_ORDERS]) {
-      if (new Set(footers.map((meta) => fieldBytes(meta, id))).size > 1)
+      if (new Set(footers.map((f) => fieldBytes(f.meta, id))).size > 1)
         return { reason: id === FILE_CREATED_BY ? "the files were written by different writers" : "the files' column orders differ" };
-      const field = footers[0]?.field(id);
+      const field = footers[0]?.meta.field(id);
       footer.remove(id);
       if (field) footer.set(id, field.type, field.value);
     }
@@ -143,13 +158,11 @@ export class RowGroupCopier {
     const picked = this.rowGroups.slice(from, to);
     const files = new OpenFiles(MAX_OPEN_FILES);
     try {
-      const sources = new Map<number, PartSource>();
-      const owner = new Array<number>(leavesPerField(this.footer).length).fill(0);
+      const parts = new Map<number, Part>();
       const plans: RowGroupPlan[] = picked.map((g) => {
-        const meta = this.footers[g.input]!;
-        if (!sources.has(g.input)) sources.set(g.input, files.source(this.inputs[g.input]!.path));
-        const part: Part = { source: sources.get(g.input)!, meta, rowGroups: (meta.list(FILE_ROW_GROUPS)?.items ?? []) as ThriftStruct[] };
-        return { cells: [{ part, rowGroup: g.index }], owner };
+        let part = parts.get(g.input);
+        if (!part) parts.set(g.input, (part = { source: files.source(this.inputs[g.input]!.path), ...this.footers[g.input]! }));
+        return { cells: [{ part, rowGroup: g.index }], owner: this.owner };
       });
       const { bytes, sha256 } = await assembleFile(path, this.footer, plans, this.editFooter);
       return { bytes, sha256, rows: picked.reduce((n, g) => n + g.rows, 0) };
@@ -164,10 +177,15 @@ export class RowGroupCopier {
  * open, closing the least recently read (a shard may take row groups from
  * thousands of small files).
  */
-class OpenFiles {
+export class OpenFiles {
   private readonly open = new Map<string, FileHandle>();
 
   constructor(private readonly max: number) {}
+
+  /** Files open now. */
+  get count(): number {
+    return this.open.size;
+  }
 
   private async handle(path: string): Promise<FileHandle> {
     let handle = this.open.get(path);
@@ -187,16 +205,7 @@ class OpenFiles {
   source(path: string): PartSource {
     return {
       size: Number.NaN, // not needed: the footer was read when the copier opened
-      read: async (offset, length) => {
-        const handle = await this.handle(path);
-        const out = new Uint8Array(length);
-        for (let done = 0; done < length; ) {
-          const { bytesRead } = await handle.read(out, done, length - done, offset + done);
-          if (bytesRead === 0) throw new Error(`unexpected end of ${path} (did it change while the action ran?)`);
-          done += bytesRead;
-        }
-        return out;
-      },
+      read: async (offset, length) => readFully(await this.handle(path), offset, length, path),
     };
   }
 
@@ -237,7 +246,7 @@ function unusable(part: Part, input: CopyInput, template: ThriftStruct, options:
   if (oldParquetMr(writer)) return `it was written by ${writer}, whose column chunk sizes leave out the dictionary page`;
   const codec = CODECS[options.compression];
   for (const [r, rg] of part.rowGroups.entries()) {
-    const columns = (rg.list(RG_COLUMNS)?.items ?? []) as ThriftStruct[];
+    const columns = columnsOf(rg);
     if (columns.length !== ours.length) return `row group ${r} has ${columns.length} columns`;
     for (const [i, column] of columns.entries()) {
       const cm = column.struct(CC_META);

@@ -283,7 +283,7 @@ export class EncoderPool {
     } finally {
       endRowGroup();
       await Promise.allSettled(grid.flat().map((c) => c.done));
-      await Promise.all(grid.flat().map((c) => rm(c.path, { force: true })));
+      await Promise.all(grid.flat().map((c) => removeScratch(c.path)));
       this.idle();
     }
   }
@@ -359,7 +359,7 @@ export async function encodeShardInline(
     const { bytes, sha256 } = await assembleParts([[partPath]], [schema.fields.map((_, i) => i)], schema, settings, path, editFooter);
     return { bytes, sha256, rows, encoderThreads: 0 };
   } finally {
-    await rm(partPath, { force: true });
+    await removeScratch(partPath);
   }
 }
 
@@ -406,8 +406,13 @@ export async function fullSchemaFooter(schema: arrow.Schema, settings: EncoderSe
       await source.close();
     }
   } finally {
-    await rm(scratch, { force: true });
+    await removeScratch(scratch);
   }
+}
+
+/** Removes a temporary file; a failure here must not hide the error that ended the work (finally blocks). */
+async function removeScratch(path: string): Promise<void> {
+  await rm(path, { force: true }).catch(() => undefined);
 }
 
 /** Bytes of Arrow buffers under `data` (to balance columns between threads). */

@@ -56,21 +56,23 @@ export interface Sink {
   write(bytes: Uint8Array): Promise<void>;
 }
 
+/** Bytes [offset, offset + length) of an open file, as a fresh array (an error if the file is shorter). */
+export async function readFully(handle: FileHandle, offset: number, length: number, path: string): Promise<Uint8Array> {
+  const out = new Uint8Array(length);
+  for (let done = 0; done < length; ) {
+    const { bytesRead } = await handle.read(out, done, length - done, offset + done);
+    if (bytesRead === 0) throw new Error(`unexpected end of ${path} (did it change while the action ran?)`);
+    done += bytesRead;
+  }
+  return out;
+}
+
 export async function fileSource(path: string): Promise<PartSource & { close(): Promise<void> }> {
   const handle: FileHandle = await open(path, "r");
   const { size } = await handle.stat();
   return {
     size,
-    async read(offset, length) {
-      const out = new Uint8Array(length);
-      let done = 0;
-      while (done < length) {
-        const { bytesRead } = await handle.read(out, done, length - done, offset + done);
-        if (bytesRead === 0) throw new Error(`unexpected end of ${path}`);
-        done += bytesRead;
-      }
-      return out;
-    },
+    read: (offset, length) => readFully(handle, offset, length, path),
     release(bytes) {
       // Blocks are fresh copies: free them now rather than at the next GC (Node 21+).
       const buffer = bytes.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer };
@@ -128,7 +130,7 @@ export interface RowGroupPlan {
   owner: number[];
 }
 
-function columnsOf(rowGroup: ThriftStruct): ThriftStruct[] {
+export function columnsOf(rowGroup: ThriftStruct): ThriftStruct[] {
   return (rowGroup.list(RG_COLUMNS)?.items ?? []) as ThriftStruct[];
 }
 
@@ -160,7 +162,7 @@ function shift(struct: ThriftStruct, id: number, delta: bigint): void {
   if (v !== undefined) struct.set(id, TType.I64, v + delta);
 }
 
-function cloneStruct(struct: ThriftStruct): ThriftStruct {
+export function cloneStruct(struct: ThriftStruct): ThriftStruct {
   return decodeStruct(encodeStruct(struct)).struct;
 }
 
@@ -313,27 +315,6 @@ export async function assembleFile(
   } finally {
     await out.close();
   }
-}
-
-/**
- * Writes the parts (each holding whole row groups of one schema), in order,
- * as one Parquet file into `sink`; key-value metadata and `created_by` come
- * from the first part.
- */
-export async function mergeParquet(
-  sources: PartSource[],
-  sink: Sink,
-  editFooter?: (meta: ThriftStruct) => void,
-): Promise<{ bytes: number; rows: bigint }> {
-  if (sources.length === 0) throw new Error("nothing to merge");
-  const parts: Part[] = [];
-  for (const s of sources) parts.push(await openPart(s));
-  const schema = encodeStruct(new ThriftStruct([parts[0]!.meta.field(FILE_SCHEMA)!]));
-  for (const p of parts.slice(1))
-    if (!equalBytes(encodeStruct(new ThriftStruct([p.meta.field(FILE_SCHEMA)!])), schema)) throw new Error("parts have different schemas");
-  const fields = leavesPerField(parts[0]!.meta).length;
-  const plans = parts.flatMap((part) => part.rowGroups.map((_, rowGroup) => ({ cells: [{ part, rowGroup }], owner: new Array<number>(fields).fill(0) })));
-  return assembleParquet(parts[0]!.meta, plans, sink, editFooter);
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
