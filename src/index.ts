@@ -5,8 +5,8 @@
  * runs the main thread's one-shot background jobs).
  */
 import { isMainThread, workerData } from "node:worker_threads";
-import { BACKGROUND_JOBS } from "./data/background-jobs.js";
-import { ENCODER_ROLE, serveParquetEncoder } from "./data/parquet/encode-worker.js";
+import { BACKGROUND_JOBS } from "./data/workers/jobs.js";
+import { ENCODER_ROLE, serveParquetEncoder } from "./data/workers/worker.js";
 import { run } from "./main.js";
 
 if (!isMainThread && (workerData as { role?: string } | null)?.role === ENCODER_ROLE) serveParquetEncoder(undefined, BACKGROUND_JOBS);

@@ -6,10 +6,10 @@
 import os from "node:os";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { type Format, FORMATS } from "./data/discover.js";
-import { type NamedFeature, featuresFromYaml } from "./data/features.js";
-import type { Compression } from "./data/parquet-writer.js";
-import { parseSize } from "./data/shards.js";
+import { type Format, FORMATS } from "./data/read/discover.js";
+import { type NamedFeature, featuresFromYaml } from "./model/features.js";
+import type { Compression } from "./data/write/shard-writer.js";
+import { parseSize } from "./data/write/shards.js";
 import { InputError } from "./errors.js";
 
 export interface SplitGlobs {

@@ -7,7 +7,7 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { type Conversion, convert } from "./data/convert.js";
-import { type DataFile, discoverFiles } from "./data/discover.js";
+import { type DataFile, discoverFiles } from "./data/read/discover.js";
 import { InputError } from "./errors.js";
 import type { HubContext } from "./hub/api.js";
 import { createHubFetch, type RetryPolicy } from "./hub/http.js";

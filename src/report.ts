@@ -2,7 +2,7 @@
  * What a run reports: the action's outputs, and the job summary (Markdown).
  * Plain functions of the run's result; main.ts hands them to @actions/core.
  */
-import { featureToString } from "./data/features.js";
+import { featureToString } from "./model/features.js";
 import type { RunResult } from "./pipeline.js";
 import { formatBytes, formatCount } from "./units.js";
 

@@ -8,7 +8,7 @@
 import { readFile, readdir } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { DEFAULT_CHUNK_BYTES } from "../../src/data/source.js";
+import { DEFAULT_CHUNK_BYTES } from "../../src/data/read/source.js";
 import { convertFiles, dataFile, featureMap, readRows, removeTempDirs, tempDir, writeFiles } from "./helpers.js";
 
 const CORPUS = path.join(import.meta.dirname, "..", "fixtures", "csv");

@@ -6,8 +6,8 @@
 import { readFile } from "node:fs/promises";
 import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
-import type { Compression } from "../../src/data/parquet-writer.js";
-import type { DataFile } from "../../src/data/discover.js";
+import type { Compression } from "../../src/data/write/shard-writer.js";
+import type { DataFile } from "../../src/data/read/discover.js";
 import { type Converted, convertFiles, dataFile, removeTempDirs, tempDir, writeFiles } from "./helpers.js";
 
 afterAll(removeTempDirs);

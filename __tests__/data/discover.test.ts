@@ -7,7 +7,7 @@ import { mkdir, symlink } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { InputError } from "../../src/errors.js";
-import { discoverFiles, formatOf, normalizePattern } from "../../src/data/discover.js";
+import { discoverFiles, formatOf, normalizePattern } from "../../src/data/read/discover.js";
 import { rejection, removeTempDirs, tempDir, writeFiles } from "./helpers.js";
 
 afterAll(removeTempDirs);

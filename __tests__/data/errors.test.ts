@@ -7,7 +7,7 @@ import { readdir } from "node:fs/promises";
 import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { DataError, InputError } from "../../src/errors.js";
-import type { DataFile } from "../../src/data/discover.js";
+import type { DataFile } from "../../src/data/read/discover.js";
 import { convertFiles, dataFile, rejection, removeTempDirs, tempDir, writeFiles } from "./helpers.js";
 
 afterAll(removeTempDirs);

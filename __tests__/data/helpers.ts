@@ -6,8 +6,8 @@ import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { type Conversion, type ConvertOptions, convert } from "../../src/data/convert.js";
-import { type DataFile, type Format, formatOf } from "../../src/data/discover.js";
-import { type NamedFeature, featureToString } from "../../src/data/features.js";
+import { type DataFile, type Format, formatOf } from "../../src/data/read/discover.js";
+import { type NamedFeature, featureToString } from "../../src/model/features.js";
 import type { Logger } from "../../src/log.js";
 import { query } from "../helpers/duckdb.js";
 

@@ -10,9 +10,9 @@ import { gzipSync } from "node:zlib";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { rng } from "../../bench/generate.js";
 import { DataError } from "../../src/errors.js";
-import { ChunkBuffer, openByteSource, readAhead } from "../../src/data/source.js";
-import { jsonTesting } from "../../src/data/formats/json.js";
-import type { NamedFeature } from "../../src/data/features.js";
+import { ChunkBuffer, openByteSource, readAhead } from "../../src/data/read/source.js";
+import { jsonTesting } from "../../src/data/read/json/json.js";
+import type { NamedFeature } from "../../src/model/features.js";
 import { convertFiles, dataFile, featureMap, readRows, rejection, removeTempDirs, tempDir, writeFiles } from "./helpers.js";
 
 afterAll(removeTempDirs);

@@ -22,8 +22,8 @@ import {
   isoSeconds,
   unescapeJson,
   unescapedLength,
-} from "../../src/data/formats/json-scan.js";
-import { looksLikeTimestamp, parseTimestamp } from "../../src/data/parse.js";
+} from "../../src/data/read/json/scan.js";
+import { looksLikeTimestamp, parseTimestamp } from "../../src/data/read/parse.js";
 
 const encoder = new TextEncoder();
 const bytes = (s: string) => Buffer.from(s, "utf8");

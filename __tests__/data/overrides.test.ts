@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { DataError, InputError } from "../../src/errors.js";
-import { type NamedFeature, featuresFromYaml } from "../../src/data/features.js";
+import { type NamedFeature, featuresFromYaml } from "../../src/model/features.js";
 import { columnTypes } from "../helpers/duckdb.js";
 import { convertFiles, dataFile, featureMap, readRows, rejection, removeTempDirs, tempDir, writeFiles } from "./helpers.js";
 

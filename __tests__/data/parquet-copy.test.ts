@@ -12,11 +12,11 @@ import { parquetMetadata, parquetReadObjects } from "hyparquet";
 import * as parquet from "parquet-wasm/node";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Logger } from "../../src/log.js";
-import { type ParquetSettings, openParquetCopier } from "../../src/data/parquet-writer.js";
-import { writerProperties } from "../../src/data/parquet/properties.js";
-import { OpenFiles, RowGroupCopier, annotationMeaning } from "../../src/data/parquet/copy.js";
-import { memorySource, readFooter } from "../../src/data/parquet/merge.js";
-import { ThriftStruct, TType, decodeStruct, encodeStruct } from "../../src/data/parquet/thrift.js";
+import { type ParquetSettings, openParquetCopier } from "../../src/data/write/shard-writer.js";
+import { writerProperties } from "../../src/data/write/properties.js";
+import { OpenFiles, RowGroupCopier, annotationMeaning } from "../../src/data/write/copy.js";
+import { memorySource, readFooter } from "../../src/data/write/merge.js";
+import { ThriftStruct, TType, decodeStruct, encodeStruct } from "../../src/data/model/thrift.js";
 import { columnTypes, kvMetadata, query } from "../helpers/duckdb.js";
 import { convertFiles, dataFile, readRows, removeTempDirs, tempDir } from "./helpers.js";
 

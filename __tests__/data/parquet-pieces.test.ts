@@ -13,11 +13,11 @@ import * as arrow from "apache-arrow";
 import * as parquet from "parquet-wasm/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DataError } from "../../src/errors.js";
-import { featureFromArrow } from "../../src/data/features.js";
-import { ParquetReader } from "../../src/data/formats/parquet.js";
-import { WasmView, batchColumns, importArray } from "../../src/data/formats/parquet-ffi.js";
-import { ParquetFile } from "../../src/data/formats/parquet-file.js";
-import { type SizeStats, mergeStats, statsOfData } from "../../src/data/schema.js";
+import { featureFromArrow } from "../../src/model/features.js";
+import { ParquetReader } from "../../src/data/read/parquet/parquet.js";
+import { WasmView, batchColumns, importArray } from "../../src/data/read/parquet/ffi.js";
+import { ParquetFile } from "../../src/data/read/parquet/file.js";
+import { type SizeStats, mergeStats, statsOfData } from "../../src/data/model/sizes.js";
 import { query } from "../helpers/duckdb.js";
 import { convertFiles, dataFile, rejection, removeTempDirs, tempDir } from "./helpers.js";
 

@@ -5,8 +5,8 @@
  * JSON.parse would mistype.
  */
 import { describe, expect, it } from "vitest";
-import { dedupeHeader, featureOf } from "../../src/data/formats/csv.js";
-import { HAS_INTEGRAL_FLOAT, HAS_LONG_INTEGER, parseExact, scanNumbers } from "../../src/data/json-exact.js";
+import { dedupeHeader, featureOf } from "../../src/data/read/csv/csv.js";
+import { HAS_INTEGRAL_FLOAT, HAS_LONG_INTEGER, parseExact, scanNumbers } from "../../src/data/read/json/exact.js";
 import {
   Kind,
   classify,
@@ -19,9 +19,9 @@ import {
   parseInteger,
   parseTimeOfDay,
   parseTimestamp,
-} from "../../src/data/parse.js";
-import { FloatToken } from "../../src/data/values.js";
-import { featureToString } from "../../src/data/features.js";
+} from "../../src/data/read/parse.js";
+import { FloatToken } from "../../src/data/read/values.js";
+import { featureToString } from "../../src/model/features.js";
 
 const bytes = (s: string) => Buffer.from(s, "utf8");
 const kind = (s: string) => classify(bytes(s), 0, bytes(s).length);

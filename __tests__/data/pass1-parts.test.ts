@@ -9,12 +9,12 @@
 import { mkdir, readdir } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { BACKGROUND_JOBS } from "../../src/data/background-jobs.js";
-import { CsvReader } from "../../src/data/formats/csv.js";
-import { ParquetReader } from "../../src/data/formats/parquet.js";
-import type { BackgroundRunner } from "../../src/data/formats/reader.js";
-import { type Feature, value } from "../../src/data/features.js";
-import { EncoderPool } from "../../src/data/parquet/encoder-pool.js";
+import { BACKGROUND_JOBS } from "../../src/data/workers/jobs.js";
+import { CsvReader } from "../../src/data/read/csv/csv.js";
+import { ParquetReader } from "../../src/data/read/parquet/parquet.js";
+import type { BackgroundRunner } from "../../src/data/read/reader.js";
+import { type Feature, value } from "../../src/model/features.js";
+import { EncoderPool } from "../../src/data/workers/encoder-pool.js";
 import { query } from "../helpers/duckdb.js";
 import { rejection, removeTempDirs, tempDir, writeFiles } from "./helpers.js";
 

@@ -6,8 +6,8 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { type Feature, featuresFromYaml, featureToString, value } from "../../src/data/features.js";
-import { UnifyConflict, unify } from "../../src/data/schema.js";
+import { type Feature, featuresFromYaml, featureToString, value } from "../../src/model/features.js";
+import { UnifyConflict, unify } from "../../src/data/model/sizes.js";
 import { convertFiles, dataFile, removeTempDirs, tempDir, writeFiles } from "./helpers.js";
 
 afterAll(removeTempDirs);

@@ -10,9 +10,9 @@ import * as arrow from "apache-arrow";
 import { asyncBufferFromFile, parquetMetadataAsync, readColumnIndex, readOffsetIndex } from "hyparquet";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { type NamedFeature, featuresFromYaml, huggingfaceMetadata } from "../../src/data/features.js";
-import { type Compression, writeParquetFile } from "../../src/data/parquet-writer.js";
-import { parseSize, rowGroupCuts, rowGroupRows, shardCount, shardPath, shardRanges } from "../../src/data/shards.js";
+import { type NamedFeature, featuresFromYaml, huggingfaceMetadata } from "../../src/model/features.js";
+import { type Compression, writeParquetFile } from "../../src/data/write/shard-writer.js";
+import { parseSize, rowGroupCuts, rowGroupRows, shardCount, shardPath, shardRanges } from "../../src/data/write/shards.js";
 import { kvMetadata, query } from "../helpers/duckdb.js";
 import { convertFiles, dataFile, readRows, removeTempDirs, tempDir, writeFiles } from "./helpers.js";
 

@@ -19,8 +19,8 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { DataError } from "../../src/errors.js";
-import { featuresFromYaml } from "../../src/data/features.js";
-import { NA_TOKENS } from "../../src/data/parse.js";
+import { featuresFromYaml } from "../../src/model/features.js";
+import { NA_TOKENS } from "../../src/data/read/parse.js";
 import { columnTypes, query } from "../helpers/duckdb.js";
 import { type Converted, convertFiles, dataFile, featureMap, rejection, removeTempDirs } from "./helpers.js";
 

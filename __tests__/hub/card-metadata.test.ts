@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import type { NamedFeature } from "../../src/data/features.js";
-import { parseCard, renderCard } from "../../src/hub/card.js";
-import { type ConfigUpdate, applyConfigDeletion, applyConfigUpdate } from "../../src/hub/card-metadata.js";
+import type { NamedFeature } from "../../src/model/features.js";
+import { parseCard, renderCard } from "../../src/hub/card/card.js";
+import { type ConfigUpdate, applyConfigDeletion, applyConfigUpdate } from "../../src/hub/card/metadata.js";
 
 const TEXT: NamedFeature[] = [{ name: "text", feature: { kind: "value", dtype: "string" } }];
 const TEXT_LABEL: NamedFeature[] = [...TEXT, { name: "label", feature: { kind: "class_label", names: ["neg", "pos"] } }];

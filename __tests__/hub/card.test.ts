@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CardError, cardData, parseCard, renderCard, setKey } from "../../src/hub/card.js";
+import { CardError, cardData, parseCard, renderCard, setKey } from "../../src/hub/card/card.js";
 
 describe("dataset card front matter", () => {
   it("keeps the body byte for byte and the other keys in order", () => {

@@ -6,9 +6,9 @@
  */
 import type { Conversion, ShardFile } from "../data/convert.js";
 import type { RemoteFile } from "./api.js";
-import { type Card, CardError, parseCard, renderCard, setKey } from "./card.js";
-import { type BodyFacts, newBody, refreshBody } from "./card-body.js";
-import { applyConfigDeletion, applyConfigUpdate, defaultConfigName, readConfigs, readInfos } from "./card-metadata.js";
+import { type Card, CardError, parseCard, renderCard, setKey } from "./card/card.js";
+import { type BodyFacts, newBody, refreshBody } from "./card/body.js";
+import { applyConfigDeletion, applyConfigUpdate, defaultConfigName, readConfigs, readInfos } from "./card/metadata.js";
 import { matchesAny } from "./repo-glob.js";
 
 export interface RemoteSnapshot {

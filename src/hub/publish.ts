@@ -27,7 +27,7 @@ import {
   repoExists,
   revisionSha,
 } from "./api.js";
-import { CardError } from "./card.js";
+import { CardError } from "./card/card.js";
 import { explainHubError, hubMessage } from "./errors.js";
 import { type Plan, type PushRequest, type RemoteSnapshot, planDeleteConfig, planPush } from "./plan.js";
 

@@ -1,0 +1,158 @@
+/**
+ * Parallel Parquet encoding: row groups encoded on worker threads and joined
+ * must give the very bytes one writer gives, and read back right in DuckDB.
+ */
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import * as arrow from "apache-arrow";
+import * as parquet from "parquet-wasm/node";
+import { afterAll, describe, expect, it } from "vitest";
+import { EncoderPool, encodeShardInline } from "../../src/data/workers/encoder-pool.js";
+import { type PartSource, type Sink, assembleParquet, leavesPerField, memorySource, openPart } from "../../src/data/write/merge.js";
+import { type EncoderSettings, writerProperties } from "../../src/data/write/properties.js";
+import { decodeStruct, encodeStruct } from "../../src/data/model/thrift.js";
+import { query } from "../helpers/duckdb.js";
+
+const pool = new EncoderPool(2);
+afterAll(() => pool.close());
+
+function sampleTable(rows: number): arrow.Table {
+  const strings = arrow.vectorFromArray(
+    Array.from({ length: rows }, (_, i) => (i % 7 === 0 ? null : `text ${i} ${"x".repeat(i % 50)}`)),
+    new arrow.Utf8(),
+  );
+  const lists = arrow.vectorFromArray(
+    Array.from({ length: rows }, (_, i) => (i % 11 === 0 ? null : Array.from({ length: i % 4 }, (_, j) => i + j))),
+    new arrow.List(new arrow.Field("item", new arrow.Int32(), true)),
+  );
+  const structs = arrow.vectorFromArray(
+    Array.from({ length: rows }, (_, i) => (i % 13 === 0 ? null : { a: i % 2 === 0, b: i / 8 })),
+    new arrow.Struct([new arrow.Field("a", new arrow.Bool(), true), new arrow.Field("b", new arrow.Float64(), true)]),
+  );
+  return new arrow.Table({
+    id: arrow.vectorFromArray(BigInt64Array.from({ length: rows }, (_, i) => BigInt(i))),
+    s: strings,
+    l: lists,
+    st: structs,
+  });
+}
+
+/** The same table fed as batches of `batchRows`, like the converter does. */
+async function* batchesOf(table: arrow.Table, batchRows: number): AsyncGenerator<arrow.RecordBatch> {
+  for (let i = 0; i < table.numRows; i += batchRows) yield* table.slice(i, Math.min(table.numRows, i + batchRows)).batches;
+}
+
+const settings = (rowGroupRows: number): EncoderSettings => ({
+  compression: "zstd",
+  rowGroupRows,
+  metadata: [["huggingface", '{"info": {"features": {}}}']],
+});
+
+/** The parts (whole row groups each), in order, joined into one file; footer from the first part. */
+async function mergeParquet(sources: PartSource[], sink: Sink): Promise<void> {
+  const parts = await Promise.all(sources.map((s) => openPart(s)));
+  const owner = new Array<number>(leavesPerField(parts[0]!.meta).length).fill(0);
+  const plans = parts.flatMap((part) => part.rowGroups.map((_, rowGroup) => ({ cells: [{ part, rowGroup }], owner })));
+  await assembleParquet(parts[0]!.meta, plans, sink);
+}
+
+async function singleWriter(table: arrow.Table, s: EncoderSettings): Promise<Buffer> {
+  const wasm = parquet.Table.fromIPCStream(arrow.tableToIPC(table, "stream"));
+  return Buffer.from(parquet.writeParquet(wasm, writerProperties(s)));
+}
+
+describe("Thrift compact codec", () => {
+  it("re-encodes a real Parquet footer to the same bytes", async () => {
+    const file = await singleWriter(sampleTable(500), settings(200));
+    const length = file.readUInt32LE(file.length - 8);
+    const footer = file.subarray(file.length - 8 - length, file.length - 8);
+    expect(Buffer.from(encodeStruct(decodeStruct(footer).struct)).equals(footer)).toBe(true);
+  });
+});
+
+describe("joining Parquet parts", () => {
+  it("gives exactly the bytes of one writer, for one part and for several", async () => {
+    const table = sampleTable(2500);
+    const reference = await singleWriter(table, settings(1000));
+    const parts = await Promise.all([0, 1000, 2000].map((start) => singleWriter(table.slice(start, start + 1000), settings(1000))));
+    const chunks: Uint8Array[] = [];
+    await mergeParquet(parts.map(memorySource), { write: async (b) => void chunks.push(b.slice()) });
+    expect(Buffer.concat(chunks).equals(reference)).toBe(true);
+    const single: Uint8Array[] = [];
+    await mergeParquet([memorySource(reference)], { write: async (b) => void single.push(b.slice()) });
+    expect(Buffer.concat(single).equals(reference)).toBe(true);
+  });
+});
+
+describe("the worker-thread encoder pool", () => {
+  it("writes the same bytes as a single writer, whatever the batch and row group sizes", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "pool-"));
+    const table = sampleTable(20_000);
+    for (const [rowGroupRows, batchRows] of [
+      [7000, 3000],
+      [5000, 5000],
+      [100_000, 4096],
+    ] as const) {
+      const file = path.join(dir, `out-${rowGroupRows}-${batchRows}.parquet`);
+      const result = await pool.encodeShard(file, table.schema, batchesOf(table, batchRows), settings(rowGroupRows));
+      const bytes = await readFile(file);
+      expect(result.rows).toBe(20_000);
+      expect(result.bytes).toBe(bytes.length);
+      expect(bytes.equals(await singleWriter(table, settings(rowGroupRows)))).toBe(true);
+    }
+  });
+
+  it("produces files DuckDB reads back value by value, with one row group per part", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "pool-"));
+    const table = sampleTable(3000);
+    const file = path.join(dir, "check.parquet");
+    await pool.encodeShard(file, table.schema, batchesOf(table, 700), settings(1000));
+    const groups = await query(`select count(distinct row_group_id)::INTEGER as n from parquet_metadata('${file}')`);
+    expect(groups[0]!.n).toBe(3);
+    const rows = await query(`select id, s, l, st from read_parquet('${file}') order by id`);
+    expect(rows).toHaveLength(3000);
+    const expected = table.toArray();
+    for (const i of [0, 1, 7, 11, 13, 999, 1000, 1001, 2999]) {
+      const e = expected[i]!.toJSON();
+      expect(rows[i]!.id).toBe(String(i));
+      expect(rows[i]!.s).toBe(e.s);
+      expect(rows[i]!.l).toEqual(e.l === null ? null : [...e.l]);
+      expect(rows[i]!.st).toEqual(e.st === null ? null : { a: e.st.a, b: e.st.b });
+    }
+  });
+
+  it("writes an empty shard as a valid file with the schema", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "pool-"));
+    const table = sampleTable(10);
+    const file = path.join(dir, "empty.parquet");
+    const result = await pool.encodeShard(file, table.schema, batchesOf(table.slice(0, 0), 100), settings(1000));
+    expect(result.rows).toBe(0);
+    const rows = await query(`select count(*)::INTEGER as n from read_parquet('${file}')`);
+    expect(rows[0]!.n).toBe(0);
+  });
+
+  it("passes on the batch source's own error, inline and on threads", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "pool-"));
+    const table = sampleTable(100);
+    async function* failing(): AsyncGenerator<arrow.RecordBatch> {
+      yield* table.slice(0, 50).batches;
+      throw new Error("bad row 51 in data.csv");
+    }
+    await expect(encodeShardInline(path.join(dir, "a.parquet"), table.schema, failing(), settings(1000))).rejects.toThrow("bad row 51 in data.csv");
+    await expect(pool.encodeShard(path.join(dir, "b.parquet"), table.schema, failing(), settings(1000))).rejects.toThrow("bad row 51 in data.csv");
+  });
+
+  it("reports an encoder failure instead of hanging", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "pool-"));
+    await writeFile(path.join(dir, "blocker"), "");
+    const table = sampleTable(100);
+    // The part file cannot be created inside a path that is a file.
+    await expect(pool.encodeShard(path.join(dir, "blocker", "x.parquet"), table.schema, batchesOf(table, 50), settings(1000))).rejects.toThrow(
+      /Parquet encoding failed: ENOTDIR/,
+    );
+    // The threads are still usable afterwards.
+    const ok = await pool.encodeShard(path.join(dir, "ok.parquet"), table.schema, batchesOf(table, 50), settings(1000));
+    expect(ok.rows).toBe(100);
+  });
+});

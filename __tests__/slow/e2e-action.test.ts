@@ -1,0 +1,298 @@
+/**
+ * The bundled action (dist/index.js), run as the GitHub runner runs it under
+ * Node 24, against the local Hub emulator; the pushed Parquet is read back
+ * by DuckDB and compared value by value with the source data.
+ */
+import { mkdtemp, mkdir, rm, stat, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
+import { type HubEmulator, startHubEmulator } from "../../emulator/server.js";
+import { Worker } from "node:worker_threads";
+import { type ActionRun, PROJECT_ROOT, runAction } from "../../scripts/action-runner.js";
+import { columnTypes, kvMetadata, query } from "../helpers/duckdb.js";
+
+let hub: HubEmulator;
+let workspace: string;
+
+interface Review {
+  id: number;
+  text: string | null;
+  label: string;
+  score: number | null;
+  verified: boolean | null;
+}
+
+const REVIEWS: Review[] = [
+  { id: 1, text: "plain text", label: "pos", score: 0.5, verified: true },
+  { id: 2, text: 'quotes "inside", and a comma', label: "neg", score: -1.25, verified: false },
+  { id: 3, text: "two\nlines", label: "pos", score: null, verified: null },
+  { id: 4, text: null, label: "neu", score: 1e-7, verified: true },
+  { id: 5, text: "unicodé ✓ 日本語", label: "pos", score: 12345.678, verified: false },
+  { id: 9007199254740993, text: "big id", label: "neg", score: 3, verified: true },
+];
+
+function csvField(v: unknown): string {
+  if (v === null) return "";
+  const s = String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function toCsv(rows: Review[]): string {
+  const header = "id,text,label,score,verified";
+  return [header, ...rows.map((r) => [r.id === 9007199254740993 ? "9007199254740993" : r.id, r.text, r.label, r.score, r.verified === null ? null : r.verified ? "True" : "False"].map(csvField).join(","))].join("\r\n") + "\r\n";
+}
+
+/** Lines the runner consumes (`::add-mask::<secret>`) are not output anyone sees. */
+function visible(run: ActionRun): string {
+  return run.everything
+    .split("\n")
+    .filter((l) => !l.startsWith("::add-mask::"))
+    .join("\n");
+}
+
+async function readShard(repo: string, repoPath: string): Promise<string> {
+  const bytes = hub.readFile(repo, repoPath);
+  if (!bytes) throw new Error(`${repoPath} is not in ${repo}`);
+  const file = path.join(workspace, ".downloads", repo.replace("/", "__"), repoPath);
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, bytes);
+  return file;
+}
+
+beforeAll(async () => {
+  hub = await startHubEmulator();
+  workspace = await mkdtemp(path.join(os.tmpdir(), "workspace-"));
+  await mkdir(path.join(workspace, "data"), { recursive: true });
+  await writeFile(path.join(workspace, "data", "reviews.csv"), toCsv(REVIEWS));
+  await writeFile(
+    path.join(workspace, "data", "events.jsonl"),
+    [
+      { user: "a", n: 1, tags: ["x", "y"], meta: { ok: true, w: 0.5 } },
+      { user: "b", n: 2, tags: [], meta: { ok: false } },
+      { user: "c", n: null, tags: ["z"], meta: null },
+    ]
+      .map((r) => JSON.stringify(r))
+      .join("\n") + "\n",
+  );
+});
+
+afterAll(async () => {
+  await hub?.close();
+  if (workspace) await rm(workspace, { recursive: true, force: true });
+});
+
+describe("bundled action against the emulator", () => {
+  it("publishes a CSV file as one typed Parquet shard with its card, in one commit", async () => {
+    const repo = "tester/reviews";
+    const run = await runAction({
+      workspace,
+      inputs: { repo, token: hub.tokens.write, paths: "data/*.csv", endpoint: hub.url, "max-shard-size": "500MB" },
+    });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+
+    // Outputs
+    const commits = hub.commits(repo);
+    expect(commits.map((c) => c.title)).toEqual(["Upload dataset", "initial commit"]);
+    expect(run.outputs["commit-sha"]).toBe(commits[0]!.oid);
+    expect(run.outputs["commit-url"]).toBe(`${hub.url}/datasets/${repo}/commit/${commits[0]!.oid}`);
+    expect(run.outputs["repo-url"]).toBe(`${hub.url}/datasets/${repo}`);
+    expect(run.outputs.changed).toBe("true");
+    expect(run.outputs["num-rows"]).toBe(String(REVIEWS.length));
+    expect(run.outputs["num-shards"]).toBe("1");
+    expect(JSON.parse(run.outputs.files!)).toEqual(["data/train-00000-of-00001.parquet", "README.md"]);
+    expect(commits[0]!.description).toContain("https://github.com/octo-org/octo-data/actions/runs/4242");
+
+    // Repo state
+    expect(hub.files(repo)).toEqual([".gitattributes", "README.md", "data/train-00000-of-00001.parquet"]);
+    expect(hub.entry(repo, "data/train-00000-of-00001.parquet")?.lfs).toBeDefined();
+
+    // Data, read by DuckDB
+    const file = await readShard(repo, "data/train-00000-of-00001.parquet");
+    expect(await columnTypes(file)).toEqual({ id: "BIGINT", text: "VARCHAR", label: "VARCHAR", score: "DOUBLE", verified: "BOOLEAN" });
+    const rows = await query(`select * from read_parquet('${file}')`);
+    expect(rows).toEqual(
+      REVIEWS.map((r) => ({
+        id: r.id === 9007199254740993 ? "9007199254740993" : String(r.id),
+        text: r.text,
+        label: r.label,
+        score: r.score,
+        verified: r.verified,
+      })),
+    );
+    const meta = await kvMetadata(file);
+    expect(JSON.parse(meta.huggingface!)).toEqual({
+      info: {
+        features: {
+          id: { dtype: "int64", _type: "Value" },
+          text: { dtype: "string", _type: "Value" },
+          label: { dtype: "string", _type: "Value" },
+          score: { dtype: "float64", _type: "Value" },
+          verified: { dtype: "bool", _type: "Value" },
+        },
+      },
+    });
+    expect(meta["ARROW:schema"]).toBeTruthy();
+
+    // Card
+    const readme = hub.readFile(repo, "README.md")!.toString("utf8");
+    const front = /^---\n([\s\S]*?)\n---\n/.exec(readme);
+    expect(front).not.toBeNull();
+    const card = parseYaml(front![1]!) as Record<string, any>;
+    expect(card.configs).toEqual([{ config_name: "default", data_files: [{ split: "train", path: "data/train-*" }] }]);
+    expect(card.dataset_info.splits).toEqual([{ name: "train", num_bytes: expect.any(Number), num_examples: REVIEWS.length }]);
+    expect(card.dataset_info.download_size).toBe(hub.entry(repo, "data/train-00000-of-00001.parquet")!.size);
+    expect(card.dataset_info.features.map((f: { name: string }) => f.name)).toEqual(["id", "text", "label", "score", "verified"]);
+
+    // Summary and secrecy
+    expect(run.summary).toContain("Published to");
+    expect(visible(run)).not.toContain(hub.tokens.write);
+  });
+
+  it("publishes JSON Lines with lists and structs to a named config", async () => {
+    const repo = "tester/events";
+    const run = await runAction({
+      workspace,
+      inputs: { repo, token: hub.tokens.write, paths: "data/events.jsonl", config: "clicks", split: "validation", endpoint: hub.url },
+    });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(hub.files(repo)).toEqual([".gitattributes", "README.md", "clicks/validation-00000-of-00001.parquet"]);
+    const file = await readShard(repo, "clicks/validation-00000-of-00001.parquet");
+    expect(await columnTypes(file)).toEqual({ user: "VARCHAR", n: "BIGINT", tags: "VARCHAR[]", meta: "STRUCT(ok BOOLEAN, w DOUBLE)" });
+    expect(await query(`select * from read_parquet('${file}')`)).toEqual([
+      { user: "a", n: "1", tags: ["x", "y"], meta: { ok: true, w: 0.5 } },
+      { user: "b", n: "2", tags: [], meta: { ok: false, w: null } },
+      { user: "c", n: null, tags: ["z"], meta: null },
+    ]);
+    const readme = hub.readFile(repo, "README.md")!.toString("utf8");
+    const card = parseYaml(/^---\n([\s\S]*?)\n---\n/.exec(readme)![1]!) as Record<string, any>;
+    expect(card.dataset_info.config_name).toBe("clicks");
+    expect(card.dataset_info.splits[0].num_examples).toBe(3);
+    expect(card.configs[0].data_files).toEqual([{ split: "validation", path: "clicks/validation-*" }]);
+  });
+
+  it("fails with an authentication message and never shows the token", async () => {
+    const badToken = "hf_thisTokenIsNotKnownToTheHub000000";
+    const run = await runAction({
+      workspace,
+      inputs: { repo: "tester/nope", token: badToken, paths: "data/*.csv", endpoint: hub.url },
+    });
+    expect(run.code).not.toBe(0);
+    expect(run.stdout).toMatch(/::error::.*401/);
+    expect(run.stdout).toContain("token");
+    expect(visible(run)).not.toContain(badToken);
+    expect(hub.repoExists("tester/nope")).toBe(false);
+  });
+
+  it("four jobs of a matrix publishing configs a-d of one repo at the same time all succeed", async () => {
+    const repo = "tester/matrix";
+    const runs = await Promise.all(
+      ["a", "b", "c", "d"].map((config) =>
+        runAction({ workspace, inputs: { repo, token: hub.tokens.write, paths: "data/*.csv", config, endpoint: hub.url } }),
+      ),
+    );
+    for (const run of runs) expect(run.code, run.stdout + run.stderr).toBe(0);
+    const readme = hub.readFile(repo, "README.md")!.toString("utf8");
+    const card = parseYaml(/^---\n([\s\S]*?)\n---\n/.exec(readme)![1]!) as Record<string, any>;
+    expect(card.configs.map((c: { config_name: string }) => c.config_name)).toEqual(["a", "b", "c", "d"]);
+    expect(card.dataset_info.map((c: { config_name: string }) => c.config_name)).toEqual(["a", "b", "c", "d"]);
+    expect(hub.files(repo).filter((f) => f.endsWith(".parquet"))).toHaveLength(4);
+  }, 120_000);
+
+  it("dry-run writes the shards and the card to output-dir and sends nothing", async () => {
+    const repo = "tester/dry";
+    const out = path.join(workspace, "preview");
+    const run = await runAction({
+      workspace,
+      inputs: { repo, paths: "data/*.csv", "dry-run": "true", "output-dir": "preview", endpoint: hub.url },
+    });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(hub.repoExists(repo)).toBe(false);
+    const rows = await query(`select count(*)::INTEGER as n from read_parquet('${path.join(out, "data", "train-00000-of-00001.parquet")}')`);
+    expect(rows[0]!.n).toBe(REVIEWS.length);
+    const readme = await import("node:fs/promises").then((fs) => fs.readFile(path.join(out, "README.md"), "utf8"));
+    expect(readme).toContain("path: data/train-*");
+    expect(run.summary).toContain("Dry run");
+    expect(run.summary).toContain("data/train-00000-of-00001.parquet");
+    expect(run.outputs.changed).toBe("false");
+    expect(run.outputs["commit-url"]).toBe("");
+  });
+
+  it("encodes a large shard on the bundle's own worker threads", async () => {
+    // Over the inline limit (16 MB of Arrow data), so dist/index.js starts itself as encoder threads.
+    const lines = ["id,text,score"];
+    for (let i = 0; i < 200_000; i++) lines.push(`${i},"row ${i}, ${"lorem ipsum dolor sit amet ".repeat(5)}",${i / 8}`);
+    await writeFile(path.join(workspace, "data", "large.csv"), lines.join("\n") + "\n");
+    const run = await runAction({
+      workspace,
+      inputs: { repo: "tester/large", paths: "data/large.csv", "dry-run": "true", "output-dir": "large-out", endpoint: hub.url },
+    });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const shards = JSON.parse(run.outputs.files!).filter((f: string) => f.endsWith(".parquet")) as string[];
+    expect(shards).toEqual(["data/train-00000-of-00001.parquet"]);
+    expect(run.stdout).toMatch(/wrote data\/train-00000-of-00001\.parquet — 200,000 rows, .* \d+ encoder threads? ?\)/);
+    const [count] = await query(`select count(*)::INTEGER as n from read_parquet('${path.join(workspace, "large-out", shards[0]!)}')`);
+    expect(count!.n).toBe(200_000);
+    const [last] = await query(`select text, score from read_parquet('${path.join(workspace, "large-out", shards[0]!)}') order by id desc limit 1`);
+    expect(last).toEqual({ text: `row 199999, ${"lorem ipsum dolor sit amet ".repeat(5)}`, score: 199999 / 8 });
+  }, 120_000);
+
+  it("serves pass 1's background jobs from the bundle's worker entry", async () => {
+    // What the encoder thread does for pass 1 of a big CSV (parts of it), asked of dist/index.js directly.
+    const file = path.join(workspace, "data", "reviews.csv");
+    const worker = new Worker(path.join(PROJECT_ROOT, "dist", "index.js"), { workerData: { role: "hf-dataset-publish:parquet-encoder" } });
+    try {
+      const reply = (id: number) =>
+        new Promise<{ op: string; value?: unknown; message?: string }>((resolve) => {
+          const listen = (m: { id: number }) => {
+            if (m.id !== id) return;
+            worker.off("message", listen);
+            resolve(m as never);
+          };
+          worker.on("message", listen);
+        });
+      const ready = reply(1);
+      worker.postMessage({ op: "job", id: 1, name: "ready", args: null });
+      expect(await ready).toEqual({ op: "result", id: 1, value: true });
+      const size = (await stat(file)).size;
+      const profiled = reply(2);
+      const header = ["id", "text", "label", "score", "verified"];
+      const job = { path: file, file: "data/reviews.csv", format: "csv", chunkBytes: undefined, overrides: [], start: 0, end: size, header };
+      worker.postMessage({ op: "job", id: 2, name: "csv-range", args: { ...job, start: toCsv(REVIEWS).indexOf("\r\n") + 2 } });
+      const part = (await profiled) as { op: string; value: { rows: number; inference: { nulls: number }[] } };
+      expect(part.op).toBe("result");
+      expect(part.value.rows).toBe(REVIEWS.length);
+      expect(part.value.inference.map((c) => c.nulls)).toEqual([0, 1, 0, 1, 1]);
+    } finally {
+      await worker.terminate();
+    }
+  }, 120_000);
+
+  it("publishes a Parquet file by copying its row groups, and a second run changes nothing", async () => {
+    const source = path.join(workspace, "data", "events.parquet");
+    await query(`copy (select i::bigint as id, 'event ' || i as name, i % 5 = 0 as flag from range(0, 20000) t(i)) to '${source}' (format parquet, compression snappy, row_group_size 4096)`);
+    const repo = "tester/from-parquet";
+    const inputs = { repo, token: hub.tokens.write, paths: "data/events.parquet", endpoint: hub.url };
+    const first = await runAction({ workspace, inputs });
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/wrote data\/train-00000-of-00001\.parquet — 20,000 rows, .* row groups copied from the Parquet input, not re-encoded\)/);
+    const file = await readShard(repo, "data/train-00000-of-00001.parquet");
+    expect(await query(`select * from read_parquet('${file}') order by id`)).toEqual(await query(`select * from read_parquet('${source}') order by id`));
+    expect(JSON.parse((await kvMetadata(file)).huggingface!)).toEqual({
+      info: { features: { id: { dtype: "int64", _type: "Value" }, name: { dtype: "string", _type: "Value" }, flag: { dtype: "bool", _type: "Value" } } },
+    });
+    const second = await runAction({ workspace, inputs });
+    expect(second.code, second.stdout + second.stderr).toBe(0);
+    expect(second.outputs.changed).toBe("false");
+    expect(hub.commits(repo)).toHaveLength(2); // the repo's creation and the first publish
+  }, 120_000);
+
+  it("names the input at fault", async () => {
+    const run = await runAction({ workspace, inputs: { repo: "not a repo", token: hub.tokens.write, paths: "data/*.csv", endpoint: hub.url } });
+    expect(run.code).not.toBe(0);
+    expect(run.stdout).toContain("::error::Input 'repo': 'not a repo' is not a dataset repository id");
+    const missing = await runAction({ workspace, inputs: { repo: "tester/x", paths: "data/*.csv", endpoint: hub.url } });
+    expect(missing.stdout).toContain("::error::Input 'token'");
+  });
+});

@@ -1,0 +1,274 @@
+/**
+ * What the first pass learns about each file (column types and sizes), and
+ * how the files of a dataset are brought to one schema: int64 + float64 →
+ * float64, all-null + T → T, structs merged field by field. Anything else is
+ * a conflict reported with both files, the column and both types.
+ */
+import * as arrow from "apache-arrow";
+import { DataError } from "../../errors.js";
+import { type Feature, type NamedFeature, featureToString, value } from "../../model/features.js";
+
+/** Counts needed to estimate a column's Arrow in-memory size (spec §1.2). */
+export interface SizeStats {
+  /** Values at this level, nulls included. */
+  count: number;
+  nulls: number;
+  /** UTF-8 bytes, for strings. */
+  bytes: number;
+  /** List items, for lists. */
+  items?: SizeStats;
+  /** Struct fields, for structs. */
+  fields?: Map<string, SizeStats>;
+}
+
+export function emptyStats(): SizeStats {
+  return { count: 0, nulls: 0, bytes: 0 };
+}
+
+export interface ColumnProfile {
+  name: string;
+  /** Inferred (or overridden) feature; undefined when the file only holds nulls in this column. */
+  feature: Feature | undefined;
+  /** Size counts: gathered while inferring, or measured from the built data for columns converted in pass 1 (overrides, Parquet). */
+  stats: SizeStats;
+}
+
+export interface FileProfile {
+  /** Path shown to users (workspace-relative, `/`-separated). */
+  file: string;
+  rows: number;
+  columns: ColumnProfile[];
+  /** What an all-null column becomes for this format (pandas gives float64 for CSV, pyarrow null for JSON). */
+  nullFeature: Feature;
+  /** Threads that read the file in pass 1, when more than one. */
+  threads?: number;
+}
+
+const INT_WIDTH: Record<string, number> = {
+  bool: 0,
+  int8: 1,
+  uint8: 1,
+  int16: 2,
+  uint16: 2,
+  float16: 2,
+  int32: 4,
+  uint32: 4,
+  float32: 4,
+  date32: 4,
+  int64: 8,
+  uint64: 8,
+  float64: 8,
+  date64: 8,
+};
+
+/** Fixed byte width of a value dtype, or undefined for variable-width ones. */
+function fixedWidth(dtype: string): number | undefined {
+  if (dtype in INT_WIDTH) return INT_WIDTH[dtype];
+  if (/^(timestamp|duration)\[|^time64/.test(dtype)) return 8;
+  if (/^time32/.test(dtype)) return 4;
+  if (dtype.startsWith("decimal128")) return 16;
+  if (dtype.startsWith("decimal256")) return 32;
+  const fsb = /^fixed_size_binary\[(\d+)\]$/.exec(dtype);
+  if (fsb) return Number(fsb[1]);
+  return undefined;
+}
+
+/**
+ * Arrow in-memory bytes of a column as one contiguous array, as pyarrow's
+ * `nbytes` counts it: data buffers, offsets, and a validity bitmap when
+ * there are nulls. `stats` may be missing (a column or struct field absent
+ * from a file): then the column is `count` nulls. Python measures its
+ * dataset's table, which is chunked (by 1000 rows in `datasets`' cache), so
+ * its figure can differ by a few bytes per chunk (see README.md).
+ */
+export function estimateNbytes(feature: Feature, stats: SizeStats | undefined, count: number): number {
+  const s = stats ?? { count, nulls: count, bytes: 0 };
+  const validity = s.nulls > 0 ? Math.ceil(s.count / 8) : 0;
+  switch (feature.kind) {
+    case "class_label":
+      return validity + 8 * s.count;
+    case "value": {
+      if (feature.dtype === "null") return 0;
+      if (feature.dtype === "bool") return validity + Math.ceil(s.count / 8);
+      const w = fixedWidth(feature.dtype);
+      if (w !== undefined) return validity + w * s.count;
+      if (feature.dtype.endsWith("_view")) return validity + 16 * s.count + s.bytes;
+      const offsetWidth = feature.dtype.startsWith("large_") ? 8 : 4;
+      return validity + offsetWidth * (s.count + 1) + s.bytes;
+    }
+    case "list": {
+      if (feature.length !== undefined) return validity + estimateNbytes(feature.item, s.items, s.count * feature.length);
+      const itemCount = s.items?.count ?? 0;
+      return validity + (feature.large ? 8 : 4) * (s.count + 1) + estimateNbytes(feature.item, s.items, itemCount);
+    }
+    case "struct":
+      // A field's array has one slot per struct slot; slots its stats did not see (null structs, absent keys) are nulls.
+      return (
+        validity +
+        feature.fields.reduce((sum, f) => {
+          const child = s.fields?.get(f.name);
+          const full = child ? { ...child, count: s.count, nulls: child.nulls + Math.max(0, s.count - child.count) } : undefined;
+          return sum + estimateNbytes(f.feature, full, s.count);
+        }, 0)
+      );
+    case "custom":
+      if (feature.typeName === "Json") return validity + 4 * (s.count + 1) + s.bytes;
+      // Media types are struct<bytes: binary, path: string>: measured field by field when known.
+      if (s.fields) {
+        let sum = validity;
+        for (const child of s.fields.values())
+          sum += estimateNbytes(value("binary"), { ...child, count: s.count, nulls: child.nulls + Math.max(0, s.count - child.count) }, s.count);
+        return sum;
+      }
+      return validity + 4 * (s.count + 1) + s.bytes;
+  }
+}
+
+/**
+ * The size counts of built Arrow data (one batch), for `estimateNbytes`:
+ * values, nulls, variable-width bytes, and the same for list items and
+ * struct fields.
+ */
+export function statsOfData(data: arrow.Data): SizeStats {
+  // apache-arrow bakes a slice's offset into its offsets/values buffers and its struct children
+  // (not list children); `data.offset` only applies to the validity bitmap.
+  const stats: SizeStats = { count: data.length, nulls: data.nullCount, bytes: 0 };
+  const type = data.type;
+  switch (type.typeId) {
+    case arrow.Type.Utf8:
+    case arrow.Type.Binary:
+    case arrow.Type.LargeUtf8:
+    case arrow.Type.LargeBinary: {
+      const o = data.valueOffsets as Int32Array | BigInt64Array;
+      if (data.length > 0) stats.bytes = Number(o[data.length]!) - Number(o[0]!);
+      break;
+    }
+    case arrow.Type.List:
+    case arrow.Type.LargeList: {
+      const o = data.valueOffsets as Int32Array | BigInt64Array;
+      const child = data.children[0]!;
+      const from = data.length > 0 ? Number(o[0]!) : 0;
+      const to = data.length > 0 ? Number(o[data.length]!) : 0;
+      stats.items = statsOfData(from === 0 && to === child.length ? child : child.slice(from, to - from));
+      break;
+    }
+    case arrow.Type.FixedSizeList:
+      stats.items = statsOfData(data.children[0]!);
+      break;
+    case arrow.Type.Struct:
+      stats.fields = new Map((type as arrow.Struct).children.map((f, i) => [f.name, statsOfData(data.children[i]!)]));
+      break;
+  }
+  return stats;
+}
+
+export class UnifyConflict extends Error {
+  constructor(
+    readonly a: Feature,
+    readonly b: Feature,
+    readonly path: string,
+  ) {
+    super(`${featureToString(a)} vs ${featureToString(b)}`);
+  }
+}
+
+/** The common type of two inferred features (undefined = only nulls seen so far). */
+export function unify(a: Feature | undefined, b: Feature | undefined, path = ""): Feature | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  if (a.kind === "value" && b.kind === "value") {
+    if (a.dtype === b.dtype) return a;
+    if (a.dtype === "null") return b;
+    if (b.dtype === "null") return a;
+    const numeric = new Set(["int64", "float64"]);
+    if (numeric.has(a.dtype) && numeric.has(b.dtype)) return value("float64");
+    // JSON strings inferred as timestamp[s] in one file and text in another: pyarrow's promotion gives string.
+    const text = new Set(["timestamp[s]", "string"]);
+    if (text.has(a.dtype) && text.has(b.dtype)) return value("string");
+    throw new UnifyConflict(a, b, path);
+  }
+  if (a.kind === "value" && a.dtype === "null") return b;
+  if (b.kind === "value" && b.dtype === "null") return a;
+  if (a.kind === "list" && b.kind === "list" && a.length === b.length && Boolean(a.large) === Boolean(b.large)) {
+    const item = unify(a.item, b.item, `${path}[]`) ?? value("null");
+    return { ...a, item };
+  }
+  if (a.kind === "struct" && b.kind === "struct") {
+    const fields: NamedFeature[] = a.fields.map((f) => {
+      const other = b.fields.find((g) => g.name === f.name);
+      return other ? { name: f.name, feature: unify(f.feature, other.feature, `${path}.${f.name}`)! } : f;
+    });
+    for (const g of b.fields) if (!a.fields.some((f) => f.name === g.name)) fields.push(g);
+    return { kind: "struct", fields };
+  }
+  if (JSON.stringify(a) === JSON.stringify(b)) return a;
+  throw new UnifyConflict(a, b, path);
+}
+
+/** Adds `b`'s counts into `a` (same column in two files). */
+export function mergeStats(a: SizeStats, b: SizeStats): SizeStats {
+  const out: SizeStats = { count: a.count + b.count, nulls: a.nulls + b.nulls, bytes: a.bytes + b.bytes };
+  if (a.items || b.items) out.items = mergeStats(a.items ?? emptyStats(), b.items ?? emptyStats());
+  if (a.fields || b.fields) {
+    out.fields = new Map(a.fields);
+    for (const [k, v] of b.fields ?? []) out.fields.set(k, out.fields.has(k) ? mergeStats(out.fields.get(k)!, v) : v);
+  }
+  return out;
+}
+
+export interface SplitSchema {
+  features: NamedFeature[];
+}
+
+/**
+ * One schema for a set of files (the files of one split, or of all splits).
+ * Column sets must match; types are unified; `overrides` (from the
+ * `features` input) are already applied in the profiles.
+ */
+export function unifyProfiles(profiles: FileProfile[]): SplitSchema {
+  if (profiles.length === 0) return { features: [] };
+  const first = profiles[0]!;
+  const names = first.columns.map((c) => c.name);
+  const types = new Map<string, { feature: Feature | undefined; from: string }>();
+  for (const c of first.columns) types.set(c.name, { feature: c.feature, from: first.file });
+  for (const p of profiles.slice(1)) {
+    const theirs = new Set(p.columns.map((c) => c.name));
+    const missing = names.filter((n) => !theirs.has(n));
+    const extra = p.columns.map((c) => c.name).filter((n) => !types.has(n));
+    if (missing.length > 0 || extra.length > 0)
+      throw new DataError(
+        p.file,
+        1,
+        `its columns differ from ${first.file}: ` +
+          [missing.length ? `missing ${quoteList(missing)}` : "", extra.length ? `unexpected ${quoteList(extra)}` : ""]
+            .filter(Boolean)
+            .join(", ") +
+          ". All files published together must have the same columns.",
+      );
+    for (const c of p.columns) {
+      const known = types.get(c.name)!;
+      try {
+        const feature = unify(known.feature, c.feature);
+        types.set(c.name, { feature, from: known.feature === undefined ? p.file : known.from });
+      } catch (e) {
+        if (!(e instanceof UnifyConflict)) throw e;
+        throw new DataError(
+          p.file,
+          undefined,
+          `column '${c.name}${e.path}' is ${featureToString(e.b)} here but ${featureToString(e.a)} in ${known.from}; ` +
+            `these types cannot be combined. Make the files agree, or set the column's type with the 'features' input.`,
+        );
+      }
+    }
+  }
+  // A column with no value anywhere takes the all-null type of the first file that has rows
+  // (float64 for CSV as pandas gives, null for JSON as pyarrow gives).
+  const nullFeature = (profiles.find((p) => p.rows > 0) ?? first).nullFeature;
+  return {
+    features: names.map((name) => ({ name, feature: types.get(name)!.feature ?? nullFeature })),
+  };
+}
+
+function quoteList(names: string[]): string {
+  return names.map((n) => `'${n}'`).join(", ");
+}

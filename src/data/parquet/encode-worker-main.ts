@@ -1,5 +1,0 @@
-/** Worker entry when running from source (tests, tsx); the bundle re-enters dist/index.js instead. */
-import { BACKGROUND_JOBS } from "../background-jobs.js";
-import { serveParquetEncoder } from "./encode-worker.js";
-
-serveParquetEncoder(undefined, BACKGROUND_JOBS);

@@ -1,0 +1,397 @@
+/**
+ * CSV and TSV files: a header row, then records. Types are inferred as
+ * pandas does for `datasets`' CSV loader (spec §3.5), but over the whole
+ * column instead of per 10 000-row chunk: integers → int64, decimals (or
+ * integers with empty cells) → float64, true/false → bool, big positive
+ * integers → uint64, anything else → string; empty cells and pandas' NA
+ * tokens are nulls. See parse.ts and README.md for the exact rules.
+ */
+import { isUtf8 } from "node:buffer";
+import { type FileHandle, open } from "node:fs/promises";
+import { DataError } from "../../../errors.js";
+import { type Feature, type NamedFeature, value } from "../../../model/features.js";
+import { Kind, classify, isNaToken } from "../parse.js";
+import { type ColumnProfile, type FileProfile, type SizeStats, emptyStats, mergeStats, statsOfData } from "../../model/sizes.js";
+import { INVALID_UTF8, ChunkBuffer, openByteSource, startsWithGzip, hasBom } from "../source.js";
+import { type CellColumn, type Cells, cellColumnFor, cellText } from "./cells.js";
+import { CsvSyntaxError, CsvTokenizer, FIELD_ESCAPED, QUOTE } from "./tokenizer.js";
+import { PARTS, SPLIT_FROM_BYTES, inParts } from "../parts.js";
+import type { Batch, BatchCursor, ReaderOptions, TableReader } from "../reader.js";
+
+const COMMA = 44;
+const TAB = 9;
+
+/** One tokenized buffer: records `[first, records)` are data rows (record 0 of a file is its header). */
+interface Chunk extends Cells {
+  first: number;
+  records: number;
+}
+
+interface Inference {
+  mask: number;
+  nulls: number;
+  bytes: number;
+}
+
+/** What pass 1 learns from some of a file's rows; the parts of a file add up (addParts). */
+export interface CsvPart {
+  rows: number;
+  /** Per column: the kinds of values seen, nulls, bytes (inferred columns). */
+  inference: Inference[];
+  /** Per column: size counts of the values converted to their `features` type (overridden columns). */
+  measured: SizeStats[];
+}
+
+/** Bytes [start, end) of a file; from 0 the header is read, past it `header` must be given. */
+interface ByteRange {
+  start: number;
+  end: number;
+  header?: string[];
+}
+
+/** The job a background thread runs for a part of a big file (see CsvReader.profileInParts). */
+export interface CsvRangeJob {
+  path: string;
+  file: string;
+  format: "csv" | "tsv";
+  chunkBytes: number | undefined;
+  overrides: [string, Feature][];
+  start: number;
+  end: number;
+  header: string[];
+}
+
+/** Pass 1 over bytes [start, end) of a file (a background job). */
+export async function profileCsvRange(job: CsvRangeJob): Promise<CsvPart> {
+  const reader = new CsvReader(job.path, job.file, job.format, { chunkBytes: job.chunkBytes });
+  return reader.profilePart(new Map(job.overrides), { start: job.start, end: job.end, header: job.header });
+}
+
+function addParts(a: CsvPart, b: CsvPart): CsvPart {
+  return {
+    rows: a.rows + b.rows,
+    inference: a.inference.map((x, c) => ({ mask: x.mask | b.inference[c]!.mask, nulls: x.nulls + b.inference[c]!.nulls, bytes: x.bytes + b.inference[c]!.bytes })),
+    measured: a.measured.map((x, c) => mergeStats(x, b.measured[c]!)),
+  };
+}
+
+
+/** pandas' names for repeated header cells: `a`, `a.1`, `a.2`, ... skipping names already taken. */
+export function dedupeHeader(raw: string[]): string[] {
+  const counts = new Map<string, number>();
+  return raw.map((original, c) => {
+    let name = original === "" ? `Unnamed: ${c}` : original;
+    let count = counts.get(name) ?? 0;
+    while (count > 0) {
+      counts.set(name, count + 1);
+      name = `${name}.${count}`;
+      count = counts.get(name) ?? 0;
+    }
+    counts.set(name, count + 1);
+    return name;
+  });
+}
+
+export class CsvReader implements TableReader {
+  private readonly delimiter: number;
+  private header: string[] | undefined;
+  private readonly chunkBytes: number | undefined;
+
+  constructor(
+    private readonly path: string,
+    readonly file: string,
+    private readonly format: "csv" | "tsv",
+    private readonly options: ReaderOptions = {},
+  ) {
+    this.delimiter = format === "tsv" ? TAB : COMMA;
+    this.chunkBytes = options.chunkBytes;
+  }
+
+  /** Column names, once the header was read (pandas' names for blank and repeated cells). */
+  get columns(): string[] | undefined {
+    return this.header;
+  }
+
+  /** Reads the file (or a range of it) chunk by chunk; the caller must be done with a chunk before asking for the next. */
+  private async *chunks(validateUtf8: boolean, range?: ByteRange): AsyncGenerator<Chunk> {
+    const input = new ChunkBuffer(await openByteSource(this.path, this.file, range), this.chunkBytes);
+    const tokenizer = new CsvTokenizer(this.delimiter);
+    let consumed = 0;
+    let atStart = !range || range.start === 0;
+    if (!atStart) this.header = range!.header;
+    try {
+      while (await input.refill(consumed)) {
+        let start = 0;
+        const buf = input.buffer;
+        if (atStart && hasBom(buf, input.end)) start = 3;
+        try {
+          consumed = tokenizer.tokenize(buf, start, input.end, input.eof);
+        } catch (e) {
+          if (e instanceof CsvSyntaxError) throw new DataError(this.file, e.line, e.message);
+          throw e;
+        }
+        if (validateUtf8 && !isUtf8(buf.subarray(start, consumed))) this.failUtf8(buf, tokenizer);
+        const chunk: Chunk = {
+          buf,
+          pos: tokenizer.pos,
+          flags: tokenizer.flags,
+          recordStart: tokenizer.recordStart,
+          recordLine: tokenizer.recordLine,
+          first: 0,
+          records: tokenizer.records,
+        };
+        if (atStart) {
+          // The header is not complete yet (or the buffer held only blank lines): keep reading.
+          if (chunk.records === 0 && !input.eof) continue;
+          atStart = false;
+          if (chunk.records === 0) throw this.emptyFile();
+          this.readHeader(chunk);
+          chunk.first = 1;
+        }
+        this.checkFieldCounts(chunk);
+        yield chunk;
+        if (input.eof && consumed === input.end) break;
+      }
+      if (atStart) throw this.emptyFile();
+    } finally {
+      await input.close();
+    }
+  }
+
+  private emptyFile(): DataError {
+    return new DataError(this.file, undefined, "the file is empty: a CSV file needs a header row naming its columns");
+  }
+
+  private readHeader(chunk: Chunk): void {
+    const n = chunk.recordStart[1]! - chunk.recordStart[0]!;
+    const raw: string[] = [];
+    for (let c = 0; c < n; c++) raw.push(cellText(chunk, chunk.recordStart[0]! + c));
+    this.header = dedupeHeader(raw);
+  }
+
+  private checkFieldCounts(chunk: Chunk): void {
+    const expected = this.header!.length;
+    const starts = chunk.recordStart;
+    for (let r = chunk.first; r < chunk.records; r++) {
+      const n = starts[r + 1]! - starts[r]!;
+      if (n !== expected) {
+        const sep = this.delimiter === TAB ? "tab" : "comma";
+        throw new DataError(
+          this.file,
+          chunk.recordLine[r],
+          n > expected
+            ? `expected ${expected} fields (as in the header), found ${n}. Check for an unquoted ${sep} inside a value, or a trailing ${sep}.`
+            : `expected ${expected} fields (as in the header), found ${n}. Check for a missing field, or a line break inside an unquoted value.`,
+        );
+      }
+    }
+  }
+
+  private failUtf8(buf: Uint8Array, tokenizer: CsvTokenizer): never {
+    for (let r = 0; r < tokenizer.records; r++) {
+      const from = tokenizer.pos[tokenizer.recordStart[r]! * 2]!;
+      const to = tokenizer.pos[(tokenizer.recordStart[r + 1]! - 1) * 2 + 1]!;
+      if (!isUtf8(buf.subarray(from, to)))
+        throw new DataError(this.file, tokenizer.recordLine[r], INVALID_UTF8);
+    }
+    throw new DataError(this.file, undefined, INVALID_UTF8);
+  }
+
+  async profile(overrides: ReadonlyMap<string, Feature>): Promise<FileProfile> {
+    const inParts = await this.profileInParts(overrides);
+    const { rows, inference, measured } = inParts ?? (await this.profilePart(overrides));
+    const threads = inParts?.threads === 2 ? { threads: 2 } : {};
+    const columns: ColumnProfile[] = this.header!.map((name, c) => {
+      const inf = inference[c] ?? { mask: 0, nulls: 0, bytes: 0 };
+      const override = overrides.get(name);
+      if (override) return { name, feature: override, stats: measured[c] ?? { count: rows, nulls: rows, bytes: 0 } };
+      return { name, feature: featureOf(inf), stats: { count: rows, nulls: inf.nulls, bytes: inf.bytes } };
+    });
+    // pandas reads an all-empty column as float64; a header-only file has object columns, which pyarrow types null.
+    return { file: this.file, rows, columns, nullFeature: rows > 0 ? value("float64") : value("null"), ...threads };
+  }
+
+  /**
+   * Pass 1 of a big file on two threads (./parts.ts), in parts cut at line
+   * starts; the first holds the header. A cut is right unless it falls
+   * inside a quoted field, and then the part before it ends inside quotes
+   * and fails. On any failure this returns undefined and the file is read in
+   * one piece, which reports a data error at its true line.
+   */
+  private async profileInParts(overrides: ReadonlyMap<string, Feature>): Promise<(CsvPart & { threads: number }) | undefined> {
+    const { background, splitFromBytes = SPLIT_FROM_BYTES } = this.options;
+    if (!background) return undefined;
+    // Not worth it, or the file cannot be read: the one-piece read says why.
+    const cuts = await this.partCuts(splitFromBytes).catch(() => undefined);
+    if (!cuts) return undefined;
+    const range = (i: number) => ({ start: cuts[i]!, end: cuts[i + 1]!, header: i === 0 ? undefined : this.header });
+    const done = await inParts(
+      cuts.length - 1,
+      (i) => this.profilePart(overrides, range(i)),
+      async (i) => {
+        const job: CsvRangeJob = { path: this.path, file: this.file, format: this.format, chunkBytes: this.chunkBytes, overrides: [...overrides], ...range(i), header: this.header! };
+        return (await background("csv-range", job)) as CsvPart;
+      },
+      background,
+    );
+    return done && { ...done.parts.reduce(addParts), threads: done.threads };
+  }
+
+  /**
+   * Where to cut the file into parts: at line starts (after a CR LF when the
+   * header line ends with one, since files written so often hold bare LFs
+   * inside quoted cells), or undefined when the file is too small, gzip, or
+   * has no such line ends.
+   */
+  private async partCuts(splitFromBytes: number): Promise<number[] | undefined> {
+    const handle = await open(this.path, "r");
+    try {
+      const { size } = await handle.stat();
+      if (size < splitFromBytes || (await startsWithGzip(handle))) return undefined;
+      const window = Buffer.alloc(1 << 20);
+      const first = await readWindow(handle, window, 0, size);
+      const lf = first.indexOf(10);
+      const crlf = lf > 0 && first[lf - 1] === 13;
+      const count = Math.min(PARTS, Math.ceil(size / (splitFromBytes / 2)));
+      const cuts = [0];
+      for (let k = 1; k < count; k++) {
+        const at = Math.floor((k * size) / count);
+        const bytes = await readWindow(handle, window, at, size);
+        const found = crlf ? bytes.indexOf("\r\n") : bytes.indexOf(10);
+        const cut = found === -1 ? -1 : at + found + (crlf ? 2 : 1);
+        if (cut > cuts[cuts.length - 1]! && cut < size) cuts.push(cut);
+      }
+      cuts.push(size);
+      return cuts.length < 3 ? undefined : cuts;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Pass 1 over the file, or a range of it. */
+  async profilePart(overrides: ReadonlyMap<string, Feature>, range?: ByteRange): Promise<CsvPart> {
+    let rows = 0;
+    let inference: Inference[] = [];
+    let measured: (CellColumn | undefined)[] = [];
+    let measuredStats: SizeStats[] = [];
+    const start = (names: string[]) => {
+      inference = names.map(() => ({ mask: 0, nulls: 0, bytes: 0 }));
+      measured = names.map((n) => {
+        const f = overrides.get(n);
+        return f ? cellColumnFor(f, this.file, n) : undefined;
+      });
+      measuredStats = names.map(() => emptyStats());
+    };
+    if (range?.header) start(range.header);
+    for await (const chunk of this.chunks(true, range)) {
+      if (inference.length === 0) start(this.header!);
+      for (let c = 0; c < inference.length; c++) {
+        const writer = measured[c];
+        if (writer) {
+          // Overridden columns are converted now, so bad values are found before anything is written.
+          writer.fill(chunk, chunk.first, chunk.records, c);
+          measuredStats[c] = mergeStats(measuredStats[c]!, statsOfData(writer.builder.finish()));
+        } else inferColumn(chunk, chunk.first, chunk.records, c, inference[c]!);
+      }
+      rows += chunk.records - chunk.first;
+    }
+    return { rows, inference, measured: measuredStats };
+  }
+
+  async open(features: NamedFeature[]): Promise<BatchCursor> {
+    const chunks = this.chunks(false);
+    let chunk: Chunk | undefined;
+    let cursor = 0;
+    let writers: CellColumn[] | undefined;
+    let order: number[] = [];
+    const file = this.file;
+    const header = () => this.header!;
+    return {
+      async next(maxRows: number): Promise<Batch | undefined> {
+        while (!chunk || cursor >= chunk.records) {
+          const n = await chunks.next();
+          if (n.done) return undefined;
+          chunk = n.value;
+          cursor = chunk.first;
+        }
+        if (!writers) {
+          const names = header();
+          order = features.map((f) => names.indexOf(f.name));
+          const missing = features.find((_, i) => order[i] === -1);
+          if (missing) throw new DataError(file, 1, `column '${missing.name}' is missing from the header`);
+          writers = features.map((f) => cellColumnFor(f.feature, file, f.name));
+        }
+        const end = Math.min(chunk.records, cursor + maxRows);
+        for (let i = 0; i < writers.length; i++) writers[i]!.fill(chunk, cursor, end, order[i]!);
+        const rows = end - cursor;
+        cursor = end;
+        return { rows, columns: writers.map((w) => w.builder.finish()) };
+      },
+      async close() {
+        await chunks.return(undefined);
+      },
+    };
+  }
+}
+
+/** Up to `window.length` bytes of the file from `at` (not past `end`), in `window`. */
+async function readWindow(handle: FileHandle, window: Buffer, at: number, end: number): Promise<Buffer> {
+  const { bytesRead } = await handle.read(window, 0, Math.min(window.length, end - at), at);
+  return window.subarray(0, bytesRead);
+}
+
+function inferColumn(chunk: Chunk, r0: number, r1: number, c: number, acc: Inference): void {
+  const { buf, pos, flags, recordStart } = chunk;
+  let { mask, nulls, bytes } = acc;
+  for (let r = r0; r < r1; r++) {
+    const f = recordStart[r]! + c;
+    const s = pos[f * 2]!;
+    const e = pos[f * 2 + 1]!;
+    if (s === e) {
+      nulls++;
+      continue;
+    }
+    if (flags[f]! & FIELD_ESCAPED) {
+      let quotes = 0;
+      for (let i = s; i < e; i++) if (buf[i] === QUOTE) quotes++;
+      bytes += e - s - quotes / 2;
+      mask |= Kind.String;
+      continue;
+    }
+    if (mask & Kind.String) {
+      // Already text: only nulls and sizes matter now.
+      if (e - s < 9 && isNaToken(buf, s, e)) nulls++;
+      else bytes += e - s;
+      continue;
+    }
+    const kind = classify(buf, s, e);
+    if (kind === Kind.Null) {
+      nulls++;
+      continue;
+    }
+    bytes += e - s;
+    mask |= kind;
+  }
+  acc.mask = mask;
+  acc.nulls = nulls;
+  acc.bytes = bytes;
+}
+
+/**
+ * pandas' dtype for what a column held (pandas/_libs/parsers.pyx tries
+ * int64, then uint64 on overflow, float64, bool, and keeps text otherwise);
+ * undefined when the column held only nulls.
+ */
+export function featureOf({ mask, nulls }: Inference): Feature | undefined {
+  if (mask === 0) return undefined;
+  if (mask & Kind.String) return value("string");
+  const numeric = Kind.Int | Kind.Float | Kind.UInt | Kind.Overflow;
+  if (mask & Kind.Bool) return mask & numeric ? value("string") : value("bool");
+  if (mask & Kind.Overflow) return mask & Kind.Float ? value("float64") : value("string");
+  if (mask & Kind.UInt) {
+    if (mask & Kind.Float) return value("float64");
+    return nulls > 0 || mask & Kind.Negative ? value("string") : value("uint64");
+  }
+  if (mask & Kind.Float) return value("float64");
+  return nulls > 0 ? value("float64") : value("int64");
+}

@@ -1,0 +1,46 @@
+/**
+ * The contract between the converter and the format readers. Conversion is
+ * two passes over each file: `profile` learns the columns' types and sizes
+ * (and finds every data error before anything is written), then `open`
+ * streams the rows as Arrow column data in the final, unified schema.
+ */
+import type * as arrow from "apache-arrow";
+import type { Feature, NamedFeature } from "../../model/features.js";
+import type { FileProfile } from "../model/sizes.js";
+
+/** Reading settings shared by the readers (tests use small chunks to exercise chunk boundaries). */
+export interface ReaderOptions {
+  /** Bytes read at a time (the buffer grows for a longer record). Default 1 MiB (DEFAULT_CHUNK_BYTES). */
+  chunkBytes?: number;
+  /**
+   * Runs a job of ../background-jobs.ts on another thread (the encoder
+   * threads, idle during pass 1), so pass 1 can read parts of a big file on
+   * two threads (./parts.ts). Without it, files are read in one piece.
+   */
+  background?: BackgroundRunner;
+  /** Files from this size up are profiled in parts when `background` is given (default 32 MiB, SPLIT_FROM_BYTES). */
+  splitFromBytes?: number;
+}
+
+export type BackgroundRunner = (job: string, args: unknown) => Promise<unknown>;
+
+export interface Batch {
+  rows: number;
+  /** One Arrow array per requested feature, in the requested order. */
+  columns: arrow.Data[];
+}
+
+export interface BatchCursor {
+  /** The next rows (at most `maxRows`), or undefined at the end of the file. */
+  next(maxRows: number): Promise<Batch | undefined>;
+  close(): Promise<void>;
+}
+
+export interface TableReader {
+  /** Path shown to users: workspace-relative, `/`-separated. */
+  readonly file: string;
+  /** Pass 1. `overrides` are the types the user set with the `features` input, by column name. */
+  profile(overrides: ReadonlyMap<string, Feature>): Promise<FileProfile>;
+  /** Pass 2: rows converted to `features` (same column set as the profile, possibly another order). */
+  open(features: NamedFeature[]): Promise<BatchCursor>;
+}

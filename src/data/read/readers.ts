@@ -1,0 +1,22 @@
+/** Picks the reader for a file's format. */
+import type { DataFile } from "./discover.js";
+import { CsvReader } from "./csv/csv.js";
+import { JsonReader } from "./json/json.js";
+import { ParquetReader } from "./parquet/parquet.js";
+import type { ReaderOptions, TableReader } from "./reader.js";
+import { TextReader } from "./text/text.js";
+
+export function readerFor(file: DataFile, options: ReaderOptions = {}): TableReader {
+  switch (file.format) {
+    case "csv":
+    case "tsv":
+      return new CsvReader(file.path, file.file, file.format, options);
+    case "json":
+    case "jsonl":
+      return new JsonReader(file.path, file.file, file.format, options);
+    case "text":
+      return new TextReader(file.path, file.file, options);
+    case "parquet":
+      return new ParquetReader(file.path, file.file, options);
+  }
+}
