@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { type Feature, featuresFromYaml, featureToString, value } from "../../src/model/features.js";
-import { UnifyConflict, unify } from "../../src/data/model/sizes.js";
+import { UnifyConflict, unify } from "../../src/data/read/unify.js";
 import { convertFiles, dataFile, removeTempDirs, tempDir, writeFiles } from "./helpers.js";
 
 afterAll(removeTempDirs);

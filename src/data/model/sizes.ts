@@ -1,12 +1,10 @@
 /**
- * What the first pass learns about each file (column types and sizes), and
- * how the files of a dataset are brought to one schema: int64 + float64 →
- * float64, all-null + T → T, structs merged field by field. Anything else is
- * a conflict reported with both files, the column and both types.
+ * The size counts pass 1 gathers per column (values, nulls, UTF-8 bytes, list
+ * items, struct fields), and the Arrow in-memory size they give: the card's
+ * `num_bytes`, the shard count and the row group size all follow from it.
  */
 import * as arrow from "apache-arrow";
-import { DataError } from "../../errors.js";
-import { type Feature, type NamedFeature, featureToString, value } from "../../model/features.js";
+import { type Feature, value } from "../../model/features.js";
 
 /** Counts needed to estimate a column's Arrow in-memory size (spec §1.2). */
 export interface SizeStats {
@@ -23,25 +21,6 @@ export interface SizeStats {
 
 export function emptyStats(): SizeStats {
   return { count: 0, nulls: 0, bytes: 0 };
-}
-
-export interface ColumnProfile {
-  name: string;
-  /** Inferred (or overridden) feature; undefined when the file only holds nulls in this column. */
-  feature: Feature | undefined;
-  /** Size counts: gathered while inferring, or measured from the built data for columns converted in pass 1 (overrides, Parquet). */
-  stats: SizeStats;
-}
-
-export interface FileProfile {
-  /** Path shown to users (workspace-relative, `/`-separated). */
-  file: string;
-  rows: number;
-  columns: ColumnProfile[];
-  /** What an all-null column becomes for this format (pandas gives float64 for CSV, pyarrow null for JSON). */
-  nullFeature: Feature;
-  /** Threads that read the file in pass 1, when more than one. */
-  threads?: number;
 }
 
 const INT_WIDTH: Record<string, number> = {
@@ -162,49 +141,6 @@ export function statsOfData(data: arrow.Data): SizeStats {
   return stats;
 }
 
-export class UnifyConflict extends Error {
-  constructor(
-    readonly a: Feature,
-    readonly b: Feature,
-    readonly path: string,
-  ) {
-    super(`${featureToString(a)} vs ${featureToString(b)}`);
-  }
-}
-
-/** The common type of two inferred features (undefined = only nulls seen so far). */
-export function unify(a: Feature | undefined, b: Feature | undefined, path = ""): Feature | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  if (a.kind === "value" && b.kind === "value") {
-    if (a.dtype === b.dtype) return a;
-    if (a.dtype === "null") return b;
-    if (b.dtype === "null") return a;
-    const numeric = new Set(["int64", "float64"]);
-    if (numeric.has(a.dtype) && numeric.has(b.dtype)) return value("float64");
-    // JSON strings inferred as timestamp[s] in one file and text in another: pyarrow's promotion gives string.
-    const text = new Set(["timestamp[s]", "string"]);
-    if (text.has(a.dtype) && text.has(b.dtype)) return value("string");
-    throw new UnifyConflict(a, b, path);
-  }
-  if (a.kind === "value" && a.dtype === "null") return b;
-  if (b.kind === "value" && b.dtype === "null") return a;
-  if (a.kind === "list" && b.kind === "list" && a.length === b.length && Boolean(a.large) === Boolean(b.large)) {
-    const item = unify(a.item, b.item, `${path}[]`) ?? value("null");
-    return { ...a, item };
-  }
-  if (a.kind === "struct" && b.kind === "struct") {
-    const fields: NamedFeature[] = a.fields.map((f) => {
-      const other = b.fields.find((g) => g.name === f.name);
-      return other ? { name: f.name, feature: unify(f.feature, other.feature, `${path}.${f.name}`)! } : f;
-    });
-    for (const g of b.fields) if (!a.fields.some((f) => f.name === g.name)) fields.push(g);
-    return { kind: "struct", fields };
-  }
-  if (JSON.stringify(a) === JSON.stringify(b)) return a;
-  throw new UnifyConflict(a, b, path);
-}
-
 /** Adds `b`'s counts into `a` (same column in two files). */
 export function mergeStats(a: SizeStats, b: SizeStats): SizeStats {
   const out: SizeStats = { count: a.count + b.count, nulls: a.nulls + b.nulls, bytes: a.bytes + b.bytes };
@@ -214,61 +150,4 @@ export function mergeStats(a: SizeStats, b: SizeStats): SizeStats {
     for (const [k, v] of b.fields ?? []) out.fields.set(k, out.fields.has(k) ? mergeStats(out.fields.get(k)!, v) : v);
   }
   return out;
-}
-
-export interface SplitSchema {
-  features: NamedFeature[];
-}
-
-/**
- * One schema for a set of files (the files of one split, or of all splits).
- * Column sets must match; types are unified; `overrides` (from the
- * `features` input) are already applied in the profiles.
- */
-export function unifyProfiles(profiles: FileProfile[]): SplitSchema {
-  if (profiles.length === 0) return { features: [] };
-  const first = profiles[0]!;
-  const names = first.columns.map((c) => c.name);
-  const types = new Map<string, { feature: Feature | undefined; from: string }>();
-  for (const c of first.columns) types.set(c.name, { feature: c.feature, from: first.file });
-  for (const p of profiles.slice(1)) {
-    const theirs = new Set(p.columns.map((c) => c.name));
-    const missing = names.filter((n) => !theirs.has(n));
-    const extra = p.columns.map((c) => c.name).filter((n) => !types.has(n));
-    if (missing.length > 0 || extra.length > 0)
-      throw new DataError(
-        p.file,
-        1,
-        `its columns differ from ${first.file}: ` +
-          [missing.length ? `missing ${quoteList(missing)}` : "", extra.length ? `unexpected ${quoteList(extra)}` : ""]
-            .filter(Boolean)
-            .join(", ") +
-          ". All files published together must have the same columns.",
-      );
-    for (const c of p.columns) {
-      const known = types.get(c.name)!;
-      try {
-        const feature = unify(known.feature, c.feature);
-        types.set(c.name, { feature, from: known.feature === undefined ? p.file : known.from });
-      } catch (e) {
-        if (!(e instanceof UnifyConflict)) throw e;
-        throw new DataError(
-          p.file,
-          undefined,
-          `column '${c.name}${e.path}' is ${featureToString(e.b)} here but ${featureToString(e.a)} in ${known.from}; ` +
-            `these types cannot be combined. Make the files agree, or set the column's type with the 'features' input.`,
-        );
-      }
-    }
-  }
-  // A column with no value anywhere takes the all-null type of the first file that has rows
-  // (float64 for CSV as pandas gives, null for JSON as pyarrow gives).
-  const nullFeature = (profiles.find((p) => p.rows > 0) ?? first).nullFeature;
-  return {
-    features: names.map((name) => ({ name, feature: types.get(name)!.feature ?? nullFeature })),
-  };
-}
-
-function quoteList(names: string[]): string {
-  return names.map((n) => `'${n}'`).join(", ");
 }

@@ -6,7 +6,7 @@
  */
 import type * as arrow from "apache-arrow";
 import type { Feature, NamedFeature } from "../../model/features.js";
-import type { FileProfile } from "../model/sizes.js";
+import type { SizeStats } from "../model/sizes.js";
 
 /** Reading settings shared by the readers (tests use small chunks to exercise chunk boundaries). */
 export interface ReaderOptions {
@@ -43,4 +43,23 @@ export interface TableReader {
   profile(overrides: ReadonlyMap<string, Feature>): Promise<FileProfile>;
   /** Pass 2: rows converted to `features` (same column set as the profile, possibly another order). */
   open(features: NamedFeature[]): Promise<BatchCursor>;
+}
+
+export interface ColumnProfile {
+  name: string;
+  /** Inferred (or overridden) feature; undefined when the file only holds nulls in this column. */
+  feature: Feature | undefined;
+  /** Size counts: gathered while inferring, or measured from the built data for columns converted in pass 1 (overrides, Parquet). */
+  stats: SizeStats;
+}
+
+export interface FileProfile {
+  /** Path shown to users (workspace-relative, `/`-separated). */
+  file: string;
+  rows: number;
+  columns: ColumnProfile[];
+  /** What an all-null column becomes for this format (pandas gives float64 for CSV, pyarrow null for JSON). */
+  nullFeature: Feature;
+  /** Threads that read the file in pass 1, when more than one. */
+  threads?: number;
 }

@@ -11,12 +11,12 @@ import { type FileHandle, open } from "node:fs/promises";
 import { DataError } from "../../../errors.js";
 import { type Feature, type NamedFeature, value } from "../../../model/features.js";
 import { Kind, classify, isNaToken } from "../parse.js";
-import { type ColumnProfile, type FileProfile, type SizeStats, emptyStats, mergeStats, statsOfData } from "../../model/sizes.js";
+import { type SizeStats, emptyStats, mergeStats, statsOfData } from "../../model/sizes.js";
 import { INVALID_UTF8, ChunkBuffer, openByteSource, startsWithGzip, hasBom } from "../source.js";
 import { type CellColumn, type Cells, cellColumnFor, cellText } from "./cells.js";
 import { CsvSyntaxError, CsvTokenizer, FIELD_ESCAPED, QUOTE } from "./tokenizer.js";
 import { PARTS, SPLIT_FROM_BYTES, inParts } from "../parts.js";
-import type { Batch, BatchCursor, ReaderOptions, TableReader } from "../reader.js";
+import type { Batch, BatchCursor, ColumnProfile, FileProfile, ReaderOptions, TableReader } from "../reader.js";
 
 const COMMA = 44;
 const TAB = 9;

@@ -23,7 +23,7 @@ import { type BoolBuilder, type ColumnBuilder, type Int64Builder, ListBuilder, t
 import { type Feature, type NamedFeature, featureToString, value } from "../../../model/features.js";
 import { HAS_INTEGRAL_FLOAT, HAS_LONG_INTEGER, type NumberScan, parseExact, scanNumbers } from "./exact.js";
 import { looksLikeTimestamp, parseFloatCell, parseInteger } from "../parse.js";
-import { type ColumnProfile, type FileProfile, type SizeStats, emptyStats, mergeStats, statsOfData } from "../../model/sizes.js";
+import { type SizeStats, emptyStats, mergeStats, statsOfData } from "../../model/sizes.js";
 import { INVALID_UTF8, ChunkBuffer, openByteSource, readAhead, hasBom } from "../source.js";
 import { FloatToken, converterFor } from "../values.js";
 import {
@@ -49,7 +49,7 @@ import {
   unescapeJson,
   unescapedLength,
 } from "./scan.js";
-import type { Batch, BatchCursor, ReaderOptions, TableReader } from "../reader.js";
+import type { Batch, BatchCursor, ColumnProfile, FileProfile, ReaderOptions, TableReader } from "../reader.js";
 
 type Shape = "null" | "bool" | "int" | "float" | "string" | "list" | "struct";
 

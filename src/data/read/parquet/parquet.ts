@@ -37,14 +37,14 @@ import * as arrow from "apache-arrow";
 import { DataError } from "../../../errors.js";
 import { builderFor, describe, unsupportedReason } from "../columns.js";
 import { type Feature, type NamedFeature, featureFromArrow, featureFromJson, featureToArrow, featureToString } from "../../../model/features.js";
-import { type ColumnProfile, type FileProfile, type SizeStats, mergeStats, statsOfData } from "../../model/sizes.js";
+import { type SizeStats, mergeStats, statsOfData } from "../../model/sizes.js";
 import { ioError, isGzipName } from "../source.js";
 import { fromStorage, storageTypeOf } from "../../model/storage.js";
 import { converterFor } from "../values.js";
 import { byteArrayStats, importArray } from "./ffi.js";
 import { ParquetFile, ParquetFileError, type RowGroup, type TopField } from "./file.js";
 import { PARTS, SPLIT_FROM_BYTES, inParts } from "../parts.js";
-import type { Batch, BatchCursor, ReaderOptions, TableReader } from "../reader.js";
+import type { Batch, BatchCursor, ColumnProfile, FileProfile, ReaderOptions, TableReader } from "../reader.js";
 
 /** The job a background thread runs for a run of row groups (see ParquetReader.decodedInParts). */
 export interface ParquetRangeJob {

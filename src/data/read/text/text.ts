@@ -7,9 +7,8 @@
 import { DataError } from "../../../errors.js";
 import { Utf8Builder } from "../columns.js";
 import { type Feature, type NamedFeature, featureToArrow, featureToString, value } from "../../../model/features.js";
-import type { FileProfile } from "../../model/sizes.js";
 import { type LineChunk, isEmptyFile, lineChunks } from "./lines.js";
-import type { Batch, BatchCursor, ReaderOptions, TableReader } from "../reader.js";
+import type { Batch, BatchCursor, FileProfile, ReaderOptions, TableReader } from "../reader.js";
 
 export const TEXT_COLUMN = "text";
 

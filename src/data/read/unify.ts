@@ -1,0 +1,108 @@
+/**
+ * How the files of a dataset are brought to one schema: int64 + float64 →
+ * float64, all-null + T → T, structs merged field by field. Anything else is
+ * a conflict reported with both files, the column and both types.
+ */
+import { DataError } from "../../errors.js";
+import { type Feature, type NamedFeature, featureToString, value } from "../../model/features.js";
+import type { FileProfile } from "./reader.js";
+
+export class UnifyConflict extends Error {
+  constructor(
+    readonly a: Feature,
+    readonly b: Feature,
+    readonly path: string,
+  ) {
+    super(`${featureToString(a)} vs ${featureToString(b)}`);
+  }
+}
+
+/** The common type of two inferred features (undefined = only nulls seen so far). */
+export function unify(a: Feature | undefined, b: Feature | undefined, path = ""): Feature | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  if (a.kind === "value" && b.kind === "value") {
+    if (a.dtype === b.dtype) return a;
+    if (a.dtype === "null") return b;
+    if (b.dtype === "null") return a;
+    const numeric = new Set(["int64", "float64"]);
+    if (numeric.has(a.dtype) && numeric.has(b.dtype)) return value("float64");
+    // JSON strings inferred as timestamp[s] in one file and text in another: pyarrow's promotion gives string.
+    const text = new Set(["timestamp[s]", "string"]);
+    if (text.has(a.dtype) && text.has(b.dtype)) return value("string");
+    throw new UnifyConflict(a, b, path);
+  }
+  if (a.kind === "value" && a.dtype === "null") return b;
+  if (b.kind === "value" && b.dtype === "null") return a;
+  if (a.kind === "list" && b.kind === "list" && a.length === b.length && Boolean(a.large) === Boolean(b.large)) {
+    const item = unify(a.item, b.item, `${path}[]`) ?? value("null");
+    return { ...a, item };
+  }
+  if (a.kind === "struct" && b.kind === "struct") {
+    const fields: NamedFeature[] = a.fields.map((f) => {
+      const other = b.fields.find((g) => g.name === f.name);
+      return other ? { name: f.name, feature: unify(f.feature, other.feature, `${path}.${f.name}`)! } : f;
+    });
+    for (const g of b.fields) if (!a.fields.some((f) => f.name === g.name)) fields.push(g);
+    return { kind: "struct", fields };
+  }
+  if (JSON.stringify(a) === JSON.stringify(b)) return a;
+  throw new UnifyConflict(a, b, path);
+}
+
+export interface SplitSchema {
+  features: NamedFeature[];
+}
+
+/**
+ * One schema for a set of files (the files of one split, or of all splits).
+ * Column sets must match; types are unified; `overrides` (from the
+ * `features` input) are already applied in the profiles.
+ */
+export function unifyProfiles(profiles: FileProfile[]): SplitSchema {
+  if (profiles.length === 0) return { features: [] };
+  const first = profiles[0]!;
+  const names = first.columns.map((c) => c.name);
+  const types = new Map<string, { feature: Feature | undefined; from: string }>();
+  for (const c of first.columns) types.set(c.name, { feature: c.feature, from: first.file });
+  for (const p of profiles.slice(1)) {
+    const theirs = new Set(p.columns.map((c) => c.name));
+    const missing = names.filter((n) => !theirs.has(n));
+    const extra = p.columns.map((c) => c.name).filter((n) => !types.has(n));
+    if (missing.length > 0 || extra.length > 0)
+      throw new DataError(
+        p.file,
+        1,
+        `its columns differ from ${first.file}: ` +
+          [missing.length ? `missing ${quoteList(missing)}` : "", extra.length ? `unexpected ${quoteList(extra)}` : ""]
+            .filter(Boolean)
+            .join(", ") +
+          ". All files published together must have the same columns.",
+      );
+    for (const c of p.columns) {
+      const known = types.get(c.name)!;
+      try {
+        const feature = unify(known.feature, c.feature);
+        types.set(c.name, { feature, from: known.feature === undefined ? p.file : known.from });
+      } catch (e) {
+        if (!(e instanceof UnifyConflict)) throw e;
+        throw new DataError(
+          p.file,
+          undefined,
+          `column '${c.name}${e.path}' is ${featureToString(e.b)} here but ${featureToString(e.a)} in ${known.from}; ` +
+            `these types cannot be combined. Make the files agree, or set the column's type with the 'features' input.`,
+        );
+      }
+    }
+  }
+  // A column with no value anywhere takes the all-null type of the first file that has rows
+  // (float64 for CSV as pandas gives, null for JSON as pyarrow gives).
+  const nullFeature = (profiles.find((p) => p.rows > 0) ?? first).nullFeature;
+  return {
+    features: names.map((name) => ({ name, feature: types.get(name)!.feature ?? nullFeature })),
+  };
+}
+
+function quoteList(names: string[]): string {
+  return names.map((n) => `'${n}'`).join(", ");
+}
