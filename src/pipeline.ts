@@ -6,7 +6,8 @@
  */
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { type Conversion, convert } from "./data/convert.js";
+import { convert } from "./data/convert.js";
+import type { Conversion } from "./model/conversion.js";
 import { type DataFile, discoverFiles } from "./data/read/discover.js";
 import { InputError } from "./errors.js";
 import type { HubContext } from "./hub/api.js";

@@ -38,7 +38,7 @@ describe("determinism", () => {
     ["two CSV files", async (dir) => [dataFile(dir, "a.csv"), dataFile(dir, "b.csv")]],
     ["Parquet", async (dir) => {
       const first = await convertFiles([dataFile(dir, "a.jsonl")], { outputDir: `${dir}/pq` });
-      return [{ path: first.conversion.splits[0]!.shards[0]!.localPath, file: "a.parquet", format: "parquet" }];
+      return [{ localPath: first.conversion.splits[0]!.shards[0]!.localPath, file: "a.parquet", format: "parquet" }];
     }],
   ];
 

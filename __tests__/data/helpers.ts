@@ -5,7 +5,8 @@
 import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { type Conversion, type ConvertOptions, convert } from "../../src/data/convert.js";
+import { type ConvertOptions, convert } from "../../src/data/convert.js";
+import type { Conversion } from "../../src/model/conversion.js";
 import { type DataFile, type Format, formatOf } from "../../src/data/read/discover.js";
 import { type NamedFeature, featureToString } from "../../src/model/features.js";
 import type { Logger } from "../../src/log.js";
@@ -39,7 +40,7 @@ export async function writeFiles(dir: string, files: Record<string, string | Uin
 export function dataFile(dir: string, name: string, format?: Format): DataFile {
   const f = format ?? formatOf(name);
   if (!f) throw new Error(`no format for ${name}`);
-  return { path: path.join(dir, name), file: name, format: f };
+  return { localPath: path.join(dir, name), file: name, format: f };
 }
 
 export interface Converted {

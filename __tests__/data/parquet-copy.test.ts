@@ -102,7 +102,7 @@ describe("Parquet inputs copied as they are", () => {
     const log = recordingLogger();
     const { conversion } = await convertFiles([dataFile(dir, "a.parquet")], { numShards: 3, log });
     const shards = conversion.splits[0]!.shards;
-    expect(shards.map((s) => s.path)).toEqual([0, 1, 2].map((i) => `data/train-0000${i}-of-00003.parquet`));
+    expect(shards.map((s) => s.repoPath)).toEqual([0, 1, 2].map((i) => `data/train-0000${i}-of-00003.parquet`));
     expect(log.lines.filter((l) => l.includes("copied from the Parquet input, not re-encoded"))).toHaveLength(3);
     expect(shards.reduce((n, s) => n + s.rows, 0)).toBe(40_000);
     for (const s of shards) expect(Math.abs(s.rows - 40_000 / 3)).toBeLessThanOrEqual(40_000 / 30);
@@ -242,7 +242,7 @@ describe("copying row groups", () => {
 
   /** Copies every row group of `files` into `out`, or says why not. */
   async function copyAll(out: string, files: string[], arrowBytesPerRow = 20) {
-    const inputs = files.map((p) => ({ path: p, file: path.basename(p), arrowBytesPerRow }));
+    const inputs = files.map((p) => ({ localPath: p, file: path.basename(p), arrowBytesPerRow }));
     const copier = await openParquetCopier(inputs, schema, settings, `${out}.template`);
     if (!(copier instanceof RowGroupCopier)) return copier;
     return { ...(await copier.write(out, 0, copier.rowGroups.length)), rowGroups: copier.rowGroups.length };

@@ -60,13 +60,13 @@ describe("Parquet inputs", () => {
     const overrides = featuresFromYaml(parse("- {name: label, dtype: {class_label: {names: [neg, pos]}}}\n- {name: when, dtype: 'timestamp[s]'}"), "features");
     const first = await convertFiles([dataFile(dir, "a.csv")], { overrides });
     const shard = first.conversion.splits[0]!.shards[0]!;
-    const again = await convertFiles([{ path: shard.localPath, file: "again.parquet", format: "parquet" }]);
+    const again = await convertFiles([{ localPath: shard.localPath, file: "again.parquet", format: "parquet" }]);
     expect(again.conversion.features).toEqual(first.conversion.features);
     expect(again.conversion.splits[0]!.numBytes).toBe(first.conversion.splits[0]!.numBytes);
     expect(again.conversion.splits[0]!.shards[0]!.sha256).toBe(shard.sha256);
     // Through another codec and back, so both conversions decode and re-encode (the same codec may copy row groups).
-    const zstd = await convertFiles([{ path: shard.localPath, file: "again.parquet", format: "parquet" }], { compression: "zstd" });
-    const back = await convertFiles([{ path: zstd.conversion.splits[0]!.shards[0]!.localPath, file: "zstd.parquet", format: "parquet" }]);
+    const zstd = await convertFiles([{ localPath: shard.localPath, file: "again.parquet", format: "parquet" }], { compression: "zstd" });
+    const back = await convertFiles([{ localPath: zstd.conversion.splits[0]!.shards[0]!.localPath, file: "zstd.parquet", format: "parquet" }]);
     expect(back.conversion.features).toEqual(first.conversion.features);
     expect(back.conversion.splits[0]!.shards[0]!.sha256).toBe(shard.sha256);
   });

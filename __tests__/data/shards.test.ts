@@ -101,11 +101,11 @@ describe("shards written by convert()", () => {
     expect(split.numBytes).toBe(2 * 8 * 1777 + 4 * (1001 + 778) + characters);
     const n = Math.floor(split.numBytes / 10_000) + 1;
     expect(n).toBe(5);
-    expect(split.shards.map((s) => s.path)).toEqual(Array.from({ length: n }, (_, i) => shardPath("data", "train", i, n)));
+    expect(split.shards.map((s) => s.repoPath)).toEqual(Array.from({ length: n }, (_, i) => shardPath("data", "train", i, n)));
     expect(split.shards.map((s) => s.rows)).toEqual(shardRanges(1777, n).map(([a, b]) => b - a));
     const ids = (await readRows(conversion)).map((r) => Number(r.id));
     expect(ids).toEqual([...Array.from({ length: 1000 }, (_, i) => i), ...Array.from({ length: 777 }, (_, i) => i)]);
-    for (const s of split.shards) expect(s.localPath).toBe(path.join(outputDir, ...s.path.split("/")));
+    for (const s of split.shards) expect(s.localPath).toBe(path.join(outputDir, ...s.repoPath.split("/")));
   });
 
   it("writes exactly num-shards shards, empty ones included, each readable with the full schema", async () => {
@@ -113,7 +113,7 @@ describe("shards written by convert()", () => {
     await writeFiles(dir, { "a.csv": "a,b\n1,x\n2,y\n" });
     const { conversion } = await convertFiles([dataFile(dir, "a.csv")], { numShards: 4 });
     const shards = conversion.splits[0]!.shards;
-    expect(shards.map((s) => [path.basename(s.path), s.rows])).toEqual([
+    expect(shards.map((s) => [path.basename(s.repoPath), s.rows])).toEqual([
       ["train-00000-of-00004.parquet", 1],
       ["train-00001-of-00004.parquet", 1],
       ["train-00002-of-00004.parquet", 0],

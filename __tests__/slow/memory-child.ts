@@ -10,7 +10,7 @@ const [csv, outputDir] = process.argv.slice(2);
 if (!csv || !outputDir) throw new Error("usage: memory-child.ts <csv> <outputDir>");
 const started = performance.now();
 const conversion = await convert({
-  splits: [{ name: "train", files: [{ path: csv, file: "big.csv", format: "csv" }] }],
+  splits: [{ name: "train", files: [{ localPath: csv, file: "big.csv", format: "csv" }] }],
   dataDir: "data",
   outputDir,
   maxShardSize: 500_000_000,

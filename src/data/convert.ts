@@ -12,6 +12,7 @@ import { DataError, InputError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { DataFile } from "./read/discover.js";
 import { unsupportedReason } from "./read/columns.js";
+import type { Conversion, ConvertedSplit, ShardFile } from "../model/conversion.js";
 import { type Feature, type NamedFeature, featureToString, featuresToArrowSchema, huggingfaceMetadata } from "../model/features.js";
 import type { BatchCursor, ReaderOptions, TableReader } from "./read/reader.js";
 import { type Compression, INLINE_BELOW_BYTES, type ParquetSettings, openParquetCopier, writeParquetFile } from "./write/shard-writer.js";
@@ -50,28 +51,6 @@ export interface ConvertOptions {
   progressIntervalMs?: number;
   /** Bytes read from a file at a time (default 1 MiB); tests make it small to cross buffer boundaries. */
   readChunkBytes?: number;
-}
-
-export interface ShardFile {
-  /** Path in the repo, e.g. `data/train-00000-of-00001.parquet`. */
-  path: string;
-  localPath: string;
-  bytes: number;
-  sha256: string;
-  rows: number;
-}
-
-export interface ConvertedSplit {
-  name: string;
-  rows: number;
-  /** Arrow in-memory size: the card's `num_bytes`. */
-  numBytes: number;
-  shards: ShardFile[];
-}
-
-export interface Conversion {
-  features: NamedFeature[];
-  splits: ConvertedSplit[];
 }
 
 /** Largest batch handed to the Parquet writer. */
@@ -152,7 +131,7 @@ export async function convert(options: ConvertOptions): Promise<Conversion> {
         const started = Date.now();
         const groups = copy.cuts[i + 1]! - copy.cuts[i]!;
         const written = await copy.copier.write(localPath, copy.cuts[i]!, copy.cuts[i + 1]!);
-        shards.push({ path: repoPath, localPath, ...written });
+        shards.push({ repoPath, localPath, ...written });
         const from = split.files.length > 1 ? "the Parquet inputs" : "the Parquet input";
         wrote(repoPath, written, started, `${groups} row group${groups === 1 ? "" : "s"} copied from ${from}, not re-encoded`);
       }
@@ -168,7 +147,7 @@ export async function convert(options: ConvertOptions): Promise<Conversion> {
           const shardBytes = rows > 0 ? (numBytes * (end - start)) / rows : 0;
           const written = await writeParquetFile(localPath, stored, source.batches(schema, stored, end - start), settings, shardBytes);
           if (written.rows !== end - start) throw new Error(`shard ${repoPath}: expected ${end - start} rows, wrote ${written.rows}`);
-          shards.push({ path: repoPath, localPath, bytes: written.bytes, sha256: written.sha256, rows: written.rows });
+          shards.push({ repoPath, localPath, bytes: written.bytes, sha256: written.sha256, rows: written.rows });
           const encoders = written.encoderThreads;
           wrote(repoPath, written, started, encoders === 0 ? "encoded inline" : `${encoders} encoder thread${encoders > 1 ? "s" : ""}`);
         }
@@ -214,7 +193,7 @@ async function parquetCopy(
 
 async function totalBytes(splits: SplitInput[]): Promise<number> {
   let total = 0;
-  for (const f of splits.flatMap((s) => s.files)) total += await stat(f.path).then((s) => s.size, () => 0);
+  for (const f of splits.flatMap((s) => s.files)) total += await stat(f.localPath).then((s) => s.size, () => 0);
   return total;
 }
 

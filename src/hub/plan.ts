@@ -4,7 +4,7 @@
  * files to delete, and the new card. Pure: the publisher re-plans against a
  * fresh snapshot whenever another writer moved the branch.
  */
-import type { Conversion, ShardFile } from "../data/convert.js";
+import type { Conversion, ShardFile } from "../model/conversion.js";
 import type { RemoteFile } from "./api.js";
 import { type Card, CardError, parseCard, renderCard, setKey } from "./card/card.js";
 import { type BodyFacts, newBody, refreshBody } from "./card/body.js";
@@ -54,12 +54,12 @@ const LEGACY_SHARD = /^data\/([\w.]+)-\d{5}-of-\d{5}[^/]*\.parquet$/;
 export function planPush(request: PushRequest, remote: RemoteSnapshot): Plan {
   const remoteByPath = new Map(remote.files.map((f) => [f.path, f]));
   const shards = request.conversion.splits.flatMap((s) => s.shards);
-  const newPaths = new Set(shards.map((s) => s.path));
+  const newPaths = new Set(shards.map((s) => s.repoPath));
 
   const uploads: ShardFile[] = [];
   const unchanged: ShardFile[] = [];
   for (const shard of shards) {
-    const there = remoteByPath.get(shard.path);
+    const there = remoteByPath.get(shard.repoPath);
     if (there?.lfsOid === shard.sha256 && there.size === shard.bytes) unchanged.push(shard);
     else uploads.push(shard);
   }
@@ -75,7 +75,7 @@ export function planPush(request: PushRequest, remote: RemoteSnapshot): Plan {
 
   // The file set once the commit lands, for the config's download size.
   const finalSizes = new Map<string, number>(remote.files.filter((f) => !deletions.includes(f.path)).map((f) => [f.path, f.size]));
-  for (const s of shards) finalSizes.set(s.path, s.bytes);
+  for (const s of shards) finalSizes.set(s.repoPath, s.bytes);
 
   const card = remote.readme !== undefined ? parseCard(remote.readme, "README.md on the Hub") : parseCard("");
   mergeMetadata(card, request.cardMetadata);
@@ -107,7 +107,7 @@ export function planPush(request: PushRequest, remote: RemoteSnapshot): Plan {
   const readme = renderCard(card);
   const readmeChange: FileChange = remote.readme === undefined ? "added" : readme === remote.readme ? "unchanged" : "updated";
   const changes = [
-    ...shards.map((s) => ({ path: s.path, change: (unchanged.includes(s) ? "unchanged" : remoteByPath.has(s.path) ? "updated" : "added") as FileChange })),
+    ...shards.map((s) => ({ path: s.repoPath, change: (unchanged.includes(s) ? "unchanged" : remoteByPath.has(s.repoPath) ? "updated" : "added") as FileChange })),
     ...deletions.map((path) => ({ path, change: "deleted" as FileChange })),
     { path: "README.md", change: readmeChange },
   ];

@@ -204,12 +204,12 @@ function guardCard<T>(f: () => T): T {
 async function commitPlan(options: PublishOptions, planned: Plan, parentCommit: string) {
   const operations: CommitOperation[] = [];
   for (const shard of planned.uploads)
-    operations.push({ operation: "addOrUpdate", path: shard.path, content: await openAsBlob(shard.localPath) });
+    operations.push({ operation: "addOrUpdate", path: shard.repoPath, content: await openAsBlob(shard.localPath) });
   if (planned.readme !== undefined)
     operations.push({ operation: "addOrUpdate", path: "README.md", content: new Blob([planned.readme]) });
   for (const path of planned.deletions) operations.push({ operation: "delete", path });
 
-  const sizes = new Map(planned.uploads.map((s) => [s.path, s.bytes]));
+  const sizes = new Map(planned.uploads.map((s) => [s.repoPath, s.bytes]));
   const totalBytes = planned.uploads.reduce((n, s) => n + s.bytes, 0);
   const uploaded = new Map<string, number>();
   const iterator = commitWithProgress(options.hub, {

@@ -12,7 +12,7 @@ export type Format = (typeof FORMATS)[number];
 
 export interface DataFile {
   /** Absolute path on disk. */
-  path: string;
+  localPath: string;
   /** Workspace-relative, `/`-separated: what users see in messages. */
   file: string;
   format: Format;
@@ -108,7 +108,7 @@ export async function discoverFiles(
         input,
         `cannot tell the format of '${match}' from its extension; use .csv, .tsv, .json, .jsonl, .ndjson, .parquet or .txt (optionally .gz), or set 'format'`,
       );
-    files.push({ path: absolute, file: match, format: fileFormat });
+    files.push({ localPath: absolute, file: match, format: fileFormat });
   }
   return files;
 }

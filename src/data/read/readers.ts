@@ -10,13 +10,13 @@ export function readerFor(file: DataFile, options: ReaderOptions = {}): TableRea
   switch (file.format) {
     case "csv":
     case "tsv":
-      return new CsvReader(file.path, file.file, file.format, options);
+      return new CsvReader(file.localPath, file.file, file.format, options);
     case "json":
     case "jsonl":
-      return new JsonReader(file.path, file.file, file.format, options);
+      return new JsonReader(file.localPath, file.file, file.format, options);
     case "text":
-      return new TextReader(file.path, file.file, options);
+      return new TextReader(file.localPath, file.file, options);
     case "parquet":
-      return new ParquetReader(file.path, file.file, options);
+      return new ParquetReader(file.localPath, file.file, options);
   }
 }

@@ -65,7 +65,7 @@ const CM_NUM_VALUES = 5;
 const CODECS: Record<Compression, number> = { none: 0, snappy: 1, gzip: 2, zstd: 6 };
 
 export interface CopyInput {
-  path: string;
+  localPath: string;
   /** The name shown to users. */
   file: string;
   /** Arrow bytes per row of this file (from pass 1), to size its row groups as the viewer will hold them. */
@@ -126,7 +126,7 @@ export class RowGroupCopier {
     const rowGroups: CopyableRowGroup[] = [];
     let chunks = 0;
     for (const [input, file] of inputs.entries()) {
-      const source = await fileSource(file.path);
+      const source = await fileSource(file.localPath);
       try {
         const part = await openPart(source, { dropBloomFilters: true });
         const reason = unusable(part, file, template, options);
@@ -161,7 +161,7 @@ export class RowGroupCopier {
       const parts = new Map<number, Part>();
       const plans: RowGroupPlan[] = picked.map((g) => {
         let part = parts.get(g.input);
-        if (!part) parts.set(g.input, (part = { source: files.source(this.inputs[g.input]!.path), ...this.footers[g.input]! }));
+        if (!part) parts.set(g.input, (part = { source: files.source(this.inputs[g.input]!.localPath), ...this.footers[g.input]! }));
         return { cells: [{ part, rowGroup: g.index }], owner: this.owner };
       });
       const { bytes, sha256 } = await assembleFile(path, this.footer, plans, this.editFooter);

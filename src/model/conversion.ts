@@ -1,0 +1,31 @@
+/**
+ * What a conversion hands over to the Hub side: the dataset's features, and
+ * per split its rows, its Arrow size (the card's `num_bytes`) and its shard
+ * files — each known by its path in the repository and its path on disk.
+ * The data layer produces it (data/convert.ts); the hub layer plans and
+ * publishes it (hub/plan.ts).
+ */
+import type { NamedFeature } from "./features.js";
+
+export interface ShardFile {
+  /** Path in the repository, e.g. `data/train-00000-of-00001.parquet`. */
+  repoPath: string;
+  /** Where the shard was written on disk (under the run's output folder). */
+  localPath: string;
+  bytes: number;
+  sha256: string;
+  rows: number;
+}
+
+export interface ConvertedSplit {
+  name: string;
+  rows: number;
+  /** Arrow in-memory size: the card's `num_bytes`. */
+  numBytes: number;
+  shards: ShardFile[];
+}
+
+export interface Conversion {
+  features: NamedFeature[];
+  splits: ConvertedSplit[];
+}
