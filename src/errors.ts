@@ -1,8 +1,12 @@
 /**
- * Errors the action reports to users. Each kind carries what the report needs
- * (the input at fault, or the file and line), so main.ts can print a clear
- * message and an annotation without ever showing a stack trace.
+ * The errors the action reports to users. Each layer throws its own: data/
+ * (DataError: file and line; OverrideError, FileSelectionError: settings),
+ * hub/ (HubError, already explained); the edge adds InputError, naming the
+ * action input at fault, and src/pipeline.ts translates the data layer's
+ * setting errors into it. main.ts prints them without a stack trace.
  */
+import { DataError } from "./data/errors.js";
+import { HubError } from "./hub/errors.js";
 
 /** A bad action input: the message names the input. */
 export class InputError extends Error {
@@ -12,29 +16,6 @@ export class InputError extends Error {
     message: string,
   ) {
     super(`Input '${input}': ${message}`);
-  }
-}
-
-/** Bad data in a user's file: the message names the file and, when known, the line. */
-export class DataError extends Error {
-  override name = "DataError";
-  constructor(
-    readonly file: string,
-    readonly line: number | undefined,
-    readonly detail: string,
-  ) {
-    super(line === undefined ? `${file}: ${detail}` : `${file}:${line}: ${detail}`);
-  }
-}
-
-/** A failure talking to the Hub, already explained for humans (what happened, what to do). */
-export class HubError extends Error {
-  override name = "HubError";
-  constructor(
-    message: string,
-    readonly status?: number,
-  ) {
-    super(message);
   }
 }
 

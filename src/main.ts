@@ -6,7 +6,8 @@
  */
 import * as core from "@actions/core";
 import * as github from "@actions/github";
-import { DataError, InputError, isUserFacing } from "./errors.js";
+import { DataError } from "./data/errors.js";
+import { InputError, isUserFacing } from "./errors.js";
 import { redactTokens } from "./hub/errors.js";
 import { readSettings } from "./inputs.js";
 import type { Logger } from "./log.js";

@@ -1,14 +1,20 @@
 /**
  * One run of the action, start to end, as a plain function:
- * inputs → discover files → convert → plan → publish (or dry run).
- * main.ts wraps it with @actions/core (groups, outputs, summary, failures);
- * tests and the local CLI call it directly.
+ * inputs → input files read → discover files → convert → plan → publish
+ * (or dry run). main.ts wraps it with @actions/core (groups, outputs,
+ * summary, failures); tests and the local CLI call it directly.
+ *
+ * It is also where the layers' errors about settings become errors on the
+ * action input that holds the setting: the data layer knows globs and type
+ * overrides, not inputs (FileSelectionError → `paths` or `splits`,
+ * OverrideError → `features`).
  */
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { convert } from "./data/convert.js";
 import type { Conversion } from "./model/conversion.js";
 import { type DataFile, discoverFiles } from "./data/read/discover.js";
+import { FileSelectionError, OverrideError } from "./data/errors.js";
 import { InputError } from "./errors.js";
 import type { HubContext } from "./hub/api.js";
 import { createHubFetch, type RetryPolicy } from "./hub/http.js";
@@ -69,21 +75,25 @@ export async function runPipeline(settings: Settings, deps: PipelineDeps): Promi
   if (settings.operation === "delete-config") {
     operation = { kind: "delete-config", config: settings.config, dataDir: settings.dataDir };
   } else {
+    // Every input file is read now, so a bad one fails the run before minutes of conversion.
+    const cardBody = settings.cardBody === undefined ? undefined : await readCardBody(settings.cardBody);
     result.files = await group("Find data files", () => findFiles(settings, log));
     if (result.files.every((s) => s.files.length === 0)) return result; // if-no-files-found said carry on
     result.outputDir = await prepareOutputDir(settings);
     const conversion = await group("Convert to Parquet", () =>
-      convert({
-        splits: result.files.map((s) => ({ name: s.split, files: s.files })),
-        dataDir: settings.dataDir,
-        outputDir: result.outputDir,
-        overrides: settings.features,
-        maxShardSize: settings.maxShardSize,
-        numShards: settings.numShards,
-        compression: settings.compression,
-        log,
-        progressIntervalMs: deps.progressIntervalMs,
-      }),
+      onInput("features", OverrideError, () =>
+        convert({
+          splits: result.files.map((s) => ({ name: s.split, files: s.files })),
+          dataDir: settings.dataDir,
+          outputDir: result.outputDir,
+          overrides: settings.features,
+          maxShardSize: settings.maxShardSize,
+          numShards: settings.numShards,
+          compression: settings.compression,
+          log,
+          progressIntervalMs: deps.progressIntervalMs,
+        }),
+      ),
     );
     result.conversion = conversion;
     operation = {
@@ -96,7 +106,7 @@ export async function runPipeline(settings: Settings, deps: PipelineDeps): Promi
         replaceAllSplits: settings.replaceAllSplits,
         setDefault: settings.setDefault,
         cardMetadata: settings.cardMetadata,
-        cardBody: settings.cardBody === undefined ? undefined : await readCardBody(settings.cardBody),
+        cardBody,
         source: deps.source,
       },
     };
@@ -145,7 +155,7 @@ async function findFiles(settings: Settings, log: Logger): Promise<RunResult["fi
   const found: RunResult["files"] = [];
   const input = settings.replaceAllSplits ? "splits" : "paths";
   for (const split of settings.splits) {
-    const files = await discoverFiles(split.globs, settings.workspace, settings.format, input);
+    const files = await onInput(input, FileSelectionError, () => discoverFiles(split.globs, settings.workspace, settings.format));
     log.info(`${split.name}: ${files.length} file(s)${files.length ? `: ${files.map((f) => f.file).join(", ")}` : ""}`);
     found.push({ split: split.name, files });
   }
@@ -179,6 +189,16 @@ async function prepareOutputDir(settings: Settings): Promise<string> {
   await Promise.all(old.filter((n) => SHARD_NAME.test(n)).map((n) => rm(path.join(configDir, n))));
   await rm(path.join(explicit, "README.md"), { force: true });
   return explicit;
+}
+
+/** Runs `step`; an error of type `kind` (a data-layer error about a setting) becomes an error on `input`, with the same words. */
+async function onInput<T>(input: string, kind: new (message: string) => Error, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (e) {
+    if (e instanceof kind) throw new InputError(input, e.message);
+    throw e;
+  }
 }
 
 async function readCardBody(file: string): Promise<string> {

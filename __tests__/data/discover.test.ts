@@ -6,7 +6,7 @@
 import { mkdir, symlink } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { InputError } from "../../src/errors.js";
+import { FileSelectionError } from "../../src/data/errors.js";
 import { discoverFiles, formatOf, normalizePattern } from "../../src/data/read/discover.js";
 import { rejection, removeTempDirs, tempDir, writeFiles } from "./helpers.js";
 
@@ -34,14 +34,14 @@ async function workspace(): Promise<string> {
 describe("discoverFiles", () => {
   it("returns matches sorted byte-wise (uppercase first), with workspace-relative '/' paths and formats", async () => {
     const ws = await workspace();
-    const files = await discoverFiles(["data/**/*.csv"], ws, "auto", "paths");
+    const files = await discoverFiles(["data/**/*.csv"], ws, "auto");
     expect(files.map((f) => f.file)).toEqual(["data/B.csv", "data/a.csv", "data/b.csv", "data/sub/c.csv"]);
-    expect(files[0]).toEqual({ path: path.join(ws, "data/B.csv"), file: "data/B.csv", format: "csv" });
+    expect(files[0]).toEqual({ localPath: path.join(ws, "data/B.csv"), file: "data/B.csv", format: "csv" });
   });
 
   it("applies '!' excludes, brace globs and several patterns, each file once", async () => {
     const ws = await workspace();
-    const files = await discoverFiles(["data/*.{csv,ndjson}", "data/a.csv", "!data/b.csv", "  !data/B.csv  ", "other/*.json"], ws, "auto", "paths");
+    const files = await discoverFiles(["data/*.{csv,ndjson}", "data/a.csv", "!data/b.csv", "  !data/B.csv  ", "other/*.json"], ws, "auto");
     expect(files.map((f) => [f.file, f.format])).toEqual([
       ["data/a.csv", "csv"],
       ["data/y.ndjson", "jsonl"],
@@ -57,34 +57,34 @@ describe("discoverFiles", () => {
 
   it("forces the format input on every file, whatever its extension", async () => {
     const ws = await workspace();
-    const files = await discoverFiles(["data/*"], ws, "text", "paths");
+    const files = await discoverFiles(["data/*"], ws, "text");
     expect(new Set(files.map((f) => f.format))).toEqual(new Set(["text"]));
     expect(files.map((f) => f.file)).toContain("data/notes.md");
   });
 
   it("names a file whose format it cannot tell, and how to fix it", async () => {
     const ws = await workspace();
-    const e = await rejection(discoverFiles(["data/*"], ws, "auto", "paths"));
-    expect(e).toBeInstanceOf(InputError);
+    const e = await rejection(discoverFiles(["data/*"], ws, "auto"));
+    expect(e).toBeInstanceOf(FileSelectionError);
     expect(e.message).toBe(
-      "Input 'paths': cannot tell the format of 'data/notes.md' from its extension; use .csv, .tsv, .json, .jsonl, .ndjson, .parquet or .txt (optionally .gz), or set 'format'",
+      "cannot tell the format of 'data/notes.md' from its extension; use .csv, .tsv, .json, .jsonl, .ndjson, .parquet or .txt (optionally .gz), or set 'format'",
     );
   });
 
   it("skips hidden files unless named, and returns nothing for no match", async () => {
     const ws = await workspace();
-    expect((await discoverFiles(["data/*.csv"], ws, "auto", "paths")).map((f) => f.file)).not.toContain("data/.hidden.csv");
-    expect((await discoverFiles(["data/.hidden.csv"], ws, "auto", "paths")).map((f) => f.file)).toEqual(["data/.hidden.csv"]);
-    expect(await discoverFiles(["nothing/*.csv"], ws, "auto", "paths")).toEqual([]);
-    expect(await discoverFiles(["", "  "], ws, "auto", "paths")).toEqual([]);
+    expect((await discoverFiles(["data/*.csv"], ws, "auto")).map((f) => f.file)).not.toContain("data/.hidden.csv");
+    expect((await discoverFiles(["data/.hidden.csv"], ws, "auto")).map((f) => f.file)).toEqual(["data/.hidden.csv"]);
+    expect(await discoverFiles(["nothing/*.csv"], ws, "auto")).toEqual([]);
+    expect(await discoverFiles(["", "  "], ws, "auto")).toEqual([]);
   });
 
   it("refuses patterns that leave the workspace", async () => {
     const ws = await workspace();
     for (const p of ["../secret.csv", "data/../../x.csv", "/etc/passwd", "C:/data/x.csv", "c:\\data\\x.csv", "!../x.csv"]) {
-      const e = await rejection(discoverFiles([p], ws, "auto", "splits"));
-      expect(e, p).toBeInstanceOf(InputError);
-      expect(e.message).toMatch(/^Input 'splits': '.*' points outside the workspace/);
+      const e = await rejection(discoverFiles([p], ws, "auto"));
+      expect(e, p).toBeInstanceOf(FileSelectionError);
+      expect(e.message).toMatch(/^'.*' points outside the workspace/);
     }
   });
 
@@ -95,12 +95,12 @@ describe("discoverFiles", () => {
     await mkdir(path.join(ws, "links"));
     await symlink(path.join(outside, "secret.csv"), path.join(ws, "links/out.csv"));
     await symlink(path.join(ws, "data/a.csv"), path.join(ws, "links/in.csv"));
-    const e = await rejection(discoverFiles(["links/*.csv"], ws, "auto", "paths"));
-    expect(e).toBeInstanceOf(InputError);
-    expect(e.message).toBe("Input 'paths': 'links/out.csv' resolves (through a symbolic link) outside the workspace");
-    expect((await discoverFiles(["links/in.csv"], ws, "auto", "paths")).map((f) => f.file)).toEqual(["links/in.csv"]);
+    const e = await rejection(discoverFiles(["links/*.csv"], ws, "auto"));
+    expect(e).toBeInstanceOf(FileSelectionError);
+    expect(e.message).toBe("'links/out.csv' resolves (through a symbolic link) outside the workspace");
+    expect((await discoverFiles(["links/in.csv"], ws, "auto")).map((f) => f.file)).toEqual(["links/in.csv"]);
     await symlink(outside, path.join(ws, "linked-dir"));
-    const d = await rejection(discoverFiles(["linked-dir/**/*.csv"], ws, "auto", "paths"));
+    const d = await rejection(discoverFiles(["linked-dir/**/*.csv"], ws, "auto"));
     expect(d.message).toMatch(/resolves \(through a symbolic link\) outside the workspace/);
   });
 
@@ -111,7 +111,7 @@ describe("discoverFiles", () => {
     expect(normalizePattern(".\\data\\a.csv", "win32")).toBe("data/a.csv");
     expect(normalizePattern("./data/a.csv", "linux")).toBe("data/a.csv");
     const ws = await workspace();
-    const files = await discoverFiles(["data\\sub\\c.csv", ".\\data\\a.csv"], ws, "auto", "paths");
+    const files = await discoverFiles(["data\\sub\\c.csv", ".\\data\\a.csv"], ws, "auto");
     expect(files.map((f) => f.file)).toEqual(["data/a.csv", "data/sub/c.csv"]);
   });
 });

@@ -9,7 +9,7 @@
 import { gzipSync } from "node:zlib";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { rng } from "../../bench/generate.js";
-import { DataError } from "../../src/errors.js";
+import { DataError } from "../../src/data/errors.js";
 import { ChunkBuffer, openByteSource, readAhead } from "../../src/data/read/source.js";
 import { jsonTesting } from "../../src/data/read/json/json.js";
 import type { NamedFeature } from "../../src/model/features.js";

@@ -6,7 +6,7 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { DataError, InputError } from "../../src/errors.js";
+import { DataError, OverrideError } from "../../src/data/errors.js";
 import { type NamedFeature, featuresFromYaml } from "../../src/model/features.js";
 import { columnTypes } from "../helpers/duckdb.js";
 import { convertFiles, dataFile, featureMap, readRows, rejection, removeTempDirs, tempDir, writeFiles } from "./helpers.js";
@@ -222,7 +222,7 @@ describe("bad values for an overridden type", () => {
 });
 
 describe("features that cannot apply", () => {
-  it("refuses types text cannot become, before reading any file, as an error on the features input", async () => {
+  it("refuses types text cannot become, before reading any file", async () => {
     const dir = await tempDir();
     await writeFiles(dir, { "a.csv": "v\nx\n", "t.txt": "line\n" });
     for (const [yaml, detail] of [
@@ -231,12 +231,11 @@ describe("features that cannot apply", () => {
       ["- {name: v, struct: []}", /struct without fields/],
     ] as const) {
       const e = await rejection(convertFiles([dataFile(dir, "a.csv")], { overrides: features(yaml) }));
-      expect(e, yaml).toBeInstanceOf(InputError);
-      expect(e.message).toMatch(/^Input 'features': /);
+      expect(e, yaml).toBeInstanceOf(OverrideError);
       expect(e.message).toMatch(detail);
     }
     const t = await rejection(convertFiles([dataFile(dir, "t.txt")], { overrides: features("- {name: text, dtype: int64}") }));
-    expect(t).toBeInstanceOf(InputError);
+    expect(t).toBeInstanceOf(OverrideError);
     expect(t.message).toMatch(/text files have one column 'text' of type string/);
   });
 
@@ -244,7 +243,7 @@ describe("features that cannot apply", () => {
     const dir = await tempDir();
     await writeFiles(dir, { "a.csv": "x,y\n1,2\n" });
     const e = await rejection(convertFiles([dataFile(dir, "a.csv")], { overrides: features("- {name: z, dtype: int8}") }));
-    expect(e).toBeInstanceOf(InputError);
-    expect(e.message).toBe("Input 'features': it sets the type of column 'z', which none of the files has (their columns: x, y)");
+    expect(e).toBeInstanceOf(OverrideError);
+    expect(e.message).toBe("it sets the type of column 'z', which none of the files has (their columns: x, y)");
   });
 });

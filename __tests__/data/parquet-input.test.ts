@@ -7,7 +7,7 @@
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { DataError } from "../../src/errors.js";
+import { DataError } from "../../src/data/errors.js";
 import { featuresFromYaml } from "../../src/model/features.js";
 import { columnTypes, query } from "../helpers/duckdb.js";
 import { convertFiles, dataFile, featureMap, readRows, rejection, removeTempDirs, tempDir, writeFiles } from "./helpers.js";

@@ -12,7 +12,7 @@ import path from "node:path";
 import * as arrow from "apache-arrow";
 import * as parquet from "parquet-wasm/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DataError } from "../../src/errors.js";
+import { DataError } from "../../src/data/errors.js";
 import { featureFromArrow } from "../../src/model/features.js";
 import { ParquetReader } from "../../src/data/read/parquet/parquet.js";
 import { WasmView, batchColumns, importArray } from "../../src/data/read/parquet/ffi.js";

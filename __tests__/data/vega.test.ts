@@ -18,7 +18,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { DataError } from "../../src/errors.js";
+import { DataError } from "../../src/data/errors.js";
 import { featuresFromYaml } from "../../src/model/features.js";
 import { NA_TOKENS } from "../../src/data/read/parse.js";
 import { columnTypes, query } from "../helpers/duckdb.js";

@@ -8,7 +8,7 @@
 import { mkdir, stat } from "node:fs/promises";
 import path from "node:path";
 import * as arrow from "apache-arrow";
-import { DataError, InputError } from "../errors.js";
+import { DataError, OverrideError } from "./errors.js";
 import type { Logger } from "../log.js";
 import type { DataFile } from "./read/discover.js";
 import { unsupportedReason } from "./read/columns.js";
@@ -86,8 +86,7 @@ export async function convert(options: ConvertOptions): Promise<Conversion> {
   const { features } = unifyProfiles(all);
   for (const name of overrides.keys())
     if (!features.some((f) => f.name === name))
-      throw new InputError(
-        "features",
+      throw new OverrideError(
         `it sets the type of column '${name}', which none of the files has (their columns: ${features.map((f) => f.name).join(", ") || "none"})`,
       );
   checkStorable(features, all);
@@ -199,17 +198,17 @@ async function totalBytes(splits: SplitInput[]): Promise<number> {
 
 const TEXT_FORMATS = new Set(["csv", "tsv", "json", "jsonl"]);
 
-/** The `features` input must name types the files' formats can produce (checked before reading anything). */
+/** The overrides must name types the files' formats can produce (checked before reading anything). */
 function checkOverrides(overrides: ReadonlyMap<string, Feature>, splits: SplitInput[]): void {
   const formats = new Set(splits.flatMap((s) => s.files.map((f) => f.format)));
   for (const [name, feature] of overrides) {
     if ([...formats].some((f) => TEXT_FORMATS.has(f))) {
       const reason = unsupportedReason(feature);
       if (reason !== undefined)
-        throw new InputError("features", `column '${name}' cannot be ${featureToString(feature)} when read from CSV or JSON: ${reason}`);
+        throw new OverrideError(`column '${name}' cannot be ${featureToString(feature)} when read from CSV or JSON: ${reason}`);
     }
     if (formats.has("text") && name === "text" && !(feature.kind === "value" && (feature.dtype === "string" || feature.dtype === "large_string")))
-      throw new InputError("features", `text files have one column 'text' of type string; it cannot be ${featureToString(feature)}`);
+      throw new OverrideError(`text files have one column 'text' of type string; it cannot be ${featureToString(feature)}`);
   }
 }
 

@@ -4,7 +4,6 @@
  * like a token is redacted anyway.
  */
 import { HubApiError } from "@huggingface/hub";
-import { HubError } from "../errors.js";
 
 export interface ErrorContext {
   repo: string;
@@ -12,6 +11,17 @@ export interface ErrorContext {
   /** What the action was doing, e.g. "committing". */
   action: string;
   createPr?: boolean;
+}
+
+/** A failure talking to the Hub, already explained for humans (what happened, what to do). */
+export class HubError extends Error {
+  override name = "HubError";
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
 }
 
 const TOKEN_SHAPE = /\bhf_[A-Za-z0-9_-]{8,}/g;

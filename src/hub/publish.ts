@@ -13,7 +13,6 @@
  */
 import { openAsBlob } from "node:fs";
 import { type CommitOperation, HubApiError } from "@huggingface/hub";
-import { HubError } from "../errors.js";
 import type { Logger } from "../log.js";
 import {
   type HubContext,
@@ -28,7 +27,7 @@ import {
   revisionSha,
 } from "./api.js";
 import { CardError } from "./card/card.js";
-import { explainHubError, hubMessage } from "./errors.js";
+import { HubError, explainHubError, hubMessage } from "./errors.js";
 import { type Plan, type PushRequest, type RemoteSnapshot, planDeleteConfig, planPush } from "./plan.js";
 
 export type Operation =

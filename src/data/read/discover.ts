@@ -5,7 +5,7 @@
 import { realpath } from "node:fs/promises";
 import path from "node:path";
 import { glob } from "tinyglobby";
-import { InputError } from "../../errors.js";
+import { FileSelectionError } from "../errors.js";
 
 export const FORMATS = ["csv", "tsv", "json", "jsonl", "parquet", "text"] as const;
 export type Format = (typeof FORMATS)[number];
@@ -62,14 +62,10 @@ export function normalizePattern(raw: string, platform: NodeJS.Platform = proces
 
 /**
  * Resolves globs (one per entry; `!` excludes) against the workspace.
- * `input` names the action input the globs came from, for messages.
+ * A glob leaving it, or a file outside it or of an unknown format, is a
+ * FileSelectionError.
  */
-export async function discoverFiles(
-  globs: string[],
-  workspace: string,
-  format: Format | "auto",
-  input: string,
-): Promise<DataFile[]> {
+export async function discoverFiles(globs: string[], workspace: string, format: Format | "auto"): Promise<DataFile[]> {
   const include: string[] = [];
   const exclude: string[] = [];
   for (const raw of globs) {
@@ -78,7 +74,7 @@ export async function discoverFiles(
     const pattern = normalizePattern(negated ? trimmed.slice(1).trim() : trimmed);
     if (pattern === "") continue;
     if (path.isAbsolute(pattern) || /^[a-zA-Z]:/.test(pattern) || pattern.split("/").includes(".."))
-      throw new InputError(input, `'${raw}' points outside the workspace; use a path relative to the repository root`);
+      throw new FileSelectionError(`'${raw}' points outside the workspace; use a path relative to the repository root`);
     (negated ? exclude : include).push(pattern);
   }
   if (include.length === 0) return [];
@@ -98,14 +94,13 @@ export async function discoverFiles(
     try {
       real = await realpath(absolute);
     } catch {
-      throw new InputError(input, `'${match}' cannot be read (a broken symbolic link?)`);
+      throw new FileSelectionError(`'${match}' cannot be read (a broken symbolic link?)`);
     }
     if (real !== root && !real.startsWith(root + path.sep))
-      throw new InputError(input, `'${match}' resolves (through a symbolic link) outside the workspace`);
+      throw new FileSelectionError(`'${match}' resolves (through a symbolic link) outside the workspace`);
     const fileFormat = format === "auto" ? formatOf(match) : format;
     if (!fileFormat)
-      throw new InputError(
-        input,
+      throw new FileSelectionError(
         `cannot tell the format of '${match}' from its extension; use .csv, .tsv, .json, .jsonl, .ndjson, .parquet or .txt (optionally .gz), or set 'format'`,
       );
     files.push({ localPath: absolute, file: match, format: fileFormat });

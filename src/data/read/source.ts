@@ -10,7 +10,7 @@
 import { open, type FileHandle } from "node:fs/promises";
 import { createReadStream } from "node:fs";
 import { createGunzip } from "node:zlib";
-import { DataError } from "../../errors.js";
+import { DataError } from "../errors.js";
 
 /**
  * Bytes read at a time. 1 MiB measured as fast as 8 MiB on CSV and JSON

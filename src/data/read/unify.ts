@@ -3,7 +3,7 @@
  * float64, all-null + T → T, structs merged field by field. Anything else is
  * a conflict reported with both files, the column and both types.
  */
-import { DataError } from "../../errors.js";
+import { DataError } from "../errors.js";
 import { type Feature, type NamedFeature, featureToString, value } from "../../model/features.js";
 import type { FileProfile } from "./reader.js";
 

@@ -5,7 +5,7 @@
  * NA tokens (`NA`, `null`, `NaN`, ...) are nulls in every column type, as
  * pandas reads them.
  */
-import { DataError } from "../../../errors.js";
+import { DataError } from "../../errors.js";
 import {
   BoolBuilder,
   ClassLabelBuilder,

@@ -8,7 +8,7 @@
  */
 import { isUtf8 } from "node:buffer";
 import { type FileHandle, open } from "node:fs/promises";
-import { DataError } from "../../../errors.js";
+import { DataError } from "../../errors.js";
 import { type Feature, type NamedFeature, value } from "../../../model/features.js";
 import { Kind, classify, isNaToken } from "../parse.js";
 import { type SizeStats, emptyStats, mergeStats, statsOfData } from "../../model/sizes.js";

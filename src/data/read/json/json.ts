@@ -18,7 +18,7 @@
  * the reader's reference behaviour, which also gives the error message.
  */
 import { isUtf8 } from "node:buffer";
-import { DataError } from "../../../errors.js";
+import { DataError } from "../../errors.js";
 import { type BoolBuilder, type ColumnBuilder, type Int64Builder, ListBuilder, type NumberBuilder, type Utf8Builder, builderFor, describe } from "../columns.js";
 import { type Feature, type NamedFeature, featureToString, value } from "../../../model/features.js";
 import { HAS_INTEGRAL_FLOAT, HAS_LONG_INTEGER, type NumberScan, parseExact, scanNumbers } from "./exact.js";

@@ -34,7 +34,7 @@
  * own pages, and reading it would need the whole file unpacked first.
  */
 import * as arrow from "apache-arrow";
-import { DataError } from "../../../errors.js";
+import { DataError } from "../../errors.js";
 import { builderFor, describe, unsupportedReason } from "../columns.js";
 import { type Feature, type NamedFeature, featureFromArrow, featureFromJson, featureToArrow, featureToString } from "../../../model/features.js";
 import { type SizeStats, mergeStats, statsOfData } from "../../model/sizes.js";

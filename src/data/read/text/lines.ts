@@ -6,7 +6,7 @@
  * start of the file is dropped.
  */
 import { isUtf8 } from "node:buffer";
-import { DataError } from "../../../errors.js";
+import { DataError } from "../../errors.js";
 import { INVALID_UTF8, ChunkBuffer, openByteSource, hasBom } from "../source.js";
 import type { Cells } from "../csv/cells.js";
 

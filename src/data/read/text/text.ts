@@ -4,7 +4,7 @@
  * line is an empty string, not a null; a final line break does not start a
  * row). A file with no bytes at all is an error.
  */
-import { DataError } from "../../../errors.js";
+import { DataError } from "../../errors.js";
 import { Utf8Builder } from "../columns.js";
 import { type Feature, type NamedFeature, featureToArrow, featureToString, value } from "../../../model/features.js";
 import { type LineChunk, isEmptyFile, lineChunks } from "./lines.js";
