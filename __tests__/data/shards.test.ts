@@ -182,11 +182,29 @@ describe("shards written by convert()", () => {
         yield new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(schema.fields), length: n, nullCount: 0, children: [data] }));
       }
     }
-    const file = path.join(dir, "rg.parquet");
-    const written = await writeParquetFile(file, schema, batches(), { compression: "snappy", rowGroupRows: 1000, metadata: new Map() });
-    expect(written.rows).toBe(2500);
-    const meta = await parquetMetadataAsync(await asyncBufferFromFile(file));
-    expect(meta.row_groups.map((g) => Number(g.num_rows))).toEqual([1000, 1000, 500]);
+    // On the worker threads (the default), and on this thread (an estimated size of 0): the same bytes.
+    const settings = { compression: "snappy" as const, rowGroupRows: 1000, metadata: new Map<string, string>() };
+    const files = [path.join(dir, "threads.parquet"), path.join(dir, "inline.parquet")];
+    for (const [i, file] of files.entries()) {
+      const written = await writeParquetFile(file, schema, batches(), settings, i === 0 ? undefined : 0);
+      expect(written.rows, file).toBe(2500);
+      expect(written.encoderThreads > 0, file).toBe(i === 0);
+      const meta = await parquetMetadataAsync(await asyncBufferFromFile(file));
+      expect(meta.row_groups.map((g) => Number(g.num_rows)), file).toEqual([1000, 1000, 500]);
+      expect(await query(`select count(*)::INTEGER as n, sum(n)::INTEGER as s from read_parquet('${file}')`)).toEqual([{ n: 2500, s: (2499 * 2500) / 2 }]);
+    }
+    expect(await readFile(files[1]!)).toEqual(await readFile(files[0]!));
+  });
+
+  it("keeps every row of a small shard with more rows than a row group holds (1,048,576 at most)", async () => {
+    const dir = await tempDir();
+    await writeFiles(dir, { "lines.txt": "x\n".repeat(1_100_000) });
+    const { conversion } = await convertFiles([dataFile(dir, "lines.txt")]);
+    const [shard] = conversion.splits[0]!.shards;
+    expect(shard!.rows).toBe(1_100_000);
+    expect(await query(`select count(*)::INTEGER as n from read_parquet('${shard!.localPath}')`)).toEqual([{ n: 1_100_000 }]);
+    const meta = await parquetMetadataAsync(await asyncBufferFromFile(shard!.localPath));
+    expect(meta.row_groups.map((g) => Number(g.num_rows))).toEqual([1_048_576, 51_424]);
   });
 });
 

@@ -378,10 +378,15 @@ async function assembleParts(
     const owner = new Array<number>(schema.fields.length);
     columnGroups.forEach((fields, g) => fields.forEach((f) => (owner[f] = g)));
     const groups = columnGroups.length;
-    const plans: RowGroupPlan[] = grid
-      .map((row, k) => ({ cells: row.map((_, g) => ({ part: parts[k * groups + g]!, rowGroup: 0 })), owner }))
-      // An empty shard's part has no row group at all.
-      .filter((plan) => plan.cells.every((c) => c.part.rowGroups.length > 0));
+    // A part holds the row groups its encoder made: one on the threads (they cut the shard at row group
+    // edges), as many as rowGroupRows gives for a shard encoded inline, none for an empty shard.
+    const plans: RowGroupPlan[] = [];
+    for (const [k, row] of grid.entries()) {
+      const cells = row.map((_, g) => parts[k * groups + g]!);
+      const count = cells[0]!.rowGroups.length;
+      if (cells.some((part) => part.rowGroups.length !== count)) throw new Error(`the parts of row group ${k} of ${path} hold different row groups`);
+      for (let r = 0; r < count; r++) plans.push({ cells: cells.map((part) => ({ part, rowGroup: r })), owner });
+    }
     // With one column group the parts' own footer is the whole file's; otherwise one with every column.
     const template = groups === 1 ? parts[0]!.meta : await fullSchemaFooter(schema, settings, `${path}.template`);
     return await assembleFile(path, template, plans, editFooter);
