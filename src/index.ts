@@ -6,10 +6,10 @@
  */
 import { isMainThread, workerData } from "node:worker_threads";
 import { BACKGROUND_JOBS } from "./data/workers/jobs.js";
-import { ENCODER_ROLE, serveParquetEncoder } from "./data/workers/worker.js";
+import { WORKER_ROLE, serveWorker } from "./data/workers/worker.js";
 import { run } from "./main.js";
 
-if (!isMainThread && (workerData as { role?: string } | null)?.role === ENCODER_ROLE) serveParquetEncoder(undefined, BACKGROUND_JOBS);
+if (!isMainThread && (workerData as { role?: string } | null)?.role === WORKER_ROLE) serveWorker(undefined, BACKGROUND_JOBS);
 else {
   // Stack traces of unexpected errors point into src/ (Node's own, lazy source-map support).
   process.setSourceMapsEnabled(true);

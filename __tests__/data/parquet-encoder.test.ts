@@ -8,14 +8,17 @@ import path from "node:path";
 import * as arrow from "apache-arrow";
 import * as parquet from "parquet-wasm/node";
 import { afterAll, describe, expect, it } from "vitest";
-import { EncoderPool, encodeShardInline } from "../../src/data/workers/encoder-pool.js";
+import { WorkerPool } from "../../src/data/workers/pool.js";
+import { ThreadedEncoder } from "../../src/data/workers/threaded-encoder.js";
+import { encodeShardInline } from "../../src/data/write/shard-encoder.js";
 import { type PartSource, type Sink, assembleParquet, leavesPerField, memorySource, openPart } from "../../src/data/write/merge.js";
 import { type EncoderSettings, writerProperties } from "../../src/data/write/properties.js";
 import { decodeStruct, encodeStruct } from "../../src/data/model/thrift.js";
 import { query } from "../helpers/duckdb.js";
 
-const pool = new EncoderPool(2);
-afterAll(() => pool.close());
+const workers = new WorkerPool(2);
+const encoder = new ThreadedEncoder(workers);
+afterAll(() => workers.close());
 
 function sampleTable(rows: number): arrow.Table {
   const strings = arrow.vectorFromArray(
@@ -95,7 +98,7 @@ describe("the worker-thread encoder pool", () => {
       [100_000, 4096],
     ] as const) {
       const file = path.join(dir, `out-${rowGroupRows}-${batchRows}.parquet`);
-      const result = await pool.encodeShard(file, table.schema, batchesOf(table, batchRows), settings(rowGroupRows));
+      const result = await encoder.encodeShard(file, table.schema, batchesOf(table, batchRows), settings(rowGroupRows));
       const bytes = await readFile(file);
       expect(result.rows).toBe(20_000);
       expect(result.bytes).toBe(bytes.length);
@@ -107,7 +110,7 @@ describe("the worker-thread encoder pool", () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), "pool-"));
     const table = sampleTable(3000);
     const file = path.join(dir, "check.parquet");
-    await pool.encodeShard(file, table.schema, batchesOf(table, 700), settings(1000));
+    await encoder.encodeShard(file, table.schema, batchesOf(table, 700), settings(1000));
     const groups = await query(`select count(distinct row_group_id)::INTEGER as n from parquet_metadata('${file}')`);
     expect(groups[0]!.n).toBe(3);
     const rows = await query(`select id, s, l, st from read_parquet('${file}') order by id`);
@@ -126,7 +129,7 @@ describe("the worker-thread encoder pool", () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), "pool-"));
     const table = sampleTable(10);
     const file = path.join(dir, "empty.parquet");
-    const result = await pool.encodeShard(file, table.schema, batchesOf(table.slice(0, 0), 100), settings(1000));
+    const result = await encoder.encodeShard(file, table.schema, batchesOf(table.slice(0, 0), 100), settings(1000));
     expect(result.rows).toBe(0);
     const rows = await query(`select count(*)::INTEGER as n from read_parquet('${file}')`);
     expect(rows[0]!.n).toBe(0);
@@ -140,7 +143,7 @@ describe("the worker-thread encoder pool", () => {
       throw new Error("bad row 51 in data.csv");
     }
     await expect(encodeShardInline(path.join(dir, "a.parquet"), table.schema, failing(), settings(1000))).rejects.toThrow("bad row 51 in data.csv");
-    await expect(pool.encodeShard(path.join(dir, "b.parquet"), table.schema, failing(), settings(1000))).rejects.toThrow("bad row 51 in data.csv");
+    await expect(encoder.encodeShard(path.join(dir, "b.parquet"), table.schema, failing(), settings(1000))).rejects.toThrow("bad row 51 in data.csv");
   });
 
   it("reports an encoder failure instead of hanging", async () => {
@@ -148,11 +151,11 @@ describe("the worker-thread encoder pool", () => {
     await writeFile(path.join(dir, "blocker"), "");
     const table = sampleTable(100);
     // The part file cannot be created inside a path that is a file.
-    await expect(pool.encodeShard(path.join(dir, "blocker", "x.parquet"), table.schema, batchesOf(table, 50), settings(1000))).rejects.toThrow(
+    await expect(encoder.encodeShard(path.join(dir, "blocker", "x.parquet"), table.schema, batchesOf(table, 50), settings(1000))).rejects.toThrow(
       /Parquet encoding failed: ENOTDIR/,
     );
     // The threads are still usable afterwards.
-    const ok = await pool.encodeShard(path.join(dir, "ok.parquet"), table.schema, batchesOf(table, 50), settings(1000));
+    const ok = await encoder.encodeShard(path.join(dir, "ok.parquet"), table.schema, batchesOf(table, 50), settings(1000));
     expect(ok.rows).toBe(100);
   });
 });

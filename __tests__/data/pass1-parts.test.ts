@@ -14,7 +14,7 @@ import { CsvReader } from "../../src/data/read/csv/csv.js";
 import { ParquetReader } from "../../src/data/read/parquet/parquet.js";
 import type { BackgroundRunner } from "../../src/data/read/reader.js";
 import { type Feature, value } from "../../src/model/features.js";
-import { EncoderPool } from "../../src/data/workers/encoder-pool.js";
+import { WorkerPool } from "../../src/data/workers/pool.js";
 import { query } from "../helpers/duckdb.js";
 import { rejection, removeTempDirs, tempDir, writeFiles } from "./helpers.js";
 
@@ -121,7 +121,7 @@ describe("pass 1 in parts", () => {
     for (let i = 0; i < 5000; i++) lines.push(`${i},"v ${i}, quoted"`);
     await writeFiles(dir, { "t.csv": `${lines.join("\n")}\n` });
     const file = path.join(dir, "t.csv");
-    const pool = new EncoderPool(1);
+    const pool = new WorkerPool(1);
     try {
       await pool.run("ready", null); // from source the thread takes a while to start (tsx); the bundle's is quicker
       let calls = 0;

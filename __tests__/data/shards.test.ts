@@ -11,6 +11,9 @@ import { asyncBufferFromFile, parquetMetadataAsync, readColumnIndex, readOffsetI
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { type NamedFeature, featuresFromYaml, huggingfaceMetadata } from "../../src/model/features.js";
+import { WorkerPool } from "../../src/data/workers/pool.js";
+import { ThreadedEncoder } from "../../src/data/workers/threaded-encoder.js";
+import { inlineEncoder } from "../../src/data/write/shard-encoder.js";
 import { type Compression, writeParquetFile } from "../../src/data/write/shard-writer.js";
 import { parseSize, rowGroupCuts, rowGroupRows, shardCount, shardPath, shardRanges } from "../../src/data/write/shards.js";
 import { kvMetadata, query } from "../helpers/duckdb.js";
@@ -182,17 +185,19 @@ describe("shards written by convert()", () => {
         yield new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(schema.fields), length: n, nullCount: 0, children: [data] }));
       }
     }
-    // On the worker threads (the default), and on this thread (an estimated size of 0): the same bytes.
+    // On a worker thread, and on this thread: the same bytes.
     const settings = { compression: "snappy" as const, rowGroupRows: 1000, metadata: new Map<string, string>() };
     const files = [path.join(dir, "threads.parquet"), path.join(dir, "inline.parquet")];
+    const workers = new WorkerPool(1);
     for (const [i, file] of files.entries()) {
-      const written = await writeParquetFile(file, schema, batches(), settings, i === 0 ? undefined : 0);
+      const written = await writeParquetFile(file, schema, batches(), settings, i === 0 ? new ThreadedEncoder(workers) : inlineEncoder);
       expect(written.rows, file).toBe(2500);
       expect(written.encoderThreads > 0, file).toBe(i === 0);
       const meta = await parquetMetadataAsync(await asyncBufferFromFile(file));
       expect(meta.row_groups.map((g) => Number(g.num_rows)), file).toEqual([1000, 1000, 500]);
       expect(await query(`select count(*)::INTEGER as n, sum(n)::INTEGER as s from read_parquet('${file}')`)).toEqual([{ n: 2500, s: (2499 * 2500) / 2 }]);
     }
+    await workers.close();
     expect(await readFile(files[1]!)).toEqual(await readFile(files[0]!));
   });
 

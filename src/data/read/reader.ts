@@ -43,6 +43,13 @@ export interface TableReader {
   profile(overrides: ReadonlyMap<string, Feature>): Promise<FileProfile>;
   /** Pass 2: rows converted to `features` (same column set as the profile, possibly another order). */
   open(features: NamedFeature[]): Promise<BatchCursor>;
+  /**
+   * Whether the file's row groups can go into shards as they are: its columns
+   * are exactly those of `stored` (what a shard stores), so pass 2 would
+   * change no value (after profile()). Only Parquet files can say yes; the
+   * footer-level checks are the copier's (../write/copy.ts).
+   */
+  storesAs?(stored: arrow.Schema): boolean;
 }
 
 export interface ColumnProfile {

@@ -1,5 +1,5 @@
 /** Worker entry when running from source (tests, tsx); the bundle re-enters dist/index.js instead. */
 import { BACKGROUND_JOBS } from "./jobs.js";
-import { serveParquetEncoder } from "./worker.js";
+import { serveWorker } from "./worker.js";
 
-serveParquetEncoder(undefined, BACKGROUND_JOBS);
+serveWorker(undefined, BACKGROUND_JOBS);

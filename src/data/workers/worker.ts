@@ -1,28 +1,32 @@
 /**
- * The Parquet encoder that runs in a worker thread: it receives one part
- * (a run of whole row groups) as Arrow IPC batches, streams them through its
- * own parquet-wasm instance, and writes the encoded part to a file. The main
- * thread keeps parsing meanwhile, and merges the parts (./merge.ts).
+ * What a worker thread does (both entries, the bundle and ./worker-main.ts,
+ * call serveWorker). Two kinds of work, on one message port:
+ * - encoding parts of shards: a part (a run of whole row groups, or some of
+ *   their columns) arrives as Arrow IPC batches, goes through this thread's
+ *   own parquet-wasm instance (../write/encode.ts) and is written to a file;
+ *   the main thread keeps parsing meanwhile, and joins the parts
+ *   (./threaded-encoder.ts);
+ * - one-shot jobs (./jobs.ts), such as profiling part of a big file in pass 1.
  *
  * Messages in:  {op:"open", id, path, settings} · {op:"batch", id, ipc} · {op:"close", id}
  *                · {op:"job", id, name, args} (a one-shot job of `jobs`, e.g. profiling part of a file)
  * Messages out: {op:"ack", id} when a batch was taken · {op:"done", id, bytes} · {op:"result", id, value}
  *                · {op:"error", id, message}
  */
-import { open } from "node:fs/promises";
 import { type MessagePort, parentPort } from "node:worker_threads";
-import * as parquet from "parquet-wasm/node";
-import { type EncoderSettings, writerProperties } from "../write/properties.js";
+import { encodeParquetFile } from "../write/encode.js";
+import type { EncoderSettings } from "../write/properties.js";
 
-export const ENCODER_ROLE = "hf-dataset-publish:parquet-encoder";
+/** workerData.role of our worker threads (the bundle starts itself as one). */
+export const WORKER_ROLE = "hf-dataset-publish:parquet-encoder";
 
-export type EncoderRequest =
+export type WorkerRequest =
   | { op: "open"; id: number; path: string; settings: EncoderSettings }
   | { op: "batch"; id: number; ipc: Uint8Array }
   | { op: "close"; id: number }
   | { op: "job"; id: number; name: string; args: unknown };
 
-export type EncoderReply =
+export type WorkerReply =
   | { op: "ack"; id: number }
   | { op: "done"; id: number; bytes: number }
   | { op: "result"; id: number; value: unknown }
@@ -35,13 +39,13 @@ interface OpenPart {
   wake: (() => void) | undefined;
 }
 
-/** Serves encode requests (and `jobs`) on `port` until the port closes. */
-export function serveParquetEncoder(port: MessagePort | null = parentPort, jobs: Jobs = {}): void {
-  if (!port) throw new Error("serveParquetEncoder must run in a worker thread");
+/** Serves encode requests and `jobs` on `port` until the port closes. */
+export function serveWorker(port: MessagePort | null = parentPort, jobs: Jobs = {}): void {
+  if (!port) throw new Error("serveWorker must run in a worker thread");
   const parts = new Map<number, OpenPart>();
-  const reply = (message: EncoderReply) => port.postMessage(message);
+  const reply = (message: WorkerReply) => port.postMessage(message);
 
-  port.on("message", (request: EncoderRequest) => {
+  port.on("message", (request: WorkerRequest) => {
     if (request.op === "job") {
       const job = jobs[request.name];
       (job ? job(request.args as never) : Promise.reject(new Error(`no job '${request.name}'`))).then(
@@ -81,70 +85,4 @@ async function encodePart(path: string, settings: EncoderSettings, part: OpenPar
     return ipc;
   };
   return encodeParquetFile(path, settings, next);
-}
-
-/**
- * Encodes Arrow IPC stream messages, pulled one at a time from `next` (null
- * ends the file), into a Parquet file at `path`; returns its size. Used by
- * the worker threads and, for small shards, on the main thread.
- */
-export async function encodeParquetFile(path: string, settings: EncoderSettings, next: () => Promise<Uint8Array | null>): Promise<number> {
-  // An error of the batch source is kept: parquet-wasm would report none, or an unrelated one.
-  let sourceError: unknown;
-  const input = new ReadableStream<parquet.RecordBatch>(
-    {
-      async pull(controller) {
-        let ipc: Uint8Array | null;
-        try {
-          ipc = await next();
-        } catch (e) {
-          sourceError = e;
-          throw e;
-        }
-        if (ipc === null) return controller.close();
-        const table = parquet.Table.fromIPCStream(ipc);
-        release(ipc); // copied into wasm memory: give the bytes back now, not at the next GC
-        try {
-          for (const batch of table.recordBatches()) controller.enqueue(batch);
-        } finally {
-          table.free();
-        }
-      },
-    },
-    { highWaterMark: 0 },
-  );
-  try {
-    const output = (await parquet.transformParquetStream(input, writerProperties(settings))) as ReadableStream<Uint8Array>;
-    const file = await open(path, "w");
-    let bytes = 0;
-    try {
-      for await (const chunk of output) {
-        await file.write(chunk);
-        bytes += chunk.byteLength;
-        release(chunk); // a whole row group at a time: tens of MB
-      }
-    } finally {
-      await file.close();
-    }
-    // parquet-wasm ends its output normally when the input stream fails: never take that file as complete.
-    if (sourceError !== undefined) throw sourceError;
-    return bytes;
-  } catch (e) {
-    throw sourceError ?? e;
-  }
-}
-
-/**
- * Frees the memory of a byte array we own entirely at once
- * (ArrayBuffer.prototype.transfer, Node 21+; nothing happens before).
- */
-function release(bytes: Uint8Array): void {
-  const buffer = bytes.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer; resizable?: boolean };
-  if (typeof buffer.transfer !== "function" || !(buffer instanceof ArrayBuffer)) return;
-  if (bytes.byteOffset !== 0 || bytes.byteLength !== buffer.byteLength) return; // a view into something larger
-  try {
-    buffer.transfer(0);
-  } catch {
-    // not detachable (e.g. WebAssembly memory): leave it to the GC
-  }
 }

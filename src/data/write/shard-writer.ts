@@ -1,17 +1,17 @@
 /**
- * Writes Parquet shards from streams of Arrow record batches, straight to
- * files, hashing as it goes. Encoding runs on worker threads (one row group
- * per task, ./parquet/encoder-pool.ts) while the caller keeps parsing; a
- * shard is never held whole in memory, only the row groups being encoded.
- * Small shards are encoded on the calling thread, which is faster there.
- * Parquet inputs that already store the shard's columns are copied rather
- * than re-encoded (openParquetCopier).
+ * Writes Parquet shards with the dataset's writer settings: from streams of
+ * Arrow record batches, straight to files, hashing as it goes, with the
+ * encoder the caller picks (./shard-encoder.ts: this thread, or the worker
+ * threads, which encode while the caller keeps parsing); a shard is never
+ * held whole in memory, only the row groups being encoded. Parquet inputs
+ * that already store the shard's columns are copied rather than re-encoded
+ * (openParquetCopier).
  */
 import type * as arrow from "apache-arrow";
 import { ARROW_SCHEMA_KEY, setKeyValue } from "../model/arrow-schema.js";
 import { type CopyInput, RowGroupCopier } from "./copy.js";
 import { ROW_GROUP_TARGET_BYTES } from "./shards.js";
-import { type EncodedShard, encodeShardInline, fullSchemaFooter, sharedEncoderPool } from "../workers/encoder-pool.js";
+import { type EncodedShard, type ShardEncoder, fullSchemaFooter, inlineEncoder } from "./shard-encoder.js";
 import type { Compression, EncoderSettings } from "./properties.js";
 import type { ThriftStruct } from "../model/thrift.js";
 
@@ -32,25 +32,19 @@ export interface ParquetSettings {
 
 export type WrittenFile = EncodedShard;
 
-/** Below this much Arrow data a shard is encoded on the calling thread (see encodeShardInline). */
+/** Below this much Arrow data a shard is encoded on the calling thread: starting worker threads costs more. */
 export const INLINE_BELOW_BYTES = 16_000_000;
 
-/**
- * Writes one shard. `estimatedBytes` (the shard's Arrow size) picks the
- * encoder: the calling thread for small shards, the shared worker threads
- * otherwise; both give the same bytes.
- */
+/** Writes one shard with `encoder` (this thread by default); every encoder gives the same bytes. */
 export function writeParquetFile(
   path: string,
   schema: arrow.Schema,
   batches: AsyncIterable<arrow.RecordBatch>,
   settings: ParquetSettings,
-  estimatedBytes = Infinity,
+  encoder: ShardEncoder = inlineEncoder,
 ): Promise<WrittenFile> {
-  const { encoder, editFooter } = writerSettings(settings);
-  return estimatedBytes < INLINE_BELOW_BYTES
-    ? encodeShardInline(path, schema, batches, encoder, editFooter)
-    : sharedEncoderPool().encodeShard(path, schema, batches, encoder, editFooter);
+  const { encoder: encoderSettings, editFooter } = writerSettings(settings);
+  return encoder.encodeShard(path, schema, batches, encoderSettings, editFooter);
 }
 
 /**

@@ -1,0 +1,129 @@
+/**
+ * Encodes shards on the worker threads, so Parquet encoding (parquet-wasm,
+ * the costliest step) runs beside the parsing on the main thread and on both
+ * cores of a runner.
+ *
+ * A shard is cut into its row groups; row group k goes to thread k mod N as
+ * Arrow IPC batches (transferred, not copied) and comes back as a one-row-
+ * group Parquet part on disk; with two or more threads each takes a share of
+ * every row group's columns instead. The parts are then joined into the
+ * shard (../write/shard-encoder.ts): byte for byte what one writer would
+ * produce, whatever the timing.
+ */
+import type * as arrow from "apache-arrow";
+import type { ThriftStruct } from "../model/thrift.js";
+import type { EncoderSettings } from "../write/properties.js";
+import { type EncodedShard, type ShardEncoder, assembleParts, emptyBatch, removeScratch } from "../write/shard-encoder.js";
+import type { WorkerPool } from "./pool.js";
+import type { PendingPart, WorkerThread } from "./thread.js";
+
+export class ThreadedEncoder implements ShardEncoder {
+  constructor(private readonly pool: WorkerPool) {}
+
+  /**
+   * Writes one shard file from `batches`. With one thread, row groups of
+   * `settings.rowGroupRows` rows go to it in turn; with several, each thread
+   * takes a share of the columns of every row group (balanced by their Arrow
+   * sizes), so all threads work from the first batch on.
+   */
+  async encodeShard(
+    path: string,
+    schema: arrow.Schema,
+    batches: AsyncIterable<arrow.RecordBatch>,
+    settings: EncoderSettings,
+    editFooter?: (meta: ThriftStruct) => void,
+  ): Promise<EncodedShard> {
+    const pool = this.pool;
+    const perGroup = Math.max(1, settings.rowGroupRows);
+    const grid: { path: string; done: Promise<number> }[][] = [];
+    let columnGroups: number[][] | undefined;
+    let current: { cells: { thread: WorkerThread; id: number; part: PendingPart }[]; rows: number } | undefined;
+    let rows = 0;
+    pool.hold();
+
+    const startRowGroup = () => {
+      const k = grid.length;
+      const groups = columnGroups!;
+      const row: { path: string; done: Promise<number> }[] = [];
+      const cells = groups.map((_, g) => {
+        const partPath = `${path}.part${String(k).padStart(5, "0")}-${g}`;
+        const thread = pool.thread(groups.length > 1 ? g : k);
+        const id = pool.nextMessageId();
+        const part = thread.open(id, partPath, settings);
+        row.push({ path: partPath, done: part.done });
+        return { thread, id, part };
+      });
+      grid.push(row);
+      current = { cells, rows: 0 };
+      return current;
+    };
+    const endRowGroup = () => {
+      for (const c of current?.cells ?? []) c.thread.close(c.id);
+      current = undefined;
+    };
+    const send = async (target: NonNullable<typeof current>, piece: arrow.RecordBatch) => {
+      const groups = columnGroups!;
+      for (const [g, cell] of target.cells.entries())
+        await cell.thread.send(cell.id, cell.part, groups.length === 1 ? piece : piece.selectAt(groups[g]!));
+    };
+
+    try {
+      for await (const batch of batches) {
+        columnGroups ??= this.columnGroups(schema, batch);
+        let offset = 0;
+        while (offset < batch.numRows) {
+          const target = current ?? startRowGroup();
+          const take = Math.min(batch.numRows - offset, perGroup - target.rows);
+          await send(target, offset === 0 && take === batch.numRows ? batch : batch.slice(offset, offset + take));
+          target.rows += take;
+          rows += take;
+          offset += take;
+          if (target.rows === perGroup) endRowGroup();
+        }
+      }
+      if (grid.length === 0) {
+        // An empty shard is still a valid Parquet file with the schema.
+        columnGroups ??= [schema.fields.map((_, i) => i)];
+        await send(startRowGroup(), emptyBatch(schema));
+      }
+      endRowGroup();
+      await Promise.all(grid.flat().map((c) => c.done));
+      const { bytes, sha256 } = await assembleParts(grid.map((row) => row.map((c) => c.path)), columnGroups!, schema, settings, path, editFooter);
+      const groups = columnGroups!.length;
+      return { bytes, sha256, rows, encoderThreads: groups > 1 ? groups : Math.min(pool.size, grid.length) };
+    } finally {
+      endRowGroup();
+      await Promise.allSettled(grid.flat().map((c) => c.done));
+      await Promise.all(grid.flat().map((c) => removeScratch(c.path)));
+      pool.release();
+    }
+  }
+
+  /**
+   * Splits the columns between the threads, by their Arrow size in the first
+   * batch (largest first, to the least loaded thread). Which thread encodes a
+   * column never changes the bytes written.
+   */
+  private columnGroups(schema: arrow.Schema, batch: arrow.RecordBatch): number[][] {
+    const count = Math.min(this.pool.size, schema.fields.length);
+    if (count <= 1) return [schema.fields.map((_, i) => i)];
+    const sizes = schema.fields.map((_, i) => dataBytes(batch.data.children[i]!));
+    const order = sizes.map((size, i) => [size, i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+    const groups: number[][] = Array.from({ length: count }, () => []);
+    const load = new Array<number>(count).fill(0);
+    for (const [size, i] of order) {
+      const g = load.indexOf(Math.min(...load));
+      groups[g]!.push(i);
+      load[g]! += size;
+    }
+    return groups.filter((g) => g.length > 0).map((g) => g.sort((a, b) => a - b));
+  }
+}
+
+/** Bytes of Arrow buffers under `data` (to balance columns between threads). */
+function dataBytes(data: arrow.Data): number {
+  let n = (data.values as { byteLength?: number } | undefined)?.byteLength ?? 0;
+  n += data.valueOffsets?.byteLength ?? 0;
+  for (const child of data.children) n += dataBytes(child);
+  return n;
+}

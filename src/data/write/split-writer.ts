@@ -1,0 +1,126 @@
+/**
+ * Pass 2 of one split: its shards, by Python's rules (./shards.ts) —
+ * copied from the row groups of Parquet inputs whose readers say the files
+ * already store the shards' columns (TableReader.storesAs, ./copy.ts), else
+ * encoded from the rows the readers hand out (./split-rows.ts), on the
+ * calling thread for small shards and on the worker threads otherwise.
+ */
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import type { Logger } from "../../log.js";
+import type { ConvertedSplit, ShardFile } from "../../model/conversion.js";
+import type { NamedFeature } from "../../model/features.js";
+import { ProgressReporter } from "../../progress.js";
+import { formatBytes, formatCount } from "../../units.js";
+import { type ProfiledSplit, profileNbytes } from "../read/profile.js";
+import { RowGroupCopier } from "./copy.js";
+import { type ShardEncoder, inlineEncoder } from "./shard-encoder.js";
+import type { ShardSchema } from "./shard-schema.js";
+import { type Compression, INLINE_BELOW_BYTES, type ParquetSettings, openParquetCopier, writeParquetFile } from "./shard-writer.js";
+import { rowGroupCuts, rowGroupRows, shardCount, shardPath, shardRanges } from "./shards.js";
+import { SplitRows } from "./split-rows.js";
+
+export interface SplitWriteOptions {
+  /** Repo folder of the config's shards: `data` for `default`, else the config name. */
+  dataDir: string;
+  /** Shards are written under `outputDir/<repo path>`. */
+  outputDir: string;
+  maxShardSize: number;
+  /** Exact shard count (instead of `maxShardSize`). */
+  numShards?: number;
+  compression: Compression;
+  log: Logger;
+  /** Minimum time between two progress lines while writing (default 10 s). */
+  progressIntervalMs?: number;
+  /** Encodes shards of INLINE_BELOW_BYTES of Arrow data or more (the worker threads); smaller ones are encoded inline. */
+  encoder: ShardEncoder;
+}
+
+export async function writeSplit(split: ProfiledSplit, features: NamedFeature[], shape: ShardSchema, options: SplitWriteOptions): Promise<ConvertedSplit> {
+  const { log } = options;
+  const { readers, profiles } = split;
+  const rows = profiles.reduce((n, p) => n + p.rows, 0);
+  const numBytes = profiles.reduce((n, p) => n + profileNbytes(p, features), 0);
+  const count = options.numShards ?? shardCount(numBytes, options.maxShardSize);
+  const settings: ParquetSettings = { compression: options.compression, rowGroupRows: rowGroupRows(rows, numBytes), metadata: shape.metadata, arrowSchema: shape.arrowSchema };
+  const shards: ShardFile[] = [];
+  const place = async (i: number) => {
+    const repoPath = shardPath(options.dataDir, split.name, i, count);
+    const localPath = path.join(options.outputDir, ...repoPath.split("/"));
+    await mkdir(path.dirname(localPath), { recursive: true });
+    return { repoPath, localPath };
+  };
+  const wrote = (repoPath: string, file: { rows: number; bytes: number }, started: number, how: string) => {
+    const seconds = Math.max(0.001, (Date.now() - started) / 1000);
+    log.info(`${split.name}: wrote ${repoPath} — ${formatCount(file.rows)} rows, ${formatBytes(file.bytes)} (${seconds.toFixed(1)} s, ${how})`);
+  };
+
+  // Parquet inputs that already store the shard's columns: their row groups are copied, not re-encoded.
+  let copy: Awaited<ReturnType<typeof parquetCopy>>;
+  if (rows > 0 && readers.every((r) => r.storesAs?.(shape.stored) === true)) {
+    const inputs = split.files.map((f, i) => ({ ...f, arrowBytesPerRow: profileNbytes(profiles[i]!, features) / Math.max(1, profiles[i]!.rows) }));
+    const { localPath } = await place(0);
+    copy = await parquetCopy(split.name, inputs, shape, settings, count, log, `${localPath}.template`);
+  }
+  if (copy) {
+    for (let i = 0; i < count; i++) {
+      const { repoPath, localPath } = await place(i);
+      const started = Date.now();
+      const groups = copy.cuts[i + 1]! - copy.cuts[i]!;
+      const written = await copy.copier.write(localPath, copy.cuts[i]!, copy.cuts[i + 1]!);
+      shards.push({ repoPath, localPath, ...written });
+      const from = split.files.length > 1 ? "the Parquet inputs" : "the Parquet input";
+      wrote(repoPath, written, started, `${groups} row group${groups === 1 ? "" : "s"} copied from ${from}, not re-encoded`);
+    }
+  } else {
+    const progress = new ProgressReporter({ log, label: `Writing ${split.name}`, unit: "rows", intervalMs: options.progressIntervalMs });
+    const source = new SplitRows(readers, features, (written) =>
+      progress.update(written, rows, false, () => ` · ${formatBytes((numBytes * written) / Math.max(1, rows))} of ${formatBytes(numBytes)} (Arrow)`),
+    );
+    try {
+      for (const [i, [start, end]] of shardRanges(rows, count).entries()) {
+        const { repoPath, localPath } = await place(i);
+        const started = Date.now();
+        const shardBytes = rows > 0 ? (numBytes * (end - start)) / rows : 0;
+        const encoder = shardBytes < INLINE_BELOW_BYTES ? inlineEncoder : options.encoder;
+        const written = await writeParquetFile(localPath, shape.stored, source.batches(shape.schema, shape.stored, end - start), settings, encoder);
+        if (written.rows !== end - start) throw new Error(`shard ${repoPath}: expected ${end - start} rows, wrote ${written.rows}`);
+        shards.push({ repoPath, localPath, bytes: written.bytes, sha256: written.sha256, rows: written.rows });
+        const encoders = written.encoderThreads;
+        wrote(repoPath, written, started, encoders === 0 ? "encoded inline" : `${encoders} encoder thread${encoders > 1 ? "s" : ""}`);
+      }
+    } finally {
+      await source.close();
+    }
+  }
+  return { name: split.name, rows, numBytes, shards };
+}
+
+/**
+ * The copier and the row group cuts for a split's Parquet inputs, when their
+ * chunks can be used as they are and their row groups cut into `count`
+ * shards close to Python's even ones (see rowGroupCuts); else undefined,
+ * and the split is re-encoded.
+ */
+async function parquetCopy(
+  split: string,
+  inputs: Parameters<typeof openParquetCopier>[0],
+  shape: ShardSchema,
+  settings: ParquetSettings,
+  count: number,
+  log: Logger,
+  scratch: string,
+): Promise<{ copier: RowGroupCopier; cuts: number[] } | undefined> {
+  const opened = await openParquetCopier(inputs, shape.stored, settings, scratch);
+  if (!(opened instanceof RowGroupCopier)) {
+    log.debug(`${split}: re-encoding the Parquet input (${opened.reason})`);
+    return undefined;
+  }
+  const cuts = rowGroupCuts(opened.rowGroups.map((g) => g.rows), count);
+  if (!cuts) {
+    const n = opened.rowGroups.length;
+    log.debug(`${split}: re-encoding the Parquet input (its ${n} row group${n === 1 ? "" : "s"} cannot be cut into ${count} even shards)`);
+    return undefined;
+  }
+  return { copier: opened, cuts };
+}
