@@ -2,23 +2,19 @@
  * The JSON reader's byte-level path (rows scanned from the bytes, flat
  * columns filled straight into Arrow) read back by DuckDB, and checked
  * against the reference path that reads every row with JSON.parse
- * (`jsonTesting.parseAll`, the reader's behaviour before the byte-level
+ * (the `jsonParseAll` reader option, the reader's behaviour before the byte-level
  * path): same features, same shard bytes, same errors on the same lines —
  * with whole-file and tiny read buffers, for JSON Lines and JSON arrays.
  */
 import { gzipSync } from "node:zlib";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { rng } from "../../bench/generate.js";
 import { DataError } from "../../src/data/errors.js";
 import { ChunkBuffer, openByteSource, readAhead } from "../../src/data/read/source.js";
-import { jsonTesting } from "../../src/data/read/json/json.js";
 import type { NamedFeature } from "../../src/model/features.js";
 import { convertFiles, dataFile, featureMap, readRows, rejection, removeTempDirs, tempDir, writeFiles } from "./helpers.js";
 
 afterAll(removeTempDirs);
-afterEach(() => {
-  jsonTesting.parseAll = false;
-});
 
 interface Outcome {
   features?: Record<string, string>;
@@ -29,9 +25,9 @@ interface Outcome {
 }
 
 /** Converts one file and sums up the result (or the error). */
-async function outcome(dir: string, name: string, readChunkBytes?: number, overrides?: NamedFeature[]): Promise<Outcome> {
+async function outcome(dir: string, name: string, readChunkBytes?: number, overrides?: NamedFeature[], jsonParseAll = false): Promise<Outcome> {
   try {
-    const { conversion } = await convertFiles([dataFile(dir, name)], { readChunkBytes, overrides });
+    const { conversion } = await convertFiles([dataFile(dir, name)], { readChunkBytes, overrides, jsonParseAll });
     const split = conversion.splits[0]!;
     return { features: featureMap(conversion.features), numBytes: split.numBytes, rows: split.rows, sha256: split.shards.map((s) => s.sha256) };
   } catch (e) {
@@ -49,9 +45,7 @@ async function outcome(dir: string, name: string, readChunkBytes?: number, overr
 async function sameAsReference(dir: string, name: string, chunks: (number | undefined)[] = [undefined, 7, 64], overrides?: NamedFeature[]): Promise<Outcome> {
   let first: Outcome | undefined;
   for (const chunk of [undefined, ...chunks]) {
-    jsonTesting.parseAll = true;
-    const reference = await outcome(dir, name, chunk, overrides);
-    jsonTesting.parseAll = false;
+    const reference = await outcome(dir, name, chunk, overrides, true);
     expect(await outcome(dir, name, chunk, overrides), `${name} with ${chunk ?? "default"} read buffers`).toEqual(reference);
     first ??= reference;
   }
@@ -68,6 +62,23 @@ async function expectError(content: string, name: string, line: number | undefin
   expect((e as DataError).detail).toMatch(detail);
   expect(reference.error).toBe(e.message);
 }
+
+describe("the reference path", () => {
+  it("parses every row with JSON.parse when asked, and none of these rows otherwise", async () => {
+    const dir = await tempDir();
+    await writeFiles(dir, { "r.jsonl": '{"a": 1, "b": "x"}\n{"a": 2, "b": "y"}\n{"a": 3, "b": null}\n' });
+    const parse = vi.spyOn(JSON, "parse");
+    try {
+      await outcome(dir, "r.jsonl", undefined, undefined, true);
+      expect(parse.mock.calls.length).toBeGreaterThanOrEqual(6); // three rows, each pass
+      parse.mockClear();
+      await outcome(dir, "r.jsonl");
+      expect(parse.mock.calls.filter(([text]) => typeof text === "string" && text.startsWith('{"a"'))).toEqual([]);
+    } finally {
+      parse.mockRestore();
+    }
+  });
+});
 
 describe("JSON Lines read from the bytes", () => {
   it("decodes every escape (\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX, surrogate pairs, unpaired surrogates) in values and keys", async () => {

@@ -41,6 +41,8 @@ export interface ConvertOptions {
   progressIntervalMs?: number;
   /** Bytes read from a file at a time (default 1 MiB); tests make it small to cross buffer boundaries. */
   readChunkBytes?: number;
+  /** JSON rows read with JSON.parse only (ReaderOptions.jsonParseAll; tests). */
+  jsonParseAll?: boolean;
   /** Worker threads to use; by default the conversion starts its own and stops them when it ends. */
   workers?: WorkerPool;
 }
@@ -51,7 +53,7 @@ export async function convert(options: ConvertOptions): Promise<Conversion> {
   checkOverrides(overrides, new Set(options.splits.flatMap((s) => s.files.map((f) => f.format))));
   const workers = options.workers ?? new WorkerPool();
   try {
-    const readerOptions: ReaderOptions = { chunkBytes: options.readChunkBytes };
+    const readerOptions: ReaderOptions = { chunkBytes: options.readChunkBytes, jsonParseAll: options.jsonParseAll };
     // Big inputs will use the worker threads: start them now; pass 1 may use them too (parts of big files).
     if ((await totalBytes(options.splits)) >= INLINE_BELOW_BYTES) {
       workers.prewarm();

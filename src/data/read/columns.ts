@@ -157,6 +157,7 @@ export class Float16Builder implements ColumnBuilder {
   }
 }
 
+// A float32 bit cast: written and read within one call of toHalf, so no state outlives a call.
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 

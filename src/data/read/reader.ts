@@ -20,6 +20,11 @@ export interface ReaderOptions {
   background?: BackgroundRunner;
   /** Files from this size up are profiled in parts when `background` is given (default 32 MiB, SPLIT_FROM_BYTES). */
   splitFromBytes?: number;
+  /**
+   * JSON: read every row with JSON.parse, the reader's reference behaviour,
+   * instead of from the bytes. Tests compare the two paths; nothing else sets it.
+   */
+  jsonParseAll?: boolean;
 }
 
 export type BackgroundRunner = (job: string, args: unknown) => Promise<unknown>;

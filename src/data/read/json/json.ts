@@ -216,22 +216,33 @@ function observeShape(node: Node, shape: Shape, path: string, line: number): voi
   } else if (!(node.shape === "float" && shape === "int")) throw new ShapeConflict(path, node.shape, node.line, shape);
 }
 
-/** Decoded strings with escapes (UTF-8), reused. */
-let scratch = new Uint8Array(1024);
+/**
+ * Buffers reused from value to value while a file is read, so the hot path
+ * allocates nothing. One per pass over a file (JsonReader.profile, .open):
+ * nothing is shared between files or threads.
+ */
+class Scratch {
+  /** Decoded strings with escapes (UTF-8). */
+  bytes = new Uint8Array(1024);
+  /** Items of lists read in pass 1, one per nesting level in use. */
+  readonly items: JsonValue[] = [];
+  /** What scanNumbers found in the last text it scanned. */
+  readonly numbers: NumberScan = { flags: 0, keys: [] };
 
-/** Lets a scratch buffer grown for a very long string go (called between read chunks). */
-function trimScratch(): void {
-  if (scratch.length > 1 << 20) scratch = new Uint8Array(1024);
-}
+  /** UTF-8 of the JSON string contents `buf[s..e)` with escapes, in `bytes[0..n)`; returns n. */
+  unescape(buf: Uint8Array, s: number, e: number): number {
+    if (this.bytes.length < e - s) this.bytes = new Uint8Array(Math.max(e - s, this.bytes.length * 2));
+    return unescapeJson(buf, s, e, this.bytes);
+  }
 
-/** UTF-8 of the JSON string contents `buf[s..e)` with escapes, in `scratch[0..n)`; returns n. */
-function unescaped(buf: Uint8Array, s: number, e: number): number {
-  if (scratch.length < e - s) scratch = new Uint8Array(Math.max(e - s, scratch.length * 2));
-  return unescapeJson(buf, s, e, scratch);
+  /** Lets a buffer grown for a very long string go (called between read chunks). */
+  trim(): void {
+    if (this.bytes.length > 1 << 20) this.bytes = new Uint8Array(1024);
+  }
 }
 
 /** The JS value JSON.parse gives a tape entry (bigints where it would round, FloatTokens for integral floats in nested values with `floatTokens`). */
-function spanValue(kind: number, buf: Buffer, s: number, e: number, aux: number, floatTokens: boolean): unknown {
+function spanValue(kind: number, buf: Buffer, s: number, e: number, aux: number, floatTokens: boolean, scratch: Scratch): unknown {
   switch (kind) {
     case K_NULL:
       return null;
@@ -251,7 +262,7 @@ function spanValue(kind: number, buf: Buffer, s: number, e: number, aux: number,
       const text = buf.toString("utf8", s, e);
       if (aux < 0) {
         // Flags not known (an item of a list): look for the numbers JSON.parse would mistype now.
-        const flags = scanNumbers(buf, s, e, floatTokens, scan);
+        const flags = scanNumbers(buf, s, e, floatTokens, scratch.numbers);
         aux = (flags & HAS_LONG_INTEGER ? NF_LONG_INT : 0) | (flags & HAS_INTEGRAL_FLOAT ? NF_INTEGRAL_FLOAT : 0);
       }
       if (aux & NF_LONG_INT || (floatTokens && aux & NF_INTEGRAL_FLOAT)) return parseExact(text, floatTokens);
@@ -260,11 +271,8 @@ function spanValue(kind: number, buf: Buffer, s: number, e: number, aux: number,
   }
 }
 
-/** Items of lists read in pass 1 (one per nesting level in use). */
-const items: JsonValue[] = [];
-
 /** Pass 1 for the (validated) array `buf[s..e)`: what `observe` does for the list JSON.parse would give. */
-function observeArray(node: Node, buf: Buffer, s: number, e: number, path: string, line: number, depth: number): void {
+function observeArray(node: Node, buf: Buffer, s: number, e: number, path: string, line: number, depth: number, scratch: Scratch): void {
   node.stats.count++;
   if (node.shape !== "list") observeShape(node, "list", path, line);
   const item = (node.item ??= newNode());
@@ -272,10 +280,10 @@ function observeArray(node: Node, buf: Buffer, s: number, e: number, path: strin
   let i = skipWhitespace(buf, s + 1, e);
   if (buf[i] === 93) return; // ]
   const itemPath = `${path}[]`;
-  const v = (items[depth] ??= new JsonValue());
+  const v = (scratch.items[depth] ??= new JsonValue());
   for (;;) {
     i = readValue(buf, i, e, v);
-    observeValue(item, v.kind, buf, v.start, v.end, v.aux, itemPath, line, depth + 1);
+    observeValue(item, v.kind, buf, v.start, v.end, v.aux, itemPath, line, depth + 1, scratch);
     i = skipWhitespace(buf, i, e);
     if (i >= e || buf[i] !== 44) return; // ,
     i = skipWhitespace(buf, i + 1, e);
@@ -283,13 +291,13 @@ function observeArray(node: Node, buf: Buffer, s: number, e: number, path: strin
 }
 
 /** Pass 1 for one value read from the bytes (`observe` for the value JSON.parse would give). */
-function observeValue(node: Node, kind: number, buf: Buffer, s: number, e: number, aux: number, path: string, line: number, depth: number): void {
+function observeValue(node: Node, kind: number, buf: Buffer, s: number, e: number, aux: number, path: string, line: number, depth: number, scratch: Scratch): void {
   const stats = node.stats;
   if (kind === K_NULL) {
     stats.count++;
     stats.nulls++;
-  } else if (kind === K_ARR && (aux < 0 || !(aux & NF_OBJECT)) && depth < 64) observeArray(node, buf, s, e, path, line, depth);
-  else if (kind >= K_OBJ) observe(node, spanValue(kind, buf, s, e, aux, true), path, line);
+  } else if (kind === K_ARR && (aux < 0 || !(aux & NF_OBJECT)) && depth < 64) observeArray(node, buf, s, e, path, line, depth, scratch);
+  else if (kind >= K_OBJ) observe(node, spanValue(kind, buf, s, e, aux, true, scratch), path, line);
   else {
     stats.count++;
     const shape = SHAPE_OF_KIND[kind]!;
@@ -299,9 +307,9 @@ function observeValue(node: Node, kind: number, buf: Buffer, s: number, e: numbe
       if (node.timestamps && Number.isNaN(isoSeconds(buf, s, e))) node.timestamps = false;
     } else if (kind === K_STR_ESC) {
       if (node.timestamps) {
-        const length = unescaped(buf, s, e);
+        const length = scratch.unescape(buf, s, e);
         stats.bytes += length;
-        if (Number.isNaN(isoSeconds(scratch, 0, length))) node.timestamps = false;
+        if (Number.isNaN(isoSeconds(scratch.bytes, 0, length))) node.timestamps = false;
       } else stats.bytes += unescapedLength(buf, s, e);
     }
   }
@@ -372,6 +380,7 @@ class JsonColumn {
     readonly feature: Feature,
     private readonly file: string,
     private readonly floatTokens: boolean,
+    private readonly scratch: Scratch,
     builder?: ColumnBuilder,
   ) {
     this.builder = builder ?? builderFor(feature);
@@ -379,7 +388,7 @@ class JsonColumn {
     this.fast = fastPathOf(feature);
     if (feature.kind === "list" && this.builder instanceof ListBuilder && !conversionCanFail(feature.item)) {
       this.fast = F_LIST;
-      this.item = new JsonColumn(name, feature.item, file, floatTokens, this.builder.child);
+      this.item = new JsonColumn(name, feature.item, file, floatTokens, scratch, this.builder.child);
     }
   }
 
@@ -402,8 +411,8 @@ class JsonColumn {
       case F_STRING:
         if (kind === K_STR) return (this.builder as Utf8Builder).appendBytes(buf, s, e);
         if (kind === K_STR_ESC) {
-          const length = unescaped(buf, s, e); // first: it may replace `scratch` with a bigger one
-          return (this.builder as Utf8Builder).appendBytes(scratch, 0, length);
+          const length = this.scratch.unescape(buf, s, e); // first: it may replace the buffer with a bigger one
+          return (this.builder as Utf8Builder).appendBytes(this.scratch.bytes, 0, length);
         }
         break;
       case F_INT64:
@@ -439,7 +448,7 @@ class JsonColumn {
         break;
     }
     if (kind === K_NULL) return this.builder.appendNull();
-    const v = spanValue(kind, buf, s, e, aux, this.floatTokens);
+    const v = spanValue(kind, buf, s, e, aux, this.floatTokens, this.scratch);
     this.builder.appendValue(this.convert ? this.convert(v) : v);
   }
 
@@ -741,9 +750,6 @@ function conflictError(file: string, line: number, e: ShapeConflict): DataError 
   );
 }
 
-/** For tests: read every row with JSON.parse, the reference the byte-level path must agree with. */
-export const jsonTesting = { parseAll: false };
-
 export class JsonReader implements TableReader {
   constructor(
     private readonly path: string,
@@ -766,13 +772,15 @@ export class JsonReader implements TableReader {
   }
 
   /** Parses a row the scanner left to JSON.parse (throwing the DataError for invalid JSON or a row that is not an object). */
-  private parseRow(source: RowSource, inference: boolean): Record<string, unknown> {
+  private parseRow(source: RowSource, inference: boolean, scratch: Scratch): Record<string, unknown> {
     const { buf, start, stop, line } = source;
-    return parseRow(buf, start, stop, this.file, line, inference, this.format === "json" && line === 1 && source instanceof LineSource);
+    const firstLineOfJson = this.format === "json" && line === 1 && source instanceof LineSource;
+    return parseRow(buf, start, stop, this.file, line, inference, firstLineOfJson, scratch.numbers);
   }
 
   async profile(overrides: ReadonlyMap<string, Feature>): Promise<FileProfile> {
     const { source, scanner } = await this.rows(true, true);
+    const scratch = new Scratch();
     const names = scanner.names;
     /** Per column: what pass 1 has seen, and whether the `features` input sets its type (then it is converted, not inferred). */
     const nodes: Node[] = [];
@@ -792,7 +800,7 @@ export class JsonReader implements TableReader {
     try {
       while (await source.refill()) {
         const buf = source.buf;
-        const parseAll = jsonTesting.parseAll;
+        const parseAll = this.options.jsonParseAll === true;
         for (;;) {
           const status = source.next();
           if (status === CHUNK_END) break;
@@ -812,7 +820,7 @@ export class JsonReader implements TableReader {
                 stats.count++;
                 stats.nulls++;
               } else if (kind >= K_OBJ) {
-                observeValue(node, kind, buf, start[k]!, end[k]!, scanner.aux[k]!, names[c]!, line, 0);
+                observeValue(node, kind, buf, start[k]!, end[k]!, scanner.aux[k]!, names[c]!, line, 0, scratch);
               } else {
                 stats.count++;
                 const shape = SHAPE_OF_KIND[kind]!;
@@ -824,15 +832,15 @@ export class JsonReader implements TableReader {
                   if (node.timestamps && Number.isNaN(isoSeconds(buf, vs, ve))) node.timestamps = false;
                 } else if (kind === K_STR_ESC) {
                   if (node.timestamps) {
-                    const length = unescaped(buf, start[k]!, end[k]!);
+                    const length = scratch.unescape(buf, start[k]!, end[k]!);
                     stats.bytes += length;
-                    if (Number.isNaN(isoSeconds(scratch, 0, length))) node.timestamps = false;
+                    if (Number.isNaN(isoSeconds(scratch.bytes, 0, length))) node.timestamps = false;
                   } else stats.bytes += unescapedLength(buf, start[k]!, end[k]!);
                 }
               }
             }
           } else {
-            row = this.parseRow(source, true);
+            row = this.parseRow(source, true, scratch);
             for (const key in row) {
               let c = scanner.indexOf(key);
               if (c === undefined) {
@@ -850,7 +858,7 @@ export class JsonReader implements TableReader {
             let col = measured.get(name);
             if (!col) {
               if (!present) continue;
-              measured.set(name, (col = new JsonColumn(name, feature, this.file, true)));
+              measured.set(name, (col = new JsonColumn(name, feature, this.file, true, scratch)));
               // Rows before the first one with this key hold nulls.
               for (let k = 0; k < rows; k++) col.appendNull();
             }
@@ -864,7 +872,7 @@ export class JsonReader implements TableReader {
           rows++;
         }
         for (const [name, col] of measured) measuredStats.set(name, mergeStats(measuredStats.get(name) ?? emptyStats(), statsOfData(col.builder.finish())));
-        trimScratch();
+        scratch.trim();
       }
     } catch (e) {
       if (e instanceof ShapeConflict) throw conflictError(this.file, line, e);
@@ -888,7 +896,9 @@ export class JsonReader implements TableReader {
   async open(features: NamedFeature[]): Promise<BatchCursor> {
     const { source, scanner } = await this.rows(false, false);
     for (const f of features) scanner.addColumn(f.name);
-    const columns = features.map((f) => new JsonColumn(f.name, f.feature, this.file, false));
+    const scratch = new Scratch();
+    const parseAll = this.options.jsonParseAll === true;
+    const columns = features.map((f) => new JsonColumn(f.name, f.feature, this.file, false, scratch));
     const width = columns.length;
     let filled = false;
     const reader = this;
@@ -908,7 +918,7 @@ export class JsonReader implements TableReader {
             continue;
           }
           const { buf, line } = source;
-          if (status === ROW_SCANNED && !jsonTesting.parseAll) {
+          if (status === ROW_SCANNED && !parseAll) {
             const { n, col: cols, kind, start, end, aux } = scanner;
             let present = 0;
             for (let k = 0; k < n; k++) {
@@ -919,7 +929,7 @@ export class JsonReader implements TableReader {
             }
             if (present < width) for (let c = 0; c < width; c++) if (!scanner.has(c)) columns[c]!.appendNull();
           } else {
-            const row = reader.parseRow(source, false);
+            const row = reader.parseRow(source, false, scratch);
             for (let c = 0; c < width; c++) {
               const col = columns[c]!;
               if (Object.hasOwn(row, col.name)) col.append(row[col.name], line);
@@ -928,7 +938,7 @@ export class JsonReader implements TableReader {
           }
           rows++;
         }
-        trimScratch();
+        scratch.trim();
         if (rows === 0) return undefined;
         return { rows, columns: columns.map((c) => c.builder.finish()) };
       },
@@ -939,14 +949,21 @@ export class JsonReader implements TableReader {
   }
 }
 
-const scan: NumberScan = { flags: 0, keys: [] };
-
 /**
  * Parses one row's JSON text with JSON.parse, turning a failure into the
  * DataError users see; numbers JSON.parse would mistype are then read exactly
  * (bigints beyond 2^53; with `inference`, FloatTokens for integral floats).
  */
-function parseRow(buf: Buffer, s: number, e: number, file: string, line: number, inference: boolean, firstLineOfJson: boolean): Record<string, unknown> {
+function parseRow(
+  buf: Buffer,
+  s: number,
+  e: number,
+  file: string,
+  line: number,
+  inference: boolean,
+  firstLineOfJson: boolean,
+  numbers: NumberScan,
+): Record<string, unknown> {
   const text = buf.toString("utf8", s, e);
   let v: unknown;
   try {
@@ -960,7 +977,7 @@ function parseRow(buf: Buffer, s: number, e: number, file: string, line: number,
   }
   if (typeof v !== "object" || v === null || Array.isArray(v))
     throw new DataError(file, line, `each row must be a JSON object ({...}), found ${describe(v)}`);
-  if (scanNumbers(buf, s, e, inference, scan) !== 0) v = parseExact(text, inference);
+  if (scanNumbers(buf, s, e, inference, numbers) !== 0) v = parseExact(text, inference);
   return v as Record<string, unknown>;
 }
 

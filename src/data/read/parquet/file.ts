@@ -137,6 +137,8 @@ export class ParquetFile {
   readonly rowGroups: RowGroup[];
   readonly fields: TopField[];
   private readonly pageCache = new Map<string, ChunkPages>();
+  /** `ARROW:schema` hints already encoded, by type and field name (pieces of a column all use the same). */
+  private readonly hints = new Map<arrow.DataType, Map<string, string>>();
   private schemaRoot: ThriftStruct;
 
   private constructor(
@@ -489,7 +491,7 @@ export class ParquetFile {
           elementType: TType.Struct,
           items: [new ThriftStruct([
             { id: KV_KEY, type: TType.Binary, value: Buffer.from("ARROW:schema") },
-            { id: KV_VALUE, type: TType.Binary, value: Buffer.from(arrowHint(field.name, type)) },
+            { id: KV_VALUE, type: TType.Binary, value: Buffer.from(this.arrowHint(field.name, type)) },
           ])],
         } satisfies ThriftList,
       },
@@ -511,20 +513,18 @@ export class ParquetFile {
     MAGIC.copy(out, at + footer.length + 4);
     return out;
   }
-}
 
-const hints = new WeakMap<arrow.DataType, Map<string, string>>();
-
-/** The `ARROW:schema` entry describing one field (arrow-rs then decodes it as that type). */
-function arrowHint(name: string, type: arrow.DataType): string {
-  let byName = hints.get(type);
-  if (!byName) hints.set(type, (byName = new Map()));
-  let hint = byName.get(name);
-  if (hint === undefined) {
-    hint = encodeArrowSchema(new arrow.Schema([new arrow.Field(name, type, true)]));
-    byName.set(name, hint);
+  /** The `ARROW:schema` entry describing one field (arrow-rs then decodes it as that type). */
+  private arrowHint(name: string, type: arrow.DataType): string {
+    let byName = this.hints.get(type);
+    if (!byName) this.hints.set(type, (byName = new Map()));
+    let hint = byName.get(name);
+    if (hint === undefined) {
+      hint = encodeArrowSchema(new arrow.Schema([new arrow.Field(name, type, true)]));
+      byName.set(name, hint);
+    }
+    return hint;
   }
-  return hint;
 }
 
 function copyField(struct: ThriftStruct, id: number): ThriftField {
