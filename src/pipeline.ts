@@ -17,9 +17,10 @@ import { type DataFile, discoverFiles } from "./data/read/discover.js";
 import { FileSelectionError, OverrideError } from "./data/errors.js";
 import { InputError } from "./errors.js";
 import type { HubContext } from "./hub/api.js";
-import { createHubFetch, type RetryPolicy } from "./hub/http.js";
-import type { Plan } from "./hub/plan.js";
-import { type Operation, type PublishResult, planOnly, publish } from "./hub/publish.js";
+import { createHubFetch } from "./hub/http.js";
+import type { Operation, Plan } from "./hub/plan.js";
+import { type PublishResult, planOnly, publish } from "./hub/publish.js";
+import type { RetryPolicy } from "./hub/retry.js";
 import type { Settings } from "./inputs.js";
 import type { Logger } from "./log.js";
 import { ProgressReporter } from "./progress.js";
@@ -34,9 +35,10 @@ export interface PipelineDeps {
   runDescription?: string;
   /** Minimum time between two progress lines (default 10 s). */
   progressIntervalMs?: number;
+  /** Retries of Hub requests and commits (tests shorten the waits). */
   retryPolicy?: Partial<RetryPolicy>;
-  /** Backoff between commit attempts after a 412 (tests shorten it). */
-  commitRetry?: { baseMs: number; maxMs: number; maxAttempts?: number };
+  /** The fetch Hub requests go out through (default: the global one; tests make it fail on cue). */
+  fetch?: typeof fetch;
   useXet?: boolean;
 }
 
@@ -58,7 +60,7 @@ export async function runPipeline(settings: Settings, deps: PipelineDeps): Promi
   const repoUrl = `${settings.endpoint}/datasets/${settings.repo}`;
   // A dry run only reads, to show the plan: if the Hub cannot be reached, say so soon and plan as new.
   const policy = settings.dryRun ? { maxAttempts: 2, requestTimeoutMs: 30_000, ...deps.retryPolicy } : deps.retryPolicy;
-  const hubFetch = createHubFetch({ policy, log });
+  const hubFetch = createHubFetch({ policy, log, baseFetch: deps.fetch });
   const hub: HubContext = { endpoint: settings.endpoint, token: settings.token, fetch: hubFetch.fetch };
   const result: RunResult = {
     settings,
@@ -136,9 +138,7 @@ export async function runPipeline(settings: Settings, deps: PipelineDeps): Promi
           operation,
           log,
           onUploadProgress: (p) => uploads.update(p.uploadedBytes, p.totalBytes, p.uploadedBytes === p.totalBytes),
-          retryBaseMs: deps.commitRetry?.baseMs,
-          retryMaxMs: deps.commitRetry?.maxMs,
-          maxCommitAttempts: deps.commitRetry?.maxAttempts,
+          retryPolicy: policy,
           useXet: deps.useXet,
         }),
       );

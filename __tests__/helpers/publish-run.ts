@@ -36,7 +36,7 @@ export async function makeWorkspace(files: Record<string, string>): Promise<stri
 export async function publishRun(
   workspace: string,
   inputs: Record<string, string>,
-  options: { env?: Record<string, string>; log?: RunLog } = {},
+  options: { env?: Record<string, string>; log?: RunLog; fetch?: typeof fetch } = {},
 ): Promise<{ result: RunResult; log: RunLog }> {
   const log = options.log ?? collectingLogger();
   const settings = readSettings((name) => inputs[name] ?? "", {
@@ -49,9 +49,9 @@ export async function publishRun(
     group: (_name, fn) => fn(),
     source: "octo-org/octo-data",
     runDescription: "Published by a test",
-    retryPolicy: { baseDelayMs: 20, maxDelayMs: 100 },
-    commitRetry: { baseMs: 10, maxMs: 80, maxAttempts: 10 },
+    retryPolicy: { baseDelayMs: 20, maxDelayMs: 100, maxCommitAttempts: 10, maxCommitDelayMs: 80 },
     progressIntervalMs: 0,
+    fetch: options.fetch,
   });
   return { result, log };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createHubFetch, serverDelayMs } from "../../src/hub/http.js";
+import { createHubFetch } from "../../src/hub/http.js";
+import { serverDelayMs } from "../../src/hub/retry.js";
 
 /** A scripted fetch: each call takes the next answer (a status, or "drop" for a network error). */
 function scripted(answers: (number | "drop" | { status: number; headers?: Record<string, string> })[]) {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { type HubEmulator, startHubEmulator } from "../../emulator/server.js";
 import { query } from "../helpers/duckdb.js";
+import { isCommitRequest } from "../../src/hub/retry.js";
 import { makeWorkspace, publishRun } from "../helpers/publish-run.js";
 
 let hub: HubEmulator;
@@ -308,6 +309,37 @@ describe("when the Hub pushes back", () => {
     expect(await shardRows(repo, "data/test-00000-of-00001.parquet")).toBe(10);
     expect(cardOf(repo).data.dataset_info.splits).toHaveLength(2);
     expect(hub.commits(repo)).toHaveLength(2);
+  });
+
+  it("sends a commit whose connection dropped again, after reading the branch: it had not landed", async () => {
+    const repo = "tester/dropped-commit";
+    hub.faults.inject({ route: "commit", drop: true, times: 1 });
+    const { result, log } = await publishRun(workspace, inputs(repo));
+    hub.faults.clear();
+    expect(result.publish).toMatchObject({ changed: true, attempts: 2 });
+    expect(log.lines.join("\n")).toMatch(/The commit failed \(POST .*\/commit\/main failed \(.*\)\); checking whether it landed/);
+    expect(hub.commits(repo)).toHaveLength(2); // initial commit + ours, once
+  });
+
+  it("does not send again a commit that landed but whose answer was lost: the branch already holds it", async () => {
+    const repo = "tester/lost-answer";
+    let commits = 0;
+    // The Hub applies the first commit, then the connection fails before its answer arrives.
+    const lossy = (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+      const response = await fetch(input, init);
+      if (isCommitRequest(init?.method ?? "GET", String(input)) && commits++ === 0) {
+        await response.body?.cancel();
+        throw new TypeError("fetch failed", { cause: new Error("socket hang up") });
+      }
+      return response;
+    }) as typeof fetch;
+    const { result, log } = await publishRun(workspace, inputs(repo), { fetch: lossy });
+    expect(result.publish).toMatchObject({ changed: true, attempts: 2 });
+    expect(log.lines.join("\n")).toMatch(/The commit failed \(POST .*\/commit\/main failed \(fetch failed: socket hang up\)\); checking whether it landed/);
+    expect(log.lines).toContain("The earlier commit attempt was applied by the Hub.");
+    expect(commits).toBe(1);
+    expect(hub.commits(repo)).toHaveLength(2); // initial commit + ours, once
+    expect(result.publish!.commit!.oid).toBe(hub.headOf(repo));
   });
 
   it("four runs writing configs a, b, c, d of one repo at the same time all land, and the card lists all four", async () => {

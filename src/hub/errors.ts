@@ -24,6 +24,11 @@ export class HubError extends Error {
   }
 }
 
+/** A request that got no answer: the connection failed, or the request timed out. */
+export class NetworkError extends Error {
+  override name = "NetworkError";
+}
+
 const TOKEN_SHAPE = /\bhf_[A-Za-z0-9_-]{8,}/g;
 
 export function redactTokens(text: string): string {
@@ -91,7 +96,7 @@ export function explainHubError(e: unknown, ctx: ErrorContext): Error {
   }
   if (e instanceof TypeError && /must start with 'hf_'/.test(e.message))
     return new HubError("The token is not a Hugging Face access token (they start with 'hf_'). Check the secret passed as 'token' or HF_TOKEN.");
-  if (e instanceof Error && (e as Error & { network?: boolean }).network)
+  if (e instanceof NetworkError)
     return new HubError(`Could not reach the Hub at ${ctx.endpoint} while ${ctx.action}: ${redactTokens(e.message)}. Retries did not help; check the endpoint and the runner's network.`);
   if (e instanceof Error) {
     e.message = redactTokens(e.message);

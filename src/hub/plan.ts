@@ -1,8 +1,9 @@
 /**
- * What a push must change on the Hub, computed against one snapshot of the
- * branch (its head, files and card): which shards to upload, which stale
- * files to delete, and the new card. Pure: the publisher re-plans against a
- * fresh snapshot whenever another writer moved the branch.
+ * Publishing, step 3: what an operation must change on the Hub, computed
+ * against one snapshot of the branch (its head, files and card): which
+ * shards to upload, which stale files to delete, and the new card. Pure: the
+ * publisher re-plans against a fresh snapshot whenever another writer moved
+ * the branch.
  */
 import type { Conversion, ShardFile } from "../model/conversion.js";
 import type { RemoteFile } from "./api.js";
@@ -10,14 +11,7 @@ import { type Card, CardError, parseCard, renderCard, setKey } from "./card/card
 import { type BodyFacts, newBody, refreshBody } from "./card/body.js";
 import { applyConfigDeletion, applyConfigUpdate, defaultConfigName, readConfigs, readInfos } from "./card/metadata.js";
 import { matchesAny } from "./repo-glob.js";
-
-export interface RemoteSnapshot {
-  /** Head commit of the branch; undefined for a repo that does not exist yet. */
-  head: string | undefined;
-  files: RemoteFile[];
-  /** README.md text, if the branch has one. */
-  readme: string | undefined;
-}
+import type { RemoteSnapshot } from "./snapshot.js";
 
 export interface PushRequest {
   repo: string;
@@ -35,6 +29,9 @@ export interface PushRequest {
   source?: string;
 }
 
+/** What a run does to a config: publish its splits, or delete it. */
+export type Operation = { kind: "push"; request: PushRequest } | { kind: "delete-config"; config: string; dataDir: string };
+
 export type FileChange = "added" | "updated" | "unchanged" | "deleted";
 
 export interface Plan {
@@ -47,6 +44,13 @@ export interface Plan {
   /** What happens to each repo path this run touches. */
   changes: { path: string; change: FileChange }[];
   changed: boolean;
+}
+
+/** The plan of `operation` against `snapshot` (a CardError when the card cannot be read or updated). */
+export function plan(operation: Operation, snapshot: RemoteSnapshot): Plan {
+  return operation.kind === "push"
+    ? planPush(operation.request, snapshot)
+    : planDeleteConfig(operation.config, operation.dataDir, snapshot);
 }
 
 const LEGACY_SHARD = /^data\/([\w.]+)-\d{5}-of-\d{5}[^/]*\.parquet$/;
