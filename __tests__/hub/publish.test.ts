@@ -37,6 +37,20 @@ async function shardRows(repo: string, repoPath: string, ref = "main"): Promise<
   return Number(row!.n);
 }
 
+/** A fetch with which the Hub applies the first commit, but the connection fails before its answer arrives. */
+function answerLostOnFirstCommit(): { fetch: typeof fetch; commits: () => number } {
+  let commits = 0;
+  const lossy = async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+    const response = await fetch(input, init);
+    if (isCommitRequest(init?.method ?? "GET", String(input)) && commits++ === 0) {
+      await response.body?.cancel();
+      throw new TypeError("fetch failed", { cause: new Error("socket hang up") });
+    }
+    return response;
+  };
+  return { fetch: lossy as typeof fetch, commits: () => commits };
+}
+
 beforeAll(async () => {
   hub = await startHubEmulator();
   workspace = await makeWorkspace({
@@ -323,23 +337,27 @@ describe("when the Hub pushes back", () => {
 
   it("does not send again a commit that landed but whose answer was lost: the branch already holds it", async () => {
     const repo = "tester/lost-answer";
-    let commits = 0;
-    // The Hub applies the first commit, then the connection fails before its answer arrives.
-    const lossy = (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
-      const response = await fetch(input, init);
-      if (isCommitRequest(init?.method ?? "GET", String(input)) && commits++ === 0) {
-        await response.body?.cancel();
-        throw new TypeError("fetch failed", { cause: new Error("socket hang up") });
-      }
-      return response;
-    }) as typeof fetch;
-    const { result, log } = await publishRun(workspace, inputs(repo), { fetch: lossy });
+    const lossy = answerLostOnFirstCommit();
+    const { result, log } = await publishRun(workspace, inputs(repo), { fetch: lossy.fetch });
     expect(result.publish).toMatchObject({ changed: true, attempts: 2 });
     expect(log.lines.join("\n")).toMatch(/The commit failed \(POST .*\/commit\/main failed \(fetch failed: socket hang up\)\); checking whether it landed/);
     expect(log.lines).toContain("The earlier commit attempt was applied by the Hub.");
-    expect(commits).toBe(1);
+    expect(lossy.commits()).toBe(1);
     expect(hub.commits(repo)).toHaveLength(2); // initial commit + ours, once
     expect(result.publish!.commit!.oid).toBe(hub.headOf(repo));
+  });
+
+  it("reports a deleted config as deleted when the commit landed but its answer was lost", async () => {
+    const repo = "tester/lost-deletion";
+    await publishRun(workspace, inputs(repo, { config: "a" }));
+    await publishRun(workspace, inputs(repo, { config: "b", paths: "data/test.csv" }));
+    const lossy = answerLostOnFirstCommit();
+    const { result, log } = await publishRun(workspace, { repo, token: hub.tokens.write, endpoint: hub.url, config: "a", operation: "delete-config" }, { fetch: lossy.fetch });
+    expect(result.publish).toMatchObject({ changed: true, attempts: 2 });
+    expect(log.lines).toContain("The earlier commit attempt was applied by the Hub.");
+    expect(hub.files(repo).some((f) => f.startsWith("a/"))).toBe(false);
+    expect(hub.commits(repo)[0]!.title).toBe("Delete 'a' config");
+    expect(hub.commits(repo)).toHaveLength(4);
   });
 
   it("four runs writing configs a, b, c, d of one repo at the same time all land, and the card lists all four", async () => {

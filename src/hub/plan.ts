@@ -46,11 +46,15 @@ export interface Plan {
   changed: boolean;
 }
 
-/** The plan of `operation` against `snapshot` (a CardError when the card cannot be read or updated). */
-export function plan(operation: Operation, snapshot: RemoteSnapshot): Plan {
+/**
+ * The plan of `operation` against `snapshot` (a CardError when the card
+ * cannot be read or updated). `mayHaveLanded`: an earlier commit of this
+ * operation may have landed, so a config already gone is deleted, not missing.
+ */
+export function plan(operation: Operation, snapshot: RemoteSnapshot, mayHaveLanded = false): Plan {
   return operation.kind === "push"
     ? planPush(operation.request, snapshot)
-    : planDeleteConfig(operation.config, operation.dataDir, snapshot);
+    : planDeleteConfig(operation.config, operation.dataDir, snapshot, mayHaveLanded);
 }
 
 const LEGACY_SHARD = /^data\/([\w.]+)-\d{5}-of-\d{5}[^/]*\.parquet$/;
@@ -127,15 +131,19 @@ export function planPush(request: PushRequest, remote: RemoteSnapshot): Plan {
 }
 
 /** Removing a config (spec §5): its data files and its card entries, in one commit. */
-export function planDeleteConfig(config: string, dataDir: string, remote: RemoteSnapshot): Plan {
+export function planDeleteConfig(config: string, dataDir: string, remote: RemoteSnapshot, alreadyGoneIsDone = false): Plan {
+  const gone = (reason: string): Plan => {
+    if (alreadyGoneIsDone) return { uploads: [], unchanged: [], deletions: [], readme: undefined, readmeChange: "unchanged", changes: [], changed: false };
+    throw new CardError(`config '${config}' does not exist${reason}`);
+  };
   if (remote.readme === undefined && !remote.files.some((f) => f.path.startsWith(`${dataDir}/`)))
-    throw new CardError(`config '${config}' does not exist: the repository has no card and no ${dataDir}/ folder`);
+    return gone(`: the repository has no card and no ${dataDir}/ folder`);
   const card = remote.readme !== undefined ? parseCard(remote.readme, "README.md on the Hub") : parseCard("");
   const entry = readConfigs(card).find((c) => c.config_name === config);
   const patterns = entry ? entry.data_files.flatMap((d) => (Array.isArray(d.path) ? d.path : [d.path])) : [`${dataDir}/**`];
   const deletions = remote.files.map((f) => f.path).filter((p) => p !== "README.md" && matchesAny(p, patterns)).sort();
   const known = entry !== undefined || readInfos(card).some((i) => i.config_name === config);
-  if (!known && deletions.length === 0) throw new CardError(`config '${config}' does not exist in the card, and no files match ${dataDir}/`);
+  if (!known && deletions.length === 0) return gone(` in the card, and no files match ${dataDir}/`);
   applyConfigDeletion(card, config);
   const readme = remote.readme !== undefined ? renderCard(card) : undefined;
   const readmeChange: FileChange = readme === undefined || readme === remote.readme ? "unchanged" : "updated";

@@ -107,7 +107,7 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
       throw explainHubError(e, ctx("reading the branch"));
     }
     if (!snapshot.head) throw new HubError(`Branch '${options.branch}' of datasets/${repo} disappeared while publishing.`);
-    const planned = guardCard(() => plan(options.operation, snapshot));
+    const planned = guardCard(() => plan(options.operation, snapshot, uncertain));
 
     if (!planned.changed) {
       if (uncertain) {
