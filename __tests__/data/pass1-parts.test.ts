@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { BACKGROUND_JOBS } from "../../src/data/workers/jobs.js";
 import { CsvReader } from "../../src/data/read/csv/csv.js";
 import { ParquetReader } from "../../src/data/read/parquet/parquet.js";
+import { inParts } from "../../src/data/read/parts.js";
 import type { BackgroundRunner } from "../../src/data/read/reader.js";
 import { type Feature, value } from "../../src/model/features.js";
 import { WorkerPool } from "../../src/data/workers/pool.js";
@@ -90,20 +91,56 @@ describe("pass 1 in parts", () => {
   });
 
   it("stops taking parts once one has failed", async () => {
-    const dir = await tempDir();
-    const lines = ["a,b"];
-    for (let i = 0; i < 2000; i++) lines.push(i === 300 ? "1,2,3" : `${i},x`);
-    await writeFiles(dir, { "early.csv": `${lines.join("\n")}\n` });
-    const jobs: string[] = [];
-    // A slow background thread: this thread finds the bad row (in its third part of 16) before the other is up.
-    const background: BackgroundRunner = async (job, args) => {
-      jobs.push(job);
-      await new Promise((r) => setTimeout(r, 50));
-      return BACKGROUND_JOBS[job]!(args as never);
+    // The other thread is up only once this one has failed (on its third part): it must take no part then.
+    let failedHere!: () => void;
+    const hereFailed = new Promise<void>((resolve) => (failedHere = resolve));
+    const background: BackgroundRunner = async (job) => {
+      if (job === "ready") await hereFailed;
+      return true;
     };
-    await rejection(new CsvReader(path.join(dir, "early.csv"), "early.csv", "csv", { background, splitFromBytes: 1000 }).profile(new Map()));
-    expect(jobs[0]).toBe("ready"); // the parts were tried
-    expect(jobs.filter((j) => j === "csv-range").length).toBeLessThanOrEqual(1);
+    const here: number[] = [];
+    const there: number[] = [];
+    const done = await inParts(
+      16,
+      async (i) => {
+        here.push(i);
+        if (i === 2) {
+          failedHere();
+          throw new Error("bad row");
+        }
+        return i;
+      },
+      async (i) => {
+        there.push(i);
+        return i;
+      },
+      background,
+    );
+    expect(done).toBeUndefined();
+    expect(here).toEqual([0, 1, 2]);
+    expect(there).toEqual([]);
+  });
+
+  it("takes parts from both ends, and says when the other thread took some", async () => {
+    // The other thread takes the last part, and finishes it only once this thread has taken another.
+    let tookMore!: () => void;
+    const thisTookMore = new Promise<void>((resolve) => (tookMore = resolve));
+    const there: number[] = [];
+    const done = await inParts(
+      4,
+      async (i) => {
+        if (i === 1) tookMore();
+        return `here ${i}`;
+      },
+      async (i) => {
+        there.push(i);
+        if (there.length === 1) await thisTookMore;
+        return `there ${i}`;
+      },
+      async () => true,
+    );
+    expect(done).toEqual({ parts: ["here 0", "here 1", "here 2", "there 3"], threads: 2 });
+    expect(there).toEqual([3]);
   });
 
   it("leaves an unreadable file to the one-piece read, which says what is wrong", async () => {
