@@ -1,5 +1,5 @@
 /**
- * The byte-level JSON scanner (src/data/formats/json-scan.ts) against
+ * The byte-level JSON scanner (src/data/read/json/scan.ts) against
  * JSON.parse: it never accepts a row JSON.parse rejects, and for the rows it
  * accepts its tape (keys, kinds of values, spans) says what JSON.parse gives;
  * string unescaping gives the bytes TextEncoder gives for JSON.parse's

@@ -1,5 +1,5 @@
 /**
- * The Parquet reader's pieces (formats/parquet-file.ts, parquet-ffi.ts):
+ * The Parquet reader's pieces (read/parquet/file.ts, ffi.ts):
  * footer-only profiles are exact, batches and values are those of
  * parquet-wasm's own record batch stream (which today's shards were written
  * from), a row group is read a few pages at a time, Arrow data comes out of

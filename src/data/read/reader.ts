@@ -13,7 +13,7 @@ export interface ReaderOptions {
   /** Bytes read at a time (the buffer grows for a longer record). Default 1 MiB (DEFAULT_CHUNK_BYTES). */
   chunkBytes?: number;
   /**
-   * Runs a job of ../background-jobs.ts on another thread (the encoder
+   * Runs a job of ../workers/jobs.ts on another thread (the encoder
    * threads, idle during pass 1), so pass 1 can read parts of a big file on
    * two threads (./parts.ts). Without it, files are read in one piece.
    */

@@ -1,7 +1,7 @@
 /**
  * One-shot jobs the main thread can hand to the encoder threads, which are
  * idle during pass 1 (ReaderOptions.background). Both worker entries (the
- * bundle, and encode-worker-main.ts from source) serve these.
+ * bundle, and worker-main.ts from source) serve these.
  */
 import { profileCsvRange } from "../read/csv/csv.js";
 import { profileParquetRange } from "../read/parquet/parquet.js";

@@ -10,7 +10,7 @@
  * repetition our writer would give it, every chunk uses the wanted codec
  * and lives in the file itself, and every row group is small enough for
  * the dataset viewer to read without a page index, or has one (spec §3.7).
- * The caller checks the Arrow types (./../formats/parquet.ts).
+ * The caller checks the Arrow types (../read/parquet/parquet.ts).
  *
  * Bloom filters are not copied (Python's writer writes none either).
  */

@@ -4,7 +4,7 @@
  * column instead of per 10 000-row chunk: integers → int64, decimals (or
  * integers with empty cells) → float64, true/false → bool, big positive
  * integers → uint64, anything else → string; empty cells and pandas' NA
- * tokens are nulls. See parse.ts and README.md for the exact rules.
+ * tokens are nulls. See ../parse.ts and README.md for the exact rules.
  */
 import { isUtf8 } from "node:buffer";
 import { type FileHandle, open } from "node:fs/promises";
@@ -212,7 +212,7 @@ export class CsvReader implements TableReader {
   }
 
   /**
-   * Pass 1 of a big file on two threads (./parts.ts), in parts cut at line
+   * Pass 1 of a big file on two threads (../parts.ts), in parts cut at line
    * starts; the first holds the header. A cut is right unless it falls
    * inside a quoted field, and then the part before it ends inside quotes
    * and fails. On any failure this returns undefined and the file is read in

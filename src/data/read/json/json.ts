@@ -9,7 +9,7 @@
  * struct (fields unioned). A column holding two kinds of values (say numbers
  * and strings) is an error naming both lines.
  *
- * Rows are read from the bytes (json-scan.ts), a read chunk at a time, with
+ * Rows are read from the bytes (./scan.ts), a read chunk at a time, with
  * no object per row: pass 1 infers types and sizes from each value's
  * spelling, pass 2 fills the Arrow builders of flat columns (and lists of
  * them, item by item) straight from the bytes. Objects inside values are
@@ -534,7 +534,7 @@ const LF = 10;
 const CR = 13;
 
 /**
- * JSON Lines. Lines end at LF, CRLF or a lone CR (as lines.ts splits them:
+ * JSON Lines. Lines end at LF, CRLF or a lone CR (as ../text/lines.ts splits them:
  * a chunk holds the complete lines of its bytes, and a CR at its end waits
  * for the next read); blank lines are skipped; a UTF-8 BOM is dropped. The
  * scanner finds where a row's object ends, so the line break is usually
@@ -598,7 +598,7 @@ class LineSource implements RowSource {
   }
 
   /**
-   * The line starting at `p`, as lines.ts delimits it: sets `stop` (where its
+   * The line starting at `p`, as ../text/lines.ts delimits it: sets `stop` (where its
    * line break is) and returns where the next line starts, or -1 when the
    * line is not complete in this chunk.
    */

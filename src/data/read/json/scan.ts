@@ -728,7 +728,7 @@ export function isoSeconds(buf: Uint8Array, s: number, e: number): number {
   const y = y1 * 100 + y2;
   const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
   if (d > (m === 2 && leap ? 29 : MONTH_DAYS[m - 1]!)) return NaN;
-  // days_from_civil (as parse.ts's daysFromCivil), in integer arithmetic: yy >= -1.
+  // days_from_civil (as ../parse.ts's daysFromCivil), in integer arithmetic: yy >= -1.
   const yy = m <= 2 ? y - 1 : y;
   const era = yy >= 0 ? (yy / 400) | 0 : -1;
   const yoe = yy - era * 400;

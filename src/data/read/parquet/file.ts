@@ -2,7 +2,7 @@
  * Random access to a Parquet file by row group, column and page range, so a
  * file is read in pieces of bounded size whatever its row groups' size.
  *
- * The footer is decoded here (thrift.ts): schema tree, row groups, column
+ * The footer is decoded here (../../model/thrift.ts): schema tree, row groups, column
  * chunk statistics. Page boundaries come from the offset index when the file
  * has one, else from the page headers (read one by one, a few hundred bytes
  * each). A piece of one column — its dictionary page and the data pages
@@ -10,7 +10,7 @@
  * its own (`readParquet` on "PAR1" + those pages + a footer describing only
  * that column and those rows, with the column's Arrow type as the
  * `ARROW:schema` hint), then read through the C Data Interface
- * (parquet-ffi.ts). So WebAssembly memory holds one piece at a time, not a
+ * (./ffi.ts). So WebAssembly memory holds one piece at a time, not a
  * decoded row group (parquet-wasm's own async reader decodes a whole row
  * group before it yields its first batch).
  *

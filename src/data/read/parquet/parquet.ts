@@ -1,9 +1,9 @@
 /**
  * Parquet inputs, re-sharded with their Arrow types kept.
  *
- * The footer is decoded in JS (parquet-file.ts), and pieces of columns —
+ * The footer is decoded in JS (./file.ts), and pieces of columns —
  * the pages holding some rows of one column — are decoded by parquet-wasm
- * and copied out of its memory buffer by buffer (parquet-ffi.ts), so memory
+ * and copied out of its memory buffer by buffer (./ffi.ts), so memory
  * holds a batch and a few pages per column, whatever the row groups' size.
  *
  * Pass 1 (profile) reads what the footer already says: row counts, and for
@@ -173,7 +173,7 @@ export class ParquetReader implements TableReader {
    * Whether the file holds exactly the columns of `stored` (what a shard
    * stores), in order, flat and of the same Arrow types, so that its row
    * groups can go into a shard as they are (after profile(); the footer-level
-   * checks are ../parquet/copy.ts's). Pass 2 would only relabel such
+   * checks are ../../write/copy.ts's). Pass 2 would only relabel such
    * columns (adapt: same layout), never change a value, and what it checks
    * (class label ids) profile() checked already.
    */
@@ -218,7 +218,7 @@ export class ParquetReader implements TableReader {
   }
 
   /**
-   * decodedStats over the whole file on two threads (./parts.ts), in runs of
+   * decodedStats over the whole file on two threads (../parts.ts), in runs of
    * row groups; undefined when the file is small or anything fails (then it
    * is read in one piece, which reports errors as usual).
    */
@@ -485,7 +485,7 @@ function metadataFeatures(text: string | undefined): Map<string, Feature> {
 /**
  * Whether a metadata feature describes the column's Arrow type, as
  * `Features.from_arrow_schema` checks; a column stored as the feature's
- * storage type (timestamp[s] as milliseconds, see storage.ts) counts too.
+ * storage type (timestamp[s] as milliseconds, see ../../model/storage.ts) counts too.
  */
 function sameMetadataType(feature: Feature, field: arrow.Field): boolean {
   try {
