@@ -1,6 +1,6 @@
 /**
  * The `fetch` every Hub call goes through. `@huggingface/hub` never retries
- * and sets no timeouts (hub-api.md §1.6), so this layer does:
+ * and sets no timeouts (docs/hub-api.md#retries-and-rate-limits), so this layer does:
  *
  * - a timeout on every request: `requestTimeoutMs` (default 5 min), longer
  *   for uploads so that a body still gets at least 256 kB/s (a 2 GB basic

@@ -122,7 +122,7 @@ export function planPush(request: PushRequest, remote: RemoteSnapshot): Plan {
   };
 }
 
-/** Removing a config (spec §5): its data files and its card entries, in one commit. */
+/** Removing a config (docs/dataset-layout.md#deleting-a-config): its data files and its card entries, in one commit. */
 export function planDeleteConfig(config: string, dataDir: string, remote: RemoteSnapshot): Plan {
   if (remote.readme === undefined && !remote.files.some((f) => f.path.startsWith(`${dataDir}/`)))
     throw new CardError(`config '${config}' does not exist: the repository has no card and no ${dataDir}/ folder`);
