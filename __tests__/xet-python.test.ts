@@ -2,9 +2,9 @@
 // (the Rust client), and read across clients: what Python wrote,
 // @huggingface/hub reads, and the other way round.
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { downloadFile, uploadFiles } from "@huggingface/hub";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type HubEmulator, startHubEmulator } from "../emulator/server.js";
@@ -73,6 +73,21 @@ describe.skipIf(!interopPython)(`Xet with Python huggingface_hub + hf_xet${inter
     const jsOut = join(work, "js-back.bin");
     await py(["download", "tester/py-xet", "js.bin", jsOut]);
     expect(readFileSync(jsOut).equals(fromJs)).toBe(true);
+  });
+
+  it("uploads a folder with upload_folder and gets it back with snapshot_download", async () => {
+    hub.createRepoDirect("tester/py-folder");
+    const files: Record<string, Buffer> = { "data/a.parquet": randomBytes(300_000), "data/b.bin": Buffer.concat([block, block]), "notes.txt": Buffer.from("hi") };
+    const folder = mkdtempSync(join(work, "folder-"));
+    for (const [path, bytes] of Object.entries(files)) {
+      mkdirSync(dirname(join(folder, path)), { recursive: true });
+      writeFileSync(join(folder, path), bytes);
+    }
+    await py(["upload-folder", "tester/py-folder", folder, "-"]);
+    expect(hub.entry("tester/py-folder", "data/a.parquet")?.xetHash).toMatch(/^[0-9a-f]{64}$/);
+    const out = mkdtempSync(join(work, "snapshot-"));
+    await py(["snapshot", "tester/py-folder", out, "-"]);
+    for (const [path, bytes] of Object.entries(files)) expect(readFileSync(join(out, path)).equals(bytes)).toBe(true);
   });
 
   it("deduplicates a re-upload to another repo through the global dedup API", async () => {
