@@ -61,6 +61,12 @@ describe.skipIf(!interopPython)(`Xet with Python huggingface_hub + hf_xet${inter
     expect(hub.requestCounts()["cas-reconstruction"]).toBeGreaterThan(0);
     expect(hub.requestCounts()["xet-transfer"]).toBeGreaterThan(0);
 
+    // Without hf_xet (HF_HUB_DISABLE_XET=1), Python gets the same bytes from resolve.
+    const plainOut = join(work, "py-plain.bin");
+    const plain = await py(["download", "tester/py-xet", "data/py.bin", plainOut], true);
+    expect(plain.xet).toBe(false);
+    expect(readFileSync(plainOut).equals(content)).toBe(true);
+
     // @huggingface/hub reads the file hf_xet wrote...
     const repo = { type: "dataset" as const, name: "tester/py-xet" };
     const jsRead = await downloadFile({ repo, path: "data/py.bin", accessToken: hub.tokens.read, hubUrl: hub.url });
