@@ -460,7 +460,7 @@ describe("LFS protocol checks", () => {
     expect(batch.headers.get("x-request-id")).toBeTruthy();
     const json = await jsonOf(batch);
     expect(json.transfer).toBe("basic");
-    expect(json.objects[0].actions.upload.href).toBe(`${hub.url}/__lfs/upload/${oid}`);
+    expect(json.objects[0].actions.upload.href).toBe(`${hub.url}/__lfs/upload/${oid}?repo=datasets/${repo.name}`);
     expect(json.objects[1].error.code).toBe(422);
     expect(json.objects[2].error.code).toBe(422);
 

@@ -33076,7 +33076,7 @@ module.exports = {
  * The `ARROW:schema` entry of a shard's footer, as pyarrow writes it: the
  * dataset's own Arrow schema (with its `huggingface` metadata), so pyarrow
  * restores exact types on read — e.g. `timestamp[s]`, which Parquet can only
- * store as milliseconds (spec §3.6, §3.8).
+ * store as milliseconds (docs/parquet.md#the-arrow-schema-entry).
  *
  * arrow-rs (inside parquet-wasm) derives the entry from the batches it was
  * given, which carry the storage types (storage.ts); the shard writer
@@ -33167,7 +33167,7 @@ const BACKGROUND_JOBS = {
 /**
  * Column builders that fill Arrow buffers directly (offsets, UTF-8 bytes, typed
  * arrays, validity bitmaps) instead of going through JS arrays and
- * `vectorFromArray`, which is the slow path (engineering.md, "Data path").
+ * `vectorFromArray`, which is the slow path (docs/parquet.md#building-arrow-data).
  *
  * Each builder collects one batch; `finish()` hands its buffers over as an
  * `arrow.Data` and starts a fresh batch. Format readers decide how cells are
@@ -33971,7 +33971,7 @@ function typeName(type) {
  * The Hugging Face `datasets` feature model and its three serialisations:
  * the Arrow type a column is stored as, the JSON dict kept in Parquet metadata
  * (`Features.to_dict()`), and the YAML list written in the card's
- * `dataset_info.features` (`Features._to_yaml_list()`). See datasets-push-spec.md §3.
+ * `dataset_info.features` (`Features._to_yaml_list()`). See docs/dataset-layout.md#features.
  */
 
 const value = (dtype) => ({ kind: "value", dtype });
@@ -34089,7 +34089,7 @@ function featuresToArrowSchema(features, metadata) {
         return new apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .Field */ .D(f.name, featureToArrow(f.feature), true, fieldMeta);
     }), metadata);
 }
-/** The feature Python infers for a Parquet column without `huggingface` metadata (spec §3.4). */
+/** The feature Python infers for a Parquet column without `huggingface` metadata (docs/dataset-layout.md#features-from-a-parquet-schema). */
 function featureFromArrow(type, field) {
     if (field?.metadata.get("ARROW:extension:name") === "arrow.json")
         return { kind: "custom", typeName: "Json", params: {} };
@@ -34229,7 +34229,7 @@ function snakeCase(name) {
 }
 const KNOWN_CUSTOM_TYPES = ["Image", "Audio", "Video", "Pdf", "Nifti", "Mesh", "Json", "Translation", "TranslationVariableLanguages", "Array2D", "Array3D", "Array4D", "Array5D"];
 const SNAKE_TO_TYPE = new Map(KNOWN_CUSTOM_TYPES.map((t) => [snakeCase(t), t]));
-/** The simplified inner form used under `list:` and in `dtype:` (spec §3.3). */
+/** The simplified inner form used under `list:` and in `dtype:` (docs/dataset-layout.md#composite-types). */
 function simplify(feature) {
     switch (feature.kind) {
         case "value":
@@ -34905,7 +34905,7 @@ var parts = __nccwpck_require__(4625);
 ;// CONCATENATED MODULE: ./src/data/formats/csv.ts
 /**
  * CSV and TSV files: a header row, then records. Types are inferred as
- * pandas does for `datasets`' CSV loader (spec §3.5), but over the whole
+ * pandas does for `datasets`' CSV loader (docs/dataset-layout.md#csv-and-tsv), but over the whole
  * column instead of per 10 000-row chunk: integers → int64, decimals (or
  * integers with empty cells) → float64, true/false → bool, big positive
  * integers → uint64, anything else → string; empty cells and pandas' NA
@@ -37703,7 +37703,7 @@ var parts = __nccwpck_require__(4625);
  * Features: a column keeps the feature of the file's `huggingface` metadata
  * (so ClassLabel, Image, ... survive) when that feature's Arrow type matches
  * the column, as `Features.from_arrow_schema` does; otherwise the feature is
- * inferred from the Arrow type (spec §3.4). Columns whose final type (after
+ * inferred from the Arrow type (docs/dataset-layout.md#features-from-a-parquet-schema). Columns whose final type (after
  * unification with other files, or a `features` override) has the same
  * memory layout are passed through buffer for buffer; others (dictionary
  * columns, int64 → float64, strings → class_label, ...) are converted value by
@@ -62729,8 +62729,8 @@ function byPath(a, b) {
 var data_features = __nccwpck_require__(1561);
 ;// CONCATENATED MODULE: ./src/data/shards.ts
 /**
- * How Python's `push_to_hub` cuts a split into Parquet shards (spec §1.2,
- * §1.3, §3.6): the count from the split's Arrow size, rows divided evenly and
+ * How Python's `push_to_hub` cuts a split into Parquet shards (docs/dataset-layout.md#shards,
+ * docs/parquet.md#row-groups): the count from the split's Arrow size, rows divided evenly and
  * contiguously, names `{data_dir}/{split}-{i:05d}-of-{n:05d}.parquet`, and
  * row groups of about 100 MB of Arrow data.
  */
@@ -65081,7 +65081,7 @@ function skipWhitespace(buf, i, e) {
  * JSON Lines (`.jsonl`, `.ndjson`, and `.json` files holding lines) and JSON
  * files holding one top-level array of objects. Each row is an object; the
  * columns are the union of the keys in order of first appearance, a missing
- * key is a null — as pyarrow's JSON reader does for `datasets` (spec §3.5):
+ * key is a null — as pyarrow's JSON reader does for `datasets` (docs/dataset-layout.md#json-and-json-lines):
  * integers → int64 (float64 once any value is spelled with a fraction or
  * exponent, or exceeds int64), bool, string, strings that are all ISO dates
  * or date-times at second precision → timestamp[s], arrays → list, objects →
@@ -66902,7 +66902,7 @@ async function listTags(hub, repo) {
     const json = (await response.json());
     return json.tags ?? [];
 }
-/** Creates `tag` on `revision` (the JS client has no tag API: hub-api.md §7). */
+/** Creates `tag` on `revision` (the JS client has no tag API: docs/hub-api.md#tags). */
 async function createTag(hub, repo, tag, revision, message) {
     const response = await hub.fetch(`${hub.endpoint}/api/datasets/${repo}/tag/${encodeURIComponent(revision)}`, {
         method: "POST",
@@ -66929,8 +66929,8 @@ async function apiError(response, what) {
 /**
  * The dataset card (README.md): YAML front matter + Markdown body.
  *
- * Read as the Hub reads it (datasets-push-spec.md §2.1). Only `configs` and
- * `dataset_info` are rewritten, by the rules of §2.3; every other key keeps
+ * Read as the Hub reads it (docs/dataset-layout.md#reading-and-writing-the-card). Only `configs` and
+ * `dataset_info` are rewritten, by the rules of docs/dataset-layout.md#card-keys; every other key keeps
  * its place, value and formatting (comments too, which Python loses), and
  * the body is kept byte for byte. YAML 1.1 is used both ways, as PyYAML
  * (the reader of cards in `datasets`) does, so `yes`, `on` or `null` written
@@ -67031,8 +67031,8 @@ function escapeCell(text) {
 ;// CONCATENATED MODULE: ./src/hub/card-metadata.ts
 /**
  * The two card keys the action owns, `configs` and `dataset_info`, updated
- * by the rules Python's `push_to_hub` follows (datasets-push-spec.md §2.3,
- * §5), with two deliberate fixes: a re-pushed split's `features` are
+ * by the rules Python's `push_to_hub` follows (docs/dataset-layout.md#card-keys,
+ * docs/dataset-layout.md#deleting-a-config), with two deliberate fixes: a re-pushed split's `features` are
  * updated (Python keeps stale ones, bug #8608) and `default: true` survives
  * a re-push. A re-pushed split keeps its place in `splits` so an unchanged
  * re-run renders the same card.
@@ -67152,7 +67152,7 @@ function applyConfigUpdate(card, update, legacySplits = []) {
     writeInfos(card, [...infos.filter((i) => i.config_name !== update.config), info]);
     writeConfigs(card, configs);
 }
-/** Removes a config's entries (spec §5): `configs`, `dataset_info`, and the legacy `config_names`. */
+/** Removes a config's entries (docs/dataset-layout.md#deleting-a-config): `configs`, `dataset_info`, and the legacy `config_names`. */
 function applyConfigDeletion(card, config) {
     writeConfigs(card, readConfigs(card).filter((c) => c.config_name !== config));
     writeInfos(card, readInfos(card).filter((i) => i.config_name !== config));
@@ -67335,7 +67335,7 @@ function planPush(request, remote) {
         changed: uploads.length > 0 || deletions.length > 0 || readmeChange !== "unchanged",
     };
 }
-/** Removing a config (spec §5): its data files and its card entries, in one commit. */
+/** Removing a config (docs/dataset-layout.md#deleting-a-config): its data files and its card entries, in one commit. */
 function planDeleteConfig(config, dataDir, remote) {
     if (remote.readme === undefined && !remote.files.some((f) => f.path.startsWith(`${dataDir}/`)))
         throw new CardError(`config '${config}' does not exist: the repository has no card and no ${dataDir}/ folder`);

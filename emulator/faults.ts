@@ -21,6 +21,14 @@ export const ROUTE_NAMES = [
   "tag",
   "refs",
   "validate-yaml",
+  "xet-read-token", // GET /api/{type}s/{id}/xet-read-token/{rev}
+  "xet-write-token",
+  "cas-xorb", // POST /__xet/cas/v1/xorbs/default/{hash}
+  "cas-shard", // POST /__xet/cas/v1/shards, /v2/shards
+  "cas-chunk", // GET /__xet/cas/v1/chunks/{prefix}/{hash} (global dedup)
+  "cas-reconstruction", // GET /__xet/cas/v1|v2/reconstructions/{file_hash}
+  "xet-transfer", // GET /__xet/transfer/{xorb} (signed xorb byte ranges)
+  "emulator-stats", // GET /__emulator/stats
 ] as const;
 
 export type RouteName = (typeof ROUTE_NAMES)[number];

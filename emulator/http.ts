@@ -5,13 +5,17 @@ import type { IncomingHttpHeaders } from "node:http";
 import type { AuthRegistry, Identity } from "./auth.js";
 import { HubError, badRequest } from "./errors.js";
 import type { RouteName } from "./faults.js";
+import type { RepoStats } from "./stats.js";
 import type { HubStore, RepoType } from "./store.js";
+import type { XetService } from "./xet/service.js";
 
 export interface EmulatorConfig {
   lfsMultipartThreshold: number;
   lfsChunkSize: number;
   treePageSize: number;
   regularFileMaxBytes: number;
+  /** serve the Xet protocol (token endpoints, CAS, `transfer: "xet"` in LFS batches) */
+  xet: boolean;
 }
 
 /** Per-server state handed to every handler. */
@@ -19,6 +23,8 @@ export interface Ctx {
   store: HubStore;
   auth: AuthRegistry;
   config: EmulatorConfig;
+  xet: XetService;
+  stats: RepoStats;
 }
 
 export interface Req {

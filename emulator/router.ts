@@ -6,6 +6,8 @@ import { listCommits, pathsInfo, serveFile, tree } from "./routes/files.js";
 import { batch, completeMultipart, uploadBasic, uploadPart } from "./routes/lfs.js";
 import { branch, refs, tag } from "./routes/refs.js";
 import { createRepo, deleteRepo, repoInfo, validateYaml, whoami } from "./routes/repos.js";
+import { emulatorStats } from "./stats.js";
+import { matchXetRoute, xetReadToken, xetWriteToken } from "./xet/routes.js";
 import type { RepoType } from "./store.js";
 
 const API_TYPES: Record<string, RepoType> = { models: "model", datasets: "dataset", spaces: "space" };
@@ -37,7 +39,14 @@ export function matchRoute(method: string, segs: string[]): RouteMatch | undefin
     if (action === "branch" && rest.length > 0 && is("POST", "DELETE")) return r("branch", branch);
     if (action === "tag" && is("POST", "DELETE") && (rest.length > 0 || method === "POST")) return r("tag", tag);
     if (action === "refs" && rest.length === 0 && is("GET")) return r("refs", refs);
+    if (action === "xet-read-token" && is("GET")) return r("xet-read-token", xetReadToken);
+    if (action === "xet-write-token" && is("GET")) return r("xet-write-token", xetWriteToken);
     return undefined;
+  }
+
+  if (segs[0] === "__xet") return matchXetRoute(method, segs);
+  if (segs[0] === "__emulator" && segs[1] === "stats" && segs.length === 2 && is("GET")) {
+    return { name: "emulator-stats", handler: emulatorStats, rest: [] };
   }
 
   if (segs[0] === "__lfs") {

@@ -13,11 +13,14 @@ import {
 } from "./faults.js";
 import { type Ctx, type EmulatorConfig, type Reply, type Req, type RouteMatch, errorReply, json, splitPath } from "./http.js";
 import { matchRoute } from "./router.js";
+import { type EmulatorStats, RepoStats } from "./stats.js";
 import { DEFAULT_BRANCH, HubStore, type Repo, type RepoType, type TreeOp, dirsOf, editTree } from "./store.js";
+import { XetService } from "./xet/service.js";
 
 export type { FaultSpec, FaultHandle, RouteName, RequestLogEntry } from "./faults.js";
 export { ROUTE_NAMES } from "./faults.js";
 export type { UserConfig, TokenConfig } from "./auth.js";
+export type { EmulatorStats } from "./stats.js";
 
 const MiB = 1024 * 1024;
 
@@ -38,6 +41,11 @@ export interface EmulatorOptions {
   treePageSize?: number;
   /** preupload says "lfs" at or above this size, and /commit rejects bigger inline files (default 10 MiB) */
   regularFileMaxBytes?: number;
+  /**
+   * Serve the Xet protocol (default false): LFS batches answer `transfer: "xet"` to clients that
+   * ask for it, plus the xet token endpoints and the CAS. Off, the emulator is an LFS-only Hub.
+   */
+  xet?: boolean;
   /** one line per request: method, path, status, duration */
   log?: (line: string) => void;
 }
@@ -56,6 +64,8 @@ export interface EntryInfo {
   gitOid: string;
   size: number;
   lfs?: { oid: string; size: number; pointerSize: number };
+  /** set when the file was uploaded through Xet */
+  xetHash?: string;
 }
 
 export interface RefInfo {
@@ -82,6 +92,8 @@ export interface HubEmulator {
   faults: { inject(spec: FaultSpec): FaultHandle; clear(): void };
   requestCounts(): Record<RouteName, number>;
   requestLog(): RequestLogEntry[];
+  /** request-body bytes received per repo, LFS and Xet together (also served at GET /__emulator/stats) */
+  stats(): EmulatorStats;
   /** resets counts and the request log */
   resetCounts(): void;
   // State helpers. `id` is "ns/name" for a dataset, or "datasets/ns/name", "models/ns/name", "spaces/ns/name".
@@ -140,11 +152,19 @@ export async function startHubEmulator(options: EmulatorOptions = {}): Promise<H
     lfsChunkSize: options.lfsChunkSize ?? 10 * MiB,
     treePageSize: options.treePageSize ?? 1000,
     regularFileMaxBytes: options.regularFileMaxBytes ?? 10 * MiB,
+    xet: options.xet ?? false,
   };
   if (!(config.lfsChunkSize >= 1) || !(config.treePageSize >= 1)) throw new Error("lfsChunkSize and treePageSize must be >= 1");
   const users = options.users ?? DEFAULT_USERS;
   const tokens = options.tokens ?? DEFAULT_TOKENS;
-  const ctx: Ctx = { store: new HubStore(config.regularFileMaxBytes), auth: new AuthRegistry(users, tokens), config };
+  const ctx: Ctx = {
+    store: new HubStore(config.regularFileMaxBytes),
+    auth: new AuthRegistry(users, tokens),
+    config,
+    xet: await XetService.create(),
+    stats: new RepoStats(),
+  };
+  ctx.store.xetReader = (hash) => ctx.xet.cas.readFile(hash);
   const faults = new FaultInjector();
   const host = options.host ?? "127.0.0.1";
   let url = "";
@@ -191,6 +211,7 @@ export async function startHubEmulator(options: EmulatorOptions = {}): Promise<H
       finish(0);
       return;
     }
+    if (match) ctx.stats.record(ctx, match, new URLSearchParams(q === -1 ? "" : rawUrl.slice(q + 1)), req.headers.authorization, body.length);
 
     if (match && !reply) {
       const action = faults.take(match.name, method);
@@ -309,6 +330,7 @@ export async function startHubEmulator(options: EmulatorOptions = {}): Promise<H
     faults: { inject: (spec) => faults.inject(spec), clear: () => faults.clear() },
     requestCounts: () => faults.requestCounts(),
     requestLog: () => faults.requestLog(),
+    stats: () => ctx.stats.snapshot(),
     resetCounts: () => faults.resetCounts(),
 
     repoExists(id) {
@@ -340,7 +362,7 @@ export async function startHubEmulator(options: EmulatorOptions = {}): Promise<H
     entry(id, path, ref = DEFAULT_BRANCH) {
       const commit = commitAt(id, ref);
       const e = commit.tree.get(path);
-      if (e) return { path, gitOid: e.gitOid, size: e.size, ...(e.lfs ? { lfs: { ...e.lfs } } : {}) };
+      if (e) return { path, gitOid: e.gitOid, size: e.size, ...(e.lfs ? { lfs: { ...e.lfs } } : {}), ...(e.xetHash ? { xetHash: e.xetHash } : {}) };
       const dir = dirsOf(commit).get(path);
       return dir && path !== "" ? { path, gitOid: dir.oid, size: 0 } : undefined;
     },

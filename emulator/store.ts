@@ -23,6 +23,8 @@ export interface TreeEntry {
   /** git blob bytes: the file content, or the pointer file for LFS */
   content?: Buffer;
   lfs?: LfsInfo;
+  /** Xet file hash, for LFS files uploaded through Xet (the content then lives in the Xet CAS) */
+  xetHash?: string;
 }
 
 export type Tree = Map<string, TreeEntry>;
@@ -69,9 +71,11 @@ export function regularEntry(content: Buffer): TreeEntry {
   return { gitOid: gitBlobOid(content), size: content.length, content };
 }
 
-export function lfsEntry(oid: string, size: number): TreeEntry {
+export function lfsEntry(oid: string, size: number, xetHash?: string): TreeEntry {
   const pointer = lfsPointer(oid, size);
-  return { gitOid: gitBlobOid(pointer), size, content: pointer, lfs: { oid, size, pointerSize: pointer.length } };
+  const entry: TreeEntry = { gitOid: gitBlobOid(pointer), size, content: pointer, lfs: { oid, size, pointerSize: pointer.length } };
+  if (xetHash) entry.xetHash = xetHash;
+  return entry;
 }
 
 export type TreeOp =
@@ -233,6 +237,8 @@ export class LfsStore {
 export class HubStore {
   readonly repos = new Map<string, Repo>();
   readonly lfs = new LfsStore();
+  /** Reads Xet-stored content (set by the server, which owns the Xet CAS). */
+  xetReader?: (xetHash: string) => Buffer | undefined;
   private seq = 0;
 
   constructor(readonly regularFileMaxBytes: number) {}
@@ -314,8 +320,9 @@ export class HubStore {
     return { kind: "put", path, entry: regularEntry(content) };
   }
 
-  /** The real bytes of a tree entry (resolved through the LFS store). */
+  /** The real bytes of a tree entry (resolved through the LFS store or the Xet CAS). */
   contentOf(entry: TreeEntry): Buffer | undefined {
+    if (entry.xetHash) return this.xetReader?.(entry.xetHash);
     return entry.lfs ? this.lfs.objects.get(entry.lfs.oid) : entry.content;
   }
 }

@@ -1,6 +1,6 @@
 /**
- * Shards as Python's push_to_hub cuts and writes them (spec §1.2, §1.3, §3.6,
- * §4): count from the Arrow size, rows split evenly and contiguously, names,
+ * Shards as Python's push_to_hub cuts and writes them (docs/dataset-layout.md#shards, docs/parquet.md#writer-settings,
+ * docs/parquet.md#the-huggingface-metadata): count from the Arrow size, rows split evenly and contiguously, names,
  * row groups, page index, codecs, nullable columns, ARROW:schema and the
  * `huggingface` metadata string, byte for byte.
  */
@@ -213,7 +213,7 @@ describe("shards written by convert()", () => {
   });
 });
 
-describe("the huggingface metadata string is what Python's json.dumps writes (spec §4)", () => {
+describe("the huggingface metadata string is what Python's json.dumps writes (docs/parquet.md#the-huggingface-metadata)", () => {
   const cases: [string, string][] = [
     [
       "- {name: text, dtype: string}\n- {name: label, dtype: {class_label: {names: [neg, pos]}}}",

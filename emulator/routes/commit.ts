@@ -5,6 +5,7 @@ import { HubError, badRequest, revisionNotFound } from "../errors.js";
 import { HEX64 } from "../git.js";
 import { type Ctx, type Reply, type Req, type RouteMatch, json, parseJsonBody } from "../http.js";
 import { type Repo, type TreeOp, editTree, lfsEntry, regularEntry, shouldUseLfs } from "../store.js";
+import { xetFileFor } from "../xet/routes.js";
 import { commitTarget, queryFlag, repoWebUrl, writableRepo } from "./common.js";
 
 /** Repo paths the Hub refuses (422): absolute, backslashes, "."/".." segments, empty segments, .git. */
@@ -148,18 +149,21 @@ export function commit(ctx: Ctx, req: Req, m: RouteMatch): Reply {
         const oid = typeof value.oid === "string" ? value.oid.toLowerCase() : "";
         if (!HEX64.test(oid)) throw badRequest(`lfsFile "${path}": "oid" must be a sha256 (64 hex chars)`);
         const object = repo.lfsOids.has(oid) ? ctx.store.lfs.objects.get(oid) : undefined;
-        if (!object) {
+        // Uploaded through Xet: a shard for this repo linked the sha256 to a xet file.
+        const xetFile = object ? undefined : xetFileFor(ctx, repo, oid);
+        if (!object && !xetFile) {
           throw badRequest(
             `Your push was rejected because an LFS pointer pointed to a file that does not exist: lfsFile "${path}" ` +
               `references sha256:${oid}, which was never uploaded to LFS storage`,
           );
         }
-        if (value.size !== undefined && value.size !== object.length) {
+        const size = object?.length ?? xetFile!.size;
+        if (value.size !== undefined && value.size !== size) {
           throw badRequest(
-            `lfsFile "${path}": size ${String(value.size)} does not match the uploaded LFS object sha256:${oid} (${object.length} bytes)`,
+            `lfsFile "${path}": size ${String(value.size)} does not match the uploaded LFS object sha256:${oid} (${size} bytes)`,
           );
         }
-        ops.push({ kind: "put", path, entry: lfsEntry(oid, object.length) });
+        ops.push({ kind: "put", path, entry: lfsEntry(oid, size, xetFile?.hash) });
         break;
       }
       case "deletedFile":

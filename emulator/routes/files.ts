@@ -3,6 +3,7 @@
 import { entryNotFound } from "../errors.js";
 import { type Ctx, type Reply, type Req, type RouteMatch, json, parseJsonBody } from "../http.js";
 import { type Commit, type Repo, type TreeEntry, dirsOf } from "../store.js";
+import { xetResolve } from "../xet/routes.js";
 import { queryFlag, readableRepo, resolveOrThrow, splitRevAndPath } from "./common.js";
 
 interface TreeJson {
@@ -11,12 +12,20 @@ interface TreeJson {
   size: number;
   path: string;
   lfs?: { oid: string; size: number; pointerSize: number };
+  xetHash?: string;
   lastCommit?: { id: string; title: string; date: string };
   securityFileStatus?: { status: string };
 }
 
 function fileJson(path: string, entry: TreeEntry): TreeJson {
-  return { type: "file", oid: entry.gitOid, size: entry.size, path, ...(entry.lfs ? { lfs: { ...entry.lfs } } : {}) };
+  return {
+    type: "file",
+    oid: entry.gitOid,
+    size: entry.size,
+    path,
+    ...(entry.lfs ? { lfs: { ...entry.lfs } } : {}),
+    ...(entry.xetHash ? { xetHash: entry.xetHash } : {}),
+  };
 }
 
 function dirJson(path: string, oid: string): TreeJson {
@@ -125,6 +134,11 @@ export function serveFile(raw: boolean) {
     const entry = commit.tree.get(path);
     if (!entry) throw entryNotFound();
     const viaLfs = !raw && entry.lfs;
+    const xetHeaders: Record<string, string> = {};
+    if (!raw) {
+      const fileInfo = xetResolve(ctx, req, repo, commit, entry, xetHeaders);
+      if (fileInfo) return fileInfo;
+    }
     const bytes = viaLfs ? ctx.store.contentOf(entry) : entry.content;
     if (!bytes) throw new Error(`emulator bug: no content for ${path}`);
     const etag = viaLfs ? `"${entry.lfs!.oid}"` : `"${entry.gitOid}"`;
@@ -134,6 +148,7 @@ export function serveFile(raw: boolean) {
       "X-Repo-Commit": commit.oid,
       "Accept-Ranges": "bytes",
       ...(viaLfs ? { "X-Linked-Size": String(bytes.length), "X-Linked-ETag": etag } : {}),
+      ...xetHeaders,
     };
     if (!queryFlag(req, "noContentDisposition")) {
       const name = path.split("/").pop()!;

@@ -1,10 +1,12 @@
-// Git LFS: the batch API (always "basic" transfer, never xet), and the
+// Git LFS: the batch API ("basic", or "xet" when enabled and asked for), and the
 // emulator's stand-ins for presigned S3 URLs (basic PUT, multipart parts,
 // multipart completion). Upload URLs need no auth, like presigned URLs, but
 // only accept oids announced by a batch call.
 import { HubError, badRequest } from "../errors.js";
 import { HEX64, md5Hex, sha256Hex } from "../git.js";
 import { type Ctx, type Reply, type Req, type RouteMatch, json, parseJsonBody } from "../http.js";
+import { repoKey } from "../stats.js";
+import { xetBatchTransfer } from "../xet/routes.js";
 import { commitTarget, writableRepo } from "./common.js";
 
 const LFS_JSON = "application/vnd.git-lfs+json";
@@ -25,6 +27,9 @@ export function batch(ctx: Ctx, req: Req, m: RouteMatch): Reply {
 
   const { lfsMultipartThreshold: threshold, lfsChunkSize: chunk } = ctx.config;
   const lfs = ctx.store.lfs;
+  const xet = xetBatchTransfer(ctx, req, repo, body);
+  // Upload URLs name the repo, like a presigned URL names its bucket: the stats count their bytes for it.
+  const tag = `?repo=${repoKey(repo.type, repo.id)}`;
   const objects = body.objects.map((o: { oid?: unknown; size?: unknown }) => {
     const oid = typeof o?.oid === "string" ? o.oid.toLowerCase() : String(o?.oid);
     const size = o?.size;
@@ -39,19 +44,20 @@ export function batch(ctx: Ctx, req: Req, m: RouteMatch): Reply {
       }
       return { oid, size, authenticated: true }; // already uploaded: no actions
     }
+    if (xet) return xet.stored(oid, size) ? { oid, size, authenticated: true } : { oid, size, authenticated: true, actions: xet.action };
     const announced = lfs.announced.get(oid) ?? { size, repos: new Set() };
     announced.repos.add(repo);
     lfs.announced.set(oid, announced);
     if (size <= threshold) {
-      return { oid, size, authenticated: true, actions: { upload: { href: `${req.base}/__lfs/upload/${oid}`, header: {} } } };
+      return { oid, size, authenticated: true, actions: { upload: { href: `${req.base}/__lfs/upload/${oid}${tag}`, header: {} } } };
     }
     const parts = Math.ceil(size / chunk);
     const header: Record<string, string> = { chunk_size: String(chunk) };
-    for (let n = 1; n <= parts; n++) header[String(n).padStart(5, "0")] = `${req.base}/__lfs/part/${oid}/${n}`;
+    for (let n = 1; n <= parts; n++) header[String(n).padStart(5, "0")] = `${req.base}/__lfs/part/${oid}/${n}${tag}`;
     lfs.parts.set(oid, new Map());
-    return { oid, size, authenticated: true, actions: { upload: { href: `${req.base}/__lfs/complete/${oid}`, header } } };
+    return { oid, size, authenticated: true, actions: { upload: { href: `${req.base}/__lfs/complete/${oid}${tag}`, header } } };
   });
-  const reply = json({ transfer: "basic", objects }, 200);
+  const reply = json({ transfer: xet ? "xet" : "basic", objects }, 200);
   reply.headers!["Content-Type"] = LFS_JSON;
   return reply;
 }

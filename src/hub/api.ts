@@ -143,7 +143,7 @@ export async function listTags(hub: HubContext, repo: string): Promise<RefInfo[]
   return json.tags ?? [];
 }
 
-/** Creates `tag` on `revision` (the JS client has no tag API: hub-api.md §7). */
+/** Creates `tag` on `revision` (the JS client has no tag API: docs/hub-api.md#tags). */
 export async function createTag(hub: HubContext, repo: string, tag: string, revision: string, message?: string): Promise<void> {
   const response = await hub.fetch(`${hub.endpoint}/api/datasets/${repo}/tag/${encodeURIComponent(revision)}`, {
     method: "POST",

@@ -130,7 +130,7 @@ export function planPush(request: PushRequest, remote: RemoteSnapshot): Plan {
   };
 }
 
-/** Removing a config (spec §5): its data files and its card entries, in one commit. */
+/** Removing a config (docs/dataset-layout.md#deleting-a-config): its data files and its card entries, in one commit. */
 export function planDeleteConfig(config: string, dataDir: string, remote: RemoteSnapshot, alreadyGoneIsDone = false): Plan {
   const gone = (reason: string): Plan => {
     if (alreadyGoneIsDone) return { uploads: [], unchanged: [], deletions: [], readme: undefined, readmeChange: "unchanged", changes: [], changed: false };

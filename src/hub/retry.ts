@@ -1,9 +1,9 @@
 /**
  * When a Hub request is tried again, and how long to wait first: one policy
  * for every request (./http.ts applies it to each call, whoever makes it:
- * our code or `@huggingface/hub`, which never retries and sets no timeouts —
- * hub-api.md §1.6) and the rule for commits (./publish.ts applies it to each
- * commit attempt).
+ * our code or `@huggingface/hub`, which never retries and sets no timeouts,
+ * docs/hub-api.md#retries-and-rate-limits) and the rule for commits
+ * (./publish.ts applies it to each commit attempt).
  *
  * - Every request has a timeout: `requestTimeoutMs` (5 min), longer for
  *   uploads so that a body still gets at least 256 kB/s.

@@ -2,7 +2,7 @@
  * The Hugging Face `datasets` feature model and its three serialisations:
  * the Arrow type a column is stored as, the JSON dict kept in Parquet metadata
  * (`Features.to_dict()`), and the YAML list written in the card's
- * `dataset_info.features` (`Features._to_yaml_list()`). See datasets-push-spec.md §3.
+ * `dataset_info.features` (`Features._to_yaml_list()`). See docs/dataset-layout.md#features.
  */
 import * as arrow from "apache-arrow";
 
@@ -137,7 +137,7 @@ export function featuresToArrowSchema(features: NamedFeature[], metadata?: Map<s
   );
 }
 
-/** The feature Python infers for a Parquet column without `huggingface` metadata (spec §3.4). */
+/** The feature Python infers for a Parquet column without `huggingface` metadata (docs/dataset-layout.md#features-from-a-parquet-schema). */
 export function featureFromArrow(type: arrow.DataType, field?: arrow.Field): Feature {
   if (field?.metadata.get("ARROW:extension:name") === "arrow.json") return { kind: "custom", typeName: "Json", params: {} };
   if (type instanceof arrow.Struct)
@@ -278,7 +278,7 @@ function snakeCase(name: string): string {
 const KNOWN_CUSTOM_TYPES = ["Image", "Audio", "Video", "Pdf", "Nifti", "Mesh", "Json", "Translation", "TranslationVariableLanguages", "Array2D", "Array3D", "Array4D", "Array5D"];
 const SNAKE_TO_TYPE = new Map(KNOWN_CUSTOM_TYPES.map((t) => [snakeCase(t), t]));
 
-/** The simplified inner form used under `list:` and in `dtype:` (spec §3.3). */
+/** The simplified inner form used under `list:` and in `dtype:` (docs/dataset-layout.md#composite-types). */
 function simplify(feature: Feature): unknown {
   switch (feature.kind) {
     case "value":

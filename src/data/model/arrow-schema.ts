@@ -2,7 +2,7 @@
  * The `ARROW:schema` entry of a shard's footer, as pyarrow writes it: the
  * dataset's own Arrow schema (with its `huggingface` metadata), so pyarrow
  * restores exact types on read — e.g. `timestamp[s]`, which Parquet can only
- * store as milliseconds (spec §3.6, §3.8).
+ * store as milliseconds (docs/parquet.md#the-arrow-schema-entry).
  *
  * arrow-rs (inside parquet-wasm) derives the entry from the batches it was
  * given, which carry the storage types (storage.ts); the shard writer

@@ -6,7 +6,7 @@
 import * as arrow from "apache-arrow";
 import { type Feature, value } from "../../model/features.js";
 
-/** Counts needed to estimate a column's Arrow in-memory size (spec §1.2). */
+/** Counts needed to estimate a column's Arrow in-memory size (docs/dataset-layout.md#shard-count). */
 export interface SizeStats {
   /** Values at this level, nulls included. */
   count: number;

@@ -1,7 +1,7 @@
 /**
  * Column builders that fill Arrow buffers directly (offsets, UTF-8 bytes, typed
  * arrays, validity bitmaps) instead of going through JS arrays and
- * `vectorFromArray`, which is the slow path (engineering.md, "Data path").
+ * `vectorFromArray`, which is the slow path (docs/parquet.md#building-arrow-data).
  *
  * Each builder collects one batch; `finish()` hands its buffers over as an
  * `arrow.Data` and starts a fresh batch. Format readers decide how cells are

@@ -9,7 +9,7 @@
  * files' footers can tell: each leaf column has the physical type and
  * repetition our writer would give it, every chunk uses the wanted codec
  * and lives in the file itself, and every row group is small enough for
- * the dataset viewer to read without a page index, or has one (spec §3.7).
+ * the dataset viewer to read without a page index, or has one (docs/parquet.md#the-dataset-viewer).
  * The caller checks the Arrow types (../read/parquet/parquet.ts).
  *
  * Bloom filters are not copied (Python's writer writes none either).
@@ -74,7 +74,7 @@ export interface CopyInput {
 
 export interface CopyOptions {
   compression: Compression;
-  /** A row group with more Arrow data than this must have a page index (the viewer's limit; spec §3.7). */
+  /** A row group with more Arrow data than this must have a page index (the viewer's limit; docs/parquet.md#the-dataset-viewer). */
   maxRowGroupBytesWithoutIndex: number;
   editFooter?: (meta: ThriftStruct) => void;
 }

@@ -1,6 +1,6 @@
 /**
- * How Python's `push_to_hub` cuts a split into Parquet shards (spec §1.2,
- * §1.3, §3.6): the count from the split's Arrow size, rows divided evenly and
+ * How Python's `push_to_hub` cuts a split into Parquet shards (docs/dataset-layout.md#shards,
+ * docs/parquet.md#row-groups): the count from the split's Arrow size, rows divided evenly and
  * contiguously, names `{data_dir}/{split}-{i:05d}-of-{n:05d}.parquet`, and
  * row groups of about 100 MB of Arrow data.
  */

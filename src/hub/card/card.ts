@@ -1,8 +1,8 @@
 /**
  * The dataset card (README.md): YAML front matter + Markdown body.
  *
- * Read as the Hub reads it (datasets-push-spec.md §2.1). Only `configs` and
- * `dataset_info` are rewritten, by the rules of §2.3; every other key keeps
+ * Read as the Hub reads it (docs/dataset-layout.md#reading-and-writing-the-card). Only `configs` and
+ * `dataset_info` are rewritten, by the rules of docs/dataset-layout.md#card-keys; every other key keeps
  * its place, value and formatting (comments too, which Python loses), and
  * the body is kept byte for byte. YAML 1.1 is used both ways, as PyYAML
  * (the reader of cards in `datasets`) does, so `yes`, `on` or `null` written

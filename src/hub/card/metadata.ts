@@ -1,7 +1,7 @@
 /**
  * The two card keys the action owns, `configs` and `dataset_info`, updated
- * by the rules Python's `push_to_hub` follows (datasets-push-spec.md §2.3,
- * §5), with two deliberate fixes: a re-pushed split's `features` are
+ * by the rules Python's `push_to_hub` follows (docs/dataset-layout.md#card-keys,
+ * docs/dataset-layout.md#deleting-a-config), with two deliberate fixes: a re-pushed split's `features` are
  * updated (Python keeps stale ones, bug #8608) and `default: true` survives
  * a re-push. A re-pushed split keeps its place in `splits` so an unchanged
  * re-run renders the same card.
@@ -159,7 +159,7 @@ export function applyConfigUpdate(card: Card, update: ConfigUpdate, legacySplits
   writeConfigs(card, configs);
 }
 
-/** Removes a config's entries (spec §5): `configs`, `dataset_info`, and the legacy `config_names`. */
+/** Removes a config's entries (docs/dataset-layout.md#deleting-a-config): `configs`, `dataset_info`, and the legacy `config_names`. */
 export function applyConfigDeletion(card: Card, config: string): void {
   writeConfigs(card, readConfigs(card).filter((c) => c.config_name !== config));
   writeInfos(card, readInfos(card).filter((i) => i.config_name !== config));

@@ -1,6 +1,6 @@
 /**
  * CSV and TSV files: a header row, then records. Types are inferred as
- * pandas does for `datasets`' CSV loader (spec §3.5), but over the whole
+ * pandas does for `datasets`' CSV loader (docs/dataset-layout.md#csv-and-tsv), but over the whole
  * column instead of per 10 000-row chunk: integers → int64, decimals (or
  * integers with empty cells) → float64, true/false → bool, big positive
  * integers → uint64, anything else → string; empty cells and pandas' NA

@@ -2,7 +2,7 @@
  * JSON Lines (`.jsonl`, `.ndjson`, and `.json` files holding lines) and JSON
  * files holding one top-level array of objects. Each row is an object; the
  * columns are the union of the keys in order of first appearance, a missing
- * key is a null — as pyarrow's JSON reader does for `datasets` (spec §3.5):
+ * key is a null — as pyarrow's JSON reader does for `datasets` (docs/dataset-layout.md#json-and-json-lines):
  * integers → int64 (float64 once any value is spelled with a fraction or
  * exponent, or exceeds int64), bool, string, strings that are all ISO dates
  * or date-times at second precision → timestamp[s], arrays → list, objects →

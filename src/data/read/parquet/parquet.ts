@@ -24,7 +24,7 @@
  * Features: a column keeps the feature of the file's `huggingface` metadata
  * (so ClassLabel, Image, ... survive) when that feature's Arrow type matches
  * the column, as `Features.from_arrow_schema` does; otherwise the feature is
- * inferred from the Arrow type (spec §3.4). Columns whose final type (after
+ * inferred from the Arrow type (docs/dataset-layout.md#features-from-a-parquet-schema). Columns whose final type (after
  * unification with other files, or a `features` override) has the same
  * memory layout are passed through buffer for buffer; others (dictionary
  * columns, int64 → float64, strings → class_label, ...) are converted value by
