@@ -5,7 +5,8 @@
  * lines mean the same bytes.
  *
  * The cases cover each path through the converter: CSV on one thread and in
- * parts on two (≥ 32 MiB), JSON Lines (also gzip-compressed, several splits),
+ * parts on two (≥ 32 MiB), JSON Lines (also gzip-compressed, several splits;
+ * lists of nulls encoded on the worker threads),
  * a JSON array with `features`, card-body and card-metadata, text, Parquet
  * copied into several shards and Parquet re-encoded (also ≥ 32 MiB, decoded
  * in parts), several shards by `num-shards` and by `max-shard-size`, each
@@ -69,6 +70,10 @@ async function ensureData(): Promise<void> {
     }));
     await writeFile(f, JSON.stringify(items, null, 1));
   });
+  // Lists of only nulls and always-null struct fields (Null arrays, which the IPC writer slices), big enough for the worker threads.
+  await ensure("null-lists.jsonl", (f) =>
+    writeFile(f, Array.from({ length: 300_000 }, (_, i) => `${JSON.stringify({ id: i, s: `row ${i} `.padEnd(60, "x"), nulls: [null, null], obj: { a: i, never: null } })}\n`).join("")),
+  );
   await ensure("lines.txt", (f) => writeFile(f, Array.from({ length: 5000 }, (_, i) => (i % 13 === 0 ? "" : `line ${i} ✓`)).join("\r\n")));
   await ensure("card.md", (f) => writeFile(f, "# Fingerprint\n\nA body written by hand.\n"));
 }
@@ -86,6 +91,7 @@ const CASES: Record<string, Record<string, string>> = {
     "card-body": rel("card.md"),
     "card-metadata": "license: mit\npretty_name: Fingerprint",
   },
+  "jsonl-null-lists-threads": { paths: rel("null-lists.jsonl") },
   "text-none": { paths: rel("lines.txt"), format: "text", compression: "none" },
   "parquet-copied-2-shards": { paths: rel("rows.parquet"), "num-shards": "2" },
   "parquet-reencoded-zstd": { paths: rel("rows.parquet"), compression: "zstd" },
