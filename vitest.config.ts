@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 /**
  * Two groups: `fast` (unit, emulator and in-process pipeline tests; `npm run
- * test:fast`, well under a minute) and `slow` (__tests__/slow/: the bundled
+ * test:fast`, under a minute on 2 cores) and `slow` (__tests__/slow/: the bundled
  * action end to end, local runs of dist/, the multi-hundred-MB memory run;
  * `npm run test:slow`). `npm test` runs both, as CI does.
  */

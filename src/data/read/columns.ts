@@ -9,6 +9,9 @@
  * normalised for the column (see values.ts) and throws a plain Error with a
  * short reason when it does not fit; readers turn that into a DataError with
  * the file and line.
+ *
+ * Module state: only toHalf's 4-byte bit-cast buffer, written and read within
+ * one call, so nothing outlives it; builders keep their own buffers.
  */
 import * as arrow from "apache-arrow";
 import { type Feature, featureToArrow, featureToString } from "../../model/features.js";
