@@ -33061,7 +33061,46 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4029:
+/***/ 6861:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Zm: () => (/* binding */ OverrideError),
+/* harmony export */   fL: () => (/* binding */ DataError),
+/* harmony export */   vO: () => (/* binding */ FileSelectionError)
+/* harmony export */ });
+/**
+ * Errors of the data layer, in its own terms: files, lines, columns and
+ * globs. None of them knows the action's inputs; src/pipeline.ts names the
+ * input at fault (OverrideError → `features`, FileSelectionError → `paths`
+ * or `splits`) and main.ts turns a DataError into an annotation on the file.
+ */
+/** Bad data in a user's file: the message names the file and, when known, the line. */
+class DataError extends Error {
+    file;
+    line;
+    detail;
+    name = "DataError";
+    constructor(file, line, detail) {
+        super(line === undefined ? `${file}: ${detail}` : `${file}:${line}: ${detail}`);
+        this.file = file;
+        this.line = line;
+        this.detail = detail;
+    }
+}
+/** Type overrides that cannot apply to these files: a type their format cannot produce, or a column none of them has. */
+class OverrideError extends Error {
+    name = "OverrideError";
+}
+/** Globs that cannot be used, or files they find that cannot be: outside the workspace, unreadable, of an unknown format. */
+class FileSelectionError extends Error {
+    name = "FileSelectionError";
+}
+
+
+/***/ }),
+
+/***/ 1919:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -33071,7 +33110,7 @@ module.exports = {
 /* harmony export */ });
 /* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6181);
 /* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4822);
-/* harmony import */ var _parquet_thrift_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4408);
+/* harmony import */ var _thrift_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2127);
 /**
  * The `ARROW:schema` entry of a shard's footer, as pyarrow writes it: the
  * dataset's own Arrow schema (with its `huggingface` metadata), so pyarrow
@@ -33106,51 +33145,625 @@ function setKeyValue(meta, key, value) {
     const decoder = new TextDecoder();
     let list = meta.list(FILE_KEY_VALUE_METADATA);
     if (!list) {
-        list = { kind: "list", elementType: _parquet_thrift_js__WEBPACK_IMPORTED_MODULE_0__/* .TType */ .nw.Struct, items: [] };
-        meta.set(FILE_KEY_VALUE_METADATA, _parquet_thrift_js__WEBPACK_IMPORTED_MODULE_0__/* .TType */ .nw.List, list);
+        list = { kind: "list", elementType: _thrift_js__WEBPACK_IMPORTED_MODULE_0__/* .TType */ .nw.Struct, items: [] };
+        meta.set(FILE_KEY_VALUE_METADATA, _thrift_js__WEBPACK_IMPORTED_MODULE_0__/* .TType */ .nw.List, list);
     }
     for (const item of list.items) {
         const k = item.get(KV_KEY);
         if (k instanceof Uint8Array && decoder.decode(k) === key) {
-            item.set(KV_VALUE, _parquet_thrift_js__WEBPACK_IMPORTED_MODULE_0__/* .TType */ .nw.Binary, encoder.encode(value));
+            item.set(KV_VALUE, _thrift_js__WEBPACK_IMPORTED_MODULE_0__/* .TType */ .nw.Binary, encoder.encode(value));
             return;
         }
     }
-    list.items.push(new _parquet_thrift_js__WEBPACK_IMPORTED_MODULE_0__/* .ThriftStruct */ .N1([
-        { id: KV_KEY, type: _parquet_thrift_js__WEBPACK_IMPORTED_MODULE_0__/* .TType */ .nw.Binary, value: encoder.encode(key) },
-        { id: KV_VALUE, type: _parquet_thrift_js__WEBPACK_IMPORTED_MODULE_0__/* .TType */ .nw.Binary, value: encoder.encode(value) },
+    list.items.push(new _thrift_js__WEBPACK_IMPORTED_MODULE_0__/* .ThriftStruct */ .N1([
+        { id: KV_KEY, type: _thrift_js__WEBPACK_IMPORTED_MODULE_0__/* .TType */ .nw.Binary, value: encoder.encode(key) },
+        { id: KV_VALUE, type: _thrift_js__WEBPACK_IMPORTED_MODULE_0__/* .TType */ .nw.Binary, value: encoder.encode(value) },
     ]));
 }
 
 
 /***/ }),
 
-/***/ 5323:
+/***/ 1088:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   C: () => (/* binding */ BACKGROUND_JOBS)
+/* harmony export */   Ic: () => (/* binding */ mergeStats),
+/* harmony export */   bD: () => (/* binding */ emptyStats),
+/* harmony export */   qV: () => (/* binding */ estimateNbytes),
+/* harmony export */   tE: () => (/* binding */ statsOfData)
 /* harmony export */ });
-/* harmony import */ var _formats_csv_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(782);
-/* harmony import */ var _formats_parquet_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9042);
+/* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3627);
+/* harmony import */ var _model_features_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5486);
 /**
- * One-shot jobs the main thread can hand to the encoder threads, which are
- * idle during pass 1 (ReaderOptions.background). Both worker entries (the
- * bundle, and encode-worker-main.ts from source) serve these.
+ * The size counts pass 1 gathers per column (values, nulls, UTF-8 bytes, list
+ * items, struct fields), and the Arrow in-memory size they give: the card's
+ * `num_bytes`, the shard count and the row group size all follow from it.
  */
 
 
-const BACKGROUND_JOBS = {
-    /** Answers once the thread is up (its start-up overlaps the caller's own work). */
-    ready: async () => true,
-    "csv-range": _formats_csv_js__WEBPACK_IMPORTED_MODULE_0__/* .profileCsvRange */ .xx,
-    "parquet-range": _formats_parquet_js__WEBPACK_IMPORTED_MODULE_1__/* .profileParquetRange */ .RD,
+function emptyStats() {
+    return { count: 0, nulls: 0, bytes: 0 };
+}
+const INT_WIDTH = {
+    bool: 0,
+    int8: 1,
+    uint8: 1,
+    int16: 2,
+    uint16: 2,
+    float16: 2,
+    int32: 4,
+    uint32: 4,
+    float32: 4,
+    date32: 4,
+    int64: 8,
+    uint64: 8,
+    float64: 8,
+    date64: 8,
 };
+/** Fixed byte width of a value dtype, or undefined for variable-width ones. */
+function fixedWidth(dtype) {
+    if (dtype in INT_WIDTH)
+        return INT_WIDTH[dtype];
+    if (/^(timestamp|duration)\[|^time64/.test(dtype))
+        return 8;
+    if (/^time32/.test(dtype))
+        return 4;
+    if (dtype.startsWith("decimal128"))
+        return 16;
+    if (dtype.startsWith("decimal256"))
+        return 32;
+    const fsb = /^fixed_size_binary\[(\d+)\]$/.exec(dtype);
+    if (fsb)
+        return Number(fsb[1]);
+    return undefined;
+}
+/**
+ * Arrow in-memory bytes of a column as one contiguous array, as pyarrow's
+ * `nbytes` counts it: data buffers, offsets, and a validity bitmap when
+ * there are nulls. `stats` may be missing (a column or struct field absent
+ * from a file): then the column is `count` nulls. Python measures its
+ * dataset's table, which is chunked (by 1000 rows in `datasets`' cache), so
+ * its figure can differ by a few bytes per chunk (see README.md).
+ */
+function estimateNbytes(feature, stats, count) {
+    const s = stats ?? { count, nulls: count, bytes: 0 };
+    const validity = s.nulls > 0 ? Math.ceil(s.count / 8) : 0;
+    switch (feature.kind) {
+        case "class_label":
+            return validity + 8 * s.count;
+        case "value": {
+            if (feature.dtype === "null")
+                return 0;
+            if (feature.dtype === "bool")
+                return validity + Math.ceil(s.count / 8);
+            const w = fixedWidth(feature.dtype);
+            if (w !== undefined)
+                return validity + w * s.count;
+            if (feature.dtype.endsWith("_view"))
+                return validity + 16 * s.count + s.bytes;
+            const offsetWidth = feature.dtype.startsWith("large_") ? 8 : 4;
+            return validity + offsetWidth * (s.count + 1) + s.bytes;
+        }
+        case "list": {
+            if (feature.length !== undefined)
+                return validity + estimateNbytes(feature.item, s.items, s.count * feature.length);
+            const itemCount = s.items?.count ?? 0;
+            return validity + (feature.large ? 8 : 4) * (s.count + 1) + estimateNbytes(feature.item, s.items, itemCount);
+        }
+        case "struct":
+            // A field's array has one slot per struct slot; slots its stats did not see (null structs, absent keys) are nulls.
+            return (validity +
+                feature.fields.reduce((sum, f) => {
+                    const child = s.fields?.get(f.name);
+                    const full = child ? { ...child, count: s.count, nulls: child.nulls + Math.max(0, s.count - child.count) } : undefined;
+                    return sum + estimateNbytes(f.feature, full, s.count);
+                }, 0));
+        case "custom":
+            if (feature.typeName === "Json")
+                return validity + 4 * (s.count + 1) + s.bytes;
+            // Media types are struct<bytes: binary, path: string>: measured field by field when known.
+            if (s.fields) {
+                let sum = validity;
+                for (const child of s.fields.values())
+                    sum += estimateNbytes((0,_model_features_js__WEBPACK_IMPORTED_MODULE_0__/* .value */ .Uq)("binary"), { ...child, count: s.count, nulls: child.nulls + Math.max(0, s.count - child.count) }, s.count);
+                return sum;
+            }
+            return validity + 4 * (s.count + 1) + s.bytes;
+    }
+}
+/**
+ * The size counts of built Arrow data (one batch), for `estimateNbytes`:
+ * values, nulls, variable-width bytes, and the same for list items and
+ * struct fields.
+ */
+function statsOfData(data) {
+    // apache-arrow bakes a slice's offset into its offsets/values buffers and its struct children
+    // (not list children); `data.offset` only applies to the validity bitmap.
+    const stats = { count: data.length, nulls: data.nullCount, bytes: 0 };
+    const type = data.type;
+    switch (type.typeId) {
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Type */ .ZU.Utf8:
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Type */ .ZU.Binary:
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Type */ .ZU.LargeUtf8:
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Type */ .ZU.LargeBinary: {
+            const o = data.valueOffsets;
+            if (data.length > 0)
+                stats.bytes = Number(o[data.length]) - Number(o[0]);
+            break;
+        }
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Type */ .ZU.List:
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Type */ .ZU.LargeList: {
+            const o = data.valueOffsets;
+            const child = data.children[0];
+            const from = data.length > 0 ? Number(o[0]) : 0;
+            const to = data.length > 0 ? Number(o[data.length]) : 0;
+            stats.items = statsOfData(from === 0 && to === child.length ? child : child.slice(from, to - from));
+            break;
+        }
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Type */ .ZU.FixedSizeList:
+            stats.items = statsOfData(data.children[0]);
+            break;
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Type */ .ZU.Struct:
+            stats.fields = new Map(type.children.map((f, i) => [f.name, statsOfData(data.children[i])]));
+            break;
+    }
+    return stats;
+}
+/** Adds `b`'s counts into `a` (same column in two files). */
+function mergeStats(a, b) {
+    const out = { count: a.count + b.count, nulls: a.nulls + b.nulls, bytes: a.bytes + b.bytes };
+    if (a.items || b.items)
+        out.items = mergeStats(a.items ?? emptyStats(), b.items ?? emptyStats());
+    if (a.fields || b.fields) {
+        out.fields = new Map(a.fields);
+        for (const [k, v] of b.fields ?? [])
+            out.fields.set(k, out.fields.has(k) ? mergeStats(out.fields.get(k), v) : v);
+    }
+    return out;
+}
 
 
 /***/ }),
 
-/***/ 1835:
+/***/ 3555:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Nt: () => (/* binding */ batchToStorage),
+/* harmony export */   Px: () => (/* binding */ storageSchema),
+/* harmony export */   V5: () => (/* binding */ storageTypeOf),
+/* harmony export */   kC: () => (/* binding */ fromStorage)
+/* harmony export */ });
+/* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4772);
+/* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7043);
+/* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7446);
+/* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(349);
+/* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9833);
+/* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(7108);
+/**
+ * The Arrow types shards store, where Parquet has no annotation for the
+ * dataset's own type. pyarrow coerces these when it writes Parquet, and
+ * restores them on read from `ARROW:schema`; arrow-rs (inside parquet-wasm)
+ * would write bare integers instead, which pyarrow, pandas and DuckDB then
+ * read as plain numbers. So shards store:
+ * - timestamp[s] as timestamp[ms] (values × 1000), with its time zone;
+ * - time32[s] as time32[ms] (values × 1000);
+ * - date64 as date32 (whole days).
+ * The card and the `huggingface` metadata keep the dataset's type; `datasets`
+ * casts back losslessly when it loads the shards with the card's features.
+ */
+
+/** The type data of `type` is stored as (`type` itself when stored as it is). */
+function storageTypeOf(type) {
+    return storageType(type) ?? type;
+}
+/** The storage type of `type`, or undefined when it is stored as it is. */
+function storageType(type) {
+    if (type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Timestamp */ .Dc && type.unit === apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .TimeUnit */ .y.SECOND)
+        return new apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Timestamp */ .Dc(apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .TimeUnit */ .y.MILLISECOND, type.timezone);
+    if (type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Time */ .gX && type.unit === apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .TimeUnit */ .y.SECOND)
+        return new apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Time */ .gX(apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .TimeUnit */ .y.MILLISECOND, 32);
+    if (type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Date_ */ .OD && type.unit === apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .DateUnit */ .f.MILLISECOND)
+        return new apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .DateDay */ .R8();
+    const children = type.children;
+    if (!children || children.length === 0)
+        return undefined;
+    const mapped = children.map((f) => storageType(f.type));
+    if (mapped.every((t) => t === undefined))
+        return undefined;
+    const fields = children.map((f, i) => (mapped[i] ? new apache_arrow__WEBPACK_IMPORTED_MODULE_3__/* .Field */ .D(f.name, mapped[i], f.nullable, f.metadata) : f));
+    if (type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Struct */ ._k)
+        return new apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Struct */ ._k(fields);
+    if (type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .LargeList */ .cZ)
+        return new apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .LargeList */ .cZ(fields[0]);
+    if (type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .FixedSizeList */ .Y1)
+        return new apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .FixedSizeList */ .Y1(type.listSize, fields[0]);
+    if (type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .List */ .B8)
+        return new apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .List */ .B8(fields[0]);
+    return undefined;
+}
+/** The schema as stored (see storageType), or the same schema when nothing needs coercing. */
+function storageSchema(schema) {
+    const mapped = schema.fields.map((f) => storageType(f.type));
+    if (mapped.every((t) => t === undefined))
+        return schema;
+    return new apache_arrow__WEBPACK_IMPORTED_MODULE_3__/* .Schema */ .S(schema.fields.map((f, i) => (mapped[i] ? new apache_arrow__WEBPACK_IMPORTED_MODULE_3__/* .Field */ .D(f.name, mapped[i], f.nullable, f.metadata) : f)), schema.metadata);
+}
+/** `data` (of `type`) converted to its storage type `to`. */
+function toStorage(data, type, to) {
+    if (type === to)
+        return data;
+    if (type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Timestamp */ .Dc || (type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Time */ .gX && type.bitWidth === 32)) {
+        const wide = type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Timestamp */ .Dc;
+        const src = data.values;
+        const out = wide ? new BigInt64Array(data.length) : new Int32Array(data.length);
+        for (let i = 0; i < data.length; i++)
+            out[i] = wide ? src[i] * 1000n : src[i] * 1000;
+        return data.clone(to, data.offset, data.length, data.nullCount, [undefined, out, data.nullBitmap, undefined]);
+    }
+    if (type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Date_ */ .OD) {
+        const src = data.values;
+        const out = new Int32Array(data.length);
+        for (let i = 0; i < data.length; i++)
+            out[i] = Number(src[i] / 86400000n);
+        return data.clone(to, data.offset, data.length, data.nullCount, [undefined, out, data.nullBitmap, undefined]);
+    }
+    const children = data.children.map((c, i) => toStorage(c, type.children[i].type, to.children[i].type));
+    return data.clone(to, data.offset, data.length, data.nullCount, data.buffers, children);
+}
+/** A record batch of `schema` as stored (`stored` = storageSchema(schema)). */
+function batchToStorage(batch, schema, stored) {
+    if (schema === stored)
+        return batch;
+    const children = schema.fields.map((f, i) => toStorage(batch.data.children[i], f.type, stored.fields[i].type));
+    return new apache_arrow__WEBPACK_IMPORTED_MODULE_4__/* .RecordBatch */ .g(stored, apache_arrow__WEBPACK_IMPORTED_MODULE_5__/* .makeData */ .Hg({ type: new apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Struct */ ._k(stored.fields), length: batch.numRows, nullCount: 0, children }));
+}
+/**
+ * Data read back from a shard (of the storage type) converted to the
+ * dataset's `type`: the inverse of toStorage. Throws when a value does not
+ * convert exactly (say milliseconds that are not whole seconds).
+ */
+function fromStorage(data, type) {
+    if (type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Timestamp */ .Dc || type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Time */ .gX || type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Date_ */ .OD) {
+        if (storageType(type) === undefined)
+            return data;
+        const n = data.length;
+        if (type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Date_ */ .OD) {
+            const src = data.values;
+            const out = new BigInt64Array(n);
+            for (let i = 0; i < n; i++)
+                out[i] = BigInt(src[i]) * 86400000n;
+            return data.clone(type, data.offset, n, data.nullCount, [undefined, out, data.nullBitmap, undefined]);
+        }
+        const wide = type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Timestamp */ .Dc;
+        const src = data.values;
+        const out = wide ? new BigInt64Array(n) : new Int32Array(n);
+        for (let i = 0; i < n; i++) {
+            if (!data.getValid(i))
+                continue;
+            const v = src[i];
+            if (wide ? v % 1000n !== 0n : v % 1000 !== 0)
+                throw new Error(`${String(v)} ms is not a whole number of seconds`);
+            out[i] = wide ? (v / 1000n) : v / 1000;
+        }
+        return data.clone(type, data.offset, n, data.nullCount, [undefined, out, data.nullBitmap, undefined]);
+    }
+    const children = data.children.map((c, i) => fromStorage(c, type.children[i].type));
+    return data.clone(type, data.offset, data.length, data.nullCount, data.buffers, children);
+}
+
+
+/***/ }),
+
+/***/ 2127:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   N1: () => (/* binding */ ThriftStruct),
+/* harmony export */   nw: () => (/* binding */ TType),
+/* harmony export */   q7: () => (/* binding */ encodeStruct),
+/* harmony export */   yZ: () => (/* binding */ decodeStruct)
+/* harmony export */ });
+/* unused harmony exports ThriftReader, ThriftWriter */
+/**
+ * A generic Thrift compact-protocol codec: enough to read a Parquet footer
+ * (FileMetaData, OffsetIndex) into a tree of fields, change a few numbers,
+ * and write it back. Fields keep their ids, types and order, so an
+ * untouched structure re-encodes to the same bytes.
+ */
+var TType;
+(function (TType) {
+    TType[TType["Stop"] = 0] = "Stop";
+    TType[TType["True"] = 1] = "True";
+    TType[TType["False"] = 2] = "False";
+    TType[TType["Byte"] = 3] = "Byte";
+    TType[TType["I16"] = 4] = "I16";
+    TType[TType["I32"] = 5] = "I32";
+    TType[TType["I64"] = 6] = "I64";
+    TType[TType["Double"] = 7] = "Double";
+    TType[TType["Binary"] = 8] = "Binary";
+    TType[TType["List"] = 9] = "List";
+    TType[TType["Set"] = 10] = "Set";
+    TType[TType["Map"] = 11] = "Map";
+    TType[TType["Struct"] = 12] = "Struct";
+})(TType || (TType = {}));
+class ThriftStruct {
+    fields;
+    constructor(fields = []) {
+        this.fields = fields;
+    }
+    field(id) {
+        return this.fields.find((f) => f.id === id);
+    }
+    get(id) {
+        return this.field(id)?.value;
+    }
+    /** Replaces a field's value (keeping its type), or adds it in id order. */
+    set(id, type, value) {
+        const existing = this.field(id);
+        if (existing) {
+            existing.value = value;
+            return;
+        }
+        const at = this.fields.findIndex((f) => f.id > id);
+        const field = { id, type, value };
+        if (at === -1)
+            this.fields.push(field);
+        else
+            this.fields.splice(at, 0, field);
+    }
+    /** Removes a field, if present. */
+    remove(id) {
+        const at = this.fields.findIndex((f) => f.id === id);
+        if (at !== -1)
+            this.fields.splice(at, 1);
+    }
+    struct(id) {
+        const v = this.get(id);
+        return v instanceof ThriftStruct ? v : undefined;
+    }
+    list(id) {
+        const v = this.get(id);
+        return typeof v === "object" && v !== null && "kind" in v && v.kind !== "map" ? v : undefined;
+    }
+    /** An integer field as a bigint (i64 fields decode as bigint, smaller ones as number). */
+    int(id) {
+        const v = this.get(id);
+        return typeof v === "bigint" ? v : typeof v === "number" ? BigInt(v) : undefined;
+    }
+}
+// ---------------------------------------------------------------------------
+class ThriftReader {
+    bytes;
+    pos;
+    view;
+    constructor(bytes, offset = 0) {
+        this.bytes = bytes;
+        this.pos = offset;
+        this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    }
+    byte() {
+        if (this.pos >= this.bytes.length)
+            throw new Error("thrift: unexpected end of data");
+        return this.bytes[this.pos++];
+    }
+    varint() {
+        let result = 0n;
+        let shift = 0n;
+        for (;;) {
+            const b = this.byte();
+            result |= BigInt(b & 0x7f) << shift;
+            if ((b & 0x80) === 0)
+                return result;
+            shift += 7n;
+            if (shift > 70n)
+                throw new Error("thrift: varint too long");
+        }
+    }
+    zigzag() {
+        const v = this.varint();
+        return (v >> 1n) ^ -(v & 1n);
+    }
+    readStruct() {
+        const fields = [];
+        let lastId = 0;
+        for (;;) {
+            const header = this.byte();
+            const type = (header & 0x0f);
+            if (type === TType.Stop)
+                return new ThriftStruct(fields);
+            const delta = header >> 4;
+            const id = delta === 0 ? Number(this.zigzag()) : lastId + delta;
+            lastId = id;
+            const value = type === TType.True ? true : type === TType.False ? false : this.readValue(type);
+            fields.push({ id, type, value });
+        }
+    }
+    readValue(type) {
+        switch (type) {
+            case TType.True:
+            case TType.False:
+                // Inside collections a boolean is one byte: 1 true, 2 (or 0) false.
+                return this.byte() === TType.True;
+            case TType.Byte: {
+                const b = this.byte();
+                return b > 127 ? b - 256 : b;
+            }
+            case TType.I16:
+            case TType.I32:
+                return Number(this.zigzag());
+            case TType.I64:
+                return this.zigzag();
+            case TType.Double: {
+                const v = this.view.getFloat64(this.pos, true);
+                this.pos += 8;
+                return v;
+            }
+            case TType.Binary: {
+                const n = Number(this.varint());
+                if (this.pos + n > this.bytes.length)
+                    throw new Error("thrift: binary past the end of data");
+                const v = this.bytes.slice(this.pos, this.pos + n);
+                this.pos += n;
+                return v;
+            }
+            case TType.List:
+            case TType.Set: {
+                const header = this.byte();
+                const elementType = (header & 0x0f);
+                const size = header >> 4 === 15 ? Number(this.varint()) : header >> 4;
+                const items = [];
+                for (let i = 0; i < size; i++)
+                    items.push(this.readValue(elementType));
+                return { kind: type === TType.List ? "list" : "set", elementType, items };
+            }
+            case TType.Map: {
+                const size = Number(this.varint());
+                if (size === 0)
+                    return { kind: "map", keyType: TType.Stop, valueType: TType.Stop, entries: [] };
+                const types = this.byte();
+                const keyType = (types >> 4);
+                const valueType = (types & 0x0f);
+                const entries = [];
+                for (let i = 0; i < size; i++)
+                    entries.push([this.readValue(keyType), this.readValue(valueType)]);
+                return { kind: "map", keyType, valueType, entries };
+            }
+            case TType.Struct:
+                return this.readStruct();
+            default:
+                throw new Error(`thrift: unknown type ${type}`);
+        }
+    }
+}
+// ---------------------------------------------------------------------------
+class ThriftWriter {
+    buf = new Uint8Array(1024);
+    length = 0;
+    ensure(n) {
+        if (this.length + n <= this.buf.length)
+            return;
+        const next = new Uint8Array(Math.max(this.buf.length * 2, this.length + n));
+        next.set(this.buf.subarray(0, this.length));
+        this.buf = next;
+    }
+    byte(b) {
+        this.ensure(1);
+        this.buf[this.length++] = b & 0xff;
+    }
+    varint(v) {
+        let x = v;
+        do {
+            let b = Number(x & 0x7fn);
+            x >>= 7n;
+            if (x !== 0n)
+                b |= 0x80;
+            this.byte(b);
+        } while (x !== 0n);
+    }
+    zigzag(v) {
+        this.varint(BigInt.asUintN(64, (v << 1n) ^ (v >> 63n)));
+    }
+    bytes() {
+        return this.buf.slice(0, this.length);
+    }
+    writeStruct(struct) {
+        let lastId = 0;
+        for (const f of struct.fields) {
+            const type = f.type === TType.True || f.type === TType.False ? (f.value ? TType.True : TType.False) : f.type;
+            const delta = f.id - lastId;
+            if (delta > 0 && delta <= 15)
+                this.byte((delta << 4) | type);
+            else {
+                this.byte(type);
+                this.zigzag(BigInt(f.id));
+            }
+            lastId = f.id;
+            if (type !== TType.True && type !== TType.False)
+                this.writeValue(type, f.value);
+        }
+        this.byte(TType.Stop);
+    }
+    writeValue(type, value) {
+        switch (type) {
+            case TType.True:
+            case TType.False:
+                this.byte(value ? TType.True : TType.False);
+                return;
+            case TType.Byte:
+                this.byte(value);
+                return;
+            case TType.I16:
+            case TType.I32:
+                this.zigzag(BigInt(value));
+                return;
+            case TType.I64:
+                this.zigzag(typeof value === "bigint" ? value : BigInt(value));
+                return;
+            case TType.Double: {
+                this.ensure(8);
+                new DataView(this.buf.buffer).setFloat64(this.length, value, true);
+                this.length += 8;
+                return;
+            }
+            case TType.Binary: {
+                const b = value;
+                this.varint(BigInt(b.length));
+                this.ensure(b.length);
+                this.buf.set(b, this.length);
+                this.length += b.length;
+                return;
+            }
+            case TType.List:
+            case TType.Set: {
+                const list = value;
+                const n = list.items.length;
+                if (n < 15)
+                    this.byte((n << 4) | list.elementType);
+                else {
+                    this.byte(0xf0 | list.elementType);
+                    this.varint(BigInt(n));
+                }
+                for (const item of list.items)
+                    this.writeValue(list.elementType, item);
+                return;
+            }
+            case TType.Map: {
+                const map = value;
+                this.varint(BigInt(map.entries.length));
+                if (map.entries.length === 0)
+                    return;
+                this.byte((map.keyType << 4) | map.valueType);
+                for (const [k, v] of map.entries) {
+                    this.writeValue(map.keyType, k);
+                    this.writeValue(map.valueType, v);
+                }
+                return;
+            }
+            case TType.Struct:
+                this.writeStruct(value);
+                return;
+            default:
+                throw new Error(`thrift: cannot write type ${type}`);
+        }
+    }
+}
+function decodeStruct(bytes, offset = 0) {
+    const reader = new ThriftReader(bytes, offset);
+    const struct = reader.readStruct();
+    return { struct, end: reader.pos };
+}
+function encodeStruct(struct) {
+    const writer = new ThriftWriter();
+    writer.writeStruct(struct);
+    return writer.bytes();
+}
+
+
+/***/ }),
+
+/***/ 9854:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -33163,7 +33776,7 @@ const BACKGROUND_JOBS = {
 /* unused harmony exports UnsupportedFeature, NumberBuilder, Float16Builder, toHalf, Int64Builder, BoolBuilder, DecimalBuilder, NullBuilder, FixedSizeListBuilder, StructBuilder, ClassLabelBuilder */
 /* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7108);
 /* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4772);
-/* harmony import */ var _features_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1561);
+/* harmony import */ var _model_features_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5486);
 /**
  * Column builders that fill Arrow buffers directly (offsets, UTF-8 bytes, typed
  * arrays, validity bitmaps) instead of going through JS arrays and
@@ -33175,6 +33788,9 @@ const BACKGROUND_JOBS = {
  * normalised for the column (see values.ts) and throws a plain Error with a
  * short reason when it does not fit; readers turn that into a DataError with
  * the file and line.
+ *
+ * Module state: only toHalf's 4-byte bit-cast buffer, written and read within
+ * one call, so nothing outlives it; builders keep their own buffers.
  */
 
 
@@ -33307,6 +33923,7 @@ class Float16Builder {
         return apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .makeData */ .Hg({ type: this.type, length: d.length, nullCount: d.nullCount, nullBitmap: d.nullBitmap, data: d.values });
     }
 }
+// A float32 bit cast: written and read within one call of toHalf, so no state outlives a call.
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 /** IEEE half-precision bits of `v`, rounded to nearest even (via float32, as numpy's float16 cast does for most values). */
@@ -33869,7 +34486,7 @@ function builderFor(feature, capacity = INITIAL_CAPACITY) {
         case "custom":
             if (feature.typeName === "Json")
                 return new Utf8Builder(new apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .Utf8 */ .YE(), capacity);
-            throw new UnsupportedFeature(`${(0,_features_js__WEBPACK_IMPORTED_MODULE_0__/* .featureToString */ .pu)(feature)} columns can only come from Parquet files that already hold them`);
+            throw new UnsupportedFeature(`${(0,_model_features_js__WEBPACK_IMPORTED_MODULE_0__/* .featureToString */ .pu)(feature)} columns can only come from Parquet files that already hold them`);
         case "value": {
             const d = feature.dtype;
             const range = INT_RANGES[d];
@@ -33902,11 +34519,11 @@ function builderFor(feature, capacity = INITIAL_CAPACITY) {
             throw new UnsupportedFeature(`dtype '${d}' cannot be made from text or JSON values`);
         }
     }
-    throw new UnsupportedFeature(`${(0,_features_js__WEBPACK_IMPORTED_MODULE_0__/* .featureToString */ .pu)(feature)} cannot be made from text or JSON values`);
+    throw new UnsupportedFeature(`${(0,_model_features_js__WEBPACK_IMPORTED_MODULE_0__/* .featureToString */ .pu)(feature)} cannot be made from text or JSON values`);
 }
 function featureToArrowChecked(feature) {
     try {
-        return (0,_features_js__WEBPACK_IMPORTED_MODULE_0__/* .featureToArrow */ .RA)(feature);
+        return (0,_model_features_js__WEBPACK_IMPORTED_MODULE_0__/* .featureToArrow */ .RA)(feature);
     }
     catch (e) {
         throw new UnsupportedFeature(e.message);
@@ -33944,461 +34561,7 @@ function typeName(type) {
 
 /***/ }),
 
-/***/ 1561:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   BH: () => (/* binding */ featureFromJson),
-/* harmony export */   F0: () => (/* binding */ featuresFromYaml),
-/* harmony export */   I9: () => (/* binding */ featuresToYaml),
-/* harmony export */   RA: () => (/* binding */ featureToArrow),
-/* harmony export */   U$: () => (/* binding */ huggingfaceMetadata),
-/* harmony export */   Uq: () => (/* binding */ value),
-/* harmony export */   ZJ: () => (/* binding */ featuresToArrowSchema),
-/* harmony export */   er: () => (/* binding */ featureFromArrow),
-/* harmony export */   kb: () => (/* binding */ parseTimestampDtype),
-/* harmony export */   nh: () => (/* binding */ featuresToJson),
-/* harmony export */   pu: () => (/* binding */ featureToString)
-/* harmony export */ });
-/* unused harmony exports canonicalDtype, dtypeToArrow, arrowToDtype, featureToJson, featuresEqual, pythonJsonDumps */
-/* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7043);
-/* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4772);
-/* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(349);
-/* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3627);
-/* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5233);
-/* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(7446);
-/**
- * The Hugging Face `datasets` feature model and its three serialisations:
- * the Arrow type a column is stored as, the JSON dict kept in Parquet metadata
- * (`Features.to_dict()`), and the YAML list written in the card's
- * `dataset_info.features` (`Features._to_yaml_list()`). See docs/dataset-layout.md#features.
- */
-
-const value = (dtype) => ({ kind: "value", dtype });
-const TIME_UNITS = (/* unused pure expression or super */ null && (["s", "ms", "us", "ns"]));
-const UNIT_TO_ARROW = {
-    s: apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .TimeUnit */ .y.SECOND,
-    ms: apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .TimeUnit */ .y.MILLISECOND,
-    us: apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .TimeUnit */ .y.MICROSECOND,
-    ns: apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .TimeUnit */ .y.NANOSECOND,
-};
-const ARROW_TO_UNIT = ["s", "ms", "us", "ns"];
-const SIMPLE_DTYPES = {
-    null: () => new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Null */ .Uv(),
-    bool: () => new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Bool */ .x(),
-    int8: () => new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Int8 */ .AY(),
-    int16: () => new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Int16 */ .Vw(),
-    int32: () => new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Int32 */ .P_(),
-    int64: () => new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Int64 */ .CG(),
-    uint8: () => new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Uint8 */ .l5(),
-    uint16: () => new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Uint16 */ .yv(),
-    uint32: () => new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Uint32 */ .SS(),
-    uint64: () => new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Uint64 */ .Rf(),
-    float16: () => new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Float16 */ .cS(),
-    float32: () => new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Float32 */ .gh(),
-    float64: () => new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Float64 */ .$G(),
-    string: () => new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Utf8 */ .YE(),
-    large_string: () => new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .LargeUtf8 */ .Jb(),
-    binary: () => new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Binary */ .yI(),
-    large_binary: () => new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .LargeBinary */ .BS(),
-    date32: () => new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .DateDay */ .R8(),
-    date64: () => new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .DateMillisecond */ .k(),
-};
-/** Names Python accepts on read for the canonical ones. */
-const DTYPE_ALIASES = { float: "float32", double: "float64", halffloat: "float16" };
-const TIMESTAMP_RE = /^timestamp\[(s|ms|us|ns)(?:, tz=([a-zA-Z0-9/_+\-:]*))?\]$/;
-const TIME_RE = /^time(32|64)\[(s|ms|us|ns)\]$/;
-const DURATION_RE = /^duration\[(s|ms|us|ns)\]$/;
-const DECIMAL_RE = /^decimal(128|256)\((\d+), *(-?\d+)\)$/;
-/** Canonical dtype string for a user-written one, or undefined when it is not a Value dtype. */
-function canonicalDtype(dtype) {
-    const d = DTYPE_ALIASES[dtype] ?? dtype;
-    if (d in SIMPLE_DTYPES)
-        return d;
-    const ts = TIMESTAMP_RE.exec(d);
-    if (ts)
-        return ts[2] === undefined ? `timestamp[${ts[1]}]` : `timestamp[${ts[1]}, tz=${ts[2]}]`;
-    const t = TIME_RE.exec(d);
-    if (t && ((t[1] === "32" && (t[2] === "s" || t[2] === "ms")) || (t[1] === "64" && (t[2] === "us" || t[2] === "ns"))))
-        return d;
-    if (DURATION_RE.test(d))
-        return d;
-    const dec = DECIMAL_RE.exec(d);
-    if (dec)
-        return `decimal${dec[1]}(${dec[2]}, ${dec[3]})`;
-    return undefined;
-}
-function parseTimestampDtype(dtype) {
-    const m = TIMESTAMP_RE.exec(dtype);
-    if (!m)
-        return undefined;
-    return m[2] === undefined ? { unit: m[1] } : { unit: m[1], tz: m[2] };
-}
-/** The Arrow type a `Value` dtype is stored as. */
-function dtypeToArrow(dtype) {
-    const simple = SIMPLE_DTYPES[dtype];
-    if (simple)
-        return simple();
-    const ts = parseTimestampDtype(dtype);
-    if (ts)
-        return new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Timestamp */ .Dc(UNIT_TO_ARROW[ts.unit], ts.tz ?? null);
-    const t = TIME_RE.exec(dtype);
-    if (t)
-        return new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Time */ .gX(UNIT_TO_ARROW[t[2]], Number(t[1]));
-    const du = DURATION_RE.exec(dtype);
-    if (du)
-        return new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Duration */ .dw(UNIT_TO_ARROW[du[1]]);
-    const dec = DECIMAL_RE.exec(dtype);
-    if (dec)
-        return new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Decimal */ .Ww(Number(dec[3]), Number(dec[2]), Number(dec[1]));
-    throw new Error(`Unknown dtype '${dtype}'`);
-}
-/** Arrow storage of the media types Python stores as `struct<bytes: binary, path: string>`. */
-const MEDIA_TYPES = new Set(["Image", "Audio", "Video", "Pdf", "Nifti", "Mesh"]);
-function featureToArrow(feature) {
-    switch (feature.kind) {
-        case "value":
-            return dtypeToArrow(feature.dtype);
-        case "class_label":
-            return new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Int64 */ .CG();
-        case "list": {
-            const child = new apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .Field */ .D("item", featureToArrow(feature.item), true);
-            if (feature.length !== undefined && feature.length >= 0)
-                return new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .FixedSizeList */ .Y1(feature.length, child);
-            return feature.large ? new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .LargeList */ .cZ(child) : new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .List */ .B8(child);
-        }
-        case "struct":
-            return new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Struct */ ._k(feature.fields.map((f) => new apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .Field */ .D(f.name, featureToArrow(f.feature), true)));
-        case "custom":
-            if (feature.typeName === "Json")
-                return new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Utf8 */ .YE();
-            if (MEDIA_TYPES.has(feature.typeName))
-                return new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Struct */ ._k([
-                    new apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .Field */ .D("bytes", new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Binary */ .yI(), true),
-                    new apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .Field */ .D("path", new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Utf8 */ .YE(), true),
-                ]);
-            throw new Error(`No Arrow storage known for feature type ${feature.typeName}`);
-    }
-}
-/** Arrow schema of a whole feature set: every column nullable, as Python writes it. */
-function featuresToArrowSchema(features, metadata) {
-    return new apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .Schema */ .S(features.map((f) => {
-        const fieldMeta = f.feature.kind === "custom" && f.feature.typeName === "Json"
-            ? new Map([["ARROW:extension:name", "arrow.json"]])
-            : undefined;
-        return new apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .Field */ .D(f.name, featureToArrow(f.feature), true, fieldMeta);
-    }), metadata);
-}
-/** The feature Python infers for a Parquet column without `huggingface` metadata (docs/dataset-layout.md#features-from-a-parquet-schema). */
-function featureFromArrow(type, field) {
-    if (field?.metadata.get("ARROW:extension:name") === "arrow.json")
-        return { kind: "custom", typeName: "Json", params: {} };
-    if (type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Struct */ ._k)
-        return { kind: "struct", fields: type.children.map((c) => ({ name: c.name, feature: featureFromArrow(c.type, c) })) };
-    if (type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .FixedSizeList */ .Y1)
-        return { kind: "list", item: featureFromArrow(type.children[0].type, type.children[0]), length: type.listSize };
-    if (type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .LargeList */ .cZ)
-        return { kind: "list", item: featureFromArrow(type.children[0].type, type.children[0]), large: true };
-    if (type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .List */ .B8)
-        return { kind: "list", item: featureFromArrow(type.children[0].type, type.children[0]) };
-    if (type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Dictionary */ .bT)
-        return featureFromArrow(type.dictionary);
-    return value(arrowToDtype(type));
-}
-function arrowToDtype(type) {
-    const t = apache_arrow__WEBPACK_IMPORTED_MODULE_3__/* .Type */ .ZU;
-    switch (type.typeId) {
-        case t.Null:
-            return "null";
-        case t.Bool:
-            return "bool";
-        case t.Int: {
-            const i = type;
-            return `${i.isSigned ? "int" : "uint"}${i.bitWidth}`;
-        }
-        case t.Float: {
-            const p = type.precision;
-            return p === apache_arrow__WEBPACK_IMPORTED_MODULE_4__/* .Precision */ .j.HALF ? "float16" : p === apache_arrow__WEBPACK_IMPORTED_MODULE_4__/* .Precision */ .j.SINGLE ? "float32" : "float64";
-        }
-        case t.Utf8:
-            return "string";
-        case t.LargeUtf8:
-            return "large_string";
-        case t.Binary:
-            return "binary";
-        case t.LargeBinary:
-            return "large_binary";
-        case t.Date:
-            return type.unit === apache_arrow__WEBPACK_IMPORTED_MODULE_5__/* .DateUnit */ .f.DAY ? "date32" : "date64";
-        case t.Timestamp: {
-            const ts = type;
-            const unit = ARROW_TO_UNIT[ts.unit];
-            return ts.timezone ? `timestamp[${unit}, tz=${ts.timezone}]` : `timestamp[${unit}]`;
-        }
-        case t.Time: {
-            const tm = type;
-            return `time${tm.bitWidth}[${ARROW_TO_UNIT[tm.unit]}]`;
-        }
-        case t.Duration:
-            return `duration[${ARROW_TO_UNIT[type.unit]}]`;
-        case t.Decimal: {
-            const d = type;
-            return `decimal${d.bitWidth}(${d.precision}, ${d.scale})`;
-        }
-        default:
-            throw new Error(`Arrow type ${String(type)} has no datasets equivalent`);
-    }
-}
-// ---------------------------------------------------------------------------
-// JSON dict form (Parquet `huggingface` metadata).
-function featureToJson(feature) {
-    switch (feature.kind) {
-        case "value":
-            return { dtype: feature.dtype, _type: "Value" };
-        case "class_label":
-            return { names: feature.names, _type: "ClassLabel" };
-        case "list": {
-            const out = { feature: featureToJson(feature.item) };
-            if (feature.length !== undefined && feature.length >= 0)
-                out.length = feature.length;
-            out._type = feature.large ? "LargeList" : "List";
-            return out;
-        }
-        case "struct":
-            return Object.fromEntries(feature.fields.map((f) => [f.name, featureToJson(f.feature)]));
-        case "custom":
-            return { ...feature.params, _type: feature.typeName };
-    }
-}
-function featuresToJson(features) {
-    return Object.fromEntries(features.map((f) => [f.name, featureToJson(f.feature)]));
-}
-function featureFromJson(json, where) {
-    if (Array.isArray(json)) {
-        // Legacy: a list holding one feature means a list of it.
-        if (json.length !== 1)
-            throw new Error(`${where}: a list feature must hold exactly one item`);
-        return { kind: "list", item: featureFromJson(json[0], where) };
-    }
-    if (!isRecord(json))
-        throw new Error(`${where}: expected a feature object`);
-    const type = json._type;
-    if (type === undefined)
-        return {
-            kind: "struct",
-            fields: Object.entries(json).map(([name, f]) => ({ name, feature: featureFromJson(f, `${where}.${name}`) })),
-        };
-    switch (type) {
-        case "Value": {
-            const dtype = canonicalDtype(String(json.dtype));
-            if (!dtype)
-                throw new Error(`${where}: unknown dtype '${String(json.dtype)}'`);
-            return value(dtype);
-        }
-        case "ClassLabel":
-            if (!Array.isArray(json.names))
-                throw new Error(`${where}: ClassLabel without names`);
-            return { kind: "class_label", names: json.names.map(String) };
-        case "List":
-        case "LargeList":
-        case "Sequence": {
-            const item = featureFromJson(json.feature, `${where}[]`);
-            const length = typeof json.length === "number" && json.length >= 0 ? json.length : undefined;
-            if (type === "Sequence" && item.kind === "struct")
-                // TFDS-style Sequence of a dict is a dict of lists.
-                return {
-                    kind: "struct",
-                    fields: item.fields.map((f) => ({ name: f.name, feature: { kind: "list", item: f.feature, length } })),
-                };
-            return { kind: "list", item, length, large: type === "LargeList" };
-        }
-        default: {
-            const { _type, ...params } = json;
-            return { kind: "custom", typeName: String(_type), params };
-        }
-    }
-}
-// ---------------------------------------------------------------------------
-// YAML list form (card `dataset_info.features`).
-/** `Array2D` → `array2_d`, `ClassLabel` → `class_label`, as Python's `camelcase_to_snakecase`. */
-function snakeCase(name) {
-    return name
-        .replace(/([A-Z]+)([A-Z][a-z])/g, "$1_$2")
-        .replace(/([a-z\d])([A-Z])/g, "$1_$2")
-        .toLowerCase();
-}
-const KNOWN_CUSTOM_TYPES = ["Image", "Audio", "Video", "Pdf", "Nifti", "Mesh", "Json", "Translation", "TranslationVariableLanguages", "Array2D", "Array3D", "Array4D", "Array5D"];
-const SNAKE_TO_TYPE = new Map(KNOWN_CUSTOM_TYPES.map((t) => [snakeCase(t), t]));
-/** The simplified inner form used under `list:` and in `dtype:` (docs/dataset-layout.md#composite-types). */
-function simplify(feature) {
-    switch (feature.kind) {
-        case "value":
-            return feature.dtype;
-        case "class_label":
-            return { class_label: { names: labelMapping(feature.names) } };
-        case "list": {
-            const out = { [feature.large ? "large_list" : "list"]: simplify(feature.item) };
-            if (feature.length !== undefined && feature.length >= 0)
-                out.length = feature.length;
-            return out;
-        }
-        case "struct":
-            return feature.fields.map(namedFeatureToYaml);
-        case "custom": {
-            const name = snakeCase(feature.typeName);
-            return Object.keys(feature.params).length === 0 ? name : { [name]: feature.params };
-        }
-    }
-}
-/** ClassLabel names as a string-keyed mapping: the Hub requires string keys. */
-function labelMapping(names) {
-    return Object.fromEntries(names.map((n, i) => [String(i), n]));
-}
-function namedFeatureToYaml(f) {
-    const feature = f.feature;
-    switch (feature.kind) {
-        case "value":
-        case "class_label":
-        case "custom":
-            return { name: f.name, dtype: simplify(feature) };
-        case "list": {
-            const out = { name: f.name, [feature.large ? "large_list" : "list"]: simplify(feature.item) };
-            if (feature.length !== undefined && feature.length >= 0)
-                out.length = feature.length;
-            return out;
-        }
-        case "struct":
-            return { name: f.name, struct: feature.fields.map(namedFeatureToYaml) };
-    }
-}
-function featuresToYaml(features) {
-    return features.map(namedFeatureToYaml);
-}
-/** Parse the card / `features` input form. `where` prefixes error messages. */
-function featuresFromYaml(list, where) {
-    if (!Array.isArray(list))
-        throw new Error(`${where}: expected a list of {name, dtype|list|struct} entries`);
-    const seen = new Set();
-    return list.map((entry, i) => {
-        if (!isRecord(entry) || typeof entry.name !== "string" || entry.name === "")
-            throw new Error(`${where}[${i}]: each entry needs a 'name'`);
-        if (seen.has(entry.name))
-            throw new Error(`${where}: column '${entry.name}' is listed twice`);
-        seen.add(entry.name);
-        return { name: entry.name, feature: entryToFeature(entry, `${where}.${entry.name}`) };
-    });
-}
-function entryToFeature(entry, where) {
-    const length = typeof entry.length === "number" ? entry.length : undefined;
-    if ("dtype" in entry)
-        return unsimplify(entry.dtype, where);
-    if ("list" in entry)
-        return { kind: "list", item: unsimplify(entry.list, where), length };
-    if ("large_list" in entry)
-        return { kind: "list", item: unsimplify(entry.large_list, where), large: true };
-    if ("sequence" in entry) {
-        const item = unsimplify(entry.sequence, where);
-        if (item.kind === "struct")
-            return { kind: "struct", fields: item.fields.map((f) => ({ name: f.name, feature: { kind: "list", item: f.feature, length } })) };
-        return { kind: "list", item, length };
-    }
-    if ("struct" in entry)
-        return unsimplify(entry.struct, where);
-    throw new Error(`${where}: needs one of 'dtype', 'list', 'struct'`);
-}
-function unsimplify(form, where) {
-    if (typeof form === "string") {
-        const dtype = canonicalDtype(form);
-        if (dtype)
-            return value(dtype);
-        const custom = SNAKE_TO_TYPE.get(form);
-        if (custom)
-            return { kind: "custom", typeName: custom, params: {} };
-        throw new Error(`${where}: unknown dtype '${form}'`);
-    }
-    if (Array.isArray(form))
-        return { kind: "struct", fields: featuresFromYaml(form, where) };
-    if (isRecord(form)) {
-        const keys = Object.keys(form);
-        if ("list" in form || "large_list" in form || "sequence" in form)
-            return entryToFeature(form, where);
-        if ("struct" in form)
-            return unsimplify(form.struct, where);
-        if (keys.length === 1) {
-            const key = keys[0];
-            const params = form[key];
-            if (key === "class_label")
-                return classLabelFromYaml(params, where);
-            const custom = SNAKE_TO_TYPE.get(key);
-            if (custom)
-                return { kind: "custom", typeName: custom, params: isRecord(params) ? params : {} };
-        }
-    }
-    throw new Error(`${where}: cannot read feature ${JSON.stringify(form)}`);
-}
-function classLabelFromYaml(params, where) {
-    const names = isRecord(params) ? params.names : undefined;
-    if (Array.isArray(names))
-        return { kind: "class_label", names: names.map(String) };
-    if (isRecord(names)) {
-        const entries = Object.entries(names).map(([k, v]) => [Number(k), String(v)]);
-        entries.sort((a, b) => a[0] - b[0]);
-        entries.forEach(([id], i) => {
-            if (id !== i)
-                throw new Error(`${where}: class_label ids must be 0..n-1 without gaps`);
-        });
-        return { kind: "class_label", names: entries.map(([, n]) => n) };
-    }
-    throw new Error(`${where}: class_label needs 'names' (a list or an id → name mapping)`);
-}
-function featureToString(feature) {
-    switch (feature.kind) {
-        case "value":
-            return feature.dtype;
-        case "class_label":
-            return `class_label(${feature.names.length} names)`;
-        case "list":
-            return `list<${featureToString(feature.item)}>${feature.length !== undefined ? `[${feature.length}]` : ""}`;
-        case "struct":
-            return `struct<${feature.fields.map((f) => `${f.name}: ${featureToString(f.feature)}`).join(", ")}>`;
-        case "custom":
-            return snakeCase(feature.typeName);
-    }
-}
-function featuresEqual(a, b) {
-    return JSON.stringify(featureToJson(a)) === JSON.stringify(featureToJson(b));
-}
-function isRecord(v) {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-/**
- * `json.dumps(obj)` as Python writes it: `", "` and `": "` separators and
- * non-ASCII characters escaped, so the metadata bytes match what Python stores.
- */
-function pythonJsonDumps(v) {
-    if (v === null || v === undefined)
-        return "null";
-    if (typeof v === "string")
-        return JSON.stringify(v).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
-    if (typeof v === "number")
-        return Number.isInteger(v) ? String(v) : JSON.stringify(v);
-    if (typeof v === "boolean")
-        return v ? "true" : "false";
-    if (Array.isArray(v))
-        return `[${v.map(pythonJsonDumps).join(", ")}]`;
-    return `{${Object.entries(v)
-        .map(([k, x]) => `${pythonJsonDumps(k)}: ${pythonJsonDumps(x)}`)
-        .join(", ")}}`;
-}
-/** The Parquet key-value metadata value Python writes under `huggingface`. */
-function huggingfaceMetadata(features) {
-    return pythonJsonDumps({ info: { features: featuresToJson(features) } });
-}
-
-
-/***/ }),
-
-/***/ 782:
+/***/ 322:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34414,23 +34577,23 @@ __nccwpck_require__.d(__webpack_exports__, {
 var external_node_buffer_ = __nccwpck_require__(4573);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: ./src/errors.ts
-var errors = __nccwpck_require__(3916);
-// EXTERNAL MODULE: ./src/data/features.ts
-var features = __nccwpck_require__(1561);
-// EXTERNAL MODULE: ./src/data/parse.ts
-var parse = __nccwpck_require__(2179);
-// EXTERNAL MODULE: ./src/data/schema.ts
-var schema = __nccwpck_require__(3625);
-// EXTERNAL MODULE: ./src/data/source.ts
-var source = __nccwpck_require__(4635);
-// EXTERNAL MODULE: ./src/data/columns.ts
-var columns = __nccwpck_require__(1835);
-// EXTERNAL MODULE: ./src/data/json-exact.ts
-var json_exact = __nccwpck_require__(1034);
-// EXTERNAL MODULE: ./src/data/values.ts
-var values = __nccwpck_require__(2884);
-;// CONCATENATED MODULE: ./src/data/formats/csv-tokenizer.ts
+// EXTERNAL MODULE: ./src/data/errors.ts
+var errors = __nccwpck_require__(6861);
+// EXTERNAL MODULE: ./src/model/features.ts
+var features = __nccwpck_require__(5486);
+// EXTERNAL MODULE: ./src/data/read/parse.ts
+var parse = __nccwpck_require__(6210);
+// EXTERNAL MODULE: ./src/data/model/sizes.ts
+var sizes = __nccwpck_require__(1088);
+// EXTERNAL MODULE: ./src/data/read/source.ts
+var source = __nccwpck_require__(2656);
+// EXTERNAL MODULE: ./src/data/read/columns.ts
+var columns = __nccwpck_require__(9854);
+// EXTERNAL MODULE: ./src/data/read/json/exact.ts
+var exact = __nccwpck_require__(5875);
+// EXTERNAL MODULE: ./src/data/read/values.ts
+var values = __nccwpck_require__(9755);
+;// CONCATENATED MODULE: ./src/data/read/csv/tokenizer.ts
 /**
  * A byte-level CSV/TSV tokenizer (RFC 4180 plus what real files contain):
  * quoted fields with delimiters, doubled quotes and line breaks; LF, CRLF and
@@ -34645,7 +34808,7 @@ class CsvTokenizer {
     }
 }
 
-;// CONCATENATED MODULE: ./src/data/formats/cells.ts
+;// CONCATENATED MODULE: ./src/data/read/csv/cells.ts
 /**
  * Turning tokenized text cells (byte ranges of a buffer) into Arrow columns
  * of a target feature. Used by the CSV/TSV reader. Each class loops over a
@@ -34848,7 +35011,7 @@ function parseJsonCell(text, shape) {
         throw new Error(`${(0,columns/* describe */.q0)(text)} is not valid JSON; write ${shape === "list" ? 'lists as JSON arrays, e.g. [1, 2] or ["a", "b"]' : 'objects as JSON, e.g. {"x": 1}'}`);
     }
     if (/\d{16}/.test(text))
-        v = (0,json_exact/* parseExact */.jM)(text, false);
+        v = (0,exact/* parseExact */.jM)(text, false);
     return v;
 }
 /**
@@ -34900,16 +35063,16 @@ function cellColumnFor(feature, file, column) {
     }, name);
 }
 
-// EXTERNAL MODULE: ./src/data/formats/parts.ts
-var parts = __nccwpck_require__(4625);
-;// CONCATENATED MODULE: ./src/data/formats/csv.ts
+// EXTERNAL MODULE: ./src/data/read/parts.ts
+var parts = __nccwpck_require__(631);
+;// CONCATENATED MODULE: ./src/data/read/csv/csv.ts
 /**
  * CSV and TSV files: a header row, then records. Types are inferred as
  * pandas does for `datasets`' CSV loader (docs/dataset-layout.md#csv-and-tsv), but over the whole
  * column instead of per 10 000-row chunk: integers → int64, decimals (or
  * integers with empty cells) → float64, true/false → bool, big positive
  * integers → uint64, anything else → string; empty cells and pandas' NA
- * tokens are nulls. See parse.ts and README.md for the exact rules.
+ * tokens are nulls. See ../parse.ts and README.md for the exact rules.
  */
 
 
@@ -34932,7 +35095,7 @@ function addParts(a, b) {
     return {
         rows: a.rows + b.rows,
         inference: a.inference.map((x, c) => ({ mask: x.mask | b.inference[c].mask, nulls: x.nulls + b.inference[c].nulls, bytes: x.bytes + b.inference[c].bytes })),
-        measured: a.measured.map((x, c) => (0,schema/* mergeStats */.Ic)(x, b.measured[c])),
+        measured: a.measured.map((x, c) => (0,sizes/* mergeStats */.Ic)(x, b.measured[c])),
     };
 }
 /** pandas' names for repeated header cells: `a`, `a.1`, `a.2`, ... skipping names already taken. */
@@ -35072,7 +35235,7 @@ class CsvReader {
         return { file: this.file, rows, columns, nullFeature: rows > 0 ? (0,features/* value */.Uq)("float64") : (0,features/* value */.Uq)("null"), ...threads };
     }
     /**
-     * Pass 1 of a big file on two threads (./parts.ts), in parts cut at line
+     * Pass 1 of a big file on two threads (../parts.ts), in parts cut at line
      * starts; the first holds the header. A cut is right unless it falls
      * inside a quoted field, and then the part before it ends inside quotes
      * and fails. On any failure this returns undefined and the file is read in
@@ -35138,7 +35301,7 @@ class CsvReader {
                 const f = overrides.get(n);
                 return f ? cellColumnFor(f, this.file, n) : undefined;
             });
-            measuredStats = names.map(() => (0,schema/* emptyStats */.bD)());
+            measuredStats = names.map(() => (0,sizes/* emptyStats */.bD)());
         };
         if (range?.header)
             start(range.header);
@@ -35150,7 +35313,7 @@ class CsvReader {
                 if (writer) {
                     // Overridden columns are converted now, so bad values are found before anything is written.
                     writer.fill(chunk, chunk.first, chunk.records, c);
-                    measuredStats[c] = (0,schema/* mergeStats */.Ic)(measuredStats[c], (0,schema/* statsOfData */.tE)(writer.builder.finish()));
+                    measuredStats[c] = (0,sizes/* mergeStats */.Ic)(measuredStats[c], (0,sizes/* statsOfData */.tE)(writer.builder.finish()));
                 }
                 else
                     inferColumn(chunk, chunk.first, chunk.records, c, inference[c]);
@@ -35270,17 +35433,307 @@ function featureOf({ mask, nulls }) {
 
 /***/ }),
 
-/***/ 9042:
+/***/ 5875:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Ll: () => (/* binding */ isIntegral),
+/* harmony export */   RF: () => (/* binding */ HAS_LONG_INTEGER),
+/* harmony export */   h8: () => (/* binding */ HAS_INTEGRAL_FLOAT),
+/* harmony export */   jM: () => (/* binding */ parseExact),
+/* harmony export */   qN: () => (/* binding */ scanNumbers)
+/* harmony export */ });
+/* harmony import */ var _values_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9755);
+/**
+ * Where `JSON.parse` loses what pyarrow's JSON reader sees, and the slow path
+ * that keeps it:
+ * - a number spelled with a fraction or exponent but integral (`1.0`, `2e3`)
+ *   is a float for pyarrow (the column becomes float64), an integer for JS;
+ * - integers beyond 2^53 lose digits in a JS number; pyarrow keeps int64
+ *   exactly (and turns the column float64 past int64's range).
+ *
+ * `scanNumbers` is a cheap byte scan of one JSON text that says whether it
+ * holds either kind of number, and for integral floats under which top-level
+ * keys; only such rows are parsed again by `parseExact`, which yields bigints
+ * for unsafe integers and (when asked) FloatTokens for integral floats.
+ */
+
+const HAS_INTEGRAL_FLOAT = 1;
+const HAS_LONG_INTEGER = 2;
+const QUOTE = 34;
+const BACKSLASH = 92;
+const utf8 = new TextDecoder("utf-8");
+function keyText(buf, start, end) {
+    const raw = utf8.decode(buf.subarray(start, end));
+    return raw.includes("\\") ? JSON.parse(`"${raw}"`) : raw;
+}
+/**
+ * Scans the JSON text `buf[start..end)` (already known to be valid JSON) for
+ * numbers `JSON.parse` mistypes. `wantFloats` false skips the integral-float
+ * check (only long integers matter then).
+ */
+function scanNumbers(buf, start, end, wantFloats, out) {
+    let flags = 0;
+    let depth = 0;
+    let expectKey = false;
+    let keyStart = -1;
+    let keyEnd = -1;
+    out.keys.length = 0;
+    for (let i = start; i < end; i++) {
+        const b = buf[i];
+        if (b === QUOTE) {
+            const s = i + 1;
+            i++;
+            while (i < end) {
+                const c = buf[i];
+                if (c === QUOTE)
+                    break;
+                if (c === BACKSLASH)
+                    i++;
+                i++;
+            }
+            if (depth === 1 && expectKey) {
+                keyStart = s;
+                keyEnd = i;
+                expectKey = false;
+            }
+            continue;
+        }
+        if (b === 123) {
+            depth++;
+            if (depth === 1)
+                expectKey = true;
+        }
+        else if (b === 91)
+            depth++;
+        else if (b === 125 || b === 93)
+            depth--;
+        else if (b === 44) {
+            if (depth === 1)
+                expectKey = true;
+        }
+        else if ((b >= 48 && b <= 57) || b === 45) {
+            // A number token: [-] digits [. digits] [e [+-] digits]
+            let j = i;
+            if (buf[j] === 45)
+                j++;
+            const intStart = j;
+            while (j < end && buf[j] >= 48 && buf[j] <= 57)
+                j++;
+            const intEnd = j;
+            let fracStart = j;
+            let fracEnd = j;
+            let exp = 0;
+            let spelledFloat = false;
+            if (buf[j] === 46) {
+                spelledFloat = true;
+                fracStart = ++j;
+                while (j < end && buf[j] >= 48 && buf[j] <= 57)
+                    j++;
+                fracEnd = j;
+            }
+            if (buf[j] === 101 || buf[j] === 69) {
+                spelledFloat = true;
+                j++;
+                let sign = 1;
+                if (buf[j] === 43 || buf[j] === 45) {
+                    if (buf[j] === 45)
+                        sign = -1;
+                    j++;
+                }
+                let e = 0;
+                while (j < end && buf[j] >= 48 && buf[j] <= 57) {
+                    if (e < 100000)
+                        e = e * 10 + (buf[j] - 48);
+                    j++;
+                }
+                exp = sign * e;
+            }
+            if (!spelledFloat) {
+                if (intEnd - intStart >= 16)
+                    flags |= HAS_LONG_INTEGER;
+            }
+            else if (wantFloats && isIntegral(buf, intStart, intEnd, fracStart, fracEnd, exp)) {
+                flags |= HAS_INTEGRAL_FLOAT;
+                if (keyStart >= 0 && depth >= 1) {
+                    const key = keyText(buf, keyStart, keyEnd);
+                    if (out.keys[out.keys.length - 1] !== key)
+                        out.keys.push(key);
+                }
+            }
+            i = j - 1;
+        }
+    }
+    out.flags = flags;
+    return flags;
+}
+/** Whether `int.frac × 10^exp` is an integer, judged from the digits alone. */
+function isIntegral(buf, intStart, intEnd, fracStart, fracEnd, exp) {
+    // Trailing zeros of the fraction do not count; then every remaining fraction digit needs a power of ten.
+    let f = fracEnd;
+    while (f > fracStart && buf[f - 1] === 48)
+        f--;
+    const fracDigits = f - fracStart;
+    if (fracDigits === 0) {
+        if (exp >= 0)
+            return true;
+        // 1200e-2: the integer part needs -exp trailing zeros (or is zero).
+        let zeros = 0;
+        let k = intEnd;
+        while (k > intStart && buf[k - 1] === 48) {
+            zeros++;
+            k--;
+        }
+        return k === intStart || zeros >= -exp;
+    }
+    if (exp >= fracDigits)
+        return true;
+    // The value may still be 0 (0.0e-5 has no non-zero fraction digits, handled above).
+    return false;
+}
+/**
+ * Parses valid JSON text keeping integers exact (bigint when beyond 2^53) and,
+ * with `floatTokens`, integral floats as FloatTokens.
+ */
+function parseExact(text, floatTokens) {
+    const p = new ExactParser(text, floatTokens);
+    p.skip();
+    const v = p.value();
+    return v;
+}
+class ExactParser {
+    s;
+    floatTokens;
+    i = 0;
+    constructor(s, floatTokens) {
+        this.s = s;
+        this.floatTokens = floatTokens;
+    }
+    skip() {
+        const s = this.s;
+        while (this.i < s.length) {
+            const c = s.charCodeAt(this.i);
+            if (c === 32 || c === 9 || c === 10 || c === 13)
+                this.i++;
+            else
+                break;
+        }
+    }
+    value() {
+        const s = this.s;
+        const c = s.charCodeAt(this.i);
+        if (c === 123) {
+            this.i++;
+            const obj = {};
+            this.skip();
+            if (s.charCodeAt(this.i) === 125) {
+                this.i++;
+                return obj;
+            }
+            for (;;) {
+                this.skip();
+                const key = this.string();
+                this.skip();
+                this.i++; // ':'
+                this.skip();
+                const v = this.value();
+                Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true });
+                this.skip();
+                const d = s.charCodeAt(this.i++);
+                if (d === 125)
+                    return obj;
+            }
+        }
+        if (c === 91) {
+            this.i++;
+            const arr = [];
+            this.skip();
+            if (s.charCodeAt(this.i) === 93) {
+                this.i++;
+                return arr;
+            }
+            for (;;) {
+                this.skip();
+                arr.push(this.value());
+                this.skip();
+                const d = s.charCodeAt(this.i++);
+                if (d === 93)
+                    return arr;
+            }
+        }
+        if (c === 34)
+            return this.string();
+        if (c === 116) {
+            this.i += 4;
+            return true;
+        }
+        if (c === 102) {
+            this.i += 5;
+            return false;
+        }
+        if (c === 110) {
+            this.i += 4;
+            return null;
+        }
+        return this.number();
+    }
+    string() {
+        const s = this.s;
+        const start = this.i;
+        let j = start + 1;
+        let escaped = false;
+        while (j < s.length) {
+            const c = s.charCodeAt(j);
+            if (c === 34)
+                break;
+            if (c === 92) {
+                escaped = true;
+                j++;
+            }
+            j++;
+        }
+        this.i = j + 1;
+        return escaped ? JSON.parse(s.slice(start, j + 1)) : s.slice(start + 1, j);
+    }
+    number() {
+        const s = this.s;
+        const start = this.i;
+        let j = start;
+        let float = false;
+        while (j < s.length) {
+            const c = s.charCodeAt(j);
+            if ((c >= 48 && c <= 57) || c === 45 || c === 43)
+                j++;
+            else if (c === 46 || c === 101 || c === 69) {
+                float = true;
+                j++;
+            }
+            else
+                break;
+        }
+        this.i = j;
+        const token = s.slice(start, j);
+        const v = Number(token);
+        if (float)
+            return this.floatTokens && Number.isInteger(v) ? new _values_js__WEBPACK_IMPORTED_MODULE_0__/* .FloatToken */ .o(v) : v;
+        if (Number.isSafeInteger(v))
+            return v;
+        return BigInt(token);
+    }
+}
+
+
+/***/ }),
+
+/***/ 1355:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  cp: () => (/* binding */ ParquetReader),
-  RD: () => (/* binding */ profileParquetRange)
+  c: () => (/* binding */ ParquetReader),
+  R: () => (/* binding */ profileParquetRange)
 });
-
-// UNUSED EXPORTS: sameLayout
 
 // EXTERNAL MODULE: ./node_modules/apache-arrow/enum.mjs
 var apache_arrow_enum = __nccwpck_require__(3627);
@@ -36753,23 +37206,19 @@ function fromFileHandle(source) {
 
 //# sourceMappingURL=reader.mjs.map
 
-// EXTERNAL MODULE: ./node_modules/apache-arrow/factories.mjs + 28 modules
-var factories = __nccwpck_require__(3851);
-// EXTERNAL MODULE: ./src/errors.ts
-var errors = __nccwpck_require__(3916);
-// EXTERNAL MODULE: ./src/data/columns.ts
-var data_columns = __nccwpck_require__(1835);
-// EXTERNAL MODULE: ./src/data/features.ts
-var data_features = __nccwpck_require__(1561);
-// EXTERNAL MODULE: ./src/data/schema.ts
-var data_schema = __nccwpck_require__(3625);
-// EXTERNAL MODULE: ./src/data/source.ts
-var source = __nccwpck_require__(4635);
-// EXTERNAL MODULE: ./src/data/storage.ts
-var storage = __nccwpck_require__(877);
-// EXTERNAL MODULE: ./src/data/values.ts
-var values = __nccwpck_require__(2884);
-;// CONCATENATED MODULE: ./src/data/formats/parquet-ffi.ts
+// EXTERNAL MODULE: ./src/data/errors.ts
+var errors = __nccwpck_require__(6861);
+// EXTERNAL MODULE: ./src/data/read/columns.ts
+var read_columns = __nccwpck_require__(9854);
+// EXTERNAL MODULE: ./src/model/features.ts
+var model_features = __nccwpck_require__(5486);
+// EXTERNAL MODULE: ./src/data/model/sizes.ts
+var sizes = __nccwpck_require__(1088);
+// EXTERNAL MODULE: ./src/data/read/source.ts
+var source = __nccwpck_require__(2656);
+// EXTERNAL MODULE: ./src/data/model/storage.ts
+var storage = __nccwpck_require__(3555);
+;// CONCATENATED MODULE: ./src/data/read/parquet/ffi.ts
 /**
  * Arrow data out of parquet-wasm's memory through the Arrow C Data Interface
  * (https://arrow.apache.org/docs/format/CDataInterface.html), without the
@@ -37101,16 +37550,16 @@ function byteArrayStats(m, addr, type, start, length) {
 var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: ./node_modules/parquet-wasm/node/parquet_wasm.js
 var parquet_wasm = __nccwpck_require__(6830);
-// EXTERNAL MODULE: ./src/data/arrow-schema.ts
-var arrow_schema = __nccwpck_require__(4029);
-// EXTERNAL MODULE: ./src/data/parquet/thrift.ts
-var thrift = __nccwpck_require__(4408);
-;// CONCATENATED MODULE: ./src/data/formats/parquet-file.ts
+// EXTERNAL MODULE: ./src/data/model/arrow-schema.ts
+var arrow_schema = __nccwpck_require__(1919);
+// EXTERNAL MODULE: ./src/data/model/thrift.ts
+var thrift = __nccwpck_require__(2127);
+;// CONCATENATED MODULE: ./src/data/read/parquet/file.ts
 /**
  * Random access to a Parquet file by row group, column and page range, so a
  * file is read in pieces of bounded size whatever its row groups' size.
  *
- * The footer is decoded here (thrift.ts): schema tree, row groups, column
+ * The footer is decoded here (../../model/thrift.ts): schema tree, row groups, column
  * chunk statistics. Page boundaries come from the offset index when the file
  * has one, else from the page headers (read one by one, a few hundred bytes
  * each). A piece of one column — its dictionary page and the data pages
@@ -37118,7 +37567,7 @@ var thrift = __nccwpck_require__(4408);
  * its own (`readParquet` on "PAR1" + those pages + a footer describing only
  * that column and those rows, with the column's Arrow type as the
  * `ARROW:schema` hint), then read through the C Data Interface
- * (parquet-ffi.ts). So WebAssembly memory holds one piece at a time, not a
+ * (./ffi.ts). So WebAssembly memory holds one piece at a time, not a
  * decoded row group (parquet-wasm's own async reader decodes a whole row
  * group before it yields its first batch).
  *
@@ -37196,6 +37645,8 @@ class ParquetFile {
     rowGroups;
     fields;
     pageCache = new Map();
+    /** `ARROW:schema` hints already encoded, by type and field name (pieces of a column all use the same). */
+    hints = new Map();
     schemaRoot;
     constructor(handle, 
     /** Bytes in the file. */
@@ -37563,7 +38014,7 @@ class ParquetFile {
                     elementType: thrift/* TType */.nw.Struct,
                     items: [new thrift/* ThriftStruct */.N1([
                             { id: KV_KEY, type: thrift/* TType */.nw.Binary, value: Buffer.from("ARROW:schema") },
-                            { id: KV_VALUE, type: thrift/* TType */.nw.Binary, value: Buffer.from(arrowHint(field.name, type)) },
+                            { id: KV_VALUE, type: thrift/* TType */.nw.Binary, value: Buffer.from(this.arrowHint(field.name, type)) },
                         ])],
                 },
             },
@@ -37585,19 +38036,18 @@ class ParquetFile {
         MAGIC.copy(out, at + footer.length + 4);
         return out;
     }
-}
-const hints = new WeakMap();
-/** The `ARROW:schema` entry describing one field (arrow-rs then decodes it as that type). */
-function arrowHint(name, type) {
-    let byName = hints.get(type);
-    if (!byName)
-        hints.set(type, (byName = new Map()));
-    let hint = byName.get(name);
-    if (hint === undefined) {
-        hint = (0,arrow_schema/* encodeArrowSchema */.H6)(new schema/* Schema */.S([new schema/* Field */.D(name, type, true)]));
-        byName.set(name, hint);
+    /** The `ARROW:schema` entry describing one field (arrow-rs then decodes it as that type). */
+    arrowHint(name, type) {
+        let byName = this.hints.get(type);
+        if (!byName)
+            this.hints.set(type, (byName = new Map()));
+        let hint = byName.get(name);
+        if (hint === undefined) {
+            hint = (0,arrow_schema/* encodeArrowSchema */.H6)(new schema/* Schema */.S([new schema/* Field */.D(name, type, true)]));
+            byName.set(name, hint);
+        }
+        return hint;
     }
-    return hint;
 }
 function copyField(struct, id) {
     const f = struct.field(id);
@@ -37674,15 +38124,211 @@ async function readInto(handle, out, at, offset, length) {
     }
 }
 
-// EXTERNAL MODULE: ./src/data/formats/parts.ts
-var parts = __nccwpck_require__(4625);
-;// CONCATENATED MODULE: ./src/data/formats/parquet.ts
+// EXTERNAL MODULE: ./src/data/read/parts.ts
+var parts = __nccwpck_require__(631);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/factories.mjs + 28 modules
+var factories = __nccwpck_require__(3851);
+// EXTERNAL MODULE: ./src/data/read/values.ts
+var values = __nccwpck_require__(9755);
+;// CONCATENATED MODULE: ./src/data/read/parquet/adapt.ts
+/**
+ * A column read from a Parquet input, in the dataset's type: relabelled
+ * buffer for buffer when the layouts match (class label ids checked),
+ * restored from its storage type (timestamp[s] stored as milliseconds, ...),
+ * rearranged (struct fields in another order, or missing), or converted
+ * value by value through the target feature's builder, with an error naming
+ * the file, column and row of a value that does not fit.
+ */
+
+
+
+
+
+
+/**
+ * Whether data of type `a` can be relabelled as type `b` without touching its
+ * buffers (same physical layout; list item names and nullability ignored).
+ * `names` also compares struct field names (and order).
+ */
+function sameLayout(a, b, names = true, anyZone = false) {
+    const zones = (x, y) => (x ?? null) === (y ?? null) || (anyZone && !!x && !!y);
+    if (a.typeId !== b.typeId) {
+        // apache-arrow splits some types into subclasses with distinct ids (Int8, TimestampSecond, ...): compare by family.
+        if (apache_arrow_type/* DataType */.pe.isInt(a) && apache_arrow_type/* DataType */.pe.isInt(b))
+            return a.bitWidth === b.bitWidth && a.isSigned === b.isSigned;
+        if (apache_arrow_type/* DataType */.pe.isFloat(a) && apache_arrow_type/* DataType */.pe.isFloat(b))
+            return a.precision === b.precision;
+        if (apache_arrow_type/* DataType */.pe.isTimestamp(a) && apache_arrow_type/* DataType */.pe.isTimestamp(b))
+            return a.unit === b.unit && zones(a.timezone, b.timezone);
+        if (apache_arrow_type/* DataType */.pe.isDate(a) && apache_arrow_type/* DataType */.pe.isDate(b))
+            return a.unit === b.unit;
+        if (apache_arrow_type/* DataType */.pe.isTime(a) && apache_arrow_type/* DataType */.pe.isTime(b))
+            return a.unit === b.unit && a.bitWidth === b.bitWidth;
+        if (apache_arrow_type/* DataType */.pe.isDuration(a) && apache_arrow_type/* DataType */.pe.isDuration(b))
+            return a.unit === b.unit;
+        return false;
+    }
+    if (apache_arrow_type/* DataType */.pe.isInt(a))
+        return a.bitWidth === b.bitWidth && a.isSigned === b.isSigned;
+    if (apache_arrow_type/* DataType */.pe.isFloat(a))
+        return a.precision === b.precision;
+    if (apache_arrow_type/* DataType */.pe.isTimestamp(a)) {
+        const t = b;
+        return a.unit === t.unit && zones(a.timezone, t.timezone);
+    }
+    if (apache_arrow_type/* DataType */.pe.isDate(a))
+        return a.unit === b.unit;
+    if (apache_arrow_type/* DataType */.pe.isTime(a))
+        return a.unit === b.unit && a.bitWidth === b.bitWidth;
+    if (apache_arrow_type/* DataType */.pe.isDuration(a))
+        return a.unit === b.unit;
+    if (apache_arrow_type/* DataType */.pe.isDecimal(a)) {
+        const d = b;
+        return a.precision === d.precision && a.scale === d.scale && a.bitWidth === d.bitWidth;
+    }
+    if (apache_arrow_type/* DataType */.pe.isFixedSizeBinary(a))
+        return a.byteWidth === b.byteWidth;
+    if (apache_arrow_type/* DataType */.pe.isFixedSizeList(a))
+        return a.listSize === b.listSize && sameLayout(a.children[0].type, b.children[0].type, names, anyZone);
+    if (apache_arrow_type/* DataType */.pe.isList(a) || a instanceof apache_arrow_type/* LargeList */.cZ)
+        return sameLayout(a.children[0].type, b.children[0].type, names, anyZone);
+    if (apache_arrow_type/* DataType */.pe.isStruct(a)) {
+        if (a.children.length !== b.children.length)
+            return false;
+        return a.children.every((f, i) => {
+            const g = b.children[i];
+            return (!names || f.name === g.name) && sameLayout(f.type, g.type, names, anyZone);
+        });
+    }
+    if (apache_arrow_type/* DataType */.pe.isDictionary(a) || apache_arrow_type/* DataType */.pe.isMap(a) || apache_arrow_type/* DataType */.pe.isUnion(a))
+        return false;
+    return true;
+}
+/** `data` relabelled as `type` (same layout, see sameLayout), recursively. */
+function relabel(data, type) {
+    const children = data.children.map((child, i) => relabel(child, type.children[i].type));
+    return data.clone(type, data.offset, data.length, data.nullCount, data.buffers, children);
+}
+/**
+ * One column of a batch in the target feature's Arrow type: relabelled when
+ * the layout matches (checked for class labels), converted value by value
+ * otherwise. `firstRow` numbers rows in messages.
+ */
+function adapt(data, column, target, file, firstRow) {
+    const type = (0,model_features/* featureToArrow */.RA)(target);
+    if (sameLayout(data.type, type)) {
+        if (target.kind === "class_label")
+            checkLabels(data, target.names.length, column.name, file, firstRow);
+        return relabel(data, type);
+    }
+    const stored = (0,storage/* storageTypeOf */.V5)(type);
+    if (stored !== type && sameLayout(data.type, stored, true, true)) {
+        // A shard of ours (or pyarrow's): timestamp[s] stored as milliseconds, ...
+        try {
+            return (0,storage/* fromStorage */.kC)(relabel(data, stored), type);
+        }
+        catch (e) {
+            throw new errors/* DataError */.fL(file, undefined, `column '${column.name}' (${(0,model_features/* featureToString */.pu)(target)}): ${e.message}`);
+        }
+    }
+    if (apache_arrow_type/* DataType */.pe.isStruct(data.type) && apache_arrow_type/* DataType */.pe.isStruct(type) && sameFieldsByName(data.type, type)) {
+        // Same fields in another order, or fields this file lacks (struct union across files): rearrange.
+        const byName = new Map(data.type.children.map((f, i) => [f.name, i]));
+        const fields = (target.kind === "struct" ? target.fields : []);
+        const children = type.children.map((f, i) => {
+            const at = byName.get(f.name);
+            if (at === undefined)
+                return nullData(f.type, data.length);
+            const sub = data.children[at]; // struct children of a slice are sliced already
+            const fieldFeature = fields[i]?.feature ?? (0,model_features/* featureFromArrow */.er)(f.type, f);
+            return adapt(sub, { ...column, name: `${column.name}.${f.name}` }, fieldFeature, file, firstRow);
+        });
+        return apache_arrow_data/* makeData */.Hg({ type: type, length: data.length, nullCount: data.nullCount, nullBitmap: sliceBitmap(data), children });
+    }
+    if (data.type.typeId === apache_arrow_enum/* Type */.ZU.Null)
+        return nullData(type, data.length);
+    return convertValues(data, column, target, file, firstRow);
+}
+function sameFieldsByName(a, b) {
+    const names = new Set(a.children.map((f) => f.name));
+    return b.children.some((f) => names.has(f.name)) && a.children.every((f) => b.children.some((g) => g.name === f.name));
+}
+/** The validity bitmap of sliced data, realigned to start at bit 0. */
+function sliceBitmap(data) {
+    if (!data.nullBitmap || data.nullCount === 0)
+        return undefined;
+    const out = new Uint8Array((data.length + 7) >> 3);
+    for (let i = 0; i < data.length; i++)
+        if (data.getValid(i))
+            out[i >> 3] |= 1 << (i & 7);
+    return out;
+}
+/** `length` nulls of any type. */
+function nullData(type, length) {
+    const builder = factories/* makeBuilder */.k8({ type, nullValues: [null, undefined] });
+    for (let i = 0; i < length; i++)
+        builder.append(null);
+    return builder.finish().flush();
+}
+/** Class label ids read from a file must be -1..n-1, as `ClassLabel.cast_storage` checks. */
+function checkLabels(data, n, name, file, firstRow) {
+    const vector = apache_arrow_vector/* makeVector */.g(data);
+    for (let i = 0; i < vector.length; i++) {
+        const v = vector.get(i);
+        if (v === null)
+            continue;
+        const id = Number(v);
+        if (id < -1 || id >= n)
+            throw new errors/* DataError */.fL(file, undefined, `column '${name}' (class_label with ${n} names), row ${firstRow + i + 1}: id ${id} is not between -1 and ${n - 1}`);
+    }
+}
+/** A JS value of an Arrow vector as parsed JSON would give it (plain arrays and objects, safe integers as numbers). */
+function plain(v) {
+    if (v === null || v === undefined)
+        return null;
+    if (typeof v === "bigint")
+        return Number.isSafeInteger(Number(v)) ? Number(v) : v;
+    if (typeof v !== "object")
+        return v;
+    if (v instanceof apache_arrow_vector/* Vector */.M)
+        return Array.from(v, plain);
+    if (ArrayBuffer.isView(v) && !(v instanceof Uint8Array))
+        return Array.from(v, plain);
+    if (typeof v.toJSON === "function" && !(v instanceof Date)) {
+        const json = v.toJSON();
+        return Object.fromEntries(Object.entries(json).map(([k, x]) => [k, plain(x)]));
+    }
+    return v;
+}
+/** The slow path: value by value through the target feature's builder. */
+function convertValues(data, column, target, file, firstRow) {
+    const builder = (0,read_columns/* builderFor */.hj)(target);
+    const convert = (0,values/* converterFor */.C)(target);
+    const vector = apache_arrow_vector/* makeVector */.g(data);
+    const sourceIsTime = /^(timestamp|date|time|duration)/.test((0,model_features/* featureToString */.pu)(column.feature));
+    for (let i = 0; i < vector.length; i++) {
+        const raw = vector.get(i);
+        try {
+            if (raw !== null && sourceIsTime)
+                throw new Error(`${(0,model_features/* featureToString */.pu)(column.feature)} values cannot be converted`);
+            const v = plain(raw);
+            builder.appendValue(convert ? convert(v) : v);
+        }
+        catch (e) {
+            throw new errors/* DataError */.fL(file, undefined, `column '${column.name}' (${(0,model_features/* featureToString */.pu)(column.feature)} in this file, ${(0,model_features/* featureToString */.pu)(target)} in the dataset), row ${firstRow + i + 1}: ${e.message}` +
+                (raw === null ? "" : ` (value ${(0,read_columns/* describe */.q0)(plain(raw))})`));
+        }
+    }
+    return builder.finish();
+}
+
+;// CONCATENATED MODULE: ./src/data/read/parquet/parquet.ts
 /**
  * Parquet inputs, re-sharded with their Arrow types kept.
  *
- * The footer is decoded in JS (parquet-file.ts), and pieces of columns —
+ * The footer is decoded in JS (./file.ts), and pieces of columns —
  * the pages holding some rows of one column — are decoded by parquet-wasm
- * and copied out of its memory buffer by buffer (parquet-ffi.ts), so memory
+ * and copied out of its memory buffer by buffer (./ffi.ts), so memory
  * holds a batch and a few pages per column, whatever the row groups' size.
  *
  * Pass 1 (profile) reads what the footer already says: row counts, and for
@@ -37707,7 +38353,7 @@ var parts = __nccwpck_require__(4625);
  * unification with other files, or a `features` override) has the same
  * memory layout are passed through buffer for buffer; others (dictionary
  * columns, int64 → float64, strings → class_label, ...) are converted value by
- * value.
+ * value (./adapt.ts).
  *
  * gzip-compressed Parquet (`.parquet.gz`) is refused: Parquet compresses its
  * own pages, and reading it would need the whole file unpacked first.
@@ -37774,7 +38420,7 @@ class ParquetReader {
                 feature = meta;
             else {
                 try {
-                    feature = (0,data_features/* featureFromArrow */.er)(field.type, field);
+                    feature = (0,model_features/* featureFromArrow */.er)(field.type, field);
                 }
                 catch {
                     throw new errors/* DataError */.fL(this.file, undefined, `column '${field.name}' has the Arrow type ${String(field.type)}, which datasets features cannot describe`);
@@ -37804,8 +38450,8 @@ class ParquetReader {
             const targets = columns.map((c) => overrides.get(c.name) ?? c.feature);
             for (const [i, c] of columns.entries()) {
                 const target = targets[i];
-                if (target !== c.feature && !sameLayout(c.field.type, (0,data_features/* featureToArrow */.RA)(target)) && (0,data_columns/* unsupportedReason */.EX)(target) !== undefined)
-                    throw new errors/* DataError */.fL(this.file, undefined, `column '${c.name}' is ${(0,data_features/* featureToString */.pu)(c.feature)} and cannot be turned into ${(0,data_features/* featureToString */.pu)(target)}`);
+                if (target !== c.feature && !sameLayout(c.field.type, (0,model_features/* featureToArrow */.RA)(target)) && (0,read_columns/* unsupportedReason */.EX)(target) !== undefined)
+                    throw new errors/* DataError */.fL(this.file, undefined, `column '${c.name}' is ${(0,model_features/* featureToString */.pu)(c.feature)} and cannot be turned into ${(0,model_features/* featureToString */.pu)(target)}`);
             }
             const stats = columns.map((c, i) => footerStats(pf, c, targets[i]));
             // The rest is decoded: byte counts of strings, and columns converted as pass 2 converts them (every value checked).
@@ -37829,7 +38475,7 @@ class ParquetReader {
      * Whether the file holds exactly the columns of `stored` (what a shard
      * stores), in order, flat and of the same Arrow types, so that its row
      * groups can go into a shard as they are (after profile(); the footer-level
-     * checks are ../parquet/copy.ts's). Pass 2 would only relabel such
+     * checks are ../../write/copy.ts's). Pass 2 would only relabel such
      * columns (adapt: same layout), never change a value, and what it checks
      * (class label ids) profile() checked already.
      */
@@ -37865,7 +38511,7 @@ class ParquetReader {
             for (const { rg, start, end } of this.chunks(pf, from, to)) {
                 for (const [k, c] of converted.entries()) {
                     const data = await windows[k].rows(rg, start, end, start, end);
-                    sums[k] = (0,data_schema/* mergeStats */.Ic)(sums[k], (0,data_schema/* statsOfData */.tE)(adapt(data, c, targets[c.index], this.file, rg.firstRow + start)));
+                    sums[k] = (0,sizes/* mergeStats */.Ic)(sums[k], (0,sizes/* statsOfData */.tE)(adapt(data, c, targets[c.index], this.file, rg.firstRow + start)));
                 }
                 if (end === rg.rows)
                     pf.forget(rg);
@@ -37875,7 +38521,7 @@ class ParquetReader {
         return stats;
     }
     /**
-     * decodedStats over the whole file on two threads (./parts.ts), in runs of
+     * decodedStats over the whole file on two threads (../parts.ts), in runs of
      * row groups; undefined when the file is small or anything fails (then it
      * is read in one piece, which reports errors as usual).
      */
@@ -37894,7 +38540,7 @@ class ParquetReader {
                 throw new Error("the background thread decoded other columns");
             return part.stats;
         }, background);
-        return done && { stats: names.map((_, k) => done.parts.map((p) => p[k]).reduce(data_schema/* mergeStats */.Ic)), threads: done.threads };
+        return done && { stats: names.map((_, k) => done.parts.map((p) => p[k]).reduce(sizes/* mergeStats */.Ic)), threads: done.threads };
     }
     /** decodedStats over row groups [from, to), for a background thread (the same columns the file's profile decodes). */
     async decodedRange(overrides, from, to) {
@@ -38090,7 +38736,7 @@ function isByteArray(type) {
 }
 /** A flat column whose values pass through untouched (adapt only relabels them, and checks nothing). */
 function keptAsIs(c, target) {
-    return target === c.feature && target.kind === "value" && c.parquet.flat && sameLayout(c.field.type, (0,data_features/* featureToArrow */.RA)(target));
+    return target === c.feature && target.kind === "value" && c.parquet.flat && sameLayout(c.field.type, (0,model_features/* featureToArrow */.RA)(target));
 }
 /** A flat string or binary column kept as it is: its counts come from its offsets alone. */
 function byteCountable(c, target) {
@@ -38126,7 +38772,7 @@ function metadataFeatures(text) {
         if (!features || typeof features !== "object")
             return out;
         for (const [name, json] of Object.entries(features))
-            out.set(name, (0,data_features/* featureFromJson */.BH)(json, name));
+            out.set(name, (0,model_features/* featureFromJson */.BH)(json, name));
     }
     catch {
         return new Map();
@@ -38136,1037 +38782,22 @@ function metadataFeatures(text) {
 /**
  * Whether a metadata feature describes the column's Arrow type, as
  * `Features.from_arrow_schema` checks; a column stored as the feature's
- * storage type (timestamp[s] as milliseconds, see storage.ts) counts too.
+ * storage type (timestamp[s] as milliseconds, see ../../model/storage.ts) counts too.
  */
 function sameMetadataType(feature, field) {
     try {
-        const type = (0,data_features/* featureToArrow */.RA)(feature);
+        const type = (0,model_features/* featureToArrow */.RA)(feature);
         return sameLayout(field.type, type, true) || sameLayout(field.type, (0,storage/* storageTypeOf */.V5)(type), true, true);
     }
     catch {
         return false;
     }
 }
-/**
- * Whether data of type `a` can be relabelled as type `b` without touching its
- * buffers (same physical layout; list item names and nullability ignored).
- * `names` also compares struct field names (and order).
- */
-function sameLayout(a, b, names = true, anyZone = false) {
-    const zones = (x, y) => (x ?? null) === (y ?? null) || (anyZone && !!x && !!y);
-    if (a.typeId !== b.typeId) {
-        // apache-arrow splits some types into subclasses with distinct ids (Int8, TimestampSecond, ...): compare by family.
-        if (apache_arrow_type/* DataType */.pe.isInt(a) && apache_arrow_type/* DataType */.pe.isInt(b))
-            return a.bitWidth === b.bitWidth && a.isSigned === b.isSigned;
-        if (apache_arrow_type/* DataType */.pe.isFloat(a) && apache_arrow_type/* DataType */.pe.isFloat(b))
-            return a.precision === b.precision;
-        if (apache_arrow_type/* DataType */.pe.isTimestamp(a) && apache_arrow_type/* DataType */.pe.isTimestamp(b))
-            return a.unit === b.unit && zones(a.timezone, b.timezone);
-        if (apache_arrow_type/* DataType */.pe.isDate(a) && apache_arrow_type/* DataType */.pe.isDate(b))
-            return a.unit === b.unit;
-        if (apache_arrow_type/* DataType */.pe.isTime(a) && apache_arrow_type/* DataType */.pe.isTime(b))
-            return a.unit === b.unit && a.bitWidth === b.bitWidth;
-        if (apache_arrow_type/* DataType */.pe.isDuration(a) && apache_arrow_type/* DataType */.pe.isDuration(b))
-            return a.unit === b.unit;
-        return false;
-    }
-    if (apache_arrow_type/* DataType */.pe.isInt(a))
-        return a.bitWidth === b.bitWidth && a.isSigned === b.isSigned;
-    if (apache_arrow_type/* DataType */.pe.isFloat(a))
-        return a.precision === b.precision;
-    if (apache_arrow_type/* DataType */.pe.isTimestamp(a)) {
-        const t = b;
-        return a.unit === t.unit && zones(a.timezone, t.timezone);
-    }
-    if (apache_arrow_type/* DataType */.pe.isDate(a))
-        return a.unit === b.unit;
-    if (apache_arrow_type/* DataType */.pe.isTime(a))
-        return a.unit === b.unit && a.bitWidth === b.bitWidth;
-    if (apache_arrow_type/* DataType */.pe.isDuration(a))
-        return a.unit === b.unit;
-    if (apache_arrow_type/* DataType */.pe.isDecimal(a)) {
-        const d = b;
-        return a.precision === d.precision && a.scale === d.scale && a.bitWidth === d.bitWidth;
-    }
-    if (apache_arrow_type/* DataType */.pe.isFixedSizeBinary(a))
-        return a.byteWidth === b.byteWidth;
-    if (apache_arrow_type/* DataType */.pe.isFixedSizeList(a))
-        return a.listSize === b.listSize && sameLayout(a.children[0].type, b.children[0].type, names, anyZone);
-    if (apache_arrow_type/* DataType */.pe.isList(a) || a instanceof apache_arrow_type/* LargeList */.cZ)
-        return sameLayout(a.children[0].type, b.children[0].type, names, anyZone);
-    if (apache_arrow_type/* DataType */.pe.isStruct(a)) {
-        if (a.children.length !== b.children.length)
-            return false;
-        return a.children.every((f, i) => {
-            const g = b.children[i];
-            return (!names || f.name === g.name) && sameLayout(f.type, g.type, names, anyZone);
-        });
-    }
-    if (apache_arrow_type/* DataType */.pe.isDictionary(a) || apache_arrow_type/* DataType */.pe.isMap(a) || apache_arrow_type/* DataType */.pe.isUnion(a))
-        return false;
-    return true;
-}
-/** `data` relabelled as `type` (same layout, see sameLayout), recursively. */
-function relabel(data, type) {
-    const children = data.children.map((child, i) => relabel(child, type.children[i].type));
-    return data.clone(type, data.offset, data.length, data.nullCount, data.buffers, children);
-}
-/**
- * One column of a batch in the target feature's Arrow type: relabelled when
- * the layout matches (checked for class labels), converted value by value
- * otherwise. `firstRow` numbers rows in messages.
- */
-function adapt(data, column, target, file, firstRow) {
-    const type = (0,data_features/* featureToArrow */.RA)(target);
-    if (sameLayout(data.type, type)) {
-        if (target.kind === "class_label")
-            checkLabels(data, target.names.length, column.name, file, firstRow);
-        return relabel(data, type);
-    }
-    const stored = (0,storage/* storageTypeOf */.V5)(type);
-    if (stored !== type && sameLayout(data.type, stored, true, true)) {
-        // A shard of ours (or pyarrow's): timestamp[s] stored as milliseconds, ...
-        try {
-            return (0,storage/* fromStorage */.kC)(relabel(data, stored), type);
-        }
-        catch (e) {
-            throw new errors/* DataError */.fL(file, undefined, `column '${column.name}' (${(0,data_features/* featureToString */.pu)(target)}): ${e.message}`);
-        }
-    }
-    if (apache_arrow_type/* DataType */.pe.isStruct(data.type) && apache_arrow_type/* DataType */.pe.isStruct(type) && sameFieldsByName(data.type, type)) {
-        // Same fields in another order, or fields this file lacks (struct union across files): rearrange.
-        const byName = new Map(data.type.children.map((f, i) => [f.name, i]));
-        const fields = (target.kind === "struct" ? target.fields : []);
-        const children = type.children.map((f, i) => {
-            const at = byName.get(f.name);
-            if (at === undefined)
-                return nullData(f.type, data.length);
-            const sub = data.children[at]; // struct children of a slice are sliced already
-            const fieldFeature = fields[i]?.feature ?? (0,data_features/* featureFromArrow */.er)(f.type, f);
-            return adapt(sub, { ...column, name: `${column.name}.${f.name}` }, fieldFeature, file, firstRow);
-        });
-        return apache_arrow_data/* makeData */.Hg({ type: type, length: data.length, nullCount: data.nullCount, nullBitmap: sliceBitmap(data), children });
-    }
-    if (data.type.typeId === apache_arrow_enum/* Type */.ZU.Null)
-        return nullData(type, data.length);
-    return convertValues(data, column, target, file, firstRow);
-}
-function sameFieldsByName(a, b) {
-    const names = new Set(a.children.map((f) => f.name));
-    return b.children.some((f) => names.has(f.name)) && a.children.every((f) => b.children.some((g) => g.name === f.name));
-}
-/** The validity bitmap of sliced data, realigned to start at bit 0. */
-function sliceBitmap(data) {
-    if (!data.nullBitmap || data.nullCount === 0)
-        return undefined;
-    const out = new Uint8Array((data.length + 7) >> 3);
-    for (let i = 0; i < data.length; i++)
-        if (data.getValid(i))
-            out[i >> 3] |= 1 << (i & 7);
-    return out;
-}
-/** `length` nulls of any type. */
-function nullData(type, length) {
-    const builder = factories/* makeBuilder */.k8({ type, nullValues: [null, undefined] });
-    for (let i = 0; i < length; i++)
-        builder.append(null);
-    return builder.finish().flush();
-}
-/** Class label ids read from a file must be -1..n-1, as `ClassLabel.cast_storage` checks. */
-function checkLabels(data, n, name, file, firstRow) {
-    const vector = apache_arrow_vector/* makeVector */.g(data);
-    for (let i = 0; i < vector.length; i++) {
-        const v = vector.get(i);
-        if (v === null)
-            continue;
-        const id = Number(v);
-        if (id < -1 || id >= n)
-            throw new errors/* DataError */.fL(file, undefined, `column '${name}' (class_label with ${n} names), row ${firstRow + i + 1}: id ${id} is not between -1 and ${n - 1}`);
-    }
-}
-/** A JS value of an Arrow vector as parsed JSON would give it (plain arrays and objects, safe integers as numbers). */
-function plain(v) {
-    if (v === null || v === undefined)
-        return null;
-    if (typeof v === "bigint")
-        return Number.isSafeInteger(Number(v)) ? Number(v) : v;
-    if (typeof v !== "object")
-        return v;
-    if (v instanceof apache_arrow_vector/* Vector */.M)
-        return Array.from(v, plain);
-    if (ArrayBuffer.isView(v) && !(v instanceof Uint8Array))
-        return Array.from(v, plain);
-    if (typeof v.toJSON === "function" && !(v instanceof Date)) {
-        const json = v.toJSON();
-        return Object.fromEntries(Object.entries(json).map(([k, x]) => [k, plain(x)]));
-    }
-    return v;
-}
-/** The slow path: value by value through the target feature's builder. */
-function convertValues(data, column, target, file, firstRow) {
-    const builder = (0,data_columns/* builderFor */.hj)(target);
-    const convert = (0,values/* converterFor */.C)(target);
-    const vector = apache_arrow_vector/* makeVector */.g(data);
-    const sourceIsTime = /^(timestamp|date|time|duration)/.test((0,data_features/* featureToString */.pu)(column.feature));
-    for (let i = 0; i < vector.length; i++) {
-        const raw = vector.get(i);
-        try {
-            if (raw !== null && sourceIsTime)
-                throw new Error(`${(0,data_features/* featureToString */.pu)(column.feature)} values cannot be converted`);
-            const v = plain(raw);
-            builder.appendValue(convert ? convert(v) : v);
-        }
-        catch (e) {
-            throw new errors/* DataError */.fL(file, undefined, `column '${column.name}' (${(0,data_features/* featureToString */.pu)(column.feature)} in this file, ${(0,data_features/* featureToString */.pu)(target)} in the dataset), row ${firstRow + i + 1}: ${e.message}` +
-                (raw === null ? "" : ` (value ${(0,data_columns/* describe */.q0)(plain(raw))})`));
-        }
-    }
-    return builder.finish();
-}
 
 
 /***/ }),
 
-/***/ 4625:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   c9: () => (/* binding */ SPLIT_FROM_BYTES),
-/* harmony export */   dI: () => (/* binding */ PARTS),
-/* harmony export */   oP: () => (/* binding */ inParts)
-/* harmony export */ });
-/**
- * Pass 1 of a big file on two threads: the file is read in parts, this
- * thread taking them from the front, a background thread (an encoder
- * thread, idle during pass 1) from the back, so neither waits for the other.
- * The readers give the parts (CSV: byte ranges cut at line starts; Parquet:
- * runs of row groups) and add their counts up.
- */
-/** Files from this size up are read in parts when a background thread is given (ReaderOptions.splitFromBytes). */
-const SPLIT_FROM_BYTES = 32 * 1024 * 1024;
-/** At most this many parts. */
-const PARTS = 16;
-/**
- * Runs parts 0..n-1: `here` on this thread, part 0 first (it may learn what
- * the others need, such as a CSV header), then from the front; `there` from
- * the back once `background` has answered its `ready` job (the thread may
- * still be starting). All or nothing: the first failure stops both sides and
- * gives undefined, and the caller reads the file in one piece (which reports
- * errors as usual). `threads` is 2 when the background thread read a part.
- */
-async function inParts(n, here, there, background) {
-    const parts = [];
-    let front = 0;
-    let back = n - 1;
-    let failed = false;
-    let theirs = 0;
-    let other = Promise.resolve();
-    try {
-        parts[0] = await here(0);
-        other = (async () => {
-            await background("ready", null);
-            for (let i = back; !failed && i > front; i = back) {
-                back--;
-                parts[i] = await there(i);
-                theirs++;
-            }
-        })();
-        other.catch(() => (failed = true)); // stops this side too; awaited below
-        for (let i = ++front; !failed && i <= back; i = ++front)
-            parts[i] = await here(i);
-        await other;
-    }
-    catch {
-        failed = true; // the other side takes no further part
-        await other.catch(() => undefined);
-        return undefined;
-    }
-    for (let i = 0; i < n; i++)
-        if (parts[i] === undefined)
-            return undefined;
-    return { parts, threads: theirs > 0 ? 2 : 1 };
-}
-
-
-/***/ }),
-
-/***/ 1034:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Ll: () => (/* binding */ isIntegral),
-/* harmony export */   RF: () => (/* binding */ HAS_LONG_INTEGER),
-/* harmony export */   h8: () => (/* binding */ HAS_INTEGRAL_FLOAT),
-/* harmony export */   jM: () => (/* binding */ parseExact),
-/* harmony export */   qN: () => (/* binding */ scanNumbers)
-/* harmony export */ });
-/* harmony import */ var _values_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2884);
-/**
- * Where `JSON.parse` loses what pyarrow's JSON reader sees, and the slow path
- * that keeps it:
- * - a number spelled with a fraction or exponent but integral (`1.0`, `2e3`)
- *   is a float for pyarrow (the column becomes float64), an integer for JS;
- * - integers beyond 2^53 lose digits in a JS number; pyarrow keeps int64
- *   exactly (and turns the column float64 past int64's range).
- *
- * `scanNumbers` is a cheap byte scan of one JSON text that says whether it
- * holds either kind of number, and for integral floats under which top-level
- * keys; only such rows are parsed again by `parseExact`, which yields bigints
- * for unsafe integers and (when asked) FloatTokens for integral floats.
- */
-
-const HAS_INTEGRAL_FLOAT = 1;
-const HAS_LONG_INTEGER = 2;
-const QUOTE = 34;
-const BACKSLASH = 92;
-const utf8 = new TextDecoder("utf-8");
-function keyText(buf, start, end) {
-    const raw = utf8.decode(buf.subarray(start, end));
-    return raw.includes("\\") ? JSON.parse(`"${raw}"`) : raw;
-}
-/**
- * Scans the JSON text `buf[start..end)` (already known to be valid JSON) for
- * numbers `JSON.parse` mistypes. `wantFloats` false skips the integral-float
- * check (only long integers matter then).
- */
-function scanNumbers(buf, start, end, wantFloats, out) {
-    let flags = 0;
-    let depth = 0;
-    let expectKey = false;
-    let keyStart = -1;
-    let keyEnd = -1;
-    out.keys.length = 0;
-    for (let i = start; i < end; i++) {
-        const b = buf[i];
-        if (b === QUOTE) {
-            const s = i + 1;
-            i++;
-            while (i < end) {
-                const c = buf[i];
-                if (c === QUOTE)
-                    break;
-                if (c === BACKSLASH)
-                    i++;
-                i++;
-            }
-            if (depth === 1 && expectKey) {
-                keyStart = s;
-                keyEnd = i;
-                expectKey = false;
-            }
-            continue;
-        }
-        if (b === 123) {
-            depth++;
-            if (depth === 1)
-                expectKey = true;
-        }
-        else if (b === 91)
-            depth++;
-        else if (b === 125 || b === 93)
-            depth--;
-        else if (b === 44) {
-            if (depth === 1)
-                expectKey = true;
-        }
-        else if ((b >= 48 && b <= 57) || b === 45) {
-            // A number token: [-] digits [. digits] [e [+-] digits]
-            let j = i;
-            if (buf[j] === 45)
-                j++;
-            const intStart = j;
-            while (j < end && buf[j] >= 48 && buf[j] <= 57)
-                j++;
-            const intEnd = j;
-            let fracStart = j;
-            let fracEnd = j;
-            let exp = 0;
-            let spelledFloat = false;
-            if (buf[j] === 46) {
-                spelledFloat = true;
-                fracStart = ++j;
-                while (j < end && buf[j] >= 48 && buf[j] <= 57)
-                    j++;
-                fracEnd = j;
-            }
-            if (buf[j] === 101 || buf[j] === 69) {
-                spelledFloat = true;
-                j++;
-                let sign = 1;
-                if (buf[j] === 43 || buf[j] === 45) {
-                    if (buf[j] === 45)
-                        sign = -1;
-                    j++;
-                }
-                let e = 0;
-                while (j < end && buf[j] >= 48 && buf[j] <= 57) {
-                    if (e < 100000)
-                        e = e * 10 + (buf[j] - 48);
-                    j++;
-                }
-                exp = sign * e;
-            }
-            if (!spelledFloat) {
-                if (intEnd - intStart >= 16)
-                    flags |= HAS_LONG_INTEGER;
-            }
-            else if (wantFloats && isIntegral(buf, intStart, intEnd, fracStart, fracEnd, exp)) {
-                flags |= HAS_INTEGRAL_FLOAT;
-                if (keyStart >= 0 && depth >= 1) {
-                    const key = keyText(buf, keyStart, keyEnd);
-                    if (out.keys[out.keys.length - 1] !== key)
-                        out.keys.push(key);
-                }
-            }
-            i = j - 1;
-        }
-    }
-    out.flags = flags;
-    return flags;
-}
-/** Whether `int.frac × 10^exp` is an integer, judged from the digits alone. */
-function isIntegral(buf, intStart, intEnd, fracStart, fracEnd, exp) {
-    // Trailing zeros of the fraction do not count; then every remaining fraction digit needs a power of ten.
-    let f = fracEnd;
-    while (f > fracStart && buf[f - 1] === 48)
-        f--;
-    const fracDigits = f - fracStart;
-    if (fracDigits === 0) {
-        if (exp >= 0)
-            return true;
-        // 1200e-2: the integer part needs -exp trailing zeros (or is zero).
-        let zeros = 0;
-        let k = intEnd;
-        while (k > intStart && buf[k - 1] === 48) {
-            zeros++;
-            k--;
-        }
-        return k === intStart || zeros >= -exp;
-    }
-    if (exp >= fracDigits)
-        return true;
-    // The value may still be 0 (0.0e-5 has no non-zero fraction digits, handled above).
-    return false;
-}
-/**
- * Parses valid JSON text keeping integers exact (bigint when beyond 2^53) and,
- * with `floatTokens`, integral floats as FloatTokens.
- */
-function parseExact(text, floatTokens) {
-    const p = new ExactParser(text, floatTokens);
-    p.skip();
-    const v = p.value();
-    return v;
-}
-class ExactParser {
-    s;
-    floatTokens;
-    i = 0;
-    constructor(s, floatTokens) {
-        this.s = s;
-        this.floatTokens = floatTokens;
-    }
-    skip() {
-        const s = this.s;
-        while (this.i < s.length) {
-            const c = s.charCodeAt(this.i);
-            if (c === 32 || c === 9 || c === 10 || c === 13)
-                this.i++;
-            else
-                break;
-        }
-    }
-    value() {
-        const s = this.s;
-        const c = s.charCodeAt(this.i);
-        if (c === 123) {
-            this.i++;
-            const obj = {};
-            this.skip();
-            if (s.charCodeAt(this.i) === 125) {
-                this.i++;
-                return obj;
-            }
-            for (;;) {
-                this.skip();
-                const key = this.string();
-                this.skip();
-                this.i++; // ':'
-                this.skip();
-                const v = this.value();
-                Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true });
-                this.skip();
-                const d = s.charCodeAt(this.i++);
-                if (d === 125)
-                    return obj;
-            }
-        }
-        if (c === 91) {
-            this.i++;
-            const arr = [];
-            this.skip();
-            if (s.charCodeAt(this.i) === 93) {
-                this.i++;
-                return arr;
-            }
-            for (;;) {
-                this.skip();
-                arr.push(this.value());
-                this.skip();
-                const d = s.charCodeAt(this.i++);
-                if (d === 93)
-                    return arr;
-            }
-        }
-        if (c === 34)
-            return this.string();
-        if (c === 116) {
-            this.i += 4;
-            return true;
-        }
-        if (c === 102) {
-            this.i += 5;
-            return false;
-        }
-        if (c === 110) {
-            this.i += 4;
-            return null;
-        }
-        return this.number();
-    }
-    string() {
-        const s = this.s;
-        const start = this.i;
-        let j = start + 1;
-        let escaped = false;
-        while (j < s.length) {
-            const c = s.charCodeAt(j);
-            if (c === 34)
-                break;
-            if (c === 92) {
-                escaped = true;
-                j++;
-            }
-            j++;
-        }
-        this.i = j + 1;
-        return escaped ? JSON.parse(s.slice(start, j + 1)) : s.slice(start + 1, j);
-    }
-    number() {
-        const s = this.s;
-        const start = this.i;
-        let j = start;
-        let float = false;
-        while (j < s.length) {
-            const c = s.charCodeAt(j);
-            if ((c >= 48 && c <= 57) || c === 45 || c === 43)
-                j++;
-            else if (c === 46 || c === 101 || c === 69) {
-                float = true;
-                j++;
-            }
-            else
-                break;
-        }
-        this.i = j;
-        const token = s.slice(start, j);
-        const v = Number(token);
-        if (float)
-            return this.floatTokens && Number.isInteger(v) ? new _values_js__WEBPACK_IMPORTED_MODULE_0__/* .FloatToken */ .o(v) : v;
-        if (Number.isSafeInteger(v))
-            return v;
-        return BigInt(token);
-    }
-}
-
-
-/***/ }),
-
-/***/ 6105:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  Q5: () => (/* binding */ ENCODER_ROLE),
-  Hi: () => (/* binding */ encodeParquetFile),
-  _O: () => (/* binding */ serveParquetEncoder)
-});
-
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:worker_threads"
-var external_node_worker_threads_ = __nccwpck_require__(5919);
-// EXTERNAL MODULE: ./node_modules/parquet-wasm/node/parquet_wasm.js
-var parquet_wasm = __nccwpck_require__(6830);
-;// CONCATENATED MODULE: ./src/data/parquet/properties.ts
-/**
- * The Parquet writer settings, in one place for every encoder: codec,
- * dictionary encoding, page statistics (which make parquet-wasm write the
- * page index the dataset viewer relies on), row group size, and the file's
- * key-value metadata. Plain data, so it can cross to worker threads.
- */
-
-const CODECS = {
-    snappy: parquet_wasm/* Compression */.Pr.SNAPPY,
-    zstd: parquet_wasm/* Compression */.Pr.ZSTD,
-    gzip: parquet_wasm/* Compression */.Pr.GZIP,
-    none: parquet_wasm/* Compression */.Pr.UNCOMPRESSED,
-};
-/** Builder methods consume the builder (wasm-bindgen moves `self`), hence the reassignments. */
-function writerProperties(settings) {
-    let builder = new parquet_wasm/* WriterPropertiesBuilder */.uj();
-    builder = builder.setCompression(CODECS[settings.compression]);
-    builder = builder.setDictionaryEnabled(true);
-    builder = builder.setStatisticsEnabled(parquet_wasm/* EnabledStatistics */.PB.Page);
-    builder = builder.setMaxRowGroupSize(settings.rowGroupRows);
-    builder = builder.setKeyValueMetadata(new Map(settings.metadata));
-    return builder.build();
-}
-
-;// CONCATENATED MODULE: ./src/data/parquet/encode-worker.ts
-/**
- * The Parquet encoder that runs in a worker thread: it receives one part
- * (a run of whole row groups) as Arrow IPC batches, streams them through its
- * own parquet-wasm instance, and writes the encoded part to a file. The main
- * thread keeps parsing meanwhile, and merges the parts (./merge.ts).
- *
- * Messages in:  {op:"open", id, path, settings} · {op:"batch", id, ipc} · {op:"close", id}
- *                · {op:"job", id, name, args} (a one-shot job of `jobs`, e.g. profiling part of a file)
- * Messages out: {op:"ack", id} when a batch was taken · {op:"done", id, bytes} · {op:"result", id, value}
- *                · {op:"error", id, message}
- */
-
-
-
-
-const ENCODER_ROLE = "hf-dataset-publish:parquet-encoder";
-/** Serves encode requests (and `jobs`) on `port` until the port closes. */
-function serveParquetEncoder(port = external_node_worker_threads_.parentPort, jobs = {}) {
-    if (!port)
-        throw new Error("serveParquetEncoder must run in a worker thread");
-    const parts = new Map();
-    const reply = (message) => port.postMessage(message);
-    port.on("message", (request) => {
-        if (request.op === "job") {
-            const job = jobs[request.name];
-            (job ? job(request.args) : Promise.reject(new Error(`no job '${request.name}'`))).then((value) => reply({ op: "result", id: request.id, value }), (e) => reply({ op: "error", id: request.id, message: e instanceof Error ? e.message : String(e) }));
-            return;
-        }
-        if (request.op === "open") {
-            const part = { queue: [], wake: undefined };
-            parts.set(request.id, part);
-            encodePart(request.path, request.settings, part, () => reply({ op: "ack", id: request.id })).then((bytes) => {
-                parts.delete(request.id);
-                reply({ op: "done", id: request.id, bytes });
-            }, (e) => {
-                parts.delete(request.id);
-                reply({ op: "error", id: request.id, message: e instanceof Error ? e.message : String(e) });
-            });
-            return;
-        }
-        const part = parts.get(request.id);
-        if (!part)
-            return;
-        part.queue.push(request.op === "batch" ? request.ipc : null);
-        part.wake?.();
-    });
-}
-async function encodePart(path, settings, part, ack) {
-    const next = async () => {
-        while (part.queue.length === 0)
-            await new Promise((resolve) => (part.wake = resolve));
-        part.wake = undefined;
-        const ipc = part.queue.shift();
-        if (ipc !== null)
-            ack();
-        return ipc;
-    };
-    return encodeParquetFile(path, settings, next);
-}
-/**
- * Encodes Arrow IPC stream messages, pulled one at a time from `next` (null
- * ends the file), into a Parquet file at `path`; returns its size. Used by
- * the worker threads and, for small shards, on the main thread.
- */
-async function encodeParquetFile(path, settings, next) {
-    // An error of the batch source is kept: parquet-wasm would report none, or an unrelated one.
-    let sourceError;
-    const input = new ReadableStream({
-        async pull(controller) {
-            let ipc;
-            try {
-                ipc = await next();
-            }
-            catch (e) {
-                sourceError = e;
-                throw e;
-            }
-            if (ipc === null)
-                return controller.close();
-            const table = parquet_wasm/* Table */.XI.fromIPCStream(ipc);
-            release(ipc); // copied into wasm memory: give the bytes back now, not at the next GC
-            try {
-                for (const batch of table.recordBatches())
-                    controller.enqueue(batch);
-            }
-            finally {
-                table.free();
-            }
-        },
-    }, { highWaterMark: 0 });
-    try {
-        const output = (await parquet_wasm/* transformParquetStream */.li(input, writerProperties(settings)));
-        const file = await (0,promises_.open)(path, "w");
-        let bytes = 0;
-        try {
-            for await (const chunk of output) {
-                await file.write(chunk);
-                bytes += chunk.byteLength;
-                release(chunk); // a whole row group at a time: tens of MB
-            }
-        }
-        finally {
-            await file.close();
-        }
-        // parquet-wasm ends its output normally when the input stream fails: never take that file as complete.
-        if (sourceError !== undefined)
-            throw sourceError;
-        return bytes;
-    }
-    catch (e) {
-        throw sourceError ?? e;
-    }
-}
-/**
- * Frees the memory of a byte array we own entirely at once
- * (ArrayBuffer.prototype.transfer, Node 21+; nothing happens before).
- */
-function release(bytes) {
-    const buffer = bytes.buffer;
-    if (typeof buffer.transfer !== "function" || !(buffer instanceof ArrayBuffer))
-        return;
-    if (bytes.byteOffset !== 0 || bytes.byteLength !== buffer.byteLength)
-        return; // a view into something larger
-    try {
-        buffer.transfer(0);
-    }
-    catch {
-        // not detachable (e.g. WebAssembly memory): leave it to the GC
-    }
-}
-
-
-/***/ }),
-
-/***/ 4408:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   N1: () => (/* binding */ ThriftStruct),
-/* harmony export */   nw: () => (/* binding */ TType),
-/* harmony export */   q7: () => (/* binding */ encodeStruct),
-/* harmony export */   yZ: () => (/* binding */ decodeStruct)
-/* harmony export */ });
-/* unused harmony exports ThriftReader, ThriftWriter */
-/**
- * A generic Thrift compact-protocol codec: enough to read a Parquet footer
- * (FileMetaData, OffsetIndex) into a tree of fields, change a few numbers,
- * and write it back. Fields keep their ids, types and order, so an
- * untouched structure re-encodes to the same bytes.
- */
-var TType;
-(function (TType) {
-    TType[TType["Stop"] = 0] = "Stop";
-    TType[TType["True"] = 1] = "True";
-    TType[TType["False"] = 2] = "False";
-    TType[TType["Byte"] = 3] = "Byte";
-    TType[TType["I16"] = 4] = "I16";
-    TType[TType["I32"] = 5] = "I32";
-    TType[TType["I64"] = 6] = "I64";
-    TType[TType["Double"] = 7] = "Double";
-    TType[TType["Binary"] = 8] = "Binary";
-    TType[TType["List"] = 9] = "List";
-    TType[TType["Set"] = 10] = "Set";
-    TType[TType["Map"] = 11] = "Map";
-    TType[TType["Struct"] = 12] = "Struct";
-})(TType || (TType = {}));
-class ThriftStruct {
-    fields;
-    constructor(fields = []) {
-        this.fields = fields;
-    }
-    field(id) {
-        return this.fields.find((f) => f.id === id);
-    }
-    get(id) {
-        return this.field(id)?.value;
-    }
-    /** Replaces a field's value (keeping its type), or adds it in id order. */
-    set(id, type, value) {
-        const existing = this.field(id);
-        if (existing) {
-            existing.value = value;
-            return;
-        }
-        const at = this.fields.findIndex((f) => f.id > id);
-        const field = { id, type, value };
-        if (at === -1)
-            this.fields.push(field);
-        else
-            this.fields.splice(at, 0, field);
-    }
-    /** Removes a field, if present. */
-    remove(id) {
-        const at = this.fields.findIndex((f) => f.id === id);
-        if (at !== -1)
-            this.fields.splice(at, 1);
-    }
-    struct(id) {
-        const v = this.get(id);
-        return v instanceof ThriftStruct ? v : undefined;
-    }
-    list(id) {
-        const v = this.get(id);
-        return typeof v === "object" && v !== null && "kind" in v && v.kind !== "map" ? v : undefined;
-    }
-    /** An integer field as a bigint (i64 fields decode as bigint, smaller ones as number). */
-    int(id) {
-        const v = this.get(id);
-        return typeof v === "bigint" ? v : typeof v === "number" ? BigInt(v) : undefined;
-    }
-}
-// ---------------------------------------------------------------------------
-class ThriftReader {
-    bytes;
-    pos;
-    view;
-    constructor(bytes, offset = 0) {
-        this.bytes = bytes;
-        this.pos = offset;
-        this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    }
-    byte() {
-        if (this.pos >= this.bytes.length)
-            throw new Error("thrift: unexpected end of data");
-        return this.bytes[this.pos++];
-    }
-    varint() {
-        let result = 0n;
-        let shift = 0n;
-        for (;;) {
-            const b = this.byte();
-            result |= BigInt(b & 0x7f) << shift;
-            if ((b & 0x80) === 0)
-                return result;
-            shift += 7n;
-            if (shift > 70n)
-                throw new Error("thrift: varint too long");
-        }
-    }
-    zigzag() {
-        const v = this.varint();
-        return (v >> 1n) ^ -(v & 1n);
-    }
-    readStruct() {
-        const fields = [];
-        let lastId = 0;
-        for (;;) {
-            const header = this.byte();
-            const type = (header & 0x0f);
-            if (type === TType.Stop)
-                return new ThriftStruct(fields);
-            const delta = header >> 4;
-            const id = delta === 0 ? Number(this.zigzag()) : lastId + delta;
-            lastId = id;
-            const value = type === TType.True ? true : type === TType.False ? false : this.readValue(type);
-            fields.push({ id, type, value });
-        }
-    }
-    readValue(type) {
-        switch (type) {
-            case TType.True:
-            case TType.False:
-                // Inside collections a boolean is one byte: 1 true, 2 (or 0) false.
-                return this.byte() === TType.True;
-            case TType.Byte: {
-                const b = this.byte();
-                return b > 127 ? b - 256 : b;
-            }
-            case TType.I16:
-            case TType.I32:
-                return Number(this.zigzag());
-            case TType.I64:
-                return this.zigzag();
-            case TType.Double: {
-                const v = this.view.getFloat64(this.pos, true);
-                this.pos += 8;
-                return v;
-            }
-            case TType.Binary: {
-                const n = Number(this.varint());
-                if (this.pos + n > this.bytes.length)
-                    throw new Error("thrift: binary past the end of data");
-                const v = this.bytes.slice(this.pos, this.pos + n);
-                this.pos += n;
-                return v;
-            }
-            case TType.List:
-            case TType.Set: {
-                const header = this.byte();
-                const elementType = (header & 0x0f);
-                const size = header >> 4 === 15 ? Number(this.varint()) : header >> 4;
-                const items = [];
-                for (let i = 0; i < size; i++)
-                    items.push(this.readValue(elementType));
-                return { kind: type === TType.List ? "list" : "set", elementType, items };
-            }
-            case TType.Map: {
-                const size = Number(this.varint());
-                if (size === 0)
-                    return { kind: "map", keyType: TType.Stop, valueType: TType.Stop, entries: [] };
-                const types = this.byte();
-                const keyType = (types >> 4);
-                const valueType = (types & 0x0f);
-                const entries = [];
-                for (let i = 0; i < size; i++)
-                    entries.push([this.readValue(keyType), this.readValue(valueType)]);
-                return { kind: "map", keyType, valueType, entries };
-            }
-            case TType.Struct:
-                return this.readStruct();
-            default:
-                throw new Error(`thrift: unknown type ${type}`);
-        }
-    }
-}
-// ---------------------------------------------------------------------------
-class ThriftWriter {
-    buf = new Uint8Array(1024);
-    length = 0;
-    ensure(n) {
-        if (this.length + n <= this.buf.length)
-            return;
-        const next = new Uint8Array(Math.max(this.buf.length * 2, this.length + n));
-        next.set(this.buf.subarray(0, this.length));
-        this.buf = next;
-    }
-    byte(b) {
-        this.ensure(1);
-        this.buf[this.length++] = b & 0xff;
-    }
-    varint(v) {
-        let x = v;
-        do {
-            let b = Number(x & 0x7fn);
-            x >>= 7n;
-            if (x !== 0n)
-                b |= 0x80;
-            this.byte(b);
-        } while (x !== 0n);
-    }
-    zigzag(v) {
-        this.varint(BigInt.asUintN(64, (v << 1n) ^ (v >> 63n)));
-    }
-    bytes() {
-        return this.buf.slice(0, this.length);
-    }
-    writeStruct(struct) {
-        let lastId = 0;
-        for (const f of struct.fields) {
-            const type = f.type === TType.True || f.type === TType.False ? (f.value ? TType.True : TType.False) : f.type;
-            const delta = f.id - lastId;
-            if (delta > 0 && delta <= 15)
-                this.byte((delta << 4) | type);
-            else {
-                this.byte(type);
-                this.zigzag(BigInt(f.id));
-            }
-            lastId = f.id;
-            if (type !== TType.True && type !== TType.False)
-                this.writeValue(type, f.value);
-        }
-        this.byte(TType.Stop);
-    }
-    writeValue(type, value) {
-        switch (type) {
-            case TType.True:
-            case TType.False:
-                this.byte(value ? TType.True : TType.False);
-                return;
-            case TType.Byte:
-                this.byte(value);
-                return;
-            case TType.I16:
-            case TType.I32:
-                this.zigzag(BigInt(value));
-                return;
-            case TType.I64:
-                this.zigzag(typeof value === "bigint" ? value : BigInt(value));
-                return;
-            case TType.Double: {
-                this.ensure(8);
-                new DataView(this.buf.buffer).setFloat64(this.length, value, true);
-                this.length += 8;
-                return;
-            }
-            case TType.Binary: {
-                const b = value;
-                this.varint(BigInt(b.length));
-                this.ensure(b.length);
-                this.buf.set(b, this.length);
-                this.length += b.length;
-                return;
-            }
-            case TType.List:
-            case TType.Set: {
-                const list = value;
-                const n = list.items.length;
-                if (n < 15)
-                    this.byte((n << 4) | list.elementType);
-                else {
-                    this.byte(0xf0 | list.elementType);
-                    this.varint(BigInt(n));
-                }
-                for (const item of list.items)
-                    this.writeValue(list.elementType, item);
-                return;
-            }
-            case TType.Map: {
-                const map = value;
-                this.varint(BigInt(map.entries.length));
-                if (map.entries.length === 0)
-                    return;
-                this.byte((map.keyType << 4) | map.valueType);
-                for (const [k, v] of map.entries) {
-                    this.writeValue(map.keyType, k);
-                    this.writeValue(map.valueType, v);
-                }
-                return;
-            }
-            case TType.Struct:
-                this.writeStruct(value);
-                return;
-            default:
-                throw new Error(`thrift: cannot write type ${type}`);
-        }
-    }
-}
-function decodeStruct(bytes, offset = 0) {
-    const reader = new ThriftReader(bytes, offset);
-    const struct = reader.readStruct();
-    return { struct, end: reader.pos };
-}
-function encodeStruct(struct) {
-    const writer = new ThriftWriter();
-    writer.writeStruct(struct);
-    return writer.bytes();
-}
-
-
-/***/ }),
-
-/***/ 2179:
+/***/ 6210:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -39624,276 +39255,70 @@ function parseDecimal(text, scale) {
 
 /***/ }),
 
-/***/ 3625:
+/***/ 631:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Ic: () => (/* binding */ mergeStats),
-/* harmony export */   M2: () => (/* binding */ unifyProfiles),
-/* harmony export */   bD: () => (/* binding */ emptyStats),
-/* harmony export */   qV: () => (/* binding */ estimateNbytes),
-/* harmony export */   tE: () => (/* binding */ statsOfData)
+/* harmony export */   c9: () => (/* binding */ SPLIT_FROM_BYTES),
+/* harmony export */   dI: () => (/* binding */ PARTS),
+/* harmony export */   oP: () => (/* binding */ inParts)
 /* harmony export */ });
-/* unused harmony exports UnifyConflict, unify */
-/* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3627);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
-/* harmony import */ var _features_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1561);
 /**
- * What the first pass learns about each file (column types and sizes), and
- * how the files of a dataset are brought to one schema: int64 + float64 →
- * float64, all-null + T → T, structs merged field by field. Anything else is
- * a conflict reported with both files, the column and both types.
+ * Pass 1 of a big file on two threads: the file is read in parts, this
+ * thread taking them from the front, a background thread (an encoder
+ * thread, idle during pass 1) from the back, so neither waits for the other.
+ * The readers give the parts (CSV: byte ranges cut at line starts; Parquet:
+ * runs of row groups) and add their counts up.
  */
-
-
-
-function emptyStats() {
-    return { count: 0, nulls: 0, bytes: 0 };
-}
-const INT_WIDTH = {
-    bool: 0,
-    int8: 1,
-    uint8: 1,
-    int16: 2,
-    uint16: 2,
-    float16: 2,
-    int32: 4,
-    uint32: 4,
-    float32: 4,
-    date32: 4,
-    int64: 8,
-    uint64: 8,
-    float64: 8,
-    date64: 8,
-};
-/** Fixed byte width of a value dtype, or undefined for variable-width ones. */
-function fixedWidth(dtype) {
-    if (dtype in INT_WIDTH)
-        return INT_WIDTH[dtype];
-    if (/^(timestamp|duration)\[|^time64/.test(dtype))
-        return 8;
-    if (/^time32/.test(dtype))
-        return 4;
-    if (dtype.startsWith("decimal128"))
-        return 16;
-    if (dtype.startsWith("decimal256"))
-        return 32;
-    const fsb = /^fixed_size_binary\[(\d+)\]$/.exec(dtype);
-    if (fsb)
-        return Number(fsb[1]);
-    return undefined;
-}
+/** Files from this size up are read in parts when a background thread is given (ReaderOptions.splitFromBytes). */
+const SPLIT_FROM_BYTES = 32 * 1024 * 1024;
+/** At most this many parts. */
+const PARTS = 16;
 /**
- * Arrow in-memory bytes of a column as one contiguous array, as pyarrow's
- * `nbytes` counts it: data buffers, offsets, and a validity bitmap when
- * there are nulls. `stats` may be missing (a column or struct field absent
- * from a file): then the column is `count` nulls. Python measures its
- * dataset's table, which is chunked (by 1000 rows in `datasets`' cache), so
- * its figure can differ by a few bytes per chunk (see README.md).
+ * Runs parts 0..n-1: `here` on this thread, part 0 first (it may learn what
+ * the others need, such as a CSV header), then from the front; `there` from
+ * the back once `background` has answered its `ready` job (the thread may
+ * still be starting). All or nothing: the first failure stops both sides and
+ * gives undefined, and the caller reads the file in one piece (which reports
+ * errors as usual). `threads` is 2 when the background thread read a part.
  */
-function estimateNbytes(feature, stats, count) {
-    const s = stats ?? { count, nulls: count, bytes: 0 };
-    const validity = s.nulls > 0 ? Math.ceil(s.count / 8) : 0;
-    switch (feature.kind) {
-        case "class_label":
-            return validity + 8 * s.count;
-        case "value": {
-            if (feature.dtype === "null")
-                return 0;
-            if (feature.dtype === "bool")
-                return validity + Math.ceil(s.count / 8);
-            const w = fixedWidth(feature.dtype);
-            if (w !== undefined)
-                return validity + w * s.count;
-            if (feature.dtype.endsWith("_view"))
-                return validity + 16 * s.count + s.bytes;
-            const offsetWidth = feature.dtype.startsWith("large_") ? 8 : 4;
-            return validity + offsetWidth * (s.count + 1) + s.bytes;
-        }
-        case "list": {
-            if (feature.length !== undefined)
-                return validity + estimateNbytes(feature.item, s.items, s.count * feature.length);
-            const itemCount = s.items?.count ?? 0;
-            return validity + (feature.large ? 8 : 4) * (s.count + 1) + estimateNbytes(feature.item, s.items, itemCount);
-        }
-        case "struct":
-            // A field's array has one slot per struct slot; slots its stats did not see (null structs, absent keys) are nulls.
-            return (validity +
-                feature.fields.reduce((sum, f) => {
-                    const child = s.fields?.get(f.name);
-                    const full = child ? { ...child, count: s.count, nulls: child.nulls + Math.max(0, s.count - child.count) } : undefined;
-                    return sum + estimateNbytes(f.feature, full, s.count);
-                }, 0));
-        case "custom":
-            if (feature.typeName === "Json")
-                return validity + 4 * (s.count + 1) + s.bytes;
-            // Media types are struct<bytes: binary, path: string>: measured field by field when known.
-            if (s.fields) {
-                let sum = validity;
-                for (const child of s.fields.values())
-                    sum += estimateNbytes((0,_features_js__WEBPACK_IMPORTED_MODULE_1__/* .value */ .Uq)("binary"), { ...child, count: s.count, nulls: child.nulls + Math.max(0, s.count - child.count) }, s.count);
-                return sum;
+async function inParts(n, here, there, background) {
+    const parts = [];
+    let front = 0;
+    let back = n - 1;
+    let failed = false;
+    let theirs = 0;
+    let other = Promise.resolve();
+    try {
+        parts[0] = await here(0);
+        other = (async () => {
+            await background("ready", null);
+            for (let i = back; !failed && i > front; i = back) {
+                back--;
+                parts[i] = await there(i);
+                theirs++;
             }
-            return validity + 4 * (s.count + 1) + s.bytes;
+        })();
+        other.catch(() => (failed = true)); // stops this side too; awaited below
+        for (let i = ++front; !failed && i <= back; i = ++front)
+            parts[i] = await here(i);
+        await other;
     }
-}
-/**
- * The size counts of built Arrow data (one batch), for `estimateNbytes`:
- * values, nulls, variable-width bytes, and the same for list items and
- * struct fields.
- */
-function statsOfData(data) {
-    // apache-arrow bakes a slice's offset into its offsets/values buffers and its struct children
-    // (not list children); `data.offset` only applies to the validity bitmap.
-    const stats = { count: data.length, nulls: data.nullCount, bytes: 0 };
-    const type = data.type;
-    switch (type.typeId) {
-        case apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .Type */ .ZU.Utf8:
-        case apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .Type */ .ZU.Binary:
-        case apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .Type */ .ZU.LargeUtf8:
-        case apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .Type */ .ZU.LargeBinary: {
-            const o = data.valueOffsets;
-            if (data.length > 0)
-                stats.bytes = Number(o[data.length]) - Number(o[0]);
-            break;
-        }
-        case apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .Type */ .ZU.List:
-        case apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .Type */ .ZU.LargeList: {
-            const o = data.valueOffsets;
-            const child = data.children[0];
-            const from = data.length > 0 ? Number(o[0]) : 0;
-            const to = data.length > 0 ? Number(o[data.length]) : 0;
-            stats.items = statsOfData(from === 0 && to === child.length ? child : child.slice(from, to - from));
-            break;
-        }
-        case apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .Type */ .ZU.FixedSizeList:
-            stats.items = statsOfData(data.children[0]);
-            break;
-        case apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .Type */ .ZU.Struct:
-            stats.fields = new Map(type.children.map((f, i) => [f.name, statsOfData(data.children[i])]));
-            break;
+    catch {
+        failed = true; // the other side takes no further part
+        await other.catch(() => undefined);
+        return undefined;
     }
-    return stats;
-}
-class UnifyConflict extends Error {
-    a;
-    b;
-    path;
-    constructor(a, b, path) {
-        super(`${(0,_features_js__WEBPACK_IMPORTED_MODULE_1__/* .featureToString */ .pu)(a)} vs ${(0,_features_js__WEBPACK_IMPORTED_MODULE_1__/* .featureToString */ .pu)(b)}`);
-        this.a = a;
-        this.b = b;
-        this.path = path;
-    }
-}
-/** The common type of two inferred features (undefined = only nulls seen so far). */
-function unify(a, b, path = "") {
-    if (a === undefined)
-        return b;
-    if (b === undefined)
-        return a;
-    if (a.kind === "value" && b.kind === "value") {
-        if (a.dtype === b.dtype)
-            return a;
-        if (a.dtype === "null")
-            return b;
-        if (b.dtype === "null")
-            return a;
-        const numeric = new Set(["int64", "float64"]);
-        if (numeric.has(a.dtype) && numeric.has(b.dtype))
-            return (0,_features_js__WEBPACK_IMPORTED_MODULE_1__/* .value */ .Uq)("float64");
-        // JSON strings inferred as timestamp[s] in one file and text in another: pyarrow's promotion gives string.
-        const text = new Set(["timestamp[s]", "string"]);
-        if (text.has(a.dtype) && text.has(b.dtype))
-            return (0,_features_js__WEBPACK_IMPORTED_MODULE_1__/* .value */ .Uq)("string");
-        throw new UnifyConflict(a, b, path);
-    }
-    if (a.kind === "value" && a.dtype === "null")
-        return b;
-    if (b.kind === "value" && b.dtype === "null")
-        return a;
-    if (a.kind === "list" && b.kind === "list" && a.length === b.length && Boolean(a.large) === Boolean(b.large)) {
-        const item = unify(a.item, b.item, `${path}[]`) ?? (0,_features_js__WEBPACK_IMPORTED_MODULE_1__/* .value */ .Uq)("null");
-        return { ...a, item };
-    }
-    if (a.kind === "struct" && b.kind === "struct") {
-        const fields = a.fields.map((f) => {
-            const other = b.fields.find((g) => g.name === f.name);
-            return other ? { name: f.name, feature: unify(f.feature, other.feature, `${path}.${f.name}`) } : f;
-        });
-        for (const g of b.fields)
-            if (!a.fields.some((f) => f.name === g.name))
-                fields.push(g);
-        return { kind: "struct", fields };
-    }
-    if (JSON.stringify(a) === JSON.stringify(b))
-        return a;
-    throw new UnifyConflict(a, b, path);
-}
-/** Adds `b`'s counts into `a` (same column in two files). */
-function mergeStats(a, b) {
-    const out = { count: a.count + b.count, nulls: a.nulls + b.nulls, bytes: a.bytes + b.bytes };
-    if (a.items || b.items)
-        out.items = mergeStats(a.items ?? emptyStats(), b.items ?? emptyStats());
-    if (a.fields || b.fields) {
-        out.fields = new Map(a.fields);
-        for (const [k, v] of b.fields ?? [])
-            out.fields.set(k, out.fields.has(k) ? mergeStats(out.fields.get(k), v) : v);
-    }
-    return out;
-}
-/**
- * One schema for a set of files (the files of one split, or of all splits).
- * Column sets must match; types are unified; `overrides` (from the
- * `features` input) are already applied in the profiles.
- */
-function unifyProfiles(profiles) {
-    if (profiles.length === 0)
-        return { features: [] };
-    const first = profiles[0];
-    const names = first.columns.map((c) => c.name);
-    const types = new Map();
-    for (const c of first.columns)
-        types.set(c.name, { feature: c.feature, from: first.file });
-    for (const p of profiles.slice(1)) {
-        const theirs = new Set(p.columns.map((c) => c.name));
-        const missing = names.filter((n) => !theirs.has(n));
-        const extra = p.columns.map((c) => c.name).filter((n) => !types.has(n));
-        if (missing.length > 0 || extra.length > 0)
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .DataError */ .fL(p.file, 1, `its columns differ from ${first.file}: ` +
-                [missing.length ? `missing ${quoteList(missing)}` : "", extra.length ? `unexpected ${quoteList(extra)}` : ""]
-                    .filter(Boolean)
-                    .join(", ") +
-                ". All files published together must have the same columns.");
-        for (const c of p.columns) {
-            const known = types.get(c.name);
-            try {
-                const feature = unify(known.feature, c.feature);
-                types.set(c.name, { feature, from: known.feature === undefined ? p.file : known.from });
-            }
-            catch (e) {
-                if (!(e instanceof UnifyConflict))
-                    throw e;
-                throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .DataError */ .fL(p.file, undefined, `column '${c.name}${e.path}' is ${(0,_features_js__WEBPACK_IMPORTED_MODULE_1__/* .featureToString */ .pu)(e.b)} here but ${(0,_features_js__WEBPACK_IMPORTED_MODULE_1__/* .featureToString */ .pu)(e.a)} in ${known.from}; ` +
-                    `these types cannot be combined. Make the files agree, or set the column's type with the 'features' input.`);
-            }
-        }
-    }
-    // A column with no value anywhere takes the all-null type of the first file that has rows
-    // (float64 for CSV as pandas gives, null for JSON as pyarrow gives).
-    const nullFeature = (profiles.find((p) => p.rows > 0) ?? first).nullFeature;
-    return {
-        features: names.map((name) => ({ name, feature: types.get(name).feature ?? nullFeature })),
-    };
-}
-function quoteList(names) {
-    return names.map((n) => `'${n}'`).join(", ");
+    for (let i = 0; i < n; i++)
+        if (parts[i] === undefined)
+            return undefined;
+    return { parts, threads: theirs > 0 ? 2 : 1 };
 }
 
 
 /***/ }),
 
-/***/ 4635:
+/***/ 2656:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -39913,7 +39338,7 @@ function quoteList(names) {
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var node_zlib__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8522);
 /* harmony import */ var node_zlib__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_zlib__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3916);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6861);
 /**
  * Reads a data file as a sequence of byte chunks, transparently gunzipping
  * gzip files (recognised by their magic bytes; a `.gz` name without them is
@@ -40162,146 +39587,16 @@ function readAhead(source, size = DEFAULT_CHUNK_BYTES) {
 
 /***/ }),
 
-/***/ 877:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Nt: () => (/* binding */ batchToStorage),
-/* harmony export */   Px: () => (/* binding */ storageSchema),
-/* harmony export */   V5: () => (/* binding */ storageTypeOf),
-/* harmony export */   kC: () => (/* binding */ fromStorage)
-/* harmony export */ });
-/* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4772);
-/* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7043);
-/* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7446);
-/* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(349);
-/* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9833);
-/* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(7108);
-/**
- * The Arrow types shards store, where Parquet has no annotation for the
- * dataset's own type. pyarrow coerces these when it writes Parquet, and
- * restores them on read from `ARROW:schema`; arrow-rs (inside parquet-wasm)
- * would write bare integers instead, which pyarrow, pandas and DuckDB then
- * read as plain numbers. So shards store:
- * - timestamp[s] as timestamp[ms] (values × 1000), with its time zone;
- * - time32[s] as time32[ms] (values × 1000);
- * - date64 as date32 (whole days).
- * The card and the `huggingface` metadata keep the dataset's type; `datasets`
- * casts back losslessly when it loads the shards with the card's features.
- */
-
-/** The type data of `type` is stored as (`type` itself when stored as it is). */
-function storageTypeOf(type) {
-    return storageType(type) ?? type;
-}
-/** The storage type of `type`, or undefined when it is stored as it is. */
-function storageType(type) {
-    if (type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Timestamp */ .Dc && type.unit === apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .TimeUnit */ .y.SECOND)
-        return new apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Timestamp */ .Dc(apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .TimeUnit */ .y.MILLISECOND, type.timezone);
-    if (type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Time */ .gX && type.unit === apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .TimeUnit */ .y.SECOND)
-        return new apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Time */ .gX(apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .TimeUnit */ .y.MILLISECOND, 32);
-    if (type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Date_ */ .OD && type.unit === apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .DateUnit */ .f.MILLISECOND)
-        return new apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .DateDay */ .R8();
-    const children = type.children;
-    if (!children || children.length === 0)
-        return undefined;
-    const mapped = children.map((f) => storageType(f.type));
-    if (mapped.every((t) => t === undefined))
-        return undefined;
-    const fields = children.map((f, i) => (mapped[i] ? new apache_arrow__WEBPACK_IMPORTED_MODULE_3__/* .Field */ .D(f.name, mapped[i], f.nullable, f.metadata) : f));
-    if (type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Struct */ ._k)
-        return new apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Struct */ ._k(fields);
-    if (type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .LargeList */ .cZ)
-        return new apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .LargeList */ .cZ(fields[0]);
-    if (type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .FixedSizeList */ .Y1)
-        return new apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .FixedSizeList */ .Y1(type.listSize, fields[0]);
-    if (type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .List */ .B8)
-        return new apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .List */ .B8(fields[0]);
-    return undefined;
-}
-/** The schema as stored (see storageType), or the same schema when nothing needs coercing. */
-function storageSchema(schema) {
-    const mapped = schema.fields.map((f) => storageType(f.type));
-    if (mapped.every((t) => t === undefined))
-        return schema;
-    return new apache_arrow__WEBPACK_IMPORTED_MODULE_3__/* .Schema */ .S(schema.fields.map((f, i) => (mapped[i] ? new apache_arrow__WEBPACK_IMPORTED_MODULE_3__/* .Field */ .D(f.name, mapped[i], f.nullable, f.metadata) : f)), schema.metadata);
-}
-/** `data` (of `type`) converted to its storage type `to`. */
-function toStorage(data, type, to) {
-    if (type === to)
-        return data;
-    if (type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Timestamp */ .Dc || (type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Time */ .gX && type.bitWidth === 32)) {
-        const wide = type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Timestamp */ .Dc;
-        const src = data.values;
-        const out = wide ? new BigInt64Array(data.length) : new Int32Array(data.length);
-        for (let i = 0; i < data.length; i++)
-            out[i] = wide ? src[i] * 1000n : src[i] * 1000;
-        return data.clone(to, data.offset, data.length, data.nullCount, [undefined, out, data.nullBitmap, undefined]);
-    }
-    if (type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Date_ */ .OD) {
-        const src = data.values;
-        const out = new Int32Array(data.length);
-        for (let i = 0; i < data.length; i++)
-            out[i] = Number(src[i] / 86400000n);
-        return data.clone(to, data.offset, data.length, data.nullCount, [undefined, out, data.nullBitmap, undefined]);
-    }
-    const children = data.children.map((c, i) => toStorage(c, type.children[i].type, to.children[i].type));
-    return data.clone(to, data.offset, data.length, data.nullCount, data.buffers, children);
-}
-/** A record batch of `schema` as stored (`stored` = storageSchema(schema)). */
-function batchToStorage(batch, schema, stored) {
-    if (schema === stored)
-        return batch;
-    const children = schema.fields.map((f, i) => toStorage(batch.data.children[i], f.type, stored.fields[i].type));
-    return new apache_arrow__WEBPACK_IMPORTED_MODULE_4__/* .RecordBatch */ .g(stored, apache_arrow__WEBPACK_IMPORTED_MODULE_5__/* .makeData */ .Hg({ type: new apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Struct */ ._k(stored.fields), length: batch.numRows, nullCount: 0, children }));
-}
-/**
- * Data read back from a shard (of the storage type) converted to the
- * dataset's `type`: the inverse of toStorage. Throws when a value does not
- * convert exactly (say milliseconds that are not whole seconds).
- */
-function fromStorage(data, type) {
-    if (type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Timestamp */ .Dc || type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Time */ .gX || type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Date_ */ .OD) {
-        if (storageType(type) === undefined)
-            return data;
-        const n = data.length;
-        if (type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Date_ */ .OD) {
-            const src = data.values;
-            const out = new BigInt64Array(n);
-            for (let i = 0; i < n; i++)
-                out[i] = BigInt(src[i]) * 86400000n;
-            return data.clone(type, data.offset, n, data.nullCount, [undefined, out, data.nullBitmap, undefined]);
-        }
-        const wide = type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Timestamp */ .Dc;
-        const src = data.values;
-        const out = wide ? new BigInt64Array(n) : new Int32Array(n);
-        for (let i = 0; i < n; i++) {
-            if (!data.getValid(i))
-                continue;
-            const v = src[i];
-            if (wide ? v % 1000n !== 0n : v % 1000 !== 0)
-                throw new Error(`${String(v)} ms is not a whole number of seconds`);
-            out[i] = wide ? (v / 1000n) : v / 1000;
-        }
-        return data.clone(type, data.offset, n, data.nullCount, [undefined, out, data.nullBitmap, undefined]);
-    }
-    const children = data.children.map((c, i) => fromStorage(c, type.children[i].type));
-    return data.clone(type, data.offset, data.length, data.nullCount, data.buffers, children);
-}
-
-
-/***/ }),
-
-/***/ 2884:
+/***/ 9755:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   C: () => (/* binding */ converterFor),
 /* harmony export */   o: () => (/* binding */ FloatToken)
 /* harmony export */ });
-/* harmony import */ var _features_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1561);
-/* harmony import */ var _columns_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1835);
-/* harmony import */ var _parse_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2179);
+/* harmony import */ var _model_features_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5486);
+/* harmony import */ var _columns_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9854);
+/* harmony import */ var _parse_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6210);
 /**
  * Converting JS values (parsed JSON, JSON held in a CSV cell, values read
  * from an Arrow column) into what the builder of a feature stores: dates and
@@ -40358,7 +39653,7 @@ function converterFor(feature, floatTokens = false) {
     switch (feature.kind) {
         case "value": {
             const d = feature.dtype;
-            const ts = (0,_features_js__WEBPACK_IMPORTED_MODULE_0__/* .parseTimestampDtype */ .kb)(d);
+            const ts = (0,_model_features_js__WEBPACK_IMPORTED_MODULE_0__/* .parseTimestampDtype */ .kb)(d);
             if (ts)
                 return timeConverter("a date or date-time (ISO 8601)", (t) => (0,_parse_js__WEBPACK_IMPORTED_MODULE_2__/* .parseTimestamp */ .EH)(t, ts.unit), d);
             if (d === "date32")
@@ -40452,54 +39747,225 @@ function converterFor(feature, floatTokens = false) {
 
 /***/ }),
 
-/***/ 3916:
+/***/ 3310:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Ik: () => (/* binding */ HubError),
-/* harmony export */   Qx: () => (/* binding */ isUserFacing),
-/* harmony export */   dz: () => (/* binding */ InputError),
-/* harmony export */   fL: () => (/* binding */ DataError)
+/* harmony export */   C: () => (/* binding */ BACKGROUND_JOBS)
 /* harmony export */ });
+/* harmony import */ var _read_csv_csv_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(322);
+/* harmony import */ var _read_parquet_parquet_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1355);
 /**
- * Errors the action reports to users. Each kind carries what the report needs
- * (the input at fault, or the file and line), so main.ts can print a clear
- * message and an annotation without ever showing a stack trace.
+ * One-shot jobs the main thread can hand to the encoder threads, which are
+ * idle during pass 1 (ReaderOptions.background). Both worker entries (the
+ * bundle, and worker-main.ts from source) serve these.
  */
-/** A bad action input: the message names the input. */
-class InputError extends Error {
-    input;
-    name = "InputError";
-    constructor(input, message) {
-        super(`Input '${input}': ${message}`);
-        this.input = input;
+
+
+const BACKGROUND_JOBS = {
+    /** Answers once the thread is up (its start-up overlaps the caller's own work). */
+    ready: async () => true,
+    "csv-range": _read_csv_csv_js__WEBPACK_IMPORTED_MODULE_0__/* .profileCsvRange */ .xx,
+    "parquet-range": _read_parquet_parquet_js__WEBPACK_IMPORTED_MODULE_1__/* .profileParquetRange */ .R,
+};
+
+
+/***/ }),
+
+/***/ 7340:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   M: () => (/* binding */ WORKER_ROLE),
+/* harmony export */   s: () => (/* binding */ serveWorker)
+/* harmony export */ });
+/* harmony import */ var node_worker_threads__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5919);
+/* harmony import */ var node_worker_threads__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_worker_threads__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _write_encode_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3654);
+/**
+ * What a worker thread does (both entries, the bundle and ./worker-main.ts,
+ * call serveWorker). Two kinds of work, on one message port:
+ * - encoding parts of shards: a part (a run of whole row groups, or some of
+ *   their columns) arrives as Arrow IPC batches, goes through this thread's
+ *   own parquet-wasm instance (../write/encode.ts) and is written to a file;
+ *   the main thread keeps parsing meanwhile, and joins the parts
+ *   (./threaded-encoder.ts);
+ * - one-shot jobs (./jobs.ts), such as profiling part of a big file in pass 1.
+ *
+ * Messages in:  {op:"open", id, path, settings} · {op:"batch", id, ipc} · {op:"close", id}
+ *                · {op:"job", id, name, args} (a one-shot job of `jobs`, e.g. profiling part of a file)
+ * Messages out: {op:"ack", id} when a batch was taken · {op:"done", id, bytes} · {op:"result", id, value}
+ *                · {op:"error", id, message}
+ */
+
+
+/** workerData.role of our worker threads (the bundle starts itself as one). */
+const WORKER_ROLE = "hf-dataset-publish:parquet-encoder";
+/** Serves encode requests and `jobs` on `port` until the port closes. */
+function serveWorker(port = node_worker_threads__WEBPACK_IMPORTED_MODULE_0__.parentPort, jobs = {}) {
+    if (!port)
+        throw new Error("serveWorker must run in a worker thread");
+    const parts = new Map();
+    const reply = (message) => port.postMessage(message);
+    port.on("message", (request) => {
+        if (request.op === "job") {
+            const job = jobs[request.name];
+            (job ? job(request.args) : Promise.reject(new Error(`no job '${request.name}'`))).then((value) => reply({ op: "result", id: request.id, value }), (e) => reply({ op: "error", id: request.id, message: e instanceof Error ? e.message : String(e) }));
+            return;
+        }
+        if (request.op === "open") {
+            const part = { queue: [], wake: undefined };
+            parts.set(request.id, part);
+            encodePart(request.path, request.settings, part, () => reply({ op: "ack", id: request.id })).then((bytes) => {
+                parts.delete(request.id);
+                reply({ op: "done", id: request.id, bytes });
+            }, (e) => {
+                parts.delete(request.id);
+                reply({ op: "error", id: request.id, message: e instanceof Error ? e.message : String(e) });
+            });
+            return;
+        }
+        const part = parts.get(request.id);
+        if (!part)
+            return;
+        part.queue.push(request.op === "batch" ? request.ipc : null);
+        part.wake?.();
+    });
+}
+async function encodePart(path, settings, part, ack) {
+    const next = async () => {
+        while (part.queue.length === 0)
+            await new Promise((resolve) => (part.wake = resolve));
+        part.wake = undefined;
+        const ipc = part.queue.shift();
+        if (ipc !== null)
+            ack();
+        return ipc;
+    };
+    return (0,_write_encode_js__WEBPACK_IMPORTED_MODULE_1__/* .encodeParquetFile */ .H)(path, settings, next);
+}
+
+
+/***/ }),
+
+/***/ 3654:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  H: () => (/* binding */ encodeParquetFile)
+});
+
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: ./node_modules/parquet-wasm/node/parquet_wasm.js
+var parquet_wasm = __nccwpck_require__(6830);
+;// CONCATENATED MODULE: ./src/data/write/properties.ts
+/**
+ * The Parquet writer settings, in one place for every encoder: codec,
+ * dictionary encoding, page statistics (which make parquet-wasm write the
+ * page index the dataset viewer relies on), row group size, and the file's
+ * key-value metadata. Plain data, so it can cross to worker threads.
+ */
+
+const CODECS = {
+    snappy: parquet_wasm/* Compression */.Pr.SNAPPY,
+    zstd: parquet_wasm/* Compression */.Pr.ZSTD,
+    gzip: parquet_wasm/* Compression */.Pr.GZIP,
+    none: parquet_wasm/* Compression */.Pr.UNCOMPRESSED,
+};
+/** Builder methods consume the builder (wasm-bindgen moves `self`), hence the reassignments. */
+function writerProperties(settings) {
+    let builder = new parquet_wasm/* WriterPropertiesBuilder */.uj();
+    builder = builder.setCompression(CODECS[settings.compression]);
+    builder = builder.setDictionaryEnabled(true);
+    builder = builder.setStatisticsEnabled(parquet_wasm/* EnabledStatistics */.PB.Page);
+    builder = builder.setMaxRowGroupSize(settings.rowGroupRows);
+    builder = builder.setKeyValueMetadata(new Map(settings.metadata));
+    return builder.build();
+}
+
+;// CONCATENATED MODULE: ./src/data/write/encode.ts
+/**
+ * The Parquet encoder: parquet-wasm (arrow-rs) turning a stream of Arrow IPC
+ * batches into a Parquet file, with the writer settings of ./properties.ts.
+ * Worker threads run it for the parts of big shards (../workers/), the
+ * calling thread for small shards (./shard-encoder.ts).
+ */
+
+
+
+/**
+ * Encodes Arrow IPC stream messages, pulled one at a time from `next` (null
+ * ends the file), into a Parquet file at `path`; returns its size. Used by
+ * the worker threads and, for small shards, on the main thread.
+ */
+async function encodeParquetFile(path, settings, next) {
+    // An error of the batch source is kept: parquet-wasm would report none, or an unrelated one.
+    let sourceError;
+    const input = new ReadableStream({
+        async pull(controller) {
+            let ipc;
+            try {
+                ipc = await next();
+            }
+            catch (e) {
+                sourceError = e;
+                throw e;
+            }
+            if (ipc === null)
+                return controller.close();
+            const table = parquet_wasm/* Table */.XI.fromIPCStream(ipc);
+            release(ipc); // copied into wasm memory: give the bytes back now, not at the next GC
+            try {
+                for (const batch of table.recordBatches())
+                    controller.enqueue(batch);
+            }
+            finally {
+                table.free();
+            }
+        },
+    }, { highWaterMark: 0 });
+    try {
+        const output = (await parquet_wasm/* transformParquetStream */.li(input, writerProperties(settings)));
+        const file = await (0,promises_.open)(path, "w");
+        let bytes = 0;
+        try {
+            for await (const chunk of output) {
+                await file.write(chunk);
+                bytes += chunk.byteLength;
+                release(chunk); // a whole row group at a time: tens of MB
+            }
+        }
+        finally {
+            await file.close();
+        }
+        // parquet-wasm ends its output normally when the input stream fails: never take that file as complete.
+        if (sourceError !== undefined)
+            throw sourceError;
+        return bytes;
+    }
+    catch (e) {
+        throw sourceError ?? e;
     }
 }
-/** Bad data in a user's file: the message names the file and, when known, the line. */
-class DataError extends Error {
-    file;
-    line;
-    detail;
-    name = "DataError";
-    constructor(file, line, detail) {
-        super(line === undefined ? `${file}: ${detail}` : `${file}:${line}: ${detail}`);
-        this.file = file;
-        this.line = line;
-        this.detail = detail;
+/**
+ * Frees the memory of a byte array we own entirely at once
+ * (ArrayBuffer.prototype.transfer, Node 21+; nothing happens before).
+ */
+function release(bytes) {
+    const buffer = bytes.buffer;
+    if (typeof buffer.transfer !== "function" || !(buffer instanceof ArrayBuffer))
+        return;
+    if (bytes.byteOffset !== 0 || bytes.byteLength !== buffer.byteLength)
+        return; // a view into something larger
+    try {
+        buffer.transfer(0);
     }
-}
-/** A failure talking to the Hub, already explained for humans (what happened, what to do). */
-class HubError extends Error {
-    status;
-    name = "HubError";
-    constructor(message, status) {
-        super(message);
-        this.status = status;
+    catch {
+        // not detachable (e.g. WebAssembly memory): leave it to the GC
     }
-}
-/** Anything the user can act on; other errors are bugs and keep their stack. */
-function isUserFacing(error) {
-    return error instanceof InputError || error instanceof DataError || error instanceof HubError;
 }
 
 
@@ -40511,9 +39977,9 @@ function isUserFacing(error) {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var node_worker_threads__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5919);
 /* harmony import */ var node_worker_threads__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_worker_threads__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _data_background_jobs_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5323);
-/* harmony import */ var _data_parquet_encode_worker_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6105);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3725);
+/* harmony import */ var _data_workers_jobs_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3310);
+/* harmony import */ var _data_workers_worker_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7340);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6047);
 /**
  * Entry point of the bundled action (dist/index.js). The same file also
  * serves as the Parquet encoder worker thread, so the bundle needs no
@@ -40524,8 +39990,8 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 
 
 
-if (!node_worker_threads__WEBPACK_IMPORTED_MODULE_0__.isMainThread && node_worker_threads__WEBPACK_IMPORTED_MODULE_0__.workerData?.role === _data_parquet_encode_worker_js__WEBPACK_IMPORTED_MODULE_2__/* .ENCODER_ROLE */ .Q5)
-    (0,_data_parquet_encode_worker_js__WEBPACK_IMPORTED_MODULE_2__/* .serveParquetEncoder */ ._O)(undefined, _data_background_jobs_js__WEBPACK_IMPORTED_MODULE_1__/* .BACKGROUND_JOBS */ .C);
+if (!node_worker_threads__WEBPACK_IMPORTED_MODULE_0__.isMainThread && node_worker_threads__WEBPACK_IMPORTED_MODULE_0__.workerData?.role === _data_workers_worker_js__WEBPACK_IMPORTED_MODULE_2__/* .WORKER_ROLE */ .M)
+    (0,_data_workers_worker_js__WEBPACK_IMPORTED_MODULE_2__/* .serveWorker */ .s)(undefined, _data_workers_jobs_js__WEBPACK_IMPORTED_MODULE_1__/* .BACKGROUND_JOBS */ .C);
 else {
     // Stack traces of unexpected errors point into src/ (Node's own, lazy source-map support).
     process.setSourceMapsEnabled(true);
@@ -40537,7 +40003,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3725:
+/***/ 6047:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -48490,8 +47956,8 @@ function getOctokit(token, options, ...additionalPlugins) {
     return new GitHubWithPlugins(getOctokitOptions(token, options));
 }
 //# sourceMappingURL=github.js.map
-// EXTERNAL MODULE: ./src/errors.ts
-var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: ./src/data/errors.ts
+var errors = __nccwpck_require__(6861);
 // EXTERNAL MODULE: external "fs/promises"
 var promises_ = __nccwpck_require__(1943);
 ;// CONCATENATED MODULE: ./node_modules/gearhash-jit/dist/esm/table.js
@@ -61667,7 +61133,19 @@ var chunk_FFYIGW52 = __nccwpck_require__(8590);
  * like a token is redacted anyway.
  */
 
-
+/** A failure talking to the Hub, already explained for humans (what happened, what to do). */
+class HubError extends Error {
+    status;
+    name = "HubError";
+    constructor(message, status) {
+        super(message);
+        this.status = status;
+    }
+}
+/** A request that got no answer: the connection failed, or the request timed out. */
+class NetworkError extends Error {
+    name = "NetworkError";
+}
 const TOKEN_SHAPE = /\bhf_[A-Za-z0-9_-]{8,}/g;
 function redactTokens(text) {
     return text.replace(TOKEN_SHAPE, "hf_***");
@@ -61677,7 +61155,7 @@ function hubMessage(e) {
     return redactTokens(e.message.replace(/\.? ?URL: \S+(\. Request ID: \S+)?$/, "").trim());
 }
 function explainHubError(e, ctx) {
-    if (e instanceof errors/* HubError */.Ik)
+    if (e instanceof HubError)
         return e;
     const where = `datasets/${ctx.repo}`;
     if (e instanceof HubApiError) {
@@ -61685,46 +61163,70 @@ function explainHubError(e, ctx) {
         const requestId = e.requestId ? ` (request id ${e.requestId})` : "";
         switch (e.statusCode) {
             case 401:
-                return new errors/* HubError */.Ik(`The Hub rejected the token while ${ctx.action} (401 Unauthorized). Check that the secret passed as 'token' ` +
+                return new HubError(`The Hub rejected the token while ${ctx.action} (401 Unauthorized). Check that the secret passed as 'token' ` +
                     `(or HF_TOKEN) holds a valid Hugging Face access token with write access, and that it was not revoked.`, 401);
             case 403:
-                return new errors/* HubError */.Ik(`The token may not write to ${where} (403 Forbidden: ${said}). Use a token with write access to the ` +
+                return new HubError(`The token may not write to ${where} (403 Forbidden: ${said}). Use a token with write access to the ` +
                     `'${ctx.repo.split("/")[0]}' namespace (fine-grained tokens: "Write access to contents/settings of all repos" ` +
                     `under that user or organization)` +
                     (ctx.createPr ? "." : ", or set 'create-pr: true' to open a pull request if you may only propose changes."), 403);
             case 404:
-                return new errors/* HubError */.Ik(`Not found while ${ctx.action} on ${where}: ${said}${requestId}.`, 404);
+                return new HubError(`Not found while ${ctx.action} on ${where}: ${said}${requestId}.`, 404);
             case 400:
             case 422:
-                return new errors/* HubError */.Ik(/README/i.test(said)
+                return new HubError(/README/i.test(said)
                     ? `The Hub rejected the dataset card (README.md): ${said}. Fix the front matter (the 'card-metadata' input or the card on the Hub) and publish again.`
                     : `The Hub refused the request while ${ctx.action} (${e.statusCode}): ${said}${requestId}.`, e.statusCode);
             case 409:
-                return new errors/* HubError */.Ik(`Conflict while ${ctx.action} on ${where}: ${said}${requestId}.`, 409);
+                return new HubError(`Conflict while ${ctx.action} on ${where}: ${said}${requestId}.`, 409);
             case 412:
-                return new errors/* HubError */.Ik(`The branch kept moving while ${ctx.action}: other commits landed between every attempt. Publish again, or serialize the jobs that write to ${where}.`, 412);
+                return new HubError(`The branch kept moving while ${ctx.action}: other commits landed between every attempt. Publish again, or serialize the jobs that write to ${where}.`, 412);
             case 413:
-                return new errors/* HubError */.Ik(`The Hub refused a request as too large while ${ctx.action}: ${said}.`, 413);
+                return new HubError(`The Hub refused a request as too large while ${ctx.action}: ${said}.`, 413);
             case 429:
-                return new errors/* HubError */.Ik(`The Hub is rate-limiting this token (429 Too Many Requests: ${said}) and retries did not get through. ` +
+                return new HubError(`The Hub is rate-limiting this token (429 Too Many Requests: ${said}) and retries did not get through. ` +
                     `Wait and publish again; avoid many runs in parallel (the Hub allows about 1000 API requests per 5 minutes and a limited number of commits per hour per repo).`, 429);
             default:
                 if (e.statusCode === 402 || /quota|storage limit|exceeded/i.test(said))
-                    return new errors/* HubError */.Ik(`Storage quota exceeded for ${where}: ${said}. Free space or upgrade the account, then publish again.`, e.statusCode);
+                    return new HubError(`Storage quota exceeded for ${where}: ${said}. Free space or upgrade the account, then publish again.`, e.statusCode);
                 if (e.statusCode >= 500)
-                    return new errors/* HubError */.Ik(`The Hub had a server error (${e.statusCode}) while ${ctx.action}, and retries did not help: ${said}${requestId}. Publish again later.`, e.statusCode);
-                return new errors/* HubError */.Ik(`Unexpected answer from the Hub while ${ctx.action} (HTTP ${e.statusCode}): ${said}${requestId}.`, e.statusCode);
+                    return new HubError(`The Hub had a server error (${e.statusCode}) while ${ctx.action}, and retries did not help: ${said}${requestId}. Publish again later.`, e.statusCode);
+                return new HubError(`Unexpected answer from the Hub while ${ctx.action} (HTTP ${e.statusCode}): ${said}${requestId}.`, e.statusCode);
         }
     }
     if (e instanceof TypeError && /must start with 'hf_'/.test(e.message))
-        return new errors/* HubError */.Ik("The token is not a Hugging Face access token (they start with 'hf_'). Check the secret passed as 'token' or HF_TOKEN.");
-    if (e instanceof Error && e.network)
-        return new errors/* HubError */.Ik(`Could not reach the Hub at ${ctx.endpoint} while ${ctx.action}: ${redactTokens(e.message)}. Retries did not help; check the endpoint and the runner's network.`);
+        return new HubError("The token is not a Hugging Face access token (they start with 'hf_'). Check the secret passed as 'token' or HF_TOKEN.");
+    if (e instanceof NetworkError)
+        return new HubError(`Could not reach the Hub at ${ctx.endpoint} while ${ctx.action}: ${redactTokens(e.message)}. Retries did not help; check the endpoint and the runner's network.`);
     if (e instanceof Error) {
         e.message = redactTokens(e.message);
         return e;
     }
     return new Error(redactTokens(String(e)));
+}
+
+;// CONCATENATED MODULE: ./src/errors.ts
+/**
+ * The errors the action reports to users. Each layer throws its own: data/
+ * (DataError: file and line; OverrideError, FileSelectionError: settings),
+ * hub/ (HubError, already explained); the edge adds InputError, naming the
+ * action input at fault, and src/pipeline.ts translates the data layer's
+ * setting errors into it. main.ts prints them without a stack trace.
+ */
+
+
+/** A bad action input: the message names the input. */
+class InputError extends Error {
+    input;
+    name = "InputError";
+    constructor(input, message) {
+        super(`Input '${input}': ${message}`);
+        this.input = input;
+    }
+}
+/** Anything the user can act on; other errors are bugs and keep their stack. */
+function isUserFacing(error) {
+    return error instanceof InputError || error instanceof errors/* DataError */.fL || error instanceof HubError;
 }
 
 ;// CONCATENATED MODULE: external "node:os"
@@ -62623,7 +62125,7 @@ function globSync(globInput, options) {
 //#endregion
 
 
-;// CONCATENATED MODULE: ./src/data/discover.ts
+;// CONCATENATED MODULE: ./src/data/read/discover.ts
 /**
  * Finds the data files a split's globs name, inside the workspace only, in a
  * stable order (sorted by path), and decides each file's format.
@@ -62675,9 +62177,10 @@ function discover_normalizePattern(raw, platform = process.platform) {
 }
 /**
  * Resolves globs (one per entry; `!` excludes) against the workspace.
- * `input` names the action input the globs came from, for messages.
+ * A glob leaving it, or a file outside it or of an unknown format, is a
+ * FileSelectionError.
  */
-async function discoverFiles(globs, workspace, format, input) {
+async function discoverFiles(globs, workspace, format) {
     const include = [];
     const exclude = [];
     for (const raw of globs) {
@@ -62687,7 +62190,7 @@ async function discoverFiles(globs, workspace, format, input) {
         if (pattern === "")
             continue;
         if (external_node_path_default().isAbsolute(pattern) || /^[a-zA-Z]:/.test(pattern) || pattern.split("/").includes(".."))
-            throw new errors/* InputError */.dz(input, `'${raw}' points outside the workspace; use a path relative to the repository root`);
+            throw new errors/* FileSelectionError */.vO(`'${raw}' points outside the workspace; use a path relative to the repository root`);
         (negated ? exclude : include).push(pattern);
     }
     if (include.length === 0)
@@ -62709,14 +62212,14 @@ async function discoverFiles(globs, workspace, format, input) {
             real = await (0,external_node_fs_promises_.realpath)(absolute);
         }
         catch {
-            throw new errors/* InputError */.dz(input, `'${match}' cannot be read (a broken symbolic link?)`);
+            throw new errors/* FileSelectionError */.vO(`'${match}' cannot be read (a broken symbolic link?)`);
         }
         if (real !== root && !real.startsWith(root + (external_node_path_default()).sep))
-            throw new errors/* InputError */.dz(input, `'${match}' resolves (through a symbolic link) outside the workspace`);
+            throw new errors/* FileSelectionError */.vO(`'${match}' resolves (through a symbolic link) outside the workspace`);
         const fileFormat = format === "auto" ? formatOf(match) : format;
         if (!fileFormat)
-            throw new errors/* InputError */.dz(input, `cannot tell the format of '${match}' from its extension; use .csv, .tsv, .json, .jsonl, .ndjson, .parquet or .txt (optionally .gz), or set 'format'`);
-        files.push({ path: absolute, file: match, format: fileFormat });
+            throw new errors/* FileSelectionError */.vO(`cannot tell the format of '${match}' from its extension; use .csv, .tsv, .json, .jsonl, .ndjson, .parquet or .txt (optionally .gz), or set 'format'`);
+        files.push({ localPath: absolute, file: match, format: fileFormat });
     }
     return files;
 }
@@ -62725,9 +62228,9 @@ function byPath(a, b) {
     return a < b ? -1 : a > b ? 1 : 0;
 }
 
-// EXTERNAL MODULE: ./src/data/features.ts
-var data_features = __nccwpck_require__(1561);
-;// CONCATENATED MODULE: ./src/data/shards.ts
+// EXTERNAL MODULE: ./src/model/features.ts
+var model_features = __nccwpck_require__(5486);
+;// CONCATENATED MODULE: ./src/data/write/shards.ts
 /**
  * How Python's `push_to_hub` cuts a split into Parquet shards (docs/dataset-layout.md#shards,
  * docs/parquet.md#row-groups): the count from the split's Arrow size, rows divided evenly and
@@ -62853,27 +62356,27 @@ function readSettings(input, env = process.env) {
     const dryRun = parseBool(get("dry-run"), "dry-run", false);
     const token = get("token") || env.HF_TOKEN?.trim() || undefined;
     if (!token && !dryRun)
-        throw new errors/* InputError */.dz("token", "a Hugging Face token with write access is required: pass `token: ${{ secrets.HF_TOKEN }}` or set the HF_TOKEN environment variable");
+        throw new InputError("token", "a Hugging Face token with write access is required: pass `token: ${{ secrets.HF_TOKEN }}` or set the HF_TOKEN environment variable");
     const operation = oneOf(get("operation") || inputs_DEFAULTS.operation, ["push", "delete-config"], "operation");
     const config = get("config") || inputs_DEFAULTS.config;
     if (config === "data")
-        throw new errors/* InputError */.dz("config", "'data' is reserved: it is the folder of the 'default' config");
+        throw new InputError("config", "'data' is reserved: it is the folder of the 'default' config");
     if (!CONFIG_NAME.test(config))
-        throw new errors/* InputError */.dz("config", `'${config}' is not a valid config name: use letters, digits, '_', '-' and '.', starting with a letter, digit or '_'`);
+        throw new InputError("config", `'${config}' is not a valid config name: use letters, digits, '_', '-' and '.', starting with a letter, digit or '_'`);
     const pathsText = input("paths");
     const splitsText = input("splits");
     const hasPaths = pathsText.trim() !== "";
     const hasSplits = splitsText.trim() !== "";
     if (hasPaths && hasSplits)
-        throw new errors/* InputError */.dz("splits", "give either 'paths' (one split) or 'splits' (several), not both");
+        throw new InputError("splits", "give either 'paths' (one split) or 'splits' (several), not both");
     let splits = [];
     if (operation === "push") {
         if (!hasPaths && !hasSplits)
-            throw new errors/* InputError */.dz("paths", "say which files to publish, with 'paths' (globs, one per line) or 'splits'");
+            throw new InputError("paths", "say which files to publish, with 'paths' (globs, one per line) or 'splits'");
         if (hasPaths) {
             const split = get("split") || inputs_DEFAULTS.split;
             if (!SPLIT_NAME.test(split))
-                throw new errors/* InputError */.dz("split", `'${split}' is not a valid split name: use letters, digits and '_', optionally dot-separated (no '-')`);
+                throw new InputError("split", `'${split}' is not a valid split name: use letters, digits and '_', optionally dot-separated (no '-')`);
             splits = [{ name: split, globs: parseGlobLines(pathsText) }];
         }
         else
@@ -62885,29 +62388,29 @@ function readSettings(input, env = process.env) {
     if (numShardsText) {
         numShards = Number(numShardsText);
         if (!Number.isInteger(numShards) || numShards < 1)
-            throw new errors/* InputError */.dz("num-shards", `'${numShardsText}' is not a positive whole number`);
+            throw new InputError("num-shards", `'${numShardsText}' is not a positive whole number`);
         if (maxShardSizeText !== inputs_DEFAULTS.maxShardSize)
-            throw new errors/* InputError */.dz("num-shards", "give either 'num-shards' or 'max-shard-size', not both");
+            throw new InputError("num-shards", "give either 'num-shards' or 'max-shard-size', not both");
     }
     let maxShardSize;
     try {
         maxShardSize = parseSize(maxShardSizeText);
     }
     catch (e) {
-        throw new errors/* InputError */.dz("max-shard-size", e.message);
+        throw new InputError("max-shard-size", e.message);
     }
     if (maxShardSize < 1)
-        throw new errors/* InputError */.dz("max-shard-size", "must be at least 1 byte");
+        throw new InputError("max-shard-size", "must be at least 1 byte");
     const commitMessage = get("commit-message") || inputs_DEFAULTS.commitMessage;
     const branch = get("branch") || inputs_DEFAULTS.branch;
     if (!REF_NAME.test(branch) || branch.startsWith("refs/"))
-        throw new errors/* InputError */.dz("branch", `'${branch}' is not a valid branch name`);
+        throw new InputError("branch", `'${branch}' is not a valid branch name`);
     const tag = get("tag") || undefined;
     if (tag !== undefined && (!REF_NAME.test(tag) || tag.startsWith("refs/")))
-        throw new errors/* InputError */.dz("tag", `'${tag}' is not a valid tag name (no spaces, '..', '~', '^', ':' or '\\')`);
+        throw new InputError("tag", `'${tag}' is not a valid tag name (no spaces, '..', '~', '^', ':' or '\\')`);
     const endpoint = (get("endpoint") || env.HF_ENDPOINT?.trim() || inputs_DEFAULTS.endpoint).replace(/\/+$/, "");
     if (!/^https?:\/\/[^/\s]+/.test(endpoint))
-        throw new errors/* InputError */.dz("endpoint", `'${endpoint}' is not an http(s) URL`);
+        throw new InputError("endpoint", `'${endpoint}' is not an http(s) URL`);
     return {
         repo,
         token,
@@ -62940,11 +62443,11 @@ function readSettings(input, env = process.env) {
 }
 function parseRepo(text) {
     if (!text)
-        throw new errors/* InputError */.dz("repo", "required: the dataset repository id, e.g. my-org/my-dataset");
+        throw new InputError("repo", "required: the dataset repository id, e.g. my-org/my-dataset");
     const id = text.replace(/^https?:\/\/[^/]+\//, "").replace(/^datasets\//, "");
     const parts = id.split("/");
     if (parts.length !== 2 || !parts.every((p) => REPO_PART.test(p)))
-        throw new errors/* InputError */.dz("repo", `'${text}' is not a dataset repository id of the form namespace/name (letters, digits, '-', '_', '.')`);
+        throw new InputError("repo", `'${text}' is not a dataset repository id of the form namespace/name (letters, digits, '-', '_', '.')`);
     return id;
 }
 /** The YAML 1.2 booleans GitHub documents for boolean inputs. */
@@ -62955,12 +62458,12 @@ function parseBool(text, name, fallback) {
         return true;
     if (["false", "False", "FALSE"].includes(text))
         return false;
-    throw new errors/* InputError */.dz(name, `'${text}' is not a boolean: use true or false`);
+    throw new InputError(name, `'${text}' is not a boolean: use true or false`);
 }
 function oneOf(text, allowed, name) {
     if (allowed.includes(text))
         return text;
-    throw new errors/* InputError */.dz(name, `'${text}' is not one of ${allowed.join(", ")}`);
+    throw new InputError(name, `'${text}' is not one of ${allowed.join(", ")}`);
 }
 /** One glob per line; blank lines and `#` comments skipped. Commas stay: they belong to brace globs. */
 function parseGlobLines(text) {
@@ -62990,18 +62493,18 @@ function parseSplits(text) {
             .map((line) => {
             const m = /^([^:\s]+)\s*:\s*(.+)$/.exec(line);
             if (!m)
-                throw new errors/* InputError */.dz("splits", `cannot read '${line}': write one 'split: glob' per line, or a YAML mapping`);
+                throw new InputError("splits", `cannot read '${line}': write one 'split: glob' per line, or a YAML mapping`);
             return [m[1], m[2].trim()];
         });
     }
     if (entries.length === 0)
-        throw new errors/* InputError */.dz("splits", "name at least one split");
+        throw new InputError("splits", "name at least one split");
     return entries.map(([name, value]) => {
         if (!SPLIT_NAME.test(name))
-            throw new errors/* InputError */.dz("splits", `'${name}' is not a valid split name: use letters, digits and '_', optionally dot-separated (no '-')`);
+            throw new InputError("splits", `'${name}' is not a valid split name: use letters, digits and '_', optionally dot-separated (no '-')`);
         const globs = typeof value === "string" ? [value] : Array.isArray(value) && value.every((v) => typeof v === "string") ? value : undefined;
         if (!globs || globs.length === 0)
-            throw new errors/* InputError */.dz("splits", `split '${name}' needs a glob or a list of globs`);
+            throw new InputError("splits", `split '${name}' needs a glob or a list of globs`);
         return { name, globs: globs.map((g) => g.trim()) };
     });
 }
@@ -63013,13 +62516,13 @@ function parseFeatures(text) {
         parsed = (0,dist/* parse */.qg)(text);
     }
     catch (e) {
-        throw new errors/* InputError */.dz("features", `invalid YAML: ${e.message}`);
+        throw new InputError("features", `invalid YAML: ${e.message}`);
     }
     try {
-        return (0,data_features/* featuresFromYaml */.F0)(parsed, "features");
+        return (0,model_features/* featuresFromYaml */.F0)(parsed, "features");
     }
     catch (e) {
-        throw new errors/* InputError */.dz("features", e.message.replace(/^features:?\s*/, ""));
+        throw new InputError("features", e.message.replace(/^features:?\s*/, ""));
     }
 }
 function parseCardMetadata(text) {
@@ -63030,13 +62533,13 @@ function parseCardMetadata(text) {
         parsed = (0,dist/* parse */.qg)(text, { version: "1.1" });
     }
     catch (e) {
-        throw new errors/* InputError */.dz("card-metadata", `invalid YAML: ${e.message}`);
+        throw new InputError("card-metadata", `invalid YAML: ${e.message}`);
     }
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
-        throw new errors/* InputError */.dz("card-metadata", "must be a YAML mapping, e.g. `license: mit`");
+        throw new InputError("card-metadata", "must be a YAML mapping, e.g. `license: mit`");
     for (const key of ["configs", "dataset_info"])
         if (key in parsed)
-            throw new errors/* InputError */.dz("card-metadata", `'${key}' is written by the action from the data; remove it`);
+            throw new InputError("card-metadata", `'${key}' is written by the action from the data; remove it`);
     return parsed;
 }
 function parseWorkspacePath(text, workspace, name) {
@@ -63045,25 +62548,2859 @@ function parseWorkspacePath(text, workspace, name) {
     const resolved = external_node_path_default().resolve(workspace, text);
     const relative = external_node_path_default().relative(workspace, resolved);
     if (relative.startsWith("..") || external_node_path_default().isAbsolute(relative))
-        throw new errors/* InputError */.dz(name, `'${text}' is outside the workspace`);
+        throw new InputError(name, `'${text}' is outside the workspace`);
     return resolved;
 }
 
+// EXTERNAL MODULE: ./src/data/read/columns.ts
+var columns = __nccwpck_require__(9854);
+;// CONCATENATED MODULE: ./src/data/read/overrides.ts
+/**
+ * The type overrides (the `features` setting, by column) checked against the
+ * files: before any file is read, that their formats can produce each type;
+ * after pass 1, that every column they name exists. Both are OverrideErrors.
+ */
+
+
+
+const TEXT_FORMATS = new Set(["csv", "tsv", "json", "jsonl"]);
+/** The overrides must name types the files' formats can produce (checked before reading anything). */
+function checkOverrides(overrides, formats) {
+    for (const [name, feature] of overrides) {
+        if ([...formats].some((f) => TEXT_FORMATS.has(f))) {
+            const reason = (0,columns/* unsupportedReason */.EX)(feature);
+            if (reason !== undefined)
+                throw new errors/* OverrideError */.Zm(`column '${name}' cannot be ${(0,model_features/* featureToString */.pu)(feature)} when read from CSV or JSON: ${reason}`);
+        }
+        if (formats.has("text") && name === "text" && !(feature.kind === "value" && (feature.dtype === "string" || feature.dtype === "large_string")))
+            throw new errors/* OverrideError */.Zm(`text files have one column 'text' of type string; it cannot be ${(0,model_features/* featureToString */.pu)(feature)}`);
+    }
+}
+/** Every overridden column must be one of the dataset's (checked once the files' columns are known). */
+function checkOverridesUsed(overrides, features) {
+    for (const name of overrides.keys())
+        if (!features.some((f) => f.name === name))
+            throw new errors/* OverrideError */.Zm(`it sets the type of column '${name}', which none of the files has (their columns: ${features.map((f) => f.name).join(", ") || "none"})`);
+}
+
+;// CONCATENATED MODULE: ./src/units.ts
+/** Human-readable sizes and rates for logs, summaries and cards (decimal units, as the Hub shows them). */
+function units_formatBytes(n) {
+    if (n < 1000)
+        return `${n} B`;
+    const units = ["kB", "MB", "GB", "TB"];
+    let v = n;
+    let i = -1;
+    do {
+        v /= 1000;
+        i++;
+    } while (v >= 1000 && i < units.length - 1);
+    return `${v.toFixed(v < 10 ? 2 : v < 100 ? 1 : 0)} ${units[i]}`;
+}
+function formatCount(n) {
+    return n.toLocaleString("en-US");
+}
+
+// EXTERNAL MODULE: ./src/data/model/sizes.ts
+var sizes = __nccwpck_require__(1088);
+// EXTERNAL MODULE: ./src/data/read/csv/csv.ts + 2 modules
+var csv = __nccwpck_require__(322);
+// EXTERNAL MODULE: ./src/data/read/json/exact.ts
+var exact = __nccwpck_require__(5875);
+// EXTERNAL MODULE: ./src/data/read/parse.ts
+var read_parse = __nccwpck_require__(6210);
+;// CONCATENATED MODULE: ./src/data/read/json/scan.ts
+/**
+ * Byte-level JSON for the JSON reader's hot path: a validating scanner that
+ * reads one row (a JSON object, as the bytes of a line or of a top-level
+ * array's element) into a small "tape" of its top-level entries — the
+ * column each key names, the kind of its value (from the value's first byte
+ * and spelling) and the value's byte span — without creating JS objects or
+ * strings. The reader then infers types and sizes (pass 1) or fills Arrow
+ * builders (pass 2) from the tape.
+ *
+ * The scanner accepts exactly what `JSON.parse` accepts, or less: anything it
+ * does not handle — invalid JSON (so the error text comes from `JSON.parse`),
+ * a key that is an array index (JS objects enumerate those first), a repeated
+ * key (`JSON.parse` keeps the last value at the first key's place), very deep
+ * nesting — makes `scan` return -1, and the reader takes the row through
+ * `JSON.parse` as before. Nested values (lists, objects) are validated in
+ * pass 1 and only delimited in pass 2; the reader reads lists item by item
+ * (`readValue`) and parses objects from their span.
+ *
+ * Also here: JSON string unescaping straight to UTF-8, and ISO 8601
+ * date-times read from bytes as pyarrow's JSON reader infers `timestamp[s]`.
+ */
+
+
+/** Kinds of values on the tape. */
+const K_NULL = 0;
+const K_TRUE = 1;
+const K_FALSE = 2;
+/** An integer within int64 (`aux`: its number of digits). */
+const K_INT = 3;
+/** An integer beyond int64: pyarrow makes the column float64. */
+const K_BIGINT = 4;
+/** A number spelled with a fraction or an exponent. */
+const K_FLOAT = 5;
+/** A string without escapes (span: between the quotes). */
+const K_STR = 6;
+/** A string with backslash escapes (span: between the quotes). */
+const K_STR_ESC = 7;
+/** An object (span: from `{` to `}`; `aux`: NF_ flags). */
+const K_OBJ = 8;
+/** An array (span: from `[` to `]`; `aux`: NF_ flags). */
+const K_ARR = 9;
+/** A nested value holds an integer of 16 or more digits (JSON.parse may round it). */
+const NF_LONG_INT = 1;
+/** A nested value holds an integral number spelled as a float (`1.0`, `2e3`). */
+const NF_INTEGRAL_FLOAT = 2;
+/** A nested value holds an object (a list of them, say): read it with JSON.parse whole rather than item by item. */
+const NF_OBJECT = 4;
+const QUOTE = 34;
+const BACKSLASH = 92;
+const scan_COMMA = 44;
+const COLON = 58;
+const MINUS = 45;
+const PLUS = 43;
+const DOT = 46;
+const ZERO = 48;
+const NINE = 57;
+const OPEN_BRACE = 123;
+const CLOSE_BRACE = 125;
+const OPEN_BRACKET = 91;
+const CLOSE_BRACKET = 93;
+/** Deeper nesting is left to JSON.parse. */
+const scan_MAX_DEPTH = 128;
+/** Bytes that end the fast run through a string: `"`, `\`, and control characters (invalid in JSON strings). */
+const STRING_STOP = new Uint8Array(256);
+for (let b = 0; b < 32; b++)
+    STRING_STOP[b] = 1;
+STRING_STOP[QUOTE] = 1;
+STRING_STOP[BACKSLASH] = 1;
+/** JSON whitespace; in a line of JSON Lines, line breaks end the row instead. */
+const SPACE_ANY = new Uint8Array(256);
+const SPACE_LINE = new Uint8Array(256);
+for (const b of [32, 9])
+    SPACE_ANY[b] = SPACE_LINE[b] = 1;
+SPACE_ANY[10] = SPACE_ANY[13] = 1;
+/** Hex digit values, -1 for other bytes. */
+const HEX = new Int8Array(256).fill(-1);
+for (let b = 0; b < 10; b++)
+    HEX[ZERO + b] = b;
+for (let b = 0; b < 6; b++) {
+    HEX[65 + b] = 10 + b;
+    HEX[97 + b] = 10 + b;
+}
+/** Single-character escapes (`\n` → 10, ...); 0 for bytes that are not one. */
+const ESCAPE = new Uint8Array(256);
+ESCAPE[QUOTE] = QUOTE;
+ESCAPE[BACKSLASH] = BACKSLASH;
+ESCAPE[47] = 47; // '/'
+ESCAPE[98] = 8; // b
+ESCAPE[102] = 12; // f
+ESCAPE[110] = 10; // n
+ESCAPE[114] = 13; // r
+ESCAPE[116] = 9; // t
+const INT64_MAX_DIGITS = "9223372036854775807";
+const INT64_MIN_DIGITS = "9223372036854775808";
+/** Whether the 19 digits at `buf[from..]` are at most the limit (int64's range). */
+function nineteenDigitsFit(buf, from, negative) {
+    const limit = negative ? INT64_MIN_DIGITS : INT64_MAX_DIGITS;
+    for (let k = 0; k < 19; k++) {
+        const d = buf[from + k];
+        const m = limit.charCodeAt(k);
+        if (d !== m)
+            return d < m;
+    }
+    return true;
+}
+/** Whether a JS object would enumerate `key` before its other keys (an array index: digits only). */
+function isIndexLike(key) {
+    if (key.length === 0 || key.length > 10)
+        return false;
+    for (let i = 0; i < key.length; i++) {
+        const c = key.charCodeAt(i);
+        if (c < ZERO || c > NINE)
+            return false;
+    }
+    return true;
+}
+const utf8 = new TextDecoder("utf-8");
+/** The text of a key or string between quotes at `[start, end)`. */
+function jsonStringText(buf, start, end, escaped) {
+    if (!escaped)
+        return utf8.decode(buf.subarray(start, end));
+    return JSON.parse(utf8.decode(buf.subarray(start - 1, end + 1)));
+}
+/**
+ * The rows' keys and the scanner. One scanner serves one pass over one file;
+ * its columns are the keys seen so far (pass 1) or the requested features (pass 2).
+ */
+class RowScanner {
+    learn;
+    /** Entries of the last scanned row. */
+    n = 0;
+    kind = new Uint8Array(16);
+    col = new Int32Array(16);
+    start = new Int32Array(16);
+    end = new Int32Array(16);
+    aux = new Int32Array(16);
+    /** Column names by index. */
+    names = [];
+    byName = new Map();
+    /** By position in the row: the bytes last seen before the value (`{` or `,`, key, `:`), and the column they name. */
+    segment = [];
+    segmentCol = [];
+    segmentWords = [];
+    /** Per column: the serial of the last row holding it, and its entry there. */
+    stamp = new Int32Array(16);
+    entryOf = new Int32Array(16);
+    serial = 0;
+    /** Keys first seen in the last row (pass 1), in order; they become columns `names.length + i` on `commit()`. */
+    pending = [];
+    /** Flags of the last nested value scanned. */
+    nested = 0;
+    /** The buffer last scanned, and a view of it for reading four bytes at a time. */
+    buffer;
+    view;
+    space;
+    /**
+     * `learn`: unknown keys become columns (pass 1); otherwise they are ignored (pass 2).
+     * `lines`: rows are lines of JSON Lines, so line breaks are not whitespace (they end the row).
+     */
+    constructor(learn, lines) {
+        this.learn = learn;
+        this.space = lines ? SPACE_LINE : SPACE_ANY;
+    }
+    addColumn(name) {
+        const index = this.names.length;
+        this.names.push(name);
+        this.byName.set(name, index);
+        this.reserveColumns(index + 1);
+        return index;
+    }
+    indexOf(name) {
+        return this.byName.get(name);
+    }
+    /** Whether column `c` is in the last scanned row. */
+    has(c) {
+        return this.stamp[c] === this.serial;
+    }
+    /** Makes columns of the keys first seen in the last row. */
+    commit() {
+        if (this.pending.length === 0)
+            return;
+        for (let i = 0; i < this.pending.length; i++)
+            this.addColumn(this.pending[i]);
+        this.pending.length = 0;
+    }
+    reserveColumns(n) {
+        if (n <= this.stamp.length)
+            return;
+        const size = Math.max(n, this.stamp.length * 2);
+        const stamp = new Int32Array(size);
+        stamp.set(this.stamp);
+        this.stamp = stamp;
+        const entry = new Int32Array(size);
+        entry.set(this.entryOf);
+        this.entryOf = entry;
+    }
+    reserveEntries() {
+        const size = this.kind.length * 2;
+        const grow = (a, make) => {
+            const b = make(size);
+            b.set(a);
+            return b;
+        };
+        this.kind = grow(this.kind, (n) => new Uint8Array(n));
+        this.col = grow(this.col, (n) => new Int32Array(n));
+        this.start = grow(this.start, (n) => new Int32Array(n));
+        this.end = grow(this.end, (n) => new Int32Array(n));
+        this.aux = grow(this.aux, (n) => new Int32Array(n));
+    }
+    /**
+     * Scans the row starting at `buf[s]` (reading no further than `e`): when it
+     * is a JSON object the tape now describes, returns the position after it and
+     * the whitespace that follows; -1 when the row must go through JSON.parse
+     * (invalid, or not handled here: see the file comment).
+     */
+    scan(buf, s, e) {
+        this.n = 0;
+        if (this.pending.length !== 0)
+            this.pending.length = 0;
+        let serial = (this.serial + 1) | 0;
+        if (serial === 0) {
+            this.stamp.fill(0);
+            serial = 1;
+        }
+        this.serial = serial;
+        if (buf !== this.buffer) {
+            this.buffer = buf;
+            this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+        }
+        const stop = STRING_STOP;
+        const space = this.space;
+        let i = s;
+        let b = 0;
+        let position = 0;
+        for (;;) {
+            // What leads to the value: `{` or `,`, the key, `:`, and any whitespace. Usually the same
+            // bytes as at this position of an earlier row: then they are valid and name the same column.
+            let col = -1;
+            const cached = this.segment[position];
+            if (cached !== undefined) {
+                const length = cached.length;
+                if (i + length <= e) {
+                    const words = this.segmentWords[position];
+                    const view = this.view;
+                    let k = 0;
+                    const whole = words.length;
+                    while (k < whole && view.getInt32(i + k * 4, true) === words[k])
+                        k++;
+                    if (k === whole) {
+                        k *= 4;
+                        while (k < length && buf[i + k] === cached[k])
+                            k++;
+                        if (k === length) {
+                            col = this.segmentCol[position];
+                            i += length;
+                        }
+                    }
+                }
+            }
+            if (col < 0) {
+                const from = i;
+                while (i < e && space[buf[i]] !== 0)
+                    i++;
+                if (i >= e)
+                    return -1;
+                b = buf[i];
+                if (position === 0) {
+                    if (b !== OPEN_BRACE)
+                        return -1;
+                    i++;
+                    while (i < e && space[buf[i]] !== 0)
+                        i++;
+                    if (i >= e)
+                        return -1;
+                    if (buf[i] === CLOSE_BRACE)
+                        return this.trailing(buf, i + 1, e);
+                }
+                else {
+                    if (b === CLOSE_BRACE)
+                        return this.trailing(buf, i + 1, e);
+                    if (b !== scan_COMMA)
+                        return -1;
+                    i++;
+                    while (i < e && space[buf[i]] !== 0)
+                        i++;
+                    if (i >= e)
+                        return -1;
+                }
+                if (buf[i] !== QUOTE)
+                    return -1;
+                const ks = i + 1;
+                let j = ks;
+                let escaped = false;
+                for (;;) {
+                    while (j < e && stop[buf[j]] === 0)
+                        j++;
+                    if (j >= e)
+                        return -1;
+                    const c = buf[j];
+                    if (c === QUOTE)
+                        break;
+                    if (c !== BACKSLASH)
+                        return -1;
+                    j = escapeEnd(buf, j, e);
+                    if (j < 0)
+                        return -1;
+                    escaped = true;
+                }
+                i = j + 1;
+                while (i < e && space[buf[i]] !== 0)
+                    i++;
+                if (i >= e || buf[i] !== COLON)
+                    return -1;
+                i++;
+                while (i < e && space[buf[i]] !== 0)
+                    i++;
+                if (i >= e)
+                    return -1;
+                const key = jsonStringText(buf, ks, j, escaped);
+                if (isIndexLike(key))
+                    return -1;
+                const known = this.byName.get(key);
+                if (known !== undefined) {
+                    col = known;
+                    // A copy (the read buffer is reused), whole words of it compared four bytes at a time.
+                    const length = i - from;
+                    const copy = new Uint8Array((length + 3) & ~3);
+                    copy.set(buf.subarray(from, i));
+                    this.segment[position] = copy.subarray(0, length);
+                    this.segmentWords[position] = new Int32Array(copy.buffer, 0, length >> 2);
+                    this.segmentCol[position] = col;
+                }
+                else if (this.learn) {
+                    if (this.pending.includes(key))
+                        return -1;
+                    col = this.names.length + this.pending.length;
+                    this.pending.push(key);
+                    this.reserveColumns(col + 1);
+                }
+                else
+                    col = -2; // not a requested column (the file changed since pass 1): ignored
+            }
+            else if (i >= e)
+                return -1;
+            if (col >= 0) {
+                if (this.stamp[col] === serial)
+                    return -1; // a repeated key
+                this.stamp[col] = serial;
+                this.entryOf[col] = this.n;
+            }
+            position++;
+            // The value.
+            if (this.n === this.kind.length)
+                this.reserveEntries();
+            const at = this.n++;
+            this.col[at] = col;
+            let c = buf[i];
+            if (space[c] !== 0) {
+                while (i < e && space[buf[i]] !== 0)
+                    i++;
+                if (i >= e)
+                    return -1;
+                c = buf[i];
+            }
+            let j = 0;
+            if (c === QUOTE) {
+                const vs = i + 1;
+                j = vs;
+                let kind = K_STR;
+                for (;;) {
+                    // Pass 2 reads rows pass 1 validated: only quotes and backslashes matter.
+                    j = this.learn ? stringStop(buf, this.view, j, e) : quoteOrBackslash(buf, this.view, j, e);
+                    if (j >= e)
+                        return -1;
+                    const d = buf[j];
+                    if (d === QUOTE)
+                        break;
+                    if (d !== BACKSLASH)
+                        return -1;
+                    j = escapeEnd(buf, j, e);
+                    if (j < 0)
+                        return -1;
+                    kind = K_STR_ESC;
+                }
+                this.kind[at] = kind;
+                this.start[at] = vs;
+                this.end[at] = j;
+                i = j + 1;
+            }
+            else if (c === MINUS || (c >= ZERO && c <= NINE)) {
+                const negative = c === MINUS;
+                j = negative ? i + 1 : i;
+                const ds = j;
+                if (j >= e)
+                    return -1;
+                const first = buf[j];
+                if (first === ZERO)
+                    j++;
+                else if (first > ZERO && first <= NINE) {
+                    j++;
+                    while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
+                        j++;
+                }
+                else
+                    return -1;
+                const digits = j - ds;
+                let float = false;
+                if (j < e && buf[j] === DOT) {
+                    j++;
+                    const fs = j;
+                    while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
+                        j++;
+                    if (j === fs)
+                        return -1;
+                    float = true;
+                }
+                if (j < e && ((b = buf[j]) === 101 || b === 69)) {
+                    j++;
+                    if (j < e && ((b = buf[j]) === PLUS || b === MINUS))
+                        j++;
+                    const es = j;
+                    while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
+                        j++;
+                    if (j === es)
+                        return -1;
+                    float = true;
+                }
+                this.kind[at] = float ? K_FLOAT : digits < 19 || (digits === 19 && nineteenDigitsFit(buf, ds, negative)) ? K_INT : K_BIGINT;
+                this.aux[at] = digits;
+                this.start[at] = i;
+                this.end[at] = j;
+                i = j;
+            }
+            else if (c === 116) {
+                if (i + 4 > e || buf[i + 1] !== 114 || buf[i + 2] !== 117 || buf[i + 3] !== 101)
+                    return -1;
+                this.kind[at] = K_TRUE;
+                this.start[at] = i;
+                this.end[at] = i += 4;
+            }
+            else if (c === 102) {
+                if (i + 5 > e || buf[i + 1] !== 97 || buf[i + 2] !== 108 || buf[i + 3] !== 115 || buf[i + 4] !== 101)
+                    return -1;
+                this.kind[at] = K_FALSE;
+                this.start[at] = i;
+                this.end[at] = i += 5;
+            }
+            else if (c === 110) {
+                if (i + 4 > e || buf[i + 1] !== 117 || buf[i + 2] !== 108 || buf[i + 3] !== 108)
+                    return -1;
+                this.kind[at] = K_NULL;
+                this.start[at] = i;
+                this.end[at] = i += 4;
+            }
+            else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+                this.nested = 0;
+                j = this.learn ? this.skipNested(buf, i, e, 1) : this.skipNestedFast(buf, i, e);
+                if (j < 0)
+                    return -1;
+                this.kind[at] = c === OPEN_BRACE ? K_OBJ : K_ARR;
+                this.aux[at] = this.nested;
+                this.start[at] = i;
+                this.end[at] = j;
+                i = j;
+            }
+            else
+                return -1;
+        }
+    }
+    /** The position after the whitespace at `i` (the end of a row). */
+    trailing(buf, i, e) {
+        return skipSpace(buf, i, e, this.space);
+    }
+    /** End of the object or array at `i` (validated), or -1. Sets NF_ flags in `nested`. */
+    skipNested(buf, i, e, depth) {
+        if (depth > scan_MAX_DEPTH)
+            return -1;
+        const object = buf[i] === OPEN_BRACE;
+        if (object)
+            this.nested |= NF_OBJECT;
+        const close = object ? CLOSE_BRACE : CLOSE_BRACKET;
+        i = skipSpace(buf, i + 1, e, this.space);
+        if (i >= e)
+            return -1;
+        if (buf[i] === close)
+            return i + 1;
+        for (;;) {
+            if (object) {
+                if (buf[i] !== QUOTE)
+                    return -1;
+                i = stringEnd(buf, this.view, i + 1, e);
+                if (i < 0)
+                    return -1;
+                i = skipSpace(buf, i + 1, e, this.space);
+                if (i >= e || buf[i] !== COLON)
+                    return -1;
+                i = skipSpace(buf, i + 1, e, this.space);
+                if (i >= e)
+                    return -1;
+            }
+            i = this.skipValue(buf, i, e, depth);
+            if (i < 0)
+                return -1;
+            i = skipSpace(buf, i, e, this.space);
+            if (i >= e)
+                return -1;
+            const b = buf[i];
+            if (b === close)
+                return i + 1;
+            if (b !== scan_COMMA)
+                return -1;
+            i = skipSpace(buf, i + 1, e, this.space);
+            if (i >= e)
+                return -1;
+        }
+    }
+    /**
+     * Pass 2 (the rows were validated in pass 1): the end of the object or
+     * array at `i`, found without validating, or -1. Sets NF_OBJECT, and
+     * NF_LONG_INT for any run of 16 digits (a fraction's too: reading such a
+     * value exactly costs a little more, and gives the same numbers).
+     */
+    skipNestedFast(buf, i, e) {
+        const view = this.view;
+        let depth = 0;
+        let run = 0;
+        let flags = 0;
+        for (let j = i; j < e; j++) {
+            const b = buf[j];
+            if (b >= ZERO && b <= NINE) {
+                if (++run === 16)
+                    flags |= NF_LONG_INT;
+                continue;
+            }
+            run = 0;
+            if (b === QUOTE) {
+                for (j++;; j += 2) {
+                    j = quoteOrBackslash(buf, view, j, e);
+                    if (j >= e || buf[j] === QUOTE)
+                        break;
+                }
+            }
+            else if (b === OPEN_BRACE) {
+                flags |= NF_OBJECT;
+                depth++;
+            }
+            else if (b === OPEN_BRACKET)
+                depth++;
+            else if ((b === CLOSE_BRACE || b === CLOSE_BRACKET) && --depth === 0) {
+                this.nested = flags;
+                return j + 1;
+            }
+        }
+        return -1;
+    }
+    /** End of the value at `i` (validated), or -1. */
+    skipValue(buf, i, e, depth) {
+        const c = buf[i];
+        if (c === QUOTE) {
+            const j = stringEnd(buf, this.view, i + 1, e);
+            return j < 0 ? -1 : j + 1;
+        }
+        if (c === OPEN_BRACE || c === OPEN_BRACKET)
+            return this.skipNested(buf, i, e, depth + 1);
+        if (c === MINUS || (c >= ZERO && c <= NINE))
+            return this.skipNumber(buf, i, e);
+        if (c === 116)
+            return i + 4 <= e && buf[i + 1] === 114 && buf[i + 2] === 117 && buf[i + 3] === 101 ? i + 4 : -1;
+        if (c === 102)
+            return i + 5 <= e && buf[i + 1] === 97 && buf[i + 2] === 108 && buf[i + 3] === 115 && buf[i + 4] === 101 ? i + 5 : -1;
+        if (c === 110)
+            return i + 4 <= e && buf[i + 1] === 117 && buf[i + 2] === 108 && buf[i + 3] === 108 ? i + 4 : -1;
+        return -1;
+    }
+    /** End of the number at `i` (validated), or -1; flags long integers and integral floats. */
+    skipNumber(buf, i, e) {
+        let j = i;
+        if (buf[j] === MINUS)
+            j++;
+        const intStart = j;
+        if (j >= e)
+            return -1;
+        let b = buf[j];
+        if (b === ZERO)
+            j++;
+        else if (b > ZERO && b <= NINE) {
+            j++;
+            while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
+                j++;
+        }
+        else
+            return -1;
+        const intEnd = j;
+        let fracStart = j;
+        let fracEnd = j;
+        let float = false;
+        let exp = 0;
+        if (j < e && buf[j] === DOT) {
+            j++;
+            fracStart = j;
+            while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
+                j++;
+            if (j === fracStart)
+                return -1;
+            fracEnd = j;
+            float = true;
+        }
+        if (j < e && ((b = buf[j]) === 101 || b === 69)) {
+            j++;
+            let sign = 1;
+            if (j < e && ((b = buf[j]) === PLUS || b === MINUS)) {
+                if (b === MINUS)
+                    sign = -1;
+                j++;
+            }
+            const es = j;
+            while (j < e && (b = buf[j]) >= ZERO && b <= NINE) {
+                if (exp < 100000)
+                    exp = exp * 10 + (b - ZERO);
+                j++;
+            }
+            if (j === es)
+                return -1;
+            exp *= sign;
+            float = true;
+        }
+        if (!float) {
+            if (intEnd - intStart >= 16)
+                this.nested |= NF_LONG_INT;
+        }
+        else if (!(this.nested & NF_INTEGRAL_FLOAT) && (0,exact/* isIntegral */.Ll)(buf, intStart, intEnd, fracStart, fracEnd, exp))
+            this.nested |= NF_INTEGRAL_FLOAT;
+        return j;
+    }
+}
+/**
+ * Position of the first byte at or after `j` that ends a plain run of string
+ * contents (a quote, a backslash or a control character), or `e`. Long runs
+ * are tested four bytes at a time through `words` (a view of the buffer).
+ */
+function stringStop(buf, view, j, e) {
+    const last = e - 4;
+    for (; j <= last; j += 4) {
+        const x = view.getInt32(j, true);
+        const q = x ^ 0x22222222;
+        const b = x ^ 0x5c5c5c5c;
+        // High bit of each byte that is a quote or backslash (a zero byte in q or b) or below 0x20; a flag
+        // may be wrong only above a right one, so the lowest one is the first such byte (little-endian).
+        const t = ((((q - 0x01010101) | 0) & ~q) | (((b - 0x01010101) | 0) & ~b) | (((x - 0x20202020) | 0) & ~x)) & 0x80808080;
+        if (t !== 0)
+            return j + ((31 - Math.clz32(t & -t)) >> 3);
+    }
+    while (j < e && STRING_STOP[buf[j]] === 0)
+        j++;
+    return j;
+}
+/** `stringStop` for validated text: the first quote or backslash at or after `j`, or `e`. */
+function quoteOrBackslash(buf, view, j, e) {
+    const last = e - 4;
+    for (; j <= last; j += 4) {
+        const x = view.getInt32(j, true);
+        const q = x ^ 0x22222222;
+        const b = x ^ 0x5c5c5c5c;
+        const t = ((((q - 0x01010101) | 0) & ~q) | (((b - 0x01010101) | 0) & ~b)) & 0x80808080;
+        if (t !== 0)
+            return j + ((31 - Math.clz32(t & -t)) >> 3);
+    }
+    let c = 0;
+    while (j < e && (c = buf[j]) !== QUOTE && c !== BACKSLASH)
+        j++;
+    return j;
+}
+function skipSpace(buf, i, e, space) {
+    while (i < e && space[buf[i]] !== 0)
+        i++;
+    return i;
+}
+/** Position after the escape sequence at `j` (a backslash), or -1 when it is invalid. */
+function escapeEnd(buf, j, e) {
+    if (j + 1 >= e)
+        return -1;
+    const x = buf[j + 1];
+    if (x === 117) {
+        if (j + 6 > e || (HEX[buf[j + 2]] | HEX[buf[j + 3]] | HEX[buf[j + 4]] | HEX[buf[j + 5]]) < 0)
+            return -1;
+        return j + 6;
+    }
+    return ESCAPE[x] === 0 ? -1 : j + 2;
+}
+/** Position of the closing quote of the string whose contents start at `j` (validated), or -1. */
+function stringEnd(buf, view, j, e) {
+    for (;;) {
+        j = stringStop(buf, view, j, e);
+        if (j >= e)
+            return -1;
+        const c = buf[j];
+        if (c === QUOTE)
+            return j;
+        if (c !== BACKSLASH)
+            return -1;
+        j = escapeEnd(buf, j, e);
+        if (j < 0)
+            return -1;
+    }
+}
+function hex4(buf, i) {
+    return (HEX[buf[i]] << 12) | (HEX[buf[i + 1]] << 8) | (HEX[buf[i + 2]] << 4) | HEX[buf[i + 3]];
+}
+/**
+ * Decodes the (validated) contents of a JSON string `buf[s..e)` into UTF-8 at
+ * `out[0..]` (which must hold `e - s` bytes) and returns the length: the bytes
+ * `TextEncoder` gives for the string `JSON.parse` makes (an unpaired surrogate
+ * becomes U+FFFD).
+ */
+function unescapeJson(buf, s, e, out) {
+    let o = 0;
+    let i = s;
+    while (i < e) {
+        const b = buf[i];
+        if (b !== BACKSLASH) {
+            out[o++] = b;
+            i++;
+            continue;
+        }
+        const x = buf[i + 1];
+        if (x !== 117) {
+            out[o++] = ESCAPE[x];
+            i += 2;
+            continue;
+        }
+        let cp = hex4(buf, i + 2);
+        i += 6;
+        if (cp >= 0xd800 && cp <= 0xdfff) {
+            if (cp <= 0xdbff && i + 6 <= e && buf[i] === BACKSLASH && buf[i + 1] === 117) {
+                const low = hex4(buf, i + 2);
+                if (low >= 0xdc00 && low <= 0xdfff) {
+                    cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+                    i += 6;
+                }
+                else
+                    cp = 0xfffd;
+            }
+            else
+                cp = 0xfffd;
+        }
+        if (cp < 0x80)
+            out[o++] = cp;
+        else if (cp < 0x800) {
+            out[o++] = 0xc0 | (cp >> 6);
+            out[o++] = 0x80 | (cp & 0x3f);
+        }
+        else if (cp < 0x10000) {
+            out[o++] = 0xe0 | (cp >> 12);
+            out[o++] = 0x80 | ((cp >> 6) & 0x3f);
+            out[o++] = 0x80 | (cp & 0x3f);
+        }
+        else {
+            out[o++] = 0xf0 | (cp >> 18);
+            out[o++] = 0x80 | ((cp >> 12) & 0x3f);
+            out[o++] = 0x80 | ((cp >> 6) & 0x3f);
+            out[o++] = 0x80 | (cp & 0x3f);
+        }
+    }
+    return o;
+}
+/** The length `unescapeJson` gives for the same string, without writing it. */
+function unescapedLength(buf, s, e) {
+    let n = e - s;
+    let i = s;
+    for (;;) {
+        while (i < e && buf[i] !== BACKSLASH)
+            i++;
+        if (i >= e)
+            return n;
+        if (buf[i + 1] !== 117) {
+            n -= 1;
+            i += 2;
+            continue;
+        }
+        const cp = hex4(buf, i + 2);
+        i += 6;
+        if (cp >= 0xd800 && cp <= 0xdbff && i + 6 <= e && buf[i] === BACKSLASH && buf[i + 1] === 117) {
+            const low = hex4(buf, i + 2);
+            if (low >= 0xdc00 && low <= 0xdfff) {
+                n -= 8; // 12 bytes of escapes, 4 of UTF-8
+                i += 6;
+                continue;
+            }
+        }
+        n -= cp < 0x80 ? 5 : cp < 0x800 ? 4 : 3; // unpaired surrogates become U+FFFD (3 bytes)
+    }
+}
+function digit2(buf, i) {
+    const a = buf[i] - ZERO;
+    const b = buf[i + 1] - ZERO;
+    return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+/**
+ * Seconds since the epoch (UTC) of `buf[s..e)` when it is a date or
+ * date-time pyarrow's JSON reader infers as `timestamp[s]` — `YYYY-MM-DD`,
+ * optionally `[T ]hh`, `:mm`, `:ss` and `Z` or `±hh[[:]mm]` (what
+ * `looksLikeTimestamp` accepts, with `parseTimestamp`'s value) — else NaN.
+ */
+function isoSeconds(buf, s, e) {
+    const n = e - s;
+    if (n < 10 || n > 25 || buf[s + 4] !== MINUS || buf[s + 7] !== MINUS)
+        return NaN;
+    const y1 = digit2(buf, s);
+    const y2 = digit2(buf, s + 2);
+    const m = digit2(buf, s + 5);
+    const d = digit2(buf, s + 8);
+    if (y1 < 0 || y2 < 0 || m < 1 || m > 12 || d < 1)
+        return NaN;
+    const y = y1 * 100 + y2;
+    const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+    if (d > (m === 2 && leap ? 29 : read_parse/* MONTH_DAYS */.zn[m - 1]))
+        return NaN;
+    // days_from_civil (as ../parse.ts's daysFromCivil), in integer arithmetic: yy >= -1.
+    const yy = m <= 2 ? y - 1 : y;
+    const era = yy >= 0 ? (yy / 400) | 0 : -1;
+    const yoe = yy - era * 400;
+    const doy = (((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) | 0) + d - 1;
+    const doe = yoe * 365 + ((yoe / 4) | 0) - ((yoe / 100) | 0) + doy;
+    let seconds = (era * 146097 + doe - 719468) * 86400;
+    if (n === 10)
+        return seconds;
+    let i = s + 10;
+    const sep = buf[i];
+    if ((sep !== 84 && sep !== 32) || i + 3 > e)
+        return NaN;
+    const h = digit2(buf, i + 1);
+    if (h < 0 || h > 23)
+        return NaN;
+    seconds += h * 3600;
+    i += 3;
+    if (i < e && buf[i] === COLON) {
+        if (i + 3 > e)
+            return NaN;
+        const mi = digit2(buf, i + 1);
+        if (mi < 0 || mi > 59)
+            return NaN;
+        seconds += mi * 60;
+        i += 3;
+        if (i < e && buf[i] === COLON) {
+            if (i + 3 > e)
+                return NaN;
+            const sec = digit2(buf, i + 1);
+            if (sec < 0 || sec > 59)
+                return NaN;
+            seconds += sec;
+            i += 3;
+        }
+    }
+    if (i === e)
+        return seconds;
+    const z = buf[i];
+    if (z === 90)
+        return i + 1 === e ? seconds : NaN; // Z
+    if (z !== PLUS && z !== MINUS)
+        return NaN;
+    if (i + 3 > e)
+        return NaN;
+    const oh = digit2(buf, i + 1);
+    if (oh < 0)
+        return NaN;
+    i += 3;
+    let om = 0;
+    if (i < e) {
+        if (buf[i] === COLON)
+            i++;
+        if (i + 2 !== e)
+            return NaN;
+        om = digit2(buf, i);
+        if (om < 0)
+            return NaN;
+    }
+    if (oh > 23 || om > 59)
+        return NaN;
+    const offset = oh * 3600 + om * 60;
+    return z === MINUS ? seconds + offset : seconds - offset;
+}
+/** A value read by `readValue`: its kind and span, as on the tape (`aux`: digits of an integer; -1 for nested values, whose flags are not looked for). */
+class JsonValue {
+    kind = K_NULL;
+    start = 0;
+    end = 0;
+    aux = 0;
+}
+/**
+ * Reads the JSON value at `buf[i]` of a row the scanner has validated (an
+ * item of a list, say), reading no further than `e`: fills `out` and returns
+ * the position after the value.
+ */
+function readValue(buf, i, e, out) {
+    const c = buf[i];
+    if (c === QUOTE) {
+        let j = i + 1;
+        let kind = K_STR;
+        let b = 0;
+        for (;;) {
+            while (j < e && (b = buf[j]) !== QUOTE && b !== BACKSLASH)
+                j++;
+            if (j >= e || b === QUOTE)
+                break;
+            kind = K_STR_ESC;
+            j += 2;
+        }
+        if (j > e)
+            j = e;
+        out.kind = kind;
+        out.start = i + 1;
+        out.end = j;
+        return j + 1;
+    }
+    if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+        let depth = 0;
+        let j = i;
+        for (; j < e; j++) {
+            const b = buf[j];
+            if (b === QUOTE) {
+                j++;
+                while (j < e && buf[j] !== QUOTE)
+                    j += buf[j] === BACKSLASH ? 2 : 1;
+            }
+            else if (b === OPEN_BRACE || b === OPEN_BRACKET)
+                depth++;
+            else if ((b === CLOSE_BRACE || b === CLOSE_BRACKET) && --depth === 0)
+                break;
+        }
+        out.kind = c === OPEN_BRACE ? K_OBJ : K_ARR;
+        out.start = i;
+        out.end = j + 1;
+        out.aux = -1;
+        return j + 1;
+    }
+    if (c === 116 || c === 110 || c === 102) {
+        out.kind = c === 116 ? K_TRUE : c === 110 ? K_NULL : K_FALSE;
+        out.start = i;
+        out.end = i + (c === 102 ? 5 : 4);
+        return out.end;
+    }
+    // A number.
+    const negative = c === MINUS;
+    let j = negative ? i + 1 : i;
+    const ds = j;
+    let b = 0;
+    while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
+        j++;
+    const digits = j - ds;
+    let float = false;
+    if (b === DOT && j < e) {
+        float = true;
+        j++;
+        while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
+            j++;
+    }
+    if ((b === 101 || b === 69) && j < e) {
+        float = true;
+        j++;
+        if (j < e && ((b = buf[j]) === PLUS || b === MINUS))
+            j++;
+        while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
+            j++;
+    }
+    out.kind = float ? K_FLOAT : digits < 19 || (digits === 19 && nineteenDigitsFit(buf, ds, negative)) ? K_INT : K_BIGINT;
+    out.aux = digits;
+    out.start = i;
+    out.end = j;
+    return j;
+}
+/** The position after the JSON whitespace at `i`. */
+function skipWhitespace(buf, i, e) {
+    return skipSpace(buf, i, e, SPACE_ANY);
+}
+
+// EXTERNAL MODULE: ./src/data/read/values.ts
+var values = __nccwpck_require__(9755);
+;// CONCATENATED MODULE: ./src/data/read/json/spans.ts
+/**
+ * JS values out of a row's bytes, for what the byte-level path hands to
+ * JSON.parse: a tape entry's span (spanValue) or a whole row (parseRow),
+ * with the numbers JSON.parse would mistype read exactly; and the buffers
+ * reused from value to value while a file is read (Scratch).
+ */
+
+
+
+
+
+/**
+ * Buffers reused from value to value while a file is read, so the hot path
+ * allocates nothing. One per pass over a file (JsonReader.profile, .open):
+ * nothing is shared between files or threads.
+ */
+class Scratch {
+    /** Decoded strings with escapes (UTF-8). */
+    bytes = new Uint8Array(1024);
+    /** Items of lists read in pass 1, one per nesting level in use. */
+    items = [];
+    /** What scanNumbers found in the last text it scanned. */
+    numbers = { flags: 0, keys: [] };
+    /** UTF-8 of the JSON string contents `buf[s..e)` with escapes, in `bytes[0..n)`; returns n. */
+    unescape(buf, s, e) {
+        if (this.bytes.length < e - s)
+            this.bytes = new Uint8Array(Math.max(e - s, this.bytes.length * 2));
+        return unescapeJson(buf, s, e, this.bytes);
+    }
+    /** Lets a buffer grown for a very long string go (called between read chunks). */
+    trim() {
+        if (this.bytes.length > 1 << 20)
+            this.bytes = new Uint8Array(1024);
+    }
+}
+/** The JS value JSON.parse gives a tape entry (bigints where it would round, FloatTokens for integral floats in nested values with `floatTokens`). */
+function spanValue(kind, buf, s, e, aux, floatTokens, scratch) {
+    switch (kind) {
+        case K_NULL:
+            return null;
+        case K_TRUE:
+            return true;
+        case K_FALSE:
+            return false;
+        case K_INT:
+        case K_BIGINT:
+            return (0,read_parse/* parseInteger */.cG)(buf, s, e); // a bigint past 2^53, as parseExact gives it
+        case K_FLOAT:
+            return Number(buf.toString("latin1", s, e));
+        case K_STR:
+        case K_STR_ESC:
+            return jsonStringText(buf, s, e, kind === K_STR_ESC);
+        default: {
+            const text = buf.toString("utf8", s, e);
+            if (aux < 0) {
+                // Flags not known (an item of a list): look for the numbers JSON.parse would mistype now.
+                const flags = (0,exact/* scanNumbers */.qN)(buf, s, e, floatTokens, scratch.numbers);
+                aux = (flags & exact/* HAS_LONG_INTEGER */.RF ? NF_LONG_INT : 0) | (flags & exact/* HAS_INTEGRAL_FLOAT */.h8 ? NF_INTEGRAL_FLOAT : 0);
+            }
+            if (aux & NF_LONG_INT || (floatTokens && aux & NF_INTEGRAL_FLOAT))
+                return (0,exact/* parseExact */.jM)(text, floatTokens);
+            return JSON.parse(text);
+        }
+    }
+}
+/**
+ * Parses one row's JSON text with JSON.parse, turning a failure into the
+ * DataError users see; numbers JSON.parse would mistype are then read exactly
+ * (bigints beyond 2^53; with `inference`, FloatTokens for integral floats).
+ */
+function parseRow(buf, s, e, file, line, inference, firstLineOfJson, numbers) {
+    const text = buf.toString("utf8", s, e);
+    let v;
+    try {
+        v = JSON.parse(text);
+    }
+    catch (err) {
+        const hint = firstLineOfJson && buf[s] === 123
+            ? " (a .json file must hold one JSON array of objects, or one object per line; is this one object spread over several lines?)"
+            : "";
+        throw new errors/* DataError */.fL(file, line, `invalid JSON: ${err.message}${hint}`);
+    }
+    if (typeof v !== "object" || v === null || Array.isArray(v))
+        throw new errors/* DataError */.fL(file, line, `each row must be a JSON object ({...}), found ${(0,columns/* describe */.q0)(v)}`);
+    if ((0,exact/* scanNumbers */.qN)(buf, s, e, inference, numbers) !== 0)
+        v = (0,exact/* parseExact */.jM)(text, inference);
+    return v;
+}
+
+;// CONCATENATED MODULE: ./src/data/read/json/column.ts
+/**
+ * Pass 2 of the JSON reader (and the columns pass 1 converts): values
+ * appended to an Arrow column of the target feature, straight from the
+ * bytes where the type allows, else as the JS value JSON.parse would give.
+ */
+
+
+
+
+
+
+
+/** How a column's values are stored: a fast path from the bytes, or the generic one (JS value → converter → builder). */
+const F_GENERIC = 0;
+const F_STRING = 1;
+const F_INT64 = 2;
+const F_FLOAT64 = 3;
+const F_BOOL = 4;
+const F_TIMESTAMP_S = 5;
+/** A list read item by item (see JsonColumn). */
+const F_LIST = 6;
+function fastPathOf(feature) {
+    if (feature.kind !== "value")
+        return F_GENERIC;
+    switch (feature.dtype) {
+        case "string":
+        case "large_string":
+            return F_STRING;
+        case "int64":
+            return F_INT64;
+        case "float64":
+            return F_FLOAT64;
+        case "bool":
+            return F_BOOL;
+        case "timestamp[s]":
+            return F_TIMESTAMP_S;
+        default:
+            return F_GENERIC;
+    }
+}
+/**
+ * Whether converting values of `feature` can fail (dates, decimals, ...): its
+ * converter then runs over a whole list before any item is stored, which
+ * decides which bad item is reported, so such lists are not read item by item.
+ */
+function conversionCanFail(feature) {
+    switch (feature.kind) {
+        case "value":
+            return /^(timestamp|date|time|duration|decimal)/.test(feature.dtype);
+        case "list":
+            return conversionCanFail(feature.item);
+        case "struct":
+            return feature.fields.some((f) => conversionCanFail(f.feature));
+        default:
+            return false;
+    }
+}
+/**
+ * Appends JSON values to a column of `feature`, reporting bad values with the
+ * file and line: tape entries (`put`, from the bytes where the type allows;
+ * lists item by item) or JS values (`append`, for rows parsed whole).
+ */
+class JsonColumn {
+    name;
+    feature;
+    file;
+    floatTokens;
+    scratch;
+    builder;
+    convert;
+    fast;
+    /** Lists read item by item: the items' column, and the item being read. */
+    item;
+    value = new JsonValue();
+    constructor(name, feature, file, floatTokens, scratch, builder) {
+        this.name = name;
+        this.feature = feature;
+        this.file = file;
+        this.floatTokens = floatTokens;
+        this.scratch = scratch;
+        this.builder = builder ?? (0,columns/* builderFor */.hj)(feature);
+        this.convert = (0,values/* converterFor */.C)(feature, floatTokens);
+        this.fast = fastPathOf(feature);
+        if (feature.kind === "list" && this.builder instanceof columns/* ListBuilder */.yo && !conversionCanFail(feature.item)) {
+            this.fast = F_LIST;
+            this.item = new JsonColumn(name, feature.item, file, floatTokens, scratch, this.builder.child);
+        }
+    }
+    appendNull() {
+        this.builder.appendNull();
+    }
+    /** Appends a tape entry: the value of kind `kind` at `buf[s..e)`. */
+    put(kind, buf, s, e, aux, line) {
+        try {
+            this.store(kind, buf, s, e, aux);
+        }
+        catch (err) {
+            throw this.failure(err, line);
+        }
+    }
+    /** `put` without the file and line: throws plain Errors (an item's error is its list's). */
+    store(kind, buf, s, e, aux) {
+        switch (this.fast) {
+            case F_STRING:
+                if (kind === K_STR)
+                    return this.builder.appendBytes(buf, s, e);
+                if (kind === K_STR_ESC) {
+                    const length = this.scratch.unescape(buf, s, e); // first: it may replace the buffer with a bigger one
+                    return this.builder.appendBytes(this.scratch.bytes, 0, length);
+                }
+                break;
+            case F_INT64:
+                if (kind === K_INT) {
+                    if (aux <= 15) {
+                        let i = s;
+                        const negative = buf[i] === 45;
+                        if (negative)
+                            i++;
+                        let v = 0;
+                        for (; i < e; i++)
+                            v = v * 10 + (buf[i] - 48);
+                        return this.builder.appendSafe(negative ? -v : v);
+                    }
+                    const v = (0,read_parse/* parseInteger */.cG)(buf, s, e);
+                    if (typeof v === "number")
+                        return this.builder.appendSafe(v);
+                    return this.builder.appendBigInt(v);
+                }
+                break;
+            case F_FLOAT64:
+                if (kind === K_INT || kind === K_FLOAT || kind === K_BIGINT)
+                    return this.builder.append((0,read_parse/* parseFloatCell */.Ox)(buf, s, e));
+                break;
+            case F_BOOL:
+                if (kind === K_TRUE || kind === K_FALSE)
+                    return this.builder.append(kind === K_TRUE);
+                break;
+            case F_TIMESTAMP_S:
+                if (kind === K_STR) {
+                    const t = isoSeconds(buf, s, e);
+                    if (t === t)
+                        return this.builder.appendSafe(t);
+                }
+                break;
+            case F_LIST:
+                // Item by item unless it holds objects (then JSON.parse reads it faster); items (aux -1) of such a list hold none.
+                if (kind === K_ARR && (aux < 0 || !(aux & NF_OBJECT)))
+                    return this.storeList(buf, s, e);
+                break;
+        }
+        if (kind === K_NULL)
+            return this.builder.appendNull();
+        const v = spanValue(kind, buf, s, e, aux, this.floatTokens, this.scratch);
+        this.builder.appendValue(this.convert ? this.convert(v) : v);
+    }
+    /** Appends the (validated) array `buf[s..e)`, item by item. */
+    storeList(buf, s, e) {
+        const item = this.item;
+        if (item.fast === F_FLOAT64)
+            return this.storeFloats(buf, s, e);
+        const v = this.value;
+        let i = skipWhitespace(buf, s + 1, e);
+        if (buf[i] !== 93)
+            for (;;) {
+                i = readValue(buf, i, e, v);
+                item.store(v.kind, buf, v.start, v.end, v.aux);
+                i = skipWhitespace(buf, i, e);
+                if (i >= e || buf[i] !== 44)
+                    break;
+                i = skipWhitespace(buf, i + 1, e);
+            }
+        this.builder.closeList();
+    }
+    /** `storeList` for float64 items (embeddings, say): numbers parsed straight from the bytes. */
+    storeFloats(buf, s, e) {
+        const item = this.item;
+        const numbers = item.builder;
+        let i = skipWhitespace(buf, s + 1, e);
+        if (buf[i] !== 93)
+            for (;;) {
+                const c = buf[i];
+                if (c === 45 || (c >= 48 && c <= 57)) {
+                    // The scan validated the array: a number runs to the next byte outside [0-9.eE+-].
+                    const start = i;
+                    let d;
+                    while (i < e && ((d = buf[i]) === 45 || d === 43 || d === 46 || d === 101 || d === 69 || (d >= 48 && d <= 57)))
+                        i++;
+                    numbers.append((0,read_parse/* parseFloatCell */.Ox)(buf, start, i));
+                }
+                else {
+                    const v = this.value;
+                    i = readValue(buf, i, e, v);
+                    item.store(v.kind, buf, v.start, v.end, v.aux);
+                }
+                i = skipWhitespace(buf, i, e);
+                if (i >= e || buf[i] !== 44)
+                    break;
+                i = skipWhitespace(buf, i + 1, e);
+            }
+        this.builder.closeList();
+    }
+    /** Appends a JS value (as JSON.parse gives it). */
+    append(v, line) {
+        try {
+            this.builder.appendValue(this.convert ? this.convert(v) : v);
+        }
+        catch (e) {
+            throw this.failure(e, line);
+        }
+    }
+    failure(e, line) {
+        return new errors/* DataError */.fL(this.file, line, `column '${this.name}' (${(0,model_features/* featureToString */.pu)(this.feature)}): ${e.message}`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/data/read/json/infer.ts
+/**
+ * Pass 1 of the JSON reader: what each place of the rows (a column, a list's
+ * items, a struct field) has held so far, and the feature pyarrow's JSON
+ * reader would give it — int64, float64 once any value is spelled with a
+ * fraction or exponent or exceeds int64, bool, string or timestamp[s],
+ * list, struct (fields unioned). Two kinds of values at one place is a
+ * ShapeConflict, reported with both lines (conflictError).
+ */
+
+
+
+
+
+
+function newNode() {
+    return { shape: "null", line: 0, stats: { count: 0, nulls: 0, bytes: 0 }, timestamps: true };
+}
+class ShapeConflict extends Error {
+    path;
+    was;
+    wasLine;
+    now;
+    constructor(path, was, wasLine, now) {
+        super(`'${path}'`);
+        this.path = path;
+        this.was = was;
+        this.wasLine = wasLine;
+        this.now = now;
+    }
+}
+const SHAPE_NAMES = {
+    null: "null",
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+    string: "string",
+    list: "list",
+    struct: "object",
+};
+function article(word) {
+    return /^[aeiou]/.test(word) ? `an ${word}` : `a ${word}`;
+}
+const INT64_MIN = -(1n << 63n);
+const INT64_MAX = (1n << 63n) - 1n;
+function shapeOf(v) {
+    if (v === null || v === undefined)
+        return "null";
+    switch (typeof v) {
+        case "boolean":
+            return "bool";
+        case "number":
+            return Number.isInteger(v) ? "int" : "float";
+        case "bigint":
+            // pyarrow promotes an int64 column to float64 when a value does not fit.
+            return v >= INT64_MIN && v <= INT64_MAX ? "int" : "float";
+        case "string":
+            return "string";
+        default:
+            if (v instanceof values/* FloatToken */.o)
+                return "float";
+            return Array.isArray(v) ? "list" : "struct";
+    }
+}
+function observe(node, v, path, line) {
+    node.stats.count++;
+    const shape = shapeOf(v);
+    if (shape === "null") {
+        node.stats.nulls++;
+        return;
+    }
+    if (node.shape !== shape)
+        observeShape(node, shape, path, line);
+    switch (shape) {
+        case "string": {
+            const s = v;
+            node.stats.bytes += Buffer.byteLength(s);
+            if (node.timestamps && !(0,read_parse/* looksLikeTimestamp */.Su)(s))
+                node.timestamps = false;
+            break;
+        }
+        case "list": {
+            const item = (node.item ??= newNode());
+            node.stats.items = item.stats;
+            const list = v;
+            for (let i = 0; i < list.length; i++)
+                observe(item, list[i], `${path}[]`, line);
+            break;
+        }
+        case "struct":
+            observeObject(node, v, path, line, undefined);
+            break;
+    }
+}
+/** Observes an object's fields (`skip`: top-level columns set by the `features` input, observed elsewhere). */
+function observeObject(node, obj, path, line, skip) {
+    const fields = (node.fields ??= new Map());
+    node.stats.fields ??= new Map();
+    for (const key in obj) {
+        let child = fields.get(key);
+        if (!child) {
+            // A field first seen now was missing (null) in every earlier row.
+            child = newNode();
+            const earlier = node.stats.count - 1 - node.stats.nulls;
+            child.stats.count = earlier;
+            child.stats.nulls = earlier;
+            fields.set(key, child);
+            node.stats.fields.set(key, child.stats);
+        }
+        if (skip?.has(key)) {
+            child.stats.count++;
+            continue;
+        }
+        observe(child, obj[key], path ? `${path}.${key}` : key, line);
+    }
+    for (const [key, child] of fields)
+        if (!Object.hasOwn(obj, key)) {
+            child.stats.count++;
+            child.stats.nulls++;
+        }
+}
+function featureOfNode(node, path, file) {
+    switch (node.shape) {
+        case "null":
+            return (0,model_features/* value */.Uq)("null");
+        case "bool":
+            return (0,model_features/* value */.Uq)("bool");
+        case "int":
+            return (0,model_features/* value */.Uq)("int64");
+        case "float":
+            return (0,model_features/* value */.Uq)("float64");
+        case "string":
+            return node.timestamps ? (0,model_features/* value */.Uq)("timestamp[s]") : (0,model_features/* value */.Uq)("string");
+        case "list":
+            return { kind: "list", item: featureOfNode(node.item ?? newNode(), `${path}[]`, file) };
+        case "struct": {
+            const fields = [...(node.fields ?? new Map())];
+            if (fields.length === 0)
+                throw new errors/* DataError */.fL(file, node.line, `'${path}' only holds empty objects ({}), and Parquet cannot store an object without fields; ` +
+                    `give the column a type with the 'features' input (for example dtype: json), or remove it`);
+            return {
+                kind: "struct",
+                fields: fields.map(([name, n]) => ({ name, feature: featureOfNode(n, `${path}.${name}`, file) })),
+            };
+        }
+    }
+}
+/** The shape pass 1 gives a scalar of each tape kind (K_NULL aside). */
+const SHAPE_OF_KIND = ["null", "bool", "bool", "int", "float", "float", "string", "string"];
+/** Pass 1 for a scalar of `shape` in a column (as `observe` does for JS values). */
+function observeShape(node, shape, path, line) {
+    if (node.shape === "null") {
+        node.shape = shape;
+        node.line = line;
+    }
+    else if (node.shape === "int" && shape === "float") {
+        node.shape = "float";
+        node.line = line;
+    }
+    else if (!(node.shape === "float" && shape === "int"))
+        throw new ShapeConflict(path, node.shape, node.line, shape);
+}
+/** Pass 1 for the (validated) array `buf[s..e)`: what `observe` does for the list JSON.parse would give. */
+function observeArray(node, buf, s, e, path, line, depth, scratch) {
+    node.stats.count++;
+    if (node.shape !== "list")
+        observeShape(node, "list", path, line);
+    const item = (node.item ??= newNode());
+    node.stats.items = item.stats;
+    let i = skipWhitespace(buf, s + 1, e);
+    if (buf[i] === 93)
+        return; // ]
+    const itemPath = `${path}[]`;
+    const v = (scratch.items[depth] ??= new JsonValue());
+    for (;;) {
+        i = readValue(buf, i, e, v);
+        observeValue(item, v.kind, buf, v.start, v.end, v.aux, itemPath, line, depth + 1, scratch);
+        i = skipWhitespace(buf, i, e);
+        if (i >= e || buf[i] !== 44)
+            return; // ,
+        i = skipWhitespace(buf, i + 1, e);
+    }
+}
+/** Pass 1 for one value read from the bytes (`observe` for the value JSON.parse would give). */
+function observeValue(node, kind, buf, s, e, aux, path, line, depth, scratch) {
+    const stats = node.stats;
+    if (kind === K_NULL) {
+        stats.count++;
+        stats.nulls++;
+    }
+    else if (kind === K_ARR && (aux < 0 || !(aux & NF_OBJECT)) && depth < 64)
+        observeArray(node, buf, s, e, path, line, depth, scratch);
+    else if (kind >= K_OBJ)
+        observe(node, spanValue(kind, buf, s, e, aux, true, scratch), path, line);
+    else {
+        stats.count++;
+        const shape = SHAPE_OF_KIND[kind];
+        if (node.shape !== shape)
+            observeShape(node, shape, path, line);
+        if (kind === K_STR) {
+            stats.bytes += e - s;
+            if (node.timestamps && Number.isNaN(isoSeconds(buf, s, e)))
+                node.timestamps = false;
+        }
+        else if (kind === K_STR_ESC) {
+            if (node.timestamps) {
+                const length = scratch.unescape(buf, s, e);
+                stats.bytes += length;
+                if (Number.isNaN(isoSeconds(scratch.bytes, 0, length)))
+                    node.timestamps = false;
+            }
+            else
+                stats.bytes += unescapedLength(buf, s, e);
+        }
+    }
+}
+function conflictError(file, line, e) {
+    return new errors/* DataError */.fL(file, line, `column '${e.path}' holds ${article(SHAPE_NAMES[e.now])} here but ${SHAPE_NAMES[e.was]} values before (first on line ${e.wasLine}); ` +
+        `make the values agree, or set the column's type with the 'features' input (for example dtype: string, or dtype: json to keep each value as JSON text)`);
+}
+
+// EXTERNAL MODULE: external "node:buffer"
+var external_node_buffer_ = __nccwpck_require__(4573);
+// EXTERNAL MODULE: ./src/data/read/source.ts
+var read_source = __nccwpck_require__(2656);
+;// CONCATENATED MODULE: ./src/data/read/json/rows.ts
+/**
+ * The rows of a JSON file, one read chunk at a time: JSON Lines (LineSource)
+ * or the elements of one top-level array (ArraySource, arraySpans), each
+ * scanned by the byte scanner or left to JSON.parse.
+ */
+
+
+
+/** What a row source's `next()` found: a row the scanner read (its tape is ready), a row for JSON.parse, or the end of the read chunk. */
+const ROW_SCANNED = 0;
+const ROW_TO_PARSE = 1;
+const rows_CHUNK_END = 2;
+const LF = 10;
+const CR = 13;
+/**
+ * JSON Lines. Lines end at LF, CRLF or a lone CR (as ../text/lines.ts splits them:
+ * a chunk holds the complete lines of its bytes, and a CR at its end waits
+ * for the next read); blank lines are skipped; a UTF-8 BOM is dropped. The
+ * scanner finds where a row's object ends, so the line break is usually
+ * found without searching for it.
+ */
+class LineSource {
+    path;
+    file;
+    validate;
+    chunkBytes;
+    scanner;
+    buf = Buffer.alloc(0);
+    start = 0;
+    stop = 0;
+    line = 0;
+    input;
+    end = 0;
+    eof = false;
+    p = 0;
+    /** Where the next CR at or after some earlier position is (-1: none in the chunk; -2: not searched yet). */
+    cr = -2;
+    nextLine = 1;
+    atStart = true;
+    constructor(path, file, validate, chunkBytes, scanner) {
+        this.path = path;
+        this.file = file;
+        this.validate = validate;
+        this.chunkBytes = chunkBytes;
+        this.scanner = scanner;
+    }
+    async refill() {
+        this.input ??= new read_source/* ChunkBuffer */.oj((0,read_source/* readAhead */.Ek)(await (0,read_source/* openByteSource */.QK)(this.path, this.file)), this.chunkBytes);
+        const input = this.input;
+        if (this.eof && this.p >= this.end)
+            return false;
+        if (!(await input.refill(this.p)))
+            return false;
+        this.buf = input.buffer;
+        this.end = input.end;
+        this.eof = input.eof;
+        this.p = 0;
+        this.cr = -2;
+        if (this.atStart) {
+            const buf = this.buf;
+            if ((0,read_source/* hasBom */.BH)(buf, this.end))
+                this.p = 3;
+            this.atStart = false;
+        }
+        if (this.validate && !(0,external_node_buffer_.isUtf8)(this.buf.subarray(this.p, this.end))) {
+            this.checkUtf8();
+            this.cr = -2; // checkUtf8 looked ahead of this.p
+        }
+        return true;
+    }
+    /** Some bytes of the chunk are not UTF-8: an error on the first complete line holding them (a cut-off tail is read again with the next chunk). */
+    checkUtf8() {
+        let p = this.p;
+        let line = this.nextLine;
+        for (;;) {
+            const found = this.lineEnd(p);
+            if (found < 0)
+                return;
+            if (!(0,external_node_buffer_.isUtf8)(this.buf.subarray(p, this.stop)))
+                throw new errors/* DataError */.fL(this.file, line, read_source/* INVALID_UTF8 */.y5);
+            p = found;
+            line++;
+        }
+    }
+    /**
+     * The line starting at `p`, as ../text/lines.ts delimits it: sets `stop` (where its
+     * line break is) and returns where the next line starts, or -1 when the
+     * line is not complete in this chunk.
+     */
+    lineEnd(p) {
+        const { buf, end } = this;
+        if (p >= end)
+            return -1;
+        let nl = buf.indexOf(LF, p);
+        if (nl >= end)
+            nl = -1;
+        // The next CR is searched again only once passed: LF-only files would otherwise scan to the chunk's end on every line.
+        let cr = this.cr;
+        if (cr !== -1 && cr < p) {
+            cr = buf.indexOf(CR, p);
+            if (cr >= end)
+                cr = -1;
+            this.cr = cr;
+        }
+        if (cr !== -1 && (nl === -1 || cr < nl)) {
+            if (cr + 1 >= end && !this.eof)
+                return -1; // the LF may follow in the next read
+            this.stop = cr;
+            return cr + 1 < end && buf[cr + 1] === LF ? cr + 2 : cr + 1;
+        }
+        if (nl !== -1) {
+            this.stop = nl;
+            return nl + 1;
+        }
+        if (!this.eof)
+            return -1;
+        this.stop = end;
+        return end;
+    }
+    next() {
+        const { buf, end } = this;
+        for (;;) {
+            const p = this.p;
+            if (p >= end)
+                return rows_CHUNK_END;
+            const q = this.scanner.scan(buf, p, end);
+            if (q >= 0) {
+                // The object ends at q (after trailing blanks): a line break, or the end of the file, must follow.
+                let next = -1;
+                if (q < end) {
+                    const b = buf[q];
+                    if (b === LF)
+                        next = q + 1;
+                    else if (b === CR) {
+                        if (q + 1 < end)
+                            next = buf[q + 1] === LF ? q + 2 : q + 1;
+                        else if (this.eof)
+                            next = q + 1;
+                        else
+                            return rows_CHUNK_END; // the LF may follow in the next read
+                    }
+                }
+                else if (this.eof)
+                    next = end;
+                else
+                    return rows_CHUNK_END;
+                if (next >= 0) {
+                    this.start = p;
+                    this.stop = q;
+                    this.line = this.nextLine++;
+                    this.p = next;
+                    return ROW_SCANNED;
+                }
+            }
+            const next = this.lineEnd(p);
+            if (next < 0)
+                return rows_CHUNK_END;
+            this.line = this.nextLine++;
+            this.p = next;
+            let i = p;
+            const stop = this.stop;
+            while (i < stop && (buf[i] === 32 || buf[i] === 9 || buf[i] === CR))
+                i++;
+            if (i === stop)
+                continue; // a blank line
+            this.start = p;
+            return ROW_TO_PARSE;
+        }
+    }
+    async close() {
+        await this.input?.close();
+    }
+}
+/** A top-level JSON array: its elements, as arraySpans splits them. */
+class ArraySource {
+    scanner;
+    buf = Buffer.alloc(0);
+    start = 0;
+    stop = 0;
+    line = 0;
+    spans;
+    r = 0;
+    chunks;
+    constructor(path, file, validate, chunkBytes, scanner) {
+        this.scanner = scanner;
+        this.chunks = arraySpans(path, file, validate, chunkBytes);
+    }
+    async refill() {
+        const n = await this.chunks.next();
+        if (n.done)
+            return false;
+        this.spans = n.value;
+        this.buf = n.value.buf;
+        this.r = 0;
+        return true;
+    }
+    next() {
+        const spans = this.spans;
+        if (this.r >= spans.count)
+            return rows_CHUNK_END;
+        const r = this.r++;
+        const s = spans.pos[r * 2];
+        const e = spans.pos[r * 2 + 1];
+        this.start = s;
+        this.stop = e;
+        this.line = spans.line[r];
+        return this.scanner.scan(this.buf, s, e) === e ? ROW_SCANNED : ROW_TO_PARSE;
+    }
+    async close() {
+        await this.chunks.return(undefined);
+    }
+}
+/** The rows of one read chunk of a JSON array: row r spans `buf[pos[2r]..pos[2r+1])` and starts on line `line[r]`. */
+class RowSpans {
+    buf = Buffer.alloc(0);
+    pos = new Int32Array(2048);
+    line = new Float64Array(1024);
+    count = 0;
+    reset(buf) {
+        this.buf = buf;
+        this.count = 0;
+    }
+    push(s, e, line) {
+        const r = this.count++;
+        if (r === this.line.length) {
+            const pos = new Int32Array(this.pos.length * 2);
+            pos.set(this.pos);
+            this.pos = pos;
+            const lines = new Float64Array(this.line.length * 2);
+            lines.set(this.line);
+            this.line = lines;
+        }
+        this.pos[r * 2] = s;
+        this.pos[r * 2 + 1] = e;
+        this.line[r] = line;
+    }
+}
+/** A `.json` file is either one top-level array or JSON Lines: the first non-blank byte tells. */
+async function detectLayout(path, file) {
+    const source = await (0,read_source/* openByteSource */.QK)(path, file);
+    try {
+        const head = Buffer.alloc(4096);
+        let first = true;
+        for (;;) {
+            const n = await source.read(head, 0);
+            if (n === 0)
+                return "empty";
+            let i = 0;
+            if (first && (0,read_source/* hasBom */.BH)(head, n))
+                i = 3;
+            first = false;
+            for (; i < n; i++) {
+                const b = head[i];
+                if (b === 32 || b === 9 || b === 10 || b === 13)
+                    continue;
+                return b === 91 /* [ */ ? "array" : "lines";
+            }
+        }
+    }
+    finally {
+        await source.close();
+    }
+}
+/**
+ * Streams the elements of a top-level JSON array without holding the file:
+ * a byte scanner finds where each element ends (tracking nesting and strings).
+ * Each row's line is where its element starts. An error found while splitting
+ * is thrown after the elements before it are handed out (they are read first).
+ */
+async function* arraySpans(path, file, validate, chunkBytes) {
+    const input = new read_source/* ChunkBuffer */.oj((0,read_source/* readAhead */.Ek)(await (0,read_source/* openByteSource */.QK)(path, file)), chunkBytes);
+    const spans = new RowSpans();
+    let consumed = 0;
+    let line = 1;
+    let state = "open";
+    let atStart = true;
+    try {
+        while (await input.refill(consumed)) {
+            const buf = input.buffer;
+            const end = input.end;
+            spans.reset(buf);
+            let p = 0;
+            if (atStart) {
+                if ((0,read_source/* hasBom */.BH)(buf, end))
+                    p = 3;
+                atStart = false;
+            }
+            let incomplete = false;
+            let error;
+            while (p < end) {
+                const b = buf[p];
+                if (b === 10 || b === 32 || b === 9 || b === 13) {
+                    if (b === 10)
+                        line++;
+                    p++;
+                    continue;
+                }
+                if (state === "open") {
+                    if (b !== 91) {
+                        error = new errors/* DataError */.fL(file, line, "expected a JSON array");
+                        break;
+                    }
+                    state = "first";
+                    p++;
+                }
+                else if (state === "separator" || (state === "first" && b === 93)) {
+                    if (b === 93)
+                        state = "closed";
+                    else if (b === 44)
+                        state = "element";
+                    else {
+                        error = new errors/* DataError */.fL(file, line, `invalid JSON: expected ',' or ']' after an array element, found '${String.fromCharCode(b)}'`);
+                        break;
+                    }
+                    p++;
+                }
+                else if (state === "closed") {
+                    error = new errors/* DataError */.fL(file, line, "invalid JSON: unexpected content after the closing ']' of the array");
+                    break;
+                }
+                else {
+                    const stop = elementEnd(buf, p, end);
+                    if (stop.end === -1) {
+                        if (input.eof)
+                            error = new errors/* DataError */.fL(file, line, "invalid JSON: the array (or this element) is not closed");
+                        else
+                            incomplete = true; // the element continues in the next chunk
+                        break;
+                    }
+                    if (validate && !(0,external_node_buffer_.isUtf8)(buf.subarray(p, stop.end))) {
+                        error = new errors/* DataError */.fL(file, line, read_source/* INVALID_UTF8 */.y5);
+                        break;
+                    }
+                    spans.push(p, stop.end, line);
+                    line += stop.newlines;
+                    p = stop.end;
+                    state = "separator";
+                }
+            }
+            consumed = p;
+            yield spans;
+            if (error)
+                throw error;
+            if (input.eof && !incomplete)
+                break;
+        }
+        if (state !== "closed")
+            throw new errors/* DataError */.fL(file, line, "invalid JSON: the array is not closed (no final ']')");
+    }
+    finally {
+        await input.close();
+    }
+}
+/** End offset of the JSON value starting at `p`, or -1 when it continues past `end`. */
+function elementEnd(buf, p, end) {
+    let depth = 0;
+    let newlines = 0;
+    let i = p;
+    const first = buf[i];
+    if (first !== 123 && first !== 91 && first !== 34) {
+        // A scalar: runs to the next separator.
+        while (i < end && buf[i] !== 44 && buf[i] !== 93 && buf[i] !== 10 && buf[i] !== 32 && buf[i] !== 13 && buf[i] !== 9)
+            i++;
+        return { end: i < end ? i : -1, newlines };
+    }
+    for (; i < end; i++) {
+        const b = buf[i];
+        if (b === 34) {
+            // string: skip to the closing quote, honouring backslash escapes
+            for (i++; i < end; i++) {
+                const c = buf[i];
+                if (c === 92)
+                    i++;
+                else if (c === 34)
+                    break;
+                else if (c === 10)
+                    newlines++;
+            }
+            if (i >= end)
+                return { end: -1, newlines };
+            if (depth === 0)
+                return { end: i + 1, newlines };
+        }
+        else if (b === 123 || b === 91)
+            depth++;
+        else if (b === 125 || b === 93) {
+            depth--;
+            if (depth === 0)
+                return { end: i + 1, newlines };
+        }
+        else if (b === 10)
+            newlines++;
+    }
+    return { end: -1, newlines };
+}
+
+;// CONCATENATED MODULE: ./src/data/read/json/json.ts
+/**
+ * JSON Lines (`.jsonl`, `.ndjson`, and `.json` files holding lines) and JSON
+ * files holding one top-level array of objects. Each row is an object; the
+ * columns are the union of the keys in order of first appearance, a missing
+ * key is a null — as pyarrow's JSON reader does for `datasets` (docs/dataset-layout.md#json-and-json-lines):
+ * integers → int64 (float64 once any value is spelled with a fraction or
+ * exponent, or exceeds int64), bool, string, strings that are all ISO dates
+ * or date-times at second precision → timestamp[s], arrays → list, objects →
+ * struct (fields unioned). A column holding two kinds of values (say numbers
+ * and strings) is an error naming both lines.
+ *
+ * Rows are read from the bytes (./scan.ts), a read chunk at a time, with
+ * no object per row: pass 1 infers types and sizes from each value's
+ * spelling, pass 2 fills the Arrow builders of flat columns (and lists of
+ * them, item by item) straight from the bytes. Objects inside values are
+ * parsed from their span with JSON.parse, and rows the scanner does not
+ * handle (invalid JSON, repeated keys, ...) go through JSON.parse whole —
+ * the reader's reference behaviour, which also gives the error message.
+ *
+ * This file runs the two passes; the pieces are ./rows.ts (the rows of a
+ * file), ./scan.ts (the byte scanner), ./infer.ts (pass 1's inference),
+ * ./column.ts (values into Arrow columns), ./spans.ts (JS values from bytes).
+ */
+
+
+
+
+
+
+
+
+class JsonReader {
+    path;
+    file;
+    format;
+    options;
+    constructor(path, file, format, options = {}) {
+        this.path = path;
+        this.file = file;
+        this.format = format;
+        this.options = options;
+    }
+    /** The rows of the file, read with `scanner` (pass 1 validates the UTF-8 too). */
+    async rows(validate, learn) {
+        const layout = await detectLayout(this.path, this.file);
+        if (layout === "empty")
+            throw new errors/* DataError */.fL(this.file, undefined, "the file is empty");
+        const scanner = new RowScanner(learn, layout === "lines");
+        // A top-level array is read as such whatever the extension (datasets falls back to reading it whole too).
+        const source = layout === "array"
+            ? new ArraySource(this.path, this.file, validate, this.options.chunkBytes, scanner)
+            : new LineSource(this.path, this.file, validate, this.options.chunkBytes, scanner);
+        return { source, scanner };
+    }
+    /** Parses a row the scanner left to JSON.parse (throwing the DataError for invalid JSON or a row that is not an object). */
+    parseRow(source, inference, scratch) {
+        const { buf, start, stop, line } = source;
+        const firstLineOfJson = this.format === "json" && line === 1 && source instanceof LineSource;
+        return parseRow(buf, start, stop, this.file, line, inference, firstLineOfJson, scratch.numbers);
+    }
+    async profile(overrides) {
+        const { source, scanner } = await this.rows(true, true);
+        const scratch = new Scratch();
+        const names = scanner.names;
+        /** Per column: what pass 1 has seen, and whether the `features` input sets its type (then it is converted, not inferred). */
+        const nodes = [];
+        const set = [];
+        const addColumns = () => {
+            for (let c = nodes.length; c < names.length; c++) {
+                nodes.push(newNode());
+                set.push(overrides.has(names[c]));
+            }
+        };
+        const measured = new Map();
+        const measuredStats = new Map();
+        const overridden = [...overrides];
+        const anySet = overridden.length > 0;
+        let rows = 0;
+        let line = 0;
+        try {
+            while (await source.refill()) {
+                const buf = source.buf;
+                const parseAll = this.options.jsonParseAll === true;
+                for (;;) {
+                    const status = source.next();
+                    if (status === rows_CHUNK_END)
+                        break;
+                    line = source.line;
+                    let row;
+                    if (status === ROW_SCANNED && !parseAll) {
+                        scanner.commit();
+                        if (nodes.length < names.length)
+                            addColumns();
+                        const { n, col, kind: kinds, start, end } = scanner;
+                        for (let k = 0; k < n; k++) {
+                            const c = col[k];
+                            if (anySet && set[c])
+                                continue;
+                            const node = nodes[c];
+                            const kind = kinds[k];
+                            const stats = node.stats;
+                            if (kind === K_NULL) {
+                                stats.count++;
+                                stats.nulls++;
+                            }
+                            else if (kind >= K_OBJ) {
+                                observeValue(node, kind, buf, start[k], end[k], scanner.aux[k], names[c], line, 0, scratch);
+                            }
+                            else {
+                                stats.count++;
+                                const shape = SHAPE_OF_KIND[kind];
+                                if (node.shape !== shape)
+                                    observeShape(node, shape, names[c], line);
+                                if (kind === K_STR) {
+                                    const vs = start[k];
+                                    const ve = end[k];
+                                    stats.bytes += ve - vs;
+                                    if (node.timestamps && Number.isNaN(isoSeconds(buf, vs, ve)))
+                                        node.timestamps = false;
+                                }
+                                else if (kind === K_STR_ESC) {
+                                    if (node.timestamps) {
+                                        const length = scratch.unescape(buf, start[k], end[k]);
+                                        stats.bytes += length;
+                                        if (Number.isNaN(isoSeconds(scratch.bytes, 0, length)))
+                                            node.timestamps = false;
+                                    }
+                                    else
+                                        stats.bytes += unescapedLength(buf, start[k], end[k]);
+                                }
+                            }
+                        }
+                    }
+                    else {
+                        row = this.parseRow(source, true, scratch);
+                        for (const key in row) {
+                            let c = scanner.indexOf(key);
+                            if (c === undefined) {
+                                c = scanner.addColumn(key);
+                                addColumns();
+                            }
+                            if (!set[c])
+                                observe(nodes[c], row[key], key, line);
+                        }
+                    }
+                    // Columns the `features` input sets are converted now, so bad values are found before anything is written.
+                    for (let o = 0; o < overridden.length; o++) {
+                        const [name, feature] = overridden[o];
+                        const c = scanner.indexOf(name);
+                        const present = c !== undefined && (row ? Object.hasOwn(row, name) : scanner.has(c));
+                        let col = measured.get(name);
+                        if (!col) {
+                            if (!present)
+                                continue;
+                            measured.set(name, (col = new JsonColumn(name, feature, this.file, true, scratch)));
+                            // Rows before the first one with this key hold nulls.
+                            for (let k = 0; k < rows; k++)
+                                col.appendNull();
+                        }
+                        if (!present)
+                            col.appendNull();
+                        else if (row)
+                            col.append(row[name], line);
+                        else {
+                            const k = scanner.entryOf[c];
+                            col.put(scanner.kind[k], buf, scanner.start[k], scanner.end[k], scanner.aux[k], line);
+                        }
+                    }
+                    rows++;
+                }
+                for (const [name, col] of measured)
+                    measuredStats.set(name, (0,sizes/* mergeStats */.Ic)(measuredStats.get(name) ?? (0,sizes/* emptyStats */.bD)(), (0,sizes/* statsOfData */.tE)(col.builder.finish())));
+                scratch.trim();
+            }
+        }
+        catch (e) {
+            if (e instanceof ShapeConflict)
+                throw conflictError(this.file, line, e);
+            throw e;
+        }
+        finally {
+            await source.close();
+        }
+        if (rows === 0)
+            throw new errors/* DataError */.fL(this.file, undefined, "the file holds no rows (an empty array, or only blank lines)");
+        const columns = names.map((name, c) => {
+            const override = overrides.get(name);
+            if (override)
+                return { name, feature: override, stats: measuredStats.get(name) ?? { count: rows, nulls: rows, bytes: 0 } };
+            const node = nodes[c];
+            // Counts so far are of the rows holding the key: the others hold nulls.
+            node.stats.nulls += rows - node.stats.count;
+            node.stats.count = rows;
+            return { name, feature: node.shape === "null" ? undefined : featureOfNode(node, name, this.file), stats: node.stats };
+        });
+        return { file: this.file, rows, columns, nullFeature: (0,model_features/* value */.Uq)("null") };
+    }
+    async open(features) {
+        const { source, scanner } = await this.rows(false, false);
+        for (const f of features)
+            scanner.addColumn(f.name);
+        const scratch = new Scratch();
+        const parseAll = this.options.jsonParseAll === true;
+        const columns = features.map((f) => new JsonColumn(f.name, f.feature, this.file, false, scratch));
+        const width = columns.length;
+        let filled = false;
+        const reader = this;
+        return {
+            async next(maxRows) {
+                // One batch per read chunk (at most maxRows rows): batch sizes follow from the content only.
+                let rows = 0;
+                while (rows < maxRows) {
+                    if (!filled) {
+                        if (!(await source.refill()))
+                            break;
+                        filled = true;
+                    }
+                    const status = source.next();
+                    if (status === rows_CHUNK_END) {
+                        filled = false;
+                        if (rows > 0)
+                            break;
+                        continue;
+                    }
+                    const { buf, line } = source;
+                    if (status === ROW_SCANNED && !parseAll) {
+                        const { n, col: cols, kind, start, end, aux } = scanner;
+                        let present = 0;
+                        for (let k = 0; k < n; k++) {
+                            const c = cols[k];
+                            if (c < 0)
+                                continue; // a key pass 1 did not see (the file changed): ignored
+                            columns[c].put(kind[k], buf, start[k], end[k], aux[k], line);
+                            present++;
+                        }
+                        if (present < width)
+                            for (let c = 0; c < width; c++)
+                                if (!scanner.has(c))
+                                    columns[c].appendNull();
+                    }
+                    else {
+                        const row = reader.parseRow(source, false, scratch);
+                        for (let c = 0; c < width; c++) {
+                            const col = columns[c];
+                            if (Object.hasOwn(row, col.name))
+                                col.append(row[col.name], line);
+                            else
+                                col.appendNull();
+                        }
+                    }
+                    rows++;
+                }
+                scratch.trim();
+                if (rows === 0)
+                    return undefined;
+                return { rows, columns: columns.map((c) => c.builder.finish()) };
+            },
+            async close() {
+                await source.close();
+            },
+        };
+    }
+}
+
+// EXTERNAL MODULE: ./src/data/read/parquet/parquet.ts + 6 modules
+var parquet = __nccwpck_require__(1355);
+;// CONCATENATED MODULE: ./src/data/read/text/lines.ts
+/**
+ * Splits a file into lines, chunk by chunk, as tokenized cells (one field per
+ * line) so the text and JSON Lines readers share the cell machinery. LF, CRLF
+ * and lone CR end a line (Python's universal newlines, as `datasets`' text
+ * loader reads files); the last line needs no line break; a UTF-8 BOM at the
+ * start of the file is dropped.
+ */
+
+
+
+const lines_LF = 10;
+const lines_CR = 13;
+async function* lineChunks(path, file, validateUtf8, chunkBytes) {
+    const input = new read_source/* ChunkBuffer */.oj(await (0,read_source/* openByteSource */.QK)(path, file), chunkBytes);
+    let capacity = 1 << 14;
+    let pos = new Int32Array(capacity * 2);
+    let recordStart = new Int32Array(capacity + 1);
+    let recordLine = new Float64Array(capacity);
+    let flags = new Uint8Array(capacity);
+    let line = 1;
+    let consumed = 0;
+    let atStart = true;
+    try {
+        while (await input.refill(consumed)) {
+            const buf = input.buffer;
+            const end = input.end;
+            let p = 0;
+            if (atStart) {
+                if ((0,read_source/* hasBom */.BH)(buf, end))
+                    p = 3;
+                atStart = false;
+            }
+            let records = 0;
+            let cr = -2; // position of the next CR at or after p (-1: none before `end`)
+            for (;;) {
+                if (p >= end)
+                    break;
+                let nl = buf.indexOf(lines_LF, p);
+                if (nl >= end)
+                    nl = -1;
+                if (cr !== -1 && cr < p) {
+                    cr = buf.indexOf(lines_CR, p);
+                    if (cr >= end)
+                        cr = -1;
+                }
+                let lineEnd;
+                let next;
+                if (cr !== -1 && (nl === -1 || cr < nl)) {
+                    // A CR ends the line; CRLF counts as one break.
+                    if (cr + 1 >= end && !input.eof)
+                        break; // the LF may follow in the next read
+                    lineEnd = cr;
+                    next = cr + 1 < end && buf[cr + 1] === lines_LF ? cr + 2 : cr + 1;
+                }
+                else if (nl !== -1) {
+                    lineEnd = nl;
+                    next = nl + 1;
+                }
+                else {
+                    if (!input.eof)
+                        break;
+                    lineEnd = end; // last line without a line break
+                    next = end;
+                }
+                if (records === capacity) {
+                    capacity *= 2;
+                    const grownPos = new Int32Array(capacity * 2);
+                    grownPos.set(pos);
+                    pos = grownPos;
+                    recordStart = new Int32Array(capacity + 1);
+                    const grownLines = new Float64Array(capacity);
+                    grownLines.set(recordLine);
+                    recordLine = grownLines;
+                    flags = new Uint8Array(capacity);
+                }
+                pos[records * 2] = p;
+                pos[records * 2 + 1] = lineEnd;
+                recordLine[records] = line++;
+                records++;
+                p = next;
+            }
+            consumed = p;
+            if (records === 0 && input.eof)
+                break;
+            if (validateUtf8 && !(0,external_node_buffer_.isUtf8)(buf.subarray(0, consumed))) {
+                for (let r = 0; r < records; r++)
+                    if (!(0,external_node_buffer_.isUtf8)(buf.subarray(pos[r * 2], pos[r * 2 + 1])))
+                        throw new errors/* DataError */.fL(file, recordLine[r], read_source/* INVALID_UTF8 */.y5);
+            }
+            for (let r = 0; r <= records; r++)
+                recordStart[r] = r;
+            yield { buf, pos, flags, recordStart, recordLine, records };
+            if (input.eof && consumed >= end)
+                break;
+        }
+    }
+    finally {
+        await input.close();
+    }
+}
+/** Whether a file (after gunzip) holds no bytes at all, apart from a BOM. */
+async function isEmptyFile(path, file) {
+    const source = await (0,read_source/* openByteSource */.QK)(path, file);
+    try {
+        const head = Buffer.alloc(4);
+        const n = await source.read(head, 0);
+        return n === 0 || (n === 3 && (0,read_source/* hasBom */.BH)(head, n));
+    }
+    finally {
+        await source.close();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/data/read/text/text.ts
+/**
+ * Plain text: one row per line in a single `text` column, as `datasets`' text
+ * loader does (line breaks dropped; LF, CRLF and lone CR end lines; an empty
+ * line is an empty string, not a null; a final line break does not start a
+ * row). A file with no bytes at all is an error.
+ */
+
+
+
+
+const TEXT_COLUMN = "text";
+class TextReader {
+    path;
+    file;
+    options;
+    constructor(path, file, options = {}) {
+        this.path = path;
+        this.file = file;
+        this.options = options;
+    }
+    async profile(overrides) {
+        const override = overrides.get(TEXT_COLUMN);
+        if (override && !(override.kind === "value" && (override.dtype === "string" || override.dtype === "large_string")))
+            throw new errors/* DataError */.fL(this.file, undefined, `text files have one string column '${TEXT_COLUMN}'; it cannot be ${(0,model_features/* featureToString */.pu)(override)} (string or large_string only)`);
+        if (await isEmptyFile(this.path, this.file))
+            throw new errors/* DataError */.fL(this.file, undefined, "the file is empty");
+        let rows = 0;
+        let bytes = 0;
+        for await (const chunk of lineChunks(this.path, this.file, true, this.options.chunkBytes)) {
+            rows += chunk.records;
+            for (let r = 0; r < chunk.records; r++)
+                bytes += chunk.pos[r * 2 + 1] - chunk.pos[r * 2];
+        }
+        return {
+            file: this.file,
+            rows,
+            columns: [{ name: TEXT_COLUMN, feature: override ?? (0,model_features/* value */.Uq)("string"), stats: { count: rows, nulls: 0, bytes } }],
+            nullFeature: (0,model_features/* value */.Uq)("string"),
+        };
+    }
+    async open(features) {
+        if (features.length !== 1 || features[0].name !== TEXT_COLUMN)
+            throw new errors/* DataError */.fL(this.file, undefined, `text files only have the column '${TEXT_COLUMN}'`);
+        const chunks = lineChunks(this.path, this.file, false, this.options.chunkBytes);
+        const builder = new columns/* Utf8Builder */.RI((0,model_features/* featureToArrow */.RA)(features[0].feature));
+        let chunk;
+        let cursor = 0;
+        return {
+            async next(maxRows) {
+                while (!chunk || cursor >= chunk.records) {
+                    const n = await chunks.next();
+                    if (n.done)
+                        return undefined;
+                    chunk = n.value;
+                    cursor = 0;
+                }
+                const end = Math.min(chunk.records, cursor + maxRows);
+                for (let r = cursor; r < end; r++)
+                    builder.appendBytes(chunk.buf, chunk.pos[r * 2], chunk.pos[r * 2 + 1]);
+                const rows = end - cursor;
+                cursor = end;
+                return { rows, columns: [builder.finish()] };
+            },
+            async close() {
+                await chunks.return(undefined);
+            },
+        };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/data/read/readers.ts
+
+
+
+
+function readerFor(file, options = {}) {
+    switch (file.format) {
+        case "csv":
+        case "tsv":
+            return new csv/* CsvReader */.cv(file.localPath, file.file, file.format, options);
+        case "json":
+        case "jsonl":
+            return new JsonReader(file.localPath, file.file, file.format, options);
+        case "text":
+            return new TextReader(file.localPath, file.file, options);
+        case "parquet":
+            return new parquet/* ParquetReader */.c(file.localPath, file.file, options);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/data/read/profile.ts
+
+
+
+/** Profiles the files of each split in order, logging a line per file. */
+async function profileSplits(splits, overrides, options, log) {
+    const profiled = [];
+    for (const split of splits) {
+        const readers = split.files.map((f) => readerFor(f, options));
+        const profiles = [];
+        for (const reader of readers) {
+            const started = Date.now();
+            const profile = await reader.profile(overrides);
+            const threads = profile.threads ? `, ${profile.threads} threads` : "";
+            log.info(`${split.name}: read ${reader.file} — ${formatCount(profile.rows)} rows, ${profile.columns.length} columns (${Date.now() - started} ms${threads})`);
+            profiles.push(profile);
+        }
+        profiled.push({ ...split, readers, profiles });
+    }
+    return profiled;
+}
+/** Arrow size of one file's rows in the final schema. */
+function profileNbytes(profile, features) {
+    let total = 0;
+    for (const f of features) {
+        const column = profile.columns.find((c) => c.name === f.name);
+        total += (0,sizes/* estimateNbytes */.qV)(f.feature, column?.stats, profile.rows);
+    }
+    return total;
+}
+
+;// CONCATENATED MODULE: ./src/data/read/unify.ts
+/**
+ * How the files of a dataset are brought to one schema: int64 + float64 →
+ * float64, all-null + T → T, structs merged field by field. Anything else is
+ * a conflict reported with both files, the column and both types.
+ */
+
+
+class UnifyConflict extends Error {
+    a;
+    b;
+    path;
+    constructor(a, b, path) {
+        super(`${(0,model_features/* featureToString */.pu)(a)} vs ${(0,model_features/* featureToString */.pu)(b)}`);
+        this.a = a;
+        this.b = b;
+        this.path = path;
+    }
+}
+/** The common type of two inferred features (undefined = only nulls seen so far). */
+function unify(a, b, path = "") {
+    if (a === undefined)
+        return b;
+    if (b === undefined)
+        return a;
+    if (a.kind === "value" && b.kind === "value") {
+        if (a.dtype === b.dtype)
+            return a;
+        if (a.dtype === "null")
+            return b;
+        if (b.dtype === "null")
+            return a;
+        const numeric = new Set(["int64", "float64"]);
+        if (numeric.has(a.dtype) && numeric.has(b.dtype))
+            return (0,model_features/* value */.Uq)("float64");
+        // JSON strings inferred as timestamp[s] in one file and text in another: pyarrow's promotion gives string.
+        const text = new Set(["timestamp[s]", "string"]);
+        if (text.has(a.dtype) && text.has(b.dtype))
+            return (0,model_features/* value */.Uq)("string");
+        throw new UnifyConflict(a, b, path);
+    }
+    if (a.kind === "value" && a.dtype === "null")
+        return b;
+    if (b.kind === "value" && b.dtype === "null")
+        return a;
+    if (a.kind === "list" && b.kind === "list" && a.length === b.length && Boolean(a.large) === Boolean(b.large)) {
+        const item = unify(a.item, b.item, `${path}[]`) ?? (0,model_features/* value */.Uq)("null");
+        return { ...a, item };
+    }
+    if (a.kind === "struct" && b.kind === "struct") {
+        const fields = a.fields.map((f) => {
+            const other = b.fields.find((g) => g.name === f.name);
+            return other ? { name: f.name, feature: unify(f.feature, other.feature, `${path}.${f.name}`) } : f;
+        });
+        for (const g of b.fields)
+            if (!a.fields.some((f) => f.name === g.name))
+                fields.push(g);
+        return { kind: "struct", fields };
+    }
+    if (JSON.stringify(a) === JSON.stringify(b))
+        return a;
+    throw new UnifyConflict(a, b, path);
+}
+/**
+ * One schema for a set of files (the files of one split, or of all splits).
+ * Column sets must match; types are unified; `overrides` (from the
+ * `features` input) are already applied in the profiles.
+ */
+function unifyProfiles(profiles) {
+    if (profiles.length === 0)
+        return { features: [] };
+    const first = profiles[0];
+    const names = first.columns.map((c) => c.name);
+    const types = new Map();
+    for (const c of first.columns)
+        types.set(c.name, { feature: c.feature, from: first.file });
+    for (const p of profiles.slice(1)) {
+        const theirs = new Set(p.columns.map((c) => c.name));
+        const missing = names.filter((n) => !theirs.has(n));
+        const extra = p.columns.map((c) => c.name).filter((n) => !types.has(n));
+        if (missing.length > 0 || extra.length > 0)
+            throw new errors/* DataError */.fL(p.file, 1, `its columns differ from ${first.file}: ` +
+                [missing.length ? `missing ${quoteList(missing)}` : "", extra.length ? `unexpected ${quoteList(extra)}` : ""]
+                    .filter(Boolean)
+                    .join(", ") +
+                ". All files published together must have the same columns.");
+        for (const c of p.columns) {
+            const known = types.get(c.name);
+            try {
+                const feature = unify(known.feature, c.feature);
+                types.set(c.name, { feature, from: known.feature === undefined ? p.file : known.from });
+            }
+            catch (e) {
+                if (!(e instanceof UnifyConflict))
+                    throw e;
+                throw new errors/* DataError */.fL(p.file, undefined, `column '${c.name}${e.path}' is ${(0,model_features/* featureToString */.pu)(e.b)} here but ${(0,model_features/* featureToString */.pu)(e.a)} in ${known.from}; ` +
+                    `these types cannot be combined. Make the files agree, or set the column's type with the 'features' input.`);
+            }
+        }
+    }
+    // A column with no value anywhere takes the all-null type of the first file that has rows
+    // (float64 for CSV as pandas gives, null for JSON as pyarrow gives).
+    const nullFeature = (profiles.find((p) => p.rows > 0) ?? first).nullFeature;
+    return {
+        features: names.map((name) => ({ name, feature: types.get(name).feature ?? nullFeature })),
+    };
+}
+function quoteList(names) {
+    return names.map((n) => `'${n}'`).join(", ");
+}
+
+// EXTERNAL MODULE: external "node:worker_threads"
+var external_node_worker_threads_ = __nccwpck_require__(5919);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/ipc/serialization.mjs + 4 modules
+var serialization = __nccwpck_require__(6181);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/table.mjs + 1 modules
+var table = __nccwpck_require__(4822);
 // EXTERNAL MODULE: ./node_modules/apache-arrow/recordbatch.mjs
 var recordbatch = __nccwpck_require__(9833);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/enum.mjs
+var apache_arrow_enum = __nccwpck_require__(3627);
 // EXTERNAL MODULE: ./node_modules/apache-arrow/data.mjs
-var data = __nccwpck_require__(7108);
+var apache_arrow_data = __nccwpck_require__(7108);
+;// CONCATENATED MODULE: ./src/data/write/ipc.ts
+/**
+ * Arrow record batches as IPC stream bytes: how batches reach the Parquet
+ * encoder (parquet-wasm, that is arrow-rs), in this thread or another.
+ *
+ * apache-arrow 21 reports a null count of -1 ("unknown") for a slice of an
+ * array of the Null type, and its IPC writer slices the children of lists;
+ * arrow-rs then rejects the stream ("NullArray has unequal null_count -1"),
+ * so a JSON list whose items, or whose objects' fields, are always null
+ * could not be written. apache-arrow counts a slice's nulls from its
+ * validity bitmap, which Null arrays lack: batchToIPC gives each of them an
+ * all-null one (which the writer does not write: Null arrays have no
+ * buffers), so every slice counts as many nulls as it has values.
+ */
+
+/** The IPC stream (schema and one record batch) of `batch`. */
+function batchToIPC(batch) {
+    const data = withNullBitmaps(batch.data);
+    return serialization/* tableToIPC */.s(new table/* Table */.XI([data === batch.data ? batch : new recordbatch/* RecordBatch */.g(batch.schema, data)]), "stream");
+}
+/** `data` with an all-null validity bitmap on every array of the Null type, at any depth (the same data when there is none). */
+function withNullBitmaps(data) {
+    if (data.typeId === apache_arrow_enum/* Type */.ZU.Null) {
+        if (data.nullBitmap)
+            return data;
+        const bitmap = new Uint8Array((data.offset + data.length + 7) >> 3);
+        return new apache_arrow_data/* Data */.B_(data.type, data.offset, data.length, data.length, { [apache_arrow_enum/* BufferType */.NZ.VALIDITY]: bitmap });
+    }
+    if (data.children.length === 0)
+        return data;
+    const children = data.children.map(withNullBitmaps);
+    if (children.every((child, i) => child === data.children[i]))
+        return data;
+    return data.clone(data.type, data.offset, data.length, undefined, undefined, children);
+}
+
+// EXTERNAL MODULE: ./src/data/workers/worker.ts
+var worker = __nccwpck_require__(7340);
+;// CONCATENATED MODULE: ./src/data/workers/thread.ts
+/**
+ * One worker thread, seen from the main thread: it encodes parts of shards
+ * (open, batches, close; at most two batches in flight per part, so memory
+ * stays bounded by a row group) and runs one-shot jobs. Messages are those
+ * of ./worker.ts. A thread that fails fails everything waiting on it.
+ */
+
+
+
+const MAX_IN_FLIGHT = 2;
+/** How to start a worker: the bundle re-enters itself; from source, an entry that registers tsx first. */
+function workerEntry() {
+    const self = new URL(import.meta.url);
+    return self.pathname.endsWith(".ts") ? new URL("./worker-source.mjs", self) : self;
+}
+class WorkerThread {
+    worker;
+    parts = new Map();
+    jobs = new Map();
+    failure;
+    constructor() {
+        this.worker = new external_node_worker_threads_.Worker(workerEntry(), { workerData: { role: worker/* WORKER_ROLE */.M } });
+        this.worker.on("message", (m) => this.onMessage(m));
+        this.worker.on("error", (e) => this.fail(e));
+        this.worker.on("exit", (code) => {
+            if (code !== 0)
+                this.fail(new Error(`the Parquet encoder thread exited with code ${code}`));
+        });
+        // After the listeners (adding one refs the thread again): an idle thread never keeps the process alive.
+        this.worker.unref();
+    }
+    fail(e) {
+        this.failure ??= e;
+        for (const part of this.parts.values()) {
+            part.reject(e);
+            part.wake?.();
+        }
+        this.parts.clear();
+        for (const job of this.jobs.values())
+            job.reject(e);
+        this.jobs.clear();
+    }
+    onMessage(m) {
+        const job = this.jobs.get(m.id);
+        if (job) {
+            this.jobs.delete(m.id);
+            if (m.op === "result")
+                job.resolve(m.value);
+            else if (m.op === "error")
+                job.reject(new Error(m.message));
+            else
+                job.reject(new Error(`unexpected reply '${m.op}' to a job`));
+            return;
+        }
+        const part = this.parts.get(m.id);
+        if (!part)
+            return;
+        if (m.op === "ack") {
+            part.inFlight--;
+            part.wake?.();
+        }
+        else if (m.op === "done") {
+            this.parts.delete(m.id);
+            part.resolve(m.bytes);
+        }
+        else if (m.op === "error") {
+            this.parts.delete(m.id);
+            part.reject(new Error(`Parquet encoding failed: ${m.message}`));
+        }
+    }
+    post(request, transfer = []) {
+        this.worker.postMessage(request, transfer);
+    }
+    /** Starts encoding a part into the file `path`. */
+    open(id, path, settings) {
+        if (this.failure)
+            throw this.failure;
+        let resolve;
+        let reject;
+        const done = new Promise((res, rej) => {
+            resolve = res;
+            reject = rej;
+        });
+        done.catch(() => undefined); // awaited later; avoid an unhandled rejection in between
+        const part = { inFlight: 0, wake: undefined, done, resolve, reject };
+        this.parts.set(id, part);
+        this.post({ op: "open", id, path, settings });
+        return part;
+    }
+    /** Sends a batch of the part (waits while two are in flight). */
+    async send(id, part, batch) {
+        while (part.inFlight >= MAX_IN_FLIGHT) {
+            if (this.failure)
+                throw this.failure;
+            await new Promise((resolve) => (part.wake = resolve));
+            part.wake = undefined;
+        }
+        if (this.failure)
+            throw this.failure;
+        const ipc = batchToIPC(batch);
+        part.inFlight++;
+        this.post({ op: "batch", id, ipc }, [ipc.buffer]);
+    }
+    /** Ends the part: the thread finishes its file. */
+    close(id) {
+        this.post({ op: "close", id });
+    }
+    /** Runs a one-shot job (see jobs.ts) on this thread. */
+    run(id, name, args) {
+        if (this.failure)
+            return Promise.reject(this.failure);
+        return new Promise((resolve, reject) => {
+            this.jobs.set(id, { resolve, reject });
+            this.post({ op: "job", id, name, args });
+        });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/data/workers/pool.ts
+/**
+ * The worker threads of one conversion: started on demand (or ahead of need,
+ * prewarm), kept alive while work is under way, stopped when idle for a
+ * while or when the conversion closes the pool. Two kinds of work use them:
+ * encoding shards (./threaded-encoder.ts) and one-shot jobs (`run`: pass 1
+ * on two threads, ../read/parts.ts), which use the threads while they would
+ * otherwise wait for pass 2.
+ */
+
+
+/**
+ * One thread per core beyond the one that parses, at most two (each holds a
+ * row group in memory while encoding). On a 2-core runner that is one
+ * encoder beside the parser: measured faster than two, which fight the
+ * parser for the cores.
+ */
+const DEFAULT_THREADS = Math.max(1, Math.min(2, external_node_os_default().availableParallelism() - 1));
+/** Idle threads are stopped after this long, to give their memory back (e.g. during uploads). */
+const IDLE_MS = 2_000;
+/** After a one-shot job or a prewarm the threads wait longer: encoding follows pass 1. */
+const WARM_MS = 30 * IDLE_MS;
+class WorkerPool {
+    size;
+    threads = [];
+    nextId = 1;
+    /** Pieces of work under way (shards being encoded, jobs): the threads keep the process alive meanwhile. */
+    holds = 0;
+    idleTimer;
+    constructor(size = DEFAULT_THREADS) {
+        this.size = size;
+    }
+    /** A message id no other message of the pool uses. */
+    nextMessageId() {
+        return this.nextId++;
+    }
+    /** Thread k (mod size), starting all of them on first use. */
+    thread(k) {
+        while (this.threads.length < this.size) {
+            const thread = new WorkerThread();
+            if (this.holds > 0)
+                thread.worker.ref();
+            this.threads.push(thread);
+        }
+        return this.threads[k % this.size];
+    }
+    /** Starts the threads ahead of need (their start-up then overlaps the first pass over the data). */
+    prewarm() {
+        this.thread(0);
+        if (this.holds === 0)
+            this.idleAfter(WARM_MS);
+    }
+    /** Marks work under way: we await it, so the threads keep the process alive. */
+    hold() {
+        if (this.holds++ === 0)
+            for (const t of this.threads)
+                t.worker.ref();
+        clearTimeout(this.idleTimer);
+        this.idleTimer = undefined;
+    }
+    /** Marks work done; once none is left, the threads stop after `idleMs` unless new work comes. */
+    release(idleMs = IDLE_MS) {
+        if (--this.holds === 0)
+            this.idleAfter(idleMs);
+    }
+    idleAfter(ms) {
+        for (const t of this.threads)
+            t.worker.unref();
+        clearTimeout(this.idleTimer);
+        this.idleTimer = setTimeout(() => void this.close(), ms);
+        this.idleTimer.unref();
+    }
+    /** Runs a one-shot job of ./jobs.ts on a thread (a ReaderOptions.background runner). */
+    async run(name, args) {
+        const thread = this.thread(0);
+        this.hold();
+        try {
+            return await thread.run(this.nextMessageId(), name, args);
+        }
+        finally {
+            this.release(WARM_MS);
+        }
+    }
+    /** Stops the threads now (they start again on demand). */
+    async close() {
+        clearTimeout(this.idleTimer);
+        const threads = this.threads;
+        this.threads = [];
+        await Promise.all(threads.map((t) => t.worker.terminate()));
+    }
+}
+
 // EXTERNAL MODULE: ./node_modules/apache-arrow/type.mjs
 var type = __nccwpck_require__(4772);
-// EXTERNAL MODULE: ./src/data/columns.ts
-var columns = __nccwpck_require__(1835);
-// EXTERNAL MODULE: ./src/data/arrow-schema.ts
-var arrow_schema = __nccwpck_require__(4029);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/factories.mjs + 28 modules
+var factories = __nccwpck_require__(3851);
+// EXTERNAL MODULE: ./src/data/write/encode.ts + 1 modules
+var encode = __nccwpck_require__(3654);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: ./src/data/parquet/thrift.ts
-var thrift = __nccwpck_require__(4408);
-;// CONCATENATED MODULE: ./src/data/parquet/merge.ts
+// EXTERNAL MODULE: ./src/data/model/thrift.ts
+var thrift = __nccwpck_require__(2127);
+;// CONCATENATED MODULE: ./src/data/write/merge.ts
 /**
  * Assembles one Parquet file from Parquet parts by moving bytes rather than
  * re-encoding. A part holds whole row groups, or some of the columns of a
@@ -63346,7 +65683,253 @@ function equalBytes(a, b) {
     return true;
 }
 
-;// CONCATENATED MODULE: ./src/data/parquet/copy.ts
+;// CONCATENATED MODULE: ./src/data/write/shard-encoder.ts
+/**
+ * Encoding one shard from a stream of Arrow batches. A shard is encoded in
+ * parts — one-row-group Parquet files, or some of the columns of one — which
+ * are then joined by moving bytes (./merge.ts); the result is byte for byte
+ * what one writer gives, wherever each part was encoded.
+ *
+ * ShardEncoder is what the split writer asks for; two implement it: the
+ * calling thread (inlineEncoder, here: small shards, where starting worker
+ * threads costs more than it saves) and the worker threads
+ * (../workers/threaded-encoder.ts). Both join their parts with assembleParts.
+ */
+
+
+
+
+
+/** Encodes on the calling thread, as one part. */
+const inlineEncoder = { encodeShard: encodeShardInline };
+/** A shard encoded on this thread; the bytes are the same as the worker threads'. */
+async function encodeShardInline(path, schema, batches, settings, editFooter) {
+    const iterator = batches[Symbol.asyncIterator]();
+    let rows = 0;
+    let sent = 0;
+    const partPath = `${path}.part00000`;
+    try {
+        await (0,encode/* encodeParquetFile */.H)(partPath, settings, async () => {
+            const next = await iterator.next();
+            if (next.done) {
+                if (sent++ > 0)
+                    return null;
+                return batchToIPC(emptyBatch(schema));
+            }
+            sent++;
+            rows += next.value.numRows;
+            return batchToIPC(next.value);
+        });
+        const { bytes, sha256 } = await assembleParts([[partPath]], [schema.fields.map((_, i) => i)], schema, settings, path, editFooter);
+        return { bytes, sha256, rows, encoderThreads: 0 };
+    }
+    finally {
+        await removeScratch(partPath);
+    }
+}
+/**
+ * Joins the parts of a shard — `grid[row group][column group]`, column
+ * group g holding the fields `columnGroups[g]` — into `path`, hashing as it
+ * writes.
+ */
+async function assembleParts(grid, columnGroups, schema, settings, path, editFooter) {
+    const sources = await Promise.all(grid.flat().map(fileSource));
+    try {
+        const parts = await Promise.all(sources.map((s) => openPart(s)));
+        const owner = new Array(schema.fields.length);
+        columnGroups.forEach((fields, g) => fields.forEach((f) => (owner[f] = g)));
+        const groups = columnGroups.length;
+        // A part holds the row groups its encoder made: one on the threads (they cut the shard at row group
+        // edges), as many as rowGroupRows gives for a shard encoded inline, none for an empty shard.
+        const plans = [];
+        for (const [k, row] of grid.entries()) {
+            const cells = row.map((_, g) => parts[k * groups + g]);
+            const count = cells[0].rowGroups.length;
+            if (cells.some((part) => part.rowGroups.length !== count))
+                throw new Error(`the parts of row group ${k} of ${path} hold different row groups`);
+            for (let r = 0; r < count; r++)
+                plans.push({ cells: cells.map((part) => ({ part, rowGroup: r })), owner });
+        }
+        // With one column group the parts' own footer is the whole file's; otherwise one with every column.
+        const template = groups === 1 ? parts[0].meta : await fullSchemaFooter(schema, settings, `${path}.template`);
+        return await assembleFile(path, template, plans, editFooter);
+    }
+    finally {
+        await Promise.all(sources.map((s) => s.close()));
+    }
+}
+/** The footer a writer gives a file of `schema` with these settings (from an empty one; `scratch` is a temporary file). */
+async function fullSchemaFooter(schema, settings, scratch) {
+    let sent = false;
+    try {
+        await (0,encode/* encodeParquetFile */.H)(scratch, settings, async () => {
+            if (sent)
+                return null;
+            sent = true;
+            return batchToIPC(emptyBatch(schema));
+        });
+        const source = await fileSource(scratch);
+        try {
+            return await readFooter(source);
+        }
+        finally {
+            await source.close();
+        }
+    }
+    finally {
+        await removeScratch(scratch);
+    }
+}
+/** Removes a temporary file; a failure here must not hide the error that ended the work (finally blocks). */
+async function removeScratch(path) {
+    await (0,external_node_fs_promises_.rm)(path, { force: true }).catch(() => undefined);
+}
+/** A batch of no rows: an empty shard is still a valid Parquet file with the schema. */
+function emptyBatch(schema) {
+    return new recordbatch/* RecordBatch */.g(schema, apache_arrow_data/* makeData */.Hg({
+        type: new type/* Struct */._k(schema.fields),
+        length: 0,
+        nullCount: 0,
+        children: schema.fields.map((f) => factories/* makeBuilder */.k8({ type: f.type }).flush()),
+    }));
+}
+
+;// CONCATENATED MODULE: ./src/data/workers/threaded-encoder.ts
+
+class ThreadedEncoder {
+    pool;
+    constructor(pool) {
+        this.pool = pool;
+    }
+    /**
+     * Writes one shard file from `batches`. With one thread, row groups of
+     * `settings.rowGroupRows` rows go to it in turn; with several, each thread
+     * takes a share of the columns of every row group (balanced by their Arrow
+     * sizes), so all threads work from the first batch on.
+     */
+    async encodeShard(path, schema, batches, settings, editFooter) {
+        const pool = this.pool;
+        const perGroup = Math.max(1, settings.rowGroupRows);
+        const grid = [];
+        let columnGroups;
+        let current;
+        let rows = 0;
+        pool.hold();
+        const startRowGroup = () => {
+            const k = grid.length;
+            const groups = columnGroups;
+            const row = [];
+            const cells = groups.map((_, g) => {
+                const partPath = `${path}.part${String(k).padStart(5, "0")}-${g}`;
+                const thread = pool.thread(groups.length > 1 ? g : k);
+                const id = pool.nextMessageId();
+                const part = thread.open(id, partPath, settings);
+                row.push({ path: partPath, done: part.done });
+                return { thread, id, part };
+            });
+            grid.push(row);
+            current = { cells, rows: 0 };
+            return current;
+        };
+        const endRowGroup = () => {
+            for (const c of current?.cells ?? [])
+                c.thread.close(c.id);
+            current = undefined;
+        };
+        const send = async (target, piece) => {
+            const groups = columnGroups;
+            for (const [g, cell] of target.cells.entries())
+                await cell.thread.send(cell.id, cell.part, groups.length === 1 ? piece : piece.selectAt(groups[g]));
+        };
+        try {
+            for await (const batch of batches) {
+                columnGroups ??= this.columnGroups(schema, batch);
+                let offset = 0;
+                while (offset < batch.numRows) {
+                    const target = current ?? startRowGroup();
+                    const take = Math.min(batch.numRows - offset, perGroup - target.rows);
+                    await send(target, offset === 0 && take === batch.numRows ? batch : batch.slice(offset, offset + take));
+                    target.rows += take;
+                    rows += take;
+                    offset += take;
+                    if (target.rows === perGroup)
+                        endRowGroup();
+                }
+            }
+            if (grid.length === 0) {
+                // An empty shard is still a valid Parquet file with the schema.
+                columnGroups ??= [schema.fields.map((_, i) => i)];
+                await send(startRowGroup(), emptyBatch(schema));
+            }
+            endRowGroup();
+            await Promise.all(grid.flat().map((c) => c.done));
+            const { bytes, sha256 } = await assembleParts(grid.map((row) => row.map((c) => c.path)), columnGroups, schema, settings, path, editFooter);
+            const groups = columnGroups.length;
+            return { bytes, sha256, rows, encoderThreads: groups > 1 ? groups : Math.min(pool.size, grid.length) };
+        }
+        finally {
+            endRowGroup();
+            await Promise.allSettled(grid.flat().map((c) => c.done));
+            await Promise.all(grid.flat().map((c) => removeScratch(c.path)));
+            pool.release();
+        }
+    }
+    /**
+     * Splits the columns between the threads, by their Arrow size in the first
+     * batch (largest first, to the least loaded thread). Which thread encodes a
+     * column never changes the bytes written.
+     */
+    columnGroups(schema, batch) {
+        const count = Math.min(this.pool.size, schema.fields.length);
+        if (count <= 1)
+            return [schema.fields.map((_, i) => i)];
+        const sizes = schema.fields.map((_, i) => dataBytes(batch.data.children[i]));
+        const order = sizes.map((size, i) => [size, i]).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+        const groups = Array.from({ length: count }, () => []);
+        const load = new Array(count).fill(0);
+        for (const [size, i] of order) {
+            const g = load.indexOf(Math.min(...load));
+            groups[g].push(i);
+            load[g] += size;
+        }
+        return groups.filter((g) => g.length > 0).map((g) => g.sort((a, b) => a - b));
+    }
+}
+/** Bytes of Arrow buffers under `data` (to balance columns between threads). */
+function dataBytes(data) {
+    let n = data.values?.byteLength ?? 0;
+    n += data.valueOffsets?.byteLength ?? 0;
+    for (const child of data.children)
+        n += dataBytes(child);
+    return n;
+}
+
+// EXTERNAL MODULE: ./src/data/model/arrow-schema.ts
+var arrow_schema = __nccwpck_require__(1919);
+// EXTERNAL MODULE: ./src/data/model/storage.ts
+var storage = __nccwpck_require__(3555);
+;// CONCATENATED MODULE: ./src/data/write/shard-schema.ts
+
+
+
+
+function shardSchema(features) {
+    const metadata = new Map([["huggingface", (0,model_features/* huggingfaceMetadata */.U$)(features)]]);
+    const schema = (0,model_features/* featuresToArrowSchema */.ZJ)(features, metadata);
+    return { schema, stored: (0,storage/* storageSchema */.Px)(schema), metadata, arrowSchema: (0,arrow_schema/* encodeArrowSchema */.H6)(schema) };
+}
+/** Parquet cannot store a struct without fields: say which column, and where it comes from. */
+function checkStorable(features, profiles) {
+    const empty = (f) => f.kind === "struct" ? f.fields.length === 0 || f.fields.some((g) => empty(g.feature)) : f.kind === "list" ? empty(f.item) : false;
+    for (const f of features)
+        if (empty(f.feature)) {
+            const from = profiles.find((p) => p.columns.some((c) => c.name === f.name));
+            throw new errors/* DataError */.fL(from?.file ?? "(no file)", undefined, `column '${f.name}' (${(0,model_features/* featureToString */.pu)(f.feature)}) holds an object without fields, which Parquet cannot store; ` +
+                `set its type with the 'features' input (for example dtype: json), or remove it`);
+        }
+}
+
+;// CONCATENATED MODULE: ./src/data/write/copy.ts
 
 
 
@@ -63426,7 +66009,7 @@ class RowGroupCopier {
         const rowGroups = [];
         let chunks = 0;
         for (const [input, file] of inputs.entries()) {
-            const source = await fileSource(file.path);
+            const source = await fileSource(file.localPath);
             try {
                 const part = await openPart(source, { dropBloomFilters: true });
                 const reason = unusable(part, file, template, options);
@@ -63466,7 +66049,7 @@ class RowGroupCopier {
             const plans = picked.map((g) => {
                 let part = parts.get(g.input);
                 if (!part)
-                    parts.set(g.input, (part = { source: files.source(this.inputs[g.input].path), ...this.footers[g.input] }));
+                    parts.set(g.input, (part = { source: files.source(this.inputs[g.input].localPath), ...this.footers[g.input] }));
                 return { cells: [{ part, rowGroup: g.index }], owner: this.owner };
             });
             const { bytes, sha256 } = await assembleFile(path, this.footer, plans, this.editFooter);
@@ -63613,454 +66196,17 @@ function leaves(meta) {
     return elements.slice(1).filter((e) => Number(e.int(copy_SE_NUM_CHILDREN) ?? 0n) === 0);
 }
 
-// EXTERNAL MODULE: external "node:worker_threads"
-var external_node_worker_threads_ = __nccwpck_require__(5919);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/ipc/serialization.mjs + 4 modules
-var serialization = __nccwpck_require__(6181);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/table.mjs + 1 modules
-var table = __nccwpck_require__(4822);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/factories.mjs + 28 modules
-var factories = __nccwpck_require__(3851);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/enum.mjs
-var apache_arrow_enum = __nccwpck_require__(3627);
-;// CONCATENATED MODULE: ./src/data/arrow-null-fix.ts
-/**
- * apache-arrow 21 reports a null count of -1 ("unknown") for a sliced array
- * of the Null type, and its IPC writer slices the children of lists; arrow-rs
- * then rejects the stream ("NullArray has unequal null_count -1"), so a JSON
- * list whose items, or whose objects' fields, are always null could not be
- * written. Every value of a Null array is null: say so. Imported for its
- * effect by the modules that serialise Arrow data.
- */
-
-const descriptor = Object.getOwnPropertyDescriptor(data/* Data */.B_.prototype, "nullCount");
-if (descriptor?.get && !descriptor.get.nullTypeFixed) {
-    const original = descriptor.get;
-    const patched = function () {
-        return this.type.typeId === apache_arrow_enum/* Type */.ZU.Null ? this.length : original.call(this);
-    };
-    patched.nullTypeFixed = true;
-    Object.defineProperty(data/* Data */.B_.prototype, "nullCount", { ...descriptor, get: patched });
-}
-
-// EXTERNAL MODULE: ./src/data/parquet/encode-worker.ts + 1 modules
-var encode_worker = __nccwpck_require__(6105);
-;// CONCATENATED MODULE: ./src/data/parquet/encoder-pool.ts
-/**
- * Encodes shards on worker threads, so Parquet encoding (parquet-wasm, the
- * costliest step) runs beside the parsing on the main thread and on both
- * cores of a runner.
- *
- * A shard is cut into its row groups; row group k goes to worker k mod N as
- * Arrow IPC batches (transferred, not copied) and comes back as a one-row-
- * group Parquet part on disk; the parts are then joined into the shard
- * (./merge.ts). The result is byte for byte what one writer would produce,
- * whatever the timing. At most two batches per part are in flight, so memory
- * stays bounded by a row group per worker.
- */
+;// CONCATENATED MODULE: ./src/data/write/shard-writer.ts
 
 
 
 
-
-
-
-/**
- * One encoder per core beyond the one that parses, at most two (each holds a
- * row group in memory). On a 2-core runner that is one encoder beside the
- * parser: measured faster than two, which fight the parser for the cores.
- */
-const DEFAULT_ENCODERS = Math.max(1, Math.min(2, external_node_os_default().availableParallelism() - 1));
-const MAX_IN_FLIGHT = 2;
-/** Idle encoder threads are stopped after this long, to give their memory back (e.g. during uploads). */
-const IDLE_MS = 2_000;
-/** How to start an encoder: the bundle re-enters itself; from source, an entry that registers tsx first. */
-function workerEntry() {
-    const self = new URL(import.meta.url);
-    return self.pathname.endsWith(".ts") ? new URL("./encode-worker-source.mjs", self) : self;
-}
-class EncoderThread {
-    worker;
-    parts = new Map();
-    jobs = new Map();
-    failure;
-    constructor() {
-        this.worker = new external_node_worker_threads_.Worker(workerEntry(), { workerData: { role: encode_worker/* ENCODER_ROLE */.Q5 } });
-        this.worker.on("message", (m) => this.onMessage(m));
-        this.worker.on("error", (e) => this.fail(e));
-        this.worker.on("exit", (code) => {
-            if (code !== 0)
-                this.fail(new Error(`the Parquet encoder thread exited with code ${code}`));
-        });
-        // After the listeners (adding one refs the thread again): an idle encoder never keeps the process alive.
-        this.worker.unref();
-    }
-    fail(e) {
-        this.failure ??= e;
-        for (const part of this.parts.values()) {
-            part.reject(e);
-            part.wake?.();
-        }
-        this.parts.clear();
-        for (const job of this.jobs.values())
-            job.reject(e);
-        this.jobs.clear();
-    }
-    onMessage(m) {
-        const job = this.jobs.get(m.id);
-        if (job) {
-            this.jobs.delete(m.id);
-            if (m.op === "result")
-                job.resolve(m.value);
-            else if (m.op === "error")
-                job.reject(new Error(m.message));
-            else
-                job.reject(new Error(`unexpected reply '${m.op}' to a job`));
-            return;
-        }
-        const part = this.parts.get(m.id);
-        if (!part)
-            return;
-        if (m.op === "ack") {
-            part.inFlight--;
-            part.wake?.();
-        }
-        else if (m.op === "done") {
-            this.parts.delete(m.id);
-            part.resolve(m.bytes);
-        }
-        else if (m.op === "error") {
-            this.parts.delete(m.id);
-            part.reject(new Error(`Parquet encoding failed: ${m.message}`));
-        }
-    }
-    post(request, transfer = []) {
-        this.worker.postMessage(request, transfer);
-    }
-    open(id, path, settings) {
-        if (this.failure)
-            throw this.failure;
-        let resolve;
-        let reject;
-        const done = new Promise((res, rej) => {
-            resolve = res;
-            reject = rej;
-        });
-        done.catch(() => undefined); // awaited later; avoid an unhandled rejection in between
-        const part = { inFlight: 0, wake: undefined, done, resolve, reject };
-        this.parts.set(id, part);
-        this.post({ op: "open", id, path, settings });
-        return part;
-    }
-    async send(id, part, batch) {
-        while (part.inFlight >= MAX_IN_FLIGHT) {
-            if (this.failure)
-                throw this.failure;
-            await new Promise((resolve) => (part.wake = resolve));
-            part.wake = undefined;
-        }
-        if (this.failure)
-            throw this.failure;
-        const ipc = serialization/* tableToIPC */.s(new table/* Table */.XI([batch]), "stream");
-        part.inFlight++;
-        this.post({ op: "batch", id, ipc }, [ipc.buffer]);
-    }
-    close(id) {
-        this.post({ op: "close", id });
-    }
-    /** Runs a one-shot job (see background-jobs.ts) on this thread. */
-    run(id, name, args) {
-        if (this.failure)
-            return Promise.reject(this.failure);
-        return new Promise((resolve, reject) => {
-            this.jobs.set(id, { resolve, reject });
-            this.post({ op: "job", id, name, args });
-        });
-    }
-}
-class EncoderPool {
-    size;
-    threads = [];
-    nextId = 1;
-    active = 0;
-    jobs = 0;
-    idleTimer;
-    constructor(size = DEFAULT_ENCODERS) {
-        this.size = size;
-    }
-    thread(k) {
-        while (this.threads.length < this.size) {
-            const thread = new EncoderThread();
-            if (this.active > 0)
-                thread.worker.ref();
-            this.threads.push(thread);
-        }
-        return this.threads[k % this.size];
-    }
-    /** Starts the threads ahead of need (their start-up then overlaps the first pass over the data). */
-    prewarm() {
-        this.thread(0);
-        if (this.active === 0 && this.jobs === 0) {
-            for (const t of this.threads)
-                t.worker.unref();
-            clearTimeout(this.idleTimer);
-            this.idleTimer = setTimeout(() => void this.close(), IDLE_MS * 30);
-            this.idleTimer.unref();
-        }
-    }
-    /**
-     * Runs a one-shot job on an encoder thread (they are idle during pass 1;
-     * prewarm them first). The thread keeps the process alive meanwhile.
-     */
-    async run(name, args) {
-        const thread = this.thread(0);
-        this.jobs++;
-        thread.worker.ref();
-        clearTimeout(this.idleTimer);
-        try {
-            return await thread.run(this.nextId++, name, args);
-        }
-        finally {
-            // Still prewarmed for the encoding that follows pass 1.
-            if (--this.jobs === 0 && this.active === 0)
-                this.prewarm();
-        }
-    }
-    /** While a shard is being encoded the threads keep the process alive (we await them); idle, they do not. */
-    busy() {
-        if (this.active++ === 0)
-            for (const t of this.threads)
-                t.worker.ref();
-        clearTimeout(this.idleTimer);
-        this.idleTimer = undefined;
-    }
-    idle() {
-        if (--this.active > 0)
-            return;
-        for (const t of this.threads)
-            t.worker.unref();
-        this.idleTimer = setTimeout(() => void this.close(), IDLE_MS);
-        this.idleTimer.unref();
-    }
-    /**
-     * Writes one shard file from `batches`. With one encoder thread, row
-     * groups of `settings.rowGroupRows` rows go to it in turn; with several,
-     * each thread takes a share of the columns of every row group (balanced by
-     * their Arrow sizes), so all threads work from the first batch on.
-     * `editFooter` may change the joined footer.
-     */
-    async encodeShard(path, schema, batches, settings, editFooter) {
-        const perGroup = Math.max(1, settings.rowGroupRows);
-        const grid = [];
-        let columnGroups;
-        let current;
-        let rows = 0;
-        this.busy();
-        const startRowGroup = () => {
-            const k = grid.length;
-            const groups = columnGroups;
-            const row = [];
-            const cells = groups.map((_, g) => {
-                const partPath = `${path}.part${String(k).padStart(5, "0")}-${g}`;
-                const thread = this.thread(groups.length > 1 ? g : k);
-                const id = this.nextId++;
-                const part = thread.open(id, partPath, settings);
-                row.push({ path: partPath, done: part.done });
-                return { thread, id, part };
-            });
-            grid.push(row);
-            current = { cells, rows: 0 };
-            return current;
-        };
-        const endRowGroup = () => {
-            for (const c of current?.cells ?? [])
-                c.thread.close(c.id);
-            current = undefined;
-        };
-        const send = async (target, piece) => {
-            const groups = columnGroups;
-            for (const [g, cell] of target.cells.entries())
-                await cell.thread.send(cell.id, cell.part, groups.length === 1 ? piece : piece.selectAt(groups[g]));
-        };
-        try {
-            for await (const batch of batches) {
-                columnGroups ??= this.columnGroups(schema, batch);
-                let offset = 0;
-                while (offset < batch.numRows) {
-                    const target = current ?? startRowGroup();
-                    const take = Math.min(batch.numRows - offset, perGroup - target.rows);
-                    await send(target, offset === 0 && take === batch.numRows ? batch : batch.slice(offset, offset + take));
-                    target.rows += take;
-                    rows += take;
-                    offset += take;
-                    if (target.rows === perGroup)
-                        endRowGroup();
-                }
-            }
-            if (grid.length === 0) {
-                // An empty shard is still a valid Parquet file with the schema.
-                columnGroups ??= [schema.fields.map((_, i) => i)];
-                await send(startRowGroup(), emptyBatch(schema));
-            }
-            endRowGroup();
-            await Promise.all(grid.flat().map((c) => c.done));
-            const { bytes, sha256 } = await assembleParts(grid.map((row) => row.map((c) => c.path)), columnGroups, schema, settings, path, editFooter);
-            const groups = columnGroups.length;
-            return { bytes, sha256, rows, encoderThreads: groups > 1 ? groups : Math.min(this.size, grid.length) };
-        }
-        finally {
-            endRowGroup();
-            await Promise.allSettled(grid.flat().map((c) => c.done));
-            await Promise.all(grid.flat().map((c) => removeScratch(c.path)));
-            this.idle();
-        }
-    }
-    /**
-     * Splits the columns between the threads, by their Arrow size in the first
-     * batch (largest first, to the least loaded thread). Which thread encodes a
-     * column never changes the bytes written.
-     */
-    columnGroups(schema, batch) {
-        const count = Math.min(this.size, schema.fields.length);
-        if (count <= 1)
-            return [schema.fields.map((_, i) => i)];
-        const sizes = schema.fields.map((_, i) => dataBytes(batch.data.children[i]));
-        const order = sizes.map((size, i) => [size, i]).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
-        const groups = Array.from({ length: count }, () => []);
-        const load = new Array(count).fill(0);
-        for (const [size, i] of order) {
-            const g = load.indexOf(Math.min(...load));
-            groups[g].push(i);
-            load[g] += size;
-        }
-        return groups.filter((g) => g.length > 0).map((g) => g.sort((a, b) => a - b));
-    }
-    async close() {
-        clearTimeout(this.idleTimer);
-        const threads = this.threads;
-        this.threads = [];
-        await Promise.all(threads.map((t) => t.worker.terminate()));
-    }
-}
-let shared;
-/** The process's encoder threads, started on first use and stopped when idle. */
-function sharedEncoderPool() {
-    shared ??= new EncoderPool();
-    return shared;
-}
-/** Stops the shared encoder threads now (they restart on demand). */
-async function stopEncoders() {
-    await shared?.close();
-}
-/**
- * Encodes a small shard on this thread: starting worker threads (and a
- * parquet-wasm instance in each) costs more than it saves below a few MB.
- * The bytes are the same as the pool's.
- */
-async function encodeShardInline(path, schema, batches, settings, editFooter) {
-    const iterator = batches[Symbol.asyncIterator]();
-    let rows = 0;
-    let sent = 0;
-    const partPath = `${path}.part00000`;
-    try {
-        await (0,encode_worker/* encodeParquetFile */.Hi)(partPath, settings, async () => {
-            const next = await iterator.next();
-            if (next.done) {
-                if (sent++ > 0)
-                    return null;
-                return serialization/* tableToIPC */.s(new table/* Table */.XI([emptyBatch(schema)]), "stream");
-            }
-            sent++;
-            rows += next.value.numRows;
-            return serialization/* tableToIPC */.s(new table/* Table */.XI([next.value]), "stream");
-        });
-        const { bytes, sha256 } = await assembleParts([[partPath]], [schema.fields.map((_, i) => i)], schema, settings, path, editFooter);
-        return { bytes, sha256, rows, encoderThreads: 0 };
-    }
-    finally {
-        await removeScratch(partPath);
-    }
-}
-/** Joins the parts of a shard ([row group][column group]) into `path`, hashing as it writes. */
-async function assembleParts(grid, columnGroups, schema, settings, path, editFooter) {
-    const sources = await Promise.all(grid.flat().map(fileSource));
-    try {
-        const parts = await Promise.all(sources.map((s) => openPart(s)));
-        const owner = new Array(schema.fields.length);
-        columnGroups.forEach((fields, g) => fields.forEach((f) => (owner[f] = g)));
-        const groups = columnGroups.length;
-        const plans = grid
-            .map((row, k) => ({ cells: row.map((_, g) => ({ part: parts[k * groups + g], rowGroup: 0 })), owner }))
-            // An empty shard's part has no row group at all.
-            .filter((plan) => plan.cells.every((c) => c.part.rowGroups.length > 0));
-        // With one column group the parts' own footer is the whole file's; otherwise one with every column.
-        const template = groups === 1 ? parts[0].meta : await fullSchemaFooter(schema, settings, `${path}.template`);
-        return await assembleFile(path, template, plans, editFooter);
-    }
-    finally {
-        await Promise.all(sources.map((s) => s.close()));
-    }
-}
-/** The footer a writer gives a file of `schema` with these settings (from an empty one; `scratch` is a temporary file). */
-async function fullSchemaFooter(schema, settings, scratch) {
-    let sent = false;
-    try {
-        await (0,encode_worker/* encodeParquetFile */.Hi)(scratch, settings, async () => {
-            if (sent)
-                return null;
-            sent = true;
-            return serialization/* tableToIPC */.s(new table/* Table */.XI([emptyBatch(schema)]), "stream");
-        });
-        const source = await fileSource(scratch);
-        try {
-            return await readFooter(source);
-        }
-        finally {
-            await source.close();
-        }
-    }
-    finally {
-        await removeScratch(scratch);
-    }
-}
-/** Removes a temporary file; a failure here must not hide the error that ended the work (finally blocks). */
-async function removeScratch(path) {
-    await (0,external_node_fs_promises_.rm)(path, { force: true }).catch(() => undefined);
-}
-/** Bytes of Arrow buffers under `data` (to balance columns between threads). */
-function dataBytes(data) {
-    let n = data.values?.byteLength ?? 0;
-    n += data.valueOffsets?.byteLength ?? 0;
-    for (const child of data.children)
-        n += dataBytes(child);
-    return n;
-}
-function emptyBatch(schema) {
-    return new recordbatch/* RecordBatch */.g(schema, data/* makeData */.Hg({
-        type: new type/* Struct */._k(schema.fields),
-        length: 0,
-        nullCount: 0,
-        children: schema.fields.map((f) => factories/* makeBuilder */.k8({ type: f.type }).flush()),
-    }));
-}
-
-;// CONCATENATED MODULE: ./src/data/parquet-writer.ts
-
-
-
-
-/** Below this much Arrow data a shard is encoded on the calling thread (see encodeShardInline). */
+/** Below this much Arrow data a shard is encoded on the calling thread: starting worker threads costs more. */
 const INLINE_BELOW_BYTES = 16_000_000;
-/**
- * Writes one shard. `estimatedBytes` (the shard's Arrow size) picks the
- * encoder: the calling thread for small shards, the shared worker threads
- * otherwise; both give the same bytes.
- */
-function writeParquetFile(path, schema, batches, settings, estimatedBytes = Infinity) {
-    const { encoder, editFooter } = writerSettings(settings);
-    return estimatedBytes < INLINE_BELOW_BYTES
-        ? encodeShardInline(path, schema, batches, encoder, editFooter)
-        : sharedEncoderPool().encodeShard(path, schema, batches, encoder, editFooter);
+/** Writes one shard with `encoder` (this thread by default); every encoder gives the same bytes. */
+function writeParquetFile(path, schema, batches, settings, encoder = inlineEncoder) {
+    const { encoder: encoderSettings, editFooter } = writerSettings(settings);
+    return encoder.encodeShard(path, schema, batches, encoderSettings, editFooter);
 }
 /**
  * Shards from the row groups of Parquet `inputs` (whose Arrow columns are
@@ -64080,2345 +66226,6 @@ function writerSettings(settings) {
         encoder: { compression: settings.compression, rowGroupRows: settings.rowGroupRows, metadata: [...settings.metadata] },
         editFooter: arrowSchema === undefined ? undefined : (meta) => (0,arrow_schema/* setKeyValue */.ph)(meta, arrow_schema/* ARROW_SCHEMA_KEY */.KY, arrowSchema),
     };
-}
-
-// EXTERNAL MODULE: ./src/data/storage.ts
-var storage = __nccwpck_require__(877);
-// EXTERNAL MODULE: ./src/data/formats/parquet.ts + 5 modules
-var parquet = __nccwpck_require__(9042);
-// EXTERNAL MODULE: ./src/data/formats/csv.ts + 2 modules
-var csv = __nccwpck_require__(782);
-// EXTERNAL MODULE: external "node:buffer"
-var external_node_buffer_ = __nccwpck_require__(4573);
-// EXTERNAL MODULE: ./src/data/json-exact.ts
-var json_exact = __nccwpck_require__(1034);
-// EXTERNAL MODULE: ./src/data/parse.ts
-var data_parse = __nccwpck_require__(2179);
-// EXTERNAL MODULE: ./src/data/schema.ts
-var data_schema = __nccwpck_require__(3625);
-// EXTERNAL MODULE: ./src/data/source.ts
-var data_source = __nccwpck_require__(4635);
-// EXTERNAL MODULE: ./src/data/values.ts
-var values = __nccwpck_require__(2884);
-;// CONCATENATED MODULE: ./src/data/formats/json-scan.ts
-/**
- * Byte-level JSON for the JSON reader's hot path: a validating scanner that
- * reads one row (a JSON object, as the bytes of a line or of a top-level
- * array's element) into a small "tape" of its top-level entries — the
- * column each key names, the kind of its value (from the value's first byte
- * and spelling) and the value's byte span — without creating JS objects or
- * strings. The reader then infers types and sizes (pass 1) or fills Arrow
- * builders (pass 2) from the tape.
- *
- * The scanner accepts exactly what `JSON.parse` accepts, or less: anything it
- * does not handle — invalid JSON (so the error text comes from `JSON.parse`),
- * a key that is an array index (JS objects enumerate those first), a repeated
- * key (`JSON.parse` keeps the last value at the first key's place), very deep
- * nesting — makes `scan` return -1, and the reader takes the row through
- * `JSON.parse` as before. Nested values (lists, objects) are validated in
- * pass 1 and only delimited in pass 2; the reader reads lists item by item
- * (`readValue`) and parses objects from their span.
- *
- * Also here: JSON string unescaping straight to UTF-8, and ISO 8601
- * date-times read from bytes as pyarrow's JSON reader infers `timestamp[s]`.
- */
-
-
-/** Kinds of values on the tape. */
-const K_NULL = 0;
-const K_TRUE = 1;
-const K_FALSE = 2;
-/** An integer within int64 (`aux`: its number of digits). */
-const K_INT = 3;
-/** An integer beyond int64: pyarrow makes the column float64. */
-const K_BIGINT = 4;
-/** A number spelled with a fraction or an exponent. */
-const K_FLOAT = 5;
-/** A string without escapes (span: between the quotes). */
-const K_STR = 6;
-/** A string with backslash escapes (span: between the quotes). */
-const K_STR_ESC = 7;
-/** An object (span: from `{` to `}`; `aux`: NF_ flags). */
-const K_OBJ = 8;
-/** An array (span: from `[` to `]`; `aux`: NF_ flags). */
-const K_ARR = 9;
-/** A nested value holds an integer of 16 or more digits (JSON.parse may round it). */
-const NF_LONG_INT = 1;
-/** A nested value holds an integral number spelled as a float (`1.0`, `2e3`). */
-const NF_INTEGRAL_FLOAT = 2;
-/** A nested value holds an object (a list of them, say): read it with JSON.parse whole rather than item by item. */
-const NF_OBJECT = 4;
-const QUOTE = 34;
-const BACKSLASH = 92;
-const json_scan_COMMA = 44;
-const COLON = 58;
-const MINUS = 45;
-const PLUS = 43;
-const DOT = 46;
-const ZERO = 48;
-const NINE = 57;
-const OPEN_BRACE = 123;
-const CLOSE_BRACE = 125;
-const OPEN_BRACKET = 91;
-const CLOSE_BRACKET = 93;
-/** Deeper nesting is left to JSON.parse. */
-const json_scan_MAX_DEPTH = 128;
-/** Bytes that end the fast run through a string: `"`, `\`, and control characters (invalid in JSON strings). */
-const STRING_STOP = new Uint8Array(256);
-for (let b = 0; b < 32; b++)
-    STRING_STOP[b] = 1;
-STRING_STOP[QUOTE] = 1;
-STRING_STOP[BACKSLASH] = 1;
-/** JSON whitespace; in a line of JSON Lines, line breaks end the row instead. */
-const SPACE_ANY = new Uint8Array(256);
-const SPACE_LINE = new Uint8Array(256);
-for (const b of [32, 9])
-    SPACE_ANY[b] = SPACE_LINE[b] = 1;
-SPACE_ANY[10] = SPACE_ANY[13] = 1;
-/** Hex digit values, -1 for other bytes. */
-const HEX = new Int8Array(256).fill(-1);
-for (let b = 0; b < 10; b++)
-    HEX[ZERO + b] = b;
-for (let b = 0; b < 6; b++) {
-    HEX[65 + b] = 10 + b;
-    HEX[97 + b] = 10 + b;
-}
-/** Single-character escapes (`\n` → 10, ...); 0 for bytes that are not one. */
-const ESCAPE = new Uint8Array(256);
-ESCAPE[QUOTE] = QUOTE;
-ESCAPE[BACKSLASH] = BACKSLASH;
-ESCAPE[47] = 47; // '/'
-ESCAPE[98] = 8; // b
-ESCAPE[102] = 12; // f
-ESCAPE[110] = 10; // n
-ESCAPE[114] = 13; // r
-ESCAPE[116] = 9; // t
-const INT64_MAX_DIGITS = "9223372036854775807";
-const INT64_MIN_DIGITS = "9223372036854775808";
-/** Whether the 19 digits at `buf[from..]` are at most the limit (int64's range). */
-function nineteenDigitsFit(buf, from, negative) {
-    const limit = negative ? INT64_MIN_DIGITS : INT64_MAX_DIGITS;
-    for (let k = 0; k < 19; k++) {
-        const d = buf[from + k];
-        const m = limit.charCodeAt(k);
-        if (d !== m)
-            return d < m;
-    }
-    return true;
-}
-/** Whether a JS object would enumerate `key` before its other keys (an array index: digits only). */
-function isIndexLike(key) {
-    if (key.length === 0 || key.length > 10)
-        return false;
-    for (let i = 0; i < key.length; i++) {
-        const c = key.charCodeAt(i);
-        if (c < ZERO || c > NINE)
-            return false;
-    }
-    return true;
-}
-const utf8 = new TextDecoder("utf-8");
-/** The text of a key or string between quotes at `[start, end)`. */
-function jsonStringText(buf, start, end, escaped) {
-    if (!escaped)
-        return utf8.decode(buf.subarray(start, end));
-    return JSON.parse(utf8.decode(buf.subarray(start - 1, end + 1)));
-}
-/**
- * The rows' keys and the scanner. One scanner serves one pass over one file;
- * its columns are the keys seen so far (pass 1) or the requested features (pass 2).
- */
-class RowScanner {
-    learn;
-    /** Entries of the last scanned row. */
-    n = 0;
-    kind = new Uint8Array(16);
-    col = new Int32Array(16);
-    start = new Int32Array(16);
-    end = new Int32Array(16);
-    aux = new Int32Array(16);
-    /** Column names by index. */
-    names = [];
-    byName = new Map();
-    /** By position in the row: the bytes last seen before the value (`{` or `,`, key, `:`), and the column they name. */
-    segment = [];
-    segmentCol = [];
-    segmentWords = [];
-    /** Per column: the serial of the last row holding it, and its entry there. */
-    stamp = new Int32Array(16);
-    entryOf = new Int32Array(16);
-    serial = 0;
-    /** Keys first seen in the last row (pass 1), in order; they become columns `names.length + i` on `commit()`. */
-    pending = [];
-    /** Flags of the last nested value scanned. */
-    nested = 0;
-    /** The buffer last scanned, and a view of it for reading four bytes at a time. */
-    buffer;
-    view;
-    space;
-    /**
-     * `learn`: unknown keys become columns (pass 1); otherwise they are ignored (pass 2).
-     * `lines`: rows are lines of JSON Lines, so line breaks are not whitespace (they end the row).
-     */
-    constructor(learn, lines) {
-        this.learn = learn;
-        this.space = lines ? SPACE_LINE : SPACE_ANY;
-    }
-    addColumn(name) {
-        const index = this.names.length;
-        this.names.push(name);
-        this.byName.set(name, index);
-        this.reserveColumns(index + 1);
-        return index;
-    }
-    indexOf(name) {
-        return this.byName.get(name);
-    }
-    /** Whether column `c` is in the last scanned row. */
-    has(c) {
-        return this.stamp[c] === this.serial;
-    }
-    /** Makes columns of the keys first seen in the last row. */
-    commit() {
-        if (this.pending.length === 0)
-            return;
-        for (let i = 0; i < this.pending.length; i++)
-            this.addColumn(this.pending[i]);
-        this.pending.length = 0;
-    }
-    reserveColumns(n) {
-        if (n <= this.stamp.length)
-            return;
-        const size = Math.max(n, this.stamp.length * 2);
-        const stamp = new Int32Array(size);
-        stamp.set(this.stamp);
-        this.stamp = stamp;
-        const entry = new Int32Array(size);
-        entry.set(this.entryOf);
-        this.entryOf = entry;
-    }
-    reserveEntries() {
-        const size = this.kind.length * 2;
-        const grow = (a, make) => {
-            const b = make(size);
-            b.set(a);
-            return b;
-        };
-        this.kind = grow(this.kind, (n) => new Uint8Array(n));
-        this.col = grow(this.col, (n) => new Int32Array(n));
-        this.start = grow(this.start, (n) => new Int32Array(n));
-        this.end = grow(this.end, (n) => new Int32Array(n));
-        this.aux = grow(this.aux, (n) => new Int32Array(n));
-    }
-    /**
-     * Scans the row starting at `buf[s]` (reading no further than `e`): when it
-     * is a JSON object the tape now describes, returns the position after it and
-     * the whitespace that follows; -1 when the row must go through JSON.parse
-     * (invalid, or not handled here: see the file comment).
-     */
-    scan(buf, s, e) {
-        this.n = 0;
-        if (this.pending.length !== 0)
-            this.pending.length = 0;
-        let serial = (this.serial + 1) | 0;
-        if (serial === 0) {
-            this.stamp.fill(0);
-            serial = 1;
-        }
-        this.serial = serial;
-        if (buf !== this.buffer) {
-            this.buffer = buf;
-            this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-        }
-        const stop = STRING_STOP;
-        const space = this.space;
-        let i = s;
-        let b = 0;
-        let position = 0;
-        for (;;) {
-            // What leads to the value: `{` or `,`, the key, `:`, and any whitespace. Usually the same
-            // bytes as at this position of an earlier row: then they are valid and name the same column.
-            let col = -1;
-            const cached = this.segment[position];
-            if (cached !== undefined) {
-                const length = cached.length;
-                if (i + length <= e) {
-                    const words = this.segmentWords[position];
-                    const view = this.view;
-                    let k = 0;
-                    const whole = words.length;
-                    while (k < whole && view.getInt32(i + k * 4, true) === words[k])
-                        k++;
-                    if (k === whole) {
-                        k *= 4;
-                        while (k < length && buf[i + k] === cached[k])
-                            k++;
-                        if (k === length) {
-                            col = this.segmentCol[position];
-                            i += length;
-                        }
-                    }
-                }
-            }
-            if (col < 0) {
-                const from = i;
-                while (i < e && space[buf[i]] !== 0)
-                    i++;
-                if (i >= e)
-                    return -1;
-                b = buf[i];
-                if (position === 0) {
-                    if (b !== OPEN_BRACE)
-                        return -1;
-                    i++;
-                    while (i < e && space[buf[i]] !== 0)
-                        i++;
-                    if (i >= e)
-                        return -1;
-                    if (buf[i] === CLOSE_BRACE)
-                        return this.trailing(buf, i + 1, e);
-                }
-                else {
-                    if (b === CLOSE_BRACE)
-                        return this.trailing(buf, i + 1, e);
-                    if (b !== json_scan_COMMA)
-                        return -1;
-                    i++;
-                    while (i < e && space[buf[i]] !== 0)
-                        i++;
-                    if (i >= e)
-                        return -1;
-                }
-                if (buf[i] !== QUOTE)
-                    return -1;
-                const ks = i + 1;
-                let j = ks;
-                let escaped = false;
-                for (;;) {
-                    while (j < e && stop[buf[j]] === 0)
-                        j++;
-                    if (j >= e)
-                        return -1;
-                    const c = buf[j];
-                    if (c === QUOTE)
-                        break;
-                    if (c !== BACKSLASH)
-                        return -1;
-                    j = escapeEnd(buf, j, e);
-                    if (j < 0)
-                        return -1;
-                    escaped = true;
-                }
-                i = j + 1;
-                while (i < e && space[buf[i]] !== 0)
-                    i++;
-                if (i >= e || buf[i] !== COLON)
-                    return -1;
-                i++;
-                while (i < e && space[buf[i]] !== 0)
-                    i++;
-                if (i >= e)
-                    return -1;
-                const key = jsonStringText(buf, ks, j, escaped);
-                if (isIndexLike(key))
-                    return -1;
-                const known = this.byName.get(key);
-                if (known !== undefined) {
-                    col = known;
-                    // A copy (the read buffer is reused), whole words of it compared four bytes at a time.
-                    const length = i - from;
-                    const copy = new Uint8Array((length + 3) & ~3);
-                    copy.set(buf.subarray(from, i));
-                    this.segment[position] = copy.subarray(0, length);
-                    this.segmentWords[position] = new Int32Array(copy.buffer, 0, length >> 2);
-                    this.segmentCol[position] = col;
-                }
-                else if (this.learn) {
-                    if (this.pending.includes(key))
-                        return -1;
-                    col = this.names.length + this.pending.length;
-                    this.pending.push(key);
-                    this.reserveColumns(col + 1);
-                }
-                else
-                    col = -2; // not a requested column (the file changed since pass 1): ignored
-            }
-            else if (i >= e)
-                return -1;
-            if (col >= 0) {
-                if (this.stamp[col] === serial)
-                    return -1; // a repeated key
-                this.stamp[col] = serial;
-                this.entryOf[col] = this.n;
-            }
-            position++;
-            // The value.
-            if (this.n === this.kind.length)
-                this.reserveEntries();
-            const at = this.n++;
-            this.col[at] = col;
-            let c = buf[i];
-            if (space[c] !== 0) {
-                while (i < e && space[buf[i]] !== 0)
-                    i++;
-                if (i >= e)
-                    return -1;
-                c = buf[i];
-            }
-            let j = 0;
-            if (c === QUOTE) {
-                const vs = i + 1;
-                j = vs;
-                let kind = K_STR;
-                for (;;) {
-                    // Pass 2 reads rows pass 1 validated: only quotes and backslashes matter.
-                    j = this.learn ? stringStop(buf, this.view, j, e) : quoteOrBackslash(buf, this.view, j, e);
-                    if (j >= e)
-                        return -1;
-                    const d = buf[j];
-                    if (d === QUOTE)
-                        break;
-                    if (d !== BACKSLASH)
-                        return -1;
-                    j = escapeEnd(buf, j, e);
-                    if (j < 0)
-                        return -1;
-                    kind = K_STR_ESC;
-                }
-                this.kind[at] = kind;
-                this.start[at] = vs;
-                this.end[at] = j;
-                i = j + 1;
-            }
-            else if (c === MINUS || (c >= ZERO && c <= NINE)) {
-                const negative = c === MINUS;
-                j = negative ? i + 1 : i;
-                const ds = j;
-                if (j >= e)
-                    return -1;
-                const first = buf[j];
-                if (first === ZERO)
-                    j++;
-                else if (first > ZERO && first <= NINE) {
-                    j++;
-                    while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
-                        j++;
-                }
-                else
-                    return -1;
-                const digits = j - ds;
-                let float = false;
-                if (j < e && buf[j] === DOT) {
-                    j++;
-                    const fs = j;
-                    while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
-                        j++;
-                    if (j === fs)
-                        return -1;
-                    float = true;
-                }
-                if (j < e && ((b = buf[j]) === 101 || b === 69)) {
-                    j++;
-                    if (j < e && ((b = buf[j]) === PLUS || b === MINUS))
-                        j++;
-                    const es = j;
-                    while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
-                        j++;
-                    if (j === es)
-                        return -1;
-                    float = true;
-                }
-                this.kind[at] = float ? K_FLOAT : digits < 19 || (digits === 19 && nineteenDigitsFit(buf, ds, negative)) ? K_INT : K_BIGINT;
-                this.aux[at] = digits;
-                this.start[at] = i;
-                this.end[at] = j;
-                i = j;
-            }
-            else if (c === 116) {
-                if (i + 4 > e || buf[i + 1] !== 114 || buf[i + 2] !== 117 || buf[i + 3] !== 101)
-                    return -1;
-                this.kind[at] = K_TRUE;
-                this.start[at] = i;
-                this.end[at] = i += 4;
-            }
-            else if (c === 102) {
-                if (i + 5 > e || buf[i + 1] !== 97 || buf[i + 2] !== 108 || buf[i + 3] !== 115 || buf[i + 4] !== 101)
-                    return -1;
-                this.kind[at] = K_FALSE;
-                this.start[at] = i;
-                this.end[at] = i += 5;
-            }
-            else if (c === 110) {
-                if (i + 4 > e || buf[i + 1] !== 117 || buf[i + 2] !== 108 || buf[i + 3] !== 108)
-                    return -1;
-                this.kind[at] = K_NULL;
-                this.start[at] = i;
-                this.end[at] = i += 4;
-            }
-            else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-                this.nested = 0;
-                j = this.learn ? this.skipNested(buf, i, e, 1) : this.skipNestedFast(buf, i, e);
-                if (j < 0)
-                    return -1;
-                this.kind[at] = c === OPEN_BRACE ? K_OBJ : K_ARR;
-                this.aux[at] = this.nested;
-                this.start[at] = i;
-                this.end[at] = j;
-                i = j;
-            }
-            else
-                return -1;
-        }
-    }
-    /** The position after the whitespace at `i` (the end of a row). */
-    trailing(buf, i, e) {
-        return skipSpace(buf, i, e, this.space);
-    }
-    /** End of the object or array at `i` (validated), or -1. Sets NF_ flags in `nested`. */
-    skipNested(buf, i, e, depth) {
-        if (depth > json_scan_MAX_DEPTH)
-            return -1;
-        const object = buf[i] === OPEN_BRACE;
-        if (object)
-            this.nested |= NF_OBJECT;
-        const close = object ? CLOSE_BRACE : CLOSE_BRACKET;
-        i = skipSpace(buf, i + 1, e, this.space);
-        if (i >= e)
-            return -1;
-        if (buf[i] === close)
-            return i + 1;
-        for (;;) {
-            if (object) {
-                if (buf[i] !== QUOTE)
-                    return -1;
-                i = stringEnd(buf, this.view, i + 1, e);
-                if (i < 0)
-                    return -1;
-                i = skipSpace(buf, i + 1, e, this.space);
-                if (i >= e || buf[i] !== COLON)
-                    return -1;
-                i = skipSpace(buf, i + 1, e, this.space);
-                if (i >= e)
-                    return -1;
-            }
-            i = this.skipValue(buf, i, e, depth);
-            if (i < 0)
-                return -1;
-            i = skipSpace(buf, i, e, this.space);
-            if (i >= e)
-                return -1;
-            const b = buf[i];
-            if (b === close)
-                return i + 1;
-            if (b !== json_scan_COMMA)
-                return -1;
-            i = skipSpace(buf, i + 1, e, this.space);
-            if (i >= e)
-                return -1;
-        }
-    }
-    /**
-     * Pass 2 (the rows were validated in pass 1): the end of the object or
-     * array at `i`, found without validating, or -1. Sets NF_OBJECT, and
-     * NF_LONG_INT for any run of 16 digits (a fraction's too: reading such a
-     * value exactly costs a little more, and gives the same numbers).
-     */
-    skipNestedFast(buf, i, e) {
-        const view = this.view;
-        let depth = 0;
-        let run = 0;
-        let flags = 0;
-        for (let j = i; j < e; j++) {
-            const b = buf[j];
-            if (b >= ZERO && b <= NINE) {
-                if (++run === 16)
-                    flags |= NF_LONG_INT;
-                continue;
-            }
-            run = 0;
-            if (b === QUOTE) {
-                for (j++;; j += 2) {
-                    j = quoteOrBackslash(buf, view, j, e);
-                    if (j >= e || buf[j] === QUOTE)
-                        break;
-                }
-            }
-            else if (b === OPEN_BRACE) {
-                flags |= NF_OBJECT;
-                depth++;
-            }
-            else if (b === OPEN_BRACKET)
-                depth++;
-            else if ((b === CLOSE_BRACE || b === CLOSE_BRACKET) && --depth === 0) {
-                this.nested = flags;
-                return j + 1;
-            }
-        }
-        return -1;
-    }
-    /** End of the value at `i` (validated), or -1. */
-    skipValue(buf, i, e, depth) {
-        const c = buf[i];
-        if (c === QUOTE) {
-            const j = stringEnd(buf, this.view, i + 1, e);
-            return j < 0 ? -1 : j + 1;
-        }
-        if (c === OPEN_BRACE || c === OPEN_BRACKET)
-            return this.skipNested(buf, i, e, depth + 1);
-        if (c === MINUS || (c >= ZERO && c <= NINE))
-            return this.skipNumber(buf, i, e);
-        if (c === 116)
-            return i + 4 <= e && buf[i + 1] === 114 && buf[i + 2] === 117 && buf[i + 3] === 101 ? i + 4 : -1;
-        if (c === 102)
-            return i + 5 <= e && buf[i + 1] === 97 && buf[i + 2] === 108 && buf[i + 3] === 115 && buf[i + 4] === 101 ? i + 5 : -1;
-        if (c === 110)
-            return i + 4 <= e && buf[i + 1] === 117 && buf[i + 2] === 108 && buf[i + 3] === 108 ? i + 4 : -1;
-        return -1;
-    }
-    /** End of the number at `i` (validated), or -1; flags long integers and integral floats. */
-    skipNumber(buf, i, e) {
-        let j = i;
-        if (buf[j] === MINUS)
-            j++;
-        const intStart = j;
-        if (j >= e)
-            return -1;
-        let b = buf[j];
-        if (b === ZERO)
-            j++;
-        else if (b > ZERO && b <= NINE) {
-            j++;
-            while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
-                j++;
-        }
-        else
-            return -1;
-        const intEnd = j;
-        let fracStart = j;
-        let fracEnd = j;
-        let float = false;
-        let exp = 0;
-        if (j < e && buf[j] === DOT) {
-            j++;
-            fracStart = j;
-            while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
-                j++;
-            if (j === fracStart)
-                return -1;
-            fracEnd = j;
-            float = true;
-        }
-        if (j < e && ((b = buf[j]) === 101 || b === 69)) {
-            j++;
-            let sign = 1;
-            if (j < e && ((b = buf[j]) === PLUS || b === MINUS)) {
-                if (b === MINUS)
-                    sign = -1;
-                j++;
-            }
-            const es = j;
-            while (j < e && (b = buf[j]) >= ZERO && b <= NINE) {
-                if (exp < 100000)
-                    exp = exp * 10 + (b - ZERO);
-                j++;
-            }
-            if (j === es)
-                return -1;
-            exp *= sign;
-            float = true;
-        }
-        if (!float) {
-            if (intEnd - intStart >= 16)
-                this.nested |= NF_LONG_INT;
-        }
-        else if (!(this.nested & NF_INTEGRAL_FLOAT) && (0,json_exact/* isIntegral */.Ll)(buf, intStart, intEnd, fracStart, fracEnd, exp))
-            this.nested |= NF_INTEGRAL_FLOAT;
-        return j;
-    }
-}
-/**
- * Position of the first byte at or after `j` that ends a plain run of string
- * contents (a quote, a backslash or a control character), or `e`. Long runs
- * are tested four bytes at a time through `words` (a view of the buffer).
- */
-function stringStop(buf, view, j, e) {
-    const last = e - 4;
-    for (; j <= last; j += 4) {
-        const x = view.getInt32(j, true);
-        const q = x ^ 0x22222222;
-        const b = x ^ 0x5c5c5c5c;
-        // High bit of each byte that is a quote or backslash (a zero byte in q or b) or below 0x20; a flag
-        // may be wrong only above a right one, so the lowest one is the first such byte (little-endian).
-        const t = ((((q - 0x01010101) | 0) & ~q) | (((b - 0x01010101) | 0) & ~b) | (((x - 0x20202020) | 0) & ~x)) & 0x80808080;
-        if (t !== 0)
-            return j + ((31 - Math.clz32(t & -t)) >> 3);
-    }
-    while (j < e && STRING_STOP[buf[j]] === 0)
-        j++;
-    return j;
-}
-/** `stringStop` for validated text: the first quote or backslash at or after `j`, or `e`. */
-function quoteOrBackslash(buf, view, j, e) {
-    const last = e - 4;
-    for (; j <= last; j += 4) {
-        const x = view.getInt32(j, true);
-        const q = x ^ 0x22222222;
-        const b = x ^ 0x5c5c5c5c;
-        const t = ((((q - 0x01010101) | 0) & ~q) | (((b - 0x01010101) | 0) & ~b)) & 0x80808080;
-        if (t !== 0)
-            return j + ((31 - Math.clz32(t & -t)) >> 3);
-    }
-    let c = 0;
-    while (j < e && (c = buf[j]) !== QUOTE && c !== BACKSLASH)
-        j++;
-    return j;
-}
-function skipSpace(buf, i, e, space) {
-    while (i < e && space[buf[i]] !== 0)
-        i++;
-    return i;
-}
-/** Position after the escape sequence at `j` (a backslash), or -1 when it is invalid. */
-function escapeEnd(buf, j, e) {
-    if (j + 1 >= e)
-        return -1;
-    const x = buf[j + 1];
-    if (x === 117) {
-        if (j + 6 > e || (HEX[buf[j + 2]] | HEX[buf[j + 3]] | HEX[buf[j + 4]] | HEX[buf[j + 5]]) < 0)
-            return -1;
-        return j + 6;
-    }
-    return ESCAPE[x] === 0 ? -1 : j + 2;
-}
-/** Position of the closing quote of the string whose contents start at `j` (validated), or -1. */
-function stringEnd(buf, view, j, e) {
-    for (;;) {
-        j = stringStop(buf, view, j, e);
-        if (j >= e)
-            return -1;
-        const c = buf[j];
-        if (c === QUOTE)
-            return j;
-        if (c !== BACKSLASH)
-            return -1;
-        j = escapeEnd(buf, j, e);
-        if (j < 0)
-            return -1;
-    }
-}
-function hex4(buf, i) {
-    return (HEX[buf[i]] << 12) | (HEX[buf[i + 1]] << 8) | (HEX[buf[i + 2]] << 4) | HEX[buf[i + 3]];
-}
-/**
- * Decodes the (validated) contents of a JSON string `buf[s..e)` into UTF-8 at
- * `out[0..]` (which must hold `e - s` bytes) and returns the length: the bytes
- * `TextEncoder` gives for the string `JSON.parse` makes (an unpaired surrogate
- * becomes U+FFFD).
- */
-function unescapeJson(buf, s, e, out) {
-    let o = 0;
-    let i = s;
-    while (i < e) {
-        const b = buf[i];
-        if (b !== BACKSLASH) {
-            out[o++] = b;
-            i++;
-            continue;
-        }
-        const x = buf[i + 1];
-        if (x !== 117) {
-            out[o++] = ESCAPE[x];
-            i += 2;
-            continue;
-        }
-        let cp = hex4(buf, i + 2);
-        i += 6;
-        if (cp >= 0xd800 && cp <= 0xdfff) {
-            if (cp <= 0xdbff && i + 6 <= e && buf[i] === BACKSLASH && buf[i + 1] === 117) {
-                const low = hex4(buf, i + 2);
-                if (low >= 0xdc00 && low <= 0xdfff) {
-                    cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
-                    i += 6;
-                }
-                else
-                    cp = 0xfffd;
-            }
-            else
-                cp = 0xfffd;
-        }
-        if (cp < 0x80)
-            out[o++] = cp;
-        else if (cp < 0x800) {
-            out[o++] = 0xc0 | (cp >> 6);
-            out[o++] = 0x80 | (cp & 0x3f);
-        }
-        else if (cp < 0x10000) {
-            out[o++] = 0xe0 | (cp >> 12);
-            out[o++] = 0x80 | ((cp >> 6) & 0x3f);
-            out[o++] = 0x80 | (cp & 0x3f);
-        }
-        else {
-            out[o++] = 0xf0 | (cp >> 18);
-            out[o++] = 0x80 | ((cp >> 12) & 0x3f);
-            out[o++] = 0x80 | ((cp >> 6) & 0x3f);
-            out[o++] = 0x80 | (cp & 0x3f);
-        }
-    }
-    return o;
-}
-/** The length `unescapeJson` gives for the same string, without writing it. */
-function unescapedLength(buf, s, e) {
-    let n = e - s;
-    let i = s;
-    for (;;) {
-        while (i < e && buf[i] !== BACKSLASH)
-            i++;
-        if (i >= e)
-            return n;
-        if (buf[i + 1] !== 117) {
-            n -= 1;
-            i += 2;
-            continue;
-        }
-        const cp = hex4(buf, i + 2);
-        i += 6;
-        if (cp >= 0xd800 && cp <= 0xdbff && i + 6 <= e && buf[i] === BACKSLASH && buf[i + 1] === 117) {
-            const low = hex4(buf, i + 2);
-            if (low >= 0xdc00 && low <= 0xdfff) {
-                n -= 8; // 12 bytes of escapes, 4 of UTF-8
-                i += 6;
-                continue;
-            }
-        }
-        n -= cp < 0x80 ? 5 : cp < 0x800 ? 4 : 3; // unpaired surrogates become U+FFFD (3 bytes)
-    }
-}
-function digit2(buf, i) {
-    const a = buf[i] - ZERO;
-    const b = buf[i + 1] - ZERO;
-    return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
-}
-/**
- * Seconds since the epoch (UTC) of `buf[s..e)` when it is a date or
- * date-time pyarrow's JSON reader infers as `timestamp[s]` — `YYYY-MM-DD`,
- * optionally `[T ]hh`, `:mm`, `:ss` and `Z` or `±hh[[:]mm]` (what
- * `looksLikeTimestamp` accepts, with `parseTimestamp`'s value) — else NaN.
- */
-function isoSeconds(buf, s, e) {
-    const n = e - s;
-    if (n < 10 || n > 25 || buf[s + 4] !== MINUS || buf[s + 7] !== MINUS)
-        return NaN;
-    const y1 = digit2(buf, s);
-    const y2 = digit2(buf, s + 2);
-    const m = digit2(buf, s + 5);
-    const d = digit2(buf, s + 8);
-    if (y1 < 0 || y2 < 0 || m < 1 || m > 12 || d < 1)
-        return NaN;
-    const y = y1 * 100 + y2;
-    const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-    if (d > (m === 2 && leap ? 29 : data_parse/* MONTH_DAYS */.zn[m - 1]))
-        return NaN;
-    // days_from_civil (as parse.ts's daysFromCivil), in integer arithmetic: yy >= -1.
-    const yy = m <= 2 ? y - 1 : y;
-    const era = yy >= 0 ? (yy / 400) | 0 : -1;
-    const yoe = yy - era * 400;
-    const doy = (((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) | 0) + d - 1;
-    const doe = yoe * 365 + ((yoe / 4) | 0) - ((yoe / 100) | 0) + doy;
-    let seconds = (era * 146097 + doe - 719468) * 86400;
-    if (n === 10)
-        return seconds;
-    let i = s + 10;
-    const sep = buf[i];
-    if ((sep !== 84 && sep !== 32) || i + 3 > e)
-        return NaN;
-    const h = digit2(buf, i + 1);
-    if (h < 0 || h > 23)
-        return NaN;
-    seconds += h * 3600;
-    i += 3;
-    if (i < e && buf[i] === COLON) {
-        if (i + 3 > e)
-            return NaN;
-        const mi = digit2(buf, i + 1);
-        if (mi < 0 || mi > 59)
-            return NaN;
-        seconds += mi * 60;
-        i += 3;
-        if (i < e && buf[i] === COLON) {
-            if (i + 3 > e)
-                return NaN;
-            const sec = digit2(buf, i + 1);
-            if (sec < 0 || sec > 59)
-                return NaN;
-            seconds += sec;
-            i += 3;
-        }
-    }
-    if (i === e)
-        return seconds;
-    const z = buf[i];
-    if (z === 90)
-        return i + 1 === e ? seconds : NaN; // Z
-    if (z !== PLUS && z !== MINUS)
-        return NaN;
-    if (i + 3 > e)
-        return NaN;
-    const oh = digit2(buf, i + 1);
-    if (oh < 0)
-        return NaN;
-    i += 3;
-    let om = 0;
-    if (i < e) {
-        if (buf[i] === COLON)
-            i++;
-        if (i + 2 !== e)
-            return NaN;
-        om = digit2(buf, i);
-        if (om < 0)
-            return NaN;
-    }
-    if (oh > 23 || om > 59)
-        return NaN;
-    const offset = oh * 3600 + om * 60;
-    return z === MINUS ? seconds + offset : seconds - offset;
-}
-/** A value read by `readValue`: its kind and span, as on the tape (`aux`: digits of an integer; -1 for nested values, whose flags are not looked for). */
-class JsonValue {
-    kind = K_NULL;
-    start = 0;
-    end = 0;
-    aux = 0;
-}
-/**
- * Reads the JSON value at `buf[i]` of a row the scanner has validated (an
- * item of a list, say), reading no further than `e`: fills `out` and returns
- * the position after the value.
- */
-function readValue(buf, i, e, out) {
-    const c = buf[i];
-    if (c === QUOTE) {
-        let j = i + 1;
-        let kind = K_STR;
-        let b = 0;
-        for (;;) {
-            while (j < e && (b = buf[j]) !== QUOTE && b !== BACKSLASH)
-                j++;
-            if (j >= e || b === QUOTE)
-                break;
-            kind = K_STR_ESC;
-            j += 2;
-        }
-        if (j > e)
-            j = e;
-        out.kind = kind;
-        out.start = i + 1;
-        out.end = j;
-        return j + 1;
-    }
-    if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-        let depth = 0;
-        let j = i;
-        for (; j < e; j++) {
-            const b = buf[j];
-            if (b === QUOTE) {
-                j++;
-                while (j < e && buf[j] !== QUOTE)
-                    j += buf[j] === BACKSLASH ? 2 : 1;
-            }
-            else if (b === OPEN_BRACE || b === OPEN_BRACKET)
-                depth++;
-            else if ((b === CLOSE_BRACE || b === CLOSE_BRACKET) && --depth === 0)
-                break;
-        }
-        out.kind = c === OPEN_BRACE ? K_OBJ : K_ARR;
-        out.start = i;
-        out.end = j + 1;
-        out.aux = -1;
-        return j + 1;
-    }
-    if (c === 116 || c === 110 || c === 102) {
-        out.kind = c === 116 ? K_TRUE : c === 110 ? K_NULL : K_FALSE;
-        out.start = i;
-        out.end = i + (c === 102 ? 5 : 4);
-        return out.end;
-    }
-    // A number.
-    const negative = c === MINUS;
-    let j = negative ? i + 1 : i;
-    const ds = j;
-    let b = 0;
-    while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
-        j++;
-    const digits = j - ds;
-    let float = false;
-    if (b === DOT && j < e) {
-        float = true;
-        j++;
-        while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
-            j++;
-    }
-    if ((b === 101 || b === 69) && j < e) {
-        float = true;
-        j++;
-        if (j < e && ((b = buf[j]) === PLUS || b === MINUS))
-            j++;
-        while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
-            j++;
-    }
-    out.kind = float ? K_FLOAT : digits < 19 || (digits === 19 && nineteenDigitsFit(buf, ds, negative)) ? K_INT : K_BIGINT;
-    out.aux = digits;
-    out.start = i;
-    out.end = j;
-    return j;
-}
-/** The position after the JSON whitespace at `i`. */
-function skipWhitespace(buf, i, e) {
-    return skipSpace(buf, i, e, SPACE_ANY);
-}
-
-;// CONCATENATED MODULE: ./src/data/formats/json.ts
-/**
- * JSON Lines (`.jsonl`, `.ndjson`, and `.json` files holding lines) and JSON
- * files holding one top-level array of objects. Each row is an object; the
- * columns are the union of the keys in order of first appearance, a missing
- * key is a null — as pyarrow's JSON reader does for `datasets` (docs/dataset-layout.md#json-and-json-lines):
- * integers → int64 (float64 once any value is spelled with a fraction or
- * exponent, or exceeds int64), bool, string, strings that are all ISO dates
- * or date-times at second precision → timestamp[s], arrays → list, objects →
- * struct (fields unioned). A column holding two kinds of values (say numbers
- * and strings) is an error naming both lines.
- *
- * Rows are read from the bytes (json-scan.ts), a read chunk at a time, with
- * no object per row: pass 1 infers types and sizes from each value's
- * spelling, pass 2 fills the Arrow builders of flat columns (and lists of
- * them, item by item) straight from the bytes. Objects inside values are
- * parsed from their span with JSON.parse, and rows the scanner does not
- * handle (invalid JSON, repeated keys, ...) go through JSON.parse whole —
- * the reader's reference behaviour, which also gives the error message.
- */
-
-
-
-
-
-
-
-
-
-
-function newNode() {
-    return { shape: "null", line: 0, stats: { count: 0, nulls: 0, bytes: 0 }, timestamps: true };
-}
-class ShapeConflict extends Error {
-    path;
-    was;
-    wasLine;
-    now;
-    constructor(path, was, wasLine, now) {
-        super(`'${path}'`);
-        this.path = path;
-        this.was = was;
-        this.wasLine = wasLine;
-        this.now = now;
-    }
-}
-const SHAPE_NAMES = {
-    null: "null",
-    bool: "boolean",
-    int: "integer",
-    float: "number",
-    string: "string",
-    list: "list",
-    struct: "object",
-};
-function article(word) {
-    return /^[aeiou]/.test(word) ? `an ${word}` : `a ${word}`;
-}
-const INT64_MIN = -(1n << 63n);
-const INT64_MAX = (1n << 63n) - 1n;
-function shapeOf(v) {
-    if (v === null || v === undefined)
-        return "null";
-    switch (typeof v) {
-        case "boolean":
-            return "bool";
-        case "number":
-            return Number.isInteger(v) ? "int" : "float";
-        case "bigint":
-            // pyarrow promotes an int64 column to float64 when a value does not fit.
-            return v >= INT64_MIN && v <= INT64_MAX ? "int" : "float";
-        case "string":
-            return "string";
-        default:
-            if (v instanceof values/* FloatToken */.o)
-                return "float";
-            return Array.isArray(v) ? "list" : "struct";
-    }
-}
-function observe(node, v, path, line) {
-    node.stats.count++;
-    const shape = shapeOf(v);
-    if (shape === "null") {
-        node.stats.nulls++;
-        return;
-    }
-    if (node.shape !== shape)
-        observeShape(node, shape, path, line);
-    switch (shape) {
-        case "string": {
-            const s = v;
-            node.stats.bytes += Buffer.byteLength(s);
-            if (node.timestamps && !(0,data_parse/* looksLikeTimestamp */.Su)(s))
-                node.timestamps = false;
-            break;
-        }
-        case "list": {
-            const item = (node.item ??= newNode());
-            node.stats.items = item.stats;
-            const list = v;
-            for (let i = 0; i < list.length; i++)
-                observe(item, list[i], `${path}[]`, line);
-            break;
-        }
-        case "struct":
-            observeObject(node, v, path, line, undefined);
-            break;
-    }
-}
-/** Observes an object's fields (`skip`: top-level columns set by the `features` input, observed elsewhere). */
-function observeObject(node, obj, path, line, skip) {
-    const fields = (node.fields ??= new Map());
-    node.stats.fields ??= new Map();
-    for (const key in obj) {
-        let child = fields.get(key);
-        if (!child) {
-            // A field first seen now was missing (null) in every earlier row.
-            child = newNode();
-            const earlier = node.stats.count - 1 - node.stats.nulls;
-            child.stats.count = earlier;
-            child.stats.nulls = earlier;
-            fields.set(key, child);
-            node.stats.fields.set(key, child.stats);
-        }
-        if (skip?.has(key)) {
-            child.stats.count++;
-            continue;
-        }
-        observe(child, obj[key], path ? `${path}.${key}` : key, line);
-    }
-    for (const [key, child] of fields)
-        if (!Object.hasOwn(obj, key)) {
-            child.stats.count++;
-            child.stats.nulls++;
-        }
-}
-function featureOfNode(node, path, file) {
-    switch (node.shape) {
-        case "null":
-            return (0,data_features/* value */.Uq)("null");
-        case "bool":
-            return (0,data_features/* value */.Uq)("bool");
-        case "int":
-            return (0,data_features/* value */.Uq)("int64");
-        case "float":
-            return (0,data_features/* value */.Uq)("float64");
-        case "string":
-            return node.timestamps ? (0,data_features/* value */.Uq)("timestamp[s]") : (0,data_features/* value */.Uq)("string");
-        case "list":
-            return { kind: "list", item: featureOfNode(node.item ?? newNode(), `${path}[]`, file) };
-        case "struct": {
-            const fields = [...(node.fields ?? new Map())];
-            if (fields.length === 0)
-                throw new errors/* DataError */.fL(file, node.line, `'${path}' only holds empty objects ({}), and Parquet cannot store an object without fields; ` +
-                    `give the column a type with the 'features' input (for example dtype: json), or remove it`);
-            return {
-                kind: "struct",
-                fields: fields.map(([name, n]) => ({ name, feature: featureOfNode(n, `${path}.${name}`, file) })),
-            };
-        }
-    }
-}
-/** The shape pass 1 gives a scalar of each tape kind (K_NULL aside). */
-const SHAPE_OF_KIND = ["null", "bool", "bool", "int", "float", "float", "string", "string"];
-/** Pass 1 for a scalar of `shape` in a column (as `observe` does for JS values). */
-function observeShape(node, shape, path, line) {
-    if (node.shape === "null") {
-        node.shape = shape;
-        node.line = line;
-    }
-    else if (node.shape === "int" && shape === "float") {
-        node.shape = "float";
-        node.line = line;
-    }
-    else if (!(node.shape === "float" && shape === "int"))
-        throw new ShapeConflict(path, node.shape, node.line, shape);
-}
-/** Decoded strings with escapes (UTF-8), reused. */
-let scratch = new Uint8Array(1024);
-/** Lets a scratch buffer grown for a very long string go (called between read chunks). */
-function trimScratch() {
-    if (scratch.length > 1 << 20)
-        scratch = new Uint8Array(1024);
-}
-/** UTF-8 of the JSON string contents `buf[s..e)` with escapes, in `scratch[0..n)`; returns n. */
-function unescaped(buf, s, e) {
-    if (scratch.length < e - s)
-        scratch = new Uint8Array(Math.max(e - s, scratch.length * 2));
-    return unescapeJson(buf, s, e, scratch);
-}
-/** The JS value JSON.parse gives a tape entry (bigints where it would round, FloatTokens for integral floats in nested values with `floatTokens`). */
-function spanValue(kind, buf, s, e, aux, floatTokens) {
-    switch (kind) {
-        case K_NULL:
-            return null;
-        case K_TRUE:
-            return true;
-        case K_FALSE:
-            return false;
-        case K_INT:
-        case K_BIGINT:
-            return (0,data_parse/* parseInteger */.cG)(buf, s, e); // a bigint past 2^53, as parseExact gives it
-        case K_FLOAT:
-            return Number(buf.toString("latin1", s, e));
-        case K_STR:
-        case K_STR_ESC:
-            return jsonStringText(buf, s, e, kind === K_STR_ESC);
-        default: {
-            const text = buf.toString("utf8", s, e);
-            if (aux < 0) {
-                // Flags not known (an item of a list): look for the numbers JSON.parse would mistype now.
-                const flags = (0,json_exact/* scanNumbers */.qN)(buf, s, e, floatTokens, scan);
-                aux = (flags & json_exact/* HAS_LONG_INTEGER */.RF ? NF_LONG_INT : 0) | (flags & json_exact/* HAS_INTEGRAL_FLOAT */.h8 ? NF_INTEGRAL_FLOAT : 0);
-            }
-            if (aux & NF_LONG_INT || (floatTokens && aux & NF_INTEGRAL_FLOAT))
-                return (0,json_exact/* parseExact */.jM)(text, floatTokens);
-            return JSON.parse(text);
-        }
-    }
-}
-/** Items of lists read in pass 1 (one per nesting level in use). */
-const items = [];
-/** Pass 1 for the (validated) array `buf[s..e)`: what `observe` does for the list JSON.parse would give. */
-function observeArray(node, buf, s, e, path, line, depth) {
-    node.stats.count++;
-    if (node.shape !== "list")
-        observeShape(node, "list", path, line);
-    const item = (node.item ??= newNode());
-    node.stats.items = item.stats;
-    let i = skipWhitespace(buf, s + 1, e);
-    if (buf[i] === 93)
-        return; // ]
-    const itemPath = `${path}[]`;
-    const v = (items[depth] ??= new JsonValue());
-    for (;;) {
-        i = readValue(buf, i, e, v);
-        observeValue(item, v.kind, buf, v.start, v.end, v.aux, itemPath, line, depth + 1);
-        i = skipWhitespace(buf, i, e);
-        if (i >= e || buf[i] !== 44)
-            return; // ,
-        i = skipWhitespace(buf, i + 1, e);
-    }
-}
-/** Pass 1 for one value read from the bytes (`observe` for the value JSON.parse would give). */
-function observeValue(node, kind, buf, s, e, aux, path, line, depth) {
-    const stats = node.stats;
-    if (kind === K_NULL) {
-        stats.count++;
-        stats.nulls++;
-    }
-    else if (kind === K_ARR && (aux < 0 || !(aux & NF_OBJECT)) && depth < 64)
-        observeArray(node, buf, s, e, path, line, depth);
-    else if (kind >= K_OBJ)
-        observe(node, spanValue(kind, buf, s, e, aux, true), path, line);
-    else {
-        stats.count++;
-        const shape = SHAPE_OF_KIND[kind];
-        if (node.shape !== shape)
-            observeShape(node, shape, path, line);
-        if (kind === K_STR) {
-            stats.bytes += e - s;
-            if (node.timestamps && Number.isNaN(isoSeconds(buf, s, e)))
-                node.timestamps = false;
-        }
-        else if (kind === K_STR_ESC) {
-            if (node.timestamps) {
-                const length = unescaped(buf, s, e);
-                stats.bytes += length;
-                if (Number.isNaN(isoSeconds(scratch, 0, length)))
-                    node.timestamps = false;
-            }
-            else
-                stats.bytes += unescapedLength(buf, s, e);
-        }
-    }
-}
-/** How a column's values are stored: a fast path from the bytes, or the generic one (JS value → converter → builder). */
-const F_GENERIC = 0;
-const F_STRING = 1;
-const F_INT64 = 2;
-const F_FLOAT64 = 3;
-const F_BOOL = 4;
-const F_TIMESTAMP_S = 5;
-/** A list read item by item (see JsonColumn). */
-const F_LIST = 6;
-function fastPathOf(feature) {
-    if (feature.kind !== "value")
-        return F_GENERIC;
-    switch (feature.dtype) {
-        case "string":
-        case "large_string":
-            return F_STRING;
-        case "int64":
-            return F_INT64;
-        case "float64":
-            return F_FLOAT64;
-        case "bool":
-            return F_BOOL;
-        case "timestamp[s]":
-            return F_TIMESTAMP_S;
-        default:
-            return F_GENERIC;
-    }
-}
-/**
- * Whether converting values of `feature` can fail (dates, decimals, ...): its
- * converter then runs over a whole list before any item is stored, which
- * decides which bad item is reported, so such lists are not read item by item.
- */
-function conversionCanFail(feature) {
-    switch (feature.kind) {
-        case "value":
-            return /^(timestamp|date|time|duration|decimal)/.test(feature.dtype);
-        case "list":
-            return conversionCanFail(feature.item);
-        case "struct":
-            return feature.fields.some((f) => conversionCanFail(f.feature));
-        default:
-            return false;
-    }
-}
-/**
- * Appends JSON values to a column of `feature`, reporting bad values with the
- * file and line: tape entries (`put`, from the bytes where the type allows;
- * lists item by item) or JS values (`append`, for rows parsed whole).
- */
-class JsonColumn {
-    name;
-    feature;
-    file;
-    floatTokens;
-    builder;
-    convert;
-    fast;
-    /** Lists read item by item: the items' column, and the item being read. */
-    item;
-    value = new JsonValue();
-    constructor(name, feature, file, floatTokens, builder) {
-        this.name = name;
-        this.feature = feature;
-        this.file = file;
-        this.floatTokens = floatTokens;
-        this.builder = builder ?? (0,columns/* builderFor */.hj)(feature);
-        this.convert = (0,values/* converterFor */.C)(feature, floatTokens);
-        this.fast = fastPathOf(feature);
-        if (feature.kind === "list" && this.builder instanceof columns/* ListBuilder */.yo && !conversionCanFail(feature.item)) {
-            this.fast = F_LIST;
-            this.item = new JsonColumn(name, feature.item, file, floatTokens, this.builder.child);
-        }
-    }
-    appendNull() {
-        this.builder.appendNull();
-    }
-    /** Appends a tape entry: the value of kind `kind` at `buf[s..e)`. */
-    put(kind, buf, s, e, aux, line) {
-        try {
-            this.store(kind, buf, s, e, aux);
-        }
-        catch (err) {
-            throw this.failure(err, line);
-        }
-    }
-    /** `put` without the file and line: throws plain Errors (an item's error is its list's). */
-    store(kind, buf, s, e, aux) {
-        switch (this.fast) {
-            case F_STRING:
-                if (kind === K_STR)
-                    return this.builder.appendBytes(buf, s, e);
-                if (kind === K_STR_ESC) {
-                    const length = unescaped(buf, s, e); // first: it may replace `scratch` with a bigger one
-                    return this.builder.appendBytes(scratch, 0, length);
-                }
-                break;
-            case F_INT64:
-                if (kind === K_INT) {
-                    if (aux <= 15) {
-                        let i = s;
-                        const negative = buf[i] === 45;
-                        if (negative)
-                            i++;
-                        let v = 0;
-                        for (; i < e; i++)
-                            v = v * 10 + (buf[i] - 48);
-                        return this.builder.appendSafe(negative ? -v : v);
-                    }
-                    const v = (0,data_parse/* parseInteger */.cG)(buf, s, e);
-                    if (typeof v === "number")
-                        return this.builder.appendSafe(v);
-                    return this.builder.appendBigInt(v);
-                }
-                break;
-            case F_FLOAT64:
-                if (kind === K_INT || kind === K_FLOAT || kind === K_BIGINT)
-                    return this.builder.append((0,data_parse/* parseFloatCell */.Ox)(buf, s, e));
-                break;
-            case F_BOOL:
-                if (kind === K_TRUE || kind === K_FALSE)
-                    return this.builder.append(kind === K_TRUE);
-                break;
-            case F_TIMESTAMP_S:
-                if (kind === K_STR) {
-                    const t = isoSeconds(buf, s, e);
-                    if (t === t)
-                        return this.builder.appendSafe(t);
-                }
-                break;
-            case F_LIST:
-                // Item by item unless it holds objects (then JSON.parse reads it faster); items (aux -1) of such a list hold none.
-                if (kind === K_ARR && (aux < 0 || !(aux & NF_OBJECT)))
-                    return this.storeList(buf, s, e);
-                break;
-        }
-        if (kind === K_NULL)
-            return this.builder.appendNull();
-        const v = spanValue(kind, buf, s, e, aux, this.floatTokens);
-        this.builder.appendValue(this.convert ? this.convert(v) : v);
-    }
-    /** Appends the (validated) array `buf[s..e)`, item by item. */
-    storeList(buf, s, e) {
-        const item = this.item;
-        if (item.fast === F_FLOAT64)
-            return this.storeFloats(buf, s, e);
-        const v = this.value;
-        let i = skipWhitespace(buf, s + 1, e);
-        if (buf[i] !== 93)
-            for (;;) {
-                i = readValue(buf, i, e, v);
-                item.store(v.kind, buf, v.start, v.end, v.aux);
-                i = skipWhitespace(buf, i, e);
-                if (i >= e || buf[i] !== 44)
-                    break;
-                i = skipWhitespace(buf, i + 1, e);
-            }
-        this.builder.closeList();
-    }
-    /** `storeList` for float64 items (embeddings, say): numbers parsed straight from the bytes. */
-    storeFloats(buf, s, e) {
-        const item = this.item;
-        const numbers = item.builder;
-        let i = skipWhitespace(buf, s + 1, e);
-        if (buf[i] !== 93)
-            for (;;) {
-                const c = buf[i];
-                if (c === 45 || (c >= 48 && c <= 57)) {
-                    // The scan validated the array: a number runs to the next byte outside [0-9.eE+-].
-                    const start = i;
-                    let d;
-                    while (i < e && ((d = buf[i]) === 45 || d === 43 || d === 46 || d === 101 || d === 69 || (d >= 48 && d <= 57)))
-                        i++;
-                    numbers.append((0,data_parse/* parseFloatCell */.Ox)(buf, start, i));
-                }
-                else {
-                    const v = this.value;
-                    i = readValue(buf, i, e, v);
-                    item.store(v.kind, buf, v.start, v.end, v.aux);
-                }
-                i = skipWhitespace(buf, i, e);
-                if (i >= e || buf[i] !== 44)
-                    break;
-                i = skipWhitespace(buf, i + 1, e);
-            }
-        this.builder.closeList();
-    }
-    /** Appends a JS value (as JSON.parse gives it). */
-    append(v, line) {
-        try {
-            this.builder.appendValue(this.convert ? this.convert(v) : v);
-        }
-        catch (e) {
-            throw this.failure(e, line);
-        }
-    }
-    failure(e, line) {
-        return new errors/* DataError */.fL(this.file, line, `column '${this.name}' (${(0,data_features/* featureToString */.pu)(this.feature)}): ${e.message}`);
-    }
-}
-/** What a row source's `next()` found: a row the scanner read (its tape is ready), a row for JSON.parse, or the end of the read chunk. */
-const ROW_SCANNED = 0;
-const ROW_TO_PARSE = 1;
-const json_CHUNK_END = 2;
-const LF = 10;
-const CR = 13;
-/**
- * JSON Lines. Lines end at LF, CRLF or a lone CR (as lines.ts splits them:
- * a chunk holds the complete lines of its bytes, and a CR at its end waits
- * for the next read); blank lines are skipped; a UTF-8 BOM is dropped. The
- * scanner finds where a row's object ends, so the line break is usually
- * found without searching for it.
- */
-class LineSource {
-    path;
-    file;
-    validate;
-    chunkBytes;
-    scanner;
-    buf = Buffer.alloc(0);
-    start = 0;
-    stop = 0;
-    line = 0;
-    input;
-    end = 0;
-    eof = false;
-    p = 0;
-    /** Where the next CR at or after some earlier position is (-1: none in the chunk; -2: not searched yet). */
-    cr = -2;
-    nextLine = 1;
-    atStart = true;
-    constructor(path, file, validate, chunkBytes, scanner) {
-        this.path = path;
-        this.file = file;
-        this.validate = validate;
-        this.chunkBytes = chunkBytes;
-        this.scanner = scanner;
-    }
-    async refill() {
-        this.input ??= new data_source/* ChunkBuffer */.oj((0,data_source/* readAhead */.Ek)(await (0,data_source/* openByteSource */.QK)(this.path, this.file)), this.chunkBytes);
-        const input = this.input;
-        if (this.eof && this.p >= this.end)
-            return false;
-        if (!(await input.refill(this.p)))
-            return false;
-        this.buf = input.buffer;
-        this.end = input.end;
-        this.eof = input.eof;
-        this.p = 0;
-        this.cr = -2;
-        if (this.atStart) {
-            const buf = this.buf;
-            if ((0,data_source/* hasBom */.BH)(buf, this.end))
-                this.p = 3;
-            this.atStart = false;
-        }
-        if (this.validate && !(0,external_node_buffer_.isUtf8)(this.buf.subarray(this.p, this.end))) {
-            this.checkUtf8();
-            this.cr = -2; // checkUtf8 looked ahead of this.p
-        }
-        return true;
-    }
-    /** Some bytes of the chunk are not UTF-8: an error on the first complete line holding them (a cut-off tail is read again with the next chunk). */
-    checkUtf8() {
-        let p = this.p;
-        let line = this.nextLine;
-        for (;;) {
-            const found = this.lineEnd(p);
-            if (found < 0)
-                return;
-            if (!(0,external_node_buffer_.isUtf8)(this.buf.subarray(p, this.stop)))
-                throw new errors/* DataError */.fL(this.file, line, data_source/* INVALID_UTF8 */.y5);
-            p = found;
-            line++;
-        }
-    }
-    /**
-     * The line starting at `p`, as lines.ts delimits it: sets `stop` (where its
-     * line break is) and returns where the next line starts, or -1 when the
-     * line is not complete in this chunk.
-     */
-    lineEnd(p) {
-        const { buf, end } = this;
-        if (p >= end)
-            return -1;
-        let nl = buf.indexOf(LF, p);
-        if (nl >= end)
-            nl = -1;
-        // The next CR is searched again only once passed: LF-only files would otherwise scan to the chunk's end on every line.
-        let cr = this.cr;
-        if (cr !== -1 && cr < p) {
-            cr = buf.indexOf(CR, p);
-            if (cr >= end)
-                cr = -1;
-            this.cr = cr;
-        }
-        if (cr !== -1 && (nl === -1 || cr < nl)) {
-            if (cr + 1 >= end && !this.eof)
-                return -1; // the LF may follow in the next read
-            this.stop = cr;
-            return cr + 1 < end && buf[cr + 1] === LF ? cr + 2 : cr + 1;
-        }
-        if (nl !== -1) {
-            this.stop = nl;
-            return nl + 1;
-        }
-        if (!this.eof)
-            return -1;
-        this.stop = end;
-        return end;
-    }
-    next() {
-        const { buf, end } = this;
-        for (;;) {
-            const p = this.p;
-            if (p >= end)
-                return json_CHUNK_END;
-            const q = this.scanner.scan(buf, p, end);
-            if (q >= 0) {
-                // The object ends at q (after trailing blanks): a line break, or the end of the file, must follow.
-                let next = -1;
-                if (q < end) {
-                    const b = buf[q];
-                    if (b === LF)
-                        next = q + 1;
-                    else if (b === CR) {
-                        if (q + 1 < end)
-                            next = buf[q + 1] === LF ? q + 2 : q + 1;
-                        else if (this.eof)
-                            next = q + 1;
-                        else
-                            return json_CHUNK_END; // the LF may follow in the next read
-                    }
-                }
-                else if (this.eof)
-                    next = end;
-                else
-                    return json_CHUNK_END;
-                if (next >= 0) {
-                    this.start = p;
-                    this.stop = q;
-                    this.line = this.nextLine++;
-                    this.p = next;
-                    return ROW_SCANNED;
-                }
-            }
-            const next = this.lineEnd(p);
-            if (next < 0)
-                return json_CHUNK_END;
-            this.line = this.nextLine++;
-            this.p = next;
-            let i = p;
-            const stop = this.stop;
-            while (i < stop && (buf[i] === 32 || buf[i] === 9 || buf[i] === CR))
-                i++;
-            if (i === stop)
-                continue; // a blank line
-            this.start = p;
-            return ROW_TO_PARSE;
-        }
-    }
-    async close() {
-        await this.input?.close();
-    }
-}
-/** A top-level JSON array: its elements, as arraySpans splits them. */
-class ArraySource {
-    scanner;
-    buf = Buffer.alloc(0);
-    start = 0;
-    stop = 0;
-    line = 0;
-    spans;
-    r = 0;
-    chunks;
-    constructor(path, file, validate, chunkBytes, scanner) {
-        this.scanner = scanner;
-        this.chunks = arraySpans(path, file, validate, chunkBytes);
-    }
-    async refill() {
-        const n = await this.chunks.next();
-        if (n.done)
-            return false;
-        this.spans = n.value;
-        this.buf = n.value.buf;
-        this.r = 0;
-        return true;
-    }
-    next() {
-        const spans = this.spans;
-        if (this.r >= spans.count)
-            return json_CHUNK_END;
-        const r = this.r++;
-        const s = spans.pos[r * 2];
-        const e = spans.pos[r * 2 + 1];
-        this.start = s;
-        this.stop = e;
-        this.line = spans.line[r];
-        return this.scanner.scan(this.buf, s, e) === e ? ROW_SCANNED : ROW_TO_PARSE;
-    }
-    async close() {
-        await this.chunks.return(undefined);
-    }
-}
-/** The rows of one read chunk of a JSON array: row r spans `buf[pos[2r]..pos[2r+1])` and starts on line `line[r]`. */
-class RowSpans {
-    buf = Buffer.alloc(0);
-    pos = new Int32Array(2048);
-    line = new Float64Array(1024);
-    count = 0;
-    reset(buf) {
-        this.buf = buf;
-        this.count = 0;
-    }
-    push(s, e, line) {
-        const r = this.count++;
-        if (r === this.line.length) {
-            const pos = new Int32Array(this.pos.length * 2);
-            pos.set(this.pos);
-            this.pos = pos;
-            const lines = new Float64Array(this.line.length * 2);
-            lines.set(this.line);
-            this.line = lines;
-        }
-        this.pos[r * 2] = s;
-        this.pos[r * 2 + 1] = e;
-        this.line[r] = line;
-    }
-}
-function conflictError(file, line, e) {
-    return new errors/* DataError */.fL(file, line, `column '${e.path}' holds ${article(SHAPE_NAMES[e.now])} here but ${SHAPE_NAMES[e.was]} values before (first on line ${e.wasLine}); ` +
-        `make the values agree, or set the column's type with the 'features' input (for example dtype: string, or dtype: json to keep each value as JSON text)`);
-}
-/** For tests: read every row with JSON.parse, the reference the byte-level path must agree with. */
-const jsonTesting = { parseAll: false };
-class JsonReader {
-    path;
-    file;
-    format;
-    options;
-    constructor(path, file, format, options = {}) {
-        this.path = path;
-        this.file = file;
-        this.format = format;
-        this.options = options;
-    }
-    /** The rows of the file, read with `scanner` (pass 1 validates the UTF-8 too). */
-    async rows(validate, learn) {
-        const layout = await detectLayout(this.path, this.file);
-        if (layout === "empty")
-            throw new errors/* DataError */.fL(this.file, undefined, "the file is empty");
-        const scanner = new RowScanner(learn, layout === "lines");
-        // A top-level array is read as such whatever the extension (datasets falls back to reading it whole too).
-        const source = layout === "array"
-            ? new ArraySource(this.path, this.file, validate, this.options.chunkBytes, scanner)
-            : new LineSource(this.path, this.file, validate, this.options.chunkBytes, scanner);
-        return { source, scanner };
-    }
-    /** Parses a row the scanner left to JSON.parse (throwing the DataError for invalid JSON or a row that is not an object). */
-    parseRow(source, inference) {
-        const { buf, start, stop, line } = source;
-        return parseRow(buf, start, stop, this.file, line, inference, this.format === "json" && line === 1 && source instanceof LineSource);
-    }
-    async profile(overrides) {
-        const { source, scanner } = await this.rows(true, true);
-        const names = scanner.names;
-        /** Per column: what pass 1 has seen, and whether the `features` input sets its type (then it is converted, not inferred). */
-        const nodes = [];
-        const set = [];
-        const addColumns = () => {
-            for (let c = nodes.length; c < names.length; c++) {
-                nodes.push(newNode());
-                set.push(overrides.has(names[c]));
-            }
-        };
-        const measured = new Map();
-        const measuredStats = new Map();
-        const overridden = [...overrides];
-        const anySet = overridden.length > 0;
-        let rows = 0;
-        let line = 0;
-        try {
-            while (await source.refill()) {
-                const buf = source.buf;
-                const parseAll = jsonTesting.parseAll;
-                for (;;) {
-                    const status = source.next();
-                    if (status === json_CHUNK_END)
-                        break;
-                    line = source.line;
-                    let row;
-                    if (status === ROW_SCANNED && !parseAll) {
-                        scanner.commit();
-                        if (nodes.length < names.length)
-                            addColumns();
-                        const { n, col, kind: kinds, start, end } = scanner;
-                        for (let k = 0; k < n; k++) {
-                            const c = col[k];
-                            if (anySet && set[c])
-                                continue;
-                            const node = nodes[c];
-                            const kind = kinds[k];
-                            const stats = node.stats;
-                            if (kind === K_NULL) {
-                                stats.count++;
-                                stats.nulls++;
-                            }
-                            else if (kind >= K_OBJ) {
-                                observeValue(node, kind, buf, start[k], end[k], scanner.aux[k], names[c], line, 0);
-                            }
-                            else {
-                                stats.count++;
-                                const shape = SHAPE_OF_KIND[kind];
-                                if (node.shape !== shape)
-                                    observeShape(node, shape, names[c], line);
-                                if (kind === K_STR) {
-                                    const vs = start[k];
-                                    const ve = end[k];
-                                    stats.bytes += ve - vs;
-                                    if (node.timestamps && Number.isNaN(isoSeconds(buf, vs, ve)))
-                                        node.timestamps = false;
-                                }
-                                else if (kind === K_STR_ESC) {
-                                    if (node.timestamps) {
-                                        const length = unescaped(buf, start[k], end[k]);
-                                        stats.bytes += length;
-                                        if (Number.isNaN(isoSeconds(scratch, 0, length)))
-                                            node.timestamps = false;
-                                    }
-                                    else
-                                        stats.bytes += unescapedLength(buf, start[k], end[k]);
-                                }
-                            }
-                        }
-                    }
-                    else {
-                        row = this.parseRow(source, true);
-                        for (const key in row) {
-                            let c = scanner.indexOf(key);
-                            if (c === undefined) {
-                                c = scanner.addColumn(key);
-                                addColumns();
-                            }
-                            if (!set[c])
-                                observe(nodes[c], row[key], key, line);
-                        }
-                    }
-                    // Columns the `features` input sets are converted now, so bad values are found before anything is written.
-                    for (let o = 0; o < overridden.length; o++) {
-                        const [name, feature] = overridden[o];
-                        const c = scanner.indexOf(name);
-                        const present = c !== undefined && (row ? Object.hasOwn(row, name) : scanner.has(c));
-                        let col = measured.get(name);
-                        if (!col) {
-                            if (!present)
-                                continue;
-                            measured.set(name, (col = new JsonColumn(name, feature, this.file, true)));
-                            // Rows before the first one with this key hold nulls.
-                            for (let k = 0; k < rows; k++)
-                                col.appendNull();
-                        }
-                        if (!present)
-                            col.appendNull();
-                        else if (row)
-                            col.append(row[name], line);
-                        else {
-                            const k = scanner.entryOf[c];
-                            col.put(scanner.kind[k], buf, scanner.start[k], scanner.end[k], scanner.aux[k], line);
-                        }
-                    }
-                    rows++;
-                }
-                for (const [name, col] of measured)
-                    measuredStats.set(name, (0,data_schema/* mergeStats */.Ic)(measuredStats.get(name) ?? (0,data_schema/* emptyStats */.bD)(), (0,data_schema/* statsOfData */.tE)(col.builder.finish())));
-                trimScratch();
-            }
-        }
-        catch (e) {
-            if (e instanceof ShapeConflict)
-                throw conflictError(this.file, line, e);
-            throw e;
-        }
-        finally {
-            await source.close();
-        }
-        if (rows === 0)
-            throw new errors/* DataError */.fL(this.file, undefined, "the file holds no rows (an empty array, or only blank lines)");
-        const columns = names.map((name, c) => {
-            const override = overrides.get(name);
-            if (override)
-                return { name, feature: override, stats: measuredStats.get(name) ?? { count: rows, nulls: rows, bytes: 0 } };
-            const node = nodes[c];
-            // Counts so far are of the rows holding the key: the others hold nulls.
-            node.stats.nulls += rows - node.stats.count;
-            node.stats.count = rows;
-            return { name, feature: node.shape === "null" ? undefined : featureOfNode(node, name, this.file), stats: node.stats };
-        });
-        return { file: this.file, rows, columns, nullFeature: (0,data_features/* value */.Uq)("null") };
-    }
-    async open(features) {
-        const { source, scanner } = await this.rows(false, false);
-        for (const f of features)
-            scanner.addColumn(f.name);
-        const columns = features.map((f) => new JsonColumn(f.name, f.feature, this.file, false));
-        const width = columns.length;
-        let filled = false;
-        const reader = this;
-        return {
-            async next(maxRows) {
-                // One batch per read chunk (at most maxRows rows): batch sizes follow from the content only.
-                let rows = 0;
-                while (rows < maxRows) {
-                    if (!filled) {
-                        if (!(await source.refill()))
-                            break;
-                        filled = true;
-                    }
-                    const status = source.next();
-                    if (status === json_CHUNK_END) {
-                        filled = false;
-                        if (rows > 0)
-                            break;
-                        continue;
-                    }
-                    const { buf, line } = source;
-                    if (status === ROW_SCANNED && !jsonTesting.parseAll) {
-                        const { n, col: cols, kind, start, end, aux } = scanner;
-                        let present = 0;
-                        for (let k = 0; k < n; k++) {
-                            const c = cols[k];
-                            if (c < 0)
-                                continue; // a key pass 1 did not see (the file changed): ignored
-                            columns[c].put(kind[k], buf, start[k], end[k], aux[k], line);
-                            present++;
-                        }
-                        if (present < width)
-                            for (let c = 0; c < width; c++)
-                                if (!scanner.has(c))
-                                    columns[c].appendNull();
-                    }
-                    else {
-                        const row = reader.parseRow(source, false);
-                        for (let c = 0; c < width; c++) {
-                            const col = columns[c];
-                            if (Object.hasOwn(row, col.name))
-                                col.append(row[col.name], line);
-                            else
-                                col.appendNull();
-                        }
-                    }
-                    rows++;
-                }
-                trimScratch();
-                if (rows === 0)
-                    return undefined;
-                return { rows, columns: columns.map((c) => c.builder.finish()) };
-            },
-            async close() {
-                await source.close();
-            },
-        };
-    }
-}
-const scan = { flags: 0, keys: [] };
-/**
- * Parses one row's JSON text with JSON.parse, turning a failure into the
- * DataError users see; numbers JSON.parse would mistype are then read exactly
- * (bigints beyond 2^53; with `inference`, FloatTokens for integral floats).
- */
-function parseRow(buf, s, e, file, line, inference, firstLineOfJson) {
-    const text = buf.toString("utf8", s, e);
-    let v;
-    try {
-        v = JSON.parse(text);
-    }
-    catch (err) {
-        const hint = firstLineOfJson && buf[s] === 123
-            ? " (a .json file must hold one JSON array of objects, or one object per line; is this one object spread over several lines?)"
-            : "";
-        throw new errors/* DataError */.fL(file, line, `invalid JSON: ${err.message}${hint}`);
-    }
-    if (typeof v !== "object" || v === null || Array.isArray(v))
-        throw new errors/* DataError */.fL(file, line, `each row must be a JSON object ({...}), found ${(0,columns/* describe */.q0)(v)}`);
-    if ((0,json_exact/* scanNumbers */.qN)(buf, s, e, inference, scan) !== 0)
-        v = (0,json_exact/* parseExact */.jM)(text, inference);
-    return v;
-}
-/** A `.json` file is either one top-level array or JSON Lines: the first non-blank byte tells. */
-async function detectLayout(path, file) {
-    const source = await (0,data_source/* openByteSource */.QK)(path, file);
-    try {
-        const head = Buffer.alloc(4096);
-        let first = true;
-        for (;;) {
-            const n = await source.read(head, 0);
-            if (n === 0)
-                return "empty";
-            let i = 0;
-            if (first && (0,data_source/* hasBom */.BH)(head, n))
-                i = 3;
-            first = false;
-            for (; i < n; i++) {
-                const b = head[i];
-                if (b === 32 || b === 9 || b === 10 || b === 13)
-                    continue;
-                return b === 91 /* [ */ ? "array" : "lines";
-            }
-        }
-    }
-    finally {
-        await source.close();
-    }
-}
-/**
- * Streams the elements of a top-level JSON array without holding the file:
- * a byte scanner finds where each element ends (tracking nesting and strings).
- * Each row's line is where its element starts. An error found while splitting
- * is thrown after the elements before it are handed out (they are read first).
- */
-async function* arraySpans(path, file, validate, chunkBytes) {
-    const input = new data_source/* ChunkBuffer */.oj((0,data_source/* readAhead */.Ek)(await (0,data_source/* openByteSource */.QK)(path, file)), chunkBytes);
-    const spans = new RowSpans();
-    let consumed = 0;
-    let line = 1;
-    let state = "open";
-    let atStart = true;
-    try {
-        while (await input.refill(consumed)) {
-            const buf = input.buffer;
-            const end = input.end;
-            spans.reset(buf);
-            let p = 0;
-            if (atStart) {
-                if ((0,data_source/* hasBom */.BH)(buf, end))
-                    p = 3;
-                atStart = false;
-            }
-            let incomplete = false;
-            let error;
-            while (p < end) {
-                const b = buf[p];
-                if (b === 10 || b === 32 || b === 9 || b === 13) {
-                    if (b === 10)
-                        line++;
-                    p++;
-                    continue;
-                }
-                if (state === "open") {
-                    if (b !== 91) {
-                        error = new errors/* DataError */.fL(file, line, "expected a JSON array");
-                        break;
-                    }
-                    state = "first";
-                    p++;
-                }
-                else if (state === "separator" || (state === "first" && b === 93)) {
-                    if (b === 93)
-                        state = "closed";
-                    else if (b === 44)
-                        state = "element";
-                    else {
-                        error = new errors/* DataError */.fL(file, line, `invalid JSON: expected ',' or ']' after an array element, found '${String.fromCharCode(b)}'`);
-                        break;
-                    }
-                    p++;
-                }
-                else if (state === "closed") {
-                    error = new errors/* DataError */.fL(file, line, "invalid JSON: unexpected content after the closing ']' of the array");
-                    break;
-                }
-                else {
-                    const stop = elementEnd(buf, p, end);
-                    if (stop.end === -1) {
-                        if (input.eof)
-                            error = new errors/* DataError */.fL(file, line, "invalid JSON: the array (or this element) is not closed");
-                        else
-                            incomplete = true; // the element continues in the next chunk
-                        break;
-                    }
-                    if (validate && !(0,external_node_buffer_.isUtf8)(buf.subarray(p, stop.end))) {
-                        error = new errors/* DataError */.fL(file, line, data_source/* INVALID_UTF8 */.y5);
-                        break;
-                    }
-                    spans.push(p, stop.end, line);
-                    line += stop.newlines;
-                    p = stop.end;
-                    state = "separator";
-                }
-            }
-            consumed = p;
-            yield spans;
-            if (error)
-                throw error;
-            if (input.eof && !incomplete)
-                break;
-        }
-        if (state !== "closed")
-            throw new errors/* DataError */.fL(file, line, "invalid JSON: the array is not closed (no final ']')");
-    }
-    finally {
-        await input.close();
-    }
-}
-/** End offset of the JSON value starting at `p`, or -1 when it continues past `end`. */
-function elementEnd(buf, p, end) {
-    let depth = 0;
-    let newlines = 0;
-    let i = p;
-    const first = buf[i];
-    if (first !== 123 && first !== 91 && first !== 34) {
-        // A scalar: runs to the next separator.
-        while (i < end && buf[i] !== 44 && buf[i] !== 93 && buf[i] !== 10 && buf[i] !== 32 && buf[i] !== 13 && buf[i] !== 9)
-            i++;
-        return { end: i < end ? i : -1, newlines };
-    }
-    for (; i < end; i++) {
-        const b = buf[i];
-        if (b === 34) {
-            // string: skip to the closing quote, honouring backslash escapes
-            for (i++; i < end; i++) {
-                const c = buf[i];
-                if (c === 92)
-                    i++;
-                else if (c === 34)
-                    break;
-                else if (c === 10)
-                    newlines++;
-            }
-            if (i >= end)
-                return { end: -1, newlines };
-            if (depth === 0)
-                return { end: i + 1, newlines };
-        }
-        else if (b === 123 || b === 91)
-            depth++;
-        else if (b === 125 || b === 93) {
-            depth--;
-            if (depth === 0)
-                return { end: i + 1, newlines };
-        }
-        else if (b === 10)
-            newlines++;
-    }
-    return { end: -1, newlines };
-}
-
-;// CONCATENATED MODULE: ./src/data/formats/lines.ts
-/**
- * Splits a file into lines, chunk by chunk, as tokenized cells (one field per
- * line) so the text and JSON Lines readers share the cell machinery. LF, CRLF
- * and lone CR end a line (Python's universal newlines, as `datasets`' text
- * loader reads files); the last line needs no line break; a UTF-8 BOM at the
- * start of the file is dropped.
- */
-
-
-
-const lines_LF = 10;
-const lines_CR = 13;
-async function* lineChunks(path, file, validateUtf8, chunkBytes) {
-    const input = new data_source/* ChunkBuffer */.oj(await (0,data_source/* openByteSource */.QK)(path, file), chunkBytes);
-    let capacity = 1 << 14;
-    let pos = new Int32Array(capacity * 2);
-    let recordStart = new Int32Array(capacity + 1);
-    let recordLine = new Float64Array(capacity);
-    let flags = new Uint8Array(capacity);
-    let line = 1;
-    let consumed = 0;
-    let atStart = true;
-    try {
-        while (await input.refill(consumed)) {
-            const buf = input.buffer;
-            const end = input.end;
-            let p = 0;
-            if (atStart) {
-                if ((0,data_source/* hasBom */.BH)(buf, end))
-                    p = 3;
-                atStart = false;
-            }
-            let records = 0;
-            let cr = -2; // position of the next CR at or after p (-1: none before `end`)
-            for (;;) {
-                if (p >= end)
-                    break;
-                let nl = buf.indexOf(lines_LF, p);
-                if (nl >= end)
-                    nl = -1;
-                if (cr !== -1 && cr < p) {
-                    cr = buf.indexOf(lines_CR, p);
-                    if (cr >= end)
-                        cr = -1;
-                }
-                let lineEnd;
-                let next;
-                if (cr !== -1 && (nl === -1 || cr < nl)) {
-                    // A CR ends the line; CRLF counts as one break.
-                    if (cr + 1 >= end && !input.eof)
-                        break; // the LF may follow in the next read
-                    lineEnd = cr;
-                    next = cr + 1 < end && buf[cr + 1] === lines_LF ? cr + 2 : cr + 1;
-                }
-                else if (nl !== -1) {
-                    lineEnd = nl;
-                    next = nl + 1;
-                }
-                else {
-                    if (!input.eof)
-                        break;
-                    lineEnd = end; // last line without a line break
-                    next = end;
-                }
-                if (records === capacity) {
-                    capacity *= 2;
-                    const grownPos = new Int32Array(capacity * 2);
-                    grownPos.set(pos);
-                    pos = grownPos;
-                    recordStart = new Int32Array(capacity + 1);
-                    const grownLines = new Float64Array(capacity);
-                    grownLines.set(recordLine);
-                    recordLine = grownLines;
-                    flags = new Uint8Array(capacity);
-                }
-                pos[records * 2] = p;
-                pos[records * 2 + 1] = lineEnd;
-                recordLine[records] = line++;
-                records++;
-                p = next;
-            }
-            consumed = p;
-            if (records === 0 && input.eof)
-                break;
-            if (validateUtf8 && !(0,external_node_buffer_.isUtf8)(buf.subarray(0, consumed))) {
-                for (let r = 0; r < records; r++)
-                    if (!(0,external_node_buffer_.isUtf8)(buf.subarray(pos[r * 2], pos[r * 2 + 1])))
-                        throw new errors/* DataError */.fL(file, recordLine[r], data_source/* INVALID_UTF8 */.y5);
-            }
-            for (let r = 0; r <= records; r++)
-                recordStart[r] = r;
-            yield { buf, pos, flags, recordStart, recordLine, records };
-            if (input.eof && consumed >= end)
-                break;
-        }
-    }
-    finally {
-        await input.close();
-    }
-}
-/** Whether a file (after gunzip) holds no bytes at all, apart from a BOM. */
-async function isEmptyFile(path, file) {
-    const source = await (0,data_source/* openByteSource */.QK)(path, file);
-    try {
-        const head = Buffer.alloc(4);
-        const n = await source.read(head, 0);
-        return n === 0 || (n === 3 && (0,data_source/* hasBom */.BH)(head, n));
-    }
-    finally {
-        await source.close();
-    }
-}
-
-;// CONCATENATED MODULE: ./src/data/formats/text.ts
-/**
- * Plain text: one row per line in a single `text` column, as `datasets`' text
- * loader does (line breaks dropped; LF, CRLF and lone CR end lines; an empty
- * line is an empty string, not a null; a final line break does not start a
- * row). A file with no bytes at all is an error.
- */
-
-
-
-
-const TEXT_COLUMN = "text";
-class TextReader {
-    path;
-    file;
-    options;
-    constructor(path, file, options = {}) {
-        this.path = path;
-        this.file = file;
-        this.options = options;
-    }
-    async profile(overrides) {
-        const override = overrides.get(TEXT_COLUMN);
-        if (override && !(override.kind === "value" && (override.dtype === "string" || override.dtype === "large_string")))
-            throw new errors/* DataError */.fL(this.file, undefined, `text files have one string column '${TEXT_COLUMN}'; it cannot be ${(0,data_features/* featureToString */.pu)(override)} (string or large_string only)`);
-        if (await isEmptyFile(this.path, this.file))
-            throw new errors/* DataError */.fL(this.file, undefined, "the file is empty");
-        let rows = 0;
-        let bytes = 0;
-        for await (const chunk of lineChunks(this.path, this.file, true, this.options.chunkBytes)) {
-            rows += chunk.records;
-            for (let r = 0; r < chunk.records; r++)
-                bytes += chunk.pos[r * 2 + 1] - chunk.pos[r * 2];
-        }
-        return {
-            file: this.file,
-            rows,
-            columns: [{ name: TEXT_COLUMN, feature: override ?? (0,data_features/* value */.Uq)("string"), stats: { count: rows, nulls: 0, bytes } }],
-            nullFeature: (0,data_features/* value */.Uq)("string"),
-        };
-    }
-    async open(features) {
-        if (features.length !== 1 || features[0].name !== TEXT_COLUMN)
-            throw new errors/* DataError */.fL(this.file, undefined, `text files only have the column '${TEXT_COLUMN}'`);
-        const chunks = lineChunks(this.path, this.file, false, this.options.chunkBytes);
-        const builder = new columns/* Utf8Builder */.RI((0,data_features/* featureToArrow */.RA)(features[0].feature));
-        let chunk;
-        let cursor = 0;
-        return {
-            async next(maxRows) {
-                while (!chunk || cursor >= chunk.records) {
-                    const n = await chunks.next();
-                    if (n.done)
-                        return undefined;
-                    chunk = n.value;
-                    cursor = 0;
-                }
-                const end = Math.min(chunk.records, cursor + maxRows);
-                for (let r = cursor; r < end; r++)
-                    builder.appendBytes(chunk.buf, chunk.pos[r * 2], chunk.pos[r * 2 + 1]);
-                const rows = end - cursor;
-                cursor = end;
-                return { rows, columns: [builder.finish()] };
-            },
-            async close() {
-                await chunks.return(undefined);
-            },
-        };
-    }
-}
-
-;// CONCATENATED MODULE: ./src/data/readers.ts
-
-
-
-
-function readerFor(file, options = {}) {
-    switch (file.format) {
-        case "csv":
-        case "tsv":
-            return new csv/* CsvReader */.cv(file.path, file.file, file.format, options);
-        case "json":
-        case "jsonl":
-            return new JsonReader(file.path, file.file, file.format, options);
-        case "text":
-            return new TextReader(file.path, file.file, options);
-        case "parquet":
-            return new parquet/* ParquetReader */.cp(file.path, file.file, options);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/units.ts
-/** Human-readable sizes and rates for logs, summaries and cards (decimal units, as the Hub shows them). */
-function units_formatBytes(n) {
-    if (n < 1000)
-        return `${n} B`;
-    const units = ["kB", "MB", "GB", "TB"];
-    let v = n;
-    let i = -1;
-    do {
-        v /= 1000;
-        i++;
-    } while (v >= 1000 && i < units.length - 1);
-    return `${v.toFixed(v < 10 ? 2 : v < 100 ? 1 : 0)} ${units[i]}`;
-}
-function formatCount(n) {
-    return n.toLocaleString("en-US");
 }
 
 ;// CONCATENATED MODULE: ./src/progress.ts
@@ -66468,190 +66275,17 @@ function formatDuration(seconds) {
     return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
-;// CONCATENATED MODULE: ./src/data/convert.ts
+;// CONCATENATED MODULE: ./src/data/write/split-rows.ts
 /**
- * Files → typed, deterministic Parquet shards, split by split.
- *
- * Pass 1 profiles every file (types, sizes, and every data error) so nothing
- * is written for a bad dataset; the profiles are unified into one schema for
- * the whole config; pass 2 streams each split's rows into its shards.
+ * Pass 2's source of rows: the rows of a split across its files, in order,
+ * read through the readers of pass 1 in the dataset's final types, handed
+ * out in batches that never cross a shard boundary and converted to what
+ * the shards store.
  */
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 /** Largest batch handed to the Parquet writer. */
 const MAX_BATCH_ROWS = 131_072;
-async function convert(options) {
-    const { log } = options;
-    const overrides = new Map((options.overrides ?? []).map((f) => [f.name, f.feature]));
-    checkOverrides(overrides, options.splits);
-    const readerOptions = { chunkBytes: options.readChunkBytes };
-    // Big inputs will use the encoder threads: start them now; pass 1 may use them too (parts of big files).
-    if ((await totalBytes(options.splits)) >= INLINE_BELOW_BYTES) {
-        sharedEncoderPool().prewarm();
-        readerOptions.background = (job, args) => sharedEncoderPool().run(job, args);
-    }
-    // Pass 1: profile every file of every split.
-    const profiled = [];
-    for (const split of options.splits) {
-        const readers = split.files.map((f) => readerFor(f, readerOptions));
-        const profiles = [];
-        for (const reader of readers) {
-            const started = Date.now();
-            const profile = await reader.profile(overrides);
-            const threads = profile.threads ? `, ${profile.threads} threads` : "";
-            log.info(`${split.name}: read ${reader.file} — ${formatCount(profile.rows)} rows, ${profile.columns.length} columns (${Date.now() - started} ms${threads})`);
-            profiles.push(profile);
-        }
-        profiled.push({ split, readers, profiles });
-    }
-    const all = profiled.flatMap((p) => p.profiles);
-    const { features } = (0,data_schema/* unifyProfiles */.M2)(all);
-    for (const name of overrides.keys())
-        if (!features.some((f) => f.name === name))
-            throw new errors/* InputError */.dz("features", `it sets the type of column '${name}', which none of the files has (their columns: ${features.map((f) => f.name).join(", ") || "none"})`);
-    checkStorable(features, all);
-    const metadata = new Map([["huggingface", (0,data_features/* huggingfaceMetadata */.U$)(features)]]);
-    const schema = (0,data_features/* featuresToArrowSchema */.ZJ)(features, metadata);
-    // What the shards store (timestamp[s] as timestamp[ms], ...: see storage.ts).
-    const stored = (0,storage/* storageSchema */.Px)(schema);
-    // The footer's ARROW:schema is the dataset's schema, as pyarrow writes it (see arrow-schema.ts).
-    const arrowSchema = (0,arrow_schema/* encodeArrowSchema */.H6)(schema);
-    // Pass 2: write each split's shards.
-    const splits = [];
-    for (const { split, readers, profiles } of profiled) {
-        const rows = profiles.reduce((n, p) => n + p.rows, 0);
-        const numBytes = profiles.reduce((n, p) => n + profileNbytes(p, features), 0);
-        const count = options.numShards ?? shardCount(numBytes, options.maxShardSize);
-        const settings = { compression: options.compression, rowGroupRows: rowGroupRows(rows, numBytes), metadata, arrowSchema };
-        const shards = [];
-        const place = async (i) => {
-            const repoPath = shardPath(options.dataDir, split.name, i, count);
-            const localPath = external_node_path_default().join(options.outputDir, ...repoPath.split("/"));
-            await (0,external_node_fs_promises_.mkdir)(external_node_path_default().dirname(localPath), { recursive: true });
-            return { repoPath, localPath };
-        };
-        const wrote = (repoPath, file, started, how) => {
-            const seconds = Math.max(0.001, (Date.now() - started) / 1000);
-            log.info(`${split.name}: wrote ${repoPath} — ${formatCount(file.rows)} rows, ${units_formatBytes(file.bytes)} (${seconds.toFixed(1)} s, ${how})`);
-        };
-        // Parquet inputs that already store the shard's columns: their row groups are copied, not re-encoded.
-        let copy;
-        if (rows > 0 && readers.every((r) => r instanceof parquet/* ParquetReader */.cp && r.storesAs(stored))) {
-            const inputs = split.files.map((f, i) => ({ ...f, arrowBytesPerRow: profileNbytes(profiles[i], features) / Math.max(1, profiles[i].rows) }));
-            const { localPath } = await place(0);
-            copy = await parquetCopy(split, inputs, stored, settings, count, options, `${localPath}.template`);
-        }
-        if (copy) {
-            for (let i = 0; i < count; i++) {
-                const { repoPath, localPath } = await place(i);
-                const started = Date.now();
-                const groups = copy.cuts[i + 1] - copy.cuts[i];
-                const written = await copy.copier.write(localPath, copy.cuts[i], copy.cuts[i + 1]);
-                shards.push({ path: repoPath, localPath, ...written });
-                const from = split.files.length > 1 ? "the Parquet inputs" : "the Parquet input";
-                wrote(repoPath, written, started, `${groups} row group${groups === 1 ? "" : "s"} copied from ${from}, not re-encoded`);
-            }
-        }
-        else {
-            const progress = new ProgressReporter({ log, label: `Writing ${split.name}`, unit: "rows", intervalMs: options.progressIntervalMs });
-            const source = new SplitRows(readers, features, (written) => progress.update(written, rows, false, () => ` · ${units_formatBytes((numBytes * written) / Math.max(1, rows))} of ${units_formatBytes(numBytes)} (Arrow)`));
-            try {
-                for (const [i, [start, end]] of shardRanges(rows, count).entries()) {
-                    const { repoPath, localPath } = await place(i);
-                    const started = Date.now();
-                    const shardBytes = rows > 0 ? (numBytes * (end - start)) / rows : 0;
-                    const written = await writeParquetFile(localPath, stored, source.batches(schema, stored, end - start), settings, shardBytes);
-                    if (written.rows !== end - start)
-                        throw new Error(`shard ${repoPath}: expected ${end - start} rows, wrote ${written.rows}`);
-                    shards.push({ path: repoPath, localPath, bytes: written.bytes, sha256: written.sha256, rows: written.rows });
-                    const encoders = written.encoderThreads;
-                    wrote(repoPath, written, started, encoders === 0 ? "encoded inline" : `${encoders} encoder thread${encoders > 1 ? "s" : ""}`);
-                }
-            }
-            finally {
-                await source.close();
-            }
-        }
-        splits.push({ name: split.name, rows, numBytes, shards });
-    }
-    // Give the encoders' memory back before the upload starts.
-    await stopEncoders();
-    return { features, splits };
-}
-/**
- * The copier and the row group cuts for a split's Parquet inputs, when their
- * chunks can be used as they are and their row groups cut into `count`
- * shards close to Python's even ones (see rowGroupCuts); else undefined,
- * and the split is re-encoded.
- */
-async function parquetCopy(split, inputs, stored, settings, count, options, scratch) {
-    const opened = await openParquetCopier(inputs, stored, settings, scratch);
-    if (!(opened instanceof RowGroupCopier)) {
-        options.log.debug(`${split.name}: re-encoding the Parquet input (${opened.reason})`);
-        return undefined;
-    }
-    const cuts = rowGroupCuts(opened.rowGroups.map((g) => g.rows), count);
-    if (!cuts) {
-        const n = opened.rowGroups.length;
-        options.log.debug(`${split.name}: re-encoding the Parquet input (its ${n} row group${n === 1 ? "" : "s"} cannot be cut into ${count} even shards)`);
-        return undefined;
-    }
-    return { copier: opened, cuts };
-}
-async function totalBytes(splits) {
-    let total = 0;
-    for (const f of splits.flatMap((s) => s.files))
-        total += await (0,external_node_fs_promises_.stat)(f.path).then((s) => s.size, () => 0);
-    return total;
-}
-const TEXT_FORMATS = new Set(["csv", "tsv", "json", "jsonl"]);
-/** The `features` input must name types the files' formats can produce (checked before reading anything). */
-function checkOverrides(overrides, splits) {
-    const formats = new Set(splits.flatMap((s) => s.files.map((f) => f.format)));
-    for (const [name, feature] of overrides) {
-        if ([...formats].some((f) => TEXT_FORMATS.has(f))) {
-            const reason = (0,columns/* unsupportedReason */.EX)(feature);
-            if (reason !== undefined)
-                throw new errors/* InputError */.dz("features", `column '${name}' cannot be ${(0,data_features/* featureToString */.pu)(feature)} when read from CSV or JSON: ${reason}`);
-        }
-        if (formats.has("text") && name === "text" && !(feature.kind === "value" && (feature.dtype === "string" || feature.dtype === "large_string")))
-            throw new errors/* InputError */.dz("features", `text files have one column 'text' of type string; it cannot be ${(0,data_features/* featureToString */.pu)(feature)}`);
-    }
-}
-/** Parquet cannot store a struct without fields: say which column, and where it comes from. */
-function checkStorable(features, profiles) {
-    const empty = (f) => f.kind === "struct" ? f.fields.length === 0 || f.fields.some((g) => empty(g.feature)) : f.kind === "list" ? empty(f.item) : false;
-    for (const f of features)
-        if (empty(f.feature)) {
-            const from = profiles.find((p) => p.columns.some((c) => c.name === f.name));
-            throw new errors/* DataError */.fL(from?.file ?? "(no file)", undefined, `column '${f.name}' (${(0,data_features/* featureToString */.pu)(f.feature)}) holds an object without fields, which Parquet cannot store; ` +
-                `set its type with the 'features' input (for example dtype: json), or remove it`);
-        }
-}
-/** Arrow size of one file's rows in the final schema. */
-function profileNbytes(profile, features) {
-    let total = 0;
-    for (const f of features) {
-        const column = profile.columns.find((c) => c.name === f.name);
-        total += (0,data_schema/* estimateNbytes */.qV)(f.feature, column?.stats, profile.rows);
-    }
-    return total;
-}
 /** The rows of a split across its files, in order, handed out in batches that never cross a shard boundary. */
 class SplitRows {
     readers;
@@ -66689,7 +66323,7 @@ class SplitRows {
             left -= batch.rows;
             this.written += batch.rows;
             this.onRows(this.written);
-            const record = new recordbatch/* RecordBatch */.g(schema, data/* makeData */.Hg({ type: new type/* Struct */._k(schema.fields), length: batch.rows, nullCount: 0, children: batch.columns }));
+            const record = new recordbatch/* RecordBatch */.g(schema, apache_arrow_data/* makeData */.Hg({ type: new type/* Struct */._k(schema.fields), length: batch.rows, nullCount: 0, children: batch.columns }));
             yield (0,storage/* batchToStorage */.Nt)(record, schema, stored);
         }
     }
@@ -66699,7 +66333,187 @@ class SplitRows {
     }
 }
 
-;// CONCATENATED MODULE: ./src/hub/http.ts
+;// CONCATENATED MODULE: ./src/data/write/split-writer.ts
+/**
+ * Pass 2 of one split: its shards, by Python's rules (./shards.ts) —
+ * copied from the row groups of Parquet inputs whose readers say the files
+ * already store the shards' columns (TableReader.storesAs, ./copy.ts), else
+ * encoded from the rows the readers hand out (./split-rows.ts), on the
+ * calling thread for small shards and on the worker threads otherwise.
+ */
+
+
+
+
+
+
+
+
+
+
+async function writeSplit(split, features, shape, options) {
+    const { log } = options;
+    const { readers, profiles } = split;
+    const rows = profiles.reduce((n, p) => n + p.rows, 0);
+    const numBytes = profiles.reduce((n, p) => n + profileNbytes(p, features), 0);
+    const count = options.numShards ?? shardCount(numBytes, options.maxShardSize);
+    const settings = { compression: options.compression, rowGroupRows: rowGroupRows(rows, numBytes), metadata: shape.metadata, arrowSchema: shape.arrowSchema };
+    const shards = [];
+    const place = async (i) => {
+        const repoPath = shardPath(options.dataDir, split.name, i, count);
+        const localPath = external_node_path_default().join(options.outputDir, ...repoPath.split("/"));
+        await (0,external_node_fs_promises_.mkdir)(external_node_path_default().dirname(localPath), { recursive: true });
+        return { repoPath, localPath };
+    };
+    const wrote = (repoPath, file, started, how) => {
+        const seconds = Math.max(0.001, (Date.now() - started) / 1000);
+        log.info(`${split.name}: wrote ${repoPath} — ${formatCount(file.rows)} rows, ${units_formatBytes(file.bytes)} (${seconds.toFixed(1)} s, ${how})`);
+    };
+    // Parquet inputs that already store the shard's columns: their row groups are copied, not re-encoded.
+    let copy;
+    if (rows > 0 && readers.every((r) => r.storesAs?.(shape.stored) === true)) {
+        const inputs = split.files.map((f, i) => ({ ...f, arrowBytesPerRow: profileNbytes(profiles[i], features) / Math.max(1, profiles[i].rows) }));
+        const { localPath } = await place(0);
+        copy = await parquetCopy(split.name, inputs, shape, settings, count, log, `${localPath}.template`);
+    }
+    if (copy) {
+        for (let i = 0; i < count; i++) {
+            const { repoPath, localPath } = await place(i);
+            const started = Date.now();
+            const groups = copy.cuts[i + 1] - copy.cuts[i];
+            const written = await copy.copier.write(localPath, copy.cuts[i], copy.cuts[i + 1]);
+            shards.push({ repoPath, localPath, ...written });
+            const from = split.files.length > 1 ? "the Parquet inputs" : "the Parquet input";
+            wrote(repoPath, written, started, `${groups} row group${groups === 1 ? "" : "s"} copied from ${from}, not re-encoded`);
+        }
+    }
+    else {
+        const progress = new ProgressReporter({ log, label: `Writing ${split.name}`, unit: "rows", intervalMs: options.progressIntervalMs });
+        const source = new SplitRows(readers, features, (written) => progress.update(written, rows, false, () => ` · ${units_formatBytes((numBytes * written) / Math.max(1, rows))} of ${units_formatBytes(numBytes)} (Arrow)`));
+        try {
+            for (const [i, [start, end]] of shardRanges(rows, count).entries()) {
+                const { repoPath, localPath } = await place(i);
+                const started = Date.now();
+                const shardBytes = rows > 0 ? (numBytes * (end - start)) / rows : 0;
+                const encoder = shardBytes < INLINE_BELOW_BYTES ? inlineEncoder : options.encoder;
+                const written = await writeParquetFile(localPath, shape.stored, source.batches(shape.schema, shape.stored, end - start), settings, encoder);
+                if (written.rows !== end - start)
+                    throw new Error(`shard ${repoPath}: expected ${end - start} rows, wrote ${written.rows}`);
+                shards.push({ repoPath, localPath, bytes: written.bytes, sha256: written.sha256, rows: written.rows });
+                const encoders = written.encoderThreads;
+                wrote(repoPath, written, started, encoders === 0 ? "encoded inline" : `${encoders} encoder thread${encoders > 1 ? "s" : ""}`);
+            }
+        }
+        finally {
+            await source.close();
+        }
+    }
+    return { name: split.name, rows, numBytes, shards };
+}
+/**
+ * The copier and the row group cuts for a split's Parquet inputs, when their
+ * chunks can be used as they are and their row groups cut into `count`
+ * shards close to Python's even ones (see rowGroupCuts); else undefined,
+ * and the split is re-encoded.
+ */
+async function parquetCopy(split, inputs, shape, settings, count, log, scratch) {
+    const opened = await openParquetCopier(inputs, shape.stored, settings, scratch);
+    if (!(opened instanceof RowGroupCopier)) {
+        log.debug(`${split}: re-encoding the Parquet input (${opened.reason})`);
+        return undefined;
+    }
+    const cuts = rowGroupCuts(opened.rowGroups.map((g) => g.rows), count);
+    if (!cuts) {
+        const n = opened.rowGroups.length;
+        log.debug(`${split}: re-encoding the Parquet input (its ${n} row group${n === 1 ? "" : "s"} cannot be cut into ${count} even shards)`);
+        return undefined;
+    }
+    return { copier: opened, cuts };
+}
+
+;// CONCATENATED MODULE: ./src/data/convert.ts
+/**
+ * Files → typed, deterministic Parquet shards, split by split: the data
+ * layer's entry point, which runs its layers in order.
+ *
+ * Pass 1 profiles every file (types, sizes, and every data error) so nothing
+ * is written for a bad dataset (read/profile.ts); the profiles are unified
+ * into one schema for the whole config (read/unify.ts); pass 2 writes each
+ * split's shards (write/split-writer.ts). Worker threads (workers/) encode
+ * big shards, and read parts of big files in pass 1 while they would wait.
+ */
+
+
+
+
+
+
+
+
+
+async function convert(options) {
+    const { log } = options;
+    const overrides = new Map((options.overrides ?? []).map((f) => [f.name, f.feature]));
+    checkOverrides(overrides, new Set(options.splits.flatMap((s) => s.files.map((f) => f.format))));
+    const workers = options.workers ?? new WorkerPool();
+    try {
+        const readerOptions = { chunkBytes: options.readChunkBytes, jsonParseAll: options.jsonParseAll };
+        // Big inputs will use the worker threads: start them now; pass 1 may use them too (parts of big files).
+        if ((await totalBytes(options.splits)) >= INLINE_BELOW_BYTES) {
+            workers.prewarm();
+            readerOptions.background = (job, args) => workers.run(job, args);
+        }
+        const profiled = await profileSplits(options.splits, overrides, readerOptions, log);
+        const all = profiled.flatMap((p) => p.profiles);
+        const { features } = unifyProfiles(all);
+        checkOverridesUsed(overrides, features);
+        checkStorable(features, all);
+        const shape = shardSchema(features);
+        const encoder = new ThreadedEncoder(workers);
+        const splits = [];
+        for (const split of profiled)
+            splits.push(await writeSplit(split, features, shape, { ...options, encoder }));
+        return { features, splits };
+    }
+    finally {
+        // Give the threads' memory back before the upload starts.
+        if (!options.workers)
+            await workers.close();
+    }
+}
+async function totalBytes(splits) {
+    let total = 0;
+    for (const f of splits.flatMap((s) => s.files))
+        total += await (0,external_node_fs_promises_.stat)(f.localPath).then((s) => s.size, () => 0);
+    return total;
+}
+
+;// CONCATENATED MODULE: ./src/hub/retry.ts
+/**
+ * When a Hub request is tried again, and how long to wait first: one policy
+ * for every request (./http.ts applies it to each call, whoever makes it:
+ * our code or `@huggingface/hub`, which never retries and sets no timeouts,
+ * docs/hub-api.md#retries-and-rate-limits) and the rule for commits
+ * (./publish.ts applies it to each commit attempt).
+ *
+ * - Every request has a timeout: `requestTimeoutMs` (5 min), longer for
+ *   uploads so that a body still gets at least 256 kB/s.
+ * - 429: wait as `Retry-After` (seconds or a date) or `RateLimit` (`t=`)
+ *   says, else back off; a server asking for more than `maxServerWaitMs` is
+ *   taken at its word (the answer goes back to the caller).
+ * - 408, 500, 502, 503, 504 and network errors (NetworkError): capped
+ *   exponential backoff with full jitter, at most `maxAttempts` tries.
+ * - A commit is never sent again blindly: a commit that failed midway may
+ *   have landed. The fetch layer retries it only on 429 (refused before it
+ *   was looked at); the publisher then decides by `commitFailure`: another
+ *   commit landed first (412, 409) → read the branch again, re-plan, commit
+ *   again; a server or network failure → read the branch again (a plan with
+ *   nothing left to do means the commit landed). At most
+ *   `maxCommitAttempts` commits, with the same backoff capped at
+ *   `maxCommitDelayMs`.
+ */
+
+
 const DEFAULT_RETRY_POLICY = {
     maxAttempts: 6,
     baseDelayMs: 1000,
@@ -66707,63 +66521,27 @@ const DEFAULT_RETRY_POLICY = {
     maxServerWaitMs: 5 * 60_000,
     requestTimeoutMs: 5 * 60_000,
     minUploadBytesPerSecond: 256_000,
+    maxCommitAttempts: 8,
+    maxCommitDelayMs: 15_000,
 };
 const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
-function createHubFetch(options = {}) {
-    const policy = { ...DEFAULT_RETRY_POLICY, ...options.policy };
-    const sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
-    const random = options.random ?? Math.random;
-    const base = options.baseFetch ?? globalThis.fetch;
-    let requests = 0;
-    const wrapped = async (input, init = {}) => {
-        const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-        const method = (init.method ?? "GET").toUpperCase();
-        const isCommit = method === "POST" && /\/api\/[a-z]+s\/.+\/commit\//.test(url);
-        const replayable = isReplayable(init.body);
-        const bodyBytes = init.body instanceof Blob ? init.body.size : 0;
-        const timeoutMs = Math.max(policy.requestTimeoutMs, Math.ceil((bodyBytes / policy.minUploadBytesPerSecond) * 1000));
-        for (let attempt = 1;; attempt++) {
-            requests++;
-            const timeout = AbortSignal.timeout(timeoutMs);
-            const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-            let response;
-            let failure;
-            try {
-                response = await base(input, { ...init, signal });
-            }
-            catch (e) {
-                if (init.signal?.aborted)
-                    throw e; // the caller cancelled: not ours to retry
-                failure = e;
-            }
-            const status = response?.status;
-            const retryable = response === undefined ? !isCommit : status !== undefined && RETRYABLE_STATUS.has(status) && (!isCommit || status === 429);
-            if (!retryable || !replayable || attempt >= policy.maxAttempts) {
-                if (response)
-                    return response;
-                throw describeNetworkError(failure, method, url, timeout.aborted, timeoutMs);
-            }
-            const serverWait = response ? serverDelayMs(response) : undefined;
-            if (serverWait !== undefined && serverWait > policy.maxServerWaitMs)
-                return response;
-            const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-            const wait = serverWait ?? Math.round(backoff * (0.5 + random() / 2));
-            await response?.body?.cancel().catch(() => undefined);
-            options.log?.warning(`${method} ${redactUrl(url)}: ${response ? `HTTP ${status}` : `network error (${errorText(failure)})`}; ` +
-                `retrying in ${(wait / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${policy.maxAttempts})`);
-            await sleep(wait);
-        }
-    };
-    return {
-        fetch: wrapped,
-        get requests() {
-            return requests;
-        },
-    };
+/**
+ * Whether a request is a commit. `@huggingface/hub` sends it through our
+ * fetch like any other request, so its method and URL (`POST
+ * /api/{type}s/{repo}/commit/{revision}`) are all that marks it.
+ */
+function isCommitRequest(method, url) {
+    return method === "POST" && /\/api\/[a-z]+s\/.+\/commit\//.test(url);
 }
-/** Bodies fetch can send again: anything but a one-shot stream. */
-function isReplayable(body) {
-    return !(body instanceof ReadableStream);
+/** Whether a request that got `outcome` (an answer, or a network failure) may be sent again. */
+function mayRetryRequest(outcome, commit) {
+    if (outcome instanceof NetworkError)
+        return !commit;
+    return RETRYABLE_STATUS.has(outcome.status) && (!commit || outcome.status === 429);
+}
+/** The wait before try `attempt + 1`: exponential from `baseDelayMs`, capped, with jitter (`random` in [0, 1)). */
+function backoffMs(policy, attempt, capMs, random) {
+    return Math.round(Math.min(capMs, policy.baseDelayMs * 2 ** (attempt - 1)) * (0.5 + random() / 2));
 }
 /** Delay the server asked for: `Retry-After` (seconds or HTTP date), else IETF `RateLimit: ...;t=N`. */
 function serverDelayMs(response, now = Date.now()) {
@@ -66782,6 +66560,68 @@ function serverDelayMs(response, now = Date.now()) {
         return Number(t[1]) * 1000;
     return undefined;
 }
+function commitFailure(e) {
+    if (e instanceof HubApiError)
+        return e.statusCode === 412 || e.statusCode === 409 ? "moved" : e.statusCode >= 500 ? "uncertain" : "final";
+    return e instanceof NetworkError ? "uncertain" : "final";
+}
+
+;// CONCATENATED MODULE: ./src/hub/http.ts
+
+
+function createHubFetch(options = {}) {
+    const policy = { ...DEFAULT_RETRY_POLICY, ...options.policy };
+    const sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    const random = options.random ?? Math.random;
+    const base = options.baseFetch ?? globalThis.fetch;
+    let requests = 0;
+    const wrapped = async (input, init = {}) => {
+        const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+        const method = (init.method ?? "GET").toUpperCase();
+        const commit = isCommitRequest(method, url);
+        const replayable = isReplayable(init.body);
+        const bodyBytes = init.body instanceof Blob ? init.body.size : 0;
+        const timeoutMs = Math.max(policy.requestTimeoutMs, Math.ceil((bodyBytes / policy.minUploadBytesPerSecond) * 1000));
+        for (let attempt = 1;; attempt++) {
+            requests++;
+            const timeout = AbortSignal.timeout(timeoutMs);
+            const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+            let outcome;
+            try {
+                outcome = await base(input, { ...init, signal });
+            }
+            catch (e) {
+                if (init.signal?.aborted)
+                    throw e; // the caller cancelled: not ours to retry
+                outcome = networkError(e, method, url, timeout.aborted, timeoutMs);
+            }
+            if (!replayable || attempt >= policy.maxAttempts || !mayRetryRequest(outcome, commit)) {
+                if (outcome instanceof NetworkError)
+                    throw outcome;
+                return outcome;
+            }
+            const serverWait = outcome instanceof Response ? serverDelayMs(outcome) : undefined;
+            if (serverWait !== undefined && serverWait > policy.maxServerWaitMs)
+                return outcome;
+            const wait = serverWait ?? backoffMs(policy, attempt, policy.maxDelayMs, random);
+            if (outcome instanceof Response)
+                await outcome.body?.cancel().catch(() => undefined);
+            options.log?.warning(`${method} ${redactUrl(url)}: ${outcome instanceof Response ? `HTTP ${outcome.status}` : `network error (${errorText(outcome.cause)})`}; ` +
+                `retrying in ${(wait / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${policy.maxAttempts})`);
+            await sleep(wait);
+        }
+    };
+    return {
+        fetch: wrapped,
+        get requests() {
+            return requests;
+        },
+    };
+}
+/** Bodies fetch can send again: anything but a one-shot stream. */
+function isReplayable(body) {
+    return !(body instanceof ReadableStream);
+}
 function errorText(e) {
     if (e instanceof Error) {
         const cause = e.cause;
@@ -66789,16 +66629,75 @@ function errorText(e) {
     }
     return String(e);
 }
-function describeNetworkError(e, method, url, timedOut, timeoutMs) {
+function networkError(e, method, url, timedOut, timeoutMs) {
     const what = timedOut ? `timed out after ${Math.round(timeoutMs / 1000)} s` : `failed (${errorText(e)})`;
-    const error = new Error(`${method} ${redactUrl(url)} ${what}`);
-    error.network = true;
-    return error;
+    return new NetworkError(`${method} ${redactUrl(url)} ${what}`, { cause: e });
 }
 /** Presigned upload URLs carry credentials in their query: never log it. */
 function redactUrl(url) {
     const q = url.indexOf("?");
     return q === -1 ? url : `${url.slice(0, q)}?…`;
+}
+
+;// CONCATENATED MODULE: ./src/hub/card/card.ts
+/**
+ * The dataset card (README.md): YAML front matter + Markdown body.
+ *
+ * Read as the Hub reads it (docs/dataset-layout.md#reading-and-writing-the-card). Only `configs` and
+ * `dataset_info` are rewritten, by the rules of docs/dataset-layout.md#card-keys; every other key keeps
+ * its place, value and formatting (comments too, which Python loses), and
+ * the body is kept byte for byte. YAML 1.1 is used both ways, as PyYAML
+ * (the reader of cards in `datasets`) does, so `yes`, `on` or `null` written
+ * as strings are quoted.
+ */
+
+const FRONT_MATTER = /^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))/;
+class CardError extends Error {
+}
+const YAML_OPTIONS = { version: "1.1", uniqueKeys: true };
+/** Parses README.md text; `where` names the card in messages. */
+function parseCard(text, where = "README.md") {
+    const m = FRONT_MATTER.exec(text);
+    const lineBreak = detectLineBreak(text);
+    if (!m)
+        return { doc: new dist/* Document */.yo({}, YAML_OPTIONS), body: text, lineBreak };
+    const doc = (0,dist/* parseDocument */.Tp)(m[2], YAML_OPTIONS);
+    if (doc.errors.length > 0)
+        throw new CardError(`${where}: invalid YAML in the front matter: ${doc.errors[0].message}`);
+    if (doc.contents === null)
+        doc.contents = doc.createNode({});
+    if (!(0,dist/* isMap */.jh)(doc.contents))
+        throw new CardError(`${where}: the front matter must be a YAML mapping`);
+    return { doc, body: text.slice(m[0].length), lineBreak };
+}
+/** `\r\n` if every break is CRLF, `\r` if bare CRs outnumber LFs, else `\n` (huggingface_hub's rule). */
+function detectLineBreak(text) {
+    const crlf = (text.match(/\r\n/g) ?? []).length;
+    const lf = (text.match(/\n/g) ?? []).length;
+    const cr = (text.match(/\r/g) ?? []).length;
+    if (crlf > 0 && crlf === lf && crlf === cr)
+        return "\r\n";
+    if (cr - crlf > lf)
+        return "\r";
+    return "\n";
+}
+function renderCard(card) {
+    const yaml = card.doc
+        .toString({ indentSeq: false, lineWidth: 0, singleQuote: true })
+        .replace(/\n+$/, "")
+        .replace(/\n/g, card.lineBreak);
+    const lb = card.lineBreak;
+    return `---${lb}${yaml}${lb}---${lb}${card.body}`;
+}
+/** The card's metadata as plain values. */
+function cardData(card) {
+    return card.doc.toJS() ?? {};
+}
+function setKey(card, key, value) {
+    card.doc.set(key, card.doc.createNode(value));
+}
+function deleteKey(card, key) {
+    card.doc.delete(key);
 }
 
 // EXTERNAL MODULE: external "node:fs"
@@ -66925,68 +66824,50 @@ async function apiError(response, what) {
     return new HubApiError(response.url, response.status, response.headers.get("x-request-id") ?? undefined, `${what} (HTTP ${response.status})${detail}`);
 }
 
-;// CONCATENATED MODULE: ./src/hub/card.ts
+;// CONCATENATED MODULE: ./src/hub/commit.ts
 /**
- * The dataset card (README.md): YAML front matter + Markdown body.
- *
- * Read as the Hub reads it (docs/dataset-layout.md#reading-and-writing-the-card). Only `configs` and
- * `dataset_info` are rewritten, by the rules of docs/dataset-layout.md#card-keys; every other key keeps
- * its place, value and formatting (comments too, which Python loses), and
- * the body is kept byte for byte. YAML 1.1 is used both ways, as PyYAML
- * (the reader of cards in `datasets`) does, so `yes`, `on` or `null` written
- * as strings are quoted.
+ * Publishing, step 4: one commit that takes the branch from the snapshot's
+ * head to the plan — the shards uploaded (LFS; files the Hub already holds
+ * are not sent again), README.md and the deletions — guarded by
+ * `parentCommit`, so it fails (412) rather than overwrite another writer's
+ * commit. Reports upload progress as it goes.
  */
 
-const FRONT_MATTER = /^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))/;
-class CardError extends Error {
-}
-const YAML_OPTIONS = { version: "1.1", uniqueKeys: true };
-/** Parses README.md text; `where` names the card in messages. */
-function parseCard(text, where = "README.md") {
-    const m = FRONT_MATTER.exec(text);
-    const lineBreak = detectLineBreak(text);
-    if (!m)
-        return { doc: new dist/* Document */.yo({}, YAML_OPTIONS), body: text, lineBreak };
-    const doc = (0,dist/* parseDocument */.Tp)(m[2], YAML_OPTIONS);
-    if (doc.errors.length > 0)
-        throw new CardError(`${where}: invalid YAML in the front matter: ${doc.errors[0].message}`);
-    if (doc.contents === null)
-        doc.contents = doc.createNode({});
-    if (!(0,dist/* isMap */.jh)(doc.contents))
-        throw new CardError(`${where}: the front matter must be a YAML mapping`);
-    return { doc, body: text.slice(m[0].length), lineBreak };
-}
-/** `\r\n` if every break is CRLF, `\r` if bare CRs outnumber LFs, else `\n` (huggingface_hub's rule). */
-function detectLineBreak(text) {
-    const crlf = (text.match(/\r\n/g) ?? []).length;
-    const lf = (text.match(/\n/g) ?? []).length;
-    const cr = (text.match(/\r/g) ?? []).length;
-    if (crlf > 0 && crlf === lf && crlf === cr)
-        return "\r\n";
-    if (cr - crlf > lf)
-        return "\r";
-    return "\n";
-}
-function renderCard(card) {
-    const yaml = card.doc
-        .toString({ indentSeq: false, lineWidth: 0, singleQuote: true })
-        .replace(/\n+$/, "")
-        .replace(/\n/g, card.lineBreak);
-    const lb = card.lineBreak;
-    return `---${lb}${yaml}${lb}---${lb}${card.body}`;
-}
-/** The card's metadata as plain values. */
-function cardData(card) {
-    return card.doc.toJS() ?? {};
-}
-function setKey(card, key, value) {
-    card.doc.set(key, card.doc.createNode(value));
-}
-function deleteKey(card, key) {
-    card.doc.delete(key);
+
+async function commitPlan(hub, request, planned, parentCommit, onUploadProgress) {
+    const operations = [];
+    for (const shard of planned.uploads)
+        operations.push({ operation: "addOrUpdate", path: shard.repoPath, content: await (0,external_node_fs_.openAsBlob)(shard.localPath) });
+    if (planned.readme !== undefined)
+        operations.push({ operation: "addOrUpdate", path: "README.md", content: new Blob([planned.readme]) });
+    for (const path of planned.deletions)
+        operations.push({ operation: "delete", path });
+    const sizes = new Map(planned.uploads.map((s) => [s.repoPath, s.bytes]));
+    const totalBytes = planned.uploads.reduce((n, s) => n + s.bytes, 0);
+    const uploaded = new Map();
+    const iterator = commitWithProgress(hub, {
+        repo: request.repo,
+        branch: request.branch,
+        title: request.message,
+        description: request.description,
+        operations,
+        parentCommit,
+        isPullRequest: request.createPr,
+        useXet: request.useXet ?? false,
+    });
+    for (;;) {
+        const step = await iterator.next();
+        if (step.done)
+            return step.value;
+        const event = step.value;
+        if (event.event === "fileProgress" && event.state === "uploading" && sizes.has(event.path)) {
+            uploaded.set(event.path, event.progress * sizes.get(event.path));
+            onUploadProgress?.({ uploadedBytes: [...uploaded.values()].reduce((a, b) => a + b, 0), totalBytes });
+        }
+    }
 }
 
-;// CONCATENATED MODULE: ./src/hub/card-body.ts
+;// CONCATENATED MODULE: ./src/hub/card/body.ts
 /**
  * The Markdown body the action writes for a dataset that has no card yet.
  * Its generated part sits between two HTML comments and is refreshed on
@@ -67003,7 +66884,7 @@ function generatedSection(facts) {
         lines.push(`| ${escapeCell(s.config)} | ${escapeCell(s.name)} | ${formatCount(s.rows)} | ${units_formatBytes(s.numBytes)} |`);
     lines.push("", `## Features (\`${escapeCell(facts.config)}\`)`, "", "| column | type |", "|---|---|");
     for (const f of facts.features)
-        lines.push(`| ${escapeCell(f.name)} | \`${escapeCell((0,data_features/* featureToString */.pu)(f.feature))}\` |`);
+        lines.push(`| ${escapeCell(f.name)} | \`${escapeCell((0,model_features/* featureToString */.pu)(f.feature))}\` |`);
     const args = facts.isDefaultConfig ? `"${facts.repo}"` : `"${facts.repo}", "${facts.config}"`;
     lines.push("", "## Usage", "", "```python", "from datasets import load_dataset", "", `ds = load_dataset(${args})`, "```", "", END_MARK);
     return lines.join("\n");
@@ -67028,7 +66909,7 @@ function escapeCell(text) {
     return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 }
 
-;// CONCATENATED MODULE: ./src/hub/card-metadata.ts
+;// CONCATENATED MODULE: ./src/hub/card/metadata.ts
 /**
  * The two card keys the action owns, `configs` and `dataset_info`, updated
  * by the rules Python's `push_to_hub` follows (docs/dataset-layout.md#card-keys,
@@ -67143,7 +67024,7 @@ function applyConfigUpdate(card, update, legacySplits = []) {
     }
     const info = {
         config_name: update.config,
-        features: (0,data_features/* featuresToYaml */.I9)(update.features),
+        features: (0,model_features/* featuresToYaml */.I9)(update.features),
         splits,
         download_size: update.downloadSize,
         dataset_size: splits.reduce((n, s) => n + (Number(s.num_bytes) || 0), 0),
@@ -67167,7 +67048,7 @@ function applyConfigDeletion(card, config) {
 }
 function sameFeatures(yaml, features) {
     try {
-        return JSON.stringify((0,data_features/* featuresToJson */.nh)((0,data_features/* featuresFromYaml */.F0)(yaml, "features"))) === JSON.stringify((0,data_features/* featuresToJson */.nh)(features));
+        return JSON.stringify((0,model_features/* featuresToJson */.nh)((0,model_features/* featuresFromYaml */.F0)(yaml, "features"))) === JSON.stringify((0,model_features/* featuresToJson */.nh)(features));
     }
     catch {
         return false;
@@ -67266,15 +67147,25 @@ function matchesAny(path, patterns) {
 
 
 
+/**
+ * The plan of `operation` against `snapshot` (a CardError when the card
+ * cannot be read or updated). `mayHaveLanded`: an earlier commit of this
+ * operation may have landed, so a config already gone is deleted, not missing.
+ */
+function plan(operation, snapshot, mayHaveLanded = false) {
+    return operation.kind === "push"
+        ? planPush(operation.request, snapshot)
+        : planDeleteConfig(operation.config, operation.dataDir, snapshot, mayHaveLanded);
+}
 const LEGACY_SHARD = /^data\/([\w.]+)-\d{5}-of-\d{5}[^/]*\.parquet$/;
 function planPush(request, remote) {
     const remoteByPath = new Map(remote.files.map((f) => [f.path, f]));
     const shards = request.conversion.splits.flatMap((s) => s.shards);
-    const newPaths = new Set(shards.map((s) => s.path));
+    const newPaths = new Set(shards.map((s) => s.repoPath));
     const uploads = [];
     const unchanged = [];
     for (const shard of shards) {
-        const there = remoteByPath.get(shard.path);
+        const there = remoteByPath.get(shard.repoPath);
         if (there?.lfsOid === shard.sha256 && there.size === shard.bytes)
             unchanged.push(shard);
         else
@@ -67293,7 +67184,7 @@ function planPush(request, remote) {
     // The file set once the commit lands, for the config's download size.
     const finalSizes = new Map(remote.files.filter((f) => !deletions.includes(f.path)).map((f) => [f.path, f.size]));
     for (const s of shards)
-        finalSizes.set(s.path, s.bytes);
+        finalSizes.set(s.repoPath, s.bytes);
     const card = remote.readme !== undefined ? parseCard(remote.readme, "README.md on the Hub") : parseCard("");
     mergeMetadata(card, request.cardMetadata);
     const legacySplits = readConfigs(card).length === 0 ? legacySplitsOf(remote.files) : [];
@@ -67321,7 +67212,7 @@ function planPush(request, remote) {
     const readme = renderCard(card);
     const readmeChange = remote.readme === undefined ? "added" : readme === remote.readme ? "unchanged" : "updated";
     const changes = [
-        ...shards.map((s) => ({ path: s.path, change: (unchanged.includes(s) ? "unchanged" : remoteByPath.has(s.path) ? "updated" : "added") })),
+        ...shards.map((s) => ({ path: s.repoPath, change: (unchanged.includes(s) ? "unchanged" : remoteByPath.has(s.repoPath) ? "updated" : "added") })),
         ...deletions.map((path) => ({ path, change: "deleted" })),
         { path: "README.md", change: readmeChange },
     ];
@@ -67336,16 +67227,21 @@ function planPush(request, remote) {
     };
 }
 /** Removing a config (docs/dataset-layout.md#deleting-a-config): its data files and its card entries, in one commit. */
-function planDeleteConfig(config, dataDir, remote) {
+function planDeleteConfig(config, dataDir, remote, alreadyGoneIsDone = false) {
+    const gone = (reason) => {
+        if (alreadyGoneIsDone)
+            return { uploads: [], unchanged: [], deletions: [], readme: undefined, readmeChange: "unchanged", changes: [], changed: false };
+        throw new CardError(`config '${config}' does not exist${reason}`);
+    };
     if (remote.readme === undefined && !remote.files.some((f) => f.path.startsWith(`${dataDir}/`)))
-        throw new CardError(`config '${config}' does not exist: the repository has no card and no ${dataDir}/ folder`);
+        return gone(`: the repository has no card and no ${dataDir}/ folder`);
     const card = remote.readme !== undefined ? parseCard(remote.readme, "README.md on the Hub") : parseCard("");
     const entry = readConfigs(card).find((c) => c.config_name === config);
     const patterns = entry ? entry.data_files.flatMap((d) => (Array.isArray(d.path) ? d.path : [d.path])) : [`${dataDir}/**`];
     const deletions = remote.files.map((f) => f.path).filter((p) => p !== "README.md" && matchesAny(p, patterns)).sort();
     const known = entry !== undefined || readInfos(card).some((i) => i.config_name === config);
     if (!known && deletions.length === 0)
-        throw new CardError(`config '${config}' does not exist in the card, and no files match ${dataDir}/`);
+        return gone(` in the card, and no files match ${dataDir}/`);
     applyConfigDeletion(card, config);
     const readme = remote.readme !== undefined ? renderCard(card) : undefined;
     const readmeChange = readme === undefined || readme === remote.readme ? "unchanged" : "updated";
@@ -67398,45 +67294,84 @@ function bodyFacts(card, request) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/hub/publish.ts
+;// CONCATENATED MODULE: ./src/hub/repo.ts
+
+
+/** Makes sure `repo` and `branch` exist; returns whether this run created the repository. */
+async function prepareRepo(hub, repo, options, log) {
+    let created = false;
+    if (!(await api_repoExists(hub, repo))) {
+        if (options.deletingConfig)
+            throw new HubError(`datasets/${repo} does not exist: there is no config to delete.`, 404);
+        created = await createDatasetRepo(hub, repo, options.private);
+        if (created)
+            log.info(`Created ${options.private ? "private" : "public"} dataset repository datasets/${repo}.`);
+    }
+    if (!(await revisionSha(hub, repo, options.branch))) {
+        log.info(`Branch '${options.branch}' does not exist: creating it from the default branch.`);
+        await api_createBranch(hub, repo, options.branch);
+    }
+    return created;
+}
+
+;// CONCATENATED MODULE: ./src/hub/snapshot.ts
 /**
- * Publishing: one commit that takes the branch from its current state to the
- * planned one, or nothing when the Hub already holds exactly this data and
- * card.
- *
- * The commit is guarded by `parentCommit`, so readers never see a
- * half-updated dataset and concurrent writers cannot overwrite each other:
- * when another commit lands first (HTTP 412), the branch is read again, the
- * card re-merged, the plan redone, and the commit retried, at most
- * `maxCommitAttempts` times with jittered backoff. Shards already uploaded
- * by an earlier attempt are not sent again (the LFS batch reports them
- * present).
+ * Publishing, step 2: the branch as it is now — its head commit, its files
+ * (with their LFS oids) and its card — read as one consistent snapshot, all
+ * reads pinned to the head. Plans are made against it (./plan.ts) and the
+ * commit is guarded by its head.
  */
 
-
-
-
-
-
-
-const DEFAULT_MAX_COMMIT_ATTEMPTS = 8;
+/** The snapshot of a repository that does not exist yet. */
+function emptySnapshot() {
+    return { head: undefined, files: [], readme: undefined };
+}
 async function readSnapshot(hub, repo, revision) {
     const head = await revisionSha(hub, repo, revision);
     if (!head)
-        return { head: undefined, files: [], readme: undefined };
-    // Pin every read to the head commit, so files and card are one consistent snapshot.
+        return emptySnapshot();
     const files = await listRepoFiles(hub, repo, head);
     const readme = files.some((f) => f.path === "README.md") ? await readTextFile(hub, repo, head, "README.md") : undefined;
     return { head, files, readme };
 }
-function plan(operation, snapshot) {
-    return operation.kind === "push"
-        ? planPush(operation.request, snapshot)
-        : planDeleteConfig(operation.config, operation.dataDir, snapshot);
+
+;// CONCATENATED MODULE: ./src/hub/tag.ts
+
+
+async function tagCommit(hub, repo, tag, commit, log) {
+    const ctx = { repo, endpoint: hub.endpoint, action: `creating tag '${tag}'` };
+    try {
+        const existing = (await listTags(hub, repo)).find((t) => t.name === tag);
+        if (existing) {
+            if (existing.targetCommit === commit) {
+                log.info(`Tag '${tag}' already points at ${commit}.`);
+                return { name: tag, created: false, commit };
+            }
+            throw new HubError(`Tag '${tag}' already exists on datasets/${repo} and points at ${existing.targetCommit}, not at ${commit}. ` +
+                "Tags are not moved: pick a new tag name, or delete the old tag on the Hub first.", 409);
+        }
+        await createTag(hub, repo, tag, commit);
+        log.info(`Tagged ${commit} as '${tag}'.`);
+        return { name: tag, created: true, commit };
+    }
+    catch (e) {
+        throw explainHubError(e, ctx);
+    }
 }
+
+;// CONCATENATED MODULE: ./src/hub/publish.ts
+
+
+
+
+
+
+
+
+
 /** Plans against the Hub without writing anything (dry runs). A repo that cannot be read is planned as new. */
 async function planOnly(options) {
-    let snapshot = { head: undefined, files: [], readme: undefined };
+    let snapshot = emptySnapshot();
     try {
         snapshot = await readSnapshot(options.hub, options.repo, options.branch);
         if (!snapshot.head)
@@ -67450,21 +67385,21 @@ async function planOnly(options) {
 async function publish(options) {
     const { hub, repo, log } = options;
     const ctx = (action) => ({ repo, endpoint: hub.endpoint, action, createPr: options.createPr });
-    const attemptsAllowed = options.maxCommitAttempts ?? DEFAULT_MAX_COMMIT_ATTEMPTS;
+    const policy = { ...DEFAULT_RETRY_POLICY, ...options.retryPolicy };
     const sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
-    let repoCreated = false;
+    const random = options.random ?? Math.random;
+    const commit = {
+        repo,
+        branch: options.branch,
+        createPr: options.createPr,
+        message: options.commitMessage,
+        description: options.commitDescription,
+        useXet: options.useXet,
+    };
+    const tagged = async (oid) => (options.tag ? await tagCommit(hub, repo, options.tag, oid, log) : undefined);
+    let repoCreated;
     try {
-        if (!(await api_repoExists(hub, repo))) {
-            if (options.operation.kind === "delete-config")
-                throw new errors/* HubError */.Ik(`datasets/${repo} does not exist: there is no config to delete.`, 404);
-            repoCreated = await createDatasetRepo(hub, repo, options.private);
-            if (repoCreated)
-                log.info(`Created ${options.private ? "private" : "public"} dataset repository datasets/${repo}.`);
-        }
-        if (!(await revisionSha(hub, repo, options.branch))) {
-            log.info(`Branch '${options.branch}' does not exist: creating it from the default branch.`);
-            await api_createBranch(hub, repo, options.branch);
-        }
+        repoCreated = await prepareRepo(hub, repo, { branch: options.branch, private: options.private, deletingConfig: options.operation.kind === "delete-config" }, log);
     }
     catch (e) {
         throw explainHubError(e, ctx("preparing the repository"));
@@ -67479,48 +67414,37 @@ async function publish(options) {
             throw explainHubError(e, ctx("reading the branch"));
         }
         if (!snapshot.head)
-            throw new errors/* HubError */.Ik(`Branch '${options.branch}' of datasets/${repo} disappeared while publishing.`);
-        const planned = guardCard(() => plan(options.operation, snapshot));
+            throw new HubError(`Branch '${options.branch}' of datasets/${repo} disappeared while publishing.`);
+        const planned = guardCard(() => plan(options.operation, snapshot, uncertain));
         if (!planned.changed) {
             if (uncertain) {
                 // The earlier attempt did land: the branch already holds exactly what we sent.
                 log.info("The earlier commit attempt was applied by the Hub.");
-                const commit = { oid: snapshot.head, url: `${hub.endpoint}/datasets/${repo}/commit/${snapshot.head}` };
-                return { changed: true, plan: planned, commit, repoCreated, attempts: attempt, tag: await tagCommit(options, snapshot.head) };
+                const landed = { oid: snapshot.head, url: `${hub.endpoint}/datasets/${repo}/commit/${snapshot.head}` };
+                return { changed: true, plan: planned, commit: landed, repoCreated, attempts: attempt, tag: await tagged(snapshot.head) };
             }
             log.info("Nothing changed: the Hub already holds exactly this data and card. No commit made.");
-            return { changed: false, plan: planned, repoCreated, attempts: attempt, tag: await tagCommit(options, snapshot.head) };
+            return { changed: false, plan: planned, repoCreated, attempts: attempt, tag: await tagged(snapshot.head) };
         }
         try {
-            const output = await commitPlan(options, planned, snapshot.head);
+            const output = await commitPlan(hub, commit, planned, snapshot.head, options.onUploadProgress);
             if (!output)
                 throw new Error("the Hub did not return a commit");
-            const commit = { oid: output.commit.oid, url: output.commit.url };
-            log.info(`Committed ${commit.oid}${output.pullRequestUrl ? ` and opened ${output.pullRequestUrl}` : ""}.`);
-            return {
-                changed: true,
-                plan: planned,
-                commit,
-                pullRequestUrl: output.pullRequestUrl,
-                repoCreated,
-                attempts: attempt,
-                tag: await tagCommit(options, commit.oid),
-            };
+            const made = { oid: output.commit.oid, url: output.commit.url };
+            log.info(`Committed ${made.oid}${output.pullRequestUrl ? ` and opened ${output.pullRequestUrl}` : ""}.`);
+            return { changed: true, plan: planned, commit: made, pullRequestUrl: output.pullRequestUrl, repoCreated, attempts: attempt, tag: await tagged(made.oid) };
         }
         catch (e) {
-            const status = e instanceof HubApiError ? e.statusCode : undefined;
-            const moved = status === 412 || status === 409;
-            const maybeLanded = !moved && (status === undefined || status >= 500) && !(e instanceof TypeError);
-            if ((moved || (maybeLanded && isNetworkOrServer(e))) && attempt < attemptsAllowed) {
-                uncertain ||= maybeLanded;
-                const wait = Math.round(Math.min(options.retryMaxMs ?? 15_000, (options.retryBaseMs ?? 1000) * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2));
-                log.warning(moved
-                    ? `Another commit landed on '${options.branch}' first (HTTP ${status}); re-reading the branch and merging again in ${(wait / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${attemptsAllowed}).`
-                    : `The commit failed (${describeFailure(e)}); checking whether it landed and retrying in ${(wait / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${attemptsAllowed}).`);
-                await sleep(wait);
-                continue;
-            }
-            throw explainHubError(e, ctx(moved ? "committing" : "uploading and committing"));
+            const failure = commitFailure(e);
+            if (failure === "final" || attempt >= policy.maxCommitAttempts)
+                throw explainHubError(e, ctx(failure === "moved" ? "committing" : "uploading and committing"));
+            uncertain ||= failure === "uncertain";
+            const wait = backoffMs(policy, attempt, policy.maxCommitDelayMs, random);
+            const next = `(attempt ${attempt + 1} of ${policy.maxCommitAttempts})`;
+            log.warning(failure === "moved"
+                ? `Another commit landed on '${options.branch}' first (HTTP ${e.statusCode}); re-reading the branch and merging again in ${(wait / 1000).toFixed(1)} s ${next}.`
+                : `The commit failed (${describeFailure(e)}); checking whether it landed and retrying in ${(wait / 1000).toFixed(1)} s ${next}.`);
+            await sleep(wait);
         }
     }
 }
@@ -67529,11 +67453,6 @@ function describeFailure(e) {
         return `HTTP ${e.statusCode}: ${hubMessage(e)}`;
     return e instanceof Error ? e.message : String(e);
 }
-function isNetworkOrServer(e) {
-    if (e instanceof HubApiError)
-        return e.statusCode >= 500;
-    return e instanceof Error && e.network === true;
-}
 /** Card problems (ours or the Hub's card) are user-facing. */
 function guardCard(f) {
     try {
@@ -67541,74 +67460,24 @@ function guardCard(f) {
     }
     catch (e) {
         if (e instanceof CardError)
-            throw new errors/* HubError */.Ik(e.message);
+            throw new HubError(e.message);
         throw e;
-    }
-}
-async function commitPlan(options, planned, parentCommit) {
-    const operations = [];
-    for (const shard of planned.uploads)
-        operations.push({ operation: "addOrUpdate", path: shard.path, content: await (0,external_node_fs_.openAsBlob)(shard.localPath) });
-    if (planned.readme !== undefined)
-        operations.push({ operation: "addOrUpdate", path: "README.md", content: new Blob([planned.readme]) });
-    for (const path of planned.deletions)
-        operations.push({ operation: "delete", path });
-    const sizes = new Map(planned.uploads.map((s) => [s.path, s.bytes]));
-    const totalBytes = planned.uploads.reduce((n, s) => n + s.bytes, 0);
-    const uploaded = new Map();
-    const iterator = commitWithProgress(options.hub, {
-        repo: options.repo,
-        branch: options.branch,
-        title: options.commitMessage,
-        description: options.commitDescription,
-        operations,
-        parentCommit,
-        isPullRequest: options.createPr,
-        useXet: options.useXet ?? false,
-    });
-    for (;;) {
-        const step = await iterator.next();
-        if (step.done)
-            return step.value;
-        const event = step.value;
-        if (event.event === "fileProgress" && event.state === "uploading" && sizes.has(event.path)) {
-            uploaded.set(event.path, event.progress * sizes.get(event.path));
-            options.onUploadProgress?.({ uploadedBytes: [...uploaded.values()].reduce((a, b) => a + b, 0), totalBytes });
-        }
-    }
-}
-/** Creates the release tag on `commit`; an existing tag on the same commit is fine, on another one an error. */
-async function tagCommit(options, commit) {
-    const { tag, hub, repo, log } = options;
-    if (!tag)
-        return undefined;
-    const ctx = { repo, endpoint: hub.endpoint, action: `creating tag '${tag}'` };
-    try {
-        const existing = (await listTags(hub, repo)).find((t) => t.name === tag);
-        if (existing) {
-            if (existing.targetCommit === commit) {
-                log.info(`Tag '${tag}' already points at ${commit}.`);
-                return { name: tag, created: false, commit };
-            }
-            throw new errors/* HubError */.Ik(`Tag '${tag}' already exists on datasets/${repo} and points at ${existing.targetCommit}, not at ${commit}. ` +
-                "Tags are not moved: pick a new tag name, or delete the old tag on the Hub first.", 409);
-        }
-        await createTag(hub, repo, tag, commit);
-        log.info(`Tagged ${commit} as '${tag}'.`);
-        return { name: tag, created: true, commit };
-    }
-    catch (e) {
-        throw explainHubError(e, ctx);
     }
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline.ts
 /**
  * One run of the action, start to end, as a plain function:
- * inputs → discover files → convert → plan → publish (or dry run).
- * main.ts wraps it with @actions/core (groups, outputs, summary, failures);
- * tests and the local CLI call it directly.
+ * inputs → input files read → discover files → convert → plan → publish
+ * (or dry run). main.ts wraps it with @actions/core (groups, outputs,
+ * summary, failures); tests and the local CLI call it directly.
+ *
+ * It is also where the layers' errors about settings become errors on the
+ * action input that holds the setting: the data layer knows globs and type
+ * overrides, not inputs (FileSelectionError → `paths` or `splits`,
+ * OverrideError → `features`).
  */
+
 
 
 
@@ -67622,7 +67491,7 @@ async function runPipeline(settings, deps) {
     const repoUrl = `${settings.endpoint}/datasets/${settings.repo}`;
     // A dry run only reads, to show the plan: if the Hub cannot be reached, say so soon and plan as new.
     const policy = settings.dryRun ? { maxAttempts: 2, requestTimeoutMs: 30_000, ...deps.retryPolicy } : deps.retryPolicy;
-    const hubFetch = createHubFetch({ policy, log });
+    const hubFetch = createHubFetch({ policy, log, baseFetch: deps.fetch });
     const hub = { endpoint: settings.endpoint, token: settings.token, fetch: hubFetch.fetch };
     const result = {
         settings,
@@ -67639,11 +67508,13 @@ async function runPipeline(settings, deps) {
         operation = { kind: "delete-config", config: settings.config, dataDir: settings.dataDir };
     }
     else {
+        // Every input file is read now, so a bad one fails the run before minutes of conversion.
+        const cardBody = settings.cardBody === undefined ? undefined : await readCardBody(settings.cardBody);
         result.files = await group("Find data files", () => findFiles(settings, log));
         if (result.files.every((s) => s.files.length === 0))
             return result; // if-no-files-found said carry on
         result.outputDir = await prepareOutputDir(settings);
-        const conversion = await group("Convert to Parquet", () => convert({
+        const conversion = await group("Convert to Parquet", () => onInput("features", errors/* OverrideError */.Zm, () => convert({
             splits: result.files.map((s) => ({ name: s.split, files: s.files })),
             dataDir: settings.dataDir,
             outputDir: result.outputDir,
@@ -67653,7 +67524,7 @@ async function runPipeline(settings, deps) {
             compression: settings.compression,
             log,
             progressIntervalMs: deps.progressIntervalMs,
-        }));
+        })));
         result.conversion = conversion;
         operation = {
             kind: "push",
@@ -67665,7 +67536,7 @@ async function runPipeline(settings, deps) {
                 replaceAllSplits: settings.replaceAllSplits,
                 setDefault: settings.setDefault,
                 cardMetadata: settings.cardMetadata,
-                cardBody: settings.cardBody === undefined ? undefined : await readCardBody(settings.cardBody),
+                cardBody,
                 source: deps.source,
             },
         };
@@ -67693,9 +67564,7 @@ async function runPipeline(settings, deps) {
                 operation,
                 log,
                 onUploadProgress: (p) => uploads.update(p.uploadedBytes, p.totalBytes, p.uploadedBytes === p.totalBytes),
-                retryBaseMs: deps.commitRetry?.baseMs,
-                retryMaxMs: deps.commitRetry?.maxMs,
-                maxCommitAttempts: deps.commitRetry?.maxAttempts,
+                retryPolicy: policy,
                 useXet: deps.useXet,
             }));
             result.plan = result.publish.plan;
@@ -67711,7 +67580,7 @@ async function findFiles(settings, log) {
     const found = [];
     const input = settings.replaceAllSplits ? "splits" : "paths";
     for (const split of settings.splits) {
-        const files = await discoverFiles(split.globs, settings.workspace, settings.format, input);
+        const files = await onInput(input, errors/* FileSelectionError */.vO, () => discoverFiles(split.globs, settings.workspace, settings.format));
         log.info(`${split.name}: ${files.length} file(s)${files.length ? `: ${files.map((f) => f.file).join(", ")}` : ""}`);
         found.push({ split: split.name, files });
     }
@@ -67721,9 +67590,9 @@ async function findFiles(settings, log) {
     const what = `no files match the globs of split${empty.length > 1 ? "s" : ""} ${empty.map((s) => `'${s.split}'`).join(", ")}`;
     if (empty.length < found.length)
         // Publishing the other splits alone would silently drop this one from the card: never guess.
-        throw new errors/* InputError */.dz(input, `${what} (globs are relative to the repository root)`);
+        throw new InputError(input, `${what} (globs are relative to the repository root)`);
     if (settings.ifNoFilesFound === "error")
-        throw new errors/* InputError */.dz(input, `${what} (globs are relative to the repository root; set if-no-files-found to warn or ignore to allow this)`);
+        throw new InputError(input, `${what} (globs are relative to the repository root; set if-no-files-found to warn or ignore to allow this)`);
     if (settings.ifNoFilesFound === "warn")
         log.warning(`${what}; nothing to publish.`);
     else
@@ -67748,12 +67617,23 @@ async function prepareOutputDir(settings) {
     await (0,external_node_fs_promises_.rm)(external_node_path_default().join(explicit, "README.md"), { force: true });
     return explicit;
 }
+/** Runs `step`; an error of type `kind` (a data-layer error about a setting) becomes an error on `input`, with the same words. */
+async function onInput(input, kind, step) {
+    try {
+        return await step();
+    }
+    catch (e) {
+        if (e instanceof kind)
+            throw new InputError(input, e.message);
+        throw e;
+    }
+}
 async function readCardBody(file) {
     try {
         return await (0,external_node_fs_promises_.readFile)(file, "utf8");
     }
     catch (e) {
-        throw new errors/* InputError */.dz("card-body", `cannot read ${file}: ${e.message}`);
+        throw new InputError("card-body", `cannot read ${file}: ${e.message}`);
     }
 }
 
@@ -67806,7 +67686,7 @@ function summaryMarkdown(result) {
         }
         lines.push("", "<details><summary>Features</summary>", "", "| column | type |", "|---|---|");
         for (const f of conversion.features)
-            lines.push(`| ${report_escape(f.name)} | \`${report_escape((0,data_features/* featureToString */.pu)(f.feature))}\` |`);
+            lines.push(`| ${report_escape(f.name)} | \`${report_escape((0,model_features/* featureToString */.pu)(f.feature))}\` |`);
         lines.push("", "</details>", "");
     }
     if (plan) {
@@ -67831,6 +67711,7 @@ function report_escape(text) {
  * turns the result into outputs and a job summary — or a failure with a
  * clear message (and an annotation on the file and line for data errors).
  */
+
 
 
 
@@ -67877,10 +67758,10 @@ function fail(error) {
         core_error(redactTokens(error.message), { title: "Invalid data", file: error.file, startLine: error.line });
         process.exitCode = ExitCode.Failure;
     }
-    else if (error instanceof errors/* InputError */.dz) {
+    else if (error instanceof InputError) {
         setFailed(redactTokens(error.message));
     }
-    else if ((0,errors/* isUserFacing */.Qx)(error)) {
+    else if (isUserFacing(error)) {
         setFailed(redactTokens(error.message));
     }
     else {
@@ -67888,6 +67769,460 @@ function fail(error) {
         const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
         setFailed(`Unexpected error (please report it): ${redactTokens(text)}`);
     }
+}
+
+
+/***/ }),
+
+/***/ 5486:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   BH: () => (/* binding */ featureFromJson),
+/* harmony export */   F0: () => (/* binding */ featuresFromYaml),
+/* harmony export */   I9: () => (/* binding */ featuresToYaml),
+/* harmony export */   RA: () => (/* binding */ featureToArrow),
+/* harmony export */   U$: () => (/* binding */ huggingfaceMetadata),
+/* harmony export */   Uq: () => (/* binding */ value),
+/* harmony export */   ZJ: () => (/* binding */ featuresToArrowSchema),
+/* harmony export */   er: () => (/* binding */ featureFromArrow),
+/* harmony export */   kb: () => (/* binding */ parseTimestampDtype),
+/* harmony export */   nh: () => (/* binding */ featuresToJson),
+/* harmony export */   pu: () => (/* binding */ featureToString)
+/* harmony export */ });
+/* unused harmony exports canonicalDtype, dtypeToArrow, arrowToDtype, featureToJson, featuresEqual, pythonJsonDumps */
+/* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7043);
+/* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4772);
+/* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(349);
+/* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3627);
+/* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5233);
+/* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(7446);
+/**
+ * The Hugging Face `datasets` feature model and its three serialisations:
+ * the Arrow type a column is stored as, the JSON dict kept in Parquet metadata
+ * (`Features.to_dict()`), and the YAML list written in the card's
+ * `dataset_info.features` (`Features._to_yaml_list()`). See docs/dataset-layout.md#features.
+ */
+
+const value = (dtype) => ({ kind: "value", dtype });
+const TIME_UNITS = (/* unused pure expression or super */ null && (["s", "ms", "us", "ns"]));
+const UNIT_TO_ARROW = {
+    s: apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .TimeUnit */ .y.SECOND,
+    ms: apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .TimeUnit */ .y.MILLISECOND,
+    us: apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .TimeUnit */ .y.MICROSECOND,
+    ns: apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .TimeUnit */ .y.NANOSECOND,
+};
+const ARROW_TO_UNIT = ["s", "ms", "us", "ns"];
+const SIMPLE_DTYPES = {
+    null: () => new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Null */ .Uv(),
+    bool: () => new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Bool */ .x(),
+    int8: () => new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Int8 */ .AY(),
+    int16: () => new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Int16 */ .Vw(),
+    int32: () => new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Int32 */ .P_(),
+    int64: () => new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Int64 */ .CG(),
+    uint8: () => new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Uint8 */ .l5(),
+    uint16: () => new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Uint16 */ .yv(),
+    uint32: () => new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Uint32 */ .SS(),
+    uint64: () => new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Uint64 */ .Rf(),
+    float16: () => new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Float16 */ .cS(),
+    float32: () => new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Float32 */ .gh(),
+    float64: () => new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Float64 */ .$G(),
+    string: () => new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Utf8 */ .YE(),
+    large_string: () => new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .LargeUtf8 */ .Jb(),
+    binary: () => new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Binary */ .yI(),
+    large_binary: () => new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .LargeBinary */ .BS(),
+    date32: () => new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .DateDay */ .R8(),
+    date64: () => new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .DateMillisecond */ .k(),
+};
+/** Names Python accepts on read for the canonical ones. */
+const DTYPE_ALIASES = { float: "float32", double: "float64", halffloat: "float16" };
+const TIMESTAMP_RE = /^timestamp\[(s|ms|us|ns)(?:, tz=([a-zA-Z0-9/_+\-:]*))?\]$/;
+const TIME_RE = /^time(32|64)\[(s|ms|us|ns)\]$/;
+const DURATION_RE = /^duration\[(s|ms|us|ns)\]$/;
+const DECIMAL_RE = /^decimal(128|256)\((\d+), *(-?\d+)\)$/;
+/** Canonical dtype string for a user-written one, or undefined when it is not a Value dtype. */
+function canonicalDtype(dtype) {
+    const d = DTYPE_ALIASES[dtype] ?? dtype;
+    if (d in SIMPLE_DTYPES)
+        return d;
+    const ts = TIMESTAMP_RE.exec(d);
+    if (ts)
+        return ts[2] === undefined ? `timestamp[${ts[1]}]` : `timestamp[${ts[1]}, tz=${ts[2]}]`;
+    const t = TIME_RE.exec(d);
+    if (t && ((t[1] === "32" && (t[2] === "s" || t[2] === "ms")) || (t[1] === "64" && (t[2] === "us" || t[2] === "ns"))))
+        return d;
+    if (DURATION_RE.test(d))
+        return d;
+    const dec = DECIMAL_RE.exec(d);
+    if (dec)
+        return `decimal${dec[1]}(${dec[2]}, ${dec[3]})`;
+    return undefined;
+}
+function parseTimestampDtype(dtype) {
+    const m = TIMESTAMP_RE.exec(dtype);
+    if (!m)
+        return undefined;
+    return m[2] === undefined ? { unit: m[1] } : { unit: m[1], tz: m[2] };
+}
+/** The Arrow type a `Value` dtype is stored as. */
+function dtypeToArrow(dtype) {
+    const simple = SIMPLE_DTYPES[dtype];
+    if (simple)
+        return simple();
+    const ts = parseTimestampDtype(dtype);
+    if (ts)
+        return new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Timestamp */ .Dc(UNIT_TO_ARROW[ts.unit], ts.tz ?? null);
+    const t = TIME_RE.exec(dtype);
+    if (t)
+        return new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Time */ .gX(UNIT_TO_ARROW[t[2]], Number(t[1]));
+    const du = DURATION_RE.exec(dtype);
+    if (du)
+        return new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Duration */ .dw(UNIT_TO_ARROW[du[1]]);
+    const dec = DECIMAL_RE.exec(dtype);
+    if (dec)
+        return new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Decimal */ .Ww(Number(dec[3]), Number(dec[2]), Number(dec[1]));
+    throw new Error(`Unknown dtype '${dtype}'`);
+}
+/** Arrow storage of the media types Python stores as `struct<bytes: binary, path: string>`. */
+const MEDIA_TYPES = new Set(["Image", "Audio", "Video", "Pdf", "Nifti", "Mesh"]);
+function featureToArrow(feature) {
+    switch (feature.kind) {
+        case "value":
+            return dtypeToArrow(feature.dtype);
+        case "class_label":
+            return new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Int64 */ .CG();
+        case "list": {
+            const child = new apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .Field */ .D("item", featureToArrow(feature.item), true);
+            if (feature.length !== undefined && feature.length >= 0)
+                return new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .FixedSizeList */ .Y1(feature.length, child);
+            return feature.large ? new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .LargeList */ .cZ(child) : new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .List */ .B8(child);
+        }
+        case "struct":
+            return new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Struct */ ._k(feature.fields.map((f) => new apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .Field */ .D(f.name, featureToArrow(f.feature), true)));
+        case "custom":
+            if (feature.typeName === "Json")
+                return new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Utf8 */ .YE();
+            if (MEDIA_TYPES.has(feature.typeName))
+                return new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Struct */ ._k([
+                    new apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .Field */ .D("bytes", new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Binary */ .yI(), true),
+                    new apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .Field */ .D("path", new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Utf8 */ .YE(), true),
+                ]);
+            throw new Error(`No Arrow storage known for feature type ${feature.typeName}`);
+    }
+}
+/** Arrow schema of a whole feature set: every column nullable, as Python writes it. */
+function featuresToArrowSchema(features, metadata) {
+    return new apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .Schema */ .S(features.map((f) => {
+        const fieldMeta = f.feature.kind === "custom" && f.feature.typeName === "Json"
+            ? new Map([["ARROW:extension:name", "arrow.json"]])
+            : undefined;
+        return new apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .Field */ .D(f.name, featureToArrow(f.feature), true, fieldMeta);
+    }), metadata);
+}
+/** The feature Python infers for a Parquet column without `huggingface` metadata (docs/dataset-layout.md#features-from-a-parquet-schema). */
+function featureFromArrow(type, field) {
+    if (field?.metadata.get("ARROW:extension:name") === "arrow.json")
+        return { kind: "custom", typeName: "Json", params: {} };
+    if (type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Struct */ ._k)
+        return { kind: "struct", fields: type.children.map((c) => ({ name: c.name, feature: featureFromArrow(c.type, c) })) };
+    if (type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .FixedSizeList */ .Y1)
+        return { kind: "list", item: featureFromArrow(type.children[0].type, type.children[0]), length: type.listSize };
+    if (type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .LargeList */ .cZ)
+        return { kind: "list", item: featureFromArrow(type.children[0].type, type.children[0]), large: true };
+    if (type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .List */ .B8)
+        return { kind: "list", item: featureFromArrow(type.children[0].type, type.children[0]) };
+    if (type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Dictionary */ .bT)
+        return featureFromArrow(type.dictionary);
+    return value(arrowToDtype(type));
+}
+function arrowToDtype(type) {
+    const t = apache_arrow__WEBPACK_IMPORTED_MODULE_3__/* .Type */ .ZU;
+    switch (type.typeId) {
+        case t.Null:
+            return "null";
+        case t.Bool:
+            return "bool";
+        case t.Int: {
+            const i = type;
+            return `${i.isSigned ? "int" : "uint"}${i.bitWidth}`;
+        }
+        case t.Float: {
+            const p = type.precision;
+            return p === apache_arrow__WEBPACK_IMPORTED_MODULE_4__/* .Precision */ .j.HALF ? "float16" : p === apache_arrow__WEBPACK_IMPORTED_MODULE_4__/* .Precision */ .j.SINGLE ? "float32" : "float64";
+        }
+        case t.Utf8:
+            return "string";
+        case t.LargeUtf8:
+            return "large_string";
+        case t.Binary:
+            return "binary";
+        case t.LargeBinary:
+            return "large_binary";
+        case t.Date:
+            return type.unit === apache_arrow__WEBPACK_IMPORTED_MODULE_5__/* .DateUnit */ .f.DAY ? "date32" : "date64";
+        case t.Timestamp: {
+            const ts = type;
+            const unit = ARROW_TO_UNIT[ts.unit];
+            return ts.timezone ? `timestamp[${unit}, tz=${ts.timezone}]` : `timestamp[${unit}]`;
+        }
+        case t.Time: {
+            const tm = type;
+            return `time${tm.bitWidth}[${ARROW_TO_UNIT[tm.unit]}]`;
+        }
+        case t.Duration:
+            return `duration[${ARROW_TO_UNIT[type.unit]}]`;
+        case t.Decimal: {
+            const d = type;
+            return `decimal${d.bitWidth}(${d.precision}, ${d.scale})`;
+        }
+        default:
+            throw new Error(`Arrow type ${String(type)} has no datasets equivalent`);
+    }
+}
+// ---------------------------------------------------------------------------
+// JSON dict form (Parquet `huggingface` metadata).
+function featureToJson(feature) {
+    switch (feature.kind) {
+        case "value":
+            return { dtype: feature.dtype, _type: "Value" };
+        case "class_label":
+            return { names: feature.names, _type: "ClassLabel" };
+        case "list": {
+            const out = { feature: featureToJson(feature.item) };
+            if (feature.length !== undefined && feature.length >= 0)
+                out.length = feature.length;
+            out._type = feature.large ? "LargeList" : "List";
+            return out;
+        }
+        case "struct":
+            return Object.fromEntries(feature.fields.map((f) => [f.name, featureToJson(f.feature)]));
+        case "custom":
+            return { ...feature.params, _type: feature.typeName };
+    }
+}
+function featuresToJson(features) {
+    return Object.fromEntries(features.map((f) => [f.name, featureToJson(f.feature)]));
+}
+function featureFromJson(json, where) {
+    if (Array.isArray(json)) {
+        // Legacy: a list holding one feature means a list of it.
+        if (json.length !== 1)
+            throw new Error(`${where}: a list feature must hold exactly one item`);
+        return { kind: "list", item: featureFromJson(json[0], where) };
+    }
+    if (!isRecord(json))
+        throw new Error(`${where}: expected a feature object`);
+    const type = json._type;
+    if (type === undefined)
+        return {
+            kind: "struct",
+            fields: Object.entries(json).map(([name, f]) => ({ name, feature: featureFromJson(f, `${where}.${name}`) })),
+        };
+    switch (type) {
+        case "Value": {
+            const dtype = canonicalDtype(String(json.dtype));
+            if (!dtype)
+                throw new Error(`${where}: unknown dtype '${String(json.dtype)}'`);
+            return value(dtype);
+        }
+        case "ClassLabel":
+            if (!Array.isArray(json.names))
+                throw new Error(`${where}: ClassLabel without names`);
+            return { kind: "class_label", names: json.names.map(String) };
+        case "List":
+        case "LargeList":
+        case "Sequence": {
+            const item = featureFromJson(json.feature, `${where}[]`);
+            const length = typeof json.length === "number" && json.length >= 0 ? json.length : undefined;
+            if (type === "Sequence" && item.kind === "struct")
+                // TFDS-style Sequence of a dict is a dict of lists.
+                return {
+                    kind: "struct",
+                    fields: item.fields.map((f) => ({ name: f.name, feature: { kind: "list", item: f.feature, length } })),
+                };
+            return { kind: "list", item, length, large: type === "LargeList" };
+        }
+        default: {
+            const { _type, ...params } = json;
+            return { kind: "custom", typeName: String(_type), params };
+        }
+    }
+}
+// ---------------------------------------------------------------------------
+// YAML list form (card `dataset_info.features`).
+/** `Array2D` → `array2_d`, `ClassLabel` → `class_label`, as Python's `camelcase_to_snakecase`. */
+function snakeCase(name) {
+    return name
+        .replace(/([A-Z]+)([A-Z][a-z])/g, "$1_$2")
+        .replace(/([a-z\d])([A-Z])/g, "$1_$2")
+        .toLowerCase();
+}
+const KNOWN_CUSTOM_TYPES = ["Image", "Audio", "Video", "Pdf", "Nifti", "Mesh", "Json", "Translation", "TranslationVariableLanguages", "Array2D", "Array3D", "Array4D", "Array5D"];
+const SNAKE_TO_TYPE = new Map(KNOWN_CUSTOM_TYPES.map((t) => [snakeCase(t), t]));
+/** The simplified inner form used under `list:` and in `dtype:` (docs/dataset-layout.md#composite-types). */
+function simplify(feature) {
+    switch (feature.kind) {
+        case "value":
+            return feature.dtype;
+        case "class_label":
+            return { class_label: { names: labelMapping(feature.names) } };
+        case "list": {
+            const out = { [feature.large ? "large_list" : "list"]: simplify(feature.item) };
+            if (feature.length !== undefined && feature.length >= 0)
+                out.length = feature.length;
+            return out;
+        }
+        case "struct":
+            return feature.fields.map(namedFeatureToYaml);
+        case "custom": {
+            const name = snakeCase(feature.typeName);
+            return Object.keys(feature.params).length === 0 ? name : { [name]: feature.params };
+        }
+    }
+}
+/** ClassLabel names as a string-keyed mapping: the Hub requires string keys. */
+function labelMapping(names) {
+    return Object.fromEntries(names.map((n, i) => [String(i), n]));
+}
+function namedFeatureToYaml(f) {
+    const feature = f.feature;
+    switch (feature.kind) {
+        case "value":
+        case "class_label":
+        case "custom":
+            return { name: f.name, dtype: simplify(feature) };
+        case "list": {
+            const out = { name: f.name, [feature.large ? "large_list" : "list"]: simplify(feature.item) };
+            if (feature.length !== undefined && feature.length >= 0)
+                out.length = feature.length;
+            return out;
+        }
+        case "struct":
+            return { name: f.name, struct: feature.fields.map(namedFeatureToYaml) };
+    }
+}
+function featuresToYaml(features) {
+    return features.map(namedFeatureToYaml);
+}
+/** Parse the card / `features` input form. `where` prefixes error messages. */
+function featuresFromYaml(list, where) {
+    if (!Array.isArray(list))
+        throw new Error(`${where}: expected a list of {name, dtype|list|struct} entries`);
+    const seen = new Set();
+    return list.map((entry, i) => {
+        if (!isRecord(entry) || typeof entry.name !== "string" || entry.name === "")
+            throw new Error(`${where}[${i}]: each entry needs a 'name'`);
+        if (seen.has(entry.name))
+            throw new Error(`${where}: column '${entry.name}' is listed twice`);
+        seen.add(entry.name);
+        return { name: entry.name, feature: entryToFeature(entry, `${where}.${entry.name}`) };
+    });
+}
+function entryToFeature(entry, where) {
+    const length = typeof entry.length === "number" ? entry.length : undefined;
+    if ("dtype" in entry)
+        return unsimplify(entry.dtype, where);
+    if ("list" in entry)
+        return { kind: "list", item: unsimplify(entry.list, where), length };
+    if ("large_list" in entry)
+        return { kind: "list", item: unsimplify(entry.large_list, where), large: true };
+    if ("sequence" in entry) {
+        const item = unsimplify(entry.sequence, where);
+        if (item.kind === "struct")
+            return { kind: "struct", fields: item.fields.map((f) => ({ name: f.name, feature: { kind: "list", item: f.feature, length } })) };
+        return { kind: "list", item, length };
+    }
+    if ("struct" in entry)
+        return unsimplify(entry.struct, where);
+    throw new Error(`${where}: needs one of 'dtype', 'list', 'struct'`);
+}
+function unsimplify(form, where) {
+    if (typeof form === "string") {
+        const dtype = canonicalDtype(form);
+        if (dtype)
+            return value(dtype);
+        const custom = SNAKE_TO_TYPE.get(form);
+        if (custom)
+            return { kind: "custom", typeName: custom, params: {} };
+        throw new Error(`${where}: unknown dtype '${form}'`);
+    }
+    if (Array.isArray(form))
+        return { kind: "struct", fields: featuresFromYaml(form, where) };
+    if (isRecord(form)) {
+        const keys = Object.keys(form);
+        if ("list" in form || "large_list" in form || "sequence" in form)
+            return entryToFeature(form, where);
+        if ("struct" in form)
+            return unsimplify(form.struct, where);
+        if (keys.length === 1) {
+            const key = keys[0];
+            const params = form[key];
+            if (key === "class_label")
+                return classLabelFromYaml(params, where);
+            const custom = SNAKE_TO_TYPE.get(key);
+            if (custom)
+                return { kind: "custom", typeName: custom, params: isRecord(params) ? params : {} };
+        }
+    }
+    throw new Error(`${where}: cannot read feature ${JSON.stringify(form)}`);
+}
+function classLabelFromYaml(params, where) {
+    const names = isRecord(params) ? params.names : undefined;
+    if (Array.isArray(names))
+        return { kind: "class_label", names: names.map(String) };
+    if (isRecord(names)) {
+        const entries = Object.entries(names).map(([k, v]) => [Number(k), String(v)]);
+        entries.sort((a, b) => a[0] - b[0]);
+        entries.forEach(([id], i) => {
+            if (id !== i)
+                throw new Error(`${where}: class_label ids must be 0..n-1 without gaps`);
+        });
+        return { kind: "class_label", names: entries.map(([, n]) => n) };
+    }
+    throw new Error(`${where}: class_label needs 'names' (a list or an id → name mapping)`);
+}
+function featureToString(feature) {
+    switch (feature.kind) {
+        case "value":
+            return feature.dtype;
+        case "class_label":
+            return `class_label(${feature.names.length} names)`;
+        case "list":
+            return `list<${featureToString(feature.item)}>${feature.length !== undefined ? `[${feature.length}]` : ""}`;
+        case "struct":
+            return `struct<${feature.fields.map((f) => `${f.name}: ${featureToString(f.feature)}`).join(", ")}>`;
+        case "custom":
+            return snakeCase(feature.typeName);
+    }
+}
+function featuresEqual(a, b) {
+    return JSON.stringify(featureToJson(a)) === JSON.stringify(featureToJson(b));
+}
+function isRecord(v) {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+/**
+ * `json.dumps(obj)` as Python writes it: `", "` and `": "` separators and
+ * non-ASCII characters escaped, so the metadata bytes match what Python stores.
+ */
+function pythonJsonDumps(v) {
+    if (v === null || v === undefined)
+        return "null";
+    if (typeof v === "string")
+        return JSON.stringify(v).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+    if (typeof v === "number")
+        return Number.isInteger(v) ? String(v) : JSON.stringify(v);
+    if (typeof v === "boolean")
+        return v ? "true" : "false";
+    if (Array.isArray(v))
+        return `[${v.map(pythonJsonDumps).join(", ")}]`;
+    return `{${Object.entries(v)
+        .map(([k, x]) => `${pythonJsonDumps(k)}: ${pythonJsonDumps(x)}`)
+        .join(", ")}}`;
+}
+/** The Parquet key-value metadata value Python writes under `huggingface`. */
+function huggingfaceMetadata(features) {
+    return pythonJsonDumps({ info: { features: featuresToJson(features) } });
 }
 
 
