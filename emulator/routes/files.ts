@@ -12,8 +12,21 @@ interface TreeJson {
   path: string;
   lfs?: { oid: string; size: number; pointerSize: number };
   lastCommit?: { id: string; title: string; date: string };
-  securityFileStatus?: { status: string };
+  securityFileStatus?: SecurityFileStatus;
 }
+
+/** The Hub's scan report; huggingface_hub reads avScan and pickleImportScan as required keys. */
+interface SecurityFileStatus {
+  status: string;
+  avScan: { status: string };
+  pickleImportScan: { status: string };
+}
+
+const UNSCANNED: SecurityFileStatus = {
+  status: "unscanned",
+  avScan: { status: "unscanned" },
+  pickleImportScan: { status: "unscanned" },
+};
 
 function fileJson(path: string, entry: TreeEntry): TreeJson {
   return { type: "file", oid: entry.gitOid, size: entry.size, path, ...(entry.lfs ? { lfs: { ...entry.lfs } } : {}) };
@@ -40,7 +53,8 @@ function expandEntry(repo: Repo, commit: Commit, entry: TreeJson): TreeJson {
   return {
     ...entry,
     lastCommit: { id: last.oid, title: last.title, date: last.date.toISOString() },
-    securityFileStatus: { status: "unscanned" },
+    // Folders get no scan report on the Hub.
+    ...(entry.type === "file" ? { securityFileStatus: structuredClone(UNSCANNED) } : {}),
   };
 }
 
