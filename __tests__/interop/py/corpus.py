@@ -7,9 +7,11 @@ import gzip
 import io
 import json
 import os
-import shutil
 import sysconfig
+import tempfile
 import zipfile
+
+from compare import PACKAGED
 
 FORMATS = [
     (".csv", "csv"),
@@ -51,31 +53,6 @@ def _source_bytes(entry, source, project_root, wheel_dir):
     raise ValueError(f"unknown source kind {kind}")
 
 
-def _records(data, fmt):
-    """Rows of a CSV or JSON array corpus file, as Python's packaged loader reads them."""
-    import datasets
-
-    with open_tmp(data, fmt) as path:
-        builder = {"csv": "csv", "json": "json"}[fmt]
-        return datasets.load_dataset(builder, data_files=path, split="train")
-
-
-class open_tmp:
-    def __init__(self, data, fmt):
-        import tempfile
-
-        self.dir = tempfile.mkdtemp(prefix="derive-")
-        self.path = os.path.join(self.dir, "in." + fmt)
-        with open(self.path, "wb") as f:
-            f.write(data)
-
-    def __enter__(self):
-        return self.path
-
-    def __exit__(self, *exc):
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
 def _derive(how, data, from_name):
     fmt = format_of(from_name)
     if how == "gzip":
@@ -104,10 +81,17 @@ def _derive(how, data, from_name):
 
             pq.write_table(pcsv.read_csv(io.BytesIO(data)), out, compression="zstd", row_group_size=500)
         elif how == "parquet-datasets":
-            ds = _records(data, fmt)
-            buf = io.BytesIO()
-            ds.to_parquet(buf)
-            return buf.getvalue()
+            import datasets
+
+            with tempfile.TemporaryDirectory() as tmp:
+                source = os.path.join(tmp, "in." + fmt)
+                with open(source, "wb") as f:
+                    f.write(data)
+                builder, kwargs = PACKAGED[fmt]
+                loaded = datasets.load_dataset(builder, data_files=source, split="train", cache_dir=tmp, **kwargs)
+                buf = io.BytesIO()
+                loaded.to_parquet(buf)
+                return buf.getvalue()
         else:
             raise ValueError(f"unknown derivation {how}")
         return out.getvalue().to_pybytes()
