@@ -61,7 +61,7 @@ export function clientsSuite(interop: Interop): void {
         const run = await publishOne(DATA, { url: hub.url, token: hub.tokens.write }, repo, { paths: file!, config: config! });
         expect(run.ok, run.log).toBe(true);
       }
-    });
+    }, 5 * 60_000);
 
     afterAll(async () => {
       await hub?.close();
@@ -119,7 +119,7 @@ export function clientsSuite(interop: Interop): void {
       expect(got.refsAfter).toEqual(["main", "py-branch"]);
       expect(got.tagsAfter).toEqual(["py-tag"]);
       expect(hub.tags(repo)).toEqual([{ name: "py-tag", target: head }]);
-    });
+    }, 5 * 60_000);
 
     it("takes push_to_hub to a new branch and as a pull request, through multipart LFS uploads", async () => {
       if (!interop.ok) return;
@@ -138,6 +138,6 @@ export function clientsSuite(interop: Interop): void {
       expect(pr.prUrl).toBe(`${hub.url}/datasets/${repo}/discussions/${opened!.number}`);
       expect(opened!.head).toBe(pr.commit);
       expect(hub.files(repo, opened!.ref)).toContain("pr/train-00000-of-00001.parquet");
-    });
+    }, 5 * 60_000);
   });
 }

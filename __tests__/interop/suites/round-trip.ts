@@ -52,6 +52,9 @@ export function roundTripSuite(interop: Interop): void {
       env = pythonEnv({ url: hub.url, token: hub.tokens.write }, home);
     });
 
+    // Each step starts Python twice (push, then load every config): minutes on a busy machine.
+    const STEPS_TIMEOUT = 10 * 60_000;
+
     afterAll(async () => {
       await hub?.close();
       if (home) await rm(home, { recursive: true, force: true });
@@ -101,7 +104,7 @@ export function roundTripSuite(interop: Interop): void {
       const last = await step(repo, () => pythonPush(repo, "a", FILES.someCars), "a", { a: FILES.someCars, b: FILES.weather });
       expect(last).toMatchObject({ license: "bsd-3-clause", pretty_name: "Vega samples", tags: ["interop"] });
       expect(hub.files(repo).filter((f) => f.endsWith(".parquet"))).toEqual(["a/train-00000-of-00001.parquet", "b/train-00000-of-00001.parquet"]);
-    });
+    }, STEPS_TIMEOUT);
 
     it("action a, Python b, action a again: both configs load, no card key lost", async () => {
       const repo = "tester/turns-action-first";
@@ -110,6 +113,6 @@ export function roundTripSuite(interop: Interop): void {
       const last = await step(repo, () => actionPush(repo, "a", FILES.penguins), "a", { a: FILES.penguins, b: FILES.weather });
       expect(last).toMatchObject({ license: "bsd-3-clause", pretty_name: "Vega samples", tags: ["interop"] });
       expect(hub.files(repo).filter((f) => f.endsWith(".parquet"))).toEqual(["a/train-00000-of-00001.parquet", "b/train-00000-of-00001.parquet"]);
-    });
+    }, STEPS_TIMEOUT);
   });
 }
