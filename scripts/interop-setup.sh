@@ -44,4 +44,4 @@ pip_run install --only-binary=:all: -r requirements-interop.txt
 pip_run download --no-deps --only-binary=:all: -d "$VENV/wheels" -r requirements-interop-data.txt
 
 echo "$stamp" >"$VENV/.installed"
-echo "interop-setup: $VENV ready ($("$VENV/bin/python" --version 2>&1), $(grep -c '==' requirements-interop.txt) pinned packages)"
+echo "interop-setup: $VENV ready in ${SECONDS}s ($("$VENV/bin/python" --version 2>&1), $(grep -c '==' requirements-interop.txt) pinned packages)"

@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { PROJECT_ROOT } from "../../../scripts/action-runner.js";
 
+// Run with -B: no __pycache__ written into the repository.
 const SCRIPT = path.join(PROJECT_ROOT, "__tests__", "interop", "py", "interop.py");
 export const VENV_PYTHON = path.join(PROJECT_ROOT, ".venv-interop", "bin", "python");
 export const WHEEL_DIR = path.join(PROJECT_ROOT, ".venv-interop", "wheels");
@@ -23,7 +24,7 @@ const HOW_TO = "run `bash scripts/interop-setup.sh` (creates .venv-interop/) or 
 export function findInterop(): Interop {
   const python = process.env.INTEROP_PYTHON || VENV_PYTHON;
   if (!process.env.INTEROP_PYTHON && !existsSync(VENV_PYTHON)) return { ok: false, reason: `no ${path.relative(PROJECT_ROOT, VENV_PYTHON)}` };
-  const check = spawnSync(python, [SCRIPT, "check"], { input: "{}", encoding: "utf8", timeout: 120_000 });
+  const check = spawnSync(python, ["-B", SCRIPT, "check"], { input: "{}", encoding: "utf8", timeout: 120_000 });
   if (check.error) return { ok: false, reason: `${python}: ${check.error.message}` };
   if (check.status !== 0) {
     const last = check.stderr.trim().split("\n").pop() ?? "";
@@ -66,7 +67,6 @@ export function pythonEnv(hub: PythonHub, home: string): Record<string, string> 
     HF_DATASETS_DISABLE_PROGRESS_BARS: "1",
     // Nothing but the emulator: no proxy can take a request elsewhere.
     NO_PROXY: "127.0.0.1,localhost",
-    PYTHONDONTWRITEBYTECODE: "1",
     PYTHONUTF8: "1",
   };
 }
@@ -74,7 +74,7 @@ export function pythonEnv(hub: PythonHub, home: string): Record<string, string> 
 /** Runs `interop.py command` with `request` on stdin; resolves with its JSON answer. */
 export function runPython<T>(python: string, command: string, request: unknown, env: Record<string, string>): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(python, [SCRIPT, command], { env, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(python, ["-B", SCRIPT, command], { env, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
