@@ -4,8 +4,6 @@ A difference is {"kind", "detail"}: kind names what differs (column-order, featu
 detail says where and how, deterministically, so that a list of expected differences can be
 checked in and compared with what a run observes."""
 
-import datetime
-import decimal
 import math
 
 # The packaged loader Python's `load_dataset(repo)` picks for each extension (datasets'
@@ -70,14 +68,7 @@ def same_value(a, b):
         return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
     if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
-    if isinstance(a, (datetime.datetime, datetime.date, datetime.time, decimal.Decimal)):
-        return a == b
     return a == b
-
-
-def _feature_text(feature):
-    """A feature as datasets prints it: Value('large_string'), List(Value('int64'))..."""
-    return repr(feature)
 
 
 def exact_rows(path, fmt):
@@ -119,7 +110,7 @@ def compare(reference, published, exact=None):
         a, b = reference.features[col], published.features[col]
         if a == b:
             continue
-        ta, tb = _feature_text(a), _feature_text(b)
+        ta, tb = repr(a), repr(b)  # as datasets prints them: Value('large_string'), List(Value('int64'))...
         if {ta, tb} == {"Value('string')", "Value('large_string')"}:
             string_only.append(f"{col}: python {ta} action {tb}")
         else:
