@@ -577,6 +577,45 @@ describe("more client functions", () => {
     expect(titles).toEqual(["two", "one", "initial commit"]);
   });
 
+  it("gives files (not folders) a full scan report with expand, and sibling blobs on repo info", async () => {
+    // huggingface_hub reads securityFileStatus.avScan and .pickleImportScan as required keys,
+    // and siblings' size/blobId/lfs.sha256 with files_metadata=True (?blobs=true).
+    const repo = await freshDataset();
+    const weights = randomBytes(300);
+    hub.commitDirect(repo.name, { files: { "dir/a.txt": "a", "w.bin": weights }, message: "files" });
+    const auth = { Authorization: `Bearer ${hub.tokens.read}` };
+    const unscanned = { status: "unscanned", avScan: { status: "unscanned" }, pickleImportScan: { status: "unscanned" } };
+    const tree = await jsonOf(await fetch(`${hub.url}/api/datasets/${repo.name}/tree/main?expand=true&recursive=true`, { headers: auth }));
+    const byPath = Object.fromEntries(tree.map((e: { path: string }) => [e.path, e]));
+    expect(byPath["dir/a.txt"].securityFileStatus).toEqual(unscanned);
+    expect(byPath.dir.securityFileStatus).toBeUndefined();
+    expect(byPath.dir.lastCommit.title).toBe("files");
+    const info = await jsonOf(
+      await fetch(`${hub.url}/api/datasets/${repo.name}/paths-info/main`, {
+        method: "POST",
+        headers: { ...auth, "Content-Type": "application/x-www-form-urlencoded" },
+        body: "paths=w.bin&expand=True",
+      }),
+    );
+    expect(info).toEqual([expect.objectContaining({ path: "w.bin", securityFileStatus: unscanned })]);
+
+    const siblings = (await jsonOf(await fetch(`${hub.url}/api/datasets/${repo.name}?blobs=true`, { headers: auth }))).siblings;
+    const entry = hub.entry(repo.name, "w.bin")!;
+    expect(siblings.find((s: { rfilename: string }) => s.rfilename === "w.bin")).toEqual({
+      rfilename: "w.bin",
+      size: 300,
+      blobId: entry.gitOid,
+      lfs: { sha256: sha256(weights), size: 300, pointerSize: entry.lfs!.pointerSize },
+    });
+    expect(siblings.find((s: { rfilename: string }) => s.rfilename === "dir/a.txt")).toEqual({
+      rfilename: "dir/a.txt",
+      size: 1,
+      blobId: gitBlob(Buffer.from("a")),
+    });
+    const plain = (await jsonOf(await fetch(`${hub.url}/api/datasets/${repo.name}`, { headers: auth }))).siblings;
+    expect(plain).toContainEqual({ rfilename: "w.bin" });
+  });
+
   it("fileExists, deleteBranch and deleteRepo", async () => {
     const repo = await freshDataset();
     expect(await fileExists({ repo, path: ".gitattributes", hubUrl: hub.url })).toBe(true);

@@ -23,8 +23,6 @@ function received(hub: HubEmulator, id: string): number {
   return hub.stats().repos[`datasets/${id}`]?.bytesReceived ?? 0;
 }
 
-if (!interopPython) console.warn(`xet-python.test.ts ${NO_PYTHON}`);
-
 describe.skipIf(!interopPython)(`Xet with Python huggingface_hub + hf_xet${interopPython ? "" : ` (${NO_PYTHON})`}`, () => {
   let hub: HubEmulator;
   let py: (args: string[], disableXet?: boolean) => ReturnType<typeof hfClient>;

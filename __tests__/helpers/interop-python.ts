@@ -1,21 +1,21 @@
-// The Python interpreter with huggingface_hub and hf_xet that interop tests
-// drive: $INTEROP_PYTHON, else the repo's .venv-interop. Tests skip (saying
-// so in their title) when neither exists.
+// The Python interpreter with huggingface_hub and hf_xet that the Xet tests
+// drive: the interop tests' reference (interop/lib/python.ts), so the same
+// rules apply — skipped with one line without it, a failure when
+// INTEROP_REQUIRED=1 (.ci/run).
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { interopOrSkip } from "../interop/lib/python.js";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 
-export const interopPython: string | undefined = (() => {
-  const candidate = process.env.INTEROP_PYTHON || join(repoRoot, ".venv-interop", "bin", "python");
-  return existsSync(candidate) ? candidate : undefined;
-})();
+const found = interopOrSkip();
+export const interopPython: string | undefined = found.ok ? found.python : undefined;
 
-export const NO_PYTHON = "skipped: no interop Python (set INTEROP_PYTHON or create .venv-interop)";
+export const NO_PYTHON = `skipped: ${found.ok ? "" : found.reason}`;
 
 const run = promisify(execFile);
 

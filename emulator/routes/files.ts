@@ -14,8 +14,21 @@ interface TreeJson {
   lfs?: { oid: string; size: number; pointerSize: number };
   xetHash?: string;
   lastCommit?: { id: string; title: string; date: string };
-  securityFileStatus?: { status: string };
+  securityFileStatus?: SecurityFileStatus;
 }
+
+/** The Hub's scan report; huggingface_hub reads avScan and pickleImportScan as required keys. */
+interface SecurityFileStatus {
+  status: string;
+  avScan: { status: string };
+  pickleImportScan: { status: string };
+}
+
+const UNSCANNED: SecurityFileStatus = {
+  status: "unscanned",
+  avScan: { status: "unscanned" },
+  pickleImportScan: { status: "unscanned" },
+};
 
 function fileJson(path: string, entry: TreeEntry): TreeJson {
   return {
@@ -49,7 +62,8 @@ function expandEntry(repo: Repo, commit: Commit, entry: TreeJson): TreeJson {
   return {
     ...entry,
     lastCommit: { id: last.oid, title: last.title, date: last.date.toISOString() },
-    securityFileStatus: { status: "unscanned" },
+    // Folders get no scan report on the Hub.
+    ...(entry.type === "file" ? { securityFileStatus: structuredClone(UNSCANNED) } : {}),
   };
 }
 

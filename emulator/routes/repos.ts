@@ -4,8 +4,8 @@ import { fakeId, INVALID_CREDENTIALS, invalidCredentials, requireWriteToken } fr
 import { validateCard } from "../card.js";
 import { HubError, badRequest, repoNotFound } from "../errors.js";
 import { type Ctx, type Reply, type Req, type RouteMatch, json, parseJsonBody } from "../http.js";
-import type { RepoType } from "../store.js";
-import { readableRepo, repoWebUrl, resolveOrThrow, typeLabel } from "./common.js";
+import type { RepoType, TreeEntry } from "../store.js";
+import { queryFlag, readableRepo, repoWebUrl, resolveOrThrow, typeLabel } from "./common.js";
 
 export function whoami(_ctx: Ctx, req: Req): Reply {
   const identity = req.identity;
@@ -106,6 +106,8 @@ export function repoInfo(ctx: Ctx, req: Req, m: RouteMatch): Reply {
   const repo = readableRepo(ctx, req, m);
   const rev = m.rest.length > 0 ? m.rest.join("/") : "main";
   const commit = resolveOrThrow(repo, rev);
+  // ?blobs=true (huggingface_hub's files_metadata): each sibling's size, git oid and LFS pointer.
+  const blobs = queryFlag(req, "blobs");
   const readme = commit.tree.get("README.md");
   const card = readme?.content && !readme.lfs ? validateCard(readme.content.toString("utf8")) : undefined;
   const full: Record<string, unknown> = {
@@ -120,7 +122,9 @@ export function repoInfo(ctx: Ctx, req: Req, m: RouteMatch): Reply {
     createdAt: repo.createdAt.toISOString(),
     tags: [],
     ...(card?.ok && card.metadata ? { cardData: card.metadata } : {}),
-    siblings: [...commit.tree.keys()].sort().map((rfilename) => ({ rfilename })),
+    siblings: [...commit.tree.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([rfilename, entry]) => (blobs ? { rfilename, ...blobInfo(entry) } : { rfilename })),
     downloads: 0,
     likes: 0,
   };
@@ -128,6 +132,14 @@ export function repoInfo(ctx: Ctx, req: Req, m: RouteMatch): Reply {
   const expand = [...req.query.getAll("expand"), ...req.query.getAll("expand[]")];
   if (expand.length === 0) return json(full);
   return json(Object.fromEntries(Object.entries(full).filter(([k]) => k === "_id" || k === "id" || expand.includes(k))));
+}
+
+function blobInfo(entry: TreeEntry): Record<string, unknown> {
+  return {
+    size: entry.size,
+    blobId: entry.gitOid,
+    ...(entry.lfs ? { lfs: { sha256: entry.lfs.oid, size: entry.lfs.size, pointerSize: entry.lfs.pointerSize } } : {}),
+  };
 }
 
 /** POST /api/validate-yaml {content, repoType} */
