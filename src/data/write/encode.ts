@@ -1,19 +1,18 @@
 /**
- * The Parquet encoder: parquet-wasm (arrow-rs) turning a stream of Arrow IPC
- * batches into a Parquet file, with the writer settings of ./properties.ts.
- * Worker threads run it for the parts of big shards (../workers/), the
- * calling thread for small shards (./shard-encoder.ts).
+ * parquet-wasm (arrow-rs) turning a stream of Arrow IPC batches into a
+ * Parquet file, with the writer settings of ./properties.ts: how the
+ * columns our page writer does not write yet (lists, structs) are encoded
+ * (./part-encoder.ts).
  */
 import { open } from "node:fs/promises";
 import * as parquet from "parquet-wasm/node";
-import { type EncoderSettings, writerProperties } from "./properties.js";
+import { type ArrowRsSettings, writerProperties } from "./properties.js";
 
 /**
  * Encodes Arrow IPC stream messages, pulled one at a time from `next` (null
- * ends the file), into a Parquet file at `path`; returns its size. Used by
- * the worker threads and, for small shards, on the main thread.
+ * ends the file), into a Parquet file at `path`; returns its size.
  */
-export async function encodeParquetFile(path: string, settings: EncoderSettings, next: () => Promise<Uint8Array | null>): Promise<number> {
+export async function encodeParquetFile(path: string, settings: ArrowRsSettings, next: () => Promise<Uint8Array | null>): Promise<number> {
   // An error of the batch source is kept: parquet-wasm would report none, or an unrelated one.
   let sourceError: unknown;
   const input = new ReadableStream<parquet.RecordBatch>(

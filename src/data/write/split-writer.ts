@@ -17,7 +17,8 @@ import { RowGroupCopier } from "./copy.js";
 import { type ShardEncoder, inlineEncoder } from "./shard-encoder.js";
 import type { ShardSchema } from "./shard-schema.js";
 import { type Compression, INLINE_BELOW_BYTES, type ParquetSettings, openParquetCopier, writeParquetFile } from "./shard-writer.js";
-import { rowGroupCuts, rowGroupRows, shardCount, shardPath, shardRanges } from "./shards.js";
+import { RowGroupCutter, rowGroupPieces } from "./row-groups.js";
+import { rowGroupCuts, shardCount, shardPath, shardRanges } from "./shards.js";
 import { SplitRows } from "./split-rows.js";
 
 export interface SplitWriteOptions {
@@ -42,7 +43,7 @@ export async function writeSplit(split: ProfiledSplit, features: NamedFeature[],
   const rows = profiles.reduce((n, p) => n + p.rows, 0);
   const numBytes = profiles.reduce((n, p) => n + profileNbytes(p, features), 0);
   const count = options.numShards ?? shardCount(numBytes, options.maxShardSize);
-  const settings: ParquetSettings = { compression: options.compression, rowGroupRows: rowGroupRows(rows, numBytes), metadata: shape.metadata, arrowSchema: shape.arrowSchema };
+  const settings: ParquetSettings = { compression: options.compression, metadata: shape.metadata, arrowSchema: shape.arrowSchema, hashRules: shape.hashRules };
   const shards: ShardFile[] = [];
   const place = async (i: number) => {
     const repoPath = shardPath(options.dataDir, split.name, i, count);
@@ -59,8 +60,7 @@ export async function writeSplit(split: ProfiledSplit, features: NamedFeature[],
   let copy: Awaited<ReturnType<typeof parquetCopy>>;
   if (rows > 0 && readers.every((r) => r.storesAs?.(shape.stored) === true)) {
     const inputs = split.files.map((f, i) => ({ ...f, arrowBytesPerRow: profileNbytes(profiles[i]!, features) / Math.max(1, profiles[i]!.rows) }));
-    const { localPath } = await place(0);
-    copy = await parquetCopy(split.name, inputs, shape, settings, count, log, `${localPath}.template`);
+    copy = await parquetCopy(split.name, inputs, shape, settings, count, log);
   }
   if (copy) {
     for (let i = 0; i < count; i++) {
@@ -77,13 +77,16 @@ export async function writeSplit(split: ProfiledSplit, features: NamedFeature[],
     const source = new SplitRows(readers, features, (written) =>
       progress.update(written, rows, false, () => ` · ${formatBytes((numBytes * written) / Math.max(1, rows))} of ${formatBytes(numBytes)} (Arrow)`),
     );
+    // Row groups cut where the rows say (./row-groups.ts), continuing from shard to shard.
+    const cutter = new RowGroupCutter();
     try {
       for (const [i, [start, end]] of shardRanges(rows, count).entries()) {
         const { repoPath, localPath } = await place(i);
         const started = Date.now();
         const shardBytes = rows > 0 ? (numBytes * (end - start)) / rows : 0;
         const encoder = shardBytes < INLINE_BELOW_BYTES ? inlineEncoder : options.encoder;
-        const written = await writeParquetFile(localPath, shape.stored, source.batches(shape.schema, shape.stored, end - start), settings, encoder);
+        const pieces = rowGroupPieces(source.batches(shape.schema, shape.stored, end - start), cutter);
+        const written = await writeParquetFile(localPath, shape.stored, pieces, settings, encoder);
         if (written.rows !== end - start) throw new Error(`shard ${repoPath}: expected ${end - start} rows, wrote ${written.rows}`);
         shards.push({ repoPath, localPath, bytes: written.bytes, sha256: written.sha256, rows: written.rows });
         const encoders = written.encoderThreads;
@@ -109,9 +112,8 @@ async function parquetCopy(
   settings: ParquetSettings,
   count: number,
   log: Logger,
-  scratch: string,
 ): Promise<{ copier: RowGroupCopier; cuts: number[] } | undefined> {
-  const opened = await openParquetCopier(inputs, shape.stored, settings, scratch);
+  const opened = await openParquetCopier(inputs, shape.stored, settings);
   if (!(opened instanceof RowGroupCopier)) {
     log.debug(`${split}: re-encoding the Parquet input (${opened.reason})`);
     return undefined;
