@@ -40,41 +40,118 @@ export interface RowGroupRule {
 /** Row groups of 32 to 128 MB of Arrow data, about 87 MB on average (next to Python's 100 MB). */
 export const ROW_GROUP_RULE: RowGroupRule = { gapBytes: 32_000_000, minBytes: 32_000_000, maxBytes: 128_000_000, floorBytes: 96 };
 
-/** Finds the row group ends in a stream of batches (a split's, across its shards). */
-export class RowGroupCutter {
-  /** Bytes since the last candidate (the start counts as one). */
+/** Where the rows say a row group may end: rows that are candidates with no other candidate in the MIN bytes before them. */
+export class RowGroupCandidates {
+  /** Bytes since the last candidate (the split's start counts as one). */
   private sinceCandidate = 0;
-  /** Bytes in the row group so far. */
-  private inGroup = 0;
 
   constructor(private readonly rule: RowGroupRule = ROW_GROUP_RULE) {}
 
-  /** The rows of `batch` after which a row group ends (indices), continuing from the batches before. */
-  cuts(batch: arrow.RecordBatch): number[] {
+  /** For each row of `batch` (continuing from the batches before): its size, and whether a row group may end after it. */
+  scan(batch: arrow.RecordBatch): { weights: Float64Array; ends: Uint8Array } {
     const { weights, hashes } = rowWeightsAndHashes(batch, this.rule.floorBytes);
-    const { gapBytes, minBytes, maxBytes } = this.rule;
-    const scale = 2 ** 32 / gapBytes;
-    const cuts: number[] = [];
+    const scale = 2 ** 32 / this.rule.gapBytes;
+    const ends = new Uint8Array(batch.numRows);
     for (let i = 0; i < batch.numRows; i++) {
       const w = weights[i]!;
       this.sinceCandidate += w;
-      this.inGroup += w;
-      let cut = false;
       if (hashes[i]! < w * scale) {
-        cut = this.sinceCandidate >= minBytes;
+        ends[i] = this.sinceCandidate >= this.rule.minBytes ? 1 : 0;
         this.sinceCandidate = 0;
       }
-      if (cut || this.inGroup >= maxBytes) {
-        cuts.push(i);
-        this.inGroup = 0;
-      }
     }
-    return cuts;
+    return { weights, ends };
+  }
+}
+
+/**
+ * Which rows of a split go to which shard and row group. Shard i ends at
+ * the first row group end in the 20 % of its even share (shardRanges)
+ * before Python's cut — or, when the rows offer none there, at Python's
+ * cut. So a shard keeps whole row groups of the rule above, shards stay
+ * within 20 % of Python's, and data too small for row groups of its own
+ * choosing is cut exactly as Python cuts it. An edit that moves the even
+ * cuts moves a shard's end only when a row group end enters or leaves the
+ * window, and then whole row groups, byte for byte the same, change shard.
+ */
+export class SplitCutter {
+  private readonly candidates: RowGroupCandidates;
+  private current: { batch: arrow.RecordBatch; weights: Float64Array; ends: Uint8Array } | null = null;
+  /** Next row of the current batch to hand out. */
+  private at = 0;
+  /** Rows handed out before `at`. */
+  private row = 0;
+  /** Bytes of the row group being filled. */
+  private inGroup = 0;
+  private shards = 0;
+  private done = false;
+
+  constructor(
+    private readonly batches: AsyncIterator<arrow.RecordBatch>,
+    /** Python's shard ranges over the split's rows. */
+    private readonly ranges: Array<[number, number]>,
+    private readonly rule: RowGroupRule = ROW_GROUP_RULE,
+  ) {
+    this.candidates = new RowGroupCandidates(rule);
   }
 
-  /** A row group ends here whatever the rows say (a shard ends). */
-  forceCut(): void {
-    this.inGroup = 0;
+  /** The current batch with rows left, reading the next one when needed; null at the end of the split. */
+  private async batch(): Promise<arrow.RecordBatch | null> {
+    while (!this.done && (this.current === null || this.at === this.current.batch.numRows)) {
+      const next = await this.batches.next();
+      if (next.done) {
+        this.done = true;
+        this.current = null;
+        break;
+      }
+      if (next.value.numRows === 0) continue;
+      this.current = { batch: next.value, ...this.candidates.scan(next.value) };
+      this.at = 0;
+    }
+    return this.current?.batch ?? null;
+  }
+
+  /** The pieces of the next shard (call once per shard, in order, reading each to its end). */
+  async *shard(): AsyncGenerator<RowGroupPiece> {
+    const index = this.shards++;
+    const range = this.ranges[index];
+    if (!range) throw new Error(`the split has ${this.ranges.length} shards`);
+    const last = index === this.ranges.length - 1;
+    const from = range[1] - Math.floor(0.2 * (range[1] - range[0]));
+    const to = range[1];
+    // Rows of the row group from earlier batches: yielded once we know whether the shard ends with them.
+    let held: arrow.RecordBatch | undefined;
+    for (;;) {
+      const batch = await this.batch();
+      if (!batch) {
+        if (held) yield { batch: held, last: true };
+        this.inGroup = 0;
+        return;
+      }
+      const { weights, ends } = this.current!;
+      let start = this.at;
+      for (let k = this.at; k < batch.numRows; k++) {
+        const rowsDone = this.row + (k - this.at) + 1;
+        this.inGroup += weights[k]!;
+        const groupEnds = ends[k] === 1 || this.inGroup >= this.rule.maxBytes;
+        const shardEnds = !last && ((groupEnds && rowsDone >= from) || rowsDone >= to);
+        if (!groupEnds && !shardEnds) continue;
+        if (held) yield { batch: held, last: false };
+        held = undefined;
+        yield { batch: batch.slice(start, k + 1), last: true };
+        this.inGroup = 0;
+        start = k + 1;
+        if (shardEnds) {
+          this.row = rowsDone;
+          this.at = k + 1;
+          return;
+        }
+      }
+      if (held) yield { batch: held, last: false };
+      held = start < batch.numRows ? batch.slice(start) : undefined;
+      this.row += batch.numRows - this.at;
+      this.at = batch.numRows;
+    }
   }
 }
 
@@ -243,25 +320,4 @@ function elementHashes(data: arrow.Data): Int32Array {
     for (let i = 0; i < n; i++) out[i] = Math.imul(out[i]! ^ childHashes[i]!, PRIME);
   }
   return out;
-}
-
-/**
- * The batches of one shard cut into row groups where `cutter` says; the
- * shard's last piece ends a row group (the next shard starts a new one).
- */
-export async function* rowGroupPieces(batches: AsyncIterable<arrow.RecordBatch>, cutter: RowGroupCutter): AsyncGenerator<RowGroupPiece> {
-  // The rows after the last cut seen, held back until we know whether the shard ends with them.
-  let pending: arrow.RecordBatch | undefined;
-  for await (const batch of batches) {
-    if (pending) yield { batch: pending, last: false };
-    pending = undefined;
-    let start = 0;
-    for (const end of cutter.cuts(batch)) {
-      yield { batch: batch.slice(start, end + 1), last: true };
-      start = end + 1;
-    }
-    if (start < batch.numRows) pending = start === 0 ? batch : batch.slice(start);
-  }
-  cutter.forceCut();
-  if (pending) yield { batch: pending, last: true };
 }

@@ -17,7 +17,7 @@ import { RowGroupCopier } from "./copy.js";
 import { type ShardEncoder, inlineEncoder } from "./shard-encoder.js";
 import type { ShardSchema } from "./shard-schema.js";
 import { type Compression, INLINE_BELOW_BYTES, type ParquetSettings, openParquetCopier, writeParquetFile } from "./shard-writer.js";
-import { RowGroupCutter, rowGroupPieces } from "./row-groups.js";
+import { SplitCutter } from "./row-groups.js";
 import { rowGroupCuts, shardCount, shardPath, shardRanges } from "./shards.js";
 import { SplitRows } from "./split-rows.js";
 
@@ -77,21 +77,22 @@ export async function writeSplit(split: ProfiledSplit, features: NamedFeature[],
     const source = new SplitRows(readers, features, (written) =>
       progress.update(written, rows, false, () => ` · ${formatBytes((numBytes * written) / Math.max(1, rows))} of ${formatBytes(numBytes)} (Arrow)`),
     );
-    // Row groups cut where the rows say (./row-groups.ts), continuing from shard to shard.
-    const cutter = new RowGroupCutter();
+    // Shards and row groups cut where the rows say, near Python's even cuts (./row-groups.ts).
+    const ranges = shardRanges(rows, count);
+    const cutter = new SplitCutter(source.batches(shape.schema, shape.stored, rows)[Symbol.asyncIterator](), ranges);
     try {
-      for (const [i, [start, end]] of shardRanges(rows, count).entries()) {
+      for (const [i, [start, end]] of ranges.entries()) {
         const { repoPath, localPath } = await place(i);
         const started = Date.now();
         const shardBytes = rows > 0 ? (numBytes * (end - start)) / rows : 0;
         const encoder = shardBytes < INLINE_BELOW_BYTES ? inlineEncoder : options.encoder;
-        const pieces = rowGroupPieces(source.batches(shape.schema, shape.stored, end - start), cutter);
-        const written = await writeParquetFile(localPath, shape.stored, pieces, settings, encoder);
-        if (written.rows !== end - start) throw new Error(`shard ${repoPath}: expected ${end - start} rows, wrote ${written.rows}`);
+        const written = await writeParquetFile(localPath, shape.stored, cutter.shard(), settings, encoder);
         shards.push({ repoPath, localPath, bytes: written.bytes, sha256: written.sha256, rows: written.rows });
         const encoders = written.encoderThreads;
         wrote(repoPath, written, started, encoders === 0 ? "encoded inline" : `${encoders} encoder thread${encoders > 1 ? "s" : ""}`);
       }
+      const total = shards.reduce((n, s) => n + s.rows, 0);
+      if (total !== rows) throw new Error(`split ${split.name}: expected ${rows} rows, wrote ${total}`);
     } finally {
       await source.close();
     }
