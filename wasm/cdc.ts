@@ -1,11 +1,29 @@
-// Content-defined chunking scan (Arrow C++'s gear hash) over rows of one flat column.
+// Content-defined chunking scan (Arrow C++'s ContentDefinedChunker) over the triplets of one column.
 // State at `state`: hash u64 @0, size i64 @8, run i32 @16, matched i32 @20, min i64 @24, max i64 @32, mask u64 @40.
-// Gear tables at `tables`: 8 × 256 u64. Cut rows are stored as i32 at `cuts`; returns their count.
+// Gear tables at `tables`: 8 × 256 u64. Cut triplets are stored as i32 at `cuts`; returns their count.
+// Levels: `defs` / `reps` hold one u8 per triplet (0: none). Without `defs`, the definition level is
+// `maxDef` where bit `bitOffset + i` of `validity` is set (every triplet when `validity` is 0), else 0.
+// A value is rolled where the definition level is `maxDef`; a cut may fall only where the repetition
+// level is 0 (a record's first triplet).
 // `kind`: 0 fixed width (`values`, `width` bytes each), 1 variable width (`values` = i32 offsets, `data` + offset = bytes),
 // 2 booleans (`values` bitmap from bit `data`), 3 no values (levels only).
-// Validity: bit `bitOffset + i` of `validity` (0: every row valid).
 
-export function scan(state: usize, tables: usize, validity: usize, bitOffset: i32, n: i32, maxDef: i32, kind: i32, values: usize, data: usize, width: i32, cuts: usize): i32 {
+export function scan(
+  state: usize,
+  tables: usize,
+  n: i32,
+  validity: usize,
+  bitOffset: i32,
+  defs: usize,
+  reps: usize,
+  maxDef: i32,
+  maxRep: i32,
+  kind: i32,
+  values: usize,
+  data: usize,
+  width: i32,
+  cuts: usize,
+): i32 {
   let h = load<u64>(state);
   let size = load<i64>(state, 8);
   let run = load<i32>(state, 16);
@@ -15,22 +33,37 @@ export function scan(state: usize, tables: usize, validity: usize, bitOffset: i3
   const mask = load<u64>(state, 40);
   let count = 0;
   for (let i = 0; i < n; i++) {
-    const bit = bitOffset + i;
-    const ok = validity == 0 || ((<u32>load<u8>(validity + (<usize>bit >> 3)) >> (<u32>bit & 7)) & 1) != 0;
+    let def: u32;
+    if (defs != 0) def = <u32>load<u8>(defs + <usize>i);
+    else {
+      const bit = bitOffset + i;
+      def = validity == 0 || ((<u32>load<u8>(validity + (<usize>bit >> 3)) >> (<u32>bit & 7)) & 1) != 0 ? <u32>maxDef : 0;
+    }
+    const rep: u32 = reps != 0 ? <u32>load<u8>(reps + <usize>i) : 0;
+    // Levels: 2 bytes each (Arrow rolls them as int16).
     if (maxDef > 0) {
       size += 2;
       if (size >= minSize) {
         const t = tables + (<usize>run << 11);
-        const level = ok ? <u32>maxDef : 0;
-        h = (h << 1) + load<u64>(t + (<usize>(level & 255) << 3));
+        h = (h << 1) + load<u64>(t + (<usize>(def & 255) << 3));
         m = m | ((h & mask) == 0);
-        h = (h << 1) + load<u64>(t + (<usize>(level >> 8) << 3));
+        h = (h << 1) + load<u64>(t + (<usize>(def >> 8) << 3));
         m = m | ((h & mask) == 0);
       }
     }
-    if (ok && kind != 3) {
-      let p: usize;
-      let len: i32;
+    if (maxRep > 0) {
+      size += 2;
+      if (size >= minSize) {
+        const t = tables + (<usize>run << 11);
+        h = (h << 1) + load<u64>(t + (<usize>(rep & 255) << 3));
+        m = m | ((h & mask) == 0);
+        h = (h << 1) + load<u64>(t + (<usize>(rep >> 8) << 3));
+        m = m | ((h & mask) == 0);
+      }
+    }
+    if (def == <u32>maxDef && kind != 3) {
+      let p: usize = 0;
+      let len: i32 = 1;
       if (kind == 0) {
         p = values + <usize>(i * width);
         len = width;
@@ -38,9 +71,6 @@ export function scan(state: usize, tables: usize, validity: usize, bitOffset: i3
         const start = load<i32>(values + (<usize>i << 2));
         p = data + <usize>start;
         len = load<i32>(values + (<usize>(i + 1) << 2)) - start;
-      } else {
-        p = 0;
-        len = 1;
       }
       size += len;
       if (size >= minSize) {
@@ -58,7 +88,8 @@ export function scan(state: usize, tables: usize, validity: usize, bitOffset: i3
         }
       }
     }
-    // Arrow's NeedNewChunk.
+    // Arrow's NeedNewChunk, asked only at a record's first triplet.
+    if (rep != 0) continue;
     let cut = false;
     if (m) {
       m = false;

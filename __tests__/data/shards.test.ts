@@ -120,7 +120,7 @@ describe("shards written by convert()", () => {
     }
   });
 
-  it("writes nullable (OPTIONAL) columns, a page index, ARROW:schema with the dataset's types, and the huggingface entry", async () => {
+  it("writes nullable (OPTIONAL) columns, a page index, ARROW:schema with the dataset's types, the huggingface and content_defined_chunking entries", async () => {
     const dir = await tempDir();
     await writeFiles(dir, { "a.jsonl": '{"id": 1, "when": "2024-01-01 10:00:00", "tags": ["a"], "m": {"x": 1.5}}\n{"id": 2, "when": null, "tags": [], "m": null}\n' });
     const { conversion } = await convertFiles([dataFile(dir, "a.jsonl")]);
@@ -130,7 +130,9 @@ describe("shards written by convert()", () => {
     for (const row of schema) if (row.name !== "list") expect(row.repetition_type, String(row.name)).not.toBe("REQUIRED");
 
     const kv = await kvMetadata(file);
-    expect(Object.keys(kv).sort()).toEqual(["ARROW:schema", "huggingface"]);
+    // As datasets 5 writes: the pages were cut by content, with its options.
+    expect(Object.keys(kv).sort()).toEqual(["ARROW:schema", "content_defined_chunking", "huggingface"]);
+    expect(kv.content_defined_chunking).toBe('{"min_chunk_size": 262144, "max_chunk_size": 1048576, "norm_level": 0}');
     expect(kv.huggingface).toBe(huggingfaceMetadata(conversion.features));
     const stored = arrow.RecordBatchReader.from(Buffer.from(kv["ARROW:schema"]!, "base64"));
     stored.open();

@@ -3,8 +3,9 @@
  * tables and mask of Arrow C++'s chunker, the WebAssembly scan equal to
  * the JavaScript reference, boundaries that do not depend on how a column
  * arrives in batches, and — the point — the very rows where pyarrow 25
- * (what `datasets` 5 writes with) starts its pages, for every flat type
- * (__tests__/fixtures/cdc/pyarrow-pages.json, made by make-fixture.ts).
+ * (what `datasets` 5 writes with) starts its pages, for every flat type and
+ * for lists, structs and their nesting (__tests__/fixtures/cdc/pyarrow-pages.json,
+ * made by make-fixture.ts).
  */
 import { readFileSync } from "node:fs";
 import * as arrow from "apache-arrow";
@@ -13,14 +14,19 @@ import { rng } from "../../../bench/generate.js";
 import { batchToStorage, hashRules, storageSchema } from "../../../src/data/model/storage.js";
 import { ContentDefinedChunker, DATASETS_CDC, cdcMetadata } from "../../../src/data/write/pages/cdc.js";
 import { gearTables, maskBits } from "../../../src/data/write/pages/gear.js";
-import { Kernels } from "../../../src/data/write/pages/kernels.js";
+import { Kernels, type Levels } from "../../../src/data/write/pages/kernels.js";
 import { type HashValues, hashValues } from "../../../src/data/write/pages/physical.js";
+import { leavesOf } from "../../../src/data/write/pages/leaf.js";
+import { gatherValues, leafFields, shred } from "../../../src/data/write/pages/shred.js";
 import type { Validity } from "../../../src/data/write/pages/statistics.js";
+import { FooterTemplates } from "../../../src/data/write/templates.js";
 import { ROWS, ROW_GROUP_ROWS, parityTable } from "../../fixtures/cdc/columns.js";
 
 const tables = gearTables();
 const kernels = new Kernels(tables);
 const hex = (k: number) => `0x${tables.hi[k]!.toString(16).padStart(8, "0")}${tables.lo[k]!.toString(16).padStart(8, "0")}`;
+/** The levels of a flat nullable column: from its validity. */
+const FLAT: Levels = { def: null, rep: null, maxDef: 1, maxRep: 0 };
 const validityOf = (data: arrow.Data): Validity => ({ bits: data.nullCount > 0 ? (data.nullBitmap ?? null) : null, offset: data.offset });
 
 describe("the gear hash", () => {
@@ -67,14 +73,35 @@ function cutsInBatches(data: arrow.Data, batchRows: number, use: "kernel" | "jav
     const hash = hashValues(slice, "stored");
     const found =
       use === "kernel"
-        ? chunker.cuts(kernels, hash, validityOf(slice), slice.length, 1)
-        : chunker.jsCuts(tables, hash, validityOf(slice), slice.length, 1);
+        ? chunker.cuts(kernels, hash, validityOf(slice), slice.length, FLAT)
+        : chunker.jsCuts(tables, hash, validityOf(slice), slice.length, FLAT);
     cuts.push(...found.map((c) => c + start));
   }
   return cuts;
 }
 
 describe("the WebAssembly scan", () => {
+  it("finds the cuts the JavaScript reference finds in nested columns (levels hashed, cuts at a record's start)", () => {
+    const table = parityTable();
+    const stored = storageSchema(table.schema);
+    const leaves = leavesOf(new FooterTemplates().get(stored, { compression: "none", metadata: [] }));
+    const small = { minChunkSize: 512, maxChunkSize: 4096, normLevel: 0 };
+    for (const [c, field] of stored.fields.entries()) {
+      if (!field.type.children?.length) continue;
+      const column = batchToStorage(new arrow.RecordBatch(table.schema, table.batches[0]!.data), table.schema, stored).data.children[c]!.slice(0, 20_000);
+      shred(field, column, leaves[c]!).forEach((triplets, l) => {
+        const leaf = leaves[c]![l]!;
+        const values = gatherValues(triplets, leaf.maxDef);
+        const levels: Levels = { def: triplets.def, rep: triplets.rep, maxDef: leaf.maxDef, maxRep: leaf.maxRep };
+        const hash = hashValues(values, "stored");
+        const expected = new ContentDefinedChunker(small).jsCuts(tables, hash, validityOf(values), triplets.count, levels);
+        expect(expected.length).toBeGreaterThan(20);
+        if (triplets.rep) for (const cut of expected) expect(triplets.rep[cut], `${field.name}: a cut at a record's start`).toBe(0);
+        expect(new ContentDefinedChunker(small).cuts(kernels, hash, validityOf(values), triplets.count, levels), `${field.name}, leaf ${l}`).toEqual(expected);
+      });
+    }
+  });
+
   // Small chunks, so that a few thousand rows make many of them.
   const small = { minChunkSize: 512, maxChunkSize: 4096, normLevel: 0 };
 
@@ -97,7 +124,7 @@ describe("the WebAssembly scan", () => {
     const big = "y".repeat(3 << 20);
     const data = arrow.vectorFromArray(["a", big, "b", big, "c"], new arrow.Utf8()).data[0]!;
     const hash: HashValues = hashValues(data, "stored");
-    expect(new ContentDefinedChunker(DATASETS_CDC).cuts(kernels, hash, validityOf(data), 5, 1)).toEqual(new ContentDefinedChunker(DATASETS_CDC).jsCuts(tables, hash, validityOf(data), 5, 1));
+    expect(new ContentDefinedChunker(DATASETS_CDC).cuts(kernels, hash, validityOf(data), 5, FLAT)).toEqual(new ContentDefinedChunker(DATASETS_CDC).jsCuts(tables, hash, validityOf(data), 5, FLAT));
   });
 });
 
@@ -108,23 +135,35 @@ describe("page boundaries equal to pyarrow 25's (datasets' settings, one chunker
   const stored = storageSchema(table.schema);
   const rules = hashRules(table.schema);
   const batch = batchToStorage(new arrow.RecordBatch(table.schema, table.batches[0]!.data), table.schema, stored);
+  // The leaves as arrow-rs's schema gives them (levels), in file order: pyarrow's pages for leaf k are the fixture's k-th entry.
+  const leaves = leavesOf(new FooterTemplates().get(stored, { compression: "none", metadata: [] }));
+  const expected = Object.values(fixture.pages);
 
-  it("uses the fixture's row groups", () => {
+  it("uses the fixture's row groups and leaves", () => {
     expect(fixture.rowGroupRows).toBe(ROW_GROUP_ROWS);
     expect(table.numRows).toBe(ROWS);
-    expect(Object.keys(fixture.pages)).toEqual(table.schema.fields.map((f) => f.name));
+    expect(leaves.flat().length).toBe(expected.length);
   });
 
-  for (const [c, field] of table.schema.fields.entries())
-    it(`${field.name} (${String(field.type)})`, () => {
-      const column = batch.data.children[c]!;
-      const ours: number[][] = [];
-      for (let start = 0; start < ROWS; start += ROW_GROUP_ROWS) {
-        const rowGroup = column.slice(start, Math.min(ROW_GROUP_ROWS, ROWS - start));
-        const chunker = new ContentDefinedChunker(DATASETS_CDC);
-        const hash = hashValues(rowGroup, rules[JSON.stringify([field.name])] ?? "stored");
-        ours.push(chunker.cuts(kernels, hash, validityOf(rowGroup), rowGroup.length, 1).filter((cut) => cut > 0));
-      }
-      expect(ours).toEqual(fixture.pages[field.name]);
-    });
+  let k = 0;
+  for (const [c, field] of stored.fields.entries()) {
+    const paths = leafFields(field);
+    for (const [l, path] of paths.entries()) {
+      const at = k++;
+      it(`${path.map((f) => f.name).join(".")} (${String(path.at(-1)!.type)}${paths.length > 1 || path.length > 1 ? ` in ${String(field.type)}` : ""})`, () => {
+        const leaf = leaves[c]![l]!;
+        const ours: number[][] = [];
+        for (let start = 0; start < ROWS; start += ROW_GROUP_ROWS) {
+          const rowGroup = batch.data.children[c]!.slice(start, Math.min(ROW_GROUP_ROWS, ROWS - start));
+          const triplets = shred(field, rowGroup, leaves[c]!)[l]!;
+          const values = gatherValues(triplets, leaf.maxDef);
+          const chunker = new ContentDefinedChunker(DATASETS_CDC);
+          const hash = hashValues(values, rules[JSON.stringify(path.map((f) => f.name))] ?? "stored");
+          const levels: Levels = { def: triplets.def, rep: triplets.rep, maxDef: leaf.maxDef, maxRep: leaf.maxRep };
+          ours.push(chunker.cuts(kernels, hash, validityOf(values), triplets.count, levels).filter((cut) => cut > 0));
+        }
+        expect(ours).toEqual(expected[at]);
+      });
+    }
+  }
 });

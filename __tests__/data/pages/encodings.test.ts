@@ -98,33 +98,49 @@ describe("Snappy (WebAssembly)", () => {
 });
 
 describe("dictionaries", () => {
-  it("number entries in order of first appearance, -0.0 and +0.0 apart, across pages", () => {
+  it("number entries in order of first appearance, -0.0 and +0.0 apart", () => {
     const d = new Dictionary32();
     const bits = (x: number) => new Int32Array(new Float32Array([x]).buffer)[0]!;
     expect([7, 3, 7, 9, 3].map((v) => d.index(v))).toEqual([0, 1, 0, 2, 1]);
     expect(d.index(bits(-0))).not.toBe(d.index(bits(0)));
-    const page = new PageIndices(100);
+    const page = new PageIndices();
     const words = Int32Array.from([1, 0, 2, 0, 1, 0, 2, 1]);
     const d64 = new Dictionary64();
-    expect(d64.encode(words, null, 0, 0, 4, page)).toBe(4);
-    expect([...page.ids.subarray(0, 4)]).toEqual([0, 1, 0, 2]);
-    expect([...page.levels.subarray(0, 4)]).toEqual([1, 1, 1, 1]);
+    expect(d64.encode(words, null, 0, 0, 4, page, null)).toBe(4);
+    expect([...page.ids.subarray(0, page.count)]).toEqual([0, 1, 0, 2]);
   });
 
-  it("leave nulls out of the indices and give them level 0", () => {
-    const page = new PageIndices(10);
+  it("leave nulls out of the indices", () => {
+    const page = new PageIndices();
     const validity = Uint8Array.from([0b1011]);
-    new Dictionary32().encode(Int32Array.from([5, 6, 5, 5]), validity, 0, 0, 4, page);
-    expect([...page.levels.subarray(0, 4)]).toEqual([1, 1, 0, 1]);
+    new Dictionary32().encode(Int32Array.from([5, 6, 5, 5]), validity, 0, 0, 4, page, null);
     expect([...page.ids.subarray(0, page.count)]).toEqual([0, 1, 0]);
+  });
+
+  it("take back the indices of a record the dictionary fills up inside: a record never spans pages", () => {
+    const d = new BytesDictionary();
+    const data = new TextEncoder().encode("aa" + "x".repeat(600_000) + "y".repeat(600_000));
+    // Three records: [a], [a, x…], [y…]; the last value does not fit.
+    const offsets = Int32Array.from([0, 1, 2, 600_002, 1_200_002]);
+    const rep = Uint8Array.from([0, 0, 1, 0]);
+    const page = new PageIndices();
+    expect(d.encode(offsets.subarray(0), data, null, 0, 0, 4, page, rep)).toBe(3);
+    expect([...page.ids.subarray(0, page.count)]).toEqual([0, 0, 1]);
+    // Inside the second record: the record's indices are taken back.
+    const second = new PageIndices();
+    const tight = new BytesDictionary();
+    tight.index(new TextEncoder().encode("z".repeat(1_000_000)), 0, 1_000_000);
+    expect(tight.encode(offsets, data, null, 0, 0, 4, second, rep)).toBe(1);
+    expect(second.count).toBe(1);
+    expect(second.entryCount).toBe(1);
   });
 
   it("stop where the dictionary page would pass 1 MiB, and say at which row", () => {
     const d = new Dictionary64();
     const rows = DICTIONARY_PAGE_LIMIT / 8 + 10;
     const words = Int32Array.from({ length: 2 * rows }, (_, i) => (i % 2 === 0 ? i : 0));
-    const page = new PageIndices(rows);
-    expect(d.encode(words, null, 0, 0, rows, page)).toBe(DICTIONARY_PAGE_LIMIT / 8);
+    const page = new PageIndices();
+    expect(d.encode(words, null, 0, 0, rows, page, null)).toBe(DICTIONARY_PAGE_LIMIT / 8);
     expect(d.size).toBe(DICTIONARY_PAGE_LIMIT / 8);
     expect(d.page().length).toBe(DICTIONARY_PAGE_LIMIT);
     const strings = new BytesDictionary();

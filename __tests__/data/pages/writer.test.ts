@@ -1,7 +1,8 @@
 /**
  * Shards whose pages our writer writes, checked against independent
  * readers and against parquet-wasm (arrow-rs, the writer before it) on the
- * same rows: every flat type, with nulls and awkward values, each codec.
+ * same rows: every flat type, with nulls and awkward values, each codec;
+ * lists, structs and their nesting.
  * - DuckDB, hyparquet and pyarrow read the same values from our file as
  *   from parquet-wasm's, and pyarrow the values given;
  * - each column chunk's statistics (min/max and their exactness, null
@@ -38,7 +39,7 @@ import { batchToIPC } from "../../../src/data/write/ipc.js";
 import { writerProperties } from "../../../src/data/write/properties.js";
 import { query } from "../../helpers/duckdb.js";
 import { NO_PYTHON, interopPython } from "../../helpers/interop-python.js";
-import { allTypesBatch, allTypesSchema } from "./all-types.js";
+import { allTypesBatch, allTypesSchema, nestedBatch, nestedSchema } from "./all-types.js";
 
 const ROWS = 24_000;
 const GROUP = 12_000; // two row groups
@@ -221,5 +222,64 @@ describe("determinism", () => {
     const threads = await readFile(await ours("snappy", "threads", new ThreadedEncoder(workers)));
     expect(second.equals(first)).toBe(true);
     expect(threads.equals(first)).toBe(true);
+  });
+});
+
+describe("nested columns (lists, structs and their nesting)", () => {
+  const nested = nestedSchema();
+  const rows = 30_000;
+  const givenNested = nestedBatch(nested.schema, rows, 23);
+  const storedNested = batchToStorage(givenNested, nested.schema, nested.stored);
+  let mine: string;
+  let theirs: string;
+  beforeAll(async () => {
+    mine = path.join(dir, "nested-ours.parquet");
+    async function* one(): AsyncGenerator<RowGroupPiece> {
+      yield { batch: storedNested.slice(0, 10_000), last: false };
+      yield { batch: storedNested.slice(10_000), last: true };
+    }
+    await writeParquetFile(mine, nested.stored, one(), { compression: "snappy", metadata: nested.metadata, arrowSchema: nested.arrowSchema, hashRules: nested.hashRules });
+    theirs = path.join(dir, "nested-reference.parquet");
+    const table = parquet.Table.fromIPCStream(batchToIPC(storedNested));
+    await writeFile(theirs, parquet.writeParquet(table, writerProperties({ compression: "snappy", metadata: [...nested.metadata], rowGroupRows: rows })));
+  });
+
+  it("DuckDB and hyparquet read the values parquet-wasm's file holds", async () => {
+    const [a, b] = await Promise.all([readFile(mine), readFile(theirs)]);
+    const read = async (bytes: Buffer) => parquetReadObjects({ file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer });
+    const [rowsA, rowsB] = await Promise.all([read(a), read(b)]);
+    expect(rowsA.length).toBe(rows);
+    expect(text(rowsA) === text(rowsB)).toBe(true);
+    const duck = (file: string) => query(`select * from read_parquet('${file}')`);
+    expect(text(await duck(mine)) === text(await duck(theirs))).toBe(true);
+  });
+
+  it("writes each leaf's statistics and size statistics (level histograms) as arrow-rs does, and a page index", async () => {
+    const a = chunksOf(footer(new Uint8Array(await readFile(mine))))[0]!;
+    const b = chunksOf(footer(new Uint8Array(await readFile(theirs))))[0]!;
+    expect(a.length).toBe(b.length);
+    for (const [c, chunk] of a.entries()) {
+      const cm = chunk.struct(CC.META)!;
+      const expected = b[c]!.struct(CC.META)!;
+      const where = (cm.list(CM.PATH)!.items as Uint8Array[]).map((x) => new TextDecoder().decode(x)).join(".");
+      expect(hex(cm.struct(CM.STATISTICS)), where).toBe(hex(expected.struct(CM.STATISTICS)));
+      expect(hex(cm.struct(16)), `${where}: size statistics`).toBe(hex(expected.struct(16)));
+      expect(cm.int(CM.NUM_VALUES), where).toBe(expected.int(CM.NUM_VALUES));
+      expect(chunk.int(CC.OFFSET_INDEX_OFFSET), where).toBeDefined();
+      expect(chunk.int(CC.COLUMN_INDEX_OFFSET), where).toBeDefined();
+    }
+  });
+
+  it.skipIf(!interopPython)("pyarrow reads the values given and parquet-wasm's file's", async () => {
+    const input = path.join(dir, "nested.arrows");
+    await writeFile(input, arrow.tableToIPC(new arrow.Table([givenNested]), "stream"));
+    const script = path.join(path.dirname(new URL(import.meta.url).pathname), "..", "..", "helpers", "parquet_compare.py");
+    const { stdout } = await promisify(execFile)(interopPython!, ["-B", script, input, mine, theirs], { maxBuffer: 64 << 20 });
+    const report = JSON.parse(stdout) as { columns: Record<string, { as_reference: boolean; as_given: boolean }>; page_index: boolean };
+    for (const [name, column] of Object.entries(report.columns)) {
+      expect(column.as_reference, `${name}: as parquet-wasm's file`).toBe(true);
+      expect(column.as_given, `${name}: as given`).toBe(true);
+    }
+    expect(report.page_index).toBe(true);
   });
 });

@@ -15,7 +15,6 @@ import { CDC_METADATA_KEY, DATASETS_CDC, cdcMetadata } from "./pages/cdc.js";
 import { FM } from "./pages/format.js";
 import { CREATED_BY } from "./pages/part-writer.js";
 import type { HashRule } from "./pages/physical.js";
-import { writtenByPageWriter } from "./part-encoder.js";
 import { ROW_GROUP_TARGET_BYTES } from "./shards.js";
 import { type EncodedShard, type RowGroupPiece, type ShardEncoder, inlineEncoder } from "./shard-encoder.js";
 import type { Compression, EncoderSettings } from "./properties.js";
@@ -52,15 +51,12 @@ export function writeParquetFile(
   encoder: ShardEncoder = inlineEncoder,
 ): Promise<WrittenFile> {
   const encoderSettings = encoderSettingsOf(settings);
-  const cdc = encoderSettings.cdc && schema.fields.every(writtenByPageWriter);
   const editFooter = (meta: ThriftStruct) => {
     if (settings.arrowSchema !== undefined) setKeyValue(meta, ARROW_SCHEMA_KEY, settings.arrowSchema);
     // Every column's pages chunked by content: say so as `datasets` does.
-    if (cdc) setKeyValue(meta, CDC_METADATA_KEY, cdcMetadata(DATASETS_CDC));
+    if (encoderSettings.cdc) setKeyValue(meta, CDC_METADATA_KEY, cdcMetadata(DATASETS_CDC));
     // The joined footer comes from arrow-rs's template: name the writer of the pages.
-    const arrowRs = new TextDecoder().decode((meta.get(FM.CREATED_BY) as Uint8Array | undefined) ?? new Uint8Array());
-    const nested = !schema.fields.every(writtenByPageWriter);
-    meta.set(FM.CREATED_BY, TType.Binary, new TextEncoder().encode(nested ? `${CREATED_BY} (nested columns: ${arrowRs})` : CREATED_BY));
+    meta.set(FM.CREATED_BY, TType.Binary, new TextEncoder().encode(CREATED_BY));
   };
   return encoder.encodeShard(path, schema, pieces, encoderSettings, editFooter);
 }

@@ -20,7 +20,7 @@
  * against.
  */
 import { GEAR_TABLES, type GearTables, maskBits } from "./gear.js";
-import type { Kernels, ScanState } from "./kernels.js";
+import type { Kernels, Levels, ScanState } from "./kernels.js";
 import type { HashValues } from "./physical.js";
 import { type Validity, isValid } from "./statistics.js";
 
@@ -58,17 +58,18 @@ export class ContentDefinedChunker {
   }
 
   /**
-   * Rows of a batch where a new chunk starts (Arrow C++'s flat paths: per
-   * row, the definition level when the column has one, then the value when
-   * it is not null; a cut falls on the row that completed it). The state
-   * carries over to the next batch.
+   * Triplets of a batch where a new chunk starts (Arrow C++'s Calculate: per
+   * triplet, the definition level when the column has one, the repetition
+   * level when it has one, then the value when it is there; a cut falls on
+   * the triplet that completed it, and only on a record's first triplet).
+   * The state carries over to the next batch.
    */
-  cuts(kernels: Kernels, hash: HashValues, validity: Validity, n: number, maxDef: number): number[] {
-    return kernels.scan(this.state, hash, validity, n, maxDef);
+  cuts(kernels: Kernels, hash: HashValues, validity: Validity, n: number, levels: Levels): number[] {
+    return kernels.scan(this.state, hash, validity, n, levels);
   }
 
   /** The same as `cuts`, in JavaScript: the reference the kernel is tested against. */
-  jsCuts(tables: GearTables, hash: HashValues, validity: Validity, n: number, maxDef: number): number[] {
+  jsCuts(tables: GearTables, hash: HashValues, validity: Validity, n: number, levels: Levels): number[] {
     const s = this.state;
     let hi = Number(s.hash >> 32n);
     let lo = Number(s.hash & 0xffffffffn);
@@ -85,18 +86,20 @@ export class ContentDefinedChunker {
       s.size += to - from;
       if (s.size >= s.min) for (let i = from; i < to; i++) roll(bytes[i]!);
     };
+    const rollLevel = (level: number) => {
+      s.size += 2;
+      if (s.size < s.min) return;
+      roll(level & 0xff);
+      roll(level >> 8);
+    };
+    const { maxDef, maxRep } = levels;
     const cuts: number[] = [];
     for (let i = 0; i < n; i++) {
-      const valid = validity.bits === null || isValid(validity, i);
-      if (maxDef > 0) {
-        const level = valid ? maxDef : 0;
-        s.size += 2;
-        if (s.size >= s.min) {
-          roll(level & 0xff);
-          roll(level >> 8);
-        }
-      }
-      if (valid)
+      const def = levels.def ? levels.def[i]! : validity.bits === null || isValid(validity, i) ? maxDef : 0;
+      const rep = levels.rep ? levels.rep[i]! : 0;
+      if (maxDef > 0) rollLevel(def);
+      if (maxRep > 0) rollLevel(rep);
+      if (def === maxDef)
         switch (hash.kind) {
           case "fixed":
             rollValue(hash.bytes, i * hash.width, (i + 1) * hash.width);
@@ -112,7 +115,8 @@ export class ContentDefinedChunker {
           case "none":
             break;
         }
-      // Arrow's NeedNewChunk.
+      // Arrow's NeedNewChunk, asked only at a record's first triplet.
+      if (rep !== 0) continue;
       let cut = false;
       if (s.matched) {
         s.matched = false;

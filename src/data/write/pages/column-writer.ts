@@ -2,57 +2,63 @@
  * One column chunk (one leaf column of one row group) written as Parquet
  * pages: data page v1, dictionary encoding while the dictionary page stays
  * under 1 MiB then PLAIN for the rest of the chunk (arrow-rs's and
- * pyarrow's rule), page statistics for the page index, and the chunk's
- * metadata.
+ * pyarrow's rule), each page's bounds for the page index.
  *
  * Where a page ends depends only on the chunk's values: at each
- * content-defined boundary (./cdc.ts), every 20,000 rows counted from the
- * previous cut, and where the dictionary fills up. Each page is compressed
- * on its own, so a page whose rows did not change is byte for byte the
- * page it was, wherever it sits in the file.
+ * content-defined boundary (./cdc.ts), after 20,000 records counted from
+ * the previous cut, and where the dictionary fills up — always at a
+ * record's first value, as a record never spans pages. Each page is
+ * compressed on its own, so a page whose rows did not change is byte for
+ * byte the page it was, wherever it sits in the file.
  *
- * Rows arrive in batches (`write`), in order; `finish` gives the bytes and
- * a function placing the metadata at the chunk's offset in the file.
+ * Values arrive in batches (`write`), in order, as triplets: a flat column
+ * is one value per row, levels from its validity; a nested leaf's values
+ * come with their definition and repetition levels (./shred.ts).
  */
 import type * as arrow from "apache-arrow";
-import { ThriftStruct, TType, type ThriftList, encodeStruct } from "../../model/thrift.js";
+import { ThriftStruct, TType, encodeStruct } from "../../model/thrift.js";
 import { ByteBuffer } from "./bytes.js";
 import type { ContentDefinedChunker } from "./cdc.js";
-import type { Kernels } from "./kernels.js";
+import { type ChunkMetadata, type WrittenPage, chunkMetadata } from "./chunk-metadata.js";
 import type { PageCompressor } from "./codecs.js";
 import { BytesDictionary, Dictionary32, Dictionary64, PageIndices } from "./dictionary.js";
-import { BoundaryOrder, CC, CI, CM, DICT, DPH, Encoding, OI, PES, PH, PL, PageType, Physical, SS, ST } from "./format.js";
+import { DICT, DPH, Encoding, PH, PageType, Physical } from "./format.js";
+import type { Kernels, Levels } from "./kernels.js";
 import type { Leaf } from "./leaf.js";
 import { type HashRule, type PhysicalValues, hashValues, physicalValues } from "./physical.js";
 import { bitWidth, encodeHybrid, encodeLevels } from "./rle.js";
-import { type Compare, type MinMaxTracker, type Validity, comparatorOf, isValid, minMaxTracker, truncateMax, truncateMin } from "./statistics.js";
+import { type Compare, type MinMaxTracker, type Validity, comparatorOf, isValid, minMaxTracker } from "./statistics.js";
 
 /** pyarrow's and arrow-rs's default row limit per data page. */
 export const MAX_PAGE_ROWS = 20_000;
-
-interface WrittenPage {
-  /** Header and compressed body. */
-  bytes: Uint8Array;
-  uncompressedSize: number;
-  firstRow: number;
-  rows: number;
-  nulls: number;
-  dictionary: boolean;
-  /** Plain-encoded bounds; null for a page of nulls, or of NaNs only. */
-  bounds: { min: Uint8Array; max: Uint8Array } | null;
-  unencodedBytes: number;
-}
 
 export interface WrittenChunk {
   /** The chunk's pages (dictionary page first), to be written one after the other. */
   pages: Uint8Array[];
   byteLength: number;
-  rows: number;
-  /** The ColumnChunk (metadata for a chunk written at `offset`), its column index (absent when a page has no bounds) and its offset index. */
-  place(offset: number): { chunk: ThriftStruct; columnIndex: ThriftStruct | undefined; offsetIndex: ThriftStruct };
+  /** The chunk's footer entry for a chunk written at `offset`, and its page index. */
+  place(offset: number): ChunkMetadata;
+}
+
+/** A nested leaf's levels, one per value of the batch. */
+export interface TripletLevels {
+  def: Uint8Array;
+  rep: Uint8Array | null;
 }
 
 type Dictionary = Dictionary32 | Dictionary64 | BytesDictionary;
+
+/** A growable byte array. */
+class Bytes {
+  array = new Uint8Array(1024);
+  length = 0;
+  reserve(n: number): void {
+    if (this.length + n <= this.array.length) return;
+    const next = new Uint8Array(Math.max(2 * this.array.length, this.length + n));
+    next.set(this.array.subarray(0, this.length));
+    this.array = next;
+  }
+}
 
 export class ColumnChunkWriter {
   /** Null for types written without one. */
@@ -63,11 +69,13 @@ export class ColumnChunkWriter {
   private readonly compare: Compare;
   private readonly tracker: MinMaxTracker;
 
-  // The page being filled.
+  // The page being filled: its levels, its values (dictionary indices or PLAIN) and counts.
+  private readonly defs = new Bytes();
+  private readonly reps = new Bytes();
   private rows = 0;
   private nulls = 0;
   private unencoded = 0;
-  private readonly page = new PageIndices(MAX_PAGE_ROWS);
+  private readonly indices = new PageIndices();
   private readonly plain = new ByteBuffer(1 << 16);
   private booleans = 0; // values packed into `plain` so far (BOOLEAN)
 
@@ -79,11 +87,10 @@ export class ColumnChunkWriter {
     private readonly leaf: Leaf,
     private readonly compressor: PageCompressor,
     private readonly kernels: Kernels,
-    /** Null: no content-defined boundaries (pages of MAX_PAGE_ROWS). */
+    /** Null: no content-defined boundaries (pages of MAX_PAGE_ROWS records). */
     private readonly chunker: ContentDefinedChunker | null,
     private readonly hashRule: HashRule,
   ) {
-    if (leaf.maxRep > 0) throw new Error(`column ${leaf.path.join(".")}: the page writer writes flat columns only`);
     // arrow-rs writes BOOLEAN and FIXED_LEN_BYTE_ARRAY (float16, wide decimals) without a dictionary in data page v1.
     this.dictionary =
       leaf.physical === Physical.INT32 || leaf.physical === Physical.FLOAT
@@ -99,103 +106,112 @@ export class ColumnChunkWriter {
     this.tracker = minMaxTracker(leaf, kind);
   }
 
-  /** Adds the next rows of the chunk: `data`, a flat column of the leaf's Arrow storage type. */
-  write(data: arrow.Data): void {
+  /**
+   * Adds the next values of the chunk: `data`, of the leaf's Arrow storage
+   * type, one value per triplet (null where the definition level is not the
+   * leaf's maximum), and for a nested leaf the triplets' levels.
+   */
+  write(data: arrow.Data, levels?: TripletLevels): void {
     const n = data.length;
     if (n === 0) return;
     const values = physicalValues(data, this.leaf);
     const validity: Validity = { bits: data.nullCount > 0 ? (data.nullBitmap ?? null) : null, offset: data.offset };
-    if (values.kind === "null") validity.bits = new Uint8Array((data.offset + n + 7) >> 3); // every row null
+    if (values.kind === "null") validity.bits = new Uint8Array((data.offset + n + 7) >> 3); // every value null
+    const scan: Levels = { def: levels?.def ?? null, rep: levels?.rep ?? null, maxDef: this.leaf.maxDef, maxRep: this.leaf.maxRep };
     let from = 0;
     if (this.chunker) {
-      const cuts = this.chunker.cuts(this.kernels, hashValues(data, this.hashRule), validity, n, this.leaf.maxDef);
-      for (const cut of cuts) {
-        this.addRows(values, validity, from, cut);
+      for (const cut of this.chunker.cuts(this.kernels, hashValues(data, this.hashRule), validity, n, scan)) {
+        this.addTriplets(values, validity, scan, from, cut);
         this.flushPage();
         from = cut;
       }
     }
-    this.addRows(values, validity, from, n);
+    this.addTriplets(values, validity, scan, from, n);
   }
 
-  /** Rows [from, to) of a batch into pages, cutting every MAX_PAGE_ROWS rows and where the dictionary fills up. */
-  private addRows(values: PhysicalValues, validity: Validity, from: number, to: number): void {
+  /**
+   * Triplets [from, to) of a batch (starting a record) into pages: a page
+   * ends after MAX_PAGE_ROWS records and where the dictionary fills up.
+   */
+  private addTriplets(values: PhysicalValues, validity: Validity, levels: Levels, from: number, to: number): void {
     while (from < to) {
-      const end = Math.min(to, from + MAX_PAGE_ROWS - this.rows);
-      if (!this.useDictionary) {
-        this.addPlain(values, validity, from, end);
-        if (values.kind !== "null") this.tracker.add(values, validity, from, end);
-      } else {
-        const stop = this.addIndices(values, validity, from, end);
-        // Numbers are bounded row by row; strings by the entries the page uses (flushPage).
-        if (values.kind !== "bytes" && values.kind !== "null") this.tracker.add(values, validity, from, stop);
-        if (stop < end) {
-          // The dictionary is full: the page ends here and the rest of the chunk is PLAIN.
-          this.flushPage();
-          this.useDictionary = false;
-          from = stop;
-          continue;
-        }
+      const end = this.pageEnd(levels.rep, from, to);
+      let stop = end;
+      if (this.useDictionary) stop = this.addIndices(values, validity, levels.rep, from, end);
+      else this.addPlain(values, validity, from, end);
+      this.addLevels(validity, levels, from, stop);
+      // Numbers are bounded value by value; strings by the entries the page uses (flushPage).
+      if (values.kind !== "null" && !(this.useDictionary && values.kind === "bytes")) this.tracker.add(values, validity, from, stop);
+      if (stop < end) {
+        // The dictionary is full: the page ends here and the rest of the chunk is PLAIN.
+        this.flushPage();
+        this.useDictionary = false;
+        from = stop;
+        continue;
       }
       from = end;
       if (this.rows === MAX_PAGE_ROWS) this.flushPage();
     }
   }
 
-  /** Levels and dictionary indices of rows [from, to); returns where the dictionary filled up (`to` if it did not). */
-  private addIndices(values: PhysicalValues, validity: Validity, from: number, to: number): number {
-    const page = this.page;
-    const before = page.count;
-    const start = page.rows;
+  /** Where the page must end at the latest: after MAX_PAGE_ROWS records, or at `to`. */
+  private pageEnd(rep: Uint8Array | null, from: number, to: number): number {
+    const room = MAX_PAGE_ROWS - this.rows;
+    if (rep === null) return Math.min(to, from + room);
+    let records = 0;
+    for (let i = from; i < to; i++) if (rep[i] === 0 && records++ === room) return i;
+    return to;
+  }
+
+  /** Definition and repetition levels of triplets [from, to), and the page's counts. */
+  private addLevels(validity: Validity, levels: Levels, from: number, to: number): void {
+    const n = to - from;
+    const defs = this.defs;
+    defs.reserve(n);
+    if (levels.def) defs.array.set(levels.def.subarray(from, to), defs.length);
+    else if (validity.bits === null) defs.array.fill(levels.maxDef, defs.length, defs.length + n);
+    else for (let i = from; i < to; i++) defs.array[defs.length + i - from] = isValid(validity, i) ? levels.maxDef : 0;
+    let nulls = 0;
+    for (let i = defs.length; i < defs.length + n; i++) if (defs.array[i] !== levels.maxDef) nulls++;
+    defs.length += n;
+    this.nulls += nulls;
+    if (levels.rep) {
+      this.reps.reserve(n);
+      this.reps.array.set(levels.rep.subarray(from, to), this.reps.length);
+      this.reps.length += n;
+      for (let i = from; i < to; i++) if (levels.rep[i] === 0) this.rows++;
+    } else this.rows += n;
+  }
+
+  /** Dictionary indices of triplets [from, to); returns where the dictionary filled up (`to` if it did not). */
+  private addIndices(values: PhysicalValues, validity: Validity, rep: Uint8Array | null, from: number, to: number): number {
     const { bits, offset } = validity;
-    let stop: number;
+    const page = this.indices;
     switch (values.kind) {
       case "int32":
-        stop = (this.dictionary as Dictionary32).encode(values.values, bits, offset, from, to, page);
-        break;
+        return (this.dictionary as Dictionary32).encode(values.values, bits, offset, from, to, page, rep);
       case "float":
-        stop = (this.dictionary as Dictionary32).encode(values.bits, bits, offset, from, to, page);
-        break;
+        return (this.dictionary as Dictionary32).encode(values.bits, bits, offset, from, to, page, rep);
       case "int64":
       case "double":
-        stop = (this.dictionary as Dictionary64).encode(values.words, bits, offset, from, to, page);
-        break;
-      case "bytes":
-        stop = (this.dictionary as BytesDictionary).encode(values.offsets, values.data, bits, offset, from, to, page);
-        if (bits === null) this.unencoded += values.offsets[stop]! - values.offsets[from]!;
-        else for (let i = from; i < stop; i++) if (isValid(validity, i)) this.unencoded += values.offsets[i + 1]! - values.offsets[i]!;
-        break;
+        return (this.dictionary as Dictionary64).encode(values.words, bits, offset, from, to, page, rep);
+      case "bytes": {
+        const stop = (this.dictionary as BytesDictionary).encode(values.offsets, values.data, bits, offset, from, to, page, rep);
+        for (let i = from; i < stop; i++) if (bits === null || isValid(validity, i)) this.unencoded += values.offsets[i + 1]! - values.offsets[i]!;
+        return stop;
+      }
       case "null":
-        // Every row null: levels only.
-        page.levels.fill(0, page.rows, page.rows + (to - from));
-        page.rows += to - from;
-        stop = to;
-        break;
+        return to; // every value null: levels only
       default:
         throw new Error(`no dictionary for ${values.kind} values`);
     }
-    this.rows = page.rows;
-    this.nulls += page.rows - start - (page.count - before);
-    return stop;
   }
 
-  /** Levels and PLAIN values of rows [from, to). */
+  /** PLAIN values of triplets [from, to). */
   private addPlain(values: PhysicalValues, validity: Validity, from: number, to: number): void {
-    const levels = this.page.levels;
-    let r = this.rows;
     const plain = this.plain;
     const allValid = validity.bits === null;
-    if (allValid) {
-      levels.fill(1, r, r + (to - from));
-      r += to - from;
-    } else
-      for (let i = from; i < to; i++) {
-        const valid = isValid(validity, i);
-        levels[r++] = valid ? 1 : 0;
-        if (!valid) this.nulls++;
-      }
-    this.rows = this.page.rows = r;
-    const copyRuns = (bytes: Uint8Array, width: number) => {
+    const copyValues = (bytes: Uint8Array, width: number) => {
       if (allValid) return plain.append(bytes, from * width, to * width);
       for (let i = from; i < to; i++) if (isValid(validity, i)) plain.append(bytes, i * width, (i + 1) * width);
     };
@@ -203,17 +219,17 @@ export class ColumnChunkWriter {
       case "int32":
       case "float": {
         const v = values.kind === "int32" ? values.values : values.bits;
-        copyRuns(new Uint8Array(v.buffer, v.byteOffset, v.byteLength), 4);
+        copyValues(new Uint8Array(v.buffer, v.byteOffset, v.byteLength), 4);
         break;
       }
       case "int64":
       case "double": {
         const w = values.words;
-        copyRuns(new Uint8Array(w.buffer, w.byteOffset, w.byteLength), 8);
+        copyValues(new Uint8Array(w.buffer, w.byteOffset, w.byteLength), 8);
         break;
       }
       case "fixed":
-        copyRuns(values.bytes, values.width);
+        copyValues(values.bytes, values.width);
         break;
       case "bytes": {
         const { offsets, data } = values;
@@ -256,20 +272,22 @@ export class ColumnChunkWriter {
     }
   }
 
-  /** Ends the page being filled (if it holds rows): encodes, compresses and keeps it. */
+  /** Ends the page being filled (if it holds values): encodes, compresses and keeps it. */
   private flushPage(): void {
-    if (this.rows === 0) return;
-    const body = this.body;
+    const count = this.defs.length;
+    if (count === 0) return;
+    const { leaf, body, indices } = this;
     body.clear();
-    const page = this.page;
-    encodeLevels(page.levels, this.rows, this.leaf.maxDef, body);
+    // Data page v1: repetition levels, definition levels, values.
+    encodeLevels(this.reps.array, this.reps.length, leaf.maxRep, body);
+    encodeLevels(this.defs.array, count, leaf.maxDef, body);
     const dictionary = this.useDictionary;
-    if (dictionary && page.entryCount > 0) this.tracker.addAt(dictionaryEntries(this.dictionary!, this.kind), page.entries, page.entryCount);
+    if (dictionary && indices.entryCount > 0) this.tracker.addAt(dictionaryEntries(this.dictionary!, this.kind), indices.entries, indices.entryCount);
     if (dictionary) {
       // The width the dictionary has now: earlier pages keep theirs as the dictionary grows.
       const width = bitWidth(this.dictionary!.size - 1);
       body.u8(width);
-      encodeHybrid(page.ids, 0, page.count, width, body);
+      encodeHybrid(indices.ids, 0, indices.count, width, body);
     } else body.append(this.plain.bytes, 0, this.plain.length);
     const uncompressedSize = body.length;
     const compressed = this.compressor.compress(body.written());
@@ -282,7 +300,7 @@ export class ColumnChunkWriter {
           id: PH.DATA,
           type: TType.Struct,
           value: new ThriftStruct([
-            { id: DPH.NUM_VALUES, type: TType.I32, value: this.rows },
+            { id: DPH.NUM_VALUES, type: TType.I32, value: count },
             { id: DPH.ENCODING, type: TType.I32, value: dictionary ? Encoding.RLE_DICTIONARY : Encoding.PLAIN },
             { id: DPH.DEFINITION_ENCODING, type: TType.I32, value: Encoding.RLE },
             { id: DPH.REPETITION_ENCODING, type: TType.I32, value: Encoding.RLE },
@@ -298,143 +316,33 @@ export class ColumnChunkWriter {
       uncompressedSize: header.length + uncompressedSize,
       firstRow: this.chunkRows,
       rows: this.rows,
+      values: count,
       nulls: this.nulls,
       dictionary,
       bounds: this.tracker.take(),
       unencodedBytes: this.unencoded,
+      defHistogram: histogram(this.defs, leaf.maxDef),
+      repHistogram: histogram(this.reps, leaf.maxRep),
     });
     this.chunkRows += this.rows;
     this.rows = this.nulls = this.unencoded = this.booleans = 0;
-    page.clear();
+    this.defs.length = this.reps.length = 0;
+    indices.clear();
     this.plain.clear();
   }
 
   /** The chunk's pages and metadata; the writer is done. */
   finish(): WrittenChunk {
     this.flushPage();
-    const pages = this.pages;
-    const dictionaryPages = pages.filter((p) => p.dictionary).length;
-    const plainPages = pages.length - dictionaryPages;
-    const written = dictionaryPages > 0 ? this.dictionaryPage() : null;
-    const all = written ? [written.bytes, ...pages.map((p) => p.bytes)] : pages.map((p) => p.bytes);
-    const byteLength = all.reduce((n, b) => n + b.length, 0);
-    const uncompressed = (written?.uncompressedSize ?? 0) + pages.reduce((n, p) => n + p.uncompressedSize, 0);
-    const leaf = this.leaf;
-    const byteArray = leaf.physical === Physical.BYTE_ARRAY;
-    const utf8 = leaf.utf8;
-    const truncatable = byteArray;
-    const nulls = pages.reduce((n, p) => n + p.nulls, 0);
-    const rows = this.chunkRows;
-
-    // Chunk bounds from the pages' bounds; boundary order over the pages that have values.
-    let min: Uint8Array | null = null;
-    let max: Uint8Array | null = null;
-    let ascending = true;
-    let descending = true;
-    let indexValid = true;
-    let last: { min: Uint8Array; max: Uint8Array } | null = null;
-    for (const page of pages) {
-      const nullPage = page.nulls === page.rows;
-      if (!page.bounds) {
-        if (!nullPage) indexValid = false; // a page of NaNs only: arrow-rs writes no column index then
-        continue;
-      }
-      const b = page.bounds;
-      if (min === null || this.compare(b.min, min) < 0) min = b.min;
-      if (max === null || this.compare(b.max, max) > 0) max = b.max;
-      if (last) {
-        if (this.compare(last.min, b.min) > 0 || this.compare(last.max, b.max) > 0) ascending = false;
-        if (this.compare(b.min, last.min) > 0 || this.compare(b.max, last.max) > 0) descending = false;
-      }
-      last = b;
-    }
-
-    const statistics: ThriftStruct = new ThriftStruct();
-    if (min !== null && max !== null) {
-      const lo = truncatable ? truncateMin(min, utf8) : { bytes: min, exact: true };
-      const hi = truncatable ? truncateMax(max, utf8) : { bytes: max, exact: true };
-      if (leaf.sortOrder === "signed") {
-        statistics.set(ST.MAX, TType.Binary, hi.bytes);
-        statistics.set(ST.MIN, TType.Binary, lo.bytes);
-      }
-      statistics.set(ST.NULL_COUNT, TType.I64, BigInt(nulls));
-      statistics.set(ST.MAX_VALUE, TType.Binary, hi.bytes);
-      statistics.set(ST.MIN_VALUE, TType.Binary, lo.bytes);
-      statistics.set(ST.MAX_EXACT, hi.exact ? TType.True : TType.False, hi.exact);
-      statistics.set(ST.MIN_EXACT, lo.exact ? TType.True : TType.False, lo.exact);
-    } else {
-      statistics.set(ST.NULL_COUNT, TType.I64, BigInt(nulls));
-      statistics.set(ST.MAX_EXACT, TType.False, false);
-      statistics.set(ST.MIN_EXACT, TType.False, false);
-    }
-
-    const encodings = [Encoding.PLAIN, Encoding.RLE, ...(dictionaryPages > 0 ? [Encoding.RLE_DICTIONARY] : [])];
-    const encodingStats: ThriftStruct[] = [];
-    const pageStats = (type: number, encoding: number, count: number) =>
-      new ThriftStruct([
-        { id: PES.PAGE_TYPE, type: TType.I32, value: type },
-        { id: PES.ENCODING, type: TType.I32, value: encoding },
-        { id: PES.COUNT, type: TType.I32, value: count },
-      ]);
-    if (dictionaryPages > 0) encodingStats.push(pageStats(PageType.DATA_PAGE, Encoding.RLE_DICTIONARY, dictionaryPages), pageStats(PageType.DICTIONARY_PAGE, Encoding.PLAIN, 1));
-    if (plainPages > 0) encodingStats.push(pageStats(PageType.DATA_PAGE, Encoding.PLAIN, plainPages));
-
-    const sizeStatistics = new ThriftStruct();
-    if (byteArray) sizeStatistics.set(SS.UNENCODED_BYTE_ARRAY_BYTES, TType.I64, BigInt(pages.reduce((n, p) => n + p.unencodedBytes, 0)));
-    if (leaf.maxDef > 0) sizeStatistics.set(SS.DEFINITION_HISTOGRAM, TType.List, i64List([nulls, rows - nulls]));
-
-    const columnIndex = indexValid
-      ? new ThriftStruct([
-          { id: CI.NULL_PAGES, type: TType.List, value: { kind: "list", elementType: TType.True, items: pages.map((p) => p.nulls === p.rows) } },
-          { id: CI.MIN_VALUES, type: TType.List, value: binaryList(pages.map((p) => (p.bounds ? (truncatable ? truncateMin(p.bounds.min, utf8).bytes : p.bounds.min) : new Uint8Array(0)))) },
-          { id: CI.MAX_VALUES, type: TType.List, value: binaryList(pages.map((p) => (p.bounds ? (truncatable ? truncateMax(p.bounds.max, utf8).bytes : p.bounds.max) : new Uint8Array(0)))) },
-          { id: CI.BOUNDARY_ORDER, type: TType.I32, value: ascending ? BoundaryOrder.ASCENDING : descending ? BoundaryOrder.DESCENDING : BoundaryOrder.UNORDERED },
-          { id: CI.NULL_COUNTS, type: TType.List, value: i64List(pages.map((p) => p.nulls)) },
-          ...(leaf.maxDef > 0 ? [{ id: CI.DEFINITION_HISTOGRAMS, type: TType.List, value: i64List(pages.flatMap((p) => [p.nulls, p.rows - p.nulls])) }] : []),
-        ])
-      : undefined;
-
+    const dictionaryPage = this.pages.some((p) => p.dictionary) ? this.dictionaryPage() : null;
+    const pages = dictionaryPage ? [dictionaryPage.bytes, ...this.pages.map((p) => p.bytes)] : this.pages.map((p) => p.bytes);
+    const { leaf, compare } = this;
     const codec = this.compressor.codec;
+    const written = this.pages;
     return {
-      pages: all,
-      byteLength,
-      rows,
-      place(offset: number) {
-        const dataOffset = offset + (written?.bytes.length ?? 0);
-        const meta = new ThriftStruct([
-          { id: CM.TYPE, type: TType.I32, value: leaf.physical },
-          { id: CM.ENCODINGS, type: TType.List, value: { kind: "list", elementType: TType.I32, items: encodings } },
-          { id: CM.PATH, type: TType.List, value: binaryList(leaf.path.map((p) => new TextEncoder().encode(p))) },
-          { id: CM.CODEC, type: TType.I32, value: codec },
-          { id: CM.NUM_VALUES, type: TType.I64, value: BigInt(rows) },
-          { id: CM.TOTAL_UNCOMPRESSED, type: TType.I64, value: BigInt(uncompressed) },
-          { id: CM.TOTAL_COMPRESSED, type: TType.I64, value: BigInt(byteLength) },
-          { id: CM.DATA_PAGE, type: TType.I64, value: BigInt(dataOffset) },
-          ...(written ? [{ id: CM.DICTIONARY_PAGE, type: TType.I64, value: BigInt(offset) }] : []),
-          { id: CM.STATISTICS, type: TType.Struct, value: statistics },
-          { id: CM.ENCODING_STATS, type: TType.List, value: { kind: "list", elementType: TType.Struct, items: encodingStats } satisfies ThriftList },
-          ...(sizeStatistics.fields.length > 0 ? [{ id: CM.SIZE_STATISTICS, type: TType.Struct, value: sizeStatistics }] : []),
-        ]);
-        const chunk = new ThriftStruct([
-          { id: CC.FILE_OFFSET, type: TType.I64, value: 0n },
-          { id: CC.META, type: TType.Struct, value: meta },
-        ]);
-        let at = dataOffset;
-        const locations = pages.map((p) => {
-          const location = new ThriftStruct([
-            { id: PL.OFFSET, type: TType.I64, value: BigInt(at) },
-            { id: PL.COMPRESSED_SIZE, type: TType.I32, value: p.bytes.length },
-            { id: PL.FIRST_ROW, type: TType.I64, value: BigInt(p.firstRow) },
-          ]);
-          at += p.bytes.length;
-          return location;
-        });
-        const offsetIndex = new ThriftStruct([
-          { id: OI.PAGE_LOCATIONS, type: TType.List, value: { kind: "list", elementType: TType.Struct, items: locations } },
-          ...(byteArray ? [{ id: OI.UNENCODED_BYTE_ARRAY_BYTES, type: TType.List, value: i64List(pages.map((p) => p.unencodedBytes)) }] : []),
-        ]);
-        return { chunk, columnIndex, offsetIndex };
-      },
+      pages,
+      byteLength: pages.reduce((n, b) => n + b.length, 0),
+      place: (offset) => chunkMetadata(leaf, codec, compare, written, dictionaryPage, offset),
     };
   }
 
@@ -464,6 +372,14 @@ export class ColumnChunkWriter {
     bytes.set(compressed, header.length);
     return { bytes, uncompressedSize: header.length + values.length };
   }
+}
+
+/** Counts of each level 0..max in `levels` (none when max is 0). */
+function histogram(levels: Bytes, max: number): number[] {
+  if (max === 0) return [];
+  const counts = new Array<number>(max + 1).fill(0);
+  for (let i = 0; i < levels.length; i++) counts[levels.array[i]!]!++;
+  return counts;
 }
 
 function kindOf(leaf: Leaf): PhysicalValues["kind"] {
@@ -501,12 +417,4 @@ function dictionaryEntries(dictionary: Dictionary, kind: PhysicalValues["kind"])
     default:
       throw new Error(`no dictionary for ${kind} values`);
   }
-}
-
-function i64List(values: number[]): ThriftList {
-  return { kind: "list", elementType: TType.I64, items: values.map((v) => BigInt(v)) };
-}
-
-function binaryList(values: Uint8Array[]): ThriftList {
-  return { kind: "list", elementType: TType.Binary, items: values };
 }

@@ -22,14 +22,12 @@ function mix(h: number): number {
 }
 
 /**
- * The page being filled: definition levels of its rows, dictionary indices
- * of its values, and (for strings) which entries it uses.
+ * The dictionary indices of the page being filled and, for strings, which
+ * entries it uses (their bounds are the page's statistics).
  */
 export class PageIndices {
-  levels: Uint8Array;
-  ids: Int32Array;
-  /** Levels (rows) and indices written. */
-  rows = 0;
+  ids = new Int32Array(1024);
+  /** Indices written. */
   count = 0;
   /** Distinct entries of the page, in order of first use. */
   entries = new Int32Array(1024);
@@ -38,9 +36,9 @@ export class PageIndices {
   private stamp = new Int32Array(1024).fill(-1);
   private serial = 0;
 
-  constructor(maxRows: number) {
-    this.levels = new Uint8Array(maxRows);
-    this.ids = new Int32Array(maxRows);
+  /** Room for `n` more indices. */
+  reserve(n: number): void {
+    if (this.count + n > this.ids.length) this.ids = grown(this.ids, Math.max(2 * this.ids.length, this.count + n));
   }
 
   /** Records that the page uses entry `id`. */
@@ -58,7 +56,7 @@ export class PageIndices {
 
   /** Starts the next page. */
   clear(): void {
-    this.rows = this.count = this.entryCount = 0;
+    this.count = this.entryCount = 0;
     this.serial++;
   }
 }
@@ -118,13 +116,9 @@ export class Dictionary32 implements Dictionary {
     return new Uint8Array(this.keys.buffer, 0, this.size * 4).slice();
   }
 
-  /**
-   * Levels and indices of rows [from, to) of `values` (null where bit
-   * `offset + row` of `bits` is clear) into `page`; returns the row where
-   * the dictionary filled up (`to` if it did not).
-   */
-  encode(values: Int32Array, bits: Uint8Array | null, offset: number, from: number, to: number, page: PageIndices): number {
-    return encodeRows(bits, offset, from, to, page, (row) => this.index(values[row]!));
+  /** The indices of rows [from, to) of `values` into `page` (see encodeRows). */
+  encode(values: Int32Array, bits: Uint8Array | null, offset: number, from: number, to: number, page: PageIndices, rep: Uint8Array | null): number {
+    return encodeRows(bits, offset, from, to, page, rep, (row) => this.index(values[row]!));
   }
 }
 
@@ -176,9 +170,9 @@ export class Dictionary64 implements Dictionary {
     return new Uint8Array(this.keys.buffer, 0, this.size * 8).slice();
   }
 
-  /** Dictionary32.encode for values given as (low, high) word pairs. */
-  encode(words: Int32Array, bits: Uint8Array | null, offset: number, from: number, to: number, page: PageIndices): number {
-    return encodeRows(bits, offset, from, to, page, (row) => this.index(words[2 * row]!, words[2 * row + 1]!));
+  /** The indices of rows [from, to) of values given as (low, high) word pairs (see encodeRows). */
+  encode(words: Int32Array, bits: Uint8Array | null, offset: number, from: number, to: number, page: PageIndices, rep: Uint8Array | null): number {
+    return encodeRows(bits, offset, from, to, page, rep, (row) => this.index(words[2 * row]!, words[2 * row + 1]!));
   }
 }
 
@@ -230,12 +224,13 @@ export class BytesDictionary implements Dictionary {
   }
 
   /**
-   * Dictionary32.encode for strings (value i is data[offsets[i], offsets[i + 1])),
-   * noting the entries each page uses: its statistics are theirs, as
-   * comparing strings costs more than looking entries up.
+   * The indices of rows [from, to) of strings (value i is data[offsets[i],
+   * offsets[i + 1]); see encodeRows), noting the entries each page uses:
+   * its statistics are theirs, as comparing strings costs more than looking
+   * entries up.
    */
-  encode(offsets: Int32Array, data: Uint8Array, bits: Uint8Array | null, offset: number, from: number, to: number, page: PageIndices): number {
-    return encodeRows(bits, offset, from, to, page, (row) => {
+  encode(offsets: Int32Array, data: Uint8Array, bits: Uint8Array | null, offset: number, from: number, to: number, page: PageIndices, rep: Uint8Array | null): number {
+    return encodeRows(bits, offset, from, to, page, rep, (row) => {
       const id = this.index(data, offsets[row]!, offsets[row + 1]!);
       if (id >= 0) page.use(id);
       return id;
@@ -253,30 +248,40 @@ export class BytesDictionary implements Dictionary {
 }
 
 /**
- * Levels and indices of rows [from, to) (null where bit `offset + row` of
- * `bits` is clear; `index` gives a row's entry, -1 when the dictionary is
- * full) into `page`; returns the row where the dictionary filled up (`to`
- * if it did not).
+ * The indices of the values of rows [from, to) (a row is null where bit
+ * `offset + row` of `bits` is clear; `index` gives a value's entry, -1 when
+ * the dictionary is full) into `page`. A row starts a record where `rep` is
+ * 0 (always, without `rep`): when the dictionary fills up inside a record,
+ * the record's indices are taken back and the stop is its first row, as a
+ * record never spans two pages. Returns where it stopped (`to` if it did not).
  */
-function encodeRows(bits: Uint8Array | null, offset: number, from: number, to: number, page: PageIndices, index: (row: number) => number): number {
-  const { levels, ids } = page;
-  let r = page.rows;
+function encodeRows(bits: Uint8Array | null, offset: number, from: number, to: number, page: PageIndices, rep: Uint8Array | null, index: (row: number) => number): number {
+  page.reserve(to - from);
+  const ids = page.ids;
   let k = page.count;
+  let recordStart = from;
+  let recordCount = k;
+  let recordEntries = page.entryCount;
   let row = from;
   for (; row < to; row++) {
+    if (rep === null || rep[row] === 0) {
+      recordStart = row;
+      recordCount = k;
+      recordEntries = page.entryCount;
+    }
     if (bits !== null) {
       const at = offset + row;
-      if (((bits[at >> 3]! >> (at & 7)) & 1) === 0) {
-        levels[r++] = 0;
-        continue;
-      }
+      if (((bits[at >> 3]! >> (at & 7)) & 1) === 0) continue;
     }
     const id = index(row);
-    if (id < 0) break;
-    levels[r++] = 1;
+    if (id < 0) {
+      k = recordCount;
+      page.entryCount = recordEntries;
+      row = recordStart;
+      break;
+    }
     ids[k++] = id;
   }
-  page.rows = r;
   page.count = k;
   return row;
 }

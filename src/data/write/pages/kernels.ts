@@ -41,16 +41,27 @@ export interface ScanState {
 type Scan = (
   state: number,
   tables: number,
+  n: number,
   validity: number,
   bitOffset: number,
-  n: number,
+  defs: number,
+  reps: number,
   maxDef: number,
+  maxRep: number,
   kind: number,
   values: number,
   data: number,
   width: number,
   cuts: number,
 ) => number;
+
+/** A column's levels: per triplet (null: a flat column's come from its validity; no repetition), and their maxima. */
+export interface Levels {
+  def: Uint8Array | null;
+  rep: Uint8Array | null;
+  maxDef: number;
+  maxRep: number;
+}
 type Snappy = (src: number, length: number, dst: number, table: number) => number;
 
 export class Kernels {
@@ -84,17 +95,17 @@ export class Kernels {
   }
 
   /**
-   * Rows of a batch (its first `n` rows, with these validity bits and
-   * values) where a new chunk starts, continuing `state`.
+   * Triplets of a batch (its first `n`, with these validity bits, levels
+   * and values) where a new chunk starts, continuing `state`.
    */
-  scan(state: ScanState, hash: HashValues, validity: Validity, n: number, maxDef: number): number[] {
+  scan(state: ScanState, hash: HashValues, validity: Validity, n: number, levels: Levels): number[] {
     const cuts: number[] = [];
     for (let from = 0; from < n; ) {
       const to = this.sliceEnd(hash, from, n);
       const count = to - from;
       // Layout: cut rows, validity bytes, values (and string bytes).
       const bitsFor = (bitStart: number) => ((bitStart & 7) + count + 7) >> 3;
-      let size = 4 * count + 16 + (validity.bits ? bitsFor(validity.offset + from) : 0);
+      let size = 4 * count + 16 + (validity.bits ? bitsFor(validity.offset + from) : 0) + (levels.def ? count : 0) + (levels.rep ? count : 0);
       if (hash.kind === "fixed") size += count * hash.width;
       else if (hash.kind === "bytes") size += 4 * (count + 1) + (hash.offsets[to]! - hash.offsets[from]!);
       else if (hash.kind === "boolean") size += bitsFor(hash.offset + from);
@@ -111,6 +122,14 @@ export class Kernels {
       let validityAt = 0;
       let bitOffset = 0;
       if (validity.bits) ({ ptr: validityAt, offset: bitOffset } = copyBits(validity.bits, validity.offset + from));
+      const copyLevels = (source: Uint8Array | null) => {
+        if (!source) return 0;
+        this.bytes.set(source.subarray(from, to), at);
+        at += count;
+        return at - count;
+      };
+      const defsAt = copyLevels(levels.def);
+      const repsAt = copyLevels(levels.rep);
       let kind = 0;
       let values = 0;
       let data = 0;
@@ -132,7 +151,7 @@ export class Kernels {
         ({ ptr: values, offset: data } = copyBits(hash.bits, hash.offset + from));
       } else kind = 3;
       this.writeState(state);
-      const found = this.scanKernel(STATE, TABLES, validityAt, bitOffset, count, maxDef, kind, values, data, width, cutsAt);
+      const found = this.scanKernel(STATE, TABLES, count, validityAt, bitOffset, defsAt, repsAt, levels.maxDef, levels.maxRep, kind, values, data, width, cutsAt);
       this.readState(state);
       const rows = new Int32Array(this.memory.buffer, cutsAt, found);
       for (let k = 0; k < found; k++) cuts.push(from + rows[k]!);

@@ -19,6 +19,7 @@ import { CC, CM, FM, RG } from "./format.js";
 import type { Kernels } from "./kernels.js";
 import type { Leaf } from "./leaf.js";
 import type { HashRule } from "./physical.js";
+import { gatherValues, leafFields, shred } from "./shred.js";
 
 const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // "PAR1"
 
@@ -39,26 +40,38 @@ export interface PartOptions {
   hashRules: Record<string, HashRule>;
 }
 
-/** Writes the leaves `leaves` (of the fields given, in order) of one row group. */
+/** Writes one row group of some fields: every leaf column of each. */
 export class PartWriter {
-  private readonly writers: ColumnChunkWriter[];
+  /** Per field, a writer per leaf. */
+  private readonly writers: ColumnChunkWriter[][];
   private rows = 0;
 
   constructor(
-    /** The leaf of each field written, in the batches' field order (flat fields: one leaf each). */
-    leaves: Leaf[],
+    /** The fields written, as the batches hold them. */
+    schema: arrow.Schema,
+    /** The leaves of each field (as the footer's schema lists them). */
+    private readonly leaves: Leaf[][],
     options: PartOptions,
   ) {
     const compressor = pageCompressor(options.compression, options.kernels);
-    this.writers = leaves.map((leaf) => {
-      const chunker = options.cdc ? new ContentDefinedChunker(options.cdc) : null;
-      return new ColumnChunkWriter(leaf, compressor, options.kernels, chunker, options.hashRules[JSON.stringify(leaf.path)] ?? "stored");
-    });
+    this.writers = schema.fields.map((field, f) =>
+      leafFields(field).map((path, l) => {
+        const rule = options.hashRules[JSON.stringify(path.map((p) => p.name))] ?? "stored";
+        return new ColumnChunkWriter(leaves[f]![l]!, compressor, options.kernels, options.cdc ? new ContentDefinedChunker(options.cdc) : null, rule);
+      }),
+    );
   }
 
-  /** The next rows: a batch whose columns are the leaves' fields, in order. */
+  /** The next rows: a batch whose columns are the fields, in order. */
   write(batch: arrow.RecordBatch): void {
-    batch.data.children.forEach((column, i) => this.writers[i]!.write(column));
+    batch.schema.fields.forEach((field, f) => {
+      const leaves = this.leaves[f]!;
+      shred(field, batch.data.children[f]!, leaves).forEach((triplets, l) => {
+        const writer = this.writers[f]![l]!;
+        if (!triplets.def) writer.write(triplets.data);
+        else writer.write(gatherValues(triplets, leaves[l]!.maxDef), { def: triplets.def, rep: triplets.rep });
+      });
+    });
     this.rows += batch.numRows;
   }
 
@@ -68,7 +81,7 @@ export class PartWriter {
    * Returns its size.
    */
   async writeFile(path: string, template: ThriftStruct): Promise<number> {
-    const chunks = this.rows > 0 ? this.writers.map((w) => w.finish()) : [];
+    const chunks = this.rows > 0 ? this.writers.flat().map((w) => w.finish()) : [];
     const file = await open(path, "w");
     let position = 0;
     const write = async (buffers: Uint8Array[]) => {
