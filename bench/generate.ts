@@ -74,13 +74,23 @@ async function writeLines(file: string, lines: Iterable<string>): Promise<void> 
   await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
 }
 
-export async function generateCsv(file: string, count: number): Promise<void> {
+export const CSV_HEADER = "id,price,qty,in_stock,name,category,review,day\n";
+
+export function csvLine(x: Row): string {
+  return `${x.id},${x.price ?? ""},${x.qty ?? ""},${x.in_stock ? "True" : "False"},${csvField(x.name)},${x.category},${csvField(x.review)},${x.day}\n`;
+}
+
+/** A CSV of `source`'s rows. */
+export async function writeCsv(file: string, source: Iterable<Row>): Promise<void> {
   function* lines() {
-    yield "id,price,qty,in_stock,name,category,review,day\n";
-    for (const x of rows(count))
-      yield `${x.id},${x.price ?? ""},${x.qty ?? ""},${x.in_stock ? "True" : "False"},${csvField(x.name)},${x.category},${csvField(x.review)},${x.day}\n`;
+    yield CSV_HEADER;
+    for (const x of source) yield csvLine(x);
   }
   await writeLines(file, lines());
+}
+
+export async function generateCsv(file: string, count: number): Promise<void> {
+  await writeCsv(file, rows(count));
 }
 
 export async function generateJsonl(file: string, count: number): Promise<void> {
