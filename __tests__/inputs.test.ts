@@ -61,8 +61,14 @@ describe("defaults", () => {
       outputDir: undefined,
       tempDir: "/runner/temp",
       endpoint: "https://huggingface.co",
+      xet: true,
       workspace: WORKSPACE,
     } satisfies Settings);
+  });
+
+  it("uploads through Xet unless HF_HUB_DISABLE_XET says not to, as in Python's huggingface_hub", () => {
+    for (const value of ["1", "true", "YES", "on"]) expect(settings(valid(), { HF_HUB_DISABLE_XET: value }).xet).toBe(false);
+    for (const value of ["", "0", "false", "no"]) expect(settings(valid(), { HF_HUB_DISABLE_XET: value }).xet).toBe(true);
   });
 
   it("reads the token and endpoint from HF_TOKEN and HF_ENDPOINT when the inputs are empty", () => {

@@ -47,6 +47,8 @@ export interface Settings {
   outputDir: string | undefined;
   tempDir: string;
   endpoint: string;
+  /** Upload through Xet when the Hub offers it: yes unless HF_HUB_DISABLE_XET is set, as in Python's huggingface_hub. */
+  xet: boolean;
   workspace: string;
 }
 
@@ -158,6 +160,7 @@ export function readSettings(input: InputReader, env: NodeJS.ProcessEnv = proces
     outputDir: get("output-dir") ? path.resolve(workspace, get("output-dir")) : undefined,
     tempDir: env.RUNNER_TEMP || os.tmpdir(),
     endpoint,
+    xet: !["1", "ON", "YES", "TRUE"].includes((env.HF_HUB_DISABLE_XET ?? "").trim().toUpperCase()),
     workspace,
   };
 }

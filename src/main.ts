@@ -33,6 +33,7 @@ export async function run(): Promise<void> {
       log: coreLogger,
       group: (name, fn) => core.group(name, fn),
       source,
+      maskSecret: (value) => core.setSecret(value),
       runDescription: runUrl ? `Published by GitHub Actions from ${source}@${ctx.sha.slice(0, 7)}: ${runUrl}` : undefined,
     });
     for (const [name, value] of Object.entries(outputsOf(result))) core.setOutput(name, value);

@@ -24,6 +24,7 @@ import type { RetryPolicy } from "./hub/retry.js";
 import type { Settings } from "./inputs.js";
 import type { Logger } from "./log.js";
 import { ProgressReporter } from "./progress.js";
+import { formatBytes } from "./units.js";
 
 export interface PipelineDeps {
   log: Logger;
@@ -39,7 +40,8 @@ export interface PipelineDeps {
   retryPolicy?: Partial<RetryPolicy>;
   /** The fetch Hub requests go out through (default: the global one; tests make it fail on cue). */
   fetch?: typeof fetch;
-  useXet?: boolean;
+  /** Told of secrets the run receives from the Hub (Xet access tokens); main.ts masks them in the log. */
+  maskSecret?: (value: string) => void;
 }
 
 export interface RunResult {
@@ -61,7 +63,7 @@ export async function runPipeline(settings: Settings, deps: PipelineDeps): Promi
   // A dry run only reads, to show the plan: if the Hub cannot be reached, say so soon and plan as new.
   const policy = settings.dryRun ? { maxAttempts: 2, requestTimeoutMs: 30_000, ...deps.retryPolicy } : deps.retryPolicy;
   const hubFetch = createHubFetch({ policy, log, baseFetch: deps.fetch });
-  const hub: HubContext = { endpoint: settings.endpoint, token: settings.token, fetch: hubFetch.fetch };
+  const hub: HubContext = { endpoint: settings.endpoint, token: settings.token, fetch: hubFetch.fetch, secret: deps.maskSecret };
   const result: RunResult = {
     settings,
     files: [],
@@ -137,9 +139,10 @@ export async function runPipeline(settings: Settings, deps: PipelineDeps): Promi
           tag: settings.tag,
           operation,
           log,
-          onUploadProgress: (p) => uploads.update(p.uploadedBytes, p.totalBytes, p.uploadedBytes === p.totalBytes),
+          onUploadProgress: (p) =>
+            uploads.update(p.doneBytes, p.totalBytes, p.doneBytes === p.totalBytes, () => ` · ${formatBytes(p.sentBytes)} sent`),
           retryPolicy: policy,
-          useXet: deps.useXet,
+          xet: settings.xet,
         }),
       );
       result.plan = result.publish.plan;

@@ -1,0 +1,44 @@
+/**
+ * A file cut into Xet chunks (docs/xet.md#chunking-clients-only): gearhash content-defined
+ * boundaries (64 KiB target, 8 to 128 KiB), each chunk with its hash and
+ * place in the file. The file is read once, in blocks through one reused
+ * buffer, so memory does not grow with its size; the bytes are not kept
+ * (xorb bodies read them again from disk when they are sent).
+ */
+import { open } from "node:fs/promises";
+import { createChunker, finalize, nextBlock } from "@huggingface/xetchunk-wasm";
+
+export interface FileChunk {
+  hash: Uint8Array;
+  /** Where the chunk starts in the file. */
+  offset: number;
+  length: number;
+}
+
+const READ_BYTES = 8 * 1024 * 1024;
+
+/** The chunks of the file at `path`, a block's worth at a time. */
+export async function* chunkFile(path: string, readBytes = READ_BYTES): AsyncGenerator<FileChunk[]> {
+  const handle = await open(path, "r");
+  try {
+    const buffer = Buffer.allocUnsafe(readBytes);
+    const chunker = createChunker();
+    let offset = 0;
+    const place = (chunk: { hash: Uint8Array; length: number }): FileChunk => {
+      const placed = { hash: chunk.hash, offset, length: chunk.length };
+      offset += chunk.length;
+      return placed;
+    };
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, readBytes, null);
+      if (bytesRead === 0) break;
+      // The chunker hashes complete chunks straight from `buffer` and copies any partial tail, so the buffer can be reused.
+      const chunks = nextBlock(chunker, buffer.subarray(0, bytesRead)).map(place);
+      if (chunks.length > 0) yield chunks;
+    }
+    const last = finalize(chunker);
+    if (last) yield [place(last)];
+  } finally {
+    await handle.close();
+  }
+}
