@@ -6,12 +6,13 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { getChunks } from "@huggingface/xetchunk-wasm";
+import { GEAR_TABLE } from "gearhash-jit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { XetHasher, hashToHex, hexToHash } from "../../../emulator/xet/hash.js";
 import { buildDedupShard, parseShard } from "../../../emulator/xet/shard.js";
 import { parseXorb } from "../../../emulator/xet/xorb.js";
 import { chunkFile } from "../../../src/hub/xet/chunk-file.js";
+import { Chunker } from "../../../src/hub/xet/chunker.js";
 import { fileHash, verificationHash, xetHex } from "../../../src/hub/xet/hashes.js";
 import { KnownChunks } from "../../../src/hub/xet/known-chunks.js";
 import { parseDedupAnswer, serializeShard } from "../../../src/hub/xet/shard.js";
@@ -27,6 +28,37 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
+
+/**
+ * The chunk lengths of the specification's pseudocode, byte by byte in
+ * BigInt (slow, plain): gear hash every byte, cut where the mask finds zeros
+ * once a chunk has 8 KiB, always at 128 KiB, reset the hash at each cut.
+ */
+function specChunkLengths(data: Uint8Array): number[] {
+  const table = GEAR_TABLE as unknown as bigint[];
+  const lengths: number[] = [];
+  let h = 0n;
+  let start = 0;
+  for (let i = 0; i < data.length; i++) {
+    h = ((h << 1n) + table[data[i]!]!) & 0xffffffffffffffffn;
+    const size = i + 1 - start;
+    if (size >= 8192 && (size >= 131072 || (h & 0xffff000000000000n) === 0n)) {
+      lengths.push(size);
+      start = i + 1;
+      h = 0n;
+    }
+  }
+  if (start < data.length) lengths.push(data.length - start);
+  return lengths;
+}
+
+/** Our chunker over all of `data` at once. */
+function getChunks(data: Uint8Array) {
+  const chunker = new Chunker();
+  const chunks = chunker.push(data);
+  const last = chunker.finish();
+  return last ? [...chunks, last] : chunks;
+}
 
 /** A xorb of `data`'s chunks, `data` standing in for a file on disk. */
 function xorbOf(data: Uint8Array): OpenXorb {
@@ -127,7 +159,19 @@ describe("shards", () => {
   });
 });
 
-describe("chunking a file", () => {
+describe("chunking", () => {
+  it("cuts where the specification's byte-by-byte pseudocode cuts, and hashes each chunk as the CAS does", () => {
+    for (const data of [randomBytes(6_000_000), Buffer.alloc(300_000), randomBytes(8191), randomBytes(8193), Buffer.from("tiny")]) {
+      const chunks = getChunks(data);
+      expect(chunks.map((c) => c.length)).toEqual(specChunkLengths(data));
+      let offset = 0;
+      for (const c of chunks) {
+        expect(xetHex(c.hash)).toBe(hashToHex(hasher.chunkHash(data.subarray(offset, offset + c.length))));
+        offset += c.length;
+      }
+    }
+  });
+
   it("finds the chunks of the whole file whatever the size of the reads, and covers every byte once", async () => {
     const block = randomBytes(300_000);
     const data = Buffer.concat([block, randomBytes(1_000_000), block, randomBytes(77)]);

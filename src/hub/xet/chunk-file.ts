@@ -1,12 +1,11 @@
 /**
- * A file cut into Xet chunks (docs/xet.md#chunking-clients-only): gearhash content-defined
- * boundaries (64 KiB target, 8 to 128 KiB), each chunk with its hash and
- * place in the file. The file is read once, in blocks through one reused
+ * A file cut into Xet chunks (./chunker.ts), each with its hash and place in
+ * the file. The file is read once, in blocks through one reused
  * buffer, so memory does not grow with its size; the bytes are not kept
  * (xorb bodies read them again from disk when they are sent).
  */
 import { open } from "node:fs/promises";
-import { createChunker, finalize, nextBlock } from "@huggingface/xetchunk-wasm";
+import { Chunker } from "./chunker.js";
 
 export interface FileChunk {
   hash: Uint8Array;
@@ -22,7 +21,7 @@ export async function* chunkFile(path: string, readBytes = READ_BYTES): AsyncGen
   const handle = await open(path, "r");
   try {
     const buffer = Buffer.allocUnsafe(readBytes);
-    const chunker = createChunker();
+    const chunker = new Chunker();
     let offset = 0;
     const place = (chunk: { hash: Uint8Array; length: number }): FileChunk => {
       const placed = { hash: chunk.hash, offset, length: chunk.length };
@@ -33,10 +32,10 @@ export async function* chunkFile(path: string, readBytes = READ_BYTES): AsyncGen
       const { bytesRead } = await handle.read(buffer, 0, readBytes, null);
       if (bytesRead === 0) break;
       // The chunker hashes complete chunks straight from `buffer` and copies any partial tail, so the buffer can be reused.
-      const chunks = nextBlock(chunker, buffer.subarray(0, bytesRead)).map(place);
+      const chunks = chunker.push(buffer.subarray(0, bytesRead)).map(place);
       if (chunks.length > 0) yield chunks;
     }
-    const last = finalize(chunker);
+    const last = chunker.finish();
     if (last) yield [place(last)];
   } finally {
     await handle.close();

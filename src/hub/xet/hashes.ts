@@ -1,13 +1,13 @@
 /**
- * The Xet protocol's hashes (docs/xet.md#hashes), from
- * `@huggingface/xetchunk-wasm` (Hugging Face's chunker, which matches the
- * Rust reference): keyed BLAKE3 chunk hashes, the merkle trees of xorbs and
- * files, term verification hashes and the HMAC of dedup answers. What is
- * ours: the string form and the dedup eligibility rule.
+ * The Xet protocol's hashes (docs/xet.md#hashes) over chunks, from
+ * `@huggingface/xetchunk-wasm` (checked against the emulator's own and
+ * against hf_xet's file hashes): the merkle trees of xorbs and files, term
+ * verification hashes and the HMAC of dedup answers. What is ours: the
+ * string form and the dedup eligibility rule. (Chunk hashes: ./chunker.ts.)
  */
-import { type Chunk, fileHash, hashToHex, hexToBytes, hmac, verificationHash, xorbHash } from "@huggingface/xetchunk-wasm";
+import { fileHash, hashToHex, hexToBytes, hmac, verificationHash, xorbHash } from "@huggingface/xetchunk-wasm";
 
-export type { Chunk };
+export type { Chunk } from "./chunker.js";
 export { fileHash, hmac, verificationHash, xorbHash };
 
 /** A 32-byte hash in Xet's string form: each 8-byte group a little-endian u64 in 16 hex digits. */
