@@ -41,11 +41,30 @@ describe("outputs and job summary", () => {
     expect(md).toMatch(/\| test \| 1 \| 1 \|/);
     expect(md).toContain("| x | `int64` |");
     expect(md).toContain("Files: 3 added, 0 updated, 0 deleted, 0 unchanged.");
+    expect(md).toMatch(/^Uploaded 2 shards \([\d.]+ kB\) through Git LFS: sent [\d.]+ kB\.$/m);
     expect(md).not.toContain(hub.tokens.write);
 
     const again = await publishRun(workspace, { repo: "tester/report", token: hub.tokens.write, endpoint: hub.url, splits: "train: a.csv\ntest: b.jsonl" });
     expect(outputsOf(again.result)).toMatchObject({ changed: "false", "commit-url": "", "commit-sha": "", files: "[]" });
     expect(summaryMarkdown(again.result)).toContain("is up to date");
     expect(summaryMarkdown(again.result)).toContain("Files: 0 added, 0 updated, 0 deleted, 3 unchanged.");
+    expect(summaryMarkdown(again.result)).not.toContain("Uploaded");
+  });
+
+  it("says how many bytes went over the wire and how many the Hub already had", async () => {
+    const xetHub = await startHubEmulator({ xet: true });
+    try {
+      const inputs = (repo: string) => ({ repo, token: xetHub.tokens.write, endpoint: xetHub.url, splits: "train: a.csv\ntest: b.jsonl" });
+      const first = await publishRun(workspace, inputs("tester/first"));
+      expect(summaryMarkdown(first.result)).toMatch(/^Uploaded 2 shards \(([\d.]+ kB)\) through Xet: sent [\d.]+ kB\.$/m);
+      // The same shards for another repo: the CAS has every chunk, only the shard listing goes.
+      const second = await publishRun(workspace, inputs("tester/second"));
+      const line = /^Uploaded 2 shards \(([\d.]+ kB)\) through Xet: sent (\d+) B; the Hub already had ([\d.]+ kB) of it\.$/m.exec(summaryMarkdown(second.result));
+      expect(line).not.toBeNull();
+      expect(line![3]).toBe(line![1]);
+      expect(second.log.lines).toContain(line![0]);
+    } finally {
+      await xetHub.close();
+    }
   });
 });

@@ -2,6 +2,7 @@
  * What a run reports: the action's outputs, and the job summary (Markdown).
  * Plain functions of the run's result; main.ts hands them to @actions/core.
  */
+import { describeUpload } from "./hub/upload.js";
 import { featureToString } from "./model/features.js";
 import type { RunResult } from "./pipeline.js";
 import { formatBytes, formatCount } from "./units.js";
@@ -71,6 +72,7 @@ export function summaryMarkdown(result: RunResult): string {
       "",
     );
   }
+  if (publish && publish.upload.files > 0) lines.push(describeUpload(publish.upload), "");
   if (settings.dryRun) lines.push(`Shards and README.md were written to \`${result.outputDir}\`; nothing was sent to the Hub.`, "");
   lines.push(`Hub API requests: ${result.requests}.`);
   return lines.join("\n");

@@ -27,6 +27,10 @@ function cardOf(repo: string, ref = "main"): { data: Record<string, any>; body: 
   return { data: parseYaml(m[1]!) as Record<string, any>, body: m[2]!, text };
 }
 
+function received(repo: string): number {
+  return hub.stats().repos[`datasets/${repo}`]?.bytesReceived ?? 0;
+}
+
 function inputs(repo: string, extra: Record<string, string> = {}): Record<string, string> {
   return { repo, token: hub.tokens.write, endpoint: hub.url, paths: "data/train.csv", ...extra };
 }
@@ -87,13 +91,56 @@ describe.each(TRANSFERS)("through $name", ({ xet }) => {
       expect(first.result.publish?.changed).toBe(true);
       expect(first.log.lines).toContainEqual(expect.stringMatching(/^Writing train: 30 of 30 rows \(100%\) · .* \(Arrow\) · [\d,]+ rows\/s$/));
       expect(first.log.lines).toContainEqual(expect.stringMatching(/^Uploading shards: .* \(100%\)/));
+      const sentBefore = received(repo);
       const second = await publishRun(workspace, inputs(repo));
       expect(second.result.publish?.changed).toBe(false);
       expect(second.result.plan?.uploads).toEqual([]);
       expect(second.log.lines.join("\n")).toContain("Nothing changed");
       expect(hub.commits(repo)).toHaveLength(2); // initial commit + ours
-      // A no-op run only reads: no preupload, no LFS traffic, no commit.
+      // A no-op run only reads: no batch call, no upload, no commit — not a byte sent.
       expect(second.result.requests).toBeLessThan(8);
+      expect(received(repo)).toBe(sentBefore);
+      expect(second.result.publish?.upload).toMatchObject({ files: 0, sentBytes: 0 });
+    });
+
+    it(`sends ${xet ? "a fraction of" : "all of"} a shard that grew by 1 %`, async () => {
+      const repo = "tester/growing";
+      await writeFile(path.join(workspace, "data/growing.csv"), csv(200_000, 50_000));
+      const first = await publishRun(workspace, inputs(repo, { paths: "data/growing.csv" }));
+      const shard = first.result.conversion!.splits[0]!.shards[0]!;
+      await writeFile(path.join(workspace, "data/growing.csv"), csv(202_000, 50_000));
+      const before = received(repo);
+      const { result, log } = await publishRun(workspace, inputs(repo, { paths: "data/growing.csv" }));
+      const grown = result.conversion!.splits[0]!.shards[0]!;
+      expect(grown.bytes).toBeGreaterThan(shard.bytes);
+      const sent = received(repo) - before;
+      if (xet) {
+        // Without content-defined Parquet pages, the unchanged pages still deduplicate: a quarter is sent.
+        expect(sent).toBeLessThan(grown.bytes / 2);
+        expect(result.publish!.upload.presentBytes).toBeGreaterThan(grown.bytes / 2);
+      } else {
+        expect(sent).toBeGreaterThan(grown.bytes);
+        expect(result.publish!.upload.presentBytes).toBe(0);
+      }
+      expect(log.lines).toContainEqual(expect.stringMatching(xet ? /^Uploaded 1 shard \(.*\) through Xet: sent .*; the Hub already had .* of it\.$/ : /^Uploaded 1 shard \(.*\) through Git LFS: sent /));
+      expect(await shardRows(repo, "data/train-00000-of-00001.parquet")).toBe(202_000);
+    });
+
+    it("re-plans after a 412 without sending the shards again", async () => {
+      const repo = "tester/conflict";
+      await writeFile(path.join(workspace, "data/conflict.csv"), csv(25, 9000));
+      hub.createRepoDirect(repo);
+      hub.resetCounts();
+      hub.faults.inject({ route: "commit", status: 412, body: { error: "A commit has happened since. Please refresh and try again." } });
+      const { result, log } = await publishRun(workspace, inputs(repo, { paths: "data/conflict.csv" }));
+      hub.faults.clear();
+      expect(result.publish).toMatchObject({ changed: true, attempts: 2 });
+      expect(log.lines.join("\n")).toMatch(/Another commit landed on 'main' first \(HTTP 412\); re-reading the branch/);
+      const counts = hub.requestCounts();
+      expect(counts.commit).toBe(2);
+      expect(counts["lfs-batch"]).toBe(1);
+      expect(xet ? counts["cas-xorb"] : counts["lfs-upload"]).toBe(1);
+      expect(await shardRows(repo, "data/train-00000-of-00001.parquet")).toBe(25);
     });
 
     it("going from 3 shards to 1 leaves exactly 1 shard", async () => {

@@ -27,8 +27,7 @@ import { prepareRepo } from "./repo.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, backoffMs, commitFailure } from "./retry.js";
 import { type RemoteSnapshot, emptySnapshot, readSnapshot } from "./snapshot.js";
 import { type TagResult, tagCommit } from "./tag.js";
-import { type UploadProgress, type UploadReport, emptyUploadReport, uploadFiles } from "./upload.js";
-import { formatBytes } from "../units.js";
+import { type UploadProgress, type UploadReport, describeUpload, emptyUploadReport, uploadFiles } from "./upload.js";
 
 export type { UploadProgress, UploadReport } from "./upload.js";
 
@@ -164,14 +163,6 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
 function addUpload(total: UploadReport, more: UploadReport): void {
   if (more.transfer !== "none") total.transfer = more.transfer;
   for (const key of ["files", "bytes", "sentBytes", "presentBytes", "repeatedBytes", "filesPresent"] as const) total[key] += more[key];
-}
-
-/** One line: how much was sent, and how much the Hub already had. */
-export function describeUpload(r: UploadReport): string {
-  const how = r.transfer === "xet" ? "through Xet" : r.transfer === "lfs" ? "through Git LFS" : "";
-  const had = r.presentBytes > 0 ? `; the Hub already had ${formatBytes(r.presentBytes)} of it` : "";
-  const repeated = r.repeatedBytes > 0 ? ` (${formatBytes(r.repeatedBytes)} repeated within the upload, sent once)` : "";
-  return `Uploaded ${r.files} shard${r.files === 1 ? "" : "s"} (${formatBytes(r.bytes)}) ${how}: sent ${formatBytes(r.sentBytes)}${had}${repeated}.`.replace(" :", ":");
 }
 
 function describeFailure(e: unknown): string {

@@ -8,6 +8,7 @@
  * steps on purpose.
  */
 import { HubApiError } from "@huggingface/hub";
+import { formatBytes } from "../units.js";
 import { type HubContext, hubError } from "./api.js";
 import { type LfsAction, type LfsObject, uploadThroughLfs } from "./lfs.js";
 import { CasClient, type XetWriteToken, tokenFromBatchAction } from "./xet/cas.js";
@@ -63,6 +64,14 @@ const BATCH_OBJECTS = 100;
 
 export function emptyUploadReport(): UploadReport {
   return { transfer: "none", files: 0, bytes: 0, sentBytes: 0, presentBytes: 0, repeatedBytes: 0, filesPresent: 0 };
+}
+
+/** One line for the log and the summary: how much was sent, and how much of it the Hub already had. */
+export function describeUpload(r: UploadReport): string {
+  const how = r.transfer === "xet" ? " through Xet" : r.transfer === "lfs" ? " through Git LFS" : "";
+  const had = r.presentBytes > 0 ? `; the Hub already had ${formatBytes(r.presentBytes)} of it` : "";
+  const repeated = r.repeatedBytes > 0 ? ` (and ${formatBytes(r.repeatedBytes)} repeated within the upload went once)` : "";
+  return `Uploaded ${r.files} shard${r.files === 1 ? "" : "s"} (${formatBytes(r.bytes)})${how}: sent ${formatBytes(r.sentBytes)}${had}${repeated}.`;
 }
 
 /** Sends the content of `files` the Hub lacks. Files with the same content are sent once. */
