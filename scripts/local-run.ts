@@ -243,7 +243,7 @@ export async function runLocal(argv: string[], io: LocalRunIO, cwd = process.cwd
   }
   Object.assign(inputs, args.inputs);
 
-  const hub = args.emulator ? await (await import("../emulator/server.js")).startHubEmulator() : undefined;
+  const hub = args.emulator ? await (await import("../emulator/server.js")).startHubEmulator({ xet: true }) : undefined;
   try {
     if (hub) {
       if (inputs.endpoint || inputs.token) io.err("--emulator: ignoring the endpoint and token inputs, the run goes to the emulator\n");
