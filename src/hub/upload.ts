@@ -103,7 +103,8 @@ export async function uploadFiles(hub: HubContext, target: UploadTarget, files: 
         report.presentBytes += file.size;
         doneBytes += file.size;
       } else if (xet) {
-        token = tokenFromBatchAction(upload) ?? token;
+        // Without a token in the answer, the action's href (the write-token URL) gets one.
+        token = tokenFromBatchAction(upload) ?? token ?? { casUrl: "", accessToken: "", expiresAt: 0, refreshUrl: upload.href };
         toXet.push(file);
       } else toLfs.push({ ...file, upload, verify: object.actions?.verify });
     }
@@ -111,8 +112,7 @@ export async function uploadFiles(hub: HubContext, target: UploadTarget, files: 
   }
   progress(doneBytes, 0);
 
-  if (toXet.length > 0) {
-    if (!token) throw new HubApiError(`${hub.endpoint}`, 500, undefined, "The Hub chose Xet but sent no Xet token with its batch answer");
+  if (toXet.length > 0 && token) {
     const cas = new CasClient(hub, token);
     const base = doneBytes;
     const stats = await uploadThroughXet(cas, toXet, { onProgress: (p) => progress(base + p.doneBytes, p.sentBytes) });

@@ -15,6 +15,7 @@ import { chunkFile } from "../../../src/hub/xet/chunk-file.js";
 import { Chunker } from "../../../src/hub/xet/chunker.js";
 import { fileHash, verificationHash, xetHex } from "../../../src/hub/xet/hashes.js";
 import { KnownChunks } from "../../../src/hub/xet/known-chunks.js";
+import { Lz4 } from "../../../src/hub/xet/lz4.js";
 import { parseDedupAnswer, serializeShard } from "../../../src/hub/xet/shard.js";
 import { MAX_XORB_BYTES, MAX_XORB_CHUNKS, OpenXorb } from "../../../src/hub/xet/xorb.js";
 
@@ -75,7 +76,7 @@ function xorbOf(data: Uint8Array): OpenXorb {
 describe("xorbs", () => {
   it("serializes chunks the CAS can verify, footer included, as slices of the file", async () => {
     const data = randomBytes(700_000);
-    const sealed = xorbOf(data).seal();
+    const sealed = await xorbOf(data).seal();
     const body = new Uint8Array(await sealed.body.arrayBuffer());
     const parsed = parseXorb(hasher, body, hexToHash(sealed.hex));
     expect(parsed.hasFooter).toBe(true);
@@ -84,6 +85,20 @@ describe("xorbs", () => {
     expect(sealed.unpackedBytes).toBe(data.length);
     // Uncompressed: the body is the data plus 8 bytes a chunk and the footer.
     expect(body.length).toBeLessThan(data.length + sealed.chunks.length * (8 + 40) + 200);
+  });
+
+  it("stores the chunks LZ4 shrinks compressed, holding only those in memory, and the others as slices of the file", async () => {
+    const compressible = new Uint8Array(400_000).map((_, i) => (i % 251 < 200 ? 0 : i & 0xff));
+    const data = Buffer.concat([randomBytes(300_000), compressible, randomBytes(200_000)]);
+    const sealed = await xorbOf(data).seal(new Lz4());
+    const body = new Uint8Array(await sealed.body.arrayBuffer());
+    const parsed = parseXorb(hasher, body, hexToHash(sealed.hex));
+    expect(parsed.unpackedBytes).toBe(data.length);
+    const schemes = parsed.chunks.map((c) => body[c.start + 4]);
+    expect(schemes).toContain(0);
+    expect(schemes).toContain(1);
+    expect(body.length).toBeLessThan(data.length - 300_000);
+    expect(sealed.heldBytes).toBeLessThan(compressible.length / 2); // the compressed chunks, headers and footer; not the random ones
   });
 
   it("stops taking chunks at 8192 chunks or 64 MiB serialized", async () => {
@@ -104,15 +119,16 @@ describe("xorbs", () => {
       offset += 128 * 1024;
     }
     expect(bySize.chunks.length).toBeGreaterThan(500);
-    expect(bySize.seal().body.size).toBeLessThanOrEqual(MAX_XORB_BYTES);
-    expect(bySize.seal().body.size + 128 * 1024 + 8).toBeGreaterThan(MAX_XORB_BYTES);
+    const sealed = await bySize.seal();
+    expect(sealed.body.size).toBeLessThanOrEqual(MAX_XORB_BYTES);
+    expect(sealed.body.size + 128 * 1024 + 8).toBeGreaterThan(MAX_XORB_BYTES);
   });
 });
 
 describe("shards", () => {
-  it("writes the files' terms, verification hashes and sha256, and the new xorbs' chunks, as the CAS reads them", () => {
+  it("writes the files' terms, verification hashes and sha256, and the new xorbs' chunks, as the CAS reads them", async () => {
     const data = randomBytes(400_000);
-    const sealed = xorbOf(data).seal();
+    const sealed = await xorbOf(data).seal();
     const n = sealed.chunks.length;
     const sha256 = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
     const terms = [

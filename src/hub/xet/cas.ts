@@ -55,7 +55,7 @@ export class CasClient {
     private current: XetWriteToken,
     private readonly now: () => number = Date.now,
   ) {
-    hub.secret?.(current.accessToken);
+    if (current.accessToken) hub.secret?.(current.accessToken);
   }
 
   /** Uploads a xorb; false when the CAS already had it. */

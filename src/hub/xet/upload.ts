@@ -7,8 +7,9 @@
  * and sha256 — so that a commit can add them by sha256.
  *
  * Memory does not grow with the data: a file is read once, in blocks, to be
- * chunked, and xorb bodies are slices of the files on disk (./xorb.ts). What
- * is kept is ~100 bytes per 64 KiB chunk.
+ * chunked, and xorb bodies are slices of the files on disk (./xorb.ts), but
+ * for the chunks LZ4 shrinks — at most 128 MiB of those in flight. What is
+ * kept is ~100 bytes per 64 KiB chunk.
  *
  * Dedup answers are awaited before chunks are placed, with a look-ahead: a
  * chunk is placed once the file has been chunked `LOOKAHEAD_BYTES` past it,
@@ -21,6 +22,7 @@ import type { CasClient } from "./cas.js";
 import { type FileChunk, chunkFile } from "./chunk-file.js";
 import { fileHash, hashKey, isDedupEligible, verificationHash, xetHex } from "./hashes.js";
 import { type ChunkRef, KnownChunks, type XorbRef } from "./known-chunks.js";
+import { Lz4 } from "./lz4.js";
 import { MAX_SHARD_BYTES, type ShardFileInfo, type ShardXorbInfo, parseDedupAnswer, serializeShard, shardBytes } from "./shard.js";
 import { OpenXorb, type SealedXorb } from "./xorb.js";
 
@@ -54,9 +56,13 @@ export interface XetUploadOptions {
   onProgress?: (progress: { doneBytes: number; sentBytes: number }) => void;
   /** Xorb uploads in flight (default 4). */
   parallelUploads?: number;
+  /** LZ4-compress the chunks that shrink (default true). */
+  compress?: boolean;
 }
 
 const LOOKAHEAD_BYTES = 64 * 1024 * 1024;
+/** Compressed chunks of the xorbs in flight are held in memory: at most this many bytes of them. */
+const HELD_BYTES = 128 * 1024 * 1024;
 const PARALLEL_QUERIES = 4;
 
 interface Term {
@@ -87,20 +93,21 @@ export async function uploadThroughXet(cas: CasClient, files: XetUploadFile[], o
   };
 
   const known = new KnownChunks();
-  const xorbUploads = new TaskPool(options.parallelUploads ?? 4);
+  const xorbUploads = new TaskPool(options.parallelUploads ?? 4, HELD_BYTES);
+  const lz4 = options.compress === false ? undefined : new Lz4();
   const queries = new TaskPool(PARALLEL_QUERIES);
   const queried = new Set<string>();
   const sealed: SealedXorb[] = [];
   let open = new OpenXorb();
 
   const sendXorb = async (xorb: OpenXorb) => {
-    const body = xorb.seal();
+    const body = await xorb.seal(lz4);
     sealed.push(body);
     await xorbUploads.add(async () => {
       await cas.uploadXorb(body.hex, body.body);
       stats.xorbs++;
       progress(body.unpackedBytes, body.body.size);
-    });
+    }, body.heldBytes);
   };
 
   const ask = async (hash: Uint8Array) => {

@@ -4,17 +4,22 @@
  * header, then xet-core's metadata footer (what hf_xet sends: the xorb hash,
  * every chunk hash and the chunk boundaries).
  *
- * Chunks are stored uncompressed (scheme 0): shards are Parquet, whose pages
- * are already compressed, and so a xorb's body can be a Blob of slices of the
- * files on disk — nothing is copied into memory, fetch streams it, and a
- * retry sends it again.
+ * A chunk is stored LZ4-compressed (scheme 1) when that makes it smaller
+ * (./lz4.ts), else as it is (scheme 0). Shards are Parquet, whose pages are
+ * mostly compressed already, so most chunks stay as they are: in the xorb's
+ * body (a Blob) they are slices of the files on disk, streamed when sent and
+ * read again on a retry; only the compressed ones are held in memory.
  */
 import { type Chunk, xorbHash, xetHex } from "./hashes.js";
+import type { Lz4 } from "./lz4.js";
 
 export const MAX_XORB_BYTES = 64 * 1024 * 1024;
 export const MAX_XORB_CHUNKS = 8 * 1024;
 const CHUNK_HEADER_BYTES = 8;
 const SCHEME_NONE = 0;
+const SCHEME_LZ4 = 1;
+/** Chunks are read back for compression in runs of at most this many bytes. */
+const READ_RUN_BYTES = 8 * 1024 * 1024;
 
 export interface XorbChunk extends Chunk {
   /** The file holding the chunk, and where. */
@@ -30,6 +35,8 @@ export interface SealedXorb {
   body: Blob;
   /** Uncompressed bytes of its chunks. */
   unpackedBytes: number;
+  /** Bytes of the body held in memory (compressed chunks, headers, footer); the rest is read from disk. */
+  heldBytes: number;
 }
 
 /** A xorb being filled. File terms refer to it before its hash is known; `sealed` is set once it is. */
@@ -52,35 +59,67 @@ export class OpenXorb {
     return this.chunks.length - 1;
   }
 
-  seal(): SealedXorb {
+  /** Serializes the xorb, compressing the chunks that `lz4` can make smaller (none without it). */
+  async seal(lz4?: Lz4): Promise<SealedXorb> {
     if (this.sealed) return this.sealed;
     if (this.chunks.length === 0) throw new Error("an empty xorb cannot be sealed");
     const hash = xorbHash(this.chunks);
-    const headers = new Uint8Array(this.chunks.length * CHUNK_HEADER_BYTES);
     const parts: (Uint8Array | Blob)[] = [];
-    this.chunks.forEach((chunk, i) => {
-      const header = headers.subarray(i * CHUNK_HEADER_BYTES, (i + 1) * CHUNK_HEADER_BYTES);
-      writeChunkHeader(header, chunk.length);
-      parts.push(header, chunk.source.slice(chunk.offset, chunk.offset + chunk.length));
-    });
-    parts.push(serializeFooter(hash, this.chunks));
+    const ends: number[] = [];
+    let serialized = 0;
+    let held = 0;
+    for (const run of readRuns(this.chunks)) {
+      const bytes = lz4 ? new Uint8Array(await run[0]!.source.slice(run[0]!.offset, run.at(-1)!.offset + run.at(-1)!.length).arrayBuffer()) : undefined;
+      for (const chunk of run) {
+        const at = chunk.offset - run[0]!.offset;
+        const frame = bytes && lz4!.compressChunk(bytes.subarray(at, at + chunk.length));
+        const stored = frame?.length ?? chunk.length;
+        parts.push(chunkHeader(stored, frame ? SCHEME_LZ4 : SCHEME_NONE, chunk.length), frame ?? chunk.source.slice(chunk.offset, chunk.offset + chunk.length));
+        held += CHUNK_HEADER_BYTES + (frame?.length ?? 0);
+        serialized += CHUNK_HEADER_BYTES + stored;
+        ends.push(serialized);
+      }
+    }
+    const footer = serializeFooter(hash, this.chunks, ends);
+    parts.push(footer);
     this.sealed = {
       hash,
       hex: xetHex(hash),
       chunks: this.chunks.map((c) => ({ hash: c.hash, length: c.length })),
       body: new Blob(parts),
       unpackedBytes: this.unpackedBytes,
+      heldBytes: held + footer.length,
     };
     return this.sealed;
   }
 }
 
-/** Version 0, stored size (u24), scheme, original size (u24): equal sizes, as nothing is compressed. */
-function writeChunkHeader(out: Uint8Array, length: number): void {
-  out[0] = 0;
-  writeU24(out, 1, length);
-  out[4] = SCHEME_NONE;
+/** The chunks in runs that are contiguous in one file, each at most READ_RUN_BYTES, to read back in one go. */
+function readRuns(chunks: XorbChunk[]): XorbChunk[][] {
+  const runs: XorbChunk[][] = [];
+  let run: XorbChunk[] = [];
+  let bytes = 0;
+  for (const c of chunks) {
+    const last = run.at(-1);
+    if (last && (last.source !== c.source || last.offset + last.length !== c.offset || bytes + c.length > READ_RUN_BYTES)) {
+      runs.push(run);
+      run = [];
+      bytes = 0;
+    }
+    run.push(c);
+    bytes += c.length;
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
+}
+
+/** Version 0, stored size (u24), compression scheme, original size (u24). */
+function chunkHeader(stored: number, scheme: number, length: number): Uint8Array {
+  const out = new Uint8Array(CHUNK_HEADER_BYTES);
+  writeU24(out, 1, stored);
+  out[4] = scheme;
   writeU24(out, 5, length);
+  return out;
 }
 
 function writeU24(out: Uint8Array, at: number, value: number): void {
@@ -104,7 +143,7 @@ function footerBytes(n: number): number {
  * each chunk), the count again, each section's distance back from the
  * length field, 16 reserved bytes, and the footer's length (u32) last.
  */
-function serializeFooter(hash: Uint8Array, chunks: Chunk[]): Uint8Array {
+function serializeFooter(hash: Uint8Array, chunks: Chunk[], serializedEnds: number[]): Uint8Array {
   const n = chunks.length;
   const out = new Uint8Array(footerBytes(n));
   const view = new DataView(out.buffer);
@@ -131,8 +170,7 @@ function serializeFooter(hash: Uint8Array, chunks: Chunk[]): Uint8Array {
   const boundariesAt = p;
   ident(IDENT_BOUNDARIES, 1);
   u32(n);
-  let serialized = 0;
-  for (const c of chunks) u32((serialized += CHUNK_HEADER_BYTES + c.length));
+  for (const end of serializedEnds) u32(end);
   let unpacked = 0;
   for (const c of chunks) u32((unpacked += c.length));
   u32(n);
