@@ -8,9 +8,13 @@
  * with 2 threads. Each side is a fresh process; wall time includes start-up.
  * Peak RSS comes from the process itself (`process.resourceUsage().maxRSS`).
  *
- *   npm run bench                 # CSV, JSONL, Parquet re-shard (~200 MB inputs)
+ * Then ./publish.ts: the 200 MB CSV published to the emulator through Git
+ * LFS and through Xet, published again unchanged, and grown by 1 %.
+ *
+ *   npm run bench                 # CSV, JSONL, Parquet re-shard (~200 MB inputs), publishing
  *   npm run bench -- --big        # adds the 1.5 GB CSV memory run
  *   npm run bench -- --repeat 3   # median of 3 runs per side
+ *   npm run bench -- --publish    # only the publishing part
  */
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -20,11 +24,13 @@ import path from "node:path";
 import { startHubEmulator } from "../emulator/server.js";
 import { PROJECT_ROOT, node24, runAction } from "../scripts/action-runner.js";
 import { generateCsv, generateJsonl } from "./generate.js";
+import { type PublishCase, benchPublish } from "./publish.js";
 
 const DATA = path.join(PROJECT_ROOT, "bench", "data");
 const OUT = path.join(os.tmpdir(), "hf-bench-out");
 const PROBE = path.join(PROJECT_ROOT, "bench", "rss-probe.mjs");
 const ROWS_200MB = 1_265_000; // ≈ 200 MB of the mixed CSV
+const ROWS_GROWN = Math.round(ROWS_200MB * 1.01); // the same rows and 1 % more (the generator is deterministic)
 const ROWS_1_5GB = 9_500_000; // ≈ 1.5 GB
 
 interface Measure {
@@ -50,6 +56,7 @@ interface Case {
 const args = process.argv.slice(2);
 const repeat = Number(args[args.indexOf("--repeat") + 1]) || 1;
 const big = args.includes("--big");
+const publishOnly = args.includes("--publish");
 
 /** Merges the `@@bench {...}` lines a child printed on stderr. */
 function probeLine(stderr: string): Record<string, number> {
@@ -70,6 +77,7 @@ async function ensure(name: string, how: string, make: (file: string) => Promise
 async function ensureData(): Promise<void> {
   await mkdir(DATA, { recursive: true });
   const csv = await ensure("mixed.csv", "", (f) => generateCsv(f, ROWS_200MB));
+  await ensure("mixed-grown.csv", " (the same rows, 1 % more)", (f) => generateCsv(f, ROWS_GROWN));
   await ensure("mixed.jsonl", "", (f) => generateJsonl(f, ROWS_200MB));
   await ensure("mixed.parquet", " (with DuckDB)", (f) => duckdb(duckCopy("read_csv_auto", csv, f, "snappy")));
   if (big) {
@@ -137,6 +145,21 @@ async function duckdbVersion(): Promise<string> {
   return String((await connection.runAndReadAll("select version() as v")).getRowObjects()[0]!.v);
 }
 
+/** Medians of a publishing case's runs. */
+function publishRow(c: PublishCase) {
+  const middle = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  return {
+    step: c.step,
+    transfer: c.transfer,
+    seconds: middle(c.runs.map((r) => r.seconds)),
+    publishSeconds: middle(c.runs.map((r) => r.publishSeconds)),
+    cpuSeconds: middle(c.runs.map((r) => r.cpuSeconds)),
+    hubCpuSeconds: middle(c.runs.map((r) => r.hubCpuSeconds)),
+    peakRssMB: mb(middle(c.runs.map((r) => r.maxRssBytes))),
+    receivedMB: mb(middle(c.runs.map((r) => r.bytesReceived))),
+  };
+}
+
 async function main(): Promise<void> {
   if (!existsSync(path.join(PROJECT_ROOT, "dist", "index.js"))) throw new Error("run `npm run bundle` first");
   await ensureData();
@@ -167,7 +190,7 @@ async function main(): Promise<void> {
 
   const results = [];
   try {
-    for (const c of cases) {
+    for (const c of publishOnly ? [] : cases) {
       const inputBytes = (await stat(path.join(DATA, c.input))).size;
       const oursRuns: Ours[] = [];
       const duckRuns: Measure[] = [];
@@ -203,11 +226,20 @@ async function main(): Promise<void> {
     await hub.close();
   }
 
+  const published = await benchPublish({ input: rel("mixed.csv"), grown: rel("mixed-grown.csv"), probe: PROBE, repeat });
+  const publishing = published.map(publishRow);
+
   console.log("\n| case | input | ours | DuckDB (2 threads) | ours / DuckDB | ours MB/s | ours peak RSS | DuckDB peak RSS |");
   console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
   for (const r of results)
     console.log(
       `| ${r.case} | ${r.inputMB.toFixed(0)} MB | ${r.oursSeconds.toFixed(2)} s | ${r.duckdbSeconds.toFixed(2)} s | ${r.ratio.toFixed(2)}x | ${r.oursMBps.toFixed(0)} | ${r.oursPeakRssMB.toFixed(0)} MB | ${r.duckdbPeakRssMB.toFixed(0)} MB |`,
+    );
+  console.log("\n| 200 MB CSV → 1 shard (63 MB) | transfer | action, wall | publish step | action, CPU | peak RSS | emulator, CPU | bytes received |");
+  console.log("|---|---|---:|---:|---:|---:|---:|---:|");
+  for (const r of publishing)
+    console.log(
+      `| ${r.step} | ${r.transfer === "xet" ? "Xet" : "Git LFS"} | ${r.seconds.toFixed(2)} s | ${r.publishSeconds.toFixed(2)} s | ${r.cpuSeconds.toFixed(2)} s | ${r.peakRssMB.toFixed(0)} MB | ${r.hubCpuSeconds.toFixed(2)} s | ${r.receivedMB.toFixed(2)} MB |`,
     );
   const machine = {
     cpus: os.cpus().length,
@@ -218,7 +250,7 @@ async function main(): Promise<void> {
     platform: `${os.platform()} ${os.release()}`,
   };
   await mkdir(path.join(PROJECT_ROOT, "bench", "results"), { recursive: true });
-  await writeFile(path.join(PROJECT_ROOT, "bench", "results", "latest.json"), JSON.stringify({ date: new Date().toISOString(), machine, repeat, results }, null, 2));
+  await writeFile(path.join(PROJECT_ROOT, "bench", "results", "latest.json"), JSON.stringify({ date: new Date().toISOString(), machine, repeat, results, publishing: { cases: publishing, runs: published } }, null, 2));
   console.log(`\nmachine: ${machine.cpus} CPUs (${machine.cpu}), ${machine.memoryGB} GiB; results in bench/results/latest.json`);
 }
 
