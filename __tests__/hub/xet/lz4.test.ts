@@ -53,6 +53,15 @@ describe("LZ4 frames of chunks", () => {
     expect(Buffer.from(decompress(frame!, chunk.length)).equals(Buffer.from(chunk))).toBe(true);
   });
 
+  it("tells chunks worth trying from compressed data by three samples", () => {
+    expect(lz4.mightShrink(randomBytes(65_536))).toBe(false);
+    expect(lz4.mightShrink(sequential(8192))).toBe(true);
+    // A compressible page that starts in the middle of the chunk, or ends it.
+    expect(lz4.mightShrink(Buffer.concat([randomBytes(40_000), sequential(3000)]))).toBe(true);
+    expect(lz4.mightShrink(Buffer.concat([randomBytes(20_000), new Uint8Array(30_000), randomBytes(20_000)]))).toBe(true);
+    expect(lz4.mightShrink(randomBytes(5000))).toBe(true); // small: worth the one try
+  });
+
   it("gives up on chunks it cannot shrink, and on tiny ones", () => {
     expect(lz4.compressChunk(randomBytes(65_536))).toBeUndefined();
     expect(lz4.compressChunk(new Uint8Array(12))).toBeUndefined();

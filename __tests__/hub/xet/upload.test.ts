@@ -86,6 +86,28 @@ describe("uploading through Xet", () => {
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
   });
 
+  it("sends the chunks LZ4 can shrink compressed, and the others as they are", async () => {
+    const repo = "tester/xet-lz4";
+    hub.createRepoDirect(repo);
+    const integers = (start: number) => {
+      const out = Buffer.alloc(2 * MiB);
+      for (let i = 0; i < out.length / 8; i++) out.writeBigInt64LE(BigInt(start + i), 8 * i);
+      return out;
+    };
+    const content = Buffer.concat([randomBytes(MiB), integers(0), randomBytes(MiB)]);
+    const file = await local("mixed", content);
+    const stats = await uploadThroughXet(cas(repo), [file]);
+    // The integers went in about half their 2 MiB, the random MiBs as they are.
+    expect(stats.sentBytes).toBeLessThan(content.length - 0.75 * MiB);
+    expect(stats.sentBytes).toBeGreaterThan(2 * MiB);
+    await commitFiles(repo, [file]);
+    expect(hub.readFile(repo, file.path)!.equals(content)).toBe(true);
+    // Without compression the same kind of content goes whole.
+    const other = Buffer.concat([randomBytes(MiB), integers(1e12), randomBytes(MiB)]);
+    const plain = await uploadThroughXet(cas(repo), [await local("plain", other)], { compress: false });
+    expect(plain.sentBytes).toBeGreaterThan(other.length);
+  });
+
   it("sends only a shard for files the CAS already has (global dedup), even for another repo", async () => {
     const repo = "tester/xet-again";
     hub.createRepoDirect(repo);

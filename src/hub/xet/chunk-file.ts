@@ -5,26 +5,28 @@
  * (xorb bodies read them again from disk when they are sent).
  */
 import { open } from "node:fs/promises";
-import { Chunker } from "./chunker.js";
+import { Chunker, type ProbedChunk } from "./chunker.js";
 
 export interface FileChunk {
   hash: Uint8Array;
   /** Where the chunk starts in the file. */
   offset: number;
   length: number;
+  /** What `probe` said of its bytes. */
+  flagged: boolean;
 }
 
 const READ_BYTES = 8 * 1024 * 1024;
 
-/** The chunks of the file at `path`, a block's worth at a time. */
-export async function* chunkFile(path: string, readBytes = READ_BYTES): AsyncGenerator<FileChunk[]> {
+/** The chunks of the file at `path`, a block's worth at a time; `probe` sees each chunk's bytes (./chunker.ts). */
+export async function* chunkFile(path: string, readBytes = READ_BYTES, probe?: (bytes: Uint8Array) => boolean): AsyncGenerator<FileChunk[]> {
   const handle = await open(path, "r");
   try {
     const buffer = Buffer.allocUnsafe(readBytes);
-    const chunker = new Chunker();
+    const chunker = new Chunker(probe);
     let offset = 0;
-    const place = (chunk: { hash: Uint8Array; length: number }): FileChunk => {
-      const placed = { hash: chunk.hash, offset, length: chunk.length };
+    const place = (chunk: ProbedChunk): FileChunk => {
+      const placed = { hash: chunk.hash, offset, length: chunk.length, flagged: chunk.flagged };
       offset += chunk.length;
       return placed;
     };

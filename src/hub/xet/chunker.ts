@@ -35,7 +35,15 @@ export interface Chunk {
   length: number;
 }
 
+export interface ProbedChunk extends Chunk {
+  /** What the chunker's probe said of the chunk's bytes (false without a probe). */
+  flagged: boolean;
+}
+
 export class Chunker {
+  /** `probe` looks at each chunk's bytes while they are at hand (the uploader asks whether LZ4 may shrink them). */
+  constructor(private readonly probe?: (bytes: Uint8Array) => boolean) {}
+
   private readonly gear = new Gear(MASK);
   private readonly blake3 = Blake3.newKeyed(DATA_KEY);
   /** The start of the current chunk, when it began in an earlier block. */
@@ -43,8 +51,8 @@ export class Chunker {
   private carriedLength = 0;
 
   /** The chunks that end in `data` (the next block of the file); a chunk it leaves open waits for the next block. */
-  push(data: Uint8Array): Chunk[] {
-    const chunks: Chunk[] = [];
+  push(data: Uint8Array): ProbedChunk[] {
+    const chunks: ProbedChunk[] = [];
     let start = 0; // where the current chunk's bytes in `data` begin
     let pos = 0;
     while (pos < data.length) {
@@ -74,7 +82,7 @@ export class Chunker {
   }
 
   /** The file's last chunk, if any bytes are left. */
-  finish(): Chunk | undefined {
+  finish(): ProbedChunk | undefined {
     return this.carriedLength > 0 ? this.cut(new Uint8Array(0)) : undefined;
   }
 
@@ -88,11 +96,14 @@ export class Chunker {
   }
 
   /** Ends the current chunk with `tail` (its bytes in the current block). */
-  private cut(tail: Uint8Array): Chunk {
-    const hasher = this.blake3.reset();
-    if (this.carriedLength > 0) hasher.update(this.carried.subarray(0, this.carriedLength));
-    hasher.update(tail);
-    const chunk = { hash: hasher.finalize(32), length: this.carriedLength + tail.length };
+  private cut(tail: Uint8Array): ProbedChunk {
+    let bytes = tail;
+    if (this.carriedLength > 0) {
+      // The chunk began in an earlier block: make it whole (at most 128 KiB) to hash and probe it.
+      this.carried.set(tail, this.carriedLength);
+      bytes = this.carried.subarray(0, this.carriedLength + tail.length);
+    }
+    const chunk = { hash: this.blake3.reset().update(bytes).finalize(32), length: bytes.length, flagged: this.probe?.(bytes) ?? false };
     this.carriedLength = 0;
     this.gear.resetHash();
     return chunk;

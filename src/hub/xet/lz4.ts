@@ -21,6 +21,7 @@ const MAX_OFFSET = 65535;
 const HASH_LOG = 14;
 /** After 2^6 failed tries the step grows by one, so incompressible data is crossed quickly. */
 const SKIP_TRIGGER = 6;
+const SAMPLE = 2048;
 
 /** Frame header: magic, FLG (version 1, independent blocks, no checksums), BD (256 KB blocks), header checksum. */
 const FRAME_HEADER = Uint8Array.from([0x04, 0x22, 0x4d, 0x18, 0x60, 0x50, 0xfb]);
@@ -36,16 +37,33 @@ export class Lz4 {
    * otherwise. The result is a fresh copy.
    */
   compressChunk(chunk: Uint8Array): Uint8Array | undefined {
+    const end = this.frame(chunk);
+    return end < 0 ? undefined : this.out.slice(0, end);
+  }
+
+  /**
+   * Whether `chunk` is worth compressing: three samples of 2 KiB (start,
+   * middle, end), of which one must shrink. Most chunks of a Parquet file are
+   * compressed pages, which this tells apart for an eighth of the work of
+   * trying; a chunk that holds a very compressible page shows it in a sample.
+   */
+  mightShrink(chunk: Uint8Array): boolean {
+    if (chunk.length <= 4 * SAMPLE) return true;
+    const middle = (chunk.length - SAMPLE) >>> 1;
+    return [0, middle, chunk.length - SAMPLE].some((at) => this.frame(chunk.subarray(at, at + SAMPLE)) >= 0);
+  }
+
+  /** Writes the frame of `chunk` into `out`; returns its end, or -1 when it would not be smaller than the chunk. */
+  private frame(chunk: Uint8Array): number {
     const limit = chunk.length - 1; // the frame must come out smaller than the chunk
-    if (limit <= FRAME_OVERHEAD) return undefined;
-    if (this.out.length < limit) this.out = new Uint8Array(limit);
+    if (limit <= FRAME_OVERHEAD) return -1;
+    if (this.out.length < limit) this.out = new Uint8Array(Math.max(limit, 128 * 1024));
     const end = this.compressBlock(chunk, this.out, FRAME_HEADER.length + 4, limit - 4);
-    if (end < 0) return undefined;
-    const frame = this.out.subarray(0, end + 4);
-    frame.set(FRAME_HEADER, 0);
-    writeU32(frame, FRAME_HEADER.length, end - FRAME_HEADER.length - 4); // compressed block size (high bit 0)
-    writeU32(frame, end, 0); // end mark
-    return frame.slice();
+    if (end < 0) return -1;
+    this.out.set(FRAME_HEADER, 0);
+    writeU32(this.out, FRAME_HEADER.length, end - FRAME_HEADER.length - 4); // compressed block size (high bit 0)
+    writeU32(this.out, end, 0); // end mark
+    return end + 4;
   }
 
   /** Compresses `src` into `dst[start, limit)`; returns the end, or -1 when it does not fit. */

@@ -135,7 +135,7 @@ export async function uploadThroughXet(cas: CasClient, files: XetUploadFile[], o
         await sendXorb(open);
         open = new OpenXorb();
       }
-      ref = { xorb: open, index: open.add({ hash: chunk.hash, length: chunk.length, source, offset: chunk.offset }) };
+      ref = { xorb: open, index: open.add({ hash: chunk.hash, length: chunk.length, source, offset: chunk.offset, mightShrink: chunk.flagged }) };
       known.remember(chunk.hash, ref);
     }
     const last = terms.at(-1);
@@ -160,7 +160,7 @@ export async function uploadThroughXet(cas: CasClient, files: XetUploadFile[], o
       while (n < pending.length && pending[n]!.offset + pending[n]!.length <= limit) await place(pending[n++]!, source, terms);
       pending.splice(0, n);
     };
-    for await (const block of chunkFile(file.localPath)) {
+    for await (const block of chunkFile(file.localPath, undefined, lz4 && ((bytes) => lz4.mightShrink(bytes)))) {
       for (const chunk of block) {
         all.push({ hash: chunk.hash, length: chunk.length });
         pending.push(chunk);

@@ -8,7 +8,8 @@
  * (./lz4.ts), else as it is (scheme 0). Shards are Parquet, whose pages are
  * mostly compressed already, so most chunks stay as they are: in the xorb's
  * body (a Blob) they are slices of the files on disk, streamed when sent and
- * read again on a retry; only the compressed ones are held in memory.
+ * read again on a retry; only the compressed ones are held in memory. Only
+ * the chunks flagged while chunking (Lz4.mightShrink) are read back to try.
  */
 import { type Chunk, xorbHash, xetHex } from "./hashes.js";
 import type { Lz4 } from "./lz4.js";
@@ -25,6 +26,8 @@ export interface XorbChunk extends Chunk {
   /** The file holding the chunk, and where. */
   source: Blob;
   offset: number;
+  /** Worth trying LZ4 on (Lz4.mightShrink said so while chunking); the others are stored as they are. */
+  mightShrink?: boolean;
 }
 
 export interface SealedXorb {
@@ -69,7 +72,8 @@ export class OpenXorb {
     let serialized = 0;
     let held = 0;
     for (const run of readRuns(this.chunks)) {
-      const bytes = lz4 ? new Uint8Array(await run[0]!.source.slice(run[0]!.offset, run.at(-1)!.offset + run.at(-1)!.length).arrayBuffer()) : undefined;
+      const tryLz4 = lz4 !== undefined && run[0]!.mightShrink === true;
+      const bytes = tryLz4 ? new Uint8Array(await run[0]!.source.slice(run[0]!.offset, run.at(-1)!.offset + run.at(-1)!.length).arrayBuffer()) : undefined;
       for (const chunk of run) {
         const at = chunk.offset - run[0]!.offset;
         const frame = bytes && lz4!.compressChunk(bytes.subarray(at, at + chunk.length));
@@ -94,14 +98,18 @@ export class OpenXorb {
   }
 }
 
-/** The chunks in runs that are contiguous in one file, each at most READ_RUN_BYTES, to read back in one go. */
+/**
+ * The chunks in runs to read back in one go: contiguous in one file, all
+ * worth compressing or none, each at most READ_RUN_BYTES.
+ */
 function readRuns(chunks: XorbChunk[]): XorbChunk[][] {
   const runs: XorbChunk[][] = [];
   let run: XorbChunk[] = [];
   let bytes = 0;
   for (const c of chunks) {
     const last = run.at(-1);
-    if (last && (last.source !== c.source || last.offset + last.length !== c.offset || bytes + c.length > READ_RUN_BYTES)) {
+    const apart = last && (last.source !== c.source || last.offset + last.length !== c.offset || !last.mightShrink !== !c.mightShrink);
+    if (last && (apart || bytes + c.length > READ_RUN_BYTES)) {
       runs.push(run);
       run = [];
       bytes = 0;
