@@ -1,5 +1,5 @@
-// Loaded with `node --import`: reports the process's peak resident memory at exit,
-// on stderr as one JSON line the benchmark reads. On Linux it is VmHWM from
+// Loaded with `node --import`: reports the process's peak resident memory and its
+// CPU time (all threads) at exit, on stderr as one JSON line the benchmark reads. On Linux it is VmHWM from
 // /proc/self/status: getrusage's maxRSS of a spawned process starts at its
 // parent's RSS (the benchmark's own, which holds the emulator and what it received).
 import { readFileSync } from "node:fs";
@@ -15,5 +15,6 @@ function peakRssBytes() {
 }
 
 process.on("exit", () => {
-  process.stderr.write(`\n@@bench ${JSON.stringify({ maxRssBytes: peakRssBytes() })}\n`);
+  const { userCPUTime, systemCPUTime } = process.resourceUsage();
+  process.stderr.write(`\n@@bench ${JSON.stringify({ maxRssBytes: peakRssBytes(), cpuSeconds: (userCPUTime + systemCPUTime) / 1e6 })}\n`);
 });
