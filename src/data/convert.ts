@@ -8,7 +8,7 @@
  * split's shards (write/split-writer.ts). Worker threads (workers/) encode
  * big shards, and read parts of big files in pass 1 while they would wait.
  */
-import { stat } from "node:fs/promises";
+import { statSync } from "node:fs";
 import type { Logger } from "../log.js";
 import type { Conversion, ConvertedSplit } from "../model/conversion.js";
 import type { Feature, NamedFeature } from "../model/features.js";
@@ -55,7 +55,7 @@ export async function convert(options: ConvertOptions): Promise<Conversion> {
   try {
     const readerOptions: ReaderOptions = { chunkBytes: options.readChunkBytes, jsonParseAll: options.jsonParseAll };
     // Big inputs will use the worker threads: start them now; pass 1 may use them too (parts of big files).
-    if ((await totalBytes(options.splits)) >= INLINE_BELOW_BYTES) {
+    if (totalBytes(options.splits) >= INLINE_BELOW_BYTES) {
       workers.prewarm();
       readerOptions.background = (job, args) => workers.run(job, args);
     }
@@ -77,8 +77,17 @@ export async function convert(options: ConvertOptions): Promise<Conversion> {
   }
 }
 
-async function totalBytes(splits: SplitInput[]): Promise<number> {
+function totalBytes(splits: SplitInput[]): number {
   let total = 0;
-  for (const f of splits.flatMap((s) => s.files)) total += await stat(f.localPath).then((s) => s.size, () => 0);
+  for (const split of splits) for (const f of split.files) total += sizeOf(f.localPath);
   return total;
+}
+
+/** A file's size, 0 when it cannot be read (pass 1 says why). Synchronous: thousands of small files cost milliseconds, not a thread-pool round trip each. */
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
 }

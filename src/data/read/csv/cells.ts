@@ -239,8 +239,9 @@ function parseJsonCell(text: string, shape: "list" | "object"): unknown {
  * UnsupportedFeature (from `builderFor`) for features text cannot become;
  * convert() checks the `features` input up front, so users never see that.
  */
-export function cellColumnFor(feature: Feature, file: string, column: string): CellColumn {
-  const builder = builderFor(feature);
+/** The cells of a column of `feature`; `rows`: how many a batch is expected to hold (builderFor). */
+export function cellColumnFor(feature: Feature, file: string, column: string, rows?: number): CellColumn {
+  const builder = builderFor(feature, rows);
   const name = featureToString(feature);
   if (feature.kind === "value") {
     const d = feature.dtype;

@@ -14,6 +14,7 @@ import { Kind, classify, isNaToken } from "../parse.js";
 import { type SizeStats, emptyStats, mergeStats, statsOfData } from "../../model/sizes.js";
 import { INVALID_UTF8, ChunkBuffer, openByteSource, startsWithGzip, hasBom } from "../source.js";
 import { type CellColumn, type Cells, cellColumnFor, cellText } from "./cells.js";
+import { INITIAL_CAPACITY } from "../columns.js";
 import { CsvSyntaxError, CsvTokenizer, FIELD_ESCAPED, QUOTE } from "./tokenizer.js";
 import { PARTS, SPLIT_FROM_BYTES, inParts } from "../parts.js";
 import type { Batch, BatchCursor, ColumnProfile, FileProfile, ReaderOptions, TableReader } from "../reader.js";
@@ -96,6 +97,8 @@ export class CsvReader implements TableReader {
   private readonly delimiter: number;
   private header: string[] | undefined;
   private readonly chunkBytes: number | undefined;
+  /** Rows pass 1 counted: pass 2 sizes its builders for no more (a small file's batch). */
+  private rows: number | undefined;
 
   constructor(
     private readonly path: string,
@@ -114,8 +117,9 @@ export class CsvReader implements TableReader {
 
   /** Reads the file (or a range of it) chunk by chunk; the caller must be done with a chunk before asking for the next. */
   private async *chunks(validateUtf8: boolean, range?: ByteRange): AsyncGenerator<Chunk> {
-    const input = new ChunkBuffer(await openByteSource(this.path, this.file, range), this.chunkBytes);
-    const tokenizer = new CsvTokenizer(this.delimiter);
+    const source = await openByteSource(this.path, this.file, range);
+    const input = new ChunkBuffer(source, this.chunkBytes);
+    const tokenizer = new CsvTokenizer(this.delimiter, source.whole?.length);
     let consumed = 0;
     let atStart = !range || range.start === 0;
     if (!atStart) this.header = range!.header;
@@ -201,6 +205,7 @@ export class CsvReader implements TableReader {
     const inParts = await this.profileInParts(overrides);
     const { rows, inference, measured } = inParts ?? (await this.profilePart(overrides));
     const threads = inParts?.threads === 2 ? { threads: 2 } : {};
+    this.rows = rows;
     const columns: ColumnProfile[] = this.header!.map((name, c) => {
       const inf = inference[c] ?? { mask: 0, nulls: 0, bytes: 0 };
       const override = overrides.get(name);
@@ -306,6 +311,7 @@ export class CsvReader implements TableReader {
     let order: number[] = [];
     const file = this.file;
     const header = () => this.header!;
+    const capacity = this.rows;
     return {
       async next(maxRows: number): Promise<Batch | undefined> {
         while (!chunk || cursor >= chunk.records) {
@@ -319,7 +325,7 @@ export class CsvReader implements TableReader {
           order = features.map((f) => names.indexOf(f.name));
           const missing = features.find((_, i) => order[i] === -1);
           if (missing) throw new DataError(file, 1, `column '${missing.name}' is missing from the header`);
-          writers = features.map((f) => cellColumnFor(f.feature, file, f.name));
+          writers = features.map((f) => cellColumnFor(f.feature, file, f.name, capacity === undefined ? undefined : Math.min(capacity, INITIAL_CAPACITY)));
         }
         const end = Math.min(chunk.records, cursor + maxRows);
         for (let i = 0; i < writers.length; i++) writers[i]!.fill(chunk, cursor, end, order[i]!);

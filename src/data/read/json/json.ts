@@ -26,6 +26,7 @@ import { type Feature, type NamedFeature, value } from "../../../model/features.
 import { type SizeStats, emptyStats, mergeStats, statsOfData } from "../../model/sizes.js";
 import { K_NULL, K_OBJ, K_STR, K_STR_ESC, RowScanner, isoSeconds, unescapedLength } from "./scan.js";
 import { JsonColumn } from "./column.js";
+import { INITIAL_CAPACITY, builderFor } from "../columns.js";
 import { type Node, SHAPE_OF_KIND, ShapeConflict, conflictError, featureOfNode, newNode, observe, observeShape, observeValue } from "./infer.js";
 import { ArraySource, CHUNK_END, LineSource, ROW_SCANNED, type RowSource, detectLayout } from "./rows.js";
 import { Scratch, parseRow } from "./spans.js";
@@ -33,6 +34,9 @@ import type { Batch, BatchCursor, ColumnProfile, FileProfile, ReaderOptions, Tab
 
 
 export class JsonReader implements TableReader {
+  /** Rows pass 1 counted: pass 2 sizes its builders for no more (a small file's batch). */
+  private rowCount: number | undefined;
+
   constructor(
     private readonly path: string,
     readonly file: string,
@@ -172,6 +176,7 @@ export class JsonReader implements TableReader {
       node.stats.count = rows;
       return { name, feature: node.shape === "null" ? undefined : featureOfNode(node, name, this.file), stats: node.stats };
     });
+    this.rowCount = rows;
     return { file: this.file, rows, columns, nullFeature: value("null") };
   }
 
@@ -180,7 +185,8 @@ export class JsonReader implements TableReader {
     for (const f of features) scanner.addColumn(f.name);
     const scratch = new Scratch();
     const parseAll = this.options.jsonParseAll === true;
-    const columns = features.map((f) => new JsonColumn(f.name, f.feature, this.file, false, scratch));
+    const capacity = Math.min(this.rowCount ?? INITIAL_CAPACITY, INITIAL_CAPACITY);
+    const columns = features.map((f) => new JsonColumn(f.name, f.feature, this.file, false, scratch, builderFor(f.feature, capacity)));
     const width = columns.length;
     let filled = false;
     const reader = this;
