@@ -74,7 +74,7 @@ export async function writeSplit(split: ProfiledSplit, features: NamedFeature[],
     }
   } else {
     const progress = new ProgressReporter({ log, label: `Writing ${split.name}`, unit: "rows", intervalMs: options.progressIntervalMs });
-    const source = new SplitRows(readers, features, (written) =>
+    const source = new SplitRows(readers, profiles.map((p) => p.rows), features, (written) =>
       progress.update(written, rows, false, () => ` · ${formatBytes((numBytes * written) / Math.max(1, rows))} of ${formatBytes(numBytes)} (Arrow)`),
     );
     try {
