@@ -2,10 +2,14 @@
  * Pass 1 over a config: every file of every split profiled (column types,
  * size counts, and every data error) before anything is written, and the
  * Arrow size of a profiled file in the final schema.
+ *
+ * A file with bad data does not stop the pass: the other files are read
+ * too, so one run reports the errors of every file (DataErrors).
  */
 import type { Logger } from "../../log.js";
 import type { Feature, NamedFeature } from "../../model/features.js";
 import { formatCount } from "../../units.js";
+import { DataError, throwDataErrors } from "../errors.js";
 import { estimateNbytes } from "../model/sizes.js";
 import type { DataFile } from "./discover.js";
 import type { FileProfile, ReaderOptions, TableReader } from "./reader.js";
@@ -30,18 +34,27 @@ export async function profileSplits(
   log: Logger,
 ): Promise<ProfiledSplit[]> {
   const profiled: ProfiledSplit[] = [];
+  const errors: DataError[] = [];
   for (const split of splits) {
     const readers = split.files.map((f) => readerFor(f, options));
     const profiles: FileProfile[] = [];
     for (const reader of readers) {
       const started = Date.now();
-      const profile = await reader.profile(overrides);
+      let profile: FileProfile;
+      try {
+        profile = await reader.profile(overrides);
+      } catch (e) {
+        if (!(e instanceof DataError)) throw e;
+        errors.push(e);
+        continue;
+      }
       const threads = profile.threads ? `, ${profile.threads} threads` : "";
       log.info(`${split.name}: read ${reader.file} — ${formatCount(profile.rows)} rows, ${profile.columns.length} columns (${Date.now() - started} ms${threads})`);
       profiles.push(profile);
     }
     profiled.push({ ...split, readers, profiles });
   }
+  throwDataErrors(errors);
   return profiled;
 }
 

@@ -3,7 +3,7 @@
  * float64, all-null + T → T, structs merged field by field. Anything else is
  * a conflict reported with both files, the column and both types.
  */
-import { DataError } from "../errors.js";
+import { DataError, throwDataErrors } from "../errors.js";
 import { type Feature, type NamedFeature, featureToString, value } from "../../model/features.js";
 import type { FileProfile } from "./reader.js";
 
@@ -57,7 +57,8 @@ export interface SplitSchema {
 /**
  * One schema for a set of files (the files of one split, or of all splits).
  * Column sets must match; types are unified; `overrides` (from the
- * `features` input) are already applied in the profiles.
+ * `features` input) are already applied in the profiles. Every file that
+ * does not fit is reported (DataErrors), not only the first.
  */
 export function unifyProfiles(profiles: FileProfile[]): SplitSchema {
   if (profiles.length === 0) return { features: [] };
@@ -65,12 +66,13 @@ export function unifyProfiles(profiles: FileProfile[]): SplitSchema {
   const names = first.columns.map((c) => c.name);
   const types = new Map<string, { feature: Feature | undefined; from: string }>();
   for (const c of first.columns) types.set(c.name, { feature: c.feature, from: first.file });
+  const errors: DataError[] = [];
   for (const p of profiles.slice(1)) {
     const theirs = new Set(p.columns.map((c) => c.name));
     const missing = names.filter((n) => !theirs.has(n));
     const extra = p.columns.map((c) => c.name).filter((n) => !types.has(n));
-    if (missing.length > 0 || extra.length > 0)
-      throw new DataError(
+    if (missing.length > 0 || extra.length > 0) {
+      errors.push(new DataError(
         p.file,
         1,
         `its columns differ from ${first.file}: ` +
@@ -78,7 +80,9 @@ export function unifyProfiles(profiles: FileProfile[]): SplitSchema {
             .filter(Boolean)
             .join(", ") +
           ". All files published together must have the same columns.",
-      );
+      ));
+      continue;
+    }
     for (const c of p.columns) {
       const known = types.get(c.name)!;
       try {
@@ -86,15 +90,16 @@ export function unifyProfiles(profiles: FileProfile[]): SplitSchema {
         types.set(c.name, { feature, from: known.feature === undefined ? p.file : known.from });
       } catch (e) {
         if (!(e instanceof UnifyConflict)) throw e;
-        throw new DataError(
+        errors.push(new DataError(
           p.file,
           undefined,
           `column '${c.name}${e.path}' is ${featureToString(e.b)} here but ${featureToString(e.a)} in ${known.from}; ` +
             `these types cannot be combined. Make the files agree, or set the column's type with the 'features' input.`,
-        );
+        ));
       }
     }
   }
+  throwDataErrors(errors);
   // A column with no value anywhere takes the all-null type of the first file that has rows
   // (float64 for CSV as pandas gives, null for JSON as pyarrow gives).
   const nullFeature = (profiles.find((p) => p.rows > 0) ?? first).nullFeature;
