@@ -24,6 +24,7 @@ import type { RetryPolicy } from "./hub/retry.js";
 import type { Settings } from "./inputs.js";
 import type { Logger } from "./log.js";
 import { ProgressReporter } from "./progress.js";
+import { formatCount } from "./units.js";
 
 export interface PipelineDeps {
   log: Logger;
@@ -156,7 +157,8 @@ async function findFiles(settings: Settings, log: Logger): Promise<RunResult["fi
   const input = settings.replaceAllSplits ? "splits" : "paths";
   for (const split of settings.splits) {
     const files = await onInput(input, FileSelectionError, () => discoverFiles(split.globs, settings.workspace, settings.format));
-    log.info(`${split.name}: ${files.length} file(s)${files.length ? `: ${files.map((f) => f.file).join(", ")}` : ""}`);
+    log.info(`${split.name}: ${describeFiles(files)}`);
+    if (files.length > LISTED_FILES) for (const f of files) log.debug(`${split.name}: ${f.file}`);
     found.push({ split: split.name, files });
   }
   const empty = found.filter((s) => s.files.length === 0);
@@ -169,6 +171,16 @@ async function findFiles(settings: Settings, log: Logger): Promise<RunResult["fi
   if (settings.ifNoFilesFound === "warn") log.warning(`${what}; nothing to publish.`);
   else log.info(`${what}; nothing to publish.`);
   return found;
+}
+
+/** Files named in the log line of a split; past that, the first and last few, and every one at debug level. */
+const LISTED_FILES = 10;
+
+function describeFiles(files: DataFile[]): string {
+  if (files.length === 0) return "0 file(s)";
+  const names = files.map((f) => f.file);
+  if (files.length <= LISTED_FILES) return `${files.length} file(s): ${names.join(", ")}`;
+  return `${formatCount(files.length)} files: ${names.slice(0, 3).join(", ")}, …, ${names.slice(-2).join(", ")}`;
 }
 
 const SHARD_NAME = /^[\w.]+-\d{5}-of-\d{5}\.parquet$/;

@@ -13,7 +13,7 @@ import type { Logger } from "../log.js";
 import type { Conversion, ConvertedSplit } from "../model/conversion.js";
 import type { Feature, NamedFeature } from "../model/features.js";
 import { checkOverrides, checkOverridesUsed } from "./read/overrides.js";
-import { type SplitInput, profileSplits } from "./read/profile.js";
+import { type ProfiledSplit, type SplitInput, type SplitPlan, planSplit, profileSplits } from "./read/profile.js";
 import type { ReaderOptions } from "./read/reader.js";
 import { unifyProfiles } from "./read/unify.js";
 import { WorkerPool } from "./workers/pool.js";
@@ -37,7 +37,7 @@ export interface ConvertOptions {
   numShards?: number;
   compression: Compression;
   log: Logger;
-  /** Minimum time between two progress lines while writing (default 10 s). */
+  /** Minimum time between two progress lines while reading and writing (default 10 s). */
   progressIntervalMs?: number;
   /** Bytes read from a file at a time (default 1 MiB); tests make it small to cross buffer boundaries. */
   readChunkBytes?: number;
@@ -54,22 +54,23 @@ export async function convert(options: ConvertOptions): Promise<Conversion> {
   const workers = options.workers ?? new WorkerPool();
   try {
     const readerOptions: ReaderOptions = { chunkBytes: options.readChunkBytes, jsonParseAll: options.jsonParseAll };
+    const fileBytes = options.splits.map((s) => s.files.map((f) => sizeOf(f.localPath)));
     // Big inputs will use the worker threads: start them now; pass 1 may use them too (parts of big files).
-    if (totalBytes(options.splits) >= INLINE_BELOW_BYTES) {
+    if (fileBytes.flat().reduce((a, b) => a + b, 0) >= INLINE_BELOW_BYTES) {
       workers.prewarm();
       readerOptions.background = (job, args) => workers.run(job, args);
     }
 
-    const profiled = await profileSplits(options.splits, overrides, readerOptions, log);
-    const all = profiled.flatMap((p) => p.profiles);
-    const { features } = unifyProfiles(all);
-    checkOverridesUsed(overrides, features);
-    checkStorable(features, all);
+    // The profiles are not bound here, so nothing holds them once settled.
+    const { features, plans } = settle(
+      await profileSplits(options.splits, overrides, readerOptions, { log, fileBytes, progressIntervalMs: options.progressIntervalMs }),
+      overrides,
+    );
 
     const shape = shardSchema(features);
     const encoder = new ThreadedEncoder(workers);
     const splits: ConvertedSplit[] = [];
-    for (const split of profiled) splits.push(await writeSplit(split, features, shape, { ...options, encoder }));
+    for (const plan of plans) splits.push(await writeSplit(plan, features, shape, { ...options, encoder }));
     return { features, splits };
   } finally {
     // Give the threads' memory back before the upload starts.
@@ -77,10 +78,16 @@ export async function convert(options: ConvertOptions): Promise<Conversion> {
   }
 }
 
-function totalBytes(splits: SplitInput[]): number {
-  let total = 0;
-  for (const split of splits) for (const f of split.files) total += sizeOf(f.localPath);
-  return total;
+/**
+ * The schema of the config from the profiles of all its files, checked, and
+ * what pass 2 needs of each split (the profiles are not kept past here).
+ */
+function settle(profiled: ProfiledSplit[], overrides: ReadonlyMap<string, Feature>): { features: NamedFeature[]; plans: SplitPlan[] } {
+  const all = profiled.flatMap((p) => p.profiles);
+  const { features } = unifyProfiles(all);
+  checkOverridesUsed(overrides, features);
+  checkStorable(features, all);
+  return { features, plans: profiled.map((s) => planSplit(s, features)) };
 }
 
 /** A file's size, 0 when it cannot be read (pass 1 says why). Synchronous: thousands of small files cost milliseconds, not a thread-pool round trip each. */

@@ -8,11 +8,12 @@
  */
 import type { Logger } from "../../log.js";
 import type { Feature, NamedFeature } from "../../model/features.js";
-import { formatCount } from "../../units.js";
+import { ProgressReporter } from "../../progress.js";
+import { formatBytes, formatCount } from "../../units.js";
 import { DataError, throwDataErrors } from "../errors.js";
 import { estimateNbytes } from "../model/sizes.js";
 import type { DataFile } from "./discover.js";
-import type { FileProfile, ReaderOptions, TableReader } from "./reader.js";
+import type { ColumnProfile, FileProfile, ReaderOptions, TableReader } from "./reader.js";
 import { readerFor } from "./readers.js";
 
 export interface SplitInput {
@@ -26,36 +27,119 @@ export interface ProfiledSplit extends SplitInput {
   profiles: FileProfile[];
 }
 
-/** Profiles the files of each split in order, logging a line per file. */
+/**
+ * What pass 2 needs of a split once the schema is known: its readers, and
+ * each file's rows and Arrow size in that schema. The profiles themselves
+ * are then let go: with thousands of files they are most of what the
+ * conversion holds.
+ */
+export interface SplitPlan extends SplitInput {
+  readers: TableReader[];
+  fileRows: number[];
+  fileNbytes: number[];
+}
+
+export function planSplit(split: ProfiledSplit, features: NamedFeature[]): SplitPlan {
+  const { name, files, readers, profiles } = split;
+  return { name, files, readers, fileRows: profiles.map((p) => p.rows), fileNbytes: profiles.map((p) => profileNbytes(p, features)) };
+}
+
+export interface ProfileLog {
+  log: Logger;
+  /** Bytes of each split's files, in order (for progress lines). */
+  fileBytes: number[][];
+  /** Minimum time between two progress lines (default 10 s). */
+  progressIntervalMs?: number;
+}
+
+/**
+ * Profiles the files of each split in order. The log gets one line per
+ * split (per file at debug level, or when the split has one file) and a
+ * progress line at most every 10 s.
+ */
 export async function profileSplits(
   splits: SplitInput[],
   overrides: ReadonlyMap<string, Feature>,
   options: ReaderOptions,
-  log: Logger,
+  { log, fileBytes, progressIntervalMs }: ProfileLog,
 ): Promise<ProfiledSplit[]> {
   const profiled: ProfiledSplit[] = [];
   const errors: DataError[] = [];
-  for (const split of splits) {
+  const shared = new Shared();
+  for (const [s, split] of splits.entries()) {
+    const started = Date.now();
     const readers = split.files.map((f) => readerFor(f, options));
     const profiles: FileProfile[] = [];
-    for (const reader of readers) {
-      const started = Date.now();
-      let profile: FileProfile;
+    const bytes = fileBytes[s] ?? [];
+    const total = bytes.reduce((a, b) => a + b, 0);
+    const progress = new ProgressReporter({ log, label: `Reading ${split.name}`, intervalMs: progressIntervalMs });
+    const one = readers.length === 1;
+    let done = 0;
+    let rows = 0;
+    let failed = 0;
+    for (const [i, reader] of readers.entries()) {
+      const fileStarted = Date.now();
       try {
-        profile = await reader.profile(overrides);
+        const profile = await reader.profile(overrides);
+        const threads = profile.threads ? `, ${profile.threads} threads` : "";
+        const line = `${split.name}: read ${reader.file} — ${formatCount(profile.rows)} rows, ${profile.columns.length} columns (${Date.now() - fileStarted} ms${threads})`;
+        if (one) log.info(line);
+        else log.debug(line);
+        profiles.push(shared.profile(profile));
+        rows += profile.rows;
       } catch (e) {
         if (!(e instanceof DataError)) throw e;
         errors.push(e);
-        continue;
+        failed++;
+        log.debug(`${split.name}: ${e.message}`);
       }
-      const threads = profile.threads ? `, ${profile.threads} threads` : "";
-      log.info(`${split.name}: read ${reader.file} — ${formatCount(profile.rows)} rows, ${profile.columns.length} columns (${Date.now() - started} ms${threads})`);
-      profiles.push(profile);
+      done += bytes[i] ?? 0;
+      if (!one) progress.update(done, total, false, () => ` · ${formatCount(i + 1)} of ${formatCount(readers.length)} files · ${formatCount(rows)} rows`);
+    }
+    if (!one) {
+      const columns = profiles[0] ? `, ${profiles[0].columns.length} columns` : "";
+      const bad = failed > 0 ? `; ${formatCount(failed)} with errors` : "";
+      log.info(`${split.name}: read ${formatCount(readers.length)} files — ${formatCount(rows)} rows${columns}, ${formatBytes(total)} (${seconds(started)} s)${bad}`);
     }
     profiled.push({ ...split, readers, profiles });
   }
   throwDataErrors(errors);
   return profiled;
+}
+
+/**
+ * One copy of each column name and plain type across the profiles: they are
+ * kept until the end, and 30,000 files would otherwise hold 30,000 copies of
+ * each (about a third of what a profile takes).
+ */
+class Shared {
+  private readonly names = new Map<string, string>();
+  private readonly values = new Map<string, Feature>();
+
+  profile(p: FileProfile): FileProfile {
+    const columns: ColumnProfile[] = p.columns.map((c) => ({ name: this.name(c.name), feature: c.feature && this.feature(c.feature), stats: c.stats }));
+    return { ...p, columns, nullFeature: this.feature(p.nullFeature) };
+  }
+
+  private name(name: string): string {
+    const known = this.names.get(name);
+    if (known !== undefined) return known;
+    this.names.set(name, name);
+    return name;
+  }
+
+  /** Plain types only (`value`): nested ones are rarer and costlier to key. */
+  private feature(f: Feature): Feature {
+    if (f.kind !== "value") return f;
+    const known = this.values.get(f.dtype);
+    if (known) return known;
+    this.values.set(f.dtype, f);
+    return f;
+  }
+}
+
+function seconds(since: number): string {
+  return (Math.max(1, Date.now() - since) / 1000).toFixed(1);
 }
 
 /** Arrow size of one file's rows in the final schema. */
