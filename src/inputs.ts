@@ -6,7 +6,7 @@
 import os from "node:os";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { type Format, FORMATS } from "./data/read/discover.js";
+import { FOLDER_FORMATS, FORMATS, type FormatSetting } from "./data/read/discover.js";
 import { type NamedFeature, featuresFromYaml } from "./model/features.js";
 import type { Compression } from "./data/write/shard-writer.js";
 import { parseSize } from "./data/write/shards.js";
@@ -27,7 +27,7 @@ export interface Settings {
   config: string;
   dataDir: string;
   setDefault: boolean;
-  format: Format | "auto";
+  format: FormatSetting;
   features: NamedFeature[] | undefined;
   maxShardSize: number;
   numShards: number | undefined;
@@ -139,7 +139,7 @@ export function readSettings(input: InputReader, env: NodeJS.ProcessEnv = proces
     config,
     dataDir: config === "default" ? "data" : config,
     setDefault: parseBool(get("set-default"), "set-default", false),
-    format: oneOf(get("format") || DEFAULTS.format, ["auto", ...FORMATS] as const, "format"),
+    format: oneOf(get("format") || DEFAULTS.format, ["auto", ...FORMATS, ...FOLDER_FORMATS] as const, "format"),
     features: parseFeatures(input("features")),
     maxShardSize,
     numShards,

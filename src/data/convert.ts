@@ -8,10 +8,11 @@
  * split's shards (write/split-writer.ts). Worker threads (workers/) encode
  * big shards, and read parts of big files in pass 1 while they would wait.
  */
-import { stat } from "node:fs/promises";
+import { realpath, stat } from "node:fs/promises";
 import type { Logger } from "../log.js";
 import type { Conversion, ConvertedSplit } from "../model/conversion.js";
 import type { Feature, NamedFeature } from "../model/features.js";
+import { checkEveryFileNamed, isMediaFile, mediaReaders, workspaceOf } from "./read/media/plan.js";
 import { checkOverrides, checkOverridesUsed } from "./read/overrides.js";
 import { type SplitInput, profileSplits } from "./read/profile.js";
 import type { ReaderOptions } from "./read/reader.js";
@@ -45,6 +46,8 @@ export interface ConvertOptions {
   jsonParseAll?: boolean;
   /** Worker threads to use; by default the conversion starts its own and stops them when it ends. */
   workers?: WorkerPool;
+  /** The folder the files were found in: media files must stay inside it (default: from the files' paths). */
+  workspace?: string;
 }
 
 export async function convert(options: ConvertOptions): Promise<Conversion> {
@@ -60,7 +63,11 @@ export async function convert(options: ConvertOptions): Promise<Conversion> {
       readerOptions.background = (job, args) => workers.run(job, args);
     }
 
-    const profiled = await profileSplits(options.splits, overrides, readerOptions, log);
+    const first = options.splits.flatMap((s) => s.files)[0];
+    const workspace = await realpath(options.workspace ?? (first ? workspaceOf(first) : process.cwd()));
+    const planned = mediaReaders(options.splits, overrides, workspace, readerOptions);
+    const profiled = await profileSplits(options.splits, overrides, readerOptions, log, planned);
+    for (const split of profiled) checkEveryFileNamed(split, split.readers);
     const all = profiled.flatMap((p) => p.profiles);
     const { features } = unifyProfiles(all);
     checkOverridesUsed(overrides, features);
@@ -79,6 +86,7 @@ export async function convert(options: ConvertOptions): Promise<Conversion> {
 
 async function totalBytes(splits: SplitInput[]): Promise<number> {
   let total = 0;
-  for (const f of splits.flatMap((s) => s.files)) total += await stat(f.localPath).then((s) => s.size, () => 0);
+  // Media files are copied into the shards, not encoded: they need no threads.
+  for (const f of splits.flatMap((s) => s.files).filter((f) => !isMediaFile(f))) total += await stat(f.localPath).then((s) => s.size, () => 0);
   return total;
 }

@@ -17,6 +17,12 @@ export interface SizeStats {
   items?: SizeStats;
   /** Struct fields, for structs. */
   fields?: Map<string, SizeStats>;
+  /**
+   * Media columns built from files (Image, Audio): the bytes of the files the
+   * shards will embed. Python measures such a column before embedding, as
+   * paths, then adds the files' sizes and takes the paths out (docs/dataset-layout.md#media-sizes).
+   */
+  embedded?: number;
 }
 
 export function emptyStats(): SizeStats {
@@ -92,6 +98,8 @@ export function estimateNbytes(feature: Feature, stats: SizeStats | undefined, c
       );
     case "custom":
       if (feature.typeName === "Json") return validity + 4 * (s.count + 1) + s.bytes;
+      // Files to embed: the struct's validity, its all-null `bytes` child (a bitmap and 4 bytes per row as pyarrow 25 counts it), and the files.
+      if (s.embedded !== undefined) return validity + Math.ceil(s.count / 8) + 4 * s.count + s.embedded;
       // Media types are struct<bytes: binary, path: string>: measured field by field when known.
       if (s.fields) {
         let sum = validity;
@@ -144,6 +152,7 @@ export function statsOfData(data: arrow.Data): SizeStats {
 /** Adds `b`'s counts into `a` (same column in two files). */
 export function mergeStats(a: SizeStats, b: SizeStats): SizeStats {
   const out: SizeStats = { count: a.count + b.count, nulls: a.nulls + b.nulls, bytes: a.bytes + b.bytes };
+  if (a.embedded !== undefined || b.embedded !== undefined) out.embedded = (a.embedded ?? 0) + (b.embedded ?? 0);
   if (a.items || b.items) out.items = mergeStats(a.items ?? emptyStats(), b.items ?? emptyStats());
   if (a.fields || b.fields) {
     out.fields = new Map(a.fields);

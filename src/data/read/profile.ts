@@ -5,7 +5,7 @@
  */
 import type { Logger } from "../../log.js";
 import type { Feature, NamedFeature } from "../../model/features.js";
-import { formatCount } from "../../units.js";
+import { formatBytes, formatCount } from "../../units.js";
 import { estimateNbytes } from "../model/sizes.js";
 import type { DataFile } from "./discover.js";
 import type { FileProfile, ReaderOptions, TableReader } from "./reader.js";
@@ -22,22 +22,28 @@ export interface ProfiledSplit extends SplitInput {
   profiles: FileProfile[];
 }
 
-/** Profiles the files of each split in order, logging a line per file. */
+/**
+ * Profiles the files of each split in order, logging a line per file.
+ * `planned` gives the readers of each split when they are not one per file
+ * (media datasets: media/plan.ts).
+ */
 export async function profileSplits(
   splits: SplitInput[],
   overrides: ReadonlyMap<string, Feature>,
   options: ReaderOptions,
   log: Logger,
+  planned?: TableReader[][],
 ): Promise<ProfiledSplit[]> {
   const profiled: ProfiledSplit[] = [];
-  for (const split of splits) {
-    const readers = split.files.map((f) => readerFor(f, options));
+  for (const [s, split] of splits.entries()) {
+    const readers = planned?.[s] ?? split.files.map((f) => readerFor(f, options));
     const profiles: FileProfile[] = [];
     for (const reader of readers) {
       const started = Date.now();
       const profile = await reader.profile(overrides);
       const threads = profile.threads ? `, ${profile.threads} threads` : "";
-      log.info(`${split.name}: read ${reader.file} — ${formatCount(profile.rows)} rows, ${profile.columns.length} columns (${Date.now() - started} ms${threads})`);
+      const media = profile.media ? `, ${profile.media.columns.map((c) => `${formatCount(c.files)} ${c.name} files (${formatBytes(c.bytes)})`).join(", ")} checked` : "";
+      log.info(`${split.name}: read ${reader.file} — ${formatCount(profile.rows)} rows, ${profile.columns.length} columns${media} (${Date.now() - started} ms${threads})`);
       profiles.push(profile);
     }
     profiled.push({ ...split, readers, profiles });

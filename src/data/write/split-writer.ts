@@ -4,6 +4,8 @@
  * already store the shards' columns (TableReader.storesAs, ./copy.ts), else
  * encoded from the rows the readers hand out (./split-rows.ts), on the
  * calling thread for small shards and on the worker threads otherwise.
+ * Media columns built from files are streamed into the shards from the
+ * files (./media/), and shards are cut by the files' bytes.
  */
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
@@ -17,8 +19,10 @@ import { RowGroupCopier } from "./copy.js";
 import { type ShardEncoder, inlineEncoder } from "./shard-encoder.js";
 import type { ShardSchema } from "./shard-schema.js";
 import { type Compression, INLINE_BELOW_BYTES, type ParquetSettings, openParquetCopier, writeParquetFile } from "./shard-writer.js";
-import { rowGroupCuts, rowGroupRows, shardCount, shardPath, shardRanges } from "./shards.js";
+import { rowGroupCuts, rowGroupRows, shardCount, shardPath, shardRanges, sizedRanges } from "./shards.js";
 import { SplitRows } from "./split-rows.js";
+import { MediaShardEncoder } from "./media/media-encoder.js";
+import { splitMedia } from "../read/media/summary.js";
 
 export interface SplitWriteOptions {
   /** Repo folder of the config's shards: `data` for `default`, else the config name. */
@@ -41,7 +45,11 @@ export async function writeSplit(split: ProfiledSplit, features: NamedFeature[],
   const { readers, profiles } = split;
   const rows = profiles.reduce((n, p) => n + p.rows, 0);
   const numBytes = profiles.reduce((n, p) => n + profileNbytes(p, features), 0);
-  const count = options.numShards ?? shardCount(numBytes, options.maxShardSize);
+  const media = mediaColumns(split, features);
+  const ranges = media
+    ? sizedRanges(rowSizes(split, numBytes), options.numShards ?? shardCount(numBytes, options.maxShardSize), options.numShards ? undefined : options.maxShardSize)
+    : shardRanges(rows, options.numShards ?? shardCount(numBytes, options.maxShardSize));
+  const count = ranges.length;
   const settings: ParquetSettings = { compression: options.compression, rowGroupRows: rowGroupRows(rows, numBytes), metadata: shape.metadata, arrowSchema: shape.arrowSchema };
   const shards: ShardFile[] = [];
   const place = async (i: number) => {
@@ -78,11 +86,11 @@ export async function writeSplit(split: ProfiledSplit, features: NamedFeature[],
       progress.update(written, rows, false, () => ` · ${formatBytes((numBytes * written) / Math.max(1, rows))} of ${formatBytes(numBytes)} (Arrow)`),
     );
     try {
-      for (const [i, [start, end]] of shardRanges(rows, count).entries()) {
+      for (const [i, [start, end]] of ranges.entries()) {
         const { repoPath, localPath } = await place(i);
         const started = Date.now();
         const shardBytes = rows > 0 ? (numBytes * (end - start)) / rows : 0;
-        const encoder = shardBytes < INLINE_BELOW_BYTES ? inlineEncoder : options.encoder;
+        const encoder = media ? new MediaShardEncoder(media) : shardBytes < INLINE_BELOW_BYTES ? inlineEncoder : options.encoder;
         const written = await writeParquetFile(localPath, shape.stored, source.batches(shape.schema, shape.stored, end - start), settings, encoder);
         if (written.rows !== end - start) throw new Error(`shard ${repoPath}: expected ${end - start} rows, wrote ${written.rows}`);
         shards.push({ repoPath, localPath, bytes: written.bytes, sha256: written.sha256, rows: written.rows });
@@ -93,7 +101,32 @@ export async function writeSplit(split: ProfiledSplit, features: NamedFeature[],
       await source.close();
     }
   }
-  return { name: split.name, rows, numBytes, shards };
+  const summary = splitMedia(profiles.map((p) => p.media));
+  return { name: split.name, rows, numBytes, shards, ...(summary ? { media: summary } : {}) };
+}
+
+/** The dataset's columns built from media files (indexes into `features`), or undefined when it has none. */
+function mediaColumns(split: ProfiledSplit, features: NamedFeature[]): number[] | undefined {
+  const indexes = features
+    .map((f, i) => (split.profiles.some((p) => p.columns.some((c) => c.name === f.name && c.stats.embedded !== undefined)) ? i : -1))
+    .filter((i) => i >= 0);
+  return indexes.length > 0 ? indexes : undefined;
+}
+
+/** Each row's size for cutting shards: the bytes of its files, plus an even share of the other columns. */
+function rowSizes(split: ProfiledSplit, numBytes: number): Float64Array {
+  const rows = split.profiles.reduce((n, p) => n + p.rows, 0);
+  const out = new Float64Array(rows);
+  let at = 0;
+  let files = 0;
+  for (const p of split.profiles) {
+    if (p.media) out.set(p.media.rowBytes.subarray(0, p.rows), at);
+    at += p.rows;
+  }
+  for (let i = 0; i < rows; i++) files += out[i]!;
+  const share = rows > 0 ? Math.max(0, numBytes - files) / rows : 0;
+  for (let i = 0; i < rows; i++) out[i]! += share;
+  return out;
 }
 
 /**

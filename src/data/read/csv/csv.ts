@@ -298,6 +298,22 @@ export class CsvReader implements TableReader {
     return { rows, inference, measured: measuredStats };
   }
 
+  /** The line where data row `row` starts (read again from the start: for messages only). */
+  async lineOfRow(row: number): Promise<number | undefined> {
+    let seen = 0;
+    const chunks = this.chunks(false);
+    try {
+      for await (const chunk of chunks) {
+        const here = chunk.records - chunk.first;
+        if (row < seen + here) return chunk.recordLine[chunk.first + row - seen];
+        seen += here;
+      }
+    } finally {
+      await chunks.return(undefined);
+    }
+    return undefined;
+  }
+
   async open(features: NamedFeature[]): Promise<BatchCursor> {
     const chunks = this.chunks(false);
     let chunk: Chunk | undefined;

@@ -175,6 +175,19 @@ export class JsonReader implements TableReader {
     return { file: this.file, rows, columns, nullFeature: value("null") };
   }
 
+  /** The line where data row `row` starts (read again from the start: for messages only). */
+  async lineOfRow(row: number): Promise<number | undefined> {
+    const { source } = await this.rows(false, false);
+    try {
+      let seen = 0;
+      while (await source.refill())
+        for (let status = source.next(); status !== CHUNK_END; status = source.next()) if (seen++ === row) return source.line;
+      return undefined;
+    } finally {
+      await source.close();
+    }
+  }
+
   async open(features: NamedFeature[]): Promise<BatchCursor> {
     const { source, scanner } = await this.rows(false, false);
     for (const f of features) scanner.addColumn(f.name);
