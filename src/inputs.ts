@@ -24,6 +24,8 @@ export interface Settings {
   splits: SplitGlobs[];
   /** `splits` input given: the run publishes the whole config. */
   replaceAllSplits: boolean;
+  /** `paths` given without `split`: a media folder named alone gets its splits from its folder names. */
+  inferSplits: boolean;
   config: string;
   dataDir: string;
   setDefault: boolean;
@@ -136,6 +138,7 @@ export function readSettings(input: InputReader, env: NodeJS.ProcessEnv = proces
     operation,
     splits,
     replaceAllSplits: hasSplits,
+    inferSplits: hasPaths && get("split") === "",
     config,
     dataDir: config === "default" ? "data" : config,
     setDefault: parseBool(get("set-default"), "set-default", false),

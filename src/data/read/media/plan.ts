@@ -66,7 +66,7 @@ export function mediaReaders(
     const labels = inferLabels(media);
     return splits.map((s) => [new FolderReader(s.files, kind, labels, workspace)]);
   }
-  const extensions = [...new Set(metadata.map((f) => path.posix.extname(f.file)))];
+  const extensions = [...new Set(metadata.map((f) => path.posix.extname(f.file)))].sort();
   if (extensions.length > 1)
     throw new FileSelectionError(`found metadata files with different extensions (${extensions.join(", ")}): use one format for all of them`);
   return splits.map((s) => {
