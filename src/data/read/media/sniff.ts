@@ -193,9 +193,21 @@ const jpeg: Check = {
 const gif: Check = {
   format: "GIF",
   matches: (h) => startsWith(h, "GIF87a") || startsWith(h, "GIF89a"),
-  validate(head) {
+  // GifImageFile._open reads the screen descriptor, then the blocks up to the first image (`_seek(0)`).
+  async validate(head, file) {
     if (head.length < 13) throw new Broken("truncated logical screen descriptor");
     if (u16le(head, 6) === 0 || u16le(head, 8) === 0) throw new Broken("the image has no pixels");
+    let pos = 13 + (head[10]! & 0x80 ? 3 << ((head[10]! & 7) + 1) : 0);
+    for (;;) {
+      const block = await file.read(pos, 2);
+      if (block.length === 0 || block[0] === 0x3b) throw new Broken("no image in the file");
+      if (block[0] === 0x2c) return;
+      pos += 1;
+      if (block[0] !== 0x21) continue; // Pillow skips bytes it does not know
+      pos += 1; // extension label, then data sub-blocks up to an empty one
+      for (let size = (await file.read(pos, 1))[0]; size; size = (await file.read(pos, 1))[0]) pos += 1 + size;
+      pos += 1;
+    }
   },
 };
 
