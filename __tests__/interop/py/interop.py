@@ -9,6 +9,9 @@ Commands:
   push          Python's push_to_hub of one file's packaged load as a config of a repo
   load-configs  every config of a repo, loaded by load_dataset
   clients       huggingface_hub calls beyond load_dataset/push_to_hub (snapshot_download, HfFileSystem...)
+  media-materialize  lay out the media files of corpus.json's "media" list: {manifest, projectRoot, wheelDir, out}
+  media         per media folder: Python's imagefolder/audiofolder (or a CSV's path columns) against Python's
+                load_dataset of the action's repo, every published file decoded (see media.py)
 """
 
 import json
@@ -109,6 +112,20 @@ def cmd_clients(req):
     return clients.run(req)
 
 
+def cmd_media_materialize(req):
+    import media
+
+    with open(req["manifest"]) as f:
+        manifest = json.load(f)
+    return media.materialize(manifest, req["projectRoot"], req["wheelDir"], req["out"])
+
+
+def cmd_media(req):
+    import media
+
+    return media.check(req["jobs"])
+
+
 COMMANDS = {
     "check": cmd_check,
     "materialize": cmd_materialize,
@@ -116,6 +133,8 @@ COMMANDS = {
     "push": cmd_push,
     "load-configs": cmd_load_configs,
     "clients": cmd_clients,
+    "media-materialize": cmd_media_materialize,
+    "media": cmd_media,
 }
 
 

@@ -98,8 +98,9 @@ export function estimateNbytes(feature: Feature, stats: SizeStats | undefined, c
       );
     case "custom":
       if (feature.typeName === "Json") return validity + 4 * (s.count + 1) + s.bytes;
-      // Files to embed: the struct's validity, its all-null `bytes` child (a bitmap and 4 bytes per row as pyarrow 25 counts it), and the files.
-      if (s.embedded !== undefined) return validity + Math.ceil(s.count / 8) + 4 * s.count + s.embedded;
+      // Files to embed: the all-null `bytes` child (a bitmap and 4 bytes per row as pyarrow 25 counts it) and the files.
+      // Python's table holds a row without a file with no struct bitmap (measured: datasets 5.0.1, pyarrow 25).
+      if (s.embedded !== undefined) return Math.ceil(s.count / 8) + 4 * s.count + s.embedded;
       // Media types are struct<bytes: binary, path: string>: measured field by field when known.
       if (s.fields) {
         let sum = validity;

@@ -247,28 +247,52 @@ const bmp: Check = {
 const tiff: Check = {
   format: "TIFF",
   matches: (h) => ["MM\x00\x2a", "II\x2a\x00", "MM\x2a\x00", "II\x00\x2a", "MM\x00\x2b", "II\x2b\x00"].some((p) => startsWith(h, p)),
-  // TiffImageFile._open reads the first image file directory.
+  // TiffImageFile._open reads the first image file directory, then needs a pixel layout it knows (_setup).
   async validate(head, file) {
     const little = head[0] === 0x49;
-    const big = head[2] === 0x2b || head[3] === 0x2b;
-    const read16 = (b: Uint8Array, at: number) => (little ? u16le(b, at) : u16be(b, at));
-    if (big) {
+    const u16 = (b: Uint8Array, at: number) => (little ? u16le(b, at) : u16be(b, at));
+    const u32 = (b: Uint8Array, at: number) => (little ? u32le(b, at) : u32be(b, at));
+    if (head[2] === 0x2b || head[3] === 0x2b) {
       const h = await readExactly(file, 0, 16, "BigTIFF header");
-      const lo = little ? u32le(h, 8) : u32be(h, 12);
-      const hi = little ? u32le(h, 12) : u32be(h, 8);
-      const offset = hi * 2 ** 32 + lo;
+      const offset = u32(h, little ? 12 : 8) * 2 ** 32 + u32(h, little ? 8 : 12);
       const count = await readExactly(file, offset, 8, "first image directory");
       if ((little ? u32le(count, 0) : u32be(count, 4)) === 0) throw new Broken("the first image directory is empty");
       return;
     }
-    const h = await readExactly(file, 0, 8, "header");
-    const offset = little ? u32le(h, 4) : u32be(h, 4);
+    const offset = u32(await readExactly(file, 0, 8, "header"), 4);
     if (offset < 8) throw new Broken(`invalid first directory offset ${offset}`);
-    const entries = read16(await readExactly(file, offset, 2, "first image directory"), 0);
+    const entries = u16(await readExactly(file, offset, 2, "first image directory"), 0);
     if (entries === 0) throw new Broken("the first image directory is empty");
-    await readExactly(file, offset + 2, entries * 12, "first image directory");
+    const ifd = await readExactly(file, offset + 2, entries * 12, "first image directory");
+    /** The SHORT values of a tag (inline when they fit in 4 bytes), or undefined when absent. */
+    const shorts = async (tag: number): Promise<number[] | undefined> => {
+      for (let i = 0; i < entries; i++) {
+        const e = i * 12;
+        if (u16(ifd, e) !== tag || u16(ifd, e + 2) !== 3) continue;
+        const count = Math.min(u32(ifd, e + 4), 64);
+        const values = count <= 2 ? ifd.subarray(e + 8, e + 12) : await readExactly(file, u32(ifd, e + 8), count * 2, "directory values");
+        return Array.from({ length: count }, (_, k) => u16(values, 2 * k));
+      }
+      return undefined;
+    };
+    tiffPixelLayout((await shorts(262)) ?? [], (await shorts(258)) ?? [1], (await shorts(339)) ?? [1]);
   },
 };
+
+/**
+ * Refuses pixel layouts Pillow has no mode for ("unknown pixel mode", its
+ * OPEN_INFO table): photometric interpretations other than grey, RGB,
+ * palette, CMYK, YCbCr and LAB; samples wider than 16 bits except single
+ * 32-bit ones; floating point other than 32-bit. An approximation of that
+ * table: the layouts it leaves out are rare.
+ */
+function tiffPixelLayout(photometric: number[], bits: number[], sampleFormat: number[]): void {
+  const photo = photometric[0];
+  if (photo !== undefined && ![0, 1, 2, 3, 5, 6, 8].includes(photo)) throw new Broken(`unknown pixel mode (photometric interpretation ${photo})`);
+  const wide = bits.some((b) => b > 16);
+  if (wide && (bits.length > 1 || bits[0] !== 32)) throw new Broken(`unknown pixel mode (${bits.join(", ")} bits per sample)`);
+  if (sampleFormat.includes(3) && bits.some((b) => b !== 32)) throw new Broken(`unknown pixel mode (floating point samples of ${bits.join(", ")} bits)`);
+}
 
 const IMAGE_CHECKS: Check[] = [png, jpeg, gif, webp, bmp, tiff];
 
