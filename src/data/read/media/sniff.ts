@@ -33,7 +33,8 @@ class Broken extends Error {}
 
 /** The format the bytes hold ("PNG", "WAV", ...), or a MediaFormatError. */
 export async function sniffMedia(kind: MediaKind, file: ByteReader): Promise<string> {
-  const head = await file.read(0, Math.min(file.size, 64 * 1024));
+  // The headers checked here fit in a few hundred bytes; checks needing more read further themselves.
+  const head = await file.read(0, Math.min(file.size, 4096));
   const checks = kind === "image" ? IMAGE_CHECKS : AUDIO_CHECKS;
   for (const check of checks) {
     if (!check.matches(head)) continue;
