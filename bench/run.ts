@@ -8,9 +8,11 @@
  * with 2 threads. Each side is a fresh process; wall time includes start-up.
  * Peak RSS comes from the process itself (`process.resourceUsage().maxRSS`).
  *
- *   npm run bench                 # CSV, JSONL, Parquet re-shard (~200 MB inputs)
+ *   npm run bench                 # CSV, JSONL, Parquet re-shard (~200 MB inputs), and a 1.2 GB image folder
  *   npm run bench -- --big        # adds the 1.5 GB CSV memory run
  *   npm run bench -- --repeat 3   # median of 3 runs per side
+ *   npm run bench -- --media      # only the image folder: the action against Python's imagefolder +
+ *                                 # push_to_hub, both publishing to the emulator (bench/media-bench.ts)
  */
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -20,6 +22,7 @@ import path from "node:path";
 import { startHubEmulator } from "../emulator/server.js";
 import { PROJECT_ROOT, node24, runAction } from "../scripts/action-runner.js";
 import { generateCsv, generateJsonl } from "./generate.js";
+import { type MediaBenchResult, benchMedia, mediaTable } from "./media-bench.js";
 
 const DATA = path.join(PROJECT_ROOT, "bench", "data");
 const OUT = path.join(os.tmpdir(), "hf-bench-out");
@@ -38,6 +41,22 @@ interface Ours extends Measure {
   copied: boolean;
 }
 
+interface ResultRow {
+  case: string;
+  inputMB: number;
+  outputMB: number;
+  oursSeconds: number;
+  duckdbSeconds: number;
+  ratio: number;
+  oursMBps: number;
+  duckdbMBps: number;
+  oursPeakRssMB: number;
+  duckdbPeakRssMB: number;
+  oursShards: number;
+  oursCopied: boolean;
+  runs: { ours: Ours[]; duckdb: Measure[] };
+}
+
 interface Case {
   name: string;
   input: string;
@@ -50,6 +69,7 @@ interface Case {
 const args = process.argv.slice(2);
 const repeat = Number(args[args.indexOf("--repeat") + 1]) || 1;
 const big = args.includes("--big");
+const mediaOnly = args.includes("--media");
 
 /** Merges the `@@bench {...}` lines a child printed on stderr. */
 function probeLine(stderr: string): Record<string, number> {
@@ -139,6 +159,11 @@ async function duckdbVersion(): Promise<string> {
 
 async function main(): Promise<void> {
   if (!existsSync(path.join(PROJECT_ROOT, "dist", "index.js"))) throw new Error("run `npm run bundle` first");
+  if (mediaOnly) {
+    const media = await benchMedia(repeat, console.log);
+    if (media) await report([], media);
+    return;
+  }
   await ensureData();
   const hub = await startHubEmulator();
   const rel = (f: string) => path.relative(PROJECT_ROOT, path.join(DATA, f)).split(path.sep).join("/");
@@ -165,7 +190,7 @@ async function main(): Promise<void> {
       bench("the same rows as zstd Parquet → shards (defaults, re-encoded)", "big-zstd.parquet", "read_parquet", "snappy"),
     );
 
-  const results = [];
+  const results: ResultRow[] = [];
   try {
     for (const c of cases) {
       const inputBytes = (await stat(path.join(DATA, c.input))).size;
@@ -202,7 +227,11 @@ async function main(): Promise<void> {
   } finally {
     await hub.close();
   }
+  await report(results, await benchMedia(repeat, console.log));
+}
 
+/** The tables, the machine, and bench/results/latest.json. */
+async function report(results: ResultRow[], media: MediaBenchResult | undefined): Promise<void> {
   console.log("\n| case | input | ours | DuckDB (2 threads) | ours / DuckDB | ours MB/s | ours peak RSS | DuckDB peak RSS |");
   console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
   for (const r of results)
@@ -218,7 +247,8 @@ async function main(): Promise<void> {
     platform: `${os.platform()} ${os.release()}`,
   };
   await mkdir(path.join(PROJECT_ROOT, "bench", "results"), { recursive: true });
-  await writeFile(path.join(PROJECT_ROOT, "bench", "results", "latest.json"), JSON.stringify({ date: new Date().toISOString(), machine, repeat, results }, null, 2));
+  if (media) console.log(["", ...mediaTable(media)].join("\n"));
+  await writeFile(path.join(PROJECT_ROOT, "bench", "results", "latest.json"), JSON.stringify({ date: new Date().toISOString(), machine, repeat, results, media }, null, 2));
   console.log(`\nmachine: ${machine.cpus} CPUs (${machine.cpu}), ${machine.memoryGB} GiB; results in bench/results/latest.json`);
 }
 
