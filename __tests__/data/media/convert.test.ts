@@ -232,6 +232,13 @@ describe("a folder with metadata", () => {
     expect(e.message).toBe("ds/metadata.csv:4: column 'file_name' names 'imgs/missing.png': ds/imgs/missing.png: no such file");
     const jsonl = await setup({ "ds/metadata.jsonl": '{"file_name": "imgs/a.png"}\n\n{"file_name": "imgs/nope.jpg"}\n' });
     expect((await refusal(jsonl, { train: ["ds"] })).message).toBe("ds/metadata.jsonl:3: column 'file_name' names 'imgs/nope.jpg': ds/imgs/nope.jpg: no such file");
+    // Parquet has no lines: the row is named.
+    const table = arrow.tableFromArrays({ file_name: ["imgs/a.png", "imgs/gone.png"] });
+    const parquetMeta = await setup({ "ds/metadata.parquet": parquet.writeParquet(parquet.Table.fromIPCStream(arrow.tableToIPC(table, "stream"))) });
+    expect((await refusal(parquetMeta, { train: ["ds"] })).message).toBe("ds/metadata.parquet: row 2: column 'file_name' names 'imgs/gone.png': ds/imgs/gone.png: no such file");
+    // A folder is not a file.
+    const folder = await setup({ "ds/metadata.csv": "file_name\nimgs\n" });
+    expect((await refusal(folder, { train: ["ds"] })).message).toBe("ds/metadata.csv:2: column 'file_name' names 'imgs': ds/imgs: not a regular file");
   });
 
   it("a file name leaving the metadata file's folder is refused, as Python refuses it", async () => {

@@ -18,8 +18,7 @@ const TEXT_FORMATS = new Set<DataFile["format"]>(["csv", "tsv", "json", "jsonl"]
  */
 export function checkOverrides(overrides: ReadonlyMap<string, Feature>, formats: ReadonlySet<DataFile["format"]>): void {
   for (const [name, feature] of overrides) {
-    if (isMediaFeature(feature)) continue;
-    if ([...formats].some((f) => TEXT_FORMATS.has(f))) {
+    if ([...formats].some((f) => TEXT_FORMATS.has(f)) && !isMediaFeature(feature)) {
       const reason = unsupportedReason(feature);
       if (reason !== undefined) throw new OverrideError(`column '${name}' cannot be ${featureToString(feature)} when read from CSV or JSON: ${reason}`);
     }
