@@ -33262,6 +33262,10 @@ function estimateNbytes(feature, stats, count) {
         case "custom":
             if (feature.typeName === "Json")
                 return validity + 4 * (s.count + 1) + s.bytes;
+            // Files to embed: the all-null `bytes` child (a bitmap and 4 bytes per row as pyarrow 25 counts it) and the files.
+            // Python's table holds a row without a file with no struct bitmap (measured: datasets 5.0.1, pyarrow 25).
+            if (s.embedded !== undefined)
+                return Math.ceil(s.count / 8) + 4 * s.count + s.embedded;
             // Media types are struct<bytes: binary, path: string>: measured field by field when known.
             if (s.fields) {
                 let sum = validity;
@@ -33313,6 +33317,8 @@ function statsOfData(data) {
 /** Adds `b`'s counts into `a` (same column in two files). */
 function mergeStats(a, b) {
     const out = { count: a.count + b.count, nulls: a.nulls + b.nulls, bytes: a.bytes + b.bytes };
+    if (a.embedded !== undefined || b.embedded !== undefined)
+        out.embedded = (a.embedded ?? 0) + (b.embedded ?? 0);
     if (a.items || b.items)
         out.items = mergeStats(a.items ?? emptyStats(), b.items ?? emptyStats());
     if (a.fields || b.fields) {
@@ -35321,6 +35327,23 @@ class CsvReader {
             rows += chunk.records - chunk.first;
         }
         return { rows, inference, measured: measuredStats };
+    }
+    /** The line where data row `row` starts (read again from the start: for messages only). */
+    async lineOfRow(row) {
+        let seen = 0;
+        const chunks = this.chunks(false);
+        try {
+            for await (const chunk of chunks) {
+                const here = chunk.records - chunk.first;
+                if (row < seen + here)
+                    return chunk.recordLine[chunk.first + row - seen];
+                seen += here;
+            }
+        }
+        finally {
+            await chunks.return(undefined);
+        }
+        return undefined;
     }
     async open(features) {
         const chunks = this.chunks(false);
@@ -39979,7 +40002,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_worker_threads__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_worker_threads__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _data_workers_jobs_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3310);
 /* harmony import */ var _data_workers_worker_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7340);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6047);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3464);
 /**
  * Entry point of the bundled action (dist/index.js). The same file also
  * serves as the Parquet encoder worker thread, so the bundle needs no
@@ -40003,7 +40026,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6047:
+/***/ 3464:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -62125,16 +62148,88 @@ function globSync(globInput, options) {
 //#endregion
 
 
+;// CONCATENATED MODULE: ./src/data/read/media/kinds.ts
+/**
+ * Which files are images and which are audio, by extension, as Python's
+ * imagefolder / audiofolder pick them (`ImageFolder.EXTENSIONS`,
+ * `AudioFolder.EXTENSIONS`, datasets 5.0.1; docs/dataset-layout.md#image-and-audio-folders).
+ * The action embeds the formats it can check (./sniff.ts); a file with an
+ * extension of Python's lists outside ours is refused, so no row Python would
+ * load is silently left out.
+ */
+
+/** The feature type of a kind's column (`Image()`, `Audio()`), and its default column name. */
+const FEATURE_TYPE = { image: "Image", audio: "Audio" };
+/** Extensions the action embeds, with the format their bytes should hold. */
+const SUPPORTED = {
+    ".png": { kind: "image", format: "PNG" },
+    ".apng": { kind: "image", format: "PNG" },
+    ".jpg": { kind: "image", format: "JPEG" },
+    ".jpeg": { kind: "image", format: "JPEG" },
+    ".jpe": { kind: "image", format: "JPEG" },
+    ".jfif": { kind: "image", format: "JPEG" },
+    ".gif": { kind: "image", format: "GIF" },
+    ".webp": { kind: "image", format: "WebP" },
+    ".bmp": { kind: "image", format: "BMP" },
+    ".tif": { kind: "image", format: "TIFF" },
+    ".tiff": { kind: "image", format: "TIFF" },
+    ".wav": { kind: "audio", format: "WAV" },
+    ".mp3": { kind: "audio", format: "MP3" },
+    ".flac": { kind: "audio", format: "FLAC" },
+    ".ogg": { kind: "audio", format: "Ogg" },
+    ".opus": { kind: "audio", format: "Ogg" },
+    // Not in Python's AudioFolder.EXTENSIONS (its audiofolder leaves .m4a files out): a deviation, see src/data/README.md.
+    ".m4a": { kind: "audio", format: "M4A" },
+};
+/** The rest of Python's lists: files Python's loaders would take but whose format the action cannot check. */
+const PYTHON_ONLY = {
+    image: ".blp .dib .bufr .cur .pcx .dcx .dds .ps .eps .fit .fits .fli .flc .ftc .ftu .gbr .grib .jp2 .j2k .jpc .jpf .jpx .j2c .icns .ico .im .iim .mpg .mpeg .msp .pcd .pxr .pbm .pgm .ppm .pnm .psd .bw .rgb .rgba .sgi .ras .tga .icb .vda .vst .wmf .emf .xbm .xpm".split(" "),
+    audio: ".aiff .au .avr .caf .htk .svx .mat4 .mat5 .mpc2k .paf .pvf .raw .rf64 .sd2 .sds .ircam .voc .w64 .nist .wavex .wve .xi .3gp .3g2 .avi .asf .flv .mp4 .mov .m4v .mkv .webm .f4v .wmv .wma .ogm .mxf .nut".split(" "),
+};
+const SUPPORTED_EXTENSIONS = {
+    image: Object.keys(SUPPORTED).filter((e) => SUPPORTED[e].kind === "image"),
+    audio: Object.keys(SUPPORTED).filter((e) => SUPPORTED[e].kind === "audio"),
+};
+/** The last extension, lower-cased (Python compares extensions in lower case). */
+function extensionOf(file) {
+    return external_node_path_default().extname(file).toLowerCase();
+}
+/** The media kind and expected format of a file from its extension (any case), or undefined. */
+function mediaTypeOf(file) {
+    return SUPPORTED[extensionOf(file)];
+}
+/** The kind Python's loaders would give a file the action does not embed (e.g. `.ico`), or undefined. */
+function unsupportedMediaKind(file) {
+    const ext = extensionOf(file);
+    if (PYTHON_ONLY.image.includes(ext))
+        return "image";
+    if (PYTHON_ONLY.audio.includes(ext))
+        return "audio";
+    return undefined;
+}
+/** The metadata file names of a media folder (exact, case-sensitive), as Python's folder builders read them. */
+const METADATA_NAMES = ["metadata.csv", "metadata.jsonl", "metadata.parquet"];
+function isMetadataFile(file) {
+    return METADATA_NAMES.includes(external_node_path_default().posix.basename(file));
+}
+
 ;// CONCATENATED MODULE: ./src/data/read/discover.ts
 /**
  * Finds the data files a split's globs name, inside the workspace only, in a
- * stable order (sorted by path), and decides each file's format.
+ * stable order (sorted by path), and decides each file's format. When they
+ * include images or audio, the split is a media folder, read as Python's
+ * imagefolder / audiofolder read one (docs/dataset-layout.md#image-and-audio-folders): its
+ * media files and metadata files are kept, every other file is left out.
  */
 
 
 
 
+
+/** Table formats: the values of the `format` setting that name one reader. */
 const FORMATS = ["csv", "tsv", "json", "jsonl", "parquet", "text"];
+/** Media folders, as Python's builders are named. */
+const FOLDER_FORMATS = ["imagefolder", "audiofolder"];
 const EXTENSIONS = {
     ".csv": "csv",
     ".tsv": "tsv",
@@ -62178,9 +62273,9 @@ function discover_normalizePattern(raw, platform = process.platform) {
 /**
  * Resolves globs (one per entry; `!` excludes) against the workspace.
  * A glob leaving it, or a file outside it or of an unknown format, is a
- * FileSelectionError.
+ * FileSelectionError. Files a media folder leaves out are added to `ignored`.
  */
-async function discoverFiles(globs, workspace, format) {
+async function discoverFiles(globs, workspace, format, ignored = []) {
     const include = [];
     const exclude = [];
     for (const raw of globs) {
@@ -62204,7 +62299,7 @@ async function discoverFiles(globs, workspace, format) {
         expandDirectories: true,
     });
     const root = await (0,external_node_fs_promises_.realpath)(workspace);
-    const files = [];
+    const matched = [];
     for (const match of matches.map(toPosix).sort(byPath)) {
         const absolute = external_node_path_default().join(workspace, match);
         let real;
@@ -62216,12 +62311,60 @@ async function discoverFiles(globs, workspace, format) {
         }
         if (real !== root && !real.startsWith(root + (external_node_path_default()).sep))
             throw new errors/* FileSelectionError */.vO(`'${match}' resolves (through a symbolic link) outside the workspace`);
-        const fileFormat = format === "auto" ? formatOf(match) : format;
-        if (!fileFormat)
-            throw new errors/* FileSelectionError */.vO(`cannot tell the format of '${match}' from its extension; use .csv, .tsv, .json, .jsonl, .ndjson, .parquet or .txt (optionally .gz), or set 'format'`);
-        files.push({ localPath: absolute, file: match, format: fileFormat });
+        matched.push({ localPath: absolute, file: match, format: "text" });
     }
-    return files;
+    const media = mediaFolderKind(matched, format);
+    if (media !== undefined)
+        return mediaFolderFiles(matched, media, ignored);
+    for (const f of matched) {
+        const fileFormat = format === "auto" ? formatOf(f.file) : format;
+        if (!fileFormat) {
+            const kind = unsupportedMediaKind(f.file);
+            throw new errors/* FileSelectionError */.vO(kind
+                ? `'${f.file}' is ${kind === "image" ? "an image" : "an audio"} format the action cannot embed; it embeds ${SUPPORTED_EXTENSIONS[kind].join(" ")}`
+                : `cannot tell the format of '${f.file}' from its extension; use .csv, .tsv, .json, .jsonl, .ndjson, .parquet or .txt (optionally .gz), or set 'format'`);
+        }
+        f.format = fileFormat;
+    }
+    return matched;
+}
+/** The media kind when the files are a media folder: `format` names one, or (auto) some files are images or audio. */
+function mediaFolderKind(files, format) {
+    if (format === "imagefolder")
+        return "image";
+    if (format === "audiofolder")
+        return "audio";
+    if (format === "auto" && files.some((f) => mediaTypeOf(f.file) !== undefined))
+        return "auto";
+    return undefined;
+}
+/**
+ * A media folder's files: its images or audio (both kinds when `kind` is
+ * auto: the reader refuses a mix) and its metadata files. As Python's data
+ * file patterns do, files in folders whose name starts with `__` are left
+ * out (hidden ones already are); so is any other file. A file of a media
+ * format the action cannot check (`.ico`, `.aiff`) is an error, since
+ * Python would load it.
+ */
+function mediaFolderFiles(files, kind, ignored) {
+    const out = [];
+    for (const f of files) {
+        if (f.file.split("/").slice(0, -1).some((d) => d.startsWith("__"))) {
+            ignored.push(f.file);
+            continue;
+        }
+        const media = mediaTypeOf(f.file);
+        const unsupported = unsupportedMediaKind(f.file);
+        if (media && (kind === "auto" || media.kind === kind))
+            out.push({ ...f, format: media.kind });
+        else if (isMetadataFile(f.file))
+            out.push({ ...f, format: formatOf(f.file) });
+        else if (unsupported && (kind === "auto" || unsupported === kind))
+            throw new errors/* FileSelectionError */.vO(`'${f.file}' is ${unsupported === "image" ? "an image" : "an audio"} format the action cannot embed (Python's ${unsupported}folder would load it); it embeds ${SUPPORTED_EXTENSIONS[unsupported].join(" ")}`);
+        else
+            ignored.push(f.file);
+    }
+    return out;
 }
 /** Byte-wise order, the same on every OS and locale. */
 function byPath(a, b) {
@@ -62276,6 +62419,50 @@ function shardRanges(rows, n) {
         ranges.push([start, start + div + (i < mod ? 1 : 0)]);
     }
     return ranges;
+}
+/**
+ * Contiguous row ranges for about `n` shards of rows of these sizes (media
+ * files: docs/dataset-layout.md#media-shards): each cut at the row edge
+ * nearest to an even share of the bytes, every shard keeping at least one
+ * row. With `maxBytes`, while a shard of more than one row would exceed it,
+ * the split gets one more shard: so no shard exceeds `maxBytes` by more than
+ * its last file. Python cuts by rows, so its shards of uneven files can be
+ * far larger.
+ */
+function sizedRanges(sizes, n, maxBytes) {
+    const rows = sizes.length;
+    if (rows === 0)
+        return shardRanges(0, n);
+    const edges = new Float64Array(rows + 1);
+    for (let i = 0; i < rows; i++)
+        edges[i + 1] = edges[i] + sizes[i];
+    for (let count = Math.max(1, Math.min(n, rows));; count++) {
+        const cuts = [0];
+        for (let i = 1; i < count; i++) {
+            const target = (edges[rows] * i) / count;
+            let j = nearestEdge(edges, target);
+            j = Math.min(Math.max(j, cuts[i - 1] + 1), rows - (count - i));
+            cuts.push(j);
+        }
+        cuts.push(rows);
+        const ranges = cuts.slice(0, -1).map((c, i) => [c, cuts[i + 1]]);
+        const fits = ([start, end]) => end - start <= 1 || edges[end] - edges[start] <= maxBytes;
+        if (maxBytes === undefined || count >= rows || ranges.every(fits))
+            return ranges;
+    }
+}
+/** The index of the edge (a prefix sum) nearest to `target`; the earlier one on a tie. */
+function nearestEdge(edges, target) {
+    let lo = 0;
+    let hi = edges.length - 1;
+    while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (edges[mid] < target)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo > 0 && target - edges[lo - 1] <= edges[lo] - target ? lo - 1 : lo;
 }
 /**
  * Where to cut a run of row groups (their row counts) into `n` shards when
@@ -62417,10 +62604,11 @@ function readSettings(input, env = process.env) {
         operation,
         splits,
         replaceAllSplits: hasSplits,
+        inferSplits: hasPaths && get("split") === "",
         config,
         dataDir: config === "default" ? "data" : config,
         setDefault: parseBool(get("set-default"), "set-default", false),
-        format: oneOf(get("format") || inputs_DEFAULTS.format, ["auto", ...FORMATS], "format"),
+        format: oneOf(get("format") || inputs_DEFAULTS.format, ["auto", ...FORMATS, ...FOLDER_FORMATS], "format"),
         features: parseFeatures(input("features")),
         maxShardSize,
         numShards,
@@ -62552,59 +62740,10 @@ function parseWorkspacePath(text, workspace, name) {
     return resolved;
 }
 
-// EXTERNAL MODULE: ./src/data/read/columns.ts
-var columns = __nccwpck_require__(9854);
-;// CONCATENATED MODULE: ./src/data/read/overrides.ts
-/**
- * The type overrides (the `features` setting, by column) checked against the
- * files: before any file is read, that their formats can produce each type;
- * after pass 1, that every column they name exists. Both are OverrideErrors.
- */
-
-
-
-const TEXT_FORMATS = new Set(["csv", "tsv", "json", "jsonl"]);
-/** The overrides must name types the files' formats can produce (checked before reading anything). */
-function checkOverrides(overrides, formats) {
-    for (const [name, feature] of overrides) {
-        if ([...formats].some((f) => TEXT_FORMATS.has(f))) {
-            const reason = (0,columns/* unsupportedReason */.EX)(feature);
-            if (reason !== undefined)
-                throw new errors/* OverrideError */.Zm(`column '${name}' cannot be ${(0,model_features/* featureToString */.pu)(feature)} when read from CSV or JSON: ${reason}`);
-        }
-        if (formats.has("text") && name === "text" && !(feature.kind === "value" && (feature.dtype === "string" || feature.dtype === "large_string")))
-            throw new errors/* OverrideError */.Zm(`text files have one column 'text' of type string; it cannot be ${(0,model_features/* featureToString */.pu)(feature)}`);
-    }
-}
-/** Every overridden column must be one of the dataset's (checked once the files' columns are known). */
-function checkOverridesUsed(overrides, features) {
-    for (const name of overrides.keys())
-        if (!features.some((f) => f.name === name))
-            throw new errors/* OverrideError */.Zm(`it sets the type of column '${name}', which none of the files has (their columns: ${features.map((f) => f.name).join(", ") || "none"})`);
-}
-
-;// CONCATENATED MODULE: ./src/units.ts
-/** Human-readable sizes and rates for logs, summaries and cards (decimal units, as the Hub shows them). */
-function units_formatBytes(n) {
-    if (n < 1000)
-        return `${n} B`;
-    const units = ["kB", "MB", "GB", "TB"];
-    let v = n;
-    let i = -1;
-    do {
-        v /= 1000;
-        i++;
-    } while (v >= 1000 && i < units.length - 1);
-    return `${v.toFixed(v < 10 ? 2 : v < 100 ? 1 : 0)} ${units[i]}`;
-}
-function formatCount(n) {
-    return n.toLocaleString("en-US");
-}
-
-// EXTERNAL MODULE: ./src/data/model/sizes.ts
-var sizes = __nccwpck_require__(1088);
 // EXTERNAL MODULE: ./src/data/read/csv/csv.ts + 2 modules
 var csv = __nccwpck_require__(322);
+// EXTERNAL MODULE: ./src/data/model/sizes.ts
+var sizes = __nccwpck_require__(1088);
 // EXTERNAL MODULE: ./src/data/read/json/exact.ts
 var exact = __nccwpck_require__(5875);
 // EXTERNAL MODULE: ./src/data/read/parse.ts
@@ -63585,6 +63724,8 @@ function skipWhitespace(buf, i, e) {
     return skipSpace(buf, i, e, SPACE_ANY);
 }
 
+// EXTERNAL MODULE: ./src/data/read/columns.ts
+var columns = __nccwpck_require__(9854);
 // EXTERNAL MODULE: ./src/data/read/values.ts
 var values = __nccwpck_require__(9755);
 ;// CONCATENATED MODULE: ./src/data/read/json/spans.ts
@@ -64713,6 +64854,21 @@ class JsonReader {
         });
         return { file: this.file, rows, columns, nullFeature: (0,model_features/* value */.Uq)("null") };
     }
+    /** The line where data row `row` starts (read again from the start: for messages only). */
+    async lineOfRow(row) {
+        const { source } = await this.rows(false, false);
+        try {
+            let seen = 0;
+            while (await source.refill())
+                for (let status = source.next(); status !== rows_CHUNK_END; status = source.next())
+                    if (seen++ === row)
+                        return source.line;
+            return undefined;
+        }
+        finally {
+            await source.close();
+        }
+    }
     async open(features) {
         const { source, scanner } = await this.rows(false, false);
         for (const f of features)
@@ -64984,24 +65140,1204 @@ function readerFor(file, options = {}) {
             return new TextReader(file.localPath, file.file, options);
         case "parquet":
             return new parquet/* ParquetReader */.c(file.localPath, file.file, options);
+        case "image":
+        case "audio":
+            // Media files are rows of a folder's reader (media/plan.ts), not tables of their own.
+            throw new Error(`${file.file} is ${file.format} file, not a table`);
     }
+}
+
+// EXTERNAL MODULE: ./node_modules/apache-arrow/factories.mjs + 28 modules
+var factories = __nccwpck_require__(3851);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/type.mjs
+var type = __nccwpck_require__(4772);
+;// CONCATENATED MODULE: ./src/data/read/media/folders.ts
+/**
+ * What Python's folder loaders read from the folder layout itself
+ * (docs/dataset-layout.md#image-and-audio-folders): the splits of a root
+ * folder from its folder and file names (`datasets.data_files`' default
+ * patterns), and the `label` class names from the files' parent folders
+ * (`FolderBasedBuilder._split_generators`).
+ */
+
+
+/** Split keywords, in Python's split order (data_files.SPLIT_KEYWORDS). */
+const SPLIT_KEYWORDS = [
+    ["train", ["train", "training"]],
+    ["validation", ["validation", "valid", "dev", "val"]],
+    ["test", ["test", "testing", "eval", "evaluation"]],
+];
+/** Python's NON_WORDS_CHARS: what may stand beside a keyword in a name. */
+const SEP = "[-._ 0-9]";
+function keywordPatterns(keyword) {
+    return {
+        // `**/{kw}/**`, `**/{kw}[sep]*/**`, `**/*[sep]{kw}/**`, `**/*[sep]{kw}[sep]*/**`: a folder name.
+        dir: new RegExp(`^(?:${keyword}|${keyword}${SEP}.*|.*${SEP}${keyword}|.*${SEP}${keyword}${SEP}.*)$`, "s"),
+        // `**/{kw}[sep]*`, `**/*[sep]{kw}[sep]*`: a file name.
+        file: new RegExp(`^(?:${keyword}${SEP}.*|.*${SEP}${keyword}${SEP}.*)$`, "s"),
+    };
+}
+const PATTERNS = SPLIT_KEYWORDS.map(([split, keywords]) => ({ split, patterns: keywords.map(keywordPatterns) }));
+/**
+ * The splits of the files under `root` (workspace-relative, `/`-separated),
+ * as `load_dataset(<folder>, data_dir=root)` names them: split keywords as
+ * folder names first (`train/`, `val_2024/`, `my-test/`), else in file names
+ * (`train_001.png`), else everything is `train`. Case-sensitive, as Python's
+ * globs are. Python leaves files that match no split out, and puts a file
+ * that matches two in both; here both are errors naming the file.
+ */
+function inferSplits(files, root) {
+    const prefix = root === "" || root === "." ? "" : `${root.replace(/\/+$/, "")}/`;
+    const parts = files.map((f) => (f.file.startsWith(prefix) ? f.file.slice(prefix.length) : f.file).split("/"));
+    for (const by of ["dir", "file"]) {
+        const matches = (segments, test) => by === "dir" ? segments.slice(0, -1).some((s) => test.test(s)) : test.test(segments[segments.length - 1]);
+        const splitsOf = parts.map((segments) => PATTERNS.filter((p) => p.patterns.some((k) => matches(segments, k[by]))).map((p) => p.split));
+        if (splitsOf.every((s) => s.length === 0))
+            continue;
+        const where = by === "dir" ? "folder" : "file";
+        files.forEach((f, i) => {
+            const found = splitsOf[i];
+            if (found.length === 0)
+                throw new errors/* FileSelectionError */.vO(`'${f.file}' is in no split: '${root}' has split ${where}s (${describeSplits(splitsOf)}), and this file's ${where} name matches none ` +
+                    `(Python's loader would leave it out). Move it, or name the splits with the 'splits' input.`);
+            if (found.length > 1)
+                throw new errors/* FileSelectionError */.vO(`'${f.file}' matches the splits ${found.map((s) => `'${s}'`).join(" and ")}; name the splits with the 'splits' input`);
+        });
+        return PATTERNS.map((p) => ({ name: p.split, files: files.filter((_, i) => splitsOf[i][0] === p.split) })).filter((s) => s.files.length > 0);
+    }
+    return [{ name: "train", files }];
+}
+function describeSplits(splitsOf) {
+    return [...new Set(splitsOf.flat())].join(", ");
+}
+/** The label of a media file: the name of the folder holding it. */
+function labelOf(file) {
+    return external_node_path_default().posix.basename(external_node_path_default().posix.dirname(file));
+}
+/**
+ * The class names of a folder dataset without metadata, or undefined when it
+ * has no labels: Python adds a `label` column when every media file sits at
+ * the same depth and their parent folders have more than one name; names are
+ * sorted by code point. Python decides split by split, with names gathered
+ * over the splits seen so far (so an early split can get no labels while a
+ * later one has them); here the rule is applied once, to all the splits'
+ * files together (src/data/README.md).
+ */
+function inferLabels(files) {
+    const names = new Set();
+    const depths = new Set();
+    for (const f of files) {
+        names.add(labelOf(f.file));
+        depths.add(f.file.split("/").length);
+    }
+    if (names.size <= 1 || depths.size !== 1)
+        return undefined;
+    return [...names].sort(byCodePoint);
+}
+/** Python's `sorted()` of strings: by code point (JS compares UTF-16 units, which differs above U+FFFF). */
+function byCodePoint(a, b) {
+    const x = [...a];
+    const y = [...b];
+    for (let i = 0; i < Math.min(x.length, y.length); i++) {
+        const d = x[i].codePointAt(0) - y[i].codePointAt(0);
+        if (d !== 0)
+            return d;
+    }
+    return x.length - y.length;
+}
+
+;// CONCATENATED MODULE: ./src/data/read/media/sniff.ts
+/** The header is not one a decoder can open; `message` is worded as that decoder reports it. */
+class MediaFormatError extends Error {
+    name = "MediaFormatError";
+}
+const IMAGE_FORMATS = "PNG, JPEG, GIF, WebP, BMP or TIFF";
+const AUDIO_FORMATS = "WAV, MP3, FLAC, Ogg (Vorbis, Opus, FLAC) or M4A";
+/** Reasons a format's check gives; the caller words them as the decoder does. */
+class Broken extends Error {
+}
+/** The format the bytes hold ("PNG", "WAV", ...), or a MediaFormatError. */
+async function sniffMedia(kind, file) {
+    // The headers checked here fit in a few hundred bytes; checks needing more read further themselves.
+    const head = await file.read(0, Math.min(file.size, 4096));
+    const checks = kind === "image" ? IMAGE_CHECKS : AUDIO_CHECKS;
+    for (const check of checks) {
+        if (!check.matches(head))
+            continue;
+        try {
+            await check.validate(head, file);
+            return check.format;
+        }
+        catch (e) {
+            if (!(e instanceof Broken))
+                throw e;
+            throw new MediaFormatError(kind === "image"
+                ? `cannot identify image file: broken ${check.format} (${e.message})`
+                : `Format not recognised: broken ${check.format} (${e.message})`);
+        }
+    }
+    const shown = hex(head.subarray(0, 8)) || "none: the file is empty";
+    throw new MediaFormatError(kind === "image"
+        ? `cannot identify image file: its bytes are not a ${IMAGE_FORMATS} image (first bytes: ${shown})`
+        : `Format not recognised: its bytes are not ${AUDIO_FORMATS} audio (first bytes: ${shown})`);
+}
+// ---------------------------------------------------------------------------
+// Byte helpers
+function hex(bytes) {
+    return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join(" ");
+}
+function startsWith(bytes, prefix, at = 0) {
+    const p = typeof prefix === "string" ? [...prefix].map((c) => c.charCodeAt(0)) : prefix;
+    if (bytes.length < at + p.length)
+        return false;
+    return p.every((b, i) => bytes[at + i] === b);
+}
+const ascii = (bytes, at, n) => String.fromCharCode(...bytes.subarray(at, at + n));
+const u16le = (b, at) => b[at] | (b[at + 1] << 8);
+const u16be = (b, at) => (b[at] << 8) | b[at + 1];
+const u32le = (b, at) => (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
+const u32be = (b, at) => ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
+const i32le = (b, at) => u32le(b, at) | 0;
+/** Bytes [offset, offset + length) of the file, or Broken when the file ends first. */
+async function readExactly(file, offset, length, what) {
+    if (offset + length > file.size)
+        throw new Broken(`the file ends inside the ${what}`);
+    const bytes = await file.read(offset, length);
+    if (bytes.length < length)
+        throw new Broken(`the file ends inside the ${what}`);
+    return bytes;
+}
+const CRC_TABLE = (() => {
+    const table = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+        let c = n;
+        for (let k = 0; k < 8; k++)
+            c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+        table[n] = c >>> 0;
+    }
+    return table;
+})();
+/** zlib's CRC-32, as PNG chunks carry it. */
+function crc32(parts) {
+    let c = 0xffffffff;
+    for (const bytes of parts)
+        for (const b of bytes)
+            c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+}
+// ---------------------------------------------------------------------------
+// Images: what Pillow's plugins check when Image.open identifies a file.
+/** PNG modes Pillow knows, as `bit depth/colour type` (PngImagePlugin._MODES). */
+const PNG_MODES = new Set(["1/0", "2/0", "4/0", "8/0", "16/0", "8/2", "16/2", "1/3", "2/3", "4/3", "8/3", "8/4", "16/4", "8/6", "16/6"]);
+const png = {
+    format: "PNG",
+    matches: (h) => startsWith(h, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    // Pillow reads every chunk up to the first IDAT and checks its CRC (PngImageFile._open, PngStream.crc).
+    async validate(_head, file) {
+        let pos = 8;
+        let header = false;
+        for (;;) {
+            const top = await readExactly(file, pos, 8, "chunk list before the image data");
+            const length = u32be(top, 0);
+            const type = ascii(top, 4, 4);
+            if (!/^[A-Za-z]{4}$/.test(type))
+                throw new Broken(`invalid chunk type at byte ${pos + 4}`);
+            if (type === "IDAT" || type === "fdAT") {
+                if (!header)
+                    throw new Broken("no IHDR chunk before the image data");
+                return;
+            }
+            if (type === "IEND")
+                throw new Broken("no image data (IEND before any IDAT chunk)");
+            const body = await readExactly(file, pos + 8, length + 4, `${type} chunk`);
+            const data = body.subarray(0, length);
+            if (crc32([top.subarray(4, 8), data]) !== u32be(body, length))
+                throw new Broken(`bad header checksum in ${type}`);
+            if (type === "IHDR") {
+                if (length < 13)
+                    throw new Broken("truncated IHDR chunk");
+                if (u32be(data, 0) === 0 || u32be(data, 4) === 0)
+                    throw new Broken("the image has no pixels");
+                if (!PNG_MODES.has(`${data[8]}/${data[9]}`))
+                    throw new Broken(`unknown bit depth ${data[8]} and colour type ${data[9]}`);
+                if (data[11] !== 0)
+                    throw new Broken("unknown filter category");
+                header = true;
+            }
+            else if (!header)
+                throw new Broken(`the first chunk is ${type}, not IHDR`);
+            pos += 12 + length;
+        }
+    },
+};
+/** SOF markers (baseline, progressive, lossless, arithmetic). */
+const JPEG_SOF = new Set([0xc0, 0xc1, 0xc2, 0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 0xcb, 0xcd, 0xce, 0xcf]);
+const jpeg = {
+    format: "JPEG",
+    matches: (h) => startsWith(h, [0xff, 0xd8, 0xff]),
+    // Pillow walks the markers up to the start of scan (JpegImageFile._open); the frame header gives size and layers.
+    async validate(_head, file) {
+        let pos = 2;
+        let frame = false;
+        for (;;) {
+            const marker = await readExactly(file, pos, 2, "markers before the scan");
+            if (marker[0] !== 0xff)
+                throw new Broken(`no marker found at byte ${pos}`);
+            const code = marker[1];
+            if (code === 0xff) {
+                pos += 1; // fill byte
+                continue;
+            }
+            if (code === 0x00 || code === 0x01 || (code >= 0xd0 && code <= 0xd9)) {
+                if (code === 0xd9)
+                    throw new Broken("end of image before any scan");
+                pos += 2;
+                continue;
+            }
+            if (code < 0xc0)
+                throw new Broken(`no marker found at byte ${pos}`);
+            const length = u16be(await readExactly(file, pos + 2, 2, "segment length"), 0);
+            if (length < 2)
+                throw new Broken(`invalid segment length at byte ${pos + 2}`);
+            if (code === 0xda) {
+                if (!frame)
+                    throw new Broken("a scan before any frame header (SOF)");
+                return;
+            }
+            if (JPEG_SOF.has(code)) {
+                const s = await readExactly(file, pos + 4, length - 2, "frame header");
+                if (s.length < 6)
+                    throw new Broken("truncated frame header");
+                const layers = s[5];
+                if (![1, 3, 4].includes(layers))
+                    throw new Broken(`cannot handle ${layers}-layer images`);
+                if (u16be(s, 3) === 0)
+                    throw new Broken("the image has no width");
+                frame = true;
+            }
+            pos += 2 + length;
+        }
+    },
+};
+const gif = {
+    format: "GIF",
+    matches: (h) => startsWith(h, "GIF87a") || startsWith(h, "GIF89a"),
+    // GifImageFile._open reads the screen descriptor, then the blocks up to the first image (`_seek(0)`).
+    async validate(head, file) {
+        if (head.length < 13)
+            throw new Broken("truncated logical screen descriptor");
+        if (u16le(head, 6) === 0 || u16le(head, 8) === 0)
+            throw new Broken("the image has no pixels");
+        let pos = 13 + (head[10] & 0x80 ? 3 << ((head[10] & 7) + 1) : 0);
+        for (;;) {
+            const block = await file.read(pos, 2);
+            if (block.length === 0 || block[0] === 0x3b)
+                throw new Broken("no image in the file");
+            if (block[0] === 0x2c)
+                return;
+            pos += 1;
+            if (block[0] !== 0x21)
+                continue; // Pillow skips bytes it does not know
+            pos += 1; // extension label, then data sub-blocks up to an empty one
+            for (let size = (await file.read(pos, 1))[0]; size; size = (await file.read(pos, 1))[0])
+                pos += 1 + size;
+            pos += 1;
+        }
+    },
+};
+const webp = {
+    format: "WebP",
+    matches: (h) => startsWith(h, "RIFF") && startsWith(h, "WEBP", 8),
+    // Pillow asks libwebp to decode it; the first chunk must be an image chunk it knows.
+    validate(head, file) {
+        const chunk = head.length >= 16 ? ascii(head, 12, 4) : "";
+        if (!["VP8 ", "VP8L", "VP8X"].includes(chunk))
+            throw new Broken(`unknown first chunk '${chunk}'`);
+        if (u32le(head, 4) + 8 > file.size)
+            throw new Broken("the file is shorter than its RIFF header says");
+        const data = 20;
+        if (chunk === "VP8 " && !startsWith(head, [0x9d, 0x01, 0x2a], data + 3))
+            throw new Broken("no VP8 key frame");
+        if (chunk === "VP8L" && head[data] !== 0x2f)
+            throw new Broken("no VP8L signature");
+        if (chunk === "VP8X" && u32le(head, 16) < 10)
+            throw new Broken("truncated VP8X chunk");
+    },
+};
+const bmp = {
+    format: "BMP",
+    matches: (h) => startsWith(h, "BM"),
+    // BmpImageFile._bitmap: the DIB header sizes and bit depths Pillow reads.
+    validate(head) {
+        if (head.length < 30)
+            throw new Broken("truncated header");
+        const size = u32le(head, 14);
+        if (![12, 40, 52, 56, 64, 108, 124].includes(size))
+            throw new Broken(`unsupported BMP header type (${size})`);
+        const core = size === 12;
+        if (head.length < 14 + size)
+            throw new Broken("truncated header");
+        const width = core ? u16le(head, 18) : i32le(head, 18);
+        const height = core ? u16le(head, 20) : i32le(head, 22);
+        const bits = core ? u16le(head, 24) : u16le(head, 28);
+        if (width <= 0 || height === 0)
+            throw new Broken("the image has no pixels");
+        if (![1, 2, 4, 8, 16, 24, 32].includes(bits))
+            throw new Broken(`unsupported BMP pixel depth (${bits})`);
+    },
+};
+const tiff = {
+    format: "TIFF",
+    matches: (h) => ["MM\x00\x2a", "II\x2a\x00", "MM\x2a\x00", "II\x00\x2a", "MM\x00\x2b", "II\x2b\x00"].some((p) => startsWith(h, p)),
+    // TiffImageFile._open reads the first image file directory, then needs a pixel layout it knows (_setup).
+    async validate(head, file) {
+        const little = head[0] === 0x49;
+        const u16 = (b, at) => (little ? u16le(b, at) : u16be(b, at));
+        const u32 = (b, at) => (little ? u32le(b, at) : u32be(b, at));
+        if (head[2] === 0x2b || head[3] === 0x2b) {
+            const h = await readExactly(file, 0, 16, "BigTIFF header");
+            const offset = u32(h, little ? 12 : 8) * 2 ** 32 + u32(h, little ? 8 : 12);
+            const count = await readExactly(file, offset, 8, "first image directory");
+            if ((little ? u32le(count, 0) : u32be(count, 4)) === 0)
+                throw new Broken("the first image directory is empty");
+            return;
+        }
+        const offset = u32(await readExactly(file, 0, 8, "header"), 4);
+        if (offset < 8)
+            throw new Broken(`invalid first directory offset ${offset}`);
+        const entries = u16(await readExactly(file, offset, 2, "first image directory"), 0);
+        if (entries === 0)
+            throw new Broken("the first image directory is empty");
+        const ifd = await readExactly(file, offset + 2, entries * 12, "first image directory");
+        /** The SHORT values of a tag (inline when they fit in 4 bytes), or undefined when absent. */
+        const shorts = async (tag) => {
+            for (let i = 0; i < entries; i++) {
+                const e = i * 12;
+                if (u16(ifd, e) !== tag || u16(ifd, e + 2) !== 3)
+                    continue;
+                const count = Math.min(u32(ifd, e + 4), 64);
+                const values = count <= 2 ? ifd.subarray(e + 8, e + 12) : await readExactly(file, u32(ifd, e + 8), count * 2, "directory values");
+                return Array.from({ length: count }, (_, k) => u16(values, 2 * k));
+            }
+            return undefined;
+        };
+        tiffPixelLayout((await shorts(262)) ?? [], (await shorts(258)) ?? [1], (await shorts(339)) ?? [1]);
+    },
+};
+/**
+ * Refuses pixel layouts Pillow has no mode for ("unknown pixel mode", its
+ * OPEN_INFO table): photometric interpretations other than grey, RGB,
+ * palette, CMYK, YCbCr and LAB; samples wider than 16 bits except single
+ * 32-bit ones; floating point other than 32-bit. An approximation of that
+ * table: the layouts it leaves out are rare.
+ */
+function tiffPixelLayout(photometric, bits, sampleFormat) {
+    const photo = photometric[0];
+    if (photo !== undefined && ![0, 1, 2, 3, 5, 6, 8].includes(photo))
+        throw new Broken(`unknown pixel mode (photometric interpretation ${photo})`);
+    const wide = bits.some((b) => b > 16);
+    if (wide && (bits.length > 1 || bits[0] !== 32))
+        throw new Broken(`unknown pixel mode (${bits.join(", ")} bits per sample)`);
+    if (sampleFormat.includes(3) && bits.some((b) => b !== 32))
+        throw new Broken(`unknown pixel mode (floating point samples of ${bits.join(", ")} bits)`);
+}
+const IMAGE_CHECKS = [png, jpeg, gif, webp, bmp, tiff];
+// ---------------------------------------------------------------------------
+// Audio: what a decoder needs to open the file (libsndfile for soundfile; FFmpeg probes the same headers).
+/** Bytes of an ID3v2 tag at the start (0 when there is none): MP3 and FLAC files may start with one. */
+function id3Length(head) {
+    if (!startsWith(head, "ID3") || head.length < 10)
+        return 0;
+    const size = ((head[6] & 0x7f) << 21) | ((head[7] & 0x7f) << 14) | ((head[8] & 0x7f) << 7) | (head[9] & 0x7f);
+    return 10 + size + (head[5] & 0x10 ? 10 : 0);
+}
+const wav = {
+    format: "WAV",
+    matches: (h) => ["RIFF", "RIFX", "RF64", "BW64"].some((p) => startsWith(h, p)) && startsWith(h, "WAVE", 8),
+    // The 'fmt ' chunk must come before 'data' and describe a stream (channels, sample rate).
+    async validate(head, file) {
+        const big = startsWith(head, "RIFX");
+        let pos = 12;
+        let format = false;
+        for (;;) {
+            const top = await readExactly(file, pos, 8, "chunk list before the 'data' chunk");
+            const id = ascii(top, 0, 4);
+            const size = big ? u32be(top, 4) : u32le(top, 4);
+            if (id === "data") {
+                if (!format)
+                    throw new Broken("a 'data' chunk before the 'fmt ' chunk");
+                return;
+            }
+            if (id === "fmt ") {
+                if (size < 16)
+                    throw new Broken("truncated 'fmt ' chunk");
+                const f = await readExactly(file, pos + 8, 16, "'fmt ' chunk");
+                const channels = big ? u16be(f, 2) : u16le(f, 2);
+                const rate = big ? u32be(f, 4) : u32le(f, 4);
+                if (channels === 0)
+                    throw new Broken("no channels");
+                if (rate === 0)
+                    throw new Broken("a sample rate of 0");
+                format = true;
+            }
+            pos += 8 + size + (size & 1);
+        }
+    },
+};
+const flac = {
+    format: "FLAC",
+    matches: (h) => startsWith(h, "fLaC", id3Length(h)),
+    async validate(head, file) {
+        const start = id3Length(head) + 4;
+        const block = await readExactly(file, start, 4 + 34, "STREAMINFO block");
+        if ((block[0] & 0x7f) !== 0)
+            throw new Broken("the first metadata block is not STREAMINFO");
+        const rate = (block[14] << 12) | (block[15] << 4) | (block[16] >> 4);
+        if (rate === 0)
+            throw new Broken("a sample rate of 0");
+    },
+};
+const ogg = {
+    format: "Ogg",
+    matches: (h) => startsWith(h, "OggS"),
+    // The first page starts a stream (BOS) whose first packet names a codec decoders know.
+    validate(head) {
+        if (head.length < 28)
+            throw new Broken("truncated first page");
+        if (head[4] !== 0)
+            throw new Broken(`unknown Ogg version ${head[4]}`);
+        if ((head[5] & 0x02) === 0)
+            throw new Broken("the first page does not start a stream");
+        const packet = 27 + head[26];
+        const codec = ["\x01vorbis", "OpusHead", "\x7fFLAC", "Speex   "].find((id) => startsWith(head, id, packet));
+        if (!codec)
+            throw new Broken("the stream is not Vorbis, Opus, FLAC or Speex");
+    },
+};
+const m4a = {
+    format: "M4A",
+    matches: (h) => startsWith(h, "ftyp", 4),
+    validate(head) {
+        if (u32be(head, 0) < 8)
+            throw new Broken("invalid 'ftyp' box size");
+    },
+};
+const MP3_BITRATES = {
+    "1/1": [0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448],
+    "1/2": [0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384],
+    "1/3": [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320],
+    "2/1": [0, 32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256],
+    "2/2": [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
+    "2/3": [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
+};
+const MP3_RATES = { 3: [44100, 48000, 32000], 2: [22050, 24000, 16000], 0: [11025, 12000, 8000] };
+/** An MPEG audio frame header at `at`: its length in bytes (0 for free-format), or undefined when there is none. */
+function mp3Frame(b, at) {
+    if (at + 4 > b.length || b[at] !== 0xff || (b[at + 1] & 0xe0) !== 0xe0)
+        return undefined;
+    const version = (b[at + 1] >> 3) & 3; // 3: MPEG 1, 2: MPEG 2, 0: MPEG 2.5
+    const layer = 4 - ((b[at + 1] >> 1) & 3); // 1..3
+    const bitrateIndex = b[at + 2] >> 4;
+    const rateIndex = (b[at + 2] >> 2) & 3;
+    if (version === 1 || layer === 4 || bitrateIndex === 15 || rateIndex === 3)
+        return undefined;
+    const kbps = MP3_BITRATES[`${version === 3 ? 1 : 2}/${layer}`][bitrateIndex];
+    const rate = MP3_RATES[version][rateIndex];
+    const padding = (b[at + 2] >> 1) & 1;
+    if (kbps === 0)
+        return 0;
+    if (layer === 1)
+        return Math.floor((12 * kbps * 1000) / rate + padding) * 4;
+    const factor = layer === 3 && version !== 3 ? 72 : 144;
+    return Math.floor((factor * kbps * 1000) / rate) + padding;
+}
+const mp3 = {
+    format: "MP3",
+    matches: (h) => startsWith(h, "ID3") || mp3Frame(h, 0) !== undefined,
+    // A frame header right after the tag (and padding), confirmed by the next frame's header when it is in reach.
+    async validate(head, file) {
+        let at = id3Length(head);
+        const window = await file.read(at, 64 * 1024);
+        let i = 0;
+        while (i < window.length && window[i] === 0)
+            i++;
+        const length = mp3Frame(window, i);
+        if (length === undefined)
+            throw new Broken(`no MPEG audio frame at byte ${at + i}`);
+        at += i;
+        if (length > 0 && at + length + 4 <= file.size) {
+            const next = await file.read(at + length, 4);
+            if (mp3Frame(next, 0) === undefined)
+                throw new Broken(`no MPEG audio frame at byte ${at + length} after the first one`);
+        }
+    },
+};
+const AUDIO_CHECKS = [wav, flac, ogg, m4a, mp3];
+
+;// CONCATENATED MODULE: ./src/data/read/media/media-files.ts
+/**
+ * One media file as pass 1 checks it: where a path written in a table points
+ * (relative, inside its folder or the workspace), that it is a readable
+ * regular file inside the workspace, its size, and a header its decoder can
+ * open (./sniff.ts). Pass 2 only reads what passed.
+ */
+
+
+
+/** Why a media reference cannot be used; the caller adds the file (and line) it comes from. */
+class MediaFileError extends Error {
+    name = "MediaFileError";
+}
+/** Largest file a Parquet page (and an Arrow binary value) can hold, less room for the page's own bytes. */
+const MAX_MEDIA_FILE_BYTES = 2 ** 31 - 1 - 64;
+/**
+ * The absolute path a relative media path names. `within` is the folder it
+ * must stay in: the metadata file's folder (Python's rule for `file_name`)
+ * or the workspace (path columns of tables).
+ */
+function resolveMediaPath(value, baseDir, within) {
+    if (value.includes("://"))
+        throw new MediaFileError(`'${value}' is a URL; only files of the repository can be published`);
+    if (external_node_path_default().isAbsolute(value) || /^[a-zA-Z]:[\\/]/.test(value))
+        throw new MediaFileError(`'${value}' is an absolute path; write it relative to ${within.what}`);
+    const resolved = external_node_path_default().resolve(baseDir, external_node_path_default().normalize(value));
+    if (!isInside(within.dir, resolved))
+        throw new MediaFileError(`'${value}' points outside ${within.what}`);
+    return resolved;
+}
+/** Whether `target` is `dir` or under it (both absolute). */
+function isInside(dir, target) {
+    const relative = external_node_path_default().relative(dir, target);
+    return relative !== ".." && !relative.startsWith(`..${(external_node_path_default()).sep}`) && !external_node_path_default().isAbsolute(relative);
+}
+/**
+ * Opens `localPath`, checks it is a regular file inside `workspace` (after
+ * symbolic links), of a size Parquet can store, with a header a decoder of
+ * `kind` can open. A MediaFileError's message is the reason, to follow the
+ * file's name (`photos/a.png: no such file`).
+ */
+async function checkMediaFile(localPath, kind, workspace) {
+    const failed = (e) => new MediaFileError(`cannot be read (${e.code ?? e.message})`);
+    let real;
+    try {
+        real = await (0,external_node_fs_promises_.realpath)(localPath);
+    }
+    catch (e) {
+        throw e.code === "ENOENT" ? new MediaFileError("no such file") : failed(e);
+    }
+    if (!isInside(workspace, real))
+        throw new MediaFileError("resolves (through a symbolic link) outside the workspace");
+    let handle;
+    try {
+        handle = await (0,external_node_fs_promises_.open)(real, "r");
+    }
+    catch (e) {
+        throw failed(e);
+    }
+    try {
+        const info = await handle.stat();
+        if (!info.isFile())
+            throw new MediaFileError("not a regular file");
+        if (info.size > MAX_MEDIA_FILE_BYTES)
+            throw new MediaFileError(`${info.size} bytes: a file over 2 GiB cannot be stored in one Parquet value`);
+        const reader = {
+            size: info.size,
+            async read(offset, length) {
+                const n = Math.max(0, Math.min(length, info.size - offset));
+                const out = new Uint8Array(n);
+                let done = 0;
+                while (done < n) {
+                    const { bytesRead } = await handle.read(out, done, n - done, offset + done);
+                    if (bytesRead === 0)
+                        break;
+                    done += bytesRead;
+                }
+                return out.subarray(0, done);
+            },
+        };
+        try {
+            return { size: info.size, format: await sniffMedia(kind, reader) };
+        }
+        catch (e) {
+            if (e instanceof MediaFormatError)
+                throw new MediaFileError(e.message);
+            throw failed(e);
+        }
+    }
+    finally {
+        await handle.close();
+    }
+}
+/** Runs `task` over `items`, at most `limit` at a time; the first failure (in item order) is thrown once all have settled. */
+async function forEachLimited(items, limit, task) {
+    const errors = [];
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length && errors.length === 0) {
+            const i = next++;
+            try {
+                await task(items[i], i);
+            }
+            catch (error) {
+                errors.push({ index: i, error });
+            }
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+    if (errors.length > 0)
+        throw errors.sort((a, b) => a.index - b.index)[0].error;
+}
+/** Files checked at once in pass 1: enough to keep a disk (or the page cache) busy, few enough to leave file handles. */
+const CHECK_CONCURRENCY = 16;
+
+// EXTERNAL MODULE: ./node_modules/apache-arrow/data.mjs
+var apache_arrow_data = __nccwpck_require__(7108);
+;// CONCATENATED MODULE: ./src/data/read/media/references.ts
+/**
+ * How pass 2 hands a media column built from files to the shard writer: as
+ * references, never as the files' bytes. The column has the feature's own
+ * type, `struct<bytes: binary, path: string>`, with `bytes` all null and
+ * `path` the file's absolute local path (`{"bytes": None, "path": ...}`, as
+ * Python holds such a column before embedding); the writer
+ * (../../write/media/) streams each file into the shard and stores its base
+ * name as `path`, as `embed_external_files` does.
+ */
+
+
+const encoder = new TextEncoder();
+/** A media column of `feature`'s type referring to `paths` (null: no file in that row). */
+function mediaReferences(feature, paths) {
+    const type = (0,model_features/* featureToArrow */.RA)(feature);
+    const n = paths.length;
+    const encoded = paths.map((p) => (p === null ? new Uint8Array(0) : encoder.encode(p)));
+    const offsets = new Int32Array(n + 1);
+    for (let i = 0; i < n; i++)
+        offsets[i + 1] = offsets[i] + encoded[i].length;
+    const values = new Uint8Array(offsets[n]);
+    encoded.forEach((bytes, i) => values.set(bytes, offsets[i]));
+    let validity;
+    let nulls = 0;
+    for (let i = 0; i < n; i++) {
+        if (paths[i] !== null)
+            continue;
+        validity ??= new Uint8Array((n + 7) >> 3).fill(0xff);
+        validity[i >> 3] &= ~(1 << (i & 7));
+        nulls++;
+    }
+    if (validity && n & 7)
+        validity[validity.length - 1] &= (1 << (n & 7)) - 1;
+    const [bytesField, pathField] = type.children;
+    const bytes = apache_arrow_data/* makeData */.Hg({
+        type: bytesField.type,
+        length: n,
+        nullCount: n,
+        nullBitmap: new Uint8Array((n + 7) >> 3),
+        valueOffsets: new Int32Array(n + 1),
+        data: new Uint8Array(0),
+    });
+    const pathData = apache_arrow_data/* makeData */.Hg({ type: pathField.type, length: n, nullCount: nulls, nullBitmap: validity, valueOffsets: offsets, data: values });
+    return apache_arrow_data/* makeData */.Hg({ type, length: n, nullCount: nulls, nullBitmap: validity, children: [bytes, pathData] });
+}
+/** The local paths a references column holds (null where the row has no file). */
+function referencedPaths(data) {
+    const paths = utf8Values(data.children[1]);
+    return paths.map((p, i) => (data.getValid(i) ? p : null));
+}
+/** The values of a string column (Utf8 or LargeUtf8), null where null. */
+function utf8Values(data) {
+    const offsets = data.valueOffsets;
+    const values = data.values;
+    const decoder = new TextDecoder();
+    const out = [];
+    for (let i = 0; i < data.length; i++) {
+        if (!data.getValid(i))
+            out.push(null);
+        else
+            out.push(decoder.decode(values.subarray(Number(offsets[i]), Number(offsets[i + 1]))));
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/data/read/media/summary.ts
+/** File names kept per label for the summary. */
+const EXAMPLES_PER_LABEL = 3;
+/** The first few files of each label, labels in order of first appearance. */
+function examplesOf(rows) {
+    const byLabel = new Map();
+    for (const { label, file } of rows) {
+        const files = byLabel.get(label) ?? [];
+        if (!byLabel.has(label))
+            byLabel.set(label, files);
+        if (files.length < EXAMPLES_PER_LABEL)
+            files.push(file);
+    }
+    return [...byLabel].map(([label, files]) => ({ label, files }));
+}
+/** A split's media: its files' profiles added up (columns by name, examples by label). */
+function splitMedia(profiles) {
+    const present = profiles.filter((p) => p !== undefined);
+    if (present.length === 0)
+        return undefined;
+    const columns = new Map();
+    for (const p of present)
+        for (const c of p.columns) {
+            const sum = columns.get(c.name) ?? { name: c.name, files: 0, bytes: 0 };
+            sum.files += c.files;
+            sum.bytes += c.bytes;
+            columns.set(c.name, sum);
+        }
+    const examples = examplesOf(present.flatMap((p) => p.examples.flatMap((e) => e.files.map((file) => ({ label: e.label, file })))));
+    return { columns: [...columns.values()], examples };
+}
+
+;// CONCATENATED MODULE: ./src/data/read/media/folder-reader.ts
+/**
+ * A split of a media folder without metadata, as one table: one row per
+ * image (or audio) file in path order, column `image` (or `audio`), and
+ * `label` — the name of the file's folder — when the folder layout gives
+ * labels (./folders.ts). Pass 1 checks every file (./media-files.ts); pass 2
+ * hands out references to them (./references.ts).
+ */
+
+
+
+
+
+
+
+
+class FolderReader {
+    files;
+    kind;
+    workspace;
+    file;
+    column;
+    names;
+    constructor(files, kind, 
+    /** Class names when the layout gives labels (./folders.ts inferLabels). */
+    labels, workspace) {
+        this.files = files;
+        this.kind = kind;
+        this.workspace = workspace;
+        this.file = commonFolder(files.map((f) => f.file));
+        this.column = kind;
+        this.names = labels;
+    }
+    async profile(overrides) {
+        const media = this.mediaFeature(overrides.get(this.column));
+        const label = overrides.get("label");
+        if (label && this.names) {
+            if (label.kind !== "class_label")
+                throw new errors/* OverrideError */.Zm(`column 'label' holds the folder names of the files: it can only be a class_label, not ${(0,model_features/* featureToString */.pu)(label)}`);
+            this.names = label.names;
+        }
+        const rowBytes = new Float64Array(this.files.length);
+        await forEachLimited(this.files, CHECK_CONCURRENCY, async (f, i) => {
+            try {
+                rowBytes[i] = (await checkMediaFile(f.localPath, this.kind, this.workspace)).size;
+            }
+            catch (e) {
+                if (e instanceof MediaFileError)
+                    throw new errors/* DataError */.fL(f.file, undefined, e.message);
+                throw e;
+            }
+        });
+        const names = this.names;
+        if (names)
+            for (const f of this.files)
+                if (!names.includes(labelOf(f.file)))
+                    throw new errors/* DataError */.fL(f.file, undefined, `its folder '${labelOf(f.file)}' is not one of the class names the 'features' input gives 'label' (${names.join(", ")})`);
+        const rows = this.files.length;
+        const bytes = rowBytes.reduce((a, b) => a + b, 0);
+        const columns = [{ name: this.column, feature: media, stats: { count: rows, nulls: 0, bytes: 0, embedded: bytes } }];
+        if (names)
+            columns.push({ name: "label", feature: { kind: "class_label", names }, stats: { count: rows, nulls: 0, bytes: 0 } });
+        const examples = examplesOf(this.files.map((f) => ({ label: names ? labelOf(f.file) : "", file: f.file })));
+        return { file: this.file, rows, columns, nullFeature: media, media: { rowBytes, columns: [{ name: this.column, files: rows, bytes }], examples } };
+    }
+    /** `Image()` / `Audio()`, with the parameters a `features` override of the column gives (e.g. `decode: false`). */
+    mediaFeature(override) {
+        const typeName = FEATURE_TYPE[this.kind];
+        if (!override)
+            return { kind: "custom", typeName, params: {} };
+        if (override.kind !== "custom" || override.typeName !== typeName)
+            throw new errors/* OverrideError */.Zm(`column '${this.column}' holds the ${this.kind} files: it can only be ${this.kind} (with parameters), not ${(0,model_features/* featureToString */.pu)(override)}`);
+        return override;
+    }
+    async open(features) {
+        const files = this.files;
+        const ids = new Map((this.names ?? []).map((n, i) => [n, BigInt(i)]));
+        let at = 0;
+        return {
+            next: async (maxRows) => {
+                if (at >= files.length)
+                    return undefined;
+                const slice = files.slice(at, at + maxRows);
+                at += slice.length;
+                const columns = features.map((f) => {
+                    if (f.name === this.column)
+                        return mediaReferences(f.feature, slice.map((s) => s.localPath));
+                    if (f.name === "label")
+                        return factories/* vectorFromArray */.bI(slice.map((s) => ids.get(labelOf(s.file))), new type/* Int64 */.CG()).data[0];
+                    throw new Error(`a media folder has no column '${f.name}'`);
+                });
+                return { rows: slice.length, columns };
+            },
+            close: async () => { },
+        };
+    }
+}
+/** The deepest folder holding all `files` (workspace-relative), with a trailing `/`; `.` for the root. */
+function commonFolder(files) {
+    if (files.length === 0)
+        return ".";
+    let parts = files[0].split("/").slice(0, -1);
+    for (const f of files.slice(1)) {
+        const other = f.split("/");
+        let i = 0;
+        while (i < parts.length && i < other.length - 1 && parts[i] === other[i])
+            i++;
+        parts = parts.slice(0, i);
+    }
+    return parts.length === 0 ? "." : `${parts.join("/")}/`;
+}
+
+;// CONCATENATED MODULE: ./src/data/read/media/media-columns.ts
+/**
+ * A table whose text columns name media files, read through its format's
+ * reader: the metadata file of a media folder (`file_name` becomes the
+ * `image` or `audio` column, `<x>_file_name` becomes `<x>`, paths relative
+ * to the metadata file's folder, as Python's folder builders read them), or a
+ * CSV/JSON/Parquet file with columns the `features` input types `image` or
+ * `audio` (paths relative to the table's folder, inside the workspace).
+ *
+ * Pass 1 profiles the table, then reads those columns once more to check
+ * every file they name (./media-files.ts), so a missing or broken file is an
+ * error naming the table's line before anything is written. Pass 2 turns the
+ * paths into references the shard writer embeds (./references.ts).
+ */
+
+
+
+
+
+
+
+
+const KIND_OF = { Image: "image", Audio: "audio" };
+/** Whether a feature is one a table's paths can be embedded as (Image, Audio). */
+function isMediaFeature(feature) {
+    return feature?.kind === "custom" && feature.typeName in KIND_OF;
+}
+class MediaTableReader {
+    inner;
+    source;
+    workspace;
+    file;
+    columns = [];
+    /** Absolute paths of every file the table names (after profile). */
+    named = new Set();
+    baseDir;
+    constructor(inner, 
+    /** The table on disk (absolute): paths in it are relative to its folder. */
+    localPath, source, workspace) {
+        this.inner = inner;
+        this.source = source;
+        this.workspace = workspace;
+        this.file = inner.file;
+        this.baseDir = external_node_path_default().dirname(localPath);
+    }
+    /** Whether this is a media folder's metadata file (rather than a table with path columns). */
+    get isMetadata() {
+        return this.source.from === "metadata";
+    }
+    async profile(overrides) {
+        const innerOverrides = new Map(overrides);
+        if (this.source.from === "features")
+            for (const name of this.source.columns.keys())
+                innerOverrides.set(name, (0,model_features/* value */.Uq)("string"));
+        const table = await this.inner.profile(innerOverrides);
+        this.columns = this.mediaColumns(table, overrides);
+        const media = await this.checkFiles(table);
+        const columns = table.columns.map((c) => {
+            const m = this.columns.find((x) => x.source === c.name);
+            if (!m)
+                return c;
+            const files = media.columns.find((x) => x.name === m.name);
+            return { name: m.name, feature: m.feature, stats: { count: table.rows, nulls: table.rows - files.files, bytes: 0, embedded: files.bytes } };
+        });
+        return { ...table, columns, media };
+    }
+    /** The table's media columns; for a metadata file, as Python's `FolderBasedBuilder._set_feature` finds and names them. */
+    mediaColumns(table, overrides) {
+        if (this.source.from === "features") {
+            const out = [];
+            for (const [name, feature] of this.source.columns)
+                if (table.columns.some((c) => c.name === name))
+                    out.push({ source: name, name, feature, kind: KIND_OF[feature.typeName] });
+            return out;
+        }
+        const kind = this.source.kind;
+        const typeName = FEATURE_TYPE[kind];
+        const out = [];
+        for (const c of table.columns) {
+            if (c.name === "file_names" || c.name.endsWith("_file_names"))
+                throw new errors/* DataError */.fL(this.file, undefined, `column '${c.name}': lists of files in one row are not supported; give each file its own '*_file_name' column`);
+            if (c.name !== "file_name" && !c.name.endsWith("_file_name"))
+                continue;
+            const text = c.feature?.kind === "value" && (c.feature.dtype === "string" || c.feature.dtype === "large_string");
+            if (!text)
+                throw new errors/* DataError */.fL(this.file, undefined, `column '${c.name}' must hold file names (text), not ${c.feature ? (0,model_features/* featureToString */.pu)(c.feature) : "only empty values"}`);
+            const name = c.name === "file_name" ? kind : c.name.slice(0, -"_file_name".length);
+            const override = overrides.get(name);
+            if (override && !(override.kind === "custom" && override.typeName === typeName))
+                throw new errors/* DataError */.fL(this.file, undefined, `column '${c.name}' names ${kind} files, so column '${name}' can only be ${kind}, not ${(0,model_features/* featureToString */.pu)(override)} (the 'features' input)`);
+            out.push({ source: c.name, name, feature: override ?? { kind: "custom", typeName, params: {} }, kind });
+        }
+        if (out.length === 0)
+            throw new errors/* DataError */.fL(this.file, 1, "a metadata file needs a 'file_name' column (or '<name>_file_name' columns) naming the files, as Python's folder loaders require");
+        for (const m of out)
+            if (table.columns.some((c) => c.name === m.name && c.name !== m.source))
+                throw new errors/* DataError */.fL(this.file, 1, `column '${m.source}' becomes column '${m.name}', which the file already has`);
+        return out;
+    }
+    /** Checks every file the media columns name; their sizes per row, per column, and a few examples. */
+    async checkFiles(table) {
+        let rowBytes = new Float64Array(Math.max(16, table.rows));
+        const sums = this.columns.map((m) => ({ name: m.name, files: 0, bytes: 0 }));
+        const examples = [];
+        const features = table.columns.map((c) => ({ name: c.name, feature: c.feature ?? table.nullFeature }));
+        const indexes = this.columns.map((m) => features.findIndex((f) => f.name === m.source));
+        const cursor = await this.inner.open(features);
+        try {
+            let row = 0;
+            for (let batch = await cursor.next(4096); batch; batch = await cursor.next(4096)) {
+                const values = indexes.map((i) => utf8Values(batch.columns[i]));
+                const tasks = [];
+                for (let r = 0; r < batch.rows; r++)
+                    values.forEach((column, c) => {
+                        const v = column[r];
+                        if (v !== null && v !== undefined)
+                            tasks.push({ row: row + r, column: c, value: v });
+                    });
+                await forEachLimited(tasks, CHECK_CONCURRENCY, async (t) => {
+                    const m = this.columns[t.column];
+                    const size = await this.checkOne(m, t.value, t.row);
+                    if (t.row >= rowBytes.length) {
+                        const grown = new Float64Array(rowBytes.length * 2);
+                        grown.set(rowBytes);
+                        rowBytes = grown;
+                    }
+                    rowBytes[t.row] += size;
+                    sums[t.column].files++;
+                    sums[t.column].bytes += size;
+                });
+                for (const t of tasks)
+                    if (examples.length < 3)
+                        examples.push({ label: "", file: this.shown(this.resolve(t.value)) });
+                row += batch.rows;
+            }
+        }
+        finally {
+            await cursor.close();
+        }
+        return { rowBytes: rowBytes.slice(0, table.rows), columns: sums, examples: examplesOf(examples) };
+    }
+    /** Checks the file a row names; its size. Errors name the table, the row's line and the file. */
+    async checkOne(m, text, row) {
+        let local;
+        try {
+            local = this.resolve(text);
+            this.named.add(local);
+            return (await checkMediaFile(local, m.kind, this.workspace)).size;
+        }
+        catch (e) {
+            if (!(e instanceof MediaFileError))
+                throw e;
+            const line = await this.inner.lineOfRow?.(row);
+            const where = line === undefined ? `row ${row + 1}: ` : "";
+            const what = local === undefined ? e.message : `${this.shown(local)}: ${e.message}`;
+            throw new errors/* DataError */.fL(this.file, line, `${where}column '${m.source}' names '${text}': ${what}`);
+        }
+    }
+    /** The absolute path a value names (Python's rule for metadata: inside the metadata file's folder). */
+    resolve(text) {
+        const within = this.source.from === "metadata"
+            ? { dir: this.baseDir, what: `the folder of ${this.file} (Python's rule for file names in metadata)` }
+            : { dir: this.workspace, what: "the workspace" };
+        return resolveMediaPath(text, this.baseDir, within);
+    }
+    /** A local path as users see it: workspace-relative, `/`-separated. */
+    shown(local) {
+        return toPosix(external_node_path_default().relative(this.workspace, local));
+    }
+    async open(features) {
+        const byName = new Map(this.columns.map((m) => [m.name, m]));
+        const inner = await this.inner.open(features.map((f) => (byName.has(f.name) ? { name: byName.get(f.name).source, feature: (0,model_features/* value */.Uq)("string") } : f)));
+        return {
+            next: async (maxRows) => {
+                const batch = await inner.next(maxRows);
+                if (!batch)
+                    return undefined;
+                const columns = batch.columns.map((data, i) => {
+                    const f = features[i];
+                    if (!byName.has(f.name))
+                        return data;
+                    return mediaReferences(f.feature, utf8Values(data).map((v) => (v === null ? null : this.resolve(v))));
+                });
+                return { rows: batch.rows, columns };
+            },
+            close: () => inner.close(),
+        };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/data/read/media/plan.ts
+/**
+ * The readers of a dataset whose files include images or audio: per split,
+ * a FolderReader over its media files (labels from the folders), or, when
+ * the folders hold metadata files, one MediaTableReader per metadata file;
+ * and for tables whose columns the `features` input types image or audio, a
+ * MediaTableReader around the table's own reader. After pass 1, every media
+ * file of a split with metadata must be named by it (Python leaves the
+ * others out silently; here it is an error naming the file).
+ */
+
+
+
+
+
+
+function isMediaFile(file) {
+    return file.format === "image" || file.format === "audio";
+}
+/** The workspace the files were found in (DataFile.localPath is the workspace joined with DataFile.file). */
+function workspaceOf(file) {
+    const parts = file.file.split("/").length;
+    let dir = file.localPath;
+    for (let i = 0; i < parts; i++)
+        dir = external_node_path_default().dirname(dir);
+    return dir;
+}
+/**
+ * The readers of each split, or undefined when the dataset has no media
+ * (neither media files nor columns typed image/audio): then each file is
+ * read by its format's reader.
+ */
+function mediaReaders(splits, overrides, workspace, options) {
+    const all = splits.flatMap((s) => s.files);
+    const media = all.filter(isMediaFile);
+    if (media.length === 0) {
+        const columns = new Map([...overrides].filter(([, f]) => isMediaFeature(f)));
+        if (columns.size === 0)
+            return undefined;
+        return splits.map((s) => s.files.map((f) => new MediaTableReader(readerFor(f, options), f.localPath, { from: "features", columns }, workspace)));
+    }
+    const kinds = new Set(media.map((f) => f.format));
+    if (kinds.size > 1) {
+        const example = (k) => media.find((f) => f.format === k).file;
+        throw new errors/* FileSelectionError */.vO(`found both image files ('${example("image")}') and audio files ('${example("audio")}'); a folder dataset holds one kind: set 'format' to imagefolder or audiofolder, or narrow the globs`);
+    }
+    const kind = media[0].format;
+    const metadata = all.filter((f) => !isMediaFile(f));
+    if (metadata.length === 0) {
+        const labels = inferLabels(media);
+        return splits.map((s) => [new FolderReader(s.files, kind, labels, workspace)]);
+    }
+    const extensions = [...new Set(metadata.map((f) => external_node_path_default().posix.extname(f.file)))].sort();
+    if (extensions.length > 1)
+        throw new errors/* FileSelectionError */.vO(`found metadata files with different extensions (${extensions.join(", ")}): use one format for all of them`);
+    return splits.map((s) => {
+        const tables = s.files.filter((f) => !isMediaFile(f));
+        if (tables.length === 0)
+            throw new errors/* FileSelectionError */.vO(`split '${s.name}' has no metadata file while other splits have one: give every split its own metadata file, or none`);
+        return tables.map((f) => new MediaTableReader(readerFor(f, options), f.localPath, { from: "metadata", kind }, workspace));
+    });
+}
+/** After pass 1: every media file of a split with metadata is named by one of the split's metadata files. */
+function checkEveryFileNamed(split, readers) {
+    const tables = readers.filter((r) => r instanceof MediaTableReader);
+    if (tables.length === 0 || !tables.every((t) => t.isMetadata))
+        return;
+    const named = new Set(tables.flatMap((t) => [...t.named]));
+    const missing = split.files.filter(isMediaFile).find((f) => !named.has(f.localPath));
+    if (missing)
+        throw new errors/* DataError */.fL(missing.file, undefined, `no row of ${tables.map((t) => t.file).join(", ")} names this file: every file needs a row in the metadata ` +
+            `(Python's loader would leave the file out); add one, or move the file out of the folder`);
+}
+
+;// CONCATENATED MODULE: ./src/data/read/overrides.ts
+/**
+ * The type overrides (the `features` setting, by column) checked against the
+ * files: before any file is read, that their formats can produce each type;
+ * after pass 1, that every column they name exists. Both are OverrideErrors.
+ */
+
+
+
+
+const TEXT_FORMATS = new Set(["csv", "tsv", "json", "jsonl"]);
+/**
+ * The overrides must name types the files' formats can produce (checked
+ * before reading anything). Image and audio types are the media readers'
+ * (read/media/): the column's paths are embedded.
+ */
+function checkOverrides(overrides, formats) {
+    for (const [name, feature] of overrides) {
+        if ([...formats].some((f) => TEXT_FORMATS.has(f)) && !isMediaFeature(feature)) {
+            const reason = (0,columns/* unsupportedReason */.EX)(feature);
+            if (reason !== undefined)
+                throw new errors/* OverrideError */.Zm(`column '${name}' cannot be ${(0,model_features/* featureToString */.pu)(feature)} when read from CSV or JSON: ${reason}`);
+        }
+        if (formats.has("text") && name === "text" && !(feature.kind === "value" && (feature.dtype === "string" || feature.dtype === "large_string")))
+            throw new errors/* OverrideError */.Zm(`text files have one column 'text' of type string; it cannot be ${(0,model_features/* featureToString */.pu)(feature)}`);
+    }
+}
+/** Every overridden column must be one of the dataset's (checked once the files' columns are known). */
+function checkOverridesUsed(overrides, features) {
+    for (const name of overrides.keys())
+        if (!features.some((f) => f.name === name))
+            throw new errors/* OverrideError */.Zm(`it sets the type of column '${name}', which none of the files has (their columns: ${features.map((f) => f.name).join(", ") || "none"})`);
+}
+
+;// CONCATENATED MODULE: ./src/units.ts
+/** Human-readable sizes and rates for logs, summaries and cards (decimal units, as the Hub shows them). */
+function units_formatBytes(n) {
+    if (n < 1000)
+        return `${n} B`;
+    const units = ["kB", "MB", "GB", "TB"];
+    let v = n;
+    let i = -1;
+    do {
+        v /= 1000;
+        i++;
+    } while (v >= 1000 && i < units.length - 1);
+    return `${v.toFixed(v < 10 ? 2 : v < 100 ? 1 : 0)} ${units[i]}`;
+}
+function formatCount(n) {
+    return n.toLocaleString("en-US");
 }
 
 ;// CONCATENATED MODULE: ./src/data/read/profile.ts
 
 
 
-/** Profiles the files of each split in order, logging a line per file. */
-async function profileSplits(splits, overrides, options, log) {
+/**
+ * Profiles the files of each split in order, logging a line per file.
+ * `planned` gives the readers of each split when they are not one per file
+ * (media datasets: media/plan.ts).
+ */
+async function profileSplits(splits, overrides, options, log, planned) {
     const profiled = [];
-    for (const split of splits) {
-        const readers = split.files.map((f) => readerFor(f, options));
+    for (const [s, split] of splits.entries()) {
+        const readers = planned?.[s] ?? split.files.map((f) => readerFor(f, options));
         const profiles = [];
         for (const reader of readers) {
             const started = Date.now();
             const profile = await reader.profile(overrides);
             const threads = profile.threads ? `, ${profile.threads} threads` : "";
-            log.info(`${split.name}: read ${reader.file} — ${formatCount(profile.rows)} rows, ${profile.columns.length} columns (${Date.now() - started} ms${threads})`);
+            const media = profile.media ? `, ${profile.media.columns.map((c) => `${formatCount(c.files)} ${c.name} files (${units_formatBytes(c.bytes)})`).join(", ")} checked` : "";
+            log.info(`${split.name}: read ${reader.file} — ${formatCount(profile.rows)} rows, ${profile.columns.length} columns${media} (${Date.now() - started} ms${threads})`);
             profiles.push(profile);
         }
         profiled.push({ ...split, readers, profiles });
@@ -65139,8 +66475,6 @@ var table = __nccwpck_require__(4822);
 var recordbatch = __nccwpck_require__(9833);
 // EXTERNAL MODULE: ./node_modules/apache-arrow/enum.mjs
 var apache_arrow_enum = __nccwpck_require__(3627);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/data.mjs
-var apache_arrow_data = __nccwpck_require__(7108);
 ;// CONCATENATED MODULE: ./src/data/write/ipc.ts
 /**
  * Arrow record batches as IPC stream bytes: how batches reach the Parquet
@@ -65390,10 +66724,6 @@ class WorkerPool {
     }
 }
 
-// EXTERNAL MODULE: ./node_modules/apache-arrow/type.mjs
-var type = __nccwpck_require__(4772);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/factories.mjs + 28 modules
-var factories = __nccwpck_require__(3851);
 // EXTERNAL MODULE: ./src/data/write/encode.ts + 1 modules
 var encode = __nccwpck_require__(3654);
 // EXTERNAL MODULE: external "node:crypto"
@@ -66333,6 +67663,423 @@ class SplitRows {
     }
 }
 
+// EXTERNAL MODULE: ./node_modules/apache-arrow/schema.mjs
+var apache_arrow_schema = __nccwpck_require__(349);
+;// CONCATENATED MODULE: ./src/data/write/media/media-part.ts
+/**
+ * The media columns of a shard as a Parquet part that is never written to
+ * disk: its column chunks are laid out from the files' sizes, and the bytes
+ * are read from the files only when ../merge.ts copies the chunks into the
+ * shard, 8 MB at a time — so a file of any size passes through a bounded
+ * buffer, and each file is read once.
+ *
+ * Each media column (`struct<bytes: binary, path: string>`) has two leaf
+ * chunks, written as Python's `datasets` writes them (docs/parquet.md#media-columns):
+ * uncompressed, PLAIN, no dictionary, data pages of at most 1 MiB of values
+ * (one file per page when files are larger, so a reader can fetch one row's
+ * file alone through the offset index); `bytes` holds the files' bytes with
+ * a null count as its only statistic and no column index, `path` the files'
+ * base names with min/max statistics and a column index.
+ */
+
+
+
+/** Largest run of values in one data page (a single larger file gets a page of its own). */
+const PAGE_VALUE_BYTES = 1024 * 1024;
+/** A file changed between the check and the copy: its size or contents are not those planned. */
+class MediaChangedError extends Error {
+    name = "MediaChangedError";
+}
+// parquet.thrift ids and enums.
+const BYTE_ARRAY = 6;
+const PLAIN = 0;
+const RLE = 3;
+const UNCOMPRESSED = 0;
+const DATA_PAGE = 0;
+const BOUNDARY_UNORDERED = 0;
+const BOUNDARY_ASCENDING = 1;
+const BOUNDARY_DESCENDING = 2;
+const struct = (...fields) => new thrift/* ThriftStruct */.N1(fields.filter((f) => f !== undefined).map(([id, type, value]) => ({ id, type, value })));
+const list = (elementType, items) => ({ kind: "list", elementType, items });
+const media_part_encoder = new TextEncoder();
+/** Definition levels of a page (max level 2: the struct and its field), RLE-encoded with their 4-byte length, as in a v1 data page. */
+function definitionLevels(present) {
+    const runs = [];
+    for (let i = 0; i < present.length;) {
+        let j = i;
+        while (j < present.length && present[j] === present[i])
+            j++;
+        // ULEB128 of (run length << 1), then the level in one byte (bit width 2).
+        let header = (j - i) * 2;
+        do {
+            let b = header & 0x7f;
+            header = Math.floor(header / 128);
+            if (header > 0)
+                b |= 0x80;
+            runs.push(b);
+        } while (header > 0);
+        runs.push(present[i] ? 2 : 0);
+        i = j;
+    }
+    const out = new Uint8Array(4 + runs.length);
+    new DataView(out.buffer).setUint32(0, runs.length, true);
+    out.set(runs, 4);
+    return out;
+}
+function pageHeader(values, bodyBytes) {
+    return (0,thrift/* encodeStruct */.q7)(struct([1, thrift/* TType */.nw.I32, DATA_PAGE], [2, thrift/* TType */.nw.I32, bodyBytes], [3, thrift/* TType */.nw.I32, bodyBytes], [5, thrift/* TType */.nw.Struct, struct([1, thrift/* TType */.nw.I32, values], [2, thrift/* TType */.nw.I32, PLAIN], [3, thrift/* TType */.nw.I32, RLE], [4, thrift/* TType */.nw.I32, RLE])]));
+}
+function lengthPrefix(n) {
+    const out = new Uint8Array(4);
+    new DataView(out.buffer).setUint32(0, n, true);
+    return out;
+}
+function compareBytes(a, b) {
+    const n = Math.min(a.length, b.length);
+    for (let i = 0; i < n; i++)
+        if (a[i] !== b[i])
+            return a[i] - b[i];
+    return a.length - b.length;
+}
+/** Pages of rows `[start, end)`: each holds up to PAGE_VALUE_BYTES of values, and at least one row. */
+function pages(sizes) {
+    const out = [];
+    let start = 0;
+    let bytes = 0;
+    for (let i = 0; i < sizes.length; i++) {
+        const size = sizes[i] === null ? 0 : 4 + sizes[i];
+        if (i > start && bytes + size > PAGE_VALUE_BYTES) {
+            out.push([start, i]);
+            start = i;
+            bytes = 0;
+        }
+        bytes += size;
+    }
+    if (sizes.length > start)
+        out.push([start, sizes.length]);
+    return out;
+}
+/** Builds the part row group by row group; `part()` gives what merge.ts reads. */
+class MediaPart {
+    segments = [];
+    size = 4; // a notional "PAR1" before the first chunk
+    rowGroups = [];
+    /** Column and offset indexes, placed after the chunks once every row group is in. */
+    indexes = [];
+    push(segment) {
+        this.segments.push(segment);
+        this.size += segment.length;
+    }
+    memory(bytes) {
+        if (bytes.length > 0)
+            this.push({ at: this.size, length: bytes.length, bytes });
+    }
+    /** Adds a row group holding `columns` (each with one entry per row). */
+    addRowGroup(columns) {
+        const rows = columns[0]?.files.length ?? 0;
+        const chunks = [];
+        for (const column of columns) {
+            chunks.push(this.bytesChunk(column));
+            chunks.push(this.pathChunk(column));
+        }
+        const total = chunks.reduce((n, c) => n + (c.struct(3).int(7) ?? 0n), 0n);
+        this.rowGroups.push(struct([1, thrift/* TType */.nw.List, list(thrift/* TType */.nw.Struct, chunks)], [2, thrift/* TType */.nw.I64, total], [3, thrift/* TType */.nw.I64, BigInt(rows)], [5, thrift/* TType */.nw.I64, chunks.length > 0 ? chunks[0].struct(3).int(9) : 0n], [6, thrift/* TType */.nw.I64, total], [7, thrift/* TType */.nw.I16, this.rowGroups.length]));
+    }
+    /** The `bytes` leaf: each file's bytes, read from disk at copy time. */
+    bytesChunk(column) {
+        const start = this.size;
+        const sizes = column.files.map((f) => (f === null ? null : f.size));
+        const infos = [];
+        for (const [from, to] of pages(sizes)) {
+            const at = this.size;
+            const present = sizes.slice(from, to).map((s) => s !== null);
+            const levels = definitionLevels(present);
+            let body = levels.length;
+            for (let i = from; i < to; i++)
+                if (sizes[i] !== null)
+                    body += 4 + sizes[i];
+            this.memory(concat(pageHeader(to - from, body), levels));
+            for (let i = from; i < to; i++) {
+                const f = column.files[i];
+                if (!f)
+                    continue;
+                this.memory(lengthPrefix(f.size));
+                if (f.size > 0)
+                    this.push({ at: this.size, length: f.size, file: f.localPath, offset: 0, fileSize: f.size });
+            }
+            infos.push({ at, length: this.size - at, firstRow: from, nulls: present.filter((p) => !p).length });
+        }
+        return this.chunk(`${column.name}.bytes`, start, column.files.length, infos, false);
+    }
+    /** The `path` leaf: base names, as `embed_external_files` stores them. */
+    pathChunk(column) {
+        const start = this.size;
+        const names = column.files.map((f) => (f === null ? null : media_part_encoder.encode(external_node_path_default().basename(f.localPath))));
+        const infos = [];
+        for (const [from, to] of pages(names.map((n) => (n === null ? null : n.length)))) {
+            const at = this.size;
+            const slice = names.slice(from, to);
+            const levels = definitionLevels(slice.map((n) => n !== null));
+            const values = slice.filter((n) => n !== null);
+            const body = levels.length + values.reduce((n, v) => n + 4 + v.length, 0);
+            const parts = [pageHeader(to - from, body), levels];
+            for (const v of values)
+                parts.push(lengthPrefix(v.length), v);
+            this.memory(concat(...parts));
+            const sorted = [...values].sort(compareBytes);
+            infos.push({ at, length: this.size - at, firstRow: from, nulls: slice.length - values.length, min: sorted[0], max: sorted[sorted.length - 1] });
+        }
+        return this.chunk(`${column.name}.path`, start, column.files.length, infos, true);
+    }
+    /** The ColumnChunk of pages `infos`, and its indexes (a column index only with statistics). */
+    chunk(leaf, start, rows, infos, withMinMax) {
+        const bytes = BigInt(this.size - start);
+        const nulls = infos.reduce((n, p) => n + p.nulls, 0);
+        const valued = infos.filter((p) => p.min !== undefined);
+        const min = valued.map((p) => p.min).sort(compareBytes)[0];
+        const max = valued.map((p) => p.max).sort(compareBytes).pop();
+        const statistics = struct([3, thrift/* TType */.nw.I64, BigInt(nulls)], withMinMax && max ? [5, thrift/* TType */.nw.Binary, max] : undefined, withMinMax && min ? [6, thrift/* TType */.nw.Binary, min] : undefined);
+        const meta = struct([1, thrift/* TType */.nw.I32, BYTE_ARRAY], [2, thrift/* TType */.nw.List, list(thrift/* TType */.nw.I32, [RLE, PLAIN])], [3, thrift/* TType */.nw.List, list(thrift/* TType */.nw.Binary, leaf.split(".").map((p) => media_part_encoder.encode(p)))], [4, thrift/* TType */.nw.I32, UNCOMPRESSED], [5, thrift/* TType */.nw.I64, BigInt(rows)], [6, thrift/* TType */.nw.I64, bytes], [7, thrift/* TType */.nw.I64, bytes], [9, thrift/* TType */.nw.I64, BigInt(start)], [12, thrift/* TType */.nw.Struct, statistics]);
+        const column = struct([2, thrift/* TType */.nw.I64, 0n], [3, thrift/* TType */.nw.Struct, meta]);
+        const offsetIndex = (0,thrift/* encodeStruct */.q7)(struct([1, thrift/* TType */.nw.List, list(thrift/* TType */.nw.Struct, infos.map((p) => struct([1, thrift/* TType */.nw.I64, BigInt(p.at)], [2, thrift/* TType */.nw.I32, p.length], [3, thrift/* TType */.nw.I64, BigInt(p.firstRow)])))]));
+        const columnIndex = withMinMax ? (0,thrift/* encodeStruct */.q7)(columnIndexOf(infos)) : undefined;
+        this.indexes.push({ column, columnIndex, offsetIndex });
+        return column;
+    }
+    /** The part, for merge.ts: its row groups, and a source that reads the files as the chunks are copied. */
+    part() {
+        // Column indexes, then offset indexes, after the chunks (their positions only matter inside the part).
+        for (const index of this.indexes)
+            if (index.columnIndex) {
+                index.column.set(6, thrift/* TType */.nw.I64, BigInt(this.size));
+                index.column.set(7, thrift/* TType */.nw.I32, index.columnIndex.length);
+                this.memory(index.columnIndex);
+            }
+        for (const index of this.indexes) {
+            index.column.set(4, thrift/* TType */.nw.I64, BigInt(this.size));
+            index.column.set(5, thrift/* TType */.nw.I32, index.offsetIndex.length);
+            this.memory(index.offsetIndex);
+        }
+        return { source: new SegmentSource(this.segments, this.size), meta: new thrift/* ThriftStruct */.N1(), rowGroups: this.rowGroups };
+    }
+}
+function columnIndexOf(infos) {
+    const mins = infos.map((p) => p.min ?? new Uint8Array(0));
+    const maxs = infos.map((p) => p.max ?? new Uint8Array(0));
+    const valued = infos.map((p, i) => [p, i]).filter(([p]) => p.min !== undefined);
+    const ordered = (sign) => valued.every(([, i], k) => k === 0 || (sign * compareBytes(mins[valued[k - 1][1]], mins[i]) <= 0 && sign * compareBytes(maxs[valued[k - 1][1]], maxs[i]) <= 0));
+    const boundary = ordered(1) ? BOUNDARY_ASCENDING : ordered(-1) ? BOUNDARY_DESCENDING : BOUNDARY_UNORDERED;
+    return struct([1, thrift/* TType */.nw.List, list(thrift/* TType */.nw.True, infos.map((p) => p.min === undefined))], [2, thrift/* TType */.nw.List, list(thrift/* TType */.nw.Binary, mins)], [3, thrift/* TType */.nw.List, list(thrift/* TType */.nw.Binary, maxs)], [4, thrift/* TType */.nw.I32, boundary], [5, thrift/* TType */.nw.List, list(thrift/* TType */.nw.I64, infos.map((p) => BigInt(p.nulls)))]);
+}
+function concat(...parts) {
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+        out.set(p, at);
+        at += p.length;
+    }
+    return out;
+}
+/** Reads the part's address space: in-memory pieces, and ranges of the media files (one file open at a time). */
+class SegmentSource {
+    segments;
+    size;
+    handle;
+    constructor(segments, size) {
+        this.segments = segments;
+        this.size = size;
+    }
+    async read(offset, length) {
+        const out = new Uint8Array(length);
+        let i = this.find(offset);
+        let done = 0;
+        while (done < length) {
+            const s = this.segments[i];
+            if (!s)
+                throw new Error(`read past the end of the media part (${offset + done})`);
+            const from = offset + done - s.at;
+            const n = Math.min(s.length - from, length - done);
+            if ("bytes" in s)
+                out.set(s.bytes.subarray(from, from + n), done);
+            else
+                await this.readFile(s, s.offset + from, out.subarray(done, done + n));
+            done += n;
+            i++;
+        }
+        return out;
+    }
+    release(bytes) {
+        const buffer = bytes.buffer;
+        if (typeof buffer.transfer === "function" && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength)
+            buffer.transfer(0);
+    }
+    /** Index of the segment holding `offset` (segments are sorted and contiguous). */
+    find(offset) {
+        let lo = 0;
+        let hi = this.segments.length - 1;
+        while (lo < hi) {
+            const mid = (lo + hi + 1) >> 1;
+            if (this.segments[mid].at <= offset)
+                lo = mid;
+            else
+                hi = mid - 1;
+        }
+        return lo;
+    }
+    async readFile(s, at, into) {
+        if (this.handle?.path !== s.file) {
+            await this.close();
+            const file = await (0,external_node_fs_promises_.open)(s.file, "r");
+            this.handle = { path: s.file, file };
+            const { size } = await file.stat();
+            if (size !== s.fileSize)
+                throw new MediaChangedError(`${s.file} is ${size} bytes now, ${s.fileSize} when it was checked: it changed while the action ran`);
+        }
+        let done = 0;
+        while (done < into.length) {
+            const { bytesRead } = await this.handle.file.read(into, done, into.length - done, at + done);
+            if (bytesRead === 0)
+                throw new MediaChangedError(`${s.file} ended early: it changed while the action ran`);
+            done += bytesRead;
+        }
+    }
+    async close() {
+        const h = this.handle;
+        this.handle = undefined;
+        await h?.file.close();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/data/write/media/media-encoder.ts
+/**
+ * Shards of a dataset whose media columns are built from files. Row groups
+ * are cut by the bytes of the files they hold (MEDIA_ROW_GROUP_BYTES), so a
+ * reader such as the dataset viewer fetches a few rows without reading
+ * 100 MB. Per row group, the other columns (labels, captions) are encoded by
+ * parquet-wasm as usual, in one small part; the media columns are a part
+ * laid out from the files' sizes (./media-part.ts); ../merge.ts joins them,
+ * copying each file into the shard once, through a bounded buffer.
+ * parquet-wasm is not given the files: it holds a row group's values several
+ * times over in its memory, which never shrinks (a 150 MB file takes 750 MB).
+ */
+
+
+
+
+
+
+
+
+/** Bytes of files after which a row group is closed (a single larger file makes a row group of its own). */
+const MEDIA_ROW_GROUP_BYTES = 16 * 1024 * 1024;
+/** Files whose size is looked up at once. */
+const STAT_CONCURRENCY = 16;
+
+class MediaShardEncoder {
+    mediaFields;
+    rowGroupBytes;
+    constructor(
+    /** Top-level fields (indexes into the shard's schema) that hold references to files. */
+    mediaFields, rowGroupBytes = MEDIA_ROW_GROUP_BYTES) {
+        this.mediaFields = mediaFields;
+        this.rowGroupBytes = rowGroupBytes;
+    }
+    async encodeShard(path, schema, batches, settings, editFooter) {
+        const media = this.mediaFields;
+        const otherFields = schema.fields.map((_, i) => i).filter((i) => !media.includes(i));
+        const otherSchema = new apache_arrow_schema/* Schema */.S(otherFields.map((i) => schema.fields[i]), schema.metadata);
+        const mediaPart = new MediaPart();
+        const otherParts = [];
+        let rows = 0;
+        let current;
+        const start = () => ({ rows: 0, bytes: 0, others: [], media: media.map((f) => ({ name: schema.fields[f].name, files: [] })) });
+        const flush = async () => {
+            if (!current || current.rows === 0)
+                return;
+            mediaPart.addRowGroup(current.media);
+            if (otherFields.length > 0) {
+                const partPath = `${path}.part${String(otherParts.length).padStart(5, "0")}`;
+                otherParts.push(partPath);
+                const pieces = current.others;
+                await (0,encode/* encodeParquetFile */.H)(partPath, { ...settings, rowGroupRows: current.rows }, async () => {
+                    const next = pieces.shift();
+                    return next ? batchToIPC(next) : null;
+                });
+            }
+            rows += current.rows;
+            current = undefined;
+        };
+        try {
+            for await (const batch of batches) {
+                const files = await Promise.all(media.map((f) => sizedFiles(referencedPaths(batch.data.children[f]))));
+                let from = 0;
+                const cut = (to) => {
+                    if (to > from && otherFields.length > 0)
+                        current.others.push(new recordbatch/* RecordBatch */.g(otherSchema, sliceFields(batch, otherFields, otherSchema, from, to)));
+                    from = to;
+                };
+                for (let r = 0; r < batch.numRows; r++) {
+                    const bytes = files.reduce((n, column) => n + (column[r]?.size ?? 0), 0);
+                    if (current && current.rows > 0 && (current.bytes + bytes > this.rowGroupBytes || current.rows >= settings.rowGroupRows)) {
+                        cut(r);
+                        await flush();
+                    }
+                    current ??= start();
+                    current.rows++;
+                    current.bytes += bytes;
+                    files.forEach((column, c) => current.media[c].files.push(column[r]));
+                }
+                cut(batch.numRows);
+            }
+            await flush();
+            const sources = await Promise.all(otherParts.map(fileSource));
+            const part = mediaPart.part();
+            try {
+                const others = await Promise.all(sources.map((s) => openPart(s)));
+                const owner = schema.fields.map((_, i) => (media.includes(i) && otherFields.length > 0 ? 1 : 0));
+                const plans = part.rowGroups.map((_, k) => ({
+                    cells: otherFields.length > 0 ? [{ part: others[k], rowGroup: 0 }, { part, rowGroup: k }] : [{ part, rowGroup: k }],
+                    owner,
+                }));
+                const template = await fullSchemaFooter(schema, settings, `${path}.template`);
+                const { bytes, sha256 } = await assembleFile(path, template, plans, editFooter);
+                return { bytes, sha256, rows, encoderThreads: 0 };
+            }
+            finally {
+                await part.source.close();
+                await Promise.all(sources.map((s) => s.close()));
+            }
+        }
+        finally {
+            await Promise.all(otherParts.map(removeScratch));
+        }
+    }
+}
+/** The files a column refers to, with their sizes now (the part is laid out from them; a change before the copy is an error). */
+async function sizedFiles(paths) {
+    const out = new Array(paths.length).fill(null);
+    let next = 0;
+    const worker = async () => {
+        while (next < paths.length) {
+            const i = next++;
+            const localPath = paths[i];
+            if (localPath === null || localPath === undefined)
+                continue;
+            const info = await (0,external_node_fs_promises_.stat)(localPath).catch((e) => {
+                throw new MediaChangedError(`${localPath} cannot be read any more (${e.code ?? e.message}): it changed while the action ran`);
+            });
+            out[i] = { localPath, size: info.size };
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(STAT_CONCURRENCY, paths.length) }, worker));
+    return out;
+}
+/** Rows `[from, to)` of some of a batch's fields, as the data of a record batch of `schema`. */
+function sliceFields(batch, fields, schema, from, to) {
+    const sliced = from === 0 && to === batch.numRows ? batch : batch.slice(from, to);
+    return apache_arrow_data/* makeData */.Hg({ type: new type/* Struct */._k(schema.fields), length: to - from, nullCount: 0, children: fields.map((f) => sliced.data.children[f]) });
+}
+
 ;// CONCATENATED MODULE: ./src/data/write/split-writer.ts
 /**
  * Pass 2 of one split: its shards, by Python's rules (./shards.ts) —
@@ -66340,7 +68087,11 @@ class SplitRows {
  * already store the shards' columns (TableReader.storesAs, ./copy.ts), else
  * encoded from the rows the readers hand out (./split-rows.ts), on the
  * calling thread for small shards and on the worker threads otherwise.
+ * Media columns built from files are streamed into the shards from the
+ * files (./media/), and shards are cut by the files' bytes.
  */
+
+
 
 
 
@@ -66356,7 +68107,11 @@ async function writeSplit(split, features, shape, options) {
     const { readers, profiles } = split;
     const rows = profiles.reduce((n, p) => n + p.rows, 0);
     const numBytes = profiles.reduce((n, p) => n + profileNbytes(p, features), 0);
-    const count = options.numShards ?? shardCount(numBytes, options.maxShardSize);
+    const media = mediaColumns(split, features);
+    const ranges = media
+        ? sizedRanges(rowSizes(split, numBytes), options.numShards ?? shardCount(numBytes, options.maxShardSize), options.numShards ? undefined : options.maxShardSize)
+        : shardRanges(rows, options.numShards ?? shardCount(numBytes, options.maxShardSize));
+    const count = ranges.length;
     const settings = { compression: options.compression, rowGroupRows: rowGroupRows(rows, numBytes), metadata: shape.metadata, arrowSchema: shape.arrowSchema };
     const shards = [];
     const place = async (i) => {
@@ -66391,11 +68146,11 @@ async function writeSplit(split, features, shape, options) {
         const progress = new ProgressReporter({ log, label: `Writing ${split.name}`, unit: "rows", intervalMs: options.progressIntervalMs });
         const source = new SplitRows(readers, features, (written) => progress.update(written, rows, false, () => ` · ${units_formatBytes((numBytes * written) / Math.max(1, rows))} of ${units_formatBytes(numBytes)} (Arrow)`));
         try {
-            for (const [i, [start, end]] of shardRanges(rows, count).entries()) {
+            for (const [i, [start, end]] of ranges.entries()) {
                 const { repoPath, localPath } = await place(i);
                 const started = Date.now();
                 const shardBytes = rows > 0 ? (numBytes * (end - start)) / rows : 0;
-                const encoder = shardBytes < INLINE_BELOW_BYTES ? inlineEncoder : options.encoder;
+                const encoder = media ? new MediaShardEncoder(media) : shardBytes < INLINE_BELOW_BYTES ? inlineEncoder : options.encoder;
                 const written = await writeParquetFile(localPath, shape.stored, source.batches(shape.schema, shape.stored, end - start), settings, encoder);
                 if (written.rows !== end - start)
                     throw new Error(`shard ${repoPath}: expected ${end - start} rows, wrote ${written.rows}`);
@@ -66408,7 +68163,33 @@ async function writeSplit(split, features, shape, options) {
             await source.close();
         }
     }
-    return { name: split.name, rows, numBytes, shards };
+    const summary = splitMedia(profiles.map((p) => p.media));
+    return { name: split.name, rows, numBytes, shards, ...(summary ? { media: summary } : {}) };
+}
+/** The dataset's columns built from media files (indexes into `features`), or undefined when it has none. */
+function mediaColumns(split, features) {
+    const indexes = features
+        .map((f, i) => (split.profiles.some((p) => p.columns.some((c) => c.name === f.name && c.stats.embedded !== undefined)) ? i : -1))
+        .filter((i) => i >= 0);
+    return indexes.length > 0 ? indexes : undefined;
+}
+/** Each row's size for cutting shards: the bytes of its files, plus an even share of the other columns. */
+function rowSizes(split, numBytes) {
+    const rows = split.profiles.reduce((n, p) => n + p.rows, 0);
+    const out = new Float64Array(rows);
+    let at = 0;
+    let files = 0;
+    for (const p of split.profiles) {
+        if (p.media)
+            out.set(p.media.rowBytes.subarray(0, p.rows), at);
+        at += p.rows;
+    }
+    for (let i = 0; i < rows; i++)
+        files += out[i];
+    const share = rows > 0 ? Math.max(0, numBytes - files) / rows : 0;
+    for (let i = 0; i < rows; i++)
+        out[i] += share;
+    return out;
 }
 /**
  * The copier and the row group cuts for a split's Parquet inputs, when their
@@ -66451,6 +68232,7 @@ async function parquetCopy(split, inputs, shape, settings, count, log, scratch) 
 
 
 
+
 async function convert(options) {
     const { log } = options;
     const overrides = new Map((options.overrides ?? []).map((f) => [f.name, f.feature]));
@@ -66463,7 +68245,12 @@ async function convert(options) {
             workers.prewarm();
             readerOptions.background = (job, args) => workers.run(job, args);
         }
-        const profiled = await profileSplits(options.splits, overrides, readerOptions, log);
+        const first = options.splits.flatMap((s) => s.files)[0];
+        const workspace = await (0,external_node_fs_promises_.realpath)(options.workspace ?? (first ? workspaceOf(first) : process.cwd()));
+        const planned = mediaReaders(options.splits, overrides, workspace, readerOptions);
+        const profiled = await profileSplits(options.splits, overrides, readerOptions, log, planned);
+        for (const split of profiled)
+            checkEveryFileNamed(split, split.readers);
         const all = profiled.flatMap((p) => p.profiles);
         const { features } = unifyProfiles(all);
         checkOverridesUsed(overrides, features);
@@ -66483,7 +68270,8 @@ async function convert(options) {
 }
 async function totalBytes(splits) {
     let total = 0;
-    for (const f of splits.flatMap((s) => s.files))
+    // Media files are copied into the shards, not encoded: they need no threads.
+    for (const f of splits.flatMap((s) => s.files).filter((f) => !isMediaFile(f)))
         total += await (0,external_node_fs_promises_.stat)(f.localPath).then((s) => s.size, () => 0);
     return total;
 }
@@ -67486,6 +69274,8 @@ function guardCard(f) {
 
 
 
+
+
 async function runPipeline(settings, deps) {
     const { log, group } = deps;
     const repoUrl = `${settings.endpoint}/datasets/${settings.repo}`;
@@ -67524,6 +69314,7 @@ async function runPipeline(settings, deps) {
             compression: settings.compression,
             log,
             progressIntervalMs: deps.progressIntervalMs,
+            workspace: settings.workspace,
         })));
         result.conversion = conversion;
         operation = {
@@ -67577,13 +69368,22 @@ async function runPipeline(settings, deps) {
     return result;
 }
 async function findFiles(settings, log) {
-    const found = [];
+    let found = [];
     const input = settings.replaceAllSplits ? "splits" : "paths";
     for (const split of settings.splits) {
-        const files = await onInput(input, errors/* FileSelectionError */.vO, () => discoverFiles(split.globs, settings.workspace, settings.format));
-        log.info(`${split.name}: ${files.length} file(s)${files.length ? `: ${files.map((f) => f.file).join(", ")}` : ""}`);
+        const ignored = [];
+        const files = await onInput(input, errors/* FileSelectionError */.vO, () => discoverFiles(split.globs, settings.workspace, settings.format, ignored));
+        if (ignored.length > 0)
+            log.info(`${split.name}: left out ${pipeline_listFiles(ignored)}: neither ${settings.format === "audiofolder" ? "audio" : "images or audio"} nor metadata files`);
         found.push({ split: split.name, files });
     }
+    const root = await mediaRoot(settings, found);
+    if (root !== undefined) {
+        found = await onInput(input, errors/* FileSelectionError */.vO, async () => inferSplits(found[0].files, root).map((s) => ({ split: s.name, files: s.files })));
+        log.info(`Splits from the folder names under ${root}/: ${found.map((s) => `${s.split} (${s.files.length} files)`).join(", ")}`);
+    }
+    for (const { split, files } of found)
+        log.info(`${split}: ${files.length} file(s)${files.length ? `: ${pipeline_listFiles(files.map((f) => f.file))}` : ""}`);
     const empty = found.filter((s) => s.files.length === 0);
     if (empty.length === 0)
         return found;
@@ -67598,6 +69398,23 @@ async function findFiles(settings, log) {
     else
         log.info(`${what}; nothing to publish.`);
     return found;
+}
+/** A list of file names for the log: the first ones when there are many (media folders hold thousands). */
+function pipeline_listFiles(files) {
+    const shown = files.slice(0, 20).join(", ");
+    return files.length > 20 ? `${shown} and ${files.length - 20} more` : shown;
+}
+/**
+ * The folder whose split folders name the splits, when Python would look for
+ * them: `paths` is one folder of media files and `split` is not set.
+ */
+async function mediaRoot(settings, found) {
+    const globs = settings.splits[0]?.globs ?? [];
+    if (!settings.inferSplits || globs.length !== 1 || !found[0]?.files.some(isMediaFile))
+        return undefined;
+    const folder = discover_normalizePattern(globs[0].trim()).replace(/\/+$/, "");
+    const isFolder = await (0,external_node_fs_promises_.stat)(external_node_path_default().join(settings.workspace, folder)).then((s) => s.isDirectory(), () => false);
+    return isFolder ? folder : undefined;
 }
 const SHARD_NAME = /^[\w.]+-\d{5}-of-\d{5}\.parquet$/;
 /**
@@ -67684,6 +69501,7 @@ function summaryMarkdown(result) {
             const bytes = s.shards.reduce((n, x) => n + x.bytes, 0);
             lines.push(`| ${s.name} | ${formatCount(s.rows)} | ${s.shards.length} | ${units_formatBytes(bytes)} | ${units_formatBytes(s.numBytes)} |`);
         }
+        lines.push(...mediaLines(conversion.splits));
         lines.push("", "<details><summary>Features</summary>", "", "| column | type |", "|---|---|");
         for (const f of conversion.features)
             lines.push(`| ${report_escape(f.name)} | \`${report_escape((0,model_features/* featureToString */.pu)(f.feature))}\` |`);
@@ -67699,6 +69517,28 @@ function summaryMarkdown(result) {
         lines.push(`Shards and README.md were written to \`${result.outputDir}\`; nothing was sent to the Hub.`, "");
     lines.push(`Hub API requests: ${result.requests}.`);
     return lines.join("\n");
+}
+/** Labels whose example files the summary lists per split (a dataset may have thousands of classes). */
+const LABELS_SHOWN = 20;
+/** Media files embedded per split and column, and a few example files per label. */
+function mediaLines(splits) {
+    const media = splits.filter((s) => s.media);
+    if (media.length === 0)
+        return [];
+    const lines = ["", "| split | media column | files | size |", "|---|---|---:|---:|"];
+    for (const s of media)
+        for (const c of s.media.columns)
+            lines.push(`| ${s.name} | ${report_escape(c.name)} | ${formatCount(c.files)} | ${units_formatBytes(c.bytes)} |`);
+    lines.push("", "<details><summary>Example files</summary>", "", "| split | label | files |", "|---|---|---|");
+    for (const s of media) {
+        const examples = s.media.examples;
+        for (const e of examples.slice(0, LABELS_SHOWN))
+            lines.push(`| ${s.name} | ${e.label === "" ? "—" : report_escape(e.label)} | ${e.files.map((f) => `\`${report_escape(f)}\``).join(", ")} |`);
+        if (examples.length > LABELS_SHOWN)
+            lines.push(`| ${s.name} | … | and ${formatCount(examples.length - LABELS_SHOWN)} more labels |`);
+    }
+    lines.push("", "</details>");
+    return lines;
 }
 function report_escape(text) {
     return text.replace(/\|/g, "\\|");
@@ -80477,11 +82317,20 @@ var BufferType;
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  k8: () => (/* binding */ makeBuilder)
+  k8: () => (/* binding */ makeBuilder),
+  bI: () => (/* binding */ vectorFromArray)
 });
 
-// UNUSED EXPORTS: builderThroughAsyncIterable, builderThroughIterable, tableFromJSON, vectorFromArray
+// UNUSED EXPORTS: builderThroughAsyncIterable, builderThroughIterable, tableFromJSON
 
+// EXTERNAL MODULE: ./node_modules/apache-arrow/schema.mjs
+var schema = __nccwpck_require__(349);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/type.mjs
+var apache_arrow_type = __nccwpck_require__(4772);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/data.mjs
+var apache_arrow_data = __nccwpck_require__(7108);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/vector.mjs
+var apache_arrow_vector = __nccwpck_require__(3649);
 // EXTERNAL MODULE: ./node_modules/apache-arrow/visitor.mjs
 var visitor = __nccwpck_require__(242);
 // EXTERNAL MODULE: ./node_modules/apache-arrow/util/buffer.mjs
@@ -80620,14 +82469,8 @@ class OffsetsBufferBuilder extends DataBufferBuilder {
 
 //# sourceMappingURL=buffer.mjs.map
 
-// EXTERNAL MODULE: ./node_modules/apache-arrow/vector.mjs
-var vector = __nccwpck_require__(3649);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/data.mjs
-var apache_arrow_data = __nccwpck_require__(7108);
 // EXTERNAL MODULE: ./node_modules/apache-arrow/row/map.mjs
 var map = __nccwpck_require__(1075);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/type.mjs
-var apache_arrow_type = __nccwpck_require__(4772);
 // EXTERNAL MODULE: ./node_modules/apache-arrow/util/pretty.mjs
 var pretty = __nccwpck_require__(3999);
 ;// CONCATENATED MODULE: ./node_modules/apache-arrow/builder/valid.mjs
@@ -80819,7 +82662,7 @@ class Builder {
      * Flush the `Builder` and return a `Vector<T>`.
      * @returns {Vector<T>} A `Vector<T>` of the flushed values.
      */
-    toVector() { return new vector/* Vector */.M([this.flush()]); }
+    toVector() { return new apache_arrow_vector/* Vector */.M([this.flush()]); }
     get ArrayType() { return this.type.ArrayType; }
     get nullCount() { return this._nulls.numInvalid; }
     get numChildren() { return this.children.length; }
@@ -81348,8 +83191,6 @@ FixedSizeBinaryBuilder.prototype._setValue = set/* setFixedSizeBinary */.D;
 
 //# sourceMappingURL=fixedsizebinary.mjs.map
 
-// EXTERNAL MODULE: ./node_modules/apache-arrow/schema.mjs
-var schema = __nccwpck_require__(349);
 ;// CONCATENATED MODULE: ./node_modules/apache-arrow/builder/fixedsizelist.mjs
 // Licensed to the Apache Software Foundation (ASF) under one
 // or more contributor license agreements.  See the NOTICE file
@@ -82372,6 +84213,8 @@ const instance = new GetBuilderCtor();
 
 //# sourceMappingURL=builderctor.mjs.map
 
+// EXTERNAL MODULE: ./node_modules/apache-arrow/visitor/typecomparator.mjs
+var typecomparator = __nccwpck_require__(7793);
 ;// CONCATENATED MODULE: ./node_modules/apache-arrow/factories.mjs
 // Licensed to the Apache Software Foundation (ASF) under one
 // or more contributor license agreements.  See the NOTICE file
@@ -82416,13 +84259,13 @@ function makeBuilder(options) {
     return builder;
 }
 function vectorFromArray(init, type) {
-    if (init instanceof Data || init instanceof Vector || init.type instanceof dtypes.DataType || ArrayBuffer.isView(init)) {
-        return makeVector(init);
+    if (init instanceof apache_arrow_data/* Data */.B_ || init instanceof apache_arrow_vector/* Vector */.M || init.type instanceof apache_arrow_type/* DataType */.pe || ArrayBuffer.isView(init)) {
+        return (0,apache_arrow_vector/* makeVector */.g)(init);
     }
     const options = { type: type !== null && type !== void 0 ? type : inferType(init), nullValues: [null] };
     const chunks = [...builderThroughIterable(options)(init)];
     const vector = chunks.length === 1 ? chunks[0] : chunks.reduce((a, b) => a.concat(b));
-    if (dtypes.DataType.isDictionary(vector.type)) {
+    if (apache_arrow_type/* DataType */.pe.isDictionary(vector.type)) {
         return vector.memoize();
     }
     return vector;
@@ -82439,7 +84282,7 @@ function tableFromJSON(array) {
 }
 function inferType(value) {
     if (value.length === 0) {
-        return new dtypes.Null;
+        return new apache_arrow_type/* Null */.Uv;
     }
     let nullsCount = 0;
     let arraysCount = 0;
@@ -82482,25 +84325,25 @@ function inferType(value) {
         throw new TypeError('Unable to infer Vector type from input values, explicit type declaration expected.');
     }
     if (numbersCount + nullsCount === value.length) {
-        return new dtypes.Float64;
+        return new apache_arrow_type/* Float64 */.$G;
     }
     else if (stringsCount + nullsCount === value.length) {
-        return new dtypes.Dictionary(new dtypes.Utf8, new dtypes.Int32);
+        return new apache_arrow_type/* Dictionary */.bT(new apache_arrow_type/* Utf8 */.YE, new apache_arrow_type/* Int32 */.P_);
     }
     else if (bigintsCount + nullsCount === value.length) {
-        return new dtypes.Int64;
+        return new apache_arrow_type/* Int64 */.CG;
     }
     else if (booleansCount + nullsCount === value.length) {
-        return new dtypes.Bool;
+        return new apache_arrow_type/* Bool */.x;
     }
     else if (datesCount + nullsCount === value.length) {
-        return new dtypes.TimestampMillisecond;
+        return new apache_arrow_type/* TimestampMillisecond */.ML;
     }
     else if (arraysCount + nullsCount === value.length) {
         const array = value;
         const childType = inferType(array[array.findIndex((ary) => ary != null)]);
-        if (array.every((ary) => ary == null || compareTypes(childType, inferType(ary)))) {
-            return new dtypes.List(new Field('', childType, true));
+        if (array.every((ary) => ary == null || (0,typecomparator/* compareTypes */.Zw)(childType, inferType(ary)))) {
+            return new apache_arrow_type/* List */.B8(new schema/* Field */.D('', childType, true));
         }
     }
     else if (objectsCount + nullsCount === value.length) {
@@ -82509,11 +84352,11 @@ function inferType(value) {
             for (const key of Object.keys(row)) {
                 if (!fields.has(key) && row[key] != null) {
                     // use the type inferred for the first instance of a found key
-                    fields.set(key, new Field(key, inferType([row[key]]), true));
+                    fields.set(key, new schema/* Field */.D(key, inferType([row[key]]), true));
                 }
             }
         }
-        return new dtypes.Struct([...fields.values()]);
+        return new apache_arrow_type/* Struct */._k([...fields.values()]);
     }
     throw new TypeError('Unable to infer Vector type from input values, explicit type declaration expected.');
 }
@@ -90291,6 +92134,7 @@ function tableFromArrays(input) {
 /* harmony export */   Dc: () => (/* binding */ Timestamp_),
 /* harmony export */   IX: () => (/* binding */ Interval_),
 /* harmony export */   Jb: () => (/* binding */ LargeUtf8),
+/* harmony export */   ML: () => (/* binding */ TimestampMillisecond),
 /* harmony export */   OD: () => (/* binding */ Date_),
 /* harmony export */   P_: () => (/* binding */ Int32),
 /* harmony export */   Pv: () => (/* binding */ FixedSizeBinary),
@@ -90322,7 +92166,7 @@ function tableFromArrays(input) {
 /* harmony export */   yI: () => (/* binding */ Binary),
 /* harmony export */   yv: () => (/* binding */ Uint16)
 /* harmony export */ });
-/* unused harmony exports TimeSecond, TimeMillisecond, TimeMicrosecond, TimeNanosecond, TimestampSecond, TimestampMillisecond, TimestampMicrosecond, TimestampNanosecond, IntervalDayTime, IntervalYearMonth, IntervalMonthDayNano, DurationSecond, DurationMillisecond, DurationMicrosecond, DurationNanosecond, DenseUnion, SparseUnion */
+/* unused harmony exports TimeSecond, TimeMillisecond, TimeMicrosecond, TimeNanosecond, TimestampSecond, TimestampMicrosecond, TimestampNanosecond, IntervalDayTime, IntervalYearMonth, IntervalMonthDayNano, DurationSecond, DurationMillisecond, DurationMicrosecond, DurationNanosecond, DenseUnion, SparseUnion */
 /* harmony import */ var _util_bigint_mjs__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2838);
 /* harmony import */ var _enum_mjs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3627);
 /* harmony import */ var _enum_mjs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3960);
@@ -94306,9 +96150,10 @@ const instance = new SetVisitor();
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Zw: () => (/* binding */ compareTypes),
 /* harmony export */   _e: () => (/* binding */ compareSchemas)
 /* harmony export */ });
-/* unused harmony exports TypeComparator, instance, compareFields, compareTypes */
+/* unused harmony exports TypeComparator, instance, compareFields */
 /* harmony import */ var _visitor_mjs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(242);
 // Licensed to the Apache Software Foundation (ASF) under one
 // or more contributor license agreements.  See the NOTICE file
