@@ -13,7 +13,7 @@ import type { Logger } from "../log.js";
 import type { Conversion, ConvertedSplit } from "../model/conversion.js";
 import type { Feature, NamedFeature } from "../model/features.js";
 import { checkOverrides, checkOverridesUsed } from "./read/overrides.js";
-import { type SplitInput, profileSplits } from "./read/profile.js";
+import { type SplitInput, logJsonMerges, measureJsonColumns, profileSplits } from "./read/profile.js";
 import type { ReaderOptions } from "./read/reader.js";
 import { unifyProfiles } from "./read/unify.js";
 import { WorkerPool } from "./workers/pool.js";
@@ -62,9 +62,11 @@ export async function convert(options: ConvertOptions): Promise<Conversion> {
 
     const profiled = await profileSplits(options.splits, overrides, readerOptions, log);
     const all = profiled.flatMap((p) => p.profiles);
-    const { features } = unifyProfiles(all);
+    const { features, merged } = unifyProfiles(all);
+    logJsonMerges(merged, log);
     checkOverridesUsed(overrides, features);
     checkStorable(features, all);
+    await measureJsonColumns(profiled, features, overrides);
 
     const shape = shardSchema(features);
     const encoder = new ThreadedEncoder(workers);

@@ -55,6 +55,12 @@ export interface TableReader {
    * footer-level checks are the copier's (../write/copy.ts).
    */
   storesAs?(stored: arrow.Schema): boolean;
+  /**
+   * Size counts of some columns in their final `features`, measured by
+   * reading the file as pass 2 does: for columns that became Json after pass
+   * 1 counted them as something else (in another file, say).
+   */
+  measure?(features: NamedFeature[]): Promise<SizeStats[]>;
 }
 
 export interface ColumnProfile {
@@ -74,4 +80,12 @@ export interface FileProfile {
   nullFeature: Feature;
   /** Threads that read the file in pass 1, when more than one. */
   threads?: number;
+  /**
+   * Whether a column whose values disagree across files becomes `Json`, as
+   * datasets' JSON loader makes it (JSON Lines and arrays); otherwise the
+   * files must agree (../read/unify.ts).
+   */
+  mixedToJson?: boolean;
+  /** Places of the file's columns that became Json, and why (for the log). */
+  jsonPlaces?: { path: string; line: number; why: string }[];
 }

@@ -42,7 +42,7 @@ export async function writeSplit(split: ProfiledSplit, features: NamedFeature[],
   const rows = profiles.reduce((n, p) => n + p.rows, 0);
   const numBytes = profiles.reduce((n, p) => n + profileNbytes(p, features), 0);
   const count = options.numShards ?? shardCount(numBytes, options.maxShardSize);
-  const settings: ParquetSettings = { compression: options.compression, rowGroupRows: rowGroupRows(rows, numBytes), metadata: shape.metadata, arrowSchema: shape.arrowSchema };
+  const settings: ParquetSettings = { compression: options.compression, rowGroupRows: rowGroupRows(rows, numBytes), metadata: shape.metadata, arrowSchema: shape.arrowSchema, schema: shape.schema };
   const shards: ShardFile[] = [];
   const place = async (i: number) => {
     const repoPath = shardPath(options.dataDir, split.name, i, count);
