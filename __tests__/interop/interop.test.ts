@@ -8,6 +8,7 @@ import { describe } from "vitest";
 import { interopOrSkip } from "./lib/python.js";
 import { clientsSuite } from "./suites/clients.js";
 import { corpusSuite } from "./suites/corpus.js";
+import { deviationsSuite } from "./suites/deviations.js";
 import { roundTripSuite } from "./suites/round-trip.js";
 
 const interop = interopOrSkip();
@@ -16,4 +17,5 @@ describe.skipIf(!interop.ok)("interop with Python's datasets", () => {
   clientsSuite(interop);
   corpusSuite(interop);
   roundTripSuite(interop);
+  deviationsSuite(interop);
 });
