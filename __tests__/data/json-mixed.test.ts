@@ -234,3 +234,22 @@ describe("the Json text of numbers and strings (pandas' ujson, as datasets calls
     expect(ujsonString('\u0001\u001f\u007f<>&/é😀"\\\b\f\n\r\t\uabcd')).toBe(String.raw`"\u0001\u001f` + "\u007f" + String.raw`<>&\/\u00e9\ud83d\ude00\"\\\b\f\n\r\t\uabcd"`);
   });
 });
+
+describe("the log", () => {
+  it("names each Json place, where its values disagree, and places that disagree between files", async () => {
+    const dir = await tempDir();
+    await writeFiles(dir, {
+      "a.jsonl": '{"title": "Hello", "name": {"en": "Cat"}, "n": 1}\n{"title": 1984, "name": {"de": "Katze"}, "n": 2}\n',
+      "b.jsonl": '{"title": "x", "name": {"fr": "Chat"}, "n": "three"}\n',
+    });
+    const lines: string[] = [];
+    const log = { info: (m: string) => lines.push(m), warning: (m: string) => lines.push(m), debug() {} };
+    const { conversion } = await convertFiles([dataFile(dir, "a.jsonl"), dataFile(dir, "b.jsonl")], { log });
+    expect(featureMap(conversion.features)).toEqual({ title: "json", name: "json", n: "json" });
+    expect(lines.filter((l) => l.includes("Json"))).toEqual([
+      "train: a.jsonl: 'title' holds strings (first on line 1) and numbers (line 2): it is a Json feature (each value kept as JSON text), as datasets makes it",
+      "train: a.jsonl: 'name' holds objects with different keys (first on line 1, other keys on line 2): it is a Json feature (each value kept as JSON text), as datasets makes it",
+      "'n' is int64 in a.jsonl but string in b.jsonl: it is a Json feature (each value kept as JSON text), as datasets makes values that disagree",
+    ]);
+  });
+});

@@ -38,7 +38,8 @@ export function unify(a: Feature | undefined, b: Feature | undefined, path = "",
   if (b === undefined) return a;
   const conflict = (): Feature => {
     if (!json) throw new UnifyConflict(a, b, path);
-    merged?.push({ path, a, b });
+    // A place one file already made Json was reported with that file.
+    if (!isJson(a) && !isJson(b)) merged?.push({ path, a, b });
     return JSON_FEATURE;
   };
   if (isJson(a) && isJson(b)) return a;
