@@ -33106,10 +33106,12 @@ class FileSelectionError extends Error {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   H6: () => (/* binding */ encodeArrowSchema),
 /* harmony export */   KY: () => (/* binding */ ARROW_SCHEMA_KEY),
+/* harmony export */   nL: () => (/* binding */ markJsonColumns),
 /* harmony export */   ph: () => (/* binding */ setKeyValue)
 /* harmony export */ });
 /* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6181);
 /* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4822);
+/* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4772);
 /* harmony import */ var _thrift_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2127);
 /**
  * The `ARROW:schema` entry of a shard's footer, as pyarrow writes it: the
@@ -33160,6 +33162,59 @@ function setKeyValue(meta, key, value) {
         { id: KV_VALUE, type: _thrift_js__WEBPACK_IMPORTED_MODULE_0__/* .TType */ .nw.Binary, value: encoder.encode(value) },
     ]));
 }
+/** SchemaElement and LogicalType field ids (parquet.thrift). */
+const FILE_SCHEMA = 2;
+const SE_NUM_CHILDREN = 5;
+const SE_CONVERTED_TYPE = 6;
+const SE_LOGICAL_TYPE = 10;
+const CONVERTED_JSON = 19;
+const LOGICAL_JSON = 12;
+/**
+ * Annotates the Parquet leaves of `schema`'s Json fields (`arrow.json`
+ * extension, at any depth) with the JSON logical and converted types, as
+ * pyarrow writes them (docs/parquet.md#json-columns); arrow-rs writes them as
+ * plain strings. Only the footer changes: the pages are the same.
+ */
+function markJsonColumns(meta, schema) {
+    if (!schema.fields.some((f) => holdsJson(f)))
+        return;
+    const elements = (meta.list(FILE_SCHEMA)?.items ?? []);
+    let at = 1; // 0 is the root
+    const skip = () => {
+        const children = Number(elements[at++]?.int(SE_NUM_CHILDREN) ?? 0n);
+        for (let i = 0; i < children; i++)
+            skip();
+    };
+    // Walks the element for `field` (at `at`), marking Json leaves.
+    const walk = (field) => {
+        const element = elements[at];
+        if (isJsonField(field)) {
+            element.set(SE_CONVERTED_TYPE, _thrift_js__WEBPACK_IMPORTED_MODULE_0__/* .TType */ .nw.I32, CONVERTED_JSON);
+            element.set(SE_LOGICAL_TYPE, _thrift_js__WEBPACK_IMPORTED_MODULE_0__/* .TType */ .nw.Struct, new _thrift_js__WEBPACK_IMPORTED_MODULE_0__/* .ThriftStruct */ .N1([{ id: LOGICAL_JSON, type: _thrift_js__WEBPACK_IMPORTED_MODULE_0__/* .TType */ .nw.Struct, value: new _thrift_js__WEBPACK_IMPORTED_MODULE_0__/* .ThriftStruct */ .N1() }]));
+            return skip();
+        }
+        if (!holdsJson(field))
+            return skip();
+        at++;
+        const type = field.type;
+        if (type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_3__/* .Struct */ ._k)
+            for (const child of type.children)
+                walk(child);
+        else {
+            // A list: its group holds the repeated group, which holds the item.
+            at++;
+            walk(type.children[0]);
+        }
+    };
+    for (const field of schema.fields)
+        walk(field);
+}
+function isJsonField(field) {
+    return field.metadata.get("ARROW:extension:name") === "arrow.json";
+}
+function holdsJson(field) {
+    return isJsonField(field) || (field.type.children ?? []).some((c) => holdsJson(c));
+}
 
 
 /***/ }),
@@ -33168,11 +33223,18 @@ function setKeyValue(meta, key, value) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $: () => (/* binding */ appendRuns),
+/* harmony export */   Af: () => (/* binding */ batchedColumn),
+/* harmony export */   HT: () => (/* binding */ closeBatch),
 /* harmony export */   Ic: () => (/* binding */ mergeStats),
+/* harmony export */   Sg: () => (/* binding */ PYTHON_BATCH_ROWS),
 /* harmony export */   bD: () => (/* binding */ emptyStats),
+/* harmony export */   oj: () => (/* binding */ nullsSoFar),
+/* harmony export */   pv: () => (/* binding */ addNullRow),
 /* harmony export */   qV: () => (/* binding */ estimateNbytes),
-/* harmony export */   tE: () => (/* binding */ statsOfData)
+/* harmony export */   ys: () => (/* binding */ addData)
 /* harmony export */ });
+/* unused harmony export statsOfData */
 /* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3627);
 /* harmony import */ var _model_features_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5486);
 /**
@@ -33182,11 +33244,53 @@ function setKeyValue(meta, key, value) {
  */
 
 
+/** Rows per record batch of Python's cache (`datasets.config.DEFAULT_MAX_BATCH_SIZE`; each table a loader yields starts a new one). */
+const PYTHON_BATCH_ROWS = 1000;
 function emptyStats() {
     return { count: 0, nulls: 0, bytes: 0 };
 }
+/**
+ * Ends the open batch of `s` and of everything below it. `slots`: the values
+ * this place must hold by now (rows for a column, the struct's slots for a
+ * field); those it did not see (absent keys, fields of null structs) are nulls.
+ */
+function closeBatch(s, slots) {
+    if (slots !== undefined && slots > s.count) {
+        s.nulls += slots - s.count;
+        s.count = slots;
+    }
+    const n = s.count - (s.openCount ?? 0);
+    const b = Math.ceil(n / 8);
+    s.bits = (s.bits ?? 0) + b;
+    s.validity = (s.validity ?? 0) + (s.nulls > (s.openNulls ?? 0) ? b : 0);
+    s.openCount = s.count;
+    s.openNulls = s.nulls;
+    if (s.items)
+        closeBatch(s.items);
+    if (s.fields)
+        for (const f of s.fields.values())
+            closeBatch(f, s.count);
+}
+/**
+ * Stats of a place first seen now, below `parent` (a struct's field, or a
+ * column, with `parent` the rows so far): `slots` nulls before, which
+ * every batch closed so far held (so its validity is the parent's bits).
+ */
+function nullsSoFar(slots, parent) {
+    const open = parent.openCount ?? 0;
+    return { count: slots, nulls: slots, bytes: 0, bits: parent.bits ?? 0, validity: parent.bits ?? 0, openCount: open, openNulls: open };
+}
+/** Σ ceil(n/8) over the batches (one batch when none was closed). */
+function bitsOf(s) {
+    return s.bits ?? Math.ceil(s.count / 8);
+}
+/** Validity bytes: ceil(n/8) for each batch holding a null. */
+function validityOf(s) {
+    if (s.bits === undefined)
+        return s.nulls > 0 ? Math.ceil(s.count / 8) : 0;
+    return s.validity ?? 0;
+}
 const INT_WIDTH = {
-    bool: 0,
     int8: 1,
     uint8: 1,
     int16: 2,
@@ -33219,16 +33323,16 @@ function fixedWidth(dtype) {
     return undefined;
 }
 /**
- * Arrow in-memory bytes of a column as one contiguous array, as pyarrow's
- * `nbytes` counts it: data buffers, offsets, and a validity bitmap when
- * there are nulls. `stats` may be missing (a column or struct field absent
- * from a file): then the column is `count` nulls. Python measures its
- * dataset's table, which is chunked (by 1000 rows in `datasets`' cache), so
- * its figure can differ by a few bytes per chunk (see README.md).
+ * Arrow in-memory bytes of a column as pyarrow 25's `nbytes` counts Python's
+ * table: per record batch, a validity bitmap when the batch holds a null
+ * (structs aside: pyarrow leaves theirs out), values, and offsets of **n**
+ * entries (pyarrow leaves the last one out) for strings, binaries and lists. `stats` may be missing (a struct field or
+ * column absent from a file): then the column is `count` nulls, in the
+ * batches of `parent` (or one batch).
  */
-function estimateNbytes(feature, stats, count) {
-    const s = stats ?? { count, nulls: count, bytes: 0 };
-    const validity = s.nulls > 0 ? Math.ceil(s.count / 8) : 0;
+function estimateNbytes(feature, stats, count, parent) {
+    const s = stats ?? (parent ? { count, nulls: count, bytes: 0, bits: bitsOf(parent), validity: bitsOf(parent) } : { count, nulls: count, bytes: 0 });
+    const validity = validityOf(s);
     switch (feature.kind) {
         case "class_label":
             return validity + 8 * s.count;
@@ -33236,55 +33340,67 @@ function estimateNbytes(feature, stats, count) {
             if (feature.dtype === "null")
                 return 0;
             if (feature.dtype === "bool")
-                return validity + Math.ceil(s.count / 8);
+                return validity + bitsOf(s);
             const w = fixedWidth(feature.dtype);
             if (w !== undefined)
                 return validity + w * s.count;
             if (feature.dtype.endsWith("_view"))
                 return validity + 16 * s.count + s.bytes;
             const offsetWidth = feature.dtype.startsWith("large_") ? 8 : 4;
-            return validity + offsetWidth * (s.count + 1) + s.bytes;
+            return validity + offsetWidth * s.count + s.bytes;
         }
         case "list": {
             if (feature.length !== undefined)
                 return validity + estimateNbytes(feature.item, s.items, s.count * feature.length);
             const itemCount = s.items?.count ?? 0;
-            return validity + (feature.large ? 8 : 4) * (s.count + 1) + estimateNbytes(feature.item, s.items, itemCount);
+            return validity + (feature.large ? 8 : 4) * s.count + estimateNbytes(feature.item, s.items, itemCount);
         }
         case "struct":
-            // A field's array has one slot per struct slot; slots its stats did not see (null structs, absent keys) are nulls.
-            return (validity +
-                feature.fields.reduce((sum, f) => {
-                    const child = s.fields?.get(f.name);
-                    const full = child ? { ...child, count: s.count, nulls: child.nulls + Math.max(0, s.count - child.count) } : undefined;
-                    return sum + estimateNbytes(f.feature, full, s.count);
-                }, 0));
+            // pyarrow 25 leaves a struct's own validity bitmap out (its fields count theirs).
+            return feature.fields.reduce((sum, f) => sum + estimateNbytes(f.feature, fieldStats(s, f.name), s.count, s), 0);
         case "custom":
             if (feature.typeName === "Json")
-                return validity + 4 * (s.count + 1) + s.bytes;
+                return validity + 4 * s.count + s.bytes;
             // Files to embed: the all-null `bytes` child (a bitmap and 4 bytes per row as pyarrow 25 counts it) and the files.
             // Python's table holds a row without a file with no struct bitmap (measured: datasets 5.0.1, pyarrow 25).
             if (s.embedded !== undefined)
                 return Math.ceil(s.count / 8) + 4 * s.count + s.embedded;
             // Media types are struct<bytes: binary, path: string>: measured field by field when known.
             if (s.fields) {
-                let sum = validity;
-                for (const child of s.fields.values())
-                    sum += estimateNbytes((0,_model_features_js__WEBPACK_IMPORTED_MODULE_0__/* .value */ .Uq)("binary"), { ...child, count: s.count, nulls: child.nulls + Math.max(0, s.count - child.count) }, s.count);
+                let sum = 0;
+                for (const name of s.fields.keys())
+                    sum += estimateNbytes((0,_model_features_js__WEBPACK_IMPORTED_MODULE_0__/* .value */ .Uq)("binary"), fieldStats(s, name), s.count, s);
                 return sum;
             }
-            return validity + 4 * (s.count + 1) + s.bytes;
+            return validity + 4 * s.count + s.bytes;
     }
 }
-/**
- * The size counts of built Arrow data (one batch), for `estimateNbytes`:
- * values, nulls, variable-width bytes, and the same for list items and
- * struct fields.
- */
+/** A struct field's stats, its slots padded to the struct's (slots it did not see are nulls). */
+function fieldStats(s, name) {
+    const child = s.fields?.get(name);
+    if (!child || child.count >= s.count)
+        return child;
+    return { ...child, count: s.count, nulls: child.nulls + s.count - child.count };
+}
+/** The size counts of built Arrow data (one batch), for `estimateNbytes`. */
 function statsOfData(data) {
-    // apache-arrow bakes a slice's offset into its offsets/values buffers and its struct children
-    // (not list children); `data.offset` only applies to the validity bitmap.
-    const stats = { count: data.length, nulls: data.nullCount, bytes: 0 };
+    const stats = emptyStats();
+    addData(stats, data);
+    return stats;
+}
+/**
+ * Adds rows [from, to) of built Arrow data to `s` (values, nulls,
+ * variable-width bytes, and the same for list items and struct fields), in
+ * its open batch.
+ */
+function addData(s, data, from = 0, to = data.length) {
+    // apache-arrow bakes a slice's offset into its offsets/values buffers and its struct and
+    // fixed-size-list children (not list children); `data.offset` only applies to the validity bitmap.
+    const n = to - from;
+    if (n <= 0)
+        return;
+    s.count += n;
+    s.nulls += nullsIn(data, from, to);
     const type = data.type;
     switch (type.typeId) {
         case apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Type */ .ZU.Utf8:
@@ -33292,33 +33408,57 @@ function statsOfData(data) {
         case apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Type */ .ZU.LargeUtf8:
         case apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Type */ .ZU.LargeBinary: {
             const o = data.valueOffsets;
-            if (data.length > 0)
-                stats.bytes = Number(o[data.length]) - Number(o[0]);
+            s.bytes += Number(o[to]) - Number(o[from]);
             break;
         }
         case apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Type */ .ZU.List:
         case apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Type */ .ZU.LargeList: {
             const o = data.valueOffsets;
-            const child = data.children[0];
-            const from = data.length > 0 ? Number(o[0]) : 0;
-            const to = data.length > 0 ? Number(o[data.length]) : 0;
-            stats.items = statsOfData(from === 0 && to === child.length ? child : child.slice(from, to - from));
+            addData((s.items ??= emptyStats()), data.children[0], Number(o[from]), Number(o[to]));
             break;
         }
-        case apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Type */ .ZU.FixedSizeList:
-            stats.items = statsOfData(data.children[0]);
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Type */ .ZU.FixedSizeList: {
+            const size = type.listSize;
+            addData((s.items ??= emptyStats()), data.children[0], from * size, to * size);
             break;
-        case apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Type */ .ZU.Struct:
-            stats.fields = new Map(type.children.map((f, i) => [f.name, statsOfData(data.children[i])]));
+        }
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Type */ .ZU.Struct: {
+            const fields = (s.fields ??= new Map());
+            type.children.forEach((f, i) => {
+                let child = fields.get(f.name);
+                if (!child)
+                    fields.set(f.name, (child = emptyStats()));
+                addData(child, data.children[i], from, to);
+            });
             break;
+        }
     }
-    return stats;
 }
-/** Adds `b`'s counts into `a` (same column in two files). */
+/** Nulls among rows [from, to) of `data`. */
+function nullsIn(data, from, to) {
+    if (data.type.typeId === apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Type */ .ZU.Null)
+        return to - from;
+    if (data.nullCount === 0 || !data.nullBitmap || data.nullBitmap.length === 0)
+        return 0;
+    if (from === 0 && to === data.length && data.nullCount > 0)
+        return data.nullCount;
+    const bits = data.nullBitmap;
+    let valid = 0;
+    for (let i = data.offset + from, end = data.offset + to; i < end; i++)
+        valid += (bits[i >> 3] >> (i & 7)) & 1;
+    return to - from - valid;
+}
+/** Adds `b`'s counts into `a` (same column in two files, or two parts of one; both with their batches closed). */
 function mergeStats(a, b) {
     const out = { count: a.count + b.count, nulls: a.nulls + b.nulls, bytes: a.bytes + b.bytes };
     if (a.embedded !== undefined || b.embedded !== undefined)
         out.embedded = (a.embedded ?? 0) + (b.embedded ?? 0);
+    if (a.bits !== undefined || b.bits !== undefined) {
+        out.bits = bitsOf(a) + bitsOf(b);
+        out.validity = validityOf(a) + validityOf(b);
+        out.openCount = out.count;
+        out.openNulls = out.nulls;
+    }
     if (a.items || b.items)
         out.items = mergeStats(a.items ?? emptyStats(), b.items ?? emptyStats());
     if (a.fields || b.fields) {
@@ -33327,6 +33467,47 @@ function mergeStats(a, b) {
             out.fields.set(k, out.fields.has(k) ? mergeStats(out.fields.get(k), v) : v);
     }
     return out;
+}
+/**
+ * The rows of one column holding a null, as runs `[first, last, ...]` in
+ * which consecutive nulls are at most PYTHON_BATCH_ROWS apart: a record
+ * batch, wherever the batches start, then holds a null exactly when it meets
+ * a run. So the parts of a file read on two threads, whose first rows are not
+ * known while they are read, add up (appendRuns) to exact validity counts.
+ */
+function addNullRow(runs, row) {
+    const n = runs.length;
+    if (n > 0 && row - runs[n - 1] <= PYTHON_BATCH_ROWS)
+        runs[n - 1] = row;
+    else
+        runs.push(row, row);
+}
+/** `b` (runs of a part whose rows start at `offset`) added to `a`. */
+function appendRuns(a, b, offset) {
+    const out = a.slice();
+    for (let i = 0; i < b.length; i += 2) {
+        addNullRow(out, b[i] + offset);
+        out[out.length - 1] = b[i + 1] + offset;
+    }
+    return out;
+}
+/**
+ * Stats of a flat column of `rows` rows from row 0 in batches of
+ * PYTHON_BATCH_ROWS, its nulls at `runs`: `bits` and `validity` closed.
+ */
+function batchedColumn(rows, nulls, bytes, runs) {
+    const batchBytes = (b) => Math.ceil((Math.min(rows, (b + 1) * PYTHON_BATCH_ROWS) - b * PYTHON_BATCH_ROWS) / 8);
+    let validity = 0;
+    let last = -1;
+    for (let i = 0; i < runs.length; i += 2) {
+        const first = Math.max(last + 1, Math.floor(runs[i] / PYTHON_BATCH_ROWS));
+        last = Math.floor(runs[i + 1] / PYTHON_BATCH_ROWS);
+        for (let b = first; b <= last; b++)
+            validity += batchBytes(b);
+    }
+    const full = Math.floor(rows / PYTHON_BATCH_ROWS);
+    const bits = full * (PYTHON_BATCH_ROWS / 8) + Math.ceil((rows - full * PYTHON_BATCH_ROWS) / 8);
+    return { count: rows, nulls, bytes, bits, validity, openCount: rows, openNulls: nulls };
 }
 
 
@@ -34369,6 +34550,10 @@ class StructBuilder {
             c.appendNull();
         this.length++;
     }
+    /** Call after appending one value to each child. */
+    closeRow() {
+        this.length++;
+    }
     appendValue(value) {
         if (value === null || value === undefined)
             return this.appendNull();
@@ -34597,6 +34782,10 @@ var source = __nccwpck_require__(2656);
 var columns = __nccwpck_require__(9854);
 // EXTERNAL MODULE: ./src/data/read/json/exact.ts
 var exact = __nccwpck_require__(5875);
+// EXTERNAL MODULE: ./src/data/read/json/scan.ts
+var scan = __nccwpck_require__(2139);
+// EXTERNAL MODULE: ./src/data/read/json/text.ts
+var json_text = __nccwpck_require__(6917);
 // EXTERNAL MODULE: ./src/data/read/values.ts
 var values = __nccwpck_require__(9755);
 ;// CONCATENATED MODULE: ./src/data/read/csv/tokenizer.ts
@@ -34822,6 +35011,8 @@ class CsvTokenizer {
  * NA tokens (`NA`, `null`, `NaN`, ...) are nulls in every column type, as
  * pandas reads them.
  */
+
+
 
 
 
@@ -35058,11 +35249,16 @@ function cellColumnFor(feature, file, column) {
     if (feature.kind === "custom" && feature.typeName === "Json")
         return new TextCells(builder, file, column, (t) => {
             try {
-                return JSON.stringify(JSON.parse(t));
+                JSON.parse(t);
             }
             catch {
                 throw new Error(`${(0,columns/* describe */.q0)(t)} is not valid JSON`);
             }
+            // The value's JSON text as a Json column stores it (../json/text.ts): numbers exact, keys in order.
+            const bytes = Buffer.from(t);
+            const value = new scan/* JsonValue */.es();
+            (0,scan/* readValue */.wK)(bytes, (0,scan/* skipWhitespace */.NV)(bytes, 0, bytes.length), bytes.length, value);
+            return (0,json_text/* jsonText */.s$)(value.kind, bytes, value.start, value.end);
         }, "json");
     return new TextCells(builder, file, column, () => {
         throw new Error("unsupported");
@@ -35100,24 +35296,39 @@ async function profileCsvRange(job) {
 function addParts(a, b) {
     return {
         rows: a.rows + b.rows,
-        inference: a.inference.map((x, c) => ({ mask: x.mask | b.inference[c].mask, nulls: x.nulls + b.inference[c].nulls, bytes: x.bytes + b.inference[c].bytes })),
+        inference: a.inference.map((x, c) => {
+            const y = b.inference[c];
+            return { mask: x.mask | y.mask, nulls: x.nulls + y.nulls, bytes: x.bytes + y.bytes, runs: (0,sizes/* appendRuns */.$)(x.runs, y.runs, a.rows) };
+        }),
         measured: a.measured.map((x, c) => (0,sizes/* mergeStats */.Ic)(x, b.measured[c])),
+        measuredRuns: a.measuredRuns.map((x, c) => (0,sizes/* appendRuns */.$)(x, b.measuredRuns[c], a.rows)),
     };
 }
-/** pandas' names for repeated header cells: `a`, `a.1`, `a.2`, ... skipping names already taken. */
+/**
+ * pandas' column names (pandas/_libs/parsers.pyx, `TextReader._get_header`):
+ * a blank cell is `Unnamed: <index>`; a repeated name becomes `a.1`, `a.2`,
+ * ... numbered from its first spelling, skipping names found anywhere in the
+ * header (`a,a,a.1` → `a, a.2, a.1`); named columns are renamed before the
+ * unnamed ones.
+ */
 function dedupeHeader(raw) {
+    const header = raw.map((name, c) => (name === "" ? `Unnamed: ${c}` : name));
+    const unnamed = raw.flatMap((name, c) => (name === "" ? [c] : []));
+    const order = [...raw.keys()].filter((c) => raw[c] !== "").concat(unnamed);
     const counts = new Map();
-    return raw.map((original, c) => {
-        let name = original === "" ? `Unnamed: ${c}` : original;
+    for (const c of order) {
+        const original = header[c];
+        let name = original;
         let count = counts.get(name) ?? 0;
         while (count > 0) {
-            counts.set(name, count + 1);
-            name = `${name}.${count}`;
-            count = counts.get(name) ?? 0;
+            counts.set(original, count + 1);
+            name = `${original}.${count}`;
+            count = header.includes(name) ? count + 1 : (counts.get(name) ?? 0);
         }
+        header[c] = name;
         counts.set(name, count + 1);
-        return name;
-    });
+    }
+    return header;
 }
 class CsvReader {
     path;
@@ -35228,14 +35439,18 @@ class CsvReader {
     }
     async profile(overrides) {
         const inParts = await this.profileInParts(overrides);
-        const { rows, inference, measured } = inParts ?? (await this.profilePart(overrides));
+        const { rows, inference, measured, measuredRuns } = inParts ?? (await this.profilePart(overrides));
         const threads = inParts?.threads === 2 ? { threads: 2 } : {};
         const columns = this.header.map((name, c) => {
-            const inf = inference[c] ?? { mask: 0, nulls: 0, bytes: 0 };
+            const inf = inference[c] ?? { mask: 0, nulls: 0, bytes: 0, runs: [] };
             const override = overrides.get(name);
-            if (override)
-                return { name, feature: override, stats: measured[c] ?? { count: rows, nulls: rows, bytes: 0 } };
-            return { name, feature: featureOf(inf), stats: { count: rows, nulls: inf.nulls, bytes: inf.bytes } };
+            if (override) {
+                const stats = measured[c] ?? (0,sizes/* emptyStats */.bD)();
+                // The column's own validity from its null rows (exact whatever the parts); below it (lists, structs), as the batches were closed.
+                const top = (0,sizes/* batchedColumn */.Af)(rows, stats.nulls, stats.bytes, measuredRuns[c] ?? []);
+                return { name, feature: override, stats: { ...stats, bits: top.bits, validity: top.validity } };
+            }
+            return { name, feature: featureOf(inf), stats: (0,sizes/* batchedColumn */.Af)(rows, inf.nulls, inf.bytes, inf.runs) };
         });
         // pandas reads an all-empty column as float64; a header-only file has object columns, which pyarrow types null.
         return { file: this.file, rows, columns, nullFeature: rows > 0 ? (0,features/* value */.Uq)("float64") : (0,features/* value */.Uq)("null"), ...threads };
@@ -35250,6 +35465,9 @@ class CsvReader {
     async profileInParts(overrides) {
         const { background, splitFromBytes = parts/* SPLIT_FROM_BYTES */.c9 } = this.options;
         if (!background)
+            return undefined;
+        // Lists and structs set by `features`: the validity of their items needs the batches' true rows, known only in one piece.
+        if ([...overrides.values()].some((f) => f.kind === "list" || f.kind === "struct"))
             return undefined;
         // Not worth it, or the file cannot be read: the one-piece read says why.
         const cuts = await this.partCuts(splitFromBytes).catch(() => undefined);
@@ -35301,13 +35519,15 @@ class CsvReader {
         let inference = [];
         let measured = [];
         let measuredStats = [];
+        let measuredRuns = [];
         const start = (names) => {
-            inference = names.map(() => ({ mask: 0, nulls: 0, bytes: 0 }));
+            inference = names.map(() => ({ mask: 0, nulls: 0, bytes: 0, runs: [] }));
             measured = names.map((n) => {
                 const f = overrides.get(n);
                 return f ? cellColumnFor(f, this.file, n) : undefined;
             });
             measuredStats = names.map(() => (0,sizes/* emptyStats */.bD)());
+            measuredRuns = names.map(() => []);
         };
         if (range?.header)
             start(range.header);
@@ -35319,14 +35539,16 @@ class CsvReader {
                 if (writer) {
                     // Overridden columns are converted now, so bad values are found before anything is written.
                     writer.fill(chunk, chunk.first, chunk.records, c);
-                    measuredStats[c] = (0,sizes/* mergeStats */.Ic)(measuredStats[c], (0,sizes/* statsOfData */.tE)(writer.builder.finish()));
+                    measureBatches(measuredStats[c], measuredRuns[c], writer.builder.finish(), rows);
                 }
                 else
-                    inferColumn(chunk, chunk.first, chunk.records, c, inference[c]);
+                    inferColumn(chunk, chunk.first, chunk.records, c, inference[c], rows - chunk.first);
             }
             rows += chunk.records - chunk.first;
         }
-        return { rows, inference, measured: measuredStats };
+        for (const s of measuredStats)
+            (0,sizes/* closeBatch */.HT)(s);
+        return { rows, inference, measured: measuredStats, measuredRuns };
     }
     /** The line where data row `row` starts (read again from the start: for messages only). */
     async lineOfRow(row) {
@@ -35388,8 +35610,27 @@ async function readWindow(handle, window, at, end) {
     const { bytesRead } = await handle.read(window, 0, Math.min(window.length, end - at), at);
     return window.subarray(0, bytesRead);
 }
-function inferColumn(chunk, r0, r1, c, acc) {
+/**
+ * Adds `data` (converted values of the rows from `row` on) to `stats`, in
+ * Python's record batches from the part's first row, and its nulls to `runs`.
+ */
+function measureBatches(stats, runs, data, row) {
+    for (let i = 0; i < data.length;) {
+        const end = Math.min(data.length, i + sizes/* PYTHON_BATCH_ROWS */.Sg - ((row + i) % sizes/* PYTHON_BATCH_ROWS */.Sg));
+        (0,sizes/* addData */.ys)(stats, data, i, end);
+        if ((row + end) % sizes/* PYTHON_BATCH_ROWS */.Sg === 0)
+            (0,sizes/* closeBatch */.HT)(stats);
+        i = end;
+    }
+    if (data.nullCount !== 0)
+        for (let i = 0; i < data.length; i++)
+            if (!data.getValid(i))
+                (0,sizes/* addNullRow */.pv)(runs, row + i);
+}
+/** Pass 1 for rows [r0, r1) of a chunk in column c; `base` + r is the row's index in the part. */
+function inferColumn(chunk, r0, r1, c, acc, base) {
     const { buf, pos, flags, recordStart } = chunk;
+    const runs = acc.runs;
     let { mask, nulls, bytes } = acc;
     for (let r = r0; r < r1; r++) {
         const f = recordStart[r] + c;
@@ -35397,6 +35638,7 @@ function inferColumn(chunk, r0, r1, c, acc) {
         const e = pos[f * 2 + 1];
         if (s === e) {
             nulls++;
+            (0,sizes/* addNullRow */.pv)(runs, base + r);
             continue;
         }
         if (flags[f] & FIELD_ESCAPED) {
@@ -35410,8 +35652,10 @@ function inferColumn(chunk, r0, r1, c, acc) {
         }
         if (mask & parse/* Kind */.b8.String) {
             // Already text: only nulls and sizes matter now.
-            if (e - s < 9 && (0,parse/* isNaToken */.ZY)(buf, s, e))
+            if (e - s < 9 && (0,parse/* isNaToken */.ZY)(buf, s, e)) {
                 nulls++;
+                (0,sizes/* addNullRow */.pv)(runs, base + r);
+            }
             else
                 bytes += e - s;
             continue;
@@ -35419,6 +35663,7 @@ function inferColumn(chunk, r0, r1, c, acc) {
         const kind = (0,parse/* classify */.L8)(buf, s, e);
         if (kind === parse/* Kind */.b8.Null) {
             nulls++;
+            (0,sizes/* addNullRow */.pv)(runs, base + r);
             continue;
         }
         bytes += e - s;
@@ -35431,22 +35676,24 @@ function inferColumn(chunk, r0, r1, c, acc) {
 /**
  * pandas' dtype for what a column held (pandas/_libs/parsers.pyx tries
  * int64, then uint64 on overflow, float64, bool, and keeps text otherwise);
- * undefined when the column held only nulls.
+ * undefined when the column held only nulls. Text is `large_string`, as
+ * pandas 3 gives it (docs/python-interop.md#string-or-large_string).
  */
 function featureOf({ mask, nulls }) {
+    const text = (0,features/* value */.Uq)("large_string");
     if (mask === 0)
         return undefined;
     if (mask & parse/* Kind */.b8.String)
-        return (0,features/* value */.Uq)("string");
+        return text;
     const numeric = parse/* Kind */.b8.Int | parse/* Kind */.b8.Float | parse/* Kind */.b8.UInt | parse/* Kind */.b8.Overflow;
     if (mask & parse/* Kind */.b8.Bool)
-        return mask & numeric ? (0,features/* value */.Uq)("string") : (0,features/* value */.Uq)("bool");
+        return mask & numeric ? text : (0,features/* value */.Uq)("bool");
     if (mask & parse/* Kind */.b8.Overflow)
-        return mask & parse/* Kind */.b8.Float ? (0,features/* value */.Uq)("float64") : (0,features/* value */.Uq)("string");
+        return mask & parse/* Kind */.b8.Float ? (0,features/* value */.Uq)("float64") : text;
     if (mask & parse/* Kind */.b8.UInt) {
         if (mask & parse/* Kind */.b8.Float)
             return (0,features/* value */.Uq)("float64");
-        return nulls > 0 || mask & parse/* Kind */.b8.Negative ? (0,features/* value */.Uq)("string") : (0,features/* value */.Uq)("uint64");
+        return nulls > 0 || mask & parse/* Kind */.b8.Negative ? text : (0,features/* value */.Uq)("uint64");
     }
     if (mask & parse/* Kind */.b8.Float)
         return (0,features/* value */.Uq)("float64");
@@ -35464,9 +35711,9 @@ function featureOf({ mask, nulls }) {
 /* harmony export */   RF: () => (/* binding */ HAS_LONG_INTEGER),
 /* harmony export */   h8: () => (/* binding */ HAS_INTEGRAL_FLOAT),
 /* harmony export */   jM: () => (/* binding */ parseExact),
+/* harmony export */   oe: () => (/* binding */ FloatToken),
 /* harmony export */   qN: () => (/* binding */ scanNumbers)
 /* harmony export */ });
-/* harmony import */ var _values_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9755);
 /**
  * Where `JSON.parse` loses what pyarrow's JSON reader sees, and the slow path
  * that keeps it:
@@ -35480,7 +35727,13 @@ function featureOf({ mask, nulls }) {
  * keys; only such rows are parsed again by `parseExact`, which yields bigints
  * for unsafe integers and (when asked) FloatTokens for integral floats.
  */
-
+/** A JSON number spelled with a fraction or exponent whose value is integral (`1.0`, `1e3`): pyarrow types it as a float. */
+class FloatToken {
+    value;
+    constructor(value) {
+        this.value = value;
+    }
+}
 const HAS_INTEGRAL_FLOAT = 1;
 const HAS_LONG_INTEGER = 2;
 const QUOTE = 34;
@@ -35738,11 +35991,1255 @@ class ExactParser {
         const token = s.slice(start, j);
         const v = Number(token);
         if (float)
-            return this.floatTokens && Number.isInteger(v) ? new _values_js__WEBPACK_IMPORTED_MODULE_0__/* .FloatToken */ .o(v) : v;
+            return this.floatTokens && Number.isInteger(v) ? new FloatToken(v) : v;
         if (Number.isSafeInteger(v))
             return v;
         return BigInt(token);
     }
+}
+
+
+/***/ }),
+
+/***/ 2139:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Av: () => (/* binding */ K_BIGINT),
+/* harmony export */   CH: () => (/* binding */ K_STR),
+/* harmony export */   DI: () => (/* binding */ unescapedLength),
+/* harmony export */   HD: () => (/* binding */ jsonStringText),
+/* harmony export */   HQ: () => (/* binding */ NF_INTEGRAL_FLOAT),
+/* harmony export */   NV: () => (/* binding */ skipWhitespace),
+/* harmony export */   Qy: () => (/* binding */ K_ARR),
+/* harmony export */   VS: () => (/* binding */ NF_OBJECT),
+/* harmony export */   X0: () => (/* binding */ K_TRUE),
+/* harmony export */   Yw: () => (/* binding */ K_NULL),
+/* harmony export */   _z: () => (/* binding */ K_FALSE),
+/* harmony export */   b4: () => (/* binding */ RowScanner),
+/* harmony export */   eK: () => (/* binding */ K_OBJ),
+/* harmony export */   es: () => (/* binding */ JsonValue),
+/* harmony export */   gM: () => (/* binding */ NF_LONG_INT),
+/* harmony export */   j8: () => (/* binding */ unescapeJson),
+/* harmony export */   jC: () => (/* binding */ K_FLOAT),
+/* harmony export */   nE: () => (/* binding */ isoSeconds),
+/* harmony export */   oN: () => (/* binding */ K_STR_ESC),
+/* harmony export */   wK: () => (/* binding */ readValue),
+/* harmony export */   wx: () => (/* binding */ K_INT)
+/* harmony export */ });
+/* harmony import */ var _exact_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5875);
+/* harmony import */ var _parse_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6210);
+/**
+ * Byte-level JSON for the JSON reader's hot path: a validating scanner that
+ * reads one row (a JSON object, as the bytes of a line or of a top-level
+ * array's element) into a small "tape" of its top-level entries — the
+ * column each key names, the kind of its value (from the value's first byte
+ * and spelling) and the value's byte span — without creating JS objects or
+ * strings. The reader then infers types and sizes (pass 1) or fills Arrow
+ * builders (pass 2) from the tape.
+ *
+ * The scanner accepts exactly what `JSON.parse` accepts, or less: anything it
+ * does not handle — invalid JSON (so the error text comes from `JSON.parse`),
+ * a repeated key (the last value counts, at the first key's place), very deep
+ * nesting — makes `scan` return -1, and the reader checks the row with
+ * `JSON.parse` and reads its members from the bytes (./spans.ts, Members). Nested values (lists, objects) are validated in
+ * pass 1 and only delimited in pass 2; the reader reads lists item by item
+ * (`readValue`) and parses objects from their span.
+ *
+ * Also here: JSON string unescaping straight to UTF-8, and ISO 8601
+ * date-times read from bytes as pyarrow's JSON reader infers `timestamp[s]`.
+ */
+
+
+/** Kinds of values on the tape. */
+const K_NULL = 0;
+const K_TRUE = 1;
+const K_FALSE = 2;
+/** An integer within int64 (`aux`: its number of digits). */
+const K_INT = 3;
+/** An integer beyond int64: pyarrow makes the column float64. */
+const K_BIGINT = 4;
+/** A number spelled with a fraction or an exponent. */
+const K_FLOAT = 5;
+/** A string without escapes (span: between the quotes). */
+const K_STR = 6;
+/** A string with backslash escapes (span: between the quotes). */
+const K_STR_ESC = 7;
+/** An object (span: from `{` to `}`; `aux`: NF_ flags). */
+const K_OBJ = 8;
+/** An array (span: from `[` to `]`; `aux`: NF_ flags). */
+const K_ARR = 9;
+/** A nested value holds an integer of 16 or more digits (JSON.parse may round it). */
+const NF_LONG_INT = 1;
+/** A nested value holds an integral number spelled as a float (`1.0`, `2e3`). */
+const NF_INTEGRAL_FLOAT = 2;
+/** A nested value holds an object (a list of them, say): read it with JSON.parse whole rather than item by item. */
+const NF_OBJECT = 4;
+const QUOTE = 34;
+const BACKSLASH = 92;
+const COMMA = 44;
+const COLON = 58;
+const MINUS = 45;
+const PLUS = 43;
+const DOT = 46;
+const ZERO = 48;
+const NINE = 57;
+const OPEN_BRACE = 123;
+const CLOSE_BRACE = 125;
+const OPEN_BRACKET = 91;
+const CLOSE_BRACKET = 93;
+/** Deeper nesting is left to JSON.parse. */
+const MAX_DEPTH = 128;
+/** Bytes that end the fast run through a string: `"`, `\`, and control characters (invalid in JSON strings). */
+const STRING_STOP = new Uint8Array(256);
+for (let b = 0; b < 32; b++)
+    STRING_STOP[b] = 1;
+STRING_STOP[QUOTE] = 1;
+STRING_STOP[BACKSLASH] = 1;
+/** JSON whitespace; in a line of JSON Lines, line breaks end the row instead. */
+const SPACE_ANY = new Uint8Array(256);
+const SPACE_LINE = new Uint8Array(256);
+for (const b of [32, 9])
+    SPACE_ANY[b] = SPACE_LINE[b] = 1;
+SPACE_ANY[10] = SPACE_ANY[13] = 1;
+/** Hex digit values, -1 for other bytes. */
+const HEX = new Int8Array(256).fill(-1);
+for (let b = 0; b < 10; b++)
+    HEX[ZERO + b] = b;
+for (let b = 0; b < 6; b++) {
+    HEX[65 + b] = 10 + b;
+    HEX[97 + b] = 10 + b;
+}
+/** Single-character escapes (`\n` → 10, ...); 0 for bytes that are not one. */
+const ESCAPE = new Uint8Array(256);
+ESCAPE[QUOTE] = QUOTE;
+ESCAPE[BACKSLASH] = BACKSLASH;
+ESCAPE[47] = 47; // '/'
+ESCAPE[98] = 8; // b
+ESCAPE[102] = 12; // f
+ESCAPE[110] = 10; // n
+ESCAPE[114] = 13; // r
+ESCAPE[116] = 9; // t
+const INT64_MAX_DIGITS = "9223372036854775807";
+const INT64_MIN_DIGITS = "9223372036854775808";
+/** Whether the 19 digits at `buf[from..]` are at most the limit (int64's range). */
+function nineteenDigitsFit(buf, from, negative) {
+    const limit = negative ? INT64_MIN_DIGITS : INT64_MAX_DIGITS;
+    for (let k = 0; k < 19; k++) {
+        const d = buf[from + k];
+        const m = limit.charCodeAt(k);
+        if (d !== m)
+            return d < m;
+    }
+    return true;
+}
+const utf8 = new TextDecoder("utf-8");
+/** The text of a key or string between quotes at `[start, end)`. */
+function jsonStringText(buf, start, end, escaped) {
+    if (!escaped)
+        return utf8.decode(buf.subarray(start, end));
+    return JSON.parse(utf8.decode(buf.subarray(start - 1, end + 1)));
+}
+/**
+ * The rows' keys and the scanner. One scanner serves one pass over one file;
+ * its columns are the keys seen so far (pass 1) or the requested features (pass 2).
+ */
+class RowScanner {
+    learn;
+    /** Entries of the last scanned row. */
+    n = 0;
+    kind = new Uint8Array(16);
+    col = new Int32Array(16);
+    start = new Int32Array(16);
+    end = new Int32Array(16);
+    aux = new Int32Array(16);
+    /** Column names by index. */
+    names = [];
+    byName = new Map();
+    /** By position in the row: the bytes last seen before the value (`{` or `,`, key, `:`), and the column they name. */
+    segment = [];
+    segmentCol = [];
+    segmentWords = [];
+    /** Per column: the serial of the last row holding it, and its entry there. */
+    stamp = new Int32Array(16);
+    entryOf = new Int32Array(16);
+    serial = 0;
+    /** Keys first seen in the last row (pass 1), in order; they become columns `names.length + i` on `commit()`. */
+    pending = [];
+    /** Flags of the last nested value scanned. */
+    nested = 0;
+    /** The buffer last scanned, and a view of it for reading four bytes at a time. */
+    buffer;
+    view;
+    space;
+    /**
+     * `learn`: unknown keys become columns (pass 1); otherwise they are ignored (pass 2).
+     * `lines`: rows are lines of JSON Lines, so line breaks are not whitespace (they end the row).
+     */
+    constructor(learn, lines) {
+        this.learn = learn;
+        this.space = lines ? SPACE_LINE : SPACE_ANY;
+    }
+    addColumn(name) {
+        const index = this.names.length;
+        this.names.push(name);
+        this.byName.set(name, index);
+        this.reserveColumns(index + 1);
+        return index;
+    }
+    indexOf(name) {
+        return this.byName.get(name);
+    }
+    /** Whether column `c` is in the last scanned row. */
+    has(c) {
+        return this.stamp[c] === this.serial;
+    }
+    /**
+     * Makes the tape describe a row read as `members` (a row `scan` left
+     * alone): keys not known become columns (pass 1, on `commit()`) or are
+     * ignored (pass 2).
+     */
+    fromMembers(members) {
+        this.n = 0;
+        this.pending.length = 0;
+        let serial = (this.serial + 1) | 0;
+        if (serial === 0) {
+            this.stamp.fill(0);
+            serial = 1;
+        }
+        this.serial = serial;
+        for (let k = 0; k < members.n; k++) {
+            const key = members.keys[k];
+            let col = this.byName.get(key);
+            if (col === undefined) {
+                if (this.learn) {
+                    col = this.names.length + this.pending.length;
+                    this.pending.push(key);
+                    this.reserveColumns(col + 1);
+                }
+                else
+                    col = -2;
+            }
+            if (this.n === this.kind.length)
+                this.reserveEntries();
+            const at = this.n++;
+            if (col >= 0) {
+                this.stamp[col] = serial;
+                this.entryOf[col] = at;
+            }
+            this.col[at] = col;
+            this.kind[at] = members.kind[k];
+            this.start[at] = members.start[k];
+            this.end[at] = members.end[k];
+            this.aux[at] = members.aux[k];
+        }
+    }
+    /** Makes columns of the keys first seen in the last row. */
+    commit() {
+        if (this.pending.length === 0)
+            return;
+        for (let i = 0; i < this.pending.length; i++)
+            this.addColumn(this.pending[i]);
+        this.pending.length = 0;
+    }
+    reserveColumns(n) {
+        if (n <= this.stamp.length)
+            return;
+        const size = Math.max(n, this.stamp.length * 2);
+        const stamp = new Int32Array(size);
+        stamp.set(this.stamp);
+        this.stamp = stamp;
+        const entry = new Int32Array(size);
+        entry.set(this.entryOf);
+        this.entryOf = entry;
+    }
+    reserveEntries() {
+        const size = this.kind.length * 2;
+        const grow = (a, make) => {
+            const b = make(size);
+            b.set(a);
+            return b;
+        };
+        this.kind = grow(this.kind, (n) => new Uint8Array(n));
+        this.col = grow(this.col, (n) => new Int32Array(n));
+        this.start = grow(this.start, (n) => new Int32Array(n));
+        this.end = grow(this.end, (n) => new Int32Array(n));
+        this.aux = grow(this.aux, (n) => new Int32Array(n));
+    }
+    /**
+     * Scans the row starting at `buf[s]` (reading no further than `e`): when it
+     * is a JSON object the tape now describes, returns the position after it and
+     * the whitespace that follows; -1 when the row must go through JSON.parse
+     * (invalid, or not handled here: see the file comment).
+     */
+    scan(buf, s, e) {
+        this.n = 0;
+        if (this.pending.length !== 0)
+            this.pending.length = 0;
+        let serial = (this.serial + 1) | 0;
+        if (serial === 0) {
+            this.stamp.fill(0);
+            serial = 1;
+        }
+        this.serial = serial;
+        if (buf !== this.buffer) {
+            this.buffer = buf;
+            this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+        }
+        const stop = STRING_STOP;
+        const space = this.space;
+        let i = s;
+        let b = 0;
+        let position = 0;
+        for (;;) {
+            // What leads to the value: `{` or `,`, the key, `:`, and any whitespace. Usually the same
+            // bytes as at this position of an earlier row: then they are valid and name the same column.
+            let col = -1;
+            const cached = this.segment[position];
+            if (cached !== undefined) {
+                const length = cached.length;
+                if (i + length <= e) {
+                    const words = this.segmentWords[position];
+                    const view = this.view;
+                    let k = 0;
+                    const whole = words.length;
+                    while (k < whole && view.getInt32(i + k * 4, true) === words[k])
+                        k++;
+                    if (k === whole) {
+                        k *= 4;
+                        while (k < length && buf[i + k] === cached[k])
+                            k++;
+                        if (k === length) {
+                            col = this.segmentCol[position];
+                            i += length;
+                        }
+                    }
+                }
+            }
+            if (col < 0) {
+                const from = i;
+                while (i < e && space[buf[i]] !== 0)
+                    i++;
+                if (i >= e)
+                    return -1;
+                b = buf[i];
+                if (position === 0) {
+                    if (b !== OPEN_BRACE)
+                        return -1;
+                    i++;
+                    while (i < e && space[buf[i]] !== 0)
+                        i++;
+                    if (i >= e)
+                        return -1;
+                    if (buf[i] === CLOSE_BRACE)
+                        return this.trailing(buf, i + 1, e);
+                }
+                else {
+                    if (b === CLOSE_BRACE)
+                        return this.trailing(buf, i + 1, e);
+                    if (b !== COMMA)
+                        return -1;
+                    i++;
+                    while (i < e && space[buf[i]] !== 0)
+                        i++;
+                    if (i >= e)
+                        return -1;
+                }
+                if (buf[i] !== QUOTE)
+                    return -1;
+                const ks = i + 1;
+                let j = ks;
+                let escaped = false;
+                for (;;) {
+                    while (j < e && stop[buf[j]] === 0)
+                        j++;
+                    if (j >= e)
+                        return -1;
+                    const c = buf[j];
+                    if (c === QUOTE)
+                        break;
+                    if (c !== BACKSLASH)
+                        return -1;
+                    j = escapeEnd(buf, j, e);
+                    if (j < 0)
+                        return -1;
+                    escaped = true;
+                }
+                i = j + 1;
+                while (i < e && space[buf[i]] !== 0)
+                    i++;
+                if (i >= e || buf[i] !== COLON)
+                    return -1;
+                i++;
+                while (i < e && space[buf[i]] !== 0)
+                    i++;
+                if (i >= e)
+                    return -1;
+                const key = jsonStringText(buf, ks, j, escaped);
+                const known = this.byName.get(key);
+                if (known !== undefined) {
+                    col = known;
+                    // A copy (the read buffer is reused), whole words of it compared four bytes at a time.
+                    const length = i - from;
+                    const copy = new Uint8Array((length + 3) & ~3);
+                    copy.set(buf.subarray(from, i));
+                    this.segment[position] = copy.subarray(0, length);
+                    this.segmentWords[position] = new Int32Array(copy.buffer, 0, length >> 2);
+                    this.segmentCol[position] = col;
+                }
+                else if (this.learn) {
+                    if (this.pending.includes(key))
+                        return -1;
+                    col = this.names.length + this.pending.length;
+                    this.pending.push(key);
+                    this.reserveColumns(col + 1);
+                }
+                else
+                    col = -2; // not a requested column (the file changed since pass 1): ignored
+            }
+            else if (i >= e)
+                return -1;
+            if (col >= 0) {
+                if (this.stamp[col] === serial)
+                    return -1; // a repeated key
+                this.stamp[col] = serial;
+                this.entryOf[col] = this.n;
+            }
+            position++;
+            // The value.
+            if (this.n === this.kind.length)
+                this.reserveEntries();
+            const at = this.n++;
+            this.col[at] = col;
+            let c = buf[i];
+            if (space[c] !== 0) {
+                while (i < e && space[buf[i]] !== 0)
+                    i++;
+                if (i >= e)
+                    return -1;
+                c = buf[i];
+            }
+            let j = 0;
+            if (c === QUOTE) {
+                const vs = i + 1;
+                j = vs;
+                let kind = K_STR;
+                for (;;) {
+                    // Pass 2 reads rows pass 1 validated: only quotes and backslashes matter.
+                    j = this.learn ? stringStop(buf, this.view, j, e) : quoteOrBackslash(buf, this.view, j, e);
+                    if (j >= e)
+                        return -1;
+                    const d = buf[j];
+                    if (d === QUOTE)
+                        break;
+                    if (d !== BACKSLASH)
+                        return -1;
+                    j = escapeEnd(buf, j, e);
+                    if (j < 0)
+                        return -1;
+                    kind = K_STR_ESC;
+                }
+                this.kind[at] = kind;
+                this.start[at] = vs;
+                this.end[at] = j;
+                i = j + 1;
+            }
+            else if (c === MINUS || (c >= ZERO && c <= NINE)) {
+                const negative = c === MINUS;
+                j = negative ? i + 1 : i;
+                const ds = j;
+                if (j >= e)
+                    return -1;
+                const first = buf[j];
+                if (first === ZERO)
+                    j++;
+                else if (first > ZERO && first <= NINE) {
+                    j++;
+                    while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
+                        j++;
+                }
+                else
+                    return -1;
+                const digits = j - ds;
+                let float = false;
+                if (j < e && buf[j] === DOT) {
+                    j++;
+                    const fs = j;
+                    while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
+                        j++;
+                    if (j === fs)
+                        return -1;
+                    float = true;
+                }
+                if (j < e && ((b = buf[j]) === 101 || b === 69)) {
+                    j++;
+                    if (j < e && ((b = buf[j]) === PLUS || b === MINUS))
+                        j++;
+                    const es = j;
+                    while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
+                        j++;
+                    if (j === es)
+                        return -1;
+                    float = true;
+                }
+                this.kind[at] = float ? K_FLOAT : digits < 19 || (digits === 19 && nineteenDigitsFit(buf, ds, negative)) ? K_INT : K_BIGINT;
+                this.aux[at] = digits;
+                this.start[at] = i;
+                this.end[at] = j;
+                i = j;
+            }
+            else if (c === 116) {
+                if (i + 4 > e || buf[i + 1] !== 114 || buf[i + 2] !== 117 || buf[i + 3] !== 101)
+                    return -1;
+                this.kind[at] = K_TRUE;
+                this.start[at] = i;
+                this.end[at] = i += 4;
+            }
+            else if (c === 102) {
+                if (i + 5 > e || buf[i + 1] !== 97 || buf[i + 2] !== 108 || buf[i + 3] !== 115 || buf[i + 4] !== 101)
+                    return -1;
+                this.kind[at] = K_FALSE;
+                this.start[at] = i;
+                this.end[at] = i += 5;
+            }
+            else if (c === 110) {
+                if (i + 4 > e || buf[i + 1] !== 117 || buf[i + 2] !== 108 || buf[i + 3] !== 108)
+                    return -1;
+                this.kind[at] = K_NULL;
+                this.start[at] = i;
+                this.end[at] = i += 4;
+            }
+            else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+                this.nested = 0;
+                j = this.learn ? this.skipNested(buf, i, e, 1) : this.skipNestedFast(buf, i, e);
+                if (j < 0)
+                    return -1;
+                this.kind[at] = c === OPEN_BRACE ? K_OBJ : K_ARR;
+                this.aux[at] = this.nested;
+                this.start[at] = i;
+                this.end[at] = j;
+                i = j;
+            }
+            else
+                return -1;
+        }
+    }
+    /** The position after the whitespace at `i` (the end of a row). */
+    trailing(buf, i, e) {
+        return skipSpace(buf, i, e, this.space);
+    }
+    /** End of the object or array at `i` (validated), or -1. Sets NF_ flags in `nested`. */
+    skipNested(buf, i, e, depth) {
+        if (depth > MAX_DEPTH)
+            return -1;
+        const object = buf[i] === OPEN_BRACE;
+        if (object)
+            this.nested |= NF_OBJECT;
+        const close = object ? CLOSE_BRACE : CLOSE_BRACKET;
+        i = skipSpace(buf, i + 1, e, this.space);
+        if (i >= e)
+            return -1;
+        if (buf[i] === close)
+            return i + 1;
+        for (;;) {
+            if (object) {
+                if (buf[i] !== QUOTE)
+                    return -1;
+                i = stringEnd(buf, this.view, i + 1, e);
+                if (i < 0)
+                    return -1;
+                i = skipSpace(buf, i + 1, e, this.space);
+                if (i >= e || buf[i] !== COLON)
+                    return -1;
+                i = skipSpace(buf, i + 1, e, this.space);
+                if (i >= e)
+                    return -1;
+            }
+            i = this.skipValue(buf, i, e, depth);
+            if (i < 0)
+                return -1;
+            i = skipSpace(buf, i, e, this.space);
+            if (i >= e)
+                return -1;
+            const b = buf[i];
+            if (b === close)
+                return i + 1;
+            if (b !== COMMA)
+                return -1;
+            i = skipSpace(buf, i + 1, e, this.space);
+            if (i >= e)
+                return -1;
+        }
+    }
+    /**
+     * Pass 2 (the rows were validated in pass 1): the end of the object or
+     * array at `i`, found without validating, or -1. Sets NF_OBJECT, and
+     * NF_LONG_INT for any run of 16 digits (a fraction's too: reading such a
+     * value exactly costs a little more, and gives the same numbers).
+     */
+    skipNestedFast(buf, i, e) {
+        const view = this.view;
+        let depth = 0;
+        let run = 0;
+        let flags = 0;
+        for (let j = i; j < e; j++) {
+            const b = buf[j];
+            if (b >= ZERO && b <= NINE) {
+                if (++run === 16)
+                    flags |= NF_LONG_INT;
+                continue;
+            }
+            run = 0;
+            if (b === QUOTE) {
+                for (j++;; j += 2) {
+                    j = quoteOrBackslash(buf, view, j, e);
+                    if (j >= e || buf[j] === QUOTE)
+                        break;
+                }
+            }
+            else if (b === OPEN_BRACE) {
+                flags |= NF_OBJECT;
+                depth++;
+            }
+            else if (b === OPEN_BRACKET)
+                depth++;
+            else if ((b === CLOSE_BRACE || b === CLOSE_BRACKET) && --depth === 0) {
+                this.nested = flags;
+                return j + 1;
+            }
+        }
+        return -1;
+    }
+    /** End of the value at `i` (validated), or -1. */
+    skipValue(buf, i, e, depth) {
+        const c = buf[i];
+        if (c === QUOTE) {
+            const j = stringEnd(buf, this.view, i + 1, e);
+            return j < 0 ? -1 : j + 1;
+        }
+        if (c === OPEN_BRACE || c === OPEN_BRACKET)
+            return this.skipNested(buf, i, e, depth + 1);
+        if (c === MINUS || (c >= ZERO && c <= NINE))
+            return this.skipNumber(buf, i, e);
+        if (c === 116)
+            return i + 4 <= e && buf[i + 1] === 114 && buf[i + 2] === 117 && buf[i + 3] === 101 ? i + 4 : -1;
+        if (c === 102)
+            return i + 5 <= e && buf[i + 1] === 97 && buf[i + 2] === 108 && buf[i + 3] === 115 && buf[i + 4] === 101 ? i + 5 : -1;
+        if (c === 110)
+            return i + 4 <= e && buf[i + 1] === 117 && buf[i + 2] === 108 && buf[i + 3] === 108 ? i + 4 : -1;
+        return -1;
+    }
+    /** End of the number at `i` (validated), or -1; flags long integers and integral floats. */
+    skipNumber(buf, i, e) {
+        let j = i;
+        if (buf[j] === MINUS)
+            j++;
+        const intStart = j;
+        if (j >= e)
+            return -1;
+        let b = buf[j];
+        if (b === ZERO)
+            j++;
+        else if (b > ZERO && b <= NINE) {
+            j++;
+            while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
+                j++;
+        }
+        else
+            return -1;
+        const intEnd = j;
+        let fracStart = j;
+        let fracEnd = j;
+        let float = false;
+        let exp = 0;
+        if (j < e && buf[j] === DOT) {
+            j++;
+            fracStart = j;
+            while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
+                j++;
+            if (j === fracStart)
+                return -1;
+            fracEnd = j;
+            float = true;
+        }
+        if (j < e && ((b = buf[j]) === 101 || b === 69)) {
+            j++;
+            let sign = 1;
+            if (j < e && ((b = buf[j]) === PLUS || b === MINUS)) {
+                if (b === MINUS)
+                    sign = -1;
+                j++;
+            }
+            const es = j;
+            while (j < e && (b = buf[j]) >= ZERO && b <= NINE) {
+                if (exp < 100000)
+                    exp = exp * 10 + (b - ZERO);
+                j++;
+            }
+            if (j === es)
+                return -1;
+            exp *= sign;
+            float = true;
+        }
+        if (!float) {
+            if (intEnd - intStart >= 16)
+                this.nested |= NF_LONG_INT;
+        }
+        else if (!(this.nested & NF_INTEGRAL_FLOAT) && (0,_exact_js__WEBPACK_IMPORTED_MODULE_0__/* .isIntegral */ .Ll)(buf, intStart, intEnd, fracStart, fracEnd, exp))
+            this.nested |= NF_INTEGRAL_FLOAT;
+        return j;
+    }
+}
+/**
+ * Position of the first byte at or after `j` that ends a plain run of string
+ * contents (a quote, a backslash or a control character), or `e`. Long runs
+ * are tested four bytes at a time through `words` (a view of the buffer).
+ */
+function stringStop(buf, view, j, e) {
+    const last = e - 4;
+    for (; j <= last; j += 4) {
+        const x = view.getInt32(j, true);
+        const q = x ^ 0x22222222;
+        const b = x ^ 0x5c5c5c5c;
+        // High bit of each byte that is a quote or backslash (a zero byte in q or b) or below 0x20; a flag
+        // may be wrong only above a right one, so the lowest one is the first such byte (little-endian).
+        const t = ((((q - 0x01010101) | 0) & ~q) | (((b - 0x01010101) | 0) & ~b) | (((x - 0x20202020) | 0) & ~x)) & 0x80808080;
+        if (t !== 0)
+            return j + ((31 - Math.clz32(t & -t)) >> 3);
+    }
+    while (j < e && STRING_STOP[buf[j]] === 0)
+        j++;
+    return j;
+}
+/** `stringStop` for validated text: the first quote or backslash at or after `j`, or `e`. */
+function quoteOrBackslash(buf, view, j, e) {
+    const last = e - 4;
+    for (; j <= last; j += 4) {
+        const x = view.getInt32(j, true);
+        const q = x ^ 0x22222222;
+        const b = x ^ 0x5c5c5c5c;
+        const t = ((((q - 0x01010101) | 0) & ~q) | (((b - 0x01010101) | 0) & ~b)) & 0x80808080;
+        if (t !== 0)
+            return j + ((31 - Math.clz32(t & -t)) >> 3);
+    }
+    let c = 0;
+    while (j < e && (c = buf[j]) !== QUOTE && c !== BACKSLASH)
+        j++;
+    return j;
+}
+function skipSpace(buf, i, e, space) {
+    while (i < e && space[buf[i]] !== 0)
+        i++;
+    return i;
+}
+/** Position after the escape sequence at `j` (a backslash), or -1 when it is invalid. */
+function escapeEnd(buf, j, e) {
+    if (j + 1 >= e)
+        return -1;
+    const x = buf[j + 1];
+    if (x === 117) {
+        if (j + 6 > e || (HEX[buf[j + 2]] | HEX[buf[j + 3]] | HEX[buf[j + 4]] | HEX[buf[j + 5]]) < 0)
+            return -1;
+        return j + 6;
+    }
+    return ESCAPE[x] === 0 ? -1 : j + 2;
+}
+/** Position of the closing quote of the string whose contents start at `j` (validated), or -1. */
+function stringEnd(buf, view, j, e) {
+    for (;;) {
+        j = stringStop(buf, view, j, e);
+        if (j >= e)
+            return -1;
+        const c = buf[j];
+        if (c === QUOTE)
+            return j;
+        if (c !== BACKSLASH)
+            return -1;
+        j = escapeEnd(buf, j, e);
+        if (j < 0)
+            return -1;
+    }
+}
+function hex4(buf, i) {
+    return (HEX[buf[i]] << 12) | (HEX[buf[i + 1]] << 8) | (HEX[buf[i + 2]] << 4) | HEX[buf[i + 3]];
+}
+/**
+ * Decodes the (validated) contents of a JSON string `buf[s..e)` into UTF-8 at
+ * `out[0..]` (which must hold `e - s` bytes) and returns the length: the bytes
+ * `TextEncoder` gives for the string `JSON.parse` makes (an unpaired surrogate
+ * becomes U+FFFD).
+ */
+function unescapeJson(buf, s, e, out) {
+    let o = 0;
+    let i = s;
+    while (i < e) {
+        const b = buf[i];
+        if (b !== BACKSLASH) {
+            out[o++] = b;
+            i++;
+            continue;
+        }
+        const x = buf[i + 1];
+        if (x !== 117) {
+            out[o++] = ESCAPE[x];
+            i += 2;
+            continue;
+        }
+        let cp = hex4(buf, i + 2);
+        i += 6;
+        if (cp >= 0xd800 && cp <= 0xdfff) {
+            if (cp <= 0xdbff && i + 6 <= e && buf[i] === BACKSLASH && buf[i + 1] === 117) {
+                const low = hex4(buf, i + 2);
+                if (low >= 0xdc00 && low <= 0xdfff) {
+                    cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+                    i += 6;
+                }
+                else
+                    cp = 0xfffd;
+            }
+            else
+                cp = 0xfffd;
+        }
+        if (cp < 0x80)
+            out[o++] = cp;
+        else if (cp < 0x800) {
+            out[o++] = 0xc0 | (cp >> 6);
+            out[o++] = 0x80 | (cp & 0x3f);
+        }
+        else if (cp < 0x10000) {
+            out[o++] = 0xe0 | (cp >> 12);
+            out[o++] = 0x80 | ((cp >> 6) & 0x3f);
+            out[o++] = 0x80 | (cp & 0x3f);
+        }
+        else {
+            out[o++] = 0xf0 | (cp >> 18);
+            out[o++] = 0x80 | ((cp >> 12) & 0x3f);
+            out[o++] = 0x80 | ((cp >> 6) & 0x3f);
+            out[o++] = 0x80 | (cp & 0x3f);
+        }
+    }
+    return o;
+}
+/** The length `unescapeJson` gives for the same string, without writing it. */
+function unescapedLength(buf, s, e) {
+    let n = e - s;
+    let i = s;
+    for (;;) {
+        while (i < e && buf[i] !== BACKSLASH)
+            i++;
+        if (i >= e)
+            return n;
+        if (buf[i + 1] !== 117) {
+            n -= 1;
+            i += 2;
+            continue;
+        }
+        const cp = hex4(buf, i + 2);
+        i += 6;
+        if (cp >= 0xd800 && cp <= 0xdbff && i + 6 <= e && buf[i] === BACKSLASH && buf[i + 1] === 117) {
+            const low = hex4(buf, i + 2);
+            if (low >= 0xdc00 && low <= 0xdfff) {
+                n -= 8; // 12 bytes of escapes, 4 of UTF-8
+                i += 6;
+                continue;
+            }
+        }
+        n -= cp < 0x80 ? 5 : cp < 0x800 ? 4 : 3; // unpaired surrogates become U+FFFD (3 bytes)
+    }
+}
+function digit2(buf, i) {
+    const a = buf[i] - ZERO;
+    const b = buf[i + 1] - ZERO;
+    return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+/**
+ * Seconds since the epoch (UTC) of `buf[s..e)` when it is a date or
+ * date-time pyarrow's JSON reader infers as `timestamp[s]` — `YYYY-MM-DD`,
+ * optionally `[T ]hh`, `:mm`, `:ss` and `Z` or `±hh[[:]mm]` (what
+ * `looksLikeTimestamp` accepts, with `parseTimestamp`'s value) — else NaN.
+ */
+function isoSeconds(buf, s, e) {
+    const n = e - s;
+    if (n < 10 || n > 25 || buf[s + 4] !== MINUS || buf[s + 7] !== MINUS)
+        return NaN;
+    const y1 = digit2(buf, s);
+    const y2 = digit2(buf, s + 2);
+    const m = digit2(buf, s + 5);
+    const d = digit2(buf, s + 8);
+    if (y1 < 0 || y2 < 0 || m < 1 || m > 12 || d < 1)
+        return NaN;
+    const y = y1 * 100 + y2;
+    const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+    if (d > (m === 2 && leap ? 29 : _parse_js__WEBPACK_IMPORTED_MODULE_1__/* .MONTH_DAYS */ .zn[m - 1]))
+        return NaN;
+    // days_from_civil (as ../parse.ts's daysFromCivil), in integer arithmetic: yy >= -1.
+    const yy = m <= 2 ? y - 1 : y;
+    const era = yy >= 0 ? (yy / 400) | 0 : -1;
+    const yoe = yy - era * 400;
+    const doy = (((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) | 0) + d - 1;
+    const doe = yoe * 365 + ((yoe / 4) | 0) - ((yoe / 100) | 0) + doy;
+    let seconds = (era * 146097 + doe - 719468) * 86400;
+    if (n === 10)
+        return seconds;
+    let i = s + 10;
+    const sep = buf[i];
+    if ((sep !== 84 && sep !== 32) || i + 3 > e)
+        return NaN;
+    const h = digit2(buf, i + 1);
+    if (h < 0 || h > 23)
+        return NaN;
+    seconds += h * 3600;
+    i += 3;
+    if (i < e && buf[i] === COLON) {
+        if (i + 3 > e)
+            return NaN;
+        const mi = digit2(buf, i + 1);
+        if (mi < 0 || mi > 59)
+            return NaN;
+        seconds += mi * 60;
+        i += 3;
+        if (i < e && buf[i] === COLON) {
+            if (i + 3 > e)
+                return NaN;
+            const sec = digit2(buf, i + 1);
+            if (sec < 0 || sec > 59)
+                return NaN;
+            seconds += sec;
+            i += 3;
+        }
+    }
+    if (i === e)
+        return seconds;
+    const z = buf[i];
+    if (z === 90)
+        return i + 1 === e ? seconds : NaN; // Z
+    if (z !== PLUS && z !== MINUS)
+        return NaN;
+    if (i + 3 > e)
+        return NaN;
+    const oh = digit2(buf, i + 1);
+    if (oh < 0)
+        return NaN;
+    i += 3;
+    let om = 0;
+    if (i < e) {
+        if (buf[i] === COLON)
+            i++;
+        if (i + 2 !== e)
+            return NaN;
+        om = digit2(buf, i);
+        if (om < 0)
+            return NaN;
+    }
+    if (oh > 23 || om > 59)
+        return NaN;
+    const offset = oh * 3600 + om * 60;
+    return z === MINUS ? seconds + offset : seconds - offset;
+}
+/** A value read by `readValue`: its kind and span, as on the tape (`aux`: digits of an integer; -1 for nested values, whose flags are not looked for). */
+class JsonValue {
+    kind = K_NULL;
+    start = 0;
+    end = 0;
+    aux = 0;
+}
+/**
+ * Reads the JSON value at `buf[i]` of a row the scanner has validated (an
+ * item of a list, say), reading no further than `e`: fills `out` and returns
+ * the position after the value.
+ */
+function readValue(buf, i, e, out) {
+    const c = buf[i];
+    if (c === QUOTE) {
+        let j = i + 1;
+        let kind = K_STR;
+        let b = 0;
+        for (;;) {
+            while (j < e && (b = buf[j]) !== QUOTE && b !== BACKSLASH)
+                j++;
+            if (j >= e || b === QUOTE)
+                break;
+            kind = K_STR_ESC;
+            j += 2;
+        }
+        if (j > e)
+            j = e;
+        out.kind = kind;
+        out.start = i + 1;
+        out.end = j;
+        return j + 1;
+    }
+    if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+        let depth = 0;
+        let j = i;
+        for (; j < e; j++) {
+            const b = buf[j];
+            if (b === QUOTE) {
+                j++;
+                while (j < e && buf[j] !== QUOTE)
+                    j += buf[j] === BACKSLASH ? 2 : 1;
+            }
+            else if (b === OPEN_BRACE || b === OPEN_BRACKET)
+                depth++;
+            else if ((b === CLOSE_BRACE || b === CLOSE_BRACKET) && --depth === 0)
+                break;
+        }
+        out.kind = c === OPEN_BRACE ? K_OBJ : K_ARR;
+        out.start = i;
+        out.end = j + 1;
+        out.aux = -1;
+        return j + 1;
+    }
+    if (c === 116 || c === 110 || c === 102) {
+        out.kind = c === 116 ? K_TRUE : c === 110 ? K_NULL : K_FALSE;
+        out.start = i;
+        out.end = i + (c === 102 ? 5 : 4);
+        return out.end;
+    }
+    // A number.
+    const negative = c === MINUS;
+    let j = negative ? i + 1 : i;
+    const ds = j;
+    let b = 0;
+    while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
+        j++;
+    const digits = j - ds;
+    let float = false;
+    if (b === DOT && j < e) {
+        float = true;
+        j++;
+        while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
+            j++;
+    }
+    if ((b === 101 || b === 69) && j < e) {
+        float = true;
+        j++;
+        if (j < e && ((b = buf[j]) === PLUS || b === MINUS))
+            j++;
+        while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
+            j++;
+    }
+    out.kind = float ? K_FLOAT : digits < 19 || (digits === 19 && nineteenDigitsFit(buf, ds, negative)) ? K_INT : K_BIGINT;
+    out.aux = digits;
+    out.start = i;
+    out.end = j;
+    return j;
+}
+/** The position after the JSON whitespace at `i`. */
+function skipWhitespace(buf, i, e) {
+    return skipSpace(buf, i, e, SPACE_ANY);
+}
+
+
+/***/ }),
+
+/***/ 6917:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   q6: () => (/* binding */ jsValueText),
+/* harmony export */   s$: () => (/* binding */ jsonText)
+/* harmony export */ });
+/* unused harmony exports ujsonString, ujsonDouble */
+/* harmony import */ var _exact_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5875);
+/* harmony import */ var _scan_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2139);
+/**
+ * The text of a `Json` value, as `datasets` stores it: what pandas' ujson
+ * (`ujson_dumps`, which `datasets` calls) writes — no spaces, keys in the
+ * file's order (a repeated key keeps its first place and its last value),
+ * every character past ASCII and every control character as a lowercase
+ * `\uXXXX` escape, `/` as `\/`, floats with at most 10 decimals
+ * (docs/dataset-layout.md#json-values). Written from the value's bytes, so
+ * numbers are never rounded by JS: where ujson's text would change a
+ * number (more than 10 decimals, or `-0.0`), the exact number is written
+ * instead — a deliberate difference (src/data/README.md).
+ */
+
+
+const HEX = "0123456789abcdef";
+const ESCAPES = { 8: "\\b", 9: "\\t", 10: "\\n", 12: "\\f", 13: "\\r", 34: '\\"', 47: "\\/", 92: "\\\\" };
+/** A JSON string literal for `s`, escaped as ujson escapes it. */
+function ujsonString(s) {
+    let out = '"';
+    let from = 0;
+    for (let i = 0; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 32 && c < 128 && c !== 34 && c !== 47 && c !== 92)
+            continue;
+        out += s.slice(from, i);
+        from = i + 1;
+        out += ESCAPES[c] ?? `\\u${HEX[c >> 12]}${HEX[(c >> 8) & 15]}${HEX[(c >> 4) & 15]}${HEX[c & 15]}`;
+    }
+    return `${out}${s.slice(from)}"`;
+}
+/**
+ * ujson's text of a double (`Buffer_AppendDoubleUnchecked` with
+ * `double_precision=10`): fixed notation rounded to 10 decimals, trailing
+ * zeros dropped but one kept (`1.0`); `%.10g` beyond 1e16 and below 1e-15.
+ */
+function ujsonDouble(value) {
+    if (!Number.isFinite(value))
+        return "null";
+    const neg = value < 0;
+    const v = Math.abs(value);
+    if (v > 1e16 - 1 || (v !== 0 && v < 1e-15))
+        return formatG10(value);
+    let whole = Math.trunc(v);
+    const tmp = (v - whole) * 1e10;
+    let frac = Math.trunc(tmp);
+    const diff = tmp - frac;
+    if (diff > 0.5)
+        frac++;
+    else if (diff === 0.5 && (frac === 0 || frac % 2 === 1))
+        frac++;
+    if (frac >= 1e10) {
+        frac = 0;
+        whole++;
+    }
+    let text;
+    if (frac) {
+        let count = 10;
+        while (frac % 10 === 0) {
+            count--;
+            frac /= 10;
+        }
+        const digits = String(frac);
+        text = `${whole}.${"0".repeat(count - digits.length)}${digits}`;
+    }
+    else
+        text = `${whole}.0`;
+    return neg ? `-${text}` : text;
+}
+/** C's `%.10g` for magnitudes past 1e16 or below 1e-15 (always the exponent form there). */
+function formatG10(value) {
+    const [mantissa, exponent] = value.toExponential(9).split("e");
+    const m = mantissa.includes(".") ? mantissa.replace(/0+$/, "").replace(/\.$/, "") : mantissa;
+    const sign = exponent[0] === "-" ? "-" : "+";
+    const digits = exponent.replace(/^[+-]/, "");
+    return `${m}e${sign}${digits.length < 2 ? `0${digits}` : digits}`;
+}
+/** The text for a number token `buf[s..e)`: ujson's, unless it would change the number. */
+function numberText(buf, s, e) {
+    const token = Buffer.from(buf.buffer, buf.byteOffset + s, e - s).toString("latin1");
+    let fraction = false;
+    for (let i = 0; i < token.length; i++) {
+        const c = token.charCodeAt(i);
+        if (c === 46 || c === 101 || c === 69)
+            fraction = true;
+    }
+    if (!fraction)
+        return token === "-0" ? "0" : token;
+    const v = Number(token);
+    if (!Number.isFinite(v))
+        return token; // past the doubles (1e400): kept as written
+    const text = ujsonDouble(v);
+    if (Object.is(Number(text), v))
+        return text;
+    // ujson would round it: the shortest text that reads back as this double, still spelled as a float.
+    if (Object.is(v, -0))
+        return "-0.0";
+    const exact = Math.abs(v) >= 1e16 ? v.toExponential() : String(v);
+    return /[.e]/.test(exact) ? exact : `${exact}.0`;
+}
+/** Reused per nesting level while a value is written. */
+const LEVELS = [];
+/**
+ * The Json text of the value of tape kind `kind` at `buf[s..e)` (between the
+ * quotes for strings, as the scanner gives spans) of a validated row.
+ */
+function jsonText(kind, buf, s, e) {
+    return write(kind, buf, s, e, 0);
+}
+function write(kind, buf, s, e, depth) {
+    switch (kind) {
+        case _scan_js__WEBPACK_IMPORTED_MODULE_1__/* .K_NULL */ .Yw:
+            return "null";
+        case _scan_js__WEBPACK_IMPORTED_MODULE_1__/* .K_TRUE */ .X0:
+            return "true";
+        case _scan_js__WEBPACK_IMPORTED_MODULE_1__/* .K_FALSE */ ._z:
+            return "false";
+        case _scan_js__WEBPACK_IMPORTED_MODULE_1__/* .K_STR */ .CH:
+        case _scan_js__WEBPACK_IMPORTED_MODULE_1__/* .K_STR_ESC */ .oN:
+            return ujsonString((0,_scan_js__WEBPACK_IMPORTED_MODULE_1__/* .jsonStringText */ .HD)(buf, s, e, kind === _scan_js__WEBPACK_IMPORTED_MODULE_1__/* .K_STR_ESC */ .oN));
+        case _scan_js__WEBPACK_IMPORTED_MODULE_1__/* .K_ARR */ .Qy: {
+            const v = (LEVELS[depth] ??= new _scan_js__WEBPACK_IMPORTED_MODULE_1__/* .JsonValue */ .es());
+            let i = (0,_scan_js__WEBPACK_IMPORTED_MODULE_1__/* .skipWhitespace */ .NV)(buf, s + 1, e);
+            if (buf[i] === 93)
+                return "[]";
+            let out = "[";
+            for (;;) {
+                i = (0,_scan_js__WEBPACK_IMPORTED_MODULE_1__/* .readValue */ .wK)(buf, i, e, v);
+                out += write(v.kind, buf, v.start, v.end, depth + 1);
+                i = (0,_scan_js__WEBPACK_IMPORTED_MODULE_1__/* .skipWhitespace */ .NV)(buf, i, e);
+                if (i >= e || buf[i] !== 44)
+                    return `${out}]`;
+                out += ",";
+                i = (0,_scan_js__WEBPACK_IMPORTED_MODULE_1__/* .skipWhitespace */ .NV)(buf, i + 1, e);
+            }
+        }
+        case _scan_js__WEBPACK_IMPORTED_MODULE_1__/* .K_OBJ */ .eK: {
+            const v = (LEVELS[depth] ??= new _scan_js__WEBPACK_IMPORTED_MODULE_1__/* .JsonValue */ .es());
+            let i = (0,_scan_js__WEBPACK_IMPORTED_MODULE_1__/* .skipWhitespace */ .NV)(buf, s + 1, e);
+            if (buf[i] === 125)
+                return "{}";
+            const keys = [];
+            const values = [];
+            let at;
+            for (;;) {
+                i = (0,_scan_js__WEBPACK_IMPORTED_MODULE_1__/* .readValue */ .wK)(buf, i, e, v); // the key
+                const key = (0,_scan_js__WEBPACK_IMPORTED_MODULE_1__/* .jsonStringText */ .HD)(buf, v.start, v.end, v.kind === _scan_js__WEBPACK_IMPORTED_MODULE_1__/* .K_STR_ESC */ .oN);
+                i = (0,_scan_js__WEBPACK_IMPORTED_MODULE_1__/* .skipWhitespace */ .NV)(buf, i, e);
+                i = (0,_scan_js__WEBPACK_IMPORTED_MODULE_1__/* .skipWhitespace */ .NV)(buf, i + 1, e); // past ':'
+                i = (0,_scan_js__WEBPACK_IMPORTED_MODULE_1__/* .readValue */ .wK)(buf, i, e, v);
+                const text = write(v.kind, buf, v.start, v.end, depth + 1);
+                // A repeated key keeps its first place and takes the last value, as a Python dict does.
+                const seen = keys.length < 8 ? keys.indexOf(key) : (at ??= new Map(keys.map((k, n) => [k, n]))).get(key) ?? -1;
+                if (seen >= 0)
+                    values[seen] = text;
+                else {
+                    at?.set(key, keys.length);
+                    keys.push(key);
+                    values.push(text);
+                }
+                i = (0,_scan_js__WEBPACK_IMPORTED_MODULE_1__/* .skipWhitespace */ .NV)(buf, i, e);
+                if (i >= e || buf[i] !== 44)
+                    break;
+                i = (0,_scan_js__WEBPACK_IMPORTED_MODULE_1__/* .skipWhitespace */ .NV)(buf, i + 1, e);
+            }
+            let out = "{";
+            for (let k = 0; k < keys.length; k++)
+                out += `${k ? "," : ""}${ujsonString(keys[k])}:${values[k]}`;
+            return `${out}}`;
+        }
+        default:
+            return numberText(buf, s, e);
+    }
+}
+/**
+ * The Json text of a JS value (a converted value that was not read from JSON
+ * bytes, such as a Parquet column's value): strings, numbers (a FloatToken,
+ * or a JS number that is not an integer, as a float), lists and objects.
+ */
+function jsValueText(v) {
+    if (v === null || v === undefined)
+        return "null";
+    if (typeof v === "string")
+        return ujsonString(v);
+    if (typeof v === "boolean")
+        return v ? "true" : "false";
+    if (typeof v === "bigint")
+        return String(v);
+    if (typeof v === "number")
+        return Number.isInteger(v) && !Object.is(v, -0) ? String(v) : floatText(v);
+    if (v instanceof _exact_js__WEBPACK_IMPORTED_MODULE_0__/* .FloatToken */ .oe)
+        return floatText(v.value);
+    if (Array.isArray(v))
+        return `[${v.map(jsValueText).join(",")}]`;
+    return `{${Object.entries(v).map(([k, x]) => `${ujsonString(k)}:${jsValueText(x)}`).join(",")}}`;
+}
+function floatText(v) {
+    const token = Buffer.from(Number.isFinite(v) ? (Number.isInteger(v) ? `${v}.0` : String(v)) : "null", "latin1");
+    return Number.isFinite(v) ? numberText(token, 0, token.length) : "null";
 }
 
 
@@ -35754,9 +37251,11 @@ class ExactParser {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  c: () => (/* binding */ ParquetReader),
-  R: () => (/* binding */ profileParquetRange)
+  cp: () => (/* binding */ ParquetReader),
+  RD: () => (/* binding */ profileParquetRange)
 });
+
+// UNUSED EXPORTS: pythonBatchEnds
 
 // EXTERNAL MODULE: ./node_modules/apache-arrow/enum.mjs
 var apache_arrow_enum = __nccwpck_require__(3627);
@@ -37759,19 +39258,19 @@ class ParquetFile {
             throw new ParquetFileError("column chunks stored in other files are not supported");
         return { chunk, meta };
     }
-    /** Nulls of a flat leaf over the file, from the column chunk statistics; undefined when a chunk does not say. */
-    nullCount(field) {
+    /** Nulls of a flat leaf in each row group, from the column chunk statistics; undefined when a chunk does not say. */
+    nullCounts(field) {
         const leaf = field.leaves[0];
         if (leaf.maxDefinition === 0)
-            return 0;
-        let nulls = 0;
+            return this.rowGroups.map(() => 0);
+        const counts = [];
         for (const rg of this.rowGroups) {
             const n = this.chunkMeta(rg, leaf).meta.struct(CM_STATISTICS)?.int(ST_NULL_COUNT);
             if (n === undefined)
                 return undefined;
-            nulls += num(n);
+            counts.push(num(n));
         }
-        return nulls;
+        return counts;
     }
     /** Bytes of a flat byte-array leaf's values over the file, from the size statistics; undefined when a chunk does not say. */
     byteArrayBytes(field) {
@@ -38530,11 +40029,17 @@ class ParquetReader {
         }
         if (converted.length > 0) {
             const windows = converted.map((c) => new ColumnWindow(pf, c, this.file, this.batchRows));
-            const sums = converted.map(() => ({ count: 0, nulls: 0, bytes: 0 }));
+            const sums = converted.map(() => (0,sizes/* emptyStats */.bD)());
+            const first = firstGroupRows(pf);
             for (const { rg, start, end } of this.chunks(pf, from, to)) {
                 for (const [k, c] of converted.entries()) {
-                    const data = await windows[k].rows(rg, start, end, start, end);
-                    sums[k] = (0,sizes/* mergeStats */.Ic)(sums[k], (0,sizes/* statsOfData */.tE)(adapt(data, c, targets[c.index], this.file, rg.firstRow + start)));
+                    const data = adapt(await windows[k].rows(rg, start, end, start, end), c, targets[c.index], this.file, rg.firstRow + start);
+                    // Python's record batches cut the row group (pythonBatchEnds): counted batch by batch.
+                    for (const [a, b] of pythonPieces(rg.rows, first, start, end)) {
+                        (0,sizes/* addData */.ys)(sums[k], data, a - start, b - start);
+                        if (isPythonBatchEnd(rg.rows, first, b))
+                            (0,sizes/* closeBatch */.HT)(sums[k]);
+                    }
                 }
                 if (end === rg.rows)
                     pf.forget(rg);
@@ -38578,22 +40083,28 @@ class ParquetReader {
             await pf.close();
         }
     }
-    /** Values, nulls and bytes of a flat string or binary column, read from the decoded offsets without copying. */
+    /** Values, nulls and bytes of a flat string or binary column, read from the decoded offsets without copying, in Python's record batches. */
     async byteStats(pf, c, from, to) {
-        const stats = { count: 0, nulls: 0, bytes: 0 };
+        const stats = (0,sizes/* emptyStats */.bD)();
         const type = c.field.type;
+        const first = firstGroupRows(pf);
         try {
             for (const rg of pf.rowGroups.slice(from, to)) {
                 for (let row = 0; row < rg.rows;) {
                     const window = await pf.window(rg, c.parquet, row, Math.min(rg.rows, row + this.batchRows));
                     const skip = row - window.start;
                     const n = window.end - row;
-                    const parts = await pf.decode(rg, c.parquet, type, window, { skip, rows: n, batchRows: this.batchRows }, (m, array, length) => byteArrayStats(m, array, type, 0, length));
-                    stats.count += n;
-                    for (const { nulls, bytes } of parts) {
-                        stats.nulls += nulls;
-                        stats.bytes += bytes;
-                    }
+                    const parts = await pf.decode(rg, c.parquet, type, window, { skip, rows: n, batchRows: this.batchRows }, (m, array, length) => pythonPieces(rg.rows, first, 0, length).map(([a, b]) => ({ length: b - a, ...byteArrayStats(m, array, type, a, b - a) })));
+                    let at = row;
+                    for (const pieces of parts)
+                        for (const { length, nulls, bytes } of pieces) {
+                            stats.count += length;
+                            stats.nulls += nulls;
+                            stats.bytes += bytes;
+                            at += length;
+                            if (isPythonBatchEnd(rg.rows, first, at))
+                                (0,sizes/* closeBatch */.HT)(stats);
+                        }
                     row = window.end;
                 }
                 pf.forget(rg);
@@ -38725,23 +40236,80 @@ class ColumnWindow {
  * The size counts of a column from the footer alone, when they are exact:
  * a flat column kept as it is (no conversion, nothing to check) of a
  * fixed-width type with null counts in its statistics, or of a string or
- * binary type whose byte counts the writer recorded too (size statistics).
+ * binary type whose byte counts the writer recorded too (size statistics);
+ * and Python's record batches holding its nulls known from the row groups'
+ * null counts (none, all, or a row group that is one batch).
  */
 function footerStats(pf, c, target) {
     if (!keptAsIs(c, target))
         return undefined;
-    const rows = pf.rows;
     const type = c.field.type;
-    if (type.typeId === apache_arrow_enum/* Type */.ZU.Null)
-        return { count: rows, nulls: rows, bytes: 0 };
-    const nulls = pf.nullCount(c.parquet);
-    if (nulls === undefined)
+    const counts = type.typeId === apache_arrow_enum/* Type */.ZU.Null ? pf.rowGroups.map((rg) => rg.rows) : pf.nullCounts(c.parquet);
+    if (counts === undefined)
         return undefined;
+    const first = firstGroupRows(pf);
+    const stats = (0,sizes/* emptyStats */.bD)();
+    for (const [g, rg] of pf.rowGroups.entries()) {
+        const nulls = counts[g];
+        const ends = pythonBatchEnds(rg.rows, first);
+        if (nulls > 0 && nulls < rg.rows && ends.length > 1)
+            return undefined; // which batches hold them: decoded
+        let at = 0;
+        for (const end of ends) {
+            stats.count += end - at;
+            if (nulls > 0)
+                stats.nulls += nulls === rg.rows ? end - at : nulls;
+            (0,sizes/* closeBatch */.HT)(stats);
+            at = end;
+        }
+    }
+    if (type.typeId === apache_arrow_enum/* Type */.ZU.Null)
+        return stats;
     if (isByteArray(type)) {
         const bytes = pf.byteArrayBytes(c.parquet);
-        return bytes === undefined ? undefined : { count: rows, nulls, bytes };
+        if (bytes === undefined)
+            return undefined;
+        stats.bytes = bytes;
+        return stats;
     }
-    return FIXED_WIDTH.has(type.typeId) ? { count: rows, nulls, bytes: 0 } : undefined;
+    return FIXED_WIDTH.has(type.typeId) ? stats : undefined;
+}
+/**
+ * Where Python's record batches end in a row group of `rows` rows: its
+ * Parquet loader reads batches of the file's first row group's size
+ * (`first`), and its cache cuts those into PYTHON_BATCH_ROWS.
+ */
+function pythonBatchEnds(rows, first) {
+    const ends = [];
+    const size = Math.max(1, first);
+    for (let piece = 0; piece < rows; piece += size) {
+        const pieceEnd = Math.min(rows, piece + size);
+        for (let at = piece; at < pieceEnd; at += sizes/* PYTHON_BATCH_ROWS */.Sg)
+            ends.push(Math.min(pieceEnd, at + sizes/* PYTHON_BATCH_ROWS */.Sg));
+    }
+    return ends;
+}
+/** The end of the Python record batch holding row `at` of a row group (see pythonBatchEnds). */
+function batchEndAfter(rows, first, at) {
+    const size = Math.max(1, first);
+    const piece = Math.floor(at / size) * size;
+    return Math.min(rows, piece + size, piece + (Math.floor((at - piece) / sizes/* PYTHON_BATCH_ROWS */.Sg) + 1) * sizes/* PYTHON_BATCH_ROWS */.Sg);
+}
+function isPythonBatchEnd(rows, first, at) {
+    return at > 0 && batchEndAfter(rows, first, at - 1) === at;
+}
+/** Rows [start, end) of a row group cut where Python's record batches end. */
+function pythonPieces(rows, first, start, end) {
+    const out = [];
+    for (let a = start; a < end;) {
+        const b = Math.min(end, batchEndAfter(rows, first, a));
+        out.push([a, b]);
+        a = b;
+    }
+    return out;
+}
+function firstGroupRows(pf) {
+    return pf.rowGroups[0]?.rows ?? 0;
 }
 const FIXED_WIDTH = new Set([
     apache_arrow_enum/* Type */.ZU.Bool,
@@ -38829,7 +40397,6 @@ function sameMetadataType(feature, field) {
 /* harmony export */   FA: () => (/* binding */ parseDate32),
 /* harmony export */   L8: () => (/* binding */ classify),
 /* harmony export */   Ox: () => (/* binding */ parseFloatCell),
-/* harmony export */   Su: () => (/* binding */ looksLikeTimestamp),
 /* harmony export */   UW: () => (/* binding */ parseTimeOfDay),
 /* harmony export */   ZY: () => (/* binding */ isNaToken),
 /* harmony export */   b8: () => (/* binding */ Kind),
@@ -38837,7 +40404,7 @@ function sameMetadataType(feature, field) {
 /* harmony export */   q6: () => (/* binding */ parseBool),
 /* harmony export */   zn: () => (/* binding */ MONTH_DAYS)
 /* harmony export */ });
-/* unused harmony exports isSpace, NA_TOKENS, asciiText, daysFromCivil */
+/* unused harmony exports isSpace, NA_TOKENS, asciiText, daysFromCivil, looksLikeTimestamp */
 /**
  * Byte-level recognisers and parsers for text cells, shared by the CSV and
  * text readers. They work on `buf[start..end)` without creating strings on
@@ -39614,12 +41181,13 @@ function readAhead(source, size = DEFAULT_CHUNK_BYTES) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   C: () => (/* binding */ converterFor),
-/* harmony export */   o: () => (/* binding */ FloatToken)
+/* harmony export */   C: () => (/* binding */ converterFor)
 /* harmony export */ });
 /* harmony import */ var _model_features_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5486);
 /* harmony import */ var _columns_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9854);
 /* harmony import */ var _parse_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6210);
+/* harmony import */ var _json_exact_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5875);
+/* harmony import */ var _json_text_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6917);
 /**
  * Converting JS values (parsed JSON, JSON held in a CSV cell, values read
  * from an Arrow column) into what the builder of a feature stores: dates and
@@ -39630,15 +41198,11 @@ function readAhead(source, size = DEFAULT_CHUNK_BYTES) {
 
 
 
-/** A JSON number spelled with a fraction or exponent whose value is integral (`1.0`, `1e3`): pyarrow types it as a float. */
-class FloatToken {
-    value;
-    constructor(value) {
-        this.value = value;
-    }
-}
+
+
+
 function unwrap(v) {
-    return v instanceof FloatToken ? v.value : v;
+    return v instanceof _json_exact_js__WEBPACK_IMPORTED_MODULE_3__/* .FloatToken */ .oe ? v.value : v;
 }
 function integerOf(v) {
     if (typeof v === "bigint")
@@ -39725,7 +41289,7 @@ function converterFor(feature, floatTokens = false) {
                     if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint")
                         return String(v);
                     // As pass 2 (plain JSON.parse) gives it: 1.0 → "1".
-                    if (v instanceof FloatToken)
+                    if (v instanceof _json_exact_js__WEBPACK_IMPORTED_MODULE_3__/* .FloatToken */ .oe)
                         return String(v.value);
                     return v;
                 };
@@ -39742,7 +41306,7 @@ function converterFor(feature, floatTokens = false) {
             if (inner.length === 0)
                 return undefined;
             return (v) => {
-                if (typeof v !== "object" || v === null || Array.isArray(v) || v instanceof FloatToken)
+                if (typeof v !== "object" || v === null || Array.isArray(v) || v instanceof _json_exact_js__WEBPACK_IMPORTED_MODULE_3__/* .FloatToken */ .oe)
                     return v;
                 const copy = { ...v };
                 for (const [name, c] of inner) {
@@ -39762,7 +41326,7 @@ function converterFor(feature, floatTokens = false) {
             return floatTokens ? unwrap : undefined;
         case "custom":
             if (feature.typeName === "Json")
-                return (v) => (v === null || v === undefined ? v : JSON.stringify(v, (_k, x) => (x instanceof FloatToken ? x.value : typeof x === "bigint" ? Number(x) : x)));
+                return (v) => (v === null || v === undefined ? v : (0,_json_text_js__WEBPACK_IMPORTED_MODULE_4__/* .jsValueText */ .q6)(v));
             return undefined;
     }
 }
@@ -39789,7 +41353,7 @@ const BACKGROUND_JOBS = {
     /** Answers once the thread is up (its start-up overlaps the caller's own work). */
     ready: async () => true,
     "csv-range": _read_csv_csv_js__WEBPACK_IMPORTED_MODULE_0__/* .profileCsvRange */ .xx,
-    "parquet-range": _read_parquet_parquet_js__WEBPACK_IMPORTED_MODULE_1__/* .profileParquetRange */ .R,
+    "parquet-range": _read_parquet_parquet_js__WEBPACK_IMPORTED_MODULE_1__/* .profileParquetRange */ .RD,
 };
 
 
@@ -40002,7 +41566,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_worker_threads__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_worker_threads__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _data_workers_jobs_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3310);
 /* harmony import */ var _data_workers_worker_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7340);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3464);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5155);
 /**
  * Entry point of the bundled action (dist/index.js). The same file also
  * serves as the Parquet encoder worker thread, so the bundle needs no
@@ -40026,7 +41590,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3464:
+/***/ 5155:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -62744,990 +64308,16 @@ function parseWorkspacePath(text, workspace, name) {
 var csv = __nccwpck_require__(322);
 // EXTERNAL MODULE: ./src/data/model/sizes.ts
 var sizes = __nccwpck_require__(1088);
-// EXTERNAL MODULE: ./src/data/read/json/exact.ts
-var exact = __nccwpck_require__(5875);
-// EXTERNAL MODULE: ./src/data/read/parse.ts
-var read_parse = __nccwpck_require__(6210);
-;// CONCATENATED MODULE: ./src/data/read/json/scan.ts
-/**
- * Byte-level JSON for the JSON reader's hot path: a validating scanner that
- * reads one row (a JSON object, as the bytes of a line or of a top-level
- * array's element) into a small "tape" of its top-level entries — the
- * column each key names, the kind of its value (from the value's first byte
- * and spelling) and the value's byte span — without creating JS objects or
- * strings. The reader then infers types and sizes (pass 1) or fills Arrow
- * builders (pass 2) from the tape.
- *
- * The scanner accepts exactly what `JSON.parse` accepts, or less: anything it
- * does not handle — invalid JSON (so the error text comes from `JSON.parse`),
- * a key that is an array index (JS objects enumerate those first), a repeated
- * key (`JSON.parse` keeps the last value at the first key's place), very deep
- * nesting — makes `scan` return -1, and the reader takes the row through
- * `JSON.parse` as before. Nested values (lists, objects) are validated in
- * pass 1 and only delimited in pass 2; the reader reads lists item by item
- * (`readValue`) and parses objects from their span.
- *
- * Also here: JSON string unescaping straight to UTF-8, and ISO 8601
- * date-times read from bytes as pyarrow's JSON reader infers `timestamp[s]`.
- */
-
-
-/** Kinds of values on the tape. */
-const K_NULL = 0;
-const K_TRUE = 1;
-const K_FALSE = 2;
-/** An integer within int64 (`aux`: its number of digits). */
-const K_INT = 3;
-/** An integer beyond int64: pyarrow makes the column float64. */
-const K_BIGINT = 4;
-/** A number spelled with a fraction or an exponent. */
-const K_FLOAT = 5;
-/** A string without escapes (span: between the quotes). */
-const K_STR = 6;
-/** A string with backslash escapes (span: between the quotes). */
-const K_STR_ESC = 7;
-/** An object (span: from `{` to `}`; `aux`: NF_ flags). */
-const K_OBJ = 8;
-/** An array (span: from `[` to `]`; `aux`: NF_ flags). */
-const K_ARR = 9;
-/** A nested value holds an integer of 16 or more digits (JSON.parse may round it). */
-const NF_LONG_INT = 1;
-/** A nested value holds an integral number spelled as a float (`1.0`, `2e3`). */
-const NF_INTEGRAL_FLOAT = 2;
-/** A nested value holds an object (a list of them, say): read it with JSON.parse whole rather than item by item. */
-const NF_OBJECT = 4;
-const QUOTE = 34;
-const BACKSLASH = 92;
-const scan_COMMA = 44;
-const COLON = 58;
-const MINUS = 45;
-const PLUS = 43;
-const DOT = 46;
-const ZERO = 48;
-const NINE = 57;
-const OPEN_BRACE = 123;
-const CLOSE_BRACE = 125;
-const OPEN_BRACKET = 91;
-const CLOSE_BRACKET = 93;
-/** Deeper nesting is left to JSON.parse. */
-const scan_MAX_DEPTH = 128;
-/** Bytes that end the fast run through a string: `"`, `\`, and control characters (invalid in JSON strings). */
-const STRING_STOP = new Uint8Array(256);
-for (let b = 0; b < 32; b++)
-    STRING_STOP[b] = 1;
-STRING_STOP[QUOTE] = 1;
-STRING_STOP[BACKSLASH] = 1;
-/** JSON whitespace; in a line of JSON Lines, line breaks end the row instead. */
-const SPACE_ANY = new Uint8Array(256);
-const SPACE_LINE = new Uint8Array(256);
-for (const b of [32, 9])
-    SPACE_ANY[b] = SPACE_LINE[b] = 1;
-SPACE_ANY[10] = SPACE_ANY[13] = 1;
-/** Hex digit values, -1 for other bytes. */
-const HEX = new Int8Array(256).fill(-1);
-for (let b = 0; b < 10; b++)
-    HEX[ZERO + b] = b;
-for (let b = 0; b < 6; b++) {
-    HEX[65 + b] = 10 + b;
-    HEX[97 + b] = 10 + b;
-}
-/** Single-character escapes (`\n` → 10, ...); 0 for bytes that are not one. */
-const ESCAPE = new Uint8Array(256);
-ESCAPE[QUOTE] = QUOTE;
-ESCAPE[BACKSLASH] = BACKSLASH;
-ESCAPE[47] = 47; // '/'
-ESCAPE[98] = 8; // b
-ESCAPE[102] = 12; // f
-ESCAPE[110] = 10; // n
-ESCAPE[114] = 13; // r
-ESCAPE[116] = 9; // t
-const INT64_MAX_DIGITS = "9223372036854775807";
-const INT64_MIN_DIGITS = "9223372036854775808";
-/** Whether the 19 digits at `buf[from..]` are at most the limit (int64's range). */
-function nineteenDigitsFit(buf, from, negative) {
-    const limit = negative ? INT64_MIN_DIGITS : INT64_MAX_DIGITS;
-    for (let k = 0; k < 19; k++) {
-        const d = buf[from + k];
-        const m = limit.charCodeAt(k);
-        if (d !== m)
-            return d < m;
-    }
-    return true;
-}
-/** Whether a JS object would enumerate `key` before its other keys (an array index: digits only). */
-function isIndexLike(key) {
-    if (key.length === 0 || key.length > 10)
-        return false;
-    for (let i = 0; i < key.length; i++) {
-        const c = key.charCodeAt(i);
-        if (c < ZERO || c > NINE)
-            return false;
-    }
-    return true;
-}
-const utf8 = new TextDecoder("utf-8");
-/** The text of a key or string between quotes at `[start, end)`. */
-function jsonStringText(buf, start, end, escaped) {
-    if (!escaped)
-        return utf8.decode(buf.subarray(start, end));
-    return JSON.parse(utf8.decode(buf.subarray(start - 1, end + 1)));
-}
-/**
- * The rows' keys and the scanner. One scanner serves one pass over one file;
- * its columns are the keys seen so far (pass 1) or the requested features (pass 2).
- */
-class RowScanner {
-    learn;
-    /** Entries of the last scanned row. */
-    n = 0;
-    kind = new Uint8Array(16);
-    col = new Int32Array(16);
-    start = new Int32Array(16);
-    end = new Int32Array(16);
-    aux = new Int32Array(16);
-    /** Column names by index. */
-    names = [];
-    byName = new Map();
-    /** By position in the row: the bytes last seen before the value (`{` or `,`, key, `:`), and the column they name. */
-    segment = [];
-    segmentCol = [];
-    segmentWords = [];
-    /** Per column: the serial of the last row holding it, and its entry there. */
-    stamp = new Int32Array(16);
-    entryOf = new Int32Array(16);
-    serial = 0;
-    /** Keys first seen in the last row (pass 1), in order; they become columns `names.length + i` on `commit()`. */
-    pending = [];
-    /** Flags of the last nested value scanned. */
-    nested = 0;
-    /** The buffer last scanned, and a view of it for reading four bytes at a time. */
-    buffer;
-    view;
-    space;
-    /**
-     * `learn`: unknown keys become columns (pass 1); otherwise they are ignored (pass 2).
-     * `lines`: rows are lines of JSON Lines, so line breaks are not whitespace (they end the row).
-     */
-    constructor(learn, lines) {
-        this.learn = learn;
-        this.space = lines ? SPACE_LINE : SPACE_ANY;
-    }
-    addColumn(name) {
-        const index = this.names.length;
-        this.names.push(name);
-        this.byName.set(name, index);
-        this.reserveColumns(index + 1);
-        return index;
-    }
-    indexOf(name) {
-        return this.byName.get(name);
-    }
-    /** Whether column `c` is in the last scanned row. */
-    has(c) {
-        return this.stamp[c] === this.serial;
-    }
-    /** Makes columns of the keys first seen in the last row. */
-    commit() {
-        if (this.pending.length === 0)
-            return;
-        for (let i = 0; i < this.pending.length; i++)
-            this.addColumn(this.pending[i]);
-        this.pending.length = 0;
-    }
-    reserveColumns(n) {
-        if (n <= this.stamp.length)
-            return;
-        const size = Math.max(n, this.stamp.length * 2);
-        const stamp = new Int32Array(size);
-        stamp.set(this.stamp);
-        this.stamp = stamp;
-        const entry = new Int32Array(size);
-        entry.set(this.entryOf);
-        this.entryOf = entry;
-    }
-    reserveEntries() {
-        const size = this.kind.length * 2;
-        const grow = (a, make) => {
-            const b = make(size);
-            b.set(a);
-            return b;
-        };
-        this.kind = grow(this.kind, (n) => new Uint8Array(n));
-        this.col = grow(this.col, (n) => new Int32Array(n));
-        this.start = grow(this.start, (n) => new Int32Array(n));
-        this.end = grow(this.end, (n) => new Int32Array(n));
-        this.aux = grow(this.aux, (n) => new Int32Array(n));
-    }
-    /**
-     * Scans the row starting at `buf[s]` (reading no further than `e`): when it
-     * is a JSON object the tape now describes, returns the position after it and
-     * the whitespace that follows; -1 when the row must go through JSON.parse
-     * (invalid, or not handled here: see the file comment).
-     */
-    scan(buf, s, e) {
-        this.n = 0;
-        if (this.pending.length !== 0)
-            this.pending.length = 0;
-        let serial = (this.serial + 1) | 0;
-        if (serial === 0) {
-            this.stamp.fill(0);
-            serial = 1;
-        }
-        this.serial = serial;
-        if (buf !== this.buffer) {
-            this.buffer = buf;
-            this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-        }
-        const stop = STRING_STOP;
-        const space = this.space;
-        let i = s;
-        let b = 0;
-        let position = 0;
-        for (;;) {
-            // What leads to the value: `{` or `,`, the key, `:`, and any whitespace. Usually the same
-            // bytes as at this position of an earlier row: then they are valid and name the same column.
-            let col = -1;
-            const cached = this.segment[position];
-            if (cached !== undefined) {
-                const length = cached.length;
-                if (i + length <= e) {
-                    const words = this.segmentWords[position];
-                    const view = this.view;
-                    let k = 0;
-                    const whole = words.length;
-                    while (k < whole && view.getInt32(i + k * 4, true) === words[k])
-                        k++;
-                    if (k === whole) {
-                        k *= 4;
-                        while (k < length && buf[i + k] === cached[k])
-                            k++;
-                        if (k === length) {
-                            col = this.segmentCol[position];
-                            i += length;
-                        }
-                    }
-                }
-            }
-            if (col < 0) {
-                const from = i;
-                while (i < e && space[buf[i]] !== 0)
-                    i++;
-                if (i >= e)
-                    return -1;
-                b = buf[i];
-                if (position === 0) {
-                    if (b !== OPEN_BRACE)
-                        return -1;
-                    i++;
-                    while (i < e && space[buf[i]] !== 0)
-                        i++;
-                    if (i >= e)
-                        return -1;
-                    if (buf[i] === CLOSE_BRACE)
-                        return this.trailing(buf, i + 1, e);
-                }
-                else {
-                    if (b === CLOSE_BRACE)
-                        return this.trailing(buf, i + 1, e);
-                    if (b !== scan_COMMA)
-                        return -1;
-                    i++;
-                    while (i < e && space[buf[i]] !== 0)
-                        i++;
-                    if (i >= e)
-                        return -1;
-                }
-                if (buf[i] !== QUOTE)
-                    return -1;
-                const ks = i + 1;
-                let j = ks;
-                let escaped = false;
-                for (;;) {
-                    while (j < e && stop[buf[j]] === 0)
-                        j++;
-                    if (j >= e)
-                        return -1;
-                    const c = buf[j];
-                    if (c === QUOTE)
-                        break;
-                    if (c !== BACKSLASH)
-                        return -1;
-                    j = escapeEnd(buf, j, e);
-                    if (j < 0)
-                        return -1;
-                    escaped = true;
-                }
-                i = j + 1;
-                while (i < e && space[buf[i]] !== 0)
-                    i++;
-                if (i >= e || buf[i] !== COLON)
-                    return -1;
-                i++;
-                while (i < e && space[buf[i]] !== 0)
-                    i++;
-                if (i >= e)
-                    return -1;
-                const key = jsonStringText(buf, ks, j, escaped);
-                if (isIndexLike(key))
-                    return -1;
-                const known = this.byName.get(key);
-                if (known !== undefined) {
-                    col = known;
-                    // A copy (the read buffer is reused), whole words of it compared four bytes at a time.
-                    const length = i - from;
-                    const copy = new Uint8Array((length + 3) & ~3);
-                    copy.set(buf.subarray(from, i));
-                    this.segment[position] = copy.subarray(0, length);
-                    this.segmentWords[position] = new Int32Array(copy.buffer, 0, length >> 2);
-                    this.segmentCol[position] = col;
-                }
-                else if (this.learn) {
-                    if (this.pending.includes(key))
-                        return -1;
-                    col = this.names.length + this.pending.length;
-                    this.pending.push(key);
-                    this.reserveColumns(col + 1);
-                }
-                else
-                    col = -2; // not a requested column (the file changed since pass 1): ignored
-            }
-            else if (i >= e)
-                return -1;
-            if (col >= 0) {
-                if (this.stamp[col] === serial)
-                    return -1; // a repeated key
-                this.stamp[col] = serial;
-                this.entryOf[col] = this.n;
-            }
-            position++;
-            // The value.
-            if (this.n === this.kind.length)
-                this.reserveEntries();
-            const at = this.n++;
-            this.col[at] = col;
-            let c = buf[i];
-            if (space[c] !== 0) {
-                while (i < e && space[buf[i]] !== 0)
-                    i++;
-                if (i >= e)
-                    return -1;
-                c = buf[i];
-            }
-            let j = 0;
-            if (c === QUOTE) {
-                const vs = i + 1;
-                j = vs;
-                let kind = K_STR;
-                for (;;) {
-                    // Pass 2 reads rows pass 1 validated: only quotes and backslashes matter.
-                    j = this.learn ? stringStop(buf, this.view, j, e) : quoteOrBackslash(buf, this.view, j, e);
-                    if (j >= e)
-                        return -1;
-                    const d = buf[j];
-                    if (d === QUOTE)
-                        break;
-                    if (d !== BACKSLASH)
-                        return -1;
-                    j = escapeEnd(buf, j, e);
-                    if (j < 0)
-                        return -1;
-                    kind = K_STR_ESC;
-                }
-                this.kind[at] = kind;
-                this.start[at] = vs;
-                this.end[at] = j;
-                i = j + 1;
-            }
-            else if (c === MINUS || (c >= ZERO && c <= NINE)) {
-                const negative = c === MINUS;
-                j = negative ? i + 1 : i;
-                const ds = j;
-                if (j >= e)
-                    return -1;
-                const first = buf[j];
-                if (first === ZERO)
-                    j++;
-                else if (first > ZERO && first <= NINE) {
-                    j++;
-                    while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
-                        j++;
-                }
-                else
-                    return -1;
-                const digits = j - ds;
-                let float = false;
-                if (j < e && buf[j] === DOT) {
-                    j++;
-                    const fs = j;
-                    while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
-                        j++;
-                    if (j === fs)
-                        return -1;
-                    float = true;
-                }
-                if (j < e && ((b = buf[j]) === 101 || b === 69)) {
-                    j++;
-                    if (j < e && ((b = buf[j]) === PLUS || b === MINUS))
-                        j++;
-                    const es = j;
-                    while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
-                        j++;
-                    if (j === es)
-                        return -1;
-                    float = true;
-                }
-                this.kind[at] = float ? K_FLOAT : digits < 19 || (digits === 19 && nineteenDigitsFit(buf, ds, negative)) ? K_INT : K_BIGINT;
-                this.aux[at] = digits;
-                this.start[at] = i;
-                this.end[at] = j;
-                i = j;
-            }
-            else if (c === 116) {
-                if (i + 4 > e || buf[i + 1] !== 114 || buf[i + 2] !== 117 || buf[i + 3] !== 101)
-                    return -1;
-                this.kind[at] = K_TRUE;
-                this.start[at] = i;
-                this.end[at] = i += 4;
-            }
-            else if (c === 102) {
-                if (i + 5 > e || buf[i + 1] !== 97 || buf[i + 2] !== 108 || buf[i + 3] !== 115 || buf[i + 4] !== 101)
-                    return -1;
-                this.kind[at] = K_FALSE;
-                this.start[at] = i;
-                this.end[at] = i += 5;
-            }
-            else if (c === 110) {
-                if (i + 4 > e || buf[i + 1] !== 117 || buf[i + 2] !== 108 || buf[i + 3] !== 108)
-                    return -1;
-                this.kind[at] = K_NULL;
-                this.start[at] = i;
-                this.end[at] = i += 4;
-            }
-            else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-                this.nested = 0;
-                j = this.learn ? this.skipNested(buf, i, e, 1) : this.skipNestedFast(buf, i, e);
-                if (j < 0)
-                    return -1;
-                this.kind[at] = c === OPEN_BRACE ? K_OBJ : K_ARR;
-                this.aux[at] = this.nested;
-                this.start[at] = i;
-                this.end[at] = j;
-                i = j;
-            }
-            else
-                return -1;
-        }
-    }
-    /** The position after the whitespace at `i` (the end of a row). */
-    trailing(buf, i, e) {
-        return skipSpace(buf, i, e, this.space);
-    }
-    /** End of the object or array at `i` (validated), or -1. Sets NF_ flags in `nested`. */
-    skipNested(buf, i, e, depth) {
-        if (depth > scan_MAX_DEPTH)
-            return -1;
-        const object = buf[i] === OPEN_BRACE;
-        if (object)
-            this.nested |= NF_OBJECT;
-        const close = object ? CLOSE_BRACE : CLOSE_BRACKET;
-        i = skipSpace(buf, i + 1, e, this.space);
-        if (i >= e)
-            return -1;
-        if (buf[i] === close)
-            return i + 1;
-        for (;;) {
-            if (object) {
-                if (buf[i] !== QUOTE)
-                    return -1;
-                i = stringEnd(buf, this.view, i + 1, e);
-                if (i < 0)
-                    return -1;
-                i = skipSpace(buf, i + 1, e, this.space);
-                if (i >= e || buf[i] !== COLON)
-                    return -1;
-                i = skipSpace(buf, i + 1, e, this.space);
-                if (i >= e)
-                    return -1;
-            }
-            i = this.skipValue(buf, i, e, depth);
-            if (i < 0)
-                return -1;
-            i = skipSpace(buf, i, e, this.space);
-            if (i >= e)
-                return -1;
-            const b = buf[i];
-            if (b === close)
-                return i + 1;
-            if (b !== scan_COMMA)
-                return -1;
-            i = skipSpace(buf, i + 1, e, this.space);
-            if (i >= e)
-                return -1;
-        }
-    }
-    /**
-     * Pass 2 (the rows were validated in pass 1): the end of the object or
-     * array at `i`, found without validating, or -1. Sets NF_OBJECT, and
-     * NF_LONG_INT for any run of 16 digits (a fraction's too: reading such a
-     * value exactly costs a little more, and gives the same numbers).
-     */
-    skipNestedFast(buf, i, e) {
-        const view = this.view;
-        let depth = 0;
-        let run = 0;
-        let flags = 0;
-        for (let j = i; j < e; j++) {
-            const b = buf[j];
-            if (b >= ZERO && b <= NINE) {
-                if (++run === 16)
-                    flags |= NF_LONG_INT;
-                continue;
-            }
-            run = 0;
-            if (b === QUOTE) {
-                for (j++;; j += 2) {
-                    j = quoteOrBackslash(buf, view, j, e);
-                    if (j >= e || buf[j] === QUOTE)
-                        break;
-                }
-            }
-            else if (b === OPEN_BRACE) {
-                flags |= NF_OBJECT;
-                depth++;
-            }
-            else if (b === OPEN_BRACKET)
-                depth++;
-            else if ((b === CLOSE_BRACE || b === CLOSE_BRACKET) && --depth === 0) {
-                this.nested = flags;
-                return j + 1;
-            }
-        }
-        return -1;
-    }
-    /** End of the value at `i` (validated), or -1. */
-    skipValue(buf, i, e, depth) {
-        const c = buf[i];
-        if (c === QUOTE) {
-            const j = stringEnd(buf, this.view, i + 1, e);
-            return j < 0 ? -1 : j + 1;
-        }
-        if (c === OPEN_BRACE || c === OPEN_BRACKET)
-            return this.skipNested(buf, i, e, depth + 1);
-        if (c === MINUS || (c >= ZERO && c <= NINE))
-            return this.skipNumber(buf, i, e);
-        if (c === 116)
-            return i + 4 <= e && buf[i + 1] === 114 && buf[i + 2] === 117 && buf[i + 3] === 101 ? i + 4 : -1;
-        if (c === 102)
-            return i + 5 <= e && buf[i + 1] === 97 && buf[i + 2] === 108 && buf[i + 3] === 115 && buf[i + 4] === 101 ? i + 5 : -1;
-        if (c === 110)
-            return i + 4 <= e && buf[i + 1] === 117 && buf[i + 2] === 108 && buf[i + 3] === 108 ? i + 4 : -1;
-        return -1;
-    }
-    /** End of the number at `i` (validated), or -1; flags long integers and integral floats. */
-    skipNumber(buf, i, e) {
-        let j = i;
-        if (buf[j] === MINUS)
-            j++;
-        const intStart = j;
-        if (j >= e)
-            return -1;
-        let b = buf[j];
-        if (b === ZERO)
-            j++;
-        else if (b > ZERO && b <= NINE) {
-            j++;
-            while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
-                j++;
-        }
-        else
-            return -1;
-        const intEnd = j;
-        let fracStart = j;
-        let fracEnd = j;
-        let float = false;
-        let exp = 0;
-        if (j < e && buf[j] === DOT) {
-            j++;
-            fracStart = j;
-            while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
-                j++;
-            if (j === fracStart)
-                return -1;
-            fracEnd = j;
-            float = true;
-        }
-        if (j < e && ((b = buf[j]) === 101 || b === 69)) {
-            j++;
-            let sign = 1;
-            if (j < e && ((b = buf[j]) === PLUS || b === MINUS)) {
-                if (b === MINUS)
-                    sign = -1;
-                j++;
-            }
-            const es = j;
-            while (j < e && (b = buf[j]) >= ZERO && b <= NINE) {
-                if (exp < 100000)
-                    exp = exp * 10 + (b - ZERO);
-                j++;
-            }
-            if (j === es)
-                return -1;
-            exp *= sign;
-            float = true;
-        }
-        if (!float) {
-            if (intEnd - intStart >= 16)
-                this.nested |= NF_LONG_INT;
-        }
-        else if (!(this.nested & NF_INTEGRAL_FLOAT) && (0,exact/* isIntegral */.Ll)(buf, intStart, intEnd, fracStart, fracEnd, exp))
-            this.nested |= NF_INTEGRAL_FLOAT;
-        return j;
-    }
-}
-/**
- * Position of the first byte at or after `j` that ends a plain run of string
- * contents (a quote, a backslash or a control character), or `e`. Long runs
- * are tested four bytes at a time through `words` (a view of the buffer).
- */
-function stringStop(buf, view, j, e) {
-    const last = e - 4;
-    for (; j <= last; j += 4) {
-        const x = view.getInt32(j, true);
-        const q = x ^ 0x22222222;
-        const b = x ^ 0x5c5c5c5c;
-        // High bit of each byte that is a quote or backslash (a zero byte in q or b) or below 0x20; a flag
-        // may be wrong only above a right one, so the lowest one is the first such byte (little-endian).
-        const t = ((((q - 0x01010101) | 0) & ~q) | (((b - 0x01010101) | 0) & ~b) | (((x - 0x20202020) | 0) & ~x)) & 0x80808080;
-        if (t !== 0)
-            return j + ((31 - Math.clz32(t & -t)) >> 3);
-    }
-    while (j < e && STRING_STOP[buf[j]] === 0)
-        j++;
-    return j;
-}
-/** `stringStop` for validated text: the first quote or backslash at or after `j`, or `e`. */
-function quoteOrBackslash(buf, view, j, e) {
-    const last = e - 4;
-    for (; j <= last; j += 4) {
-        const x = view.getInt32(j, true);
-        const q = x ^ 0x22222222;
-        const b = x ^ 0x5c5c5c5c;
-        const t = ((((q - 0x01010101) | 0) & ~q) | (((b - 0x01010101) | 0) & ~b)) & 0x80808080;
-        if (t !== 0)
-            return j + ((31 - Math.clz32(t & -t)) >> 3);
-    }
-    let c = 0;
-    while (j < e && (c = buf[j]) !== QUOTE && c !== BACKSLASH)
-        j++;
-    return j;
-}
-function skipSpace(buf, i, e, space) {
-    while (i < e && space[buf[i]] !== 0)
-        i++;
-    return i;
-}
-/** Position after the escape sequence at `j` (a backslash), or -1 when it is invalid. */
-function escapeEnd(buf, j, e) {
-    if (j + 1 >= e)
-        return -1;
-    const x = buf[j + 1];
-    if (x === 117) {
-        if (j + 6 > e || (HEX[buf[j + 2]] | HEX[buf[j + 3]] | HEX[buf[j + 4]] | HEX[buf[j + 5]]) < 0)
-            return -1;
-        return j + 6;
-    }
-    return ESCAPE[x] === 0 ? -1 : j + 2;
-}
-/** Position of the closing quote of the string whose contents start at `j` (validated), or -1. */
-function stringEnd(buf, view, j, e) {
-    for (;;) {
-        j = stringStop(buf, view, j, e);
-        if (j >= e)
-            return -1;
-        const c = buf[j];
-        if (c === QUOTE)
-            return j;
-        if (c !== BACKSLASH)
-            return -1;
-        j = escapeEnd(buf, j, e);
-        if (j < 0)
-            return -1;
-    }
-}
-function hex4(buf, i) {
-    return (HEX[buf[i]] << 12) | (HEX[buf[i + 1]] << 8) | (HEX[buf[i + 2]] << 4) | HEX[buf[i + 3]];
-}
-/**
- * Decodes the (validated) contents of a JSON string `buf[s..e)` into UTF-8 at
- * `out[0..]` (which must hold `e - s` bytes) and returns the length: the bytes
- * `TextEncoder` gives for the string `JSON.parse` makes (an unpaired surrogate
- * becomes U+FFFD).
- */
-function unescapeJson(buf, s, e, out) {
-    let o = 0;
-    let i = s;
-    while (i < e) {
-        const b = buf[i];
-        if (b !== BACKSLASH) {
-            out[o++] = b;
-            i++;
-            continue;
-        }
-        const x = buf[i + 1];
-        if (x !== 117) {
-            out[o++] = ESCAPE[x];
-            i += 2;
-            continue;
-        }
-        let cp = hex4(buf, i + 2);
-        i += 6;
-        if (cp >= 0xd800 && cp <= 0xdfff) {
-            if (cp <= 0xdbff && i + 6 <= e && buf[i] === BACKSLASH && buf[i + 1] === 117) {
-                const low = hex4(buf, i + 2);
-                if (low >= 0xdc00 && low <= 0xdfff) {
-                    cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
-                    i += 6;
-                }
-                else
-                    cp = 0xfffd;
-            }
-            else
-                cp = 0xfffd;
-        }
-        if (cp < 0x80)
-            out[o++] = cp;
-        else if (cp < 0x800) {
-            out[o++] = 0xc0 | (cp >> 6);
-            out[o++] = 0x80 | (cp & 0x3f);
-        }
-        else if (cp < 0x10000) {
-            out[o++] = 0xe0 | (cp >> 12);
-            out[o++] = 0x80 | ((cp >> 6) & 0x3f);
-            out[o++] = 0x80 | (cp & 0x3f);
-        }
-        else {
-            out[o++] = 0xf0 | (cp >> 18);
-            out[o++] = 0x80 | ((cp >> 12) & 0x3f);
-            out[o++] = 0x80 | ((cp >> 6) & 0x3f);
-            out[o++] = 0x80 | (cp & 0x3f);
-        }
-    }
-    return o;
-}
-/** The length `unescapeJson` gives for the same string, without writing it. */
-function unescapedLength(buf, s, e) {
-    let n = e - s;
-    let i = s;
-    for (;;) {
-        while (i < e && buf[i] !== BACKSLASH)
-            i++;
-        if (i >= e)
-            return n;
-        if (buf[i + 1] !== 117) {
-            n -= 1;
-            i += 2;
-            continue;
-        }
-        const cp = hex4(buf, i + 2);
-        i += 6;
-        if (cp >= 0xd800 && cp <= 0xdbff && i + 6 <= e && buf[i] === BACKSLASH && buf[i + 1] === 117) {
-            const low = hex4(buf, i + 2);
-            if (low >= 0xdc00 && low <= 0xdfff) {
-                n -= 8; // 12 bytes of escapes, 4 of UTF-8
-                i += 6;
-                continue;
-            }
-        }
-        n -= cp < 0x80 ? 5 : cp < 0x800 ? 4 : 3; // unpaired surrogates become U+FFFD (3 bytes)
-    }
-}
-function digit2(buf, i) {
-    const a = buf[i] - ZERO;
-    const b = buf[i + 1] - ZERO;
-    return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
-}
-/**
- * Seconds since the epoch (UTC) of `buf[s..e)` when it is a date or
- * date-time pyarrow's JSON reader infers as `timestamp[s]` — `YYYY-MM-DD`,
- * optionally `[T ]hh`, `:mm`, `:ss` and `Z` or `±hh[[:]mm]` (what
- * `looksLikeTimestamp` accepts, with `parseTimestamp`'s value) — else NaN.
- */
-function isoSeconds(buf, s, e) {
-    const n = e - s;
-    if (n < 10 || n > 25 || buf[s + 4] !== MINUS || buf[s + 7] !== MINUS)
-        return NaN;
-    const y1 = digit2(buf, s);
-    const y2 = digit2(buf, s + 2);
-    const m = digit2(buf, s + 5);
-    const d = digit2(buf, s + 8);
-    if (y1 < 0 || y2 < 0 || m < 1 || m > 12 || d < 1)
-        return NaN;
-    const y = y1 * 100 + y2;
-    const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-    if (d > (m === 2 && leap ? 29 : read_parse/* MONTH_DAYS */.zn[m - 1]))
-        return NaN;
-    // days_from_civil (as ../parse.ts's daysFromCivil), in integer arithmetic: yy >= -1.
-    const yy = m <= 2 ? y - 1 : y;
-    const era = yy >= 0 ? (yy / 400) | 0 : -1;
-    const yoe = yy - era * 400;
-    const doy = (((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) | 0) + d - 1;
-    const doe = yoe * 365 + ((yoe / 4) | 0) - ((yoe / 100) | 0) + doy;
-    let seconds = (era * 146097 + doe - 719468) * 86400;
-    if (n === 10)
-        return seconds;
-    let i = s + 10;
-    const sep = buf[i];
-    if ((sep !== 84 && sep !== 32) || i + 3 > e)
-        return NaN;
-    const h = digit2(buf, i + 1);
-    if (h < 0 || h > 23)
-        return NaN;
-    seconds += h * 3600;
-    i += 3;
-    if (i < e && buf[i] === COLON) {
-        if (i + 3 > e)
-            return NaN;
-        const mi = digit2(buf, i + 1);
-        if (mi < 0 || mi > 59)
-            return NaN;
-        seconds += mi * 60;
-        i += 3;
-        if (i < e && buf[i] === COLON) {
-            if (i + 3 > e)
-                return NaN;
-            const sec = digit2(buf, i + 1);
-            if (sec < 0 || sec > 59)
-                return NaN;
-            seconds += sec;
-            i += 3;
-        }
-    }
-    if (i === e)
-        return seconds;
-    const z = buf[i];
-    if (z === 90)
-        return i + 1 === e ? seconds : NaN; // Z
-    if (z !== PLUS && z !== MINUS)
-        return NaN;
-    if (i + 3 > e)
-        return NaN;
-    const oh = digit2(buf, i + 1);
-    if (oh < 0)
-        return NaN;
-    i += 3;
-    let om = 0;
-    if (i < e) {
-        if (buf[i] === COLON)
-            i++;
-        if (i + 2 !== e)
-            return NaN;
-        om = digit2(buf, i);
-        if (om < 0)
-            return NaN;
-    }
-    if (oh > 23 || om > 59)
-        return NaN;
-    const offset = oh * 3600 + om * 60;
-    return z === MINUS ? seconds + offset : seconds - offset;
-}
-/** A value read by `readValue`: its kind and span, as on the tape (`aux`: digits of an integer; -1 for nested values, whose flags are not looked for). */
-class JsonValue {
-    kind = K_NULL;
-    start = 0;
-    end = 0;
-    aux = 0;
-}
-/**
- * Reads the JSON value at `buf[i]` of a row the scanner has validated (an
- * item of a list, say), reading no further than `e`: fills `out` and returns
- * the position after the value.
- */
-function readValue(buf, i, e, out) {
-    const c = buf[i];
-    if (c === QUOTE) {
-        let j = i + 1;
-        let kind = K_STR;
-        let b = 0;
-        for (;;) {
-            while (j < e && (b = buf[j]) !== QUOTE && b !== BACKSLASH)
-                j++;
-            if (j >= e || b === QUOTE)
-                break;
-            kind = K_STR_ESC;
-            j += 2;
-        }
-        if (j > e)
-            j = e;
-        out.kind = kind;
-        out.start = i + 1;
-        out.end = j;
-        return j + 1;
-    }
-    if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-        let depth = 0;
-        let j = i;
-        for (; j < e; j++) {
-            const b = buf[j];
-            if (b === QUOTE) {
-                j++;
-                while (j < e && buf[j] !== QUOTE)
-                    j += buf[j] === BACKSLASH ? 2 : 1;
-            }
-            else if (b === OPEN_BRACE || b === OPEN_BRACKET)
-                depth++;
-            else if ((b === CLOSE_BRACE || b === CLOSE_BRACKET) && --depth === 0)
-                break;
-        }
-        out.kind = c === OPEN_BRACE ? K_OBJ : K_ARR;
-        out.start = i;
-        out.end = j + 1;
-        out.aux = -1;
-        return j + 1;
-    }
-    if (c === 116 || c === 110 || c === 102) {
-        out.kind = c === 116 ? K_TRUE : c === 110 ? K_NULL : K_FALSE;
-        out.start = i;
-        out.end = i + (c === 102 ? 5 : 4);
-        return out.end;
-    }
-    // A number.
-    const negative = c === MINUS;
-    let j = negative ? i + 1 : i;
-    const ds = j;
-    let b = 0;
-    while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
-        j++;
-    const digits = j - ds;
-    let float = false;
-    if (b === DOT && j < e) {
-        float = true;
-        j++;
-        while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
-            j++;
-    }
-    if ((b === 101 || b === 69) && j < e) {
-        float = true;
-        j++;
-        if (j < e && ((b = buf[j]) === PLUS || b === MINUS))
-            j++;
-        while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
-            j++;
-    }
-    out.kind = float ? K_FLOAT : digits < 19 || (digits === 19 && nineteenDigitsFit(buf, ds, negative)) ? K_INT : K_BIGINT;
-    out.aux = digits;
-    out.start = i;
-    out.end = j;
-    return j;
-}
-/** The position after the JSON whitespace at `i`. */
-function skipWhitespace(buf, i, e) {
-    return skipSpace(buf, i, e, SPACE_ANY);
-}
-
+// EXTERNAL MODULE: ./src/data/read/json/scan.ts
+var scan = __nccwpck_require__(2139);
 // EXTERNAL MODULE: ./src/data/read/columns.ts
 var columns = __nccwpck_require__(9854);
+// EXTERNAL MODULE: ./src/data/read/parse.ts
+var read_parse = __nccwpck_require__(6210);
 // EXTERNAL MODULE: ./src/data/read/values.ts
 var values = __nccwpck_require__(9755);
+// EXTERNAL MODULE: ./src/data/read/json/exact.ts
+var exact = __nccwpck_require__(5875);
 ;// CONCATENATED MODULE: ./src/data/read/json/spans.ts
 /**
  * JS values out of a row's bytes, for what the byte-level path hands to
@@ -63752,11 +64342,18 @@ class Scratch {
     items = [];
     /** What scanNumbers found in the last text it scanned. */
     numbers = { flags: 0, keys: [] };
+    /** Objects one after another across lines: no Json, keys unioned, two kinds of values an error (./infer.ts). */
+    strict = false;
+    /** Members of objects read from their bytes, one per nesting level in use. */
+    members = [];
+    membersAt(depth) {
+        return (this.members[depth] ??= new Members());
+    }
     /** UTF-8 of the JSON string contents `buf[s..e)` with escapes, in `bytes[0..n)`; returns n. */
     unescape(buf, s, e) {
         if (this.bytes.length < e - s)
             this.bytes = new Uint8Array(Math.max(e - s, this.bytes.length * 2));
-        return unescapeJson(buf, s, e, this.bytes);
+        return (0,scan/* unescapeJson */.j8)(buf, s, e, this.bytes);
     }
     /** Lets a buffer grown for a very long string go (called between read chunks). */
     trim() {
@@ -63764,66 +64361,140 @@ class Scratch {
             this.bytes = new Uint8Array(1024);
     }
 }
+/**
+ * The members of one (validated) JSON object read from its bytes, in the
+ * file's order: keys, and each value's tape kind, span and `aux` (digits of
+ * an integer, -1 for nested values), as `readValue` gives them. A repeated
+ * key keeps its first place and takes the last value (as JSON.parse, and a
+ * Python dict, do).
+ */
+class Members {
+    n = 0;
+    keys = [];
+    kind = new Uint8Array(16);
+    start = new Int32Array(16);
+    end = new Int32Array(16);
+    aux = new Int32Array(16);
+    value = new scan/* JsonValue */.es();
+    index;
+    /** Reads the object `buf[s..e)` (from `{` to `}`). */
+    read(buf, s, e) {
+        this.n = 0;
+        this.index?.clear();
+        const v = this.value;
+        let i = (0,scan/* skipWhitespace */.NV)(buf, s + 1, e);
+        if (buf[i] === 125)
+            return; // }
+        for (;;) {
+            i = (0,scan/* readValue */.wK)(buf, i, e, v); // the key
+            const key = (0,scan/* jsonStringText */.HD)(buf, v.start, v.end, v.kind === scan/* K_STR_ESC */.oN);
+            i = (0,scan/* skipWhitespace */.NV)(buf, (0,scan/* skipWhitespace */.NV)(buf, i, e) + 1, e); // past ':'
+            i = (0,scan/* readValue */.wK)(buf, i, e, v);
+            let at = this.find(key);
+            if (at < 0) {
+                at = this.n++;
+                if (at === this.kind.length)
+                    this.grow();
+                this.keys[at] = key;
+                this.index?.set(key, at);
+            }
+            this.kind[at] = v.kind;
+            this.start[at] = v.start;
+            this.end[at] = v.end;
+            this.aux[at] = v.aux;
+            i = (0,scan/* skipWhitespace */.NV)(buf, i, e);
+            if (i >= e || buf[i] !== 44)
+                return; // ,
+            i = (0,scan/* skipWhitespace */.NV)(buf, i + 1, e);
+        }
+    }
+    /** Makes this one member: `key` holding `v`. */
+    single(key, v) {
+        this.n = 1;
+        this.keys[0] = key;
+        this.kind[0] = v.kind;
+        this.start[0] = v.start;
+        this.end[0] = v.end;
+        this.aux[0] = v.aux;
+    }
+    find(key) {
+        if (this.n < 16) {
+            for (let k = 0; k < this.n; k++)
+                if (this.keys[k] === key)
+                    return k;
+            return -1;
+        }
+        if (!this.index || this.index.size !== this.n)
+            this.index = new Map(this.keys.slice(0, this.n).map((k, i) => [k, i]));
+        return this.index.get(key) ?? -1;
+    }
+    grow() {
+        const size = this.kind.length * 2;
+        const kind = new Uint8Array(size);
+        kind.set(this.kind);
+        this.kind = kind;
+        for (const name of ["start", "end", "aux"]) {
+            const a = new Int32Array(size);
+            a.set(this[name]);
+            this[name] = a;
+        }
+    }
+}
 /** The JS value JSON.parse gives a tape entry (bigints where it would round, FloatTokens for integral floats in nested values with `floatTokens`). */
 function spanValue(kind, buf, s, e, aux, floatTokens, scratch) {
     switch (kind) {
-        case K_NULL:
+        case scan/* K_NULL */.Yw:
             return null;
-        case K_TRUE:
+        case scan/* K_TRUE */.X0:
             return true;
-        case K_FALSE:
+        case scan/* K_FALSE */._z:
             return false;
-        case K_INT:
-        case K_BIGINT:
+        case scan/* K_INT */.wx:
+        case scan/* K_BIGINT */.Av:
             return (0,read_parse/* parseInteger */.cG)(buf, s, e); // a bigint past 2^53, as parseExact gives it
-        case K_FLOAT:
+        case scan/* K_FLOAT */.jC:
             return Number(buf.toString("latin1", s, e));
-        case K_STR:
-        case K_STR_ESC:
-            return jsonStringText(buf, s, e, kind === K_STR_ESC);
+        case scan/* K_STR */.CH:
+        case scan/* K_STR_ESC */.oN:
+            return (0,scan/* jsonStringText */.HD)(buf, s, e, kind === scan/* K_STR_ESC */.oN);
         default: {
             const text = buf.toString("utf8", s, e);
             if (aux < 0) {
                 // Flags not known (an item of a list): look for the numbers JSON.parse would mistype now.
                 const flags = (0,exact/* scanNumbers */.qN)(buf, s, e, floatTokens, scratch.numbers);
-                aux = (flags & exact/* HAS_LONG_INTEGER */.RF ? NF_LONG_INT : 0) | (flags & exact/* HAS_INTEGRAL_FLOAT */.h8 ? NF_INTEGRAL_FLOAT : 0);
+                aux = (flags & exact/* HAS_LONG_INTEGER */.RF ? scan/* NF_LONG_INT */.gM : 0) | (flags & exact/* HAS_INTEGRAL_FLOAT */.h8 ? scan/* NF_INTEGRAL_FLOAT */.HQ : 0);
             }
-            if (aux & NF_LONG_INT || (floatTokens && aux & NF_INTEGRAL_FLOAT))
+            if (aux & scan/* NF_LONG_INT */.gM || (floatTokens && aux & scan/* NF_INTEGRAL_FLOAT */.HQ))
                 return (0,exact/* parseExact */.jM)(text, floatTokens);
             return JSON.parse(text);
         }
     }
 }
 /**
- * Parses one row's JSON text with JSON.parse, turning a failure into the
- * DataError users see; numbers JSON.parse would mistype are then read exactly
- * (bigints beyond 2^53; with `inference`, FloatTokens for integral floats).
+ * Checks one row's JSON text with JSON.parse (a row the scanner left alone),
+ * turning a failure into the DataError users see; the row must be an object.
  */
-function parseRow(buf, s, e, file, line, inference, firstLineOfJson, numbers) {
-    const text = buf.toString("utf8", s, e);
+function checkRow(buf, s, e, file, line, hint) {
     let v;
     try {
-        v = JSON.parse(text);
+        v = JSON.parse(buf.toString("utf8", s, e));
     }
     catch (err) {
-        const hint = firstLineOfJson && buf[s] === 123
-            ? " (a .json file must hold one JSON array of objects, or one object per line; is this one object spread over several lines?)"
-            : "";
-        throw new errors/* DataError */.fL(file, line, `invalid JSON: ${err.message}${hint}`);
+        throw new errors/* DataError */.fL(file, line, `invalid JSON: ${err.message}${buf[(0,scan/* skipWhitespace */.NV)(buf, s, e)] === 123 ? hint : ""}`);
     }
     if (typeof v !== "object" || v === null || Array.isArray(v))
         throw new errors/* DataError */.fL(file, line, `each row must be a JSON object ({...}), found ${(0,columns/* describe */.q0)(v)}`);
-    if ((0,exact/* scanNumbers */.qN)(buf, s, e, inference, numbers) !== 0)
-        v = (0,exact/* parseExact */.jM)(text, inference);
-    return v;
 }
 
+// EXTERNAL MODULE: ./src/data/read/json/text.ts
+var json_text = __nccwpck_require__(6917);
 ;// CONCATENATED MODULE: ./src/data/read/json/column.ts
 /**
  * Pass 2 of the JSON reader (and the columns pass 1 converts): values
  * appended to an Arrow column of the target feature, straight from the
  * bytes where the type allows, else as the JS value JSON.parse would give.
  */
+
 
 
 
@@ -63840,7 +64511,15 @@ const F_BOOL = 4;
 const F_TIMESTAMP_S = 5;
 /** A list read item by item (see JsonColumn). */
 const F_LIST = 6;
+/** A Json value: its text written from the bytes (./text.ts). */
+const F_JSON = 7;
+/** A struct holding Json: read field by field from the bytes (keys in the file's order, numbers as spelled). */
+const F_STRUCT = 8;
 function fastPathOf(feature) {
+    if ((0,model_features/* isJson */.Fh)(feature))
+        return F_JSON;
+    if (feature.kind === "struct" && (0,model_features/* containsJson */.SB)(feature))
+        return F_STRUCT;
     if (feature.kind !== "value")
         return F_GENERIC;
     switch (feature.dtype) {
@@ -63892,7 +64571,12 @@ class JsonColumn {
     fast;
     /** Lists read item by item: the items' column, and the item being read. */
     item;
-    value = new JsonValue();
+    value = new scan/* JsonValue */.es();
+    /** Lists holding Json are read item by item even when they hold objects. */
+    json;
+    /** Structs holding Json: a column per field, by name, and the object being read. */
+    fields;
+    members;
     constructor(name, feature, file, floatTokens, scratch, builder) {
         this.name = name;
         this.feature = feature;
@@ -63902,9 +64586,14 @@ class JsonColumn {
         this.builder = builder ?? (0,columns/* builderFor */.hj)(feature);
         this.convert = (0,values/* converterFor */.C)(feature, floatTokens);
         this.fast = fastPathOf(feature);
+        this.json = (0,model_features/* containsJson */.SB)(feature);
         if (feature.kind === "list" && this.builder instanceof columns/* ListBuilder */.yo && !conversionCanFail(feature.item)) {
             this.fast = F_LIST;
             this.item = new JsonColumn(name, feature.item, file, floatTokens, scratch, this.builder.child);
+        }
+        if (this.fast === F_STRUCT && feature.kind === "struct") {
+            const children = this.builder.children;
+            this.fields = new Map(feature.fields.map((f, i) => [f.name, new JsonColumn(name, f.feature, file, floatTokens, scratch, children[i])]));
         }
     }
     appendNull() {
@@ -63923,15 +64612,15 @@ class JsonColumn {
     store(kind, buf, s, e, aux) {
         switch (this.fast) {
             case F_STRING:
-                if (kind === K_STR)
+                if (kind === scan/* K_STR */.CH)
                     return this.builder.appendBytes(buf, s, e);
-                if (kind === K_STR_ESC) {
+                if (kind === scan/* K_STR_ESC */.oN) {
                     const length = this.scratch.unescape(buf, s, e); // first: it may replace the buffer with a bigger one
                     return this.builder.appendBytes(this.scratch.bytes, 0, length);
                 }
                 break;
             case F_INT64:
-                if (kind === K_INT) {
+                if (kind === scan/* K_INT */.wx) {
                     if (aux <= 15) {
                         let i = s;
                         const negative = buf[i] === 45;
@@ -63949,27 +64638,35 @@ class JsonColumn {
                 }
                 break;
             case F_FLOAT64:
-                if (kind === K_INT || kind === K_FLOAT || kind === K_BIGINT)
+                if (kind === scan/* K_INT */.wx || kind === scan/* K_FLOAT */.jC || kind === scan/* K_BIGINT */.Av)
                     return this.builder.append((0,read_parse/* parseFloatCell */.Ox)(buf, s, e));
                 break;
             case F_BOOL:
-                if (kind === K_TRUE || kind === K_FALSE)
-                    return this.builder.append(kind === K_TRUE);
+                if (kind === scan/* K_TRUE */.X0 || kind === scan/* K_FALSE */._z)
+                    return this.builder.append(kind === scan/* K_TRUE */.X0);
                 break;
             case F_TIMESTAMP_S:
-                if (kind === K_STR) {
-                    const t = isoSeconds(buf, s, e);
+                if (kind === scan/* K_STR */.CH) {
+                    const t = (0,scan/* isoSeconds */.nE)(buf, s, e);
                     if (t === t)
                         return this.builder.appendSafe(t);
                 }
                 break;
             case F_LIST:
                 // Item by item unless it holds objects (then JSON.parse reads it faster); items (aux -1) of such a list hold none.
-                if (kind === K_ARR && (aux < 0 || !(aux & NF_OBJECT)))
+                if (kind === scan/* K_ARR */.Qy && (aux < 0 || !(aux & scan/* NF_OBJECT */.VS) || this.json))
                     return this.storeList(buf, s, e);
                 break;
+            case F_JSON:
+                if (kind === scan/* K_NULL */.Yw)
+                    return this.builder.appendNull();
+                return this.builder.appendString((0,json_text/* jsonText */.s$)(kind, buf, s, e));
+            case F_STRUCT:
+                if (kind === scan/* K_OBJ */.eK)
+                    return this.storeStruct(buf, s, e);
+                break;
         }
-        if (kind === K_NULL)
+        if (kind === scan/* K_NULL */.Yw)
             return this.builder.appendNull();
         const v = spanValue(kind, buf, s, e, aux, this.floatTokens, this.scratch);
         this.builder.appendValue(this.convert ? this.convert(v) : v);
@@ -63980,23 +64677,49 @@ class JsonColumn {
         if (item.fast === F_FLOAT64)
             return this.storeFloats(buf, s, e);
         const v = this.value;
-        let i = skipWhitespace(buf, s + 1, e);
+        let i = (0,scan/* skipWhitespace */.NV)(buf, s + 1, e);
         if (buf[i] !== 93)
             for (;;) {
-                i = readValue(buf, i, e, v);
+                i = (0,scan/* readValue */.wK)(buf, i, e, v);
                 item.store(v.kind, buf, v.start, v.end, v.aux);
-                i = skipWhitespace(buf, i, e);
+                i = (0,scan/* skipWhitespace */.NV)(buf, i, e);
                 if (i >= e || buf[i] !== 44)
                     break;
-                i = skipWhitespace(buf, i + 1, e);
+                i = (0,scan/* skipWhitespace */.NV)(buf, i + 1, e);
             }
         this.builder.closeList();
+    }
+    /** Appends the (validated) object `buf[s..e)` field by field (absent fields are nulls; other keys are not stored). */
+    storeStruct(buf, s, e) {
+        const m = (this.members ??= new Members());
+        m.read(buf, s, e);
+        const fields = this.fields;
+        let stored = 0;
+        for (let k = 0; k < m.n; k++) {
+            const field = fields.get(m.keys[k]);
+            if (!field)
+                continue;
+            try {
+                field.store(m.kind[k], buf, m.start[k], m.end[k], m.aux[k]);
+            }
+            catch (err) {
+                throw new Error(`field '${m.keys[k]}': ${err.message}`);
+            }
+            stored++;
+        }
+        if (stored < fields.size) {
+            const present = new Set(m.keys.slice(0, m.n));
+            for (const [name, field] of fields)
+                if (!present.has(name))
+                    field.appendNull();
+        }
+        this.builder.closeRow();
     }
     /** `storeList` for float64 items (embeddings, say): numbers parsed straight from the bytes. */
     storeFloats(buf, s, e) {
         const item = this.item;
         const numbers = item.builder;
-        let i = skipWhitespace(buf, s + 1, e);
+        let i = (0,scan/* skipWhitespace */.NV)(buf, s + 1, e);
         if (buf[i] !== 93)
             for (;;) {
                 const c = buf[i];
@@ -64010,24 +64733,15 @@ class JsonColumn {
                 }
                 else {
                     const v = this.value;
-                    i = readValue(buf, i, e, v);
+                    i = (0,scan/* readValue */.wK)(buf, i, e, v);
                     item.store(v.kind, buf, v.start, v.end, v.aux);
                 }
-                i = skipWhitespace(buf, i, e);
+                i = (0,scan/* skipWhitespace */.NV)(buf, i, e);
                 if (i >= e || buf[i] !== 44)
                     break;
-                i = skipWhitespace(buf, i + 1, e);
+                i = (0,scan/* skipWhitespace */.NV)(buf, i + 1, e);
             }
         this.builder.closeList();
-    }
-    /** Appends a JS value (as JSON.parse gives it). */
-    append(v, line) {
-        try {
-            this.builder.appendValue(this.convert ? this.convert(v) : v);
-        }
-        catch (e) {
-            throw this.failure(e, line);
-        }
     }
     failure(e, line) {
         return new errors/* DataError */.fL(this.file, line, `column '${this.name}' (${(0,model_features/* featureToString */.pu)(this.feature)}): ${e.message}`);
@@ -64037,125 +64751,200 @@ class JsonColumn {
 ;// CONCATENATED MODULE: ./src/data/read/json/infer.ts
 /**
  * Pass 1 of the JSON reader: what each place of the rows (a column, a list's
- * items, a struct field) has held so far, and the feature pyarrow's JSON
- * reader would give it — int64, float64 once any value is spelled with a
- * fraction or exponent or exceeds int64, bool, string or timestamp[s],
- * list, struct (fields unioned). Two kinds of values at one place is a
- * ShapeConflict, reported with both lines (conflictError).
+ * items, a struct field) has held, and the feature `datasets` 5 gives it
+ * (docs/dataset-layout.md#json-and-json-lines). pyarrow's JSON reader types
+ * values int64, float64 (once any is spelled with a fraction or exponent, or
+ * exceeds int64), bool, string or timestamp[s], list, struct; and since
+ * `on_mixed_types="use_json"` is the default, a place whose values do not
+ * agree becomes `Json` (each value kept as JSON text):
+ * - values of two kinds there (numbers and strings, booleans and numbers,
+ *   objects and lists, a container and a scalar, ...; integers and floats
+ *   are one kind, float64);
+ * - objects with different key sets there (a key holding null counts), or an
+ *   empty object.
+ * Json goes at the deepest place where values disagree (`List(List(Json))`,
+ * `{'s': {'t': Json}}`), never at the rows: rows with different keys have
+ * their columns unioned. Python decides from the first 10 MiB of the first
+ * file; here every row of every file counts (src/data/README.md).
+ *
+ * Objects one after another across lines (one object spread over several
+ * lines) are read without Json, as Python reads them (its pre-scan needs one
+ * object per line): objects' keys are unioned, two kinds of values at one
+ * place are an error (ShapeConflict; Python fails there too).
+ *
+ * Objects and lists are read from their bytes, so keys keep the file's order
+ * (struct fields in the order of first appearance) and numbers their spelling.
  */
 
 
 
-
-
-
-function newNode() {
-    return { shape: "null", line: 0, stats: { count: 0, nulls: 0, bytes: 0 }, timestamps: true };
+function newNode(stats = (0,sizes/* emptyStats */.bD)()) {
+    return { shape: "null", line: 0, stats, timestamps: true };
 }
+/** Deeper nesting is refused (the readers recurse). */
+const infer_MAX_DEPTH = 1000;
+/** Two kinds of values at one place, where they cannot become Json (`Scratch.strict`). */
 class ShapeConflict extends Error {
-    path;
+    node;
     was;
     wasLine;
     now;
-    constructor(path, was, wasLine, now) {
-        super(`'${path}'`);
-        this.path = path;
+    constructor(node, was, wasLine, now) {
+        super("values of two kinds");
+        this.node = node;
         this.was = was;
         this.wasLine = wasLine;
         this.now = now;
     }
 }
-const SHAPE_NAMES = {
-    null: "null",
-    bool: "boolean",
-    int: "integer",
-    float: "number",
-    string: "string",
-    list: "list",
-    struct: "object",
+class NestingTooDeep extends Error {
+    constructor() {
+        super(`values nested more than ${infer_MAX_DEPTH} levels deep`);
+    }
+}
+const KIND_NAMES = {
+    null: "nulls",
+    bool: "booleans",
+    int: "numbers",
+    float: "numbers",
+    string: "strings",
+    list: "lists",
+    struct: "objects",
+    json: "JSON",
 };
-function article(word) {
-    return /^[aeiou]/.test(word) ? `an ${word}` : `a ${word}`;
-}
-const INT64_MIN = -(1n << 63n);
-const INT64_MAX = (1n << 63n) - 1n;
-function shapeOf(v) {
-    if (v === null || v === undefined)
-        return "null";
-    switch (typeof v) {
-        case "boolean":
-            return "bool";
-        case "number":
-            return Number.isInteger(v) ? "int" : "float";
-        case "bigint":
-            // pyarrow promotes an int64 column to float64 when a value does not fit.
-            return v >= INT64_MIN && v <= INT64_MAX ? "int" : "float";
-        case "string":
-            return "string";
-        default:
-            if (v instanceof values/* FloatToken */.o)
-                return "float";
-            return Array.isArray(v) ? "list" : "struct";
+/** The shape pass 1 gives a scalar of each tape kind (K_NULL aside). */
+const SHAPE_OF_KIND = ["null", "bool", "bool", "int", "float", "float", "string", "string"];
+/**
+ * Records a value of `shape` at `node`: false when the node is (or now
+ * becomes) Json, so what is inside the value does not matter.
+ */
+function observeShape(node, shape, line, strict) {
+    const was = node.shape;
+    if (was === shape)
+        return true;
+    if (was === "json")
+        return false;
+    if (was === "null") {
+        node.shape = shape;
+        node.line = line;
+        return true;
     }
-}
-function observe(node, v, path, line) {
-    node.stats.count++;
-    const shape = shapeOf(v);
-    if (shape === "null") {
-        node.stats.nulls++;
-        return;
+    if (was === "int" && shape === "float") {
+        node.shape = "float";
+        return true;
     }
-    if (node.shape !== shape)
-        observeShape(node, shape, path, line);
-    switch (shape) {
-        case "string": {
-            const s = v;
-            node.stats.bytes += Buffer.byteLength(s);
-            if (node.timestamps && !(0,read_parse/* looksLikeTimestamp */.Su)(s))
+    if (was === "float" && shape === "int")
+        return true;
+    if (strict)
+        throw new ShapeConflict(node, KIND_NAMES[was].slice(0, -1), node.line, KIND_NAMES[shape].slice(0, -1));
+    toJson(node, `${KIND_NAMES[was]} (first on line ${node.line}) and ${KIND_NAMES[shape]} (line ${line})`, line);
+    return false;
+}
+function toJson(node, why, line) {
+    node.shape = "json";
+    node.why = why;
+    node.line = line;
+    node.item = undefined;
+    node.fields = undefined;
+    delete node.stats.items;
+    delete node.stats.fields;
+}
+/** Pass 1 for one value of a validated row: tape kind `kind`, bytes `buf[s..e)`. */
+function observeValue(node, kind, buf, s, e, line, depth, scratch) {
+    const stats = node.stats;
+    if (kind === scan/* K_NULL */.Yw) {
+        stats.count++;
+        stats.nulls++;
+    }
+    else if (kind === scan/* K_ARR */.Qy)
+        observeArray(node, buf, s, e, line, depth, scratch);
+    else if (kind === scan/* K_OBJ */.eK)
+        observeObject(node, buf, s, e, line, depth, scratch);
+    else {
+        stats.count++;
+        const shape = SHAPE_OF_KIND[kind];
+        if (node.shape !== shape && !observeShape(node, shape, line, scratch.strict))
+            return;
+        if (kind === scan/* K_STR */.CH) {
+            stats.bytes += e - s;
+            if (node.timestamps && Number.isNaN((0,scan/* isoSeconds */.nE)(buf, s, e)))
                 node.timestamps = false;
-            break;
         }
-        case "list": {
-            const item = (node.item ??= newNode());
-            node.stats.items = item.stats;
-            const list = v;
-            for (let i = 0; i < list.length; i++)
-                observe(item, list[i], `${path}[]`, line);
-            break;
+        else if (kind === scan/* K_STR_ESC */.oN) {
+            if (node.timestamps) {
+                const length = scratch.unescape(buf, s, e);
+                stats.bytes += length;
+                if (Number.isNaN((0,scan/* isoSeconds */.nE)(scratch.bytes, 0, length)))
+                    node.timestamps = false;
+            }
+            else
+                stats.bytes += (0,scan/* unescapedLength */.DI)(buf, s, e);
         }
-        case "struct":
-            observeObject(node, v, path, line, undefined);
-            break;
     }
 }
-/** Observes an object's fields (`skip`: top-level columns set by the `features` input, observed elsewhere). */
-function observeObject(node, obj, path, line, skip) {
-    const fields = (node.fields ??= new Map());
-    node.stats.fields ??= new Map();
-    for (const key in obj) {
-        let child = fields.get(key);
-        if (!child) {
-            // A field first seen now was missing (null) in every earlier row.
-            child = newNode();
-            const earlier = node.stats.count - 1 - node.stats.nulls;
-            child.stats.count = earlier;
-            child.stats.nulls = earlier;
-            fields.set(key, child);
-            node.stats.fields.set(key, child.stats);
-        }
-        if (skip?.has(key)) {
-            child.stats.count++;
-            continue;
-        }
-        observe(child, obj[key], path ? `${path}.${key}` : key, line);
+/** Pass 1 for the (validated) array `buf[s..e)`. */
+function observeArray(node, buf, s, e, line, depth, scratch) {
+    node.stats.count++;
+    if (!observeShape(node, "list", line, scratch.strict))
+        return;
+    if (depth >= infer_MAX_DEPTH)
+        throw new NestingTooDeep();
+    const item = (node.item ??= newNode());
+    node.stats.items = item.stats;
+    let i = (0,scan/* skipWhitespace */.NV)(buf, s + 1, e);
+    if (buf[i] === 93)
+        return; // ]
+    const v = (scratch.items[depth] ??= new scan/* JsonValue */.es());
+    for (;;) {
+        i = (0,scan/* readValue */.wK)(buf, i, e, v);
+        observeValue(item, v.kind, buf, v.start, v.end, line, depth + 1, scratch);
+        i = (0,scan/* skipWhitespace */.NV)(buf, i, e);
+        if (i >= e || buf[i] !== 44)
+            return; // ,
+        i = (0,scan/* skipWhitespace */.NV)(buf, i + 1, e);
     }
-    for (const [key, child] of fields)
-        if (!Object.hasOwn(obj, key)) {
-            child.stats.count++;
-            child.stats.nulls++;
-        }
 }
-function featureOfNode(node, path, file) {
+/** Pass 1 for the (validated) object `buf[s..e)`: its keys must be those of the place's first object. */
+function observeObject(node, buf, s, e, line, depth, scratch) {
+    node.stats.count++;
+    if (!observeShape(node, "struct", line, scratch.strict))
+        return;
+    if (depth >= infer_MAX_DEPTH)
+        throw new NestingTooDeep();
+    const m = scratch.membersAt(depth);
+    m.read(buf, s, e);
+    if (m.n === 0 && !scratch.strict)
+        return toJson(node, `an empty object ({}) on line ${line}`, line);
+    let fields = node.fields;
+    const first = !fields;
+    if (!fields) {
+        fields = node.fields = new Map();
+        node.stats.fields = new Map();
+    }
+    else if (!scratch.strict && (m.n !== fields.size || !m.keys.every((k, i) => i >= m.n || fields.has(k))))
+        return toJson(node, `objects with different keys (first on line ${node.line}, other keys on line ${line})`, line);
+    if (first || scratch.strict)
+        for (let k = 0; k < m.n; k++) {
+            if (fields.has(m.keys[k]))
+                continue;
+            // Earlier slots of the place were nulls for this field.
+            const child = newNode((0,sizes/* nullsSoFar */.oj)(node.stats.count - 1, node.stats));
+            fields.set(m.keys[k], child);
+            node.stats.fields.set(m.keys[k], child.stats);
+        }
+    for (let k = 0; k < m.n; k++)
+        observeValue(fields.get(m.keys[k]), m.kind[k], buf, m.start[k], m.end[k], line, depth + 1, scratch);
+}
+/** A struct place that only held `{}` (possible without Json): Parquet cannot store it. */
+class EmptyStruct extends Error {
+    node;
+    constructor(node) {
+        super("only empty objects");
+        this.node = node;
+    }
+}
+/** The feature pass 1 gives a place. */
+function featureOfNode(node) {
     switch (node.shape) {
         case "null":
             return (0,model_features/* value */.Uq)("null");
@@ -64167,92 +64956,50 @@ function featureOfNode(node, path, file) {
             return (0,model_features/* value */.Uq)("float64");
         case "string":
             return node.timestamps ? (0,model_features/* value */.Uq)("timestamp[s]") : (0,model_features/* value */.Uq)("string");
+        case "json":
+            return { kind: "custom", typeName: "Json", params: {} };
         case "list":
-            return { kind: "list", item: featureOfNode(node.item ?? newNode(), `${path}[]`, file) };
-        case "struct": {
-            const fields = [...(node.fields ?? new Map())];
-            if (fields.length === 0)
-                throw new errors/* DataError */.fL(file, node.line, `'${path}' only holds empty objects ({}), and Parquet cannot store an object without fields; ` +
-                    `give the column a type with the 'features' input (for example dtype: json), or remove it`);
-            return {
-                kind: "struct",
-                fields: fields.map(([name, n]) => ({ name, feature: featureOfNode(n, `${path}.${name}`, file) })),
-            };
+            return { kind: "list", item: featureOfNode(node.item ?? newNode()) };
+        case "struct":
+            if (node.fields.size === 0)
+                throw new EmptyStruct(node);
+            return { kind: "struct", fields: [...node.fields].map(([name, n]) => ({ name, feature: featureOfNode(n) })) };
+    }
+}
+/** The path of `target` among the columns `nodes` (named `names`), for messages. */
+function pathOf(target, nodes, names) {
+    const find = (node, path) => {
+        if (node === target)
+            return path;
+        if (node.item) {
+            const found = find(node.item, `${path}[]`);
+            if (found)
+                return found;
         }
-    }
-}
-/** The shape pass 1 gives a scalar of each tape kind (K_NULL aside). */
-const SHAPE_OF_KIND = ["null", "bool", "bool", "int", "float", "float", "string", "string"];
-/** Pass 1 for a scalar of `shape` in a column (as `observe` does for JS values). */
-function observeShape(node, shape, path, line) {
-    if (node.shape === "null") {
-        node.shape = shape;
-        node.line = line;
-    }
-    else if (node.shape === "int" && shape === "float") {
-        node.shape = "float";
-        node.line = line;
-    }
-    else if (!(node.shape === "float" && shape === "int"))
-        throw new ShapeConflict(path, node.shape, node.line, shape);
-}
-/** Pass 1 for the (validated) array `buf[s..e)`: what `observe` does for the list JSON.parse would give. */
-function observeArray(node, buf, s, e, path, line, depth, scratch) {
-    node.stats.count++;
-    if (node.shape !== "list")
-        observeShape(node, "list", path, line);
-    const item = (node.item ??= newNode());
-    node.stats.items = item.stats;
-    let i = skipWhitespace(buf, s + 1, e);
-    if (buf[i] === 93)
-        return; // ]
-    const itemPath = `${path}[]`;
-    const v = (scratch.items[depth] ??= new JsonValue());
-    for (;;) {
-        i = readValue(buf, i, e, v);
-        observeValue(item, v.kind, buf, v.start, v.end, v.aux, itemPath, line, depth + 1, scratch);
-        i = skipWhitespace(buf, i, e);
-        if (i >= e || buf[i] !== 44)
-            return; // ,
-        i = skipWhitespace(buf, i + 1, e);
-    }
-}
-/** Pass 1 for one value read from the bytes (`observe` for the value JSON.parse would give). */
-function observeValue(node, kind, buf, s, e, aux, path, line, depth, scratch) {
-    const stats = node.stats;
-    if (kind === K_NULL) {
-        stats.count++;
-        stats.nulls++;
-    }
-    else if (kind === K_ARR && (aux < 0 || !(aux & NF_OBJECT)) && depth < 64)
-        observeArray(node, buf, s, e, path, line, depth, scratch);
-    else if (kind >= K_OBJ)
-        observe(node, spanValue(kind, buf, s, e, aux, true, scratch), path, line);
-    else {
-        stats.count++;
-        const shape = SHAPE_OF_KIND[kind];
-        if (node.shape !== shape)
-            observeShape(node, shape, path, line);
-        if (kind === K_STR) {
-            stats.bytes += e - s;
-            if (node.timestamps && Number.isNaN(isoSeconds(buf, s, e)))
-                node.timestamps = false;
+        for (const [name, child] of node.fields ?? []) {
+            const found = find(child, `${path}.${name}`);
+            if (found)
+                return found;
         }
-        else if (kind === K_STR_ESC) {
-            if (node.timestamps) {
-                const length = scratch.unescape(buf, s, e);
-                stats.bytes += length;
-                if (Number.isNaN(isoSeconds(scratch.bytes, 0, length)))
-                    node.timestamps = false;
-            }
-            else
-                stats.bytes += unescapedLength(buf, s, e);
-        }
+        return undefined;
+    };
+    for (let c = 0; c < nodes.length; c++) {
+        const found = find(nodes[c], names[c]);
+        if (found)
+            return found;
     }
+    return "?";
 }
-function conflictError(file, line, e) {
-    return new errors/* DataError */.fL(file, line, `column '${e.path}' holds ${article(SHAPE_NAMES[e.now])} here but ${SHAPE_NAMES[e.was]} values before (first on line ${e.wasLine}); ` +
-        `make the values agree, or set the column's type with the 'features' input (for example dtype: string, or dtype: json to keep each value as JSON text)`);
+/** The places below `node` (at `path`) that became Json, and why. */
+function jsonNotes(node, path, out = []) {
+    if (node.shape === "json")
+        out.push({ path, line: node.line, why: node.why });
+    else if (node.shape === "list" && node.item)
+        jsonNotes(node.item, `${path}[]`, out);
+    else if (node.shape === "struct")
+        for (const [name, child] of node.fields)
+            jsonNotes(child, `${path}.${name}`, out);
+    return out;
 }
 
 // EXTERNAL MODULE: external "node:buffer"
@@ -64268,12 +65015,24 @@ var read_source = __nccwpck_require__(2656);
 
 
 
-/** What a row source's `next()` found: a row the scanner read (its tape is ready), a row for JSON.parse, or the end of the read chunk. */
+/**
+ * What a row source's `next()` found: a row the scanner read (its tape is
+ * ready), a row for JSON.parse, a plain value (an element of an array of
+ * values: the row's `text`), or the end of the read chunk.
+ */
 const ROW_SCANNED = 0;
 const ROW_TO_PARSE = 1;
 const rows_CHUNK_END = 2;
+const ROW_VALUE = 3;
 const LF = 10;
 const CR = 13;
+/**
+ * Bytes Python's JSON loader reads per table (`JsonConfig.chunksize`, 10 MiB):
+ * a table holds the lines starting at most this far past its first byte
+ * (`f.read(chunksize)` and the rest of the line). Its record batches, and so
+ * `num_bytes`, start afresh with each table.
+ */
+const PYTHON_CHUNK_BYTES = 10 << 20;
 /**
  * JSON Lines. Lines end at LF, CRLF or a lone CR (as ../text/lines.ts splits them:
  * a chunk holds the complete lines of its bytes, and a CR at its end waits
@@ -64299,6 +65058,9 @@ class LineSource {
     cr = -2;
     nextLine = 1;
     atStart = true;
+    newTable = false;
+    tableLimit = PYTHON_CHUNK_BYTES;
+    tablePending = false;
     constructor(path, file, validate, chunkBytes, scanner) {
         this.path = path;
         this.file = file;
@@ -64379,12 +65141,26 @@ class LineSource {
         this.stop = end;
         return end;
     }
+    /** Notes a line starting at `p` (blank lines too: they count in Python's tables). */
+    lineAt(p) {
+        const at = this.input.base + p;
+        if (at > this.tableLimit) {
+            this.tableLimit = at + PYTHON_CHUNK_BYTES;
+            this.tablePending = true;
+        }
+    }
+    /** The row just found: whether it starts a table. */
+    rowFound() {
+        this.newTable = this.tablePending;
+        this.tablePending = false;
+    }
     next() {
         const { buf, end } = this;
         for (;;) {
             const p = this.p;
             if (p >= end)
                 return rows_CHUNK_END;
+            this.lineAt(p);
             const q = this.scanner.scan(buf, p, end);
             if (q >= 0) {
                 // The object ends at q (after trailing blanks): a line break, or the end of the file, must follow.
@@ -64411,6 +65187,7 @@ class LineSource {
                     this.stop = q;
                     this.line = this.nextLine++;
                     this.p = next;
+                    this.rowFound();
                     return ROW_SCANNED;
                 }
             }
@@ -64426,6 +65203,7 @@ class LineSource {
             if (i === stop)
                 continue; // a blank line
             this.start = p;
+            this.rowFound();
             return ROW_TO_PARSE;
         }
     }
@@ -64433,19 +65211,28 @@ class LineSource {
         await this.input?.close();
     }
 }
-/** A top-level JSON array: its elements, as arraySpans splits them. */
+/**
+ * The elements of one top-level JSON array (`values`: an array of plain
+ * values, each the row's `text`), or (`stream`) JSON objects one after
+ * another, such as one object spread over several lines: as arraySpans
+ * splits them.
+ */
 class ArraySource {
     scanner;
+    shape;
     buf = Buffer.alloc(0);
     start = 0;
     stop = 0;
     line = 0;
+    /** Python reads a top-level array whole: one table. */
+    newTable = false;
     spans;
     r = 0;
     chunks;
-    constructor(path, file, validate, chunkBytes, scanner) {
+    constructor(path, file, validate, chunkBytes, scanner, shape) {
         this.scanner = scanner;
-        this.chunks = arraySpans(path, file, validate, chunkBytes);
+        this.shape = shape;
+        this.chunks = arraySpans(path, file, validate, chunkBytes, shape === "stream");
     }
     async refill() {
         const n = await this.chunks.next();
@@ -64466,6 +65253,8 @@ class ArraySource {
         this.start = s;
         this.stop = e;
         this.line = spans.line[r];
+        if (this.shape === "values")
+            return ROW_VALUE;
         return this.scanner.scan(this.buf, s, e) === e ? ROW_SCANNED : ROW_TO_PARSE;
     }
     async close() {
@@ -64497,26 +65286,60 @@ class RowSpans {
         this.line[r] = line;
     }
 }
-/** A `.json` file is either one top-level array or JSON Lines: the first non-blank byte tells. */
 async function detectLayout(path, file) {
     const source = await (0,read_source/* openByteSource */.QK)(path, file);
     try {
-        const head = Buffer.alloc(4096);
-        let first = true;
+        let head = Buffer.alloc(64 * 1024);
+        let end = 0;
+        let first = -1; // the first non-blank byte
         for (;;) {
-            const n = await source.read(head, 0);
-            if (n === 0)
-                return "empty";
-            let i = 0;
-            if (first && (0,read_source/* hasBom */.BH)(head, n))
-                i = 3;
-            first = false;
-            for (; i < n; i++) {
-                const b = head[i];
-                if (b === 32 || b === 9 || b === 10 || b === 13)
-                    continue;
-                return b === 91 /* [ */ ? "array" : "lines";
+            if (end === head.length) {
+                const grown = Buffer.alloc(head.length * 2);
+                grown.set(head);
+                head = grown;
             }
+            const n = await source.read(head, end);
+            const eof = n === 0 || end + n < head.length;
+            end += n;
+            let i = first >= 0 ? first : (0,read_source/* hasBom */.BH)(head, end) ? 3 : 0;
+            if (first < 0) {
+                while (i < end && (head[i] === 32 || head[i] === 9 || head[i] === 10 || head[i] === 13))
+                    i++;
+                if (i < end)
+                    first = i;
+            }
+            if (first < 0) {
+                if (eof)
+                    return { kind: "empty" };
+                end = 0; // only blanks so far
+                continue;
+            }
+            const b = head[first];
+            if (b === 91 /* [ */) {
+                const window = head.subarray(first, Math.min(end, first + 100));
+                const quote = window.indexOf(34);
+                const objects = (quote < 0 ? window : window.subarray(0, quote)).includes(123);
+                if (!objects && window.length < 100 && !eof)
+                    continue;
+                return { kind: "array", shape: objects ? "objects" : "values" };
+            }
+            if (b !== 123 /* { */)
+                return { kind: "lines" }; // not an object: the row's error comes later
+            const value = elementEnd(head, first, end);
+            if (value.end === -1) {
+                if (eof)
+                    return { kind: "lines" }; // not closed: JSON.parse says why
+                continue;
+            }
+            if (value.newlines > 0)
+                return { kind: "stream" };
+            // Another value after it on the same line: objects one after another, too.
+            let j = value.end;
+            while (j < end && (head[j] === 32 || head[j] === 9))
+                j++;
+            if (j === end && !eof)
+                continue;
+            return { kind: j === end || head[j] === 10 || head[j] === 13 ? "lines" : "stream" };
         }
     }
     finally {
@@ -64524,17 +65347,18 @@ async function detectLayout(path, file) {
     }
 }
 /**
- * Streams the elements of a top-level JSON array without holding the file:
- * a byte scanner finds where each element ends (tracking nesting and strings).
- * Each row's line is where its element starts. An error found while splitting
- * is thrown after the elements before it are handed out (they are read first).
+ * Streams the elements of a top-level JSON array (or, with `stream`, JSON
+ * values one after another) without holding the file: a byte scanner finds
+ * where each element ends (tracking nesting and strings). Each row's line is
+ * where its element starts. An error found while splitting is thrown after
+ * the elements before it are handed out (they are read first).
  */
-async function* arraySpans(path, file, validate, chunkBytes) {
+async function* arraySpans(path, file, validate, chunkBytes, stream) {
     const input = new read_source/* ChunkBuffer */.oj((0,read_source/* readAhead */.Ek)(await (0,read_source/* openByteSource */.QK)(path, file)), chunkBytes);
     const spans = new RowSpans();
     let consumed = 0;
     let line = 1;
-    let state = "open";
+    let state = stream ? "element" : "open";
     let atStart = true;
     try {
         while (await input.refill(consumed)) {
@@ -64565,6 +65389,10 @@ async function* arraySpans(path, file, validate, chunkBytes) {
                     state = "first";
                     p++;
                 }
+                else if (stream && b !== 123) {
+                    error = new errors/* DataError */.fL(file, line, `each row must be a JSON object ({...}), found '${String.fromCharCode(b)}' between objects`);
+                    break;
+                }
                 else if (state === "separator" || (state === "first" && b === 93)) {
                     if (b === 93)
                         state = "closed";
@@ -64584,7 +65412,7 @@ async function* arraySpans(path, file, validate, chunkBytes) {
                     const stop = elementEnd(buf, p, end);
                     if (stop.end === -1) {
                         if (input.eof)
-                            error = new errors/* DataError */.fL(file, line, "invalid JSON: the array (or this element) is not closed");
+                            error = new errors/* DataError */.fL(file, line, stream ? "invalid JSON: the object is not closed" : "invalid JSON: the array (or this element) is not closed");
                         else
                             incomplete = true; // the element continues in the next chunk
                         break;
@@ -64596,7 +65424,8 @@ async function* arraySpans(path, file, validate, chunkBytes) {
                     spans.push(p, stop.end, line);
                     line += stop.newlines;
                     p = stop.end;
-                    state = "separator";
+                    if (!stream)
+                        state = "separator";
                 }
             }
             consumed = p;
@@ -64606,7 +65435,7 @@ async function* arraySpans(path, file, validate, chunkBytes) {
             if (input.eof && !incomplete)
                 break;
         }
-        if (state !== "closed")
+        if (!stream && state !== "closed")
             throw new errors/* DataError */.fL(file, line, "invalid JSON: the array is not closed (no final ']')");
     }
     finally {
@@ -64658,27 +65487,26 @@ function elementEnd(buf, p, end) {
 
 ;// CONCATENATED MODULE: ./src/data/read/json/json.ts
 /**
- * JSON Lines (`.jsonl`, `.ndjson`, and `.json` files holding lines) and JSON
- * files holding one top-level array of objects. Each row is an object; the
+ * JSON Lines (`.jsonl`, `.ndjson`, and `.json` files holding lines), JSON
+ * files holding one top-level array, and objects one after another (one
+ * object spread over several lines), as `datasets`' JSON loader reads them
+ * (docs/dataset-layout.md#json-and-json-lines). Each row is an object; the
  * columns are the union of the keys in order of first appearance, a missing
- * key is a null — as pyarrow's JSON reader does for `datasets` (docs/dataset-layout.md#json-and-json-lines):
- * integers → int64 (float64 once any value is spelled with a fraction or
- * exponent, or exceeds int64), bool, string, strings that are all ISO dates
- * or date-times at second precision → timestamp[s], arrays → list, objects →
- * struct (fields unioned). A column holding two kinds of values (say numbers
- * and strings) is an error naming both lines.
+ * key is a null. An array of plain values is one column `text`. Types as
+ * pyarrow's JSON reader gives them, and `Json` where values disagree
+ * (./infer.ts).
  *
  * Rows are read from the bytes (./scan.ts), a read chunk at a time, with
  * no object per row: pass 1 infers types and sizes from each value's
- * spelling, pass 2 fills the Arrow builders of flat columns (and lists of
- * them, item by item) straight from the bytes. Objects inside values are
- * parsed from their span with JSON.parse, and rows the scanner does not
- * handle (invalid JSON, repeated keys, ...) go through JSON.parse whole —
- * the reader's reference behaviour, which also gives the error message.
+ * spelling, pass 2 fills the Arrow builders straight from the bytes. Rows
+ * the scanner does not handle (invalid JSON, repeated keys, ...) are checked
+ * with JSON.parse — whose message is the error users see — and read member
+ * by member from their bytes (./spans.ts, Members), keys in the file's order.
  *
- * This file runs the two passes; the pieces are ./rows.ts (the rows of a
+ * This file runs the passes; the pieces are ./rows.ts (the rows of a
  * file), ./scan.ts (the byte scanner), ./infer.ts (pass 1's inference),
- * ./column.ts (values into Arrow columns), ./spans.ts (JS values from bytes).
+ * ./column.ts (values into Arrow columns), ./text.ts (Json text),
+ * ./spans.ts (members and JS values from bytes).
  */
 
 
@@ -64688,171 +65516,154 @@ function elementEnd(buf, p, end) {
 
 
 
+/** The column of an array of plain values (datasets: `{"text": element}`). */
+const JSON_VALUES_COLUMN = "text";
+const SPREAD_HINT = " (in JSON Lines each line holds one whole object; is this one spread over several lines?)";
 class JsonReader {
     path;
     file;
-    format;
     options;
-    constructor(path, file, format, options = {}) {
+    constructor(path, file, options = {}) {
         this.path = path;
         this.file = file;
-        this.format = format;
         this.options = options;
     }
     /** The rows of the file, read with `scanner` (pass 1 validates the UTF-8 too). */
     async rows(validate, learn) {
         const layout = await detectLayout(this.path, this.file);
-        if (layout === "empty")
+        if (layout.kind === "empty")
             throw new errors/* DataError */.fL(this.file, undefined, "the file is empty");
-        const scanner = new RowScanner(learn, layout === "lines");
-        // A top-level array is read as such whatever the extension (datasets falls back to reading it whole too).
-        const source = layout === "array"
-            ? new ArraySource(this.path, this.file, validate, this.options.chunkBytes, scanner)
-            : new LineSource(this.path, this.file, validate, this.options.chunkBytes, scanner);
-        return { source, scanner };
+        const scanner = new scan/* RowScanner */.b4(learn, layout.kind === "lines");
+        // A top-level array is read as such whatever the extension, as datasets does.
+        const source = layout.kind === "lines"
+            ? new LineSource(this.path, this.file, validate, this.options.chunkBytes, scanner)
+            : new ArraySource(this.path, this.file, validate, this.options.chunkBytes, scanner, layout.kind === "array" ? layout.shape : "stream");
+        return { source, scanner, layout };
     }
-    /** Parses a row the scanner left to JSON.parse (throwing the DataError for invalid JSON or a row that is not an object). */
-    parseRow(source, inference, scratch) {
+    /**
+     * Makes `scanner`'s tape describe the current row when the scanner did
+     * not read it (or `parseAll`): checked with JSON.parse first (its message
+     * is the error users see), then read member by member from its bytes.
+     */
+    toTape(status, source, scanner, scratch, parseAll) {
+        if (status === ROW_SCANNED && !parseAll)
+            return;
         const { buf, start, stop, line } = source;
-        const firstLineOfJson = this.format === "json" && line === 1 && source instanceof LineSource;
-        return parseRow(buf, start, stop, this.file, line, inference, firstLineOfJson, scratch.numbers);
+        const m = scratch.membersAt(0);
+        if (status === ROW_VALUE) {
+            const v = (scratch.items[0] ??= new scan/* JsonValue */.es());
+            checkValue(buf, start, stop, this.file, line);
+            (0,scan/* readValue */.wK)(buf, start, stop, v);
+            m.single(JSON_VALUES_COLUMN, v);
+        }
+        else {
+            checkRow(buf, start, stop, this.file, line, source instanceof LineSource ? SPREAD_HINT : "");
+            m.read(buf, (0,scan/* skipWhitespace */.NV)(buf, start, stop), stop);
+        }
+        scanner.fromMembers(m);
     }
     async profile(overrides) {
-        const { source, scanner } = await this.rows(true, true);
+        const { source, scanner, layout } = await this.rows(true, true);
         const scratch = new Scratch();
+        scratch.strict = layout.kind === "stream";
         const names = scanner.names;
+        const parseAll = this.options.jsonParseAll === true;
         /** Per column: what pass 1 has seen, and whether the `features` input sets its type (then it is converted, not inferred). */
         const nodes = [];
         const set = [];
+        // The rows, for the batches of columns first seen late.
+        const rowStats = (0,sizes/* emptyStats */.bD)();
         const addColumns = () => {
             for (let c = nodes.length; c < names.length; c++) {
-                nodes.push(newNode());
+                nodes.push(newNode((0,sizes/* nullsSoFar */.oj)(rowStats.count, rowStats)));
                 set.push(overrides.has(names[c]));
             }
         };
-        const measured = new Map();
-        const measuredStats = new Map();
-        const overridden = [...overrides];
-        const anySet = overridden.length > 0;
-        let rows = 0;
+        // Columns the `features` input sets are converted now, so bad values are found before anything is written.
+        const measured = [...overrides].map(([name, feature]) => ({ name, column: new JsonColumn(name, feature, this.file, true, scratch), stats: (0,sizes/* emptyStats */.bD)() }));
+        // Python's record batches: PYTHON_BATCH_ROWS rows, afresh with each table (./rows.ts).
+        let batchRows = 0;
+        const closeBatches = () => {
+            for (const node of nodes)
+                (0,sizes/* closeBatch */.HT)(node.stats, rowStats.count);
+            for (const m of measured) {
+                (0,sizes/* addData */.ys)(m.stats, m.column.builder.finish());
+                (0,sizes/* closeBatch */.HT)(m.stats);
+            }
+            (0,sizes/* closeBatch */.HT)(rowStats);
+            batchRows = 0;
+        };
         let line = 0;
         try {
             while (await source.refill()) {
                 const buf = source.buf;
-                const parseAll = this.options.jsonParseAll === true;
                 for (;;) {
                     const status = source.next();
                     if (status === rows_CHUNK_END)
                         break;
                     line = source.line;
-                    let row;
-                    if (status === ROW_SCANNED && !parseAll) {
-                        scanner.commit();
-                        if (nodes.length < names.length)
-                            addColumns();
-                        const { n, col, kind: kinds, start, end } = scanner;
-                        for (let k = 0; k < n; k++) {
-                            const c = col[k];
-                            if (anySet && set[c])
-                                continue;
-                            const node = nodes[c];
-                            const kind = kinds[k];
-                            const stats = node.stats;
-                            if (kind === K_NULL) {
-                                stats.count++;
-                                stats.nulls++;
-                            }
-                            else if (kind >= K_OBJ) {
-                                observeValue(node, kind, buf, start[k], end[k], scanner.aux[k], names[c], line, 0, scratch);
-                            }
-                            else {
-                                stats.count++;
-                                const shape = SHAPE_OF_KIND[kind];
-                                if (node.shape !== shape)
-                                    observeShape(node, shape, names[c], line);
-                                if (kind === K_STR) {
-                                    const vs = start[k];
-                                    const ve = end[k];
-                                    stats.bytes += ve - vs;
-                                    if (node.timestamps && Number.isNaN(isoSeconds(buf, vs, ve)))
-                                        node.timestamps = false;
-                                }
-                                else if (kind === K_STR_ESC) {
-                                    if (node.timestamps) {
-                                        const length = scratch.unescape(buf, start[k], end[k]);
-                                        stats.bytes += length;
-                                        if (Number.isNaN(isoSeconds(scratch.bytes, 0, length)))
-                                            node.timestamps = false;
-                                    }
-                                    else
-                                        stats.bytes += unescapedLength(buf, start[k], end[k]);
-                                }
-                            }
-                        }
+                    if (batchRows === sizes/* PYTHON_BATCH_ROWS */.Sg || (source.newTable && batchRows > 0))
+                        closeBatches();
+                    this.toTape(status, source, scanner, scratch, parseAll);
+                    scanner.commit();
+                    if (nodes.length < names.length)
+                        addColumns();
+                    const { n, col, kind, start, end } = scanner;
+                    for (let k = 0; k < n; k++) {
+                        const c = col[k];
+                        if (!set[c])
+                            observeValue(nodes[c], kind[k], buf, start[k], end[k], line, 0, scratch);
                     }
-                    else {
-                        row = this.parseRow(source, true, scratch);
-                        for (const key in row) {
-                            let c = scanner.indexOf(key);
-                            if (c === undefined) {
-                                c = scanner.addColumn(key);
-                                addColumns();
-                            }
-                            if (!set[c])
-                                observe(nodes[c], row[key], key, line);
-                        }
-                    }
-                    // Columns the `features` input sets are converted now, so bad values are found before anything is written.
-                    for (let o = 0; o < overridden.length; o++) {
-                        const [name, feature] = overridden[o];
-                        const c = scanner.indexOf(name);
-                        const present = c !== undefined && (row ? Object.hasOwn(row, name) : scanner.has(c));
-                        let col = measured.get(name);
-                        if (!col) {
-                            if (!present)
-                                continue;
-                            measured.set(name, (col = new JsonColumn(name, feature, this.file, true, scratch)));
-                            // Rows before the first one with this key hold nulls.
-                            for (let k = 0; k < rows; k++)
-                                col.appendNull();
-                        }
-                        if (!present)
-                            col.appendNull();
-                        else if (row)
-                            col.append(row[name], line);
+                    for (const m of measured) {
+                        const c = scanner.indexOf(m.name);
+                        if (c === undefined || !scanner.has(c))
+                            m.column.appendNull();
                         else {
                             const k = scanner.entryOf[c];
-                            col.put(scanner.kind[k], buf, scanner.start[k], scanner.end[k], scanner.aux[k], line);
+                            m.column.put(kind[k], buf, start[k], end[k], scanner.aux[k], line);
                         }
                     }
-                    rows++;
+                    rowStats.count++;
+                    batchRows++;
                 }
-                for (const [name, col] of measured)
-                    measuredStats.set(name, (0,sizes/* mergeStats */.Ic)(measuredStats.get(name) ?? (0,sizes/* emptyStats */.bD)(), (0,sizes/* statsOfData */.tE)(col.builder.finish())));
                 scratch.trim();
             }
+            if (batchRows > 0)
+                closeBatches();
         }
         catch (e) {
+            if (e instanceof NestingTooDeep)
+                throw new errors/* DataError */.fL(this.file, line, e.message);
             if (e instanceof ShapeConflict)
-                throw conflictError(this.file, line, e);
+                throw new errors/* DataError */.fL(this.file, line, `column '${pathOf(e.node, nodes, names)}' holds ${article(e.now)} here but ${e.was} values before (first on line ${e.wasLine}); ` +
+                    `make the values agree, or write one object per line (then such a column becomes Json, as datasets makes it), ` +
+                    `or set the column's type with the 'features' input (for example dtype: json)`);
             throw e;
         }
         finally {
             await source.close();
         }
+        const rows = rowStats.count;
         if (rows === 0)
             throw new errors/* DataError */.fL(this.file, undefined, "the file holds no rows (an empty array, or only blank lines)");
+        const places = [];
         const columns = names.map((name, c) => {
             const override = overrides.get(name);
             if (override)
-                return { name, feature: override, stats: measuredStats.get(name) ?? { count: rows, nulls: rows, bytes: 0 } };
+                return { name, feature: override, stats: measured.find((m) => m.name === name).stats };
             const node = nodes[c];
-            // Counts so far are of the rows holding the key: the others hold nulls.
-            node.stats.nulls += rows - node.stats.count;
-            node.stats.count = rows;
-            return { name, feature: node.shape === "null" ? undefined : featureOfNode(node, name, this.file), stats: node.stats };
+            jsonNotes(node, name, places);
+            try {
+                return { name, feature: node.shape === "null" ? undefined : featureOfNode(node), stats: node.stats };
+            }
+            catch (e) {
+                if (!(e instanceof EmptyStruct))
+                    throw e;
+                throw new errors/* DataError */.fL(this.file, e.node.line, `'${pathOf(e.node, nodes, names)}' only holds empty objects ({}), and Parquet cannot store an object without fields; ` +
+                    `give the column a type with the 'features' input (for example dtype: json), or remove it`);
+            }
         });
-        return { file: this.file, rows, columns, nullFeature: (0,model_features/* value */.Uq)("null") };
+        return { file: this.file, rows, columns, nullFeature: (0,model_features/* value */.Uq)("null"), mixedToJson: layout.kind !== "stream", jsonPlaces: places };
     }
     /** The line where data row `row` starts (read again from the start: for messages only). */
     async lineOfRow(row) {
@@ -64869,18 +65680,37 @@ class JsonReader {
             await source.close();
         }
     }
-    async open(features) {
+    /** Pass 2's columns of `features` over the file's rows; `each(rows)` after every row. */
+    async columns(features) {
         const { source, scanner } = await this.rows(false, false);
         for (const f of features)
             scanner.addColumn(f.name);
         const scratch = new Scratch();
-        const parseAll = this.options.jsonParseAll === true;
-        const columns = features.map((f) => new JsonColumn(f.name, f.feature, this.file, false, scratch));
-        const width = columns.length;
+        return { source, scanner, scratch, columns: features.map((f) => new JsonColumn(f.name, f.feature, this.file, false, scratch)) };
+    }
+    /** Appends the current row to `columns` (a null where it has no value). */
+    appendRow(status, source, scanner, columns, scratch) {
+        this.toTape(status, source, scanner, scratch, this.options.jsonParseAll === true);
+        const { buf, line } = source;
+        const { n, col: cols, kind, start, end, aux } = scanner;
+        let present = 0;
+        for (let k = 0; k < n; k++) {
+            const c = cols[k];
+            if (c < 0)
+                continue; // a key pass 1 did not see (the file changed): ignored
+            columns[c].put(kind[k], buf, start[k], end[k], aux[k], line);
+            present++;
+        }
+        if (present < columns.length)
+            for (let c = 0; c < columns.length; c++)
+                if (!scanner.has(c))
+                    columns[c].appendNull();
+    }
+    async open(features) {
+        const { source, scanner, columns, scratch } = await this.columns(features);
         let filled = false;
-        const reader = this;
         return {
-            async next(maxRows) {
+            next: async (maxRows) => {
                 // One batch per read chunk (at most maxRows rows): batch sizes follow from the content only.
                 let rows = 0;
                 while (rows < maxRows) {
@@ -64896,32 +65726,7 @@ class JsonReader {
                             break;
                         continue;
                     }
-                    const { buf, line } = source;
-                    if (status === ROW_SCANNED && !parseAll) {
-                        const { n, col: cols, kind, start, end, aux } = scanner;
-                        let present = 0;
-                        for (let k = 0; k < n; k++) {
-                            const c = cols[k];
-                            if (c < 0)
-                                continue; // a key pass 1 did not see (the file changed): ignored
-                            columns[c].put(kind[k], buf, start[k], end[k], aux[k], line);
-                            present++;
-                        }
-                        if (present < width)
-                            for (let c = 0; c < width; c++)
-                                if (!scanner.has(c))
-                                    columns[c].appendNull();
-                    }
-                    else {
-                        const row = reader.parseRow(source, false, scratch);
-                        for (let c = 0; c < width; c++) {
-                            const col = columns[c];
-                            if (Object.hasOwn(row, col.name))
-                                col.append(row[col.name], line);
-                            else
-                                col.appendNull();
-                        }
-                    }
+                    this.appendRow(status, source, scanner, columns, scratch);
                     rows++;
                 }
                 scratch.trim();
@@ -64933,6 +65738,55 @@ class JsonReader {
                 await source.close();
             },
         };
+    }
+    /**
+     * Size counts of `features`' columns as pass 2 builds them, in Python's
+     * record batches: for columns whose type (Json, found in another file
+     * perhaps) pass 1's counts do not describe.
+     */
+    async measure(features) {
+        const { source, scanner, columns, scratch } = await this.columns(features);
+        const stats = features.map(() => (0,sizes/* emptyStats */.bD)());
+        let batchRows = 0;
+        const closeBatches = () => {
+            columns.forEach((c, i) => {
+                (0,sizes/* addData */.ys)(stats[i], c.builder.finish());
+                (0,sizes/* closeBatch */.HT)(stats[i]);
+            });
+            batchRows = 0;
+        };
+        try {
+            while (await source.refill()) {
+                for (;;) {
+                    const status = source.next();
+                    if (status === rows_CHUNK_END)
+                        break;
+                    if (batchRows === sizes/* PYTHON_BATCH_ROWS */.Sg || (source.newTable && batchRows > 0))
+                        closeBatches();
+                    this.appendRow(status, source, scanner, columns, scratch);
+                    batchRows++;
+                }
+                scratch.trim();
+            }
+            if (batchRows > 0)
+                closeBatches();
+        }
+        finally {
+            await source.close();
+        }
+        return stats;
+    }
+}
+function article(word) {
+    return /^[aeiou]/.test(word) ? `an ${word}` : `a ${word}`;
+}
+/** Checks an element of an array of values with JSON.parse (its message is the error users see). */
+function checkValue(buf, s, e, file, line) {
+    try {
+        JSON.parse(buf.toString("utf8", s, e));
+    }
+    catch (err) {
+        throw new errors/* DataError */.fL(file, line, `invalid JSON: ${err.message}`);
     }
 }
 
@@ -65135,11 +65989,11 @@ function readerFor(file, options = {}) {
             return new csv/* CsvReader */.cv(file.localPath, file.file, file.format, options);
         case "json":
         case "jsonl":
-            return new JsonReader(file.localPath, file.file, file.format, options);
+            return new JsonReader(file.localPath, file.file, options);
         case "text":
             return new TextReader(file.localPath, file.file, options);
         case "parquet":
-            return new parquet/* ParquetReader */.c(file.localPath, file.file, options);
+            return new parquet/* ParquetReader */.cp(file.localPath, file.file, options);
         case "image":
         case "audio":
             // Media files are rows of a folder's reader (media/plan.ts), not tables of their own.
@@ -66322,6 +67176,7 @@ function formatCount(n) {
 
 
 
+
 /**
  * Profiles the files of each split in order, logging a line per file.
  * `planned` gives the readers of each split when they are not one per file
@@ -66338,11 +67193,41 @@ async function profileSplits(splits, overrides, options, log, planned) {
             const threads = profile.threads ? `, ${profile.threads} threads` : "";
             const media = profile.media ? `, ${profile.media.columns.map((c) => `${formatCount(c.files)} ${c.name} files (${units_formatBytes(c.bytes)})`).join(", ")} checked` : "";
             log.info(`${split.name}: read ${reader.file} — ${formatCount(profile.rows)} rows, ${profile.columns.length} columns${media} (${Date.now() - started} ms${threads})`);
+            for (const p of profile.jsonPlaces ?? [])
+                log.info(`${split.name}: ${reader.file}: '${p.path}' holds ${p.why}: it is a Json feature (each value kept as JSON text), as datasets makes it`);
             profiles.push(profile);
         }
         profiled.push({ ...split, readers, profiles });
     }
     return profiled;
+}
+/** Logs the places that became Json because the files disagree there (each file alone would not make them Json). */
+function logJsonMerges(merged, log) {
+    for (const m of merged)
+        log.info(`'${m.path}' is ${(0,model_features/* featureToString */.pu)(m.a)} in ${m.fileA} but ${(0,model_features/* featureToString */.pu)(m.b)} in ${m.fileB}: ` +
+            `it is a Json feature (each value kept as JSON text), as datasets makes values that disagree`);
+}
+/**
+ * The size counts of columns whose final type holds an inferred Json (not
+ * set by `features`), measured again as pass 2 will write them: pass 1
+ * counted their values as what each file alone made of them.
+ */
+async function measureJsonColumns(splits, features, overrides) {
+    const wanted = features.filter((f) => (0,model_features/* containsJson */.SB)(f.feature) && !overrides.has(f.name));
+    if (wanted.length === 0)
+        return;
+    for (const split of splits)
+        for (const [i, reader] of split.readers.entries()) {
+            const profile = split.profiles[i];
+            if (!reader.measure)
+                continue;
+            const stats = await reader.measure(wanted);
+            wanted.forEach((f, k) => {
+                const column = profile.columns.find((c) => c.name === f.name);
+                if (column)
+                    column.stats = stats[k];
+            });
+        }
 }
 /** Arrow size of one file's rows in the final schema. */
 function profileNbytes(profile, features) {
@@ -66357,8 +67242,12 @@ function profileNbytes(profile, features) {
 ;// CONCATENATED MODULE: ./src/data/read/unify.ts
 /**
  * How the files of a dataset are brought to one schema: int64 + float64 →
- * float64, all-null + T → T, structs merged field by field. Anything else is
- * a conflict reported with both files, the column and both types.
+ * float64, all-null + T → T, lists by their items, structs field by field.
+ * When every file is JSON read with datasets' Json rules (FileProfile.mixedToJson),
+ * the rules of ./json/infer.ts carry over from file to file — as if they were
+ * one file: two kinds of values at one place, or objects with other keys,
+ * make that place `Json`. Anything else is a conflict reported with both
+ * files, the column and both types.
  */
 
 
@@ -66373,11 +67262,25 @@ class UnifyConflict extends Error {
         this.path = path;
     }
 }
-/** The common type of two inferred features (undefined = only nulls seen so far). */
-function unify(a, b, path = "") {
+/**
+ * The common type of two inferred features (undefined = only nulls seen so
+ * far). With `json` (datasets' Json rules), what would be a conflict makes the
+ * place Json, reported to `merged`.
+ */
+function unify(a, b, path = "", json = false, merged) {
     if (a === undefined)
         return b;
     if (b === undefined)
+        return a;
+    const conflict = () => {
+        if (!json)
+            throw new UnifyConflict(a, b, path);
+        // A place one file already made Json was reported with that file.
+        if (!(0,model_features/* isJson */.Fh)(a) && !(0,model_features/* isJson */.Fh)(b))
+            merged?.push({ path, a, b });
+        return model_features/* JSON_FEATURE */.aP;
+    };
+    if ((0,model_features/* isJson */.Fh)(a) && (0,model_features/* isJson */.Fh)(b))
         return a;
     if (a.kind === "value" && b.kind === "value") {
         if (a.dtype === b.dtype)
@@ -66389,24 +67292,31 @@ function unify(a, b, path = "") {
         const numeric = new Set(["int64", "float64"]);
         if (numeric.has(a.dtype) && numeric.has(b.dtype))
             return (0,model_features/* value */.Uq)("float64");
-        // JSON strings inferred as timestamp[s] in one file and text in another: pyarrow's promotion gives string.
-        const text = new Set(["timestamp[s]", "string"]);
+        // JSON strings inferred as timestamp[s] in one file and text in another: pyarrow's promotion gives string;
+        // CSV text (large_string, as pandas 3 gives it) and JSON text (string): large_string.
+        const text = new Set(["timestamp[s]", "string", "large_string"]);
         if (text.has(a.dtype) && text.has(b.dtype))
-            return (0,model_features/* value */.Uq)("string");
-        throw new UnifyConflict(a, b, path);
+            return (0,model_features/* value */.Uq)(a.dtype === "large_string" || b.dtype === "large_string" ? "large_string" : "string");
+        return conflict();
     }
     if (a.kind === "value" && a.dtype === "null")
         return b;
     if (b.kind === "value" && b.dtype === "null")
         return a;
+    if ((0,model_features/* isJson */.Fh)(a) || (0,model_features/* isJson */.Fh)(b))
+        return conflict();
     if (a.kind === "list" && b.kind === "list" && a.length === b.length && Boolean(a.large) === Boolean(b.large)) {
-        const item = unify(a.item, b.item, `${path}[]`) ?? (0,model_features/* value */.Uq)("null");
+        const item = unify(a.item, b.item, `${path}[]`, json, merged) ?? (0,model_features/* value */.Uq)("null");
         return { ...a, item };
     }
     if (a.kind === "struct" && b.kind === "struct") {
+        // With Json rules, objects at one place have the same keys, or the place is Json.
+        const sameKeys = a.fields.length === b.fields.length && a.fields.every((f) => b.fields.some((g) => g.name === f.name));
+        if (json && !sameKeys)
+            return conflict();
         const fields = a.fields.map((f) => {
             const other = b.fields.find((g) => g.name === f.name);
-            return other ? { name: f.name, feature: unify(f.feature, other.feature, `${path}.${f.name}`) } : f;
+            return other ? { name: f.name, feature: unify(f.feature, other.feature, `${path}.${f.name}`, json, merged) } : f;
         });
         for (const g of b.fields)
             if (!a.fields.some((f) => f.name === g.name))
@@ -66415,7 +67325,7 @@ function unify(a, b, path = "") {
     }
     if (JSON.stringify(a) === JSON.stringify(b))
         return a;
-    throw new UnifyConflict(a, b, path);
+    return conflict();
 }
 /**
  * One schema for a set of files (the files of one split, or of all splits).
@@ -66424,8 +67334,10 @@ function unify(a, b, path = "") {
  */
 function unifyProfiles(profiles) {
     if (profiles.length === 0)
-        return { features: [] };
+        return { features: [], merged: [] };
     const first = profiles[0];
+    const json = profiles.every((p) => p.mixedToJson === true);
+    const merged = [];
     const names = first.columns.map((c) => c.name);
     const types = new Map();
     for (const c of first.columns)
@@ -66443,7 +67355,10 @@ function unifyProfiles(profiles) {
         for (const c of p.columns) {
             const known = types.get(c.name);
             try {
-                const feature = unify(known.feature, c.feature);
+                const found = [];
+                const feature = unify(known.feature, c.feature, "", json, found);
+                for (const m of found)
+                    merged.push({ ...m, path: `${c.name}${m.path}`, fileA: known.from, fileB: p.file });
                 types.set(c.name, { feature, from: known.feature === undefined ? p.file : known.from });
             }
             catch (e) {
@@ -66459,6 +67374,7 @@ function unifyProfiles(profiles) {
     const nullFeature = (profiles.find((p) => p.rows > 0) ?? first).nullFeature;
     return {
         features: names.map((name) => ({ name, feature: types.get(name).feature ?? nullFeature })),
+        merged,
     };
 }
 function quoteList(names) {
@@ -67548,13 +68464,23 @@ function writeParquetFile(path, schema, batches, settings, encoder = inlineEncod
 async function openParquetCopier(inputs, schema, settings, scratch) {
     const { encoder, editFooter } = writerSettings(settings);
     const template = await fullSchemaFooter(schema, encoder, scratch);
+    // Inputs' Json columns carry the JSON annotation the shards will have.
+    if (settings.schema)
+        (0,arrow_schema/* markJsonColumns */.nL)(template, settings.schema);
     return RowGroupCopier.open(inputs, template, { compression: settings.compression, maxRowGroupBytesWithoutIndex: ROW_GROUP_TARGET_BYTES, editFooter });
 }
 function writerSettings(settings) {
-    const { arrowSchema } = settings;
+    const { arrowSchema, schema } = settings;
     return {
         encoder: { compression: settings.compression, rowGroupRows: settings.rowGroupRows, metadata: [...settings.metadata] },
-        editFooter: arrowSchema === undefined ? undefined : (meta) => (0,arrow_schema/* setKeyValue */.ph)(meta, arrow_schema/* ARROW_SCHEMA_KEY */.KY, arrowSchema),
+        editFooter: arrowSchema === undefined && schema === undefined
+            ? undefined
+            : (meta) => {
+                if (arrowSchema !== undefined)
+                    (0,arrow_schema/* setKeyValue */.ph)(meta, arrow_schema/* ARROW_SCHEMA_KEY */.KY, arrowSchema);
+                if (schema)
+                    (0,arrow_schema/* markJsonColumns */.nL)(meta, schema);
+            },
     };
 }
 
@@ -68112,7 +69038,7 @@ async function writeSplit(split, features, shape, options) {
         ? sizedRanges(rowSizes(split, numBytes), options.numShards ?? shardCount(numBytes, options.maxShardSize), options.numShards ? undefined : options.maxShardSize)
         : shardRanges(rows, options.numShards ?? shardCount(numBytes, options.maxShardSize));
     const count = ranges.length;
-    const settings = { compression: options.compression, rowGroupRows: rowGroupRows(rows, numBytes), metadata: shape.metadata, arrowSchema: shape.arrowSchema };
+    const settings = { compression: options.compression, rowGroupRows: rowGroupRows(rows, numBytes), metadata: shape.metadata, arrowSchema: shape.arrowSchema, schema: shape.schema };
     const shards = [];
     const place = async (i) => {
         const repoPath = shardPath(options.dataDir, split.name, i, count);
@@ -68252,9 +69178,11 @@ async function convert(options) {
         for (const split of profiled)
             checkEveryFileNamed(split, split.readers);
         const all = profiled.flatMap((p) => p.profiles);
-        const { features } = unifyProfiles(all);
+        const { features, merged } = unifyProfiles(all);
+        logJsonMerges(merged, log);
         checkOverridesUsed(overrides, features);
         checkStorable(features, all);
+        await measureJsonColumns(profiled, features, overrides);
         const shape = shardSchema(features);
         const encoder = new ThreadedEncoder(workers);
         const splits = [];
@@ -69620,17 +70548,20 @@ function fail(error) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   BH: () => (/* binding */ featureFromJson),
 /* harmony export */   F0: () => (/* binding */ featuresFromYaml),
+/* harmony export */   Fh: () => (/* binding */ isJson),
 /* harmony export */   I9: () => (/* binding */ featuresToYaml),
 /* harmony export */   RA: () => (/* binding */ featureToArrow),
+/* harmony export */   SB: () => (/* binding */ containsJson),
 /* harmony export */   U$: () => (/* binding */ huggingfaceMetadata),
 /* harmony export */   Uq: () => (/* binding */ value),
 /* harmony export */   ZJ: () => (/* binding */ featuresToArrowSchema),
+/* harmony export */   aP: () => (/* binding */ JSON_FEATURE),
 /* harmony export */   er: () => (/* binding */ featureFromArrow),
 /* harmony export */   kb: () => (/* binding */ parseTimestampDtype),
 /* harmony export */   nh: () => (/* binding */ featuresToJson),
 /* harmony export */   pu: () => (/* binding */ featureToString)
 /* harmony export */ });
-/* unused harmony exports canonicalDtype, dtypeToArrow, arrowToDtype, featureToJson, featuresEqual, pythonJsonDumps */
+/* unused harmony exports canonicalDtype, dtypeToArrow, featureField, arrowToDtype, featureToJson, featuresEqual, pythonJsonDumps */
 /* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7043);
 /* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4772);
 /* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(349);
@@ -69645,6 +70576,21 @@ function fail(error) {
  */
 
 const value = (dtype) => ({ kind: "value", dtype });
+/** `datasets`' `Json` feature: values kept as JSON text (Arrow `arrow.json` over strings). */
+const JSON_FEATURE = { kind: "custom", typeName: "Json", params: {} };
+function isJson(feature) {
+    return feature.kind === "custom" && feature.typeName === "Json";
+}
+/** Whether `feature` is, or holds (in lists, structs), a Json feature. */
+function containsJson(feature) {
+    if (isJson(feature))
+        return true;
+    if (feature.kind === "list")
+        return containsJson(feature.item);
+    if (feature.kind === "struct")
+        return feature.fields.some((f) => containsJson(f.feature));
+    return false;
+}
 const TIME_UNITS = (/* unused pure expression or super */ null && (["s", "ms", "us", "ns"]));
 const UNIT_TO_ARROW = {
     s: apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .TimeUnit */ .y.SECOND,
@@ -69732,13 +70678,13 @@ function featureToArrow(feature) {
         case "class_label":
             return new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Int64 */ .CG();
         case "list": {
-            const child = new apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .Field */ .D("item", featureToArrow(feature.item), true);
+            const child = featureField("item", feature.item);
             if (feature.length !== undefined && feature.length >= 0)
                 return new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .FixedSizeList */ .Y1(feature.length, child);
             return feature.large ? new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .LargeList */ .cZ(child) : new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .List */ .B8(child);
         }
         case "struct":
-            return new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Struct */ ._k(feature.fields.map((f) => new apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .Field */ .D(f.name, featureToArrow(f.feature), true)));
+            return new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Struct */ ._k(feature.fields.map((f) => featureField(f.name, f.feature)));
         case "custom":
             if (feature.typeName === "Json")
                 return new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Utf8 */ .YE();
@@ -69750,14 +70696,18 @@ function featureToArrow(feature) {
             throw new Error(`No Arrow storage known for feature type ${feature.typeName}`);
     }
 }
+/**
+ * The nullable Arrow field of a feature. A Json field carries the canonical
+ * extension `arrow.json` (over utf8) in its metadata, as pyarrow writes it
+ * (docs/parquet.md#json-columns): at any depth, since Json may be a list's items or a struct's field.
+ */
+function featureField(name, feature) {
+    const meta = isJson(feature) ? new Map([["ARROW:extension:name", "arrow.json"], ["ARROW:extension:metadata", ""]]) : undefined;
+    return new apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .Field */ .D(name, featureToArrow(feature), true, meta);
+}
 /** Arrow schema of a whole feature set: every column nullable, as Python writes it. */
 function featuresToArrowSchema(features, metadata) {
-    return new apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .Schema */ .S(features.map((f) => {
-        const fieldMeta = f.feature.kind === "custom" && f.feature.typeName === "Json"
-            ? new Map([["ARROW:extension:name", "arrow.json"]])
-            : undefined;
-        return new apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .Field */ .D(f.name, featureToArrow(f.feature), true, fieldMeta);
-    }), metadata);
+    return new apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .Schema */ .S(features.map((f) => featureField(f.name, f.feature)), metadata);
 }
 /** The feature Python infers for a Parquet column without `huggingface` metadata (docs/dataset-layout.md#features-from-a-parquet-schema). */
 function featureFromArrow(type, field) {

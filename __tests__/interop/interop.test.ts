@@ -9,6 +9,7 @@ import { interopOrSkip } from "./lib/python.js";
 import { clientsSuite } from "./suites/clients.js";
 import { corpusSuite } from "./suites/corpus.js";
 import { mediaSuite } from "./suites/media.js";
+import { deviationsSuite } from "./suites/deviations.js";
 import { roundTripSuite } from "./suites/round-trip.js";
 
 const interop = interopOrSkip();
@@ -18,4 +19,5 @@ describe.skipIf(!interop.ok)("interop with Python's datasets", () => {
   corpusSuite(interop);
   roundTripSuite(interop);
   mediaSuite(interop);
+  deviationsSuite(interop);
 });

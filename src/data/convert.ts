@@ -14,7 +14,7 @@ import type { Conversion, ConvertedSplit } from "../model/conversion.js";
 import type { Feature, NamedFeature } from "../model/features.js";
 import { checkEveryFileNamed, isMediaFile, mediaReaders, workspaceOf } from "./read/media/plan.js";
 import { checkOverrides, checkOverridesUsed } from "./read/overrides.js";
-import { type SplitInput, profileSplits } from "./read/profile.js";
+import { type SplitInput, logJsonMerges, measureJsonColumns, profileSplits } from "./read/profile.js";
 import type { ReaderOptions } from "./read/reader.js";
 import { unifyProfiles } from "./read/unify.js";
 import { WorkerPool } from "./workers/pool.js";
@@ -69,9 +69,11 @@ export async function convert(options: ConvertOptions): Promise<Conversion> {
     const profiled = await profileSplits(options.splits, overrides, readerOptions, log, planned);
     for (const split of profiled) checkEveryFileNamed(split, split.readers);
     const all = profiled.flatMap((p) => p.profiles);
-    const { features } = unifyProfiles(all);
+    const { features, merged } = unifyProfiles(all);
+    logJsonMerges(merged, log);
     checkOverridesUsed(overrides, features);
     checkStorable(features, all);
+    await measureJsonColumns(profiled, features, overrides);
 
     const shape = shardSchema(features);
     const encoder = new ThreadedEncoder(workers);

@@ -13,7 +13,7 @@ export function readerFor(file: DataFile, options: ReaderOptions = {}): TableRea
       return new CsvReader(file.localPath, file.file, file.format, options);
     case "json":
     case "jsonl":
-      return new JsonReader(file.localPath, file.file, file.format, options);
+      return new JsonReader(file.localPath, file.file, options);
     case "text":
       return new TextReader(file.localPath, file.file, options);
     case "parquet":

@@ -50,7 +50,7 @@ export async function writeSplit(split: ProfiledSplit, features: NamedFeature[],
     ? sizedRanges(rowSizes(split, numBytes), options.numShards ?? shardCount(numBytes, options.maxShardSize), options.numShards ? undefined : options.maxShardSize)
     : shardRanges(rows, options.numShards ?? shardCount(numBytes, options.maxShardSize));
   const count = ranges.length;
-  const settings: ParquetSettings = { compression: options.compression, rowGroupRows: rowGroupRows(rows, numBytes), metadata: shape.metadata, arrowSchema: shape.arrowSchema };
+  const settings: ParquetSettings = { compression: options.compression, rowGroupRows: rowGroupRows(rows, numBytes), metadata: shape.metadata, arrowSchema: shape.arrowSchema, schema: shape.schema };
   const shards: ShardFile[] = [];
   const place = async (i: number) => {
     const repoPath = shardPath(options.dataDir, split.name, i, count);
