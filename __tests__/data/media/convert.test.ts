@@ -200,7 +200,7 @@ describe("a folder with metadata", () => {
   it("metadata.csv: file_name → image, mask_file_name → mask, in the metadata's column and row order", async () => {
     const ws = await setup({ "ds/metadata.csv": "caption,file_name,score,mask_file_name\nsecond,imgs/b.jpg,2,\nfirst,imgs/a.png,1,imgs/mask.png\nmask,imgs/mask.png,3,imgs/mask.png\n" });
     const { conversion } = await publishFolder(ws, { train: ["ds"] });
-    expect(featureMap(conversion.features)).toEqual({ caption: "string", image: "image", score: "int64", mask: "image" });
+    expect(featureMap(conversion.features)).toEqual({ caption: "large_string", image: "image", score: "int64", mask: "image" });
     const rows = await hypRows(conversion);
     expect(rows.map((r) => [r.caption, (r.image as MediaValue).path, r.score, (r.mask as MediaValue | null)?.path ?? null])).toEqual([
       ["second", "b.jpg", 2n, null],
