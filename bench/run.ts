@@ -15,11 +15,14 @@
  * that column is skipped, saying so) and DuckDB reading every file into one
  * Parquet file; they also count the lines of our log at the default level.
  *
- *   npm run bench                 # CSV, JSONL, Parquet re-shard (~200 MB inputs), many small files
+ *   npm run bench                 # CSV, JSONL, Parquet re-shard (~200 MB inputs), many small files,
+ *                                 # and a 1.2 GB image folder
  *   npm run bench -- --big        # adds the 1.5 GB CSV memory run
  *   npm run bench -- --repeat 3   # median of 3 runs per side
  *   npm run bench -- --only many  # the cases whose name holds "many"
  *   npm run bench -- --entry /tmp/old/dist/index.js   # another build of the action
+ *   npm run bench -- --media      # only the image folder: the action against Python's imagefolder +
+ *                                 # push_to_hub, both publishing to the emulator (bench/media-bench.ts)
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
@@ -29,8 +32,9 @@ import path from "node:path";
 import { startHubEmulator } from "../emulator/server.js";
 import { PROJECT_ROOT, node24, runAction } from "../scripts/action-runner.js";
 import { generateCsv, generateJsonl } from "./generate.js";
-import { ensureManyData, manyFilesCases, manyFilesTable, runManyFilesCase } from "./many-files.js";
+import { type ManyFilesResult, ensureManyData, manyFilesCases, manyFilesTable, runManyFilesCase } from "./many-files.js";
 import { type Measure, PROBE, duckCopy, duckdb, mb, median, probeLine } from "./measure.js";
+import { type MediaBenchResult, benchMedia, mediaTable } from "./media-bench.js";
 
 const DATA = path.join(PROJECT_ROOT, "bench", "data");
 // Folders of this run's own: benchmarks of other checkouts may run at the same time.
@@ -43,6 +47,22 @@ interface Ours extends Measure {
   shards: number;
   /** Whether the shards were the input's row groups copied (Parquet inputs). */
   copied: boolean;
+}
+
+interface ResultRow {
+  case: string;
+  inputMB: number;
+  outputMB: number;
+  oursSeconds: number;
+  duckdbSeconds: number;
+  ratio: number;
+  oursMBps: number;
+  duckdbMBps: number;
+  oursPeakRssMB: number;
+  duckdbPeakRssMB: number;
+  oursShards: number;
+  oursCopied: boolean;
+  runs: { ours: Ours[]; duckdb: Measure[] };
 }
 
 interface Case {
@@ -61,6 +81,7 @@ const big = args.includes("--big");
 const only = option("--only");
 const entry = option("--entry") ? path.resolve(option("--entry")!) : path.join(PROJECT_ROOT, "dist", "index.js");
 const selected = (name: string) => only === undefined || name.includes(only);
+const mediaOnly = args.includes("--media");
 
 /** Makes `bench/data/<name>` with `make` unless it is there. */
 async function ensure(name: string, how: string, make: (file: string) => Promise<unknown>): Promise<string> {
@@ -117,6 +138,11 @@ async function duckdbVersion(): Promise<string> {
 
 async function main(): Promise<void> {
   if (!existsSync(entry)) throw new Error("run `npm run bundle` first");
+  if (mediaOnly) {
+    const media = await benchMedia(repeat, console.log);
+    if (media) await report([], [], media);
+    return;
+  }
   await ensureData();
   const hub = await startHubEmulator();
   const rel = (f: string) => path.relative(PROJECT_ROOT, path.join(DATA, f)).split(path.sep).join("/");
@@ -143,8 +169,8 @@ async function main(): Promise<void> {
       bench("the same rows as zstd Parquet → shards (defaults, re-encoded)", "big-zstd.parquet", "read_parquet", "snappy"),
     );
 
-  const results = [];
-  const many = [];
+  const results: ResultRow[] = [];
+  const many: ManyFilesResult[] = [];
   try {
     for (const c of cases.filter((c) => selected(c.name))) {
       const inputBytes = (await stat(path.join(DATA, c.input))).size;
@@ -184,7 +210,11 @@ async function main(): Promise<void> {
     await rm(OUT, { recursive: true, force: true });
     await rm(path.dirname(DUCK_OUT), { recursive: true, force: true });
   }
+  await report(results, many, only === undefined ? await benchMedia(repeat, console.log) : undefined);
+}
 
+/** The tables, the machine, and bench/results/latest.json. */
+async function report(results: ResultRow[], many: ManyFilesResult[], media: MediaBenchResult | undefined): Promise<void> {
   console.log("\n| case | input | ours | DuckDB (2 threads) | ours / DuckDB | ours MB/s | ours peak RSS | DuckDB peak RSS |");
   console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
   for (const r of results)
@@ -201,7 +231,8 @@ async function main(): Promise<void> {
     platform: `${os.platform()} ${os.release()}`,
   };
   await mkdir(path.join(PROJECT_ROOT, "bench", "results"), { recursive: true });
-  await writeFile(path.join(PROJECT_ROOT, "bench", "results", "latest.json"), JSON.stringify({ date: new Date().toISOString(), machine, repeat, results, manyFiles: many }, null, 2));
+  if (media) console.log(["", ...mediaTable(media)].join("\n"));
+  await writeFile(path.join(PROJECT_ROOT, "bench", "results", "latest.json"), JSON.stringify({ date: new Date().toISOString(), machine, repeat, results, manyFiles: many, media }, null, 2));
   console.log(`\nmachine: ${machine.cpus} CPUs (${machine.cpu}), ${machine.memoryGB} GiB; results in bench/results/latest.json`);
 }
 

@@ -66,6 +66,7 @@ export function summaryMarkdown(result: RunResult): string {
       const bytes = s.shards.reduce((n, x) => n + x.bytes, 0);
       lines.push(`| ${escape(s.name)} | ${formatCount(s.rows)} | ${s.shards.length} | ${formatBytes(bytes)} | ${formatBytes(s.numBytes)} | ${formatCount(inputs.get(s.name) ?? 0)} |`);
     }
+    lines.push(...mediaLines(conversion.splits));
     lines.push("", "<details><summary>Features</summary>", "", "| column | type |", "|---|---|");
     for (const f of conversion.features.slice(0, SUMMARY_TABLE_ROWS * 5)) lines.push(`| ${escape(f.name)} | \`${escape(featureToString(f.feature))}\` |`);
     lines.push(...more(conversion.features.length, SUMMARY_TABLE_ROWS * 5, "columns"), "", "</details>", "");
@@ -93,6 +94,26 @@ export function summaryMarkdown(result: RunResult): string {
   if (settings.dryRun) lines.push(`Shards and README.md were written to \`${result.outputDir}\`; nothing was sent to the Hub.`, "");
   lines.push(`Hub API requests: ${result.requests}.`);
   return bounded(lines.join("\n"));
+}
+
+/** Labels whose example files the summary lists per split (a dataset may have thousands of classes). */
+const LABELS_SHOWN = 20;
+
+/** Media files embedded per split and column, and a few example files per label. */
+function mediaLines(splits: NonNullable<RunResult["conversion"]>["splits"]): string[] {
+  const media = splits.filter((s) => s.media);
+  if (media.length === 0) return [];
+  const lines = ["", "| split | media column | files | size |", "|---|---|---:|---:|"];
+  for (const s of media) for (const c of s.media!.columns) lines.push(`| ${s.name} | ${escape(c.name)} | ${formatCount(c.files)} | ${formatBytes(c.bytes)} |`);
+  lines.push("", "<details><summary>Example files</summary>", "", "| split | label | files |", "|---|---|---|");
+  for (const s of media) {
+    const examples = s.media!.examples;
+    for (const e of examples.slice(0, LABELS_SHOWN))
+      lines.push(`| ${s.name} | ${e.label === "" ? "—" : escape(e.label)} | ${e.files.map((f) => `\`${escape(f)}\``).join(", ")} |`);
+    if (examples.length > LABELS_SHOWN) lines.push(`| ${s.name} | … | and ${formatCount(examples.length - LABELS_SHOWN)} more labels |`);
+  }
+  lines.push("", "</details>");
+  return lines;
 }
 
 /** The changes that matter first (added, updated, deleted), then the unchanged files. */

@@ -70,7 +70,7 @@ beforeAll(async () => {
     path.join(workspace, "data", "events.jsonl"),
     [
       { user: "a", n: 1, tags: ["x", "y"], meta: { ok: true, w: 0.5 } },
-      { user: "b", n: 2, tags: [], meta: { ok: false } },
+      { user: "b", n: 2, tags: [], meta: { ok: false, w: null } },
       { user: "c", n: null, tags: ["z"], meta: null },
     ]
       .map((r) => JSON.stringify(r))
@@ -126,8 +126,9 @@ describe("bundled action against the emulator", () => {
       info: {
         features: {
           id: { dtype: "int64", _type: "Value" },
-          text: { dtype: "string", _type: "Value" },
-          label: { dtype: "string", _type: "Value" },
+          // CSV text is large_string, as pandas 3 reads it (docs/python-interop.md).
+          text: { dtype: "large_string", _type: "Value" },
+          label: { dtype: "large_string", _type: "Value" },
           score: { dtype: "float64", _type: "Value" },
           verified: { dtype: "bool", _type: "Value" },
         },

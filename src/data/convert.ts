@@ -9,11 +9,14 @@
  * big shards, and read parts of big files in pass 1 while they would wait.
  */
 import { statSync } from "node:fs";
+import { realpath } from "node:fs/promises";
 import type { Logger } from "../log.js";
 import type { Conversion, ConvertedSplit } from "../model/conversion.js";
 import type { Feature, NamedFeature } from "../model/features.js";
+import { checkEveryFileNamed, isMediaFile, mediaReaders, workspaceOf } from "./read/media/plan.js";
 import { checkOverrides, checkOverridesUsed } from "./read/overrides.js";
-import { type ProfiledSplit, type SplitInput, type SplitPlan, planSplit, profileSplits } from "./read/profile.js";
+import { type ProfiledSplit, type SplitInput, type SplitPlan, logJsonMerges, measureJsonColumns, planSplit, profileSplits } from "./read/profile.js";
+import type { DataFile } from "./read/discover.js";
 import type { ReaderOptions } from "./read/reader.js";
 import { unifyProfiles } from "./read/unify.js";
 import { WorkerPool } from "./workers/pool.js";
@@ -45,6 +48,8 @@ export interface ConvertOptions {
   jsonParseAll?: boolean;
   /** Worker threads to use; by default the conversion starts its own and stops them when it ends. */
   workers?: WorkerPool;
+  /** The folder the files were found in: media files must stay inside it (default: from the files' paths). */
+  workspace?: string;
 }
 
 export async function convert(options: ConvertOptions): Promise<Conversion> {
@@ -54,17 +59,23 @@ export async function convert(options: ConvertOptions): Promise<Conversion> {
   const workers = options.workers ?? new WorkerPool();
   try {
     const readerOptions: ReaderOptions = { chunkBytes: options.readChunkBytes, jsonParseAll: options.jsonParseAll };
-    const fileBytes = options.splits.map((s) => s.files.map((f) => sizeOf(f.localPath)));
+    const fileBytes = options.splits.map((s) => s.files.map(sizeOf));
     // Big inputs will use the worker threads: start them now; pass 1 may use them too (parts of big files).
-    if (fileBytes.flat().reduce((a, b) => a + b, 0) >= INLINE_BELOW_BYTES) {
+    // Media files are copied into the shards, not encoded: they need no threads.
+    const encodedBytes = options.splits.reduce((n, s, i) => s.files.reduce((m, f, k) => m + (isMediaFile(f) ? 0 : fileBytes[i]![k]!), n), 0);
+    if (encodedBytes >= INLINE_BELOW_BYTES) {
       workers.prewarm();
       readerOptions.background = (job, args) => workers.run(job, args);
     }
 
+    const first = options.splits.flatMap((s) => s.files)[0];
+    const workspace = await realpath(options.workspace ?? (first ? workspaceOf(first) : process.cwd()));
+    const planned = mediaReaders(options.splits, overrides, workspace, readerOptions);
     // The profiles are not bound here, so nothing holds them once settled.
-    const { features, plans } = settle(
-      await profileSplits(options.splits, overrides, readerOptions, { log, fileBytes, progressIntervalMs: options.progressIntervalMs }),
+    const { features, plans } = await settle(
+      await profileSplits(options.splits, overrides, readerOptions, { log, fileBytes, progressIntervalMs: options.progressIntervalMs }, planned),
       overrides,
+      log,
     );
 
     const shape = shardSchema(features);
@@ -82,18 +93,21 @@ export async function convert(options: ConvertOptions): Promise<Conversion> {
  * The schema of the config from the profiles of all its files, checked, and
  * what pass 2 needs of each split (the profiles are not kept past here).
  */
-function settle(profiled: ProfiledSplit[], overrides: ReadonlyMap<string, Feature>): { features: NamedFeature[]; plans: SplitPlan[] } {
+async function settle(profiled: ProfiledSplit[], overrides: ReadonlyMap<string, Feature>, log: Logger): Promise<{ features: NamedFeature[]; plans: SplitPlan[] }> {
+  for (const split of profiled) checkEveryFileNamed(split, split.readers);
   const all = profiled.flatMap((p) => p.profiles);
-  const { features } = unifyProfiles(all);
+  const { features, merged } = unifyProfiles(all);
+  logJsonMerges(merged, log);
   checkOverridesUsed(overrides, features);
   checkStorable(features, all);
+  await measureJsonColumns(profiled, features, overrides);
   return { features, plans: profiled.map((s) => planSplit(s, features)) };
 }
 
 /** A file's size, 0 when it cannot be read (pass 1 says why). Synchronous: thousands of small files cost milliseconds, not a thread-pool round trip each. */
-function sizeOf(path: string): number {
+function sizeOf(file: DataFile): number {
   try {
-    return statSync(path).size;
+    return statSync(file.localPath).size;
   } catch {
     return 0;
   }

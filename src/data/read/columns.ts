@@ -629,6 +629,11 @@ export class StructBuilder implements ColumnBuilder {
     this.length++;
   }
 
+  /** Call after appending one value to each child. */
+  closeRow(): void {
+    this.length++;
+  }
+
   appendValue(value: unknown): void {
     if (value === null || value === undefined) return this.appendNull();
     if (typeof value !== "object" || Array.isArray(value)) throw new Error(`expected an object, got ${describe(value)}`);

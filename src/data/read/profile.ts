@@ -7,14 +7,16 @@
  * too, so one run reports the errors of every file (DataErrors).
  */
 import type { Logger } from "../../log.js";
-import type { Feature, NamedFeature } from "../../model/features.js";
+import { type Feature, type NamedFeature, containsJson, featureToString } from "../../model/features.js";
 import { ProgressReporter } from "../../progress.js";
 import { formatBytes, formatCount } from "../../units.js";
 import { DataError, throwDataErrors } from "../errors.js";
 import { estimateNbytes } from "../model/sizes.js";
+import type { SplitSchema } from "./unify.js";
 import type { DataFile } from "./discover.js";
 import type { ColumnProfile, FileProfile, ReaderOptions, TableReader } from "./reader.js";
 import { readerFor } from "./readers.js";
+import { splitMedia } from "./media/summary.js";
 
 export interface SplitInput {
   name: string;
@@ -37,11 +39,30 @@ export interface SplitPlan extends SplitInput {
   readers: TableReader[];
   fileRows: number[];
   fileNbytes: number[];
+  /** Media datasets: the columns built from files (indexes into the features), the bytes of files each row embeds, the summary. */
+  media?: { columns: number[]; rowBytes: Float64Array; summary: NonNullable<ReturnType<typeof splitMedia>> };
 }
 
 export function planSplit(split: ProfiledSplit, features: NamedFeature[]): SplitPlan {
   const { name, files, readers, profiles } = split;
-  return { name, files, readers, fileRows: profiles.map((p) => p.rows), fileNbytes: profiles.map((p) => profileNbytes(p, features)) };
+  const plan: SplitPlan = { name, files, readers, fileRows: profiles.map((p) => p.rows), fileNbytes: profiles.map((p) => profileNbytes(p, features)) };
+  const columns = features
+    .map((f, i) => (profiles.some((p) => p.columns.some((c) => c.name === f.name && c.stats.embedded !== undefined)) ? i : -1))
+    .filter((i) => i >= 0);
+  const summary = splitMedia(profiles.map((p) => p.media));
+  if (columns.length > 0 && summary) plan.media = { columns, rowBytes: fileBytesPerRow(profiles), summary };
+  return plan;
+}
+
+/** The bytes of the media files each row of a split embeds (all its media columns). */
+function fileBytesPerRow(profiles: FileProfile[]): Float64Array {
+  const out = new Float64Array(profiles.reduce((n, p) => n + p.rows, 0));
+  let at = 0;
+  for (const p of profiles) {
+    if (p.media) out.set(p.media.rowBytes.subarray(0, p.rows), at);
+    at += p.rows;
+  }
+  return out;
 }
 
 export interface ProfileLog {
@@ -55,23 +76,27 @@ export interface ProfileLog {
 /**
  * Profiles the files of each split in order. The log gets one line per
  * split (per file at debug level, or when the split has one file) and a
- * progress line at most every 10 s.
+ * progress line at most every 10 s. `planned` gives the readers of each
+ * split when they are not one per file (media datasets: media/plan.ts).
  */
 export async function profileSplits(
   splits: SplitInput[],
   overrides: ReadonlyMap<string, Feature>,
   options: ReaderOptions,
   { log, fileBytes, progressIntervalMs }: ProfileLog,
+  planned?: TableReader[][],
 ): Promise<ProfiledSplit[]> {
   const profiled: ProfiledSplit[] = [];
   const errors: DataError[] = [];
   const shared = new Shared();
   for (const [s, split] of splits.entries()) {
     const started = Date.now();
-    const readers = split.files.map((f) => readerFor(f, options));
+    const readers = planned?.[s] ?? split.files.map((f) => readerFor(f, options));
     const profiles: FileProfile[] = [];
     const bytes = fileBytes[s] ?? [];
     const total = bytes.reduce((a, b) => a + b, 0);
+    // Media datasets have a reader per folder or metadata file: progress counts their files' bytes at the end.
+    const perFile = readers.length === bytes.length;
     const progress = new ProgressReporter({ log, label: `Reading ${split.name}`, intervalMs: progressIntervalMs });
     const one = readers.length === 1;
     let done = 0;
@@ -82,9 +107,12 @@ export async function profileSplits(
       try {
         const profile = await reader.profile(overrides);
         const threads = profile.threads ? `, ${profile.threads} threads` : "";
-        const line = `${split.name}: read ${reader.file} — ${formatCount(profile.rows)} rows, ${profile.columns.length} columns (${Date.now() - fileStarted} ms${threads})`;
+        const media = profile.media ? `, ${profile.media.columns.map((c) => `${formatCount(c.files)} ${c.name} files (${formatBytes(c.bytes)})`).join(", ")} checked` : "";
+        const line = `${split.name}: read ${reader.file} — ${formatCount(profile.rows)} rows, ${profile.columns.length} columns${media} (${Date.now() - fileStarted} ms${threads})`;
         if (one) log.info(line);
         else log.debug(line);
+        for (const p of profile.jsonPlaces ?? [])
+          log.info(`${split.name}: ${reader.file}: '${p.path}' holds ${p.why}: it is a Json feature (each value kept as JSON text), as datasets makes it`);
         profiles.push(shared.profile(profile));
         rows += profile.rows;
       } catch (e) {
@@ -93,7 +121,7 @@ export async function profileSplits(
         failed++;
         log.debug(`${split.name}: ${e.message}`);
       }
-      done += bytes[i] ?? 0;
+      done = perFile ? done + (bytes[i] ?? 0) : i === readers.length - 1 ? total : done;
       if (!one) progress.update(done, total, false, () => ` · ${formatCount(i + 1)} of ${formatCount(readers.length)} files · ${formatCount(rows)} rows`);
     }
     if (!one) {
@@ -140,6 +168,35 @@ class Shared {
 
 function seconds(since: number): string {
   return (Math.max(1, Date.now() - since) / 1000).toFixed(1);
+}
+
+/** Logs the places that became Json because the files disagree there (each file alone would not make them Json). */
+export function logJsonMerges(merged: SplitSchema["merged"], log: Logger): void {
+  for (const m of merged)
+    log.info(
+      `'${m.path}' is ${featureToString(m.a)} in ${m.fileA} but ${featureToString(m.b)} in ${m.fileB}: ` +
+        `it is a Json feature (each value kept as JSON text), as datasets makes values that disagree`,
+    );
+}
+
+/**
+ * The size counts of columns whose final type holds an inferred Json (not
+ * set by `features`), measured again as pass 2 will write them: pass 1
+ * counted their values as what each file alone made of them.
+ */
+export async function measureJsonColumns(splits: ProfiledSplit[], features: NamedFeature[], overrides: ReadonlyMap<string, Feature>): Promise<void> {
+  const wanted = features.filter((f) => containsJson(f.feature) && !overrides.has(f.name));
+  if (wanted.length === 0) return;
+  for (const split of splits)
+    for (const [i, reader] of split.readers.entries()) {
+      const profile = split.profiles[i]!;
+      if (!reader.measure) continue;
+      const stats = await reader.measure(wanted);
+      wanted.forEach((f, k) => {
+        const column = profile.columns.find((c) => c.name === f.name);
+        if (column) column.stats = stats[k]!;
+      });
+    }
 }
 
 /** Arrow size of one file's rows in the final schema. */

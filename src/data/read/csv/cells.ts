@@ -19,6 +19,8 @@ import {
 } from "../columns.js";
 import { type Feature, featureToString } from "../../../model/features.js";
 import { parseExact } from "../json/exact.js";
+import { JsonValue, readValue, skipWhitespace } from "../json/scan.js";
+import { jsonText } from "../json/text.js";
 import { isNaToken, parseBool, parseFloatCell, parseInteger } from "../parse.js";
 import { converterFor } from "../values.js";
 import { FIELD_ESCAPED, QUOTE } from "./tokenizer.js";
@@ -266,10 +268,15 @@ export function cellColumnFor(feature: Feature, file: string, column: string, ro
   if (feature.kind === "custom" && feature.typeName === "Json")
     return new TextCells(builder, file, column, (t) => {
       try {
-        return JSON.stringify(JSON.parse(t));
+        JSON.parse(t);
       } catch {
         throw new Error(`${describe(t)} is not valid JSON`);
       }
+      // The value's JSON text as a Json column stores it (../json/text.ts): numbers exact, keys in order.
+      const bytes = Buffer.from(t);
+      const value = new JsonValue();
+      readValue(bytes, skipWhitespace(bytes, 0, bytes.length), bytes.length, value);
+      return jsonText(value.kind, bytes, value.start, value.end);
     }, "json");
   return new TextCells(builder, file, column, () => {
     throw new Error("unsupported");
