@@ -294,6 +294,8 @@ async function runBundle(options: {
     GITHUB_OUTPUT: outputFile,
     GITHUB_STEP_SUMMARY: summaryFile,
     RUNNER_TEMP: options.env.RUNNER_TEMP ?? runnerTemp,
+    // As the runner sets it when step debug logging is on: the action writes its debug lines only then.
+    ...(args.debug ? { RUNNER_DEBUG: "1" } : {}),
   };
   // As the runner: every declared input with a default is passed, then the given ones.
   for (const input of meta.inputs) if (input.default !== undefined) env[inputVariable(input.name)] = input.default;

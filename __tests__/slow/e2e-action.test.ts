@@ -70,7 +70,7 @@ beforeAll(async () => {
     path.join(workspace, "data", "events.jsonl"),
     [
       { user: "a", n: 1, tags: ["x", "y"], meta: { ok: true, w: 0.5 } },
-      { user: "b", n: 2, tags: [], meta: { ok: false } },
+      { user: "b", n: 2, tags: [], meta: { ok: false, w: null } },
       { user: "c", n: null, tags: ["z"], meta: null },
     ]
       .map((r) => JSON.stringify(r))
@@ -140,8 +140,9 @@ describe.each([
         info: {
           features: {
             id: { dtype: "int64", _type: "Value" },
-            text: { dtype: "string", _type: "Value" },
-            label: { dtype: "string", _type: "Value" },
+            // CSV text is large_string, as pandas 3 reads it (docs/python-interop.md).
+            text: { dtype: "large_string", _type: "Value" },
+            label: { dtype: "large_string", _type: "Value" },
             score: { dtype: "float64", _type: "Value" },
             verified: { dtype: "bool", _type: "Value" },
           },
@@ -329,5 +330,58 @@ describe("bundled action, whatever the transfer", () => {
     expect(run.stdout).toContain("::error::Input 'repo': 'not a repo' is not a dataset repository id");
     const missing = await runAction({ workspace, inputs: { repo: "tester/x", paths: "data/*.csv", endpoint: hub.url } });
     expect(missing.stdout).toContain("::error::Input 'token'");
+  });
+
+  describe("a dataset of many small files", () => {
+    /** Lines the Actions log shows at the default level (debug lines are hidden, masks are consumed). */
+    const shown = (run: ActionRun) => run.stdout.split("\n").filter((l) => l.trim() && !l.startsWith("::debug::") && !l.startsWith("::add-mask::"));
+
+    it("publishes 600 files with a short log; step debug logging shows a line per file", async () => {
+      await mkdir(path.join(workspace, "many"), { recursive: true });
+      for (let i = 0; i < 600; i++) await writeFile(path.join(workspace, "many", `day-${String(i).padStart(4, "0")}.csv`), `id,v\n${i * 2},${i}.5\n${i * 2 + 1},\n`);
+      const repo = "tester/many-files";
+      const run = await runAction({ workspace, inputs: { repo, token: hub.tokens.write, paths: "many/*.csv", endpoint: hub.url } });
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      expect(run.outputs["num-rows"]).toBe("1200");
+      const lines = shown(run);
+      expect(lines.length, lines.join("\n")).toBeLessThan(30);
+      expect(lines).toContainEqual(expect.stringMatching(/^train: read 600 files — 1,200 rows, 2 columns, [\d.]+ kB \([\d.]+ s\)$/));
+      expect(lines).toContainEqual(expect.stringMatching(/^train: 600 files: many\/day-0000\.csv, many\/day-0001\.csv, many\/day-0002\.csv, …, many\/day-0598\.csv, many\/day-0599\.csv$/));
+      expect(run.stdout).not.toContain("::debug::");
+      const file = await readShard(repo, "data/train-00000-of-00001.parquet");
+      const rows = await query(`select id, v from read_parquet('${file}') order by id`);
+      expect(rows).toHaveLength(1200);
+      expect(rows.slice(0, 4)).toEqual([{ id: "0", v: 0.5 }, { id: "1", v: null }, { id: "2", v: 1.5 }, { id: "3", v: null }]);
+      expect(run.summary).toMatch(/\| train \| 1,200 \| 1 \| .* \| 600 \|/);
+
+      const debug = await runAction({
+        workspace,
+        inputs: { repo, token: hub.tokens.write, paths: "many/*.csv", endpoint: hub.url },
+        env: { RUNNER_DEBUG: "1" },
+      });
+      expect(debug.code, debug.stdout + debug.stderr).toBe(0);
+      expect(debug.outputs.changed).toBe("false");
+      expect(debug.stdout.split("\n").filter((l) => /^::debug::train: read many\/day-\d{4}\.csv — 2 rows, 2 columns/.test(l))).toHaveLength(600);
+    }, 120_000);
+
+    it("reports bad data in 40 files: 10 annotations, the rest in the log and the job summary", async () => {
+      await mkdir(path.join(workspace, "bad"), { recursive: true });
+      for (let i = 0; i < 200; i++)
+        await writeFile(path.join(workspace, "bad", `day-${String(i).padStart(4, "0")}.csv`), i % 5 === 2 ? `id,v\n${i},1\n${i},2,3\n` : `id,v\n${i},1\n`);
+      const repo = "tester/many-bad";
+      const run = await runAction({ workspace, inputs: { repo, token: hub.tokens.write, paths: "bad/*.csv", endpoint: hub.url } });
+      expect(run.code).not.toBe(0);
+      expect(hub.repoExists(repo)).toBe(false);
+      const annotations = run.stdout.split("\n").filter((l) => l.startsWith("::error"));
+      expect(annotations).toHaveLength(10);
+      expect(annotations[0]).toBe("::error title=Invalid data,file=bad/day-0002.csv,line=3::bad/day-0002.csv:3: expected 2 fields (as in the header), found 3. Check for an unquoted comma inside a value, or a trailing comma.");
+      expect(annotations[9]).toMatch(/^::error title=Invalid data::40 data errors in 40 files: 31 more than annotated here\./);
+      const logged = run.stdout.split("\n").filter((l) => l.startsWith("Invalid data: bad/day-"));
+      expect(logged).toHaveLength(31);
+      expect(run.summary).toContain("### Invalid data: nothing was published");
+      expect(run.summary).toContain("40 data errors in 40 files.");
+      expect(run.summary).toContain("| `bad/day-0002.csv` | 3 | expected 2 fields");
+      expect(run.summary).toContain("… and 20 more errors");
+    }, 120_000);
   });
 });

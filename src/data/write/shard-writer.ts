@@ -8,7 +8,7 @@
  * (openParquetCopier).
  */
 import type * as arrow from "apache-arrow";
-import { ARROW_SCHEMA_KEY, setKeyValue } from "../model/arrow-schema.js";
+import { ARROW_SCHEMA_KEY, markJsonColumns, setKeyValue } from "../model/arrow-schema.js";
 import { type CopyInput, RowGroupCopier } from "./copy.js";
 import { ROW_GROUP_TARGET_BYTES } from "./shards.js";
 import { type EncodedShard, type ShardEncoder, fullSchemaFooter, inlineEncoder } from "./shard-encoder.js";
@@ -28,6 +28,8 @@ export interface ParquetSettings {
    * dataset's schema). Without it the entry describes the batches' storage types.
    */
   arrowSchema?: string;
+  /** The dataset's Arrow schema: its Json fields' Parquet leaves are annotated JSON (markJsonColumns). */
+  schema?: arrow.Schema;
 }
 
 export type WrittenFile = EncodedShard;
@@ -62,13 +64,21 @@ export async function openParquetCopier(
 ): Promise<RowGroupCopier | { reason: string }> {
   const { encoder, editFooter } = writerSettings(settings);
   const template = await fullSchemaFooter(schema, encoder, scratch);
+  // Inputs' Json columns carry the JSON annotation the shards will have.
+  if (settings.schema) markJsonColumns(template, settings.schema);
   return RowGroupCopier.open(inputs, template, { compression: settings.compression, maxRowGroupBytesWithoutIndex: ROW_GROUP_TARGET_BYTES, editFooter });
 }
 
 function writerSettings(settings: ParquetSettings): { encoder: EncoderSettings; editFooter?: (meta: ThriftStruct) => void } {
-  const { arrowSchema } = settings;
+  const { arrowSchema, schema } = settings;
   return {
     encoder: { compression: settings.compression, rowGroupRows: settings.rowGroupRows, metadata: [...settings.metadata] },
-    editFooter: arrowSchema === undefined ? undefined : (meta: ThriftStruct) => setKeyValue(meta, ARROW_SCHEMA_KEY, arrowSchema),
+    editFooter:
+      arrowSchema === undefined && schema === undefined
+        ? undefined
+        : (meta: ThriftStruct) => {
+            if (arrowSchema !== undefined) setKeyValue(meta, ARROW_SCHEMA_KEY, arrowSchema);
+            if (schema) markJsonColumns(meta, schema);
+          },
   };
 }
