@@ -40,6 +40,7 @@ describe("defaults", () => {
       operation: "push",
       splits: [{ name: "train", globs: ["data/*.csv"] }],
       replaceAllSplits: false,
+      inferSplits: true,
       config: "default",
       dataDir: "data",
       setDefault: false,
@@ -61,8 +62,14 @@ describe("defaults", () => {
       outputDir: undefined,
       tempDir: "/runner/temp",
       endpoint: "https://huggingface.co",
+      xet: true,
       workspace: WORKSPACE,
     } satisfies Settings);
+  });
+
+  it("uploads through Xet unless HF_HUB_DISABLE_XET says not to, as in Python's huggingface_hub", () => {
+    for (const value of ["1", "true", "YES", "on"]) expect(settings(valid(), { HF_HUB_DISABLE_XET: value }).xet).toBe(false);
+    for (const value of ["", "0", "false", "no"]) expect(settings(valid(), { HF_HUB_DISABLE_XET: value }).xet).toBe(true);
   });
 
   it("reads the token and endpoint from HF_TOKEN and HF_ENDPOINT when the inputs are empty", () => {
@@ -226,7 +233,7 @@ describe("endpoint", () => {
 describe("choices and booleans", () => {
   it("names the choices of an input that has them", () => {
     expect(refusal(valid({ compression: "lz4" }))).toEqual({ input: "compression", message: "Input 'compression': 'lz4' is not one of snappy, zstd, gzip, none" });
-    expect(refusal(valid({ format: "xlsx" })).message).toBe("Input 'format': 'xlsx' is not one of auto, csv, tsv, json, jsonl, parquet, text");
+    expect(refusal(valid({ format: "xlsx" })).message).toBe("Input 'format': 'xlsx' is not one of auto, csv, tsv, json, jsonl, parquet, text, imagefolder, audiofolder");
     expect(refusal(valid({ operation: "delete" })).message).toBe("Input 'operation': 'delete' is not one of push, delete-config");
     expect(refusal(valid({ "if-no-files-found": "fail" })).message).toBe("Input 'if-no-files-found': 'fail' is not one of error, warn, ignore");
   });

@@ -10,7 +10,7 @@
  * a JSON array with `features`, card-body and card-metadata, text, Parquet
  * copied into several shards and Parquet re-encoded (also ≥ 32 MiB, decoded
  * in parts), several shards by `num-shards` and by `max-shard-size`, each
- * codec.
+ * codec, and datasets of many small files (gathered into few batches).
  *
  *   npm run fingerprint                          # hashes of dist/index.js
  *   npm run fingerprint -- --entry /tmp/old/dist/index.js > before.txt
@@ -18,7 +18,7 @@
  * The data (about 170 MB) is generated once into bench/data/fingerprint/.
  */
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream, existsSync } from "node:fs";
+import { createReadStream, createWriteStream, existsSync, mkdtempSync } from "node:fs";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -26,10 +26,11 @@ import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import { startHubEmulator } from "../emulator/server.js";
 import { PROJECT_ROOT, runAction } from "../scripts/action-runner.js";
-import { generateCsv, generateJsonl } from "./generate.js";
+import { generateCsv, generateJsonl, generateManyCsv, generateManyJsonl } from "./generate.js";
 
 const DATA = path.join(PROJECT_ROOT, "bench", "data", "fingerprint");
-const OUT = path.join(os.tmpdir(), "hf-fingerprint-out");
+// A folder of this run's own: fingerprints of other checkouts may run at the same time.
+const OUT = mkdtempSync(path.join(os.tmpdir(), "hf-fingerprint-out-"));
 const args = process.argv.slice(2);
 const entryIndex = args.indexOf("--entry");
 const entry = entryIndex >= 0 ? path.resolve(args[entryIndex + 1]!) : undefined;
@@ -76,6 +77,8 @@ async function ensureData(): Promise<void> {
   );
   await ensure("lines.txt", (f) => writeFile(f, Array.from({ length: 5000 }, (_, i) => (i % 13 === 0 ? "" : `line ${i} ✓`)).join("\r\n")));
   await ensure("card.md", (f) => writeFile(f, "# Fingerprint\n\nA body written by hand.\n"));
+  await ensure("many-csv-1500", (d) => generateManyCsv(d, 1500, 20)); // 30,000 rows: more than a page holds
+  await ensure("many-jsonl", (d) => generateManyJsonl(d, 400, 5));
 }
 
 const rel = (name: string) => path.relative(PROJECT_ROOT, path.join(DATA, name)).split(path.sep).join("/");
@@ -97,6 +100,9 @@ const CASES: Record<string, Record<string, string>> = {
   "parquet-reencoded-zstd": { paths: rel("rows.parquet"), compression: "zstd" },
   // A converted column must be decoded in pass 1: in parts on two threads.
   "parquet-parts-zstd": { paths: rel("big-plain.parquet"), compression: "zstd", features: "- name: category\n  dtype:\n    class_label:\n      names: [auto, books, garden, health, kitchen, music, sports, toys]" },
+  // Small files gathered into few batches (src/data/write/split-rows.ts).
+  "csv-many-files": { paths: `${rel("many-csv-1500")}/*.csv` },
+  "jsonl-many-files-3-shards": { paths: `${rel("many-jsonl")}/*.jsonl`, "num-shards": "3", compression: "zstd" },
 };
 
 async function hashes(dir: string): Promise<string[]> {
@@ -130,4 +136,5 @@ try {
   }
 } finally {
   await hub.close();
+  await rm(OUT, { recursive: true, force: true });
 }

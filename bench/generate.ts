@@ -1,9 +1,10 @@
 /**
  * Deterministic benchmark data: a CSV with mixed columns (ints, floats with
  * empty cells, bools, short and long quoted text with commas and quotes,
- * dates), the same rows as JSON Lines. Same seed → same bytes.
+ * dates), the same rows as JSON Lines, and datasets of many small files.
+ * Same seed → same bytes.
  */
-import { createWriteStream } from "node:fs";
+import { createWriteStream, writeFileSync } from "node:fs";
 import { mkdir, stat } from "node:fs/promises";
 import path from "node:path";
 
@@ -107,4 +108,31 @@ export function rowsForCsvBytes(bytes: number): number {
 
 export async function sizeOf(file: string): Promise<number> {
   return (await stat(file)).size;
+}
+
+/**
+ * A dataset kept as many small files (one per day or record, as scheduled
+ * syncs often grow): `files` CSV files of `rowsPerFile` rows of `id,name,
+ * value,flag,date` (about 25 bytes a row), named `day-00000.csv`, … in `dir`.
+ */
+export async function generateManyCsv(dir: string, files: number, rowsPerFile: number, seed = 7): Promise<void> {
+  const r = rng(seed);
+  await mkdir(dir, { recursive: true });
+  for (let i = 0; i < files; i++) {
+    let text = "id,name,value,flag,date\n";
+    for (let j = 0; j < rowsPerFile; j++)
+      text += `${i * rowsPerFile + j},name ${Math.floor(r() * 1000)},${(r() * 100).toFixed(3)},${r() < 0.5 ? "true" : "false"},2024-01-${String(1 + (j % 28)).padStart(2, "0")}\n`;
+    writeFileSync(path.join(dir, `day-${String(i).padStart(5, "0")}.csv`), text);
+  }
+}
+
+/** `files` JSON Lines files of `rowsPerFile` rows each of the mixed rows (about 200 bytes a row), `rec-00000.jsonl`, … in `dir`. */
+export async function generateManyJsonl(dir: string, files: number, rowsPerFile: number): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const all = rows(files * rowsPerFile);
+  for (let i = 0; i < files; i++) {
+    let text = "";
+    for (let j = 0; j < rowsPerFile; j++) text += `${JSON.stringify(all.next().value)}\n`;
+    writeFileSync(path.join(dir, `rec-${String(i).padStart(5, "0")}.jsonl`), text);
+  }
 }

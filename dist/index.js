@@ -33065,6 +33065,8 @@ module.exports = {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   C8: () => (/* binding */ throwDataErrors),
+/* harmony export */   Oh: () => (/* binding */ DataErrors),
 /* harmony export */   Zm: () => (/* binding */ OverrideError),
 /* harmony export */   fL: () => (/* binding */ DataError),
 /* harmony export */   vO: () => (/* binding */ FileSelectionError)
@@ -33074,6 +33076,8 @@ module.exports = {
  * globs. None of them knows the action's inputs; src/pipeline.ts names the
  * input at fault (OverrideError → `features`, FileSelectionError → `paths`
  * or `splits`) and main.ts turns a DataError into an annotation on the file.
+ * Pass 1 reads every file before it reports: the errors of all files come
+ * together, as DataErrors when there are several.
  */
 /** Bad data in a user's file: the message names the file and, when known, the line. */
 class DataError extends Error {
@@ -33087,6 +33091,23 @@ class DataError extends Error {
         this.line = line;
         this.detail = detail;
     }
+}
+/** The data errors of a run, when there are two or more: every file is read before any error is reported. */
+class DataErrors extends Error {
+    errors;
+    name = "DataErrors";
+    constructor(errors) {
+        const files = new Set(errors.map((e) => e.file)).size;
+        super(`${errors.length} data errors in ${files} file${files === 1 ? "" : "s"}; the first: ${errors[0].message}`);
+        this.errors = errors;
+    }
+}
+/** Throws what `errors` hold, if anything: one DataError as it is, several as DataErrors. */
+function throwDataErrors(errors) {
+    if (errors.length === 1)
+        throw errors[0];
+    if (errors.length > 1)
+        throw new DataErrors(errors);
 }
 /** Type overrides that cannot apply to these files: a type their format cannot produce, or a column none of them has. */
 class OverrideError extends Error {
@@ -33106,10 +33127,12 @@ class FileSelectionError extends Error {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   H6: () => (/* binding */ encodeArrowSchema),
 /* harmony export */   KY: () => (/* binding */ ARROW_SCHEMA_KEY),
+/* harmony export */   nL: () => (/* binding */ markJsonColumns),
 /* harmony export */   ph: () => (/* binding */ setKeyValue)
 /* harmony export */ });
 /* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6181);
 /* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4822);
+/* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4772);
 /* harmony import */ var _thrift_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2127);
 /**
  * The `ARROW:schema` entry of a shard's footer, as pyarrow writes it: the
@@ -33160,6 +33183,59 @@ function setKeyValue(meta, key, value) {
         { id: KV_VALUE, type: _thrift_js__WEBPACK_IMPORTED_MODULE_0__/* .TType */ .nw.Binary, value: encoder.encode(value) },
     ]));
 }
+/** SchemaElement and LogicalType field ids (parquet.thrift). */
+const FILE_SCHEMA = 2;
+const SE_NUM_CHILDREN = 5;
+const SE_CONVERTED_TYPE = 6;
+const SE_LOGICAL_TYPE = 10;
+const CONVERTED_JSON = 19;
+const LOGICAL_JSON = 12;
+/**
+ * Annotates the Parquet leaves of `schema`'s Json fields (`arrow.json`
+ * extension, at any depth) with the JSON logical and converted types, as
+ * pyarrow writes them (docs/parquet.md#json-columns); arrow-rs writes them as
+ * plain strings. Only the footer changes: the pages are the same.
+ */
+function markJsonColumns(meta, schema) {
+    if (!schema.fields.some((f) => holdsJson(f)))
+        return;
+    const elements = (meta.list(FILE_SCHEMA)?.items ?? []);
+    let at = 1; // 0 is the root
+    const skip = () => {
+        const children = Number(elements[at++]?.int(SE_NUM_CHILDREN) ?? 0n);
+        for (let i = 0; i < children; i++)
+            skip();
+    };
+    // Walks the element for `field` (at `at`), marking Json leaves.
+    const walk = (field) => {
+        const element = elements[at];
+        if (isJsonField(field)) {
+            element.set(SE_CONVERTED_TYPE, _thrift_js__WEBPACK_IMPORTED_MODULE_0__/* .TType */ .nw.I32, CONVERTED_JSON);
+            element.set(SE_LOGICAL_TYPE, _thrift_js__WEBPACK_IMPORTED_MODULE_0__/* .TType */ .nw.Struct, new _thrift_js__WEBPACK_IMPORTED_MODULE_0__/* .ThriftStruct */ .N1([{ id: LOGICAL_JSON, type: _thrift_js__WEBPACK_IMPORTED_MODULE_0__/* .TType */ .nw.Struct, value: new _thrift_js__WEBPACK_IMPORTED_MODULE_0__/* .ThriftStruct */ .N1() }]));
+            return skip();
+        }
+        if (!holdsJson(field))
+            return skip();
+        at++;
+        const type = field.type;
+        if (type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_3__/* .Struct */ ._k)
+            for (const child of type.children)
+                walk(child);
+        else {
+            // A list: its group holds the repeated group, which holds the item.
+            at++;
+            walk(type.children[0]);
+        }
+    };
+    for (const field of schema.fields)
+        walk(field);
+}
+function isJsonField(field) {
+    return field.metadata.get("ARROW:extension:name") === "arrow.json";
+}
+function holdsJson(field) {
+    return isJsonField(field) || (field.type.children ?? []).some((c) => holdsJson(c));
+}
 
 
 /***/ }),
@@ -33168,11 +33244,18 @@ function setKeyValue(meta, key, value) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $: () => (/* binding */ appendRuns),
+/* harmony export */   Af: () => (/* binding */ batchedColumn),
+/* harmony export */   HT: () => (/* binding */ closeBatch),
 /* harmony export */   Ic: () => (/* binding */ mergeStats),
+/* harmony export */   Sg: () => (/* binding */ PYTHON_BATCH_ROWS),
 /* harmony export */   bD: () => (/* binding */ emptyStats),
+/* harmony export */   oj: () => (/* binding */ nullsSoFar),
+/* harmony export */   pv: () => (/* binding */ addNullRow),
 /* harmony export */   qV: () => (/* binding */ estimateNbytes),
-/* harmony export */   tE: () => (/* binding */ statsOfData)
+/* harmony export */   ys: () => (/* binding */ addData)
 /* harmony export */ });
+/* unused harmony export statsOfData */
 /* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3627);
 /* harmony import */ var _model_features_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5486);
 /**
@@ -33182,11 +33265,53 @@ function setKeyValue(meta, key, value) {
  */
 
 
+/** Rows per record batch of Python's cache (`datasets.config.DEFAULT_MAX_BATCH_SIZE`; each table a loader yields starts a new one). */
+const PYTHON_BATCH_ROWS = 1000;
 function emptyStats() {
     return { count: 0, nulls: 0, bytes: 0 };
 }
+/**
+ * Ends the open batch of `s` and of everything below it. `slots`: the values
+ * this place must hold by now (rows for a column, the struct's slots for a
+ * field); those it did not see (absent keys, fields of null structs) are nulls.
+ */
+function closeBatch(s, slots) {
+    if (slots !== undefined && slots > s.count) {
+        s.nulls += slots - s.count;
+        s.count = slots;
+    }
+    const n = s.count - (s.openCount ?? 0);
+    const b = Math.ceil(n / 8);
+    s.bits = (s.bits ?? 0) + b;
+    s.validity = (s.validity ?? 0) + (s.nulls > (s.openNulls ?? 0) ? b : 0);
+    s.openCount = s.count;
+    s.openNulls = s.nulls;
+    if (s.items)
+        closeBatch(s.items);
+    if (s.fields)
+        for (const f of s.fields.values())
+            closeBatch(f, s.count);
+}
+/**
+ * Stats of a place first seen now, below `parent` (a struct's field, or a
+ * column, with `parent` the rows so far): `slots` nulls before, which
+ * every batch closed so far held (so its validity is the parent's bits).
+ */
+function nullsSoFar(slots, parent) {
+    const open = parent.openCount ?? 0;
+    return { count: slots, nulls: slots, bytes: 0, bits: parent.bits ?? 0, validity: parent.bits ?? 0, openCount: open, openNulls: open };
+}
+/** Σ ceil(n/8) over the batches (one batch when none was closed). */
+function bitsOf(s) {
+    return s.bits ?? Math.ceil(s.count / 8);
+}
+/** Validity bytes: ceil(n/8) for each batch holding a null. */
+function validityOf(s) {
+    if (s.bits === undefined)
+        return s.nulls > 0 ? Math.ceil(s.count / 8) : 0;
+    return s.validity ?? 0;
+}
 const INT_WIDTH = {
-    bool: 0,
     int8: 1,
     uint8: 1,
     int16: 2,
@@ -33219,16 +33344,16 @@ function fixedWidth(dtype) {
     return undefined;
 }
 /**
- * Arrow in-memory bytes of a column as one contiguous array, as pyarrow's
- * `nbytes` counts it: data buffers, offsets, and a validity bitmap when
- * there are nulls. `stats` may be missing (a column or struct field absent
- * from a file): then the column is `count` nulls. Python measures its
- * dataset's table, which is chunked (by 1000 rows in `datasets`' cache), so
- * its figure can differ by a few bytes per chunk (see README.md).
+ * Arrow in-memory bytes of a column as pyarrow 25's `nbytes` counts Python's
+ * table: per record batch, a validity bitmap when the batch holds a null
+ * (structs aside: pyarrow leaves theirs out), values, and offsets of **n**
+ * entries (pyarrow leaves the last one out) for strings, binaries and lists. `stats` may be missing (a struct field or
+ * column absent from a file): then the column is `count` nulls, in the
+ * batches of `parent` (or one batch).
  */
-function estimateNbytes(feature, stats, count) {
-    const s = stats ?? { count, nulls: count, bytes: 0 };
-    const validity = s.nulls > 0 ? Math.ceil(s.count / 8) : 0;
+function estimateNbytes(feature, stats, count, parent) {
+    const s = stats ?? (parent ? { count, nulls: count, bytes: 0, bits: bitsOf(parent), validity: bitsOf(parent) } : { count, nulls: count, bytes: 0 });
+    const validity = validityOf(s);
     switch (feature.kind) {
         case "class_label":
             return validity + 8 * s.count;
@@ -33236,51 +33361,67 @@ function estimateNbytes(feature, stats, count) {
             if (feature.dtype === "null")
                 return 0;
             if (feature.dtype === "bool")
-                return validity + Math.ceil(s.count / 8);
+                return validity + bitsOf(s);
             const w = fixedWidth(feature.dtype);
             if (w !== undefined)
                 return validity + w * s.count;
             if (feature.dtype.endsWith("_view"))
                 return validity + 16 * s.count + s.bytes;
             const offsetWidth = feature.dtype.startsWith("large_") ? 8 : 4;
-            return validity + offsetWidth * (s.count + 1) + s.bytes;
+            return validity + offsetWidth * s.count + s.bytes;
         }
         case "list": {
             if (feature.length !== undefined)
                 return validity + estimateNbytes(feature.item, s.items, s.count * feature.length);
             const itemCount = s.items?.count ?? 0;
-            return validity + (feature.large ? 8 : 4) * (s.count + 1) + estimateNbytes(feature.item, s.items, itemCount);
+            return validity + (feature.large ? 8 : 4) * s.count + estimateNbytes(feature.item, s.items, itemCount);
         }
         case "struct":
-            // A field's array has one slot per struct slot; slots its stats did not see (null structs, absent keys) are nulls.
-            return (validity +
-                feature.fields.reduce((sum, f) => {
-                    const child = s.fields?.get(f.name);
-                    const full = child ? { ...child, count: s.count, nulls: child.nulls + Math.max(0, s.count - child.count) } : undefined;
-                    return sum + estimateNbytes(f.feature, full, s.count);
-                }, 0));
+            // pyarrow 25 leaves a struct's own validity bitmap out (its fields count theirs).
+            return feature.fields.reduce((sum, f) => sum + estimateNbytes(f.feature, fieldStats(s, f.name), s.count, s), 0);
         case "custom":
             if (feature.typeName === "Json")
-                return validity + 4 * (s.count + 1) + s.bytes;
+                return validity + 4 * s.count + s.bytes;
+            // Files to embed: the all-null `bytes` child (a bitmap and 4 bytes per row as pyarrow 25 counts it) and the files.
+            // Python's table holds a row without a file with no struct bitmap (measured: datasets 5.0.1, pyarrow 25).
+            if (s.embedded !== undefined)
+                return Math.ceil(s.count / 8) + 4 * s.count + s.embedded;
             // Media types are struct<bytes: binary, path: string>: measured field by field when known.
             if (s.fields) {
-                let sum = validity;
-                for (const child of s.fields.values())
-                    sum += estimateNbytes((0,_model_features_js__WEBPACK_IMPORTED_MODULE_0__/* .value */ .Uq)("binary"), { ...child, count: s.count, nulls: child.nulls + Math.max(0, s.count - child.count) }, s.count);
+                let sum = 0;
+                for (const name of s.fields.keys())
+                    sum += estimateNbytes((0,_model_features_js__WEBPACK_IMPORTED_MODULE_0__/* .value */ .Uq)("binary"), fieldStats(s, name), s.count, s);
                 return sum;
             }
-            return validity + 4 * (s.count + 1) + s.bytes;
+            return validity + 4 * s.count + s.bytes;
     }
 }
-/**
- * The size counts of built Arrow data (one batch), for `estimateNbytes`:
- * values, nulls, variable-width bytes, and the same for list items and
- * struct fields.
- */
+/** A struct field's stats, its slots padded to the struct's (slots it did not see are nulls). */
+function fieldStats(s, name) {
+    const child = s.fields?.get(name);
+    if (!child || child.count >= s.count)
+        return child;
+    return { ...child, count: s.count, nulls: child.nulls + s.count - child.count };
+}
+/** The size counts of built Arrow data (one batch), for `estimateNbytes`. */
 function statsOfData(data) {
-    // apache-arrow bakes a slice's offset into its offsets/values buffers and its struct children
-    // (not list children); `data.offset` only applies to the validity bitmap.
-    const stats = { count: data.length, nulls: data.nullCount, bytes: 0 };
+    const stats = emptyStats();
+    addData(stats, data);
+    return stats;
+}
+/**
+ * Adds rows [from, to) of built Arrow data to `s` (values, nulls,
+ * variable-width bytes, and the same for list items and struct fields), in
+ * its open batch.
+ */
+function addData(s, data, from = 0, to = data.length) {
+    // apache-arrow bakes a slice's offset into its offsets/values buffers and its struct and
+    // fixed-size-list children (not list children); `data.offset` only applies to the validity bitmap.
+    const n = to - from;
+    if (n <= 0)
+        return;
+    s.count += n;
+    s.nulls += nullsIn(data, from, to);
     const type = data.type;
     switch (type.typeId) {
         case apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Type */ .ZU.Utf8:
@@ -33288,31 +33429,57 @@ function statsOfData(data) {
         case apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Type */ .ZU.LargeUtf8:
         case apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Type */ .ZU.LargeBinary: {
             const o = data.valueOffsets;
-            if (data.length > 0)
-                stats.bytes = Number(o[data.length]) - Number(o[0]);
+            s.bytes += Number(o[to]) - Number(o[from]);
             break;
         }
         case apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Type */ .ZU.List:
         case apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Type */ .ZU.LargeList: {
             const o = data.valueOffsets;
-            const child = data.children[0];
-            const from = data.length > 0 ? Number(o[0]) : 0;
-            const to = data.length > 0 ? Number(o[data.length]) : 0;
-            stats.items = statsOfData(from === 0 && to === child.length ? child : child.slice(from, to - from));
+            addData((s.items ??= emptyStats()), data.children[0], Number(o[from]), Number(o[to]));
             break;
         }
-        case apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Type */ .ZU.FixedSizeList:
-            stats.items = statsOfData(data.children[0]);
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Type */ .ZU.FixedSizeList: {
+            const size = type.listSize;
+            addData((s.items ??= emptyStats()), data.children[0], from * size, to * size);
             break;
-        case apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Type */ .ZU.Struct:
-            stats.fields = new Map(type.children.map((f, i) => [f.name, statsOfData(data.children[i])]));
+        }
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Type */ .ZU.Struct: {
+            const fields = (s.fields ??= new Map());
+            type.children.forEach((f, i) => {
+                let child = fields.get(f.name);
+                if (!child)
+                    fields.set(f.name, (child = emptyStats()));
+                addData(child, data.children[i], from, to);
+            });
             break;
+        }
     }
-    return stats;
 }
-/** Adds `b`'s counts into `a` (same column in two files). */
+/** Nulls among rows [from, to) of `data`. */
+function nullsIn(data, from, to) {
+    if (data.type.typeId === apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Type */ .ZU.Null)
+        return to - from;
+    if (data.nullCount === 0 || !data.nullBitmap || data.nullBitmap.length === 0)
+        return 0;
+    if (from === 0 && to === data.length && data.nullCount > 0)
+        return data.nullCount;
+    const bits = data.nullBitmap;
+    let valid = 0;
+    for (let i = data.offset + from, end = data.offset + to; i < end; i++)
+        valid += (bits[i >> 3] >> (i & 7)) & 1;
+    return to - from - valid;
+}
+/** Adds `b`'s counts into `a` (same column in two files, or two parts of one; both with their batches closed). */
 function mergeStats(a, b) {
     const out = { count: a.count + b.count, nulls: a.nulls + b.nulls, bytes: a.bytes + b.bytes };
+    if (a.embedded !== undefined || b.embedded !== undefined)
+        out.embedded = (a.embedded ?? 0) + (b.embedded ?? 0);
+    if (a.bits !== undefined || b.bits !== undefined) {
+        out.bits = bitsOf(a) + bitsOf(b);
+        out.validity = validityOf(a) + validityOf(b);
+        out.openCount = out.count;
+        out.openNulls = out.nulls;
+    }
     if (a.items || b.items)
         out.items = mergeStats(a.items ?? emptyStats(), b.items ?? emptyStats());
     if (a.fields || b.fields) {
@@ -33321,6 +33488,47 @@ function mergeStats(a, b) {
             out.fields.set(k, out.fields.has(k) ? mergeStats(out.fields.get(k), v) : v);
     }
     return out;
+}
+/**
+ * The rows of one column holding a null, as runs `[first, last, ...]` in
+ * which consecutive nulls are at most PYTHON_BATCH_ROWS apart: a record
+ * batch, wherever the batches start, then holds a null exactly when it meets
+ * a run. So the parts of a file read on two threads, whose first rows are not
+ * known while they are read, add up (appendRuns) to exact validity counts.
+ */
+function addNullRow(runs, row) {
+    const n = runs.length;
+    if (n > 0 && row - runs[n - 1] <= PYTHON_BATCH_ROWS)
+        runs[n - 1] = row;
+    else
+        runs.push(row, row);
+}
+/** `b` (runs of a part whose rows start at `offset`) added to `a`. */
+function appendRuns(a, b, offset) {
+    const out = a.slice();
+    for (let i = 0; i < b.length; i += 2) {
+        addNullRow(out, b[i] + offset);
+        out[out.length - 1] = b[i + 1] + offset;
+    }
+    return out;
+}
+/**
+ * Stats of a flat column of `rows` rows from row 0 in batches of
+ * PYTHON_BATCH_ROWS, its nulls at `runs`: `bits` and `validity` closed.
+ */
+function batchedColumn(rows, nulls, bytes, runs) {
+    const batchBytes = (b) => Math.ceil((Math.min(rows, (b + 1) * PYTHON_BATCH_ROWS) - b * PYTHON_BATCH_ROWS) / 8);
+    let validity = 0;
+    let last = -1;
+    for (let i = 0; i < runs.length; i += 2) {
+        const first = Math.max(last + 1, Math.floor(runs[i] / PYTHON_BATCH_ROWS));
+        last = Math.floor(runs[i + 1] / PYTHON_BATCH_ROWS);
+        for (let b = first; b <= last; b++)
+            validity += batchBytes(b);
+    }
+    const full = Math.floor(rows / PYTHON_BATCH_ROWS);
+    const bits = full * (PYTHON_BATCH_ROWS / 8) + Math.ceil((rows - full * PYTHON_BATCH_ROWS) / 8);
+    return { count: rows, nulls, bytes, bits, validity, openCount: rows, openNulls: nulls };
 }
 
 
@@ -33769,6 +33977,7 @@ function encodeStruct(struct) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   EX: () => (/* binding */ unsupportedReason),
 /* harmony export */   RI: () => (/* binding */ Utf8Builder),
+/* harmony export */   aW: () => (/* binding */ INITIAL_CAPACITY),
 /* harmony export */   hj: () => (/* binding */ builderFor),
 /* harmony export */   q0: () => (/* binding */ describe),
 /* harmony export */   yo: () => (/* binding */ ListBuilder)
@@ -33834,6 +34043,7 @@ class Validity {
 class UnsupportedFeature extends Error {
     name = "UnsupportedFeature";
 }
+/** Rows a builder holds before it first grows (and after finish(), at least). */
 const INITIAL_CAPACITY = 1024;
 /** Fixed-width numbers that fit a JS number exactly (everything but 64-bit ints). */
 class NumberBuilder {
@@ -33841,6 +34051,7 @@ class NumberBuilder {
     ctor;
     min;
     max;
+    capacity;
     length = 0;
     values;
     validity = new Validity();
@@ -33850,6 +34061,7 @@ class NumberBuilder {
         this.ctor = ctor;
         this.min = min;
         this.max = max;
+        this.capacity = capacity;
         this.values = new ctor(capacity);
         this.integral = Number.isFinite(min);
     }
@@ -33892,7 +34104,7 @@ class NumberBuilder {
             nullBitmap: this.validity.take(n),
             data: this.values.subarray(0, n),
         });
-        this.values = new this.ctor(Math.max(INITIAL_CAPACITY, n));
+        this.values = new this.ctor(Math.max(this.capacity, n));
         this.length = 0;
         return data;
     }
@@ -33900,7 +34112,10 @@ class NumberBuilder {
 /** float16: values rounded to the nearest half-precision float, stored as their bits. */
 class Float16Builder {
     type = new apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .Float16 */ .cS();
-    inner = new NumberBuilder(new apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .Uint16 */ .yv(), Uint16Array, 0, 65535);
+    inner;
+    constructor(capacity = INITIAL_CAPACITY) {
+        this.inner = new NumberBuilder(new apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .Uint16 */ .yv(), Uint16Array, 0, 65535, capacity);
+    }
     get length() {
         return this.inner.length;
     }
@@ -33961,12 +34176,14 @@ const TWO_32 = 4294967296;
 class Int64Builder {
     type;
     unsigned;
+    capacity;
     length = 0;
     words;
     validity = new Validity();
     constructor(type = new apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .Int64 */ .CG(), unsigned = false, capacity = INITIAL_CAPACITY) {
         this.type = type;
         this.unsigned = unsigned;
+        this.capacity = capacity;
         this.words = new Int32Array(capacity * 2);
     }
     ensure() {
@@ -34029,16 +34246,21 @@ class Int64Builder {
             nullBitmap: this.validity.take(n),
             data: values,
         });
-        this.words = new Int32Array(Math.max(INITIAL_CAPACITY, n) * 2);
+        this.words = new Int32Array(Math.max(this.capacity, n) * 2);
         this.length = 0;
         return data;
     }
 }
 class BoolBuilder {
+    capacity;
     type = new apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .Bool */ .x();
     length = 0;
-    bits = new Uint8Array(INITIAL_CAPACITY >> 3);
+    bits;
     validity = new Validity();
+    constructor(capacity = INITIAL_CAPACITY) {
+        this.capacity = capacity;
+        this.bits = new Uint8Array((capacity + 7) >> 3);
+    }
     append(v) {
         if (this.length >> 3 >= this.bits.length) {
             const next = new Uint8Array(this.bits.length * 2);
@@ -34069,7 +34291,7 @@ class BoolBuilder {
             nullBitmap: this.validity.take(n),
             data: this.bits.subarray(0, (n + 7) >> 3),
         });
-        this.bits = new Uint8Array(Math.max(INITIAL_CAPACITY, n) >> 3);
+        this.bits = new Uint8Array((Math.max(this.capacity, n) + 7) >> 3);
         this.length = 0;
         return data;
     }
@@ -34077,6 +34299,7 @@ class BoolBuilder {
 const encoder = new TextEncoder();
 /** UTF-8 strings as int32 offsets + bytes (int64 offsets for `large_string`). Bytes are copied straight from the input buffer. */
 class Utf8Builder {
+    capacity;
     type;
     length = 0;
     offsets;
@@ -34085,6 +34308,7 @@ class Utf8Builder {
     validity = new Validity();
     large;
     constructor(type = new apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .Utf8 */ .YE(), capacity = INITIAL_CAPACITY) {
+        this.capacity = capacity;
         this.type = type;
         this.large = type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .LargeUtf8 */ .Jb;
         this.offsets = new Int32Array(capacity + 1);
@@ -34171,8 +34395,8 @@ class Utf8Builder {
             valueOffsets: offsets,
             data: this.bytes.subarray(0, this.used),
         });
-        this.offsets = new Int32Array(Math.max(INITIAL_CAPACITY, n) + 1);
-        this.bytes = new Uint8Array(Math.max(INITIAL_CAPACITY * 16, this.used));
+        this.offsets = new Int32Array(Math.max(this.capacity, n) + 1);
+        this.bytes = new Uint8Array(Math.max(this.capacity * 16, this.used));
         this.used = 0;
         this.length = 0;
         return data;
@@ -34181,15 +34405,17 @@ class Utf8Builder {
 /** Decimal128/256: unscaled integers (bigint) as little-endian two's complement words. */
 class DecimalBuilder {
     type;
+    capacity;
     length = 0;
     words;
     validity = new Validity();
     stride;
     limit;
-    constructor(type) {
+    constructor(type, capacity = INITIAL_CAPACITY) {
         this.type = type;
+        this.capacity = capacity;
         this.stride = type.bitWidth / 32;
-        this.words = new Uint32Array(INITIAL_CAPACITY * this.stride);
+        this.words = new Uint32Array(capacity * this.stride);
         this.limit = 10n ** BigInt(type.precision);
     }
     ensure() {
@@ -34229,7 +34455,7 @@ class DecimalBuilder {
             nullBitmap: this.validity.take(n),
             data: this.words.subarray(0, n * this.stride),
         });
-        this.words = new Uint32Array(Math.max(INITIAL_CAPACITY, n) * this.stride);
+        this.words = new Uint32Array(Math.max(this.capacity, n) * this.stride);
         this.length = 0;
         return data;
     }
@@ -34255,12 +34481,15 @@ class NullBuilder {
 class ListBuilder {
     type;
     child;
+    capacity;
     length = 0;
-    offsets = new Int32Array(INITIAL_CAPACITY + 1);
+    offsets;
     validity = new Validity();
-    constructor(type, child) {
+    constructor(type, child, capacity = INITIAL_CAPACITY) {
         this.type = type;
         this.child = child;
+        this.capacity = capacity;
+        this.offsets = new Int32Array(capacity + 1);
     }
     reserveRow() {
         if (this.length + 1 === this.offsets.length) {
@@ -34301,7 +34530,7 @@ class ListBuilder {
             valueOffsets: offsets,
             child: this.child.finish(),
         });
-        this.offsets = new Int32Array(Math.max(INITIAL_CAPACITY, n) + 1);
+        this.offsets = new Int32Array(Math.max(this.capacity, n) + 1);
         this.length = 0;
         return data;
     }
@@ -34363,6 +34592,10 @@ class StructBuilder {
             c.appendNull();
         this.length++;
     }
+    /** Call after appending one value to each child. */
+    closeRow() {
+        this.length++;
+    }
     appendValue(value) {
         if (value === null || value === undefined)
             return this.appendNull();
@@ -34402,11 +34635,13 @@ class StructBuilder {
 class ClassLabelBuilder {
     names;
     ids;
-    inner = new Int64Builder();
-    type = this.inner.type;
-    constructor(names) {
+    inner;
+    type;
+    constructor(names, capacity = INITIAL_CAPACITY) {
         this.names = names;
         this.ids = new Map(names.map((n, i) => [n, i]));
+        this.inner = new Int64Builder(undefined, false, capacity);
+        this.type = this.inner.type;
     }
     get length() {
         return this.inner.length;
@@ -34464,19 +34699,23 @@ const INT_RANGES = {
 };
 /**
  * A builder for any feature our readers can produce from text or JSON;
- * throws UnsupportedFeature (with the reason) otherwise.
+ * throws UnsupportedFeature (with the reason) otherwise. `capacity` is the
+ * rows a batch is expected to hold (fewer for a small file, so thousands of
+ * them do not each allocate buffers for INITIAL_CAPACITY rows); the
+ * buffers grow as needed.
  */
-function builderFor(feature, capacity = INITIAL_CAPACITY) {
+function builderFor(feature, rows = INITIAL_CAPACITY) {
     const type = featureToArrowChecked(feature);
+    const capacity = Math.max(8, rows);
     switch (feature.kind) {
         case "class_label":
-            return new ClassLabelBuilder(feature.names);
+            return new ClassLabelBuilder(feature.names, capacity);
         case "list": {
             const child = builderFor(feature.item, capacity);
             if (type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .FixedSizeList */ .Y1)
                 return new FixedSizeListBuilder(type, child);
             if (type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .List */ .B8 || type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .LargeList */ .cZ)
-                return new ListBuilder(type, child);
+                return new ListBuilder(type, child, capacity);
             break;
         }
         case "struct":
@@ -34493,7 +34732,7 @@ function builderFor(feature, capacity = INITIAL_CAPACITY) {
             if (range)
                 return new NumberBuilder(type, range[0], range[1], range[2], capacity);
             if (d === "float16")
-                return new Float16Builder();
+                return new Float16Builder(capacity);
             if (d === "float32")
                 return new NumberBuilder(type, Float32Array, -Infinity, Infinity, capacity);
             if (d === "float64")
@@ -34509,9 +34748,9 @@ function builderFor(feature, capacity = INITIAL_CAPACITY) {
             if (d.startsWith("timestamp[") || d === "date64" || d.startsWith("time64[") || d.startsWith("duration["))
                 return new Int64Builder(type, false, capacity);
             if (d.startsWith("decimal"))
-                return new DecimalBuilder(type);
+                return new DecimalBuilder(type, capacity);
             if (d === "bool")
-                return new BoolBuilder();
+                return new BoolBuilder(capacity);
             if (d === "string" || d === "large_string")
                 return new Utf8Builder(type, capacity);
             if (d === "null")
@@ -34586,11 +34825,15 @@ var parse = __nccwpck_require__(6210);
 // EXTERNAL MODULE: ./src/data/model/sizes.ts
 var sizes = __nccwpck_require__(1088);
 // EXTERNAL MODULE: ./src/data/read/source.ts
-var source = __nccwpck_require__(2656);
+var read_source = __nccwpck_require__(2656);
 // EXTERNAL MODULE: ./src/data/read/columns.ts
 var columns = __nccwpck_require__(9854);
 // EXTERNAL MODULE: ./src/data/read/json/exact.ts
 var exact = __nccwpck_require__(5875);
+// EXTERNAL MODULE: ./src/data/read/json/scan.ts
+var scan = __nccwpck_require__(2139);
+// EXTERNAL MODULE: ./src/data/read/json/text.ts
+var json_text = __nccwpck_require__(6917);
 // EXTERNAL MODULE: ./src/data/read/values.ts
 var values = __nccwpck_require__(9755);
 ;// CONCATENATED MODULE: ./src/data/read/csv/tokenizer.ts
@@ -34631,19 +34874,30 @@ function isBlank(buf, start, end) {
 class CsvTokenizer {
     delimiter;
     /** `[start, end)` byte offsets of each field, two entries per field. */
-    pos = new Int32Array(1 << 16);
+    pos;
     /** FIELD_* flags of each field. */
-    flags = new Uint8Array(1 << 15);
+    flags;
     /** Index of each record's first field; entry `records` is the end sentinel. */
-    recordStart = new Int32Array(1 << 12);
+    recordStart;
     /** 1-based line number where each record starts. */
-    recordLine = new Float64Array(1 << 12);
+    recordLine;
     fields = 0;
     records = 0;
     /** Line number at the current position (continues across calls). */
     line = 1;
-    constructor(delimiter) {
+    /**
+     * `inputBytes`, when known and small (a file read whole), sizes the
+     * tables to the input instead of to a full read chunk (they grow as
+     * needed): thousands of small files would otherwise allocate 350 kB each.
+     */
+    constructor(delimiter, inputBytes) {
         this.delimiter = delimiter;
+        const fields = inputBytes === undefined ? 1 << 15 : Math.min(1 << 15, Math.max(64, inputBytes >> 2));
+        const records = inputBytes === undefined ? 1 << 12 : Math.min(1 << 12, Math.max(16, inputBytes >> 5));
+        this.pos = new Int32Array(fields * 2);
+        this.flags = new Uint8Array(fields);
+        this.recordStart = new Int32Array(records);
+        this.recordLine = new Float64Array(records);
     }
     /**
      * Tokenizes the complete records in `buf[start..end)`. `eof` says no more
@@ -34816,6 +35070,8 @@ class CsvTokenizer {
  * NA tokens (`NA`, `null`, `NaN`, ...) are nulls in every column type, as
  * pandas reads them.
  */
+
+
 
 
 
@@ -35019,8 +35275,9 @@ function parseJsonCell(text, shape) {
  * UnsupportedFeature (from `builderFor`) for features text cannot become;
  * convert() checks the `features` input up front, so users never see that.
  */
-function cellColumnFor(feature, file, column) {
-    const builder = (0,columns/* builderFor */.hj)(feature);
+/** The cells of a column of `feature`; `rows`: how many a batch is expected to hold (builderFor). */
+function cellColumnFor(feature, file, column, rows) {
+    const builder = (0,columns/* builderFor */.hj)(feature, rows);
     const name = (0,features/* featureToString */.pu)(feature);
     if (feature.kind === "value") {
         const d = feature.dtype;
@@ -35052,11 +35309,16 @@ function cellColumnFor(feature, file, column) {
     if (feature.kind === "custom" && feature.typeName === "Json")
         return new TextCells(builder, file, column, (t) => {
             try {
-                return JSON.stringify(JSON.parse(t));
+                JSON.parse(t);
             }
             catch {
                 throw new Error(`${(0,columns/* describe */.q0)(t)} is not valid JSON`);
             }
+            // The value's JSON text as a Json column stores it (../json/text.ts): numbers exact, keys in order.
+            const bytes = Buffer.from(t);
+            const value = new scan/* JsonValue */.es();
+            (0,scan/* readValue */.wK)(bytes, (0,scan/* skipWhitespace */.NV)(bytes, 0, bytes.length), bytes.length, value);
+            return (0,json_text/* jsonText */.s$)(value.kind, bytes, value.start, value.end);
         }, "json");
     return new TextCells(builder, file, column, () => {
         throw new Error("unsupported");
@@ -35084,6 +35346,7 @@ var parts = __nccwpck_require__(631);
 
 
 
+
 const COMMA = 44;
 const TAB = 9;
 /** Pass 1 over bytes [start, end) of a file (a background job). */
@@ -35094,24 +35357,39 @@ async function profileCsvRange(job) {
 function addParts(a, b) {
     return {
         rows: a.rows + b.rows,
-        inference: a.inference.map((x, c) => ({ mask: x.mask | b.inference[c].mask, nulls: x.nulls + b.inference[c].nulls, bytes: x.bytes + b.inference[c].bytes })),
+        inference: a.inference.map((x, c) => {
+            const y = b.inference[c];
+            return { mask: x.mask | y.mask, nulls: x.nulls + y.nulls, bytes: x.bytes + y.bytes, runs: (0,sizes/* appendRuns */.$)(x.runs, y.runs, a.rows) };
+        }),
         measured: a.measured.map((x, c) => (0,sizes/* mergeStats */.Ic)(x, b.measured[c])),
+        measuredRuns: a.measuredRuns.map((x, c) => (0,sizes/* appendRuns */.$)(x, b.measuredRuns[c], a.rows)),
     };
 }
-/** pandas' names for repeated header cells: `a`, `a.1`, `a.2`, ... skipping names already taken. */
+/**
+ * pandas' column names (pandas/_libs/parsers.pyx, `TextReader._get_header`):
+ * a blank cell is `Unnamed: <index>`; a repeated name becomes `a.1`, `a.2`,
+ * ... numbered from its first spelling, skipping names found anywhere in the
+ * header (`a,a,a.1` → `a, a.2, a.1`); named columns are renamed before the
+ * unnamed ones.
+ */
 function dedupeHeader(raw) {
+    const header = raw.map((name, c) => (name === "" ? `Unnamed: ${c}` : name));
+    const unnamed = raw.flatMap((name, c) => (name === "" ? [c] : []));
+    const order = [...raw.keys()].filter((c) => raw[c] !== "").concat(unnamed);
     const counts = new Map();
-    return raw.map((original, c) => {
-        let name = original === "" ? `Unnamed: ${c}` : original;
+    for (const c of order) {
+        const original = header[c];
+        let name = original;
         let count = counts.get(name) ?? 0;
         while (count > 0) {
-            counts.set(name, count + 1);
-            name = `${name}.${count}`;
-            count = counts.get(name) ?? 0;
+            counts.set(original, count + 1);
+            name = `${original}.${count}`;
+            count = header.includes(name) ? count + 1 : (counts.get(name) ?? 0);
         }
+        header[c] = name;
         counts.set(name, count + 1);
-        return name;
-    });
+    }
+    return header;
 }
 class CsvReader {
     path;
@@ -35121,6 +35399,8 @@ class CsvReader {
     delimiter;
     header;
     chunkBytes;
+    /** Rows pass 1 counted: pass 2 sizes its builders for no more (a small file's batch). */
+    rows;
     constructor(path, file, format, options = {}) {
         this.path = path;
         this.file = file;
@@ -35135,8 +35415,9 @@ class CsvReader {
     }
     /** Reads the file (or a range of it) chunk by chunk; the caller must be done with a chunk before asking for the next. */
     async *chunks(validateUtf8, range) {
-        const input = new source/* ChunkBuffer */.oj(await (0,source/* openByteSource */.QK)(this.path, this.file, range), this.chunkBytes);
-        const tokenizer = new CsvTokenizer(this.delimiter);
+        const source = await (0,read_source/* openByteSource */.QK)(this.path, this.file, range);
+        const input = new read_source/* ChunkBuffer */.oj(source, this.chunkBytes);
+        const tokenizer = new CsvTokenizer(this.delimiter, source.whole?.length);
         let consumed = 0;
         let atStart = !range || range.start === 0;
         if (!atStart)
@@ -35145,7 +35426,7 @@ class CsvReader {
             while (await input.refill(consumed)) {
                 let start = 0;
                 const buf = input.buffer;
-                if (atStart && (0,source/* hasBom */.BH)(buf, input.end))
+                if (atStart && (0,read_source/* hasBom */.BH)(buf, input.end))
                     start = 3;
                 try {
                     consumed = tokenizer.tokenize(buf, start, input.end, input.eof);
@@ -35216,20 +35497,25 @@ class CsvReader {
             const from = tokenizer.pos[tokenizer.recordStart[r] * 2];
             const to = tokenizer.pos[(tokenizer.recordStart[r + 1] - 1) * 2 + 1];
             if (!(0,external_node_buffer_.isUtf8)(buf.subarray(from, to)))
-                throw new errors/* DataError */.fL(this.file, tokenizer.recordLine[r], source/* INVALID_UTF8 */.y5);
+                throw new errors/* DataError */.fL(this.file, tokenizer.recordLine[r], read_source/* INVALID_UTF8 */.y5);
         }
-        throw new errors/* DataError */.fL(this.file, undefined, source/* INVALID_UTF8 */.y5);
+        throw new errors/* DataError */.fL(this.file, undefined, read_source/* INVALID_UTF8 */.y5);
     }
     async profile(overrides) {
         const inParts = await this.profileInParts(overrides);
-        const { rows, inference, measured } = inParts ?? (await this.profilePart(overrides));
+        const { rows, inference, measured, measuredRuns } = inParts ?? (await this.profilePart(overrides));
         const threads = inParts?.threads === 2 ? { threads: 2 } : {};
+        this.rows = rows;
         const columns = this.header.map((name, c) => {
-            const inf = inference[c] ?? { mask: 0, nulls: 0, bytes: 0 };
+            const inf = inference[c] ?? { mask: 0, nulls: 0, bytes: 0, runs: [] };
             const override = overrides.get(name);
-            if (override)
-                return { name, feature: override, stats: measured[c] ?? { count: rows, nulls: rows, bytes: 0 } };
-            return { name, feature: featureOf(inf), stats: { count: rows, nulls: inf.nulls, bytes: inf.bytes } };
+            if (override) {
+                const stats = measured[c] ?? (0,sizes/* emptyStats */.bD)();
+                // The column's own validity from its null rows (exact whatever the parts); below it (lists, structs), as the batches were closed.
+                const top = (0,sizes/* batchedColumn */.Af)(rows, stats.nulls, stats.bytes, measuredRuns[c] ?? []);
+                return { name, feature: override, stats: { ...stats, bits: top.bits, validity: top.validity } };
+            }
+            return { name, feature: featureOf(inf), stats: (0,sizes/* batchedColumn */.Af)(rows, inf.nulls, inf.bytes, inf.runs) };
         });
         // pandas reads an all-empty column as float64; a header-only file has object columns, which pyarrow types null.
         return { file: this.file, rows, columns, nullFeature: rows > 0 ? (0,features/* value */.Uq)("float64") : (0,features/* value */.Uq)("null"), ...threads };
@@ -35244,6 +35530,9 @@ class CsvReader {
     async profileInParts(overrides) {
         const { background, splitFromBytes = parts/* SPLIT_FROM_BYTES */.c9 } = this.options;
         if (!background)
+            return undefined;
+        // Lists and structs set by `features`: the validity of their items needs the batches' true rows, known only in one piece.
+        if ([...overrides.values()].some((f) => f.kind === "list" || f.kind === "struct"))
             return undefined;
         // Not worth it, or the file cannot be read: the one-piece read says why.
         const cuts = await this.partCuts(splitFromBytes).catch(() => undefined);
@@ -35266,7 +35555,7 @@ class CsvReader {
         const handle = await (0,promises_.open)(this.path, "r");
         try {
             const { size } = await handle.stat();
-            if (size < splitFromBytes || (await (0,source/* startsWithGzip */.gR)(handle)))
+            if (size < splitFromBytes || (await (0,read_source/* startsWithGzip */.gR)(handle)))
                 return undefined;
             const window = Buffer.alloc(1 << 20);
             const first = await readWindow(handle, window, 0, size);
@@ -35295,13 +35584,15 @@ class CsvReader {
         let inference = [];
         let measured = [];
         let measuredStats = [];
+        let measuredRuns = [];
         const start = (names) => {
-            inference = names.map(() => ({ mask: 0, nulls: 0, bytes: 0 }));
+            inference = names.map(() => ({ mask: 0, nulls: 0, bytes: 0, runs: [] }));
             measured = names.map((n) => {
                 const f = overrides.get(n);
                 return f ? cellColumnFor(f, this.file, n) : undefined;
             });
             measuredStats = names.map(() => (0,sizes/* emptyStats */.bD)());
+            measuredRuns = names.map(() => []);
         };
         if (range?.header)
             start(range.header);
@@ -35313,14 +35604,33 @@ class CsvReader {
                 if (writer) {
                     // Overridden columns are converted now, so bad values are found before anything is written.
                     writer.fill(chunk, chunk.first, chunk.records, c);
-                    measuredStats[c] = (0,sizes/* mergeStats */.Ic)(measuredStats[c], (0,sizes/* statsOfData */.tE)(writer.builder.finish()));
+                    measureBatches(measuredStats[c], measuredRuns[c], writer.builder.finish(), rows);
                 }
                 else
-                    inferColumn(chunk, chunk.first, chunk.records, c, inference[c]);
+                    inferColumn(chunk, chunk.first, chunk.records, c, inference[c], rows - chunk.first);
             }
             rows += chunk.records - chunk.first;
         }
-        return { rows, inference, measured: measuredStats };
+        for (const s of measuredStats)
+            (0,sizes/* closeBatch */.HT)(s);
+        return { rows, inference, measured: measuredStats, measuredRuns };
+    }
+    /** The line where data row `row` starts (read again from the start: for messages only). */
+    async lineOfRow(row) {
+        let seen = 0;
+        const chunks = this.chunks(false);
+        try {
+            for await (const chunk of chunks) {
+                const here = chunk.records - chunk.first;
+                if (row < seen + here)
+                    return chunk.recordLine[chunk.first + row - seen];
+                seen += here;
+            }
+        }
+        finally {
+            await chunks.return(undefined);
+        }
+        return undefined;
     }
     async open(features) {
         const chunks = this.chunks(false);
@@ -35330,6 +35640,7 @@ class CsvReader {
         let order = [];
         const file = this.file;
         const header = () => this.header;
+        const capacity = this.rows;
         return {
             async next(maxRows) {
                 while (!chunk || cursor >= chunk.records) {
@@ -35345,7 +35656,7 @@ class CsvReader {
                     const missing = features.find((_, i) => order[i] === -1);
                     if (missing)
                         throw new errors/* DataError */.fL(file, 1, `column '${missing.name}' is missing from the header`);
-                    writers = features.map((f) => cellColumnFor(f.feature, file, f.name));
+                    writers = features.map((f) => cellColumnFor(f.feature, file, f.name, capacity === undefined ? undefined : Math.min(capacity, columns/* INITIAL_CAPACITY */.aW)));
                 }
                 const end = Math.min(chunk.records, cursor + maxRows);
                 for (let i = 0; i < writers.length; i++)
@@ -35365,8 +35676,27 @@ async function readWindow(handle, window, at, end) {
     const { bytesRead } = await handle.read(window, 0, Math.min(window.length, end - at), at);
     return window.subarray(0, bytesRead);
 }
-function inferColumn(chunk, r0, r1, c, acc) {
+/**
+ * Adds `data` (converted values of the rows from `row` on) to `stats`, in
+ * Python's record batches from the part's first row, and its nulls to `runs`.
+ */
+function measureBatches(stats, runs, data, row) {
+    for (let i = 0; i < data.length;) {
+        const end = Math.min(data.length, i + sizes/* PYTHON_BATCH_ROWS */.Sg - ((row + i) % sizes/* PYTHON_BATCH_ROWS */.Sg));
+        (0,sizes/* addData */.ys)(stats, data, i, end);
+        if ((row + end) % sizes/* PYTHON_BATCH_ROWS */.Sg === 0)
+            (0,sizes/* closeBatch */.HT)(stats);
+        i = end;
+    }
+    if (data.nullCount !== 0)
+        for (let i = 0; i < data.length; i++)
+            if (!data.getValid(i))
+                (0,sizes/* addNullRow */.pv)(runs, row + i);
+}
+/** Pass 1 for rows [r0, r1) of a chunk in column c; `base` + r is the row's index in the part. */
+function inferColumn(chunk, r0, r1, c, acc, base) {
     const { buf, pos, flags, recordStart } = chunk;
+    const runs = acc.runs;
     let { mask, nulls, bytes } = acc;
     for (let r = r0; r < r1; r++) {
         const f = recordStart[r] + c;
@@ -35374,6 +35704,7 @@ function inferColumn(chunk, r0, r1, c, acc) {
         const e = pos[f * 2 + 1];
         if (s === e) {
             nulls++;
+            (0,sizes/* addNullRow */.pv)(runs, base + r);
             continue;
         }
         if (flags[f] & FIELD_ESCAPED) {
@@ -35387,8 +35718,10 @@ function inferColumn(chunk, r0, r1, c, acc) {
         }
         if (mask & parse/* Kind */.b8.String) {
             // Already text: only nulls and sizes matter now.
-            if (e - s < 9 && (0,parse/* isNaToken */.ZY)(buf, s, e))
+            if (e - s < 9 && (0,parse/* isNaToken */.ZY)(buf, s, e)) {
                 nulls++;
+                (0,sizes/* addNullRow */.pv)(runs, base + r);
+            }
             else
                 bytes += e - s;
             continue;
@@ -35396,6 +35729,7 @@ function inferColumn(chunk, r0, r1, c, acc) {
         const kind = (0,parse/* classify */.L8)(buf, s, e);
         if (kind === parse/* Kind */.b8.Null) {
             nulls++;
+            (0,sizes/* addNullRow */.pv)(runs, base + r);
             continue;
         }
         bytes += e - s;
@@ -35408,22 +35742,24 @@ function inferColumn(chunk, r0, r1, c, acc) {
 /**
  * pandas' dtype for what a column held (pandas/_libs/parsers.pyx tries
  * int64, then uint64 on overflow, float64, bool, and keeps text otherwise);
- * undefined when the column held only nulls.
+ * undefined when the column held only nulls. Text is `large_string`, as
+ * pandas 3 gives it (docs/python-interop.md#string-or-large_string).
  */
 function featureOf({ mask, nulls }) {
+    const text = (0,features/* value */.Uq)("large_string");
     if (mask === 0)
         return undefined;
     if (mask & parse/* Kind */.b8.String)
-        return (0,features/* value */.Uq)("string");
+        return text;
     const numeric = parse/* Kind */.b8.Int | parse/* Kind */.b8.Float | parse/* Kind */.b8.UInt | parse/* Kind */.b8.Overflow;
     if (mask & parse/* Kind */.b8.Bool)
-        return mask & numeric ? (0,features/* value */.Uq)("string") : (0,features/* value */.Uq)("bool");
+        return mask & numeric ? text : (0,features/* value */.Uq)("bool");
     if (mask & parse/* Kind */.b8.Overflow)
-        return mask & parse/* Kind */.b8.Float ? (0,features/* value */.Uq)("float64") : (0,features/* value */.Uq)("string");
+        return mask & parse/* Kind */.b8.Float ? (0,features/* value */.Uq)("float64") : text;
     if (mask & parse/* Kind */.b8.UInt) {
         if (mask & parse/* Kind */.b8.Float)
             return (0,features/* value */.Uq)("float64");
-        return nulls > 0 || mask & parse/* Kind */.b8.Negative ? (0,features/* value */.Uq)("string") : (0,features/* value */.Uq)("uint64");
+        return nulls > 0 || mask & parse/* Kind */.b8.Negative ? text : (0,features/* value */.Uq)("uint64");
     }
     if (mask & parse/* Kind */.b8.Float)
         return (0,features/* value */.Uq)("float64");
@@ -35441,9 +35777,9 @@ function featureOf({ mask, nulls }) {
 /* harmony export */   RF: () => (/* binding */ HAS_LONG_INTEGER),
 /* harmony export */   h8: () => (/* binding */ HAS_INTEGRAL_FLOAT),
 /* harmony export */   jM: () => (/* binding */ parseExact),
+/* harmony export */   oe: () => (/* binding */ FloatToken),
 /* harmony export */   qN: () => (/* binding */ scanNumbers)
 /* harmony export */ });
-/* harmony import */ var _values_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9755);
 /**
  * Where `JSON.parse` loses what pyarrow's JSON reader sees, and the slow path
  * that keeps it:
@@ -35457,7 +35793,13 @@ function featureOf({ mask, nulls }) {
  * keys; only such rows are parsed again by `parseExact`, which yields bigints
  * for unsafe integers and (when asked) FloatTokens for integral floats.
  */
-
+/** A JSON number spelled with a fraction or exponent whose value is integral (`1.0`, `1e3`): pyarrow types it as a float. */
+class FloatToken {
+    value;
+    constructor(value) {
+        this.value = value;
+    }
+}
 const HAS_INTEGRAL_FLOAT = 1;
 const HAS_LONG_INTEGER = 2;
 const QUOTE = 34;
@@ -35715,11 +36057,1255 @@ class ExactParser {
         const token = s.slice(start, j);
         const v = Number(token);
         if (float)
-            return this.floatTokens && Number.isInteger(v) ? new _values_js__WEBPACK_IMPORTED_MODULE_0__/* .FloatToken */ .o(v) : v;
+            return this.floatTokens && Number.isInteger(v) ? new FloatToken(v) : v;
         if (Number.isSafeInteger(v))
             return v;
         return BigInt(token);
     }
+}
+
+
+/***/ }),
+
+/***/ 2139:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Av: () => (/* binding */ K_BIGINT),
+/* harmony export */   CH: () => (/* binding */ K_STR),
+/* harmony export */   DI: () => (/* binding */ unescapedLength),
+/* harmony export */   HD: () => (/* binding */ jsonStringText),
+/* harmony export */   HQ: () => (/* binding */ NF_INTEGRAL_FLOAT),
+/* harmony export */   NV: () => (/* binding */ skipWhitespace),
+/* harmony export */   Qy: () => (/* binding */ K_ARR),
+/* harmony export */   VS: () => (/* binding */ NF_OBJECT),
+/* harmony export */   X0: () => (/* binding */ K_TRUE),
+/* harmony export */   Yw: () => (/* binding */ K_NULL),
+/* harmony export */   _z: () => (/* binding */ K_FALSE),
+/* harmony export */   b4: () => (/* binding */ RowScanner),
+/* harmony export */   eK: () => (/* binding */ K_OBJ),
+/* harmony export */   es: () => (/* binding */ JsonValue),
+/* harmony export */   gM: () => (/* binding */ NF_LONG_INT),
+/* harmony export */   j8: () => (/* binding */ unescapeJson),
+/* harmony export */   jC: () => (/* binding */ K_FLOAT),
+/* harmony export */   nE: () => (/* binding */ isoSeconds),
+/* harmony export */   oN: () => (/* binding */ K_STR_ESC),
+/* harmony export */   wK: () => (/* binding */ readValue),
+/* harmony export */   wx: () => (/* binding */ K_INT)
+/* harmony export */ });
+/* harmony import */ var _exact_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5875);
+/* harmony import */ var _parse_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6210);
+/**
+ * Byte-level JSON for the JSON reader's hot path: a validating scanner that
+ * reads one row (a JSON object, as the bytes of a line or of a top-level
+ * array's element) into a small "tape" of its top-level entries — the
+ * column each key names, the kind of its value (from the value's first byte
+ * and spelling) and the value's byte span — without creating JS objects or
+ * strings. The reader then infers types and sizes (pass 1) or fills Arrow
+ * builders (pass 2) from the tape.
+ *
+ * The scanner accepts exactly what `JSON.parse` accepts, or less: anything it
+ * does not handle — invalid JSON (so the error text comes from `JSON.parse`),
+ * a repeated key (the last value counts, at the first key's place), very deep
+ * nesting — makes `scan` return -1, and the reader checks the row with
+ * `JSON.parse` and reads its members from the bytes (./spans.ts, Members). Nested values (lists, objects) are validated in
+ * pass 1 and only delimited in pass 2; the reader reads lists item by item
+ * (`readValue`) and parses objects from their span.
+ *
+ * Also here: JSON string unescaping straight to UTF-8, and ISO 8601
+ * date-times read from bytes as pyarrow's JSON reader infers `timestamp[s]`.
+ */
+
+
+/** Kinds of values on the tape. */
+const K_NULL = 0;
+const K_TRUE = 1;
+const K_FALSE = 2;
+/** An integer within int64 (`aux`: its number of digits). */
+const K_INT = 3;
+/** An integer beyond int64: pyarrow makes the column float64. */
+const K_BIGINT = 4;
+/** A number spelled with a fraction or an exponent. */
+const K_FLOAT = 5;
+/** A string without escapes (span: between the quotes). */
+const K_STR = 6;
+/** A string with backslash escapes (span: between the quotes). */
+const K_STR_ESC = 7;
+/** An object (span: from `{` to `}`; `aux`: NF_ flags). */
+const K_OBJ = 8;
+/** An array (span: from `[` to `]`; `aux`: NF_ flags). */
+const K_ARR = 9;
+/** A nested value holds an integer of 16 or more digits (JSON.parse may round it). */
+const NF_LONG_INT = 1;
+/** A nested value holds an integral number spelled as a float (`1.0`, `2e3`). */
+const NF_INTEGRAL_FLOAT = 2;
+/** A nested value holds an object (a list of them, say): read it with JSON.parse whole rather than item by item. */
+const NF_OBJECT = 4;
+const QUOTE = 34;
+const BACKSLASH = 92;
+const COMMA = 44;
+const COLON = 58;
+const MINUS = 45;
+const PLUS = 43;
+const DOT = 46;
+const ZERO = 48;
+const NINE = 57;
+const OPEN_BRACE = 123;
+const CLOSE_BRACE = 125;
+const OPEN_BRACKET = 91;
+const CLOSE_BRACKET = 93;
+/** Deeper nesting is left to JSON.parse. */
+const MAX_DEPTH = 128;
+/** Bytes that end the fast run through a string: `"`, `\`, and control characters (invalid in JSON strings). */
+const STRING_STOP = new Uint8Array(256);
+for (let b = 0; b < 32; b++)
+    STRING_STOP[b] = 1;
+STRING_STOP[QUOTE] = 1;
+STRING_STOP[BACKSLASH] = 1;
+/** JSON whitespace; in a line of JSON Lines, line breaks end the row instead. */
+const SPACE_ANY = new Uint8Array(256);
+const SPACE_LINE = new Uint8Array(256);
+for (const b of [32, 9])
+    SPACE_ANY[b] = SPACE_LINE[b] = 1;
+SPACE_ANY[10] = SPACE_ANY[13] = 1;
+/** Hex digit values, -1 for other bytes. */
+const HEX = new Int8Array(256).fill(-1);
+for (let b = 0; b < 10; b++)
+    HEX[ZERO + b] = b;
+for (let b = 0; b < 6; b++) {
+    HEX[65 + b] = 10 + b;
+    HEX[97 + b] = 10 + b;
+}
+/** Single-character escapes (`\n` → 10, ...); 0 for bytes that are not one. */
+const ESCAPE = new Uint8Array(256);
+ESCAPE[QUOTE] = QUOTE;
+ESCAPE[BACKSLASH] = BACKSLASH;
+ESCAPE[47] = 47; // '/'
+ESCAPE[98] = 8; // b
+ESCAPE[102] = 12; // f
+ESCAPE[110] = 10; // n
+ESCAPE[114] = 13; // r
+ESCAPE[116] = 9; // t
+const INT64_MAX_DIGITS = "9223372036854775807";
+const INT64_MIN_DIGITS = "9223372036854775808";
+/** Whether the 19 digits at `buf[from..]` are at most the limit (int64's range). */
+function nineteenDigitsFit(buf, from, negative) {
+    const limit = negative ? INT64_MIN_DIGITS : INT64_MAX_DIGITS;
+    for (let k = 0; k < 19; k++) {
+        const d = buf[from + k];
+        const m = limit.charCodeAt(k);
+        if (d !== m)
+            return d < m;
+    }
+    return true;
+}
+const utf8 = new TextDecoder("utf-8");
+/** The text of a key or string between quotes at `[start, end)`. */
+function jsonStringText(buf, start, end, escaped) {
+    if (!escaped)
+        return utf8.decode(buf.subarray(start, end));
+    return JSON.parse(utf8.decode(buf.subarray(start - 1, end + 1)));
+}
+/**
+ * The rows' keys and the scanner. One scanner serves one pass over one file;
+ * its columns are the keys seen so far (pass 1) or the requested features (pass 2).
+ */
+class RowScanner {
+    learn;
+    /** Entries of the last scanned row. */
+    n = 0;
+    kind = new Uint8Array(16);
+    col = new Int32Array(16);
+    start = new Int32Array(16);
+    end = new Int32Array(16);
+    aux = new Int32Array(16);
+    /** Column names by index. */
+    names = [];
+    byName = new Map();
+    /** By position in the row: the bytes last seen before the value (`{` or `,`, key, `:`), and the column they name. */
+    segment = [];
+    segmentCol = [];
+    segmentWords = [];
+    /** Per column: the serial of the last row holding it, and its entry there. */
+    stamp = new Int32Array(16);
+    entryOf = new Int32Array(16);
+    serial = 0;
+    /** Keys first seen in the last row (pass 1), in order; they become columns `names.length + i` on `commit()`. */
+    pending = [];
+    /** Flags of the last nested value scanned. */
+    nested = 0;
+    /** The buffer last scanned, and a view of it for reading four bytes at a time. */
+    buffer;
+    view;
+    space;
+    /**
+     * `learn`: unknown keys become columns (pass 1); otherwise they are ignored (pass 2).
+     * `lines`: rows are lines of JSON Lines, so line breaks are not whitespace (they end the row).
+     */
+    constructor(learn, lines) {
+        this.learn = learn;
+        this.space = lines ? SPACE_LINE : SPACE_ANY;
+    }
+    addColumn(name) {
+        const index = this.names.length;
+        this.names.push(name);
+        this.byName.set(name, index);
+        this.reserveColumns(index + 1);
+        return index;
+    }
+    indexOf(name) {
+        return this.byName.get(name);
+    }
+    /** Whether column `c` is in the last scanned row. */
+    has(c) {
+        return this.stamp[c] === this.serial;
+    }
+    /**
+     * Makes the tape describe a row read as `members` (a row `scan` left
+     * alone): keys not known become columns (pass 1, on `commit()`) or are
+     * ignored (pass 2).
+     */
+    fromMembers(members) {
+        this.n = 0;
+        this.pending.length = 0;
+        let serial = (this.serial + 1) | 0;
+        if (serial === 0) {
+            this.stamp.fill(0);
+            serial = 1;
+        }
+        this.serial = serial;
+        for (let k = 0; k < members.n; k++) {
+            const key = members.keys[k];
+            let col = this.byName.get(key);
+            if (col === undefined) {
+                if (this.learn) {
+                    col = this.names.length + this.pending.length;
+                    this.pending.push(key);
+                    this.reserveColumns(col + 1);
+                }
+                else
+                    col = -2;
+            }
+            if (this.n === this.kind.length)
+                this.reserveEntries();
+            const at = this.n++;
+            if (col >= 0) {
+                this.stamp[col] = serial;
+                this.entryOf[col] = at;
+            }
+            this.col[at] = col;
+            this.kind[at] = members.kind[k];
+            this.start[at] = members.start[k];
+            this.end[at] = members.end[k];
+            this.aux[at] = members.aux[k];
+        }
+    }
+    /** Makes columns of the keys first seen in the last row. */
+    commit() {
+        if (this.pending.length === 0)
+            return;
+        for (let i = 0; i < this.pending.length; i++)
+            this.addColumn(this.pending[i]);
+        this.pending.length = 0;
+    }
+    reserveColumns(n) {
+        if (n <= this.stamp.length)
+            return;
+        const size = Math.max(n, this.stamp.length * 2);
+        const stamp = new Int32Array(size);
+        stamp.set(this.stamp);
+        this.stamp = stamp;
+        const entry = new Int32Array(size);
+        entry.set(this.entryOf);
+        this.entryOf = entry;
+    }
+    reserveEntries() {
+        const size = this.kind.length * 2;
+        const grow = (a, make) => {
+            const b = make(size);
+            b.set(a);
+            return b;
+        };
+        this.kind = grow(this.kind, (n) => new Uint8Array(n));
+        this.col = grow(this.col, (n) => new Int32Array(n));
+        this.start = grow(this.start, (n) => new Int32Array(n));
+        this.end = grow(this.end, (n) => new Int32Array(n));
+        this.aux = grow(this.aux, (n) => new Int32Array(n));
+    }
+    /**
+     * Scans the row starting at `buf[s]` (reading no further than `e`): when it
+     * is a JSON object the tape now describes, returns the position after it and
+     * the whitespace that follows; -1 when the row must go through JSON.parse
+     * (invalid, or not handled here: see the file comment).
+     */
+    scan(buf, s, e) {
+        this.n = 0;
+        if (this.pending.length !== 0)
+            this.pending.length = 0;
+        let serial = (this.serial + 1) | 0;
+        if (serial === 0) {
+            this.stamp.fill(0);
+            serial = 1;
+        }
+        this.serial = serial;
+        if (buf !== this.buffer) {
+            this.buffer = buf;
+            this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+        }
+        const stop = STRING_STOP;
+        const space = this.space;
+        let i = s;
+        let b = 0;
+        let position = 0;
+        for (;;) {
+            // What leads to the value: `{` or `,`, the key, `:`, and any whitespace. Usually the same
+            // bytes as at this position of an earlier row: then they are valid and name the same column.
+            let col = -1;
+            const cached = this.segment[position];
+            if (cached !== undefined) {
+                const length = cached.length;
+                if (i + length <= e) {
+                    const words = this.segmentWords[position];
+                    const view = this.view;
+                    let k = 0;
+                    const whole = words.length;
+                    while (k < whole && view.getInt32(i + k * 4, true) === words[k])
+                        k++;
+                    if (k === whole) {
+                        k *= 4;
+                        while (k < length && buf[i + k] === cached[k])
+                            k++;
+                        if (k === length) {
+                            col = this.segmentCol[position];
+                            i += length;
+                        }
+                    }
+                }
+            }
+            if (col < 0) {
+                const from = i;
+                while (i < e && space[buf[i]] !== 0)
+                    i++;
+                if (i >= e)
+                    return -1;
+                b = buf[i];
+                if (position === 0) {
+                    if (b !== OPEN_BRACE)
+                        return -1;
+                    i++;
+                    while (i < e && space[buf[i]] !== 0)
+                        i++;
+                    if (i >= e)
+                        return -1;
+                    if (buf[i] === CLOSE_BRACE)
+                        return this.trailing(buf, i + 1, e);
+                }
+                else {
+                    if (b === CLOSE_BRACE)
+                        return this.trailing(buf, i + 1, e);
+                    if (b !== COMMA)
+                        return -1;
+                    i++;
+                    while (i < e && space[buf[i]] !== 0)
+                        i++;
+                    if (i >= e)
+                        return -1;
+                }
+                if (buf[i] !== QUOTE)
+                    return -1;
+                const ks = i + 1;
+                let j = ks;
+                let escaped = false;
+                for (;;) {
+                    while (j < e && stop[buf[j]] === 0)
+                        j++;
+                    if (j >= e)
+                        return -1;
+                    const c = buf[j];
+                    if (c === QUOTE)
+                        break;
+                    if (c !== BACKSLASH)
+                        return -1;
+                    j = escapeEnd(buf, j, e);
+                    if (j < 0)
+                        return -1;
+                    escaped = true;
+                }
+                i = j + 1;
+                while (i < e && space[buf[i]] !== 0)
+                    i++;
+                if (i >= e || buf[i] !== COLON)
+                    return -1;
+                i++;
+                while (i < e && space[buf[i]] !== 0)
+                    i++;
+                if (i >= e)
+                    return -1;
+                const key = jsonStringText(buf, ks, j, escaped);
+                const known = this.byName.get(key);
+                if (known !== undefined) {
+                    col = known;
+                    // A copy (the read buffer is reused), whole words of it compared four bytes at a time.
+                    const length = i - from;
+                    const copy = new Uint8Array((length + 3) & ~3);
+                    copy.set(buf.subarray(from, i));
+                    this.segment[position] = copy.subarray(0, length);
+                    this.segmentWords[position] = new Int32Array(copy.buffer, 0, length >> 2);
+                    this.segmentCol[position] = col;
+                }
+                else if (this.learn) {
+                    if (this.pending.includes(key))
+                        return -1;
+                    col = this.names.length + this.pending.length;
+                    this.pending.push(key);
+                    this.reserveColumns(col + 1);
+                }
+                else
+                    col = -2; // not a requested column (the file changed since pass 1): ignored
+            }
+            else if (i >= e)
+                return -1;
+            if (col >= 0) {
+                if (this.stamp[col] === serial)
+                    return -1; // a repeated key
+                this.stamp[col] = serial;
+                this.entryOf[col] = this.n;
+            }
+            position++;
+            // The value.
+            if (this.n === this.kind.length)
+                this.reserveEntries();
+            const at = this.n++;
+            this.col[at] = col;
+            let c = buf[i];
+            if (space[c] !== 0) {
+                while (i < e && space[buf[i]] !== 0)
+                    i++;
+                if (i >= e)
+                    return -1;
+                c = buf[i];
+            }
+            let j = 0;
+            if (c === QUOTE) {
+                const vs = i + 1;
+                j = vs;
+                let kind = K_STR;
+                for (;;) {
+                    // Pass 2 reads rows pass 1 validated: only quotes and backslashes matter.
+                    j = this.learn ? stringStop(buf, this.view, j, e) : quoteOrBackslash(buf, this.view, j, e);
+                    if (j >= e)
+                        return -1;
+                    const d = buf[j];
+                    if (d === QUOTE)
+                        break;
+                    if (d !== BACKSLASH)
+                        return -1;
+                    j = escapeEnd(buf, j, e);
+                    if (j < 0)
+                        return -1;
+                    kind = K_STR_ESC;
+                }
+                this.kind[at] = kind;
+                this.start[at] = vs;
+                this.end[at] = j;
+                i = j + 1;
+            }
+            else if (c === MINUS || (c >= ZERO && c <= NINE)) {
+                const negative = c === MINUS;
+                j = negative ? i + 1 : i;
+                const ds = j;
+                if (j >= e)
+                    return -1;
+                const first = buf[j];
+                if (first === ZERO)
+                    j++;
+                else if (first > ZERO && first <= NINE) {
+                    j++;
+                    while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
+                        j++;
+                }
+                else
+                    return -1;
+                const digits = j - ds;
+                let float = false;
+                if (j < e && buf[j] === DOT) {
+                    j++;
+                    const fs = j;
+                    while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
+                        j++;
+                    if (j === fs)
+                        return -1;
+                    float = true;
+                }
+                if (j < e && ((b = buf[j]) === 101 || b === 69)) {
+                    j++;
+                    if (j < e && ((b = buf[j]) === PLUS || b === MINUS))
+                        j++;
+                    const es = j;
+                    while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
+                        j++;
+                    if (j === es)
+                        return -1;
+                    float = true;
+                }
+                this.kind[at] = float ? K_FLOAT : digits < 19 || (digits === 19 && nineteenDigitsFit(buf, ds, negative)) ? K_INT : K_BIGINT;
+                this.aux[at] = digits;
+                this.start[at] = i;
+                this.end[at] = j;
+                i = j;
+            }
+            else if (c === 116) {
+                if (i + 4 > e || buf[i + 1] !== 114 || buf[i + 2] !== 117 || buf[i + 3] !== 101)
+                    return -1;
+                this.kind[at] = K_TRUE;
+                this.start[at] = i;
+                this.end[at] = i += 4;
+            }
+            else if (c === 102) {
+                if (i + 5 > e || buf[i + 1] !== 97 || buf[i + 2] !== 108 || buf[i + 3] !== 115 || buf[i + 4] !== 101)
+                    return -1;
+                this.kind[at] = K_FALSE;
+                this.start[at] = i;
+                this.end[at] = i += 5;
+            }
+            else if (c === 110) {
+                if (i + 4 > e || buf[i + 1] !== 117 || buf[i + 2] !== 108 || buf[i + 3] !== 108)
+                    return -1;
+                this.kind[at] = K_NULL;
+                this.start[at] = i;
+                this.end[at] = i += 4;
+            }
+            else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+                this.nested = 0;
+                j = this.learn ? this.skipNested(buf, i, e, 1) : this.skipNestedFast(buf, i, e);
+                if (j < 0)
+                    return -1;
+                this.kind[at] = c === OPEN_BRACE ? K_OBJ : K_ARR;
+                this.aux[at] = this.nested;
+                this.start[at] = i;
+                this.end[at] = j;
+                i = j;
+            }
+            else
+                return -1;
+        }
+    }
+    /** The position after the whitespace at `i` (the end of a row). */
+    trailing(buf, i, e) {
+        return skipSpace(buf, i, e, this.space);
+    }
+    /** End of the object or array at `i` (validated), or -1. Sets NF_ flags in `nested`. */
+    skipNested(buf, i, e, depth) {
+        if (depth > MAX_DEPTH)
+            return -1;
+        const object = buf[i] === OPEN_BRACE;
+        if (object)
+            this.nested |= NF_OBJECT;
+        const close = object ? CLOSE_BRACE : CLOSE_BRACKET;
+        i = skipSpace(buf, i + 1, e, this.space);
+        if (i >= e)
+            return -1;
+        if (buf[i] === close)
+            return i + 1;
+        for (;;) {
+            if (object) {
+                if (buf[i] !== QUOTE)
+                    return -1;
+                i = stringEnd(buf, this.view, i + 1, e);
+                if (i < 0)
+                    return -1;
+                i = skipSpace(buf, i + 1, e, this.space);
+                if (i >= e || buf[i] !== COLON)
+                    return -1;
+                i = skipSpace(buf, i + 1, e, this.space);
+                if (i >= e)
+                    return -1;
+            }
+            i = this.skipValue(buf, i, e, depth);
+            if (i < 0)
+                return -1;
+            i = skipSpace(buf, i, e, this.space);
+            if (i >= e)
+                return -1;
+            const b = buf[i];
+            if (b === close)
+                return i + 1;
+            if (b !== COMMA)
+                return -1;
+            i = skipSpace(buf, i + 1, e, this.space);
+            if (i >= e)
+                return -1;
+        }
+    }
+    /**
+     * Pass 2 (the rows were validated in pass 1): the end of the object or
+     * array at `i`, found without validating, or -1. Sets NF_OBJECT, and
+     * NF_LONG_INT for any run of 16 digits (a fraction's too: reading such a
+     * value exactly costs a little more, and gives the same numbers).
+     */
+    skipNestedFast(buf, i, e) {
+        const view = this.view;
+        let depth = 0;
+        let run = 0;
+        let flags = 0;
+        for (let j = i; j < e; j++) {
+            const b = buf[j];
+            if (b >= ZERO && b <= NINE) {
+                if (++run === 16)
+                    flags |= NF_LONG_INT;
+                continue;
+            }
+            run = 0;
+            if (b === QUOTE) {
+                for (j++;; j += 2) {
+                    j = quoteOrBackslash(buf, view, j, e);
+                    if (j >= e || buf[j] === QUOTE)
+                        break;
+                }
+            }
+            else if (b === OPEN_BRACE) {
+                flags |= NF_OBJECT;
+                depth++;
+            }
+            else if (b === OPEN_BRACKET)
+                depth++;
+            else if ((b === CLOSE_BRACE || b === CLOSE_BRACKET) && --depth === 0) {
+                this.nested = flags;
+                return j + 1;
+            }
+        }
+        return -1;
+    }
+    /** End of the value at `i` (validated), or -1. */
+    skipValue(buf, i, e, depth) {
+        const c = buf[i];
+        if (c === QUOTE) {
+            const j = stringEnd(buf, this.view, i + 1, e);
+            return j < 0 ? -1 : j + 1;
+        }
+        if (c === OPEN_BRACE || c === OPEN_BRACKET)
+            return this.skipNested(buf, i, e, depth + 1);
+        if (c === MINUS || (c >= ZERO && c <= NINE))
+            return this.skipNumber(buf, i, e);
+        if (c === 116)
+            return i + 4 <= e && buf[i + 1] === 114 && buf[i + 2] === 117 && buf[i + 3] === 101 ? i + 4 : -1;
+        if (c === 102)
+            return i + 5 <= e && buf[i + 1] === 97 && buf[i + 2] === 108 && buf[i + 3] === 115 && buf[i + 4] === 101 ? i + 5 : -1;
+        if (c === 110)
+            return i + 4 <= e && buf[i + 1] === 117 && buf[i + 2] === 108 && buf[i + 3] === 108 ? i + 4 : -1;
+        return -1;
+    }
+    /** End of the number at `i` (validated), or -1; flags long integers and integral floats. */
+    skipNumber(buf, i, e) {
+        let j = i;
+        if (buf[j] === MINUS)
+            j++;
+        const intStart = j;
+        if (j >= e)
+            return -1;
+        let b = buf[j];
+        if (b === ZERO)
+            j++;
+        else if (b > ZERO && b <= NINE) {
+            j++;
+            while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
+                j++;
+        }
+        else
+            return -1;
+        const intEnd = j;
+        let fracStart = j;
+        let fracEnd = j;
+        let float = false;
+        let exp = 0;
+        if (j < e && buf[j] === DOT) {
+            j++;
+            fracStart = j;
+            while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
+                j++;
+            if (j === fracStart)
+                return -1;
+            fracEnd = j;
+            float = true;
+        }
+        if (j < e && ((b = buf[j]) === 101 || b === 69)) {
+            j++;
+            let sign = 1;
+            if (j < e && ((b = buf[j]) === PLUS || b === MINUS)) {
+                if (b === MINUS)
+                    sign = -1;
+                j++;
+            }
+            const es = j;
+            while (j < e && (b = buf[j]) >= ZERO && b <= NINE) {
+                if (exp < 100000)
+                    exp = exp * 10 + (b - ZERO);
+                j++;
+            }
+            if (j === es)
+                return -1;
+            exp *= sign;
+            float = true;
+        }
+        if (!float) {
+            if (intEnd - intStart >= 16)
+                this.nested |= NF_LONG_INT;
+        }
+        else if (!(this.nested & NF_INTEGRAL_FLOAT) && (0,_exact_js__WEBPACK_IMPORTED_MODULE_0__/* .isIntegral */ .Ll)(buf, intStart, intEnd, fracStart, fracEnd, exp))
+            this.nested |= NF_INTEGRAL_FLOAT;
+        return j;
+    }
+}
+/**
+ * Position of the first byte at or after `j` that ends a plain run of string
+ * contents (a quote, a backslash or a control character), or `e`. Long runs
+ * are tested four bytes at a time through `words` (a view of the buffer).
+ */
+function stringStop(buf, view, j, e) {
+    const last = e - 4;
+    for (; j <= last; j += 4) {
+        const x = view.getInt32(j, true);
+        const q = x ^ 0x22222222;
+        const b = x ^ 0x5c5c5c5c;
+        // High bit of each byte that is a quote or backslash (a zero byte in q or b) or below 0x20; a flag
+        // may be wrong only above a right one, so the lowest one is the first such byte (little-endian).
+        const t = ((((q - 0x01010101) | 0) & ~q) | (((b - 0x01010101) | 0) & ~b) | (((x - 0x20202020) | 0) & ~x)) & 0x80808080;
+        if (t !== 0)
+            return j + ((31 - Math.clz32(t & -t)) >> 3);
+    }
+    while (j < e && STRING_STOP[buf[j]] === 0)
+        j++;
+    return j;
+}
+/** `stringStop` for validated text: the first quote or backslash at or after `j`, or `e`. */
+function quoteOrBackslash(buf, view, j, e) {
+    const last = e - 4;
+    for (; j <= last; j += 4) {
+        const x = view.getInt32(j, true);
+        const q = x ^ 0x22222222;
+        const b = x ^ 0x5c5c5c5c;
+        const t = ((((q - 0x01010101) | 0) & ~q) | (((b - 0x01010101) | 0) & ~b)) & 0x80808080;
+        if (t !== 0)
+            return j + ((31 - Math.clz32(t & -t)) >> 3);
+    }
+    let c = 0;
+    while (j < e && (c = buf[j]) !== QUOTE && c !== BACKSLASH)
+        j++;
+    return j;
+}
+function skipSpace(buf, i, e, space) {
+    while (i < e && space[buf[i]] !== 0)
+        i++;
+    return i;
+}
+/** Position after the escape sequence at `j` (a backslash), or -1 when it is invalid. */
+function escapeEnd(buf, j, e) {
+    if (j + 1 >= e)
+        return -1;
+    const x = buf[j + 1];
+    if (x === 117) {
+        if (j + 6 > e || (HEX[buf[j + 2]] | HEX[buf[j + 3]] | HEX[buf[j + 4]] | HEX[buf[j + 5]]) < 0)
+            return -1;
+        return j + 6;
+    }
+    return ESCAPE[x] === 0 ? -1 : j + 2;
+}
+/** Position of the closing quote of the string whose contents start at `j` (validated), or -1. */
+function stringEnd(buf, view, j, e) {
+    for (;;) {
+        j = stringStop(buf, view, j, e);
+        if (j >= e)
+            return -1;
+        const c = buf[j];
+        if (c === QUOTE)
+            return j;
+        if (c !== BACKSLASH)
+            return -1;
+        j = escapeEnd(buf, j, e);
+        if (j < 0)
+            return -1;
+    }
+}
+function hex4(buf, i) {
+    return (HEX[buf[i]] << 12) | (HEX[buf[i + 1]] << 8) | (HEX[buf[i + 2]] << 4) | HEX[buf[i + 3]];
+}
+/**
+ * Decodes the (validated) contents of a JSON string `buf[s..e)` into UTF-8 at
+ * `out[0..]` (which must hold `e - s` bytes) and returns the length: the bytes
+ * `TextEncoder` gives for the string `JSON.parse` makes (an unpaired surrogate
+ * becomes U+FFFD).
+ */
+function unescapeJson(buf, s, e, out) {
+    let o = 0;
+    let i = s;
+    while (i < e) {
+        const b = buf[i];
+        if (b !== BACKSLASH) {
+            out[o++] = b;
+            i++;
+            continue;
+        }
+        const x = buf[i + 1];
+        if (x !== 117) {
+            out[o++] = ESCAPE[x];
+            i += 2;
+            continue;
+        }
+        let cp = hex4(buf, i + 2);
+        i += 6;
+        if (cp >= 0xd800 && cp <= 0xdfff) {
+            if (cp <= 0xdbff && i + 6 <= e && buf[i] === BACKSLASH && buf[i + 1] === 117) {
+                const low = hex4(buf, i + 2);
+                if (low >= 0xdc00 && low <= 0xdfff) {
+                    cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+                    i += 6;
+                }
+                else
+                    cp = 0xfffd;
+            }
+            else
+                cp = 0xfffd;
+        }
+        if (cp < 0x80)
+            out[o++] = cp;
+        else if (cp < 0x800) {
+            out[o++] = 0xc0 | (cp >> 6);
+            out[o++] = 0x80 | (cp & 0x3f);
+        }
+        else if (cp < 0x10000) {
+            out[o++] = 0xe0 | (cp >> 12);
+            out[o++] = 0x80 | ((cp >> 6) & 0x3f);
+            out[o++] = 0x80 | (cp & 0x3f);
+        }
+        else {
+            out[o++] = 0xf0 | (cp >> 18);
+            out[o++] = 0x80 | ((cp >> 12) & 0x3f);
+            out[o++] = 0x80 | ((cp >> 6) & 0x3f);
+            out[o++] = 0x80 | (cp & 0x3f);
+        }
+    }
+    return o;
+}
+/** The length `unescapeJson` gives for the same string, without writing it. */
+function unescapedLength(buf, s, e) {
+    let n = e - s;
+    let i = s;
+    for (;;) {
+        while (i < e && buf[i] !== BACKSLASH)
+            i++;
+        if (i >= e)
+            return n;
+        if (buf[i + 1] !== 117) {
+            n -= 1;
+            i += 2;
+            continue;
+        }
+        const cp = hex4(buf, i + 2);
+        i += 6;
+        if (cp >= 0xd800 && cp <= 0xdbff && i + 6 <= e && buf[i] === BACKSLASH && buf[i + 1] === 117) {
+            const low = hex4(buf, i + 2);
+            if (low >= 0xdc00 && low <= 0xdfff) {
+                n -= 8; // 12 bytes of escapes, 4 of UTF-8
+                i += 6;
+                continue;
+            }
+        }
+        n -= cp < 0x80 ? 5 : cp < 0x800 ? 4 : 3; // unpaired surrogates become U+FFFD (3 bytes)
+    }
+}
+function digit2(buf, i) {
+    const a = buf[i] - ZERO;
+    const b = buf[i + 1] - ZERO;
+    return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+/**
+ * Seconds since the epoch (UTC) of `buf[s..e)` when it is a date or
+ * date-time pyarrow's JSON reader infers as `timestamp[s]` — `YYYY-MM-DD`,
+ * optionally `[T ]hh`, `:mm`, `:ss` and `Z` or `±hh[[:]mm]` (what
+ * `looksLikeTimestamp` accepts, with `parseTimestamp`'s value) — else NaN.
+ */
+function isoSeconds(buf, s, e) {
+    const n = e - s;
+    if (n < 10 || n > 25 || buf[s + 4] !== MINUS || buf[s + 7] !== MINUS)
+        return NaN;
+    const y1 = digit2(buf, s);
+    const y2 = digit2(buf, s + 2);
+    const m = digit2(buf, s + 5);
+    const d = digit2(buf, s + 8);
+    if (y1 < 0 || y2 < 0 || m < 1 || m > 12 || d < 1)
+        return NaN;
+    const y = y1 * 100 + y2;
+    const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+    if (d > (m === 2 && leap ? 29 : _parse_js__WEBPACK_IMPORTED_MODULE_1__/* .MONTH_DAYS */ .zn[m - 1]))
+        return NaN;
+    // days_from_civil (as ../parse.ts's daysFromCivil), in integer arithmetic: yy >= -1.
+    const yy = m <= 2 ? y - 1 : y;
+    const era = yy >= 0 ? (yy / 400) | 0 : -1;
+    const yoe = yy - era * 400;
+    const doy = (((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) | 0) + d - 1;
+    const doe = yoe * 365 + ((yoe / 4) | 0) - ((yoe / 100) | 0) + doy;
+    let seconds = (era * 146097 + doe - 719468) * 86400;
+    if (n === 10)
+        return seconds;
+    let i = s + 10;
+    const sep = buf[i];
+    if ((sep !== 84 && sep !== 32) || i + 3 > e)
+        return NaN;
+    const h = digit2(buf, i + 1);
+    if (h < 0 || h > 23)
+        return NaN;
+    seconds += h * 3600;
+    i += 3;
+    if (i < e && buf[i] === COLON) {
+        if (i + 3 > e)
+            return NaN;
+        const mi = digit2(buf, i + 1);
+        if (mi < 0 || mi > 59)
+            return NaN;
+        seconds += mi * 60;
+        i += 3;
+        if (i < e && buf[i] === COLON) {
+            if (i + 3 > e)
+                return NaN;
+            const sec = digit2(buf, i + 1);
+            if (sec < 0 || sec > 59)
+                return NaN;
+            seconds += sec;
+            i += 3;
+        }
+    }
+    if (i === e)
+        return seconds;
+    const z = buf[i];
+    if (z === 90)
+        return i + 1 === e ? seconds : NaN; // Z
+    if (z !== PLUS && z !== MINUS)
+        return NaN;
+    if (i + 3 > e)
+        return NaN;
+    const oh = digit2(buf, i + 1);
+    if (oh < 0)
+        return NaN;
+    i += 3;
+    let om = 0;
+    if (i < e) {
+        if (buf[i] === COLON)
+            i++;
+        if (i + 2 !== e)
+            return NaN;
+        om = digit2(buf, i);
+        if (om < 0)
+            return NaN;
+    }
+    if (oh > 23 || om > 59)
+        return NaN;
+    const offset = oh * 3600 + om * 60;
+    return z === MINUS ? seconds + offset : seconds - offset;
+}
+/** A value read by `readValue`: its kind and span, as on the tape (`aux`: digits of an integer; -1 for nested values, whose flags are not looked for). */
+class JsonValue {
+    kind = K_NULL;
+    start = 0;
+    end = 0;
+    aux = 0;
+}
+/**
+ * Reads the JSON value at `buf[i]` of a row the scanner has validated (an
+ * item of a list, say), reading no further than `e`: fills `out` and returns
+ * the position after the value.
+ */
+function readValue(buf, i, e, out) {
+    const c = buf[i];
+    if (c === QUOTE) {
+        let j = i + 1;
+        let kind = K_STR;
+        let b = 0;
+        for (;;) {
+            while (j < e && (b = buf[j]) !== QUOTE && b !== BACKSLASH)
+                j++;
+            if (j >= e || b === QUOTE)
+                break;
+            kind = K_STR_ESC;
+            j += 2;
+        }
+        if (j > e)
+            j = e;
+        out.kind = kind;
+        out.start = i + 1;
+        out.end = j;
+        return j + 1;
+    }
+    if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+        let depth = 0;
+        let j = i;
+        for (; j < e; j++) {
+            const b = buf[j];
+            if (b === QUOTE) {
+                j++;
+                while (j < e && buf[j] !== QUOTE)
+                    j += buf[j] === BACKSLASH ? 2 : 1;
+            }
+            else if (b === OPEN_BRACE || b === OPEN_BRACKET)
+                depth++;
+            else if ((b === CLOSE_BRACE || b === CLOSE_BRACKET) && --depth === 0)
+                break;
+        }
+        out.kind = c === OPEN_BRACE ? K_OBJ : K_ARR;
+        out.start = i;
+        out.end = j + 1;
+        out.aux = -1;
+        return j + 1;
+    }
+    if (c === 116 || c === 110 || c === 102) {
+        out.kind = c === 116 ? K_TRUE : c === 110 ? K_NULL : K_FALSE;
+        out.start = i;
+        out.end = i + (c === 102 ? 5 : 4);
+        return out.end;
+    }
+    // A number.
+    const negative = c === MINUS;
+    let j = negative ? i + 1 : i;
+    const ds = j;
+    let b = 0;
+    while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
+        j++;
+    const digits = j - ds;
+    let float = false;
+    if (b === DOT && j < e) {
+        float = true;
+        j++;
+        while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
+            j++;
+    }
+    if ((b === 101 || b === 69) && j < e) {
+        float = true;
+        j++;
+        if (j < e && ((b = buf[j]) === PLUS || b === MINUS))
+            j++;
+        while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
+            j++;
+    }
+    out.kind = float ? K_FLOAT : digits < 19 || (digits === 19 && nineteenDigitsFit(buf, ds, negative)) ? K_INT : K_BIGINT;
+    out.aux = digits;
+    out.start = i;
+    out.end = j;
+    return j;
+}
+/** The position after the JSON whitespace at `i`. */
+function skipWhitespace(buf, i, e) {
+    return skipSpace(buf, i, e, SPACE_ANY);
+}
+
+
+/***/ }),
+
+/***/ 6917:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   q6: () => (/* binding */ jsValueText),
+/* harmony export */   s$: () => (/* binding */ jsonText)
+/* harmony export */ });
+/* unused harmony exports ujsonString, ujsonDouble */
+/* harmony import */ var _exact_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5875);
+/* harmony import */ var _scan_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2139);
+/**
+ * The text of a `Json` value, as `datasets` stores it: what pandas' ujson
+ * (`ujson_dumps`, which `datasets` calls) writes — no spaces, keys in the
+ * file's order (a repeated key keeps its first place and its last value),
+ * every character past ASCII and every control character as a lowercase
+ * `\uXXXX` escape, `/` as `\/`, floats with at most 10 decimals
+ * (docs/dataset-layout.md#json-values). Written from the value's bytes, so
+ * numbers are never rounded by JS: where ujson's text would change a
+ * number (more than 10 decimals, or `-0.0`), the exact number is written
+ * instead — a deliberate difference (src/data/README.md).
+ */
+
+
+const HEX = "0123456789abcdef";
+const ESCAPES = { 8: "\\b", 9: "\\t", 10: "\\n", 12: "\\f", 13: "\\r", 34: '\\"', 47: "\\/", 92: "\\\\" };
+/** A JSON string literal for `s`, escaped as ujson escapes it. */
+function ujsonString(s) {
+    let out = '"';
+    let from = 0;
+    for (let i = 0; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 32 && c < 128 && c !== 34 && c !== 47 && c !== 92)
+            continue;
+        out += s.slice(from, i);
+        from = i + 1;
+        out += ESCAPES[c] ?? `\\u${HEX[c >> 12]}${HEX[(c >> 8) & 15]}${HEX[(c >> 4) & 15]}${HEX[c & 15]}`;
+    }
+    return `${out}${s.slice(from)}"`;
+}
+/**
+ * ujson's text of a double (`Buffer_AppendDoubleUnchecked` with
+ * `double_precision=10`): fixed notation rounded to 10 decimals, trailing
+ * zeros dropped but one kept (`1.0`); `%.10g` beyond 1e16 and below 1e-15.
+ */
+function ujsonDouble(value) {
+    if (!Number.isFinite(value))
+        return "null";
+    const neg = value < 0;
+    const v = Math.abs(value);
+    if (v > 1e16 - 1 || (v !== 0 && v < 1e-15))
+        return formatG10(value);
+    let whole = Math.trunc(v);
+    const tmp = (v - whole) * 1e10;
+    let frac = Math.trunc(tmp);
+    const diff = tmp - frac;
+    if (diff > 0.5)
+        frac++;
+    else if (diff === 0.5 && (frac === 0 || frac % 2 === 1))
+        frac++;
+    if (frac >= 1e10) {
+        frac = 0;
+        whole++;
+    }
+    let text;
+    if (frac) {
+        let count = 10;
+        while (frac % 10 === 0) {
+            count--;
+            frac /= 10;
+        }
+        const digits = String(frac);
+        text = `${whole}.${"0".repeat(count - digits.length)}${digits}`;
+    }
+    else
+        text = `${whole}.0`;
+    return neg ? `-${text}` : text;
+}
+/** C's `%.10g` for magnitudes past 1e16 or below 1e-15 (always the exponent form there). */
+function formatG10(value) {
+    const [mantissa, exponent] = value.toExponential(9).split("e");
+    const m = mantissa.includes(".") ? mantissa.replace(/0+$/, "").replace(/\.$/, "") : mantissa;
+    const sign = exponent[0] === "-" ? "-" : "+";
+    const digits = exponent.replace(/^[+-]/, "");
+    return `${m}e${sign}${digits.length < 2 ? `0${digits}` : digits}`;
+}
+/** The text for a number token `buf[s..e)`: ujson's, unless it would change the number. */
+function numberText(buf, s, e) {
+    const token = Buffer.from(buf.buffer, buf.byteOffset + s, e - s).toString("latin1");
+    let fraction = false;
+    for (let i = 0; i < token.length; i++) {
+        const c = token.charCodeAt(i);
+        if (c === 46 || c === 101 || c === 69)
+            fraction = true;
+    }
+    if (!fraction)
+        return token === "-0" ? "0" : token;
+    const v = Number(token);
+    if (!Number.isFinite(v))
+        return token; // past the doubles (1e400): kept as written
+    const text = ujsonDouble(v);
+    if (Object.is(Number(text), v))
+        return text;
+    // ujson would round it: the shortest text that reads back as this double, still spelled as a float.
+    if (Object.is(v, -0))
+        return "-0.0";
+    const exact = Math.abs(v) >= 1e16 ? v.toExponential() : String(v);
+    return /[.e]/.test(exact) ? exact : `${exact}.0`;
+}
+/** Reused per nesting level while a value is written. */
+const LEVELS = [];
+/**
+ * The Json text of the value of tape kind `kind` at `buf[s..e)` (between the
+ * quotes for strings, as the scanner gives spans) of a validated row.
+ */
+function jsonText(kind, buf, s, e) {
+    return write(kind, buf, s, e, 0);
+}
+function write(kind, buf, s, e, depth) {
+    switch (kind) {
+        case _scan_js__WEBPACK_IMPORTED_MODULE_1__/* .K_NULL */ .Yw:
+            return "null";
+        case _scan_js__WEBPACK_IMPORTED_MODULE_1__/* .K_TRUE */ .X0:
+            return "true";
+        case _scan_js__WEBPACK_IMPORTED_MODULE_1__/* .K_FALSE */ ._z:
+            return "false";
+        case _scan_js__WEBPACK_IMPORTED_MODULE_1__/* .K_STR */ .CH:
+        case _scan_js__WEBPACK_IMPORTED_MODULE_1__/* .K_STR_ESC */ .oN:
+            return ujsonString((0,_scan_js__WEBPACK_IMPORTED_MODULE_1__/* .jsonStringText */ .HD)(buf, s, e, kind === _scan_js__WEBPACK_IMPORTED_MODULE_1__/* .K_STR_ESC */ .oN));
+        case _scan_js__WEBPACK_IMPORTED_MODULE_1__/* .K_ARR */ .Qy: {
+            const v = (LEVELS[depth] ??= new _scan_js__WEBPACK_IMPORTED_MODULE_1__/* .JsonValue */ .es());
+            let i = (0,_scan_js__WEBPACK_IMPORTED_MODULE_1__/* .skipWhitespace */ .NV)(buf, s + 1, e);
+            if (buf[i] === 93)
+                return "[]";
+            let out = "[";
+            for (;;) {
+                i = (0,_scan_js__WEBPACK_IMPORTED_MODULE_1__/* .readValue */ .wK)(buf, i, e, v);
+                out += write(v.kind, buf, v.start, v.end, depth + 1);
+                i = (0,_scan_js__WEBPACK_IMPORTED_MODULE_1__/* .skipWhitespace */ .NV)(buf, i, e);
+                if (i >= e || buf[i] !== 44)
+                    return `${out}]`;
+                out += ",";
+                i = (0,_scan_js__WEBPACK_IMPORTED_MODULE_1__/* .skipWhitespace */ .NV)(buf, i + 1, e);
+            }
+        }
+        case _scan_js__WEBPACK_IMPORTED_MODULE_1__/* .K_OBJ */ .eK: {
+            const v = (LEVELS[depth] ??= new _scan_js__WEBPACK_IMPORTED_MODULE_1__/* .JsonValue */ .es());
+            let i = (0,_scan_js__WEBPACK_IMPORTED_MODULE_1__/* .skipWhitespace */ .NV)(buf, s + 1, e);
+            if (buf[i] === 125)
+                return "{}";
+            const keys = [];
+            const values = [];
+            let at;
+            for (;;) {
+                i = (0,_scan_js__WEBPACK_IMPORTED_MODULE_1__/* .readValue */ .wK)(buf, i, e, v); // the key
+                const key = (0,_scan_js__WEBPACK_IMPORTED_MODULE_1__/* .jsonStringText */ .HD)(buf, v.start, v.end, v.kind === _scan_js__WEBPACK_IMPORTED_MODULE_1__/* .K_STR_ESC */ .oN);
+                i = (0,_scan_js__WEBPACK_IMPORTED_MODULE_1__/* .skipWhitespace */ .NV)(buf, i, e);
+                i = (0,_scan_js__WEBPACK_IMPORTED_MODULE_1__/* .skipWhitespace */ .NV)(buf, i + 1, e); // past ':'
+                i = (0,_scan_js__WEBPACK_IMPORTED_MODULE_1__/* .readValue */ .wK)(buf, i, e, v);
+                const text = write(v.kind, buf, v.start, v.end, depth + 1);
+                // A repeated key keeps its first place and takes the last value, as a Python dict does.
+                const seen = keys.length < 8 ? keys.indexOf(key) : (at ??= new Map(keys.map((k, n) => [k, n]))).get(key) ?? -1;
+                if (seen >= 0)
+                    values[seen] = text;
+                else {
+                    at?.set(key, keys.length);
+                    keys.push(key);
+                    values.push(text);
+                }
+                i = (0,_scan_js__WEBPACK_IMPORTED_MODULE_1__/* .skipWhitespace */ .NV)(buf, i, e);
+                if (i >= e || buf[i] !== 44)
+                    break;
+                i = (0,_scan_js__WEBPACK_IMPORTED_MODULE_1__/* .skipWhitespace */ .NV)(buf, i + 1, e);
+            }
+            let out = "{";
+            for (let k = 0; k < keys.length; k++)
+                out += `${k ? "," : ""}${ujsonString(keys[k])}:${values[k]}`;
+            return `${out}}`;
+        }
+        default:
+            return numberText(buf, s, e);
+    }
+}
+/**
+ * The Json text of a JS value (a converted value that was not read from JSON
+ * bytes, such as a Parquet column's value): strings, numbers (a FloatToken,
+ * or a JS number that is not an integer, as a float), lists and objects.
+ */
+function jsValueText(v) {
+    if (v === null || v === undefined)
+        return "null";
+    if (typeof v === "string")
+        return ujsonString(v);
+    if (typeof v === "boolean")
+        return v ? "true" : "false";
+    if (typeof v === "bigint")
+        return String(v);
+    if (typeof v === "number")
+        return Number.isInteger(v) && !Object.is(v, -0) ? String(v) : floatText(v);
+    if (v instanceof _exact_js__WEBPACK_IMPORTED_MODULE_0__/* .FloatToken */ .oe)
+        return floatText(v.value);
+    if (Array.isArray(v))
+        return `[${v.map(jsValueText).join(",")}]`;
+    return `{${Object.entries(v).map(([k, x]) => `${ujsonString(k)}:${jsValueText(x)}`).join(",")}}`;
+}
+function floatText(v) {
+    const token = Buffer.from(Number.isFinite(v) ? (Number.isInteger(v) ? `${v}.0` : String(v)) : "null", "latin1");
+    return Number.isFinite(v) ? numberText(token, 0, token.length) : "null";
 }
 
 
@@ -35731,9 +37317,11 @@ class ExactParser {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  c: () => (/* binding */ ParquetReader),
-  R: () => (/* binding */ profileParquetRange)
+  cp: () => (/* binding */ ParquetReader),
+  RD: () => (/* binding */ profileParquetRange)
 });
+
+// UNUSED EXPORTS: pythonBatchEnds
 
 // EXTERNAL MODULE: ./node_modules/apache-arrow/enum.mjs
 var apache_arrow_enum = __nccwpck_require__(3627);
@@ -37736,19 +39324,19 @@ class ParquetFile {
             throw new ParquetFileError("column chunks stored in other files are not supported");
         return { chunk, meta };
     }
-    /** Nulls of a flat leaf over the file, from the column chunk statistics; undefined when a chunk does not say. */
-    nullCount(field) {
+    /** Nulls of a flat leaf in each row group, from the column chunk statistics; undefined when a chunk does not say. */
+    nullCounts(field) {
         const leaf = field.leaves[0];
         if (leaf.maxDefinition === 0)
-            return 0;
-        let nulls = 0;
+            return this.rowGroups.map(() => 0);
+        const counts = [];
         for (const rg of this.rowGroups) {
             const n = this.chunkMeta(rg, leaf).meta.struct(CM_STATISTICS)?.int(ST_NULL_COUNT);
             if (n === undefined)
                 return undefined;
-            nulls += num(n);
+            counts.push(num(n));
         }
-        return nulls;
+        return counts;
     }
     /** Bytes of a flat byte-array leaf's values over the file, from the size statistics; undefined when a chunk does not say. */
     byteArrayBytes(field) {
@@ -38507,11 +40095,17 @@ class ParquetReader {
         }
         if (converted.length > 0) {
             const windows = converted.map((c) => new ColumnWindow(pf, c, this.file, this.batchRows));
-            const sums = converted.map(() => ({ count: 0, nulls: 0, bytes: 0 }));
+            const sums = converted.map(() => (0,sizes/* emptyStats */.bD)());
+            const first = firstGroupRows(pf);
             for (const { rg, start, end } of this.chunks(pf, from, to)) {
                 for (const [k, c] of converted.entries()) {
-                    const data = await windows[k].rows(rg, start, end, start, end);
-                    sums[k] = (0,sizes/* mergeStats */.Ic)(sums[k], (0,sizes/* statsOfData */.tE)(adapt(data, c, targets[c.index], this.file, rg.firstRow + start)));
+                    const data = adapt(await windows[k].rows(rg, start, end, start, end), c, targets[c.index], this.file, rg.firstRow + start);
+                    // Python's record batches cut the row group (pythonBatchEnds): counted batch by batch.
+                    for (const [a, b] of pythonPieces(rg.rows, first, start, end)) {
+                        (0,sizes/* addData */.ys)(sums[k], data, a - start, b - start);
+                        if (isPythonBatchEnd(rg.rows, first, b))
+                            (0,sizes/* closeBatch */.HT)(sums[k]);
+                    }
                 }
                 if (end === rg.rows)
                     pf.forget(rg);
@@ -38555,22 +40149,28 @@ class ParquetReader {
             await pf.close();
         }
     }
-    /** Values, nulls and bytes of a flat string or binary column, read from the decoded offsets without copying. */
+    /** Values, nulls and bytes of a flat string or binary column, read from the decoded offsets without copying, in Python's record batches. */
     async byteStats(pf, c, from, to) {
-        const stats = { count: 0, nulls: 0, bytes: 0 };
+        const stats = (0,sizes/* emptyStats */.bD)();
         const type = c.field.type;
+        const first = firstGroupRows(pf);
         try {
             for (const rg of pf.rowGroups.slice(from, to)) {
                 for (let row = 0; row < rg.rows;) {
                     const window = await pf.window(rg, c.parquet, row, Math.min(rg.rows, row + this.batchRows));
                     const skip = row - window.start;
                     const n = window.end - row;
-                    const parts = await pf.decode(rg, c.parquet, type, window, { skip, rows: n, batchRows: this.batchRows }, (m, array, length) => byteArrayStats(m, array, type, 0, length));
-                    stats.count += n;
-                    for (const { nulls, bytes } of parts) {
-                        stats.nulls += nulls;
-                        stats.bytes += bytes;
-                    }
+                    const parts = await pf.decode(rg, c.parquet, type, window, { skip, rows: n, batchRows: this.batchRows }, (m, array, length) => pythonPieces(rg.rows, first, 0, length).map(([a, b]) => ({ length: b - a, ...byteArrayStats(m, array, type, a, b - a) })));
+                    let at = row;
+                    for (const pieces of parts)
+                        for (const { length, nulls, bytes } of pieces) {
+                            stats.count += length;
+                            stats.nulls += nulls;
+                            stats.bytes += bytes;
+                            at += length;
+                            if (isPythonBatchEnd(rg.rows, first, at))
+                                (0,sizes/* closeBatch */.HT)(stats);
+                        }
                     row = window.end;
                 }
                 pf.forget(rg);
@@ -38702,23 +40302,80 @@ class ColumnWindow {
  * The size counts of a column from the footer alone, when they are exact:
  * a flat column kept as it is (no conversion, nothing to check) of a
  * fixed-width type with null counts in its statistics, or of a string or
- * binary type whose byte counts the writer recorded too (size statistics).
+ * binary type whose byte counts the writer recorded too (size statistics);
+ * and Python's record batches holding its nulls known from the row groups'
+ * null counts (none, all, or a row group that is one batch).
  */
 function footerStats(pf, c, target) {
     if (!keptAsIs(c, target))
         return undefined;
-    const rows = pf.rows;
     const type = c.field.type;
-    if (type.typeId === apache_arrow_enum/* Type */.ZU.Null)
-        return { count: rows, nulls: rows, bytes: 0 };
-    const nulls = pf.nullCount(c.parquet);
-    if (nulls === undefined)
+    const counts = type.typeId === apache_arrow_enum/* Type */.ZU.Null ? pf.rowGroups.map((rg) => rg.rows) : pf.nullCounts(c.parquet);
+    if (counts === undefined)
         return undefined;
+    const first = firstGroupRows(pf);
+    const stats = (0,sizes/* emptyStats */.bD)();
+    for (const [g, rg] of pf.rowGroups.entries()) {
+        const nulls = counts[g];
+        const ends = pythonBatchEnds(rg.rows, first);
+        if (nulls > 0 && nulls < rg.rows && ends.length > 1)
+            return undefined; // which batches hold them: decoded
+        let at = 0;
+        for (const end of ends) {
+            stats.count += end - at;
+            if (nulls > 0)
+                stats.nulls += nulls === rg.rows ? end - at : nulls;
+            (0,sizes/* closeBatch */.HT)(stats);
+            at = end;
+        }
+    }
+    if (type.typeId === apache_arrow_enum/* Type */.ZU.Null)
+        return stats;
     if (isByteArray(type)) {
         const bytes = pf.byteArrayBytes(c.parquet);
-        return bytes === undefined ? undefined : { count: rows, nulls, bytes };
+        if (bytes === undefined)
+            return undefined;
+        stats.bytes = bytes;
+        return stats;
     }
-    return FIXED_WIDTH.has(type.typeId) ? { count: rows, nulls, bytes: 0 } : undefined;
+    return FIXED_WIDTH.has(type.typeId) ? stats : undefined;
+}
+/**
+ * Where Python's record batches end in a row group of `rows` rows: its
+ * Parquet loader reads batches of the file's first row group's size
+ * (`first`), and its cache cuts those into PYTHON_BATCH_ROWS.
+ */
+function pythonBatchEnds(rows, first) {
+    const ends = [];
+    const size = Math.max(1, first);
+    for (let piece = 0; piece < rows; piece += size) {
+        const pieceEnd = Math.min(rows, piece + size);
+        for (let at = piece; at < pieceEnd; at += sizes/* PYTHON_BATCH_ROWS */.Sg)
+            ends.push(Math.min(pieceEnd, at + sizes/* PYTHON_BATCH_ROWS */.Sg));
+    }
+    return ends;
+}
+/** The end of the Python record batch holding row `at` of a row group (see pythonBatchEnds). */
+function batchEndAfter(rows, first, at) {
+    const size = Math.max(1, first);
+    const piece = Math.floor(at / size) * size;
+    return Math.min(rows, piece + size, piece + (Math.floor((at - piece) / sizes/* PYTHON_BATCH_ROWS */.Sg) + 1) * sizes/* PYTHON_BATCH_ROWS */.Sg);
+}
+function isPythonBatchEnd(rows, first, at) {
+    return at > 0 && batchEndAfter(rows, first, at - 1) === at;
+}
+/** Rows [start, end) of a row group cut where Python's record batches end. */
+function pythonPieces(rows, first, start, end) {
+    const out = [];
+    for (let a = start; a < end;) {
+        const b = Math.min(end, batchEndAfter(rows, first, a));
+        out.push([a, b]);
+        a = b;
+    }
+    return out;
+}
+function firstGroupRows(pf) {
+    return pf.rowGroups[0]?.rows ?? 0;
 }
 const FIXED_WIDTH = new Set([
     apache_arrow_enum/* Type */.ZU.Bool,
@@ -38806,7 +40463,6 @@ function sameMetadataType(feature, field) {
 /* harmony export */   FA: () => (/* binding */ parseDate32),
 /* harmony export */   L8: () => (/* binding */ classify),
 /* harmony export */   Ox: () => (/* binding */ parseFloatCell),
-/* harmony export */   Su: () => (/* binding */ looksLikeTimestamp),
 /* harmony export */   UW: () => (/* binding */ parseTimeOfDay),
 /* harmony export */   ZY: () => (/* binding */ isNaToken),
 /* harmony export */   b8: () => (/* binding */ Kind),
@@ -38814,7 +40470,7 @@ function sameMetadataType(feature, field) {
 /* harmony export */   q6: () => (/* binding */ parseBool),
 /* harmony export */   zn: () => (/* binding */ MONTH_DAYS)
 /* harmony export */ });
-/* unused harmony exports isSpace, NA_TOKENS, asciiText, daysFromCivil */
+/* unused harmony exports isSpace, NA_TOKENS, asciiText, daysFromCivil, looksLikeTimestamp */
 /**
  * Byte-level recognisers and parsers for text cells, shared by the CSV and
  * text readers. They work on `buf[start..end)` without creating strings on
@@ -39331,14 +40987,16 @@ async function inParts(n, here, there, background) {
 /* harmony export */   oj: () => (/* binding */ ChunkBuffer),
 /* harmony export */   y5: () => (/* binding */ INVALID_UTF8)
 /* harmony export */ });
-/* unused harmony export DEFAULT_CHUNK_BYTES */
+/* unused harmony exports DEFAULT_CHUNK_BYTES, WHOLE_FILE_BELOW */
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3024);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var node_zlib__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8522);
-/* harmony import */ var node_zlib__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_zlib__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6861);
+/* harmony import */ var node_stream__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7075);
+/* harmony import */ var node_stream__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_stream__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var node_zlib__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8522);
+/* harmony import */ var node_zlib__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(node_zlib__WEBPACK_IMPORTED_MODULE_3__);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6861);
 /**
  * Reads a data file as a sequence of byte chunks, transparently gunzipping
  * gzip files (recognised by their magic bytes; a `.gz` name without them is
@@ -39352,34 +41010,43 @@ async function inParts(n, here, there, background) {
 
 
 
+
 /**
  * Bytes read at a time. 1 MiB measured as fast as 8 MiB on CSV and JSON
  * while holding smaller batches (and, for JSON, fewer row objects) in memory:
  * peak RSS about 50 MB lower for CSV and 180 MB lower for JSON Lines.
  */
 const DEFAULT_CHUNK_BYTES = 1024 * 1024;
+/**
+ * Files smaller than this are read whole, in one synchronous call, when
+ * opened: a dataset of thousands of small files would otherwise pay, per
+ * file and pass, an open, a gzip check, two reads and a close through
+ * libuv's thread pool (about 0.15 ms, against 0.02 ms for readFileSync) and
+ * a 1 MiB buffer for a few hundred bytes. Bigger files are streamed.
+ */
+const WHOLE_FILE_BELOW = DEFAULT_CHUNK_BYTES;
 function isGzipName(path) {
     return path.toLowerCase().endsWith(".gz");
 }
 /** Turns an I/O failure into a DataError on `file` (the message a user can act on). */
 function ioError(file, e) {
-    if (e instanceof _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .DataError */ .fL)
+    if (e instanceof _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .DataError */ .fL)
         return e;
     const err = e;
     switch (err?.code) {
         case "ENOENT":
-            return new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .DataError */ .fL(file, undefined, "the file does not exist (was it deleted while the action ran?)");
+            return new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .DataError */ .fL(file, undefined, "the file does not exist (was it deleted while the action ran?)");
         case "EACCES":
         case "EPERM":
-            return new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .DataError */ .fL(file, undefined, "the file cannot be read (permission denied)");
+            return new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .DataError */ .fL(file, undefined, "the file cannot be read (permission denied)");
         case "EISDIR":
-            return new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .DataError */ .fL(file, undefined, "this is a folder, not a file");
+            return new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .DataError */ .fL(file, undefined, "this is a folder, not a file");
         case "Z_DATA_ERROR":
         case "Z_BUF_ERROR":
         case "Z_STREAM_ERROR":
-            return new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .DataError */ .fL(file, undefined, `the gzip data is corrupt or truncated (${err.message})`);
+            return new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .DataError */ .fL(file, undefined, `the gzip data is corrupt or truncated (${err.message})`);
         default:
-            return new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .DataError */ .fL(file, undefined, `cannot read the file: ${err?.message ?? String(e)}`);
+            return new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .DataError */ .fL(file, undefined, `cannot read the file: ${err?.message ?? String(e)}`);
     }
 }
 /** What a data error says of bytes that are not UTF-8 (every text format). */
@@ -39400,6 +41067,11 @@ async function startsWithGzip(handle) {
  * file that is not gzip-compressed.
  */
 async function openByteSource(path, file = path, range) {
+    if (!range) {
+        const bytes = readSmallFile(path, file);
+        if (bytes)
+            return fromBytes(bytes, path, file);
+    }
     let handle;
     try {
         handle = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.open)(path, "r");
@@ -39417,7 +41089,7 @@ async function openByteSource(path, file = path, range) {
     }
     if (!gzip && isGzipName(path)) {
         await handle.close();
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .DataError */ .fL(file, undefined, "the name ends in .gz but the file is not gzip-compressed; rename it or compress it");
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .DataError */ .fL(file, undefined, "the name ends in .gz but the file is not gzip-compressed; rename it or compress it");
     }
     if (gzip) {
         await handle.close();
@@ -39426,6 +41098,39 @@ async function openByteSource(path, file = path, range) {
         return openGzip(path, file);
     }
     return openPlain(handle, file, range?.start ?? 0, range?.end ?? Infinity);
+}
+/** The bytes of `path` when it is a regular file smaller than WHOLE_FILE_BELOW, else undefined (streamed instead). */
+function readSmallFile(path, file) {
+    try {
+        const stats = (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.statSync)(path);
+        if (!stats.isFile() || stats.size >= WHOLE_FILE_BELOW)
+            return undefined;
+        const bytes = (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.readFileSync)(path);
+        // It grew since the stat: stream it like any big file.
+        return bytes.length < WHOLE_FILE_BELOW ? bytes : undefined;
+    }
+    catch (e) {
+        throw ioError(file, e);
+    }
+}
+/** A source over a small file read whole (gunzipped as it is read when it is gzip-compressed). */
+function fromBytes(bytes, path, file) {
+    const gzip = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+    if (!gzip && isGzipName(path))
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .DataError */ .fL(file, undefined, "the name ends in .gz but the file is not gzip-compressed; rename it or compress it");
+    if (gzip)
+        return gunzipStream(node_stream__WEBPACK_IMPORTED_MODULE_2__.Readable.from([bytes]), file);
+    let position = 0;
+    return {
+        whole: bytes,
+        async read(target, offset) {
+            const n = Math.min(target.length - offset, bytes.length - position);
+            target.set(bytes.subarray(position, position + n), offset);
+            position += n;
+            return n;
+        },
+        async close() { },
+    };
 }
 function openPlain(handle, file, start, end) {
     let position = start;
@@ -39451,7 +41156,10 @@ function openPlain(handle, file, start, end) {
     };
 }
 function openGzip(path, file) {
-    const stream = (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.createReadStream)(path).pipe((0,node_zlib__WEBPACK_IMPORTED_MODULE_2__.createGunzip)());
+    return gunzipStream((0,node_fs__WEBPACK_IMPORTED_MODULE_1__.createReadStream)(path), file);
+}
+function gunzipStream(compressed, file) {
+    const stream = compressed.pipe((0,node_zlib__WEBPACK_IMPORTED_MODULE_3__.createGunzip)());
     const iterator = stream[Symbol.asyncIterator]();
     let pending;
     let done = false;
@@ -39500,18 +41208,33 @@ class ChunkBuffer {
     eof = false;
     /** Bytes consumed from the source before `buffer[0]` (for byte offsets in messages). */
     base = 0;
+    /** A small file's bytes, taken as the buffer by the first refill (what reading them into a bigger buffer would give). */
+    whole;
     constructor(source, size = DEFAULT_CHUNK_BYTES) {
         this.source = source;
-        this.buffer = Buffer.alloc(size);
+        // A file smaller than a chunk is one chunk: its bytes are used in place, with no buffer to allocate or fill.
+        if (source.whole && source.whole.length < size) {
+            this.whole = source.whole;
+            this.buffer = Buffer.alloc(0);
+        }
+        else
+            this.buffer = Buffer.alloc(size);
     }
     /** Drops `consumed` bytes from the front and reads more. Returns false when nothing is left. */
     async refill(consumed) {
+        if (this.whole) {
+            this.buffer = this.whole;
+            this.whole = undefined;
+            this.end = this.buffer.length;
+            this.eof = true;
+            return this.end > 0;
+        }
         if (consumed > 0) {
             this.buffer.copyWithin(0, consumed, this.end);
             this.end -= consumed;
             this.base += consumed;
         }
-        else if (this.end === this.buffer.length) {
+        else if (this.end === this.buffer.length && !this.eof) {
             // A single record larger than the buffer: grow instead of failing.
             const grown = Buffer.alloc(this.buffer.length * 2);
             grown.set(this.buffer);
@@ -39536,6 +41259,8 @@ class ChunkBuffer {
  * (reads are still filled completely), one extra copy.
  */
 function readAhead(source, size = DEFAULT_CHUNK_BYTES) {
+    if (source.whole)
+        return source; // already in memory
     let staged = Buffer.alloc(0);
     let stagedEnd = 0;
     let stagedAt = 0;
@@ -39591,12 +41316,13 @@ function readAhead(source, size = DEFAULT_CHUNK_BYTES) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   C: () => (/* binding */ converterFor),
-/* harmony export */   o: () => (/* binding */ FloatToken)
+/* harmony export */   C: () => (/* binding */ converterFor)
 /* harmony export */ });
 /* harmony import */ var _model_features_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5486);
 /* harmony import */ var _columns_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9854);
 /* harmony import */ var _parse_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6210);
+/* harmony import */ var _json_exact_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5875);
+/* harmony import */ var _json_text_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6917);
 /**
  * Converting JS values (parsed JSON, JSON held in a CSV cell, values read
  * from an Arrow column) into what the builder of a feature stores: dates and
@@ -39607,15 +41333,11 @@ function readAhead(source, size = DEFAULT_CHUNK_BYTES) {
 
 
 
-/** A JSON number spelled with a fraction or exponent whose value is integral (`1.0`, `1e3`): pyarrow types it as a float. */
-class FloatToken {
-    value;
-    constructor(value) {
-        this.value = value;
-    }
-}
+
+
+
 function unwrap(v) {
-    return v instanceof FloatToken ? v.value : v;
+    return v instanceof _json_exact_js__WEBPACK_IMPORTED_MODULE_3__/* .FloatToken */ .oe ? v.value : v;
 }
 function integerOf(v) {
     if (typeof v === "bigint")
@@ -39702,7 +41424,7 @@ function converterFor(feature, floatTokens = false) {
                     if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint")
                         return String(v);
                     // As pass 2 (plain JSON.parse) gives it: 1.0 → "1".
-                    if (v instanceof FloatToken)
+                    if (v instanceof _json_exact_js__WEBPACK_IMPORTED_MODULE_3__/* .FloatToken */ .oe)
                         return String(v.value);
                     return v;
                 };
@@ -39719,7 +41441,7 @@ function converterFor(feature, floatTokens = false) {
             if (inner.length === 0)
                 return undefined;
             return (v) => {
-                if (typeof v !== "object" || v === null || Array.isArray(v) || v instanceof FloatToken)
+                if (typeof v !== "object" || v === null || Array.isArray(v) || v instanceof _json_exact_js__WEBPACK_IMPORTED_MODULE_3__/* .FloatToken */ .oe)
                     return v;
                 const copy = { ...v };
                 for (const [name, c] of inner) {
@@ -39739,7 +41461,7 @@ function converterFor(feature, floatTokens = false) {
             return floatTokens ? unwrap : undefined;
         case "custom":
             if (feature.typeName === "Json")
-                return (v) => (v === null || v === undefined ? v : JSON.stringify(v, (_k, x) => (x instanceof FloatToken ? x.value : typeof x === "bigint" ? Number(x) : x)));
+                return (v) => (v === null || v === undefined ? v : (0,_json_text_js__WEBPACK_IMPORTED_MODULE_4__/* .jsValueText */ .q6)(v));
             return undefined;
     }
 }
@@ -39766,7 +41488,7 @@ const BACKGROUND_JOBS = {
     /** Answers once the thread is up (its start-up overlaps the caller's own work). */
     ready: async () => true,
     "csv-range": _read_csv_csv_js__WEBPACK_IMPORTED_MODULE_0__/* .profileCsvRange */ .xx,
-    "parquet-range": _read_parquet_parquet_js__WEBPACK_IMPORTED_MODULE_1__/* .profileParquetRange */ .R,
+    "parquet-range": _read_parquet_parquet_js__WEBPACK_IMPORTED_MODULE_1__/* .profileParquetRange */ .RD,
 };
 
 
@@ -39979,7 +41701,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_worker_threads__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_worker_threads__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _data_workers_jobs_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3310);
 /* harmony import */ var _data_workers_worker_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7340);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6047);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9852);
 /**
  * Entry point of the bundled action (dist/index.js). The same file also
  * serves as the Parquet encoder worker thread, so the bundle needs no
@@ -40003,7 +41725,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6047:
+/***/ 9852:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -47957,7 +49679,7 @@ function getOctokit(token, options, ...additionalPlugins) {
 }
 //# sourceMappingURL=github.js.map
 // EXTERNAL MODULE: ./src/data/errors.ts
-var errors = __nccwpck_require__(6861);
+var data_errors = __nccwpck_require__(6861);
 // EXTERNAL MODULE: external "fs/promises"
 var promises_ = __nccwpck_require__(1943);
 ;// CONCATENATED MODULE: ./node_modules/gearhash-jit/dist/esm/table.js
@@ -48222,7 +49944,7 @@ function getView() {
  */
 
 
-class Hasher {
+class esm_Hasher {
     maskBytes;
     /**
      * The current 64-bit rolling hash state as 8 little-endian bytes.
@@ -51920,7 +53642,7 @@ if (typeof globalThis !== "undefined" && typeof globalThis.document !== "undefin
 ;// CONCATENATED MODULE: ./node_modules/@huggingface/xetchunk-wasm/dist/esm/xet-chunker.js
 
 
-const TARGET_CHUNK_SIZE = 64 * 1024; // 64KB
+const TARGET_CHUNK_SIZE = (/* unused pure expression or super */ null && (64 * 1024)); // 64KB
 const MINIMUM_CHUNK_DIVISOR = 8;
 const MAXIMUM_CHUNK_MULTIPLIER = 2;
 const HASH_WINDOW_SIZE = 64;
@@ -51963,7 +53685,7 @@ class XetChunker {
         this.chunkBuf = new Uint8Array(maximumChunk);
         this.curChunkLen = 0;
         this.gear = new Hasher(mask);
-        this.blake3 = hasher_Hasher.newKeyed(BLAKE3_DATA_KEY);
+        this.blake3 = Blake3Hasher.newKeyed(BLAKE3_DATA_KEY);
     }
     /**
      * Streaming entry point: accepts an arbitrary slice of data, accumulates
@@ -52089,20 +53811,20 @@ class XetChunker {
         return null;
     }
 }
-function createChunker(targetChunkSize = TARGET_CHUNK_SIZE) {
+function xet_chunker_createChunker(targetChunkSize = TARGET_CHUNK_SIZE) {
     return new XetChunker(targetChunkSize);
 }
-function nextBlock(chunker, data) {
+function xet_chunker_nextBlock(chunker, data) {
     return chunker.nextBlock(data, false);
 }
-function finalize(chunker) {
+function xet_chunker_finalize(chunker) {
     return chunker.finish();
 }
 function getChunks(data, targetChunkSize = TARGET_CHUNK_SIZE) {
-    const chunker = createChunker(targetChunkSize);
+    const chunker = xet_chunker_createChunker(targetChunkSize);
     return chunker.nextBlock(data, true);
 }
-function hashToHex(hash) {
+function xet_chunker_hashToHex(hash) {
     const view = new DataView(hash.buffer, hash.byteOffset, hash.byteLength);
     const u64 = view.getBigUint64(0, true);
     const u64_2 = view.getBigUint64(8, true);
@@ -52113,7 +53835,7 @@ function hashToHex(hash) {
         u64_3.toString(16).padStart(16, "0") +
         u64_4.toString(16).padStart(16, "0"));
 }
-function hexToBytes(hex) {
+function xet_chunker_hexToBytes(hex) {
     const bytes = new Uint8Array(32);
     const view = new DataView(bytes.buffer);
     view.setBigUint64(0, BigInt("0x" + hex.slice(0, 16)), true);
@@ -52139,10 +53861,10 @@ const nodeHasher = hasher_Hasher.newKeyed(BLAKE3_NODE_KEY);
  * `hash % 4 === 0` in Rust's `is_natural_cut`, where `%` operates on the
  * little-endian u64 at byte offset 24 — so only the low byte matters.
  */
-function isNaturalCut(hash) {
+function xorb_hash_isNaturalCut(hash) {
     return hash[INDEX_OF_LAST_BYTE_OF_LAST_U64_IN_CHUNK_HASH] % MEAN_CHUNK_PER_NODE === 0;
 }
-function xorbHash(chunks) {
+function xorb_hash_xorbHash(chunks) {
     if (chunks.length === 0) {
         return new Uint8Array(32);
     }
@@ -52156,7 +53878,7 @@ function xorbHash(chunks) {
                 numOfChildrenSoFar === 2 * MEAN_CHUNK_PER_NODE ||
                 (numOfChildrenSoFar >= 2 &&
                     currentChunks[i].hash[INDEX_OF_LAST_BYTE_OF_LAST_U64_IN_CHUNK_HASH] % MEAN_CHUNK_PER_NODE === 0)) {
-                nodes.push(mergedHashOfSequence(currentChunks.slice(currentIndex, i + 1)));
+                nodes.push(xorb_hash_mergedHashOfSequence(currentChunks.slice(currentIndex, i + 1)));
                 currentIndex = i + 1;
                 numOfChildrenSoFar = 0;
             }
@@ -52174,11 +53896,11 @@ function xorbHash(chunks) {
  * Matches Rust's `merged_hash_of_sequence`: serializes each entry as
  * "{hash_hex} : {length_decimal}\n" then hashes with BLAKE3_NODE_KEY.
  */
-function mergedHashOfSequence(chunks) {
+function xorb_hash_mergedHashOfSequence(chunks) {
     let text = "";
     let totalLength = 0;
     for (const chunk of chunks) {
-        text += hashToHex(chunk.hash) + " : " + chunk.length + "\n";
+        text += xet_chunker_hashToHex(chunk.hash) + " : " + chunk.length + "\n";
         totalLength += chunk.length;
     }
     const bytes = new Uint8Array(text.length);
@@ -52205,7 +53927,7 @@ const verificationHasher = hasher_Hasher.newKeyed(VERIFICATION_KEY);
  * Matches Rust's `merklehash::file_hash` which calls
  * `file_hash_with_salt(chunks, &[0; 32])`.
  */
-function fileHash(chunks) {
+function hash_utils_fileHash(chunks) {
     // Empty input short-circuits to the all-zero MerkleHash, matching Rust's
     // `file_hash_with_salt` (`if chunks.is_empty() { return MerkleHash::default(); }`).
     // Without this we'd return `hmac(0, zero_key)`, which the CAS shard validation rejects
@@ -52213,7 +53935,7 @@ function fileHash(chunks) {
     if (chunks.length === 0) {
         return new Uint8Array(32);
     }
-    const xorb = xorbHash(chunks);
+    const xorb = xorb_hash_xorbHash(chunks);
     return fileHasher.reset().update(xorb).finalize(32);
 }
 /**
@@ -52224,7 +53946,7 @@ function fileHash(chunks) {
  *
  * Uses a fresh hasher per call since the key varies.
  */
-function hmac(hash, key) {
+function hash_utils_hmac(hash, key) {
     return hasher_Hasher.newKeyed(key).update(hash).finalize(32);
 }
 /**
@@ -52234,7 +53956,7 @@ function hmac(hash, key) {
  *
  * Matches Rust's `chunk_verification::range_hash_from_chunks`.
  */
-function verificationHash(chunkHashes) {
+function hash_utils_verificationHash(chunkHashes) {
     const combined = new Uint8Array(chunkHashes.length * 32);
     for (let i = 0; i < chunkHashes.length; i++) {
         combined.set(chunkHashes[i], i * 32);
@@ -52418,7 +54140,7 @@ function buildHump(chunks, atStart, atEnd) {
     }
     return { leftLevels, rightLevels };
 }
-class MerkleHashSubtree {
+class merkle_hash_subtree_MerkleHashSubtree {
     nodes;
     /** Per-level `[leftCount, rightCount]` pairs indexing into `nodes`. */
     levels;
@@ -52443,7 +54165,7 @@ class MerkleHashSubtree {
      */
     static fromChunks(atStart, chunks, atEnd) {
         const { nodes, levels } = flattenHump(buildHump(chunks, atStart, atEnd));
-        return new MerkleHashSubtree(nodes, levels, atStart, atEnd);
+        return new merkle_hash_subtree_MerkleHashSubtree(nodes, levels, atStart, atEnd);
     }
     get numNodes() {
         return this.nodes.length;
@@ -52553,7 +54275,7 @@ class MerkleHashSubtree {
      */
     static merge(ranges) {
         if (ranges.length === 0) {
-            return MerkleHashSubtree.fromChunks(true, [], true);
+            return merkle_hash_subtree_MerkleHashSubtree.fromChunks(true, [], true);
         }
         const result = ranges[0].clone();
         for (let i = 1; i < ranges.length; i++) {
@@ -52562,7 +54284,7 @@ class MerkleHashSubtree {
         return result;
     }
     clone() {
-        return new MerkleHashSubtree([...this.nodes], this.levels.map((l) => [...l]), this.atStart, this.atEnd);
+        return new merkle_hash_subtree_MerkleHashSubtree([...this.nodes], this.levels.map((l) => [...l]), this.atStart, this.atEnd);
     }
     /**
      * The final aggregated hash — only available when both boundaries are
@@ -52608,7 +54330,7 @@ class MerkleHashSubtree {
         };
     }
     static fromJSON(json) {
-        return new MerkleHashSubtree(json.nodes.map((node) => ({ hash: hexToBytes(node.hash), length: node.size })), json.levels.map((l) => [l[0], l[1]]), json.at_start, json.at_end);
+        return new merkle_hash_subtree_MerkleHashSubtree(json.nodes.map((node) => ({ hash: hexToBytes(node.hash), length: node.size })), json.levels.map((l) => [l[0], l[1]]), json.at_start, json.at_end);
     }
 }
 /** Pre-compute left and right offset arrays from levels (mirror of Rust's `compute_offsets`). */
@@ -53029,7 +54751,7 @@ async function getWebWorkerCode() {
   const sha256Module = await __nccwpck_require__.e(/* import() */ 269).then(__nccwpck_require__.bind(__nccwpck_require__, 1269));
   return URL.createObjectURL(new Blob([sha256Module.createSHA256WorkerCode()]));
 }
-var pendingWorkers = [];
+var pendingWorkers = (/* unused pure expression or super */ null && ([]));
 var runningWorkers = /* @__PURE__ */ new Set();
 var resolve;
 var waitPromise = new Promise((r) => {
@@ -53306,7 +55028,7 @@ function xxh32(seed, src, index, len) {
   h = shiftxor32(imul(shiftxor32(imul(shiftxor32(h, 15), prime2), 13), prime3), 16);
   return h >>> 0;
 }
-var chunk_AXSL4LYE_hash = xxh32;
+var chunk_AXSL4LYE_hash = (/* unused pure expression or super */ null && (xxh32));
 
 // src/vendor/lz4js/index.ts
 var minMatch = 4;
@@ -55991,34 +57713,34 @@ function computeComposedFileHash(plan, windowChunks) {
 
 var chunk_AXSL4LYE_TARGET_CHUNK_SIZE = 64 * 1024;
 var MAX_CHUNK_SIZE = 2 * chunk_AXSL4LYE_TARGET_CHUNK_SIZE;
-var XORB_SIZE = 64 * 1024 * 1024;
-var MAX_XORB_CHUNKS = 8 * 1024;
+var XORB_SIZE = (/* unused pure expression or super */ null && (64 * 1024 * 1024));
+var MAX_XORB_CHUNKS = (/* unused pure expression or super */ null && (8 * 1024));
 var INTERVAL_BETWEEN_REMOTE_DEDUP = 4e6;
 var PROCESSING_PROGRESS_RATIO = 0.1;
 var UPLOADING_PROGRESS_RATIO = 1 - PROCESSING_PROGRESS_RATIO;
 function computeXorbHashHex(chunks) {
-  const chunkObjs = chunks.map((c) => ({ hash: hexToBytes(c.hash), length: c.length }));
-  return hashToHex(xorbHash(chunkObjs));
+  const chunkObjs = chunks.map((c) => ({ hash: hexToBytes2(c.hash), length: c.length }));
+  return hashToHex2(xorbHash(chunkObjs));
 }
 function computeHmacHex(hash2, key) {
-  return hashToHex(hmac(hexToBytes(hash2), hexToBytes(key)));
+  return hashToHex2(hmac2(hexToBytes2(hash2), hexToBytes2(key)));
 }
 function computeVerificationHashHex(hashes) {
-  return hashToHex(verificationHash(hashes.map(hexToBytes)));
+  return hashToHex2(verificationHash(hashes.map(hexToBytes2)));
 }
 function computeFileHashHex(chunks) {
-  const chunkObjs = chunks.map((c) => ({ hash: hexToBytes(c.hash), length: c.length }));
-  return hashToHex(fileHash(chunkObjs));
+  const chunkObjs = chunks.map((c) => ({ hash: hexToBytes2(c.hash), length: c.length }));
+  return hashToHex2(fileHash(chunkObjs));
 }
 function addDataToChunker(data, chunker) {
-  return nextBlock(chunker, data).map((c) => ({ hash: hashToHex(c.hash), length: c.length, dedup: false }));
+  return nextBlock(chunker, data).map((c) => ({ hash: hashToHex2(c.hash), length: c.length, dedup: false }));
 }
 function finalizeChunker(chunker) {
   const last = finalize(chunker);
   if (!last) {
     return [];
   }
-  return [{ hash: hashToHex(last.hash), length: last.length, dedup: false }];
+  return [{ hash: hashToHex2(last.hash), length: last.length, dedup: false }];
 }
 var CurrentXorbInfo = class {
   id;
@@ -56563,7 +58285,7 @@ async function loadDedupInfoToCache(content, remoteXorbHashes, params, chunkCach
 }
 
 // src/utils/uploadShards.ts
-var SHARD_MAX_SIZE = 64 * 1024 * 1024;
+var SHARD_MAX_SIZE = (/* unused pure expression or super */ null && (64 * 1024 * 1024));
 var SHARD_HEADER_SIZE = 48;
 var SHARD_FOOTER_SIZE = 200;
 var HASH_LENGTH2 = 32;
@@ -61147,8 +62869,10 @@ class NetworkError extends Error {
     name = "NetworkError";
 }
 const TOKEN_SHAPE = /\bhf_[A-Za-z0-9_-]{8,}/g;
+/** Xet access tokens are JWTs (header.payload.signature, base64url, the header starting `eyJ`). */
+const JWT_SHAPE = /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g;
 function redactTokens(text) {
-    return text.replace(TOKEN_SHAPE, "hf_***");
+    return text.replace(TOKEN_SHAPE, "hf_***").replace(JWT_SHAPE, "***");
 }
 /** The Hub's own words, without the ". URL: … Request ID: …" trailer the JS client appends. */
 function hubMessage(e) {
@@ -61208,7 +62932,7 @@ function explainHubError(e, ctx) {
 ;// CONCATENATED MODULE: ./src/errors.ts
 /**
  * The errors the action reports to users. Each layer throws its own: data/
- * (DataError: file and line; OverrideError, FileSelectionError: settings),
+ * (DataError: file and line, DataErrors: several of them; OverrideError, FileSelectionError: settings),
  * hub/ (HubError, already explained); the edge adds InputError, naming the
  * action input at fault, and src/pipeline.ts translates the data layer's
  * setting errors into it. main.ts prints them without a stack trace.
@@ -61226,7 +62950,7 @@ class InputError extends Error {
 }
 /** Anything the user can act on; other errors are bugs and keep their stack. */
 function isUserFacing(error) {
-    return error instanceof InputError || error instanceof errors/* DataError */.fL || error instanceof HubError;
+    return error instanceof InputError || error instanceof data_errors/* DataError */.fL || error instanceof data_errors/* DataErrors */.Oh || error instanceof HubError;
 }
 
 ;// CONCATENATED MODULE: external "node:os"
@@ -61237,6 +62961,8 @@ const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(impo
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:fs/promises"
 var external_node_fs_promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "url"
@@ -62125,16 +63851,89 @@ function globSync(globInput, options) {
 //#endregion
 
 
+;// CONCATENATED MODULE: ./src/data/read/media/kinds.ts
+/**
+ * Which files are images and which are audio, by extension, as Python's
+ * imagefolder / audiofolder pick them (`ImageFolder.EXTENSIONS`,
+ * `AudioFolder.EXTENSIONS`, datasets 5.0.1; docs/dataset-layout.md#image-and-audio-folders).
+ * The action embeds the formats it can check (./sniff.ts); a file with an
+ * extension of Python's lists outside ours is refused, so no row Python would
+ * load is silently left out.
+ */
+
+/** The feature type of a kind's column (`Image()`, `Audio()`), and its default column name. */
+const FEATURE_TYPE = { image: "Image", audio: "Audio" };
+/** Extensions the action embeds, with the format their bytes should hold. */
+const SUPPORTED = {
+    ".png": { kind: "image", format: "PNG" },
+    ".apng": { kind: "image", format: "PNG" },
+    ".jpg": { kind: "image", format: "JPEG" },
+    ".jpeg": { kind: "image", format: "JPEG" },
+    ".jpe": { kind: "image", format: "JPEG" },
+    ".jfif": { kind: "image", format: "JPEG" },
+    ".gif": { kind: "image", format: "GIF" },
+    ".webp": { kind: "image", format: "WebP" },
+    ".bmp": { kind: "image", format: "BMP" },
+    ".tif": { kind: "image", format: "TIFF" },
+    ".tiff": { kind: "image", format: "TIFF" },
+    ".wav": { kind: "audio", format: "WAV" },
+    ".mp3": { kind: "audio", format: "MP3" },
+    ".flac": { kind: "audio", format: "FLAC" },
+    ".ogg": { kind: "audio", format: "Ogg" },
+    ".opus": { kind: "audio", format: "Ogg" },
+    // Not in Python's AudioFolder.EXTENSIONS (its audiofolder leaves .m4a files out): a deviation, see src/data/README.md.
+    ".m4a": { kind: "audio", format: "M4A" },
+};
+/** The rest of Python's lists: files Python's loaders would take but whose format the action cannot check. */
+const PYTHON_ONLY = {
+    image: ".blp .dib .bufr .cur .pcx .dcx .dds .ps .eps .fit .fits .fli .flc .ftc .ftu .gbr .grib .jp2 .j2k .jpc .jpf .jpx .j2c .icns .ico .im .iim .mpg .mpeg .msp .pcd .pxr .pbm .pgm .ppm .pnm .psd .bw .rgb .rgba .sgi .ras .tga .icb .vda .vst .wmf .emf .xbm .xpm".split(" "),
+    audio: ".aiff .au .avr .caf .htk .svx .mat4 .mat5 .mpc2k .paf .pvf .raw .rf64 .sd2 .sds .ircam .voc .w64 .nist .wavex .wve .xi .3gp .3g2 .avi .asf .flv .mp4 .mov .m4v .mkv .webm .f4v .wmv .wma .ogm .mxf .nut".split(" "),
+};
+const SUPPORTED_EXTENSIONS = {
+    image: Object.keys(SUPPORTED).filter((e) => SUPPORTED[e].kind === "image"),
+    audio: Object.keys(SUPPORTED).filter((e) => SUPPORTED[e].kind === "audio"),
+};
+/** The last extension, lower-cased (Python compares extensions in lower case). */
+function extensionOf(file) {
+    return external_node_path_default().extname(file).toLowerCase();
+}
+/** The media kind and expected format of a file from its extension (any case), or undefined. */
+function mediaTypeOf(file) {
+    return SUPPORTED[extensionOf(file)];
+}
+/** The kind Python's loaders would give a file the action does not embed (e.g. `.ico`), or undefined. */
+function unsupportedMediaKind(file) {
+    const ext = extensionOf(file);
+    if (PYTHON_ONLY.image.includes(ext))
+        return "image";
+    if (PYTHON_ONLY.audio.includes(ext))
+        return "audio";
+    return undefined;
+}
+/** The metadata file names of a media folder (exact, case-sensitive), as Python's folder builders read them. */
+const METADATA_NAMES = ["metadata.csv", "metadata.jsonl", "metadata.parquet"];
+function isMetadataFile(file) {
+    return METADATA_NAMES.includes(external_node_path_default().posix.basename(file));
+}
+
 ;// CONCATENATED MODULE: ./src/data/read/discover.ts
 /**
  * Finds the data files a split's globs name, inside the workspace only, in a
- * stable order (sorted by path), and decides each file's format.
+ * stable order (sorted by path), and decides each file's format. When they
+ * include images or audio, the split is a media folder, read as Python's
+ * imagefolder / audiofolder read one (docs/dataset-layout.md#image-and-audio-folders): its
+ * media files and metadata files are kept, every other file is left out.
  */
 
 
 
 
+
+
+/** Table formats: the values of the `format` setting that name one reader. */
 const FORMATS = ["csv", "tsv", "json", "jsonl", "parquet", "text"];
+/** Media folders, as Python's builders are named. */
+const FOLDER_FORMATS = ["imagefolder", "audiofolder"];
 const EXTENSIONS = {
     ".csv": "csv",
     ".tsv": "tsv",
@@ -62178,9 +63977,9 @@ function discover_normalizePattern(raw, platform = process.platform) {
 /**
  * Resolves globs (one per entry; `!` excludes) against the workspace.
  * A glob leaving it, or a file outside it or of an unknown format, is a
- * FileSelectionError.
+ * FileSelectionError. Files a media folder leaves out are added to `ignored`.
  */
-async function discoverFiles(globs, workspace, format) {
+async function discoverFiles(globs, workspace, format, ignored = []) {
     const include = [];
     const exclude = [];
     for (const raw of globs) {
@@ -62190,7 +63989,7 @@ async function discoverFiles(globs, workspace, format) {
         if (pattern === "")
             continue;
         if (external_node_path_default().isAbsolute(pattern) || /^[a-zA-Z]:/.test(pattern) || pattern.split("/").includes(".."))
-            throw new errors/* FileSelectionError */.vO(`'${raw}' points outside the workspace; use a path relative to the repository root`);
+            throw new data_errors/* FileSelectionError */.vO(`'${raw}' points outside the workspace; use a path relative to the repository root`);
         (negated ? exclude : include).push(pattern);
     }
     if (include.length === 0)
@@ -62204,24 +64003,73 @@ async function discoverFiles(globs, workspace, format) {
         expandDirectories: true,
     });
     const root = await (0,external_node_fs_promises_.realpath)(workspace);
-    const files = [];
+    const matched = [];
     for (const match of matches.map(toPosix).sort(byPath)) {
         const absolute = external_node_path_default().join(workspace, match);
         let real;
         try {
-            real = await (0,external_node_fs_promises_.realpath)(absolute);
+            // Synchronous: one call per file, thousands of files, nothing else to do meanwhile.
+            real = external_node_fs_.realpathSync.native(absolute);
         }
         catch {
-            throw new errors/* FileSelectionError */.vO(`'${match}' cannot be read (a broken symbolic link?)`);
+            throw new data_errors/* FileSelectionError */.vO(`'${match}' cannot be read (a broken symbolic link?)`);
         }
         if (real !== root && !real.startsWith(root + (external_node_path_default()).sep))
-            throw new errors/* FileSelectionError */.vO(`'${match}' resolves (through a symbolic link) outside the workspace`);
-        const fileFormat = format === "auto" ? formatOf(match) : format;
-        if (!fileFormat)
-            throw new errors/* FileSelectionError */.vO(`cannot tell the format of '${match}' from its extension; use .csv, .tsv, .json, .jsonl, .ndjson, .parquet or .txt (optionally .gz), or set 'format'`);
-        files.push({ localPath: absolute, file: match, format: fileFormat });
+            throw new data_errors/* FileSelectionError */.vO(`'${match}' resolves (through a symbolic link) outside the workspace`);
+        matched.push({ localPath: absolute, file: match, format: "text" });
     }
-    return files;
+    const media = mediaFolderKind(matched, format);
+    if (media !== undefined)
+        return mediaFolderFiles(matched, media, ignored);
+    for (const f of matched) {
+        const fileFormat = format === "auto" ? formatOf(f.file) : format;
+        if (!fileFormat) {
+            const kind = unsupportedMediaKind(f.file);
+            throw new data_errors/* FileSelectionError */.vO(kind
+                ? `'${f.file}' is ${kind === "image" ? "an image" : "an audio"} format the action cannot embed; it embeds ${SUPPORTED_EXTENSIONS[kind].join(" ")}`
+                : `cannot tell the format of '${f.file}' from its extension; use .csv, .tsv, .json, .jsonl, .ndjson, .parquet or .txt (optionally .gz), or set 'format'`);
+        }
+        f.format = fileFormat;
+    }
+    return matched;
+}
+/** The media kind when the files are a media folder: `format` names one, or (auto) some files are images or audio. */
+function mediaFolderKind(files, format) {
+    if (format === "imagefolder")
+        return "image";
+    if (format === "audiofolder")
+        return "audio";
+    if (format === "auto" && files.some((f) => mediaTypeOf(f.file) !== undefined))
+        return "auto";
+    return undefined;
+}
+/**
+ * A media folder's files: its images or audio (both kinds when `kind` is
+ * auto: the reader refuses a mix) and its metadata files. As Python's data
+ * file patterns do, files in folders whose name starts with `__` are left
+ * out (hidden ones already are); so is any other file. A file of a media
+ * format the action cannot check (`.ico`, `.aiff`) is an error, since
+ * Python would load it.
+ */
+function mediaFolderFiles(files, kind, ignored) {
+    const out = [];
+    for (const f of files) {
+        if (f.file.split("/").slice(0, -1).some((d) => d.startsWith("__"))) {
+            ignored.push(f.file);
+            continue;
+        }
+        const media = mediaTypeOf(f.file);
+        const unsupported = unsupportedMediaKind(f.file);
+        if (media && (kind === "auto" || media.kind === kind))
+            out.push({ ...f, format: media.kind });
+        else if (isMetadataFile(f.file))
+            out.push({ ...f, format: formatOf(f.file) });
+        else if (unsupported && (kind === "auto" || unsupported === kind))
+            throw new data_errors/* FileSelectionError */.vO(`'${f.file}' is ${unsupported === "image" ? "an image" : "an audio"} format the action cannot embed (Python's ${unsupported}folder would load it); it embeds ${SUPPORTED_EXTENSIONS[unsupported].join(" ")}`);
+        else
+            ignored.push(f.file);
+    }
+    return out;
 }
 /** Byte-wise order, the same on every OS and locale. */
 function byPath(a, b) {
@@ -62276,6 +64124,50 @@ function shardRanges(rows, n) {
         ranges.push([start, start + div + (i < mod ? 1 : 0)]);
     }
     return ranges;
+}
+/**
+ * Contiguous row ranges for about `n` shards of rows of these sizes (media
+ * files: docs/dataset-layout.md#media-shards): each cut at the row edge
+ * nearest to an even share of the bytes, every shard keeping at least one
+ * row. With `maxBytes`, while a shard of more than one row would exceed it,
+ * the split gets one more shard: so no shard exceeds `maxBytes` by more than
+ * its last file. Python cuts by rows, so its shards of uneven files can be
+ * far larger.
+ */
+function sizedRanges(sizes, n, maxBytes) {
+    const rows = sizes.length;
+    if (rows === 0)
+        return shardRanges(0, n);
+    const edges = new Float64Array(rows + 1);
+    for (let i = 0; i < rows; i++)
+        edges[i + 1] = edges[i] + sizes[i];
+    for (let count = Math.max(1, Math.min(n, rows));; count++) {
+        const cuts = [0];
+        for (let i = 1; i < count; i++) {
+            const target = (edges[rows] * i) / count;
+            let j = nearestEdge(edges, target);
+            j = Math.min(Math.max(j, cuts[i - 1] + 1), rows - (count - i));
+            cuts.push(j);
+        }
+        cuts.push(rows);
+        const ranges = cuts.slice(0, -1).map((c, i) => [c, cuts[i + 1]]);
+        const fits = ([start, end]) => end - start <= 1 || edges[end] - edges[start] <= maxBytes;
+        if (maxBytes === undefined || count >= rows || ranges.every(fits))
+            return ranges;
+    }
+}
+/** The index of the edge (a prefix sum) nearest to `target`; the earlier one on a tie. */
+function nearestEdge(edges, target) {
+    let lo = 0;
+    let hi = edges.length - 1;
+    while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (edges[mid] < target)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo > 0 && target - edges[lo - 1] <= edges[lo] - target ? lo - 1 : lo;
 }
 /**
  * Where to cut a run of row groups (their row counts) into `n` shards when
@@ -62417,10 +64309,11 @@ function readSettings(input, env = process.env) {
         operation,
         splits,
         replaceAllSplits: hasSplits,
+        inferSplits: hasPaths && get("split") === "",
         config,
         dataDir: config === "default" ? "data" : config,
         setDefault: parseBool(get("set-default"), "set-default", false),
-        format: oneOf(get("format") || inputs_DEFAULTS.format, ["auto", ...FORMATS], "format"),
+        format: oneOf(get("format") || inputs_DEFAULTS.format, ["auto", ...FORMATS, ...FOLDER_FORMATS], "format"),
         features: parseFeatures(input("features")),
         maxShardSize,
         numShards,
@@ -62438,6 +64331,7 @@ function readSettings(input, env = process.env) {
         outputDir: get("output-dir") ? external_node_path_default().resolve(workspace, get("output-dir")) : undefined,
         tempDir: env.RUNNER_TEMP || external_node_os_default().tmpdir(),
         endpoint,
+        xet: !["1", "ON", "YES", "TRUE"].includes((env.HF_HUB_DISABLE_XET ?? "").trim().toUpperCase()),
         workspace,
     };
 }
@@ -62552,1041 +64446,20 @@ function parseWorkspacePath(text, workspace, name) {
     return resolved;
 }
 
-// EXTERNAL MODULE: ./src/data/read/columns.ts
-var columns = __nccwpck_require__(9854);
-;// CONCATENATED MODULE: ./src/data/read/overrides.ts
-/**
- * The type overrides (the `features` setting, by column) checked against the
- * files: before any file is read, that their formats can produce each type;
- * after pass 1, that every column they name exists. Both are OverrideErrors.
- */
-
-
-
-const TEXT_FORMATS = new Set(["csv", "tsv", "json", "jsonl"]);
-/** The overrides must name types the files' formats can produce (checked before reading anything). */
-function checkOverrides(overrides, formats) {
-    for (const [name, feature] of overrides) {
-        if ([...formats].some((f) => TEXT_FORMATS.has(f))) {
-            const reason = (0,columns/* unsupportedReason */.EX)(feature);
-            if (reason !== undefined)
-                throw new errors/* OverrideError */.Zm(`column '${name}' cannot be ${(0,model_features/* featureToString */.pu)(feature)} when read from CSV or JSON: ${reason}`);
-        }
-        if (formats.has("text") && name === "text" && !(feature.kind === "value" && (feature.dtype === "string" || feature.dtype === "large_string")))
-            throw new errors/* OverrideError */.Zm(`text files have one column 'text' of type string; it cannot be ${(0,model_features/* featureToString */.pu)(feature)}`);
-    }
-}
-/** Every overridden column must be one of the dataset's (checked once the files' columns are known). */
-function checkOverridesUsed(overrides, features) {
-    for (const name of overrides.keys())
-        if (!features.some((f) => f.name === name))
-            throw new errors/* OverrideError */.Zm(`it sets the type of column '${name}', which none of the files has (their columns: ${features.map((f) => f.name).join(", ") || "none"})`);
-}
-
-;// CONCATENATED MODULE: ./src/units.ts
-/** Human-readable sizes and rates for logs, summaries and cards (decimal units, as the Hub shows them). */
-function units_formatBytes(n) {
-    if (n < 1000)
-        return `${n} B`;
-    const units = ["kB", "MB", "GB", "TB"];
-    let v = n;
-    let i = -1;
-    do {
-        v /= 1000;
-        i++;
-    } while (v >= 1000 && i < units.length - 1);
-    return `${v.toFixed(v < 10 ? 2 : v < 100 ? 1 : 0)} ${units[i]}`;
-}
-function formatCount(n) {
-    return n.toLocaleString("en-US");
-}
-
-// EXTERNAL MODULE: ./src/data/model/sizes.ts
-var sizes = __nccwpck_require__(1088);
 // EXTERNAL MODULE: ./src/data/read/csv/csv.ts + 2 modules
 var csv = __nccwpck_require__(322);
-// EXTERNAL MODULE: ./src/data/read/json/exact.ts
-var exact = __nccwpck_require__(5875);
+// EXTERNAL MODULE: ./src/data/model/sizes.ts
+var sizes = __nccwpck_require__(1088);
+// EXTERNAL MODULE: ./src/data/read/json/scan.ts
+var scan = __nccwpck_require__(2139);
+// EXTERNAL MODULE: ./src/data/read/columns.ts
+var columns = __nccwpck_require__(9854);
 // EXTERNAL MODULE: ./src/data/read/parse.ts
 var read_parse = __nccwpck_require__(6210);
-;// CONCATENATED MODULE: ./src/data/read/json/scan.ts
-/**
- * Byte-level JSON for the JSON reader's hot path: a validating scanner that
- * reads one row (a JSON object, as the bytes of a line or of a top-level
- * array's element) into a small "tape" of its top-level entries — the
- * column each key names, the kind of its value (from the value's first byte
- * and spelling) and the value's byte span — without creating JS objects or
- * strings. The reader then infers types and sizes (pass 1) or fills Arrow
- * builders (pass 2) from the tape.
- *
- * The scanner accepts exactly what `JSON.parse` accepts, or less: anything it
- * does not handle — invalid JSON (so the error text comes from `JSON.parse`),
- * a key that is an array index (JS objects enumerate those first), a repeated
- * key (`JSON.parse` keeps the last value at the first key's place), very deep
- * nesting — makes `scan` return -1, and the reader takes the row through
- * `JSON.parse` as before. Nested values (lists, objects) are validated in
- * pass 1 and only delimited in pass 2; the reader reads lists item by item
- * (`readValue`) and parses objects from their span.
- *
- * Also here: JSON string unescaping straight to UTF-8, and ISO 8601
- * date-times read from bytes as pyarrow's JSON reader infers `timestamp[s]`.
- */
-
-
-/** Kinds of values on the tape. */
-const K_NULL = 0;
-const K_TRUE = 1;
-const K_FALSE = 2;
-/** An integer within int64 (`aux`: its number of digits). */
-const K_INT = 3;
-/** An integer beyond int64: pyarrow makes the column float64. */
-const K_BIGINT = 4;
-/** A number spelled with a fraction or an exponent. */
-const K_FLOAT = 5;
-/** A string without escapes (span: between the quotes). */
-const K_STR = 6;
-/** A string with backslash escapes (span: between the quotes). */
-const K_STR_ESC = 7;
-/** An object (span: from `{` to `}`; `aux`: NF_ flags). */
-const K_OBJ = 8;
-/** An array (span: from `[` to `]`; `aux`: NF_ flags). */
-const K_ARR = 9;
-/** A nested value holds an integer of 16 or more digits (JSON.parse may round it). */
-const NF_LONG_INT = 1;
-/** A nested value holds an integral number spelled as a float (`1.0`, `2e3`). */
-const NF_INTEGRAL_FLOAT = 2;
-/** A nested value holds an object (a list of them, say): read it with JSON.parse whole rather than item by item. */
-const NF_OBJECT = 4;
-const QUOTE = 34;
-const BACKSLASH = 92;
-const scan_COMMA = 44;
-const COLON = 58;
-const MINUS = 45;
-const PLUS = 43;
-const DOT = 46;
-const ZERO = 48;
-const NINE = 57;
-const OPEN_BRACE = 123;
-const CLOSE_BRACE = 125;
-const OPEN_BRACKET = 91;
-const CLOSE_BRACKET = 93;
-/** Deeper nesting is left to JSON.parse. */
-const scan_MAX_DEPTH = 128;
-/** Bytes that end the fast run through a string: `"`, `\`, and control characters (invalid in JSON strings). */
-const STRING_STOP = new Uint8Array(256);
-for (let b = 0; b < 32; b++)
-    STRING_STOP[b] = 1;
-STRING_STOP[QUOTE] = 1;
-STRING_STOP[BACKSLASH] = 1;
-/** JSON whitespace; in a line of JSON Lines, line breaks end the row instead. */
-const SPACE_ANY = new Uint8Array(256);
-const SPACE_LINE = new Uint8Array(256);
-for (const b of [32, 9])
-    SPACE_ANY[b] = SPACE_LINE[b] = 1;
-SPACE_ANY[10] = SPACE_ANY[13] = 1;
-/** Hex digit values, -1 for other bytes. */
-const HEX = new Int8Array(256).fill(-1);
-for (let b = 0; b < 10; b++)
-    HEX[ZERO + b] = b;
-for (let b = 0; b < 6; b++) {
-    HEX[65 + b] = 10 + b;
-    HEX[97 + b] = 10 + b;
-}
-/** Single-character escapes (`\n` → 10, ...); 0 for bytes that are not one. */
-const ESCAPE = new Uint8Array(256);
-ESCAPE[QUOTE] = QUOTE;
-ESCAPE[BACKSLASH] = BACKSLASH;
-ESCAPE[47] = 47; // '/'
-ESCAPE[98] = 8; // b
-ESCAPE[102] = 12; // f
-ESCAPE[110] = 10; // n
-ESCAPE[114] = 13; // r
-ESCAPE[116] = 9; // t
-const INT64_MAX_DIGITS = "9223372036854775807";
-const INT64_MIN_DIGITS = "9223372036854775808";
-/** Whether the 19 digits at `buf[from..]` are at most the limit (int64's range). */
-function nineteenDigitsFit(buf, from, negative) {
-    const limit = negative ? INT64_MIN_DIGITS : INT64_MAX_DIGITS;
-    for (let k = 0; k < 19; k++) {
-        const d = buf[from + k];
-        const m = limit.charCodeAt(k);
-        if (d !== m)
-            return d < m;
-    }
-    return true;
-}
-/** Whether a JS object would enumerate `key` before its other keys (an array index: digits only). */
-function isIndexLike(key) {
-    if (key.length === 0 || key.length > 10)
-        return false;
-    for (let i = 0; i < key.length; i++) {
-        const c = key.charCodeAt(i);
-        if (c < ZERO || c > NINE)
-            return false;
-    }
-    return true;
-}
-const utf8 = new TextDecoder("utf-8");
-/** The text of a key or string between quotes at `[start, end)`. */
-function jsonStringText(buf, start, end, escaped) {
-    if (!escaped)
-        return utf8.decode(buf.subarray(start, end));
-    return JSON.parse(utf8.decode(buf.subarray(start - 1, end + 1)));
-}
-/**
- * The rows' keys and the scanner. One scanner serves one pass over one file;
- * its columns are the keys seen so far (pass 1) or the requested features (pass 2).
- */
-class RowScanner {
-    learn;
-    /** Entries of the last scanned row. */
-    n = 0;
-    kind = new Uint8Array(16);
-    col = new Int32Array(16);
-    start = new Int32Array(16);
-    end = new Int32Array(16);
-    aux = new Int32Array(16);
-    /** Column names by index. */
-    names = [];
-    byName = new Map();
-    /** By position in the row: the bytes last seen before the value (`{` or `,`, key, `:`), and the column they name. */
-    segment = [];
-    segmentCol = [];
-    segmentWords = [];
-    /** Per column: the serial of the last row holding it, and its entry there. */
-    stamp = new Int32Array(16);
-    entryOf = new Int32Array(16);
-    serial = 0;
-    /** Keys first seen in the last row (pass 1), in order; they become columns `names.length + i` on `commit()`. */
-    pending = [];
-    /** Flags of the last nested value scanned. */
-    nested = 0;
-    /** The buffer last scanned, and a view of it for reading four bytes at a time. */
-    buffer;
-    view;
-    space;
-    /**
-     * `learn`: unknown keys become columns (pass 1); otherwise they are ignored (pass 2).
-     * `lines`: rows are lines of JSON Lines, so line breaks are not whitespace (they end the row).
-     */
-    constructor(learn, lines) {
-        this.learn = learn;
-        this.space = lines ? SPACE_LINE : SPACE_ANY;
-    }
-    addColumn(name) {
-        const index = this.names.length;
-        this.names.push(name);
-        this.byName.set(name, index);
-        this.reserveColumns(index + 1);
-        return index;
-    }
-    indexOf(name) {
-        return this.byName.get(name);
-    }
-    /** Whether column `c` is in the last scanned row. */
-    has(c) {
-        return this.stamp[c] === this.serial;
-    }
-    /** Makes columns of the keys first seen in the last row. */
-    commit() {
-        if (this.pending.length === 0)
-            return;
-        for (let i = 0; i < this.pending.length; i++)
-            this.addColumn(this.pending[i]);
-        this.pending.length = 0;
-    }
-    reserveColumns(n) {
-        if (n <= this.stamp.length)
-            return;
-        const size = Math.max(n, this.stamp.length * 2);
-        const stamp = new Int32Array(size);
-        stamp.set(this.stamp);
-        this.stamp = stamp;
-        const entry = new Int32Array(size);
-        entry.set(this.entryOf);
-        this.entryOf = entry;
-    }
-    reserveEntries() {
-        const size = this.kind.length * 2;
-        const grow = (a, make) => {
-            const b = make(size);
-            b.set(a);
-            return b;
-        };
-        this.kind = grow(this.kind, (n) => new Uint8Array(n));
-        this.col = grow(this.col, (n) => new Int32Array(n));
-        this.start = grow(this.start, (n) => new Int32Array(n));
-        this.end = grow(this.end, (n) => new Int32Array(n));
-        this.aux = grow(this.aux, (n) => new Int32Array(n));
-    }
-    /**
-     * Scans the row starting at `buf[s]` (reading no further than `e`): when it
-     * is a JSON object the tape now describes, returns the position after it and
-     * the whitespace that follows; -1 when the row must go through JSON.parse
-     * (invalid, or not handled here: see the file comment).
-     */
-    scan(buf, s, e) {
-        this.n = 0;
-        if (this.pending.length !== 0)
-            this.pending.length = 0;
-        let serial = (this.serial + 1) | 0;
-        if (serial === 0) {
-            this.stamp.fill(0);
-            serial = 1;
-        }
-        this.serial = serial;
-        if (buf !== this.buffer) {
-            this.buffer = buf;
-            this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-        }
-        const stop = STRING_STOP;
-        const space = this.space;
-        let i = s;
-        let b = 0;
-        let position = 0;
-        for (;;) {
-            // What leads to the value: `{` or `,`, the key, `:`, and any whitespace. Usually the same
-            // bytes as at this position of an earlier row: then they are valid and name the same column.
-            let col = -1;
-            const cached = this.segment[position];
-            if (cached !== undefined) {
-                const length = cached.length;
-                if (i + length <= e) {
-                    const words = this.segmentWords[position];
-                    const view = this.view;
-                    let k = 0;
-                    const whole = words.length;
-                    while (k < whole && view.getInt32(i + k * 4, true) === words[k])
-                        k++;
-                    if (k === whole) {
-                        k *= 4;
-                        while (k < length && buf[i + k] === cached[k])
-                            k++;
-                        if (k === length) {
-                            col = this.segmentCol[position];
-                            i += length;
-                        }
-                    }
-                }
-            }
-            if (col < 0) {
-                const from = i;
-                while (i < e && space[buf[i]] !== 0)
-                    i++;
-                if (i >= e)
-                    return -1;
-                b = buf[i];
-                if (position === 0) {
-                    if (b !== OPEN_BRACE)
-                        return -1;
-                    i++;
-                    while (i < e && space[buf[i]] !== 0)
-                        i++;
-                    if (i >= e)
-                        return -1;
-                    if (buf[i] === CLOSE_BRACE)
-                        return this.trailing(buf, i + 1, e);
-                }
-                else {
-                    if (b === CLOSE_BRACE)
-                        return this.trailing(buf, i + 1, e);
-                    if (b !== scan_COMMA)
-                        return -1;
-                    i++;
-                    while (i < e && space[buf[i]] !== 0)
-                        i++;
-                    if (i >= e)
-                        return -1;
-                }
-                if (buf[i] !== QUOTE)
-                    return -1;
-                const ks = i + 1;
-                let j = ks;
-                let escaped = false;
-                for (;;) {
-                    while (j < e && stop[buf[j]] === 0)
-                        j++;
-                    if (j >= e)
-                        return -1;
-                    const c = buf[j];
-                    if (c === QUOTE)
-                        break;
-                    if (c !== BACKSLASH)
-                        return -1;
-                    j = escapeEnd(buf, j, e);
-                    if (j < 0)
-                        return -1;
-                    escaped = true;
-                }
-                i = j + 1;
-                while (i < e && space[buf[i]] !== 0)
-                    i++;
-                if (i >= e || buf[i] !== COLON)
-                    return -1;
-                i++;
-                while (i < e && space[buf[i]] !== 0)
-                    i++;
-                if (i >= e)
-                    return -1;
-                const key = jsonStringText(buf, ks, j, escaped);
-                if (isIndexLike(key))
-                    return -1;
-                const known = this.byName.get(key);
-                if (known !== undefined) {
-                    col = known;
-                    // A copy (the read buffer is reused), whole words of it compared four bytes at a time.
-                    const length = i - from;
-                    const copy = new Uint8Array((length + 3) & ~3);
-                    copy.set(buf.subarray(from, i));
-                    this.segment[position] = copy.subarray(0, length);
-                    this.segmentWords[position] = new Int32Array(copy.buffer, 0, length >> 2);
-                    this.segmentCol[position] = col;
-                }
-                else if (this.learn) {
-                    if (this.pending.includes(key))
-                        return -1;
-                    col = this.names.length + this.pending.length;
-                    this.pending.push(key);
-                    this.reserveColumns(col + 1);
-                }
-                else
-                    col = -2; // not a requested column (the file changed since pass 1): ignored
-            }
-            else if (i >= e)
-                return -1;
-            if (col >= 0) {
-                if (this.stamp[col] === serial)
-                    return -1; // a repeated key
-                this.stamp[col] = serial;
-                this.entryOf[col] = this.n;
-            }
-            position++;
-            // The value.
-            if (this.n === this.kind.length)
-                this.reserveEntries();
-            const at = this.n++;
-            this.col[at] = col;
-            let c = buf[i];
-            if (space[c] !== 0) {
-                while (i < e && space[buf[i]] !== 0)
-                    i++;
-                if (i >= e)
-                    return -1;
-                c = buf[i];
-            }
-            let j = 0;
-            if (c === QUOTE) {
-                const vs = i + 1;
-                j = vs;
-                let kind = K_STR;
-                for (;;) {
-                    // Pass 2 reads rows pass 1 validated: only quotes and backslashes matter.
-                    j = this.learn ? stringStop(buf, this.view, j, e) : quoteOrBackslash(buf, this.view, j, e);
-                    if (j >= e)
-                        return -1;
-                    const d = buf[j];
-                    if (d === QUOTE)
-                        break;
-                    if (d !== BACKSLASH)
-                        return -1;
-                    j = escapeEnd(buf, j, e);
-                    if (j < 0)
-                        return -1;
-                    kind = K_STR_ESC;
-                }
-                this.kind[at] = kind;
-                this.start[at] = vs;
-                this.end[at] = j;
-                i = j + 1;
-            }
-            else if (c === MINUS || (c >= ZERO && c <= NINE)) {
-                const negative = c === MINUS;
-                j = negative ? i + 1 : i;
-                const ds = j;
-                if (j >= e)
-                    return -1;
-                const first = buf[j];
-                if (first === ZERO)
-                    j++;
-                else if (first > ZERO && first <= NINE) {
-                    j++;
-                    while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
-                        j++;
-                }
-                else
-                    return -1;
-                const digits = j - ds;
-                let float = false;
-                if (j < e && buf[j] === DOT) {
-                    j++;
-                    const fs = j;
-                    while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
-                        j++;
-                    if (j === fs)
-                        return -1;
-                    float = true;
-                }
-                if (j < e && ((b = buf[j]) === 101 || b === 69)) {
-                    j++;
-                    if (j < e && ((b = buf[j]) === PLUS || b === MINUS))
-                        j++;
-                    const es = j;
-                    while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
-                        j++;
-                    if (j === es)
-                        return -1;
-                    float = true;
-                }
-                this.kind[at] = float ? K_FLOAT : digits < 19 || (digits === 19 && nineteenDigitsFit(buf, ds, negative)) ? K_INT : K_BIGINT;
-                this.aux[at] = digits;
-                this.start[at] = i;
-                this.end[at] = j;
-                i = j;
-            }
-            else if (c === 116) {
-                if (i + 4 > e || buf[i + 1] !== 114 || buf[i + 2] !== 117 || buf[i + 3] !== 101)
-                    return -1;
-                this.kind[at] = K_TRUE;
-                this.start[at] = i;
-                this.end[at] = i += 4;
-            }
-            else if (c === 102) {
-                if (i + 5 > e || buf[i + 1] !== 97 || buf[i + 2] !== 108 || buf[i + 3] !== 115 || buf[i + 4] !== 101)
-                    return -1;
-                this.kind[at] = K_FALSE;
-                this.start[at] = i;
-                this.end[at] = i += 5;
-            }
-            else if (c === 110) {
-                if (i + 4 > e || buf[i + 1] !== 117 || buf[i + 2] !== 108 || buf[i + 3] !== 108)
-                    return -1;
-                this.kind[at] = K_NULL;
-                this.start[at] = i;
-                this.end[at] = i += 4;
-            }
-            else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-                this.nested = 0;
-                j = this.learn ? this.skipNested(buf, i, e, 1) : this.skipNestedFast(buf, i, e);
-                if (j < 0)
-                    return -1;
-                this.kind[at] = c === OPEN_BRACE ? K_OBJ : K_ARR;
-                this.aux[at] = this.nested;
-                this.start[at] = i;
-                this.end[at] = j;
-                i = j;
-            }
-            else
-                return -1;
-        }
-    }
-    /** The position after the whitespace at `i` (the end of a row). */
-    trailing(buf, i, e) {
-        return skipSpace(buf, i, e, this.space);
-    }
-    /** End of the object or array at `i` (validated), or -1. Sets NF_ flags in `nested`. */
-    skipNested(buf, i, e, depth) {
-        if (depth > scan_MAX_DEPTH)
-            return -1;
-        const object = buf[i] === OPEN_BRACE;
-        if (object)
-            this.nested |= NF_OBJECT;
-        const close = object ? CLOSE_BRACE : CLOSE_BRACKET;
-        i = skipSpace(buf, i + 1, e, this.space);
-        if (i >= e)
-            return -1;
-        if (buf[i] === close)
-            return i + 1;
-        for (;;) {
-            if (object) {
-                if (buf[i] !== QUOTE)
-                    return -1;
-                i = stringEnd(buf, this.view, i + 1, e);
-                if (i < 0)
-                    return -1;
-                i = skipSpace(buf, i + 1, e, this.space);
-                if (i >= e || buf[i] !== COLON)
-                    return -1;
-                i = skipSpace(buf, i + 1, e, this.space);
-                if (i >= e)
-                    return -1;
-            }
-            i = this.skipValue(buf, i, e, depth);
-            if (i < 0)
-                return -1;
-            i = skipSpace(buf, i, e, this.space);
-            if (i >= e)
-                return -1;
-            const b = buf[i];
-            if (b === close)
-                return i + 1;
-            if (b !== scan_COMMA)
-                return -1;
-            i = skipSpace(buf, i + 1, e, this.space);
-            if (i >= e)
-                return -1;
-        }
-    }
-    /**
-     * Pass 2 (the rows were validated in pass 1): the end of the object or
-     * array at `i`, found without validating, or -1. Sets NF_OBJECT, and
-     * NF_LONG_INT for any run of 16 digits (a fraction's too: reading such a
-     * value exactly costs a little more, and gives the same numbers).
-     */
-    skipNestedFast(buf, i, e) {
-        const view = this.view;
-        let depth = 0;
-        let run = 0;
-        let flags = 0;
-        for (let j = i; j < e; j++) {
-            const b = buf[j];
-            if (b >= ZERO && b <= NINE) {
-                if (++run === 16)
-                    flags |= NF_LONG_INT;
-                continue;
-            }
-            run = 0;
-            if (b === QUOTE) {
-                for (j++;; j += 2) {
-                    j = quoteOrBackslash(buf, view, j, e);
-                    if (j >= e || buf[j] === QUOTE)
-                        break;
-                }
-            }
-            else if (b === OPEN_BRACE) {
-                flags |= NF_OBJECT;
-                depth++;
-            }
-            else if (b === OPEN_BRACKET)
-                depth++;
-            else if ((b === CLOSE_BRACE || b === CLOSE_BRACKET) && --depth === 0) {
-                this.nested = flags;
-                return j + 1;
-            }
-        }
-        return -1;
-    }
-    /** End of the value at `i` (validated), or -1. */
-    skipValue(buf, i, e, depth) {
-        const c = buf[i];
-        if (c === QUOTE) {
-            const j = stringEnd(buf, this.view, i + 1, e);
-            return j < 0 ? -1 : j + 1;
-        }
-        if (c === OPEN_BRACE || c === OPEN_BRACKET)
-            return this.skipNested(buf, i, e, depth + 1);
-        if (c === MINUS || (c >= ZERO && c <= NINE))
-            return this.skipNumber(buf, i, e);
-        if (c === 116)
-            return i + 4 <= e && buf[i + 1] === 114 && buf[i + 2] === 117 && buf[i + 3] === 101 ? i + 4 : -1;
-        if (c === 102)
-            return i + 5 <= e && buf[i + 1] === 97 && buf[i + 2] === 108 && buf[i + 3] === 115 && buf[i + 4] === 101 ? i + 5 : -1;
-        if (c === 110)
-            return i + 4 <= e && buf[i + 1] === 117 && buf[i + 2] === 108 && buf[i + 3] === 108 ? i + 4 : -1;
-        return -1;
-    }
-    /** End of the number at `i` (validated), or -1; flags long integers and integral floats. */
-    skipNumber(buf, i, e) {
-        let j = i;
-        if (buf[j] === MINUS)
-            j++;
-        const intStart = j;
-        if (j >= e)
-            return -1;
-        let b = buf[j];
-        if (b === ZERO)
-            j++;
-        else if (b > ZERO && b <= NINE) {
-            j++;
-            while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
-                j++;
-        }
-        else
-            return -1;
-        const intEnd = j;
-        let fracStart = j;
-        let fracEnd = j;
-        let float = false;
-        let exp = 0;
-        if (j < e && buf[j] === DOT) {
-            j++;
-            fracStart = j;
-            while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
-                j++;
-            if (j === fracStart)
-                return -1;
-            fracEnd = j;
-            float = true;
-        }
-        if (j < e && ((b = buf[j]) === 101 || b === 69)) {
-            j++;
-            let sign = 1;
-            if (j < e && ((b = buf[j]) === PLUS || b === MINUS)) {
-                if (b === MINUS)
-                    sign = -1;
-                j++;
-            }
-            const es = j;
-            while (j < e && (b = buf[j]) >= ZERO && b <= NINE) {
-                if (exp < 100000)
-                    exp = exp * 10 + (b - ZERO);
-                j++;
-            }
-            if (j === es)
-                return -1;
-            exp *= sign;
-            float = true;
-        }
-        if (!float) {
-            if (intEnd - intStart >= 16)
-                this.nested |= NF_LONG_INT;
-        }
-        else if (!(this.nested & NF_INTEGRAL_FLOAT) && (0,exact/* isIntegral */.Ll)(buf, intStart, intEnd, fracStart, fracEnd, exp))
-            this.nested |= NF_INTEGRAL_FLOAT;
-        return j;
-    }
-}
-/**
- * Position of the first byte at or after `j` that ends a plain run of string
- * contents (a quote, a backslash or a control character), or `e`. Long runs
- * are tested four bytes at a time through `words` (a view of the buffer).
- */
-function stringStop(buf, view, j, e) {
-    const last = e - 4;
-    for (; j <= last; j += 4) {
-        const x = view.getInt32(j, true);
-        const q = x ^ 0x22222222;
-        const b = x ^ 0x5c5c5c5c;
-        // High bit of each byte that is a quote or backslash (a zero byte in q or b) or below 0x20; a flag
-        // may be wrong only above a right one, so the lowest one is the first such byte (little-endian).
-        const t = ((((q - 0x01010101) | 0) & ~q) | (((b - 0x01010101) | 0) & ~b) | (((x - 0x20202020) | 0) & ~x)) & 0x80808080;
-        if (t !== 0)
-            return j + ((31 - Math.clz32(t & -t)) >> 3);
-    }
-    while (j < e && STRING_STOP[buf[j]] === 0)
-        j++;
-    return j;
-}
-/** `stringStop` for validated text: the first quote or backslash at or after `j`, or `e`. */
-function quoteOrBackslash(buf, view, j, e) {
-    const last = e - 4;
-    for (; j <= last; j += 4) {
-        const x = view.getInt32(j, true);
-        const q = x ^ 0x22222222;
-        const b = x ^ 0x5c5c5c5c;
-        const t = ((((q - 0x01010101) | 0) & ~q) | (((b - 0x01010101) | 0) & ~b)) & 0x80808080;
-        if (t !== 0)
-            return j + ((31 - Math.clz32(t & -t)) >> 3);
-    }
-    let c = 0;
-    while (j < e && (c = buf[j]) !== QUOTE && c !== BACKSLASH)
-        j++;
-    return j;
-}
-function skipSpace(buf, i, e, space) {
-    while (i < e && space[buf[i]] !== 0)
-        i++;
-    return i;
-}
-/** Position after the escape sequence at `j` (a backslash), or -1 when it is invalid. */
-function escapeEnd(buf, j, e) {
-    if (j + 1 >= e)
-        return -1;
-    const x = buf[j + 1];
-    if (x === 117) {
-        if (j + 6 > e || (HEX[buf[j + 2]] | HEX[buf[j + 3]] | HEX[buf[j + 4]] | HEX[buf[j + 5]]) < 0)
-            return -1;
-        return j + 6;
-    }
-    return ESCAPE[x] === 0 ? -1 : j + 2;
-}
-/** Position of the closing quote of the string whose contents start at `j` (validated), or -1. */
-function stringEnd(buf, view, j, e) {
-    for (;;) {
-        j = stringStop(buf, view, j, e);
-        if (j >= e)
-            return -1;
-        const c = buf[j];
-        if (c === QUOTE)
-            return j;
-        if (c !== BACKSLASH)
-            return -1;
-        j = escapeEnd(buf, j, e);
-        if (j < 0)
-            return -1;
-    }
-}
-function hex4(buf, i) {
-    return (HEX[buf[i]] << 12) | (HEX[buf[i + 1]] << 8) | (HEX[buf[i + 2]] << 4) | HEX[buf[i + 3]];
-}
-/**
- * Decodes the (validated) contents of a JSON string `buf[s..e)` into UTF-8 at
- * `out[0..]` (which must hold `e - s` bytes) and returns the length: the bytes
- * `TextEncoder` gives for the string `JSON.parse` makes (an unpaired surrogate
- * becomes U+FFFD).
- */
-function unescapeJson(buf, s, e, out) {
-    let o = 0;
-    let i = s;
-    while (i < e) {
-        const b = buf[i];
-        if (b !== BACKSLASH) {
-            out[o++] = b;
-            i++;
-            continue;
-        }
-        const x = buf[i + 1];
-        if (x !== 117) {
-            out[o++] = ESCAPE[x];
-            i += 2;
-            continue;
-        }
-        let cp = hex4(buf, i + 2);
-        i += 6;
-        if (cp >= 0xd800 && cp <= 0xdfff) {
-            if (cp <= 0xdbff && i + 6 <= e && buf[i] === BACKSLASH && buf[i + 1] === 117) {
-                const low = hex4(buf, i + 2);
-                if (low >= 0xdc00 && low <= 0xdfff) {
-                    cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
-                    i += 6;
-                }
-                else
-                    cp = 0xfffd;
-            }
-            else
-                cp = 0xfffd;
-        }
-        if (cp < 0x80)
-            out[o++] = cp;
-        else if (cp < 0x800) {
-            out[o++] = 0xc0 | (cp >> 6);
-            out[o++] = 0x80 | (cp & 0x3f);
-        }
-        else if (cp < 0x10000) {
-            out[o++] = 0xe0 | (cp >> 12);
-            out[o++] = 0x80 | ((cp >> 6) & 0x3f);
-            out[o++] = 0x80 | (cp & 0x3f);
-        }
-        else {
-            out[o++] = 0xf0 | (cp >> 18);
-            out[o++] = 0x80 | ((cp >> 12) & 0x3f);
-            out[o++] = 0x80 | ((cp >> 6) & 0x3f);
-            out[o++] = 0x80 | (cp & 0x3f);
-        }
-    }
-    return o;
-}
-/** The length `unescapeJson` gives for the same string, without writing it. */
-function unescapedLength(buf, s, e) {
-    let n = e - s;
-    let i = s;
-    for (;;) {
-        while (i < e && buf[i] !== BACKSLASH)
-            i++;
-        if (i >= e)
-            return n;
-        if (buf[i + 1] !== 117) {
-            n -= 1;
-            i += 2;
-            continue;
-        }
-        const cp = hex4(buf, i + 2);
-        i += 6;
-        if (cp >= 0xd800 && cp <= 0xdbff && i + 6 <= e && buf[i] === BACKSLASH && buf[i + 1] === 117) {
-            const low = hex4(buf, i + 2);
-            if (low >= 0xdc00 && low <= 0xdfff) {
-                n -= 8; // 12 bytes of escapes, 4 of UTF-8
-                i += 6;
-                continue;
-            }
-        }
-        n -= cp < 0x80 ? 5 : cp < 0x800 ? 4 : 3; // unpaired surrogates become U+FFFD (3 bytes)
-    }
-}
-function digit2(buf, i) {
-    const a = buf[i] - ZERO;
-    const b = buf[i + 1] - ZERO;
-    return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
-}
-/**
- * Seconds since the epoch (UTC) of `buf[s..e)` when it is a date or
- * date-time pyarrow's JSON reader infers as `timestamp[s]` — `YYYY-MM-DD`,
- * optionally `[T ]hh`, `:mm`, `:ss` and `Z` or `±hh[[:]mm]` (what
- * `looksLikeTimestamp` accepts, with `parseTimestamp`'s value) — else NaN.
- */
-function isoSeconds(buf, s, e) {
-    const n = e - s;
-    if (n < 10 || n > 25 || buf[s + 4] !== MINUS || buf[s + 7] !== MINUS)
-        return NaN;
-    const y1 = digit2(buf, s);
-    const y2 = digit2(buf, s + 2);
-    const m = digit2(buf, s + 5);
-    const d = digit2(buf, s + 8);
-    if (y1 < 0 || y2 < 0 || m < 1 || m > 12 || d < 1)
-        return NaN;
-    const y = y1 * 100 + y2;
-    const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-    if (d > (m === 2 && leap ? 29 : read_parse/* MONTH_DAYS */.zn[m - 1]))
-        return NaN;
-    // days_from_civil (as ../parse.ts's daysFromCivil), in integer arithmetic: yy >= -1.
-    const yy = m <= 2 ? y - 1 : y;
-    const era = yy >= 0 ? (yy / 400) | 0 : -1;
-    const yoe = yy - era * 400;
-    const doy = (((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) | 0) + d - 1;
-    const doe = yoe * 365 + ((yoe / 4) | 0) - ((yoe / 100) | 0) + doy;
-    let seconds = (era * 146097 + doe - 719468) * 86400;
-    if (n === 10)
-        return seconds;
-    let i = s + 10;
-    const sep = buf[i];
-    if ((sep !== 84 && sep !== 32) || i + 3 > e)
-        return NaN;
-    const h = digit2(buf, i + 1);
-    if (h < 0 || h > 23)
-        return NaN;
-    seconds += h * 3600;
-    i += 3;
-    if (i < e && buf[i] === COLON) {
-        if (i + 3 > e)
-            return NaN;
-        const mi = digit2(buf, i + 1);
-        if (mi < 0 || mi > 59)
-            return NaN;
-        seconds += mi * 60;
-        i += 3;
-        if (i < e && buf[i] === COLON) {
-            if (i + 3 > e)
-                return NaN;
-            const sec = digit2(buf, i + 1);
-            if (sec < 0 || sec > 59)
-                return NaN;
-            seconds += sec;
-            i += 3;
-        }
-    }
-    if (i === e)
-        return seconds;
-    const z = buf[i];
-    if (z === 90)
-        return i + 1 === e ? seconds : NaN; // Z
-    if (z !== PLUS && z !== MINUS)
-        return NaN;
-    if (i + 3 > e)
-        return NaN;
-    const oh = digit2(buf, i + 1);
-    if (oh < 0)
-        return NaN;
-    i += 3;
-    let om = 0;
-    if (i < e) {
-        if (buf[i] === COLON)
-            i++;
-        if (i + 2 !== e)
-            return NaN;
-        om = digit2(buf, i);
-        if (om < 0)
-            return NaN;
-    }
-    if (oh > 23 || om > 59)
-        return NaN;
-    const offset = oh * 3600 + om * 60;
-    return z === MINUS ? seconds + offset : seconds - offset;
-}
-/** A value read by `readValue`: its kind and span, as on the tape (`aux`: digits of an integer; -1 for nested values, whose flags are not looked for). */
-class JsonValue {
-    kind = K_NULL;
-    start = 0;
-    end = 0;
-    aux = 0;
-}
-/**
- * Reads the JSON value at `buf[i]` of a row the scanner has validated (an
- * item of a list, say), reading no further than `e`: fills `out` and returns
- * the position after the value.
- */
-function readValue(buf, i, e, out) {
-    const c = buf[i];
-    if (c === QUOTE) {
-        let j = i + 1;
-        let kind = K_STR;
-        let b = 0;
-        for (;;) {
-            while (j < e && (b = buf[j]) !== QUOTE && b !== BACKSLASH)
-                j++;
-            if (j >= e || b === QUOTE)
-                break;
-            kind = K_STR_ESC;
-            j += 2;
-        }
-        if (j > e)
-            j = e;
-        out.kind = kind;
-        out.start = i + 1;
-        out.end = j;
-        return j + 1;
-    }
-    if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-        let depth = 0;
-        let j = i;
-        for (; j < e; j++) {
-            const b = buf[j];
-            if (b === QUOTE) {
-                j++;
-                while (j < e && buf[j] !== QUOTE)
-                    j += buf[j] === BACKSLASH ? 2 : 1;
-            }
-            else if (b === OPEN_BRACE || b === OPEN_BRACKET)
-                depth++;
-            else if ((b === CLOSE_BRACE || b === CLOSE_BRACKET) && --depth === 0)
-                break;
-        }
-        out.kind = c === OPEN_BRACE ? K_OBJ : K_ARR;
-        out.start = i;
-        out.end = j + 1;
-        out.aux = -1;
-        return j + 1;
-    }
-    if (c === 116 || c === 110 || c === 102) {
-        out.kind = c === 116 ? K_TRUE : c === 110 ? K_NULL : K_FALSE;
-        out.start = i;
-        out.end = i + (c === 102 ? 5 : 4);
-        return out.end;
-    }
-    // A number.
-    const negative = c === MINUS;
-    let j = negative ? i + 1 : i;
-    const ds = j;
-    let b = 0;
-    while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
-        j++;
-    const digits = j - ds;
-    let float = false;
-    if (b === DOT && j < e) {
-        float = true;
-        j++;
-        while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
-            j++;
-    }
-    if ((b === 101 || b === 69) && j < e) {
-        float = true;
-        j++;
-        if (j < e && ((b = buf[j]) === PLUS || b === MINUS))
-            j++;
-        while (j < e && (b = buf[j]) >= ZERO && b <= NINE)
-            j++;
-    }
-    out.kind = float ? K_FLOAT : digits < 19 || (digits === 19 && nineteenDigitsFit(buf, ds, negative)) ? K_INT : K_BIGINT;
-    out.aux = digits;
-    out.start = i;
-    out.end = j;
-    return j;
-}
-/** The position after the JSON whitespace at `i`. */
-function skipWhitespace(buf, i, e) {
-    return skipSpace(buf, i, e, SPACE_ANY);
-}
-
 // EXTERNAL MODULE: ./src/data/read/values.ts
 var values = __nccwpck_require__(9755);
+// EXTERNAL MODULE: ./src/data/read/json/exact.ts
+var exact = __nccwpck_require__(5875);
 ;// CONCATENATED MODULE: ./src/data/read/json/spans.ts
 /**
  * JS values out of a row's bytes, for what the byte-level path hands to
@@ -63611,11 +64484,18 @@ class Scratch {
     items = [];
     /** What scanNumbers found in the last text it scanned. */
     numbers = { flags: 0, keys: [] };
+    /** Objects one after another across lines: no Json, keys unioned, two kinds of values an error (./infer.ts). */
+    strict = false;
+    /** Members of objects read from their bytes, one per nesting level in use. */
+    members = [];
+    membersAt(depth) {
+        return (this.members[depth] ??= new Members());
+    }
     /** UTF-8 of the JSON string contents `buf[s..e)` with escapes, in `bytes[0..n)`; returns n. */
     unescape(buf, s, e) {
         if (this.bytes.length < e - s)
             this.bytes = new Uint8Array(Math.max(e - s, this.bytes.length * 2));
-        return unescapeJson(buf, s, e, this.bytes);
+        return (0,scan/* unescapeJson */.j8)(buf, s, e, this.bytes);
     }
     /** Lets a buffer grown for a very long string go (called between read chunks). */
     trim() {
@@ -63623,66 +64503,140 @@ class Scratch {
             this.bytes = new Uint8Array(1024);
     }
 }
+/**
+ * The members of one (validated) JSON object read from its bytes, in the
+ * file's order: keys, and each value's tape kind, span and `aux` (digits of
+ * an integer, -1 for nested values), as `readValue` gives them. A repeated
+ * key keeps its first place and takes the last value (as JSON.parse, and a
+ * Python dict, do).
+ */
+class Members {
+    n = 0;
+    keys = [];
+    kind = new Uint8Array(16);
+    start = new Int32Array(16);
+    end = new Int32Array(16);
+    aux = new Int32Array(16);
+    value = new scan/* JsonValue */.es();
+    index;
+    /** Reads the object `buf[s..e)` (from `{` to `}`). */
+    read(buf, s, e) {
+        this.n = 0;
+        this.index?.clear();
+        const v = this.value;
+        let i = (0,scan/* skipWhitespace */.NV)(buf, s + 1, e);
+        if (buf[i] === 125)
+            return; // }
+        for (;;) {
+            i = (0,scan/* readValue */.wK)(buf, i, e, v); // the key
+            const key = (0,scan/* jsonStringText */.HD)(buf, v.start, v.end, v.kind === scan/* K_STR_ESC */.oN);
+            i = (0,scan/* skipWhitespace */.NV)(buf, (0,scan/* skipWhitespace */.NV)(buf, i, e) + 1, e); // past ':'
+            i = (0,scan/* readValue */.wK)(buf, i, e, v);
+            let at = this.find(key);
+            if (at < 0) {
+                at = this.n++;
+                if (at === this.kind.length)
+                    this.grow();
+                this.keys[at] = key;
+                this.index?.set(key, at);
+            }
+            this.kind[at] = v.kind;
+            this.start[at] = v.start;
+            this.end[at] = v.end;
+            this.aux[at] = v.aux;
+            i = (0,scan/* skipWhitespace */.NV)(buf, i, e);
+            if (i >= e || buf[i] !== 44)
+                return; // ,
+            i = (0,scan/* skipWhitespace */.NV)(buf, i + 1, e);
+        }
+    }
+    /** Makes this one member: `key` holding `v`. */
+    single(key, v) {
+        this.n = 1;
+        this.keys[0] = key;
+        this.kind[0] = v.kind;
+        this.start[0] = v.start;
+        this.end[0] = v.end;
+        this.aux[0] = v.aux;
+    }
+    find(key) {
+        if (this.n < 16) {
+            for (let k = 0; k < this.n; k++)
+                if (this.keys[k] === key)
+                    return k;
+            return -1;
+        }
+        if (!this.index || this.index.size !== this.n)
+            this.index = new Map(this.keys.slice(0, this.n).map((k, i) => [k, i]));
+        return this.index.get(key) ?? -1;
+    }
+    grow() {
+        const size = this.kind.length * 2;
+        const kind = new Uint8Array(size);
+        kind.set(this.kind);
+        this.kind = kind;
+        for (const name of ["start", "end", "aux"]) {
+            const a = new Int32Array(size);
+            a.set(this[name]);
+            this[name] = a;
+        }
+    }
+}
 /** The JS value JSON.parse gives a tape entry (bigints where it would round, FloatTokens for integral floats in nested values with `floatTokens`). */
 function spanValue(kind, buf, s, e, aux, floatTokens, scratch) {
     switch (kind) {
-        case K_NULL:
+        case scan/* K_NULL */.Yw:
             return null;
-        case K_TRUE:
+        case scan/* K_TRUE */.X0:
             return true;
-        case K_FALSE:
+        case scan/* K_FALSE */._z:
             return false;
-        case K_INT:
-        case K_BIGINT:
+        case scan/* K_INT */.wx:
+        case scan/* K_BIGINT */.Av:
             return (0,read_parse/* parseInteger */.cG)(buf, s, e); // a bigint past 2^53, as parseExact gives it
-        case K_FLOAT:
+        case scan/* K_FLOAT */.jC:
             return Number(buf.toString("latin1", s, e));
-        case K_STR:
-        case K_STR_ESC:
-            return jsonStringText(buf, s, e, kind === K_STR_ESC);
+        case scan/* K_STR */.CH:
+        case scan/* K_STR_ESC */.oN:
+            return (0,scan/* jsonStringText */.HD)(buf, s, e, kind === scan/* K_STR_ESC */.oN);
         default: {
             const text = buf.toString("utf8", s, e);
             if (aux < 0) {
                 // Flags not known (an item of a list): look for the numbers JSON.parse would mistype now.
                 const flags = (0,exact/* scanNumbers */.qN)(buf, s, e, floatTokens, scratch.numbers);
-                aux = (flags & exact/* HAS_LONG_INTEGER */.RF ? NF_LONG_INT : 0) | (flags & exact/* HAS_INTEGRAL_FLOAT */.h8 ? NF_INTEGRAL_FLOAT : 0);
+                aux = (flags & exact/* HAS_LONG_INTEGER */.RF ? scan/* NF_LONG_INT */.gM : 0) | (flags & exact/* HAS_INTEGRAL_FLOAT */.h8 ? scan/* NF_INTEGRAL_FLOAT */.HQ : 0);
             }
-            if (aux & NF_LONG_INT || (floatTokens && aux & NF_INTEGRAL_FLOAT))
+            if (aux & scan/* NF_LONG_INT */.gM || (floatTokens && aux & scan/* NF_INTEGRAL_FLOAT */.HQ))
                 return (0,exact/* parseExact */.jM)(text, floatTokens);
             return JSON.parse(text);
         }
     }
 }
 /**
- * Parses one row's JSON text with JSON.parse, turning a failure into the
- * DataError users see; numbers JSON.parse would mistype are then read exactly
- * (bigints beyond 2^53; with `inference`, FloatTokens for integral floats).
+ * Checks one row's JSON text with JSON.parse (a row the scanner left alone),
+ * turning a failure into the DataError users see; the row must be an object.
  */
-function parseRow(buf, s, e, file, line, inference, firstLineOfJson, numbers) {
-    const text = buf.toString("utf8", s, e);
+function checkRow(buf, s, e, file, line, hint) {
     let v;
     try {
-        v = JSON.parse(text);
+        v = JSON.parse(buf.toString("utf8", s, e));
     }
     catch (err) {
-        const hint = firstLineOfJson && buf[s] === 123
-            ? " (a .json file must hold one JSON array of objects, or one object per line; is this one object spread over several lines?)"
-            : "";
-        throw new errors/* DataError */.fL(file, line, `invalid JSON: ${err.message}${hint}`);
+        throw new data_errors/* DataError */.fL(file, line, `invalid JSON: ${err.message}${buf[(0,scan/* skipWhitespace */.NV)(buf, s, e)] === 123 ? hint : ""}`);
     }
     if (typeof v !== "object" || v === null || Array.isArray(v))
-        throw new errors/* DataError */.fL(file, line, `each row must be a JSON object ({...}), found ${(0,columns/* describe */.q0)(v)}`);
-    if ((0,exact/* scanNumbers */.qN)(buf, s, e, inference, numbers) !== 0)
-        v = (0,exact/* parseExact */.jM)(text, inference);
-    return v;
+        throw new data_errors/* DataError */.fL(file, line, `each row must be a JSON object ({...}), found ${(0,columns/* describe */.q0)(v)}`);
 }
 
+// EXTERNAL MODULE: ./src/data/read/json/text.ts
+var json_text = __nccwpck_require__(6917);
 ;// CONCATENATED MODULE: ./src/data/read/json/column.ts
 /**
  * Pass 2 of the JSON reader (and the columns pass 1 converts): values
  * appended to an Arrow column of the target feature, straight from the
  * bytes where the type allows, else as the JS value JSON.parse would give.
  */
+
 
 
 
@@ -63699,7 +64653,15 @@ const F_BOOL = 4;
 const F_TIMESTAMP_S = 5;
 /** A list read item by item (see JsonColumn). */
 const F_LIST = 6;
+/** A Json value: its text written from the bytes (./text.ts). */
+const F_JSON = 7;
+/** A struct holding Json: read field by field from the bytes (keys in the file's order, numbers as spelled). */
+const F_STRUCT = 8;
 function fastPathOf(feature) {
+    if ((0,model_features/* isJson */.Fh)(feature))
+        return F_JSON;
+    if (feature.kind === "struct" && (0,model_features/* containsJson */.SB)(feature))
+        return F_STRUCT;
     if (feature.kind !== "value")
         return F_GENERIC;
     switch (feature.dtype) {
@@ -63751,7 +64713,12 @@ class JsonColumn {
     fast;
     /** Lists read item by item: the items' column, and the item being read. */
     item;
-    value = new JsonValue();
+    value = new scan/* JsonValue */.es();
+    /** Lists holding Json are read item by item even when they hold objects. */
+    json;
+    /** Structs holding Json: a column per field, by name, and the object being read. */
+    fields;
+    members;
     constructor(name, feature, file, floatTokens, scratch, builder) {
         this.name = name;
         this.feature = feature;
@@ -63761,9 +64728,14 @@ class JsonColumn {
         this.builder = builder ?? (0,columns/* builderFor */.hj)(feature);
         this.convert = (0,values/* converterFor */.C)(feature, floatTokens);
         this.fast = fastPathOf(feature);
+        this.json = (0,model_features/* containsJson */.SB)(feature);
         if (feature.kind === "list" && this.builder instanceof columns/* ListBuilder */.yo && !conversionCanFail(feature.item)) {
             this.fast = F_LIST;
             this.item = new JsonColumn(name, feature.item, file, floatTokens, scratch, this.builder.child);
+        }
+        if (this.fast === F_STRUCT && feature.kind === "struct") {
+            const children = this.builder.children;
+            this.fields = new Map(feature.fields.map((f, i) => [f.name, new JsonColumn(name, f.feature, file, floatTokens, scratch, children[i])]));
         }
     }
     appendNull() {
@@ -63782,15 +64754,15 @@ class JsonColumn {
     store(kind, buf, s, e, aux) {
         switch (this.fast) {
             case F_STRING:
-                if (kind === K_STR)
+                if (kind === scan/* K_STR */.CH)
                     return this.builder.appendBytes(buf, s, e);
-                if (kind === K_STR_ESC) {
+                if (kind === scan/* K_STR_ESC */.oN) {
                     const length = this.scratch.unescape(buf, s, e); // first: it may replace the buffer with a bigger one
                     return this.builder.appendBytes(this.scratch.bytes, 0, length);
                 }
                 break;
             case F_INT64:
-                if (kind === K_INT) {
+                if (kind === scan/* K_INT */.wx) {
                     if (aux <= 15) {
                         let i = s;
                         const negative = buf[i] === 45;
@@ -63808,27 +64780,35 @@ class JsonColumn {
                 }
                 break;
             case F_FLOAT64:
-                if (kind === K_INT || kind === K_FLOAT || kind === K_BIGINT)
+                if (kind === scan/* K_INT */.wx || kind === scan/* K_FLOAT */.jC || kind === scan/* K_BIGINT */.Av)
                     return this.builder.append((0,read_parse/* parseFloatCell */.Ox)(buf, s, e));
                 break;
             case F_BOOL:
-                if (kind === K_TRUE || kind === K_FALSE)
-                    return this.builder.append(kind === K_TRUE);
+                if (kind === scan/* K_TRUE */.X0 || kind === scan/* K_FALSE */._z)
+                    return this.builder.append(kind === scan/* K_TRUE */.X0);
                 break;
             case F_TIMESTAMP_S:
-                if (kind === K_STR) {
-                    const t = isoSeconds(buf, s, e);
+                if (kind === scan/* K_STR */.CH) {
+                    const t = (0,scan/* isoSeconds */.nE)(buf, s, e);
                     if (t === t)
                         return this.builder.appendSafe(t);
                 }
                 break;
             case F_LIST:
                 // Item by item unless it holds objects (then JSON.parse reads it faster); items (aux -1) of such a list hold none.
-                if (kind === K_ARR && (aux < 0 || !(aux & NF_OBJECT)))
+                if (kind === scan/* K_ARR */.Qy && (aux < 0 || !(aux & scan/* NF_OBJECT */.VS) || this.json))
                     return this.storeList(buf, s, e);
                 break;
+            case F_JSON:
+                if (kind === scan/* K_NULL */.Yw)
+                    return this.builder.appendNull();
+                return this.builder.appendString((0,json_text/* jsonText */.s$)(kind, buf, s, e));
+            case F_STRUCT:
+                if (kind === scan/* K_OBJ */.eK)
+                    return this.storeStruct(buf, s, e);
+                break;
         }
-        if (kind === K_NULL)
+        if (kind === scan/* K_NULL */.Yw)
             return this.builder.appendNull();
         const v = spanValue(kind, buf, s, e, aux, this.floatTokens, this.scratch);
         this.builder.appendValue(this.convert ? this.convert(v) : v);
@@ -63839,23 +64819,49 @@ class JsonColumn {
         if (item.fast === F_FLOAT64)
             return this.storeFloats(buf, s, e);
         const v = this.value;
-        let i = skipWhitespace(buf, s + 1, e);
+        let i = (0,scan/* skipWhitespace */.NV)(buf, s + 1, e);
         if (buf[i] !== 93)
             for (;;) {
-                i = readValue(buf, i, e, v);
+                i = (0,scan/* readValue */.wK)(buf, i, e, v);
                 item.store(v.kind, buf, v.start, v.end, v.aux);
-                i = skipWhitespace(buf, i, e);
+                i = (0,scan/* skipWhitespace */.NV)(buf, i, e);
                 if (i >= e || buf[i] !== 44)
                     break;
-                i = skipWhitespace(buf, i + 1, e);
+                i = (0,scan/* skipWhitespace */.NV)(buf, i + 1, e);
             }
         this.builder.closeList();
+    }
+    /** Appends the (validated) object `buf[s..e)` field by field (absent fields are nulls; other keys are not stored). */
+    storeStruct(buf, s, e) {
+        const m = (this.members ??= new Members());
+        m.read(buf, s, e);
+        const fields = this.fields;
+        let stored = 0;
+        for (let k = 0; k < m.n; k++) {
+            const field = fields.get(m.keys[k]);
+            if (!field)
+                continue;
+            try {
+                field.store(m.kind[k], buf, m.start[k], m.end[k], m.aux[k]);
+            }
+            catch (err) {
+                throw new Error(`field '${m.keys[k]}': ${err.message}`);
+            }
+            stored++;
+        }
+        if (stored < fields.size) {
+            const present = new Set(m.keys.slice(0, m.n));
+            for (const [name, field] of fields)
+                if (!present.has(name))
+                    field.appendNull();
+        }
+        this.builder.closeRow();
     }
     /** `storeList` for float64 items (embeddings, say): numbers parsed straight from the bytes. */
     storeFloats(buf, s, e) {
         const item = this.item;
         const numbers = item.builder;
-        let i = skipWhitespace(buf, s + 1, e);
+        let i = (0,scan/* skipWhitespace */.NV)(buf, s + 1, e);
         if (buf[i] !== 93)
             for (;;) {
                 const c = buf[i];
@@ -63869,152 +64875,218 @@ class JsonColumn {
                 }
                 else {
                     const v = this.value;
-                    i = readValue(buf, i, e, v);
+                    i = (0,scan/* readValue */.wK)(buf, i, e, v);
                     item.store(v.kind, buf, v.start, v.end, v.aux);
                 }
-                i = skipWhitespace(buf, i, e);
+                i = (0,scan/* skipWhitespace */.NV)(buf, i, e);
                 if (i >= e || buf[i] !== 44)
                     break;
-                i = skipWhitespace(buf, i + 1, e);
+                i = (0,scan/* skipWhitespace */.NV)(buf, i + 1, e);
             }
         this.builder.closeList();
     }
-    /** Appends a JS value (as JSON.parse gives it). */
-    append(v, line) {
-        try {
-            this.builder.appendValue(this.convert ? this.convert(v) : v);
-        }
-        catch (e) {
-            throw this.failure(e, line);
-        }
-    }
     failure(e, line) {
-        return new errors/* DataError */.fL(this.file, line, `column '${this.name}' (${(0,model_features/* featureToString */.pu)(this.feature)}): ${e.message}`);
+        return new data_errors/* DataError */.fL(this.file, line, `column '${this.name}' (${(0,model_features/* featureToString */.pu)(this.feature)}): ${e.message}`);
     }
 }
 
 ;// CONCATENATED MODULE: ./src/data/read/json/infer.ts
 /**
  * Pass 1 of the JSON reader: what each place of the rows (a column, a list's
- * items, a struct field) has held so far, and the feature pyarrow's JSON
- * reader would give it — int64, float64 once any value is spelled with a
- * fraction or exponent or exceeds int64, bool, string or timestamp[s],
- * list, struct (fields unioned). Two kinds of values at one place is a
- * ShapeConflict, reported with both lines (conflictError).
+ * items, a struct field) has held, and the feature `datasets` 5 gives it
+ * (docs/dataset-layout.md#json-and-json-lines). pyarrow's JSON reader types
+ * values int64, float64 (once any is spelled with a fraction or exponent, or
+ * exceeds int64), bool, string or timestamp[s], list, struct; and since
+ * `on_mixed_types="use_json"` is the default, a place whose values do not
+ * agree becomes `Json` (each value kept as JSON text):
+ * - values of two kinds there (numbers and strings, booleans and numbers,
+ *   objects and lists, a container and a scalar, ...; integers and floats
+ *   are one kind, float64);
+ * - objects with different key sets there (a key holding null counts), or an
+ *   empty object.
+ * Json goes at the deepest place where values disagree (`List(List(Json))`,
+ * `{'s': {'t': Json}}`), never at the rows: rows with different keys have
+ * their columns unioned. Python decides from the first 10 MiB of the first
+ * file; here every row of every file counts (src/data/README.md).
+ *
+ * Objects one after another across lines (one object spread over several
+ * lines) are read without Json, as Python reads them (its pre-scan needs one
+ * object per line): objects' keys are unioned, two kinds of values at one
+ * place are an error (ShapeConflict; Python fails there too).
+ *
+ * Objects and lists are read from their bytes, so keys keep the file's order
+ * (struct fields in the order of first appearance) and numbers their spelling.
  */
 
 
 
-
-
-
-function newNode() {
-    return { shape: "null", line: 0, stats: { count: 0, nulls: 0, bytes: 0 }, timestamps: true };
+function newNode(stats = (0,sizes/* emptyStats */.bD)()) {
+    return { shape: "null", line: 0, stats, timestamps: true };
 }
+/** Deeper nesting is refused (the readers recurse). */
+const infer_MAX_DEPTH = 1000;
+/** Two kinds of values at one place, where they cannot become Json (`Scratch.strict`). */
 class ShapeConflict extends Error {
-    path;
+    node;
     was;
     wasLine;
     now;
-    constructor(path, was, wasLine, now) {
-        super(`'${path}'`);
-        this.path = path;
+    constructor(node, was, wasLine, now) {
+        super("values of two kinds");
+        this.node = node;
         this.was = was;
         this.wasLine = wasLine;
         this.now = now;
     }
 }
-const SHAPE_NAMES = {
-    null: "null",
-    bool: "boolean",
-    int: "integer",
-    float: "number",
-    string: "string",
-    list: "list",
-    struct: "object",
+class NestingTooDeep extends Error {
+    constructor() {
+        super(`values nested more than ${infer_MAX_DEPTH} levels deep`);
+    }
+}
+const KIND_NAMES = {
+    null: "nulls",
+    bool: "booleans",
+    int: "numbers",
+    float: "numbers",
+    string: "strings",
+    list: "lists",
+    struct: "objects",
+    json: "JSON",
 };
-function article(word) {
-    return /^[aeiou]/.test(word) ? `an ${word}` : `a ${word}`;
-}
-const INT64_MIN = -(1n << 63n);
-const INT64_MAX = (1n << 63n) - 1n;
-function shapeOf(v) {
-    if (v === null || v === undefined)
-        return "null";
-    switch (typeof v) {
-        case "boolean":
-            return "bool";
-        case "number":
-            return Number.isInteger(v) ? "int" : "float";
-        case "bigint":
-            // pyarrow promotes an int64 column to float64 when a value does not fit.
-            return v >= INT64_MIN && v <= INT64_MAX ? "int" : "float";
-        case "string":
-            return "string";
-        default:
-            if (v instanceof values/* FloatToken */.o)
-                return "float";
-            return Array.isArray(v) ? "list" : "struct";
+/** The shape pass 1 gives a scalar of each tape kind (K_NULL aside). */
+const SHAPE_OF_KIND = ["null", "bool", "bool", "int", "float", "float", "string", "string"];
+/**
+ * Records a value of `shape` at `node`: false when the node is (or now
+ * becomes) Json, so what is inside the value does not matter.
+ */
+function observeShape(node, shape, line, strict) {
+    const was = node.shape;
+    if (was === shape)
+        return true;
+    if (was === "json")
+        return false;
+    if (was === "null") {
+        node.shape = shape;
+        node.line = line;
+        return true;
     }
-}
-function observe(node, v, path, line) {
-    node.stats.count++;
-    const shape = shapeOf(v);
-    if (shape === "null") {
-        node.stats.nulls++;
-        return;
+    if (was === "int" && shape === "float") {
+        node.shape = "float";
+        return true;
     }
-    if (node.shape !== shape)
-        observeShape(node, shape, path, line);
-    switch (shape) {
-        case "string": {
-            const s = v;
-            node.stats.bytes += Buffer.byteLength(s);
-            if (node.timestamps && !(0,read_parse/* looksLikeTimestamp */.Su)(s))
+    if (was === "float" && shape === "int")
+        return true;
+    if (strict)
+        throw new ShapeConflict(node, KIND_NAMES[was].slice(0, -1), node.line, KIND_NAMES[shape].slice(0, -1));
+    toJson(node, `${KIND_NAMES[was]} (first on line ${node.line}) and ${KIND_NAMES[shape]} (line ${line})`, line);
+    return false;
+}
+function toJson(node, why, line) {
+    node.shape = "json";
+    node.why = why;
+    node.line = line;
+    node.item = undefined;
+    node.fields = undefined;
+    delete node.stats.items;
+    delete node.stats.fields;
+}
+/** Pass 1 for one value of a validated row: tape kind `kind`, bytes `buf[s..e)`. */
+function observeValue(node, kind, buf, s, e, line, depth, scratch) {
+    const stats = node.stats;
+    if (kind === scan/* K_NULL */.Yw) {
+        stats.count++;
+        stats.nulls++;
+    }
+    else if (kind === scan/* K_ARR */.Qy)
+        observeArray(node, buf, s, e, line, depth, scratch);
+    else if (kind === scan/* K_OBJ */.eK)
+        observeObject(node, buf, s, e, line, depth, scratch);
+    else {
+        stats.count++;
+        const shape = SHAPE_OF_KIND[kind];
+        if (node.shape !== shape && !observeShape(node, shape, line, scratch.strict))
+            return;
+        if (kind === scan/* K_STR */.CH) {
+            stats.bytes += e - s;
+            if (node.timestamps && Number.isNaN((0,scan/* isoSeconds */.nE)(buf, s, e)))
                 node.timestamps = false;
-            break;
         }
-        case "list": {
-            const item = (node.item ??= newNode());
-            node.stats.items = item.stats;
-            const list = v;
-            for (let i = 0; i < list.length; i++)
-                observe(item, list[i], `${path}[]`, line);
-            break;
+        else if (kind === scan/* K_STR_ESC */.oN) {
+            if (node.timestamps) {
+                const length = scratch.unescape(buf, s, e);
+                stats.bytes += length;
+                if (Number.isNaN((0,scan/* isoSeconds */.nE)(scratch.bytes, 0, length)))
+                    node.timestamps = false;
+            }
+            else
+                stats.bytes += (0,scan/* unescapedLength */.DI)(buf, s, e);
         }
-        case "struct":
-            observeObject(node, v, path, line, undefined);
-            break;
     }
 }
-/** Observes an object's fields (`skip`: top-level columns set by the `features` input, observed elsewhere). */
-function observeObject(node, obj, path, line, skip) {
-    const fields = (node.fields ??= new Map());
-    node.stats.fields ??= new Map();
-    for (const key in obj) {
-        let child = fields.get(key);
-        if (!child) {
-            // A field first seen now was missing (null) in every earlier row.
-            child = newNode();
-            const earlier = node.stats.count - 1 - node.stats.nulls;
-            child.stats.count = earlier;
-            child.stats.nulls = earlier;
-            fields.set(key, child);
-            node.stats.fields.set(key, child.stats);
-        }
-        if (skip?.has(key)) {
-            child.stats.count++;
-            continue;
-        }
-        observe(child, obj[key], path ? `${path}.${key}` : key, line);
+/** Pass 1 for the (validated) array `buf[s..e)`. */
+function observeArray(node, buf, s, e, line, depth, scratch) {
+    node.stats.count++;
+    if (!observeShape(node, "list", line, scratch.strict))
+        return;
+    if (depth >= infer_MAX_DEPTH)
+        throw new NestingTooDeep();
+    const item = (node.item ??= newNode());
+    node.stats.items = item.stats;
+    let i = (0,scan/* skipWhitespace */.NV)(buf, s + 1, e);
+    if (buf[i] === 93)
+        return; // ]
+    const v = (scratch.items[depth] ??= new scan/* JsonValue */.es());
+    for (;;) {
+        i = (0,scan/* readValue */.wK)(buf, i, e, v);
+        observeValue(item, v.kind, buf, v.start, v.end, line, depth + 1, scratch);
+        i = (0,scan/* skipWhitespace */.NV)(buf, i, e);
+        if (i >= e || buf[i] !== 44)
+            return; // ,
+        i = (0,scan/* skipWhitespace */.NV)(buf, i + 1, e);
     }
-    for (const [key, child] of fields)
-        if (!Object.hasOwn(obj, key)) {
-            child.stats.count++;
-            child.stats.nulls++;
-        }
 }
-function featureOfNode(node, path, file) {
+/** Pass 1 for the (validated) object `buf[s..e)`: its keys must be those of the place's first object. */
+function observeObject(node, buf, s, e, line, depth, scratch) {
+    node.stats.count++;
+    if (!observeShape(node, "struct", line, scratch.strict))
+        return;
+    if (depth >= infer_MAX_DEPTH)
+        throw new NestingTooDeep();
+    const m = scratch.membersAt(depth);
+    m.read(buf, s, e);
+    if (m.n === 0 && !scratch.strict)
+        return toJson(node, `an empty object ({}) on line ${line}`, line);
+    let fields = node.fields;
+    const first = !fields;
+    if (!fields) {
+        fields = node.fields = new Map();
+        node.stats.fields = new Map();
+    }
+    else if (!scratch.strict && (m.n !== fields.size || !m.keys.every((k, i) => i >= m.n || fields.has(k))))
+        return toJson(node, `objects with different keys (first on line ${node.line}, other keys on line ${line})`, line);
+    if (first || scratch.strict)
+        for (let k = 0; k < m.n; k++) {
+            if (fields.has(m.keys[k]))
+                continue;
+            // Earlier slots of the place were nulls for this field.
+            const child = newNode((0,sizes/* nullsSoFar */.oj)(node.stats.count - 1, node.stats));
+            fields.set(m.keys[k], child);
+            node.stats.fields.set(m.keys[k], child.stats);
+        }
+    for (let k = 0; k < m.n; k++)
+        observeValue(fields.get(m.keys[k]), m.kind[k], buf, m.start[k], m.end[k], line, depth + 1, scratch);
+}
+/** A struct place that only held `{}` (possible without Json): Parquet cannot store it. */
+class EmptyStruct extends Error {
+    node;
+    constructor(node) {
+        super("only empty objects");
+        this.node = node;
+    }
+}
+/** The feature pass 1 gives a place. */
+function featureOfNode(node) {
     switch (node.shape) {
         case "null":
             return (0,model_features/* value */.Uq)("null");
@@ -64026,92 +65098,50 @@ function featureOfNode(node, path, file) {
             return (0,model_features/* value */.Uq)("float64");
         case "string":
             return node.timestamps ? (0,model_features/* value */.Uq)("timestamp[s]") : (0,model_features/* value */.Uq)("string");
+        case "json":
+            return { kind: "custom", typeName: "Json", params: {} };
         case "list":
-            return { kind: "list", item: featureOfNode(node.item ?? newNode(), `${path}[]`, file) };
-        case "struct": {
-            const fields = [...(node.fields ?? new Map())];
-            if (fields.length === 0)
-                throw new errors/* DataError */.fL(file, node.line, `'${path}' only holds empty objects ({}), and Parquet cannot store an object without fields; ` +
-                    `give the column a type with the 'features' input (for example dtype: json), or remove it`);
-            return {
-                kind: "struct",
-                fields: fields.map(([name, n]) => ({ name, feature: featureOfNode(n, `${path}.${name}`, file) })),
-            };
+            return { kind: "list", item: featureOfNode(node.item ?? newNode()) };
+        case "struct":
+            if (node.fields.size === 0)
+                throw new EmptyStruct(node);
+            return { kind: "struct", fields: [...node.fields].map(([name, n]) => ({ name, feature: featureOfNode(n) })) };
+    }
+}
+/** The path of `target` among the columns `nodes` (named `names`), for messages. */
+function pathOf(target, nodes, names) {
+    const find = (node, path) => {
+        if (node === target)
+            return path;
+        if (node.item) {
+            const found = find(node.item, `${path}[]`);
+            if (found)
+                return found;
         }
-    }
-}
-/** The shape pass 1 gives a scalar of each tape kind (K_NULL aside). */
-const SHAPE_OF_KIND = ["null", "bool", "bool", "int", "float", "float", "string", "string"];
-/** Pass 1 for a scalar of `shape` in a column (as `observe` does for JS values). */
-function observeShape(node, shape, path, line) {
-    if (node.shape === "null") {
-        node.shape = shape;
-        node.line = line;
-    }
-    else if (node.shape === "int" && shape === "float") {
-        node.shape = "float";
-        node.line = line;
-    }
-    else if (!(node.shape === "float" && shape === "int"))
-        throw new ShapeConflict(path, node.shape, node.line, shape);
-}
-/** Pass 1 for the (validated) array `buf[s..e)`: what `observe` does for the list JSON.parse would give. */
-function observeArray(node, buf, s, e, path, line, depth, scratch) {
-    node.stats.count++;
-    if (node.shape !== "list")
-        observeShape(node, "list", path, line);
-    const item = (node.item ??= newNode());
-    node.stats.items = item.stats;
-    let i = skipWhitespace(buf, s + 1, e);
-    if (buf[i] === 93)
-        return; // ]
-    const itemPath = `${path}[]`;
-    const v = (scratch.items[depth] ??= new JsonValue());
-    for (;;) {
-        i = readValue(buf, i, e, v);
-        observeValue(item, v.kind, buf, v.start, v.end, v.aux, itemPath, line, depth + 1, scratch);
-        i = skipWhitespace(buf, i, e);
-        if (i >= e || buf[i] !== 44)
-            return; // ,
-        i = skipWhitespace(buf, i + 1, e);
-    }
-}
-/** Pass 1 for one value read from the bytes (`observe` for the value JSON.parse would give). */
-function observeValue(node, kind, buf, s, e, aux, path, line, depth, scratch) {
-    const stats = node.stats;
-    if (kind === K_NULL) {
-        stats.count++;
-        stats.nulls++;
-    }
-    else if (kind === K_ARR && (aux < 0 || !(aux & NF_OBJECT)) && depth < 64)
-        observeArray(node, buf, s, e, path, line, depth, scratch);
-    else if (kind >= K_OBJ)
-        observe(node, spanValue(kind, buf, s, e, aux, true, scratch), path, line);
-    else {
-        stats.count++;
-        const shape = SHAPE_OF_KIND[kind];
-        if (node.shape !== shape)
-            observeShape(node, shape, path, line);
-        if (kind === K_STR) {
-            stats.bytes += e - s;
-            if (node.timestamps && Number.isNaN(isoSeconds(buf, s, e)))
-                node.timestamps = false;
+        for (const [name, child] of node.fields ?? []) {
+            const found = find(child, `${path}.${name}`);
+            if (found)
+                return found;
         }
-        else if (kind === K_STR_ESC) {
-            if (node.timestamps) {
-                const length = scratch.unescape(buf, s, e);
-                stats.bytes += length;
-                if (Number.isNaN(isoSeconds(scratch.bytes, 0, length)))
-                    node.timestamps = false;
-            }
-            else
-                stats.bytes += unescapedLength(buf, s, e);
-        }
+        return undefined;
+    };
+    for (let c = 0; c < nodes.length; c++) {
+        const found = find(nodes[c], names[c]);
+        if (found)
+            return found;
     }
+    return "?";
 }
-function conflictError(file, line, e) {
-    return new errors/* DataError */.fL(file, line, `column '${e.path}' holds ${article(SHAPE_NAMES[e.now])} here but ${SHAPE_NAMES[e.was]} values before (first on line ${e.wasLine}); ` +
-        `make the values agree, or set the column's type with the 'features' input (for example dtype: string, or dtype: json to keep each value as JSON text)`);
+/** The places below `node` (at `path`) that became Json, and why. */
+function jsonNotes(node, path, out = []) {
+    if (node.shape === "json")
+        out.push({ path, line: node.line, why: node.why });
+    else if (node.shape === "list" && node.item)
+        jsonNotes(node.item, `${path}[]`, out);
+    else if (node.shape === "struct")
+        for (const [name, child] of node.fields)
+            jsonNotes(child, `${path}.${name}`, out);
+    return out;
 }
 
 // EXTERNAL MODULE: external "node:buffer"
@@ -64127,12 +65157,24 @@ var read_source = __nccwpck_require__(2656);
 
 
 
-/** What a row source's `next()` found: a row the scanner read (its tape is ready), a row for JSON.parse, or the end of the read chunk. */
+/**
+ * What a row source's `next()` found: a row the scanner read (its tape is
+ * ready), a row for JSON.parse, a plain value (an element of an array of
+ * values: the row's `text`), or the end of the read chunk.
+ */
 const ROW_SCANNED = 0;
 const ROW_TO_PARSE = 1;
 const rows_CHUNK_END = 2;
+const ROW_VALUE = 3;
 const LF = 10;
 const CR = 13;
+/**
+ * Bytes Python's JSON loader reads per table (`JsonConfig.chunksize`, 10 MiB):
+ * a table holds the lines starting at most this far past its first byte
+ * (`f.read(chunksize)` and the rest of the line). Its record batches, and so
+ * `num_bytes`, start afresh with each table.
+ */
+const PYTHON_CHUNK_BYTES = 10 << 20;
 /**
  * JSON Lines. Lines end at LF, CRLF or a lone CR (as ../text/lines.ts splits them:
  * a chunk holds the complete lines of its bytes, and a CR at its end waits
@@ -64158,6 +65200,9 @@ class LineSource {
     cr = -2;
     nextLine = 1;
     atStart = true;
+    newTable = false;
+    tableLimit = PYTHON_CHUNK_BYTES;
+    tablePending = false;
     constructor(path, file, validate, chunkBytes, scanner) {
         this.path = path;
         this.file = file;
@@ -64198,7 +65243,7 @@ class LineSource {
             if (found < 0)
                 return;
             if (!(0,external_node_buffer_.isUtf8)(this.buf.subarray(p, this.stop)))
-                throw new errors/* DataError */.fL(this.file, line, read_source/* INVALID_UTF8 */.y5);
+                throw new data_errors/* DataError */.fL(this.file, line, read_source/* INVALID_UTF8 */.y5);
             p = found;
             line++;
         }
@@ -64238,12 +65283,26 @@ class LineSource {
         this.stop = end;
         return end;
     }
+    /** Notes a line starting at `p` (blank lines too: they count in Python's tables). */
+    lineAt(p) {
+        const at = this.input.base + p;
+        if (at > this.tableLimit) {
+            this.tableLimit = at + PYTHON_CHUNK_BYTES;
+            this.tablePending = true;
+        }
+    }
+    /** The row just found: whether it starts a table. */
+    rowFound() {
+        this.newTable = this.tablePending;
+        this.tablePending = false;
+    }
     next() {
         const { buf, end } = this;
         for (;;) {
             const p = this.p;
             if (p >= end)
                 return rows_CHUNK_END;
+            this.lineAt(p);
             const q = this.scanner.scan(buf, p, end);
             if (q >= 0) {
                 // The object ends at q (after trailing blanks): a line break, or the end of the file, must follow.
@@ -64270,6 +65329,7 @@ class LineSource {
                     this.stop = q;
                     this.line = this.nextLine++;
                     this.p = next;
+                    this.rowFound();
                     return ROW_SCANNED;
                 }
             }
@@ -64285,6 +65345,7 @@ class LineSource {
             if (i === stop)
                 continue; // a blank line
             this.start = p;
+            this.rowFound();
             return ROW_TO_PARSE;
         }
     }
@@ -64292,19 +65353,28 @@ class LineSource {
         await this.input?.close();
     }
 }
-/** A top-level JSON array: its elements, as arraySpans splits them. */
+/**
+ * The elements of one top-level JSON array (`values`: an array of plain
+ * values, each the row's `text`), or (`stream`) JSON objects one after
+ * another, such as one object spread over several lines: as arraySpans
+ * splits them.
+ */
 class ArraySource {
     scanner;
+    shape;
     buf = Buffer.alloc(0);
     start = 0;
     stop = 0;
     line = 0;
+    /** Python reads a top-level array whole: one table. */
+    newTable = false;
     spans;
     r = 0;
     chunks;
-    constructor(path, file, validate, chunkBytes, scanner) {
+    constructor(path, file, validate, chunkBytes, scanner, shape) {
         this.scanner = scanner;
-        this.chunks = arraySpans(path, file, validate, chunkBytes);
+        this.shape = shape;
+        this.chunks = arraySpans(path, file, validate, chunkBytes, shape === "stream");
     }
     async refill() {
         const n = await this.chunks.next();
@@ -64325,6 +65395,8 @@ class ArraySource {
         this.start = s;
         this.stop = e;
         this.line = spans.line[r];
+        if (this.shape === "values")
+            return ROW_VALUE;
         return this.scanner.scan(this.buf, s, e) === e ? ROW_SCANNED : ROW_TO_PARSE;
     }
     async close() {
@@ -64356,26 +65428,60 @@ class RowSpans {
         this.line[r] = line;
     }
 }
-/** A `.json` file is either one top-level array or JSON Lines: the first non-blank byte tells. */
 async function detectLayout(path, file) {
     const source = await (0,read_source/* openByteSource */.QK)(path, file);
     try {
-        const head = Buffer.alloc(4096);
-        let first = true;
+        let head = Buffer.alloc(64 * 1024);
+        let end = 0;
+        let first = -1; // the first non-blank byte
         for (;;) {
-            const n = await source.read(head, 0);
-            if (n === 0)
-                return "empty";
-            let i = 0;
-            if (first && (0,read_source/* hasBom */.BH)(head, n))
-                i = 3;
-            first = false;
-            for (; i < n; i++) {
-                const b = head[i];
-                if (b === 32 || b === 9 || b === 10 || b === 13)
-                    continue;
-                return b === 91 /* [ */ ? "array" : "lines";
+            if (end === head.length) {
+                const grown = Buffer.alloc(head.length * 2);
+                grown.set(head);
+                head = grown;
             }
+            const n = await source.read(head, end);
+            const eof = n === 0 || end + n < head.length;
+            end += n;
+            let i = first >= 0 ? first : (0,read_source/* hasBom */.BH)(head, end) ? 3 : 0;
+            if (first < 0) {
+                while (i < end && (head[i] === 32 || head[i] === 9 || head[i] === 10 || head[i] === 13))
+                    i++;
+                if (i < end)
+                    first = i;
+            }
+            if (first < 0) {
+                if (eof)
+                    return { kind: "empty" };
+                end = 0; // only blanks so far
+                continue;
+            }
+            const b = head[first];
+            if (b === 91 /* [ */) {
+                const window = head.subarray(first, Math.min(end, first + 100));
+                const quote = window.indexOf(34);
+                const objects = (quote < 0 ? window : window.subarray(0, quote)).includes(123);
+                if (!objects && window.length < 100 && !eof)
+                    continue;
+                return { kind: "array", shape: objects ? "objects" : "values" };
+            }
+            if (b !== 123 /* { */)
+                return { kind: "lines" }; // not an object: the row's error comes later
+            const value = elementEnd(head, first, end);
+            if (value.end === -1) {
+                if (eof)
+                    return { kind: "lines" }; // not closed: JSON.parse says why
+                continue;
+            }
+            if (value.newlines > 0)
+                return { kind: "stream" };
+            // Another value after it on the same line: objects one after another, too.
+            let j = value.end;
+            while (j < end && (head[j] === 32 || head[j] === 9))
+                j++;
+            if (j === end && !eof)
+                continue;
+            return { kind: j === end || head[j] === 10 || head[j] === 13 ? "lines" : "stream" };
         }
     }
     finally {
@@ -64383,17 +65489,18 @@ async function detectLayout(path, file) {
     }
 }
 /**
- * Streams the elements of a top-level JSON array without holding the file:
- * a byte scanner finds where each element ends (tracking nesting and strings).
- * Each row's line is where its element starts. An error found while splitting
- * is thrown after the elements before it are handed out (they are read first).
+ * Streams the elements of a top-level JSON array (or, with `stream`, JSON
+ * values one after another) without holding the file: a byte scanner finds
+ * where each element ends (tracking nesting and strings). Each row's line is
+ * where its element starts. An error found while splitting is thrown after
+ * the elements before it are handed out (they are read first).
  */
-async function* arraySpans(path, file, validate, chunkBytes) {
+async function* arraySpans(path, file, validate, chunkBytes, stream) {
     const input = new read_source/* ChunkBuffer */.oj((0,read_source/* readAhead */.Ek)(await (0,read_source/* openByteSource */.QK)(path, file)), chunkBytes);
     const spans = new RowSpans();
     let consumed = 0;
     let line = 1;
-    let state = "open";
+    let state = stream ? "element" : "open";
     let atStart = true;
     try {
         while (await input.refill(consumed)) {
@@ -64418,11 +65525,15 @@ async function* arraySpans(path, file, validate, chunkBytes) {
                 }
                 if (state === "open") {
                     if (b !== 91) {
-                        error = new errors/* DataError */.fL(file, line, "expected a JSON array");
+                        error = new data_errors/* DataError */.fL(file, line, "expected a JSON array");
                         break;
                     }
                     state = "first";
                     p++;
+                }
+                else if (stream && b !== 123) {
+                    error = new data_errors/* DataError */.fL(file, line, `each row must be a JSON object ({...}), found '${String.fromCharCode(b)}' between objects`);
+                    break;
                 }
                 else if (state === "separator" || (state === "first" && b === 93)) {
                     if (b === 93)
@@ -64430,32 +65541,33 @@ async function* arraySpans(path, file, validate, chunkBytes) {
                     else if (b === 44)
                         state = "element";
                     else {
-                        error = new errors/* DataError */.fL(file, line, `invalid JSON: expected ',' or ']' after an array element, found '${String.fromCharCode(b)}'`);
+                        error = new data_errors/* DataError */.fL(file, line, `invalid JSON: expected ',' or ']' after an array element, found '${String.fromCharCode(b)}'`);
                         break;
                     }
                     p++;
                 }
                 else if (state === "closed") {
-                    error = new errors/* DataError */.fL(file, line, "invalid JSON: unexpected content after the closing ']' of the array");
+                    error = new data_errors/* DataError */.fL(file, line, "invalid JSON: unexpected content after the closing ']' of the array");
                     break;
                 }
                 else {
                     const stop = elementEnd(buf, p, end);
                     if (stop.end === -1) {
                         if (input.eof)
-                            error = new errors/* DataError */.fL(file, line, "invalid JSON: the array (or this element) is not closed");
+                            error = new data_errors/* DataError */.fL(file, line, stream ? "invalid JSON: the object is not closed" : "invalid JSON: the array (or this element) is not closed");
                         else
                             incomplete = true; // the element continues in the next chunk
                         break;
                     }
                     if (validate && !(0,external_node_buffer_.isUtf8)(buf.subarray(p, stop.end))) {
-                        error = new errors/* DataError */.fL(file, line, read_source/* INVALID_UTF8 */.y5);
+                        error = new data_errors/* DataError */.fL(file, line, read_source/* INVALID_UTF8 */.y5);
                         break;
                     }
                     spans.push(p, stop.end, line);
                     line += stop.newlines;
                     p = stop.end;
-                    state = "separator";
+                    if (!stream)
+                        state = "separator";
                 }
             }
             consumed = p;
@@ -64465,8 +65577,8 @@ async function* arraySpans(path, file, validate, chunkBytes) {
             if (input.eof && !incomplete)
                 break;
         }
-        if (state !== "closed")
-            throw new errors/* DataError */.fL(file, line, "invalid JSON: the array is not closed (no final ']')");
+        if (!stream && state !== "closed")
+            throw new data_errors/* DataError */.fL(file, line, "invalid JSON: the array is not closed (no final ']')");
     }
     finally {
         await input.close();
@@ -64517,27 +65629,26 @@ function elementEnd(buf, p, end) {
 
 ;// CONCATENATED MODULE: ./src/data/read/json/json.ts
 /**
- * JSON Lines (`.jsonl`, `.ndjson`, and `.json` files holding lines) and JSON
- * files holding one top-level array of objects. Each row is an object; the
+ * JSON Lines (`.jsonl`, `.ndjson`, and `.json` files holding lines), JSON
+ * files holding one top-level array, and objects one after another (one
+ * object spread over several lines), as `datasets`' JSON loader reads them
+ * (docs/dataset-layout.md#json-and-json-lines). Each row is an object; the
  * columns are the union of the keys in order of first appearance, a missing
- * key is a null — as pyarrow's JSON reader does for `datasets` (docs/dataset-layout.md#json-and-json-lines):
- * integers → int64 (float64 once any value is spelled with a fraction or
- * exponent, or exceeds int64), bool, string, strings that are all ISO dates
- * or date-times at second precision → timestamp[s], arrays → list, objects →
- * struct (fields unioned). A column holding two kinds of values (say numbers
- * and strings) is an error naming both lines.
+ * key is a null. An array of plain values is one column `text`. Types as
+ * pyarrow's JSON reader gives them, and `Json` where values disagree
+ * (./infer.ts).
  *
  * Rows are read from the bytes (./scan.ts), a read chunk at a time, with
  * no object per row: pass 1 infers types and sizes from each value's
- * spelling, pass 2 fills the Arrow builders of flat columns (and lists of
- * them, item by item) straight from the bytes. Objects inside values are
- * parsed from their span with JSON.parse, and rows the scanner does not
- * handle (invalid JSON, repeated keys, ...) go through JSON.parse whole —
- * the reader's reference behaviour, which also gives the error message.
+ * spelling, pass 2 fills the Arrow builders straight from the bytes. Rows
+ * the scanner does not handle (invalid JSON, repeated keys, ...) are checked
+ * with JSON.parse — whose message is the error users see — and read member
+ * by member from their bytes (./spans.ts, Members), keys in the file's order.
  *
- * This file runs the two passes; the pieces are ./rows.ts (the rows of a
+ * This file runs the passes; the pieces are ./rows.ts (the rows of a
  * file), ./scan.ts (the byte scanner), ./infer.ts (pass 1's inference),
- * ./column.ts (values into Arrow columns), ./spans.ts (JS values from bytes).
+ * ./column.ts (values into Arrow columns), ./text.ts (Json text),
+ * ./spans.ts (members and JS values from bytes).
  */
 
 
@@ -64547,184 +65658,206 @@ function elementEnd(buf, p, end) {
 
 
 
+
+/** The column of an array of plain values (datasets: `{"text": element}`). */
+const JSON_VALUES_COLUMN = "text";
+const SPREAD_HINT = " (in JSON Lines each line holds one whole object; is this one spread over several lines?)";
 class JsonReader {
     path;
     file;
-    format;
     options;
-    constructor(path, file, format, options = {}) {
+    /** Rows pass 1 counted: pass 2 sizes its builders for no more (a small file's batch). */
+    rowCount;
+    constructor(path, file, options = {}) {
         this.path = path;
         this.file = file;
-        this.format = format;
         this.options = options;
     }
     /** The rows of the file, read with `scanner` (pass 1 validates the UTF-8 too). */
     async rows(validate, learn) {
         const layout = await detectLayout(this.path, this.file);
-        if (layout === "empty")
-            throw new errors/* DataError */.fL(this.file, undefined, "the file is empty");
-        const scanner = new RowScanner(learn, layout === "lines");
-        // A top-level array is read as such whatever the extension (datasets falls back to reading it whole too).
-        const source = layout === "array"
-            ? new ArraySource(this.path, this.file, validate, this.options.chunkBytes, scanner)
-            : new LineSource(this.path, this.file, validate, this.options.chunkBytes, scanner);
-        return { source, scanner };
+        if (layout.kind === "empty")
+            throw new data_errors/* DataError */.fL(this.file, undefined, "the file is empty");
+        const scanner = new scan/* RowScanner */.b4(learn, layout.kind === "lines");
+        // A top-level array is read as such whatever the extension, as datasets does.
+        const source = layout.kind === "lines"
+            ? new LineSource(this.path, this.file, validate, this.options.chunkBytes, scanner)
+            : new ArraySource(this.path, this.file, validate, this.options.chunkBytes, scanner, layout.kind === "array" ? layout.shape : "stream");
+        return { source, scanner, layout };
     }
-    /** Parses a row the scanner left to JSON.parse (throwing the DataError for invalid JSON or a row that is not an object). */
-    parseRow(source, inference, scratch) {
+    /**
+     * Makes `scanner`'s tape describe the current row when the scanner did
+     * not read it (or `parseAll`): checked with JSON.parse first (its message
+     * is the error users see), then read member by member from its bytes.
+     */
+    toTape(status, source, scanner, scratch, parseAll) {
+        if (status === ROW_SCANNED && !parseAll)
+            return;
         const { buf, start, stop, line } = source;
-        const firstLineOfJson = this.format === "json" && line === 1 && source instanceof LineSource;
-        return parseRow(buf, start, stop, this.file, line, inference, firstLineOfJson, scratch.numbers);
+        const m = scratch.membersAt(0);
+        if (status === ROW_VALUE) {
+            const v = (scratch.items[0] ??= new scan/* JsonValue */.es());
+            checkValue(buf, start, stop, this.file, line);
+            (0,scan/* readValue */.wK)(buf, start, stop, v);
+            m.single(JSON_VALUES_COLUMN, v);
+        }
+        else {
+            checkRow(buf, start, stop, this.file, line, source instanceof LineSource ? SPREAD_HINT : "");
+            m.read(buf, (0,scan/* skipWhitespace */.NV)(buf, start, stop), stop);
+        }
+        scanner.fromMembers(m);
     }
     async profile(overrides) {
-        const { source, scanner } = await this.rows(true, true);
+        const { source, scanner, layout } = await this.rows(true, true);
         const scratch = new Scratch();
+        scratch.strict = layout.kind === "stream";
         const names = scanner.names;
+        const parseAll = this.options.jsonParseAll === true;
         /** Per column: what pass 1 has seen, and whether the `features` input sets its type (then it is converted, not inferred). */
         const nodes = [];
         const set = [];
+        // The rows, for the batches of columns first seen late.
+        const rowStats = (0,sizes/* emptyStats */.bD)();
         const addColumns = () => {
             for (let c = nodes.length; c < names.length; c++) {
-                nodes.push(newNode());
+                nodes.push(newNode((0,sizes/* nullsSoFar */.oj)(rowStats.count, rowStats)));
                 set.push(overrides.has(names[c]));
             }
         };
-        const measured = new Map();
-        const measuredStats = new Map();
-        const overridden = [...overrides];
-        const anySet = overridden.length > 0;
-        let rows = 0;
+        // Columns the `features` input sets are converted now, so bad values are found before anything is written.
+        const measured = [...overrides].map(([name, feature]) => ({ name, column: new JsonColumn(name, feature, this.file, true, scratch), stats: (0,sizes/* emptyStats */.bD)() }));
+        // Python's record batches: PYTHON_BATCH_ROWS rows, afresh with each table (./rows.ts).
+        let batchRows = 0;
+        const closeBatches = () => {
+            for (const node of nodes)
+                (0,sizes/* closeBatch */.HT)(node.stats, rowStats.count);
+            for (const m of measured) {
+                (0,sizes/* addData */.ys)(m.stats, m.column.builder.finish());
+                (0,sizes/* closeBatch */.HT)(m.stats);
+            }
+            (0,sizes/* closeBatch */.HT)(rowStats);
+            batchRows = 0;
+        };
         let line = 0;
         try {
             while (await source.refill()) {
                 const buf = source.buf;
-                const parseAll = this.options.jsonParseAll === true;
                 for (;;) {
                     const status = source.next();
                     if (status === rows_CHUNK_END)
                         break;
                     line = source.line;
-                    let row;
-                    if (status === ROW_SCANNED && !parseAll) {
-                        scanner.commit();
-                        if (nodes.length < names.length)
-                            addColumns();
-                        const { n, col, kind: kinds, start, end } = scanner;
-                        for (let k = 0; k < n; k++) {
-                            const c = col[k];
-                            if (anySet && set[c])
-                                continue;
-                            const node = nodes[c];
-                            const kind = kinds[k];
-                            const stats = node.stats;
-                            if (kind === K_NULL) {
-                                stats.count++;
-                                stats.nulls++;
-                            }
-                            else if (kind >= K_OBJ) {
-                                observeValue(node, kind, buf, start[k], end[k], scanner.aux[k], names[c], line, 0, scratch);
-                            }
-                            else {
-                                stats.count++;
-                                const shape = SHAPE_OF_KIND[kind];
-                                if (node.shape !== shape)
-                                    observeShape(node, shape, names[c], line);
-                                if (kind === K_STR) {
-                                    const vs = start[k];
-                                    const ve = end[k];
-                                    stats.bytes += ve - vs;
-                                    if (node.timestamps && Number.isNaN(isoSeconds(buf, vs, ve)))
-                                        node.timestamps = false;
-                                }
-                                else if (kind === K_STR_ESC) {
-                                    if (node.timestamps) {
-                                        const length = scratch.unescape(buf, start[k], end[k]);
-                                        stats.bytes += length;
-                                        if (Number.isNaN(isoSeconds(scratch.bytes, 0, length)))
-                                            node.timestamps = false;
-                                    }
-                                    else
-                                        stats.bytes += unescapedLength(buf, start[k], end[k]);
-                                }
-                            }
-                        }
+                    if (batchRows === sizes/* PYTHON_BATCH_ROWS */.Sg || (source.newTable && batchRows > 0))
+                        closeBatches();
+                    this.toTape(status, source, scanner, scratch, parseAll);
+                    scanner.commit();
+                    if (nodes.length < names.length)
+                        addColumns();
+                    const { n, col, kind, start, end } = scanner;
+                    for (let k = 0; k < n; k++) {
+                        const c = col[k];
+                        if (!set[c])
+                            observeValue(nodes[c], kind[k], buf, start[k], end[k], line, 0, scratch);
                     }
-                    else {
-                        row = this.parseRow(source, true, scratch);
-                        for (const key in row) {
-                            let c = scanner.indexOf(key);
-                            if (c === undefined) {
-                                c = scanner.addColumn(key);
-                                addColumns();
-                            }
-                            if (!set[c])
-                                observe(nodes[c], row[key], key, line);
-                        }
-                    }
-                    // Columns the `features` input sets are converted now, so bad values are found before anything is written.
-                    for (let o = 0; o < overridden.length; o++) {
-                        const [name, feature] = overridden[o];
-                        const c = scanner.indexOf(name);
-                        const present = c !== undefined && (row ? Object.hasOwn(row, name) : scanner.has(c));
-                        let col = measured.get(name);
-                        if (!col) {
-                            if (!present)
-                                continue;
-                            measured.set(name, (col = new JsonColumn(name, feature, this.file, true, scratch)));
-                            // Rows before the first one with this key hold nulls.
-                            for (let k = 0; k < rows; k++)
-                                col.appendNull();
-                        }
-                        if (!present)
-                            col.appendNull();
-                        else if (row)
-                            col.append(row[name], line);
+                    for (const m of measured) {
+                        const c = scanner.indexOf(m.name);
+                        if (c === undefined || !scanner.has(c))
+                            m.column.appendNull();
                         else {
                             const k = scanner.entryOf[c];
-                            col.put(scanner.kind[k], buf, scanner.start[k], scanner.end[k], scanner.aux[k], line);
+                            m.column.put(kind[k], buf, start[k], end[k], scanner.aux[k], line);
                         }
                     }
-                    rows++;
+                    rowStats.count++;
+                    batchRows++;
                 }
-                for (const [name, col] of measured)
-                    measuredStats.set(name, (0,sizes/* mergeStats */.Ic)(measuredStats.get(name) ?? (0,sizes/* emptyStats */.bD)(), (0,sizes/* statsOfData */.tE)(col.builder.finish())));
                 scratch.trim();
             }
+            if (batchRows > 0)
+                closeBatches();
         }
         catch (e) {
+            if (e instanceof NestingTooDeep)
+                throw new data_errors/* DataError */.fL(this.file, line, e.message);
             if (e instanceof ShapeConflict)
-                throw conflictError(this.file, line, e);
+                throw new data_errors/* DataError */.fL(this.file, line, `column '${pathOf(e.node, nodes, names)}' holds ${article(e.now)} here but ${e.was} values before (first on line ${e.wasLine}); ` +
+                    `make the values agree, or write one object per line (then such a column becomes Json, as datasets makes it), ` +
+                    `or set the column's type with the 'features' input (for example dtype: json)`);
             throw e;
         }
         finally {
             await source.close();
         }
+        const rows = rowStats.count;
         if (rows === 0)
-            throw new errors/* DataError */.fL(this.file, undefined, "the file holds no rows (an empty array, or only blank lines)");
+            throw new data_errors/* DataError */.fL(this.file, undefined, "the file holds no rows (an empty array, or only blank lines)");
+        const places = [];
         const columns = names.map((name, c) => {
             const override = overrides.get(name);
             if (override)
-                return { name, feature: override, stats: measuredStats.get(name) ?? { count: rows, nulls: rows, bytes: 0 } };
+                return { name, feature: override, stats: measured.find((m) => m.name === name).stats };
             const node = nodes[c];
-            // Counts so far are of the rows holding the key: the others hold nulls.
-            node.stats.nulls += rows - node.stats.count;
-            node.stats.count = rows;
-            return { name, feature: node.shape === "null" ? undefined : featureOfNode(node, name, this.file), stats: node.stats };
+            jsonNotes(node, name, places);
+            try {
+                return { name, feature: node.shape === "null" ? undefined : featureOfNode(node), stats: node.stats };
+            }
+            catch (e) {
+                if (!(e instanceof EmptyStruct))
+                    throw e;
+                throw new data_errors/* DataError */.fL(this.file, e.node.line, `'${pathOf(e.node, nodes, names)}' only holds empty objects ({}), and Parquet cannot store an object without fields; ` +
+                    `give the column a type with the 'features' input (for example dtype: json), or remove it`);
+            }
         });
-        return { file: this.file, rows, columns, nullFeature: (0,model_features/* value */.Uq)("null") };
+        this.rowCount = rows;
+        return { file: this.file, rows, columns, nullFeature: (0,model_features/* value */.Uq)("null"), mixedToJson: layout.kind !== "stream", jsonPlaces: places };
     }
-    async open(features) {
+    /** The line where data row `row` starts (read again from the start: for messages only). */
+    async lineOfRow(row) {
+        const { source } = await this.rows(false, false);
+        try {
+            let seen = 0;
+            while (await source.refill())
+                for (let status = source.next(); status !== rows_CHUNK_END; status = source.next())
+                    if (seen++ === row)
+                        return source.line;
+            return undefined;
+        }
+        finally {
+            await source.close();
+        }
+    }
+    /** Pass 2's columns of `features` over the file's rows; `each(rows)` after every row. */
+    async columns(features) {
         const { source, scanner } = await this.rows(false, false);
         for (const f of features)
             scanner.addColumn(f.name);
         const scratch = new Scratch();
-        const parseAll = this.options.jsonParseAll === true;
-        const columns = features.map((f) => new JsonColumn(f.name, f.feature, this.file, false, scratch));
-        const width = columns.length;
+        const capacity = Math.min(this.rowCount ?? columns/* INITIAL_CAPACITY */.aW, columns/* INITIAL_CAPACITY */.aW);
+        return { source, scanner, scratch, columns: features.map((f) => new JsonColumn(f.name, f.feature, this.file, false, scratch, (0,columns/* builderFor */.hj)(f.feature, capacity))) };
+    }
+    /** Appends the current row to `columns` (a null where it has no value). */
+    appendRow(status, source, scanner, columns, scratch) {
+        this.toTape(status, source, scanner, scratch, this.options.jsonParseAll === true);
+        const { buf, line } = source;
+        const { n, col: cols, kind, start, end, aux } = scanner;
+        let present = 0;
+        for (let k = 0; k < n; k++) {
+            const c = cols[k];
+            if (c < 0)
+                continue; // a key pass 1 did not see (the file changed): ignored
+            columns[c].put(kind[k], buf, start[k], end[k], aux[k], line);
+            present++;
+        }
+        if (present < columns.length)
+            for (let c = 0; c < columns.length; c++)
+                if (!scanner.has(c))
+                    columns[c].appendNull();
+    }
+    async open(features) {
+        const { source, scanner, columns, scratch } = await this.columns(features);
         let filled = false;
-        const reader = this;
         return {
-            async next(maxRows) {
+            next: async (maxRows) => {
                 // One batch per read chunk (at most maxRows rows): batch sizes follow from the content only.
                 let rows = 0;
                 while (rows < maxRows) {
@@ -64740,32 +65873,7 @@ class JsonReader {
                             break;
                         continue;
                     }
-                    const { buf, line } = source;
-                    if (status === ROW_SCANNED && !parseAll) {
-                        const { n, col: cols, kind, start, end, aux } = scanner;
-                        let present = 0;
-                        for (let k = 0; k < n; k++) {
-                            const c = cols[k];
-                            if (c < 0)
-                                continue; // a key pass 1 did not see (the file changed): ignored
-                            columns[c].put(kind[k], buf, start[k], end[k], aux[k], line);
-                            present++;
-                        }
-                        if (present < width)
-                            for (let c = 0; c < width; c++)
-                                if (!scanner.has(c))
-                                    columns[c].appendNull();
-                    }
-                    else {
-                        const row = reader.parseRow(source, false, scratch);
-                        for (let c = 0; c < width; c++) {
-                            const col = columns[c];
-                            if (Object.hasOwn(row, col.name))
-                                col.append(row[col.name], line);
-                            else
-                                col.appendNull();
-                        }
-                    }
+                    this.appendRow(status, source, scanner, columns, scratch);
                     rows++;
                 }
                 scratch.trim();
@@ -64777,6 +65885,55 @@ class JsonReader {
                 await source.close();
             },
         };
+    }
+    /**
+     * Size counts of `features`' columns as pass 2 builds them, in Python's
+     * record batches: for columns whose type (Json, found in another file
+     * perhaps) pass 1's counts do not describe.
+     */
+    async measure(features) {
+        const { source, scanner, columns, scratch } = await this.columns(features);
+        const stats = features.map(() => (0,sizes/* emptyStats */.bD)());
+        let batchRows = 0;
+        const closeBatches = () => {
+            columns.forEach((c, i) => {
+                (0,sizes/* addData */.ys)(stats[i], c.builder.finish());
+                (0,sizes/* closeBatch */.HT)(stats[i]);
+            });
+            batchRows = 0;
+        };
+        try {
+            while (await source.refill()) {
+                for (;;) {
+                    const status = source.next();
+                    if (status === rows_CHUNK_END)
+                        break;
+                    if (batchRows === sizes/* PYTHON_BATCH_ROWS */.Sg || (source.newTable && batchRows > 0))
+                        closeBatches();
+                    this.appendRow(status, source, scanner, columns, scratch);
+                    batchRows++;
+                }
+                scratch.trim();
+            }
+            if (batchRows > 0)
+                closeBatches();
+        }
+        finally {
+            await source.close();
+        }
+        return stats;
+    }
+}
+function article(word) {
+    return /^[aeiou]/.test(word) ? `an ${word}` : `a ${word}`;
+}
+/** Checks an element of an array of values with JSON.parse (its message is the error users see). */
+function checkValue(buf, s, e, file, line) {
+    try {
+        JSON.parse(buf.toString("utf8", s, e));
+    }
+    catch (err) {
+        throw new data_errors/* DataError */.fL(file, line, `invalid JSON: ${err.message}`);
     }
 }
 
@@ -64870,7 +66027,7 @@ async function* lineChunks(path, file, validateUtf8, chunkBytes) {
             if (validateUtf8 && !(0,external_node_buffer_.isUtf8)(buf.subarray(0, consumed))) {
                 for (let r = 0; r < records; r++)
                     if (!(0,external_node_buffer_.isUtf8)(buf.subarray(pos[r * 2], pos[r * 2 + 1])))
-                        throw new errors/* DataError */.fL(file, recordLine[r], read_source/* INVALID_UTF8 */.y5);
+                        throw new data_errors/* DataError */.fL(file, recordLine[r], read_source/* INVALID_UTF8 */.y5);
             }
             for (let r = 0; r <= records; r++)
                 recordStart[r] = r;
@@ -64912,6 +66069,8 @@ class TextReader {
     path;
     file;
     options;
+    /** Rows pass 1 counted: pass 2 sizes its builder for no more (a small file's batch). */
+    rowCount;
     constructor(path, file, options = {}) {
         this.path = path;
         this.file = file;
@@ -64920,9 +66079,9 @@ class TextReader {
     async profile(overrides) {
         const override = overrides.get(TEXT_COLUMN);
         if (override && !(override.kind === "value" && (override.dtype === "string" || override.dtype === "large_string")))
-            throw new errors/* DataError */.fL(this.file, undefined, `text files have one string column '${TEXT_COLUMN}'; it cannot be ${(0,model_features/* featureToString */.pu)(override)} (string or large_string only)`);
+            throw new data_errors/* DataError */.fL(this.file, undefined, `text files have one string column '${TEXT_COLUMN}'; it cannot be ${(0,model_features/* featureToString */.pu)(override)} (string or large_string only)`);
         if (await isEmptyFile(this.path, this.file))
-            throw new errors/* DataError */.fL(this.file, undefined, "the file is empty");
+            throw new data_errors/* DataError */.fL(this.file, undefined, "the file is empty");
         let rows = 0;
         let bytes = 0;
         for await (const chunk of lineChunks(this.path, this.file, true, this.options.chunkBytes)) {
@@ -64930,6 +66089,7 @@ class TextReader {
             for (let r = 0; r < chunk.records; r++)
                 bytes += chunk.pos[r * 2 + 1] - chunk.pos[r * 2];
         }
+        this.rowCount = rows;
         return {
             file: this.file,
             rows,
@@ -64939,9 +66099,9 @@ class TextReader {
     }
     async open(features) {
         if (features.length !== 1 || features[0].name !== TEXT_COLUMN)
-            throw new errors/* DataError */.fL(this.file, undefined, `text files only have the column '${TEXT_COLUMN}'`);
+            throw new data_errors/* DataError */.fL(this.file, undefined, `text files only have the column '${TEXT_COLUMN}'`);
         const chunks = lineChunks(this.path, this.file, false, this.options.chunkBytes);
-        const builder = new columns/* Utf8Builder */.RI((0,model_features/* featureToArrow */.RA)(features[0].feature));
+        const builder = new columns/* Utf8Builder */.RI((0,model_features/* featureToArrow */.RA)(features[0].feature), Math.max(8, Math.min(this.rowCount ?? columns/* INITIAL_CAPACITY */.aW, columns/* INITIAL_CAPACITY */.aW)));
         let chunk;
         let cursor = 0;
         return {
@@ -64979,34 +66139,1386 @@ function readerFor(file, options = {}) {
             return new csv/* CsvReader */.cv(file.localPath, file.file, file.format, options);
         case "json":
         case "jsonl":
-            return new JsonReader(file.localPath, file.file, file.format, options);
+            return new JsonReader(file.localPath, file.file, options);
         case "text":
             return new TextReader(file.localPath, file.file, options);
         case "parquet":
-            return new parquet/* ParquetReader */.c(file.localPath, file.file, options);
+            return new parquet/* ParquetReader */.cp(file.localPath, file.file, options);
+        case "image":
+        case "audio":
+            // Media files are rows of a folder's reader (media/plan.ts), not tables of their own.
+            throw new Error(`${file.file} is ${file.format} file, not a table`);
     }
+}
+
+// EXTERNAL MODULE: ./node_modules/apache-arrow/factories.mjs + 28 modules
+var factories = __nccwpck_require__(3851);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/type.mjs
+var type = __nccwpck_require__(4772);
+;// CONCATENATED MODULE: ./src/data/read/media/folders.ts
+/**
+ * What Python's folder loaders read from the folder layout itself
+ * (docs/dataset-layout.md#image-and-audio-folders): the splits of a root
+ * folder from its folder and file names (`datasets.data_files`' default
+ * patterns), and the `label` class names from the files' parent folders
+ * (`FolderBasedBuilder._split_generators`).
+ */
+
+
+/** Split keywords, in Python's split order (data_files.SPLIT_KEYWORDS). */
+const SPLIT_KEYWORDS = [
+    ["train", ["train", "training"]],
+    ["validation", ["validation", "valid", "dev", "val"]],
+    ["test", ["test", "testing", "eval", "evaluation"]],
+];
+/** Python's NON_WORDS_CHARS: what may stand beside a keyword in a name. */
+const SEP = "[-._ 0-9]";
+function keywordPatterns(keyword) {
+    return {
+        // `**/{kw}/**`, `**/{kw}[sep]*/**`, `**/*[sep]{kw}/**`, `**/*[sep]{kw}[sep]*/**`: a folder name.
+        dir: new RegExp(`^(?:${keyword}|${keyword}${SEP}.*|.*${SEP}${keyword}|.*${SEP}${keyword}${SEP}.*)$`, "s"),
+        // `**/{kw}[sep]*`, `**/*[sep]{kw}[sep]*`: a file name.
+        file: new RegExp(`^(?:${keyword}${SEP}.*|.*${SEP}${keyword}${SEP}.*)$`, "s"),
+    };
+}
+const PATTERNS = SPLIT_KEYWORDS.map(([split, keywords]) => ({ split, patterns: keywords.map(keywordPatterns) }));
+/**
+ * The splits of the files under `root` (workspace-relative, `/`-separated),
+ * as `load_dataset(<folder>, data_dir=root)` names them: split keywords as
+ * folder names first (`train/`, `val_2024/`, `my-test/`), else in file names
+ * (`train_001.png`), else everything is `train`. Case-sensitive, as Python's
+ * globs are. Python leaves files that match no split out, and puts a file
+ * that matches two in both; here both are errors naming the file.
+ */
+function inferSplits(files, root) {
+    const prefix = root === "" || root === "." ? "" : `${root.replace(/\/+$/, "")}/`;
+    const parts = files.map((f) => (f.file.startsWith(prefix) ? f.file.slice(prefix.length) : f.file).split("/"));
+    for (const by of ["dir", "file"]) {
+        const matches = (segments, test) => by === "dir" ? segments.slice(0, -1).some((s) => test.test(s)) : test.test(segments[segments.length - 1]);
+        const splitsOf = parts.map((segments) => PATTERNS.filter((p) => p.patterns.some((k) => matches(segments, k[by]))).map((p) => p.split));
+        if (splitsOf.every((s) => s.length === 0))
+            continue;
+        const where = by === "dir" ? "folder" : "file";
+        files.forEach((f, i) => {
+            const found = splitsOf[i];
+            if (found.length === 0)
+                throw new data_errors/* FileSelectionError */.vO(`'${f.file}' is in no split: '${root}' has split ${where}s (${describeSplits(splitsOf)}), and this file's ${where} name matches none ` +
+                    `(Python's loader would leave it out). Move it, or name the splits with the 'splits' input.`);
+            if (found.length > 1)
+                throw new data_errors/* FileSelectionError */.vO(`'${f.file}' matches the splits ${found.map((s) => `'${s}'`).join(" and ")}; name the splits with the 'splits' input`);
+        });
+        return PATTERNS.map((p) => ({ name: p.split, files: files.filter((_, i) => splitsOf[i][0] === p.split) })).filter((s) => s.files.length > 0);
+    }
+    return [{ name: "train", files }];
+}
+function describeSplits(splitsOf) {
+    return [...new Set(splitsOf.flat())].join(", ");
+}
+/** The label of a media file: the name of the folder holding it. */
+function labelOf(file) {
+    return external_node_path_default().posix.basename(external_node_path_default().posix.dirname(file));
+}
+/**
+ * The class names of a folder dataset without metadata, or undefined when it
+ * has no labels: Python adds a `label` column when every media file sits at
+ * the same depth and their parent folders have more than one name; names are
+ * sorted by code point. Python decides split by split, with names gathered
+ * over the splits seen so far (so an early split can get no labels while a
+ * later one has them); here the rule is applied once, to all the splits'
+ * files together (src/data/README.md).
+ */
+function inferLabels(files) {
+    const names = new Set();
+    const depths = new Set();
+    for (const f of files) {
+        names.add(labelOf(f.file));
+        depths.add(f.file.split("/").length);
+    }
+    if (names.size <= 1 || depths.size !== 1)
+        return undefined;
+    return [...names].sort(byCodePoint);
+}
+/** Python's `sorted()` of strings: by code point (JS compares UTF-16 units, which differs above U+FFFF). */
+function byCodePoint(a, b) {
+    const x = [...a];
+    const y = [...b];
+    for (let i = 0; i < Math.min(x.length, y.length); i++) {
+        const d = x[i].codePointAt(0) - y[i].codePointAt(0);
+        if (d !== 0)
+            return d;
+    }
+    return x.length - y.length;
+}
+
+;// CONCATENATED MODULE: ./src/data/read/media/sniff.ts
+/** The header is not one a decoder can open; `message` is worded as that decoder reports it. */
+class MediaFormatError extends Error {
+    name = "MediaFormatError";
+}
+const IMAGE_FORMATS = "PNG, JPEG, GIF, WebP, BMP or TIFF";
+const AUDIO_FORMATS = "WAV, MP3, FLAC, Ogg (Vorbis, Opus, FLAC) or M4A";
+/** Reasons a format's check gives; the caller words them as the decoder does. */
+class Broken extends Error {
+}
+/** The format the bytes hold ("PNG", "WAV", ...), or a MediaFormatError. */
+async function sniffMedia(kind, file) {
+    // The headers checked here fit in a few hundred bytes; checks needing more read further themselves.
+    const head = await file.read(0, Math.min(file.size, 4096));
+    const checks = kind === "image" ? IMAGE_CHECKS : AUDIO_CHECKS;
+    for (const check of checks) {
+        if (!check.matches(head))
+            continue;
+        try {
+            await check.validate(head, file);
+            return check.format;
+        }
+        catch (e) {
+            if (!(e instanceof Broken))
+                throw e;
+            throw new MediaFormatError(kind === "image"
+                ? `cannot identify image file: broken ${check.format} (${e.message})`
+                : `Format not recognised: broken ${check.format} (${e.message})`);
+        }
+    }
+    const shown = hex(head.subarray(0, 8)) || "none: the file is empty";
+    throw new MediaFormatError(kind === "image"
+        ? `cannot identify image file: its bytes are not a ${IMAGE_FORMATS} image (first bytes: ${shown})`
+        : `Format not recognised: its bytes are not ${AUDIO_FORMATS} audio (first bytes: ${shown})`);
+}
+// ---------------------------------------------------------------------------
+// Byte helpers
+function hex(bytes) {
+    return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join(" ");
+}
+function startsWith(bytes, prefix, at = 0) {
+    const p = typeof prefix === "string" ? [...prefix].map((c) => c.charCodeAt(0)) : prefix;
+    if (bytes.length < at + p.length)
+        return false;
+    return p.every((b, i) => bytes[at + i] === b);
+}
+const ascii = (bytes, at, n) => String.fromCharCode(...bytes.subarray(at, at + n));
+const u16le = (b, at) => b[at] | (b[at + 1] << 8);
+const u16be = (b, at) => (b[at] << 8) | b[at + 1];
+const u32le = (b, at) => (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
+const u32be = (b, at) => ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
+const i32le = (b, at) => u32le(b, at) | 0;
+/** Bytes [offset, offset + length) of the file, or Broken when the file ends first. */
+async function readExactly(file, offset, length, what) {
+    if (offset + length > file.size)
+        throw new Broken(`the file ends inside the ${what}`);
+    const bytes = await file.read(offset, length);
+    if (bytes.length < length)
+        throw new Broken(`the file ends inside the ${what}`);
+    return bytes;
+}
+const CRC_TABLE = (() => {
+    const table = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+        let c = n;
+        for (let k = 0; k < 8; k++)
+            c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+        table[n] = c >>> 0;
+    }
+    return table;
+})();
+/** zlib's CRC-32, as PNG chunks carry it. */
+function crc32(parts) {
+    let c = 0xffffffff;
+    for (const bytes of parts)
+        for (const b of bytes)
+            c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+}
+// ---------------------------------------------------------------------------
+// Images: what Pillow's plugins check when Image.open identifies a file.
+/** PNG modes Pillow knows, as `bit depth/colour type` (PngImagePlugin._MODES). */
+const PNG_MODES = new Set(["1/0", "2/0", "4/0", "8/0", "16/0", "8/2", "16/2", "1/3", "2/3", "4/3", "8/3", "8/4", "16/4", "8/6", "16/6"]);
+const png = {
+    format: "PNG",
+    matches: (h) => startsWith(h, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    // Pillow reads every chunk up to the first IDAT and checks its CRC (PngImageFile._open, PngStream.crc).
+    async validate(_head, file) {
+        let pos = 8;
+        let header = false;
+        for (;;) {
+            const top = await readExactly(file, pos, 8, "chunk list before the image data");
+            const length = u32be(top, 0);
+            const type = ascii(top, 4, 4);
+            if (!/^[A-Za-z]{4}$/.test(type))
+                throw new Broken(`invalid chunk type at byte ${pos + 4}`);
+            if (type === "IDAT" || type === "fdAT") {
+                if (!header)
+                    throw new Broken("no IHDR chunk before the image data");
+                return;
+            }
+            if (type === "IEND")
+                throw new Broken("no image data (IEND before any IDAT chunk)");
+            const body = await readExactly(file, pos + 8, length + 4, `${type} chunk`);
+            const data = body.subarray(0, length);
+            if (crc32([top.subarray(4, 8), data]) !== u32be(body, length))
+                throw new Broken(`bad header checksum in ${type}`);
+            if (type === "IHDR") {
+                if (length < 13)
+                    throw new Broken("truncated IHDR chunk");
+                if (u32be(data, 0) === 0 || u32be(data, 4) === 0)
+                    throw new Broken("the image has no pixels");
+                if (!PNG_MODES.has(`${data[8]}/${data[9]}`))
+                    throw new Broken(`unknown bit depth ${data[8]} and colour type ${data[9]}`);
+                if (data[11] !== 0)
+                    throw new Broken("unknown filter category");
+                header = true;
+            }
+            else if (!header)
+                throw new Broken(`the first chunk is ${type}, not IHDR`);
+            pos += 12 + length;
+        }
+    },
+};
+/** SOF markers (baseline, progressive, lossless, arithmetic). */
+const JPEG_SOF = new Set([0xc0, 0xc1, 0xc2, 0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 0xcb, 0xcd, 0xce, 0xcf]);
+const jpeg = {
+    format: "JPEG",
+    matches: (h) => startsWith(h, [0xff, 0xd8, 0xff]),
+    // Pillow walks the markers up to the start of scan (JpegImageFile._open); the frame header gives size and layers.
+    async validate(_head, file) {
+        let pos = 2;
+        let frame = false;
+        for (;;) {
+            const marker = await readExactly(file, pos, 2, "markers before the scan");
+            if (marker[0] !== 0xff)
+                throw new Broken(`no marker found at byte ${pos}`);
+            const code = marker[1];
+            if (code === 0xff) {
+                pos += 1; // fill byte
+                continue;
+            }
+            if (code === 0x00 || code === 0x01 || (code >= 0xd0 && code <= 0xd9)) {
+                if (code === 0xd9)
+                    throw new Broken("end of image before any scan");
+                pos += 2;
+                continue;
+            }
+            if (code < 0xc0)
+                throw new Broken(`no marker found at byte ${pos}`);
+            const length = u16be(await readExactly(file, pos + 2, 2, "segment length"), 0);
+            if (length < 2)
+                throw new Broken(`invalid segment length at byte ${pos + 2}`);
+            if (code === 0xda) {
+                if (!frame)
+                    throw new Broken("a scan before any frame header (SOF)");
+                return;
+            }
+            if (JPEG_SOF.has(code)) {
+                const s = await readExactly(file, pos + 4, length - 2, "frame header");
+                if (s.length < 6)
+                    throw new Broken("truncated frame header");
+                const layers = s[5];
+                if (![1, 3, 4].includes(layers))
+                    throw new Broken(`cannot handle ${layers}-layer images`);
+                if (u16be(s, 3) === 0)
+                    throw new Broken("the image has no width");
+                frame = true;
+            }
+            pos += 2 + length;
+        }
+    },
+};
+const gif = {
+    format: "GIF",
+    matches: (h) => startsWith(h, "GIF87a") || startsWith(h, "GIF89a"),
+    // GifImageFile._open reads the screen descriptor, then the blocks up to the first image (`_seek(0)`).
+    async validate(head, file) {
+        if (head.length < 13)
+            throw new Broken("truncated logical screen descriptor");
+        if (u16le(head, 6) === 0 || u16le(head, 8) === 0)
+            throw new Broken("the image has no pixels");
+        let pos = 13 + (head[10] & 0x80 ? 3 << ((head[10] & 7) + 1) : 0);
+        for (;;) {
+            const block = await file.read(pos, 2);
+            if (block.length === 0 || block[0] === 0x3b)
+                throw new Broken("no image in the file");
+            if (block[0] === 0x2c)
+                return;
+            pos += 1;
+            if (block[0] !== 0x21)
+                continue; // Pillow skips bytes it does not know
+            pos += 1; // extension label, then data sub-blocks up to an empty one
+            for (let size = (await file.read(pos, 1))[0]; size; size = (await file.read(pos, 1))[0])
+                pos += 1 + size;
+            pos += 1;
+        }
+    },
+};
+const webp = {
+    format: "WebP",
+    matches: (h) => startsWith(h, "RIFF") && startsWith(h, "WEBP", 8),
+    // Pillow asks libwebp to decode it; the first chunk must be an image chunk it knows.
+    validate(head, file) {
+        const chunk = head.length >= 16 ? ascii(head, 12, 4) : "";
+        if (!["VP8 ", "VP8L", "VP8X"].includes(chunk))
+            throw new Broken(`unknown first chunk '${chunk}'`);
+        if (u32le(head, 4) + 8 > file.size)
+            throw new Broken("the file is shorter than its RIFF header says");
+        const data = 20;
+        if (chunk === "VP8 " && !startsWith(head, [0x9d, 0x01, 0x2a], data + 3))
+            throw new Broken("no VP8 key frame");
+        if (chunk === "VP8L" && head[data] !== 0x2f)
+            throw new Broken("no VP8L signature");
+        if (chunk === "VP8X" && u32le(head, 16) < 10)
+            throw new Broken("truncated VP8X chunk");
+    },
+};
+const bmp = {
+    format: "BMP",
+    matches: (h) => startsWith(h, "BM"),
+    // BmpImageFile._bitmap: the DIB header sizes and bit depths Pillow reads.
+    validate(head) {
+        if (head.length < 30)
+            throw new Broken("truncated header");
+        const size = u32le(head, 14);
+        if (![12, 40, 52, 56, 64, 108, 124].includes(size))
+            throw new Broken(`unsupported BMP header type (${size})`);
+        const core = size === 12;
+        if (head.length < 14 + size)
+            throw new Broken("truncated header");
+        const width = core ? u16le(head, 18) : i32le(head, 18);
+        const height = core ? u16le(head, 20) : i32le(head, 22);
+        const bits = core ? u16le(head, 24) : u16le(head, 28);
+        if (width <= 0 || height === 0)
+            throw new Broken("the image has no pixels");
+        if (![1, 2, 4, 8, 16, 24, 32].includes(bits))
+            throw new Broken(`unsupported BMP pixel depth (${bits})`);
+    },
+};
+const tiff = {
+    format: "TIFF",
+    matches: (h) => ["MM\x00\x2a", "II\x2a\x00", "MM\x2a\x00", "II\x00\x2a", "MM\x00\x2b", "II\x2b\x00"].some((p) => startsWith(h, p)),
+    // TiffImageFile._open reads the first image file directory, then needs a pixel layout it knows (_setup).
+    async validate(head, file) {
+        const little = head[0] === 0x49;
+        const u16 = (b, at) => (little ? u16le(b, at) : u16be(b, at));
+        const u32 = (b, at) => (little ? u32le(b, at) : u32be(b, at));
+        if (head[2] === 0x2b || head[3] === 0x2b) {
+            const h = await readExactly(file, 0, 16, "BigTIFF header");
+            const offset = u32(h, little ? 12 : 8) * 2 ** 32 + u32(h, little ? 8 : 12);
+            const count = await readExactly(file, offset, 8, "first image directory");
+            if ((little ? u32le(count, 0) : u32be(count, 4)) === 0)
+                throw new Broken("the first image directory is empty");
+            return;
+        }
+        const offset = u32(await readExactly(file, 0, 8, "header"), 4);
+        if (offset < 8)
+            throw new Broken(`invalid first directory offset ${offset}`);
+        const entries = u16(await readExactly(file, offset, 2, "first image directory"), 0);
+        if (entries === 0)
+            throw new Broken("the first image directory is empty");
+        const ifd = await readExactly(file, offset + 2, entries * 12, "first image directory");
+        /** The SHORT values of a tag (inline when they fit in 4 bytes), or undefined when absent. */
+        const shorts = async (tag) => {
+            for (let i = 0; i < entries; i++) {
+                const e = i * 12;
+                if (u16(ifd, e) !== tag || u16(ifd, e + 2) !== 3)
+                    continue;
+                const count = Math.min(u32(ifd, e + 4), 64);
+                const values = count <= 2 ? ifd.subarray(e + 8, e + 12) : await readExactly(file, u32(ifd, e + 8), count * 2, "directory values");
+                return Array.from({ length: count }, (_, k) => u16(values, 2 * k));
+            }
+            return undefined;
+        };
+        tiffPixelLayout((await shorts(262)) ?? [], (await shorts(258)) ?? [1], (await shorts(339)) ?? [1]);
+    },
+};
+/**
+ * Refuses pixel layouts Pillow has no mode for ("unknown pixel mode", its
+ * OPEN_INFO table): photometric interpretations other than grey, RGB,
+ * palette, CMYK, YCbCr and LAB; samples wider than 16 bits except single
+ * 32-bit ones; floating point other than 32-bit. An approximation of that
+ * table: the layouts it leaves out are rare.
+ */
+function tiffPixelLayout(photometric, bits, sampleFormat) {
+    const photo = photometric[0];
+    if (photo !== undefined && ![0, 1, 2, 3, 5, 6, 8].includes(photo))
+        throw new Broken(`unknown pixel mode (photometric interpretation ${photo})`);
+    const wide = bits.some((b) => b > 16);
+    if (wide && (bits.length > 1 || bits[0] !== 32))
+        throw new Broken(`unknown pixel mode (${bits.join(", ")} bits per sample)`);
+    if (sampleFormat.includes(3) && bits.some((b) => b !== 32))
+        throw new Broken(`unknown pixel mode (floating point samples of ${bits.join(", ")} bits)`);
+}
+const IMAGE_CHECKS = [png, jpeg, gif, webp, bmp, tiff];
+// ---------------------------------------------------------------------------
+// Audio: what a decoder needs to open the file (libsndfile for soundfile; FFmpeg probes the same headers).
+/** Bytes of an ID3v2 tag at the start (0 when there is none): MP3 and FLAC files may start with one. */
+function id3Length(head) {
+    if (!startsWith(head, "ID3") || head.length < 10)
+        return 0;
+    const size = ((head[6] & 0x7f) << 21) | ((head[7] & 0x7f) << 14) | ((head[8] & 0x7f) << 7) | (head[9] & 0x7f);
+    return 10 + size + (head[5] & 0x10 ? 10 : 0);
+}
+const wav = {
+    format: "WAV",
+    matches: (h) => ["RIFF", "RIFX", "RF64", "BW64"].some((p) => startsWith(h, p)) && startsWith(h, "WAVE", 8),
+    // The 'fmt ' chunk must come before 'data' and describe a stream (channels, sample rate).
+    async validate(head, file) {
+        const big = startsWith(head, "RIFX");
+        let pos = 12;
+        let format = false;
+        for (;;) {
+            const top = await readExactly(file, pos, 8, "chunk list before the 'data' chunk");
+            const id = ascii(top, 0, 4);
+            const size = big ? u32be(top, 4) : u32le(top, 4);
+            if (id === "data") {
+                if (!format)
+                    throw new Broken("a 'data' chunk before the 'fmt ' chunk");
+                return;
+            }
+            if (id === "fmt ") {
+                if (size < 16)
+                    throw new Broken("truncated 'fmt ' chunk");
+                const f = await readExactly(file, pos + 8, 16, "'fmt ' chunk");
+                const channels = big ? u16be(f, 2) : u16le(f, 2);
+                const rate = big ? u32be(f, 4) : u32le(f, 4);
+                if (channels === 0)
+                    throw new Broken("no channels");
+                if (rate === 0)
+                    throw new Broken("a sample rate of 0");
+                format = true;
+            }
+            pos += 8 + size + (size & 1);
+        }
+    },
+};
+const flac = {
+    format: "FLAC",
+    matches: (h) => startsWith(h, "fLaC", id3Length(h)),
+    async validate(head, file) {
+        const start = id3Length(head) + 4;
+        const block = await readExactly(file, start, 4 + 34, "STREAMINFO block");
+        if ((block[0] & 0x7f) !== 0)
+            throw new Broken("the first metadata block is not STREAMINFO");
+        const rate = (block[14] << 12) | (block[15] << 4) | (block[16] >> 4);
+        if (rate === 0)
+            throw new Broken("a sample rate of 0");
+    },
+};
+const ogg = {
+    format: "Ogg",
+    matches: (h) => startsWith(h, "OggS"),
+    // The first page starts a stream (BOS) whose first packet names a codec decoders know.
+    validate(head) {
+        if (head.length < 28)
+            throw new Broken("truncated first page");
+        if (head[4] !== 0)
+            throw new Broken(`unknown Ogg version ${head[4]}`);
+        if ((head[5] & 0x02) === 0)
+            throw new Broken("the first page does not start a stream");
+        const packet = 27 + head[26];
+        const codec = ["\x01vorbis", "OpusHead", "\x7fFLAC", "Speex   "].find((id) => startsWith(head, id, packet));
+        if (!codec)
+            throw new Broken("the stream is not Vorbis, Opus, FLAC or Speex");
+    },
+};
+const m4a = {
+    format: "M4A",
+    matches: (h) => startsWith(h, "ftyp", 4),
+    validate(head) {
+        if (u32be(head, 0) < 8)
+            throw new Broken("invalid 'ftyp' box size");
+    },
+};
+const MP3_BITRATES = {
+    "1/1": [0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448],
+    "1/2": [0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384],
+    "1/3": [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320],
+    "2/1": [0, 32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256],
+    "2/2": [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
+    "2/3": [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
+};
+const MP3_RATES = { 3: [44100, 48000, 32000], 2: [22050, 24000, 16000], 0: [11025, 12000, 8000] };
+/** An MPEG audio frame header at `at`: its length in bytes (0 for free-format), or undefined when there is none. */
+function mp3Frame(b, at) {
+    if (at + 4 > b.length || b[at] !== 0xff || (b[at + 1] & 0xe0) !== 0xe0)
+        return undefined;
+    const version = (b[at + 1] >> 3) & 3; // 3: MPEG 1, 2: MPEG 2, 0: MPEG 2.5
+    const layer = 4 - ((b[at + 1] >> 1) & 3); // 1..3
+    const bitrateIndex = b[at + 2] >> 4;
+    const rateIndex = (b[at + 2] >> 2) & 3;
+    if (version === 1 || layer === 4 || bitrateIndex === 15 || rateIndex === 3)
+        return undefined;
+    const kbps = MP3_BITRATES[`${version === 3 ? 1 : 2}/${layer}`][bitrateIndex];
+    const rate = MP3_RATES[version][rateIndex];
+    const padding = (b[at + 2] >> 1) & 1;
+    if (kbps === 0)
+        return 0;
+    if (layer === 1)
+        return Math.floor((12 * kbps * 1000) / rate + padding) * 4;
+    const factor = layer === 3 && version !== 3 ? 72 : 144;
+    return Math.floor((factor * kbps * 1000) / rate) + padding;
+}
+const mp3 = {
+    format: "MP3",
+    matches: (h) => startsWith(h, "ID3") || mp3Frame(h, 0) !== undefined,
+    // A frame header right after the tag (and padding), confirmed by the next frame's header when it is in reach.
+    async validate(head, file) {
+        let at = id3Length(head);
+        const window = await file.read(at, 64 * 1024);
+        let i = 0;
+        while (i < window.length && window[i] === 0)
+            i++;
+        const length = mp3Frame(window, i);
+        if (length === undefined)
+            throw new Broken(`no MPEG audio frame at byte ${at + i}`);
+        at += i;
+        if (length > 0 && at + length + 4 <= file.size) {
+            const next = await file.read(at + length, 4);
+            if (mp3Frame(next, 0) === undefined)
+                throw new Broken(`no MPEG audio frame at byte ${at + length} after the first one`);
+        }
+    },
+};
+const AUDIO_CHECKS = [wav, flac, ogg, m4a, mp3];
+
+;// CONCATENATED MODULE: ./src/data/read/media/media-files.ts
+/**
+ * One media file as pass 1 checks it: where a path written in a table points
+ * (relative, inside its folder or the workspace), that it is a readable
+ * regular file inside the workspace, its size, and a header its decoder can
+ * open (./sniff.ts). Pass 2 only reads what passed.
+ */
+
+
+
+/** Why a media reference cannot be used; the caller adds the file (and line) it comes from. */
+class MediaFileError extends Error {
+    name = "MediaFileError";
+}
+/** Largest file a Parquet page (and an Arrow binary value) can hold, less room for the page's own bytes. */
+const MAX_MEDIA_FILE_BYTES = 2 ** 31 - 1 - 64;
+/**
+ * The absolute path a relative media path names. `within` is the folder it
+ * must stay in: the metadata file's folder (Python's rule for `file_name`)
+ * or the workspace (path columns of tables).
+ */
+function resolveMediaPath(value, baseDir, within) {
+    if (value.includes("://"))
+        throw new MediaFileError(`'${value}' is a URL; only files of the repository can be published`);
+    if (external_node_path_default().isAbsolute(value) || /^[a-zA-Z]:[\\/]/.test(value))
+        throw new MediaFileError(`'${value}' is an absolute path; write it relative to ${within.what}`);
+    const resolved = external_node_path_default().resolve(baseDir, external_node_path_default().normalize(value));
+    if (!isInside(within.dir, resolved))
+        throw new MediaFileError(`'${value}' points outside ${within.what}`);
+    return resolved;
+}
+/** Whether `target` is `dir` or under it (both absolute). */
+function isInside(dir, target) {
+    const relative = external_node_path_default().relative(dir, target);
+    return relative !== ".." && !relative.startsWith(`..${(external_node_path_default()).sep}`) && !external_node_path_default().isAbsolute(relative);
+}
+/**
+ * Opens `localPath`, checks it is a regular file inside `workspace` (after
+ * symbolic links), of a size Parquet can store, with a header a decoder of
+ * `kind` can open. A MediaFileError's message is the reason, to follow the
+ * file's name (`photos/a.png: no such file`).
+ */
+async function checkMediaFile(localPath, kind, workspace) {
+    const failed = (e) => new MediaFileError(`cannot be read (${e.code ?? e.message})`);
+    let real;
+    try {
+        real = await (0,external_node_fs_promises_.realpath)(localPath);
+    }
+    catch (e) {
+        throw e.code === "ENOENT" ? new MediaFileError("no such file") : failed(e);
+    }
+    if (!isInside(workspace, real))
+        throw new MediaFileError("resolves (through a symbolic link) outside the workspace");
+    let handle;
+    try {
+        handle = await (0,external_node_fs_promises_.open)(real, "r");
+    }
+    catch (e) {
+        throw failed(e);
+    }
+    try {
+        const info = await handle.stat();
+        if (!info.isFile())
+            throw new MediaFileError("not a regular file");
+        if (info.size > MAX_MEDIA_FILE_BYTES)
+            throw new MediaFileError(`${info.size} bytes: a file over 2 GiB cannot be stored in one Parquet value`);
+        const reader = {
+            size: info.size,
+            async read(offset, length) {
+                const n = Math.max(0, Math.min(length, info.size - offset));
+                const out = new Uint8Array(n);
+                let done = 0;
+                while (done < n) {
+                    const { bytesRead } = await handle.read(out, done, n - done, offset + done);
+                    if (bytesRead === 0)
+                        break;
+                    done += bytesRead;
+                }
+                return out.subarray(0, done);
+            },
+        };
+        try {
+            return { size: info.size, format: await sniffMedia(kind, reader) };
+        }
+        catch (e) {
+            if (e instanceof MediaFormatError)
+                throw new MediaFileError(e.message);
+            throw failed(e);
+        }
+    }
+    finally {
+        await handle.close();
+    }
+}
+/** Runs `task` over `items`, at most `limit` at a time; the first failure (in item order) is thrown once all have settled. */
+async function forEachLimited(items, limit, task) {
+    const errors = [];
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length && errors.length === 0) {
+            const i = next++;
+            try {
+                await task(items[i], i);
+            }
+            catch (error) {
+                errors.push({ index: i, error });
+            }
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+    if (errors.length > 0)
+        throw errors.sort((a, b) => a.index - b.index)[0].error;
+}
+/** Files checked at once in pass 1: enough to keep a disk (or the page cache) busy, few enough to leave file handles. */
+const CHECK_CONCURRENCY = 16;
+
+// EXTERNAL MODULE: ./node_modules/apache-arrow/data.mjs
+var apache_arrow_data = __nccwpck_require__(7108);
+;// CONCATENATED MODULE: ./src/data/read/media/references.ts
+/**
+ * How pass 2 hands a media column built from files to the shard writer: as
+ * references, never as the files' bytes. The column has the feature's own
+ * type, `struct<bytes: binary, path: string>`, with `bytes` all null and
+ * `path` the file's absolute local path (`{"bytes": None, "path": ...}`, as
+ * Python holds such a column before embedding); the writer
+ * (../../write/media/) streams each file into the shard and stores its base
+ * name as `path`, as `embed_external_files` does.
+ */
+
+
+const encoder = new TextEncoder();
+/** A media column of `feature`'s type referring to `paths` (null: no file in that row). */
+function mediaReferences(feature, paths) {
+    const type = (0,model_features/* featureToArrow */.RA)(feature);
+    const n = paths.length;
+    const encoded = paths.map((p) => (p === null ? new Uint8Array(0) : encoder.encode(p)));
+    const offsets = new Int32Array(n + 1);
+    for (let i = 0; i < n; i++)
+        offsets[i + 1] = offsets[i] + encoded[i].length;
+    const values = new Uint8Array(offsets[n]);
+    encoded.forEach((bytes, i) => values.set(bytes, offsets[i]));
+    let validity;
+    let nulls = 0;
+    for (let i = 0; i < n; i++) {
+        if (paths[i] !== null)
+            continue;
+        validity ??= new Uint8Array((n + 7) >> 3).fill(0xff);
+        validity[i >> 3] &= ~(1 << (i & 7));
+        nulls++;
+    }
+    if (validity && n & 7)
+        validity[validity.length - 1] &= (1 << (n & 7)) - 1;
+    const [bytesField, pathField] = type.children;
+    const bytes = apache_arrow_data/* makeData */.Hg({
+        type: bytesField.type,
+        length: n,
+        nullCount: n,
+        nullBitmap: new Uint8Array((n + 7) >> 3),
+        valueOffsets: new Int32Array(n + 1),
+        data: new Uint8Array(0),
+    });
+    const pathData = apache_arrow_data/* makeData */.Hg({ type: pathField.type, length: n, nullCount: nulls, nullBitmap: validity, valueOffsets: offsets, data: values });
+    return apache_arrow_data/* makeData */.Hg({ type, length: n, nullCount: nulls, nullBitmap: validity, children: [bytes, pathData] });
+}
+/** The local paths a references column holds (null where the row has no file). */
+function referencedPaths(data) {
+    const paths = utf8Values(data.children[1]);
+    return paths.map((p, i) => (data.getValid(i) ? p : null));
+}
+/** The values of a string column (Utf8 or LargeUtf8), null where null. */
+function utf8Values(data) {
+    const offsets = data.valueOffsets;
+    const values = data.values;
+    const decoder = new TextDecoder();
+    const out = [];
+    for (let i = 0; i < data.length; i++) {
+        if (!data.getValid(i))
+            out.push(null);
+        else
+            out.push(decoder.decode(values.subarray(Number(offsets[i]), Number(offsets[i + 1]))));
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/data/read/media/summary.ts
+/** File names kept per label for the summary. */
+const EXAMPLES_PER_LABEL = 3;
+/** The first few files of each label, labels in order of first appearance. */
+function examplesOf(rows) {
+    const byLabel = new Map();
+    for (const { label, file } of rows) {
+        const files = byLabel.get(label) ?? [];
+        if (!byLabel.has(label))
+            byLabel.set(label, files);
+        if (files.length < EXAMPLES_PER_LABEL)
+            files.push(file);
+    }
+    return [...byLabel].map(([label, files]) => ({ label, files }));
+}
+/** A split's media: its files' profiles added up (columns by name, examples by label). */
+function splitMedia(profiles) {
+    const present = profiles.filter((p) => p !== undefined);
+    if (present.length === 0)
+        return undefined;
+    const columns = new Map();
+    for (const p of present)
+        for (const c of p.columns) {
+            const sum = columns.get(c.name) ?? { name: c.name, files: 0, bytes: 0 };
+            sum.files += c.files;
+            sum.bytes += c.bytes;
+            columns.set(c.name, sum);
+        }
+    const examples = examplesOf(present.flatMap((p) => p.examples.flatMap((e) => e.files.map((file) => ({ label: e.label, file })))));
+    return { columns: [...columns.values()], examples };
+}
+
+;// CONCATENATED MODULE: ./src/data/read/media/folder-reader.ts
+/**
+ * A split of a media folder without metadata, as one table: one row per
+ * image (or audio) file in path order, column `image` (or `audio`), and
+ * `label` — the name of the file's folder — when the folder layout gives
+ * labels (./folders.ts). Pass 1 checks every file (./media-files.ts); pass 2
+ * hands out references to them (./references.ts).
+ */
+
+
+
+
+
+
+
+
+class FolderReader {
+    files;
+    kind;
+    workspace;
+    file;
+    column;
+    names;
+    constructor(files, kind, 
+    /** Class names when the layout gives labels (./folders.ts inferLabels). */
+    labels, workspace) {
+        this.files = files;
+        this.kind = kind;
+        this.workspace = workspace;
+        this.file = commonFolder(files.map((f) => f.file));
+        this.column = kind;
+        this.names = labels;
+    }
+    async profile(overrides) {
+        const media = this.mediaFeature(overrides.get(this.column));
+        const label = overrides.get("label");
+        if (label && this.names) {
+            if (label.kind !== "class_label")
+                throw new data_errors/* OverrideError */.Zm(`column 'label' holds the folder names of the files: it can only be a class_label, not ${(0,model_features/* featureToString */.pu)(label)}`);
+            this.names = label.names;
+        }
+        const rowBytes = new Float64Array(this.files.length);
+        await forEachLimited(this.files, CHECK_CONCURRENCY, async (f, i) => {
+            try {
+                rowBytes[i] = (await checkMediaFile(f.localPath, this.kind, this.workspace)).size;
+            }
+            catch (e) {
+                if (e instanceof MediaFileError)
+                    throw new data_errors/* DataError */.fL(f.file, undefined, e.message);
+                throw e;
+            }
+        });
+        const names = this.names;
+        if (names)
+            for (const f of this.files)
+                if (!names.includes(labelOf(f.file)))
+                    throw new data_errors/* DataError */.fL(f.file, undefined, `its folder '${labelOf(f.file)}' is not one of the class names the 'features' input gives 'label' (${names.join(", ")})`);
+        const rows = this.files.length;
+        const bytes = rowBytes.reduce((a, b) => a + b, 0);
+        const columns = [{ name: this.column, feature: media, stats: { count: rows, nulls: 0, bytes: 0, embedded: bytes } }];
+        if (names)
+            columns.push({ name: "label", feature: { kind: "class_label", names }, stats: { count: rows, nulls: 0, bytes: 0 } });
+        const examples = examplesOf(this.files.map((f) => ({ label: names ? labelOf(f.file) : "", file: f.file })));
+        return { file: this.file, rows, columns, nullFeature: media, media: { rowBytes, columns: [{ name: this.column, files: rows, bytes }], examples } };
+    }
+    /** `Image()` / `Audio()`, with the parameters a `features` override of the column gives (e.g. `decode: false`). */
+    mediaFeature(override) {
+        const typeName = FEATURE_TYPE[this.kind];
+        if (!override)
+            return { kind: "custom", typeName, params: {} };
+        if (override.kind !== "custom" || override.typeName !== typeName)
+            throw new data_errors/* OverrideError */.Zm(`column '${this.column}' holds the ${this.kind} files: it can only be ${this.kind} (with parameters), not ${(0,model_features/* featureToString */.pu)(override)}`);
+        return override;
+    }
+    async open(features) {
+        const files = this.files;
+        const ids = new Map((this.names ?? []).map((n, i) => [n, BigInt(i)]));
+        let at = 0;
+        return {
+            next: async (maxRows) => {
+                if (at >= files.length)
+                    return undefined;
+                const slice = files.slice(at, at + maxRows);
+                at += slice.length;
+                const columns = features.map((f) => {
+                    if (f.name === this.column)
+                        return mediaReferences(f.feature, slice.map((s) => s.localPath));
+                    if (f.name === "label")
+                        return factories/* vectorFromArray */.bI(slice.map((s) => ids.get(labelOf(s.file))), new type/* Int64 */.CG()).data[0];
+                    throw new Error(`a media folder has no column '${f.name}'`);
+                });
+                return { rows: slice.length, columns };
+            },
+            close: async () => { },
+        };
+    }
+}
+/** The deepest folder holding all `files` (workspace-relative), with a trailing `/`; `.` for the root. */
+function commonFolder(files) {
+    if (files.length === 0)
+        return ".";
+    let parts = files[0].split("/").slice(0, -1);
+    for (const f of files.slice(1)) {
+        const other = f.split("/");
+        let i = 0;
+        while (i < parts.length && i < other.length - 1 && parts[i] === other[i])
+            i++;
+        parts = parts.slice(0, i);
+    }
+    return parts.length === 0 ? "." : `${parts.join("/")}/`;
+}
+
+;// CONCATENATED MODULE: ./src/data/read/media/media-columns.ts
+/**
+ * A table whose text columns name media files, read through its format's
+ * reader: the metadata file of a media folder (`file_name` becomes the
+ * `image` or `audio` column, `<x>_file_name` becomes `<x>`, paths relative
+ * to the metadata file's folder, as Python's folder builders read them), or a
+ * CSV/JSON/Parquet file with columns the `features` input types `image` or
+ * `audio` (paths relative to the table's folder, inside the workspace).
+ *
+ * Pass 1 profiles the table, then reads those columns once more to check
+ * every file they name (./media-files.ts), so a missing or broken file is an
+ * error naming the table's line before anything is written. Pass 2 turns the
+ * paths into references the shard writer embeds (./references.ts).
+ */
+
+
+
+
+
+
+
+
+const KIND_OF = { Image: "image", Audio: "audio" };
+/** Whether a feature is one a table's paths can be embedded as (Image, Audio). */
+function isMediaFeature(feature) {
+    return feature?.kind === "custom" && feature.typeName in KIND_OF;
+}
+class MediaTableReader {
+    inner;
+    source;
+    workspace;
+    file;
+    columns = [];
+    /** Absolute paths of every file the table names (after profile). */
+    named = new Set();
+    baseDir;
+    constructor(inner, 
+    /** The table on disk (absolute): paths in it are relative to its folder. */
+    localPath, source, workspace) {
+        this.inner = inner;
+        this.source = source;
+        this.workspace = workspace;
+        this.file = inner.file;
+        this.baseDir = external_node_path_default().dirname(localPath);
+    }
+    /** Whether this is a media folder's metadata file (rather than a table with path columns). */
+    get isMetadata() {
+        return this.source.from === "metadata";
+    }
+    async profile(overrides) {
+        const innerOverrides = new Map(overrides);
+        if (this.source.from === "features")
+            for (const name of this.source.columns.keys())
+                innerOverrides.set(name, (0,model_features/* value */.Uq)("string"));
+        const table = await this.inner.profile(innerOverrides);
+        this.columns = this.mediaColumns(table, overrides);
+        const media = await this.checkFiles(table);
+        const columns = table.columns.map((c) => {
+            const m = this.columns.find((x) => x.source === c.name);
+            if (!m)
+                return c;
+            const files = media.columns.find((x) => x.name === m.name);
+            return { name: m.name, feature: m.feature, stats: { count: table.rows, nulls: table.rows - files.files, bytes: 0, embedded: files.bytes } };
+        });
+        return { ...table, columns, media };
+    }
+    /** The table's media columns; for a metadata file, as Python's `FolderBasedBuilder._set_feature` finds and names them. */
+    mediaColumns(table, overrides) {
+        if (this.source.from === "features") {
+            const out = [];
+            for (const [name, feature] of this.source.columns)
+                if (table.columns.some((c) => c.name === name))
+                    out.push({ source: name, name, feature, kind: KIND_OF[feature.typeName] });
+            return out;
+        }
+        const kind = this.source.kind;
+        const typeName = FEATURE_TYPE[kind];
+        const out = [];
+        for (const c of table.columns) {
+            if (c.name === "file_names" || c.name.endsWith("_file_names"))
+                throw new data_errors/* DataError */.fL(this.file, undefined, `column '${c.name}': lists of files in one row are not supported; give each file its own '*_file_name' column`);
+            if (c.name !== "file_name" && !c.name.endsWith("_file_name"))
+                continue;
+            const text = c.feature?.kind === "value" && (c.feature.dtype === "string" || c.feature.dtype === "large_string");
+            if (!text)
+                throw new data_errors/* DataError */.fL(this.file, undefined, `column '${c.name}' must hold file names (text), not ${c.feature ? (0,model_features/* featureToString */.pu)(c.feature) : "only empty values"}`);
+            const name = c.name === "file_name" ? kind : c.name.slice(0, -"_file_name".length);
+            const override = overrides.get(name);
+            if (override && !(override.kind === "custom" && override.typeName === typeName))
+                throw new data_errors/* DataError */.fL(this.file, undefined, `column '${c.name}' names ${kind} files, so column '${name}' can only be ${kind}, not ${(0,model_features/* featureToString */.pu)(override)} (the 'features' input)`);
+            out.push({ source: c.name, name, feature: override ?? { kind: "custom", typeName, params: {} }, kind });
+        }
+        if (out.length === 0)
+            throw new data_errors/* DataError */.fL(this.file, 1, "a metadata file needs a 'file_name' column (or '<name>_file_name' columns) naming the files, as Python's folder loaders require");
+        for (const m of out)
+            if (table.columns.some((c) => c.name === m.name && c.name !== m.source))
+                throw new data_errors/* DataError */.fL(this.file, 1, `column '${m.source}' becomes column '${m.name}', which the file already has`);
+        return out;
+    }
+    /** Checks every file the media columns name; their sizes per row, per column, and a few examples. */
+    async checkFiles(table) {
+        let rowBytes = new Float64Array(Math.max(16, table.rows));
+        const sums = this.columns.map((m) => ({ name: m.name, files: 0, bytes: 0 }));
+        const examples = [];
+        const features = table.columns.map((c) => ({ name: c.name, feature: c.feature ?? table.nullFeature }));
+        const indexes = this.columns.map((m) => features.findIndex((f) => f.name === m.source));
+        const cursor = await this.inner.open(features);
+        try {
+            let row = 0;
+            for (let batch = await cursor.next(4096); batch; batch = await cursor.next(4096)) {
+                const values = indexes.map((i) => utf8Values(batch.columns[i]));
+                const tasks = [];
+                for (let r = 0; r < batch.rows; r++)
+                    values.forEach((column, c) => {
+                        const v = column[r];
+                        if (v !== null && v !== undefined)
+                            tasks.push({ row: row + r, column: c, value: v });
+                    });
+                await forEachLimited(tasks, CHECK_CONCURRENCY, async (t) => {
+                    const m = this.columns[t.column];
+                    const size = await this.checkOne(m, t.value, t.row);
+                    if (t.row >= rowBytes.length) {
+                        const grown = new Float64Array(rowBytes.length * 2);
+                        grown.set(rowBytes);
+                        rowBytes = grown;
+                    }
+                    rowBytes[t.row] += size;
+                    sums[t.column].files++;
+                    sums[t.column].bytes += size;
+                });
+                for (const t of tasks)
+                    if (examples.length < 3)
+                        examples.push({ label: "", file: this.shown(this.resolve(t.value)) });
+                row += batch.rows;
+            }
+        }
+        finally {
+            await cursor.close();
+        }
+        return { rowBytes: rowBytes.slice(0, table.rows), columns: sums, examples: examplesOf(examples) };
+    }
+    /** Checks the file a row names; its size. Errors name the table, the row's line and the file. */
+    async checkOne(m, text, row) {
+        let local;
+        try {
+            local = this.resolve(text);
+            this.named.add(local);
+            return (await checkMediaFile(local, m.kind, this.workspace)).size;
+        }
+        catch (e) {
+            if (!(e instanceof MediaFileError))
+                throw e;
+            const line = await this.inner.lineOfRow?.(row);
+            const where = line === undefined ? `row ${row + 1}: ` : "";
+            const what = local === undefined ? e.message : `${this.shown(local)}: ${e.message}`;
+            throw new data_errors/* DataError */.fL(this.file, line, `${where}column '${m.source}' names '${text}': ${what}`);
+        }
+    }
+    /** The absolute path a value names (Python's rule for metadata: inside the metadata file's folder). */
+    resolve(text) {
+        const within = this.source.from === "metadata"
+            ? { dir: this.baseDir, what: `the folder of ${this.file} (Python's rule for file names in metadata)` }
+            : { dir: this.workspace, what: "the workspace" };
+        return resolveMediaPath(text, this.baseDir, within);
+    }
+    /** A local path as users see it: workspace-relative, `/`-separated. */
+    shown(local) {
+        return toPosix(external_node_path_default().relative(this.workspace, local));
+    }
+    async open(features) {
+        const byName = new Map(this.columns.map((m) => [m.name, m]));
+        const inner = await this.inner.open(features.map((f) => (byName.has(f.name) ? { name: byName.get(f.name).source, feature: (0,model_features/* value */.Uq)("string") } : f)));
+        return {
+            next: async (maxRows) => {
+                const batch = await inner.next(maxRows);
+                if (!batch)
+                    return undefined;
+                const columns = batch.columns.map((data, i) => {
+                    const f = features[i];
+                    if (!byName.has(f.name))
+                        return data;
+                    return mediaReferences(f.feature, utf8Values(data).map((v) => (v === null ? null : this.resolve(v))));
+                });
+                return { rows: batch.rows, columns };
+            },
+            close: () => inner.close(),
+        };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/data/read/media/plan.ts
+/**
+ * The readers of a dataset whose files include images or audio: per split,
+ * a FolderReader over its media files (labels from the folders), or, when
+ * the folders hold metadata files, one MediaTableReader per metadata file;
+ * and for tables whose columns the `features` input types image or audio, a
+ * MediaTableReader around the table's own reader. After pass 1, every media
+ * file of a split with metadata must be named by it (Python leaves the
+ * others out silently; here it is an error naming the file).
+ */
+
+
+
+
+
+
+function isMediaFile(file) {
+    return file.format === "image" || file.format === "audio";
+}
+/** The workspace the files were found in (DataFile.localPath is the workspace joined with DataFile.file). */
+function workspaceOf(file) {
+    const parts = file.file.split("/").length;
+    let dir = file.localPath;
+    for (let i = 0; i < parts; i++)
+        dir = external_node_path_default().dirname(dir);
+    return dir;
+}
+/**
+ * The readers of each split, or undefined when the dataset has no media
+ * (neither media files nor columns typed image/audio): then each file is
+ * read by its format's reader.
+ */
+function mediaReaders(splits, overrides, workspace, options) {
+    const all = splits.flatMap((s) => s.files);
+    const media = all.filter(isMediaFile);
+    if (media.length === 0) {
+        const columns = new Map([...overrides].filter(([, f]) => isMediaFeature(f)));
+        if (columns.size === 0)
+            return undefined;
+        return splits.map((s) => s.files.map((f) => new MediaTableReader(readerFor(f, options), f.localPath, { from: "features", columns }, workspace)));
+    }
+    const kinds = new Set(media.map((f) => f.format));
+    if (kinds.size > 1) {
+        const example = (k) => media.find((f) => f.format === k).file;
+        throw new data_errors/* FileSelectionError */.vO(`found both image files ('${example("image")}') and audio files ('${example("audio")}'); a folder dataset holds one kind: set 'format' to imagefolder or audiofolder, or narrow the globs`);
+    }
+    const kind = media[0].format;
+    const metadata = all.filter((f) => !isMediaFile(f));
+    if (metadata.length === 0) {
+        const labels = inferLabels(media);
+        return splits.map((s) => [new FolderReader(s.files, kind, labels, workspace)]);
+    }
+    const extensions = [...new Set(metadata.map((f) => external_node_path_default().posix.extname(f.file)))].sort();
+    if (extensions.length > 1)
+        throw new data_errors/* FileSelectionError */.vO(`found metadata files with different extensions (${extensions.join(", ")}): use one format for all of them`);
+    return splits.map((s) => {
+        const tables = s.files.filter((f) => !isMediaFile(f));
+        if (tables.length === 0)
+            throw new data_errors/* FileSelectionError */.vO(`split '${s.name}' has no metadata file while other splits have one: give every split its own metadata file, or none`);
+        return tables.map((f) => new MediaTableReader(readerFor(f, options), f.localPath, { from: "metadata", kind }, workspace));
+    });
+}
+/** After pass 1: every media file of a split with metadata is named by one of the split's metadata files. */
+function checkEveryFileNamed(split, readers) {
+    const tables = readers.filter((r) => r instanceof MediaTableReader);
+    if (tables.length === 0 || !tables.every((t) => t.isMetadata))
+        return;
+    const named = new Set(tables.flatMap((t) => [...t.named]));
+    const missing = split.files.filter(isMediaFile).find((f) => !named.has(f.localPath));
+    if (missing)
+        throw new data_errors/* DataError */.fL(missing.file, undefined, `no row of ${tables.map((t) => t.file).join(", ")} names this file: every file needs a row in the metadata ` +
+            `(Python's loader would leave the file out); add one, or move the file out of the folder`);
+}
+
+;// CONCATENATED MODULE: ./src/data/read/overrides.ts
+/**
+ * The type overrides (the `features` setting, by column) checked against the
+ * files: before any file is read, that their formats can produce each type;
+ * after pass 1, that every column they name exists. Both are OverrideErrors.
+ */
+
+
+
+
+const TEXT_FORMATS = new Set(["csv", "tsv", "json", "jsonl"]);
+/**
+ * The overrides must name types the files' formats can produce (checked
+ * before reading anything). Image and audio types are the media readers'
+ * (read/media/): the column's paths are embedded.
+ */
+function checkOverrides(overrides, formats) {
+    for (const [name, feature] of overrides) {
+        if ([...formats].some((f) => TEXT_FORMATS.has(f)) && !isMediaFeature(feature)) {
+            const reason = (0,columns/* unsupportedReason */.EX)(feature);
+            if (reason !== undefined)
+                throw new data_errors/* OverrideError */.Zm(`column '${name}' cannot be ${(0,model_features/* featureToString */.pu)(feature)} when read from CSV or JSON: ${reason}`);
+        }
+        if (formats.has("text") && name === "text" && !(feature.kind === "value" && (feature.dtype === "string" || feature.dtype === "large_string")))
+            throw new data_errors/* OverrideError */.Zm(`text files have one column 'text' of type string; it cannot be ${(0,model_features/* featureToString */.pu)(feature)}`);
+    }
+}
+/** Every overridden column must be one of the dataset's (checked once the files' columns are known). */
+function checkOverridesUsed(overrides, features) {
+    for (const name of overrides.keys())
+        if (!features.some((f) => f.name === name))
+            throw new data_errors/* OverrideError */.Zm(`it sets the type of column '${name}', which none of the files has (their columns: ${features.map((f) => f.name).join(", ") || "none"})`);
+}
+
+;// CONCATENATED MODULE: ./src/units.ts
+/** Human-readable sizes and rates for logs, summaries and cards (decimal units, as the Hub shows them). */
+function units_formatBytes(n) {
+    if (n < 1000)
+        return `${n} B`;
+    const units = ["kB", "MB", "GB", "TB"];
+    let v = n;
+    let i = -1;
+    do {
+        v /= 1000;
+        i++;
+    } while (v >= 1000 && i < units.length - 1);
+    return `${v.toFixed(v < 10 ? 2 : v < 100 ? 1 : 0)} ${units[i]}`;
+}
+function formatCount(n) {
+    return n.toLocaleString("en-US");
+}
+
+;// CONCATENATED MODULE: ./src/progress.ts
+
+class ProgressReporter {
+    options;
+    started;
+    last;
+    intervalMs;
+    now;
+    finished = false;
+    constructor(options) {
+        this.options = options;
+        this.now = options.now ?? Date.now;
+        this.intervalMs = options.intervalMs ?? 10_000;
+        this.started = this.now();
+        this.last = this.started;
+    }
+    /**
+     * Reports `done` of `total` when the interval has passed (or `force`);
+     * `extra` (called only when a line is logged) adds detail, e.g. the bytes behind rows.
+     */
+    update(done, total, force = false, extra) {
+        const now = this.now();
+        if (!force && now - this.last < this.intervalMs)
+            return;
+        if (this.finished)
+            return;
+        this.finished = done >= total;
+        this.last = now;
+        const seconds = Math.max(0.001, (now - this.started) / 1000);
+        const rate = done / seconds;
+        const percent = total > 0 ? Math.floor((done / total) * 100) : 100;
+        const eta = rate > 0 && total > done ? ` · about ${formatDuration((total - done) / rate)} left` : "";
+        const rows = this.options.unit === "rows";
+        const amount = rows ? `${formatCount(done)} of ${formatCount(total)} rows` : `${units_formatBytes(done)} of ${units_formatBytes(total)}`;
+        const speed = rows ? `${formatCount(Math.round(rate))} rows/s` : `${units_formatBytes(rate)}/s`;
+        this.options.log.info(`${this.options.label}: ${amount} (${percent}%)${extra?.() ?? ""} · ${speed}${eta}`);
+    }
+}
+function formatDuration(seconds) {
+    if (seconds < 60)
+        return `${Math.ceil(seconds)} s`;
+    const minutes = Math.floor(seconds / 60);
+    if (minutes < 60)
+        return `${minutes} min ${Math.round(seconds % 60)} s`;
+    return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
 ;// CONCATENATED MODULE: ./src/data/read/profile.ts
 
 
 
-/** Profiles the files of each split in order, logging a line per file. */
-async function profileSplits(splits, overrides, options, log) {
+
+
+
+
+function planSplit(split, features) {
+    const { name, files, readers, profiles } = split;
+    const plan = { name, files, readers, fileRows: profiles.map((p) => p.rows), fileNbytes: profiles.map((p) => profileNbytes(p, features)) };
+    const columns = features
+        .map((f, i) => (profiles.some((p) => p.columns.some((c) => c.name === f.name && c.stats.embedded !== undefined)) ? i : -1))
+        .filter((i) => i >= 0);
+    const summary = splitMedia(profiles.map((p) => p.media));
+    if (columns.length > 0 && summary)
+        plan.media = { columns, rowBytes: fileBytesPerRow(profiles), summary };
+    return plan;
+}
+/** The bytes of the media files each row of a split embeds (all its media columns). */
+function fileBytesPerRow(profiles) {
+    const out = new Float64Array(profiles.reduce((n, p) => n + p.rows, 0));
+    let at = 0;
+    for (const p of profiles) {
+        if (p.media)
+            out.set(p.media.rowBytes.subarray(0, p.rows), at);
+        at += p.rows;
+    }
+    return out;
+}
+/**
+ * Profiles the files of each split in order. The log gets one line per
+ * split (per file at debug level, or when the split has one file) and a
+ * progress line at most every 10 s. `planned` gives the readers of each
+ * split when they are not one per file (media datasets: media/plan.ts).
+ */
+async function profileSplits(splits, overrides, options, { log, fileBytes, progressIntervalMs }, planned) {
     const profiled = [];
-    for (const split of splits) {
-        const readers = split.files.map((f) => readerFor(f, options));
+    const errors = [];
+    const shared = new Shared();
+    for (const [s, split] of splits.entries()) {
+        const started = Date.now();
+        const readers = planned?.[s] ?? split.files.map((f) => readerFor(f, options));
         const profiles = [];
-        for (const reader of readers) {
-            const started = Date.now();
-            const profile = await reader.profile(overrides);
-            const threads = profile.threads ? `, ${profile.threads} threads` : "";
-            log.info(`${split.name}: read ${reader.file} — ${formatCount(profile.rows)} rows, ${profile.columns.length} columns (${Date.now() - started} ms${threads})`);
-            profiles.push(profile);
+        const bytes = fileBytes[s] ?? [];
+        const total = bytes.reduce((a, b) => a + b, 0);
+        // Media datasets have a reader per folder or metadata file: progress counts their files' bytes at the end.
+        const perFile = readers.length === bytes.length;
+        const progress = new ProgressReporter({ log, label: `Reading ${split.name}`, intervalMs: progressIntervalMs });
+        const one = readers.length === 1;
+        let done = 0;
+        let rows = 0;
+        let failed = 0;
+        for (const [i, reader] of readers.entries()) {
+            const fileStarted = Date.now();
+            try {
+                const profile = await reader.profile(overrides);
+                const threads = profile.threads ? `, ${profile.threads} threads` : "";
+                const media = profile.media ? `, ${profile.media.columns.map((c) => `${formatCount(c.files)} ${c.name} files (${units_formatBytes(c.bytes)})`).join(", ")} checked` : "";
+                const line = `${split.name}: read ${reader.file} — ${formatCount(profile.rows)} rows, ${profile.columns.length} columns${media} (${Date.now() - fileStarted} ms${threads})`;
+                if (one)
+                    log.info(line);
+                else
+                    log.debug(line);
+                for (const p of profile.jsonPlaces ?? [])
+                    log.info(`${split.name}: ${reader.file}: '${p.path}' holds ${p.why}: it is a Json feature (each value kept as JSON text), as datasets makes it`);
+                profiles.push(shared.profile(profile));
+                rows += profile.rows;
+            }
+            catch (e) {
+                if (!(e instanceof data_errors/* DataError */.fL))
+                    throw e;
+                errors.push(e);
+                failed++;
+                log.debug(`${split.name}: ${e.message}`);
+            }
+            done = perFile ? done + (bytes[i] ?? 0) : i === readers.length - 1 ? total : done;
+            if (!one)
+                progress.update(done, total, false, () => ` · ${formatCount(i + 1)} of ${formatCount(readers.length)} files · ${formatCount(rows)} rows`);
+        }
+        if (!one) {
+            const columns = profiles[0] ? `, ${profiles[0].columns.length} columns` : "";
+            const bad = failed > 0 ? `; ${formatCount(failed)} with errors` : "";
+            log.info(`${split.name}: read ${formatCount(readers.length)} files — ${formatCount(rows)} rows${columns}, ${units_formatBytes(total)} (${seconds(started)} s)${bad}`);
         }
         profiled.push({ ...split, readers, profiles });
     }
+    (0,data_errors/* throwDataErrors */.C8)(errors);
     return profiled;
+}
+/**
+ * One copy of each column name and plain type across the profiles: they are
+ * kept until the end, and 30,000 files would otherwise hold 30,000 copies of
+ * each (about a third of what a profile takes).
+ */
+class Shared {
+    names = new Map();
+    values = new Map();
+    profile(p) {
+        const columns = p.columns.map((c) => ({ name: this.name(c.name), feature: c.feature && this.feature(c.feature), stats: c.stats }));
+        return { ...p, columns, nullFeature: this.feature(p.nullFeature) };
+    }
+    name(name) {
+        const known = this.names.get(name);
+        if (known !== undefined)
+            return known;
+        this.names.set(name, name);
+        return name;
+    }
+    /** Plain types only (`value`): nested ones are rarer and costlier to key. */
+    feature(f) {
+        if (f.kind !== "value")
+            return f;
+        const known = this.values.get(f.dtype);
+        if (known)
+            return known;
+        this.values.set(f.dtype, f);
+        return f;
+    }
+}
+function seconds(since) {
+    return (Math.max(1, Date.now() - since) / 1000).toFixed(1);
+}
+/** Logs the places that became Json because the files disagree there (each file alone would not make them Json). */
+function logJsonMerges(merged, log) {
+    for (const m of merged)
+        log.info(`'${m.path}' is ${(0,model_features/* featureToString */.pu)(m.a)} in ${m.fileA} but ${(0,model_features/* featureToString */.pu)(m.b)} in ${m.fileB}: ` +
+            `it is a Json feature (each value kept as JSON text), as datasets makes values that disagree`);
+}
+/**
+ * The size counts of columns whose final type holds an inferred Json (not
+ * set by `features`), measured again as pass 2 will write them: pass 1
+ * counted their values as what each file alone made of them.
+ */
+async function measureJsonColumns(splits, features, overrides) {
+    const wanted = features.filter((f) => (0,model_features/* containsJson */.SB)(f.feature) && !overrides.has(f.name));
+    if (wanted.length === 0)
+        return;
+    for (const split of splits)
+        for (const [i, reader] of split.readers.entries()) {
+            const profile = split.profiles[i];
+            if (!reader.measure)
+                continue;
+            const stats = await reader.measure(wanted);
+            wanted.forEach((f, k) => {
+                const column = profile.columns.find((c) => c.name === f.name);
+                if (column)
+                    column.stats = stats[k];
+            });
+        }
 }
 /** Arrow size of one file's rows in the final schema. */
 function profileNbytes(profile, features) {
@@ -65021,8 +67533,12 @@ function profileNbytes(profile, features) {
 ;// CONCATENATED MODULE: ./src/data/read/unify.ts
 /**
  * How the files of a dataset are brought to one schema: int64 + float64 →
- * float64, all-null + T → T, structs merged field by field. Anything else is
- * a conflict reported with both files, the column and both types.
+ * float64, all-null + T → T, lists by their items, structs field by field.
+ * When every file is JSON read with datasets' Json rules (FileProfile.mixedToJson),
+ * the rules of ./json/infer.ts carry over from file to file — as if they were
+ * one file: two kinds of values at one place, or objects with other keys,
+ * make that place `Json`. Anything else is a conflict reported with both
+ * files, the column and both types.
  */
 
 
@@ -65037,11 +67553,25 @@ class UnifyConflict extends Error {
         this.path = path;
     }
 }
-/** The common type of two inferred features (undefined = only nulls seen so far). */
-function unify(a, b, path = "") {
+/**
+ * The common type of two inferred features (undefined = only nulls seen so
+ * far). With `json` (datasets' Json rules), what would be a conflict makes the
+ * place Json, reported to `merged`.
+ */
+function unify(a, b, path = "", json = false, merged) {
     if (a === undefined)
         return b;
     if (b === undefined)
+        return a;
+    const conflict = () => {
+        if (!json)
+            throw new UnifyConflict(a, b, path);
+        // A place one file already made Json was reported with that file.
+        if (!(0,model_features/* isJson */.Fh)(a) && !(0,model_features/* isJson */.Fh)(b))
+            merged?.push({ path, a, b });
+        return model_features/* JSON_FEATURE */.aP;
+    };
+    if ((0,model_features/* isJson */.Fh)(a) && (0,model_features/* isJson */.Fh)(b))
         return a;
     if (a.kind === "value" && b.kind === "value") {
         if (a.dtype === b.dtype)
@@ -65053,24 +67583,31 @@ function unify(a, b, path = "") {
         const numeric = new Set(["int64", "float64"]);
         if (numeric.has(a.dtype) && numeric.has(b.dtype))
             return (0,model_features/* value */.Uq)("float64");
-        // JSON strings inferred as timestamp[s] in one file and text in another: pyarrow's promotion gives string.
-        const text = new Set(["timestamp[s]", "string"]);
+        // JSON strings inferred as timestamp[s] in one file and text in another: pyarrow's promotion gives string;
+        // CSV text (large_string, as pandas 3 gives it) and JSON text (string): large_string.
+        const text = new Set(["timestamp[s]", "string", "large_string"]);
         if (text.has(a.dtype) && text.has(b.dtype))
-            return (0,model_features/* value */.Uq)("string");
-        throw new UnifyConflict(a, b, path);
+            return (0,model_features/* value */.Uq)(a.dtype === "large_string" || b.dtype === "large_string" ? "large_string" : "string");
+        return conflict();
     }
     if (a.kind === "value" && a.dtype === "null")
         return b;
     if (b.kind === "value" && b.dtype === "null")
         return a;
+    if ((0,model_features/* isJson */.Fh)(a) || (0,model_features/* isJson */.Fh)(b))
+        return conflict();
     if (a.kind === "list" && b.kind === "list" && a.length === b.length && Boolean(a.large) === Boolean(b.large)) {
-        const item = unify(a.item, b.item, `${path}[]`) ?? (0,model_features/* value */.Uq)("null");
+        const item = unify(a.item, b.item, `${path}[]`, json, merged) ?? (0,model_features/* value */.Uq)("null");
         return { ...a, item };
     }
     if (a.kind === "struct" && b.kind === "struct") {
+        // With Json rules, objects at one place have the same keys, or the place is Json.
+        const sameKeys = a.fields.length === b.fields.length && a.fields.every((f) => b.fields.some((g) => g.name === f.name));
+        if (json && !sameKeys)
+            return conflict();
         const fields = a.fields.map((f) => {
             const other = b.fields.find((g) => g.name === f.name);
-            return other ? { name: f.name, feature: unify(f.feature, other.feature, `${path}.${f.name}`) } : f;
+            return other ? { name: f.name, feature: unify(f.feature, other.feature, `${path}.${f.name}`, json, merged) } : f;
         });
         for (const g of b.fields)
             if (!a.fields.some((f) => f.name === g.name))
@@ -65079,50 +67616,61 @@ function unify(a, b, path = "") {
     }
     if (JSON.stringify(a) === JSON.stringify(b))
         return a;
-    throw new UnifyConflict(a, b, path);
+    return conflict();
 }
 /**
  * One schema for a set of files (the files of one split, or of all splits).
  * Column sets must match; types are unified; `overrides` (from the
- * `features` input) are already applied in the profiles.
+ * `features` input) are already applied in the profiles. Every file that
+ * does not fit is reported (DataErrors), not only the first.
  */
 function unifyProfiles(profiles) {
     if (profiles.length === 0)
-        return { features: [] };
+        return { features: [], merged: [] };
     const first = profiles[0];
+    const json = profiles.every((p) => p.mixedToJson === true);
+    const merged = [];
     const names = first.columns.map((c) => c.name);
     const types = new Map();
     for (const c of first.columns)
         types.set(c.name, { feature: c.feature, from: first.file });
+    const errors = [];
     for (const p of profiles.slice(1)) {
         const theirs = new Set(p.columns.map((c) => c.name));
         const missing = names.filter((n) => !theirs.has(n));
         const extra = p.columns.map((c) => c.name).filter((n) => !types.has(n));
-        if (missing.length > 0 || extra.length > 0)
-            throw new errors/* DataError */.fL(p.file, 1, `its columns differ from ${first.file}: ` +
+        if (missing.length > 0 || extra.length > 0) {
+            errors.push(new data_errors/* DataError */.fL(p.file, 1, `its columns differ from ${first.file}: ` +
                 [missing.length ? `missing ${quoteList(missing)}` : "", extra.length ? `unexpected ${quoteList(extra)}` : ""]
                     .filter(Boolean)
                     .join(", ") +
-                ". All files published together must have the same columns.");
+                ". All files published together must have the same columns."));
+            continue;
+        }
         for (const c of p.columns) {
             const known = types.get(c.name);
             try {
-                const feature = unify(known.feature, c.feature);
+                const found = [];
+                const feature = unify(known.feature, c.feature, "", json, found);
+                for (const m of found)
+                    merged.push({ ...m, path: `${c.name}${m.path}`, fileA: known.from, fileB: p.file });
                 types.set(c.name, { feature, from: known.feature === undefined ? p.file : known.from });
             }
             catch (e) {
                 if (!(e instanceof UnifyConflict))
                     throw e;
-                throw new errors/* DataError */.fL(p.file, undefined, `column '${c.name}${e.path}' is ${(0,model_features/* featureToString */.pu)(e.b)} here but ${(0,model_features/* featureToString */.pu)(e.a)} in ${known.from}; ` +
-                    `these types cannot be combined. Make the files agree, or set the column's type with the 'features' input.`);
+                errors.push(new data_errors/* DataError */.fL(p.file, undefined, `column '${c.name}${e.path}' is ${(0,model_features/* featureToString */.pu)(e.b)} here but ${(0,model_features/* featureToString */.pu)(e.a)} in ${known.from}; ` +
+                    `these types cannot be combined. Make the files agree, or set the column's type with the 'features' input.`));
             }
         }
     }
+    (0,data_errors/* throwDataErrors */.C8)(errors);
     // A column with no value anywhere takes the all-null type of the first file that has rows
     // (float64 for CSV as pandas gives, null for JSON as pyarrow gives).
     const nullFeature = (profiles.find((p) => p.rows > 0) ?? first).nullFeature;
     return {
         features: names.map((name) => ({ name, feature: types.get(name).feature ?? nullFeature })),
+        merged,
     };
 }
 function quoteList(names) {
@@ -65139,8 +67687,6 @@ var table = __nccwpck_require__(4822);
 var recordbatch = __nccwpck_require__(9833);
 // EXTERNAL MODULE: ./node_modules/apache-arrow/enum.mjs
 var apache_arrow_enum = __nccwpck_require__(3627);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/data.mjs
-var apache_arrow_data = __nccwpck_require__(7108);
 ;// CONCATENATED MODULE: ./src/data/write/ipc.ts
 /**
  * Arrow record batches as IPC stream bytes: how batches reach the Parquet
@@ -65390,10 +67936,192 @@ class WorkerPool {
     }
 }
 
-// EXTERNAL MODULE: ./node_modules/apache-arrow/type.mjs
-var type = __nccwpck_require__(4772);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/factories.mjs + 28 modules
-var factories = __nccwpck_require__(3851);
+;// CONCATENATED MODULE: ./src/data/write/concat.ts
+/**
+ * Arrow arrays joined end to end into one contiguous array: how pass 2
+ * gathers the rows of many small files into one record batch
+ * (./split-rows.ts), so the Parquet encoder gets a few big batches rather
+ * than one per file. The result holds the same values, nulls and lists as
+ * one builder filled with all of them would.
+ *
+ * apache-arrow's own Vector.concat only chains the arrays (a record batch
+ * needs one array per column), so the buffers are copied here. Slices are
+ * read as apache-arrow lays them out: fixed-width values and value offsets
+ * start at the slice, bitmaps (validity, booleans) at bit `offset`, struct
+ * and fixed-size-list children are sliced with their parent, list children
+ * are not (the offsets point into them).
+ */
+
+/** Whether concatData handles arrays of `type` (every type the readers build; not dictionaries, maps, unions or views). */
+function canConcat(type) {
+    switch (type.typeId) {
+        case apache_arrow_enum/* Type */.ZU.Null:
+        case apache_arrow_enum/* Type */.ZU.Bool:
+        case apache_arrow_enum/* Type */.ZU.Int:
+        case apache_arrow_enum/* Type */.ZU.Float:
+        case apache_arrow_enum/* Type */.ZU.Decimal:
+        case apache_arrow_enum/* Type */.ZU.Date:
+        case apache_arrow_enum/* Type */.ZU.Time:
+        case apache_arrow_enum/* Type */.ZU.Timestamp:
+        case apache_arrow_enum/* Type */.ZU.Duration:
+        case apache_arrow_enum/* Type */.ZU.Interval:
+        case apache_arrow_enum/* Type */.ZU.FixedSizeBinary:
+        case apache_arrow_enum/* Type */.ZU.Utf8:
+        case apache_arrow_enum/* Type */.ZU.Binary:
+        case apache_arrow_enum/* Type */.ZU.LargeUtf8:
+        case apache_arrow_enum/* Type */.ZU.LargeBinary:
+            return true;
+        case apache_arrow_enum/* Type */.ZU.List:
+        case apache_arrow_enum/* Type */.ZU.LargeList:
+        case apache_arrow_enum/* Type */.ZU.FixedSizeList:
+        case apache_arrow_enum/* Type */.ZU.Struct:
+            return type.children.every((f) => canConcat(f.type));
+        default:
+            return false;
+    }
+}
+/** One array holding the elements of `pieces` (arrays of one type) in order; a single piece is returned as it is. */
+function concatData(pieces) {
+    if (pieces.length === 1)
+        return pieces[0];
+    const type = pieces[0].type;
+    let length = 0;
+    let nullCount = 0;
+    for (const p of pieces) {
+        length += p.length;
+        nullCount += p.nullCount;
+    }
+    if (type.typeId === apache_arrow_enum/* Type */.ZU.Null)
+        return apache_arrow_data/* makeData */.Hg({ type: type, length, nullCount: length });
+    const nullBitmap = nullCount > 0 ? joinBits(pieces, length, (p) => (p.nullCount > 0 ? p.nullBitmap : undefined)) : undefined;
+    const base = { type, length, nullCount, nullBitmap };
+    switch (type.typeId) {
+        case apache_arrow_enum/* Type */.ZU.Bool:
+            return apache_arrow_data/* makeData */.Hg({ ...base, type: type, data: joinBits(pieces, length, (p) => p.values) });
+        case apache_arrow_enum/* Type */.ZU.Utf8:
+        case apache_arrow_enum/* Type */.ZU.Binary:
+        case apache_arrow_enum/* Type */.ZU.LargeUtf8:
+        case apache_arrow_enum/* Type */.ZU.LargeBinary: {
+            const { offsets, ranges } = joinOffsets(pieces, length);
+            return apache_arrow_data/* makeData */.Hg({ ...base, valueOffsets: offsets, data: joinRanges(pieces.map((p, i) => p.values.subarray(ranges[i][0], ranges[i][1]))) });
+        }
+        case apache_arrow_enum/* Type */.ZU.List:
+        case apache_arrow_enum/* Type */.ZU.LargeList: {
+            const { offsets, ranges } = joinOffsets(pieces, length);
+            const child = concatData(pieces.map((p, i) => sliceTo(p.children[0], ranges[i][0], ranges[i][1])));
+            return apache_arrow_data/* makeData */.Hg({ ...base, valueOffsets: offsets, child });
+        }
+        case apache_arrow_enum/* Type */.ZU.FixedSizeList: {
+            const size = type.listSize;
+            const child = concatData(pieces.map((p) => sliceTo(p.children[0], 0, p.length * size)));
+            return apache_arrow_data/* makeData */.Hg({ ...base, child });
+        }
+        case apache_arrow_enum/* Type */.ZU.Struct: {
+            const children = type.children.map((_, c) => concatData(pieces.map((p) => sliceTo(p.children[c], 0, p.length))));
+            return apache_arrow_data/* makeData */.Hg({ ...base, children });
+        }
+        default: {
+            // Fixed-width values: `stride` elements of the typed array per value, from the start of the slice.
+            const values = joinRanges(pieces.map((p) => p.values.subarray(0, p.length * p.stride)));
+            return apache_arrow_data/* makeData */.Hg({ ...base, data: values });
+        }
+    }
+}
+/** Bytes of Arrow buffers under `data`: values, value offsets and children's (validity bitmaps left out). */
+function dataBytes(data) {
+    let n = data.values?.byteLength ?? 0;
+    n += data.valueOffsets?.byteLength ?? 0;
+    for (const child of data.children)
+        n += dataBytes(child);
+    return n;
+}
+/** Elements [from, to) of `data` (the array itself when that is all of it). */
+function sliceTo(data, from, to) {
+    return from === 0 && to === data.length ? data : data.slice(from, to - from);
+}
+/** The typed arrays end to end, in a new array of the first one's kind. */
+function joinRanges(parts) {
+    let total = 0;
+    for (const p of parts)
+        total += p.length;
+    const Ctor = parts[0].constructor;
+    const out = new Ctor(total);
+    let at = 0;
+    for (const p of parts) {
+        out.set(p, at);
+        at += p.length;
+    }
+    return out;
+}
+/**
+ * The pieces' value offsets (32- or 64-bit) rebased into one run starting
+ * at 0, and the range [first, last) of its values (string bytes, list
+ * items) each piece covers.
+ */
+function joinOffsets(pieces, length) {
+    const large = pieces[0].valueOffsets instanceof BigInt64Array;
+    const offsets = large ? new BigInt64Array(length + 1) : new Int32Array(length + 1);
+    const ranges = [];
+    let at = 0;
+    let base = 0;
+    for (const p of pieces) {
+        const own = p.valueOffsets;
+        const first = Number(own[0]);
+        const last = Number(own[p.length]);
+        if (large) {
+            const shift = BigInt(base - first);
+            for (let i = 0; i < p.length; i++)
+                offsets[at + i] = own[i] + shift;
+        }
+        else {
+            const shift = base - first;
+            for (let i = 0; i < p.length; i++)
+                offsets[at + i] = own[i] + shift;
+        }
+        if (base + (last - first) > 2147483647 && !large)
+            throw new Error("joined values exceed 32-bit offsets");
+        ranges.push([first, last]);
+        at += p.length;
+        base += last - first;
+    }
+    offsets[length] = large ? BigInt(base) : base;
+    return { offsets, ranges };
+}
+/**
+ * One bitmap of `length` bits from the pieces' bitmaps (each read from bit
+ * `offset` of its piece); a piece without one (`bitsOf` undefined) counts
+ * as all set, as validity without nulls is.
+ */
+function joinBits(pieces, length, bitsOf) {
+    const out = new Uint8Array((length + 7) >> 3);
+    let at = 0;
+    for (const p of pieces) {
+        const bits = bitsOf(p);
+        const n = p.length;
+        if (!bits || bits.length === 0) {
+            for (let i = 0; i < n; i++, at++)
+                out[at >> 3] |= 1 << (at & 7);
+            continue;
+        }
+        if ((at & 7) === 0 && (p.offset & 7) === 0) {
+            // Byte-aligned on both sides: copy whole bytes, then clear the bits past the piece.
+            const from = p.offset >> 3;
+            const bytes = (n + 7) >> 3;
+            out.set(bits.subarray(from, from + bytes), at >> 3);
+            if (n & 7)
+                out[(at + n) >> 3] &= (1 << (n & 7)) - 1;
+            at += n;
+            continue;
+        }
+        for (let i = 0; i < n; i++, at++) {
+            const bit = p.offset + i;
+            if (bits[bit >> 3] & (1 << (bit & 7)))
+                out[at >> 3] |= 1 << (at & 7);
+        }
+    }
+    return out;
+}
+
 // EXTERNAL MODULE: ./src/data/write/encode.ts + 1 modules
 var encode = __nccwpck_require__(3654);
 // EXTERNAL MODULE: external "node:crypto"
@@ -65796,6 +68524,7 @@ function emptyBatch(schema) {
 
 ;// CONCATENATED MODULE: ./src/data/workers/threaded-encoder.ts
 
+
 class ThreadedEncoder {
     pool;
     constructor(pool) {
@@ -65895,14 +68624,6 @@ class ThreadedEncoder {
         return groups.filter((g) => g.length > 0).map((g) => g.sort((a, b) => a - b));
     }
 }
-/** Bytes of Arrow buffers under `data` (to balance columns between threads). */
-function dataBytes(data) {
-    let n = data.values?.byteLength ?? 0;
-    n += data.valueOffsets?.byteLength ?? 0;
-    for (const child of data.children)
-        n += dataBytes(child);
-    return n;
-}
 
 // EXTERNAL MODULE: ./src/data/model/arrow-schema.ts
 var arrow_schema = __nccwpck_require__(1919);
@@ -65924,7 +68645,7 @@ function checkStorable(features, profiles) {
     for (const f of features)
         if (empty(f.feature)) {
             const from = profiles.find((p) => p.columns.some((c) => c.name === f.name));
-            throw new errors/* DataError */.fL(from?.file ?? "(no file)", undefined, `column '${f.name}' (${(0,model_features/* featureToString */.pu)(f.feature)}) holds an object without fields, which Parquet cannot store; ` +
+            throw new data_errors/* DataError */.fL(from?.file ?? "(no file)", undefined, `column '${f.name}' (${(0,model_features/* featureToString */.pu)(f.feature)}) holds an object without fields, which Parquet cannot store; ` +
                 `set its type with the 'features' input (for example dtype: json), or remove it`);
         }
 }
@@ -66218,61 +68939,24 @@ function writeParquetFile(path, schema, batches, settings, encoder = inlineEncod
 async function openParquetCopier(inputs, schema, settings, scratch) {
     const { encoder, editFooter } = writerSettings(settings);
     const template = await fullSchemaFooter(schema, encoder, scratch);
+    // Inputs' Json columns carry the JSON annotation the shards will have.
+    if (settings.schema)
+        (0,arrow_schema/* markJsonColumns */.nL)(template, settings.schema);
     return RowGroupCopier.open(inputs, template, { compression: settings.compression, maxRowGroupBytesWithoutIndex: ROW_GROUP_TARGET_BYTES, editFooter });
 }
 function writerSettings(settings) {
-    const { arrowSchema } = settings;
+    const { arrowSchema, schema } = settings;
     return {
         encoder: { compression: settings.compression, rowGroupRows: settings.rowGroupRows, metadata: [...settings.metadata] },
-        editFooter: arrowSchema === undefined ? undefined : (meta) => (0,arrow_schema/* setKeyValue */.ph)(meta, arrow_schema/* ARROW_SCHEMA_KEY */.KY, arrowSchema),
+        editFooter: arrowSchema === undefined && schema === undefined
+            ? undefined
+            : (meta) => {
+                if (arrowSchema !== undefined)
+                    (0,arrow_schema/* setKeyValue */.ph)(meta, arrow_schema/* ARROW_SCHEMA_KEY */.KY, arrowSchema);
+                if (schema)
+                    (0,arrow_schema/* markJsonColumns */.nL)(meta, schema);
+            },
     };
-}
-
-;// CONCATENATED MODULE: ./src/progress.ts
-
-class ProgressReporter {
-    options;
-    started;
-    last;
-    intervalMs;
-    now;
-    finished = false;
-    constructor(options) {
-        this.options = options;
-        this.now = options.now ?? Date.now;
-        this.intervalMs = options.intervalMs ?? 10_000;
-        this.started = this.now();
-        this.last = this.started;
-    }
-    /**
-     * Reports `done` of `total` when the interval has passed (or `force`);
-     * `extra` (called only when a line is logged) adds detail, e.g. the bytes behind rows.
-     */
-    update(done, total, force = false, extra) {
-        const now = this.now();
-        if (!force && now - this.last < this.intervalMs)
-            return;
-        if (this.finished)
-            return;
-        this.finished = done >= total;
-        this.last = now;
-        const seconds = Math.max(0.001, (now - this.started) / 1000);
-        const rate = done / seconds;
-        const percent = total > 0 ? Math.floor((done / total) * 100) : 100;
-        const eta = rate > 0 && total > done ? ` · about ${formatDuration((total - done) / rate)} left` : "";
-        const rows = this.options.unit === "rows";
-        const amount = rows ? `${formatCount(done)} of ${formatCount(total)} rows` : `${units_formatBytes(done)} of ${units_formatBytes(total)}`;
-        const speed = rows ? `${formatCount(Math.round(rate))} rows/s` : `${units_formatBytes(rate)}/s`;
-        this.options.log.info(`${this.options.label}: ${amount} (${percent}%)${extra?.() ?? ""} · ${speed}${eta}`);
-    }
-}
-function formatDuration(seconds) {
-    if (seconds < 60)
-        return `${Math.ceil(seconds)} s`;
-    const minutes = Math.floor(seconds / 60);
-    if (minutes < 60)
-        return `${minutes} min ${Math.round(seconds % 60)} s`;
-    return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
 ;// CONCATENATED MODULE: ./src/data/write/split-rows.ts
@@ -66281,28 +68965,58 @@ function formatDuration(seconds) {
  * read through the readers of pass 1 in the dataset's final types, handed
  * out in batches that never cross a shard boundary and converted to what
  * the shards store.
+ *
+ * Batches follow from the content only (so do the Parquet bytes, which
+ * depend on where batches end): a file read in several chunks gives one
+ * batch per chunk, as its reader hands them out; a file read in one batch
+ * (one smaller than a read chunk) is gathered with the files around it that
+ * are read so too, into batches of about GATHER_BYTES of Arrow data — a
+ * dataset of thousands of small files then costs the encoder a few batches,
+ * not one per file. A split of one file gives the batches it always gave.
  */
+
+
 
 
 /** Largest batch handed to the Parquet writer. */
 const MAX_BATCH_ROWS = 131_072;
+/** Small files are gathered until a batch holds this much Arrow data (about what a 1 MiB read chunk gives). */
+const GATHER_BYTES = 1 << 20;
 /** The rows of a split across its files, in order, handed out in batches that never cross a shard boundary. */
 class SplitRows {
     readers;
+    fileRows;
     features;
     onRows;
     index = 0;
     cursor;
+    /** Rows read from the current file so far. */
+    taken = 0;
     written = 0;
-    constructor(readers, features, 
-    /** Called with the rows handed out so far. */
+    constructor(readers, 
+    /** Rows of each file, as pass 1 counted them. */
+    fileRows, features, 
+    /** Called with the rows handed out so far and the files read to their end. */
     onRows = () => { }) {
         this.readers = readers;
+        this.fileRows = fileRows;
         this.features = features;
         this.onRows = onRows;
     }
     /** Batches of `schema` (the dataset's), converted to `stored` (what the shards store). */
     async *batches(schema, stored, rows) {
+        const gather = schema.fields.every((f) => canConcat(f.type));
+        const record = (batch) => (0,storage/* batchToStorage */.Nt)(new recordbatch/* RecordBatch */.g(schema, apache_arrow_data/* makeData */.Hg({ type: new type/* Struct */._k(schema.fields), length: batch.rows, nullCount: 0, children: batch.columns })), schema, stored);
+        let gathered = [];
+        let gatheredRows = 0;
+        let gatheredBytes = 0;
+        const joined = () => {
+            const batch = gathered.length === 1 ? gathered[0] : { rows: gatheredRows, columns: schema.fields.map((_, c) => concatData(gathered.map((b) => b.columns[c]))) };
+            gathered = [];
+            gatheredRows = 0;
+            gatheredBytes = 0;
+            return record(batch);
+        };
         let left = rows;
         while (left > 0) {
             if (!this.cursor) {
@@ -66310,27 +69024,469 @@ class SplitRows {
                 if (!reader)
                     throw new Error("ran out of rows: a file changed between the two passes");
                 this.cursor = await reader.open(this.features);
+                this.taken = 0;
             }
             const batch = await this.cursor.next(Math.min(left, MAX_BATCH_ROWS));
             if (!batch) {
-                await this.cursor.close();
-                this.cursor = undefined;
-                this.index++;
+                await this.endFile();
                 continue;
             }
             if (batch.rows === 0)
                 continue;
+            const whole = this.taken === 0 && batch.rows === this.fileRows[this.index];
             left -= batch.rows;
+            this.taken += batch.rows;
             this.written += batch.rows;
-            this.onRows(this.written);
-            const record = new recordbatch/* RecordBatch */.g(schema, apache_arrow_data/* makeData */.Hg({ type: new type/* Struct */._k(schema.fields), length: batch.rows, nullCount: 0, children: batch.columns }));
-            yield (0,storage/* batchToStorage */.Nt)(record, schema, stored);
+            this.onRows(this.written, this.index + (this.taken === this.fileRows[this.index] ? 1 : 0));
+            if (!(gather && whole)) {
+                if (gathered.length > 0)
+                    yield joined();
+                yield record(batch);
+                continue;
+            }
+            if (gatheredRows + batch.rows > MAX_BATCH_ROWS)
+                yield joined();
+            gathered.push(batch);
+            gatheredRows += batch.rows;
+            for (const column of batch.columns)
+                gatheredBytes += dataBytes(column);
+            if (gatheredBytes >= GATHER_BYTES)
+                yield joined();
         }
+        if (gathered.length > 0)
+            yield joined();
+    }
+    /** Closes the current file, which must have given the rows pass 1 counted. */
+    async endFile() {
+        await this.cursor.close();
+        this.cursor = undefined;
+        const reader = this.readers[this.index];
+        const expected = this.fileRows[this.index];
+        if (this.taken !== expected)
+            throw new data_errors/* DataError */.fL(reader.file, undefined, `the file changed while the action ran: ${expected} rows when first read, ${this.taken} now`);
+        this.index++;
     }
     async close() {
         await this.cursor?.close();
         this.cursor = undefined;
     }
+}
+
+// EXTERNAL MODULE: ./node_modules/apache-arrow/schema.mjs
+var apache_arrow_schema = __nccwpck_require__(349);
+;// CONCATENATED MODULE: ./src/data/write/media/media-part.ts
+/**
+ * The media columns of a shard as a Parquet part that is never written to
+ * disk: its column chunks are laid out from the files' sizes, and the bytes
+ * are read from the files only when ../merge.ts copies the chunks into the
+ * shard, 8 MB at a time — so a file of any size passes through a bounded
+ * buffer, and each file is read once.
+ *
+ * Each media column (`struct<bytes: binary, path: string>`) has two leaf
+ * chunks, written as Python's `datasets` writes them (docs/parquet.md#media-columns):
+ * uncompressed, PLAIN, no dictionary, data pages of at most 1 MiB of values
+ * (one file per page when files are larger, so a reader can fetch one row's
+ * file alone through the offset index); `bytes` holds the files' bytes with
+ * a null count as its only statistic and no column index, `path` the files'
+ * base names with min/max statistics and a column index.
+ */
+
+
+
+/** Largest run of values in one data page (a single larger file gets a page of its own). */
+const PAGE_VALUE_BYTES = 1024 * 1024;
+/** A file changed between the check and the copy: its size or contents are not those planned. */
+class MediaChangedError extends Error {
+    name = "MediaChangedError";
+}
+// parquet.thrift ids and enums.
+const BYTE_ARRAY = 6;
+const PLAIN = 0;
+const RLE = 3;
+const UNCOMPRESSED = 0;
+const DATA_PAGE = 0;
+const BOUNDARY_UNORDERED = 0;
+const BOUNDARY_ASCENDING = 1;
+const BOUNDARY_DESCENDING = 2;
+const struct = (...fields) => new thrift/* ThriftStruct */.N1(fields.filter((f) => f !== undefined).map(([id, type, value]) => ({ id, type, value })));
+const list = (elementType, items) => ({ kind: "list", elementType, items });
+const media_part_encoder = new TextEncoder();
+/** Definition levels of a page (max level 2: the struct and its field), RLE-encoded with their 4-byte length, as in a v1 data page. */
+function definitionLevels(present) {
+    const runs = [];
+    for (let i = 0; i < present.length;) {
+        let j = i;
+        while (j < present.length && present[j] === present[i])
+            j++;
+        // ULEB128 of (run length << 1), then the level in one byte (bit width 2).
+        let header = (j - i) * 2;
+        do {
+            let b = header & 0x7f;
+            header = Math.floor(header / 128);
+            if (header > 0)
+                b |= 0x80;
+            runs.push(b);
+        } while (header > 0);
+        runs.push(present[i] ? 2 : 0);
+        i = j;
+    }
+    const out = new Uint8Array(4 + runs.length);
+    new DataView(out.buffer).setUint32(0, runs.length, true);
+    out.set(runs, 4);
+    return out;
+}
+function pageHeader(values, bodyBytes) {
+    return (0,thrift/* encodeStruct */.q7)(struct([1, thrift/* TType */.nw.I32, DATA_PAGE], [2, thrift/* TType */.nw.I32, bodyBytes], [3, thrift/* TType */.nw.I32, bodyBytes], [5, thrift/* TType */.nw.Struct, struct([1, thrift/* TType */.nw.I32, values], [2, thrift/* TType */.nw.I32, PLAIN], [3, thrift/* TType */.nw.I32, RLE], [4, thrift/* TType */.nw.I32, RLE])]));
+}
+function lengthPrefix(n) {
+    const out = new Uint8Array(4);
+    new DataView(out.buffer).setUint32(0, n, true);
+    return out;
+}
+function compareBytes(a, b) {
+    const n = Math.min(a.length, b.length);
+    for (let i = 0; i < n; i++)
+        if (a[i] !== b[i])
+            return a[i] - b[i];
+    return a.length - b.length;
+}
+/** Pages of rows `[start, end)`: each holds up to PAGE_VALUE_BYTES of values, and at least one row. */
+function pages(sizes) {
+    const out = [];
+    let start = 0;
+    let bytes = 0;
+    for (let i = 0; i < sizes.length; i++) {
+        const size = sizes[i] === null ? 0 : 4 + sizes[i];
+        if (i > start && bytes + size > PAGE_VALUE_BYTES) {
+            out.push([start, i]);
+            start = i;
+            bytes = 0;
+        }
+        bytes += size;
+    }
+    if (sizes.length > start)
+        out.push([start, sizes.length]);
+    return out;
+}
+/** Builds the part row group by row group; `part()` gives what merge.ts reads. */
+class MediaPart {
+    segments = [];
+    size = 4; // a notional "PAR1" before the first chunk
+    rowGroups = [];
+    /** Column and offset indexes, placed after the chunks once every row group is in. */
+    indexes = [];
+    push(segment) {
+        this.segments.push(segment);
+        this.size += segment.length;
+    }
+    memory(bytes) {
+        if (bytes.length > 0)
+            this.push({ at: this.size, length: bytes.length, bytes });
+    }
+    /** Adds a row group holding `columns` (each with one entry per row). */
+    addRowGroup(columns) {
+        const rows = columns[0]?.files.length ?? 0;
+        const chunks = [];
+        for (const column of columns) {
+            chunks.push(this.bytesChunk(column));
+            chunks.push(this.pathChunk(column));
+        }
+        const total = chunks.reduce((n, c) => n + (c.struct(3).int(7) ?? 0n), 0n);
+        this.rowGroups.push(struct([1, thrift/* TType */.nw.List, list(thrift/* TType */.nw.Struct, chunks)], [2, thrift/* TType */.nw.I64, total], [3, thrift/* TType */.nw.I64, BigInt(rows)], [5, thrift/* TType */.nw.I64, chunks.length > 0 ? chunks[0].struct(3).int(9) : 0n], [6, thrift/* TType */.nw.I64, total], [7, thrift/* TType */.nw.I16, this.rowGroups.length]));
+    }
+    /** The `bytes` leaf: each file's bytes, read from disk at copy time. */
+    bytesChunk(column) {
+        const start = this.size;
+        const sizes = column.files.map((f) => (f === null ? null : f.size));
+        const infos = [];
+        for (const [from, to] of pages(sizes)) {
+            const at = this.size;
+            const present = sizes.slice(from, to).map((s) => s !== null);
+            const levels = definitionLevels(present);
+            let body = levels.length;
+            for (let i = from; i < to; i++)
+                if (sizes[i] !== null)
+                    body += 4 + sizes[i];
+            this.memory(concat(pageHeader(to - from, body), levels));
+            for (let i = from; i < to; i++) {
+                const f = column.files[i];
+                if (!f)
+                    continue;
+                this.memory(lengthPrefix(f.size));
+                if (f.size > 0)
+                    this.push({ at: this.size, length: f.size, file: f.localPath, offset: 0, fileSize: f.size });
+            }
+            infos.push({ at, length: this.size - at, firstRow: from, nulls: present.filter((p) => !p).length });
+        }
+        return this.chunk(`${column.name}.bytes`, start, column.files.length, infos, false);
+    }
+    /** The `path` leaf: base names, as `embed_external_files` stores them. */
+    pathChunk(column) {
+        const start = this.size;
+        const names = column.files.map((f) => (f === null ? null : media_part_encoder.encode(external_node_path_default().basename(f.localPath))));
+        const infos = [];
+        for (const [from, to] of pages(names.map((n) => (n === null ? null : n.length)))) {
+            const at = this.size;
+            const slice = names.slice(from, to);
+            const levels = definitionLevels(slice.map((n) => n !== null));
+            const values = slice.filter((n) => n !== null);
+            const body = levels.length + values.reduce((n, v) => n + 4 + v.length, 0);
+            const parts = [pageHeader(to - from, body), levels];
+            for (const v of values)
+                parts.push(lengthPrefix(v.length), v);
+            this.memory(concat(...parts));
+            const sorted = [...values].sort(compareBytes);
+            infos.push({ at, length: this.size - at, firstRow: from, nulls: slice.length - values.length, min: sorted[0], max: sorted[sorted.length - 1] });
+        }
+        return this.chunk(`${column.name}.path`, start, column.files.length, infos, true);
+    }
+    /** The ColumnChunk of pages `infos`, and its indexes (a column index only with statistics). */
+    chunk(leaf, start, rows, infos, withMinMax) {
+        const bytes = BigInt(this.size - start);
+        const nulls = infos.reduce((n, p) => n + p.nulls, 0);
+        const valued = infos.filter((p) => p.min !== undefined);
+        const min = valued.map((p) => p.min).sort(compareBytes)[0];
+        const max = valued.map((p) => p.max).sort(compareBytes).pop();
+        const statistics = struct([3, thrift/* TType */.nw.I64, BigInt(nulls)], withMinMax && max ? [5, thrift/* TType */.nw.Binary, max] : undefined, withMinMax && min ? [6, thrift/* TType */.nw.Binary, min] : undefined);
+        const meta = struct([1, thrift/* TType */.nw.I32, BYTE_ARRAY], [2, thrift/* TType */.nw.List, list(thrift/* TType */.nw.I32, [RLE, PLAIN])], [3, thrift/* TType */.nw.List, list(thrift/* TType */.nw.Binary, leaf.split(".").map((p) => media_part_encoder.encode(p)))], [4, thrift/* TType */.nw.I32, UNCOMPRESSED], [5, thrift/* TType */.nw.I64, BigInt(rows)], [6, thrift/* TType */.nw.I64, bytes], [7, thrift/* TType */.nw.I64, bytes], [9, thrift/* TType */.nw.I64, BigInt(start)], [12, thrift/* TType */.nw.Struct, statistics]);
+        const column = struct([2, thrift/* TType */.nw.I64, 0n], [3, thrift/* TType */.nw.Struct, meta]);
+        const offsetIndex = (0,thrift/* encodeStruct */.q7)(struct([1, thrift/* TType */.nw.List, list(thrift/* TType */.nw.Struct, infos.map((p) => struct([1, thrift/* TType */.nw.I64, BigInt(p.at)], [2, thrift/* TType */.nw.I32, p.length], [3, thrift/* TType */.nw.I64, BigInt(p.firstRow)])))]));
+        const columnIndex = withMinMax ? (0,thrift/* encodeStruct */.q7)(columnIndexOf(infos)) : undefined;
+        this.indexes.push({ column, columnIndex, offsetIndex });
+        return column;
+    }
+    /** The part, for merge.ts: its row groups, and a source that reads the files as the chunks are copied. */
+    part() {
+        // Column indexes, then offset indexes, after the chunks (their positions only matter inside the part).
+        for (const index of this.indexes)
+            if (index.columnIndex) {
+                index.column.set(6, thrift/* TType */.nw.I64, BigInt(this.size));
+                index.column.set(7, thrift/* TType */.nw.I32, index.columnIndex.length);
+                this.memory(index.columnIndex);
+            }
+        for (const index of this.indexes) {
+            index.column.set(4, thrift/* TType */.nw.I64, BigInt(this.size));
+            index.column.set(5, thrift/* TType */.nw.I32, index.offsetIndex.length);
+            this.memory(index.offsetIndex);
+        }
+        return { source: new SegmentSource(this.segments, this.size), meta: new thrift/* ThriftStruct */.N1(), rowGroups: this.rowGroups };
+    }
+}
+function columnIndexOf(infos) {
+    const mins = infos.map((p) => p.min ?? new Uint8Array(0));
+    const maxs = infos.map((p) => p.max ?? new Uint8Array(0));
+    const valued = infos.map((p, i) => [p, i]).filter(([p]) => p.min !== undefined);
+    const ordered = (sign) => valued.every(([, i], k) => k === 0 || (sign * compareBytes(mins[valued[k - 1][1]], mins[i]) <= 0 && sign * compareBytes(maxs[valued[k - 1][1]], maxs[i]) <= 0));
+    const boundary = ordered(1) ? BOUNDARY_ASCENDING : ordered(-1) ? BOUNDARY_DESCENDING : BOUNDARY_UNORDERED;
+    return struct([1, thrift/* TType */.nw.List, list(thrift/* TType */.nw.True, infos.map((p) => p.min === undefined))], [2, thrift/* TType */.nw.List, list(thrift/* TType */.nw.Binary, mins)], [3, thrift/* TType */.nw.List, list(thrift/* TType */.nw.Binary, maxs)], [4, thrift/* TType */.nw.I32, boundary], [5, thrift/* TType */.nw.List, list(thrift/* TType */.nw.I64, infos.map((p) => BigInt(p.nulls)))]);
+}
+function concat(...parts) {
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+        out.set(p, at);
+        at += p.length;
+    }
+    return out;
+}
+/** Reads the part's address space: in-memory pieces, and ranges of the media files (one file open at a time). */
+class SegmentSource {
+    segments;
+    size;
+    handle;
+    constructor(segments, size) {
+        this.segments = segments;
+        this.size = size;
+    }
+    async read(offset, length) {
+        const out = new Uint8Array(length);
+        let i = this.find(offset);
+        let done = 0;
+        while (done < length) {
+            const s = this.segments[i];
+            if (!s)
+                throw new Error(`read past the end of the media part (${offset + done})`);
+            const from = offset + done - s.at;
+            const n = Math.min(s.length - from, length - done);
+            if ("bytes" in s)
+                out.set(s.bytes.subarray(from, from + n), done);
+            else
+                await this.readFile(s, s.offset + from, out.subarray(done, done + n));
+            done += n;
+            i++;
+        }
+        return out;
+    }
+    release(bytes) {
+        const buffer = bytes.buffer;
+        if (typeof buffer.transfer === "function" && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength)
+            buffer.transfer(0);
+    }
+    /** Index of the segment holding `offset` (segments are sorted and contiguous). */
+    find(offset) {
+        let lo = 0;
+        let hi = this.segments.length - 1;
+        while (lo < hi) {
+            const mid = (lo + hi + 1) >> 1;
+            if (this.segments[mid].at <= offset)
+                lo = mid;
+            else
+                hi = mid - 1;
+        }
+        return lo;
+    }
+    async readFile(s, at, into) {
+        if (this.handle?.path !== s.file) {
+            await this.close();
+            const file = await (0,external_node_fs_promises_.open)(s.file, "r");
+            this.handle = { path: s.file, file };
+            const { size } = await file.stat();
+            if (size !== s.fileSize)
+                throw new MediaChangedError(`${s.file} is ${size} bytes now, ${s.fileSize} when it was checked: it changed while the action ran`);
+        }
+        let done = 0;
+        while (done < into.length) {
+            const { bytesRead } = await this.handle.file.read(into, done, into.length - done, at + done);
+            if (bytesRead === 0)
+                throw new MediaChangedError(`${s.file} ended early: it changed while the action ran`);
+            done += bytesRead;
+        }
+    }
+    async close() {
+        const h = this.handle;
+        this.handle = undefined;
+        await h?.file.close();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/data/write/media/media-encoder.ts
+/**
+ * Shards of a dataset whose media columns are built from files. Row groups
+ * are cut by the bytes of the files they hold (MEDIA_ROW_GROUP_BYTES), so a
+ * reader such as the dataset viewer fetches a few rows without reading
+ * 100 MB. Per row group, the other columns (labels, captions) are encoded by
+ * parquet-wasm as usual, in one small part; the media columns are a part
+ * laid out from the files' sizes (./media-part.ts); ../merge.ts joins them,
+ * copying each file into the shard once, through a bounded buffer.
+ * parquet-wasm is not given the files: it holds a row group's values several
+ * times over in its memory, which never shrinks (a 150 MB file takes 750 MB).
+ */
+
+
+
+
+
+
+
+
+/** Bytes of files after which a row group is closed (a single larger file makes a row group of its own). */
+const MEDIA_ROW_GROUP_BYTES = 16 * 1024 * 1024;
+/** Files whose size is looked up at once. */
+const STAT_CONCURRENCY = 16;
+
+class MediaShardEncoder {
+    mediaFields;
+    rowGroupBytes;
+    constructor(
+    /** Top-level fields (indexes into the shard's schema) that hold references to files. */
+    mediaFields, rowGroupBytes = MEDIA_ROW_GROUP_BYTES) {
+        this.mediaFields = mediaFields;
+        this.rowGroupBytes = rowGroupBytes;
+    }
+    async encodeShard(path, schema, batches, settings, editFooter) {
+        const media = this.mediaFields;
+        const otherFields = schema.fields.map((_, i) => i).filter((i) => !media.includes(i));
+        const otherSchema = new apache_arrow_schema/* Schema */.S(otherFields.map((i) => schema.fields[i]), schema.metadata);
+        const mediaPart = new MediaPart();
+        const otherParts = [];
+        let rows = 0;
+        let current;
+        const start = () => ({ rows: 0, bytes: 0, others: [], media: media.map((f) => ({ name: schema.fields[f].name, files: [] })) });
+        const flush = async () => {
+            if (!current || current.rows === 0)
+                return;
+            mediaPart.addRowGroup(current.media);
+            if (otherFields.length > 0) {
+                const partPath = `${path}.part${String(otherParts.length).padStart(5, "0")}`;
+                otherParts.push(partPath);
+                const pieces = current.others;
+                await (0,encode/* encodeParquetFile */.H)(partPath, { ...settings, rowGroupRows: current.rows }, async () => {
+                    const next = pieces.shift();
+                    return next ? batchToIPC(next) : null;
+                });
+            }
+            rows += current.rows;
+            current = undefined;
+        };
+        try {
+            for await (const batch of batches) {
+                const files = await Promise.all(media.map((f) => sizedFiles(referencedPaths(batch.data.children[f]))));
+                let from = 0;
+                const cut = (to) => {
+                    if (to > from && otherFields.length > 0)
+                        current.others.push(new recordbatch/* RecordBatch */.g(otherSchema, sliceFields(batch, otherFields, otherSchema, from, to)));
+                    from = to;
+                };
+                for (let r = 0; r < batch.numRows; r++) {
+                    const bytes = files.reduce((n, column) => n + (column[r]?.size ?? 0), 0);
+                    if (current && current.rows > 0 && (current.bytes + bytes > this.rowGroupBytes || current.rows >= settings.rowGroupRows)) {
+                        cut(r);
+                        await flush();
+                    }
+                    current ??= start();
+                    current.rows++;
+                    current.bytes += bytes;
+                    files.forEach((column, c) => current.media[c].files.push(column[r]));
+                }
+                cut(batch.numRows);
+            }
+            await flush();
+            const sources = await Promise.all(otherParts.map(fileSource));
+            const part = mediaPart.part();
+            try {
+                const others = await Promise.all(sources.map((s) => openPart(s)));
+                const owner = schema.fields.map((_, i) => (media.includes(i) && otherFields.length > 0 ? 1 : 0));
+                const plans = part.rowGroups.map((_, k) => ({
+                    cells: otherFields.length > 0 ? [{ part: others[k], rowGroup: 0 }, { part, rowGroup: k }] : [{ part, rowGroup: k }],
+                    owner,
+                }));
+                const template = await fullSchemaFooter(schema, settings, `${path}.template`);
+                const { bytes, sha256 } = await assembleFile(path, template, plans, editFooter);
+                return { bytes, sha256, rows, encoderThreads: 0 };
+            }
+            finally {
+                await part.source.close();
+                await Promise.all(sources.map((s) => s.close()));
+            }
+        }
+        finally {
+            await Promise.all(otherParts.map(removeScratch));
+        }
+    }
+}
+/** The files a column refers to, with their sizes now (the part is laid out from them; a change before the copy is an error). */
+async function sizedFiles(paths) {
+    const out = new Array(paths.length).fill(null);
+    let next = 0;
+    const worker = async () => {
+        while (next < paths.length) {
+            const i = next++;
+            const localPath = paths[i];
+            if (localPath === null || localPath === undefined)
+                continue;
+            const info = await (0,external_node_fs_promises_.stat)(localPath).catch((e) => {
+                throw new MediaChangedError(`${localPath} cannot be read any more (${e.code ?? e.message}): it changed while the action ran`);
+            });
+            out[i] = { localPath, size: info.size };
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(STAT_CONCURRENCY, paths.length) }, worker));
+    return out;
+}
+/** Rows `[from, to)` of some of a batch's fields, as the data of a record batch of `schema`. */
+function sliceFields(batch, fields, schema, from, to) {
+    const sliced = from === 0 && to === batch.numRows ? batch : batch.slice(from, to);
+    return apache_arrow_data/* makeData */.Hg({ type: new type/* Struct */._k(schema.fields), length: to - from, nullCount: 0, children: fields.map((f) => sliced.data.children[f]) });
 }
 
 ;// CONCATENATED MODULE: ./src/data/write/split-writer.ts
@@ -66340,6 +69496,8 @@ class SplitRows {
  * already store the shards' columns (TableReader.storesAs, ./copy.ts), else
  * encoded from the rows the readers hand out (./split-rows.ts), on the
  * calling thread for small shards and on the worker threads otherwise.
+ * Media columns built from files are streamed into the shards from the
+ * files (./media/), and shards are cut by the files' bytes.
  */
 
 
@@ -66351,13 +69509,19 @@ class SplitRows {
 
 
 
+/** More shards than this in a split are logged at debug level, one by one, and summed up in one line. */
+const MANY_SHARDS = 10;
 async function writeSplit(split, features, shape, options) {
     const { log } = options;
-    const { readers, profiles } = split;
-    const rows = profiles.reduce((n, p) => n + p.rows, 0);
-    const numBytes = profiles.reduce((n, p) => n + profileNbytes(p, features), 0);
-    const count = options.numShards ?? shardCount(numBytes, options.maxShardSize);
-    const settings = { compression: options.compression, rowGroupRows: rowGroupRows(rows, numBytes), metadata: shape.metadata, arrowSchema: shape.arrowSchema };
+    const { readers, fileRows, fileNbytes } = split;
+    const rows = fileRows.reduce((n, r) => n + r, 0);
+    const numBytes = fileNbytes.reduce((n, b) => n + b, 0);
+    const media = split.media?.columns;
+    const ranges = split.media
+        ? sizedRanges(rowSizes(split.media.rowBytes, numBytes), options.numShards ?? shardCount(numBytes, options.maxShardSize), options.numShards ? undefined : options.maxShardSize)
+        : shardRanges(rows, options.numShards ?? shardCount(numBytes, options.maxShardSize));
+    const count = ranges.length;
+    const settings = { compression: options.compression, rowGroupRows: rowGroupRows(rows, numBytes), metadata: shape.metadata, arrowSchema: shape.arrowSchema, schema: shape.schema };
     const shards = [];
     const place = async (i) => {
         const repoPath = shardPath(options.dataDir, split.name, i, count);
@@ -66365,14 +69529,20 @@ async function writeSplit(split, features, shape, options) {
         await (0,external_node_fs_promises_.mkdir)(external_node_path_default().dirname(localPath), { recursive: true });
         return { repoPath, localPath };
     };
+    // A line per shard while they are few; past MANY_SHARDS, at debug level, and one line for the split at the end.
+    const began = Date.now();
     const wrote = (repoPath, file, started, how) => {
         const seconds = Math.max(0.001, (Date.now() - started) / 1000);
-        log.info(`${split.name}: wrote ${repoPath} — ${formatCount(file.rows)} rows, ${units_formatBytes(file.bytes)} (${seconds.toFixed(1)} s, ${how})`);
+        const line = `${split.name}: wrote ${repoPath} — ${formatCount(file.rows)} rows, ${units_formatBytes(file.bytes)} (${seconds.toFixed(1)} s, ${how})`;
+        if (count <= MANY_SHARDS)
+            log.info(line);
+        else
+            log.debug(line);
     };
     // Parquet inputs that already store the shard's columns: their row groups are copied, not re-encoded.
     let copy;
     if (rows > 0 && readers.every((r) => r.storesAs?.(shape.stored) === true)) {
-        const inputs = split.files.map((f, i) => ({ ...f, arrowBytesPerRow: profileNbytes(profiles[i], features) / Math.max(1, profiles[i].rows) }));
+        const inputs = split.files.map((f, i) => ({ ...f, arrowBytesPerRow: fileNbytes[i] / Math.max(1, fileRows[i]) }));
         const { localPath } = await place(0);
         copy = await parquetCopy(split.name, inputs, shape, settings, count, log, `${localPath}.template`);
     }
@@ -66389,13 +69559,14 @@ async function writeSplit(split, features, shape, options) {
     }
     else {
         const progress = new ProgressReporter({ log, label: `Writing ${split.name}`, unit: "rows", intervalMs: options.progressIntervalMs });
-        const source = new SplitRows(readers, features, (written) => progress.update(written, rows, false, () => ` · ${units_formatBytes((numBytes * written) / Math.max(1, rows))} of ${units_formatBytes(numBytes)} (Arrow)`));
+        const files = readers.length > 1 ? (done) => ` · ${formatCount(done)} of ${formatCount(readers.length)} files` : () => "";
+        const source = new SplitRows(readers, fileRows, features, (written, filesDone) => progress.update(written, rows, false, () => ` · ${units_formatBytes((numBytes * written) / Math.max(1, rows))} of ${units_formatBytes(numBytes)} (Arrow)${files(filesDone)}`));
         try {
-            for (const [i, [start, end]] of shardRanges(rows, count).entries()) {
+            for (const [i, [start, end]] of ranges.entries()) {
                 const { repoPath, localPath } = await place(i);
                 const started = Date.now();
                 const shardBytes = rows > 0 ? (numBytes * (end - start)) / rows : 0;
-                const encoder = shardBytes < INLINE_BELOW_BYTES ? inlineEncoder : options.encoder;
+                const encoder = media ? new MediaShardEncoder(media) : shardBytes < INLINE_BELOW_BYTES ? inlineEncoder : options.encoder;
                 const written = await writeParquetFile(localPath, shape.stored, source.batches(shape.schema, shape.stored, end - start), settings, encoder);
                 if (written.rows !== end - start)
                     throw new Error(`shard ${repoPath}: expected ${end - start} rows, wrote ${written.rows}`);
@@ -66408,7 +69579,23 @@ async function writeSplit(split, features, shape, options) {
             await source.close();
         }
     }
-    return { name: split.name, rows, numBytes, shards };
+    if (count > MANY_SHARDS) {
+        const bytes = shards.reduce((n, s) => n + s.bytes, 0);
+        log.info(`${split.name}: wrote ${formatCount(count)} shards — ${formatCount(rows)} rows, ${units_formatBytes(bytes)} (${((Date.now() - began) / 1000).toFixed(1)} s)`);
+    }
+    return { name: split.name, rows, numBytes, shards, ...(split.media ? { media: split.media.summary } : {}) };
+}
+/** Each row's size for cutting shards: the bytes of its files, plus an even share of the other columns. */
+function rowSizes(fileBytes, numBytes) {
+    const rows = fileBytes.length;
+    const out = new Float64Array(fileBytes);
+    let files = 0;
+    for (let i = 0; i < rows; i++)
+        files += out[i];
+    const share = rows > 0 ? Math.max(0, numBytes - files) / rows : 0;
+    for (let i = 0; i < rows; i++)
+        out[i] += share;
+    return out;
 }
 /**
  * The copier and the row group cuts for a split's Parquet inputs, when their
@@ -66451,6 +69638,8 @@ async function parquetCopy(split, inputs, shape, settings, count, log, scratch) 
 
 
 
+
+
 async function convert(options) {
     const { log } = options;
     const overrides = new Map((options.overrides ?? []).map((f) => [f.name, f.feature]));
@@ -66458,21 +69647,24 @@ async function convert(options) {
     const workers = options.workers ?? new WorkerPool();
     try {
         const readerOptions = { chunkBytes: options.readChunkBytes, jsonParseAll: options.jsonParseAll };
+        const fileBytes = options.splits.map((s) => s.files.map(sizeOf));
         // Big inputs will use the worker threads: start them now; pass 1 may use them too (parts of big files).
-        if ((await totalBytes(options.splits)) >= INLINE_BELOW_BYTES) {
+        // Media files are copied into the shards, not encoded: they need no threads.
+        const encodedBytes = options.splits.reduce((n, s, i) => s.files.reduce((m, f, k) => m + (isMediaFile(f) ? 0 : fileBytes[i][k]), n), 0);
+        if (encodedBytes >= INLINE_BELOW_BYTES) {
             workers.prewarm();
             readerOptions.background = (job, args) => workers.run(job, args);
         }
-        const profiled = await profileSplits(options.splits, overrides, readerOptions, log);
-        const all = profiled.flatMap((p) => p.profiles);
-        const { features } = unifyProfiles(all);
-        checkOverridesUsed(overrides, features);
-        checkStorable(features, all);
+        const first = options.splits.flatMap((s) => s.files)[0];
+        const workspace = await (0,external_node_fs_promises_.realpath)(options.workspace ?? (first ? workspaceOf(first) : process.cwd()));
+        const planned = mediaReaders(options.splits, overrides, workspace, readerOptions);
+        // The profiles are not bound here, so nothing holds them once settled.
+        const { features, plans } = await settle(await profileSplits(options.splits, overrides, readerOptions, { log, fileBytes, progressIntervalMs: options.progressIntervalMs }, planned), overrides, log);
         const shape = shardSchema(features);
         const encoder = new ThreadedEncoder(workers);
         const splits = [];
-        for (const split of profiled)
-            splits.push(await writeSplit(split, features, shape, { ...options, encoder }));
+        for (const plan of plans)
+            splits.push(await writeSplit(plan, features, shape, { ...options, encoder }));
         return { features, splits };
     }
     finally {
@@ -66481,11 +69673,93 @@ async function convert(options) {
             await workers.close();
     }
 }
-async function totalBytes(splits) {
-    let total = 0;
-    for (const f of splits.flatMap((s) => s.files))
-        total += await (0,external_node_fs_promises_.stat)(f.localPath).then((s) => s.size, () => 0);
-    return total;
+/**
+ * The schema of the config from the profiles of all its files, checked, and
+ * what pass 2 needs of each split (the profiles are not kept past here).
+ */
+async function settle(profiled, overrides, log) {
+    for (const split of profiled)
+        checkEveryFileNamed(split, split.readers);
+    const all = profiled.flatMap((p) => p.profiles);
+    const { features, merged } = unifyProfiles(all);
+    logJsonMerges(merged, log);
+    checkOverridesUsed(overrides, features);
+    checkStorable(features, all);
+    await measureJsonColumns(profiled, features, overrides);
+    return { features, plans: profiled.map((s) => planSplit(s, features)) };
+}
+/** A file's size, 0 when it cannot be read (pass 1 says why). Synchronous: thousands of small files cost milliseconds, not a thread-pool round trip each. */
+function sizeOf(file) {
+    try {
+        return (0,external_node_fs_.statSync)(file.localPath).size;
+    }
+    catch {
+        return 0;
+    }
+}
+
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(7067);
+var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_);
+;// CONCATENATED MODULE: external "node:https"
+const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_node_https_namespaceObject);
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+;// CONCATENATED MODULE: ./src/hub/stream-fetch.ts
+/**
+ * A `fetch` that streams Blob bodies. Node's fetch (undici) holds the body
+ * of an upload in memory — measured: 377 MB of peak RSS to send a 300 MB
+ * file, whether given as a Blob or as a stream — so a few 64 MiB xorbs in
+ * flight, or one 500 MB LFS file, would cost their size in memory. Requests
+ * with a Blob body go out through node:http(s) instead, piped from the Blob
+ * with backpressure (107 MB for the same file); every other request goes to
+ * the fetch given. The answer is a standard Response.
+ */
+
+
+
+
+function streamingFetch(base = globalThis.fetch) {
+    return (async (input, init = {}) => {
+        if (!(init.body instanceof Blob) || input instanceof Request)
+            return base(input, init);
+        const url = new URL(input instanceof URL ? input.href : input);
+        const body = init.body;
+        const headers = Object.fromEntries(new Headers(init.headers));
+        headers["content-length"] = String(body.size);
+        const client = url.protocol === "https:" ? (external_node_https_default()) : (external_node_http_default());
+        return new Promise((resolve, reject) => {
+            const request = client.request(url, { method: init.method ?? "POST", headers, signal: init.signal ?? undefined }, (answer) => {
+                const status = answer.statusCode ?? 0;
+                const empty = status === 204 || status === 205 || status === 304 || init.method === "HEAD";
+                const response = new Response(empty ? null : external_node_stream_.Readable.toWeb(answer), {
+                    status,
+                    statusText: answer.statusMessage,
+                    headers: headersOf(answer.headers),
+                });
+                Object.defineProperty(response, "url", { value: url.href });
+                if (empty)
+                    answer.resume();
+                resolve(response);
+            });
+            request.on("error", reject);
+            // The request's own error (above) says what went wrong; a failed pipe only stops reading the file.
+            (0,external_node_stream_promises_namespaceObject.pipeline)(external_node_stream_.Readable.fromWeb(body.stream()), request).catch(() => undefined);
+        });
+    });
+}
+function headersOf(raw) {
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(raw)) {
+        if (value === undefined)
+            continue;
+        for (const v of Array.isArray(value) ? value : [value])
+            headers.append(name, v);
+    }
+    return headers;
 }
 
 ;// CONCATENATED MODULE: ./src/hub/retry.ts
@@ -66569,11 +69843,12 @@ function commitFailure(e) {
 ;// CONCATENATED MODULE: ./src/hub/http.ts
 
 
+
 function createHubFetch(options = {}) {
     const policy = { ...DEFAULT_RETRY_POLICY, ...options.policy };
     const sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     const random = options.random ?? Math.random;
-    const base = options.baseFetch ?? globalThis.fetch;
+    const base = options.baseFetch ?? streamingFetch();
     let requests = 0;
     const wrapped = async (input, init = {}) => {
         const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
@@ -66700,13 +69975,12 @@ function deleteKey(card, key) {
     card.doc.delete(key);
 }
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./src/hub/api.ts
 /**
- * The Hub operations the publisher needs, over `@huggingface/hub` where it
- * has them and plain HTTP where it does not (tags, refs). Every call goes
- * through the retrying fetch of ./http.ts.
+ * The Hub reads and repo operations the publisher needs, over
+ * `@huggingface/hub` where it has them and plain HTTP where it does not
+ * (tags, refs); uploads and commits are ./upload.ts's and ./commit.ts's.
+ * Every call goes through the retrying fetch of ./http.ts.
  */
 
 function authHeaders(hub) {
@@ -66779,19 +70053,6 @@ async function readTextFile(hub, repo, revision, path) {
     const blob = await downloadFile({ repo: repoOf(repo), revision, path, xet: false, ...creds(hub) });
     return blob ? await blob.text() : undefined;
 }
-async function* commitWithProgress(hub, params) {
-    return yield* commitIter({
-        repo: repoOf(params.repo),
-        branch: params.branch,
-        title: params.title,
-        description: params.description,
-        operations: params.operations,
-        parentCommit: params.parentCommit,
-        isPullRequest: params.isPullRequest,
-        useXet: params.useXet,
-        ...writeCreds(hub),
-    });
-}
 async function listTags(hub, repo) {
     const response = await hub.fetch(`${hub.endpoint}/api/datasets/${repo}/refs`, {
         headers: { ...authHeaders(hub), Accept: "application/json" },
@@ -66812,59 +70073,87 @@ async function createTag(hub, repo, tag, revision, message) {
         throw await apiError(response, `Could not create tag '${tag}'`);
     await response.body?.cancel();
 }
+/** A failed answer as a HubApiError: `what (HTTP n): what the Hub said`. */
 async function apiError(response, what) {
-    let detail = "";
+    const said = await api_errorText(response);
+    return new HubApiError(response.url, response.status, requestIdOf(response), `${what} (HTTP ${response.status})${said ? `: ${said}` : ""}`);
+}
+/**
+ * A failed answer as a HubApiError whose message is the Hub's own words (as
+ * hub.js makes them: errors.ts explains them by status and text), or `what
+ * (HTTP n)` when it said nothing.
+ */
+async function hubError(response, what) {
+    const said = await api_errorText(response);
+    return new HubApiError(response.url, response.status, requestIdOf(response), said || `${what} (HTTP ${response.status})`);
+}
+function requestIdOf(response) {
+    return response.headers.get("x-request-id") ?? undefined;
+}
+/** The `error` (or `message`) of a JSON answer, or the start of a text one. */
+async function api_errorText(response) {
+    let text;
     try {
-        const json = (await response.json());
-        detail = json.error ? `: ${json.error}` : "";
+        text = await response.text();
+    }
+    catch {
+        return "";
+    }
+    try {
+        const json = JSON.parse(text);
+        const said = json.error ?? json.message;
+        if (typeof said === "string")
+            return said;
     }
     catch {
         // not JSON
     }
-    return new HubApiError(response.url, response.status, response.headers.get("x-request-id") ?? undefined, `${what} (HTTP ${response.status})${detail}`);
+    text = text.trim();
+    return text.startsWith("<") ? "" : text.slice(0, 300); // an HTML error page says nothing useful
 }
 
 ;// CONCATENATED MODULE: ./src/hub/commit.ts
 /**
- * Publishing, step 4: one commit that takes the branch from the snapshot's
- * head to the plan — the shards uploaded (LFS; files the Hub already holds
- * are not sent again), README.md and the deletions — guarded by
- * `parentCommit`, so it fails (412) rather than overwrite another writer's
- * commit. Reports upload progress as it goes.
+ * Publishing, step 4b: one commit that takes the branch from the snapshot's
+ * head to the plan — the shards (uploaded before, by ./upload.ts, and added
+ * here as LFS pointers: sha256 and size), README.md and the deletions —
+ * guarded by `parentCommit`, so it fails (412) rather than overwrite another
+ * writer's commit (docs/hub-api.md#commit).
+ *
+ * The NDJSON call is ours, not hub.js's `commit()`: that one only commits
+ * what it uploads itself (hashing every file again first), while here the
+ * content may have been uploaded earlier — by an earlier attempt, or by
+ * another job.
  */
 
 
-async function commitPlan(hub, request, planned, parentCommit, onUploadProgress) {
-    const operations = [];
-    for (const shard of planned.uploads)
-        operations.push({ operation: "addOrUpdate", path: shard.repoPath, content: await (0,external_node_fs_.openAsBlob)(shard.localPath) });
-    if (planned.readme !== undefined)
-        operations.push({ operation: "addOrUpdate", path: "README.md", content: new Blob([planned.readme]) });
-    for (const path of planned.deletions)
-        operations.push({ operation: "delete", path });
-    const sizes = new Map(planned.uploads.map((s) => [s.repoPath, s.bytes]));
-    const totalBytes = planned.uploads.reduce((n, s) => n + s.bytes, 0);
-    const uploaded = new Map();
-    const iterator = commitWithProgress(hub, {
-        repo: request.repo,
-        branch: request.branch,
-        title: request.message,
-        description: request.description,
-        operations,
-        parentCommit,
-        isPullRequest: request.createPr,
-        useXet: request.useXet ?? false,
+/** What a plan commits. */
+function changesOf(planned) {
+    return {
+        storedFiles: planned.uploads.map((s) => ({ path: s.repoPath, sha256: s.sha256, size: s.bytes })),
+        textFiles: planned.readme === undefined ? [] : [{ path: "README.md", content: planned.readme }],
+        deletions: planned.deletions,
+    };
+}
+async function createCommit(hub, request, parentCommit, changes) {
+    const lines = [
+        { key: "header", value: { summary: request.message, description: request.description, parentCommit } },
+        ...changes.textFiles.map((f) => ({ key: "file", value: { path: f.path, content: Buffer.from(f.content).toString("base64"), encoding: "base64" } })),
+        ...changes.storedFiles.map((f) => ({ key: "lfsFile", value: { path: f.path, algo: "sha256", oid: f.sha256, size: f.size } })),
+        ...changes.deletions.map((path) => ({ key: "deletedFile", value: { path } })),
+    ];
+    const url = `${hub.endpoint}/api/datasets/${request.repo}/commit/${encodeURIComponent(request.branch)}${request.createPr ? "?create_pr=1" : ""}`;
+    const response = await hub.fetch(url, {
+        method: "POST",
+        headers: { ...(hub.token ? { Authorization: `Bearer ${hub.token}` } : {}), "Content-Type": "application/x-ndjson" },
+        body: lines.map((l) => JSON.stringify(l)).join("\n"),
     });
-    for (;;) {
-        const step = await iterator.next();
-        if (step.done)
-            return step.value;
-        const event = step.value;
-        if (event.event === "fileProgress" && event.state === "uploading" && sizes.has(event.path)) {
-            uploaded.set(event.path, event.progress * sizes.get(event.path));
-            onUploadProgress?.({ uploadedBytes: [...uploaded.values()].reduce((a, b) => a + b, 0), totalBytes });
-        }
-    }
+    if (!response.ok)
+        throw await hubError(response, "The commit failed");
+    const json = (await response.json());
+    if (!json.commitOid)
+        throw new HubApiError(url, 500, undefined, "The Hub's answer to the commit names no commit");
+    return { oid: json.commitOid, url: json.commitUrl ?? `${hub.endpoint}/datasets/${request.repo}/commit/${json.commitOid}`, pullRequestUrl: json.pullRequestUrl };
 }
 
 ;// CONCATENATED MODULE: ./src/hub/card/body.ts
@@ -67359,7 +70648,1173 @@ async function tagCommit(hub, repo, tag, commit, log) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/hub/task-pool.ts
+/**
+ * At most `size` uploads at a time, holding at most `budget` bytes of memory
+ * between them (a task's `weight`; one task is always let through). `add`
+ * waits for room (so the producer slows down to the network's pace); the
+ * first failure stops the pool: once the others have settled, `add` and
+ * `drain` throw it.
+ */
+class TaskPool {
+    size;
+    budget;
+    running = new Set();
+    held = 0;
+    failed = false;
+    failure;
+    constructor(size, budget = Number.POSITIVE_INFINITY) {
+        this.size = size;
+        this.budget = budget;
+    }
+    async add(task, weight = 0) {
+        const full = () => this.running.size >= this.size || this.held + weight > this.budget;
+        while (this.running.size > 0 && full() && !this.failed)
+            await Promise.race(this.running);
+        if (this.failed)
+            return this.drain();
+        this.held += weight;
+        const run = task()
+            .catch((e) => {
+            if (!this.failed)
+                [this.failed, this.failure] = [true, e];
+        })
+            .finally(() => {
+            this.running.delete(run);
+            this.held -= weight;
+        });
+        this.running.add(run);
+    }
+    /** Waits for every task; throws the first failure. */
+    async drain() {
+        while (this.running.size > 0)
+            await Promise.all(this.running);
+        if (this.failed)
+            throw this.failure;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/hub/lfs.ts
+/**
+ * Git LFS uploads, for a Hub that does not offer Xet
+ * (docs/hub-api.md#basic-and-multipart-upload): a basic `PUT` of the file, or
+ * a multipart upload — the parts the batch answer lists, each `PUT` to its
+ * own URL, then the completion call with their ETags — and the `verify`
+ * call when the answer asks for one. Bodies are slices of the file on disk,
+ * streamed (and sent again on a retry); the URLs are presigned, so no
+ * Authorization goes with them and their query strings are never logged.
+ */
+
+
+
+
+const LFS_JSON = "application/vnd.git-lfs+json";
+/** Uploads the objects; returns the bytes sent. */
+async function uploadThroughLfs(hub, objects, options = {}) {
+    const pool = new TaskPool(options.parallelUploads ?? 4);
+    let sent = 0;
+    const put = (what, url, body) => pool.add(async () => {
+        const response = await hub.fetch(url, { method: "PUT", body });
+        if (!response.ok)
+            throw await refused(response, what);
+        etags.set(url, response.headers.get("etag") ?? "");
+        await response.body?.cancel();
+        sent += body.size;
+        options.onProgress?.(sent);
+    });
+    const etags = new Map();
+    const multipart = [];
+    for (const object of objects) {
+        const file = await (0,external_node_fs_.openAsBlob)(object.localPath);
+        if (file.size !== object.size)
+            throw new Error(`${object.path}: ${object.localPath} has ${file.size} bytes, not the ${object.size} planned`);
+        const header = object.upload.header ?? {};
+        if (header.chunk_size === undefined) {
+            await put(object.path, object.upload.href, file);
+            continue;
+        }
+        const partSize = Number(header.chunk_size);
+        const parts = Object.keys(header)
+            .filter((k) => /^\d+$/.test(k))
+            .map((k) => [Number(k), header[k]])
+            .sort((a, b) => a[0] - b[0]);
+        if (!(partSize > 0) || parts.length !== Math.ceil(object.size / partSize))
+            throw new HubApiError(object.upload.href, 500, undefined, `The Hub's multipart upload plan for ${object.path} does not cover its ${object.size} bytes`);
+        for (const [n, url] of parts)
+            await put(`part ${n} of ${object.path}`, url, file.slice((n - 1) * partSize, n * partSize));
+        multipart.push({ object, parts });
+    }
+    await pool.drain();
+    for (const { object, parts } of multipart) {
+        const missing = parts.find(([, url]) => !etags.get(url));
+        if (missing)
+            throw new Error(`The storage gave no ETag for part ${missing[0]} of ${object.path}: the upload cannot be completed`);
+        const completion = { oid: object.sha256, parts: parts.map(([n, url]) => ({ partNumber: n, etag: etags.get(url) })) };
+        await postJson(hub, object.upload.href, completion, `completing the upload of ${object.path}`);
+    }
+    for (const object of objects) {
+        if (object.verify)
+            await postJson(hub, object.verify.href, { oid: object.sha256, size: object.size }, `verifying the upload of ${object.path}`, object.verify.header);
+    }
+    return sent;
+}
+async function postJson(hub, url, body, what, header = {}) {
+    const response = await hub.fetch(url, {
+        method: "POST",
+        headers: { ...header, Accept: LFS_JSON, "Content-Type": LFS_JSON },
+        body: JSON.stringify(body),
+    });
+    if (!response.ok)
+        throw await refused(response, what);
+    await response.body?.cancel();
+}
+async function refused(response, what) {
+    const error = await hubError(response, "no reason given");
+    error.message = `LFS storage refused ${what}: ${error.message}`;
+    return error;
+}
+
+;// CONCATENATED MODULE: ./src/hub/xet/cas.ts
+
+const REFRESH_MARGIN_MS = 60_000;
+/** The Xet token in an LFS batch answer's upload action (`header` and `href`). */
+function tokenFromBatchAction(action) {
+    const header = new Headers(action.header ?? {});
+    const casUrl = header.get("X-Xet-Cas-Url");
+    const accessToken = header.get("X-Xet-Access-Token");
+    if (!casUrl || !accessToken)
+        return undefined;
+    const exp = Number(header.get("X-Xet-Token-Expiration"));
+    return {
+        casUrl: casUrl.replace(/\/+$/, ""),
+        accessToken,
+        expiresAt: expiryOf(exp),
+        refreshUrl: action.href,
+        sessionId: header.get("X-Xet-Session-Id") ?? undefined,
+    };
+}
+/** Unix seconds → milliseconds; a token without a (valid) expiry is used until the CAS answers 401. */
+function expiryOf(seconds) {
+    const n = Number(seconds);
+    return Number.isFinite(n) && n > 0 ? n * 1000 : Number.POSITIVE_INFINITY;
+}
+class CasClient {
+    hub;
+    current;
+    now;
+    refreshing;
+    constructor(hub, current, now = Date.now) {
+        this.hub = hub;
+        this.current = current;
+        this.now = now;
+        if (current.accessToken)
+            hub.secret?.(current.accessToken);
+    }
+    /** Uploads a xorb; false when the CAS already had it. */
+    async uploadXorb(hex, body) {
+        const response = await this.send(`xorb ${hex}`, `/v1/xorbs/default/${hex}`, { method: "POST", body });
+        const answer = (await response.json().catch(() => ({})));
+        return answer.was_inserted !== false;
+    }
+    async uploadShard(body) {
+        const response = await this.send("shard", "/v1/shards", { method: "POST", body: new Blob([body]) });
+        await response.body?.cancel();
+    }
+    /** A global dedup answer (a shard) for a chunk, or undefined when the CAS does not know it. */
+    async queryChunk(hex) {
+        const response = await this.send(`dedup query for chunk ${hex}`, `/v1/chunks/default/${hex}`, { method: "GET" }, [404]);
+        if (response.status === 404) {
+            await response.body?.cancel();
+            return undefined;
+        }
+        return new Uint8Array(await response.arrayBuffer());
+    }
+    async send(what, path, init, accepted = []) {
+        for (let refreshed = false;; refreshed = true) {
+            const token = await this.token(refreshed);
+            const headers = { Authorization: `Bearer ${token.accessToken}` };
+            if (token.sessionId)
+                headers["X-Xet-Session-Id"] = token.sessionId;
+            if (init.body)
+                headers["Content-Type"] = "application/octet-stream";
+            const response = await this.hub.fetch(`${token.casUrl}${path}`, { ...init, headers });
+            if (response.ok || accepted.includes(response.status))
+                return response;
+            if (response.status === 401 && !refreshed) {
+                await response.body?.cancel();
+                continue; // the token expired early or was revoked: get a new one, once
+            }
+            const error = await hubError(response, `The Xet storage refused the ${what}`);
+            error.message = `The Xet storage refused the ${what}: ${error.message}`;
+            throw error;
+        }
+    }
+    /** The token, refreshed when it expires within a minute (or `force`d). One refresh at a time. */
+    async token(force) {
+        if (!force && this.current.expiresAt - this.now() > REFRESH_MARGIN_MS)
+            return this.current;
+        this.refreshing ??= this.refresh().finally(() => (this.refreshing = undefined));
+        return this.refreshing;
+    }
+    async refresh() {
+        const response = await this.hub.fetch(this.current.refreshUrl, {
+            headers: {
+                ...(this.hub.token ? { Authorization: `Bearer ${this.hub.token}` } : {}),
+                ...(this.current.sessionId ? { "X-Xet-Session-Id": this.current.sessionId } : {}),
+            },
+        });
+        if (!response.ok)
+            throw await hubError(response, "Could not get a Xet write token");
+        const json = (await response.json());
+        if (!json.accessToken || !json.casUrl)
+            throw new Error("the Hub's Xet write token answer has no accessToken or casUrl");
+        this.hub.secret?.(json.accessToken);
+        this.current = { ...this.current, accessToken: json.accessToken, casUrl: json.casUrl.replace(/\/+$/, ""), expiresAt: expiryOf(json.exp) };
+        return this.current;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/hub/xet/chunker.ts
+/**
+ * Xet's content-defined chunking (docs/xet.md#chunking-clients-only), fed
+ * a file block by block: a gear rolling hash (`h = (h << 1) + TABLE[b]`)
+ * cuts a chunk where `h & 0xFFFF000000000000` is zero, never before 8 KiB,
+ * always at 128 KiB; each chunk is hashed with keyed BLAKE3.
+ *
+ * Ours rather than `@huggingface/xetchunk-wasm`'s chunker, whose 0.2.0
+ * accepts a cut in the 64 bytes before the minimum and so cuts files
+ * differently from hf_xet (huggingface/huggingface.js#2421): chunks that do
+ * not match hf_xet's never deduplicate against what Python uploaded. The
+ * gear hash (gearhash-jit, WebAssembly with 64-bit integers) and BLAKE3
+ * (blake3-jit) are the same packages; only the boundary rule is ours.
+ *
+ * The first 8127 bytes of a chunk are skipped without hashing (the hash at
+ * any byte depends only on the 64 before it), the next 64 are hashed
+ * without testing, and testing starts at 8192 bytes, as the specification
+ * says.
+ */
+
+
+const MIN_CHUNK = 8 * 1024;
+const MAX_CHUNK = 128 * 1024;
+const WINDOW = 64;
+/** Bytes of a chunk never hashed: the gear hash forgets them by the first place a cut may be. */
+const SKIP = MIN_CHUNK - WINDOW - 1;
+const MASK = 0xffff000000000000n;
+const DATA_KEY = Uint8Array.from([
+    102, 151, 245, 119, 91, 149, 80, 222, 49, 53, 203, 172, 165, 151, 24, 28, 157, 228, 33, 16, 155, 235, 43, 88, 180, 208,
+    176, 75, 147, 173, 242, 41,
+]);
+class Chunker {
+    probe;
+    /** `probe` looks at each chunk's bytes while they are at hand (the uploader asks whether LZ4 may shrink them). */
+    constructor(probe) {
+        this.probe = probe;
+    }
+    gear = new esm_Hasher(MASK);
+    blake3 = hasher_Hasher.newKeyed(DATA_KEY);
+    /** The start of the current chunk, when it began in an earlier block. */
+    carried = new Uint8Array(MAX_CHUNK);
+    carriedLength = 0;
+    /** The chunks that end in `data` (the next block of the file); a chunk it leaves open waits for the next block. */
+    push(data) {
+        const chunks = [];
+        let start = 0; // where the current chunk's bytes in `data` begin
+        let pos = 0;
+        while (pos < data.length) {
+            const length = this.carriedLength + pos - start;
+            const left = data.length - pos;
+            if (length < SKIP) {
+                pos += Math.min(SKIP - length, left);
+                continue;
+            }
+            if (length < MIN_CHUNK - 1) {
+                const n = Math.min(MIN_CHUNK - 1 - length, left);
+                this.hashWithoutTesting(data.subarray(pos, pos + n));
+                pos += n;
+                continue;
+            }
+            const n = Math.min(MAX_CHUNK - length, left);
+            const match = this.gear.nextMatch(data.subarray(pos, pos + n));
+            pos += match === -1 ? n : match;
+            if (match !== -1 || length + n === MAX_CHUNK) {
+                chunks.push(this.cut(data.subarray(start, pos)));
+                start = pos;
+            }
+        }
+        this.carried.set(data.subarray(start), this.carriedLength);
+        this.carriedLength += data.length - start;
+        return chunks;
+    }
+    /** The file's last chunk, if any bytes are left. */
+    finish() {
+        return this.carriedLength > 0 ? this.cut(new Uint8Array(0)) : undefined;
+    }
+    /** Moves the gear hash over `bytes` whatever it finds: no cut may be made there. */
+    hashWithoutTesting(bytes) {
+        for (let rest = bytes; rest.length > 0;) {
+            const match = this.gear.nextMatch(rest);
+            if (match === -1)
+                break;
+            rest = rest.subarray(match);
+        }
+    }
+    /** Ends the current chunk with `tail` (its bytes in the current block). */
+    cut(tail) {
+        let bytes = tail;
+        if (this.carriedLength > 0) {
+            // The chunk began in an earlier block: make it whole (at most 128 KiB) to hash and probe it.
+            this.carried.set(tail, this.carriedLength);
+            bytes = this.carried.subarray(0, this.carriedLength + tail.length);
+        }
+        const chunk = { hash: this.blake3.reset().update(bytes).finalize(32), length: bytes.length, flagged: this.probe?.(bytes) ?? false };
+        this.carriedLength = 0;
+        this.gear.resetHash();
+        return chunk;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/hub/xet/chunk-file.ts
+/**
+ * A file cut into Xet chunks (./chunker.ts), each with its hash and place in
+ * the file. The file is read once, in blocks through one reused
+ * buffer, so memory does not grow with its size; the bytes are not kept
+ * (xorb bodies read them again from disk when they are sent).
+ */
+
+
+const READ_BYTES = 8 * 1024 * 1024;
+/** The chunks of the file at `path`, a block's worth at a time; `probe` sees each chunk's bytes (./chunker.ts). */
+async function* chunkFile(path, readBytes = READ_BYTES, probe) {
+    const handle = await (0,external_node_fs_promises_.open)(path, "r");
+    try {
+        const buffer = Buffer.allocUnsafe(readBytes);
+        const chunker = new Chunker(probe);
+        let offset = 0;
+        const place = (chunk) => {
+            const placed = { hash: chunk.hash, offset, length: chunk.length, flagged: chunk.flagged };
+            offset += chunk.length;
+            return placed;
+        };
+        for (;;) {
+            const { bytesRead } = await handle.read(buffer, 0, readBytes, null);
+            if (bytesRead === 0)
+                break;
+            // The chunker hashes complete chunks straight from `buffer` and copies any partial tail, so the buffer can be reused.
+            const chunks = chunker.push(buffer.subarray(0, bytesRead)).map(place);
+            if (chunks.length > 0)
+                yield chunks;
+        }
+        const last = chunker.finish();
+        if (last)
+            yield [place(last)];
+    }
+    finally {
+        await handle.close();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/hub/xet/hashes.ts
+/**
+ * The Xet protocol's hashes (docs/xet.md#hashes) over chunks, from
+ * `@huggingface/xetchunk-wasm` (checked against the emulator's own and
+ * against hf_xet's file hashes): the merkle trees of xorbs and files, term
+ * verification hashes and the HMAC of dedup answers. What is ours: the
+ * string form and the dedup eligibility rule. (Chunk hashes: ./chunker.ts.)
+ */
+
+
+/** A 32-byte hash in Xet's string form: each 8-byte group a little-endian u64 in 16 hex digits. */
+const xetHex = xet_chunker_hashToHex;
+/** The bytes of a hash given in Xet's string form (also how a sha256 is stored in a shard). */
+function fromXetHex(hex) {
+    if (!/^[0-9a-f]{64}$/.test(hex))
+        throw new Error(`not a 64-digit hex hash: '${hex}'`);
+    return xet_chunker_hexToBytes(hex);
+}
+/** A cheap Map key for a hash (base64 of its bytes). */
+function hashKey(hash) {
+    return Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength).toString("base64");
+}
+/** Chunks worth a global dedup query besides a file's first: the hash's last u64 is a multiple of 1024. */
+function isDedupEligible(hash) {
+    return hash[24] === 0 && (hash[25] & 3) === 0;
+}
+
+;// CONCATENATED MODULE: ./src/hub/xet/known-chunks.ts
+
+class KnownChunks {
+    own = new Map();
+    listings = new Map();
+    /** A chunk this upload put in `xorb` at `index`. */
+    remember(hash, ref) {
+        const key = hashKey(hash);
+        if (!this.own.has(key))
+            this.own.set(key, ref);
+    }
+    learn(answer) {
+        const id = hashKey(answer.key);
+        const listing = this.listings.get(id) ?? { key: answer.key, plain: answer.key.every((b) => b === 0), chunks: new Map() };
+        for (const [hash, where] of answer.chunks)
+            if (!listing.chunks.has(hash))
+                listing.chunks.set(hash, where);
+        this.listings.set(id, listing);
+    }
+    /** Where a chunk with this hash already is; `stored` when it is in the CAS from before this upload. */
+    find(hash, length) {
+        const own = this.own.get(hashKey(hash));
+        if (own)
+            return { ref: own, stored: false };
+        for (const listing of this.listings.values()) {
+            const listed = listing.chunks.get(hashKey(listing.plain ? hash : hash_utils_hmac(hash, listing.key)));
+            if (listed?.length === length)
+                return { ref: { xorb: listed.xorb, index: listed.index }, stored: true };
+        }
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/hub/xet/lz4.ts
+/**
+ * LZ4 compression of one Xet chunk (docs/xet.md#xorb-format, scheme 1): the
+ * chunk as a single block of an LZ4 frame, as hf_xet and @huggingface/hub
+ * send them. Parquet pages are mostly compressed already, so most chunks do
+ * not shrink; some do a lot (snappy's output for a column of sequential
+ * integers shrinks 50 times). `compressChunk` gives up as soon as the output
+ * would not be smaller than the input, and skips faster and faster through
+ * data where it finds no match, so incompressible chunks cost little.
+ *
+ * The compressor is the usual greedy one: a hash table of the positions of
+ * 4-byte sequences, a match when the sequence at the remembered position is
+ * the same (at most 65535 bytes back), literals and matches written as LZ4
+ * sequences; the last 5 bytes are always literals and no match starts in the
+ * last 12, as the block format requires.
+ */
+const MIN_MATCH = 4;
+const LAST_LITERALS = 5;
+const MF_LIMIT = 12;
+const MAX_OFFSET = 65535;
+const HASH_LOG = 14;
+/** After 2^6 failed tries the step grows by one, so incompressible data is crossed quickly. */
+const SKIP_TRIGGER = 6;
+const SAMPLE = 2048;
+/** Frame header: magic, FLG (version 1, independent blocks, no checksums), BD (256 KB blocks), header checksum. */
+const FRAME_HEADER = Uint8Array.from([0x04, 0x22, 0x4d, 0x18, 0x60, 0x50, 0xfb]);
+const FRAME_OVERHEAD = FRAME_HEADER.length + 4 + 4; // header, block size, end mark
+/** One compressor's reusable state: no module-level buffers. */
+class Lz4 {
+    table = new Int32Array(1 << HASH_LOG);
+    out = new Uint8Array(0);
+    /**
+     * `chunk` as an LZ4 frame, when that is smaller than the chunk; undefined
+     * otherwise. The result is a fresh copy.
+     */
+    compressChunk(chunk) {
+        const end = this.frame(chunk);
+        return end < 0 ? undefined : this.out.slice(0, end);
+    }
+    /**
+     * Whether `chunk` is worth compressing: three samples of 2 KiB (start,
+     * middle, end), of which one must shrink. Most chunks of a Parquet file are
+     * compressed pages, which this tells apart for an eighth of the work of
+     * trying; a chunk that holds a very compressible page shows it in a sample.
+     */
+    mightShrink(chunk) {
+        if (chunk.length <= 4 * SAMPLE)
+            return true;
+        const middle = (chunk.length - SAMPLE) >>> 1;
+        return [0, middle, chunk.length - SAMPLE].some((at) => this.frame(chunk.subarray(at, at + SAMPLE)) >= 0);
+    }
+    /** Writes the frame of `chunk` into `out`; returns its end, or -1 when it would not be smaller than the chunk. */
+    frame(chunk) {
+        const limit = chunk.length - 1; // the frame must come out smaller than the chunk
+        if (limit <= FRAME_OVERHEAD)
+            return -1;
+        if (this.out.length < limit)
+            this.out = new Uint8Array(Math.max(limit, 128 * 1024));
+        const end = this.compressBlock(chunk, this.out, FRAME_HEADER.length + 4, limit - 4);
+        if (end < 0)
+            return -1;
+        this.out.set(FRAME_HEADER, 0);
+        lz4_writeU32(this.out, FRAME_HEADER.length, end - FRAME_HEADER.length - 4); // compressed block size (high bit 0)
+        lz4_writeU32(this.out, end, 0); // end mark
+        return end + 4;
+    }
+    /** Compresses `src` into `dst[start, limit)`; returns the end, or -1 when it does not fit. */
+    compressBlock(src, dst, start, limit) {
+        const n = src.length;
+        const table = this.table;
+        table.fill(-1);
+        let op = start;
+        let anchor = 0;
+        const matchStartLimit = n - MF_LIMIT;
+        const matchEndLimit = n - LAST_LITERALS;
+        const emit = (literalsEnd, matchLength, offset) => {
+            const literals = literalsEnd - anchor;
+            // token + literal length bytes + literals + offset + match length bytes
+            const worst = 1 + Math.ceil((literals + 1) / 255) + literals + 2 + Math.ceil((matchLength + 1) / 255);
+            if (op + worst > limit)
+                return false;
+            const tokenAt = op++;
+            let token = literals >= 15 ? 0xf0 : literals << 4;
+            if (literals >= 15)
+                op = writeLength(dst, op, literals - 15);
+            dst.set(src.subarray(anchor, literalsEnd), op);
+            op += literals;
+            if (matchLength > 0) {
+                dst[op++] = offset & 0xff;
+                dst[op++] = offset >>> 8;
+                const extra = matchLength - MIN_MATCH;
+                token |= extra >= 15 ? 0x0f : extra;
+                if (extra >= 15)
+                    op = writeLength(dst, op, extra - 15);
+            }
+            dst[tokenAt] = token;
+            return true;
+        };
+        if (n > MF_LIMIT) {
+            let ip = 0;
+            for (;;) {
+                // Find a match, stepping further and further while none turns up.
+                let ref = -1;
+                let tries = 1 << SKIP_TRIGGER;
+                for (;;) {
+                    if (ip > matchStartLimit)
+                        break;
+                    const h = hash4(src, ip);
+                    ref = table[h];
+                    table[h] = ip;
+                    if (ref >= 0 && ip - ref <= MAX_OFFSET && read32(src, ref) === read32(src, ip))
+                        break;
+                    ref = -1;
+                    ip += tries++ >> SKIP_TRIGGER;
+                }
+                if (ref < 0)
+                    break;
+                // Extend backwards over literals, then forwards.
+                while (ip > anchor && ref > 0 && src[ip - 1] === src[ref - 1]) {
+                    ip--;
+                    ref--;
+                }
+                let end = ip + MIN_MATCH;
+                let from = ref + MIN_MATCH;
+                while (end < matchEndLimit && src[end] === src[from]) {
+                    end++;
+                    from++;
+                }
+                if (!emit(ip, end - ip, ip - ref))
+                    return -1;
+                anchor = ip = end;
+                if (ip > matchStartLimit)
+                    break;
+                table[hash4(src, ip - 2)] = ip - 2;
+            }
+        }
+        return emit(n, 0, 0) ? op : -1;
+    }
+}
+function read32(b, at) {
+    return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
+}
+function hash4(b, at) {
+    return Math.imul(read32(b, at), 2654435761) >>> (32 - HASH_LOG);
+}
+/** The rest of a length of 15 or more: bytes of 255, then the remainder. */
+function writeLength(dst, op, rest) {
+    while (rest >= 255) {
+        dst[op++] = 255;
+        rest -= 255;
+    }
+    dst[op++] = rest;
+    return op;
+}
+function lz4_writeU32(b, at, value) {
+    b[at] = value & 0xff;
+    b[at + 1] = (value >>> 8) & 0xff;
+    b[at + 2] = (value >>> 16) & 0xff;
+    b[at + 3] = (value >>> 24) & 0xff;
+}
+
+;// CONCATENATED MODULE: ./src/hub/xet/shard.ts
+/**
+ * Shards (docs/xet.md#shard-format): writing the one an upload ends with —
+ * each file's terms with their verification hashes and its sha256, then the
+ * new xorbs' chunk lists, no footer (as the specification asks of uploads) —
+ * and reading the ones global dedup answers with: their CAS blocks, whose
+ * chunk hashes are keyed with the HMAC key in the footer.
+ */
+
+const HEADER_TAG = Uint8Array.from([
+    ...Array.from("HFRepoMetaData", (c) => c.charCodeAt(0)),
+    0, 85, 105, 103, 69, 106, 123, 129, 87, 131, 165, 189, 217, 92, 205, 209, 74, 169,
+]);
+const HEADER_VERSION = 2;
+const HEADER_BYTES = 48;
+const ENTRY_BYTES = 48;
+const FOOTER_KEY_AT = 72;
+const WITH_VERIFICATION = 0x80000000;
+const WITH_METADATA_EXT = 0x40000000;
+/** The CAS refuses bigger shards: an upload with more is sent as several. */
+const MAX_SHARD_BYTES = 64 * 1024 * 1024;
+/** Bytes a shard holding these takes. */
+function shardBytes(files, xorbs) {
+    const fileEntries = files.reduce((n, f) => n + 2 + 2 * f.terms.length, 0);
+    const xorbEntries = xorbs.reduce((n, x) => n + 1 + x.chunks.length, 0);
+    return HEADER_BYTES + ENTRY_BYTES * (fileEntries + 1 + xorbEntries + 1);
+}
+function serializeShard(files, xorbs) {
+    const out = new Uint8Array(shardBytes(files, xorbs));
+    const view = new DataView(out.buffer);
+    out.set(HEADER_TAG, 0);
+    view.setBigUint64(32, BigInt(HEADER_VERSION), true);
+    view.setBigUint64(40, 0n, true); // no footer
+    let p = HEADER_BYTES;
+    const entry = (hash, a, b, c, d) => {
+        out.set(hash, p);
+        view.setUint32(p + 32, a, true);
+        view.setUint32(p + 36, b, true);
+        view.setUint32(p + 40, c, true);
+        view.setUint32(p + 44, d, true);
+        p += ENTRY_BYTES;
+    };
+    const bookend = () => {
+        out.fill(0xff, p, p + 32);
+        p += ENTRY_BYTES;
+    };
+    for (const file of files) {
+        entry(file.fileHash, (WITH_VERIFICATION | WITH_METADATA_EXT) >>> 0, file.terms.length, 0, 0);
+        for (const t of file.terms)
+            entry(t.xorb, 0, t.unpackedBytes, t.chunkStart, t.chunkEnd);
+        for (const t of file.terms) {
+            out.set(t.rangeHash, p);
+            p += ENTRY_BYTES;
+        }
+        out.set(fromXetHex(file.sha256), p); // the sha256 is stored as the Xet string form of a hash reads
+        p += ENTRY_BYTES;
+    }
+    bookend();
+    for (const xorb of xorbs) {
+        entry(xorb.hash, 0, xorb.chunks.length, xorb.unpackedBytes, xorb.serializedBytes);
+        let start = 0;
+        for (const c of xorb.chunks) {
+            entry(c.hash, start, c.length, 0, 0);
+            start += c.length;
+        }
+    }
+    bookend();
+    return out;
+}
+class ShardFormatError extends Error {
+}
+/** Reads a global dedup answer: its CAS blocks and the footer's HMAC key. */
+function parseDedupAnswer(body) {
+    const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+    const fail = (what) => {
+        throw new ShardFormatError(`the CAS answered a dedup query with an unreadable shard: ${what}`);
+    };
+    if (body.length < HEADER_BYTES || !HEADER_TAG.every((b, i) => body[i] === b))
+        fail("no shard header");
+    const footerSize = Number(view.getBigUint64(40, true));
+    const limit = body.length - footerSize;
+    if (limit < HEADER_BYTES)
+        fail("shorter than its footer");
+    let p = HEADER_BYTES;
+    const next = () => {
+        if (p + ENTRY_BYTES > limit)
+            fail(`truncated at byte ${p}`);
+        const at = p;
+        p += ENTRY_BYTES;
+        return at;
+    };
+    const isBookend = (at) => body.subarray(at, at + 32).every((b) => b === 0xff);
+    // File info section: normally empty in dedup answers; skipped entry by entry if not.
+    for (let at = next(); !isBookend(at); at = next()) {
+        const flags = view.getUint32(at + 32, true);
+        const terms = view.getUint32(at + 36, true);
+        const skip = terms * ((flags & WITH_VERIFICATION ? 2 : 1)) + (flags & WITH_METADATA_EXT ? 1 : 0);
+        for (let i = 0; i < skip; i++)
+            next();
+    }
+    const chunks = new Map();
+    for (let at = next(); !isBookend(at); at = next()) {
+        const xorb = body.slice(at, at + 32);
+        const count = view.getUint32(at + 36, true);
+        for (let index = 0; index < count; index++) {
+            const c = next();
+            const key = Buffer.from(body.buffer, body.byteOffset + c, 32).toString("base64");
+            chunks.set(key, { xorb, index, length: view.getUint32(c + 36, true) });
+        }
+    }
+    const key = footerSize >= FOOTER_KEY_AT + 32 ? body.slice(limit + FOOTER_KEY_AT, limit + FOOTER_KEY_AT + 32) : new Uint8Array(32);
+    return { key, chunks };
+}
+
+;// CONCATENATED MODULE: ./src/hub/xet/xorb.ts
+/**
+ * Xorbs as this uploader sends them (docs/xet.md#xorb-format): new chunks
+ * packed in file order, up to 64 MiB and 8192 chunks, each behind its 8-byte
+ * header, then xet-core's metadata footer (what hf_xet sends: the xorb hash,
+ * every chunk hash and the chunk boundaries).
+ *
+ * A chunk is stored LZ4-compressed (scheme 1) when that makes it smaller
+ * (./lz4.ts), else as it is (scheme 0). Shards are Parquet, whose pages are
+ * mostly compressed already, so most chunks stay as they are: in the xorb's
+ * body (a Blob) they are slices of the files on disk, streamed when sent and
+ * read again on a retry; only the compressed ones are held in memory. Only
+ * the chunks flagged while chunking (Lz4.mightShrink) are read back to try.
+ */
+
+const MAX_XORB_BYTES = 64 * 1024 * 1024;
+const xorb_MAX_XORB_CHUNKS = 8 * 1024;
+const CHUNK_HEADER_BYTES = 8;
+const SCHEME_NONE = 0;
+const SCHEME_LZ4 = 1;
+/** Chunks are read back for compression in runs of at most this many bytes. */
+const READ_RUN_BYTES = 8 * 1024 * 1024;
+/** A xorb being filled. File terms refer to it before its hash is known; `sealed` is set once it is. */
+class OpenXorb {
+    chunks = [];
+    unpackedBytes = 0;
+    sealed;
+    /** Whether one more chunk of `length` bytes keeps the serialized xorb within the limits. */
+    fits(length) {
+        const n = this.chunks.length + 1;
+        return n <= xorb_MAX_XORB_CHUNKS && this.unpackedBytes + length + n * CHUNK_HEADER_BYTES + footerBytes(n) <= MAX_XORB_BYTES;
+    }
+    /** Appends a chunk; returns its index in the xorb. */
+    add(chunk) {
+        if (this.sealed)
+            throw new Error("a sealed xorb cannot take more chunks");
+        this.chunks.push(chunk);
+        this.unpackedBytes += chunk.length;
+        return this.chunks.length - 1;
+    }
+    /** Serializes the xorb, compressing the chunks that `lz4` can make smaller (none without it). */
+    async seal(lz4) {
+        if (this.sealed)
+            return this.sealed;
+        if (this.chunks.length === 0)
+            throw new Error("an empty xorb cannot be sealed");
+        const hash = xorb_hash_xorbHash(this.chunks);
+        const parts = [];
+        const ends = [];
+        let serialized = 0;
+        let held = 0;
+        for (const run of readRuns(this.chunks)) {
+            const tryLz4 = lz4 !== undefined && run[0].mightShrink === true;
+            const bytes = tryLz4 ? new Uint8Array(await run[0].source.slice(run[0].offset, run.at(-1).offset + run.at(-1).length).arrayBuffer()) : undefined;
+            for (const chunk of run) {
+                const at = chunk.offset - run[0].offset;
+                const frame = bytes && lz4.compressChunk(bytes.subarray(at, at + chunk.length));
+                const stored = frame?.length ?? chunk.length;
+                parts.push(chunkHeader(stored, frame ? SCHEME_LZ4 : SCHEME_NONE, chunk.length), frame ?? chunk.source.slice(chunk.offset, chunk.offset + chunk.length));
+                held += CHUNK_HEADER_BYTES + (frame?.length ?? 0);
+                serialized += CHUNK_HEADER_BYTES + stored;
+                ends.push(serialized);
+            }
+        }
+        const footer = serializeFooter(hash, this.chunks, ends);
+        parts.push(footer);
+        this.sealed = {
+            hash,
+            hex: xetHex(hash),
+            chunks: this.chunks.map((c) => ({ hash: c.hash, length: c.length })),
+            body: new Blob(parts),
+            unpackedBytes: this.unpackedBytes,
+            heldBytes: held + footer.length,
+        };
+        return this.sealed;
+    }
+}
+/**
+ * The chunks in runs to read back in one go: contiguous in one file, all
+ * worth compressing or none, each at most READ_RUN_BYTES.
+ */
+function readRuns(chunks) {
+    const runs = [];
+    let run = [];
+    let bytes = 0;
+    for (const c of chunks) {
+        const last = run.at(-1);
+        const apart = last && (last.source !== c.source || last.offset + last.length !== c.offset || !last.mightShrink !== !c.mightShrink);
+        if (last && (apart || bytes + c.length > READ_RUN_BYTES)) {
+            runs.push(run);
+            run = [];
+            bytes = 0;
+        }
+        run.push(c);
+        bytes += c.length;
+    }
+    if (run.length > 0)
+        runs.push(run);
+    return runs;
+}
+/** Version 0, stored size (u24), compression scheme, original size (u24). */
+function chunkHeader(stored, scheme, length) {
+    const out = new Uint8Array(CHUNK_HEADER_BYTES);
+    writeU24(out, 1, stored);
+    out[4] = scheme;
+    writeU24(out, 5, length);
+    return out;
+}
+function writeU24(out, at, value) {
+    out[at] = value & 0xff;
+    out[at + 1] = (value >>> 8) & 0xff;
+    out[at + 2] = (value >>> 16) & 0xff;
+}
+const IDENT = "XETBLOB";
+const IDENT_HASHES = "XBLBHSH";
+const IDENT_BOUNDARIES = "XBLBBND";
+/** The footer's size for `n` chunks: three 8-byte section heads, hashes, two offset tables, counts and reserved bytes. */
+function footerBytes(n) {
+    return 8 + 32 + (8 + 4 + 32 * n) + (8 + 4 + 8 * n) + 4 + 4 + 4 + 16 + 4;
+}
+/**
+ * xet-core's XorbObjectInfo (docs/xet.md#xorb-format): the hash, a hashes
+ * section, a boundaries section (serialized and unpacked end offsets of
+ * each chunk), the count again, each section's distance back from the
+ * length field, 16 reserved bytes, and the footer's length (u32) last.
+ */
+function serializeFooter(hash, chunks, serializedEnds) {
+    const n = chunks.length;
+    const out = new Uint8Array(footerBytes(n));
+    const view = new DataView(out.buffer);
+    let p = 0;
+    const ident = (text, version) => {
+        for (let i = 0; i < 7; i++)
+            out[p + i] = text.charCodeAt(i);
+        out[p + 7] = version;
+        p += 8;
+    };
+    const u32 = (value) => {
+        view.setUint32(p, value, true);
+        p += 4;
+    };
+    ident(IDENT, 1);
+    out.set(hash, p);
+    p += 32;
+    const hashesAt = p;
+    ident(IDENT_HASHES, 0);
+    u32(n);
+    for (const c of chunks) {
+        out.set(c.hash, p);
+        p += 32;
+    }
+    const boundariesAt = p;
+    ident(IDENT_BOUNDARIES, 1);
+    u32(n);
+    for (const end of serializedEnds)
+        u32(end);
+    let unpacked = 0;
+    for (const c of chunks)
+        u32((unpacked += c.length));
+    u32(n);
+    const lengthAt = out.length - 4;
+    u32(lengthAt - hashesAt);
+    u32(lengthAt - boundariesAt);
+    p += 16; // reserved (a nonce in newer writers; readers ignore it)
+    u32(lengthAt);
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/hub/xet/upload.ts
+/**
+ * Uploading files through Xet (docs/xet.md#the-flows): each file is cut into
+ * chunks; the chunks the CAS already has (global dedup answers) or that this
+ * upload already packed are referenced where they are; the others are packed
+ * into new xorbs, sent as soon as one is full (a few at a time); once every
+ * xorb is in, shards register the files — their terms, verification hashes
+ * and sha256 — so that a commit can add them by sha256.
+ *
+ * Memory does not grow with the data: a file is read once, in blocks, to be
+ * chunked, and xorb bodies are slices of the files on disk (./xorb.ts), but
+ * for the chunks LZ4 shrinks — at most 128 MiB of those in flight. What is
+ * kept is ~100 bytes per 64 KiB chunk.
+ *
+ * Dedup answers are awaited before chunks are placed, with a look-ahead: a
+ * chunk is placed once the file has been chunked `LOOKAHEAD_BYTES` past it,
+ * so an answer about a later chunk (which lists the xorbs around it) can
+ * still spare the chunks before it.
+ */
+
+
+
+
+
+
+
+
+const LOOKAHEAD_BYTES = 64 * 1024 * 1024;
+/** Compressed chunks of the xorbs in flight are held in memory: at most this many bytes of them. */
+const HELD_BYTES = 128 * 1024 * 1024;
+const PARALLEL_QUERIES = 4;
+async function uploadThroughXet(cas, files, options = {}) {
+    const stats = {
+        files: files.length,
+        bytes: files.reduce((n, f) => n + f.size, 0),
+        sentBytes: 0,
+        storedBytes: 0,
+        repeatedBytes: 0,
+        chunks: 0,
+        xorbs: 0,
+        shards: 0,
+        dedupQueries: 0,
+    };
+    let doneBytes = 0;
+    const progress = (bytes, sent) => {
+        doneBytes += bytes;
+        stats.sentBytes += sent;
+        options.onProgress?.({ doneBytes, sentBytes: stats.sentBytes });
+    };
+    const known = new KnownChunks();
+    const xorbUploads = new TaskPool(options.parallelUploads ?? 4, HELD_BYTES);
+    const lz4 = options.compress === false ? undefined : new Lz4();
+    const queries = new TaskPool(PARALLEL_QUERIES);
+    const queried = new Set();
+    const sealed = [];
+    let open = new OpenXorb();
+    const sendXorb = async (xorb) => {
+        const body = await xorb.seal(lz4);
+        sealed.push(body);
+        await xorbUploads.add(async () => {
+            await cas.uploadXorb(body.hex, body.body);
+            stats.xorbs++;
+            progress(body.unpackedBytes, body.body.size);
+        }, body.heldBytes);
+    };
+    const ask = async (hash) => {
+        const key = hashKey(hash);
+        if (queried.has(key))
+            return;
+        queried.add(key);
+        stats.dedupQueries++;
+        await queries.add(async () => {
+            const answer = await cas.queryChunk(xetHex(hash));
+            if (answer)
+                known.learn(parseDedupAnswer(answer));
+        });
+    };
+    /** Puts a chunk where it will be read from: an existing xorb, or the open one. */
+    const place = async (chunk, source, terms) => {
+        const found = known.find(chunk.hash, chunk.length);
+        let ref;
+        if (found) {
+            ref = found.ref;
+            if (found.stored)
+                stats.storedBytes += chunk.length;
+            else
+                stats.repeatedBytes += chunk.length;
+            progress(chunk.length, 0);
+        }
+        else {
+            if (!open.fits(chunk.length)) {
+                await sendXorb(open);
+                open = new OpenXorb();
+            }
+            ref = { xorb: open, index: open.add({ hash: chunk.hash, length: chunk.length, source, offset: chunk.offset, mightShrink: chunk.flagged }) };
+            known.remember(chunk.hash, ref);
+        }
+        const last = terms.at(-1);
+        if (last && sameXorb(last.xorb, ref.xorb) && last.end === ref.index) {
+            last.end++;
+            last.bytes += chunk.length;
+            last.hashes.push(chunk.hash);
+        }
+        else
+            terms.push({ xorb: ref.xorb, start: ref.index, end: ref.index + 1, bytes: chunk.length, hashes: [chunk.hash] });
+    };
+    const described = [];
+    for (const file of files) {
+        const source = await (0,external_node_fs_.openAsBlob)(file.localPath);
+        if (source.size !== file.size)
+            throw new Error(`${file.path}: ${file.localPath} has ${source.size} bytes, not the ${file.size} planned`);
+        const all = [];
+        const terms = [];
+        const pending = [];
+        let chunked = 0;
+        const placeUpTo = async (limit) => {
+            await queries.drain();
+            let n = 0;
+            while (n < pending.length && pending[n].offset + pending[n].length <= limit)
+                await place(pending[n++], source, terms);
+            pending.splice(0, n);
+        };
+        for await (const block of chunkFile(file.localPath, undefined, lz4 && ((bytes) => lz4.mightShrink(bytes)))) {
+            for (const chunk of block) {
+                all.push({ hash: chunk.hash, length: chunk.length });
+                pending.push(chunk);
+                if (chunk.offset === 0 || isDedupEligible(chunk.hash))
+                    await ask(chunk.hash);
+            }
+            chunked = block.at(-1).offset + block.at(-1).length;
+            if (chunked >= LOOKAHEAD_BYTES)
+                await placeUpTo(chunked - LOOKAHEAD_BYTES);
+        }
+        await placeUpTo(Number.POSITIVE_INFINITY);
+        if (chunked !== file.size)
+            throw new Error(`${file.path}: ${file.localPath} changed while it was uploaded`);
+        stats.chunks += all.length;
+        described.push({ file, fileHash: hash_utils_fileHash(all), terms });
+    }
+    if (open.chunks.length > 0)
+        await sendXorb(open);
+    await xorbUploads.drain();
+    // Every xorb is in the CAS: the shards may now reference them.
+    const xorbHash = (ref) => (ref instanceof OpenXorb ? ref.sealed.hash : ref);
+    const shardFiles = described.map((d) => ({
+        fileHash: d.fileHash,
+        sha256: d.file.sha256,
+        terms: d.terms.map((t) => ({ xorb: xorbHash(t.xorb), chunkStart: t.start, chunkEnd: t.end, unpackedBytes: t.bytes, rangeHash: hash_utils_verificationHash(t.hashes) })),
+    }));
+    const shardXorbs = sealed.map((x) => ({ hash: x.hash, chunks: x.chunks, unpackedBytes: x.unpackedBytes, serializedBytes: x.body.size }));
+    for (const shard of packShards(shardFiles, shardXorbs)) {
+        const body = serializeShard(shard.files, shard.xorbs);
+        await cas.uploadShard(body);
+        stats.shards++;
+        progress(0, body.length);
+    }
+    return stats;
+}
+function sameXorb(a, b) {
+    if (a instanceof OpenXorb || b instanceof OpenXorb)
+        return a === b;
+    return hashKey(a) === hashKey(b);
+}
+/** Files and new xorbs in as few shards as the CAS's size limit allows. */
+function packShards(files, xorbs) {
+    const empty = shardBytes([], []);
+    const shards = [{ files: [], xorbs: [] }];
+    let size = empty;
+    const add = (bytes, put) => {
+        const current = shards.at(-1);
+        if (size + bytes > MAX_SHARD_BYTES && current.files.length + current.xorbs.length > 0) {
+            shards.push({ files: [], xorbs: [] });
+            size = empty;
+        }
+        put(shards.at(-1));
+        size += bytes;
+    };
+    for (const x of xorbs)
+        add(shardBytes([], [x]) - empty, (s) => s.xorbs.push(x));
+    for (const f of files)
+        add(shardBytes([f], []) - empty, (s) => s.files.push(f));
+    return shards.filter((s) => s.files.length + s.xorbs.length > 0);
+}
+
+;// CONCATENATED MODULE: ./src/hub/upload.ts
+/**
+ * Uploading local files to a repository's storage, without committing them:
+ * the LFS batch call (docs/hub-api.md#lfs-batch) says which files the Hub
+ * lacks and how it takes them — through Xet (./xet/upload.ts) when it offers
+ * it and we ask for it, else Git LFS (./lfs.ts). Files it already has are not
+ * sent. Afterwards a commit (./commit.ts) can add the files by sha256 and
+ * size — from this process or another one: upload and commit are separate
+ * steps on purpose.
+ */
+
+
+
+
+
+
+const BATCH_OBJECTS = 100;
+function emptyUploadReport() {
+    return { transfer: "none", files: 0, bytes: 0, sentBytes: 0, presentBytes: 0, repeatedBytes: 0, filesPresent: 0 };
+}
+/** One line for the log and the summary: how much was sent, and how much of it the Hub already had. */
+function describeUpload(r) {
+    const how = r.transfer === "xet" ? " through Xet" : r.transfer === "lfs" ? " through Git LFS" : "";
+    const had = r.presentBytes > 0 ? `; the Hub already had ${units_formatBytes(r.presentBytes)} of it` : "";
+    const repeated = r.repeatedBytes > 0 ? ` (and ${units_formatBytes(r.repeatedBytes)} repeated within the upload went once)` : "";
+    return `Uploaded ${r.files} shard${r.files === 1 ? "" : "s"} (${units_formatBytes(r.bytes)})${how}: sent ${units_formatBytes(r.sentBytes)}${had}${repeated}.`;
+}
+/** Sends the content of `files` the Hub lacks. Files with the same content are sent once. */
+async function upload_uploadFiles(hub, target, files, options = {}) {
+    const unique = [...new Map(files.map((f) => [f.sha256, f])).values()];
+    const report = { ...emptyUploadReport(), files: unique.length, bytes: unique.reduce((n, f) => n + f.size, 0) };
+    if (unique.length === 0)
+        return report;
+    const useXet = options.xet ?? true;
+    let doneBytes = 0;
+    let sentBefore = 0; // by the steps already finished
+    const progress = (done, sent) => options.onProgress?.({ doneBytes: done, totalBytes: report.bytes, sentBytes: sent });
+    const toXet = [];
+    const toLfs = [];
+    let token;
+    for (let i = 0; i < unique.length; i += BATCH_OBJECTS) {
+        const batch = unique.slice(i, i + BATCH_OBJECTS);
+        const answer = await lfsBatch(hub, target, batch, useXet);
+        const xet = useXet && answer.transfer === "xet";
+        report.transfer = xet || report.transfer === "xet" ? "xet" : "lfs";
+        for (const object of answer.objects) {
+            const file = batch.find((f) => f.sha256 === object.oid);
+            if (!file)
+                throw new HubApiError(answer.url, 500, undefined, `The LFS batch answer lists an object that was not asked about (${object.oid})`);
+            if (object.error)
+                throw new HubApiError(answer.url, object.error.code, undefined, `${file.path}: ${object.error.message}`);
+            const upload = object.actions?.upload;
+            if (!upload) {
+                report.filesPresent++;
+                report.presentBytes += file.size;
+                doneBytes += file.size;
+            }
+            else if (xet) {
+                // Without a token in the answer, the action's href (the write-token URL) gets one.
+                token = tokenFromBatchAction(upload) ?? token ?? { casUrl: "", accessToken: "", expiresAt: 0, refreshUrl: upload.href };
+                toXet.push(file);
+            }
+            else
+                toLfs.push({ ...file, upload, verify: object.actions?.verify });
+        }
+        if (answer.objects.length !== batch.length)
+            throw new HubApiError(answer.url, 500, undefined, "The LFS batch answer leaves out some of the files asked about");
+    }
+    progress(doneBytes, 0);
+    if (toXet.length > 0 && token) {
+        const cas = new CasClient(hub, token);
+        const base = doneBytes;
+        const stats = await uploadThroughXet(cas, toXet, { onProgress: (p) => progress(base + p.doneBytes, p.sentBytes) });
+        report.xet = stats;
+        report.sentBytes += stats.sentBytes;
+        report.presentBytes += stats.storedBytes;
+        report.repeatedBytes += stats.repeatedBytes;
+        doneBytes += stats.bytes;
+        sentBefore = stats.sentBytes;
+    }
+    if (toLfs.length > 0) {
+        const base = doneBytes;
+        const sent = await uploadThroughLfs(hub, toLfs, { onProgress: (s) => progress(base + s, sentBefore + s) });
+        report.sentBytes += sent;
+    }
+    return report;
+}
+async function lfsBatch(hub, target, files, xet) {
+    const url = `${hub.endpoint}/datasets/${target.repo}.git/info/lfs/objects/batch`;
+    const response = await hub.fetch(url, {
+        method: "POST",
+        headers: {
+            ...(hub.token ? { Authorization: `Bearer ${hub.token}` } : {}),
+            Accept: "application/vnd.git-lfs+json",
+            "Content-Type": "application/vnd.git-lfs+json",
+        },
+        body: JSON.stringify({
+            operation: "upload",
+            transfers: ["basic", "multipart", ...(xet ? ["xet"] : [])],
+            hash_algo: "sha_256",
+            ...(target.createPr ? {} : { ref: { name: target.branch } }),
+            objects: files.map((f) => ({ oid: f.sha256, size: f.size })),
+        }),
+    });
+    if (!response.ok)
+        throw await hubError(response, "The LFS batch call failed");
+    const json = (await response.json());
+    if (!Array.isArray(json.objects))
+        throw new HubApiError(url, 500, undefined, "The LFS batch answer has no objects");
+    return { ...json, url };
+}
+
 ;// CONCATENATED MODULE: ./src/hub/publish.ts
+
 
 
 
@@ -67394,8 +71849,9 @@ async function publish(options) {
         createPr: options.createPr,
         message: options.commitMessage,
         description: options.commitDescription,
-        useXet: options.useXet,
     };
+    const upload = emptyUploadReport();
+    const uploaded = new Set(); // sha256 of shards sent (or found) by earlier attempts
     const tagged = async (oid) => (options.tag ? await tagCommit(hub, repo, options.tag, oid, log) : undefined);
     let repoCreated;
     try {
@@ -67421,18 +71877,33 @@ async function publish(options) {
                 // The earlier attempt did land: the branch already holds exactly what we sent.
                 log.info("The earlier commit attempt was applied by the Hub.");
                 const landed = { oid: snapshot.head, url: `${hub.endpoint}/datasets/${repo}/commit/${snapshot.head}` };
-                return { changed: true, plan: planned, commit: landed, repoCreated, attempts: attempt, tag: await tagged(snapshot.head) };
+                return { changed: true, plan: planned, commit: landed, repoCreated, attempts: attempt, upload, tag: await tagged(snapshot.head) };
             }
             log.info("Nothing changed: the Hub already holds exactly this data and card. No commit made.");
-            return { changed: false, plan: planned, repoCreated, attempts: attempt, tag: await tagged(snapshot.head) };
+            return { changed: false, plan: planned, repoCreated, attempts: attempt, upload, tag: await tagged(snapshot.head) };
+        }
+        const toSend = planned.uploads.filter((s) => !uploaded.has(s.sha256));
+        if (toSend.length > 0) {
+            let sent;
+            try {
+                const files = toSend.map((s) => ({ path: s.repoPath, localPath: s.localPath, sha256: s.sha256, size: s.bytes }));
+                const target = { repo, branch: options.branch, createPr: options.createPr };
+                sent = await upload_uploadFiles(hub, target, files, { xet: options.xet, onProgress: options.onUploadProgress });
+            }
+            catch (e) {
+                // Each request was already retried (./http.ts): what is left is final.
+                throw explainHubError(e, ctx("uploading the shards"));
+            }
+            for (const s of toSend)
+                uploaded.add(s.sha256);
+            addUpload(upload, sent);
+            log.info(describeUpload(sent));
         }
         try {
-            const output = await commitPlan(hub, commit, planned, snapshot.head, options.onUploadProgress);
-            if (!output)
-                throw new Error("the Hub did not return a commit");
-            const made = { oid: output.commit.oid, url: output.commit.url };
-            log.info(`Committed ${made.oid}${output.pullRequestUrl ? ` and opened ${output.pullRequestUrl}` : ""}.`);
-            return { changed: true, plan: planned, commit: made, pullRequestUrl: output.pullRequestUrl, repoCreated, attempts: attempt, tag: await tagged(made.oid) };
+            const made = await createCommit(hub, commit, snapshot.head, changesOf(planned));
+            log.info(`Committed ${made.oid}${made.pullRequestUrl ? ` and opened ${made.pullRequestUrl}` : ""}.`);
+            const result = { oid: made.oid, url: made.url };
+            return { changed: true, plan: planned, commit: result, pullRequestUrl: made.pullRequestUrl, repoCreated, attempts: attempt, upload, tag: await tagged(made.oid) };
         }
         catch (e) {
             const failure = commitFailure(e);
@@ -67447,6 +71918,12 @@ async function publish(options) {
             await sleep(wait);
         }
     }
+}
+function addUpload(total, more) {
+    if (more.transfer !== "none")
+        total.transfer = more.transfer;
+    for (const key of ["files", "bytes", "sentBytes", "presentBytes", "repeatedBytes", "filesPresent"])
+        total[key] += more[key];
 }
 function describeFailure(e) {
     if (e instanceof HubApiError)
@@ -67486,13 +71963,16 @@ function guardCard(f) {
 
 
 
+
+
+
 async function runPipeline(settings, deps) {
     const { log, group } = deps;
     const repoUrl = `${settings.endpoint}/datasets/${settings.repo}`;
     // A dry run only reads, to show the plan: if the Hub cannot be reached, say so soon and plan as new.
     const policy = settings.dryRun ? { maxAttempts: 2, requestTimeoutMs: 30_000, ...deps.retryPolicy } : deps.retryPolicy;
     const hubFetch = createHubFetch({ policy, log, baseFetch: deps.fetch });
-    const hub = { endpoint: settings.endpoint, token: settings.token, fetch: hubFetch.fetch };
+    const hub = { endpoint: settings.endpoint, token: settings.token, fetch: hubFetch.fetch, secret: deps.maskSecret };
     const result = {
         settings,
         files: [],
@@ -67514,7 +71994,7 @@ async function runPipeline(settings, deps) {
         if (result.files.every((s) => s.files.length === 0))
             return result; // if-no-files-found said carry on
         result.outputDir = await prepareOutputDir(settings);
-        const conversion = await group("Convert to Parquet", () => onInput("features", errors/* OverrideError */.Zm, () => convert({
+        const conversion = await group("Convert to Parquet", () => onInput("features", data_errors/* OverrideError */.Zm, () => convert({
             splits: result.files.map((s) => ({ name: s.split, files: s.files })),
             dataDir: settings.dataDir,
             outputDir: result.outputDir,
@@ -67524,6 +72004,7 @@ async function runPipeline(settings, deps) {
             compression: settings.compression,
             log,
             progressIntervalMs: deps.progressIntervalMs,
+            workspace: settings.workspace,
         })));
         result.conversion = conversion;
         operation = {
@@ -67563,9 +72044,9 @@ async function runPipeline(settings, deps) {
                 tag: settings.tag,
                 operation,
                 log,
-                onUploadProgress: (p) => uploads.update(p.uploadedBytes, p.totalBytes, p.uploadedBytes === p.totalBytes),
+                onUploadProgress: (p) => uploads.update(p.doneBytes, p.totalBytes, p.doneBytes === p.totalBytes, () => ` · ${units_formatBytes(p.sentBytes)} sent`),
                 retryPolicy: policy,
-                useXet: deps.useXet,
+                xet: settings.xet,
             }));
             result.plan = result.publish.plan;
         }
@@ -67577,12 +72058,27 @@ async function runPipeline(settings, deps) {
     return result;
 }
 async function findFiles(settings, log) {
-    const found = [];
+    let found = [];
     const input = settings.replaceAllSplits ? "splits" : "paths";
     for (const split of settings.splits) {
-        const files = await onInput(input, errors/* FileSelectionError */.vO, () => discoverFiles(split.globs, settings.workspace, settings.format));
-        log.info(`${split.name}: ${files.length} file(s)${files.length ? `: ${files.map((f) => f.file).join(", ")}` : ""}`);
+        const ignored = [];
+        const files = await onInput(input, data_errors/* FileSelectionError */.vO, () => discoverFiles(split.globs, settings.workspace, settings.format, ignored));
+        if (ignored.length > 0) {
+            const leftOut = ignored.length > LISTED_FILES ? `${formatCount(ignored.length)} files (${pipeline_listFiles(ignored)})` : pipeline_listFiles(ignored);
+            log.info(`${split.name}: left out ${leftOut}: neither ${settings.format === "audiofolder" ? "audio" : "images or audio"} nor metadata files`);
+        }
         found.push({ split: split.name, files });
+    }
+    const root = await mediaRoot(settings, found);
+    if (root !== undefined) {
+        found = await onInput(input, data_errors/* FileSelectionError */.vO, async () => inferSplits(found[0].files, root).map((s) => ({ split: s.name, files: s.files })));
+        log.info(`Splits from the folder names under ${root}/: ${found.map((s) => `${s.split} (${s.files.length} files)`).join(", ")}`);
+    }
+    for (const { split, files } of found) {
+        log.info(`${split}: ${describeFiles(files)}`);
+        if (files.length > LISTED_FILES)
+            for (const f of files)
+                log.debug(`${split}: ${f.file}`);
     }
     const empty = found.filter((s) => s.files.length === 0);
     if (empty.length === 0)
@@ -67598,6 +72094,33 @@ async function findFiles(settings, log) {
     else
         log.info(`${what}; nothing to publish.`);
     return found;
+}
+/** Files named in a log line; past that, the first and last few, and every one at debug level. */
+const LISTED_FILES = 10;
+/** A list of file names for the log: the first and last few when there are many (media folders hold thousands). */
+function pipeline_listFiles(names) {
+    if (names.length <= LISTED_FILES)
+        return names.join(", ");
+    return `${names.slice(0, 3).join(", ")}, …, ${names.slice(-2).join(", ")}`;
+}
+function describeFiles(files) {
+    if (files.length === 0)
+        return "0 file(s)";
+    if (files.length <= LISTED_FILES)
+        return `${files.length} file(s): ${pipeline_listFiles(files.map((f) => f.file))}`;
+    return `${formatCount(files.length)} files: ${pipeline_listFiles(files.map((f) => f.file))}`;
+}
+/**
+ * The folder whose split folders name the splits, when Python would look for
+ * them: `paths` is one folder of media files and `split` is not set.
+ */
+async function mediaRoot(settings, found) {
+    const globs = settings.splits[0]?.globs ?? [];
+    if (!settings.inferSplits || globs.length !== 1 || !found[0]?.files.some(isMediaFile))
+        return undefined;
+    const folder = discover_normalizePattern(globs[0].trim()).replace(/\/+$/, "");
+    const isFolder = await (0,external_node_fs_promises_.stat)(external_node_path_default().join(settings.workspace, folder)).then((s) => s.isDirectory(), () => false);
+    return isFolder ? folder : undefined;
 }
 const SHARD_NAME = /^[\w.]+-\d{5}-of-\d{5}\.parquet$/;
 /**
@@ -67638,12 +72161,17 @@ async function readCardBody(file) {
 }
 
 ;// CONCATENATED MODULE: ./src/report.ts
-/**
- * What a run reports: the action's outputs, and the job summary (Markdown).
- * Plain functions of the run's result; main.ts hands them to @actions/core.
- */
 
 
+
+/** Error annotations GitHub shows per step (more are dropped): see docs/github-limits.md. */
+const MAX_ERROR_ANNOTATIONS = 10;
+/** Data errors written to the log at the default level; the others only at debug level. */
+const LOGGED_ERRORS = 50;
+/** Rows of a table in the job summary (columns, changed files, errors); the rest are counted. */
+const SUMMARY_TABLE_ROWS = 20;
+/** GitHub refuses a step summary over 1 MiB; ours is cut well before (a safety net: tables are bounded already). */
+const SUMMARY_MAX_BYTES = 512 * 1024;
 function outputsOf(result) {
     const conversion = result.conversion;
     const published = result.publish;
@@ -67679,29 +72207,118 @@ function summaryMarkdown(result) {
         facts.unshift("operation `delete-config`");
     lines.push(facts.join(" · "), "");
     if (conversion) {
-        lines.push("| split | rows | shards | Parquet | Arrow |", "|---|---:|---:|---:|---:|");
+        const inputs = new Map(result.files.map((s) => [s.split, s.files.length]));
+        lines.push("| split | rows | shards | Parquet | Arrow | input files |", "|---|---:|---:|---:|---:|---:|");
         for (const s of conversion.splits) {
             const bytes = s.shards.reduce((n, x) => n + x.bytes, 0);
-            lines.push(`| ${s.name} | ${formatCount(s.rows)} | ${s.shards.length} | ${units_formatBytes(bytes)} | ${units_formatBytes(s.numBytes)} |`);
+            lines.push(`| ${report_escape(s.name)} | ${formatCount(s.rows)} | ${s.shards.length} | ${units_formatBytes(bytes)} | ${units_formatBytes(s.numBytes)} | ${formatCount(inputs.get(s.name) ?? 0)} |`);
         }
+        lines.push(...mediaLines(conversion.splits));
         lines.push("", "<details><summary>Features</summary>", "", "| column | type |", "|---|---|");
-        for (const f of conversion.features)
+        for (const f of conversion.features.slice(0, SUMMARY_TABLE_ROWS * 5))
             lines.push(`| ${report_escape(f.name)} | \`${report_escape((0,model_features/* featureToString */.pu)(f.feature))}\` |`);
-        lines.push("", "</details>", "");
+        lines.push(...more(conversion.features.length, SUMMARY_TABLE_ROWS * 5, "columns"), "", "</details>", "");
     }
     if (plan) {
         const counts = { added: 0, updated: 0, unchanged: 0, deleted: 0 };
         for (const c of plan.changes)
             counts[c.change]++;
-        lines.push(`Files: ${counts.added} added, ${counts.updated} updated, ${counts.deleted} deleted, ${counts.unchanged} unchanged.`, "", "<details><summary>Files</summary>", "", "| path | change |", "|---|---|", ...plan.changes.map((c) => `| \`${report_escape(c.path)}\` | ${c.change} |`), "", "</details>", "");
+        lines.push(`Files: ${counts.added} added, ${counts.updated} updated, ${counts.deleted} deleted, ${counts.unchanged} unchanged.`, "", "<details><summary>Files</summary>", "", "| path | change |", "|---|---|", ...changedFirst(plan.changes)
+            .slice(0, SUMMARY_TABLE_ROWS)
+            .map((c) => `| \`${report_escape(c.path)}\` | ${c.change} |`), ...more(plan.changes.length, SUMMARY_TABLE_ROWS, "files"), "", "</details>", "");
     }
+    if (publish && publish.upload.files > 0)
+        lines.push(describeUpload(publish.upload), "");
     if (settings.dryRun)
         lines.push(`Shards and README.md were written to \`${result.outputDir}\`; nothing was sent to the Hub.`, "");
     lines.push(`Hub API requests: ${result.requests}.`);
-    return lines.join("\n");
+    return bounded(lines.join("\n"));
 }
+/** Labels whose example files the summary lists per split (a dataset may have thousands of classes). */
+const LABELS_SHOWN = 20;
+/** Media files embedded per split and column, and a few example files per label. */
+function mediaLines(splits) {
+    const media = splits.filter((s) => s.media);
+    if (media.length === 0)
+        return [];
+    const lines = ["", "| split | media column | files | size |", "|---|---|---:|---:|"];
+    for (const s of media)
+        for (const c of s.media.columns)
+            lines.push(`| ${s.name} | ${report_escape(c.name)} | ${formatCount(c.files)} | ${units_formatBytes(c.bytes)} |`);
+    lines.push("", "<details><summary>Example files</summary>", "", "| split | label | files |", "|---|---|---|");
+    for (const s of media) {
+        const examples = s.media.examples;
+        for (const e of examples.slice(0, LABELS_SHOWN))
+            lines.push(`| ${s.name} | ${e.label === "" ? "—" : report_escape(e.label)} | ${e.files.map((f) => `\`${report_escape(f)}\``).join(", ")} |`);
+        if (examples.length > LABELS_SHOWN)
+            lines.push(`| ${s.name} | … | and ${formatCount(examples.length - LABELS_SHOWN)} more labels |`);
+    }
+    lines.push("", "</details>");
+    return lines;
+}
+/** The changes that matter first (added, updated, deleted), then the unchanged files. */
+function changedFirst(changes) {
+    return [...changes.filter((c) => c.change !== "unchanged"), ...changes.filter((c) => c.change === "unchanged")];
+}
+/** A table's closing note when it lists only the first `shown` of `total` rows. */
+function more(total, shown, what) {
+    return total > shown ? ["", `… and ${formatCount(total - shown)} more ${what}.`] : [];
+}
+/** `markdown` cut at a line end when it passes SUMMARY_MAX_BYTES (GitHub would drop the whole summary). */
+function bounded(markdown) {
+    if (Buffer.byteLength(markdown) <= SUMMARY_MAX_BYTES)
+        return markdown;
+    const kept = [];
+    let bytes = 0;
+    for (const line of markdown.split("\n")) {
+        bytes += Buffer.byteLength(line) + 1;
+        if (bytes > SUMMARY_MAX_BYTES - 100)
+            break;
+        kept.push(line);
+    }
+    return `${kept.join("\n")}\n\n… (the summary is cut here: GitHub shows at most 1 MiB.)\n`;
+}
+function dataErrorReport(errors) {
+    const files = new Set(errors.map((e) => e.file)).size;
+    const anchored = errors.length <= MAX_ERROR_ANNOTATIONS ? errors : errors.slice(0, MAX_ERROR_ANNOTATIONS - 1);
+    const annotations = anchored.map((e) => ({ message: e.message, file: e.file, line: e.line }));
+    const lines = [];
+    const debug = [];
+    if (errors.length > anchored.length) {
+        const rest = errors.length - anchored.length;
+        annotations.push({
+            message: `${formatCount(errors.length)} data errors in ${formatCount(files)} files: ${formatCount(rest)} more than annotated here. ` +
+                `The log lists the first ${formatCount(Math.min(errors.length, LOGGED_ERRORS))} and the job summary counts them; with debug logging (ACTIONS_STEP_DEBUG) the log lists all.`,
+        });
+        lines.push(...errors.slice(anchored.length, LOGGED_ERRORS).map((e) => `Invalid data: ${e.message}`));
+        if (errors.length > LOGGED_ERRORS) {
+            lines.push(`… and ${formatCount(errors.length - LOGGED_ERRORS)} more data errors, listed at debug level.`);
+            debug.push(...errors.slice(LOGGED_ERRORS).map((e) => `Invalid data: ${e.message}`));
+        }
+    }
+    return { annotations, lines, debug };
+}
+/** The job summary of a run that found bad data: counts and the first errors (nothing was published). */
+function dataErrorsMarkdown(errors) {
+    const files = new Set(errors.map((e) => e.file)).size;
+    const lines = [
+        "### Invalid data: nothing was published",
+        "",
+        `${formatCount(errors.length)} data error${errors.length === 1 ? "" : "s"} in ${formatCount(files)} file${files === 1 ? "" : "s"}.`,
+        "",
+        "| file | line | error |",
+        "|---|---:|---|",
+        ...errors.slice(0, SUMMARY_TABLE_ROWS).map((e) => `| \`${report_escape(e.file)}\` | ${e.line ?? ""} | ${report_escape(clip(e.detail, 300))} |`),
+        ...more(errors.length, SUMMARY_TABLE_ROWS, "errors: the log lists the first " + formatCount(LOGGED_ERRORS) + ", and all of them with debug logging (ACTIONS_STEP_DEBUG)"),
+    ];
+    return bounded(lines.join("\n"));
+}
+function clip(text, max) {
+    return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+/** Text safe in a table cell: pipes escaped, line breaks as spaces. */
 function report_escape(text) {
-    return text.replace(/\|/g, "\\|");
+    return text.replace(/\|/g, "\\|").replace(/\r?\n|\r/g, " ");
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts
@@ -67709,7 +72326,8 @@ function report_escape(text) {
  * The action's entry: the only module that talks to @actions/core. It masks
  * the token first, reads the inputs, runs the pipeline in log groups, and
  * turns the result into outputs and a job summary — or a failure with a
- * clear message (and an annotation on the file and line for data errors).
+ * clear message (and annotations on the files and lines for data errors,
+ * with a job summary counting them).
  */
 
 
@@ -67722,7 +72340,8 @@ function report_escape(text) {
 const coreLogger = {
     info: (m) => info(m),
     warning: (m) => warning(m),
-    debug: (m) => core_debug(m),
+    // Debug lines (one per file for big datasets) are shown only with step debug logging (RUNNER_DEBUG=1): not written otherwise.
+    debug: isDebug() ? (m) => core_debug(m) : () => { },
 };
 async function run() {
     // Mask the token before anything can print it.
@@ -67738,6 +72357,7 @@ async function run() {
             log: coreLogger,
             group: (name, fn) => group(name, fn),
             source,
+            maskSecret: (value) => core_setSecret(value),
             runDescription: runUrl ? `Published by GitHub Actions from ${source}@${ctx.sha.slice(0, 7)}: ${runUrl}` : undefined,
         });
         for (const [name, value] of Object.entries(outputsOf(result)))
@@ -67749,13 +72369,23 @@ async function run() {
             notice(`Published ${published.commit?.url ?? result.repoUrl}${published.pullRequestUrl ? ` (pull request ${published.pullRequestUrl})` : ""}`);
     }
     catch (error) {
-        fail(error);
+        await fail(error);
     }
 }
-function fail(error) {
-    if (error instanceof errors/* DataError */.fL) {
-        // One annotation, on the file and line; setFailed would add a second, unanchored one.
-        core_error(redactTokens(error.message), { title: "Invalid data", file: error.file, startLine: error.line });
+async function fail(error) {
+    if (error instanceof data_errors/* DataError */.fL || error instanceof data_errors/* DataErrors */.Oh) {
+        const errors = error instanceof data_errors/* DataErrors */.Oh ? error.errors : [error];
+        // Annotations on the file and line (at most GitHub's 10); setFailed would add another, unanchored one.
+        const report = dataErrorReport(errors);
+        for (const a of report.annotations)
+            core_error(redactTokens(a.message), a.file === undefined ? { title: "Invalid data" } : { title: "Invalid data", file: a.file, startLine: a.line });
+        for (const line of report.lines)
+            info(redactTokens(line));
+        if (isDebug())
+            for (const line of report.debug)
+                core_debug(redactTokens(line));
+        if (process.env.GITHUB_STEP_SUMMARY)
+            await summary.addRaw(redactTokens(dataErrorsMarkdown(errors)), true).write();
         process.exitCode = ExitCode.Failure;
     }
     else if (error instanceof InputError) {
@@ -67780,17 +72410,20 @@ function fail(error) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   BH: () => (/* binding */ featureFromJson),
 /* harmony export */   F0: () => (/* binding */ featuresFromYaml),
+/* harmony export */   Fh: () => (/* binding */ isJson),
 /* harmony export */   I9: () => (/* binding */ featuresToYaml),
 /* harmony export */   RA: () => (/* binding */ featureToArrow),
+/* harmony export */   SB: () => (/* binding */ containsJson),
 /* harmony export */   U$: () => (/* binding */ huggingfaceMetadata),
 /* harmony export */   Uq: () => (/* binding */ value),
 /* harmony export */   ZJ: () => (/* binding */ featuresToArrowSchema),
+/* harmony export */   aP: () => (/* binding */ JSON_FEATURE),
 /* harmony export */   er: () => (/* binding */ featureFromArrow),
 /* harmony export */   kb: () => (/* binding */ parseTimestampDtype),
 /* harmony export */   nh: () => (/* binding */ featuresToJson),
 /* harmony export */   pu: () => (/* binding */ featureToString)
 /* harmony export */ });
-/* unused harmony exports canonicalDtype, dtypeToArrow, arrowToDtype, featureToJson, featuresEqual, pythonJsonDumps */
+/* unused harmony exports canonicalDtype, dtypeToArrow, featureField, arrowToDtype, featureToJson, featuresEqual, pythonJsonDumps */
 /* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7043);
 /* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4772);
 /* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(349);
@@ -67805,6 +72438,21 @@ function fail(error) {
  */
 
 const value = (dtype) => ({ kind: "value", dtype });
+/** `datasets`' `Json` feature: values kept as JSON text (Arrow `arrow.json` over strings). */
+const JSON_FEATURE = { kind: "custom", typeName: "Json", params: {} };
+function isJson(feature) {
+    return feature.kind === "custom" && feature.typeName === "Json";
+}
+/** Whether `feature` is, or holds (in lists, structs), a Json feature. */
+function containsJson(feature) {
+    if (isJson(feature))
+        return true;
+    if (feature.kind === "list")
+        return containsJson(feature.item);
+    if (feature.kind === "struct")
+        return feature.fields.some((f) => containsJson(f.feature));
+    return false;
+}
 const TIME_UNITS = (/* unused pure expression or super */ null && (["s", "ms", "us", "ns"]));
 const UNIT_TO_ARROW = {
     s: apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .TimeUnit */ .y.SECOND,
@@ -67892,13 +72540,13 @@ function featureToArrow(feature) {
         case "class_label":
             return new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Int64 */ .CG();
         case "list": {
-            const child = new apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .Field */ .D("item", featureToArrow(feature.item), true);
+            const child = featureField("item", feature.item);
             if (feature.length !== undefined && feature.length >= 0)
                 return new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .FixedSizeList */ .Y1(feature.length, child);
             return feature.large ? new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .LargeList */ .cZ(child) : new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .List */ .B8(child);
         }
         case "struct":
-            return new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Struct */ ._k(feature.fields.map((f) => new apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .Field */ .D(f.name, featureToArrow(f.feature), true)));
+            return new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Struct */ ._k(feature.fields.map((f) => featureField(f.name, f.feature)));
         case "custom":
             if (feature.typeName === "Json")
                 return new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Utf8 */ .YE();
@@ -67910,14 +72558,18 @@ function featureToArrow(feature) {
             throw new Error(`No Arrow storage known for feature type ${feature.typeName}`);
     }
 }
+/**
+ * The nullable Arrow field of a feature. A Json field carries the canonical
+ * extension `arrow.json` (over utf8) in its metadata, as pyarrow writes it
+ * (docs/parquet.md#json-columns): at any depth, since Json may be a list's items or a struct's field.
+ */
+function featureField(name, feature) {
+    const meta = isJson(feature) ? new Map([["ARROW:extension:name", "arrow.json"], ["ARROW:extension:metadata", ""]]) : undefined;
+    return new apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .Field */ .D(name, featureToArrow(feature), true, meta);
+}
 /** Arrow schema of a whole feature set: every column nullable, as Python writes it. */
 function featuresToArrowSchema(features, metadata) {
-    return new apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .Schema */ .S(features.map((f) => {
-        const fieldMeta = f.feature.kind === "custom" && f.feature.typeName === "Json"
-            ? new Map([["ARROW:extension:name", "arrow.json"]])
-            : undefined;
-        return new apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .Field */ .D(f.name, featureToArrow(f.feature), true, fieldMeta);
-    }), metadata);
+    return new apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .Schema */ .S(features.map((f) => featureField(f.name, f.feature)), metadata);
 }
 /** The feature Python infers for a Parquet column without `huggingface` metadata (docs/dataset-layout.md#features-from-a-parquet-schema). */
 function featureFromArrow(type, field) {
@@ -80477,11 +85129,20 @@ var BufferType;
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  k8: () => (/* binding */ makeBuilder)
+  k8: () => (/* binding */ makeBuilder),
+  bI: () => (/* binding */ vectorFromArray)
 });
 
-// UNUSED EXPORTS: builderThroughAsyncIterable, builderThroughIterable, tableFromJSON, vectorFromArray
+// UNUSED EXPORTS: builderThroughAsyncIterable, builderThroughIterable, tableFromJSON
 
+// EXTERNAL MODULE: ./node_modules/apache-arrow/schema.mjs
+var schema = __nccwpck_require__(349);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/type.mjs
+var apache_arrow_type = __nccwpck_require__(4772);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/data.mjs
+var apache_arrow_data = __nccwpck_require__(7108);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/vector.mjs
+var apache_arrow_vector = __nccwpck_require__(3649);
 // EXTERNAL MODULE: ./node_modules/apache-arrow/visitor.mjs
 var visitor = __nccwpck_require__(242);
 // EXTERNAL MODULE: ./node_modules/apache-arrow/util/buffer.mjs
@@ -80620,14 +85281,8 @@ class OffsetsBufferBuilder extends DataBufferBuilder {
 
 //# sourceMappingURL=buffer.mjs.map
 
-// EXTERNAL MODULE: ./node_modules/apache-arrow/vector.mjs
-var vector = __nccwpck_require__(3649);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/data.mjs
-var apache_arrow_data = __nccwpck_require__(7108);
 // EXTERNAL MODULE: ./node_modules/apache-arrow/row/map.mjs
 var map = __nccwpck_require__(1075);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/type.mjs
-var apache_arrow_type = __nccwpck_require__(4772);
 // EXTERNAL MODULE: ./node_modules/apache-arrow/util/pretty.mjs
 var pretty = __nccwpck_require__(3999);
 ;// CONCATENATED MODULE: ./node_modules/apache-arrow/builder/valid.mjs
@@ -80819,7 +85474,7 @@ class Builder {
      * Flush the `Builder` and return a `Vector<T>`.
      * @returns {Vector<T>} A `Vector<T>` of the flushed values.
      */
-    toVector() { return new vector/* Vector */.M([this.flush()]); }
+    toVector() { return new apache_arrow_vector/* Vector */.M([this.flush()]); }
     get ArrayType() { return this.type.ArrayType; }
     get nullCount() { return this._nulls.numInvalid; }
     get numChildren() { return this.children.length; }
@@ -81348,8 +86003,6 @@ FixedSizeBinaryBuilder.prototype._setValue = set/* setFixedSizeBinary */.D;
 
 //# sourceMappingURL=fixedsizebinary.mjs.map
 
-// EXTERNAL MODULE: ./node_modules/apache-arrow/schema.mjs
-var schema = __nccwpck_require__(349);
 ;// CONCATENATED MODULE: ./node_modules/apache-arrow/builder/fixedsizelist.mjs
 // Licensed to the Apache Software Foundation (ASF) under one
 // or more contributor license agreements.  See the NOTICE file
@@ -82372,6 +87025,8 @@ const instance = new GetBuilderCtor();
 
 //# sourceMappingURL=builderctor.mjs.map
 
+// EXTERNAL MODULE: ./node_modules/apache-arrow/visitor/typecomparator.mjs
+var typecomparator = __nccwpck_require__(7793);
 ;// CONCATENATED MODULE: ./node_modules/apache-arrow/factories.mjs
 // Licensed to the Apache Software Foundation (ASF) under one
 // or more contributor license agreements.  See the NOTICE file
@@ -82416,13 +87071,13 @@ function makeBuilder(options) {
     return builder;
 }
 function vectorFromArray(init, type) {
-    if (init instanceof Data || init instanceof Vector || init.type instanceof dtypes.DataType || ArrayBuffer.isView(init)) {
-        return makeVector(init);
+    if (init instanceof apache_arrow_data/* Data */.B_ || init instanceof apache_arrow_vector/* Vector */.M || init.type instanceof apache_arrow_type/* DataType */.pe || ArrayBuffer.isView(init)) {
+        return (0,apache_arrow_vector/* makeVector */.g)(init);
     }
     const options = { type: type !== null && type !== void 0 ? type : inferType(init), nullValues: [null] };
     const chunks = [...builderThroughIterable(options)(init)];
     const vector = chunks.length === 1 ? chunks[0] : chunks.reduce((a, b) => a.concat(b));
-    if (dtypes.DataType.isDictionary(vector.type)) {
+    if (apache_arrow_type/* DataType */.pe.isDictionary(vector.type)) {
         return vector.memoize();
     }
     return vector;
@@ -82439,7 +87094,7 @@ function tableFromJSON(array) {
 }
 function inferType(value) {
     if (value.length === 0) {
-        return new dtypes.Null;
+        return new apache_arrow_type/* Null */.Uv;
     }
     let nullsCount = 0;
     let arraysCount = 0;
@@ -82482,25 +87137,25 @@ function inferType(value) {
         throw new TypeError('Unable to infer Vector type from input values, explicit type declaration expected.');
     }
     if (numbersCount + nullsCount === value.length) {
-        return new dtypes.Float64;
+        return new apache_arrow_type/* Float64 */.$G;
     }
     else if (stringsCount + nullsCount === value.length) {
-        return new dtypes.Dictionary(new dtypes.Utf8, new dtypes.Int32);
+        return new apache_arrow_type/* Dictionary */.bT(new apache_arrow_type/* Utf8 */.YE, new apache_arrow_type/* Int32 */.P_);
     }
     else if (bigintsCount + nullsCount === value.length) {
-        return new dtypes.Int64;
+        return new apache_arrow_type/* Int64 */.CG;
     }
     else if (booleansCount + nullsCount === value.length) {
-        return new dtypes.Bool;
+        return new apache_arrow_type/* Bool */.x;
     }
     else if (datesCount + nullsCount === value.length) {
-        return new dtypes.TimestampMillisecond;
+        return new apache_arrow_type/* TimestampMillisecond */.ML;
     }
     else if (arraysCount + nullsCount === value.length) {
         const array = value;
         const childType = inferType(array[array.findIndex((ary) => ary != null)]);
-        if (array.every((ary) => ary == null || compareTypes(childType, inferType(ary)))) {
-            return new dtypes.List(new Field('', childType, true));
+        if (array.every((ary) => ary == null || (0,typecomparator/* compareTypes */.Zw)(childType, inferType(ary)))) {
+            return new apache_arrow_type/* List */.B8(new schema/* Field */.D('', childType, true));
         }
     }
     else if (objectsCount + nullsCount === value.length) {
@@ -82509,11 +87164,11 @@ function inferType(value) {
             for (const key of Object.keys(row)) {
                 if (!fields.has(key) && row[key] != null) {
                     // use the type inferred for the first instance of a found key
-                    fields.set(key, new Field(key, inferType([row[key]]), true));
+                    fields.set(key, new schema/* Field */.D(key, inferType([row[key]]), true));
                 }
             }
         }
-        return new dtypes.Struct([...fields.values()]);
+        return new apache_arrow_type/* Struct */._k([...fields.values()]);
     }
     throw new TypeError('Unable to infer Vector type from input values, explicit type declaration expected.');
 }
@@ -90291,6 +94946,7 @@ function tableFromArrays(input) {
 /* harmony export */   Dc: () => (/* binding */ Timestamp_),
 /* harmony export */   IX: () => (/* binding */ Interval_),
 /* harmony export */   Jb: () => (/* binding */ LargeUtf8),
+/* harmony export */   ML: () => (/* binding */ TimestampMillisecond),
 /* harmony export */   OD: () => (/* binding */ Date_),
 /* harmony export */   P_: () => (/* binding */ Int32),
 /* harmony export */   Pv: () => (/* binding */ FixedSizeBinary),
@@ -90322,7 +94978,7 @@ function tableFromArrays(input) {
 /* harmony export */   yI: () => (/* binding */ Binary),
 /* harmony export */   yv: () => (/* binding */ Uint16)
 /* harmony export */ });
-/* unused harmony exports TimeSecond, TimeMillisecond, TimeMicrosecond, TimeNanosecond, TimestampSecond, TimestampMillisecond, TimestampMicrosecond, TimestampNanosecond, IntervalDayTime, IntervalYearMonth, IntervalMonthDayNano, DurationSecond, DurationMillisecond, DurationMicrosecond, DurationNanosecond, DenseUnion, SparseUnion */
+/* unused harmony exports TimeSecond, TimeMillisecond, TimeMicrosecond, TimeNanosecond, TimestampSecond, TimestampMicrosecond, TimestampNanosecond, IntervalDayTime, IntervalYearMonth, IntervalMonthDayNano, DurationSecond, DurationMillisecond, DurationMicrosecond, DurationNanosecond, DenseUnion, SparseUnion */
 /* harmony import */ var _util_bigint_mjs__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2838);
 /* harmony import */ var _enum_mjs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3627);
 /* harmony import */ var _enum_mjs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3960);
@@ -94306,9 +98962,10 @@ const instance = new SetVisitor();
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Zw: () => (/* binding */ compareTypes),
 /* harmony export */   _e: () => (/* binding */ compareSchemas)
 /* harmony export */ });
-/* unused harmony exports TypeComparator, instance, compareFields, compareTypes */
+/* unused harmony exports TypeComparator, instance, compareFields */
 /* harmony import */ var _visitor_mjs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(242);
 // Licensed to the Apache Software Foundation (ASF) under one
 // or more contributor license agreements.  See the NOTICE file

@@ -45,6 +45,8 @@ export interface RunOptions {
   entry?: string;
   /** Extra Node.js options, e.g. `--import` of a probe (benchmarks). */
   nodeArgs?: string[];
+  /** Called with stdout as it arrives (benchmarks time the phases by it). */
+  onStdout?: (text: string) => void;
 }
 
 export async function runAction(options: RunOptions): Promise<ActionRun> {
@@ -74,7 +76,10 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
   const child = spawn(node24(), [...(options.nodeArgs ?? []), entry], { cwd: options.workspace, env, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stdout.on("data", (d: Buffer) => {
+    stdout += d.toString();
+    options.onStdout?.(d.toString());
+  });
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   const code = await new Promise<number>((resolve) => child.on("close", (c) => resolve(c ?? -1)));
   const outputText = await readFile(outputFile, "utf8");

@@ -23,7 +23,7 @@ function asConsole(stdout: string): string {
     .join("\n");
 }
 
-const hub = await startHubEmulator();
+const hub = await startHubEmulator({ xet: true });
 try {
   console.log(`Local Hub emulator: ${hub.url}\n`);
   const inputs = {

@@ -243,7 +243,7 @@ export async function runLocal(argv: string[], io: LocalRunIO, cwd = process.cwd
   }
   Object.assign(inputs, args.inputs);
 
-  const hub = args.emulator ? await (await import("../emulator/server.js")).startHubEmulator() : undefined;
+  const hub = args.emulator ? await (await import("../emulator/server.js")).startHubEmulator({ xet: true }) : undefined;
   try {
     if (hub) {
       if (inputs.endpoint || inputs.token) io.err("--emulator: ignoring the endpoint and token inputs, the run goes to the emulator\n");
@@ -294,6 +294,8 @@ async function runBundle(options: {
     GITHUB_OUTPUT: outputFile,
     GITHUB_STEP_SUMMARY: summaryFile,
     RUNNER_TEMP: options.env.RUNNER_TEMP ?? runnerTemp,
+    // As the runner sets it when step debug logging is on: the action writes its debug lines only then.
+    ...(args.debug ? { RUNNER_DEBUG: "1" } : {}),
   };
   // As the runner: every declared input with a default is passed, then the given ones.
   for (const input of meta.inputs) if (input.default !== undefined) env[inputVariable(input.name)] = input.default;

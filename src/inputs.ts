@@ -6,7 +6,7 @@
 import os from "node:os";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { type Format, FORMATS } from "./data/read/discover.js";
+import { FOLDER_FORMATS, FORMATS, type FormatSetting } from "./data/read/discover.js";
 import { type NamedFeature, featuresFromYaml } from "./model/features.js";
 import type { Compression } from "./data/write/shard-writer.js";
 import { parseSize } from "./data/write/shards.js";
@@ -24,10 +24,12 @@ export interface Settings {
   splits: SplitGlobs[];
   /** `splits` input given: the run publishes the whole config. */
   replaceAllSplits: boolean;
+  /** `paths` given without `split`: a media folder named alone gets its splits from its folder names. */
+  inferSplits: boolean;
   config: string;
   dataDir: string;
   setDefault: boolean;
-  format: Format | "auto";
+  format: FormatSetting;
   features: NamedFeature[] | undefined;
   maxShardSize: number;
   numShards: number | undefined;
@@ -47,6 +49,8 @@ export interface Settings {
   outputDir: string | undefined;
   tempDir: string;
   endpoint: string;
+  /** Upload through Xet when the Hub offers it: yes unless HF_HUB_DISABLE_XET is set, as in Python's huggingface_hub. */
+  xet: boolean;
   workspace: string;
 }
 
@@ -136,10 +140,11 @@ export function readSettings(input: InputReader, env: NodeJS.ProcessEnv = proces
     operation,
     splits,
     replaceAllSplits: hasSplits,
+    inferSplits: hasPaths && get("split") === "",
     config,
     dataDir: config === "default" ? "data" : config,
     setDefault: parseBool(get("set-default"), "set-default", false),
-    format: oneOf(get("format") || DEFAULTS.format, ["auto", ...FORMATS] as const, "format"),
+    format: oneOf(get("format") || DEFAULTS.format, ["auto", ...FORMATS, ...FOLDER_FORMATS] as const, "format"),
     features: parseFeatures(input("features")),
     maxShardSize,
     numShards,
@@ -158,6 +163,7 @@ export function readSettings(input: InputReader, env: NodeJS.ProcessEnv = proces
     outputDir: get("output-dir") ? path.resolve(workspace, get("output-dir")) : undefined,
     tempDir: env.RUNNER_TEMP || os.tmpdir(),
     endpoint,
+    xet: !["1", "ON", "YES", "TRUE"].includes((env.HF_HUB_DISABLE_XET ?? "").trim().toUpperCase()),
     workspace,
   };
 }

@@ -9,11 +9,13 @@
  * overrides, not inputs (FileSelectionError → `paths` or `splits`,
  * OverrideError → `features`).
  */
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { convert } from "./data/convert.js";
 import type { Conversion } from "./model/conversion.js";
-import { type DataFile, discoverFiles } from "./data/read/discover.js";
+import { type DataFile, discoverFiles, normalizePattern } from "./data/read/discover.js";
+import { inferSplits } from "./data/read/media/folders.js";
+import { isMediaFile } from "./data/read/media/plan.js";
 import { FileSelectionError, OverrideError } from "./data/errors.js";
 import { InputError } from "./errors.js";
 import type { HubContext } from "./hub/api.js";
@@ -24,6 +26,7 @@ import type { RetryPolicy } from "./hub/retry.js";
 import type { Settings } from "./inputs.js";
 import type { Logger } from "./log.js";
 import { ProgressReporter } from "./progress.js";
+import { formatBytes, formatCount } from "./units.js";
 
 export interface PipelineDeps {
   log: Logger;
@@ -39,7 +42,8 @@ export interface PipelineDeps {
   retryPolicy?: Partial<RetryPolicy>;
   /** The fetch Hub requests go out through (default: the global one; tests make it fail on cue). */
   fetch?: typeof fetch;
-  useXet?: boolean;
+  /** Told of secrets the run receives from the Hub (Xet access tokens); main.ts masks them in the log. */
+  maskSecret?: (value: string) => void;
 }
 
 export interface RunResult {
@@ -61,7 +65,7 @@ export async function runPipeline(settings: Settings, deps: PipelineDeps): Promi
   // A dry run only reads, to show the plan: if the Hub cannot be reached, say so soon and plan as new.
   const policy = settings.dryRun ? { maxAttempts: 2, requestTimeoutMs: 30_000, ...deps.retryPolicy } : deps.retryPolicy;
   const hubFetch = createHubFetch({ policy, log, baseFetch: deps.fetch });
-  const hub: HubContext = { endpoint: settings.endpoint, token: settings.token, fetch: hubFetch.fetch };
+  const hub: HubContext = { endpoint: settings.endpoint, token: settings.token, fetch: hubFetch.fetch, secret: deps.maskSecret };
   const result: RunResult = {
     settings,
     files: [],
@@ -94,6 +98,7 @@ export async function runPipeline(settings: Settings, deps: PipelineDeps): Promi
           compression: settings.compression,
           log,
           progressIntervalMs: deps.progressIntervalMs,
+          workspace: settings.workspace,
         }),
       ),
     );
@@ -137,9 +142,10 @@ export async function runPipeline(settings: Settings, deps: PipelineDeps): Promi
           tag: settings.tag,
           operation,
           log,
-          onUploadProgress: (p) => uploads.update(p.uploadedBytes, p.totalBytes, p.uploadedBytes === p.totalBytes),
+          onUploadProgress: (p) =>
+            uploads.update(p.doneBytes, p.totalBytes, p.doneBytes === p.totalBytes, () => ` · ${formatBytes(p.sentBytes)} sent`),
           retryPolicy: policy,
-          useXet: deps.useXet,
+          xet: settings.xet,
         }),
       );
       result.plan = result.publish.plan;
@@ -152,12 +158,25 @@ export async function runPipeline(settings: Settings, deps: PipelineDeps): Promi
 }
 
 async function findFiles(settings: Settings, log: Logger): Promise<RunResult["files"]> {
-  const found: RunResult["files"] = [];
+  let found: RunResult["files"] = [];
   const input = settings.replaceAllSplits ? "splits" : "paths";
   for (const split of settings.splits) {
-    const files = await onInput(input, FileSelectionError, () => discoverFiles(split.globs, settings.workspace, settings.format));
-    log.info(`${split.name}: ${files.length} file(s)${files.length ? `: ${files.map((f) => f.file).join(", ")}` : ""}`);
+    const ignored: string[] = [];
+    const files = await onInput(input, FileSelectionError, () => discoverFiles(split.globs, settings.workspace, settings.format, ignored));
+    if (ignored.length > 0) {
+      const leftOut = ignored.length > LISTED_FILES ? `${formatCount(ignored.length)} files (${listFiles(ignored)})` : listFiles(ignored);
+      log.info(`${split.name}: left out ${leftOut}: neither ${settings.format === "audiofolder" ? "audio" : "images or audio"} nor metadata files`);
+    }
     found.push({ split: split.name, files });
+  }
+  const root = await mediaRoot(settings, found);
+  if (root !== undefined) {
+    found = await onInput(input, FileSelectionError, async () => inferSplits(found[0]!.files, root).map((s) => ({ split: s.name, files: s.files })));
+    log.info(`Splits from the folder names under ${root}/: ${found.map((s) => `${s.split} (${s.files.length} files)`).join(", ")}`);
+  }
+  for (const { split, files } of found) {
+    log.info(`${split}: ${describeFiles(files)}`);
+    if (files.length > LISTED_FILES) for (const f of files) log.debug(`${split}: ${f.file}`);
   }
   const empty = found.filter((s) => s.files.length === 0);
   if (empty.length === 0) return found;
@@ -169,6 +188,33 @@ async function findFiles(settings: Settings, log: Logger): Promise<RunResult["fi
   if (settings.ifNoFilesFound === "warn") log.warning(`${what}; nothing to publish.`);
   else log.info(`${what}; nothing to publish.`);
   return found;
+}
+
+/** Files named in a log line; past that, the first and last few, and every one at debug level. */
+const LISTED_FILES = 10;
+
+/** A list of file names for the log: the first and last few when there are many (media folders hold thousands). */
+function listFiles(names: string[]): string {
+  if (names.length <= LISTED_FILES) return names.join(", ");
+  return `${names.slice(0, 3).join(", ")}, …, ${names.slice(-2).join(", ")}`;
+}
+
+function describeFiles(files: DataFile[]): string {
+  if (files.length === 0) return "0 file(s)";
+  if (files.length <= LISTED_FILES) return `${files.length} file(s): ${listFiles(files.map((f) => f.file))}`;
+  return `${formatCount(files.length)} files: ${listFiles(files.map((f) => f.file))}`;
+}
+
+/**
+ * The folder whose split folders name the splits, when Python would look for
+ * them: `paths` is one folder of media files and `split` is not set.
+ */
+async function mediaRoot(settings: Settings, found: RunResult["files"]): Promise<string | undefined> {
+  const globs = settings.splits[0]?.globs ?? [];
+  if (!settings.inferSplits || globs.length !== 1 || !found[0]?.files.some(isMediaFile)) return undefined;
+  const folder = normalizePattern(globs[0]!.trim()).replace(/\/+$/, "");
+  const isFolder = await stat(path.join(settings.workspace, folder)).then((s) => s.isDirectory(), () => false);
+  return isFolder ? folder : undefined;
 }
 
 const SHARD_NAME = /^[\w.]+-\d{5}-of-\d{5}\.parquet$/;

@@ -79,7 +79,7 @@ describe("CSV records and buffers", () => {
     expect(start).toBeLessThan(DEFAULT_CHUNK_BYTES);
     expect(start + spanning.length).toBeGreaterThan(DEFAULT_CHUNK_BYTES);
     const { conversion } = await convertFiles([dataFile(dir, "big.csv")]);
-    expect(featureMap(conversion.features)).toEqual({ id: "int64", text: "string", n: "int64" });
+    expect(featureMap(conversion.features)).toEqual({ id: "int64", text: "large_string", n: "int64" });
     expect(conversion.splits[0]!.rows).toBe(i + 2);
     const rows = await readRows(conversion);
     expect(rows[i]).toEqual({ id: String(i), text: spanning.slice(1, -1).replaceAll('""', '"'), n: String(i * 2) });

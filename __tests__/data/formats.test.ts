@@ -12,7 +12,7 @@ import { convertFiles, dataFile, featureMap, readRows, removeTempDirs, tempDir, 
 afterAll(removeTempDirs);
 
 const JSONL = [
-  '{"id": 1, "score": 0.5, "ok": true, "name": "a", "tags": ["x", "y"], "meta": {"k": 1}, "when": "2024-01-01 10:00:00"}',
+  '{"id": 1, "score": 0.5, "ok": true, "name": "a", "tags": ["x", "y"], "meta": {"k": 1, "extra": null}, "when": "2024-01-01 10:00:00"}',
   '{"id": 2, "score": 1, "ok": false, "name": null, "tags": [], "meta": {"k": 2, "extra": "e"}, "when": "2024-01-02"}',
   '{"id": 3, "ok": null, "name": "c", "tags": null, "meta": null, "when": null, "late": 7}',
 ].join("\n");
@@ -127,7 +127,7 @@ describe("JSON Lines", () => {
     const dir = await tempDir();
     await writeFiles(dir, {
       "n.jsonl": [
-        '{"nothing": null, "points": [{"x": 1, "y": "a"}, {"x": 2}], "grid": [[1, 2], [3]], "empty": []}',
+        '{"nothing": null, "points": [{"x": 1, "y": "a"}, {"y": null, "x": 2}], "grid": [[1, 2], [3]], "empty": []}',
         '{"nothing": null, "points": [], "grid": [[], null], "empty": []}',
       ].join("\n"),
     });
@@ -188,7 +188,7 @@ describe("CSV, TSV, gzip and forced formats", () => {
     const dir = await tempDir();
     await writeFiles(dir, { "table.txt": "a;b,c\n1;2,3\n", "events.log": '{"e": "x"}\n{"e": "y"}\n' });
     const csv = await convertFiles([dataFile(dir, "table.txt", "csv")]);
-    expect(featureMap(csv.conversion.features)).toEqual({ "a;b": "string", c: "int64" });
+    expect(featureMap(csv.conversion.features)).toEqual({ "a;b": "large_string", c: "int64" });
     const json = await convertFiles([dataFile(dir, "events.log", "jsonl")]);
     expect(await readRows(json.conversion)).toEqual([{ e: "x" }, { e: "y" }]);
   });
@@ -228,7 +228,7 @@ describe("several files and splits: one schema", () => {
       train: [dataFile(dir, "train/1.csv"), dataFile(dir, "train/2.csv")],
       test: [dataFile(dir, "test/1.jsonl")],
     });
-    expect(featureMap(conversion.features)).toEqual({ id: "int64", value: "float64", note: "string" });
+    expect(featureMap(conversion.features)).toEqual({ id: "int64", value: "float64", note: "large_string" });
     expect(await readRows(conversion, "train")).toEqual([
       { id: "1", value: 10, note: null },
       { id: "2", value: 20, note: null },
@@ -239,18 +239,28 @@ describe("several files and splits: one schema", () => {
     expect(conversion.splits.map((s) => [s.name, s.rows])).toEqual([["train", 4], ["test", 1]]);
   });
 
-  it("unions struct fields across JSON files and turns a JSON timestamp column into string when another file holds text", async () => {
+  it("makes objects with other keys, or values of another kind, in another JSON file Json; a timestamp column with text elsewhere string", async () => {
     const dir = await tempDir();
     await writeFiles(dir, {
-      "a.jsonl": '{"m": {"x": 1}, "t": "2024-01-01"}\n',
-      "b.jsonl": '{"m": {"y": "z"}, "t": "not a date"}\n',
+      "a.jsonl": '{"m": {"x": 1}, "t": "2024-01-01", "n": 1, "l": [1]}\n',
+      "b.jsonl": '{"m": {"y": "z"}, "t": "not a date", "n": "2", "l": [["x"]]}\n',
     });
     const { conversion } = await convertFiles([dataFile(dir, "a.jsonl"), dataFile(dir, "b.jsonl")]);
-    expect(featureMap(conversion.features)).toEqual({ m: "struct<x: int64, y: string>", t: "string" });
+    expect(featureMap(conversion.features)).toEqual({ m: "json", t: "string", n: "json", l: "list<json>" });
     expect(await readRows(conversion)).toEqual([
-      { m: { x: "1", y: null }, t: "2024-01-01" },
-      { m: { x: null, y: "z" }, t: "not a date" },
+      { m: '{"x":1}', t: "2024-01-01", n: "1", l: ["1"] },
+      { m: '{"y":"z"}', t: "not a date", n: '"2"', l: ['["x"]'] },
     ]);
+    // The card's num_bytes counts the Json text as written: 4 columns of 2 rows, offsets 4 bytes a row.
+    expect(conversion.splits[0]!.numBytes).toBe(4 * 2 + 7 + 9 + 4 * 2 + 10 + 10 + 4 * 2 + 1 + 3 + 4 * 2 + 4 * 2 + 1 + 5);
+  });
+
+  it("unions the keys of objects spread over lines across files (no Json there, as in Python)", async () => {
+    const dir = await tempDir();
+    await writeFiles(dir, { "a.json": '{\n "m": {"x": 1}\n}\n', "b.json": '{\n "m": {"y": "z"}\n}\n' });
+    const { conversion } = await convertFiles([dataFile(dir, "a.json"), dataFile(dir, "b.json")]);
+    expect(featureMap(conversion.features)).toEqual({ m: "struct<x: int64, y: string>" });
+    expect(await readRows(conversion)).toEqual([{ m: { x: "1", y: null } }, { m: { x: null, y: "z" } }]);
   });
 
   it("lets a header-only CSV join a split without changing its types", async () => {

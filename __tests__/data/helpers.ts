@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { type ConvertOptions, convert } from "../../src/data/convert.js";
 import type { Conversion } from "../../src/model/conversion.js";
-import { type DataFile, type Format, formatOf } from "../../src/data/read/discover.js";
+import { type DataFile, formatOf } from "../../src/data/read/discover.js";
 import { type NamedFeature, featureToString } from "../../src/model/features.js";
 import type { Logger } from "../../src/log.js";
 import { query } from "../helpers/duckdb.js";
@@ -37,7 +37,7 @@ export async function writeFiles(dir: string, files: Record<string, string | Uin
 }
 
 /** A DataFile for `dir/name`, its format from the extension unless given. */
-export function dataFile(dir: string, name: string, format?: Format): DataFile {
+export function dataFile(dir: string, name: string, format?: DataFile["format"]): DataFile {
   const f = format ?? formatOf(name);
   if (!f) throw new Error(`no format for ${name}`);
   return { localPath: path.join(dir, name), file: name, format: f };

@@ -167,9 +167,9 @@ describe("JSON Lines read from the bytes", () => {
     const dir = await tempDir();
     await writeFiles(dir, {
       "m.jsonl": [
-        '{"id": 1, "tags": ["a", "b\\"c"], "when": "2024-01-01 10:00:00", "m": {"k": 1, "s": "x"}, "pts": [{"x": 1.0}, {"x": 2, "y": "q"}], "s": "after"}',
-        '{"id": 2, "tags": [], "when": null, "m": {"s": "y", "extra": true}, "pts": null, "s": "é"}',
-        '{"id": 3, "m": null, "pts": [{"y": null}], "s": null, "grid": [[1, 2], [], null]}',
+        '{"id": 1, "tags": ["a", "b\\"c"], "when": "2024-01-01 10:00:00", "m": {"k": 1, "s": "x", "extra": null}, "pts": [{"x": 1.0, "y": null}, {"x": 2, "y": "q"}], "s": "after"}',
+        '{"id": 2, "tags": [], "when": null, "m": {"s": "y", "extra": true, "k": null}, "pts": null, "s": "é"}',
+        '{"id": 3, "m": null, "pts": [{"y": null, "x": null}], "s": null, "grid": [[1, 2], [], null]}',
       ].join("\n"),
     });
     const { features } = await sameAsReference(dir, "m.jsonl");
@@ -238,10 +238,11 @@ describe("JSON Lines read from the bytes", () => {
     expect(first.i === null || (first.i as string[]).at(-1) === "9007199254740993").toBe(true);
   });
 
-  it("reports a list item of another kind, or a bad item in a list the features input sets, with its line", async () => {
-    await expectError('{"a": [1, 2.5]}\n{"a": [3, "x", 4]}\n', "k.jsonl", 2, /'a\[\]' holds a string here but number values before \(first on line 1\)/);
-    await expectError('{"a": [[1], []]}\n{"a": [[true]]}\n', "n.jsonl", 2, /'a\[\]\[\]' holds a boolean here but integer values before/);
+  it("makes list items of two kinds Json, and reports a bad item in a list the features input sets with its line", async () => {
     const dir = await tempDir();
+    await writeFiles(dir, { "k.jsonl": '{"a": [1, 2.5]}\n{"a": [3, "x", 4]}\n', "n.jsonl": '{"a": [[1], []]}\n{"a": [[true]]}\n' });
+    expect((await sameAsReference(dir, "k.jsonl")).features).toEqual({ a: "list<json>" });
+    expect((await sameAsReference(dir, "n.jsonl")).features).toEqual({ a: "list<list<json>>" });
     await writeFiles(dir, { "o.jsonl": '{"a": [1, 2]}\n{"a": [3, 1.5, "x"]}\n{"a": [300]}\n' });
     for (const dtype of ["int64", "int8", "bool"]) {
       const overrides: NamedFeature[] = [{ name: "a", feature: { kind: "list", item: { kind: "value", dtype } } }];
@@ -269,11 +270,14 @@ describe("JSON Lines read from the bytes", () => {
     expect(read.map((r) => r.d)).toEqual(["2024-01-02 00:00:00", "2024-03-04 05:06:07", null]);
   });
 
-  it("keeps a repeated key's last value at the first one's place, and array-index keys first (as JSON.parse does)", async () => {
+  it("keeps a repeated key's last value at the first one's place, and number-like keys in the file's order", async () => {
     const dir = await tempDir();
     await writeFiles(dir, { "d.jsonl": '{"b": 1, "a": "x", "b": 2, "1": true, "0": 0.5}\n{"a": "y", "b": 3}\n' });
     const { features } = await sameAsReference(dir, "d.jsonl");
     expect(features).toEqual({ "0": "float64", "1": "bool", b: "int64", a: "string" });
+    const { conversion } = await convertFiles([dataFile(dir, "d.jsonl")]);
+    expect(conversion.features.map((f) => f.name)).toEqual(["b", "a", "1", "0"]);
+    expect((await readRows(conversion)).map((r) => r.b)).toEqual(["2", "3"]);
   });
 
   it("converts columns set with the features input from the bytes as from JSON values", async () => {
@@ -299,7 +303,7 @@ describe("JSON Lines read from the bytes", () => {
     const { conversion } = await convertFiles([dataFile(dir, "o.jsonl")], { overrides });
     const rows = await readRows(conversion);
     expect(rows.map((r) => [r.s, r.i, r.big, r.j])).toEqual([
-      ["1", "2", "12345678901234567890", '{"a":[1,2]}'],
+      ["1", "2", "12345678901234567890", '{"a":[1,2.0]}'],
       ["x\ty", "-3", "1", null],
       [null, null, "1000", '"text"'],
     ]);
@@ -348,16 +352,25 @@ describe("errors found from the bytes name the same line and say the same as JSO
     for (const [i, row] of bad.entries()) await expectError(`{"a": 1}\n\n${row}\n{"a": 2}\n`, `bad${i}.jsonl`, 3, /^invalid JSON: /);
   });
 
-  it("rows that are not objects, values of two kinds, empty objects, invalid UTF-8", async () => {
+  it("rows that are not objects, invalid UTF-8; values of two kinds and empty objects are Json", async () => {
     await expectError('{"a": 1}\n[1, 2]\n', "l.jsonl", 2, /must be a JSON object.*a list/);
     await expectError('{"a": 1}\n  42  \n', "n.jsonl", 2, /must be a JSON object.*number 42/);
-    await expectError('{"a": 1}\n{"a": null}\n{"a": 2.5}\n{"a": "three"}\n', "m.jsonl", 4, /'a' holds a string here but number values before \(first on line 3\)/);
-    await expectError('{"a": "x"}\n{"b": 1, "a": true}\n', "b.jsonl", 2, /'a' holds a boolean here but string values before \(first on line 1\)/);
-    await expectError('{"a": [1]}\n{"a": {"b": 1}}\n', "o.jsonl", 2, /'a' holds an object here but list values before/);
-    await expectError('{"a": {"b": [1]}}\n{"a": {"b": ["x"]}}\n', "p.jsonl", 2, /'a\.b\[\]' holds a string/);
-    // A row with a syntax error after a value of the wrong kind: the syntax error is reported.
+    // A row with a syntax error after a value of another kind: the syntax error is reported.
     await expectError('{"a": 1}\n{"a": "x", "b": }\n', "s.jsonl", 2, /^invalid JSON/);
-    await expectError('{"a": {}, "b": 1}\n', "e.jsonl", 1, /'a' only holds empty objects/);
+    const kinds = await tempDir();
+    await writeFiles(kinds, {
+      "m.jsonl": '{"a": 1}\n{"a": null}\n{"a": 2.5}\n{"a": "three"}\n',
+      "b.jsonl": '{"a": "x"}\n{"b": 1, "a": true}\n',
+      "o.jsonl": '{"a": [1]}\n{"a": {"b": 1}}\n',
+      "p.jsonl": '{"a": {"b": [1]}}\n{"a": {"b": ["x"]}}\n',
+      "e.jsonl": '{"a": {}, "b": 1}\n',
+    });
+    const json = async (name: string) => (await sameAsReference(kinds, name)).features;
+    expect(await json("m.jsonl")).toEqual({ a: "json" });
+    expect(await json("b.jsonl")).toEqual({ a: "json", b: "int64" });
+    expect(await json("o.jsonl")).toEqual({ a: "json" });
+    expect(await json("p.jsonl")).toEqual({ a: "struct<b: list<json>>" });
+    expect(await json("e.jsonl")).toEqual({ a: "json", b: "int64" });
     const dir = await tempDir();
     await writeFiles(dir, { "u.jsonl": Buffer.concat([Buffer.from('{"a": 1}\n{"a": }\n{"a": "'), Buffer.from([0xff]), Buffer.from('"}\n')]) });
     // The read buffer is checked before its rows are read: with the whole file in one buffer, line 3's bad UTF-8 comes first.
@@ -370,7 +383,7 @@ describe("errors found from the bytes name the same line and say the same as JSO
     await expectError('[{"a": 1},\n "text"]', "b.json", 2, /must be a JSON object/);
     await expectError('[{"a": 1,}\n {"a": 2}]', "c.json", 1, /^invalid JSON/);
     await expectError('[{"a": 1}\n {"a": 2}]', "d.json", 2, /expected ',' or '\]'/);
-    await expectError('[{"a": 1},\n{"a": "x"}]', "e.json", 2, /holds a string here but integer values before/);
+    await expectError('[{"a": 1},\n{"a": "x"}, null]', "e.json", 2, /must be a JSON object \(\{\.\.\.\}\), found null/);
     await expectError('[{"a": 1},\n{"a": 2}', "f.json", 2, /not closed/);
   });
 });

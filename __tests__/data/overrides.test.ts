@@ -184,12 +184,17 @@ describe("features overrides for JSON", () => {
     ]);
   });
 
-  it("keeps mixed JSON values as JSON text with dtype: json", async () => {
+  it("keeps mixed JSON values as JSON text with dtype: json, written as inferred Json is (pandas' ujson text)", async () => {
     const dir = await tempDir();
-    await writeFiles(dir, { "m.jsonl": '{"v": 1}\n{"v": "two"}\n{"v": {"three": [3]}}\n{"v": null}\n' });
-    const { conversion } = await convertFiles([dataFile(dir, "m.jsonl")], { overrides: features("- {name: v, dtype: json}") });
-    expect(featureMap(conversion.features)).toEqual({ v: "json" });
-    expect((await readRows(conversion)).map((r) => r.v)).toEqual(["1", '"two"', '{"three":[3]}', null]);
+    await writeFiles(dir, {
+      "m.jsonl": '{"v": 1}\n{"v": "two"}\n{"v": {"three": [3, 2.50], "2": "é/"}}\n{"v": null}\n',
+      "m.csv": 'v,w\n1,a\n"""two""",b\n"{""three"": [3, 2.50], ""2"": ""é/""}",c\n,d\n',
+    });
+    for (const name of ["m.jsonl", "m.csv"]) {
+      const { conversion } = await convertFiles([dataFile(dir, name)], { overrides: features("- {name: v, dtype: json}") });
+      expect(featureMap(conversion.features).v).toBe("json");
+      expect((await readRows(conversion)).map((r) => r.v), name).toEqual(["1", '"two"', String.raw`{"three":[3,2.5],"2":"\u00e9\/"}`, null]);
+    }
   });
 });
 
@@ -208,6 +213,7 @@ describe("bad values for an overridden type", () => {
     ["- {name: v, dtype: 'decimal128(4, 1)'}", "v\n12345\n", "x.csv:2", /does not fit decimal precision 4/],
     ["- {name: v, list: int64}", 'v\n"[1, 2]"\n"1, 2"\n', "x.csv:3", /not valid JSON; write lists as JSON arrays/],
     ["- {name: v, list: int64}", 'v\n"[1, ""a""]"\n', "x.csv:2", /expected an integer, got "a"/],
+    ["- {name: v, dtype: json}", 'v\n"{""a"": 1}"\nhello\n', "x.csv:3", /"hello" is not valid JSON/],
     ["- {name: v, dtype: 'null'}", "v\n\nx\n", "x.csv:3", /null/],
   ];
   for (const [yaml, csv, where, detail] of cases)
@@ -227,16 +233,19 @@ describe("features that cannot apply", () => {
     await writeFiles(dir, { "a.csv": "v\nx\n", "t.txt": "line\n" });
     for (const [yaml, detail] of [
       ["- {name: v, dtype: binary}", /column 'v' cannot be binary when read from CSV or JSON: dtype 'binary' cannot be made from text/],
-      ["- {name: v, dtype: image}", /column 'v' cannot be image .*only come from Parquet files/],
+      // image and audio embed the files a column names (__tests__/data/media/); other media types cannot come from text.
+      ["- {name: v, dtype: video}", /column 'v' cannot be video .*only come from Parquet files/],
       ["- {name: v, struct: []}", /struct without fields/],
     ] as const) {
       const e = await rejection(convertFiles([dataFile(dir, "a.csv")], { overrides: features(yaml) }));
       expect(e, yaml).toBeInstanceOf(OverrideError);
       expect(e.message).toMatch(detail);
     }
-    const t = await rejection(convertFiles([dataFile(dir, "t.txt")], { overrides: features("- {name: text, dtype: int64}") }));
-    expect(t).toBeInstanceOf(OverrideError);
-    expect(t.message).toMatch(/text files have one column 'text' of type string/);
+    for (const dtype of ["int64", "image"]) {
+      const t = await rejection(convertFiles([dataFile(dir, "t.txt")], { overrides: features(`- {name: text, dtype: ${dtype}}`) }));
+      expect(t).toBeInstanceOf(OverrideError);
+      expect(t.message).toMatch(/text files have one column 'text' of type string/);
+    }
   });
 
   it("refuses a column no file has, listing the columns there are", async () => {

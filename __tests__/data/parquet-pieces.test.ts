@@ -14,10 +14,10 @@ import * as parquet from "parquet-wasm/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DataError } from "../../src/data/errors.js";
 import { featureFromArrow } from "../../src/model/features.js";
-import { ParquetReader } from "../../src/data/read/parquet/parquet.js";
+import { ParquetReader, pythonBatchEnds } from "../../src/data/read/parquet/parquet.js";
 import { WasmView, batchColumns, importArray } from "../../src/data/read/parquet/ffi.js";
 import { ParquetFile } from "../../src/data/read/parquet/file.js";
-import { type SizeStats, mergeStats, statsOfData } from "../../src/data/model/sizes.js";
+import { type SizeStats, addData, closeBatch, emptyStats } from "../../src/data/model/sizes.js";
 import { query } from "../helpers/duckdb.js";
 import { convertFiles, dataFile, rejection, removeTempDirs, tempDir } from "./helpers.js";
 
@@ -100,14 +100,36 @@ describe("the Parquet reader", () => {
       const file = files[name]!;
       const reader = new ParquetReader(file, "x.parquet");
       const profile = await reader.profile(new Map());
+      // The reference: every value decoded, counted in Python's record batches (pythonBatchEnds of each row group).
+      const pf = await ParquetFile.open(file);
+      const groups = pf.rowGroups.map((rg) => rg.rows);
+      await pf.close();
+      const ends = new Set<number>();
+      let start = 0;
+      for (const rows of groups) {
+        for (const end of pythonBatchEnds(rows, groups[0]!)) ends.add(start + end);
+        start += rows;
+      }
       const reference = new Map<string, SizeStats>();
-      for (const batch of await streamBatches(file, 10_000))
+      let row = 0;
+      for (const batch of await streamBatches(file, 10_000)) {
         for (const field of batch.schema.fields) {
           let data = batch.getChild(field.name)!.data[0]!;
           // The reader decodes dictionary columns to their values (their feature is the value type).
           if (arrow.DataType.isDictionary(field.type)) data = arrow.vectorFromArray([...arrow.makeVector(data)], field.type.dictionary).data[0]!;
-          reference.set(field.name, mergeStats(reference.get(field.name) ?? { count: 0, nulls: 0, bytes: 0 }, statsOfData(data)));
+          const stats = reference.get(field.name) ?? emptyStats();
+          reference.set(field.name, stats);
+          let from = 0;
+          for (let i = 1; i <= data.length; i++)
+            if (ends.has(row + i)) {
+              addData(stats, data, from, i);
+              closeBatch(stats);
+              from = i;
+            }
+          addData(stats, data, from, data.length);
         }
+        row += batch.numRows;
+      }
       for (const c of profile.columns) expect([c.name, c.stats]).toEqual([c.name, reference.get(c.name)]);
     });
 
@@ -197,7 +219,7 @@ describe("the Parquet reader", () => {
     const reader = new ParquetReader(file, "x.parquet");
     const overrides = new Map([["id", featureFromArrow(new arrow.Float64())]]);
     const profile = await reader.profile(overrides);
-    expect(profile.columns.find((c) => c.name === "id")!.stats).toEqual({ count: N, nulls: 0, bytes: 0 });
+    expect(profile.columns.find((c) => c.name === "id")!.stats).toMatchObject({ count: N, nulls: 0, bytes: 0, validity: 0 });
   });
 
   it("names the file when its pages are damaged, or it is cut short", async () => {

@@ -107,13 +107,13 @@ describe("the column type from what its cells held (featureOf)", () => {
     expect(of(Kind.Float, 3)).toBe("float64");
     expect(of(Kind.Bool)).toBe("bool");
     expect(of(Kind.Bool, 2)).toBe("bool");
-    expect(of(Kind.Bool | Kind.Int)).toBe("string");
-    expect(of(Kind.String | Kind.Int)).toBe("string");
+    expect(of(Kind.Bool | Kind.Int)).toBe("large_string");
+    expect(of(Kind.String | Kind.Int)).toBe("large_string");
     expect(of(Kind.UInt | Kind.Int)).toBe("uint64");
-    expect(of(Kind.UInt, 1)).toBe("string");
-    expect(of(Kind.UInt | Kind.Int | Kind.Negative)).toBe("string");
+    expect(of(Kind.UInt, 1)).toBe("large_string");
+    expect(of(Kind.UInt | Kind.Int | Kind.Negative)).toBe("large_string");
     expect(of(Kind.UInt | Kind.Float)).toBe("float64");
-    expect(of(Kind.Overflow)).toBe("string");
+    expect(of(Kind.Overflow)).toBe("large_string");
     expect(of(Kind.Overflow | Kind.Float)).toBe("float64");
   });
 });
@@ -186,7 +186,14 @@ describe("dates and times", () => {
 describe("CSV header names (pandas)", () => {
   it("renames repeats and blanks as pandas does", () => {
     expect(dedupeHeader(["a", "a", "a"])).toEqual(["a", "a.1", "a.2"]);
-    expect(dedupeHeader(["a", "a", "a.1"])).toEqual(["a", "a.1", "a.1.1"]);
+    // pandas 3.0.6 (read_csv), each: numbered from the first spelling, skipping names anywhere in the header, unnamed last.
+    expect(dedupeHeader(["a", "a", "a.1"])).toEqual(["a", "a.2", "a.1"]);
+    expect(dedupeHeader(["a", "a.1", "a"])).toEqual(["a", "a.1", "a.2"]);
+    expect(dedupeHeader(["", "a", "a", "", "a.1", "a"])).toEqual(["Unnamed: 0", "a", "a.2", "Unnamed: 3", "a.1", "a.3"]);
+    expect(dedupeHeader(["", "Unnamed: 0", ""])).toEqual(["Unnamed: 0.1", "Unnamed: 0", "Unnamed: 2"]);
+    expect(dedupeHeader(["x", "x.1", "x", "x.1"])).toEqual(["x", "x.1", "x.2", "x.1.1"]);
+    expect(dedupeHeader(["a", "A", "a"])).toEqual(["a", "A", "a.1"]);
+    expect(dedupeHeader(["a", "", "a", "Unnamed: 1"])).toEqual(["a", "Unnamed: 1.1", "a.1", "Unnamed: 1"]);
     expect(dedupeHeader(["", "x", ""])).toEqual(["Unnamed: 0", "x", "Unnamed: 2"]);
   });
 });

@@ -76,7 +76,24 @@ describe("pass 1 in parts", () => {
     }
     expect(inPartsCount).toBeGreaterThan(0);
     const { inParts } = await profiles(file, "csv", overrides);
-    expect(inParts.columns.map((c) => c.feature)).toEqual([value("int64"), value("float64"), value("bool"), value("string"), overrides.get("label")]);
+    expect(inParts.columns.map((c) => c.feature)).toEqual([value("int64"), value("float64"), value("bool"), value("large_string"), overrides.get("label")]);
+  });
+
+  it("counts the record batches holding nulls exactly, wherever the parts start (num_bytes)", async () => {
+    const dir = await tempDir();
+    // Nulls in rows 0, 1999 and 2000 (batches 0, 1 and 2), then from 4100 on every 600 rows; an overridden column too.
+    const lines = ["n,s,label"];
+    for (let i = 0; i < 9000; i++) {
+      const empty = i === 0 || i === 1999 || i === 2000 || (i >= 4100 && i % 600 === 500);
+      lines.push(`${empty ? "" : i},${empty ? "" : "x".repeat(1 + (i % 7))},${empty ? "" : i % 2 ? "pos" : "neg"}`);
+    }
+    await writeFiles(dir, { "n.csv": `${lines.join("\n")}\n` });
+    const overrides = new Map<string, Feature>([["label", { kind: "class_label", names: ["neg", "pos"] } as Feature]]);
+    const { whole, inParts, threads } = await profiles(path.join(dir, "n.csv"), "csv", overrides);
+    expect(threads).toBe(2);
+    expect(inParts).toEqual(whole);
+    // Batches with a null: 0, 1, 2 and 4 … 8 (125 bytes each).
+    for (const c of whole.columns) expect([c.name, c.stats.validity]).toEqual([c.name, 8 * 125]);
   });
 
   it("reports a data error in a later part at its true line", async () => {

@@ -90,10 +90,10 @@ describe("shards written by convert()", () => {
     await writeFiles(dir, { "a.csv": csvRows(1000), "b.csv": csvRows(777) });
     const { conversion, outputDir } = await convertFiles([dataFile(dir, "a.csv"), dataFile(dir, "b.csv")], { maxShardSize: 10_000 });
     const split = conversion.splits[0]!;
-    // pyarrow's nbytes, by hand: id and x 8 bytes a row; word offsets (rows + 1) x 4 per file, and its characters.
+    // pyarrow's nbytes, by hand: id and x 8 bytes a row; word (large_string) offsets 8 bytes a row, and its characters.
     let characters = 0;
     for (const rows of [1000, 777]) for (let i = 0; i < rows; i++) characters += `w${i % 97}`.length;
-    expect(split.numBytes).toBe(2 * 8 * 1777 + 4 * (1001 + 778) + characters);
+    expect(split.numBytes).toBe(2 * 8 * 1777 + 8 * 1777 + characters);
     const n = Math.floor(split.numBytes / 10_000) + 1;
     expect(n).toBe(5);
     expect(split.shards.map((s) => s.repoPath)).toEqual(Array.from({ length: n }, (_, i) => shardPath("data", "train", i, n)));

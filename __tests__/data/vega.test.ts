@@ -18,11 +18,10 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { DataError } from "../../src/data/errors.js";
 import { featuresFromYaml } from "../../src/model/features.js";
 import { NA_TOKENS } from "../../src/data/read/parse.js";
 import { columnTypes, query } from "../helpers/duckdb.js";
-import { type Converted, convertFiles, dataFile, featureMap, rejection, removeTempDirs } from "./helpers.js";
+import { type Converted, convertFiles, dataFile, featureMap, removeTempDirs } from "./helpers.js";
 
 afterAll(removeTempDirs);
 
@@ -80,18 +79,18 @@ async function compareWithDuckDB({ conversion }: Converted, source: string): Pro
 
 describe("vega-datasets, compared with DuckDB", () => {
   const cases: [string, Record<string, string>][] = [
-    ["seattle-weather.csv", { date: "string", precipitation: "float64", temp_max: "float64", temp_min: "float64", wind: "float64", weather: "string" }],
+    ["seattle-weather.csv", { date: "large_string", precipitation: "float64", temp_max: "float64", temp_min: "float64", wind: "float64", weather: "large_string" }],
     // City/state "NA" (twelve rows) are nulls for pandas.
-    ["airports.csv", { iata: "string", name: "string", city: "string", state: "string", country: "string", latitude: "float64", longitude: "float64" }],
+    ["airports.csv", { iata: "large_string", name: "large_string", city: "large_string", state: "large_string", country: "large_string", latitude: "float64", longitude: "float64" }],
     // "00501" → 501: pandas types zip codes int64 (DuckDB keeps VARCHAR).
-    ["zipcodes.csv", { zip_code: "int64", latitude: "float64", longitude: "float64", city: "string", state: "string", county: "string" }],
-    ["github.csv", { time: "string", count: "int64" }],
-    ["iowa-electricity.csv", { year: "string", source: "string", net_generation: "int64" }],
+    ["zipcodes.csv", { zip_code: "int64", latitude: "float64", longitude: "float64", city: "large_string", state: "large_string", county: "large_string" }],
+    ["github.csv", { time: "large_string", count: "int64" }],
+    ["iowa-electricity.csv", { year: "large_string", source: "large_string", net_generation: "int64" }],
     ["unemployment.tsv", { id: "int64", rate: "float64" }],
-    ["us-employment.csv", { month: "string", nonfarm: "int64", private: "int64", goods_producing: "int64", service_providing: "int64", private_service_providing: "int64", mining_and_logging: "int64", construction: "int64", manufacturing: "int64", durable_goods: "int64", nondurable_goods: "int64", trade_transportation_utilties: "int64", wholesale_trade: "float64", retail_trade: "float64", transportation_and_warehousing: "float64", utilities: "float64", information: "int64", financial_activities: "int64", professional_and_business_services: "int64", education_and_health_services: "int64", leisure_and_hospitality: "int64", other_services: "int64", government: "int64", nonfarm_change: "int64" }],
+    ["us-employment.csv", { month: "large_string", nonfarm: "int64", private: "int64", goods_producing: "int64", service_providing: "int64", private_service_providing: "int64", mining_and_logging: "int64", construction: "int64", manufacturing: "int64", durable_goods: "int64", nondurable_goods: "int64", trade_transportation_utilties: "int64", wholesale_trade: "float64", retail_trade: "float64", transportation_and_warehousing: "float64", utilities: "float64", information: "int64", financial_activities: "int64", professional_and_business_services: "int64", education_and_health_services: "int64", leisure_and_hospitality: "int64", other_services: "int64", government: "int64", nonfarm_change: "int64" }],
     // "Effect Amount of damage" holds "None" in 8939 rows: nulls for pandas. Speeds with empty cells are float64.
-    ["birdstrikes.csv", { "Airport Name": "string", "Aircraft Make Model": "string", "Effect Amount of damage": "string", "Flight Date": "string", "Aircraft Airline Operator": "string", "Origin State": "string", "Phase of flight": "string", "Wildlife Size": "string", "Wildlife Species": "string", "Time of day": "string", "Cost Other": "int64", "Cost Repair": "int64", "Cost Total $": "int64", "Speed IAS in knots": "float64" }],
-    ["la-riots.csv", { first_name: "string", last_name: "string", age: "float64", gender: "string", race: "string", death_date: "string", address: "string", neighborhood: "string", type: "string", longitude: "float64", latitude: "float64" }],
+    ["birdstrikes.csv", { "Airport Name": "large_string", "Aircraft Make Model": "large_string", "Effect Amount of damage": "large_string", "Flight Date": "large_string", "Aircraft Airline Operator": "large_string", "Origin State": "large_string", "Phase of flight": "large_string", "Wildlife Size": "large_string", "Wildlife Species": "large_string", "Time of day": "large_string", "Cost Other": "int64", "Cost Repair": "int64", "Cost Total $": "int64", "Speed IAS in knots": "float64" }],
+    ["la-riots.csv", { first_name: "large_string", last_name: "large_string", age: "float64", gender: "large_string", race: "large_string", death_date: "large_string", address: "large_string", neighborhood: "large_string", type: "large_string", longitude: "float64", latitude: "float64" }],
     // "Year": "1970-01-01" strings are timestamp[s] for pyarrow (DuckDB: DATE).
     ["cars.json", { Name: "string", Miles_per_Gallon: "float64", Cylinders: "int64", Displacement: "float64", Horsepower: "int64", Weight_in_lbs: "int64", Acceleration: "float64", Year: "timestamp[s]", Origin: "string" }],
     ["penguins.json", { Species: "string", Island: "string", "Beak Length (mm)": "float64", "Beak Depth (mm)": "float64", "Flipper Length (mm)": "int64", "Body Mass (g)": "int64", Sex: "string" }],
@@ -106,10 +105,14 @@ describe("vega-datasets, compared with DuckDB", () => {
       await compareWithDuckDB(converted, path.join(DATA, name));
     });
 
-  it("movies.json: a title column holding numbers and strings is an error naming the line, and converts with 'features'", async () => {
-    const e = await rejection(convertFiles([dataFile(DATA, "movies.json")]));
-    expect(e).toBeInstanceOf(DataError);
-    expect(e.message).toMatch(/^movies\.json:\d+: column 'Title' holds an integer here but string values before \(first on line \d+\)/);
+  it("movies.json: a title column holding numbers and strings is Json, as datasets makes it, or string with 'features'", async () => {
+    const json = await convertFiles([dataFile(DATA, "movies.json")]);
+    expect(featureMap(json.conversion.features).Title).toBe("json");
+    const shard = sqlString(json.conversion.splits[0]!.shards[0]!.localPath);
+    // Each title as JSON text: numbers as numbers, the others as strings; DuckDB reads the column as JSON.
+    const titles = await query(`select Title::varchar t from read_parquet(${shard}) where Title::varchar in ('1776', '"12 Angry Men"')`);
+    expect(titles.map((r) => r.t).sort()).toEqual(['"12 Angry Men"', "1776"]);
+    expect(await columnTypes(json.conversion.splits[0]!.shards[0]!.localPath)).toMatchObject({ Title: "JSON" });
     const converted = await convertFiles([dataFile(DATA, "movies.json")], {
       overrides: featuresFromYaml(parse("- {name: Title, dtype: string}"), "features"),
     });

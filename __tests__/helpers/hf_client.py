@@ -4,6 +4,8 @@ Usage: hf_client.py upload REPO LOCAL_FILE PATH_IN_REPO
        hf_client.py download REPO PATH_IN_REPO OUT_FILE
        hf_client.py upload-folder REPO LOCAL_DIR -
        hf_client.py snapshot REPO OUT_DIR -
+       hf_client.py xet-hash - "FILE\nFILE..." -   (hf_xet's Xet file hash of each file, computed locally)
+       hf_client.py load REPO - -    (datasets.load_dataset: per split its rows, columns, first and last row, sum of "id")
 Endpoint and token come from HF_ENDPOINT / HF_TOKEN. Prints one JSON line describing what happened.
 """
 
@@ -32,6 +34,26 @@ def main() -> None:
         path = hf_hub_download(repo, a, repo_type="dataset", endpoint=os.environ["HF_ENDPOINT"], token=os.environ["HF_TOKEN"])
         shutil.copyfile(path, b)
         result = {"path": path}
+    elif action == "xet-hash":
+        import hf_xet
+
+        result = {"hashes": [info.hash for info in hf_xet.hash_files(a.split("\n"))]}
+    elif action == "load":
+        import datasets
+
+        loaded = datasets.load_dataset(repo)
+        result = {
+            "splits": {
+                name: {
+                    "rows": split.num_rows,
+                    "columns": split.column_names,
+                    "first": split[0],
+                    "last": split[-1],
+                    "id_sum": sum(split["id"]) if "id" in split.column_names else None,
+                }
+                for name, split in loaded.items()
+            }
+        }
     else:
         raise SystemExit(f"unknown action {action}")
     print(json.dumps({**result, "xet": is_xet_available()}))

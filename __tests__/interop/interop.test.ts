@@ -8,6 +8,8 @@ import { describe } from "vitest";
 import { interopOrSkip } from "./lib/python.js";
 import { clientsSuite } from "./suites/clients.js";
 import { corpusSuite } from "./suites/corpus.js";
+import { mediaSuite } from "./suites/media.js";
+import { deviationsSuite } from "./suites/deviations.js";
 import { roundTripSuite } from "./suites/round-trip.js";
 
 const interop = interopOrSkip();
@@ -16,4 +18,6 @@ describe.skipIf(!interop.ok)("interop with Python's datasets", () => {
   clientsSuite(interop);
   corpusSuite(interop);
   roundTripSuite(interop);
+  mediaSuite(interop);
+  deviationsSuite(interop);
 });

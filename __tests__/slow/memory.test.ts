@@ -9,12 +9,12 @@
  *
  * DATA_MEMORY_TEST=0 skips it; DATA_MEMORY_TEST_MB sets the large input's size (default 480).
  */
-import { spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { removeTempDirs, tempDir } from "../data/helpers.js";
+import { runJsonChild } from "../helpers/json-child.js";
 
 afterAll(removeTempDirs);
 
@@ -62,22 +62,7 @@ interface ChildResult {
 }
 
 function convertInChild(csv: string, outputDir: string): Promise<ChildResult> {
-  const child = spawn(
-    process.execPath,
-    [`--max-old-space-size=${HEAP_MB}`, "--import", "tsx", path.join(import.meta.dirname, "memory-child.ts"), csv, outputDir],
-    { cwd: path.join(import.meta.dirname, "..", ".."), stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d));
-  child.stderr.on("data", (d: Buffer) => (stderr += d));
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code !== 0) reject(new Error(`child exited with ${code}: ${stderr.slice(-2000)}`));
-      else resolve(JSON.parse(stdout.trim().split("\n").at(-1)!) as ChildResult);
-    });
-  });
+  return runJsonChild<ChildResult>(path.join(import.meta.dirname, "memory-child.ts"), [csv, outputDir], HEAP_MB);
 }
 
 describe.skipIf(skip)("memory", () => {

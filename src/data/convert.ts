@@ -8,12 +8,15 @@
  * split's shards (write/split-writer.ts). Worker threads (workers/) encode
  * big shards, and read parts of big files in pass 1 while they would wait.
  */
-import { stat } from "node:fs/promises";
+import { statSync } from "node:fs";
+import { realpath } from "node:fs/promises";
 import type { Logger } from "../log.js";
 import type { Conversion, ConvertedSplit } from "../model/conversion.js";
 import type { Feature, NamedFeature } from "../model/features.js";
+import { checkEveryFileNamed, isMediaFile, mediaReaders, workspaceOf } from "./read/media/plan.js";
 import { checkOverrides, checkOverridesUsed } from "./read/overrides.js";
-import { type SplitInput, profileSplits } from "./read/profile.js";
+import { type ProfiledSplit, type SplitInput, type SplitPlan, logJsonMerges, measureJsonColumns, planSplit, profileSplits } from "./read/profile.js";
+import type { DataFile } from "./read/discover.js";
 import type { ReaderOptions } from "./read/reader.js";
 import { unifyProfiles } from "./read/unify.js";
 import { WorkerPool } from "./workers/pool.js";
@@ -37,7 +40,7 @@ export interface ConvertOptions {
   numShards?: number;
   compression: Compression;
   log: Logger;
-  /** Minimum time between two progress lines while writing (default 10 s). */
+  /** Minimum time between two progress lines while reading and writing (default 10 s). */
   progressIntervalMs?: number;
   /** Bytes read from a file at a time (default 1 MiB); tests make it small to cross buffer boundaries. */
   readChunkBytes?: number;
@@ -45,6 +48,8 @@ export interface ConvertOptions {
   jsonParseAll?: boolean;
   /** Worker threads to use; by default the conversion starts its own and stops them when it ends. */
   workers?: WorkerPool;
+  /** The folder the files were found in: media files must stay inside it (default: from the files' paths). */
+  workspace?: string;
 }
 
 export async function convert(options: ConvertOptions): Promise<Conversion> {
@@ -54,22 +59,29 @@ export async function convert(options: ConvertOptions): Promise<Conversion> {
   const workers = options.workers ?? new WorkerPool();
   try {
     const readerOptions: ReaderOptions = { chunkBytes: options.readChunkBytes, jsonParseAll: options.jsonParseAll };
+    const fileBytes = options.splits.map((s) => s.files.map(sizeOf));
     // Big inputs will use the worker threads: start them now; pass 1 may use them too (parts of big files).
-    if ((await totalBytes(options.splits)) >= INLINE_BELOW_BYTES) {
+    // Media files are copied into the shards, not encoded: they need no threads.
+    const encodedBytes = options.splits.reduce((n, s, i) => s.files.reduce((m, f, k) => m + (isMediaFile(f) ? 0 : fileBytes[i]![k]!), n), 0);
+    if (encodedBytes >= INLINE_BELOW_BYTES) {
       workers.prewarm();
       readerOptions.background = (job, args) => workers.run(job, args);
     }
 
-    const profiled = await profileSplits(options.splits, overrides, readerOptions, log);
-    const all = profiled.flatMap((p) => p.profiles);
-    const { features } = unifyProfiles(all);
-    checkOverridesUsed(overrides, features);
-    checkStorable(features, all);
+    const first = options.splits.flatMap((s) => s.files)[0];
+    const workspace = await realpath(options.workspace ?? (first ? workspaceOf(first) : process.cwd()));
+    const planned = mediaReaders(options.splits, overrides, workspace, readerOptions);
+    // The profiles are not bound here, so nothing holds them once settled.
+    const { features, plans } = await settle(
+      await profileSplits(options.splits, overrides, readerOptions, { log, fileBytes, progressIntervalMs: options.progressIntervalMs }, planned),
+      overrides,
+      log,
+    );
 
     const shape = shardSchema(features);
     const encoder = new ThreadedEncoder(workers);
     const splits: ConvertedSplit[] = [];
-    for (const split of profiled) splits.push(await writeSplit(split, features, shape, { ...options, encoder }));
+    for (const plan of plans) splits.push(await writeSplit(plan, features, shape, { ...options, encoder }));
     return { features, splits };
   } finally {
     // Give the threads' memory back before the upload starts.
@@ -77,8 +89,26 @@ export async function convert(options: ConvertOptions): Promise<Conversion> {
   }
 }
 
-async function totalBytes(splits: SplitInput[]): Promise<number> {
-  let total = 0;
-  for (const f of splits.flatMap((s) => s.files)) total += await stat(f.localPath).then((s) => s.size, () => 0);
-  return total;
+/**
+ * The schema of the config from the profiles of all its files, checked, and
+ * what pass 2 needs of each split (the profiles are not kept past here).
+ */
+async function settle(profiled: ProfiledSplit[], overrides: ReadonlyMap<string, Feature>, log: Logger): Promise<{ features: NamedFeature[]; plans: SplitPlan[] }> {
+  for (const split of profiled) checkEveryFileNamed(split, split.readers);
+  const all = profiled.flatMap((p) => p.profiles);
+  const { features, merged } = unifyProfiles(all);
+  logJsonMerges(merged, log);
+  checkOverridesUsed(overrides, features);
+  checkStorable(features, all);
+  await measureJsonColumns(profiled, features, overrides);
+  return { features, plans: profiled.map((s) => planSplit(s, features)) };
+}
+
+/** A file's size, 0 when it cannot be read (pass 1 says why). Synchronous: thousands of small files cost milliseconds, not a thread-pool round trip each. */
+function sizeOf(file: DataFile): number {
+  try {
+    return statSync(file.localPath).size;
+  } catch {
+    return 0;
+  }
 }

@@ -1,14 +1,11 @@
 /**
- * The Hub operations the publisher needs, over `@huggingface/hub` where it
- * has them and plain HTTP where it does not (tags, refs). Every call goes
- * through the retrying fetch of ./http.ts.
+ * The Hub reads and repo operations the publisher needs, over
+ * `@huggingface/hub` where it has them and plain HTTP where it does not
+ * (tags, refs); uploads and commits are ./upload.ts's and ./commit.ts's.
+ * Every call goes through the retrying fetch of ./http.ts.
  */
 import {
-  type CommitOperation,
-  type CommitOutput,
-  type CommitProgressEvent,
   HubApiError,
-  commitIter,
   createBranch as hubCreateBranch,
   createRepo as hubCreateRepo,
   datasetInfo,
@@ -22,6 +19,8 @@ export interface HubContext {
   /** Absent on dry runs without a token: only public repos can be read then. */
   token: string | undefined;
   fetch: typeof fetch;
+  /** Told of every other secret the run receives (Xet access tokens), so that logs mask it. */
+  secret?: (value: string) => void;
 }
 
 function authHeaders(hub: HubContext): Record<string, string> {
@@ -103,32 +102,6 @@ export async function readTextFile(hub: HubContext, repo: string, revision: stri
   return blob ? await blob.text() : undefined;
 }
 
-export async function* commitWithProgress(
-  hub: HubContext,
-  params: {
-    repo: string;
-    branch: string;
-    title: string;
-    description?: string;
-    operations: CommitOperation[];
-    parentCommit?: string;
-    isPullRequest: boolean;
-    useXet?: boolean;
-  },
-): AsyncGenerator<CommitProgressEvent, CommitOutput | undefined> {
-  return yield* commitIter({
-    repo: repoOf(params.repo),
-    branch: params.branch,
-    title: params.title,
-    description: params.description,
-    operations: params.operations,
-    parentCommit: params.parentCommit,
-    isPullRequest: params.isPullRequest,
-    useXet: params.useXet,
-    ...writeCreds(hub),
-  });
-}
-
 export interface RefInfo {
   name: string;
   targetCommit: string;
@@ -154,13 +127,41 @@ export async function createTag(hub: HubContext, repo: string, tag: string, revi
   await response.body?.cancel();
 }
 
-async function apiError(response: Response, what: string): Promise<HubApiError> {
-  let detail = "";
+/** A failed answer as a HubApiError: `what (HTTP n): what the Hub said`. */
+export async function apiError(response: Response, what: string): Promise<HubApiError> {
+  const said = await errorText(response);
+  return new HubApiError(response.url, response.status, requestIdOf(response), `${what} (HTTP ${response.status})${said ? `: ${said}` : ""}`);
+}
+
+/**
+ * A failed answer as a HubApiError whose message is the Hub's own words (as
+ * hub.js makes them: errors.ts explains them by status and text), or `what
+ * (HTTP n)` when it said nothing.
+ */
+export async function hubError(response: Response, what: string): Promise<HubApiError> {
+  const said = await errorText(response);
+  return new HubApiError(response.url, response.status, requestIdOf(response), said || `${what} (HTTP ${response.status})`);
+}
+
+function requestIdOf(response: Response): string | undefined {
+  return response.headers.get("x-request-id") ?? undefined;
+}
+
+/** The `error` (or `message`) of a JSON answer, or the start of a text one. */
+async function errorText(response: Response): Promise<string> {
+  let text: string;
   try {
-    const json = (await response.json()) as { error?: string };
-    detail = json.error ? `: ${json.error}` : "";
+    text = await response.text();
+  } catch {
+    return "";
+  }
+  try {
+    const json = JSON.parse(text) as { error?: unknown; message?: unknown };
+    const said = json.error ?? json.message;
+    if (typeof said === "string") return said;
   } catch {
     // not JSON
   }
-  return new HubApiError(response.url, response.status, response.headers.get("x-request-id") ?? undefined, `${what} (HTTP ${response.status})${detail}`);
+  text = text.trim();
+  return text.startsWith("<") ? "" : text.slice(0, 300); // an HTML error page says nothing useful
 }

@@ -30,9 +30,11 @@ export class NetworkError extends Error {
 }
 
 const TOKEN_SHAPE = /\bhf_[A-Za-z0-9_-]{8,}/g;
+/** Xet access tokens are JWTs (header.payload.signature, base64url, the header starting `eyJ`). */
+const JWT_SHAPE = /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g;
 
 export function redactTokens(text: string): string {
-  return text.replace(TOKEN_SHAPE, "hf_***");
+  return text.replace(TOKEN_SHAPE, "hf_***").replace(JWT_SHAPE, "***");
 }
 
 /** The Hub's own words, without the ". URL: … Request ID: …" trailer the JS client appends. */

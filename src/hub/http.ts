@@ -7,6 +7,7 @@
  */
 import type { Logger } from "../log.js";
 import { NetworkError } from "./errors.js";
+import { streamingFetch } from "./stream-fetch.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, backoffMs, isCommitRequest, mayRetryRequest, serverDelayMs } from "./retry.js";
 
 export interface HubFetch {
@@ -20,7 +21,7 @@ export interface HubFetchOptions {
   log?: Logger;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
-  /** The fetch to wrap (tests may pass one; defaults to the global). */
+  /** The fetch to wrap (tests may pass one; defaults to the global one, with upload bodies streamed: ./stream-fetch.ts). */
   baseFetch?: typeof fetch;
 }
 
@@ -28,7 +29,7 @@ export function createHubFetch(options: HubFetchOptions = {}): HubFetch {
   const policy = { ...DEFAULT_RETRY_POLICY, ...options.policy };
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const random = options.random ?? Math.random;
-  const base = options.baseFetch ?? globalThis.fetch;
+  const base = options.baseFetch ?? streamingFetch();
   let requests = 0;
 
   const wrapped = async (input: Parameters<typeof fetch>[0], init: RequestInit = {}): Promise<Response> => {

@@ -2,7 +2,8 @@
  * Publishing: the steps in order — the repository and branch exist
  * (./repo.ts), the branch is read (./snapshot.ts), the operation planned
  * against it (./plan.ts), one commit takes the branch to the plan
- * (./commit.ts), the release tag is set (./tag.ts) — or nothing is
+ * (./upload.ts sends the shards the Hub lacks, through Xet or LFS, then
+ * ./commit.ts adds them), the release tag is set (./tag.ts) — or nothing is
  * committed when the Hub already holds exactly this data and card.
  *
  * The commit is guarded by `parentCommit`, so readers never see a
@@ -12,12 +13,13 @@
  * re-merged, the plan redone and the commit retried; when it failed in a way
  * that may have landed, the branch is read again, and a plan with nothing
  * left to do means it did. Shards already uploaded by an earlier attempt are
- * not sent again (the LFS batch reports them present).
+ * not sent again: this run remembers them (and the LFS batch would report
+ * them present).
  */
 import type { Logger } from "../log.js";
 import type { HubContext } from "./api.js";
 import { CardError } from "./card/card.js";
-import { type CommitRequest, type UploadProgress, commitPlan } from "./commit.js";
+import { type CommitRequest, changesOf, createCommit } from "./commit.js";
 import { HubError, explainHubError, hubMessage } from "./errors.js";
 import { HubApiError } from "@huggingface/hub";
 import { type Operation, type Plan, plan } from "./plan.js";
@@ -25,8 +27,9 @@ import { prepareRepo } from "./repo.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, backoffMs, commitFailure } from "./retry.js";
 import { type RemoteSnapshot, emptySnapshot, readSnapshot } from "./snapshot.js";
 import { type TagResult, tagCommit } from "./tag.js";
+import { type UploadProgress, type UploadReport, describeUpload, emptyUploadReport, uploadFiles } from "./upload.js";
 
-export type { UploadProgress } from "./commit.js";
+export type { UploadProgress, UploadReport } from "./upload.js";
 
 export interface PublishOptions {
   hub: HubContext;
@@ -39,18 +42,14 @@ export interface PublishOptions {
   tag?: string;
   operation: Operation;
   log: Logger;
-  /** Called as bytes are hashed and uploaded. */
+  /** Called as shards are uploaded (or found on the Hub already). */
   onUploadProgress?: (progress: UploadProgress) => void;
   /** The retry policy (its commit attempts and waits; the requests' own retries are the Hub fetch's). */
   retryPolicy?: Partial<RetryPolicy>;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
-  /**
-   * Upload through Xet when the Hub offers it. Off by default: plain Git LFS
-   * uploads are what the tests exercise, and the Hub accepts them on Xet-backed
-   * repos too (it migrates the files in the background).
-   */
-  useXet?: boolean;
+  /** Upload through Xet when the Hub offers it (default true); else, and on Hubs without Xet, through Git LFS. */
+  xet?: boolean;
 }
 
 export interface PublishResult {
@@ -61,6 +60,8 @@ export interface PublishResult {
   tag?: TagResult;
   repoCreated: boolean;
   attempts: number;
+  /** What the uploads sent and found on the Hub, over all attempts. */
+  upload: UploadReport;
 }
 
 /** Plans against the Hub without writing anything (dry runs). A repo that cannot be read is planned as new. */
@@ -87,8 +88,9 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
     createPr: options.createPr,
     message: options.commitMessage,
     description: options.commitDescription,
-    useXet: options.useXet,
   };
+  const upload = emptyUploadReport();
+  const uploaded = new Set<string>(); // sha256 of shards sent (or found) by earlier attempts
   const tagged = async (oid: string) => (options.tag ? await tagCommit(hub, repo, options.tag, oid, log) : undefined);
 
   let repoCreated: boolean;
@@ -114,18 +116,33 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
         // The earlier attempt did land: the branch already holds exactly what we sent.
         log.info("The earlier commit attempt was applied by the Hub.");
         const landed = { oid: snapshot.head, url: `${hub.endpoint}/datasets/${repo}/commit/${snapshot.head}` };
-        return { changed: true, plan: planned, commit: landed, repoCreated, attempts: attempt, tag: await tagged(snapshot.head) };
+        return { changed: true, plan: planned, commit: landed, repoCreated, attempts: attempt, upload, tag: await tagged(snapshot.head) };
       }
       log.info("Nothing changed: the Hub already holds exactly this data and card. No commit made.");
-      return { changed: false, plan: planned, repoCreated, attempts: attempt, tag: await tagged(snapshot.head) };
+      return { changed: false, plan: planned, repoCreated, attempts: attempt, upload, tag: await tagged(snapshot.head) };
+    }
+
+    const toSend = planned.uploads.filter((s) => !uploaded.has(s.sha256));
+    if (toSend.length > 0) {
+      let sent: UploadReport;
+      try {
+        const files = toSend.map((s) => ({ path: s.repoPath, localPath: s.localPath, sha256: s.sha256, size: s.bytes }));
+        const target = { repo, branch: options.branch, createPr: options.createPr };
+        sent = await uploadFiles(hub, target, files, { xet: options.xet, onProgress: options.onUploadProgress });
+      } catch (e) {
+        // Each request was already retried (./http.ts): what is left is final.
+        throw explainHubError(e, ctx("uploading the shards"));
+      }
+      for (const s of toSend) uploaded.add(s.sha256);
+      addUpload(upload, sent);
+      log.info(describeUpload(sent));
     }
 
     try {
-      const output = await commitPlan(hub, commit, planned, snapshot.head, options.onUploadProgress);
-      if (!output) throw new Error("the Hub did not return a commit");
-      const made = { oid: output.commit.oid, url: output.commit.url };
-      log.info(`Committed ${made.oid}${output.pullRequestUrl ? ` and opened ${output.pullRequestUrl}` : ""}.`);
-      return { changed: true, plan: planned, commit: made, pullRequestUrl: output.pullRequestUrl, repoCreated, attempts: attempt, tag: await tagged(made.oid) };
+      const made = await createCommit(hub, commit, snapshot.head, changesOf(planned));
+      log.info(`Committed ${made.oid}${made.pullRequestUrl ? ` and opened ${made.pullRequestUrl}` : ""}.`);
+      const result = { oid: made.oid, url: made.url };
+      return { changed: true, plan: planned, commit: result, pullRequestUrl: made.pullRequestUrl, repoCreated, attempts: attempt, upload, tag: await tagged(made.oid) };
     } catch (e) {
       const failure = commitFailure(e);
       if (failure === "final" || attempt >= policy.maxCommitAttempts)
@@ -141,6 +158,11 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
       await sleep(wait);
     }
   }
+}
+
+function addUpload(total: UploadReport, more: UploadReport): void {
+  if (more.transfer !== "none") total.transfer = more.transfer;
+  for (const key of ["files", "bytes", "sentBytes", "presentBytes", "repeatedBytes", "filesPresent"] as const) total[key] += more[key];
 }
 
 function describeFailure(e: unknown): string {

@@ -23,6 +23,15 @@ export interface ConvertedSplit {
   /** Arrow in-memory size: the card's `num_bytes`. */
   numBytes: number;
   shards: ShardFile[];
+  /** Media files embedded from disk (image and audio datasets), for the summary. */
+  media?: SplitMedia;
+}
+
+export interface SplitMedia {
+  /** Per media column: files embedded and their bytes. */
+  columns: { name: string; files: number; bytes: number }[];
+  /** A few file names (workspace-relative) per label; the label is "" when there are no labels. */
+  examples: { label: string; files: string[] }[];
 }
 
 export interface Conversion {

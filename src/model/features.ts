@@ -21,6 +21,21 @@ export interface NamedFeature {
 
 export const value = (dtype: string): Feature => ({ kind: "value", dtype });
 
+/** `datasets`' `Json` feature: values kept as JSON text (Arrow `arrow.json` over strings). */
+export const JSON_FEATURE: Feature = { kind: "custom", typeName: "Json", params: {} };
+
+export function isJson(feature: Feature): boolean {
+  return feature.kind === "custom" && feature.typeName === "Json";
+}
+
+/** Whether `feature` is, or holds (in lists, structs), a Json feature. */
+export function containsJson(feature: Feature): boolean {
+  if (isJson(feature)) return true;
+  if (feature.kind === "list") return containsJson(feature.item);
+  if (feature.kind === "struct") return feature.fields.some((f) => containsJson(f.feature));
+  return false;
+}
+
 const TIME_UNITS = ["s", "ms", "us", "ns"] as const;
 type TimeUnitName = (typeof TIME_UNITS)[number];
 const UNIT_TO_ARROW: Record<TimeUnitName, arrow.TimeUnit> = {
@@ -106,12 +121,12 @@ export function featureToArrow(feature: Feature): arrow.DataType {
     case "class_label":
       return new arrow.Int64();
     case "list": {
-      const child = new arrow.Field("item", featureToArrow(feature.item), true);
+      const child = featureField("item", feature.item);
       if (feature.length !== undefined && feature.length >= 0) return new arrow.FixedSizeList(feature.length, child);
       return feature.large ? new arrow.LargeList(child) : new arrow.List(child);
     }
     case "struct":
-      return new arrow.Struct(feature.fields.map((f) => new arrow.Field(f.name, featureToArrow(f.feature), true)));
+      return new arrow.Struct(feature.fields.map((f) => featureField(f.name, f.feature)));
     case "custom":
       if (feature.typeName === "Json") return new arrow.Utf8();
       if (MEDIA_TYPES.has(feature.typeName))
@@ -123,16 +138,20 @@ export function featureToArrow(feature: Feature): arrow.DataType {
   }
 }
 
+/**
+ * The nullable Arrow field of a feature. A Json field carries the canonical
+ * extension `arrow.json` (over utf8) in its metadata, as pyarrow writes it
+ * (docs/parquet.md#json-columns): at any depth, since Json may be a list's items or a struct's field.
+ */
+export function featureField(name: string, feature: Feature): arrow.Field {
+  const meta = isJson(feature) ? new Map([["ARROW:extension:name", "arrow.json"], ["ARROW:extension:metadata", ""]]) : undefined;
+  return new arrow.Field(name, featureToArrow(feature), true, meta);
+}
+
 /** Arrow schema of a whole feature set: every column nullable, as Python writes it. */
 export function featuresToArrowSchema(features: NamedFeature[], metadata?: Map<string, string>): arrow.Schema {
   return new arrow.Schema(
-    features.map((f) => {
-      const fieldMeta =
-        f.feature.kind === "custom" && f.feature.typeName === "Json"
-          ? new Map([["ARROW:extension:name", "arrow.json"]])
-          : undefined;
-      return new arrow.Field(f.name, featureToArrow(f.feature), true, fieldMeta);
-    }),
+    features.map((f) => featureField(f.name, f.feature)),
     metadata,
   );
 }

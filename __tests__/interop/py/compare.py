@@ -22,16 +22,24 @@ MAX_ERROR = 300
 
 
 def error_text(e):
-    """Exception class and first line of the message, short enough to compare and read."""
-    first = str(e).strip().splitlines()[0] if str(e).strip() else ""
-    text = f"{type(e).__name__}: {first}"
+    """Exception class and first line of the message (and of its cause: datasets wraps a loader's
+    error in DatasetGenerationError), short enough to compare and read."""
+
+    def line(x):
+        first = str(x).strip().splitlines()[0] if str(x).strip() else ""
+        return f"{type(x).__name__}: {first}"
+
+    text = line(e) + (f" (from {line(e.__cause__)})" if e.__cause__ is not None else "")
     return text if len(text) <= MAX_ERROR else text[: MAX_ERROR - 1] + "…"
 
 
-def load_reference(path, fmt):
+def load_reference(path, fmt, features=None):
+    """Python's packaged loader on a file (or a list of files); `features`: a Features dict (to_dict form), as `features=`."""
     import datasets
 
     builder, kwargs = PACKAGED[fmt]
+    if features is not None:
+        kwargs = {**kwargs, "features": datasets.Features.from_dict(features)}
     return datasets.load_dataset(builder, data_files=path, split="train", **kwargs)
 
 
@@ -54,27 +62,29 @@ def _short(v):
     return text if len(text) <= 80 else text[:79] + "…"
 
 
-def same_value(a, b):
+def same_value(a, b, rel_tol=REL_TOL):
     if isinstance(a, float) and isinstance(b, float):
         if math.isnan(a) or math.isnan(b):
             return math.isnan(a) and math.isnan(b)
-        return a == b or math.isclose(a, b, rel_tol=REL_TOL)
+        return a == b or math.isclose(a, b, rel_tol=rel_tol)
     if isinstance(a, bool) or isinstance(b, bool):
         return type(a) is type(b) and a == b
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
         # int vs float is a type difference, reported through the features; compare the numbers.
-        return same_value(float(a), float(b))
+        return same_value(float(a), float(b), rel_tol)
     if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
+        return a.keys() == b.keys() and all(same_value(a[k], b[k], rel_tol) for k in a)
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(same_value(x, y, rel_tol) for x, y in zip(a, b))
     return a == b
 
 
 def exact_rows(path, fmt):
     """The rows of a JSON or JSON Lines file as Python's json module reads them: floats exactly as written.
     Python's JSON loader rounds the floats of JSON arrays (they go through pandas' ujson at 10
-    decimals); a value that differs from Python's but equals the file's is not the action's error."""
+    decimals), and stores a string holding JSON in a Json column as that JSON; a value that differs
+    from Python's but equals the file's is not the action's error. An array of plain values is one
+    column `text`; objects one after another (across lines) are rows too."""
     import gzip
     import json
 
@@ -85,14 +95,23 @@ def exact_rows(path, fmt):
         text = f.read()
     if text.lstrip().startswith("["):
         rows = json.loads(text)
+        if rows and not isinstance(rows[0], dict):
+            rows = [{"text": r} for r in rows]
     else:
-        rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+        try:
+            rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+        except ValueError:
+            decoder, rows, at = json.JSONDecoder(), [], 0
+            while text[at:].strip():
+                row, end = decoder.raw_decode(text, len(text) - len(text[at:].lstrip()))
+                rows.append(row)
+                at = end
     return rows if all(isinstance(r, dict) for r in rows) else None
 
 
-def compare(reference, published, exact=None):
+def compare(reference, published, exact=None, rel_tol=REL_TOL):
     """Differences between Python's packaged load of the file and its load of the published repo.
-    `exact`: the file's rows as written (exact_rows), for floats Python rounds."""
+    `exact`: the file's rows as written (exact_rows), for floats Python rounds; `rel_tol` 0 compares floats bit for bit."""
     diffs = []
     ref_cols, pub_cols = list(reference.column_names), list(published.column_names)
     if ref_cols != pub_cols:
@@ -123,15 +142,34 @@ def compare(reference, published, exact=None):
         for col in shared:
             written = [row.get(col) for row in exact] if exact and len(exact) == reference.num_rows else None
             a, b = reference.data.column(col).to_pylist(), published.data.column(col).to_pylist()
-            bad = [i for i, (x, y) in enumerate(zip(a, b)) if not same_value(x, y)]
-            # Python rounded, the action kept the file's value.
-            rounded = [i for i in bad if written is not None and _same_exactly(b[i], written[i])]
-            wrong = [i for i in bad if i not in set(rounded)]
+            # Json values are compared as Python decodes them (its JSON text may differ: see json-text).
+            json_a, json_b = has_json(reference.features[col]), has_json(published.features[col])
+            json = json_a and json_b
+            if json_a:
+                a = reference.features.decode_column(a, col)
+            if json_b:
+                b = published.features.decode_column(b, col)
+            bad = [i for i, (x, y) in enumerate(zip(a, b)) if not same_value(x, y, rel_tol)]
+            # Python changed the value (rounded a float; read a string holding JSON as that JSON), the action kept the file's.
+            kept = [i for i in bad if written is not None and _same_exactly(b[i], written[i])]
+            wrong = [i for i in bad if i not in set(kept)]
             if wrong:
                 diffs.append({"kind": "values", "detail": _rows_text(col, wrong, len(a), a, b)})
-            if rounded:
-                diffs.append({"kind": "float-rounding", "detail": _rows_text(col, rounded, len(a), a, b)})
+            if kept:
+                diffs.append({"kind": "json-text" if json else "float-rounding", "detail": _rows_text(col, kept, len(a), a, b)})
     return diffs
+
+
+def has_json(feature):
+    """Whether a feature is, or holds, a Json feature."""
+    from datasets.features.features import Json
+
+    if isinstance(feature, Json):
+        return True
+    if isinstance(feature, dict):
+        return any(has_json(f) for f in feature.values())
+    inner = getattr(feature, "feature", None)
+    return inner is not None and has_json(inner)
 
 
 def _same_exactly(value, written):

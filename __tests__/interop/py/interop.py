@@ -6,9 +6,13 @@ Commands:
   materialize   lay the corpus out: {manifest, projectRoot, wheelDir, out} -> {files}
   corpus        per file: Python's packaged load (the reference), Python's push_to_hub of it, and the
                 differences between the reference and Python's load_dataset of the action's repo
+  deviations    the same for small cases (several files, `features`, floats compared exactly), no push
   push          Python's push_to_hub of one file's packaged load as a config of a repo
   load-configs  every config of a repo, loaded by load_dataset
   clients       huggingface_hub calls beyond load_dataset/push_to_hub (snapshot_download, HfFileSystem...)
+  media-materialize  lay out the media files of corpus.json's "media" list: {manifest, projectRoot, wheelDir, out}
+  media         per media folder: Python's imagefolder/audiofolder (or a CSV's path columns) against Python's
+                load_dataset of the action's repo, every published file decoded (see media.py)
 """
 
 import json
@@ -75,6 +79,24 @@ def cmd_corpus(req):
     return {"results": [_check_file(job) for job in req["files"]]}
 
 
+def _check_case(job):
+    out = {"name": job["name"]}
+    paths = job["paths"]
+    reference, error = _attempt(lambda: compare.load_reference(paths if len(paths) > 1 else paths[0], job["format"], job.get("features")))
+    out["reference"] = compare.describe(reference) if reference is not None else {"error": error}
+    if job.get("actionRepo"):
+        published, error = _attempt(lambda: compare.load_published(job["actionRepo"]))
+        out["published"] = compare.describe(published) if published is not None else {"error": error}
+        if reference is not None and published is not None:
+            exact = compare.exact_rows(paths[0], job["format"]) if len(paths) == 1 else None
+            out["differences"] = compare.compare(reference, published, exact, 0.0 if job.get("exactFloats") else compare.REL_TOL)
+    return out
+
+
+def cmd_deviations(req):
+    return {"results": [_check_case(job) for job in req["cases"]]}
+
+
 def cmd_push(req):
     reference = compare.load_reference(req["path"], req["format"])
     if "rows" in req:
@@ -109,13 +131,30 @@ def cmd_clients(req):
     return clients.run(req)
 
 
+def cmd_media_materialize(req):
+    import media
+
+    with open(req["manifest"]) as f:
+        manifest = json.load(f)
+    return media.materialize(manifest, req["projectRoot"], req["wheelDir"], req["out"])
+
+
+def cmd_media(req):
+    import media
+
+    return media.check(req["jobs"])
+
+
 COMMANDS = {
     "check": cmd_check,
     "materialize": cmd_materialize,
     "corpus": cmd_corpus,
+    "deviations": cmd_deviations,
     "push": cmd_push,
     "load-configs": cmd_load_configs,
     "clients": cmd_clients,
+    "media-materialize": cmd_media_materialize,
+    "media": cmd_media,
 }
 
 

@@ -62,3 +62,54 @@ export function setKeyValue(meta: ThriftStruct, key: string, value: string): voi
     { id: KV_VALUE, type: TType.Binary, value: encoder.encode(value) },
   ]));
 }
+
+/** SchemaElement and LogicalType field ids (parquet.thrift). */
+const FILE_SCHEMA = 2;
+const SE_NUM_CHILDREN = 5;
+const SE_CONVERTED_TYPE = 6;
+const SE_LOGICAL_TYPE = 10;
+const CONVERTED_JSON = 19;
+const LOGICAL_JSON = 12;
+
+/**
+ * Annotates the Parquet leaves of `schema`'s Json fields (`arrow.json`
+ * extension, at any depth) with the JSON logical and converted types, as
+ * pyarrow writes them (docs/parquet.md#json-columns); arrow-rs writes them as
+ * plain strings. Only the footer changes: the pages are the same.
+ */
+export function markJsonColumns(meta: ThriftStruct, schema: arrow.Schema): void {
+  if (!schema.fields.some((f) => holdsJson(f))) return;
+  const elements = (meta.list(FILE_SCHEMA)?.items ?? []) as ThriftStruct[];
+  let at = 1; // 0 is the root
+  const skip = (): void => {
+    const children = Number(elements[at++]?.int(SE_NUM_CHILDREN) ?? 0n);
+    for (let i = 0; i < children; i++) skip();
+  };
+  // Walks the element for `field` (at `at`), marking Json leaves.
+  const walk = (field: arrow.Field): void => {
+    const element = elements[at]!;
+    if (isJsonField(field)) {
+      element.set(SE_CONVERTED_TYPE, TType.I32, CONVERTED_JSON);
+      element.set(SE_LOGICAL_TYPE, TType.Struct, new ThriftStruct([{ id: LOGICAL_JSON, type: TType.Struct, value: new ThriftStruct() }]));
+      return skip();
+    }
+    if (!holdsJson(field)) return skip();
+    at++;
+    const type = field.type;
+    if (type instanceof arrow.Struct) for (const child of type.children) walk(child);
+    else {
+      // A list: its group holds the repeated group, which holds the item.
+      at++;
+      walk(type.children[0]!);
+    }
+  };
+  for (const field of schema.fields) walk(field);
+}
+
+function isJsonField(field: arrow.Field): boolean {
+  return field.metadata.get("ARROW:extension:name") === "arrow.json";
+}
+
+function holdsJson(field: arrow.Field): boolean {
+  return isJsonField(field) || (field.type.children ?? []).some((c: arrow.Field) => holdsJson(c));
+}

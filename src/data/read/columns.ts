@@ -67,7 +67,8 @@ export class UnsupportedFeature extends Error {
   override name = "UnsupportedFeature";
 }
 
-const INITIAL_CAPACITY = 1024;
+/** Rows a builder holds before it first grows (and after finish(), at least). */
+export const INITIAL_CAPACITY = 1024;
 
 type FixedArray = Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array | Float32Array | Float64Array;
 type FixedArrayCtor = { new (n: number): FixedArray };
@@ -84,7 +85,7 @@ export class NumberBuilder implements ColumnBuilder {
     private readonly ctor: FixedArrayCtor,
     private readonly min = -Infinity,
     private readonly max = Infinity,
-    capacity = INITIAL_CAPACITY,
+    private readonly capacity = INITIAL_CAPACITY,
   ) {
     this.values = new ctor(capacity);
     this.integral = Number.isFinite(min);
@@ -129,7 +130,7 @@ export class NumberBuilder implements ColumnBuilder {
       nullBitmap: this.validity.take(n),
       data: this.values.subarray(0, n) as never,
     });
-    this.values = new this.ctor(Math.max(INITIAL_CAPACITY, n));
+    this.values = new this.ctor(Math.max(this.capacity, n));
     this.length = 0;
     return data;
   }
@@ -138,7 +139,10 @@ export class NumberBuilder implements ColumnBuilder {
 /** float16: values rounded to the nearest half-precision float, stored as their bits. */
 export class Float16Builder implements ColumnBuilder {
   readonly type = new arrow.Float16();
-  private readonly inner = new NumberBuilder(new arrow.Uint16(), Uint16Array, 0, 65535);
+  private readonly inner: NumberBuilder;
+  constructor(capacity = INITIAL_CAPACITY) {
+    this.inner = new NumberBuilder(new arrow.Uint16(), Uint16Array, 0, 65535, capacity);
+  }
   get length(): number {
     return this.inner.length;
   }
@@ -201,7 +205,7 @@ export class Int64Builder implements ColumnBuilder {
   constructor(
     readonly type: arrow.DataType = new arrow.Int64(),
     readonly unsigned = false,
-    capacity = INITIAL_CAPACITY,
+    private readonly capacity = INITIAL_CAPACITY,
   ) {
     this.words = new Int32Array(capacity * 2);
   }
@@ -266,7 +270,7 @@ export class Int64Builder implements ColumnBuilder {
       nullBitmap: this.validity.take(n),
       data: values as never,
     });
-    this.words = new Int32Array(Math.max(INITIAL_CAPACITY, n) * 2);
+    this.words = new Int32Array(Math.max(this.capacity, n) * 2);
     this.length = 0;
     return data;
   }
@@ -275,8 +279,12 @@ export class Int64Builder implements ColumnBuilder {
 export class BoolBuilder implements ColumnBuilder {
   readonly type = new arrow.Bool();
   length = 0;
-  private bits = new Uint8Array(INITIAL_CAPACITY >> 3);
+  private bits: Uint8Array;
   private readonly validity = new Validity();
+
+  constructor(private readonly capacity = INITIAL_CAPACITY) {
+    this.bits = new Uint8Array((capacity + 7) >> 3);
+  }
 
   append(v: boolean): void {
     if (this.length >> 3 >= this.bits.length) {
@@ -308,7 +316,7 @@ export class BoolBuilder implements ColumnBuilder {
       nullBitmap: this.validity.take(n),
       data: this.bits.subarray(0, (n + 7) >> 3),
     });
-    this.bits = new Uint8Array(Math.max(INITIAL_CAPACITY, n) >> 3);
+    this.bits = new Uint8Array((Math.max(this.capacity, n) + 7) >> 3);
     this.length = 0;
     return data;
   }
@@ -326,7 +334,10 @@ export class Utf8Builder implements ColumnBuilder {
   private readonly validity = new Validity();
   private readonly large: boolean;
 
-  constructor(type: arrow.DataType = new arrow.Utf8(), capacity = INITIAL_CAPACITY) {
+  constructor(
+    type: arrow.DataType = new arrow.Utf8(),
+    private readonly capacity = INITIAL_CAPACITY,
+  ) {
     this.type = type;
     this.large = type instanceof arrow.LargeUtf8;
     this.offsets = new Int32Array(capacity + 1);
@@ -415,8 +426,8 @@ export class Utf8Builder implements ColumnBuilder {
       valueOffsets: offsets as Int32Array,
       data: this.bytes.subarray(0, this.used),
     });
-    this.offsets = new Int32Array(Math.max(INITIAL_CAPACITY, n) + 1);
-    this.bytes = new Uint8Array(Math.max(INITIAL_CAPACITY * 16, this.used));
+    this.offsets = new Int32Array(Math.max(this.capacity, n) + 1);
+    this.bytes = new Uint8Array(Math.max(this.capacity * 16, this.used));
     this.used = 0;
     this.length = 0;
     return data;
@@ -431,9 +442,12 @@ export class DecimalBuilder implements ColumnBuilder {
   private readonly stride: number;
   private readonly limit: bigint;
 
-  constructor(readonly type: arrow.Decimal) {
+  constructor(
+    readonly type: arrow.Decimal,
+    private readonly capacity = INITIAL_CAPACITY,
+  ) {
     this.stride = type.bitWidth / 32;
-    this.words = new Uint32Array(INITIAL_CAPACITY * this.stride);
+    this.words = new Uint32Array(capacity * this.stride);
     this.limit = 10n ** BigInt(type.precision);
   }
 
@@ -475,7 +489,7 @@ export class DecimalBuilder implements ColumnBuilder {
       nullBitmap: this.validity.take(n),
       data: this.words.subarray(0, n * this.stride),
     });
-    this.words = new Uint32Array(Math.max(INITIAL_CAPACITY, n) * this.stride);
+    this.words = new Uint32Array(Math.max(this.capacity, n) * this.stride);
     this.length = 0;
     return data;
   }
@@ -501,13 +515,16 @@ export class NullBuilder implements ColumnBuilder {
 /** Variable-length lists (int32 offsets; int64 for `large_list`) of any child builder. */
 export class ListBuilder implements ColumnBuilder {
   length = 0;
-  private offsets = new Int32Array(INITIAL_CAPACITY + 1);
+  private offsets: Int32Array;
   private readonly validity = new Validity();
 
   constructor(
     readonly type: arrow.List | arrow.LargeList,
     readonly child: ColumnBuilder,
-  ) {}
+    private readonly capacity = INITIAL_CAPACITY,
+  ) {
+    this.offsets = new Int32Array(capacity + 1);
+  }
 
   private reserveRow(): void {
     if (this.length + 1 === this.offsets.length) {
@@ -550,7 +567,7 @@ export class ListBuilder implements ColumnBuilder {
       valueOffsets: offsets as Int32Array,
       child: this.child.finish(),
     });
-    this.offsets = new Int32Array(Math.max(INITIAL_CAPACITY, n) + 1);
+    this.offsets = new Int32Array(Math.max(this.capacity, n) + 1);
     this.length = 0;
     return data;
   }
@@ -612,6 +629,11 @@ export class StructBuilder implements ColumnBuilder {
     this.length++;
   }
 
+  /** Call after appending one value to each child. */
+  closeRow(): void {
+    this.length++;
+  }
+
   appendValue(value: unknown): void {
     if (value === null || value === undefined) return this.appendNull();
     if (typeof value !== "object" || Array.isArray(value)) throw new Error(`expected an object, got ${describe(value)}`);
@@ -649,11 +671,16 @@ export class StructBuilder implements ColumnBuilder {
  */
 export class ClassLabelBuilder implements ColumnBuilder {
   private readonly ids: Map<string, number>;
-  private readonly inner = new Int64Builder();
-  readonly type = this.inner.type;
+  private readonly inner: Int64Builder;
+  readonly type: arrow.DataType;
 
-  constructor(readonly names: string[]) {
+  constructor(
+    readonly names: string[],
+    capacity = INITIAL_CAPACITY,
+  ) {
     this.ids = new Map(names.map((n, i) => [n, i]));
+    this.inner = new Int64Builder(undefined, false, capacity);
+    this.type = this.inner.type;
   }
 
   get length(): number {
@@ -715,17 +742,21 @@ const INT_RANGES: Record<string, [FixedArrayCtor, number, number]> = {
 
 /**
  * A builder for any feature our readers can produce from text or JSON;
- * throws UnsupportedFeature (with the reason) otherwise.
+ * throws UnsupportedFeature (with the reason) otherwise. `capacity` is the
+ * rows a batch is expected to hold (fewer for a small file, so thousands of
+ * them do not each allocate buffers for INITIAL_CAPACITY rows); the
+ * buffers grow as needed.
  */
-export function builderFor(feature: Feature, capacity = INITIAL_CAPACITY): ColumnBuilder {
+export function builderFor(feature: Feature, rows = INITIAL_CAPACITY): ColumnBuilder {
   const type = featureToArrowChecked(feature);
+  const capacity = Math.max(8, rows);
   switch (feature.kind) {
     case "class_label":
-      return new ClassLabelBuilder(feature.names);
+      return new ClassLabelBuilder(feature.names, capacity);
     case "list": {
       const child = builderFor(feature.item, capacity);
       if (type instanceof arrow.FixedSizeList) return new FixedSizeListBuilder(type, child);
-      if (type instanceof arrow.List || type instanceof arrow.LargeList) return new ListBuilder(type, child);
+      if (type instanceof arrow.List || type instanceof arrow.LargeList) return new ListBuilder(type, child, capacity);
       break;
     }
     case "struct":
@@ -742,7 +773,7 @@ export function builderFor(feature: Feature, capacity = INITIAL_CAPACITY): Colum
       const d = feature.dtype;
       const range = INT_RANGES[d];
       if (range) return new NumberBuilder(type, range[0], range[1], range[2], capacity);
-      if (d === "float16") return new Float16Builder();
+      if (d === "float16") return new Float16Builder(capacity);
       if (d === "float32") return new NumberBuilder(type, Float32Array, -Infinity, Infinity, capacity);
       if (d === "float64") return new NumberBuilder(type, Float64Array, -Infinity, Infinity, capacity);
       if (d === "date32") return new NumberBuilder(type, Int32Array, -2147483648, 2147483647, capacity);
@@ -751,8 +782,8 @@ export function builderFor(feature: Feature, capacity = INITIAL_CAPACITY): Colum
       if (d === "uint64") return new Int64Builder(type, true, capacity);
       if (d.startsWith("timestamp[") || d === "date64" || d.startsWith("time64[") || d.startsWith("duration["))
         return new Int64Builder(type, false, capacity);
-      if (d.startsWith("decimal")) return new DecimalBuilder(type as arrow.Decimal);
-      if (d === "bool") return new BoolBuilder();
+      if (d.startsWith("decimal")) return new DecimalBuilder(type as arrow.Decimal, capacity);
+      if (d === "bool") return new BoolBuilder(capacity);
       if (d === "string" || d === "large_string") return new Utf8Builder(type, capacity);
       if (d === "null") return new NullBuilder();
       throw new UnsupportedFeature(`dtype '${d}' cannot be made from text or JSON values`);

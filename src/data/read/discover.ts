@@ -1,21 +1,31 @@
 /**
  * Finds the data files a split's globs name, inside the workspace only, in a
- * stable order (sorted by path), and decides each file's format.
+ * stable order (sorted by path), and decides each file's format. When they
+ * include images or audio, the split is a media folder, read as Python's
+ * imagefolder / audiofolder read one (docs/dataset-layout.md#image-and-audio-folders): its
+ * media files and metadata files are kept, every other file is left out.
  */
+import { realpathSync } from "node:fs";
 import { realpath } from "node:fs/promises";
 import path from "node:path";
 import { glob } from "tinyglobby";
 import { FileSelectionError } from "../errors.js";
+import { type MediaKind, SUPPORTED_EXTENSIONS, isMetadataFile, mediaTypeOf, unsupportedMediaKind } from "./media/kinds.js";
 
+/** Table formats: the values of the `format` setting that name one reader. */
 export const FORMATS = ["csv", "tsv", "json", "jsonl", "parquet", "text"] as const;
 export type Format = (typeof FORMATS)[number];
+/** Media folders, as Python's builders are named. */
+export const FOLDER_FORMATS = ["imagefolder", "audiofolder"] as const;
+export type FormatSetting = Format | (typeof FOLDER_FORMATS)[number] | "auto";
 
 export interface DataFile {
   /** Absolute path on disk. */
   localPath: string;
   /** Workspace-relative, `/`-separated: what users see in messages. */
   file: string;
-  format: Format;
+  /** A table's format, or the kind of a media file. */
+  format: Format | MediaKind;
 }
 
 const EXTENSIONS: Record<string, Format> = {
@@ -63,9 +73,9 @@ export function normalizePattern(raw: string, platform: NodeJS.Platform = proces
 /**
  * Resolves globs (one per entry; `!` excludes) against the workspace.
  * A glob leaving it, or a file outside it or of an unknown format, is a
- * FileSelectionError.
+ * FileSelectionError. Files a media folder leaves out are added to `ignored`.
  */
-export async function discoverFiles(globs: string[], workspace: string, format: Format | "auto"): Promise<DataFile[]> {
+export async function discoverFiles(globs: string[], workspace: string, format: FormatSetting, ignored: string[] = []): Promise<DataFile[]> {
   const include: string[] = [];
   const exclude: string[] = [];
   for (const raw of globs) {
@@ -87,25 +97,71 @@ export async function discoverFiles(globs: string[], workspace: string, format: 
     expandDirectories: true,
   });
   const root = await realpath(workspace);
-  const files: DataFile[] = [];
+  const matched: DataFile[] = [];
   for (const match of matches.map(toPosix).sort(byPath)) {
     const absolute = path.join(workspace, match);
     let real: string;
     try {
-      real = await realpath(absolute);
+      // Synchronous: one call per file, thousands of files, nothing else to do meanwhile.
+      real = realpathSync.native(absolute);
     } catch {
       throw new FileSelectionError(`'${match}' cannot be read (a broken symbolic link?)`);
     }
     if (real !== root && !real.startsWith(root + path.sep))
       throw new FileSelectionError(`'${match}' resolves (through a symbolic link) outside the workspace`);
-    const fileFormat = format === "auto" ? formatOf(match) : format;
-    if (!fileFormat)
-      throw new FileSelectionError(
-        `cannot tell the format of '${match}' from its extension; use .csv, .tsv, .json, .jsonl, .ndjson, .parquet or .txt (optionally .gz), or set 'format'`,
-      );
-    files.push({ localPath: absolute, file: match, format: fileFormat });
+    matched.push({ localPath: absolute, file: match, format: "text" });
   }
-  return files;
+  const media = mediaFolderKind(matched, format);
+  if (media !== undefined) return mediaFolderFiles(matched, media, ignored);
+  for (const f of matched) {
+    const fileFormat = format === "auto" ? formatOf(f.file) : (format as Format);
+    if (!fileFormat) {
+      const kind = unsupportedMediaKind(f.file);
+      throw new FileSelectionError(
+        kind
+          ? `'${f.file}' is ${kind === "image" ? "an image" : "an audio"} format the action cannot embed; it embeds ${SUPPORTED_EXTENSIONS[kind].join(" ")}`
+          : `cannot tell the format of '${f.file}' from its extension; use .csv, .tsv, .json, .jsonl, .ndjson, .parquet or .txt (optionally .gz), or set 'format'`,
+      );
+    }
+    f.format = fileFormat;
+  }
+  return matched;
+}
+
+/** The media kind when the files are a media folder: `format` names one, or (auto) some files are images or audio. */
+function mediaFolderKind(files: DataFile[], format: FormatSetting): MediaKind | "auto" | undefined {
+  if (format === "imagefolder") return "image";
+  if (format === "audiofolder") return "audio";
+  if (format === "auto" && files.some((f) => mediaTypeOf(f.file) !== undefined)) return "auto";
+  return undefined;
+}
+
+/**
+ * A media folder's files: its images or audio (both kinds when `kind` is
+ * auto: the reader refuses a mix) and its metadata files. As Python's data
+ * file patterns do, files in folders whose name starts with `__` are left
+ * out (hidden ones already are); so is any other file. A file of a media
+ * format the action cannot check (`.ico`, `.aiff`) is an error, since
+ * Python would load it.
+ */
+function mediaFolderFiles(files: DataFile[], kind: MediaKind | "auto", ignored: string[]): DataFile[] {
+  const out: DataFile[] = [];
+  for (const f of files) {
+    if (f.file.split("/").slice(0, -1).some((d) => d.startsWith("__"))) {
+      ignored.push(f.file);
+      continue;
+    }
+    const media = mediaTypeOf(f.file);
+    const unsupported = unsupportedMediaKind(f.file);
+    if (media && (kind === "auto" || media.kind === kind)) out.push({ ...f, format: media.kind });
+    else if (isMetadataFile(f.file)) out.push({ ...f, format: formatOf(f.file)! });
+    else if (unsupported && (kind === "auto" || unsupported === kind))
+      throw new FileSelectionError(
+        `'${f.file}' is ${unsupported === "image" ? "an image" : "an audio"} format the action cannot embed (Python's ${unsupported}folder would load it); it embeds ${SUPPORTED_EXTENSIONS[unsupported].join(" ")}`,
+      );
+    else ignored.push(f.file);
+  }
+  return out;
 }
 
 /** Byte-wise order, the same on every OS and locale. */

@@ -6,14 +6,19 @@
 import { type Feature, type NamedFeature, featureToString } from "../../model/features.js";
 import { OverrideError } from "../errors.js";
 import { unsupportedReason } from "./columns.js";
-import type { Format } from "./discover.js";
+import type { DataFile } from "./discover.js";
+import { isMediaFeature } from "./media/media-columns.js";
 
-const TEXT_FORMATS = new Set<Format>(["csv", "tsv", "json", "jsonl"]);
+const TEXT_FORMATS = new Set<DataFile["format"]>(["csv", "tsv", "json", "jsonl"]);
 
-/** The overrides must name types the files' formats can produce (checked before reading anything). */
-export function checkOverrides(overrides: ReadonlyMap<string, Feature>, formats: ReadonlySet<Format>): void {
+/**
+ * The overrides must name types the files' formats can produce (checked
+ * before reading anything). Image and audio types are the media readers'
+ * (read/media/): the column's paths are embedded.
+ */
+export function checkOverrides(overrides: ReadonlyMap<string, Feature>, formats: ReadonlySet<DataFile["format"]>): void {
   for (const [name, feature] of overrides) {
-    if ([...formats].some((f) => TEXT_FORMATS.has(f))) {
+    if ([...formats].some((f) => TEXT_FORMATS.has(f)) && !isMediaFeature(feature)) {
       const reason = unsupportedReason(feature);
       if (reason !== undefined) throw new OverrideError(`column '${name}' cannot be ${featureToString(feature)} when read from CSV or JSON: ${reason}`);
     }

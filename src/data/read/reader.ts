@@ -55,6 +55,14 @@ export interface TableReader {
    * footer-level checks are the copier's (../write/copy.ts).
    */
   storesAs?(stored: arrow.Schema): boolean;
+  /** The 1-based line where data row `row` (0-based) starts, for messages about a row found after pass 1 (CSV, JSON). */
+  lineOfRow?(row: number): Promise<number | undefined>;
+  /**
+   * Size counts of some columns in their final `features`, measured by
+   * reading the file as pass 2 does: for columns that became Json after pass
+   * 1 counted them as something else (in another file, say).
+   */
+  measure?(features: NamedFeature[]): Promise<SizeStats[]>;
 }
 
 export interface ColumnProfile {
@@ -74,4 +82,24 @@ export interface FileProfile {
   nullFeature: Feature;
   /** Threads that read the file in pass 1, when more than one. */
   threads?: number;
+  /** Readers of media files (read/media/): what pass 2 embeds. */
+  media?: MediaProfile;
+  /**
+   * Whether a column whose values disagree across files becomes `Json`, as
+   * datasets' JSON loader makes it (JSON Lines and arrays); otherwise the
+   * files must agree (../read/unify.ts).
+   */
+  mixedToJson?: boolean;
+  /** Places of the file's columns that became Json, and why (for the log). */
+  jsonPlaces?: { path: string; line: number; why: string }[];
+}
+
+/** The media files a file's rows name (or a folder's files), as pass 1 found them. */
+export interface MediaProfile {
+  /** Bytes of media files each row embeds (all its media columns): shards and row groups are cut by them. */
+  rowBytes: Float64Array;
+  /** Per media column: files (non-null values) and their bytes. */
+  columns: { name: string; files: number; bytes: number }[];
+  /** A few file names (workspace-relative) per label, in path order; the label is "" without labels. */
+  examples: { label: string; files: string[] }[];
 }

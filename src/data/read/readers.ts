@@ -13,10 +13,14 @@ export function readerFor(file: DataFile, options: ReaderOptions = {}): TableRea
       return new CsvReader(file.localPath, file.file, file.format, options);
     case "json":
     case "jsonl":
-      return new JsonReader(file.localPath, file.file, file.format, options);
+      return new JsonReader(file.localPath, file.file, options);
     case "text":
       return new TextReader(file.localPath, file.file, options);
     case "parquet":
       return new ParquetReader(file.localPath, file.file, options);
+    case "image":
+    case "audio":
+      // Media files are rows of a folder's reader (media/plan.ts), not tables of their own.
+      throw new Error(`${file.file} is ${file.format} file, not a table`);
   }
 }

@@ -8,7 +8,8 @@
  * Failures of the file system or of gunzip become DataErrors naming the file.
  */
 import { open, type FileHandle } from "node:fs/promises";
-import { createReadStream } from "node:fs";
+import { createReadStream, readFileSync, statSync } from "node:fs";
+import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { DataError } from "../errors.js";
 
@@ -19,10 +20,21 @@ import { DataError } from "../errors.js";
  */
 export const DEFAULT_CHUNK_BYTES = 1024 * 1024;
 
+/**
+ * Files smaller than this are read whole, in one synchronous call, when
+ * opened: a dataset of thousands of small files would otherwise pay, per
+ * file and pass, an open, a gzip check, two reads and a close through
+ * libuv's thread pool (about 0.15 ms, against 0.02 ms for readFileSync) and
+ * a 1 MiB buffer for a few hundred bytes. Bigger files are streamed.
+ */
+export const WHOLE_FILE_BELOW = DEFAULT_CHUNK_BYTES;
+
 export interface ByteSource {
   /** Fills `target[offset..]` as far as possible; returns the bytes written (0 at the end). */
   read(target: Uint8Array, offset: number): Promise<number>;
   close(): Promise<void>;
+  /** Every byte of the file, when it was read whole at open (small files): ChunkBuffer uses them in place. */
+  readonly whole?: Buffer;
 }
 
 export function isGzipName(path: string): boolean {
@@ -71,6 +83,10 @@ export async function startsWithGzip(handle: FileHandle): Promise<boolean> {
  * file that is not gzip-compressed.
  */
 export async function openByteSource(path: string, file = path, range?: { start: number; end: number }): Promise<ByteSource> {
+  if (!range) {
+    const bytes = readSmallFile(path, file);
+    if (bytes) return fromBytes(bytes, path, file);
+  }
   let handle: FileHandle;
   try {
     handle = await open(path, "r");
@@ -96,6 +112,37 @@ export async function openByteSource(path: string, file = path, range?: { start:
   return openPlain(handle, file, range?.start ?? 0, range?.end ?? Infinity);
 }
 
+/** The bytes of `path` when it is a regular file smaller than WHOLE_FILE_BELOW, else undefined (streamed instead). */
+function readSmallFile(path: string, file: string): Buffer | undefined {
+  try {
+    const stats = statSync(path);
+    if (!stats.isFile() || stats.size >= WHOLE_FILE_BELOW) return undefined;
+    const bytes = readFileSync(path);
+    // It grew since the stat: stream it like any big file.
+    return bytes.length < WHOLE_FILE_BELOW ? bytes : undefined;
+  } catch (e) {
+    throw ioError(file, e);
+  }
+}
+
+/** A source over a small file read whole (gunzipped as it is read when it is gzip-compressed). */
+function fromBytes(bytes: Buffer, path: string, file: string): ByteSource {
+  const gzip = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+  if (!gzip && isGzipName(path)) throw new DataError(file, undefined, "the name ends in .gz but the file is not gzip-compressed; rename it or compress it");
+  if (gzip) return gunzipStream(Readable.from([bytes]), file);
+  let position = 0;
+  return {
+    whole: bytes,
+    async read(target, offset) {
+      const n = Math.min(target.length - offset, bytes.length - position);
+      target.set(bytes.subarray(position, position + n), offset);
+      position += n;
+      return n;
+    },
+    async close() {},
+  };
+}
+
 function openPlain(handle: FileHandle, file: string, start: number, end: number): ByteSource {
   let position = start;
   return {
@@ -119,7 +166,11 @@ function openPlain(handle: FileHandle, file: string, start: number, end: number)
 }
 
 function openGzip(path: string, file: string): ByteSource {
-  const stream = createReadStream(path).pipe(createGunzip());
+  return gunzipStream(createReadStream(path), file);
+}
+
+function gunzipStream(compressed: NodeJS.ReadableStream, file: string): ByteSource {
+  const stream = compressed.pipe(createGunzip());
   const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   let pending: Buffer | undefined;
   let done = false;
@@ -167,20 +218,34 @@ export class ChunkBuffer {
   /** Bytes consumed from the source before `buffer[0]` (for byte offsets in messages). */
   base = 0;
 
+  /** A small file's bytes, taken as the buffer by the first refill (what reading them into a bigger buffer would give). */
+  private whole: Buffer | undefined;
+
   constructor(
     private readonly source: ByteSource,
     size = DEFAULT_CHUNK_BYTES,
   ) {
-    this.buffer = Buffer.alloc(size);
+    // A file smaller than a chunk is one chunk: its bytes are used in place, with no buffer to allocate or fill.
+    if (source.whole && source.whole.length < size) {
+      this.whole = source.whole;
+      this.buffer = Buffer.alloc(0);
+    } else this.buffer = Buffer.alloc(size);
   }
 
   /** Drops `consumed` bytes from the front and reads more. Returns false when nothing is left. */
   async refill(consumed: number): Promise<boolean> {
+    if (this.whole) {
+      this.buffer = this.whole;
+      this.whole = undefined;
+      this.end = this.buffer.length;
+      this.eof = true;
+      return this.end > 0;
+    }
     if (consumed > 0) {
       this.buffer.copyWithin(0, consumed, this.end);
       this.end -= consumed;
       this.base += consumed;
-    } else if (this.end === this.buffer.length) {
+    } else if (this.end === this.buffer.length && !this.eof) {
       // A single record larger than the buffer: grow instead of failing.
       const grown = Buffer.alloc(this.buffer.length * 2);
       grown.set(this.buffer);
@@ -206,6 +271,7 @@ export class ChunkBuffer {
  * (reads are still filled completely), one extra copy.
  */
 export function readAhead(source: ByteSource, size = DEFAULT_CHUNK_BYTES): ByteSource {
+  if (source.whole) return source; // already in memory
   let staged = Buffer.alloc(0);
   let stagedEnd = 0;
   let stagedAt = 0;

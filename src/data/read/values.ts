@@ -8,11 +8,10 @@
 import { type Feature, parseTimestampDtype } from "../../model/features.js";
 import { describe } from "./columns.js";
 import { type TimeUnitName, parseDate32, parseDecimal, parseTimeOfDay, parseTimestamp } from "./parse.js";
+import { FloatToken } from "./json/exact.js";
+import { jsValueText } from "./json/text.js";
 
-/** A JSON number spelled with a fraction or exponent whose value is integral (`1.0`, `1e3`): pyarrow types it as a float. */
-export class FloatToken {
-  constructor(readonly value: number) {}
-}
+export { FloatToken };
 
 type Convert = (v: unknown) => unknown;
 
@@ -121,8 +120,7 @@ export function converterFor(feature: Feature, floatTokens = false): Convert | u
     case "class_label":
       return floatTokens ? unwrap : undefined;
     case "custom":
-      if (feature.typeName === "Json")
-        return (v) => (v === null || v === undefined ? v : JSON.stringify(v, (_k, x) => (x instanceof FloatToken ? x.value : typeof x === "bigint" ? Number(x) : x)));
+      if (feature.typeName === "Json") return (v) => (v === null || v === undefined ? v : jsValueText(v));
       return undefined;
   }
 }

@@ -12,6 +12,7 @@
  */
 import type * as arrow from "apache-arrow";
 import type { ThriftStruct } from "../model/thrift.js";
+import { dataBytes } from "../write/concat.js";
 import type { EncoderSettings } from "../write/properties.js";
 import { type EncodedShard, type RowGroupPiece, type ShardEncoder, assembleParts, removeScratch } from "../write/shard-encoder.js";
 import { FooterTemplates, emptyBatch } from "../write/templates.js";
@@ -122,12 +123,4 @@ export class ThreadedEncoder implements ShardEncoder {
     }
     return groups.filter((g) => g.length > 0).map((g) => g.sort((a, b) => a - b));
   }
-}
-
-/** Bytes of Arrow buffers under `data` (to balance columns between threads). */
-function dataBytes(data: arrow.Data): number {
-  let n = (data.values as { byteLength?: number } | undefined)?.byteLength ?? 0;
-  n += data.valueOffsets?.byteLength ?? 0;
-  for (const child of data.children) n += dataBytes(child);
-  return n;
 }

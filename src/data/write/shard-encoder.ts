@@ -41,6 +41,8 @@ export interface RowGroupPiece {
 }
 
 export interface ShardEncoder {
+  /** False when the encoder cuts some columns' pages by size whatever the settings say (media columns). */
+  readonly contentDefinedPages?: boolean;
   /** Writes the shard at `path` from `pieces` (of `schema`); `editFooter` may change the joined footer. */
   encodeShard(
     path: string,

@@ -8,9 +8,10 @@
  * (openParquetCopier).
  */
 import type * as arrow from "apache-arrow";
-import { ARROW_SCHEMA_KEY, setKeyValue } from "../model/arrow-schema.js";
+import { ARROW_SCHEMA_KEY, markJsonColumns, setKeyValue } from "../model/arrow-schema.js";
 import { TType, type ThriftStruct } from "../model/thrift.js";
 import { type CopyInput, RowGroupCopier } from "./copy.js";
+import { cloneStruct } from "./merge.js";
 import { CDC_METADATA_KEY, DATASETS_CDC, cdcMetadata } from "./pages/cdc.js";
 import { FM } from "./pages/format.js";
 import { CREATED_BY } from "./pages/part-writer.js";
@@ -35,6 +36,8 @@ export interface ParquetSettings {
   cdc?: boolean;
   /** How the chunker hashes leaves stored in another type than the dataset's (storage.ts's hashRules). */
   hashRules?: Record<string, HashRule>;
+  /** The dataset's Arrow schema: its Json fields' Parquet leaves are annotated JSON (markJsonColumns). */
+  schema?: arrow.Schema;
 }
 
 export type WrittenFile = EncodedShard;
@@ -53,8 +56,9 @@ export function writeParquetFile(
   const encoderSettings = encoderSettingsOf(settings);
   const editFooter = (meta: ThriftStruct) => {
     if (settings.arrowSchema !== undefined) setKeyValue(meta, ARROW_SCHEMA_KEY, settings.arrowSchema);
-    // Every column's pages chunked by content: say so as `datasets` does.
-    if (encoderSettings.cdc) setKeyValue(meta, CDC_METADATA_KEY, cdcMetadata(DATASETS_CDC));
+    if (settings.schema) markJsonColumns(meta, settings.schema);
+    // Every column's pages chunked by content: say so as `datasets` does (not when media columns' pages are cut by size).
+    if (encoderSettings.cdc && encoder.contentDefinedPages !== false) setKeyValue(meta, CDC_METADATA_KEY, cdcMetadata(DATASETS_CDC));
     // The joined footer comes from arrow-rs's template: name the writer of the pages.
     meta.set(FM.CREATED_BY, TType.Binary, new TextEncoder().encode(CREATED_BY));
   };
@@ -73,9 +77,18 @@ export async function openParquetCopier(
   schema: arrow.Schema,
   settings: ParquetSettings,
 ): Promise<RowGroupCopier | { reason: string }> {
-  const template = new FooterTemplates().get(schema, encoderSettingsOf(settings));
-  const { arrowSchema } = settings;
-  const editFooter = arrowSchema === undefined ? undefined : (meta: ThriftStruct) => setKeyValue(meta, ARROW_SCHEMA_KEY, arrowSchema);
+  // A template of our own (FooterTemplates' are shared and read-only): the inputs' Json columns must carry the
+  // JSON annotation the shards will have.
+  const template = cloneStruct(new FooterTemplates().get(schema, encoderSettingsOf(settings)));
+  if (settings.schema) markJsonColumns(template, settings.schema);
+  const { arrowSchema, schema: datasetSchema } = settings;
+  const editFooter =
+    arrowSchema === undefined && datasetSchema === undefined
+      ? undefined
+      : (meta: ThriftStruct) => {
+          if (arrowSchema !== undefined) setKeyValue(meta, ARROW_SCHEMA_KEY, arrowSchema);
+          if (datasetSchema) markJsonColumns(meta, datasetSchema);
+        };
   return RowGroupCopier.open(inputs, template, { compression: settings.compression, maxRowGroupBytesWithoutIndex: ROW_GROUP_TARGET_BYTES, editFooter });
 }
 

@@ -46,6 +46,47 @@ export function shardRanges(rows: number, n: number): Array<[number, number]> {
 }
 
 /**
+ * Contiguous row ranges for about `n` shards of rows of these sizes (media
+ * files: docs/dataset-layout.md#media-shards): each cut at the row edge
+ * nearest to an even share of the bytes, every shard keeping at least one
+ * row. With `maxBytes`, while a shard of more than one row would exceed it,
+ * the split gets one more shard: so no shard exceeds `maxBytes` by more than
+ * its last file. Python cuts by rows, so its shards of uneven files can be
+ * far larger.
+ */
+export function sizedRanges(sizes: ArrayLike<number>, n: number, maxBytes?: number): Array<[number, number]> {
+  const rows = sizes.length;
+  if (rows === 0) return shardRanges(0, n);
+  const edges = new Float64Array(rows + 1);
+  for (let i = 0; i < rows; i++) edges[i + 1] = edges[i]! + sizes[i]!;
+  for (let count = Math.max(1, Math.min(n, rows)); ; count++) {
+    const cuts = [0];
+    for (let i = 1; i < count; i++) {
+      const target = (edges[rows]! * i) / count;
+      let j = nearestEdge(edges, target);
+      j = Math.min(Math.max(j, cuts[i - 1]! + 1), rows - (count - i));
+      cuts.push(j);
+    }
+    cuts.push(rows);
+    const ranges = cuts.slice(0, -1).map((c, i): [number, number] => [c, cuts[i + 1]!]);
+    const fits = ([start, end]: [number, number]) => end - start <= 1 || edges[end]! - edges[start]! <= maxBytes!;
+    if (maxBytes === undefined || count >= rows || ranges.every(fits)) return ranges;
+  }
+}
+
+/** The index of the edge (a prefix sum) nearest to `target`; the earlier one on a tie. */
+function nearestEdge(edges: Float64Array, target: number): number {
+  let lo = 0;
+  let hi = edges.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (edges[mid]! < target) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 && target - edges[lo - 1]! <= edges[lo]! - target ? lo - 1 : lo;
+}
+
+/**
  * Where to cut a run of row groups (their row counts) into `n` shards when
  * the row groups are copied whole: at the row group edge nearest to each of
  * shardRanges's cuts. Undefined when some shard would then hold more than
@@ -82,3 +123,13 @@ export function shardPath(dataDir: string, split: string, index: number, count: 
  * groups: ./row-groups.ts.
  */
 export const ROW_GROUP_TARGET_BYTES = 100_000_000;
+const MAX_ROW_GROUP_ROWS = 1_048_576;
+
+/**
+ * The most rows a media shard's row group holds (its files' bytes cut it first, ./media/media-encoder.ts):
+ * about 100 MB of Arrow data, computed over the whole split, capped as pyarrow caps it.
+ */
+export function mediaRowGroupRows(rows: number, nbytes: number): number {
+  if (nbytes <= 0 || rows <= 0) return MAX_ROW_GROUP_ROWS;
+  return Math.min(MAX_ROW_GROUP_ROWS, Math.max(1, Math.floor((rows * ROW_GROUP_TARGET_BYTES) / nbytes)));
+}

@@ -4,22 +4,29 @@
  * already store the shards' columns (TableReader.storesAs, ./copy.ts), else
  * encoded from the rows the readers hand out (./split-rows.ts), on the
  * calling thread for small shards and on the worker threads otherwise.
+ * Media columns built from files are streamed into the shards from the
+ * files (./media/), and shards are cut by the files' bytes.
  */
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
+import type * as arrow from "apache-arrow";
 import type { Logger } from "../../log.js";
 import type { ConvertedSplit, ShardFile } from "../../model/conversion.js";
 import type { NamedFeature } from "../../model/features.js";
 import { ProgressReporter } from "../../progress.js";
 import { formatBytes, formatCount } from "../../units.js";
-import { type ProfiledSplit, profileNbytes } from "../read/profile.js";
+import type { SplitPlan } from "../read/profile.js";
 import { RowGroupCopier } from "./copy.js";
-import { type ShardEncoder, inlineEncoder } from "./shard-encoder.js";
+import { type RowGroupPiece, type ShardEncoder, inlineEncoder } from "./shard-encoder.js";
 import type { ShardSchema } from "./shard-schema.js";
 import { type Compression, INLINE_BELOW_BYTES, type ParquetSettings, openParquetCopier, writeParquetFile } from "./shard-writer.js";
 import { SplitCutter } from "./row-groups.js";
-import { rowGroupCuts, shardCount, shardPath, shardRanges } from "./shards.js";
+import { mediaRowGroupRows, rowGroupCuts, shardCount, shardPath, shardRanges, sizedRanges } from "./shards.js";
 import { SplitRows } from "./split-rows.js";
+import { MediaShardEncoder } from "./media/media-encoder.js";
+
+/** More shards than this in a split are logged at debug level, one by one, and summed up in one line. */
+const MANY_SHARDS = 10;
 
 export interface SplitWriteOptions {
   /** Repo folder of the config's shards: `data` for `default`, else the config name. */
@@ -37,13 +44,17 @@ export interface SplitWriteOptions {
   encoder: ShardEncoder;
 }
 
-export async function writeSplit(split: ProfiledSplit, features: NamedFeature[], shape: ShardSchema, options: SplitWriteOptions): Promise<ConvertedSplit> {
+export async function writeSplit(split: SplitPlan, features: NamedFeature[], shape: ShardSchema, options: SplitWriteOptions): Promise<ConvertedSplit> {
   const { log } = options;
-  const { readers, profiles } = split;
-  const rows = profiles.reduce((n, p) => n + p.rows, 0);
-  const numBytes = profiles.reduce((n, p) => n + profileNbytes(p, features), 0);
-  const count = options.numShards ?? shardCount(numBytes, options.maxShardSize);
-  const settings: ParquetSettings = { compression: options.compression, metadata: shape.metadata, arrowSchema: shape.arrowSchema, hashRules: shape.hashRules };
+  const { readers, fileRows, fileNbytes } = split;
+  const rows = fileRows.reduce((n, r) => n + r, 0);
+  const numBytes = fileNbytes.reduce((n, b) => n + b, 0);
+  const media = split.media?.columns;
+  const ranges = split.media
+    ? sizedRanges(rowSizes(split.media.rowBytes, numBytes), options.numShards ?? shardCount(numBytes, options.maxShardSize), options.numShards ? undefined : options.maxShardSize)
+    : shardRanges(rows, options.numShards ?? shardCount(numBytes, options.maxShardSize));
+  const count = ranges.length;
+  const settings: ParquetSettings = { compression: options.compression, metadata: shape.metadata, arrowSchema: shape.arrowSchema, hashRules: shape.hashRules, schema: shape.schema };
   const shards: ShardFile[] = [];
   const place = async (i: number) => {
     const repoPath = shardPath(options.dataDir, split.name, i, count);
@@ -51,15 +62,19 @@ export async function writeSplit(split: ProfiledSplit, features: NamedFeature[],
     await mkdir(path.dirname(localPath), { recursive: true });
     return { repoPath, localPath };
   };
+  // A line per shard while they are few; past MANY_SHARDS, at debug level, and one line for the split at the end.
+  const began = Date.now();
   const wrote = (repoPath: string, file: { rows: number; bytes: number }, started: number, how: string) => {
     const seconds = Math.max(0.001, (Date.now() - started) / 1000);
-    log.info(`${split.name}: wrote ${repoPath} — ${formatCount(file.rows)} rows, ${formatBytes(file.bytes)} (${seconds.toFixed(1)} s, ${how})`);
+    const line = `${split.name}: wrote ${repoPath} — ${formatCount(file.rows)} rows, ${formatBytes(file.bytes)} (${seconds.toFixed(1)} s, ${how})`;
+    if (count <= MANY_SHARDS) log.info(line);
+    else log.debug(line);
   };
 
   // Parquet inputs that already store the shard's columns: their row groups are copied, not re-encoded.
   let copy: Awaited<ReturnType<typeof parquetCopy>>;
   if (rows > 0 && readers.every((r) => r.storesAs?.(shape.stored) === true)) {
-    const inputs = split.files.map((f, i) => ({ ...f, arrowBytesPerRow: profileNbytes(profiles[i]!, features) / Math.max(1, profiles[i]!.rows) }));
+    const inputs = split.files.map((f, i) => ({ ...f, arrowBytesPerRow: fileNbytes[i]! / Math.max(1, fileRows[i]!) }));
     copy = await parquetCopy(split.name, inputs, shape, settings, count, log);
   }
   if (copy) {
@@ -74,19 +89,26 @@ export async function writeSplit(split: ProfiledSplit, features: NamedFeature[],
     }
   } else {
     const progress = new ProgressReporter({ log, label: `Writing ${split.name}`, unit: "rows", intervalMs: options.progressIntervalMs });
-    const source = new SplitRows(readers, features, (written) =>
-      progress.update(written, rows, false, () => ` · ${formatBytes((numBytes * written) / Math.max(1, rows))} of ${formatBytes(numBytes)} (Arrow)`),
+    const files = readers.length > 1 ? (done: number) => ` · ${formatCount(done)} of ${formatCount(readers.length)} files` : () => "";
+    const source = new SplitRows(readers, fileRows, features, (written, filesDone) =>
+      progress.update(written, rows, false, () => ` · ${formatBytes((numBytes * written) / Math.max(1, rows))} of ${formatBytes(numBytes)} (Arrow)${files(filesDone)}`),
     );
-    // Shards and row groups cut where the rows say, near Python's even cuts (./row-groups.ts).
-    const ranges = shardRanges(rows, count);
-    const cutter = new SplitCutter(source.batches(shape.schema, shape.stored, rows)[Symbol.asyncIterator](), ranges);
+    // Shards and row groups cut where the rows say, near Python's even cuts (./row-groups.ts); media shards
+    // exactly at their byte cuts, their row groups cut by the media encoder.
+    const cutter = media ? undefined : new SplitCutter(source.batches(shape.schema, shape.stored, rows)[Symbol.asyncIterator](), ranges);
+    const shardPieces = (shardRows: number) => cutter?.shard() ?? wholePieces(source.batches(shape.schema, shape.stored, shardRows));
     try {
       for (const [i, [start, end]] of ranges.entries()) {
         const { repoPath, localPath } = await place(i);
         const started = Date.now();
         const shardBytes = rows > 0 ? (numBytes * (end - start)) / rows : 0;
-        const encoder = shardBytes < INLINE_BELOW_BYTES ? inlineEncoder : options.encoder;
-        const written = await writeParquetFile(localPath, shape.stored, cutter.shard(), settings, encoder);
+        const encoder = media
+          ? new MediaShardEncoder(media, mediaRowGroupRows(rows, numBytes))
+          : shardBytes < INLINE_BELOW_BYTES
+            ? inlineEncoder
+            : options.encoder;
+        const written = await writeParquetFile(localPath, shape.stored, shardPieces(end - start), settings, encoder);
+        if (media && written.rows !== end - start) throw new Error(`shard ${repoPath}: expected ${end - start} rows, wrote ${written.rows}`);
         shards.push({ repoPath, localPath, bytes: written.bytes, sha256: written.sha256, rows: written.rows });
         const encoders = written.encoderThreads;
         wrote(repoPath, written, started, encoders === 0 ? "encoded inline" : `${encoders} encoder thread${encoders > 1 ? "s" : ""}`);
@@ -97,7 +119,27 @@ export async function writeSplit(split: ProfiledSplit, features: NamedFeature[],
       await source.close();
     }
   }
-  return { name: split.name, rows, numBytes, shards };
+  if (count > MANY_SHARDS) {
+    const bytes = shards.reduce((n, s) => n + s.bytes, 0);
+    log.info(`${split.name}: wrote ${formatCount(count)} shards — ${formatCount(rows)} rows, ${formatBytes(bytes)} (${((Date.now() - began) / 1000).toFixed(1)} s)`);
+  }
+  return { name: split.name, rows, numBytes, shards, ...(split.media ? { media: split.media.summary } : {}) };
+}
+
+/** Batches as pieces that end no row group: the media encoder cuts a shard's row groups by the files' bytes. */
+async function* wholePieces(batches: AsyncIterable<arrow.RecordBatch>): AsyncGenerator<RowGroupPiece> {
+  for await (const batch of batches) yield { batch, last: false };
+}
+
+/** Each row's size for cutting shards: the bytes of its files, plus an even share of the other columns. */
+function rowSizes(fileBytes: Float64Array, numBytes: number): Float64Array {
+  const rows = fileBytes.length;
+  const out = new Float64Array(fileBytes);
+  let files = 0;
+  for (let i = 0; i < rows; i++) files += out[i]!;
+  const share = rows > 0 ? Math.max(0, numBytes - files) / rows : 0;
+  for (let i = 0; i < rows; i++) out[i]! += share;
+  return out;
 }
 
 /**

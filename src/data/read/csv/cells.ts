@@ -19,6 +19,8 @@ import {
 } from "../columns.js";
 import { type Feature, featureToString } from "../../../model/features.js";
 import { parseExact } from "../json/exact.js";
+import { JsonValue, readValue, skipWhitespace } from "../json/scan.js";
+import { jsonText } from "../json/text.js";
 import { isNaToken, parseBool, parseFloatCell, parseInteger } from "../parse.js";
 import { converterFor } from "../values.js";
 import { FIELD_ESCAPED, QUOTE } from "./tokenizer.js";
@@ -239,8 +241,9 @@ function parseJsonCell(text: string, shape: "list" | "object"): unknown {
  * UnsupportedFeature (from `builderFor`) for features text cannot become;
  * convert() checks the `features` input up front, so users never see that.
  */
-export function cellColumnFor(feature: Feature, file: string, column: string): CellColumn {
-  const builder = builderFor(feature);
+/** The cells of a column of `feature`; `rows`: how many a batch is expected to hold (builderFor). */
+export function cellColumnFor(feature: Feature, file: string, column: string, rows?: number): CellColumn {
+  const builder = builderFor(feature, rows);
   const name = featureToString(feature);
   if (feature.kind === "value") {
     const d = feature.dtype;
@@ -265,10 +268,15 @@ export function cellColumnFor(feature: Feature, file: string, column: string): C
   if (feature.kind === "custom" && feature.typeName === "Json")
     return new TextCells(builder, file, column, (t) => {
       try {
-        return JSON.stringify(JSON.parse(t));
+        JSON.parse(t);
       } catch {
         throw new Error(`${describe(t)} is not valid JSON`);
       }
+      // The value's JSON text as a Json column stores it (../json/text.ts): numbers exact, keys in order.
+      const bytes = Buffer.from(t);
+      const value = new JsonValue();
+      readValue(bytes, skipWhitespace(bytes, 0, bytes.length), bytes.length, value);
+      return jsonText(value.kind, bytes, value.start, value.end);
     }, "json");
   return new TextCells(builder, file, column, () => {
     throw new Error("unsupported");

@@ -7,13 +7,15 @@
  * tokens are nulls. See ../parse.ts and README.md for the exact rules.
  */
 import { isUtf8 } from "node:buffer";
+import type * as arrow from "apache-arrow";
 import { type FileHandle, open } from "node:fs/promises";
 import { DataError } from "../../errors.js";
 import { type Feature, type NamedFeature, value } from "../../../model/features.js";
 import { Kind, classify, isNaToken } from "../parse.js";
-import { type SizeStats, emptyStats, mergeStats, statsOfData } from "../../model/sizes.js";
+import { PYTHON_BATCH_ROWS, type SizeStats, addData, addNullRow, appendRuns, batchedColumn, closeBatch, emptyStats, mergeStats } from "../../model/sizes.js";
 import { INVALID_UTF8, ChunkBuffer, openByteSource, startsWithGzip, hasBom } from "../source.js";
 import { type CellColumn, type Cells, cellColumnFor, cellText } from "./cells.js";
+import { INITIAL_CAPACITY } from "../columns.js";
 import { CsvSyntaxError, CsvTokenizer, FIELD_ESCAPED, QUOTE } from "./tokenizer.js";
 import { PARTS, SPLIT_FROM_BYTES, inParts } from "../parts.js";
 import type { Batch, BatchCursor, ColumnProfile, FileProfile, ReaderOptions, TableReader } from "../reader.js";
@@ -31,6 +33,8 @@ interface Inference {
   mask: number;
   nulls: number;
   bytes: number;
+  /** Rows holding a null (from the part's first row), for the validity of Python's record batches (addNullRow). */
+  runs: number[];
 }
 
 /** What pass 1 learns from some of a file's rows; the parts of a file add up (addParts). */
@@ -40,6 +44,8 @@ export interface CsvPart {
   inference: Inference[];
   /** Per column: size counts of the values converted to their `features` type (overridden columns). */
   measured: SizeStats[];
+  /** Per column: rows whose converted value is null (overridden columns), as `Inference.runs`. */
+  measuredRuns: number[][];
 }
 
 /** Bytes [start, end) of a file; from 0 the header is read, past it `header` must be given. */
@@ -70,32 +76,49 @@ export async function profileCsvRange(job: CsvRangeJob): Promise<CsvPart> {
 function addParts(a: CsvPart, b: CsvPart): CsvPart {
   return {
     rows: a.rows + b.rows,
-    inference: a.inference.map((x, c) => ({ mask: x.mask | b.inference[c]!.mask, nulls: x.nulls + b.inference[c]!.nulls, bytes: x.bytes + b.inference[c]!.bytes })),
+    inference: a.inference.map((x, c) => {
+      const y = b.inference[c]!;
+      return { mask: x.mask | y.mask, nulls: x.nulls + y.nulls, bytes: x.bytes + y.bytes, runs: appendRuns(x.runs, y.runs, a.rows) };
+    }),
     measured: a.measured.map((x, c) => mergeStats(x, b.measured[c]!)),
+    measuredRuns: a.measuredRuns.map((x, c) => appendRuns(x, b.measuredRuns[c]!, a.rows)),
   };
 }
 
 
-/** pandas' names for repeated header cells: `a`, `a.1`, `a.2`, ... skipping names already taken. */
+/**
+ * pandas' column names (pandas/_libs/parsers.pyx, `TextReader._get_header`):
+ * a blank cell is `Unnamed: <index>`; a repeated name becomes `a.1`, `a.2`,
+ * ... numbered from its first spelling, skipping names found anywhere in the
+ * header (`a,a,a.1` → `a, a.2, a.1`); named columns are renamed before the
+ * unnamed ones.
+ */
 export function dedupeHeader(raw: string[]): string[] {
+  const header = raw.map((name, c) => (name === "" ? `Unnamed: ${c}` : name));
+  const unnamed = raw.flatMap((name, c) => (name === "" ? [c] : []));
+  const order = [...raw.keys()].filter((c) => raw[c] !== "").concat(unnamed);
   const counts = new Map<string, number>();
-  return raw.map((original, c) => {
-    let name = original === "" ? `Unnamed: ${c}` : original;
+  for (const c of order) {
+    const original = header[c]!;
+    let name = original;
     let count = counts.get(name) ?? 0;
     while (count > 0) {
-      counts.set(name, count + 1);
-      name = `${name}.${count}`;
-      count = counts.get(name) ?? 0;
+      counts.set(original, count + 1);
+      name = `${original}.${count}`;
+      count = header.includes(name) ? count + 1 : (counts.get(name) ?? 0);
     }
+    header[c] = name;
     counts.set(name, count + 1);
-    return name;
-  });
+  }
+  return header;
 }
 
 export class CsvReader implements TableReader {
   private readonly delimiter: number;
   private header: string[] | undefined;
   private readonly chunkBytes: number | undefined;
+  /** Rows pass 1 counted: pass 2 sizes its builders for no more (a small file's batch). */
+  private rows: number | undefined;
 
   constructor(
     private readonly path: string,
@@ -114,8 +137,9 @@ export class CsvReader implements TableReader {
 
   /** Reads the file (or a range of it) chunk by chunk; the caller must be done with a chunk before asking for the next. */
   private async *chunks(validateUtf8: boolean, range?: ByteRange): AsyncGenerator<Chunk> {
-    const input = new ChunkBuffer(await openByteSource(this.path, this.file, range), this.chunkBytes);
-    const tokenizer = new CsvTokenizer(this.delimiter);
+    const source = await openByteSource(this.path, this.file, range);
+    const input = new ChunkBuffer(source, this.chunkBytes);
+    const tokenizer = new CsvTokenizer(this.delimiter, source.whole?.length);
     let consumed = 0;
     let atStart = !range || range.start === 0;
     if (!atStart) this.header = range!.header;
@@ -199,13 +223,19 @@ export class CsvReader implements TableReader {
 
   async profile(overrides: ReadonlyMap<string, Feature>): Promise<FileProfile> {
     const inParts = await this.profileInParts(overrides);
-    const { rows, inference, measured } = inParts ?? (await this.profilePart(overrides));
+    const { rows, inference, measured, measuredRuns } = inParts ?? (await this.profilePart(overrides));
     const threads = inParts?.threads === 2 ? { threads: 2 } : {};
+    this.rows = rows;
     const columns: ColumnProfile[] = this.header!.map((name, c) => {
-      const inf = inference[c] ?? { mask: 0, nulls: 0, bytes: 0 };
+      const inf = inference[c] ?? { mask: 0, nulls: 0, bytes: 0, runs: [] };
       const override = overrides.get(name);
-      if (override) return { name, feature: override, stats: measured[c] ?? { count: rows, nulls: rows, bytes: 0 } };
-      return { name, feature: featureOf(inf), stats: { count: rows, nulls: inf.nulls, bytes: inf.bytes } };
+      if (override) {
+        const stats = measured[c] ?? emptyStats();
+        // The column's own validity from its null rows (exact whatever the parts); below it (lists, structs), as the batches were closed.
+        const top = batchedColumn(rows, stats.nulls, stats.bytes, measuredRuns[c] ?? []);
+        return { name, feature: override, stats: { ...stats, bits: top.bits, validity: top.validity } };
+      }
+      return { name, feature: featureOf(inf), stats: batchedColumn(rows, inf.nulls, inf.bytes, inf.runs) };
     });
     // pandas reads an all-empty column as float64; a header-only file has object columns, which pyarrow types null.
     return { file: this.file, rows, columns, nullFeature: rows > 0 ? value("float64") : value("null"), ...threads };
@@ -221,6 +251,8 @@ export class CsvReader implements TableReader {
   private async profileInParts(overrides: ReadonlyMap<string, Feature>): Promise<(CsvPart & { threads: number }) | undefined> {
     const { background, splitFromBytes = SPLIT_FROM_BYTES } = this.options;
     if (!background) return undefined;
+    // Lists and structs set by `features`: the validity of their items needs the batches' true rows, known only in one piece.
+    if ([...overrides.values()].some((f) => f.kind === "list" || f.kind === "struct")) return undefined;
     // Not worth it, or the file cannot be read: the one-piece read says why.
     const cuts = await this.partCuts(splitFromBytes).catch(() => undefined);
     if (!cuts) return undefined;
@@ -274,13 +306,15 @@ export class CsvReader implements TableReader {
     let inference: Inference[] = [];
     let measured: (CellColumn | undefined)[] = [];
     let measuredStats: SizeStats[] = [];
+    let measuredRuns: number[][] = [];
     const start = (names: string[]) => {
-      inference = names.map(() => ({ mask: 0, nulls: 0, bytes: 0 }));
+      inference = names.map(() => ({ mask: 0, nulls: 0, bytes: 0, runs: [] }));
       measured = names.map((n) => {
         const f = overrides.get(n);
         return f ? cellColumnFor(f, this.file, n) : undefined;
       });
       measuredStats = names.map(() => emptyStats());
+      measuredRuns = names.map(() => []);
     };
     if (range?.header) start(range.header);
     for await (const chunk of this.chunks(true, range)) {
@@ -290,12 +324,29 @@ export class CsvReader implements TableReader {
         if (writer) {
           // Overridden columns are converted now, so bad values are found before anything is written.
           writer.fill(chunk, chunk.first, chunk.records, c);
-          measuredStats[c] = mergeStats(measuredStats[c]!, statsOfData(writer.builder.finish()));
-        } else inferColumn(chunk, chunk.first, chunk.records, c, inference[c]!);
+          measureBatches(measuredStats[c]!, measuredRuns[c]!, writer.builder.finish(), rows);
+        } else inferColumn(chunk, chunk.first, chunk.records, c, inference[c]!, rows - chunk.first);
       }
       rows += chunk.records - chunk.first;
     }
-    return { rows, inference, measured: measuredStats };
+    for (const s of measuredStats) closeBatch(s);
+    return { rows, inference, measured: measuredStats, measuredRuns };
+  }
+
+  /** The line where data row `row` starts (read again from the start: for messages only). */
+  async lineOfRow(row: number): Promise<number | undefined> {
+    let seen = 0;
+    const chunks = this.chunks(false);
+    try {
+      for await (const chunk of chunks) {
+        const here = chunk.records - chunk.first;
+        if (row < seen + here) return chunk.recordLine[chunk.first + row - seen];
+        seen += here;
+      }
+    } finally {
+      await chunks.return(undefined);
+    }
+    return undefined;
   }
 
   async open(features: NamedFeature[]): Promise<BatchCursor> {
@@ -306,6 +357,7 @@ export class CsvReader implements TableReader {
     let order: number[] = [];
     const file = this.file;
     const header = () => this.header!;
+    const capacity = this.rows;
     return {
       async next(maxRows: number): Promise<Batch | undefined> {
         while (!chunk || cursor >= chunk.records) {
@@ -319,7 +371,7 @@ export class CsvReader implements TableReader {
           order = features.map((f) => names.indexOf(f.name));
           const missing = features.find((_, i) => order[i] === -1);
           if (missing) throw new DataError(file, 1, `column '${missing.name}' is missing from the header`);
-          writers = features.map((f) => cellColumnFor(f.feature, file, f.name));
+          writers = features.map((f) => cellColumnFor(f.feature, file, f.name, capacity === undefined ? undefined : Math.min(capacity, INITIAL_CAPACITY)));
         }
         const end = Math.min(chunk.records, cursor + maxRows);
         for (let i = 0; i < writers.length; i++) writers[i]!.fill(chunk, cursor, end, order[i]!);
@@ -340,8 +392,24 @@ async function readWindow(handle: FileHandle, window: Buffer, at: number, end: n
   return window.subarray(0, bytesRead);
 }
 
-function inferColumn(chunk: Chunk, r0: number, r1: number, c: number, acc: Inference): void {
+/**
+ * Adds `data` (converted values of the rows from `row` on) to `stats`, in
+ * Python's record batches from the part's first row, and its nulls to `runs`.
+ */
+function measureBatches(stats: SizeStats, runs: number[], data: arrow.Data, row: number): void {
+  for (let i = 0; i < data.length; ) {
+    const end = Math.min(data.length, i + PYTHON_BATCH_ROWS - ((row + i) % PYTHON_BATCH_ROWS));
+    addData(stats, data, i, end);
+    if ((row + end) % PYTHON_BATCH_ROWS === 0) closeBatch(stats);
+    i = end;
+  }
+  if (data.nullCount !== 0) for (let i = 0; i < data.length; i++) if (!data.getValid(i)) addNullRow(runs, row + i);
+}
+
+/** Pass 1 for rows [r0, r1) of a chunk in column c; `base` + r is the row's index in the part. */
+function inferColumn(chunk: Chunk, r0: number, r1: number, c: number, acc: Inference, base: number): void {
   const { buf, pos, flags, recordStart } = chunk;
+  const runs = acc.runs;
   let { mask, nulls, bytes } = acc;
   for (let r = r0; r < r1; r++) {
     const f = recordStart[r]! + c;
@@ -349,6 +417,7 @@ function inferColumn(chunk: Chunk, r0: number, r1: number, c: number, acc: Infer
     const e = pos[f * 2 + 1]!;
     if (s === e) {
       nulls++;
+      addNullRow(runs, base + r);
       continue;
     }
     if (flags[f]! & FIELD_ESCAPED) {
@@ -360,13 +429,16 @@ function inferColumn(chunk: Chunk, r0: number, r1: number, c: number, acc: Infer
     }
     if (mask & Kind.String) {
       // Already text: only nulls and sizes matter now.
-      if (e - s < 9 && isNaToken(buf, s, e)) nulls++;
-      else bytes += e - s;
+      if (e - s < 9 && isNaToken(buf, s, e)) {
+        nulls++;
+        addNullRow(runs, base + r);
+      } else bytes += e - s;
       continue;
     }
     const kind = classify(buf, s, e);
     if (kind === Kind.Null) {
       nulls++;
+      addNullRow(runs, base + r);
       continue;
     }
     bytes += e - s;
@@ -380,17 +452,19 @@ function inferColumn(chunk: Chunk, r0: number, r1: number, c: number, acc: Infer
 /**
  * pandas' dtype for what a column held (pandas/_libs/parsers.pyx tries
  * int64, then uint64 on overflow, float64, bool, and keeps text otherwise);
- * undefined when the column held only nulls.
+ * undefined when the column held only nulls. Text is `large_string`, as
+ * pandas 3 gives it (docs/python-interop.md#string-or-large_string).
  */
-export function featureOf({ mask, nulls }: Inference): Feature | undefined {
+export function featureOf({ mask, nulls }: Pick<Inference, "mask" | "nulls" | "bytes">): Feature | undefined {
+  const text = value("large_string");
   if (mask === 0) return undefined;
-  if (mask & Kind.String) return value("string");
+  if (mask & Kind.String) return text;
   const numeric = Kind.Int | Kind.Float | Kind.UInt | Kind.Overflow;
-  if (mask & Kind.Bool) return mask & numeric ? value("string") : value("bool");
-  if (mask & Kind.Overflow) return mask & Kind.Float ? value("float64") : value("string");
+  if (mask & Kind.Bool) return mask & numeric ? text : value("bool");
+  if (mask & Kind.Overflow) return mask & Kind.Float ? value("float64") : text;
   if (mask & Kind.UInt) {
     if (mask & Kind.Float) return value("float64");
-    return nulls > 0 || mask & Kind.Negative ? value("string") : value("uint64");
+    return nulls > 0 || mask & Kind.Negative ? text : value("uint64");
   }
   if (mask & Kind.Float) return value("float64");
   return nulls > 0 ? value("float64") : value("int64");

@@ -39,19 +39,34 @@ function isBlank(buf: Uint8Array, start: number, end: number): boolean {
 
 export class CsvTokenizer {
   /** `[start, end)` byte offsets of each field, two entries per field. */
-  pos = new Int32Array(1 << 16);
+  pos: Int32Array;
   /** FIELD_* flags of each field. */
-  flags = new Uint8Array(1 << 15);
+  flags: Uint8Array;
   /** Index of each record's first field; entry `records` is the end sentinel. */
-  recordStart = new Int32Array(1 << 12);
+  recordStart: Int32Array;
   /** 1-based line number where each record starts. */
-  recordLine = new Float64Array(1 << 12);
+  recordLine: Float64Array;
   fields = 0;
   records = 0;
   /** Line number at the current position (continues across calls). */
   line = 1;
 
-  constructor(private readonly delimiter: number) {}
+  /**
+   * `inputBytes`, when known and small (a file read whole), sizes the
+   * tables to the input instead of to a full read chunk (they grow as
+   * needed): thousands of small files would otherwise allocate 350 kB each.
+   */
+  constructor(
+    private readonly delimiter: number,
+    inputBytes?: number,
+  ) {
+    const fields = inputBytes === undefined ? 1 << 15 : Math.min(1 << 15, Math.max(64, inputBytes >> 2));
+    const records = inputBytes === undefined ? 1 << 12 : Math.min(1 << 12, Math.max(16, inputBytes >> 5));
+    this.pos = new Int32Array(fields * 2);
+    this.flags = new Uint8Array(fields);
+    this.recordStart = new Int32Array(records);
+    this.recordLine = new Float64Array(records);
+  }
 
   /**
    * Tokenizes the complete records in `buf[start..end)`. `eof` says no more

@@ -10,10 +10,11 @@ import {
   type Int64Builder,
   ListBuilder,
   type NumberBuilder,
+  type StructBuilder,
   type Utf8Builder,
   builderFor,
 } from "../columns.js";
-import { type Feature, featureToString } from "../../../model/features.js";
+import { type Feature, containsJson, featureToString, isJson } from "../../../model/features.js";
 import { parseFloatCell, parseInteger } from "../parse.js";
 import { converterFor } from "../values.js";
 import {
@@ -24,6 +25,7 @@ import {
   K_FLOAT,
   K_INT,
   K_NULL,
+  K_OBJ,
   K_STR,
   K_STR_ESC,
   K_TRUE,
@@ -32,7 +34,8 @@ import {
   readValue,
   skipWhitespace,
 } from "./scan.js";
-import { type Scratch, spanValue } from "./spans.js";
+import { Members, type Scratch, spanValue } from "./spans.js";
+import { jsonText } from "./text.js";
 
 
 /** How a column's values are stored: a fast path from the bytes, or the generic one (JS value → converter → builder). */
@@ -44,8 +47,14 @@ const F_BOOL = 4;
 const F_TIMESTAMP_S = 5;
 /** A list read item by item (see JsonColumn). */
 const F_LIST = 6;
+/** A Json value: its text written from the bytes (./text.ts). */
+const F_JSON = 7;
+/** A struct holding Json: read field by field from the bytes (keys in the file's order, numbers as spelled). */
+const F_STRUCT = 8;
 
 function fastPathOf(feature: Feature): number {
+  if (isJson(feature)) return F_JSON;
+  if (feature.kind === "struct" && containsJson(feature)) return F_STRUCT;
   if (feature.kind !== "value") return F_GENERIC;
   switch (feature.dtype) {
     case "string":
@@ -94,6 +103,11 @@ export class JsonColumn {
   /** Lists read item by item: the items' column, and the item being read. */
   private readonly item: JsonColumn | undefined;
   private readonly value = new JsonValue();
+  /** Lists holding Json are read item by item even when they hold objects. */
+  private readonly json: boolean;
+  /** Structs holding Json: a column per field, by name, and the object being read. */
+  private readonly fields: Map<string, JsonColumn> | undefined;
+  private members: Members | undefined;
 
   constructor(
     readonly name: string,
@@ -106,9 +120,14 @@ export class JsonColumn {
     this.builder = builder ?? builderFor(feature);
     this.convert = converterFor(feature, floatTokens);
     this.fast = fastPathOf(feature);
+    this.json = containsJson(feature);
     if (feature.kind === "list" && this.builder instanceof ListBuilder && !conversionCanFail(feature.item)) {
       this.fast = F_LIST;
       this.item = new JsonColumn(name, feature.item, file, floatTokens, scratch, this.builder.child);
+    }
+    if (this.fast === F_STRUCT && feature.kind === "struct") {
+      const children = (this.builder as StructBuilder).children;
+      this.fields = new Map(feature.fields.map((f, i) => [f.name, new JsonColumn(name, f.feature, file, floatTokens, scratch, children[i])]));
     }
   }
 
@@ -164,7 +183,13 @@ export class JsonColumn {
         break;
       case F_LIST:
         // Item by item unless it holds objects (then JSON.parse reads it faster); items (aux -1) of such a list hold none.
-        if (kind === K_ARR && (aux < 0 || !(aux & NF_OBJECT))) return this.storeList(buf, s, e);
+        if (kind === K_ARR && (aux < 0 || !(aux & NF_OBJECT) || this.json)) return this.storeList(buf, s, e);
+        break;
+      case F_JSON:
+        if (kind === K_NULL) return this.builder.appendNull();
+        return (this.builder as Utf8Builder).appendString(jsonText(kind, buf, s, e));
+      case F_STRUCT:
+        if (kind === K_OBJ) return this.storeStruct(buf, s, e);
         break;
     }
     if (kind === K_NULL) return this.builder.appendNull();
@@ -187,6 +212,29 @@ export class JsonColumn {
         i = skipWhitespace(buf, i + 1, e);
       }
     (this.builder as ListBuilder).closeList();
+  }
+
+  /** Appends the (validated) object `buf[s..e)` field by field (absent fields are nulls; other keys are not stored). */
+  private storeStruct(buf: Buffer, s: number, e: number): void {
+    const m = (this.members ??= new Members());
+    m.read(buf, s, e);
+    const fields = this.fields!;
+    let stored = 0;
+    for (let k = 0; k < m.n; k++) {
+      const field = fields.get(m.keys[k]!);
+      if (!field) continue;
+      try {
+        field.store(m.kind[k]!, buf, m.start[k]!, m.end[k]!, m.aux[k]!);
+      } catch (err) {
+        throw new Error(`field '${m.keys[k]}': ${(err as Error).message}`);
+      }
+      stored++;
+    }
+    if (stored < fields.size) {
+      const present = new Set(m.keys.slice(0, m.n));
+      for (const [name, field] of fields) if (!present.has(name)) field.appendNull();
+    }
+    (this.builder as StructBuilder).closeRow();
   }
 
   /** `storeList` for float64 items (embeddings, say): numbers parsed straight from the bytes. */
@@ -213,15 +261,6 @@ export class JsonColumn {
         i = skipWhitespace(buf, i + 1, e);
       }
     (this.builder as ListBuilder).closeList();
-  }
-
-  /** Appends a JS value (as JSON.parse gives it). */
-  append(v: unknown, line: number): void {
-    try {
-      this.builder.appendValue(this.convert ? this.convert(v) : v);
-    } catch (e) {
-      throw this.failure(e, line);
-    }
   }
 
   private failure(e: unknown, line: number): DataError {

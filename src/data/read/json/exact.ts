@@ -11,7 +11,10 @@
  * keys; only such rows are parsed again by `parseExact`, which yields bigints
  * for unsafe integers and (when asked) FloatTokens for integral floats.
  */
-import { FloatToken } from "../values.js";
+/** A JSON number spelled with a fraction or exponent whose value is integral (`1.0`, `1e3`): pyarrow types it as a float. */
+export class FloatToken {
+  constructor(readonly value: number) {}
+}
 
 export const HAS_INTEGRAL_FLOAT = 1;
 export const HAS_LONG_INTEGER = 2;

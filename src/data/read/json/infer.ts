@@ -1,216 +1,142 @@
 /**
  * Pass 1 of the JSON reader: what each place of the rows (a column, a list's
- * items, a struct field) has held so far, and the feature pyarrow's JSON
- * reader would give it — int64, float64 once any value is spelled with a
- * fraction or exponent or exceeds int64, bool, string or timestamp[s],
- * list, struct (fields unioned). Two kinds of values at one place is a
- * ShapeConflict, reported with both lines (conflictError).
+ * items, a struct field) has held, and the feature `datasets` 5 gives it
+ * (docs/dataset-layout.md#json-and-json-lines). pyarrow's JSON reader types
+ * values int64, float64 (once any is spelled with a fraction or exponent, or
+ * exceeds int64), bool, string or timestamp[s], list, struct; and since
+ * `on_mixed_types="use_json"` is the default, a place whose values do not
+ * agree becomes `Json` (each value kept as JSON text):
+ * - values of two kinds there (numbers and strings, booleans and numbers,
+ *   objects and lists, a container and a scalar, ...; integers and floats
+ *   are one kind, float64);
+ * - objects with different key sets there (a key holding null counts), or an
+ *   empty object.
+ * Json goes at the deepest place where values disagree (`List(List(Json))`,
+ * `{'s': {'t': Json}}`), never at the rows: rows with different keys have
+ * their columns unioned. Python decides from the first 10 MiB of the first
+ * file; here every row of every file counts (src/data/README.md).
+ *
+ * Objects one after another across lines (one object spread over several
+ * lines) are read without Json, as Python reads them (its pre-scan needs one
+ * object per line): objects' keys are unioned, two kinds of values at one
+ * place are an error (ShapeConflict; Python fails there too).
+ *
+ * Objects and lists are read from their bytes, so keys keep the file's order
+ * (struct fields in the order of first appearance) and numbers their spelling.
  */
-import { DataError } from "../../errors.js";
 import { type Feature, value } from "../../../model/features.js";
-import { looksLikeTimestamp } from "../parse.js";
-import { type SizeStats } from "../../model/sizes.js";
-import { FloatToken } from "../values.js";
-import { JsonValue, K_ARR, K_NULL, K_OBJ, K_STR, K_STR_ESC, NF_OBJECT, isoSeconds, readValue, skipWhitespace, unescapedLength } from "./scan.js";
-import { type Scratch, spanValue } from "./spans.js";
+import { type SizeStats, emptyStats, nullsSoFar } from "../../model/sizes.js";
+import { JsonValue, K_ARR, K_NULL, K_OBJ, K_STR, K_STR_ESC, isoSeconds, readValue, skipWhitespace, unescapedLength } from "./scan.js";
+import type { Scratch } from "./spans.js";
 
+type Shape = "null" | "bool" | "int" | "float" | "string" | "list" | "struct" | "json";
 
-type Shape = "null" | "bool" | "int" | "float" | "string" | "list" | "struct";
-
-/** What pass 1 has seen at one place of the rows (a column, a list's items, a struct field). */
+/** What pass 1 has seen at one place of the rows. */
 export interface Node {
   shape: Shape;
-  /** Line where a value of the current shape was first seen. */
+  /** Line where a value of the current shape was first seen (for Json: where the values first disagreed). */
   line: number;
   stats: SizeStats;
   /** Every string seen looks like a timestamp (pyarrow then types the column timestamp[s]). */
   timestamps: boolean;
   item?: Node;
+  /** A struct's fields: the keys of its first object, in their order. */
   fields?: Map<string, Node>;
+  /** Why the place became Json. */
+  why?: string;
 }
 
-export function newNode(): Node {
-  return { shape: "null", line: 0, stats: { count: 0, nulls: 0, bytes: 0 }, timestamps: true };
+/** Where a file's values made a place Json, for the log. */
+export interface JsonNote {
+  path: string;
+  line: number;
+  why: string;
 }
 
+export function newNode(stats: SizeStats = emptyStats()): Node {
+  return { shape: "null", line: 0, stats, timestamps: true };
+}
+
+/** Deeper nesting is refused (the readers recurse). */
+const MAX_DEPTH = 1000;
+
+/** Two kinds of values at one place, where they cannot become Json (`Scratch.strict`). */
 export class ShapeConflict extends Error {
   constructor(
-    readonly path: string,
-    readonly was: Shape,
+    readonly node: Node,
+    readonly was: string,
     readonly wasLine: number,
-    readonly now: Shape,
+    readonly now: string,
   ) {
-    super(`'${path}'`);
+    super("values of two kinds");
   }
 }
 
-const SHAPE_NAMES: Record<Shape, string> = {
-  null: "null",
-  bool: "boolean",
-  int: "integer",
-  float: "number",
-  string: "string",
-  list: "list",
-  struct: "object",
+export class NestingTooDeep extends Error {
+  constructor() {
+    super(`values nested more than ${MAX_DEPTH} levels deep`);
+  }
+}
+
+const KIND_NAMES: Record<Shape, string> = {
+  null: "nulls",
+  bool: "booleans",
+  int: "numbers",
+  float: "numbers",
+  string: "strings",
+  list: "lists",
+  struct: "objects",
+  json: "JSON",
 };
-
-function article(word: string): string {
-  return /^[aeiou]/.test(word) ? `an ${word}` : `a ${word}`;
-}
-
-const INT64_MIN = -(1n << 63n);
-const INT64_MAX = (1n << 63n) - 1n;
-
-function shapeOf(v: unknown): Shape {
-  if (v === null || v === undefined) return "null";
-  switch (typeof v) {
-    case "boolean":
-      return "bool";
-    case "number":
-      return Number.isInteger(v) ? "int" : "float";
-    case "bigint":
-      // pyarrow promotes an int64 column to float64 when a value does not fit.
-      return v >= INT64_MIN && v <= INT64_MAX ? "int" : "float";
-    case "string":
-      return "string";
-    default:
-      if (v instanceof FloatToken) return "float";
-      return Array.isArray(v) ? "list" : "struct";
-  }
-}
-
-export function observe(node: Node, v: unknown, path: string, line: number): void {
-  node.stats.count++;
-  const shape = shapeOf(v);
-  if (shape === "null") {
-    node.stats.nulls++;
-    return;
-  }
-  if (node.shape !== shape) observeShape(node, shape, path, line);
-  switch (shape) {
-    case "string": {
-      const s = v as string;
-      node.stats.bytes += Buffer.byteLength(s);
-      if (node.timestamps && !looksLikeTimestamp(s)) node.timestamps = false;
-      break;
-    }
-    case "list": {
-      const item = (node.item ??= newNode());
-      node.stats.items = item.stats;
-      const list = v as unknown[];
-      for (let i = 0; i < list.length; i++) observe(item, list[i], `${path}[]`, line);
-      break;
-    }
-    case "struct":
-      observeObject(node, v as Record<string, unknown>, path, line, undefined);
-      break;
-  }
-}
-
-/** Observes an object's fields (`skip`: top-level columns set by the `features` input, observed elsewhere). */
-function observeObject(node: Node, obj: Record<string, unknown>, path: string, line: number, skip: ReadonlyMap<string, unknown> | undefined): void {
-  const fields = (node.fields ??= new Map());
-  node.stats.fields ??= new Map();
-  for (const key in obj) {
-    let child = fields.get(key);
-    if (!child) {
-      // A field first seen now was missing (null) in every earlier row.
-      child = newNode();
-      const earlier = node.stats.count - 1 - node.stats.nulls;
-      child.stats.count = earlier;
-      child.stats.nulls = earlier;
-      fields.set(key, child);
-      node.stats.fields.set(key, child.stats);
-    }
-    if (skip?.has(key)) {
-      child.stats.count++;
-      continue;
-    }
-    observe(child, obj[key], path ? `${path}.${key}` : key, line);
-  }
-  for (const [key, child] of fields)
-    if (!Object.hasOwn(obj, key)) {
-      child.stats.count++;
-      child.stats.nulls++;
-    }
-}
-
-export function featureOfNode(node: Node, path: string, file: string): Feature {
-  switch (node.shape) {
-    case "null":
-      return value("null");
-    case "bool":
-      return value("bool");
-    case "int":
-      return value("int64");
-    case "float":
-      return value("float64");
-    case "string":
-      return node.timestamps ? value("timestamp[s]") : value("string");
-    case "list":
-      return { kind: "list", item: featureOfNode(node.item ?? newNode(), `${path}[]`, file) };
-    case "struct": {
-      const fields = [...(node.fields ?? new Map<string, Node>())];
-      if (fields.length === 0)
-        throw new DataError(
-          file,
-          node.line,
-          `'${path}' only holds empty objects ({}), and Parquet cannot store an object without fields; ` +
-            `give the column a type with the 'features' input (for example dtype: json), or remove it`,
-        );
-      return {
-        kind: "struct",
-        fields: fields.map(([name, n]) => ({ name, feature: featureOfNode(n, `${path}.${name}`, file) })),
-      };
-    }
-  }
-}
 
 /** The shape pass 1 gives a scalar of each tape kind (K_NULL aside). */
 export const SHAPE_OF_KIND: Shape[] = ["null", "bool", "bool", "int", "float", "float", "string", "string"];
 
-/** Pass 1 for a scalar of `shape` in a column (as `observe` does for JS values). */
-export function observeShape(node: Node, shape: Shape, path: string, line: number): void {
-  if (node.shape === "null") {
+/**
+ * Records a value of `shape` at `node`: false when the node is (or now
+ * becomes) Json, so what is inside the value does not matter.
+ */
+export function observeShape(node: Node, shape: Shape, line: number, strict: boolean): boolean {
+  const was = node.shape;
+  if (was === shape) return true;
+  if (was === "json") return false;
+  if (was === "null") {
     node.shape = shape;
     node.line = line;
-  } else if (node.shape === "int" && shape === "float") {
-    node.shape = "float";
-    node.line = line;
-  } else if (!(node.shape === "float" && shape === "int")) throw new ShapeConflict(path, node.shape, node.line, shape);
-}
-
-/** Pass 1 for the (validated) array `buf[s..e)`: what `observe` does for the list JSON.parse would give. */
-function observeArray(node: Node, buf: Buffer, s: number, e: number, path: string, line: number, depth: number, scratch: Scratch): void {
-  node.stats.count++;
-  if (node.shape !== "list") observeShape(node, "list", path, line);
-  const item = (node.item ??= newNode());
-  node.stats.items = item.stats;
-  let i = skipWhitespace(buf, s + 1, e);
-  if (buf[i] === 93) return; // ]
-  const itemPath = `${path}[]`;
-  const v = (scratch.items[depth] ??= new JsonValue());
-  for (;;) {
-    i = readValue(buf, i, e, v);
-    observeValue(item, v.kind, buf, v.start, v.end, v.aux, itemPath, line, depth + 1, scratch);
-    i = skipWhitespace(buf, i, e);
-    if (i >= e || buf[i] !== 44) return; // ,
-    i = skipWhitespace(buf, i + 1, e);
+    return true;
   }
+  if (was === "int" && shape === "float") {
+    node.shape = "float";
+    return true;
+  }
+  if (was === "float" && shape === "int") return true;
+  if (strict) throw new ShapeConflict(node, KIND_NAMES[was].slice(0, -1), node.line, KIND_NAMES[shape].slice(0, -1));
+  toJson(node, `${KIND_NAMES[was]} (first on line ${node.line}) and ${KIND_NAMES[shape]} (line ${line})`, line);
+  return false;
 }
 
-/** Pass 1 for one value read from the bytes (`observe` for the value JSON.parse would give). */
-export function observeValue(node: Node, kind: number, buf: Buffer, s: number, e: number, aux: number, path: string, line: number, depth: number, scratch: Scratch): void {
+function toJson(node: Node, why: string, line: number): void {
+  node.shape = "json";
+  node.why = why;
+  node.line = line;
+  node.item = undefined;
+  node.fields = undefined;
+  delete node.stats.items;
+  delete node.stats.fields;
+}
+
+/** Pass 1 for one value of a validated row: tape kind `kind`, bytes `buf[s..e)`. */
+export function observeValue(node: Node, kind: number, buf: Buffer, s: number, e: number, line: number, depth: number, scratch: Scratch): void {
   const stats = node.stats;
   if (kind === K_NULL) {
     stats.count++;
     stats.nulls++;
-  } else if (kind === K_ARR && (aux < 0 || !(aux & NF_OBJECT)) && depth < 64) observeArray(node, buf, s, e, path, line, depth, scratch);
-  else if (kind >= K_OBJ) observe(node, spanValue(kind, buf, s, e, aux, true, scratch), path, line);
+  } else if (kind === K_ARR) observeArray(node, buf, s, e, line, depth, scratch);
+  else if (kind === K_OBJ) observeObject(node, buf, s, e, line, depth, scratch);
   else {
     stats.count++;
     const shape = SHAPE_OF_KIND[kind]!;
-    if (node.shape !== shape) observeShape(node, shape, path, line);
+    if (node.shape !== shape && !observeShape(node, shape, line, scratch.strict)) return;
     if (kind === K_STR) {
       stats.bytes += e - s;
       if (node.timestamps && Number.isNaN(isoSeconds(buf, s, e))) node.timestamps = false;
@@ -224,12 +150,106 @@ export function observeValue(node: Node, kind: number, buf: Buffer, s: number, e
   }
 }
 
-export function conflictError(file: string, line: number, e: ShapeConflict): DataError {
-  return new DataError(
-    file,
-    line,
-    `column '${e.path}' holds ${article(SHAPE_NAMES[e.now])} here but ${SHAPE_NAMES[e.was]} values before (first on line ${e.wasLine}); ` +
-      `make the values agree, or set the column's type with the 'features' input (for example dtype: string, or dtype: json to keep each value as JSON text)`,
-  );
+/** Pass 1 for the (validated) array `buf[s..e)`. */
+function observeArray(node: Node, buf: Buffer, s: number, e: number, line: number, depth: number, scratch: Scratch): void {
+  node.stats.count++;
+  if (!observeShape(node, "list", line, scratch.strict)) return;
+  if (depth >= MAX_DEPTH) throw new NestingTooDeep();
+  const item = (node.item ??= newNode());
+  node.stats.items = item.stats;
+  let i = skipWhitespace(buf, s + 1, e);
+  if (buf[i] === 93) return; // ]
+  const v = (scratch.items[depth] ??= new JsonValue());
+  for (;;) {
+    i = readValue(buf, i, e, v);
+    observeValue(item, v.kind, buf, v.start, v.end, line, depth + 1, scratch);
+    i = skipWhitespace(buf, i, e);
+    if (i >= e || buf[i] !== 44) return; // ,
+    i = skipWhitespace(buf, i + 1, e);
+  }
 }
 
+/** Pass 1 for the (validated) object `buf[s..e)`: its keys must be those of the place's first object. */
+function observeObject(node: Node, buf: Buffer, s: number, e: number, line: number, depth: number, scratch: Scratch): void {
+  node.stats.count++;
+  if (!observeShape(node, "struct", line, scratch.strict)) return;
+  if (depth >= MAX_DEPTH) throw new NestingTooDeep();
+  const m = scratch.membersAt(depth);
+  m.read(buf, s, e);
+  if (m.n === 0 && !scratch.strict) return toJson(node, `an empty object ({}) on line ${line}`, line);
+  let fields = node.fields;
+  const first = !fields;
+  if (!fields) {
+    fields = node.fields = new Map();
+    node.stats.fields = new Map<string, SizeStats>();
+  } else if (!scratch.strict && (m.n !== fields.size || !m.keys.every((k, i) => i >= m.n || fields!.has(k))))
+    return toJson(node, `objects with different keys (first on line ${node.line}, other keys on line ${line})`, line);
+  if (first || scratch.strict)
+    for (let k = 0; k < m.n; k++) {
+      if (fields.has(m.keys[k]!)) continue;
+      // Earlier slots of the place were nulls for this field.
+      const child = newNode(nullsSoFar(node.stats.count - 1, node.stats));
+      fields.set(m.keys[k]!, child);
+      node.stats.fields!.set(m.keys[k]!, child.stats);
+    }
+  for (let k = 0; k < m.n; k++) observeValue(fields.get(m.keys[k]!)!, m.kind[k]!, buf, m.start[k]!, m.end[k]!, line, depth + 1, scratch);
+}
+
+/** A struct place that only held `{}` (possible without Json): Parquet cannot store it. */
+export class EmptyStruct extends Error {
+  constructor(readonly node: Node) {
+    super("only empty objects");
+  }
+}
+
+/** The feature pass 1 gives a place. */
+export function featureOfNode(node: Node): Feature {
+  switch (node.shape) {
+    case "null":
+      return value("null");
+    case "bool":
+      return value("bool");
+    case "int":
+      return value("int64");
+    case "float":
+      return value("float64");
+    case "string":
+      return node.timestamps ? value("timestamp[s]") : value("string");
+    case "json":
+      return { kind: "custom", typeName: "Json", params: {} };
+    case "list":
+      return { kind: "list", item: featureOfNode(node.item ?? newNode()) };
+    case "struct":
+      if (node.fields!.size === 0) throw new EmptyStruct(node);
+      return { kind: "struct", fields: [...node.fields!].map(([name, n]) => ({ name, feature: featureOfNode(n) })) };
+  }
+}
+
+/** The path of `target` among the columns `nodes` (named `names`), for messages. */
+export function pathOf(target: Node, nodes: Node[], names: string[]): string {
+  const find = (node: Node, path: string): string | undefined => {
+    if (node === target) return path;
+    if (node.item) {
+      const found = find(node.item, `${path}[]`);
+      if (found) return found;
+    }
+    for (const [name, child] of node.fields ?? []) {
+      const found = find(child, `${path}.${name}`);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  for (let c = 0; c < nodes.length; c++) {
+    const found = find(nodes[c]!, names[c]!);
+    if (found) return found;
+  }
+  return "?";
+}
+
+/** The places below `node` (at `path`) that became Json, and why. */
+export function jsonNotes(node: Node, path: string, out: JsonNote[] = []): JsonNote[] {
+  if (node.shape === "json") out.push({ path, line: node.line, why: node.why! });
+  else if (node.shape === "list" && node.item) jsonNotes(node.item, `${path}[]`, out);
+  else if (node.shape === "struct") for (const [name, child] of node.fields!) jsonNotes(child, `${path}.${name}`, out);
+  return out;
+}

@@ -1,191 +1,226 @@
 /**
- * JSON Lines (`.jsonl`, `.ndjson`, and `.json` files holding lines) and JSON
- * files holding one top-level array of objects. Each row is an object; the
+ * JSON Lines (`.jsonl`, `.ndjson`, and `.json` files holding lines), JSON
+ * files holding one top-level array, and objects one after another (one
+ * object spread over several lines), as `datasets`' JSON loader reads them
+ * (docs/dataset-layout.md#json-and-json-lines). Each row is an object; the
  * columns are the union of the keys in order of first appearance, a missing
- * key is a null — as pyarrow's JSON reader does for `datasets` (docs/dataset-layout.md#json-and-json-lines):
- * integers → int64 (float64 once any value is spelled with a fraction or
- * exponent, or exceeds int64), bool, string, strings that are all ISO dates
- * or date-times at second precision → timestamp[s], arrays → list, objects →
- * struct (fields unioned). A column holding two kinds of values (say numbers
- * and strings) is an error naming both lines.
+ * key is a null. An array of plain values is one column `text`. Types as
+ * pyarrow's JSON reader gives them, and `Json` where values disagree
+ * (./infer.ts).
  *
  * Rows are read from the bytes (./scan.ts), a read chunk at a time, with
  * no object per row: pass 1 infers types and sizes from each value's
- * spelling, pass 2 fills the Arrow builders of flat columns (and lists of
- * them, item by item) straight from the bytes. Objects inside values are
- * parsed from their span with JSON.parse, and rows the scanner does not
- * handle (invalid JSON, repeated keys, ...) go through JSON.parse whole —
- * the reader's reference behaviour, which also gives the error message.
+ * spelling, pass 2 fills the Arrow builders straight from the bytes. Rows
+ * the scanner does not handle (invalid JSON, repeated keys, ...) are checked
+ * with JSON.parse — whose message is the error users see — and read member
+ * by member from their bytes (./spans.ts, Members), keys in the file's order.
  *
- * This file runs the two passes; the pieces are ./rows.ts (the rows of a
+ * This file runs the passes; the pieces are ./rows.ts (the rows of a
  * file), ./scan.ts (the byte scanner), ./infer.ts (pass 1's inference),
- * ./column.ts (values into Arrow columns), ./spans.ts (JS values from bytes).
+ * ./column.ts (values into Arrow columns), ./text.ts (Json text),
+ * ./spans.ts (members and JS values from bytes).
  */
 import { DataError } from "../../errors.js";
 import { type Feature, type NamedFeature, value } from "../../../model/features.js";
-import { type SizeStats, emptyStats, mergeStats, statsOfData } from "../../model/sizes.js";
-import { K_NULL, K_OBJ, K_STR, K_STR_ESC, RowScanner, isoSeconds, unescapedLength } from "./scan.js";
+import { PYTHON_BATCH_ROWS, type SizeStats, addData, closeBatch, emptyStats, nullsSoFar } from "../../model/sizes.js";
+import { JsonValue, RowScanner, readValue, skipWhitespace } from "./scan.js";
 import { JsonColumn } from "./column.js";
-import { type Node, SHAPE_OF_KIND, ShapeConflict, conflictError, featureOfNode, newNode, observe, observeShape, observeValue } from "./infer.js";
-import { ArraySource, CHUNK_END, LineSource, ROW_SCANNED, type RowSource, detectLayout } from "./rows.js";
-import { Scratch, parseRow } from "./spans.js";
+import { INITIAL_CAPACITY, builderFor } from "../columns.js";
+import { EmptyStruct, type JsonNote, NestingTooDeep, type Node, ShapeConflict, featureOfNode, jsonNotes, newNode, observeValue, pathOf } from "./infer.js";
+import { ArraySource, CHUNK_END, type Layout, LineSource, ROW_SCANNED, ROW_VALUE, type RowSource, detectLayout } from "./rows.js";
+import { Scratch, checkRow } from "./spans.js";
 import type { Batch, BatchCursor, ColumnProfile, FileProfile, ReaderOptions, TableReader } from "../reader.js";
 
+/** The column of an array of plain values (datasets: `{"text": element}`). */
+export const JSON_VALUES_COLUMN = "text";
+
+const SPREAD_HINT = " (in JSON Lines each line holds one whole object; is this one spread over several lines?)";
 
 export class JsonReader implements TableReader {
+  /** Rows pass 1 counted: pass 2 sizes its builders for no more (a small file's batch). */
+  private rowCount: number | undefined;
+
   constructor(
     private readonly path: string,
     readonly file: string,
-    private readonly format: "json" | "jsonl",
     private readonly options: ReaderOptions = {},
   ) {}
 
   /** The rows of the file, read with `scanner` (pass 1 validates the UTF-8 too). */
-  private async rows(validate: boolean, learn: boolean): Promise<{ source: RowSource; scanner: RowScanner }> {
+  private async rows(validate: boolean, learn: boolean): Promise<{ source: RowSource; scanner: RowScanner; layout: Layout }> {
     const layout = await detectLayout(this.path, this.file);
-    if (layout === "empty") throw new DataError(this.file, undefined, "the file is empty");
-    const scanner = new RowScanner(learn, layout === "lines");
-    // A top-level array is read as such whatever the extension (datasets falls back to reading it whole too).
+    if (layout.kind === "empty") throw new DataError(this.file, undefined, "the file is empty");
+    const scanner = new RowScanner(learn, layout.kind === "lines");
+    // A top-level array is read as such whatever the extension, as datasets does.
     const source =
-      layout === "array"
-        ? new ArraySource(this.path, this.file, validate, this.options.chunkBytes, scanner)
-        : new LineSource(this.path, this.file, validate, this.options.chunkBytes, scanner);
-    return { source, scanner };
+      layout.kind === "lines"
+        ? new LineSource(this.path, this.file, validate, this.options.chunkBytes, scanner)
+        : new ArraySource(this.path, this.file, validate, this.options.chunkBytes, scanner, layout.kind === "array" ? layout.shape : "stream");
+    return { source, scanner, layout };
   }
 
-  /** Parses a row the scanner left to JSON.parse (throwing the DataError for invalid JSON or a row that is not an object). */
-  private parseRow(source: RowSource, inference: boolean, scratch: Scratch): Record<string, unknown> {
+  /**
+   * Makes `scanner`'s tape describe the current row when the scanner did
+   * not read it (or `parseAll`): checked with JSON.parse first (its message
+   * is the error users see), then read member by member from its bytes.
+   */
+  private toTape(status: number, source: RowSource, scanner: RowScanner, scratch: Scratch, parseAll: boolean): void {
+    if (status === ROW_SCANNED && !parseAll) return;
     const { buf, start, stop, line } = source;
-    const firstLineOfJson = this.format === "json" && line === 1 && source instanceof LineSource;
-    return parseRow(buf, start, stop, this.file, line, inference, firstLineOfJson, scratch.numbers);
+    const m = scratch.membersAt(0);
+    if (status === ROW_VALUE) {
+      const v = (scratch.items[0] ??= new JsonValue());
+      checkValue(buf, start, stop, this.file, line);
+      readValue(buf, start, stop, v);
+      m.single(JSON_VALUES_COLUMN, v);
+    } else {
+      checkRow(buf, start, stop, this.file, line, source instanceof LineSource ? SPREAD_HINT : "");
+      m.read(buf, skipWhitespace(buf, start, stop), stop);
+    }
+    scanner.fromMembers(m);
   }
 
   async profile(overrides: ReadonlyMap<string, Feature>): Promise<FileProfile> {
-    const { source, scanner } = await this.rows(true, true);
+    const { source, scanner, layout } = await this.rows(true, true);
     const scratch = new Scratch();
+    scratch.strict = layout.kind === "stream";
     const names = scanner.names;
+    const parseAll = this.options.jsonParseAll === true;
     /** Per column: what pass 1 has seen, and whether the `features` input sets its type (then it is converted, not inferred). */
     const nodes: Node[] = [];
     const set: boolean[] = [];
+    // The rows, for the batches of columns first seen late.
+    const rowStats = emptyStats();
     const addColumns = () => {
       for (let c = nodes.length; c < names.length; c++) {
-        nodes.push(newNode());
+        nodes.push(newNode(nullsSoFar(rowStats.count, rowStats)));
         set.push(overrides.has(names[c]!));
       }
     };
-    const measured = new Map<string, JsonColumn>();
-    const measuredStats = new Map<string, SizeStats>();
-    const overridden = [...overrides];
-    const anySet = overridden.length > 0;
-    let rows = 0;
+    // Columns the `features` input sets are converted now, so bad values are found before anything is written.
+    const measured = [...overrides].map(([name, feature]) => ({ name, column: new JsonColumn(name, feature, this.file, true, scratch), stats: emptyStats() }));
+    // Python's record batches: PYTHON_BATCH_ROWS rows, afresh with each table (./rows.ts).
+    let batchRows = 0;
+    const closeBatches = () => {
+      for (const node of nodes) closeBatch(node.stats, rowStats.count);
+      for (const m of measured) {
+        addData(m.stats, m.column.builder.finish());
+        closeBatch(m.stats);
+      }
+      closeBatch(rowStats);
+      batchRows = 0;
+    };
     let line = 0;
     try {
       while (await source.refill()) {
         const buf = source.buf;
-        const parseAll = this.options.jsonParseAll === true;
         for (;;) {
           const status = source.next();
           if (status === CHUNK_END) break;
           line = source.line;
-          let row: Record<string, unknown> | undefined;
-          if (status === ROW_SCANNED && !parseAll) {
-            scanner.commit();
-            if (nodes.length < names.length) addColumns();
-            const { n, col, kind: kinds, start, end } = scanner;
-            for (let k = 0; k < n; k++) {
-              const c = col[k]!;
-              if (anySet && set[c]) continue;
-              const node = nodes[c]!;
-              const kind = kinds[k]!;
-              const stats = node.stats;
-              if (kind === K_NULL) {
-                stats.count++;
-                stats.nulls++;
-              } else if (kind >= K_OBJ) {
-                observeValue(node, kind, buf, start[k]!, end[k]!, scanner.aux[k]!, names[c]!, line, 0, scratch);
-              } else {
-                stats.count++;
-                const shape = SHAPE_OF_KIND[kind]!;
-                if (node.shape !== shape) observeShape(node, shape, names[c]!, line);
-                if (kind === K_STR) {
-                  const vs = start[k]!;
-                  const ve = end[k]!;
-                  stats.bytes += ve - vs;
-                  if (node.timestamps && Number.isNaN(isoSeconds(buf, vs, ve))) node.timestamps = false;
-                } else if (kind === K_STR_ESC) {
-                  if (node.timestamps) {
-                    const length = scratch.unescape(buf, start[k]!, end[k]!);
-                    stats.bytes += length;
-                    if (Number.isNaN(isoSeconds(scratch.bytes, 0, length))) node.timestamps = false;
-                  } else stats.bytes += unescapedLength(buf, start[k]!, end[k]!);
-                }
-              }
-            }
-          } else {
-            row = this.parseRow(source, true, scratch);
-            for (const key in row) {
-              let c = scanner.indexOf(key);
-              if (c === undefined) {
-                c = scanner.addColumn(key);
-                addColumns();
-              }
-              if (!set[c]) observe(nodes[c]!, row[key], key, line);
-            }
+          if (batchRows === PYTHON_BATCH_ROWS || (source.newTable && batchRows > 0)) closeBatches();
+          this.toTape(status, source, scanner, scratch, parseAll);
+          scanner.commit();
+          if (nodes.length < names.length) addColumns();
+          const { n, col, kind, start, end } = scanner;
+          for (let k = 0; k < n; k++) {
+            const c = col[k]!;
+            if (!set[c]) observeValue(nodes[c]!, kind[k]!, buf, start[k]!, end[k]!, line, 0, scratch);
           }
-          // Columns the `features` input sets are converted now, so bad values are found before anything is written.
-          for (let o = 0; o < overridden.length; o++) {
-            const [name, feature] = overridden[o]!;
-            const c = scanner.indexOf(name);
-            const present = c !== undefined && (row ? Object.hasOwn(row, name) : scanner.has(c));
-            let col = measured.get(name);
-            if (!col) {
-              if (!present) continue;
-              measured.set(name, (col = new JsonColumn(name, feature, this.file, true, scratch)));
-              // Rows before the first one with this key hold nulls.
-              for (let k = 0; k < rows; k++) col.appendNull();
-            }
-            if (!present) col.appendNull();
-            else if (row) col.append(row[name], line);
+          for (const m of measured) {
+            const c = scanner.indexOf(m.name);
+            if (c === undefined || !scanner.has(c)) m.column.appendNull();
             else {
-              const k = scanner.entryOf[c!]!;
-              col.put(scanner.kind[k]!, buf, scanner.start[k]!, scanner.end[k]!, scanner.aux[k]!, line);
+              const k = scanner.entryOf[c]!;
+              m.column.put(kind[k]!, buf, start[k]!, end[k]!, scanner.aux[k]!, line);
             }
           }
-          rows++;
+          rowStats.count++;
+          batchRows++;
         }
-        for (const [name, col] of measured) measuredStats.set(name, mergeStats(measuredStats.get(name) ?? emptyStats(), statsOfData(col.builder.finish())));
         scratch.trim();
       }
+      if (batchRows > 0) closeBatches();
     } catch (e) {
-      if (e instanceof ShapeConflict) throw conflictError(this.file, line, e);
+      if (e instanceof NestingTooDeep) throw new DataError(this.file, line, e.message);
+      if (e instanceof ShapeConflict)
+        throw new DataError(
+          this.file,
+          line,
+          `column '${pathOf(e.node, nodes, names)}' holds ${article(e.now)} here but ${e.was} values before (first on line ${e.wasLine}); ` +
+            `make the values agree, or write one object per line (then such a column becomes Json, as datasets makes it), ` +
+            `or set the column's type with the 'features' input (for example dtype: json)`,
+        );
       throw e;
     } finally {
       await source.close();
     }
+    const rows = rowStats.count;
     if (rows === 0) throw new DataError(this.file, undefined, "the file holds no rows (an empty array, or only blank lines)");
+    const places: JsonNote[] = [];
     const columns: ColumnProfile[] = names.map((name, c) => {
       const override = overrides.get(name);
-      if (override) return { name, feature: override, stats: measuredStats.get(name) ?? { count: rows, nulls: rows, bytes: 0 } };
+      if (override) return { name, feature: override, stats: measured.find((m) => m.name === name)!.stats };
       const node = nodes[c]!;
-      // Counts so far are of the rows holding the key: the others hold nulls.
-      node.stats.nulls += rows - node.stats.count;
-      node.stats.count = rows;
-      return { name, feature: node.shape === "null" ? undefined : featureOfNode(node, name, this.file), stats: node.stats };
+      jsonNotes(node, name, places);
+      try {
+        return { name, feature: node.shape === "null" ? undefined : featureOfNode(node), stats: node.stats };
+      } catch (e) {
+        if (!(e instanceof EmptyStruct)) throw e;
+        throw new DataError(
+          this.file,
+          e.node.line,
+          `'${pathOf(e.node, nodes, names)}' only holds empty objects ({}), and Parquet cannot store an object without fields; ` +
+            `give the column a type with the 'features' input (for example dtype: json), or remove it`,
+        );
+      }
     });
-    return { file: this.file, rows, columns, nullFeature: value("null") };
+    this.rowCount = rows;
+    return { file: this.file, rows, columns, nullFeature: value("null"), mixedToJson: layout.kind !== "stream", jsonPlaces: places };
   }
 
-  async open(features: NamedFeature[]): Promise<BatchCursor> {
+  /** The line where data row `row` starts (read again from the start: for messages only). */
+  async lineOfRow(row: number): Promise<number | undefined> {
+    const { source } = await this.rows(false, false);
+    try {
+      let seen = 0;
+      while (await source.refill())
+        for (let status = source.next(); status !== CHUNK_END; status = source.next()) if (seen++ === row) return source.line;
+      return undefined;
+    } finally {
+      await source.close();
+    }
+  }
+
+  /** Pass 2's columns of `features` over the file's rows; `each(rows)` after every row. */
+  private async columns(features: NamedFeature[]): Promise<{ source: RowSource; scanner: RowScanner; columns: JsonColumn[]; scratch: Scratch }> {
     const { source, scanner } = await this.rows(false, false);
     for (const f of features) scanner.addColumn(f.name);
     const scratch = new Scratch();
-    const parseAll = this.options.jsonParseAll === true;
-    const columns = features.map((f) => new JsonColumn(f.name, f.feature, this.file, false, scratch));
-    const width = columns.length;
+    const capacity = Math.min(this.rowCount ?? INITIAL_CAPACITY, INITIAL_CAPACITY);
+    return { source, scanner, scratch, columns: features.map((f) => new JsonColumn(f.name, f.feature, this.file, false, scratch, builderFor(f.feature, capacity))) };
+  }
+
+  /** Appends the current row to `columns` (a null where it has no value). */
+  private appendRow(status: number, source: RowSource, scanner: RowScanner, columns: JsonColumn[], scratch: Scratch): void {
+    this.toTape(status, source, scanner, scratch, this.options.jsonParseAll === true);
+    const { buf, line } = source;
+    const { n, col: cols, kind, start, end, aux } = scanner;
+    let present = 0;
+    for (let k = 0; k < n; k++) {
+      const c = cols[k]!;
+      if (c < 0) continue; // a key pass 1 did not see (the file changed): ignored
+      columns[c]!.put(kind[k]!, buf, start[k]!, end[k]!, aux[k]!, line);
+      present++;
+    }
+    if (present < columns.length) for (let c = 0; c < columns.length; c++) if (!scanner.has(c)) columns[c]!.appendNull();
+  }
+
+  async open(features: NamedFeature[]): Promise<BatchCursor> {
+    const { source, scanner, columns, scratch } = await this.columns(features);
     let filled = false;
-    const reader = this;
     return {
-      async next(maxRows: number): Promise<Batch | undefined> {
+      next: async (maxRows: number): Promise<Batch | undefined> => {
         // One batch per read chunk (at most maxRows rows): batch sizes follow from the content only.
         let rows = 0;
         while (rows < maxRows) {
@@ -199,25 +234,7 @@ export class JsonReader implements TableReader {
             if (rows > 0) break;
             continue;
           }
-          const { buf, line } = source;
-          if (status === ROW_SCANNED && !parseAll) {
-            const { n, col: cols, kind, start, end, aux } = scanner;
-            let present = 0;
-            for (let k = 0; k < n; k++) {
-              const c = cols[k]!;
-              if (c < 0) continue; // a key pass 1 did not see (the file changed): ignored
-              columns[c]!.put(kind[k]!, buf, start[k]!, end[k]!, aux[k]!, line);
-              present++;
-            }
-            if (present < width) for (let c = 0; c < width; c++) if (!scanner.has(c)) columns[c]!.appendNull();
-          } else {
-            const row = reader.parseRow(source, false, scratch);
-            for (let c = 0; c < width; c++) {
-              const col = columns[c]!;
-              if (Object.hasOwn(row, col.name)) col.append(row[col.name], line);
-              else col.appendNull();
-            }
-          }
+          this.appendRow(status, source, scanner, columns, scratch);
           rows++;
         }
         scratch.trim();
@@ -229,5 +246,51 @@ export class JsonReader implements TableReader {
       },
     };
   }
+
+  /**
+   * Size counts of `features`' columns as pass 2 builds them, in Python's
+   * record batches: for columns whose type (Json, found in another file
+   * perhaps) pass 1's counts do not describe.
+   */
+  async measure(features: NamedFeature[]): Promise<SizeStats[]> {
+    const { source, scanner, columns, scratch } = await this.columns(features);
+    const stats = features.map(() => emptyStats());
+    let batchRows = 0;
+    const closeBatches = () => {
+      columns.forEach((c, i) => {
+        addData(stats[i]!, c.builder.finish());
+        closeBatch(stats[i]!);
+      });
+      batchRows = 0;
+    };
+    try {
+      while (await source.refill()) {
+        for (;;) {
+          const status = source.next();
+          if (status === CHUNK_END) break;
+          if (batchRows === PYTHON_BATCH_ROWS || (source.newTable && batchRows > 0)) closeBatches();
+          this.appendRow(status, source, scanner, columns, scratch);
+          batchRows++;
+        }
+        scratch.trim();
+      }
+      if (batchRows > 0) closeBatches();
+    } finally {
+      await source.close();
+    }
+    return stats;
+  }
 }
 
+function article(word: string): string {
+  return /^[aeiou]/.test(word) ? `an ${word}` : `a ${word}`;
+}
+
+/** Checks an element of an array of values with JSON.parse (its message is the error users see). */
+function checkValue(buf: Buffer, s: number, e: number, file: string, line: number): void {
+  try {
+    JSON.parse(buf.toString("utf8", s, e));
+  } catch (err) {
+    throw new DataError(file, line, `invalid JSON: ${(err as Error).message}`);
+  }
+}

@@ -9,10 +9,15 @@ import { INVALID_UTF8, ChunkBuffer, openByteSource, readAhead, hasBom } from "..
 import { RowScanner } from "./scan.js";
 
 
-/** What a row source's `next()` found: a row the scanner read (its tape is ready), a row for JSON.parse, or the end of the read chunk. */
+/**
+ * What a row source's `next()` found: a row the scanner read (its tape is
+ * ready), a row for JSON.parse, a plain value (an element of an array of
+ * values: the row's `text`), or the end of the read chunk.
+ */
 export const ROW_SCANNED = 0;
 export const ROW_TO_PARSE = 1;
 export const CHUNK_END = 2;
+export const ROW_VALUE = 3;
 
 /**
  * The rows of a file, one read chunk at a time: `refill()` reads the next
@@ -25,6 +30,8 @@ export interface RowSource {
   start: number;
   stop: number;
   line: number;
+  /** The current row starts a new table of Python's loader (PYTHON_CHUNK_BYTES): its record batches start afresh. */
+  newTable: boolean;
   refill(): Promise<boolean>;
   next(): number;
   close(): Promise<void>;
@@ -32,6 +39,14 @@ export interface RowSource {
 
 const LF = 10;
 const CR = 13;
+
+/**
+ * Bytes Python's JSON loader reads per table (`JsonConfig.chunksize`, 10 MiB):
+ * a table holds the lines starting at most this far past its first byte
+ * (`f.read(chunksize)` and the rest of the line). Its record batches, and so
+ * `num_bytes`, start afresh with each table.
+ */
+export const PYTHON_CHUNK_BYTES = 10 << 20;
 
 /**
  * JSON Lines. Lines end at LF, CRLF or a lone CR (as ../text/lines.ts splits them:
@@ -53,6 +68,9 @@ export class LineSource implements RowSource {
   private cr = -2;
   private nextLine = 1;
   private atStart = true;
+  newTable = false;
+  private tableLimit = PYTHON_CHUNK_BYTES;
+  private tablePending = false;
 
   constructor(
     private readonly path: string,
@@ -128,11 +146,27 @@ export class LineSource implements RowSource {
     return end;
   }
 
+  /** Notes a line starting at `p` (blank lines too: they count in Python's tables). */
+  private lineAt(p: number): void {
+    const at = this.input!.base + p;
+    if (at > this.tableLimit) {
+      this.tableLimit = at + PYTHON_CHUNK_BYTES;
+      this.tablePending = true;
+    }
+  }
+
+  /** The row just found: whether it starts a table. */
+  private rowFound(): void {
+    this.newTable = this.tablePending;
+    this.tablePending = false;
+  }
+
   next(): number {
     const { buf, end } = this;
     for (;;) {
       const p = this.p;
       if (p >= end) return CHUNK_END;
+      this.lineAt(p);
       const q = this.scanner.scan(buf, p, end);
       if (q >= 0) {
         // The object ends at q (after trailing blanks): a line break, or the end of the file, must follow.
@@ -152,6 +186,7 @@ export class LineSource implements RowSource {
           this.stop = q;
           this.line = this.nextLine++;
           this.p = next;
+          this.rowFound();
           return ROW_SCANNED;
         }
       }
@@ -164,6 +199,7 @@ export class LineSource implements RowSource {
       while (i < stop && (buf[i] === 32 || buf[i] === 9 || buf[i] === CR)) i++;
       if (i === stop) continue; // a blank line
       this.start = p;
+      this.rowFound();
       return ROW_TO_PARSE;
     }
   }
@@ -173,18 +209,32 @@ export class LineSource implements RowSource {
   }
 }
 
-/** A top-level JSON array: its elements, as arraySpans splits them. */
+/**
+ * The elements of one top-level JSON array (`values`: an array of plain
+ * values, each the row's `text`), or (`stream`) JSON objects one after
+ * another, such as one object spread over several lines: as arraySpans
+ * splits them.
+ */
 export class ArraySource implements RowSource {
   buf: Buffer = Buffer.alloc(0);
   start = 0;
   stop = 0;
   line = 0;
+  /** Python reads a top-level array whole: one table. */
+  readonly newTable = false;
   private spans: RowSpans | undefined;
   private r = 0;
   private readonly chunks: AsyncGenerator<RowSpans>;
 
-  constructor(path: string, file: string, validate: boolean, chunkBytes: number | undefined, private readonly scanner: RowScanner) {
-    this.chunks = arraySpans(path, file, validate, chunkBytes);
+  constructor(
+    path: string,
+    file: string,
+    validate: boolean,
+    chunkBytes: number | undefined,
+    private readonly scanner: RowScanner,
+    private readonly shape: "objects" | "values" | "stream",
+  ) {
+    this.chunks = arraySpans(path, file, validate, chunkBytes, shape === "stream");
   }
 
   async refill(): Promise<boolean> {
@@ -205,6 +255,7 @@ export class ArraySource implements RowSource {
     this.start = s;
     this.stop = e;
     this.line = spans.line[r]!;
+    if (this.shape === "values") return ROW_VALUE;
     return this.scanner.scan(this.buf, s, e) === e ? ROW_SCANNED : ROW_TO_PARSE;
   }
 
@@ -241,23 +292,65 @@ class RowSpans {
   }
 }
 
-/** A `.json` file is either one top-level array or JSON Lines: the first non-blank byte tells. */
-export async function detectLayout(path: string, file: string): Promise<"array" | "lines" | "empty"> {
+/**
+ * How a JSON file holds its rows, as Python's JSON loader reads them
+ * (docs/dataset-layout.md#json-and-json-lines):
+ * - `array`: one top-level array (its first non-blank byte is `[`). Its
+ *   elements are objects (`objects`) when a `{` comes before the first `"`
+ *   in its first 100 bytes, else plain values (`values`) that become one
+ *   column `text` (datasets' rule, json.py);
+ * - `lines`: JSON Lines, one object per line (the first line holds exactly one JSON value);
+ * - `stream`: objects one after another, across lines (one object spread over
+ *   several lines, say), which pyarrow's reader takes too;
+ * - `empty`: no bytes but a BOM and whitespace.
+ */
+export type Layout = { kind: "lines" | "stream" | "empty" } | { kind: "array"; shape: "objects" | "values" };
+
+export async function detectLayout(path: string, file: string): Promise<Layout> {
   const source = await openByteSource(path, file);
   try {
-    const head = Buffer.alloc(4096);
-    let first = true;
+    let head = Buffer.alloc(64 * 1024);
+    let end = 0;
+    let first = -1; // the first non-blank byte
     for (;;) {
-      const n = await source.read(head, 0);
-      if (n === 0) return "empty";
-      let i = 0;
-      if (first && hasBom(head, n)) i = 3;
-      first = false;
-      for (; i < n; i++) {
-        const b = head[i]!;
-        if (b === 32 || b === 9 || b === 10 || b === 13) continue;
-        return b === 91 /* [ */ ? "array" : "lines";
+      if (end === head.length) {
+        const grown = Buffer.alloc(head.length * 2);
+        grown.set(head);
+        head = grown;
       }
+      const n = await source.read(head, end);
+      const eof = n === 0 || end + n < head.length;
+      end += n;
+      let i = first >= 0 ? first : hasBom(head, end) ? 3 : 0;
+      if (first < 0) {
+        while (i < end && (head[i] === 32 || head[i] === 9 || head[i] === 10 || head[i] === 13)) i++;
+        if (i < end) first = i;
+      }
+      if (first < 0) {
+        if (eof) return { kind: "empty" };
+        end = 0; // only blanks so far
+        continue;
+      }
+      const b = head[first]!;
+      if (b === 91 /* [ */) {
+        const window = head.subarray(first, Math.min(end, first + 100));
+        const quote = window.indexOf(34);
+        const objects = (quote < 0 ? window : window.subarray(0, quote)).includes(123);
+        if (!objects && window.length < 100 && !eof) continue;
+        return { kind: "array", shape: objects ? "objects" : "values" };
+      }
+      if (b !== 123 /* { */) return { kind: "lines" }; // not an object: the row's error comes later
+      const value = elementEnd(head, first, end);
+      if (value.end === -1) {
+        if (eof) return { kind: "lines" }; // not closed: JSON.parse says why
+        continue;
+      }
+      if (value.newlines > 0) return { kind: "stream" };
+      // Another value after it on the same line: objects one after another, too.
+      let j = value.end;
+      while (j < end && (head[j] === 32 || head[j] === 9)) j++;
+      if (j === end && !eof) continue;
+      return { kind: j === end || head[j] === 10 || head[j] === 13 ? "lines" : "stream" };
     }
   } finally {
     await source.close();
@@ -265,17 +358,18 @@ export async function detectLayout(path: string, file: string): Promise<"array" 
 }
 
 /**
- * Streams the elements of a top-level JSON array without holding the file:
- * a byte scanner finds where each element ends (tracking nesting and strings).
- * Each row's line is where its element starts. An error found while splitting
- * is thrown after the elements before it are handed out (they are read first).
+ * Streams the elements of a top-level JSON array (or, with `stream`, JSON
+ * values one after another) without holding the file: a byte scanner finds
+ * where each element ends (tracking nesting and strings). Each row's line is
+ * where its element starts. An error found while splitting is thrown after
+ * the elements before it are handed out (they are read first).
  */
-async function* arraySpans(path: string, file: string, validate: boolean, chunkBytes: number | undefined): AsyncGenerator<RowSpans> {
+async function* arraySpans(path: string, file: string, validate: boolean, chunkBytes: number | undefined, stream: boolean): AsyncGenerator<RowSpans> {
   const input = new ChunkBuffer(readAhead(await openByteSource(path, file)), chunkBytes);
   const spans = new RowSpans();
   let consumed = 0;
   let line = 1;
-  let state: "open" | "first" | "element" | "separator" | "closed" = "open";
+  let state: "open" | "first" | "element" | "separator" | "closed" = stream ? "element" : "open";
   let atStart = true;
   try {
     while (await input.refill(consumed)) {
@@ -303,6 +397,9 @@ async function* arraySpans(path: string, file: string, validate: boolean, chunkB
           }
           state = "first";
           p++;
+        } else if (stream && b !== 123) {
+          error = new DataError(file, line, `each row must be a JSON object ({...}), found '${String.fromCharCode(b)}' between objects`);
+          break;
         } else if (state === "separator" || (state === "first" && b === 93)) {
           if (b === 93) state = "closed";
           else if (b === 44) state = "element";
@@ -317,7 +414,7 @@ async function* arraySpans(path: string, file: string, validate: boolean, chunkB
         } else {
           const stop = elementEnd(buf, p, end);
           if (stop.end === -1) {
-            if (input.eof) error = new DataError(file, line, "invalid JSON: the array (or this element) is not closed");
+            if (input.eof) error = new DataError(file, line, stream ? "invalid JSON: the object is not closed" : "invalid JSON: the array (or this element) is not closed");
             else incomplete = true; // the element continues in the next chunk
             break;
           }
@@ -328,7 +425,7 @@ async function* arraySpans(path: string, file: string, validate: boolean, chunkB
           spans.push(p, stop.end, line);
           line += stop.newlines;
           p = stop.end;
-          state = "separator";
+          if (!stream) state = "separator";
         }
       }
       consumed = p;
@@ -336,7 +433,7 @@ async function* arraySpans(path: string, file: string, validate: boolean, chunkB
       if (error) throw error;
       if (input.eof && !incomplete) break;
     }
-    if (state !== "closed") throw new DataError(file, line, "invalid JSON: the array is not closed (no final ']')");
+    if (!stream && state !== "closed") throw new DataError(file, line, "invalid JSON: the array is not closed (no final ']')");
   } finally {
     await input.close();
   }

@@ -9,10 +9,9 @@
  *
  * The scanner accepts exactly what `JSON.parse` accepts, or less: anything it
  * does not handle — invalid JSON (so the error text comes from `JSON.parse`),
- * a key that is an array index (JS objects enumerate those first), a repeated
- * key (`JSON.parse` keeps the last value at the first key's place), very deep
- * nesting — makes `scan` return -1, and the reader takes the row through
- * `JSON.parse` as before. Nested values (lists, objects) are validated in
+ * a repeated key (the last value counts, at the first key's place), very deep
+ * nesting — makes `scan` return -1, and the reader checks the row with
+ * `JSON.parse` and reads its members from the bytes (./spans.ts, Members). Nested values (lists, objects) are validated in
  * pass 1 and only delimited in pass 2; the reader reads lists item by item
  * (`readValue`) and parses objects from their span.
  *
@@ -110,16 +109,6 @@ function nineteenDigitsFit(buf: Uint8Array, from: number, negative: boolean): bo
   return true;
 }
 
-/** Whether a JS object would enumerate `key` before its other keys (an array index: digits only). */
-function isIndexLike(key: string): boolean {
-  if (key.length === 0 || key.length > 10) return false;
-  for (let i = 0; i < key.length; i++) {
-    const c = key.charCodeAt(i);
-    if (c < ZERO || c > NINE) return false;
-  }
-  return true;
-}
-
 const utf8 = new TextDecoder("utf-8");
 
 /** The text of a key or string between quotes at `[start, end)`. */
@@ -188,6 +177,44 @@ export class RowScanner {
   /** Whether column `c` is in the last scanned row. */
   has(c: number): boolean {
     return this.stamp[c] === this.serial;
+  }
+
+  /**
+   * Makes the tape describe a row read as `members` (a row `scan` left
+   * alone): keys not known become columns (pass 1, on `commit()`) or are
+   * ignored (pass 2).
+   */
+  fromMembers(members: { n: number; keys: string[]; kind: Uint8Array; start: Int32Array; end: Int32Array; aux: Int32Array }): void {
+    this.n = 0;
+    this.pending.length = 0;
+    let serial = (this.serial + 1) | 0;
+    if (serial === 0) {
+      this.stamp.fill(0);
+      serial = 1;
+    }
+    this.serial = serial;
+    for (let k = 0; k < members.n; k++) {
+      const key = members.keys[k]!;
+      let col = this.byName.get(key);
+      if (col === undefined) {
+        if (this.learn) {
+          col = this.names.length + this.pending.length;
+          this.pending.push(key);
+          this.reserveColumns(col + 1);
+        } else col = -2;
+      }
+      if (this.n === this.kind.length) this.reserveEntries();
+      const at = this.n++;
+      if (col >= 0) {
+        this.stamp[col] = serial;
+        this.entryOf[col] = at;
+      }
+      this.col[at] = col;
+      this.kind[at] = members.kind[k]!;
+      this.start[at] = members.start[k]!;
+      this.end[at] = members.end[k]!;
+      this.aux[at] = members.aux[k]!;
+    }
   }
 
   /** Makes columns of the keys first seen in the last row. */
@@ -308,7 +335,6 @@ export class RowScanner {
         while (i < e && space[buf[i]!] !== 0) i++;
         if (i >= e) return -1;
         const key = jsonStringText(buf, ks, j, escaped);
-        if (isIndexLike(key)) return -1;
         const known = this.byName.get(key);
         if (known !== undefined) {
           col = known;

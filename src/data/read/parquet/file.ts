@@ -224,17 +224,17 @@ export class ParquetFile {
     return { chunk, meta };
   }
 
-  /** Nulls of a flat leaf over the file, from the column chunk statistics; undefined when a chunk does not say. */
-  nullCount(field: TopField): number | undefined {
+  /** Nulls of a flat leaf in each row group, from the column chunk statistics; undefined when a chunk does not say. */
+  nullCounts(field: TopField): number[] | undefined {
     const leaf = field.leaves[0]!;
-    if (leaf.maxDefinition === 0) return 0;
-    let nulls = 0;
+    if (leaf.maxDefinition === 0) return this.rowGroups.map(() => 0);
+    const counts: number[] = [];
     for (const rg of this.rowGroups) {
       const n = this.chunkMeta(rg, leaf).meta.struct(CM_STATISTICS)?.int(ST_NULL_COUNT);
       if (n === undefined) return undefined;
-      nulls += num(n);
+      counts.push(num(n));
     }
-    return nulls;
+    return counts;
   }
 
   /** Bytes of a flat byte-array leaf's values over the file, from the size statistics; undefined when a chunk does not say. */

@@ -37,7 +37,7 @@ import * as arrow from "apache-arrow";
 import { DataError } from "../../errors.js";
 import { unsupportedReason } from "../columns.js";
 import { type Feature, type NamedFeature, featureFromArrow, featureFromJson, featureToArrow, featureToString } from "../../../model/features.js";
-import { type SizeStats, mergeStats, statsOfData } from "../../model/sizes.js";
+import { PYTHON_BATCH_ROWS, type SizeStats, addData, closeBatch, emptyStats, mergeStats } from "../../model/sizes.js";
 import { ioError, isGzipName } from "../source.js";
 import { storageTypeOf } from "../../model/storage.js";
 import { byteArrayStats, importArray } from "./ffi.js";
@@ -202,11 +202,16 @@ export class ParquetReader implements TableReader {
     }
     if (converted.length > 0) {
       const windows = converted.map((c) => new ColumnWindow(pf, c, this.file, this.batchRows));
-      const sums = converted.map(() => ({ count: 0, nulls: 0, bytes: 0 }) as SizeStats);
+      const sums = converted.map(() => emptyStats());
+      const first = firstGroupRows(pf);
       for (const { rg, start, end } of this.chunks(pf, from, to)) {
         for (const [k, c] of converted.entries()) {
-          const data = await windows[k]!.rows(rg, start, end, start, end);
-          sums[k] = mergeStats(sums[k]!, statsOfData(adapt(data, c, targets[c.index]!, this.file, rg.firstRow + start)));
+          const data = adapt(await windows[k]!.rows(rg, start, end, start, end), c, targets[c.index]!, this.file, rg.firstRow + start);
+          // Python's record batches cut the row group (pythonBatchEnds): counted batch by batch.
+          for (const [a, b] of pythonPieces(rg.rows, first, start, end)) {
+            addData(sums[k]!, data, a - start, b - start);
+            if (isPythonBatchEnd(rg.rows, first, b)) closeBatch(sums[k]!);
+          }
         }
         if (end === rg.rows) pf.forget(rg);
       }
@@ -259,10 +264,11 @@ export class ParquetReader implements TableReader {
     }
   }
 
-  /** Values, nulls and bytes of a flat string or binary column, read from the decoded offsets without copying. */
+  /** Values, nulls and bytes of a flat string or binary column, read from the decoded offsets without copying, in Python's record batches. */
   private async byteStats(pf: ParquetFile, c: Column, from: number, to: number): Promise<SizeStats> {
-    const stats: SizeStats = { count: 0, nulls: 0, bytes: 0 };
+    const stats = emptyStats();
     const type = c.field.type;
+    const first = firstGroupRows(pf);
     try {
       for (const rg of pf.rowGroups.slice(from, to)) {
         for (let row = 0; row < rg.rows; ) {
@@ -270,13 +276,17 @@ export class ParquetReader implements TableReader {
           const skip = row - window.start;
           const n = window.end - row;
           const parts = await pf.decode(rg, c.parquet, type, window, { skip, rows: n, batchRows: this.batchRows }, (m, array, length) =>
-            byteArrayStats(m, array, type, 0, length),
+            pythonPieces(rg.rows, first, 0, length).map(([a, b]) => ({ length: b - a, ...byteArrayStats(m, array, type, a, b - a) })),
           );
-          stats.count += n;
-          for (const { nulls, bytes } of parts) {
-            stats.nulls += nulls;
-            stats.bytes += bytes;
-          }
+          let at = row;
+          for (const pieces of parts)
+            for (const { length, nulls, bytes } of pieces) {
+              stats.count += length;
+              stats.nulls += nulls;
+              stats.bytes += bytes;
+              at += length;
+              if (isPythonBatchEnd(rg.rows, first, at)) closeBatch(stats);
+            }
           row = window.end;
         }
         pf.forget(rg);
@@ -403,20 +413,78 @@ class ColumnWindow {
  * The size counts of a column from the footer alone, when they are exact:
  * a flat column kept as it is (no conversion, nothing to check) of a
  * fixed-width type with null counts in its statistics, or of a string or
- * binary type whose byte counts the writer recorded too (size statistics).
+ * binary type whose byte counts the writer recorded too (size statistics);
+ * and Python's record batches holding its nulls known from the row groups'
+ * null counts (none, all, or a row group that is one batch).
  */
 function footerStats(pf: ParquetFile, c: Column, target: Feature): SizeStats | undefined {
   if (!keptAsIs(c, target)) return undefined;
-  const rows = pf.rows;
   const type = c.field.type;
-  if (type.typeId === arrow.Type.Null) return { count: rows, nulls: rows, bytes: 0 };
-  const nulls = pf.nullCount(c.parquet);
-  if (nulls === undefined) return undefined;
+  const counts = type.typeId === arrow.Type.Null ? pf.rowGroups.map((rg) => rg.rows) : pf.nullCounts(c.parquet);
+  if (counts === undefined) return undefined;
+  const first = firstGroupRows(pf);
+  const stats = emptyStats();
+  for (const [g, rg] of pf.rowGroups.entries()) {
+    const nulls = counts[g]!;
+    const ends = pythonBatchEnds(rg.rows, first);
+    if (nulls > 0 && nulls < rg.rows && ends.length > 1) return undefined; // which batches hold them: decoded
+    let at = 0;
+    for (const end of ends) {
+      stats.count += end - at;
+      if (nulls > 0) stats.nulls += nulls === rg.rows ? end - at : nulls;
+      closeBatch(stats);
+      at = end;
+    }
+  }
+  if (type.typeId === arrow.Type.Null) return stats;
   if (isByteArray(type)) {
     const bytes = pf.byteArrayBytes(c.parquet);
-    return bytes === undefined ? undefined : { count: rows, nulls, bytes };
+    if (bytes === undefined) return undefined;
+    stats.bytes = bytes;
+    return stats;
   }
-  return FIXED_WIDTH.has(type.typeId) ? { count: rows, nulls, bytes: 0 } : undefined;
+  return FIXED_WIDTH.has(type.typeId) ? stats : undefined;
+}
+
+/**
+ * Where Python's record batches end in a row group of `rows` rows: its
+ * Parquet loader reads batches of the file's first row group's size
+ * (`first`), and its cache cuts those into PYTHON_BATCH_ROWS.
+ */
+export function pythonBatchEnds(rows: number, first: number): number[] {
+  const ends: number[] = [];
+  const size = Math.max(1, first);
+  for (let piece = 0; piece < rows; piece += size) {
+    const pieceEnd = Math.min(rows, piece + size);
+    for (let at = piece; at < pieceEnd; at += PYTHON_BATCH_ROWS) ends.push(Math.min(pieceEnd, at + PYTHON_BATCH_ROWS));
+  }
+  return ends;
+}
+
+/** The end of the Python record batch holding row `at` of a row group (see pythonBatchEnds). */
+function batchEndAfter(rows: number, first: number, at: number): number {
+  const size = Math.max(1, first);
+  const piece = Math.floor(at / size) * size;
+  return Math.min(rows, piece + size, piece + (Math.floor((at - piece) / PYTHON_BATCH_ROWS) + 1) * PYTHON_BATCH_ROWS);
+}
+
+function isPythonBatchEnd(rows: number, first: number, at: number): boolean {
+  return at > 0 && batchEndAfter(rows, first, at - 1) === at;
+}
+
+/** Rows [start, end) of a row group cut where Python's record batches end. */
+function pythonPieces(rows: number, first: number, start: number, end: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let a = start; a < end; ) {
+    const b = Math.min(end, batchEndAfter(rows, first, a));
+    out.push([a, b]);
+    a = b;
+  }
+  return out;
+}
+
+function firstGroupRows(pf: ParquetFile): number {
+  return pf.rowGroups[0]?.rows ?? 0;
 }
 
 const FIXED_WIDTH = new Set([

@@ -5,7 +5,7 @@
  * row). A file with no bytes at all is an error.
  */
 import { DataError } from "../../errors.js";
-import { Utf8Builder } from "../columns.js";
+import { INITIAL_CAPACITY, Utf8Builder } from "../columns.js";
 import { type Feature, type NamedFeature, featureToArrow, featureToString, value } from "../../../model/features.js";
 import { type LineChunk, isEmptyFile, lineChunks } from "./lines.js";
 import type { Batch, BatchCursor, FileProfile, ReaderOptions, TableReader } from "../reader.js";
@@ -13,6 +13,9 @@ import type { Batch, BatchCursor, FileProfile, ReaderOptions, TableReader } from
 export const TEXT_COLUMN = "text";
 
 export class TextReader implements TableReader {
+  /** Rows pass 1 counted: pass 2 sizes its builder for no more (a small file's batch). */
+  private rowCount: number | undefined;
+
   constructor(
     private readonly path: string,
     readonly file: string,
@@ -30,6 +33,7 @@ export class TextReader implements TableReader {
       rows += chunk.records;
       for (let r = 0; r < chunk.records; r++) bytes += chunk.pos[r * 2 + 1]! - chunk.pos[r * 2]!;
     }
+    this.rowCount = rows;
     return {
       file: this.file,
       rows,
@@ -42,7 +46,7 @@ export class TextReader implements TableReader {
     if (features.length !== 1 || features[0]!.name !== TEXT_COLUMN)
       throw new DataError(this.file, undefined, `text files only have the column '${TEXT_COLUMN}'`);
     const chunks = lineChunks(this.path, this.file, false, this.options.chunkBytes);
-    const builder = new Utf8Builder(featureToArrow(features[0]!.feature));
+    const builder = new Utf8Builder(featureToArrow(features[0]!.feature), Math.max(8, Math.min(this.rowCount ?? INITIAL_CAPACITY, INITIAL_CAPACITY)));
     let chunk: LineChunk | undefined;
     let cursor = 0;
     return {

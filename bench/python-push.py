@@ -1,0 +1,29 @@
+"""`npm run bench`'s Python side of the many-files cases: what a user of
+`datasets` would write, `load_dataset(<format>, data_files=[...])` then
+`push_to_hub`, against the Hub in HF_ENDPOINT (the emulator).
+
+    python python-push.py csv|json '<glob>' <repo>
+
+Prints the process's peak RSS as one `@@bench {...}` line on stderr.
+"""
+
+import glob
+import json
+import resource
+import sys
+
+from datasets import load_dataset
+
+
+def main() -> None:
+    builder, pattern, repo = sys.argv[1:4]
+    files = sorted(glob.glob(pattern))
+    if not files:
+        raise SystemExit(f"no files match {pattern}")
+    load_dataset(builder, data_files=files).push_to_hub(repo)
+    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    sys.stderr.write(f"\n@@bench {json.dumps({'maxRssBytes': peak * 1024, 'files': len(files)})}\n")
+
+
+if __name__ == "__main__":
+    main()
