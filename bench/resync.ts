@@ -13,16 +13,18 @@
  *   chunker (@huggingface/xetchunk-wasm, the chunker of @huggingface/hub)
  *   cuts into chunks the first publish did not have — what Xet has to
  *   store and send (before its compression), for both writers alike;
- * - **Xet upload**: bytes the emulator received for the re-publish: for
- *   Python, its own push (a fresh cache each time, as on a CI runner);
- *   with `--hub-xet`, the action's shards uploaded by @huggingface/hub's
- *   Xet client (the action itself still uploads through LFS);
+ * - **Xet upload**: bytes the emulator received for the re-publish (the
+ *   action's own Xet uploader; Python's push, a fresh cache each time, as
+ *   on a CI runner);
+ * - **LFS**: the bytes of the re-published shards the Hub did not have
+ *   (whole files), what a Git LFS upload (`HF_HUB_DISABLE_XET=1`) sends;
  * - for (d), whether the action committed and what it sent.
  *
  *   npm run bench:resync                         # all four edits, both writers
  *   npm run bench:resync -- --rows 1000000       # a smaller dataset
  *   npm run bench:resync -- --no-python          # the action only
  *   npm run bench:resync -- --variants insert    # some of the edits
+ *   npm run bench:resync -- --entry /tmp/old/dist/index.js   # another build of the action
  *
  * The data is generated into bench/data/resync/ (the base CSV is kept; the
  * edited ones are removed after use).
@@ -33,7 +35,6 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promis
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { uploadFiles } from "@huggingface/hub";
 import { type HubEmulator, startHubEmulator } from "../emulator/server.js";
 import { PROJECT_ROOT, runAction } from "../scripts/action-runner.js";
 import { type Row, rows, writeCsv } from "./generate.js";
@@ -45,8 +46,8 @@ const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) 
 const ROWS = Number(option("--rows") ?? 6_000_000);
 const EDIT = Math.floor(ROWS / 100);
 const withPython = !args.includes("--no-python");
-const withHubXet = args.includes("--hub-xet");
 const only = option("--variants")?.split(",");
+const entry = option("--entry") ? path.resolve(option("--entry")!) : undefined;
 const python = process.env.INTEROP_PYTHON ?? path.join(PROJECT_ROOT, ".venv-interop", "bin", "python");
 
 /** Rows of `source` numbered from `first` (new rows need ids of their own). */
@@ -93,22 +94,16 @@ async function action(hub: HubEmulator, repo: string, csv: string, out: string) 
   const run = await runAction({
     workspace: PROJECT_ROOT,
     inputs: { repo, token: hub.tokens.write, endpoint: hub.url, paths: rel(csv), "output-dir": out },
+    entry,
   });
   if (run.code !== 0) throw new Error(`the action failed:\n${run.stdout}\n${run.stderr}`);
   return { seconds: (performance.now() - started) / 1000, sent: received(hub, repo) - before, changed: run.outputs.changed, shards: await parquetFiles(out) };
 }
 
-/** The action's shards uploaded through Xet by @huggingface/hub (what the action will send once it uploads through Xet). */
-async function xetUpload(hub: HubEmulator, repo: string, dir: string): Promise<number> {
-  const before = received(hub, repo);
-  const files: { path: string; content: Blob }[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true }))
-    if (entry.isFile() && entry.name.endsWith(".parquet")) {
-      const file = path.join(entry.parentPath, entry.name);
-      files.push({ path: path.relative(dir, file).split(path.sep).join("/"), content: new Blob([await readFile(file)]) });
-    }
-  await uploadFiles({ repo: { type: "dataset", name: repo }, accessToken: hub.tokens.write, hubUrl: hub.url, files, useXet: true });
-  return received(hub, repo) - before;
+/** Bytes of the `again` shards that no `first` shard equals: what Git LFS uploads (whole files). */
+function lfsBytes(first: Uint8Array[], again: Uint8Array[]): number {
+  const known = new Set(first.map((s) => Buffer.from(s).toString("base64")));
+  return again.filter((s) => !known.has(Buffer.from(s).toString("base64"))).reduce((n, s) => n + s.length, 0);
 }
 
 /** Python's push_to_hub of `csv` to `repo`; its shards as the emulator stored them. */
@@ -139,7 +134,7 @@ interface Result {
 }
 
 async function main(): Promise<void> {
-  if (!existsSync(path.join(PROJECT_ROOT, "dist", "index.js"))) throw new Error("run `npm run bundle` first");
+  if (!existsSync(entry ?? path.join(PROJECT_ROOT, "dist", "index.js"))) throw new Error("run `npm run bundle` first");
   await mkdir(DATA, { recursive: true });
   const base = path.join(DATA, `base-${ROWS}.csv`);
   if (!existsSync(base)) {
@@ -160,17 +155,11 @@ async function main(): Promise<void> {
         const first = await action(hub, "tester/resync-action", base, path.join(scratch, "action-base"));
         const again = await action(hub, "tester/resync-action", csv, path.join(scratch, "action-again"));
         const fresh = freshBytes(chunkSet(first.shards), again.shards);
-        let xet = Number.NaN;
-        if (withHubXet) {
-          hub.createRepoDirect("tester/resync-action-xet");
-          await xetUpload(hub, "tester/resync-action-xet", path.join(scratch, "action-base"));
-          xet = await xetUpload(hub, "tester/resync-action-xet", path.join(scratch, "action-again"));
-        }
-        const ours = { bytes: fresh.total, fresh: fresh.fresh, xet, lfs: again.sent, changed: again.changed, seconds: again.seconds };
+        const ours = { bytes: fresh.total, fresh: fresh.fresh, xet: again.sent, lfs: lfsBytes(first.shards, again.shards), changed: again.changed, seconds: again.seconds };
         console.log(
           `  action: first publish ${first.seconds.toFixed(1)} s (${mb(first.shards.reduce((n, s) => n + s.length, 0))} MB, ${first.shards.length} shards); ` +
             `again: ${mb(fresh.fresh)} MB of ${mb(fresh.total)} MB in new Xet chunks (${((100 * fresh.fresh) / fresh.total).toFixed(1)} %), ` +
-            `${withHubXet ? `@huggingface/hub Xet upload ${mb(xet)} MB, ` : ""}changed=${again.changed}, LFS sent ${mb(again.sent)} MB`,
+            `Xet upload ${mb(ours.xet)} MB, changed=${again.changed}, LFS would send ${mb(ours.lfs)} MB`,
         );
         const result: Result = { variant: variant.label, ours };
         if (withPython) {
@@ -198,15 +187,15 @@ async function main(): Promise<void> {
   }
   const pct = (part: number, whole: number) => `${((100 * part) / Math.max(1, whole)).toFixed(1)} %`;
   console.log(`\n${ROWS.toLocaleString("en")} rows; MB = 10^6 bytes; % of the re-published shards' bytes`);
-  console.log("| edit | action: new Xet chunks | action: Xet upload (@huggingface/hub) | Python: new Xet chunks | Python: hf_xet upload |");
-  console.log("|---|---:|---:|---:|---:|");
+  console.log("| edit | action: LFS upload | action: new Xet chunks | action: Xet upload | Python: new Xet chunks | Python: hf_xet upload |");
+  console.log("|---|---:|---:|---:|---:|---:|");
   for (const r of results)
     console.log(
-      `| ${r.variant} | ${mb(r.ours.fresh)} MB (${pct(r.ours.fresh, r.ours.bytes)}) | ${Number.isNaN(r.ours.xet) ? "–" : `${mb(r.ours.xet)} MB (${pct(r.ours.xet, r.ours.bytes)})`} | ` +
+      `| ${r.variant} | ${mb(r.ours.lfs)} MB (${pct(r.ours.lfs, r.ours.bytes)}) | ${mb(r.ours.fresh)} MB (${pct(r.ours.fresh, r.ours.bytes)}) | ${mb(r.ours.xet)} MB (${pct(r.ours.xet, r.ours.bytes)}) | ` +
         (r.python ? `${mb(r.python.fresh)} MB (${pct(r.python.fresh, r.python.bytes)}) | ${mb(r.python.sent)} MB (${pct(r.python.sent, r.python.bytes)}) |` : "– | – |"),
     );
   await mkdir(path.join(PROJECT_ROOT, "bench", "results"), { recursive: true });
-  await writeFile(path.join(PROJECT_ROOT, "bench", "results", "resync.json"), JSON.stringify({ date: new Date().toISOString(), rows: ROWS, results }, null, 2));
+  await writeFile(path.join(PROJECT_ROOT, "bench", "results", "resync.json"), JSON.stringify({ date: new Date().toISOString(), rows: ROWS, entry: entry ?? "dist/index.js", results }, null, 2));
 }
 
 await main();
