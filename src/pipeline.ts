@@ -48,6 +48,8 @@ export interface PipelineDeps {
   fetch?: typeof fetch;
   /** Told of secrets the run receives from the Hub (Xet access tokens); main.ts masks them in the log. */
   maskSecret?: (value: string) => void;
+  /** Most files per commit (default: the Hub's limit; tests make it small). */
+  maxFilesPerCommit?: number;
 }
 
 export interface RunResult {
@@ -135,6 +137,7 @@ export async function runPipeline(settings: Settings, deps: PipelineDeps): Promi
           retryPolicy: policy,
           xet: settings.xet,
           uploadedElsewhere: settings.operation === "commit",
+          maxFilesPerCommit: deps.maxFilesPerCommit,
         }),
       );
       result.plan = result.publish.plan;
