@@ -19,6 +19,7 @@ import { isMediaFile } from "./data/read/media/plan.js";
 import { FileSelectionError, OverrideError } from "./data/errors.js";
 import { InputError } from "./errors.js";
 import type { HubContext } from "./hub/api.js";
+import { HubError } from "./hub/errors.js";
 import { createHubFetch } from "./hub/http.js";
 import type { Operation, Plan } from "./hub/plan.js";
 import { type PublishResult, type UploadReport, planOnly, publish, uploadOnly } from "./hub/publish.js";
@@ -142,6 +143,8 @@ export async function runPipeline(settings: Settings, deps: PipelineDeps): Promi
       );
       result.plan = result.publish.plan;
     }
+  } catch (e) {
+    throw settings.operation === "commit" ? explainMissingObjects(e) : e;
   } finally {
     result.requests = hubFetch.requests;
     log.info(`Hub API requests: ${hubFetch.requests} (the Hub allows about 1000 per 5 minutes).`);
@@ -256,6 +259,20 @@ async function gatherSlices(settings: Settings, log: Logger) {
   const shards = c.splits.reduce((n, s) => n + s.shards.length, 0);
   log.info(`${merged.count} slices: ${c.splits.map((s) => `${s.name} ${formatCount(s.rows)} rows in ${s.shards.length} shards`).join(", ")} (${formatCount(rows)} rows, ${formatCount(shards)} shards).`);
   return { conversion: c, count: merged.count, replaceAllSplits: merged.settings.replaceAllSplits };
+}
+
+/**
+ * A commit by reference that the Hub refuses because an object is not in the
+ * repository's storage: the prepare jobs' uploads never happened (dry run,
+ * another repo) or were dropped, uncommitted, after a while.
+ */
+function explainMissingObjects(e: unknown): unknown {
+  if (!(e instanceof HubError) || (e.status !== 400 && e.status !== 404 && e.status !== 422) || !/lfs|does not exist|not found/i.test(e.message)) return e;
+  return new HubError(
+    `${e.message} The commit adds the shards the prepare jobs uploaded; the Hub does not have one of them: re-run the prepare jobs ` +
+      "(they upload only what the Hub lacks), then the commit. Uploads stay uncommitted for a limited time (huggingface_hub assumes 20 hours): run the commit soon after the prepare jobs.",
+    e.status,
+  );
 }
 
 async function findFiles(settings: Settings, log: Logger): Promise<RunResult["files"]> {

@@ -181,6 +181,15 @@ for (const xet of [true, false]) {
       expect(await readFile(m("m-faults", "slice-1-of-3.json"), "utf8")).toContain('"kind": "hf-dataset-publish/slice-manifest"');
     });
 
+    it("a commit whose shards the Hub lacks (prepared as a dry run: nothing uploaded) fails saying to re-run the prepare jobs, committing nothing", async () => {
+      const repo = "tester/never-uploaded";
+      await Promise.all(["1/2", "2/2"].map((s) => prepare(repo, s, "m-dry", { "dry-run": "true" })));
+      hub.createRepoDirect(repo);
+      const error = await commit(repo, "m-dry").catch((e: unknown) => e as Error);
+      expect((error as Error).message).toMatch(/re-run the prepare jobs \(they upload only what the Hub lacks\), then the commit/);
+      expect(hub.commits(repo)).toHaveLength(1);
+    });
+
     it("refuses a commit job for another repo than the slices'", async () => {
       await prepareAll("tester/theirs", 2, "m-theirs");
       const error = await commit("tester/mine", "m-theirs").catch((e: unknown) => e as Error);
