@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { type HubEmulator, startHubEmulator } from "../../emulator/server.js";
 import { InputError } from "../../src/errors.js";
+import { outputsOf, summaryMarkdown } from "../../src/report.js";
 import { query } from "../helpers/duckdb.js";
 import { makeWorkspace, publishRun } from "../helpers/publish-run.js";
 
@@ -83,10 +84,13 @@ for (const xet of [true, false]) {
       const commitsAfterPrepare = hub.commits(repo).length;
       expect(prepared.every((p) => p.result.publish === undefined && p.result.manifest !== undefined)).toBe(true);
       expect(prepared.reduce((n, p) => n + (p.result.sliceUpload?.files ?? 0), 0)).toBeGreaterThan(4);
+      expect(outputsOf(prepared[0]!.result)).toMatchObject({ manifest: path.join(workspace, mode, "m-sliced", "slice-1-of-4.json"), changed: "false", "commit-sha": "" });
+      expect(summaryMarkdown(prepared[0]!.result)).toMatch(/^### Prepared slice 1\/4 of \[tester\/sliced\]\(.*\) \(not committed\)\n\noperation `prepare`/);
 
       hub.resetCounts();
       const { result } = await commit(repo, "m-sliced");
       expect(result.publish).toMatchObject({ changed: true, partCommits: 0 });
+      expect(summaryMarkdown(result)).toContain("operation `commit` · config `default` · branch `main` · commit");
       expect(hub.commits(repo)).toHaveLength(commitsAfterPrepare + 1);
       const counts = hub.requestCounts();
       expect(counts.commit).toBe(1);
@@ -95,7 +99,7 @@ for (const xet of [true, false]) {
       for (const split of ["train", "test"]) expect(await rowsOf(repo, split)).toEqual(await rowsOf(single, split));
       const [one, many] = [card(single), card(repo)];
       expect(many.dataset_info.features).toEqual(one.dataset_info.features);
-      expect(many.dataset_info.splits.map((s: any) => [s.name, s.num_examples])).toEqual(one.dataset_info.splits.map((s: any) => [s.name, s.num_examples]));
+      expect(many.dataset_info.splits.map((s: any) => [s.name, s.num_examples, s.num_bytes])).toEqual(one.dataset_info.splits.map((s: any) => [s.name, s.num_examples, s.num_bytes]));
       expect(many.configs).toEqual(one.configs);
       // Python's names, counted across slices: train-00000-of-N … train-(N-1)-of-N.
       const train = hub.files(repo).filter((p) => p.startsWith("data/train-"));

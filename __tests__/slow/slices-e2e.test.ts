@@ -88,7 +88,7 @@ describe("8 prepare jobs, then one commit job", () => {
     for (const split of ["train", "test"]) expect(await rowsOf(repo, split)).toEqual(await rowsOf("tester/one-run", split));
     const [one, many] = [card("tester/one-run"), card(repo)];
     expect(many.dataset_info.features).toEqual(one.dataset_info.features);
-    expect(many.dataset_info.splits.map((s: any) => [s.name, s.num_examples])).toEqual(one.dataset_info.splits.map((s: any) => [s.name, s.num_examples]));
+    expect(many.dataset_info.splits.map((s: any) => [s.name, s.num_examples, s.num_bytes])).toEqual(one.dataset_info.splits.map((s: any) => [s.name, s.num_examples, s.num_bytes]));
     expect(many.configs).toEqual(one.configs);
 
     // Python's names, counted across slices in slice order.
