@@ -75,11 +75,12 @@ async function writeLines(file: string, lines: Iterable<string>): Promise<void> 
   await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
 }
 
-export async function generateCsv(file: string, count: number): Promise<void> {
+/** `count` mixed rows as CSV; another `seed` (and `firstId`) gives other rows, for datasets of several such files. */
+export async function generateCsv(file: string, count: number, seed = 42, firstId = 1): Promise<void> {
   function* lines() {
     yield "id,price,qty,in_stock,name,category,review,day\n";
-    for (const x of rows(count))
-      yield `${x.id},${x.price ?? ""},${x.qty ?? ""},${x.in_stock ? "True" : "False"},${csvField(x.name)},${x.category},${csvField(x.review)},${x.day}\n`;
+    for (const x of rows(count, seed))
+      yield `${x.id + firstId - 1},${x.price ?? ""},${x.qty ?? ""},${x.in_stock ? "True" : "False"},${csvField(x.name)},${x.category},${csvField(x.review)},${x.day}\n`;
   }
   await writeLines(file, lines());
 }

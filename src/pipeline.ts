@@ -1,8 +1,11 @@
 /**
  * One run of the action, start to end, as a plain function:
  * inputs → input files read → discover files → convert → plan → publish
- * (or dry run). main.ts wraps it with @actions/core (groups, outputs,
- * summary, failures); tests and the local CLI call it directly.
+ * (or dry run). Split over jobs (docs/slices.md), `prepare` stops after
+ * converting its slice and uploading the shards, writing a manifest, and
+ * `commit` starts from the manifests instead of the files. main.ts wraps it
+ * with @actions/core (groups, outputs, summary, failures); tests and the
+ * local CLI call it directly.
  *
  * It is also where the layers' errors about settings become errors on the
  * action input that holds the setting: the data layer knows globs and type
