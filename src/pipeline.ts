@@ -220,6 +220,7 @@ async function prepareSlice(settings: Settings, result: RunResult, deps: Pipelin
   else log.info("This slice has no files (more slices than files): its manifest says so.");
 
   const shards = result.conversion?.splits.flatMap((s) => s.shards) ?? [];
+  if (shards.length > 0) log.info(`The shards' names here are this slice's own: the commit job names them across all slices.`);
   if (settings.dryRun) log.info(`Dry run: ${shards.length} shards written to ${result.outputDir}; nothing was sent to the Hub.`);
   else if (shards.length > 0) {
     const uploads = new ProgressReporter({ log, label: "Uploading shards", intervalMs: deps.progressIntervalMs });
@@ -260,7 +261,9 @@ async function gatherSlices(settings: Settings, log: Logger) {
   const c = merged.conversion;
   const rows = c.splits.reduce((n, s) => n + s.rows, 0);
   const shards = c.splits.reduce((n, s) => n + s.shards.length, 0);
-  log.info(`${merged.count} slices: ${c.splits.map((s) => `${s.name} ${formatCount(s.rows)} rows in ${s.shards.length} shards`).join(", ")} (${formatCount(rows)} rows, ${formatCount(shards)} shards).`);
+  const total = c.splits.length > 1 ? ` (${formatCount(rows)} rows, ${formatCount(shards)} shards)` : "";
+  log.info(`Gathered ${merged.count} slices: ${c.splits.map((s) => `${s.name} ${formatCount(s.rows)} rows in ${s.shards.length} shards`).join(", ")}${total}.`);
+  log.info("The prepare jobs uploaded the shards: this job commits them by reference and uploads only the card.");
   return { conversion: c, count: merged.count, replaceAllSplits: merged.settings.replaceAllSplits };
 }
 

@@ -127,3 +127,16 @@ describe("parseManifest", () => {
     expect(() => parseManifest(JSON.stringify(m), "x.json")).toThrow(/its splits/);
   });
 });
+
+describe("bounds", () => {
+  it("merges 500 slices of 8 shards each into one run's names, in slice order", () => {
+    const n = 500;
+    const merged = mergeManifests(Array.from({ length: n }, (_, i) => file(manifest(n - i, n, [{ split: "train", shards: 8 }], "int64", { splits: ["train"] }))));
+    const shards = merged.conversion.splits[0]!.shards;
+    expect(shards).toHaveLength(4000);
+    expect(shards[0]!.repoPath).toBe("data/train-00000-of-04000.parquet");
+    expect(shards[3999]!.repoPath).toBe("data/train-03999-of-04000.parquet");
+    expect(shards[8]!.sha256).toBe(sha(2 * 100));
+    expect(merged.conversion.splits[0]!.rows).toBe(n * 16);
+  });
+});

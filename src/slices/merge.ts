@@ -59,15 +59,13 @@ export function mergeManifests(files: ManifestFile[]): MergedSlices {
 
 /** The manifests in slice order, when every slice 1..n is there exactly once. */
 function checkSlices(files: ManifestFile[]): ManifestFile[] {
-  const counts = new Map<number, string[]>();
-  for (const f of files) counts.set(f.manifest.slice.count, [...(counts.get(f.manifest.slice.count) ?? []), f.file]);
+  const counts = groupBy(files, (f) => f.manifest.slice.count);
   if (counts.size > 1)
     throw new ManifestError(
-      `the manifests come from runs cut into different numbers of slices: ${[...counts].map(([n, names]) => `${n} (${listNames(names)})`).join(", ")}; commit the manifests of one matrix`,
+      `the manifests come from runs cut into different numbers of slices: ${[...counts].map(([n, fs]) => `${n} (${listNames(fs.map((f) => f.file))})`).join(", ")}; commit the manifests of one matrix`,
     );
   const count = files[0]!.manifest.slice.count;
-  const byIndex = new Map<number, ManifestFile[]>();
-  for (const f of files) byIndex.set(f.manifest.slice.index, [...(byIndex.get(f.manifest.slice.index) ?? []), f]);
+  const byIndex = groupBy(files, (f) => f.manifest.slice.index);
   const twice = [...byIndex].filter(([, fs]) => fs.length > 1);
   if (twice.length > 0)
     throw new ManifestError(
@@ -84,14 +82,10 @@ function checkSlices(files: ManifestFile[]): ManifestFile[] {
 function checkSettings(ordered: ManifestFile[]): ManifestSettings {
   const first = ordered[0]!.manifest.settings;
   for (const key of Object.keys(SETTING_NAMES) as (keyof ManifestSettings)[]) {
-    const groups = new Map<string, number[]>();
-    for (const m of ordered) {
-      const text = JSON.stringify(m.manifest.settings[key] ?? null);
-      groups.set(text, [...(groups.get(text) ?? []), m.manifest.slice.index]);
-    }
+    const groups = groupBy(ordered, (m) => JSON.stringify(m.manifest.settings[key] ?? null));
     if (groups.size > 1) {
       const count = ordered.length;
-      const what = [...groups].map(([value, slices]) => `${shorten(value)} in ${describeSlices(slices, count)}`).join(", ");
+      const what = [...groups].map(([value, ms]) => `${shorten(value)} in ${describeSlices(ms.map((m) => m.manifest.slice.index), count)}`).join(", ");
       throw new ManifestError(`the slices were prepared with different settings: ${SETTING_NAMES[key]} is ${what}; run every prepare job with the same inputs`);
     }
   }
@@ -138,6 +132,18 @@ function unifyFeatures(ordered: ManifestFile[]): NamedFeature[] {
       `the slices' schemas differ and their shards cannot be rewritten by the commit: ${problems.join("; ")}. One run reads all files together and would have chosen one type; set the type of ${problems.length === 1 ? "this column" : "these columns"} in the 'features' input of every job (e.g. '- name: x\\n  dtype: float64'), and run the prepare jobs again`,
     );
   return features;
+}
+
+/** Items by key, in order of first appearance. */
+function groupBy<K, V>(items: V[], key: (item: V) => K): Map<K, V[]> {
+  const groups = new Map<K, V[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
 }
 
 function isNull(f: NamedFeature): boolean {
