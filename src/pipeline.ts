@@ -70,8 +70,9 @@ export interface RunResult {
   /** `prepare`: the manifest written, and what its shards' upload sent. */
   manifest?: string;
   sliceUpload?: UploadReport;
-  /** `commit`: how many slices the commit gathered. */
+  /** `commit`: how many slices the commit gathered, and their source files per split. */
   slices?: number;
+  sliceInputFiles?: Map<string, number>;
 }
 
 export async function runPipeline(settings: Settings, deps: PipelineDeps): Promise<RunResult> {
@@ -100,6 +101,7 @@ export async function runPipeline(settings: Settings, deps: PipelineDeps): Promi
     const merged = await group("Gather the slices", () => gatherSlices(settings, log));
     result.conversion = merged.conversion;
     result.slices = merged.count;
+    result.sliceInputFiles = merged.inputFiles;
     operation = { kind: "push", request: pushRequest(settings, merged.conversion, merged.replaceAllSplits, cardBody, deps.source) };
   } else {
     // Every input file is read now, so a bad one fails the run before minutes of conversion.
@@ -264,7 +266,7 @@ async function gatherSlices(settings: Settings, log: Logger) {
   const total = c.splits.length > 1 ? ` (${formatCount(rows)} rows, ${formatCount(shards)} shards)` : "";
   log.info(`Gathered ${merged.count} slices: ${c.splits.map((s) => `${s.name} ${formatCount(s.rows)} rows in ${s.shards.length} shards`).join(", ")}${total}.`);
   log.info("The prepare jobs uploaded the shards: this job commits them by reference and uploads only the card.");
-  return { conversion: c, count: merged.count, replaceAllSplits: merged.settings.replaceAllSplits };
+  return { conversion: c, count: merged.count, replaceAllSplits: merged.settings.replaceAllSplits, inputFiles: merged.inputFiles };
 }
 
 /**

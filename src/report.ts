@@ -67,7 +67,7 @@ export function summaryMarkdown(result: RunResult): string {
   lines.push(facts.join(" · "), "");
 
   if (conversion) {
-    const inputs = new Map(result.files.map((s) => [s.split, s.files.length]));
+    const inputs = result.slices !== undefined ? result.sliceInputFiles! : new Map(result.files.map((s) => [s.split, s.files.length]));
     lines.push("| split | rows | shards | Parquet | Arrow | input files |", "|---|---:|---:|---:|---:|---:|");
     for (const s of conversion.splits) {
       const bytes = s.shards.reduce((n, x) => n + x.bytes, 0);

@@ -91,6 +91,7 @@ for (const xet of [true, false]) {
       const { result } = await commit(repo, "m-sliced");
       expect(result.publish).toMatchObject({ changed: true, partCommits: 0 });
       expect(summaryMarkdown(result)).toContain("operation `commit` · config `default` · branch `main` · commit");
+      expect(summaryMarkdown(result)).toMatch(new RegExp(`\\| train \\| 690 \\| \\d+ \\| .* \\| ${FILES} \\|\\n\\| test \\| 25 \\| 1 \\| .* \\| 1 \\|`));
       expect(hub.commits(repo)).toHaveLength(commitsAfterPrepare + 1);
       const counts = hub.requestCounts();
       expect(counts.commit).toBe(1);

@@ -103,6 +103,14 @@ describe("8 prepare jobs, then one commit job", () => {
     // Each slice cuts its rows as one run cuts a split: no shard holds more than max-shard-size of Arrow data.
     for (const m of manifests) for (const s of m.splits) expect(s.numBytes / s.shards.length).toBeLessThan(MAX_SHARD_SIZE);
 
+    // A manifest missing (an artifact lost): the commit job fails, naming the slice, and commits nothing.
+    await mkdir(path.join(workspace, "partial"));
+    for (let i = 1; i <= SLICES; i++) if (i !== 5) await writeFile(path.join(workspace, `partial/slice-${i}.json`), await readFile(prepares[i - 1]!.outputs.manifest!));
+    const partial = await runAction({ workspace, inputs: { repo, token: hub.tokens.write, endpoint: hub.url, operation: "commit", manifests: "partial/*.json" } });
+    expect(partial.code).toBe(1);
+    expect(partial.stdout).toContain(`::error::Input 'manifests': slice 5/${SLICES} of ${SLICES} is missing (${SLICES - 1} manifests found)`);
+    expect(hub.commits(repo)).toHaveLength(2);
+
     // Run again, the commit job changes nothing.
     const again = await runAction({ workspace, inputs: { repo, token: hub.tokens.write, endpoint: hub.url, operation: "commit", manifests: "manifests/*.json" } });
     expect(again.code, again.stdout + again.stderr).toBe(0);

@@ -23,6 +23,8 @@ export interface MergedSlices {
   count: number;
   /** The shards by reference: `localPath` is empty, their content is in the repository's storage already. */
   conversion: Conversion;
+  /** Source files per split, over all slices. */
+  inputFiles: Map<string, number>;
 }
 
 /** Settings as users know them (the action inputs), for messages. */
@@ -54,7 +56,8 @@ export function mergeManifests(files: ManifestFile[]): MergedSlices {
     if (shards.length === 0) throw new ManifestError(`no slice holds rows of split '${name}'`);
     return { name, rows: parts.reduce((n, p) => n + p.rows, 0), numBytes: parts.reduce((n, p) => n + p.numBytes, 0), shards };
   });
-  return { settings, count: ordered.length, conversion: { features, splits } };
+  const inputFiles = new Map(settings.splits.map((name) => [name, ordered.reduce((n, m) => n + (m.manifest.splits.find((s) => s.name === name)?.files.length ?? 0), 0)]));
+  return { settings, count: ordered.length, conversion: { features, splits }, inputFiles };
 }
 
 /** The manifests in slice order, when every slice 1..n is there exactly once. */
