@@ -75,14 +75,23 @@ async function writeLines(file: string, lines: Iterable<string>): Promise<void> 
   await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
 }
 
-/** `count` mixed rows as CSV; another `seed` (and `firstId`) gives other rows, for datasets of several such files. */
-export async function generateCsv(file: string, count: number, seed = 42, firstId = 1): Promise<void> {
+export const CSV_HEADER = "id,price,qty,in_stock,name,category,review,day\n";
+
+export function csvLine(x: Row): string {
+  return `${x.id},${x.price ?? ""},${x.qty ?? ""},${x.in_stock ? "True" : "False"},${csvField(x.name)},${x.category},${csvField(x.review)},${x.day}\n`;
+}
+
+/** A CSV of `source`'s rows. */
+export async function writeCsv(file: string, source: Iterable<Row>): Promise<void> {
   function* lines() {
-    yield "id,price,qty,in_stock,name,category,review,day\n";
-    for (const x of rows(count, seed))
-      yield `${x.id + firstId - 1},${x.price ?? ""},${x.qty ?? ""},${x.in_stock ? "True" : "False"},${csvField(x.name)},${x.category},${csvField(x.review)},${x.day}\n`;
+    yield CSV_HEADER;
+    for (const x of source) yield csvLine(x);
   }
   await writeLines(file, lines());
+}
+
+export async function generateCsv(file: string, count: number): Promise<void> {
+  await writeCsv(file, rows(count));
 }
 
 export async function generateJsonl(file: string, count: number): Promise<void> {

@@ -14,7 +14,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { startHubEmulator } from "../emulator/server.js";
 import { PROJECT_ROOT, runAction } from "../scripts/action-runner.js";
-import { generateCsv, rowsForCsvBytes, sizeOf } from "./generate.js";
+import { type Row, rows, rowsForCsvBytes, sizeOf, writeCsv } from "./generate.js";
 
 const FILES = 8;
 const TOTAL_BYTES = Number(process.env.SLICES_BENCH_BYTES ?? 2e9);
@@ -28,10 +28,15 @@ async function ensureData(): Promise<number> {
   for (let f = 0; f < FILES; f++) {
     const file = path.join(DATA, `part-${f}-of-${FILES}-${perFile}.csv`);
     const size = await sizeOf(file).catch(() => 0);
-    if (size === 0) await generateCsv(file, perFile, 1000 + f, f * perFile + 1);
+    if (size === 0) await writeCsv(file, numbered(rows(perFile, 1000 + f), f * perFile + 1));
     total += await sizeOf(file);
   }
   return total;
+}
+
+/** The rows with ids from `firstId` on: each file its own rows. */
+function* numbered(source: Iterable<Row>, firstId: number): Generator<Row> {
+  for (const row of source) yield { ...row, id: row.id + firstId - 1 };
 }
 
 async function main(): Promise<void> {

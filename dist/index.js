@@ -5592,7 +5592,7 @@ module.exports = pipeline
 
 
 const assert = __nccwpck_require__(4589)
-const { Readable } = __nccwpck_require__(9927)
+const { Readable } = __nccwpck_require__(2308)
 const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
 const util = __nccwpck_require__(3440)
 const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
@@ -6163,7 +6163,7 @@ module.exports.connect = __nccwpck_require__(2279)
 
 /***/ }),
 
-/***/ 9927:
+/***/ 2308:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // Ported from https://github.com/nodejs/undici/pull/907
@@ -6563,7 +6563,7 @@ const {
   ResponseStatusCodeError
 } = __nccwpck_require__(8707)
 
-const { chunksDecode } = __nccwpck_require__(9927)
+const { chunksDecode } = __nccwpck_require__(2308)
 const CHUNK_LIMIT = 128 * 1024
 
 async function getResolveErrorBodyCallback ({ callback, body, contentType, statusCode, statusMessage, headers }) {
@@ -10992,7 +10992,7 @@ module.exports = connectH1
 
 /***/ }),
 
-/***/ 8788:
+/***/ 6407:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -11854,7 +11854,7 @@ const {
   kResume
 } = __nccwpck_require__(6443)
 const connectH1 = __nccwpck_require__(637)
-const connectH2 = __nccwpck_require__(8788)
+const connectH2 = __nccwpck_require__(6407)
 let deprecatedInterceptorWarned = false
 
 const kClosedResolve = Symbol('kClosedResolve')
@@ -33126,6 +33126,7 @@ class FileSelectionError extends Error {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   H6: () => (/* binding */ encodeArrowSchema),
+/* harmony export */   Hv: () => (/* binding */ keyValue),
 /* harmony export */   KY: () => (/* binding */ ARROW_SCHEMA_KEY),
 /* harmony export */   nL: () => (/* binding */ markJsonColumns),
 /* harmony export */   ph: () => (/* binding */ setKeyValue)
@@ -33161,6 +33162,17 @@ function encodeArrowSchema(schema) {
         throw new Error("unexpected IPC stream layout");
     const length = view.getInt32(4, true);
     return Buffer.from(stream.subarray(0, 8 + length)).toString("base64");
+}
+/** The value of `key` in a decoded FileMetaData's key-value entries, if any. */
+function keyValue(meta, key) {
+    const decoder = new TextDecoder();
+    for (const item of (meta.list(FILE_KEY_VALUE_METADATA)?.items ?? [])) {
+        const k = item.get(KV_KEY);
+        const v = item.get(KV_VALUE);
+        if (k instanceof Uint8Array && decoder.decode(k) === key)
+            return v instanceof Uint8Array ? decoder.decode(v) : undefined;
+    }
+    return undefined;
 }
 /** Sets `key` to `value` in a decoded FileMetaData, keeping the entries' order. */
 function setKeyValue(meta, key, value) {
@@ -33541,6 +33553,7 @@ function batchedColumn(rows, nulls, bytes, runs) {
 /* harmony export */   Nt: () => (/* binding */ batchToStorage),
 /* harmony export */   Px: () => (/* binding */ storageSchema),
 /* harmony export */   V5: () => (/* binding */ storageTypeOf),
+/* harmony export */   _y: () => (/* binding */ hashRules),
 /* harmony export */   kC: () => (/* binding */ fromStorage)
 /* harmony export */ });
 /* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4772);
@@ -33659,6 +33672,25 @@ function fromStorage(data, type) {
     }
     const children = data.children.map((c, i) => fromStorage(c, type.children[i].type));
     return data.clone(type, data.offset, data.length, data.nullCount, data.buffers, children);
+}
+/** The leaves whose stored values are not the dataset's, by JSON of their path (field names from the top): how to hash them. */
+function hashRules(schema) {
+    const rules = {};
+    const walk = (type, path) => {
+        if (type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Timestamp */ .Dc || type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Time */ .gX) {
+            if (type.unit === apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .TimeUnit */ .y.SECOND)
+                rules[JSON.stringify(path)] = "milliseconds-to-seconds";
+        }
+        else if (type instanceof apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Date_ */ .OD) {
+            if (type.unit === apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .DateUnit */ .f.MILLISECOND)
+                rules[JSON.stringify(path)] = "days-to-milliseconds";
+        }
+        for (const child of type.children ?? [])
+            walk(child.type, [...path, child.name]);
+    };
+    for (const field of schema.fields)
+        walk(field.type, [field.name]);
+    return rules;
 }
 
 
@@ -37311,7 +37343,7 @@ function floatText(v) {
 
 /***/ }),
 
-/***/ 1355:
+/***/ 8915:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -37325,1475 +37357,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./node_modules/apache-arrow/enum.mjs
 var apache_arrow_enum = __nccwpck_require__(3627);
-// EXTERNAL MODULE: ./node_modules/tslib/modules/index.js
-var modules = __nccwpck_require__(7467);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/data.mjs
-var apache_arrow_data = __nccwpck_require__(7108);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/vector.mjs
-var apache_arrow_vector = __nccwpck_require__(3649);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/type.mjs
-var apache_arrow_type = __nccwpck_require__(4772);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/fb/message-header.mjs
-var message_header = __nccwpck_require__(6910);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/ipc/metadata/file.mjs + 2 modules
-var file = __nccwpck_require__(3403);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/io/adapters.mjs
-var adapters = __nccwpck_require__(1743);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/ipc/metadata/message.mjs + 31 modules
-var message = __nccwpck_require__(1677);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/io/stream.mjs
-var stream = __nccwpck_require__(1519);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/io/file.mjs
-var io_file = __nccwpck_require__(8489);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/schema.mjs
-var schema = __nccwpck_require__(349);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/visitor.mjs
-var visitor = __nccwpck_require__(242);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/util/bit.mjs
-var bit = __nccwpck_require__(632);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/util/utf8.mjs
-var utf8 = __nccwpck_require__(5342);
-;// CONCATENATED MODULE: ./node_modules/apache-arrow/util/int.mjs
-// Licensed to the Apache Software Foundation (ASF) under one
-// or more contributor license agreements.  See the NOTICE file
-// distributed with this work for additional information
-// regarding copyright ownership.  The ASF licenses this file
-// to you under the Apache License, Version 2.0 (the
-// "License"); you may not use this file except in compliance
-// with the License.  You may obtain a copy of the License at
-//
-//   http://www.apache.org/licenses/LICENSE-2.0
-//
-// Unless required by applicable law or agreed to in writing,
-// software distributed under the License is distributed on an
-// "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
-// KIND, either express or implied.  See the License for the
-// specific language governing permissions and limitations
-// under the License.
-/** @ignore */
-const carryBit16 = 1 << 16;
-/** @ignore */
-function intAsHex(value) {
-    if (value < 0) {
-        value = 0xFFFFFFFF + value + 1;
-    }
-    return `0x${value.toString(16)}`;
-}
-/** @ignore */
-const kInt32DecimalDigits = 8;
-/** @ignore */
-const kPowersOfTen = [
-    1,
-    10,
-    100,
-    1000,
-    10000,
-    100000,
-    1000000,
-    10000000,
-    100000000
-];
-/** @ignore */
-class BaseInt64 {
-    constructor(buffer) {
-        this.buffer = buffer;
-    }
-    high() { return this.buffer[1]; }
-    low() { return this.buffer[0]; }
-    _times(other) {
-        // Break the left and right numbers into 16 bit chunks
-        // so that we can multiply them without overflow.
-        const L = new Uint32Array([
-            this.buffer[1] >>> 16,
-            this.buffer[1] & 0xFFFF,
-            this.buffer[0] >>> 16,
-            this.buffer[0] & 0xFFFF
-        ]);
-        const R = new Uint32Array([
-            other.buffer[1] >>> 16,
-            other.buffer[1] & 0xFFFF,
-            other.buffer[0] >>> 16,
-            other.buffer[0] & 0xFFFF
-        ]);
-        let product = L[3] * R[3];
-        this.buffer[0] = product & 0xFFFF;
-        let sum = product >>> 16;
-        product = L[2] * R[3];
-        sum += product;
-        product = (L[3] * R[2]) >>> 0;
-        sum += product;
-        this.buffer[0] += sum << 16;
-        this.buffer[1] = (sum >>> 0 < product ? carryBit16 : 0);
-        this.buffer[1] += sum >>> 16;
-        this.buffer[1] += L[1] * R[3] + L[2] * R[2] + L[3] * R[1];
-        this.buffer[1] += (L[0] * R[3] + L[1] * R[2] + L[2] * R[1] + L[3] * R[0]) << 16;
-        return this;
-    }
-    _plus(other) {
-        const sum = (this.buffer[0] + other.buffer[0]) >>> 0;
-        this.buffer[1] += other.buffer[1];
-        if (sum < (this.buffer[0] >>> 0)) {
-            ++this.buffer[1];
-        }
-        this.buffer[0] = sum;
-    }
-    lessThan(other) {
-        return this.buffer[1] < other.buffer[1] ||
-            (this.buffer[1] === other.buffer[1] && this.buffer[0] < other.buffer[0]);
-    }
-    equals(other) {
-        return this.buffer[1] === other.buffer[1] && this.buffer[0] == other.buffer[0];
-    }
-    greaterThan(other) {
-        return other.lessThan(this);
-    }
-    hex() {
-        return `${intAsHex(this.buffer[1])} ${intAsHex(this.buffer[0])}`;
-    }
-}
-/** @ignore */
-class Uint64 extends BaseInt64 {
-    times(other) {
-        this._times(other);
-        return this;
-    }
-    plus(other) {
-        this._plus(other);
-        return this;
-    }
-    /** @nocollapse */
-    static from(val, out_buffer = new Uint32Array(2)) {
-        return Uint64.fromString(typeof (val) === 'string' ? val : val.toString(), out_buffer);
-    }
-    /** @nocollapse */
-    static fromNumber(num, out_buffer = new Uint32Array(2)) {
-        // Always parse numbers as strings - pulling out high and low bits
-        // directly seems to lose precision sometimes
-        // For example:
-        //     > -4613034156400212000 >>> 0
-        //     721782784
-        // The correct lower 32-bits are 721782752
-        return Uint64.fromString(num.toString(), out_buffer);
-    }
-    /** @nocollapse */
-    static fromString(str, out_buffer = new Uint32Array(2)) {
-        const length = str.length;
-        const out = new Uint64(out_buffer);
-        for (let posn = 0; posn < length;) {
-            const group = kInt32DecimalDigits < length - posn ?
-                kInt32DecimalDigits : length - posn;
-            const chunk = new Uint64(new Uint32Array([Number.parseInt(str.slice(posn, posn + group), 10), 0]));
-            const multiple = new Uint64(new Uint32Array([kPowersOfTen[group], 0]));
-            out.times(multiple);
-            out.plus(chunk);
-            posn += group;
-        }
-        return out;
-    }
-    /** @nocollapse */
-    static convertArray(values) {
-        const data = new Uint32Array(values.length * 2);
-        for (let i = -1, n = values.length; ++i < n;) {
-            Uint64.from(values[i], new Uint32Array(data.buffer, data.byteOffset + 2 * i * 4, 2));
-        }
-        return data;
-    }
-    /** @nocollapse */
-    static multiply(left, right) {
-        const rtrn = new Uint64(new Uint32Array(left.buffer));
-        return rtrn.times(right);
-    }
-    /** @nocollapse */
-    static add(left, right) {
-        const rtrn = new Uint64(new Uint32Array(left.buffer));
-        return rtrn.plus(right);
-    }
-}
-/** @ignore */
-class Int64 extends BaseInt64 {
-    negate() {
-        this.buffer[0] = ~this.buffer[0] + 1;
-        this.buffer[1] = ~this.buffer[1];
-        if (this.buffer[0] == 0) {
-            ++this.buffer[1];
-        }
-        return this;
-    }
-    times(other) {
-        this._times(other);
-        return this;
-    }
-    plus(other) {
-        this._plus(other);
-        return this;
-    }
-    lessThan(other) {
-        // force high bytes to be signed
-        // eslint-disable-next-line unicorn/prefer-math-trunc
-        const this_high = this.buffer[1] << 0;
-        // eslint-disable-next-line unicorn/prefer-math-trunc
-        const other_high = other.buffer[1] << 0;
-        return this_high < other_high ||
-            (this_high === other_high && this.buffer[0] < other.buffer[0]);
-    }
-    /** @nocollapse */
-    static from(val, out_buffer = new Uint32Array(2)) {
-        return Int64.fromString(typeof (val) === 'string' ? val : val.toString(), out_buffer);
-    }
-    /** @nocollapse */
-    static fromNumber(num, out_buffer = new Uint32Array(2)) {
-        // Always parse numbers as strings - pulling out high and low bits
-        // directly seems to lose precision sometimes
-        // For example:
-        //     > -4613034156400212000 >>> 0
-        //     721782784
-        // The correct lower 32-bits are 721782752
-        return Int64.fromString(num.toString(), out_buffer);
-    }
-    /** @nocollapse */
-    static fromString(str, out_buffer = new Uint32Array(2)) {
-        // TODO: Assert that out_buffer is 0 and length = 2
-        const negate = str.startsWith('-');
-        const length = str.length;
-        const out = new Int64(out_buffer);
-        for (let posn = negate ? 1 : 0; posn < length;) {
-            const group = kInt32DecimalDigits < length - posn ?
-                kInt32DecimalDigits : length - posn;
-            const chunk = new Int64(new Uint32Array([Number.parseInt(str.slice(posn, posn + group), 10), 0]));
-            const multiple = new Int64(new Uint32Array([kPowersOfTen[group], 0]));
-            out.times(multiple);
-            out.plus(chunk);
-            posn += group;
-        }
-        return negate ? out.negate() : out;
-    }
-    /** @nocollapse */
-    static convertArray(values) {
-        const data = new Uint32Array(values.length * 2);
-        for (let i = -1, n = values.length; ++i < n;) {
-            Int64.from(values[i], new Uint32Array(data.buffer, data.byteOffset + 2 * i * 4, 2));
-        }
-        return data;
-    }
-    /** @nocollapse */
-    static multiply(left, right) {
-        const rtrn = new Int64(new Uint32Array(left.buffer));
-        return rtrn.times(right);
-    }
-    /** @nocollapse */
-    static add(left, right) {
-        const rtrn = new Int64(new Uint32Array(left.buffer));
-        return rtrn.plus(right);
-    }
-}
-/** @ignore */
-class Int128 {
-    constructor(buffer) {
-        this.buffer = buffer;
-        // buffer[3] MSB (high)
-        // buffer[2]
-        // buffer[1]
-        // buffer[0] LSB (low)
-    }
-    high() {
-        return new Int64(new Uint32Array(this.buffer.buffer, this.buffer.byteOffset + 8, 2));
-    }
-    low() {
-        return new Int64(new Uint32Array(this.buffer.buffer, this.buffer.byteOffset, 2));
-    }
-    negate() {
-        this.buffer[0] = ~this.buffer[0] + 1;
-        this.buffer[1] = ~this.buffer[1];
-        this.buffer[2] = ~this.buffer[2];
-        this.buffer[3] = ~this.buffer[3];
-        if (this.buffer[0] == 0) {
-            ++this.buffer[1];
-        }
-        if (this.buffer[1] == 0) {
-            ++this.buffer[2];
-        }
-        if (this.buffer[2] == 0) {
-            ++this.buffer[3];
-        }
-        return this;
-    }
-    times(other) {
-        // Break the left and right numbers into 32 bit chunks
-        // so that we can multiply them without overflow.
-        const L0 = new Uint64(new Uint32Array([this.buffer[3], 0]));
-        const L1 = new Uint64(new Uint32Array([this.buffer[2], 0]));
-        const L2 = new Uint64(new Uint32Array([this.buffer[1], 0]));
-        const L3 = new Uint64(new Uint32Array([this.buffer[0], 0]));
-        const R0 = new Uint64(new Uint32Array([other.buffer[3], 0]));
-        const R1 = new Uint64(new Uint32Array([other.buffer[2], 0]));
-        const R2 = new Uint64(new Uint32Array([other.buffer[1], 0]));
-        const R3 = new Uint64(new Uint32Array([other.buffer[0], 0]));
-        let product = Uint64.multiply(L3, R3);
-        this.buffer[0] = product.low();
-        const sum = new Uint64(new Uint32Array([product.high(), 0]));
-        product = Uint64.multiply(L2, R3);
-        sum.plus(product);
-        product = Uint64.multiply(L3, R2);
-        sum.plus(product);
-        this.buffer[1] = sum.low();
-        this.buffer[3] = (sum.lessThan(product) ? 1 : 0);
-        this.buffer[2] = sum.high();
-        const high = new Uint64(new Uint32Array(this.buffer.buffer, this.buffer.byteOffset + 8, 2));
-        high.plus(Uint64.multiply(L1, R3))
-            .plus(Uint64.multiply(L2, R2))
-            .plus(Uint64.multiply(L3, R1));
-        this.buffer[3] += Uint64.multiply(L0, R3)
-            .plus(Uint64.multiply(L1, R2))
-            .plus(Uint64.multiply(L2, R1))
-            .plus(Uint64.multiply(L3, R0)).low();
-        return this;
-    }
-    plus(other) {
-        const sums = new Uint32Array(4);
-        sums[3] = (this.buffer[3] + other.buffer[3]) >>> 0;
-        sums[2] = (this.buffer[2] + other.buffer[2]) >>> 0;
-        sums[1] = (this.buffer[1] + other.buffer[1]) >>> 0;
-        sums[0] = (this.buffer[0] + other.buffer[0]) >>> 0;
-        if (sums[0] < (this.buffer[0] >>> 0)) {
-            ++sums[1];
-        }
-        if (sums[1] < (this.buffer[1] >>> 0)) {
-            ++sums[2];
-        }
-        if (sums[2] < (this.buffer[2] >>> 0)) {
-            ++sums[3];
-        }
-        this.buffer[3] = sums[3];
-        this.buffer[2] = sums[2];
-        this.buffer[1] = sums[1];
-        this.buffer[0] = sums[0];
-        return this;
-    }
-    hex() {
-        return `${intAsHex(this.buffer[3])} ${intAsHex(this.buffer[2])} ${intAsHex(this.buffer[1])} ${intAsHex(this.buffer[0])}`;
-    }
-    /** @nocollapse */
-    static multiply(left, right) {
-        const rtrn = new Int128(new Uint32Array(left.buffer));
-        return rtrn.times(right);
-    }
-    /** @nocollapse */
-    static add(left, right) {
-        const rtrn = new Int128(new Uint32Array(left.buffer));
-        return rtrn.plus(right);
-    }
-    /** @nocollapse */
-    static from(val, out_buffer = new Uint32Array(4)) {
-        return Int128.fromString(typeof (val) === 'string' ? val : val.toString(), out_buffer);
-    }
-    /** @nocollapse */
-    static fromNumber(num, out_buffer = new Uint32Array(4)) {
-        // Always parse numbers as strings - pulling out high and low bits
-        // directly seems to lose precision sometimes
-        // For example:
-        //     > -4613034156400212000 >>> 0
-        //     721782784
-        // The correct lower 32-bits are 721782752
-        return Int128.fromString(num.toString(), out_buffer);
-    }
-    /** @nocollapse */
-    static fromString(str, out_buffer = new Uint32Array(4)) {
-        // TODO: Assert that out_buffer is 0 and length = 4
-        const negate = str.startsWith('-');
-        const length = str.length;
-        const out = new Int128(out_buffer);
-        for (let posn = negate ? 1 : 0; posn < length;) {
-            const group = kInt32DecimalDigits < length - posn ?
-                kInt32DecimalDigits : length - posn;
-            const chunk = new Int128(new Uint32Array([Number.parseInt(str.slice(posn, posn + group), 10), 0, 0, 0]));
-            const multiple = new Int128(new Uint32Array([kPowersOfTen[group], 0, 0, 0]));
-            out.times(multiple);
-            out.plus(chunk);
-            posn += group;
-        }
-        return negate ? out.negate() : out;
-    }
-    /** @nocollapse */
-    static convertArray(values) {
-        // TODO: Distinguish between string and number at compile-time
-        const data = new Uint32Array(values.length * 4);
-        for (let i = -1, n = values.length; ++i < n;) {
-            Int128.from(values[i], new Uint32Array(data.buffer, data.byteOffset + 4 * 4 * i, 4));
-        }
-        return data;
-    }
-}
-
-//# sourceMappingURL=int.mjs.map
-
-// EXTERNAL MODULE: ./node_modules/apache-arrow/fb/metadata-version.mjs
-var metadata_version = __nccwpck_require__(1111);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/fb/union-mode.mjs
-var union_mode = __nccwpck_require__(3960);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/fb/date-unit.mjs
-var date_unit = __nccwpck_require__(7446);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/fb/interval-unit.mjs
-var interval_unit = __nccwpck_require__(7171);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/util/buffer.mjs
-var buffer = __nccwpck_require__(9537);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/util/interval.mjs
-var interval = __nccwpck_require__(1604);
-;// CONCATENATED MODULE: ./node_modules/apache-arrow/visitor/vectorloader.mjs
-// Licensed to the Apache Software Foundation (ASF) under one
-// or more contributor license agreements.  See the NOTICE file
-// distributed with this work for additional information
-// regarding copyright ownership.  The ASF licenses this file
-// to you under the Apache License, Version 2.0 (the
-// "License"); you may not use this file except in compliance
-// with the License.  You may obtain a copy of the License at
-//
-//   http://www.apache.org/licenses/LICENSE-2.0
-//
-// Unless required by applicable law or agreed to in writing,
-// software distributed under the License is distributed on an
-// "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
-// KIND, either express or implied.  See the License for the
-// specific language governing permissions and limitations
-// under the License.
-
-
-
-
-
-
-
-
-
-
-/** @ignore */
-class VectorLoader extends visitor/* Visitor */.l {
-    constructor(bytes, nodes, buffers, dictionaries, metadataVersion = metadata_version/* MetadataVersion */.W.V5, variadicBufferCounts = []) {
-        super();
-        this.nodesIndex = -1;
-        this.buffersIndex = -1;
-        this.variadicBufferIndex = -1;
-        this.bytes = bytes;
-        this.nodes = nodes;
-        this.buffers = buffers;
-        this.dictionaries = dictionaries;
-        this.metadataVersion = metadataVersion;
-        this.variadicBufferCounts = variadicBufferCounts;
-    }
-    visit(node) {
-        return super.visit(node instanceof schema/* Field */.D ? node.type : node);
-    }
-    visitNull(type, { length } = this.nextFieldNode()) {
-        return (0,apache_arrow_data/* makeData */.Hg)({ type, length });
-    }
-    visitBool(type, { length, nullCount } = this.nextFieldNode()) {
-        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
-    }
-    visitInt(type, { length, nullCount } = this.nextFieldNode()) {
-        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
-    }
-    visitFloat(type, { length, nullCount } = this.nextFieldNode()) {
-        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
-    }
-    visitUtf8(type, { length, nullCount } = this.nextFieldNode()) {
-        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), valueOffsets: this.readOffsets(type), data: this.readData(type) });
-    }
-    visitLargeUtf8(type, { length, nullCount } = this.nextFieldNode()) {
-        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), valueOffsets: this.readOffsets(type), data: this.readData(type) });
-    }
-    visitUtf8View(type, { length, nullCount } = this.nextFieldNode()) {
-        const nullBitmap = this.readNullBitmap(type, nullCount);
-        const views = this.readData(type);
-        const variadicBuffers = this.readVariadicBuffers(this.nextVariadicBufferCount());
-        return (0,apache_arrow_data/* makeData */.Hg)({
-            type,
-            length,
-            nullCount,
-            nullBitmap,
-            ['views']: views,
-            ['variadicBuffers']: variadicBuffers
-        });
-    }
-    visitBinary(type, { length, nullCount } = this.nextFieldNode()) {
-        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), valueOffsets: this.readOffsets(type), data: this.readData(type) });
-    }
-    visitLargeBinary(type, { length, nullCount } = this.nextFieldNode()) {
-        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), valueOffsets: this.readOffsets(type), data: this.readData(type) });
-    }
-    visitBinaryView(type, { length, nullCount } = this.nextFieldNode()) {
-        const nullBitmap = this.readNullBitmap(type, nullCount);
-        const views = this.readData(type);
-        const variadicBuffers = this.readVariadicBuffers(this.nextVariadicBufferCount());
-        return (0,apache_arrow_data/* makeData */.Hg)({
-            type,
-            length,
-            nullCount,
-            nullBitmap,
-            ['views']: views,
-            ['variadicBuffers']: variadicBuffers
-        });
-    }
-    visitFixedSizeBinary(type, { length, nullCount } = this.nextFieldNode()) {
-        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
-    }
-    visitDate(type, { length, nullCount } = this.nextFieldNode()) {
-        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
-    }
-    visitTimestamp(type, { length, nullCount } = this.nextFieldNode()) {
-        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
-    }
-    visitTime(type, { length, nullCount } = this.nextFieldNode()) {
-        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
-    }
-    visitDecimal(type, { length, nullCount } = this.nextFieldNode()) {
-        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
-    }
-    visitList(type, { length, nullCount } = this.nextFieldNode()) {
-        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), valueOffsets: this.readOffsets(type), 'child': this.visit(type.children[0]) });
-    }
-    visitLargeList(type, { length, nullCount } = this.nextFieldNode()) {
-        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), valueOffsets: this.readOffsets(type), 'child': this.visit(type.children[0]) });
-    }
-    visitStruct(type, { length, nullCount } = this.nextFieldNode()) {
-        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), children: this.visitMany(type.children) });
-    }
-    visitUnion(type, { length, nullCount } = this.nextFieldNode()) {
-        if (this.metadataVersion < metadata_version/* MetadataVersion */.W.V5) {
-            this.readNullBitmap(type, nullCount);
-        }
-        return type.mode === union_mode/* UnionMode */.R.Sparse
-            ? this.visitSparseUnion(type, { length, nullCount })
-            : this.visitDenseUnion(type, { length, nullCount });
-    }
-    visitDenseUnion(type, { length, nullCount } = this.nextFieldNode()) {
-        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, typeIds: this.readTypeIds(type), valueOffsets: this.readOffsets(type), children: this.visitMany(type.children) });
-    }
-    visitSparseUnion(type, { length, nullCount } = this.nextFieldNode()) {
-        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, typeIds: this.readTypeIds(type), children: this.visitMany(type.children) });
-    }
-    visitDictionary(type, { length, nullCount } = this.nextFieldNode()) {
-        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type.indices), dictionary: this.readDictionary(type) });
-    }
-    visitInterval(type, { length, nullCount } = this.nextFieldNode()) {
-        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
-    }
-    visitDuration(type, { length, nullCount } = this.nextFieldNode()) {
-        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
-    }
-    visitFixedSizeList(type, { length, nullCount } = this.nextFieldNode()) {
-        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), 'child': this.visit(type.children[0]) });
-    }
-    visitMap(type, { length, nullCount } = this.nextFieldNode()) {
-        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), valueOffsets: this.readOffsets(type), 'child': this.visit(type.children[0]) });
-    }
-    nextFieldNode() { return this.nodes[++this.nodesIndex]; }
-    nextBufferRange() { return this.buffers[++this.buffersIndex]; }
-    readNullBitmap(type, nullCount, buffer = this.nextBufferRange()) {
-        return nullCount > 0 && this.readData(type, buffer) || new Uint8Array(0);
-    }
-    readOffsets(type, buffer) { return this.readData(type, buffer); }
-    readTypeIds(type, buffer) { return this.readData(type, buffer); }
-    readData(_type, { length, offset } = this.nextBufferRange()) {
-        return this.bytes.subarray(offset, offset + length);
-    }
-    readVariadicBuffers(length) {
-        return Array.from({ length }, () => this.readData(null));
-    }
-    nextVariadicBufferCount() {
-        var _a;
-        return (_a = this.variadicBufferCounts[++this.variadicBufferIndex]) !== null && _a !== void 0 ? _a : 0;
-    }
-    readDictionary(type) {
-        return this.dictionaries.get(type.id);
-    }
-}
-/** @ignore */
-class JSONVectorLoader extends VectorLoader {
-    constructor(sources, nodes, buffers, dictionaries, metadataVersion, variadicBufferCounts = []) {
-        super(new Uint8Array(0), nodes, buffers, dictionaries, metadataVersion, variadicBufferCounts);
-        this.sources = sources;
-    }
-    readNullBitmap(_type, nullCount, { offset } = this.nextBufferRange()) {
-        return nullCount <= 0 ? new Uint8Array(0) : (0,bit/* packBools */.FQ)(this.sources[offset]);
-    }
-    readOffsets(_type, { offset } = this.nextBufferRange()) {
-        return (0,buffer/* toArrayBufferView */.Q_)(Uint8Array, (0,buffer/* toArrayBufferView */.Q_)(_type.OffsetArrayType, this.sources[offset]));
-    }
-    readTypeIds(type, { offset } = this.nextBufferRange()) {
-        return (0,buffer/* toArrayBufferView */.Q_)(Uint8Array, (0,buffer/* toArrayBufferView */.Q_)(type.ArrayType, this.sources[offset]));
-    }
-    readData(type, { offset } = this.nextBufferRange()) {
-        const { sources } = this;
-        if (apache_arrow_type/* DataType */.pe.isTimestamp(type)) {
-            return (0,buffer/* toArrayBufferView */.Q_)(Uint8Array, Int64.convertArray(sources[offset]));
-        }
-        else if ((apache_arrow_type/* DataType */.pe.isInt(type) || apache_arrow_type/* DataType */.pe.isTime(type)) && type.bitWidth === 64 || apache_arrow_type/* DataType */.pe.isDuration(type)) {
-            return (0,buffer/* toArrayBufferView */.Q_)(Uint8Array, Int64.convertArray(sources[offset]));
-        }
-        else if (apache_arrow_type/* DataType */.pe.isDate(type) && type.unit === date_unit/* DateUnit */.f.MILLISECOND) {
-            return (0,buffer/* toArrayBufferView */.Q_)(Uint8Array, Int64.convertArray(sources[offset]));
-        }
-        else if (apache_arrow_type/* DataType */.pe.isDecimal(type)) {
-            return (0,buffer/* toArrayBufferView */.Q_)(Uint8Array, Int128.convertArray(sources[offset]));
-        }
-        else if (apache_arrow_type/* DataType */.pe.isBinary(type) || apache_arrow_type/* DataType */.pe.isLargeBinary(type) || apache_arrow_type/* DataType */.pe.isFixedSizeBinary(type)) {
-            return binaryDataFromJSON(sources[offset]);
-        }
-        else if (apache_arrow_type/* DataType */.pe.isBinaryView(type)) {
-            return binaryViewDataFromJSON(sources[offset]);
-        }
-        else if (apache_arrow_type/* DataType */.pe.isUtf8View(type)) {
-            return utf8ViewDataFromJSON(sources[offset]);
-        }
-        else if (apache_arrow_type/* DataType */.pe.isBool(type)) {
-            return (0,bit/* packBools */.FQ)(sources[offset]);
-        }
-        else if (apache_arrow_type/* DataType */.pe.isUtf8(type) || apache_arrow_type/* DataType */.pe.isLargeUtf8(type)) {
-            return (0,utf8/* encodeUtf8 */.A)(sources[offset].join(''));
-        }
-        else if (apache_arrow_type/* DataType */.pe.isInterval(type)) {
-            switch (type.unit) {
-                case interval_unit/* IntervalUnit */.a.DAY_TIME:
-                    return (0,interval/* toIntervalDayTimeInt32Array */.bz)(sources[offset]);
-                case interval_unit/* IntervalUnit */.a.MONTH_DAY_NANO:
-                    return (0,interval/* toIntervalMonthDayNanoInt32Array */.UC)(sources[offset]);
-                default:
-                    break;
-            }
-        }
-        return (0,buffer/* toArrayBufferView */.Q_)(Uint8Array, (0,buffer/* toArrayBufferView */.Q_)(type.ArrayType, sources[offset].map((x) => +x)));
-    }
-    readVariadicBuffers(length) {
-        // Per Arrow C++ reference implementation (cpp/src/arrow/ipc/reader.cc),
-        // each variadic buffer is stored as a separate buffer region, matching
-        // the IPC format where each is accessed via separate GetBuffer() calls.
-        // VARIADIC_DATA_BUFFERS in JSON is an array, but flattenDataSources spreads
-        // it so each hex string gets its own sources entry, maintaining 1:1
-        // correspondence with BufferRegion entries.
-        const buffers = [];
-        for (let i = 0; i < length; i++) {
-            const { offset } = this.nextBufferRange();
-            // sources[offset] is 'any[]' but for variadic buffers it's actually a string
-            // after spreading in flattenDataSources. Cast necessary due to heterogeneous
-            // sources array structure (most fields are arrays, variadic elements are strings).
-            const hexString = this.sources[offset];
-            buffers.push(hexStringToBytes(hexString));
-        }
-        return buffers;
-    }
-}
-/** @ignore */
-function hexStringToBytes(hexString) {
-    // Parse hex string per Arrow JSON integration format (uppercase hex encoding).
-    // Used for: VARIADIC_DATA_BUFFERS elements, Binary DATA (after join),
-    // BinaryView PREFIX_HEX and INLINED fields.
-    const data = new Uint8Array(hexString.length / 2);
-    for (let i = 0; i < hexString.length; i += 2) {
-        data[i >> 1] = Number.parseInt(hexString.slice(i, i + 2), 16);
-    }
-    return data;
-}
-/** @ignore */
-function binaryDataFromJSON(values) {
-    // Arrow JSON Binary/LargeBinary/FixedSizeBinary format:
-    // "DATA": ["49BC7D5B6C47D2","3F5FB6D9322026"] (array of hex strings, one per value)
-    // Join all values into one continuous hex string, then parse to bytes.
-    return hexStringToBytes(values.join(''));
-}
-/** @ignore */
-function parseViewDataFromJSON(views, parseInlined) {
-    // Each view is a 16-byte struct: [length: i32, prefix/inlined: 12 bytes, buffer_index: i32, offset: i32]
-    const data = new Uint8Array(views.length * 16);
-    const dataView = new DataView(data.buffer);
-    for (const [i, view] of views.entries()) {
-        const offset = i * 16;
-        const size = view['SIZE'];
-        // Write size (int32 at byte 0)
-        dataView.setInt32(offset, size, true);
-        if (view['INLINED'] !== undefined) {
-            // Inline view: parse INLINED field using provided callback
-            const bytes = parseInlined(view['INLINED']);
-            for (let j = 0; j < bytes.length && j < 12; j++) {
-                data[offset + 4 + j] = bytes[j];
-            }
-        }
-        else {
-            // Out-of-line view: write prefix, buffer_index, offset
-            const prefix = view['PREFIX_HEX'];
-            // Write 4-byte prefix at bytes 4-7
-            for (let j = 0; j < 8 && j < prefix.length; j += 2) {
-                data[offset + 4 + (j >> 1)] = Number.parseInt(prefix.slice(j, j + 2), 16);
-            }
-            // Write buffer_index (int32 at byte 8)
-            dataView.setInt32(offset + 8, view['BUFFER_INDEX'], true);
-            // Write offset (int32 at byte 12)
-            dataView.setInt32(offset + 12, view['OFFSET'], true);
-        }
-    }
-    return data;
-}
-/** @ignore */
-function binaryViewDataFromJSON(views) {
-    return parseViewDataFromJSON(views, (inlined) => {
-        // BinaryView: INLINED is hex-encoded string
-        const bytes = new Uint8Array(inlined.length / 2);
-        for (let i = 0; i < inlined.length; i += 2) {
-            bytes[i >> 1] = Number.parseInt(inlined.slice(i, i + 2), 16);
-        }
-        return bytes;
-    });
-}
-/** @ignore */
-function utf8ViewDataFromJSON(views) {
-    return parseViewDataFromJSON(views, (inlined) => {
-        // Utf8View: INLINED is UTF-8 string - encode to bytes
-        const encoder = new TextEncoder();
-        return encoder.encode(inlined);
-    });
-}
-class CompressedVectorLoader extends VectorLoader {
-    constructor(bodyChunks, nodes, buffers, dictionaries, metadataVersion, variadicBufferCounts = []) {
-        super(new Uint8Array(0), nodes, buffers, dictionaries, metadataVersion, variadicBufferCounts);
-        this.bodyChunks = bodyChunks;
-    }
-    readData(_type, _buffer = this.nextBufferRange()) {
-        return this.bodyChunks[this.buffersIndex];
-    }
-}
-
-//# sourceMappingURL=vectorloader.mjs.map
-
-// EXTERNAL MODULE: ./node_modules/apache-arrow/recordbatch.mjs
-var recordbatch = __nccwpck_require__(9833);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/io/interfaces.mjs
-var interfaces = __nccwpck_require__(4855);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/ipc/message.mjs
-var ipc_message = __nccwpck_require__(470);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/util/compat.mjs
-var compat = __nccwpck_require__(1997);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/ipc/compression/registry.mjs + 1 modules
-var registry = __nccwpck_require__(2798);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/util/bigint.mjs
-var bigint = __nccwpck_require__(2838);
-// EXTERNAL MODULE: ./node_modules/flatbuffers/js/flatbuffers.js
-var flatbuffers = __nccwpck_require__(6558);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/ipc/compression/constants.mjs
-var constants = __nccwpck_require__(767);
-;// CONCATENATED MODULE: ./node_modules/apache-arrow/ipc/reader.mjs
-// Licensed to the Apache Software Foundation (ASF) under one
-// or more contributor license agreements.  See the NOTICE file
-// distributed with this work for additional information
-// regarding copyright ownership.  The ASF licenses this file
-// to you under the Apache License, Version 2.0 (the
-// "License"); you may not use this file except in compliance
-// with the License.  You may obtain a copy of the License at
-//
-//   http://www.apache.org/licenses/LICENSE-2.0
-//
-// Unless required by applicable law or agreed to in writing,
-// software distributed under the License is distributed on an
-// "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
-// KIND, either express or implied.  See the License for the
-// specific language governing permissions and limitations
-// under the License.
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-class RecordBatchReader extends interfaces/* ReadableInterop */.Qm {
-    constructor(impl) {
-        super();
-        this._impl = impl;
-    }
-    get closed() { return this._impl.closed; }
-    get schema() { return this._impl.schema; }
-    get autoDestroy() { return this._impl.autoDestroy; }
-    get dictionaries() { return this._impl.dictionaries; }
-    get numDictionaries() { return this._impl.numDictionaries; }
-    get numRecordBatches() { return this._impl.numRecordBatches; }
-    get footer() { return this._impl.isFile() ? this._impl.footer : null; }
-    isSync() { return this._impl.isSync(); }
-    isAsync() { return this._impl.isAsync(); }
-    isFile() { return this._impl.isFile(); }
-    isStream() { return this._impl.isStream(); }
-    next() {
-        return this._impl.next();
-    }
-    throw(value) {
-        return this._impl.throw(value);
-    }
-    return(value) {
-        return this._impl.return(value);
-    }
-    cancel() {
-        return this._impl.cancel();
-    }
-    reset(schema) {
-        this._impl.reset(schema);
-        this._DOMStream = undefined;
-        this._nodeStream = undefined;
-        return this;
-    }
-    open(options) {
-        const opening = this._impl.open(options);
-        return (0,compat/* isPromise */.yL)(opening) ? opening.then(() => this) : this;
-    }
-    readRecordBatch(index) {
-        return this._impl.isFile() ? this._impl.readRecordBatch(index) : null;
-    }
-    [Symbol.iterator]() {
-        return this._impl[Symbol.iterator]();
-    }
-    [Symbol.asyncIterator]() {
-        return this._impl[Symbol.asyncIterator]();
-    }
-    toDOMStream() {
-        return adapters/* default */.A.toDOMStream((this.isSync()
-            ? { [Symbol.iterator]: () => this }
-            : { [Symbol.asyncIterator]: () => this }));
-    }
-    toNodeStream() {
-        return adapters/* default */.A.toNodeStream((this.isSync()
-            ? { [Symbol.iterator]: () => this }
-            : { [Symbol.asyncIterator]: () => this }), { objectMode: true });
-    }
-    /** @nocollapse */
-    // @ts-ignore
-    static throughNode(options) {
-        throw new Error(`"throughNode" not available in this environment`);
-    }
-    /** @nocollapse */
-    static throughDOM(
-    // @ts-ignore
-    writableStrategy, 
-    // @ts-ignore
-    readableStrategy) {
-        throw new Error(`"throughDOM" not available in this environment`);
-    }
-    /** @nocollapse */
-    static from(source) {
-        if (source instanceof RecordBatchReader) {
-            return source;
-        }
-        else if ((0,compat/* isArrowJSON */.qO)(source)) {
-            return fromArrowJSON(source);
-        }
-        else if ((0,compat/* isFileHandle */.zP)(source)) {
-            return fromFileHandle(source);
-        }
-        else if ((0,compat/* isPromise */.yL)(source)) {
-            return (() => (0,modules/* __awaiter */.sH)(this, void 0, void 0, function* () { return yield RecordBatchReader.from(yield source); }))();
-        }
-        else if ((0,compat/* isFetchResponse */.es)(source) || (0,compat/* isReadableDOMStream */.Rv)(source) || (0,compat/* isReadableNodeStream */.hy)(source) || (0,compat/* isAsyncIterable */.Td)(source)) {
-            return fromAsyncByteStream(new stream/* AsyncByteStream */.V8(source));
-        }
-        return fromByteStream(new stream/* ByteStream */.xj(source));
-    }
-    /** @nocollapse */
-    static readAll(source) {
-        if (source instanceof RecordBatchReader) {
-            return source.isSync() ? readAllSync(source) : readAllAsync(source);
-        }
-        else if ((0,compat/* isArrowJSON */.qO)(source) || ArrayBuffer.isView(source) || (0,compat/* isIterable */.xZ)(source) || (0,compat/* isIteratorResult */.o_)(source)) {
-            return readAllSync(source);
-        }
-        return readAllAsync(source);
-    }
-}
-//
-// Since TS is a structural type system, we define the following subclass stubs
-// so that concrete types exist to associate with the interfaces below.
-//
-// The implementation for each RecordBatchReader is hidden away in the set of
-// `RecordBatchReaderImpl` classes in the second half of this file. This allows
-// us to export a single RecordBatchReader class, and swap out the impl based
-// on the io primitives or underlying arrow (JSON, file, or stream) at runtime.
-//
-// Async/await makes our job a bit harder, since it forces everything to be
-// either fully sync or fully async. This is why the logic for the reader impls
-// has been duplicated into both sync and async variants. Since the RBR
-// delegates to its impl, an RBR with an AsyncRecordBatchFileReaderImpl for
-// example will return async/await-friendly Promises, but one with a (sync)
-// RecordBatchStreamReaderImpl will always return values. Nothing should be
-// different about their logic, aside from the async handling. This is also why
-// this code looks highly structured, as it should be nearly identical and easy
-// to follow.
-//
-/** @ignore */
-class RecordBatchStreamReader extends RecordBatchReader {
-    constructor(_impl) {
-        super(_impl);
-        this._impl = _impl;
-    }
-    readAll() { return [...this]; }
-    [Symbol.iterator]() { return this._impl[Symbol.iterator](); }
-    [Symbol.asyncIterator]() { return (0,modules/* __asyncGenerator */.AQ)(this, arguments, function* _a() { yield (0,modules/* __await */.N3)(yield* (0,modules/* __asyncDelegator */.Me)((0,modules/* __asyncValues */.xN)(this[Symbol.iterator]()))); }); }
-}
-/** @ignore */
-class AsyncRecordBatchStreamReader extends RecordBatchReader {
-    constructor(_impl) {
-        super(_impl);
-        this._impl = _impl;
-    }
-    readAll() {
-        return (0,modules/* __awaiter */.sH)(this, void 0, void 0, function* () {
-            var _a, e_1, _b, _c;
-            const batches = new Array();
-            try {
-                for (var _d = true, _e = (0,modules/* __asyncValues */.xN)(this), _f; _f = yield _e.next(), _a = _f.done, !_a; _d = true) {
-                    _c = _f.value;
-                    _d = false;
-                    const batch = _c;
-                    batches.push(batch);
-                }
-            }
-            catch (e_1_1) { e_1 = { error: e_1_1 }; }
-            finally {
-                try {
-                    if (!_d && !_a && (_b = _e.return)) yield _b.call(_e);
-                }
-                finally { if (e_1) throw e_1.error; }
-            }
-            return batches;
-        });
-    }
-    [Symbol.iterator]() { throw new Error(`AsyncRecordBatchStreamReader is not Iterable`); }
-    [Symbol.asyncIterator]() { return this._impl[Symbol.asyncIterator](); }
-}
-/** @ignore */
-class RecordBatchFileReader extends RecordBatchStreamReader {
-    constructor(_impl) {
-        super(_impl);
-        this._impl = _impl;
-    }
-}
-/** @ignore */
-class AsyncRecordBatchFileReader extends AsyncRecordBatchStreamReader {
-    constructor(_impl) {
-        super(_impl);
-        this._impl = _impl;
-    }
-}
-/** @ignore */
-class RecordBatchReaderImpl {
-    get numDictionaries() { return this._dictionaryIndex; }
-    get numRecordBatches() { return this._recordBatchIndex; }
-    constructor(dictionaries = new Map()) {
-        this.closed = false;
-        this.autoDestroy = true;
-        this._dictionaryIndex = 0;
-        this._recordBatchIndex = 0;
-        this.dictionaries = dictionaries;
-    }
-    isSync() { return false; }
-    isAsync() { return false; }
-    isFile() { return false; }
-    isStream() { return false; }
-    reset(schema) {
-        this._dictionaryIndex = 0;
-        this._recordBatchIndex = 0;
-        this.schema = schema;
-        this.dictionaries = new Map();
-        return this;
-    }
-    _loadRecordBatch(header, body, messageMetadata) {
-        let children;
-        if (header.compression != null) {
-            const codec = registry/* compressionRegistry */.g.get(header.compression.type);
-            if ((codec === null || codec === void 0 ? void 0 : codec.decode) && typeof codec.decode === 'function') {
-                const { decommpressedBody, buffers } = this._decompressBuffers(header, body, codec);
-                children = this._loadCompressedVectors(header, decommpressedBody, this.schema.fields);
-                header = new message/* RecordBatch */.g5(header.length, header.nodes, buffers, null);
-            }
-            else {
-                throw new Error('Record batch is compressed but codec not found');
-            }
-        }
-        else {
-            children = this._loadVectors(header, body, this.schema.fields);
-        }
-        const data = (0,apache_arrow_data/* makeData */.Hg)({ type: new apache_arrow_type/* Struct */._k(this.schema.fields), length: header.length, children });
-        return new recordbatch/* RecordBatch */.g(this.schema, data, messageMetadata);
-    }
-    _loadDictionaryBatch(header, body) {
-        const { id, isDelta } = header;
-        const { dictionaries, schema } = this;
-        const dictionary = dictionaries.get(id);
-        const type = schema.dictionaries.get(id);
-        let data;
-        if (header.data.compression != null) {
-            const codec = registry/* compressionRegistry */.g.get(header.data.compression.type);
-            if ((codec === null || codec === void 0 ? void 0 : codec.decode) && typeof codec.decode === 'function') {
-                const { decommpressedBody, buffers } = this._decompressBuffers(header.data, body, codec);
-                data = this._loadCompressedVectors(header.data, decommpressedBody, [type]);
-                header = new message/* DictionaryBatch */.vc(new message/* RecordBatch */.g5(header.data.length, header.data.nodes, buffers, null, header.data.variadicBufferCounts), id, isDelta);
-            }
-            else {
-                throw new Error('Dictionary batch is compressed but codec not found');
-            }
-        }
-        else {
-            data = this._loadVectors(header.data, body, [type]);
-        }
-        // const data = this._loadVectors(header.data, body, [type]);
-        return (dictionary && isDelta ? dictionary.concat(new apache_arrow_vector/* Vector */.M(data)) :
-            new apache_arrow_vector/* Vector */.M(data)).memoize();
-    }
-    _loadVectors(header, body, types) {
-        return new VectorLoader(body, header.nodes, header.buffers, this.dictionaries, this.schema.metadataVersion, header.variadicBufferCounts).visitMany(types);
-    }
-    _loadCompressedVectors(header, body, types) {
-        return new CompressedVectorLoader(body, header.nodes, header.buffers, this.dictionaries, this.schema.metadataVersion, header.variadicBufferCounts).visitMany(types);
-    }
-    _decompressBuffers(header, body, codec) {
-        const decompressedBuffers = [];
-        const newBufferRegions = [];
-        let currentOffset = 0;
-        for (const { offset, length } of header.buffers) {
-            if (length === 0) {
-                decompressedBuffers.push(new Uint8Array(0));
-                newBufferRegions.push(new message/* BufferRegion */.t5(currentOffset, 0));
-                continue;
-            }
-            const byteBuf = new flatbuffers/* ByteBuffer */.$F(body.subarray(offset, offset + length));
-            const uncompressedLenth = (0,bigint/* bigIntToNumber */.i)(byteBuf.readInt64(0));
-            const bytes = byteBuf.bytes().subarray(constants/* COMPRESS_LENGTH_PREFIX */.h);
-            const decompressed = (uncompressedLenth === constants/* LENGTH_NO_COMPRESSED_DATA */._)
-                ? bytes
-                : codec.decode(bytes);
-            decompressedBuffers.push(decompressed);
-            const padding = ((currentOffset + 7) & ~7) - currentOffset;
-            currentOffset += padding;
-            newBufferRegions.push(new message/* BufferRegion */.t5(currentOffset, decompressed.length));
-            currentOffset += decompressed.length;
-        }
-        return {
-            decommpressedBody: decompressedBuffers,
-            buffers: newBufferRegions
-        };
-    }
-}
-/** @ignore */
-class RecordBatchStreamReaderImpl extends RecordBatchReaderImpl {
-    constructor(source, dictionaries) {
-        super(dictionaries);
-        this._reader = !(0,compat/* isArrowJSON */.qO)(source)
-            ? new ipc_message/* MessageReader */.RJ(this._handle = source)
-            : new ipc_message/* JSONMessageReader */.R2(this._handle = source);
-    }
-    isSync() { return true; }
-    isStream() { return true; }
-    [Symbol.iterator]() {
-        return this;
-    }
-    cancel() {
-        if (!this.closed && (this.closed = true)) {
-            this.reset()._reader.return();
-            this._reader = null;
-            this.dictionaries = null;
-        }
-    }
-    open(options) {
-        if (!this.closed) {
-            this.autoDestroy = shouldAutoDestroy(this, options);
-            if (!(this.schema || (this.schema = this._reader.readSchema()))) {
-                this.cancel();
-            }
-        }
-        return this;
-    }
-    throw(value) {
-        if (!this.closed && this.autoDestroy && (this.closed = true)) {
-            return this.reset()._reader.throw(value);
-        }
-        return interfaces/* ITERATOR_DONE */.gV;
-    }
-    return(value) {
-        if (!this.closed && this.autoDestroy && (this.closed = true)) {
-            return this.reset()._reader.return(value);
-        }
-        return interfaces/* ITERATOR_DONE */.gV;
-    }
-    next() {
-        if (this.closed) {
-            return interfaces/* ITERATOR_DONE */.gV;
-        }
-        let message;
-        const { _reader: reader } = this;
-        while (message = this._readNextMessageAndValidate()) {
-            if (message.isSchema()) {
-                this.reset(message.header());
-            }
-            else if (message.isRecordBatch()) {
-                this._recordBatchIndex++;
-                const header = message.header();
-                const buffer = reader.readMessageBody(message.bodyLength);
-                const recordBatch = this._loadRecordBatch(header, buffer, message.metadata);
-                return { done: false, value: recordBatch };
-            }
-            else if (message.isDictionaryBatch()) {
-                this._dictionaryIndex++;
-                const header = message.header();
-                const buffer = reader.readMessageBody(message.bodyLength);
-                const vector = this._loadDictionaryBatch(header, buffer);
-                this.dictionaries.set(header.id, vector);
-            }
-        }
-        if (this.schema && this._recordBatchIndex === 0) {
-            this._recordBatchIndex++;
-            return { done: false, value: new recordbatch/* _InternalEmptyPlaceholderRecordBatch */.M(this.schema) };
-        }
-        return this.return();
-    }
-    _readNextMessageAndValidate(type) {
-        return this._reader.readMessage(type);
-    }
-}
-/** @ignore */
-class AsyncRecordBatchStreamReaderImpl extends RecordBatchReaderImpl {
-    constructor(source, dictionaries) {
-        super(dictionaries);
-        this._reader = new ipc_message/* AsyncMessageReader */.vn(this._handle = source);
-    }
-    isAsync() { return true; }
-    isStream() { return true; }
-    [Symbol.asyncIterator]() {
-        return this;
-    }
-    cancel() {
-        return (0,modules/* __awaiter */.sH)(this, void 0, void 0, function* () {
-            if (!this.closed && (this.closed = true)) {
-                yield this.reset()._reader.return();
-                this._reader = null;
-                this.dictionaries = null;
-            }
-        });
-    }
-    open(options) {
-        return (0,modules/* __awaiter */.sH)(this, void 0, void 0, function* () {
-            if (!this.closed) {
-                this.autoDestroy = shouldAutoDestroy(this, options);
-                if (!(this.schema || (this.schema = (yield this._reader.readSchema())))) {
-                    yield this.cancel();
-                }
-            }
-            return this;
-        });
-    }
-    throw(value) {
-        return (0,modules/* __awaiter */.sH)(this, void 0, void 0, function* () {
-            if (!this.closed && this.autoDestroy && (this.closed = true)) {
-                return yield this.reset()._reader.throw(value);
-            }
-            return interfaces/* ITERATOR_DONE */.gV;
-        });
-    }
-    return(value) {
-        return (0,modules/* __awaiter */.sH)(this, void 0, void 0, function* () {
-            if (!this.closed && this.autoDestroy && (this.closed = true)) {
-                return yield this.reset()._reader.return(value);
-            }
-            return interfaces/* ITERATOR_DONE */.gV;
-        });
-    }
-    next() {
-        return (0,modules/* __awaiter */.sH)(this, void 0, void 0, function* () {
-            if (this.closed) {
-                return interfaces/* ITERATOR_DONE */.gV;
-            }
-            let message;
-            const { _reader: reader } = this;
-            while (message = yield this._readNextMessageAndValidate()) {
-                if (message.isSchema()) {
-                    yield this.reset(message.header());
-                }
-                else if (message.isRecordBatch()) {
-                    this._recordBatchIndex++;
-                    const header = message.header();
-                    const buffer = yield reader.readMessageBody(message.bodyLength);
-                    const recordBatch = this._loadRecordBatch(header, buffer, message.metadata);
-                    return { done: false, value: recordBatch };
-                }
-                else if (message.isDictionaryBatch()) {
-                    this._dictionaryIndex++;
-                    const header = message.header();
-                    const buffer = yield reader.readMessageBody(message.bodyLength);
-                    const vector = this._loadDictionaryBatch(header, buffer);
-                    this.dictionaries.set(header.id, vector);
-                }
-            }
-            if (this.schema && this._recordBatchIndex === 0) {
-                this._recordBatchIndex++;
-                return { done: false, value: new recordbatch/* _InternalEmptyPlaceholderRecordBatch */.M(this.schema) };
-            }
-            return yield this.return();
-        });
-    }
-    _readNextMessageAndValidate(type) {
-        return (0,modules/* __awaiter */.sH)(this, void 0, void 0, function* () {
-            return yield this._reader.readMessage(type);
-        });
-    }
-}
-/** @ignore */
-class RecordBatchFileReaderImpl extends RecordBatchStreamReaderImpl {
-    get footer() { return this._footer; }
-    get numDictionaries() { return this._footer ? this._footer.numDictionaries : 0; }
-    get numRecordBatches() { return this._footer ? this._footer.numRecordBatches : 0; }
-    constructor(source, dictionaries) {
-        super(source instanceof io_file/* RandomAccessFile */.S ? source : new io_file/* RandomAccessFile */.S(source), dictionaries);
-    }
-    isSync() { return true; }
-    isFile() { return true; }
-    open(options) {
-        if (!this.closed && !this._footer) {
-            this.schema = (this._footer = this._readFooter()).schema;
-            for (const block of this._footer.dictionaryBatches()) {
-                block && this._readDictionaryBatch(this._dictionaryIndex++);
-            }
-        }
-        return super.open(options);
-    }
-    readRecordBatch(index) {
-        var _a;
-        if (this.closed) {
-            return null;
-        }
-        if (!this._footer) {
-            this.open();
-        }
-        const block = (_a = this._footer) === null || _a === void 0 ? void 0 : _a.getRecordBatch(index);
-        if (block && this._handle.seek(block.offset)) {
-            const message = this._reader.readMessage(message_header/* MessageHeader */.LD.RecordBatch);
-            if (message === null || message === void 0 ? void 0 : message.isRecordBatch()) {
-                const header = message.header();
-                const buffer = this._reader.readMessageBody(message.bodyLength);
-                const recordBatch = this._loadRecordBatch(header, buffer, message.metadata);
-                return recordBatch;
-            }
-        }
-        return null;
-    }
-    _readDictionaryBatch(index) {
-        var _a;
-        const block = (_a = this._footer) === null || _a === void 0 ? void 0 : _a.getDictionaryBatch(index);
-        if (block && this._handle.seek(block.offset)) {
-            const message = this._reader.readMessage(message_header/* MessageHeader */.LD.DictionaryBatch);
-            if (message === null || message === void 0 ? void 0 : message.isDictionaryBatch()) {
-                const header = message.header();
-                const buffer = this._reader.readMessageBody(message.bodyLength);
-                const vector = this._loadDictionaryBatch(header, buffer);
-                this.dictionaries.set(header.id, vector);
-            }
-        }
-    }
-    _readFooter() {
-        const { _handle } = this;
-        const offset = _handle.size - ipc_message/* magicAndPadding */._j;
-        const length = _handle.readInt32(offset);
-        const buffer = _handle.readAt(offset - length, length);
-        return file/* Footer */.w.decode(buffer);
-    }
-    _readNextMessageAndValidate(type) {
-        var _a;
-        if (!this._footer) {
-            this.open();
-        }
-        if (this._footer && this._recordBatchIndex < this.numRecordBatches) {
-            const block = (_a = this._footer) === null || _a === void 0 ? void 0 : _a.getRecordBatch(this._recordBatchIndex);
-            if (block && this._handle.seek(block.offset)) {
-                return this._reader.readMessage(type);
-            }
-        }
-        return null;
-    }
-}
-/** @ignore */
-class AsyncRecordBatchFileReaderImpl extends AsyncRecordBatchStreamReaderImpl {
-    get footer() { return this._footer; }
-    get numDictionaries() { return this._footer ? this._footer.numDictionaries : 0; }
-    get numRecordBatches() { return this._footer ? this._footer.numRecordBatches : 0; }
-    constructor(source, ...rest) {
-        const byteLength = typeof rest[0] !== 'number' ? rest.shift() : undefined;
-        const dictionaries = rest[0] instanceof Map ? rest.shift() : undefined;
-        super(source instanceof io_file/* AsyncRandomAccessFile */.o ? source : new io_file/* AsyncRandomAccessFile */.o(source, byteLength), dictionaries);
-    }
-    isFile() { return true; }
-    isAsync() { return true; }
-    open(options) {
-        const _super = Object.create(null, {
-            open: { get: () => super.open }
-        });
-        return (0,modules/* __awaiter */.sH)(this, void 0, void 0, function* () {
-            if (!this.closed && !this._footer) {
-                this.schema = (this._footer = yield this._readFooter()).schema;
-                for (const block of this._footer.dictionaryBatches()) {
-                    block && (yield this._readDictionaryBatch(this._dictionaryIndex++));
-                }
-            }
-            return yield _super.open.call(this, options);
-        });
-    }
-    readRecordBatch(index) {
-        return (0,modules/* __awaiter */.sH)(this, void 0, void 0, function* () {
-            var _a;
-            if (this.closed) {
-                return null;
-            }
-            if (!this._footer) {
-                yield this.open();
-            }
-            const block = (_a = this._footer) === null || _a === void 0 ? void 0 : _a.getRecordBatch(index);
-            if (block && (yield this._handle.seek(block.offset))) {
-                const message = yield this._reader.readMessage(message_header/* MessageHeader */.LD.RecordBatch);
-                if (message === null || message === void 0 ? void 0 : message.isRecordBatch()) {
-                    const header = message.header();
-                    const buffer = yield this._reader.readMessageBody(message.bodyLength);
-                    const recordBatch = this._loadRecordBatch(header, buffer, message.metadata);
-                    return recordBatch;
-                }
-            }
-            return null;
-        });
-    }
-    _readDictionaryBatch(index) {
-        return (0,modules/* __awaiter */.sH)(this, void 0, void 0, function* () {
-            var _a;
-            const block = (_a = this._footer) === null || _a === void 0 ? void 0 : _a.getDictionaryBatch(index);
-            if (block && (yield this._handle.seek(block.offset))) {
-                const message = yield this._reader.readMessage(message_header/* MessageHeader */.LD.DictionaryBatch);
-                if (message === null || message === void 0 ? void 0 : message.isDictionaryBatch()) {
-                    const header = message.header();
-                    const buffer = yield this._reader.readMessageBody(message.bodyLength);
-                    const vector = this._loadDictionaryBatch(header, buffer);
-                    this.dictionaries.set(header.id, vector);
-                }
-            }
-        });
-    }
-    _readFooter() {
-        return (0,modules/* __awaiter */.sH)(this, void 0, void 0, function* () {
-            const { _handle } = this;
-            _handle._pending && (yield _handle._pending);
-            const offset = _handle.size - ipc_message/* magicAndPadding */._j;
-            const length = yield _handle.readInt32(offset);
-            const buffer = yield _handle.readAt(offset - length, length);
-            return file/* Footer */.w.decode(buffer);
-        });
-    }
-    _readNextMessageAndValidate(type) {
-        return (0,modules/* __awaiter */.sH)(this, void 0, void 0, function* () {
-            if (!this._footer) {
-                yield this.open();
-            }
-            if (this._footer && this._recordBatchIndex < this.numRecordBatches) {
-                const block = this._footer.getRecordBatch(this._recordBatchIndex);
-                if (block && (yield this._handle.seek(block.offset))) {
-                    return yield this._reader.readMessage(type);
-                }
-            }
-            return null;
-        });
-    }
-}
-/** @ignore */
-class RecordBatchJSONReaderImpl extends RecordBatchStreamReaderImpl {
-    constructor(source, dictionaries) {
-        super(source, dictionaries);
-    }
-    _loadVectors(header, body, types) {
-        return new JSONVectorLoader(body, header.nodes, header.buffers, this.dictionaries, this.schema.metadataVersion, header.variadicBufferCounts).visitMany(types);
-    }
-}
-//
-// Define some helper functions and static implementations down here. There's
-// a bit of branching in the static methods that can lead to the same routines
-// being executed, so we've broken those out here for readability.
-//
-/** @ignore */
-function shouldAutoDestroy(self, options) {
-    return options && (typeof options['autoDestroy'] === 'boolean') ? options['autoDestroy'] : self['autoDestroy'];
-}
-/** @ignore */
-function* readAllSync(source) {
-    const reader = RecordBatchReader.from(source);
-    try {
-        if (!reader.open({ autoDestroy: false }).closed) {
-            do {
-                yield reader;
-            } while (!(reader.reset().open()).closed);
-        }
-    }
-    finally {
-        reader.cancel();
-    }
-}
-/** @ignore */
-function readAllAsync(source) {
-    return (0,modules/* __asyncGenerator */.AQ)(this, arguments, function* readAllAsync_1() {
-        const reader = yield (0,modules/* __await */.N3)(RecordBatchReader.from(source));
-        try {
-            if (!(yield (0,modules/* __await */.N3)(reader.open({ autoDestroy: false }))).closed) {
-                do {
-                    yield yield (0,modules/* __await */.N3)(reader);
-                } while (!(yield (0,modules/* __await */.N3)(reader.reset().open())).closed);
-            }
-        }
-        finally {
-            yield (0,modules/* __await */.N3)(reader.cancel());
-        }
-    });
-}
-/** @ignore */
-function fromArrowJSON(source) {
-    return new RecordBatchStreamReader(new RecordBatchJSONReaderImpl(source));
-}
-/** @ignore */
-function fromByteStream(source) {
-    const bytes = source.peek((ipc_message/* magicLength */.Yn + 7) & ~7);
-    return bytes && bytes.byteLength >= 4 ? !(0,ipc_message/* checkForMagicArrowString */.NN)(bytes)
-        ? new RecordBatchStreamReader(new RecordBatchStreamReaderImpl(source))
-        : new RecordBatchFileReader(new RecordBatchFileReaderImpl(source.read()))
-        : new RecordBatchStreamReader(new RecordBatchStreamReaderImpl(function* () { }()));
-}
-/** @ignore */
-function fromAsyncByteStream(source) {
-    return (0,modules/* __awaiter */.sH)(this, void 0, void 0, function* () {
-        const bytes = yield source.peek((ipc_message/* magicLength */.Yn + 7) & ~7);
-        return bytes && bytes.byteLength >= 4 ? !(0,ipc_message/* checkForMagicArrowString */.NN)(bytes)
-            ? new AsyncRecordBatchStreamReader(new AsyncRecordBatchStreamReaderImpl(source))
-            : new RecordBatchFileReader(new RecordBatchFileReaderImpl(yield source.read()))
-            : new AsyncRecordBatchStreamReader(new AsyncRecordBatchStreamReaderImpl(function () { return (0,modules/* __asyncGenerator */.AQ)(this, arguments, function* () { }); }()));
-    });
-}
-/** @ignore */
-function fromFileHandle(source) {
-    return (0,modules/* __awaiter */.sH)(this, void 0, void 0, function* () {
-        const { size } = yield source.stat();
-        const file = new io_file/* AsyncRandomAccessFile */.o(source, size);
-        if (size >= ipc_message/* magicX2AndPadding */.mU && (0,ipc_message/* checkForMagicArrowString */.NN)(yield file.readAt(0, (ipc_message/* magicLength */.Yn + 7) & ~7))) {
-            return new AsyncRecordBatchFileReader(new AsyncRecordBatchFileReaderImpl(file));
-        }
-        return new AsyncRecordBatchStreamReader(new AsyncRecordBatchStreamReaderImpl(file));
-    });
-}
-
-//# sourceMappingURL=reader.mjs.map
-
+// EXTERNAL MODULE: ./node_modules/apache-arrow/ipc/reader.mjs + 2 modules
+var ipc_reader = __nccwpck_require__(4733);
 // EXTERNAL MODULE: ./src/data/errors.ts
 var errors = __nccwpck_require__(6861);
 // EXTERNAL MODULE: ./src/data/read/columns.ts
@@ -38806,6 +37371,12 @@ var sizes = __nccwpck_require__(1088);
 var source = __nccwpck_require__(2656);
 // EXTERNAL MODULE: ./src/data/model/storage.ts
 var storage = __nccwpck_require__(3555);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/fb/date-unit.mjs
+var date_unit = __nccwpck_require__(7446);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/data.mjs
+var apache_arrow_data = __nccwpck_require__(7108);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/vector.mjs
+var apache_arrow_vector = __nccwpck_require__(3649);
 ;// CONCATENATED MODULE: ./src/data/read/parquet/ffi.ts
 /**
  * Arrow data out of parquet-wasm's memory through the Arrow C Data Interface
@@ -39136,6 +37707,8 @@ function byteArrayStats(m, addr, type, start, length) {
 
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/schema.mjs
+var schema = __nccwpck_require__(349);
 // EXTERNAL MODULE: ./node_modules/parquet-wasm/node/parquet_wasm.js
 var parquet_wasm = __nccwpck_require__(6830);
 // EXTERNAL MODULE: ./src/data/model/arrow-schema.ts
@@ -39714,6 +38287,8 @@ async function readInto(handle, out, at, offset, length) {
 
 // EXTERNAL MODULE: ./src/data/read/parts.ts
 var parts = __nccwpck_require__(631);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/type.mjs
+var apache_arrow_type = __nccwpck_require__(4772);
 // EXTERNAL MODULE: ./node_modules/apache-arrow/factories.mjs + 28 modules
 var factories = __nccwpck_require__(3851);
 // EXTERNAL MODULE: ./src/data/read/values.ts
@@ -40410,7 +38985,7 @@ function errorText(e) {
 }
 function arrowSchema(pf, file) {
     try {
-        const reader = RecordBatchReader.from(pf.arrowSchema().intoIPCStream());
+        const reader = ipc_reader/* RecordBatchReader */.hb.from(pf.arrowSchema().intoIPCStream());
         reader.open();
         return reader.schema;
     }
@@ -41476,7 +40051,7 @@ function converterFor(feature, floatTokens = false) {
 /* harmony export */   C: () => (/* binding */ BACKGROUND_JOBS)
 /* harmony export */ });
 /* harmony import */ var _read_csv_csv_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(322);
-/* harmony import */ var _read_parquet_parquet_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1355);
+/* harmony import */ var _read_parquet_parquet_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8915);
 /**
  * One-shot jobs the main thread can hand to the encoder threads, which are
  * idle during pass 1 (ReaderOptions.background). Both worker entries (the
@@ -41503,14 +40078,16 @@ const BACKGROUND_JOBS = {
 /* harmony export */ });
 /* harmony import */ var node_worker_threads__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5919);
 /* harmony import */ var node_worker_threads__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_worker_threads__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _write_encode_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3654);
+/* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6181);
+/* harmony import */ var _write_part_encoder_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4084);
+/* harmony import */ var _write_shard_encoder_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3258);
 /**
  * What a worker thread does (both entries, the bundle and ./worker-main.ts,
  * call serveWorker). Two kinds of work, on one message port:
- * - encoding parts of shards: a part (a run of whole row groups, or some of
- *   their columns) arrives as Arrow IPC batches, goes through this thread's
- *   own parquet-wasm instance (../write/encode.ts) and is written to a file;
- *   the main thread keeps parsing meanwhile, and joins the parts
+ * - encoding parts of shards: a part (a row group, or some of its columns)
+ *   arrives as Arrow IPC batches, is encoded by this thread's own page
+ *   writer (../write/part-encoder.ts) and written to a file; the main
+ *   thread keeps parsing meanwhile, and joins the parts
  *   (./threaded-encoder.ts);
  * - one-shot jobs (./jobs.ts), such as profiling part of a big file in pass 1.
  *
@@ -41521,6 +40098,8 @@ const BACKGROUND_JOBS = {
  */
 
 
+
+
 /** workerData.role of our worker threads (the bundle starts itself as one). */
 const WORKER_ROLE = "hf-dataset-publish:parquet-encoder";
 /** Serves encode requests and `jobs` on `port` until the port closes. */
@@ -41528,6 +40107,7 @@ function serveWorker(port = node_worker_threads__WEBPACK_IMPORTED_MODULE_0__.par
     if (!port)
         throw new Error("serveWorker must run in a worker thread");
     const parts = new Map();
+    let context; // made on first use, kept for the thread's life
     const reply = (message) => port.postMessage(message);
     port.on("message", (request) => {
         if (request.op === "job") {
@@ -41538,7 +40118,8 @@ function serveWorker(port = node_worker_threads__WEBPACK_IMPORTED_MODULE_0__.par
         if (request.op === "open") {
             const part = { queue: [], wake: undefined };
             parts.set(request.id, part);
-            encodePart(request.path, request.settings, part, () => reply({ op: "ack", id: request.id })).then((bytes) => {
+            context ??= (0,_write_shard_encoder_js__WEBPACK_IMPORTED_MODULE_2__/* .pageWriterContext */ ._A)();
+            encodePart(request.path, request.settings, part, context, () => reply({ op: "ack", id: request.id })).then((bytes) => {
                 parts.delete(request.id);
                 reply({ op: "done", id: request.id, bytes });
             }, (e) => {
@@ -41554,41 +40135,3115 @@ function serveWorker(port = node_worker_threads__WEBPACK_IMPORTED_MODULE_0__.par
         part.wake?.();
     });
 }
-async function encodePart(path, settings, part, ack) {
+async function encodePart(path, settings, part, context, ack) {
+    // An IPC message may hold several record batches: hand them out one by one.
+    const decoded = [];
     const next = async () => {
-        while (part.queue.length === 0)
-            await new Promise((resolve) => (part.wake = resolve));
-        part.wake = undefined;
-        const ipc = part.queue.shift();
-        if (ipc !== null)
+        while (decoded.length === 0) {
+            while (part.queue.length === 0)
+                await new Promise((resolve) => (part.wake = resolve));
+            part.wake = undefined;
+            const ipc = part.queue.shift();
+            if (ipc === null)
+                return null;
             ack();
-        return ipc;
+            decoded.push(...apache_arrow__WEBPACK_IMPORTED_MODULE_3__/* .tableFromIPC */ .D(ipc).batches);
+        }
+        return decoded.shift();
     };
-    return (0,_write_encode_js__WEBPACK_IMPORTED_MODULE_1__/* .encodeParquetFile */ .H)(path, settings, next);
+    return (0,_write_part_encoder_js__WEBPACK_IMPORTED_MODULE_1__/* .encodePart */ .Q)(path, settings, next, context);
 }
 
 
 /***/ }),
 
-/***/ 3654:
+/***/ 5382:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   E: () => (/* binding */ batchToIPC)
+/* harmony export */ });
+/* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6181);
+/* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4822);
+/* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9833);
+/* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3627);
+/* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7108);
+/**
+ * Arrow record batches as IPC stream bytes: how batches reach the Parquet
+ * encoder (parquet-wasm, that is arrow-rs), in this thread or another.
+ *
+ * apache-arrow 21 reports a null count of -1 ("unknown") for a slice of an
+ * array of the Null type, and its IPC writer slices the children of lists;
+ * arrow-rs then rejects the stream ("NullArray has unequal null_count -1"),
+ * so a JSON list whose items, or whose objects' fields, are always null
+ * could not be written. apache-arrow counts a slice's nulls from its
+ * validity bitmap, which Null arrays lack: batchToIPC gives each of them an
+ * all-null one (which the writer does not write: Null arrays have no
+ * buffers), so every slice counts as many nulls as it has values.
+ */
+
+/** The IPC stream (schema and one record batch) of `batch`. */
+function batchToIPC(batch) {
+    const data = withNullBitmaps(batch.data);
+    return apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .tableToIPC */ .s(new apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .Table */ .XI([data === batch.data ? batch : new apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .RecordBatch */ .g(batch.schema, data)]), "stream");
+}
+/** `data` with an all-null validity bitmap on every array of the Null type, at any depth (the same data when there is none). */
+function withNullBitmaps(data) {
+    if (data.typeId === apache_arrow__WEBPACK_IMPORTED_MODULE_3__/* .Type */ .ZU.Null) {
+        if (data.nullBitmap)
+            return data;
+        const bitmap = new Uint8Array((data.offset + data.length + 7) >> 3);
+        return new apache_arrow__WEBPACK_IMPORTED_MODULE_4__/* .Data */ .B_(data.type, data.offset, data.length, data.length, { [apache_arrow__WEBPACK_IMPORTED_MODULE_3__/* .BufferType */ .NZ.VALIDITY]: bitmap });
+    }
+    if (data.children.length === 0)
+        return data;
+    const children = data.children.map(withNullBitmaps);
+    if (children.every((child, i) => child === data.children[i]))
+        return data;
+    return data.clone(data.type, data.offset, data.length, undefined, undefined, children);
+}
+
+
+/***/ }),
+
+/***/ 4796:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   AR: () => (/* binding */ leavesPerField),
+/* harmony export */   IO: () => (/* binding */ fileSource),
+/* harmony export */   NL: () => (/* binding */ cloneStruct),
+/* harmony export */   PL: () => (/* binding */ columnsOf),
+/* harmony export */   Qj: () => (/* binding */ openPart),
+/* harmony export */   l$: () => (/* binding */ assembleFile),
+/* harmony export */   lR: () => (/* binding */ readFully)
+/* harmony export */ });
+/* unused harmony exports memorySource, readFooter, chunkStart, assembleParquet */
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _model_thrift_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2127);
+/**
+ * Assembles one Parquet file from Parquet parts by moving bytes rather than
+ * re-encoding. A part holds whole row groups, or some of the columns of a
+ * row group (the others are in sibling parts). Column chunks are copied in
+ * row group and schema order, the page indexes follow (offset indexes
+ * rewritten for the new positions), then one footer with every offset
+ * shifted.
+ *
+ * A column chunk's bytes depend only on that column's values and the writer
+ * settings, so the result is byte for byte what one writer gives — whatever
+ * was encoded where, and whichever worker finished first. That is what lets
+ * row groups, and the columns of a row group, be encoded in parallel.
+ */
+
+
+
+const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // "PAR1"
+// Field ids of parquet.thrift.
+const FILE_SCHEMA = 2;
+const FILE_NUM_ROWS = 3;
+const FILE_ROW_GROUPS = 4;
+const SE_NUM_CHILDREN = 5;
+const RG_COLUMNS = 1;
+const RG_TOTAL_BYTE_SIZE = 2;
+const RG_NUM_ROWS = 3;
+const RG_FILE_OFFSET = 5;
+const RG_TOTAL_COMPRESSED = 6;
+const RG_ORDINAL = 7;
+const CC_FILE_OFFSET = 2;
+const CC_META = 3;
+const CC_OFFSET_INDEX_OFFSET = 4;
+const CC_OFFSET_INDEX_LENGTH = 5;
+const CC_COLUMN_INDEX_OFFSET = 6;
+const CC_COLUMN_INDEX_LENGTH = 7;
+const CM_TOTAL_UNCOMPRESSED = 6;
+const CM_TOTAL_COMPRESSED = 7;
+const CM_DATA_PAGE = 9;
+const CM_INDEX_PAGE = 10;
+const CM_DICTIONARY_PAGE = 11;
+const CM_BLOOM_FILTER = 14;
+const CM_BLOOM_FILTER_LENGTH = 15;
+const OI_PAGE_LOCATIONS = 1;
+const PL_OFFSET = 1;
+/** Bytes [offset, offset + length) of an open file, as a fresh array (an error if the file is shorter). */
+async function readFully(handle, offset, length, path) {
+    const out = new Uint8Array(length);
+    for (let done = 0; done < length;) {
+        const { bytesRead } = await handle.read(out, done, length - done, offset + done);
+        if (bytesRead === 0)
+            throw new Error(`unexpected end of ${path} (did it change while the action ran?)`);
+        done += bytesRead;
+    }
+    return out;
+}
+async function fileSource(path) {
+    const handle = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.open)(path, "r");
+    const { size } = await handle.stat();
+    return {
+        size,
+        read: (offset, length) => readFully(handle, offset, length, path),
+        release(bytes) {
+            // Blocks are fresh copies: free them now rather than at the next GC (Node 21+).
+            const buffer = bytes.buffer;
+            if (typeof buffer.transfer === "function" && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength)
+                buffer.transfer(0);
+        },
+        close: () => handle.close(),
+    };
+}
+function memorySource(bytes) {
+    return { size: bytes.length, read: async (offset, length) => bytes.subarray(offset, offset + length) };
+}
+async function readFooter(source) {
+    if (source.size < 12)
+        throw new Error("not a Parquet file (too short)");
+    const tail = await source.read(source.size - 8, 8);
+    const length = new DataView(tail.buffer, tail.byteOffset, 8).getUint32(0, true);
+    if (!equalBytes(tail.subarray(4), MAGIC))
+        throw new Error("not a Parquet file (no PAR1 footer)");
+    const footer = await source.read(source.size - 8 - length, length);
+    return (0,_model_thrift_js__WEBPACK_IMPORTED_MODULE_2__/* .decodeStruct */ .yZ)(footer).struct;
+}
+/**
+ * Reads a part's footer. Bloom filters are not copied: a part that has
+ * some is refused, unless `dropBloomFilters` (then the output has none).
+ */
+async function openPart(source, options = {}) {
+    const meta = await readFooter(source);
+    const rowGroups = (meta.list(FILE_ROW_GROUPS)?.items ?? []);
+    for (const rg of rowGroups)
+        for (const column of columnsOf(rg)) {
+            const cm = column.struct(CC_META);
+            if (cm?.get(CM_BLOOM_FILTER) === undefined)
+                continue;
+            if (!options.dropBloomFilters)
+                throw new Error("parts with bloom filters cannot be merged");
+            cm.remove(CM_BLOOM_FILTER);
+            cm.remove(CM_BLOOM_FILTER_LENGTH);
+        }
+    return { source, meta, rowGroups };
+}
+function columnsOf(rowGroup) {
+    return (rowGroup.list(RG_COLUMNS)?.items ?? []);
+}
+/** Leaf columns of each top-level field, from a footer's flattened schema. */
+function leavesPerField(meta) {
+    const elements = (meta.list(FILE_SCHEMA)?.items ?? []);
+    let at = 1;
+    const leaves = () => {
+        const children = Number(elements[at++]?.int(SE_NUM_CHILDREN) ?? 0n);
+        if (children === 0)
+            return 1;
+        let n = 0;
+        for (let i = 0; i < children; i++)
+            n += leaves();
+        return n;
+    };
+    const fields = Number(elements[0]?.int(SE_NUM_CHILDREN) ?? 0n);
+    return Array.from({ length: fields }, leaves);
+}
+/** Where a column chunk starts: its dictionary page if it has one (some writers put 0 there when it has none). */
+function chunkStart(column) {
+    const cm = column.struct(CC_META);
+    const data = Number(cm.int(CM_DATA_PAGE));
+    const dictionary = cm.int(CM_DICTIONARY_PAGE);
+    return dictionary !== undefined && dictionary > 0n && Number(dictionary) < data ? Number(dictionary) : data;
+}
+function shift(struct, id, delta) {
+    const v = struct.int(id);
+    if (v !== undefined)
+        struct.set(id, _model_thrift_js__WEBPACK_IMPORTED_MODULE_2__/* .TType */ .nw.I64, v + delta);
+}
+function cloneStruct(struct) {
+    return (0,_model_thrift_js__WEBPACK_IMPORTED_MODULE_2__/* .decodeStruct */ .yZ)((0,_model_thrift_js__WEBPACK_IMPORTED_MODULE_2__/* .encodeStruct */ .q7)(struct)).struct;
+}
+const COPY = 8 * 1024 * 1024;
+async function copy(source, from, length, write) {
+    for (let at = from; at < from + length; at += COPY) {
+        const block = await source.read(at, Math.min(COPY, from + length - at));
+        await write(block);
+        source.release?.(block);
+    }
+}
+/**
+ * Writes one Parquet file into `sink`: `template` gives the footer (schema,
+ * key-value metadata, created_by...), `plans` the row groups in order.
+ * `editFooter` may change the footer before it is written.
+ */
+async function assembleParquet(template, plans, sink, editFooter) {
+    const leaves = leavesPerField(template);
+    let position = 0;
+    const write = async (bytes) => {
+        await sink.write(bytes);
+        position += bytes.length;
+    };
+    await write(MAGIC);
+    const placed = [];
+    const rowGroups = [];
+    for (const plan of plans) {
+        const next = plan.cells.map(() => 0);
+        const columns = [];
+        for (const [field, count] of leaves.entries()) {
+            const g = plan.owner[field];
+            const cell = plan.cells[g];
+            const sourceColumns = columnsOf(cell.part.rowGroups[cell.rowGroup]);
+            for (let l = 0; l < count; l++) {
+                const column = cloneStruct(sourceColumns[next[g]++]);
+                const start = chunkStart(column);
+                const length = Number(column.struct(CC_META).int(CM_TOTAL_COMPRESSED));
+                const delta = BigInt(position - start);
+                await copy(cell.part.source, start, length, write);
+                const cm = column.struct(CC_META);
+                // Old writers put 0 (or -1) in these offsets to mean "none": moved only when they point into the chunk.
+                if (Number(cm.int(CM_DICTIONARY_PAGE) ?? -1n) === start)
+                    shift(cm, CM_DICTIONARY_PAGE, delta);
+                else
+                    cm.remove(CM_DICTIONARY_PAGE);
+                if ((cm.int(CM_INDEX_PAGE) ?? 0n) > 0n)
+                    shift(cm, CM_INDEX_PAGE, delta);
+                else
+                    cm.remove(CM_INDEX_PAGE);
+                shift(cm, CM_DATA_PAGE, delta);
+                // Deprecated; parquet.thrift asks writers for 0 (older parquet-cpp put the chunk's end there).
+                if (column.get(CC_FILE_OFFSET) !== undefined)
+                    column.set(CC_FILE_OFFSET, _model_thrift_js__WEBPACK_IMPORTED_MODULE_2__/* .TType */ .nw.I64, 0n);
+                columns.push({ column, source: cell.part.source, delta });
+            }
+        }
+        const first = plan.cells[0];
+        const rg = cloneStruct(first.part.rowGroups[first.rowGroup]);
+        const list = rg.list(RG_COLUMNS);
+        rg.set(RG_COLUMNS, _model_thrift_js__WEBPACK_IMPORTED_MODULE_2__/* .TType */ .nw.List, { kind: "list", elementType: list.elementType, items: columns.map((c) => c.column) });
+        if (plan.cells.length > 1) {
+            // Totals over all the columns now in the row group, as a single writer computes them.
+            const sum = (id) => columns.reduce((n, c) => n + c.column.struct(CC_META).int(id), 0n);
+            if (rg.get(RG_TOTAL_BYTE_SIZE) !== undefined)
+                rg.set(RG_TOTAL_BYTE_SIZE, _model_thrift_js__WEBPACK_IMPORTED_MODULE_2__/* .TType */ .nw.I64, sum(CM_TOTAL_UNCOMPRESSED));
+            if (rg.get(RG_TOTAL_COMPRESSED) !== undefined)
+                rg.set(RG_TOTAL_COMPRESSED, _model_thrift_js__WEBPACK_IMPORTED_MODULE_2__/* .TType */ .nw.I64, sum(CM_TOTAL_COMPRESSED));
+        }
+        if (rg.get(RG_FILE_OFFSET) !== undefined && columns.length > 0)
+            rg.set(RG_FILE_OFFSET, _model_thrift_js__WEBPACK_IMPORTED_MODULE_2__/* .TType */ .nw.I64, BigInt(chunkStart(columns[0].column)));
+        rowGroups.push(rg);
+        placed.push(columns);
+    }
+    // Column indexes hold no offsets: copied as they are.
+    for (const columns of placed)
+        for (const { column, source } of columns) {
+            const offset = column.int(CC_COLUMN_INDEX_OFFSET);
+            const length = column.int(CC_COLUMN_INDEX_LENGTH);
+            if (offset === undefined || length === undefined) {
+                column.remove(CC_COLUMN_INDEX_OFFSET);
+                column.remove(CC_COLUMN_INDEX_LENGTH);
+                continue;
+            }
+            column.set(CC_COLUMN_INDEX_OFFSET, _model_thrift_js__WEBPACK_IMPORTED_MODULE_2__/* .TType */ .nw.I64, BigInt(position));
+            await write(await source.read(Number(offset), Number(length)));
+        }
+    // Offset indexes locate pages: rewritten with their chunk's shift.
+    for (const columns of placed)
+        for (const { column, source, delta } of columns) {
+            const offset = column.int(CC_OFFSET_INDEX_OFFSET);
+            const length = column.int(CC_OFFSET_INDEX_LENGTH);
+            if (offset === undefined || length === undefined) {
+                column.remove(CC_OFFSET_INDEX_OFFSET);
+                column.remove(CC_OFFSET_INDEX_LENGTH);
+                continue;
+            }
+            const index = (0,_model_thrift_js__WEBPACK_IMPORTED_MODULE_2__/* .decodeStruct */ .yZ)(await source.read(Number(offset), Number(length))).struct;
+            for (const location of (index.list(OI_PAGE_LOCATIONS)?.items ?? []))
+                shift(location, PL_OFFSET, delta);
+            const bytes = (0,_model_thrift_js__WEBPACK_IMPORTED_MODULE_2__/* .encodeStruct */ .q7)(index);
+            column.set(CC_OFFSET_INDEX_OFFSET, _model_thrift_js__WEBPACK_IMPORTED_MODULE_2__/* .TType */ .nw.I64, BigInt(position));
+            column.set(CC_OFFSET_INDEX_LENGTH, _model_thrift_js__WEBPACK_IMPORTED_MODULE_2__/* .TType */ .nw.I32, bytes.length);
+            await write(bytes);
+        }
+    // One footer for all row groups.
+    rowGroups.forEach((rg, ordinal) => {
+        if (rg.get(RG_ORDINAL) !== undefined)
+            rg.set(RG_ORDINAL, _model_thrift_js__WEBPACK_IMPORTED_MODULE_2__/* .TType */ .nw.I16, ordinal);
+    });
+    const rows = rowGroups.reduce((n, rg) => n + (rg.int(RG_NUM_ROWS) ?? 0n), 0n);
+    const meta = cloneStruct(template);
+    meta.set(FILE_NUM_ROWS, _model_thrift_js__WEBPACK_IMPORTED_MODULE_2__/* .TType */ .nw.I64, rows);
+    const list = meta.list(FILE_ROW_GROUPS) ?? { kind: "list", elementType: _model_thrift_js__WEBPACK_IMPORTED_MODULE_2__/* .TType */ .nw.Struct, items: [] };
+    meta.set(FILE_ROW_GROUPS, _model_thrift_js__WEBPACK_IMPORTED_MODULE_2__/* .TType */ .nw.List, { kind: "list", elementType: list.elementType, items: rowGroups });
+    editFooter?.(meta);
+    const footer = (0,_model_thrift_js__WEBPACK_IMPORTED_MODULE_2__/* .encodeStruct */ .q7)(meta);
+    await write(footer);
+    const length = new Uint8Array(4);
+    new DataView(length.buffer).setUint32(0, footer.length, true);
+    await write(length);
+    await write(MAGIC);
+    return { bytes: position, rows };
+}
+/** assembleParquet into a new file at `path`, hashing as it writes: returns its size and lowercase hex sha256. */
+async function assembleFile(path, template, plans, editFooter) {
+    const hash = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)("sha256");
+    const out = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.open)(path, "w");
+    try {
+        const sink = {
+            async write(chunk) {
+                hash.update(chunk);
+                await out.write(chunk);
+            },
+        };
+        const { bytes } = await assembleParquet(template, plans, sink, editFooter);
+        return { bytes, sha256: hash.digest("hex") };
+    }
+    finally {
+        await out.close();
+    }
+}
+function equalBytes(a, b) {
+    if (a.length !== b.length)
+        return false;
+    for (let i = 0; i < a.length; i++)
+        if (a[i] !== b[i])
+            return false;
+    return true;
+}
+
+
+/***/ }),
+
+/***/ 9927:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Uc: () => (/* binding */ cdcMetadata),
+/* harmony export */   fe: () => (/* binding */ ContentDefinedChunker),
+/* harmony export */   jN: () => (/* binding */ CDC_METADATA_KEY),
+/* harmony export */   pt: () => (/* binding */ DATASETS_CDC)
+/* harmony export */ });
+/* harmony import */ var _gear_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6688);
+/* harmony import */ var _statistics_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1888);
+/**
+ * Content-defined page boundaries, exactly as Arrow C++ draws them
+ * (cpp/src/parquet/chunker_internal.cc, `ContentDefinedChunker`), so that
+ * our pages start where pyarrow's would for the same values.
+ *
+ * Every (definition level, value) of a column is fed to a 64-bit gear
+ * hash: a level as 2 little-endian bytes, a value as its Arrow bytes (fixed
+ * width as stored, strings and binaries without their length, a boolean as
+ * one byte 0 or 1). Nothing is hashed until the chunk holds `min` bytes; a
+ * chunk ends when the hash has matched the mask eight times (each time with
+ * the next table), or at `max` bytes. The value that completes a cut starts
+ * the next chunk. So after an edit the cuts fall back into step within a
+ * chunk or two, and every page after that is byte for byte the same.
+ *
+ * A chunker lives for one column chunk: Arrow C++ makes a new one per row
+ * group, so row groups never depend on each other.
+ *
+ * The scan runs in WebAssembly (wasm/cdc.ts, through ./kernels.ts); the
+ * same algorithm in JavaScript (`jsCuts`) is the reference it is tested
+ * against.
+ */
+
+
+/** `datasets` 5's settings (config.DEFAULT_CDC_OPTIONS). */
+const DATASETS_CDC = { minChunkSize: 256 * 1024, maxChunkSize: 1024 * 1024, normLevel: 0 };
+const CDC_METADATA_KEY = "content_defined_chunking";
+/** The `content_defined_chunking` footer entry, as `datasets` writes it (`json.dumps` of its options). */
+function cdcMetadata(options) {
+    return `{"min_chunk_size": ${options.minChunkSize}, "max_chunk_size": ${options.maxChunkSize}, "norm_level": ${options.normLevel}}`;
+}
+class ContentDefinedChunker {
+    state;
+    constructor(options) {
+        const bits = (0,_gear_js__WEBPACK_IMPORTED_MODULE_0__/* .maskBits */ .tk)(options.minChunkSize, options.maxChunkSize, options.normLevel);
+        this.state = {
+            hash: 0n,
+            size: 0,
+            run: 0,
+            matched: false,
+            min: options.minChunkSize,
+            max: options.maxChunkSize,
+            // The mask is the top `bits` bits of the 64-bit hash.
+            mask: BigInt.asUintN(64, ~0n << BigInt(64 - bits)),
+        };
+    }
+    /**
+     * Triplets of a batch where a new chunk starts (Arrow C++'s Calculate: per
+     * triplet, the definition level when the column has one, the repetition
+     * level when it has one, then the value when it is there; a cut falls on
+     * the triplet that completed it, and only on a record's first triplet).
+     * The state carries over to the next batch.
+     */
+    cuts(kernels, hash, validity, n, levels) {
+        return kernels.scan(this.state, hash, validity, n, levels);
+    }
+    /** The same as `cuts`, in JavaScript: the reference the kernel is tested against. */
+    jsCuts(tables, hash, validity, n, levels) {
+        const s = this.state;
+        let hi = Number(s.hash >> 32n);
+        let lo = Number(s.hash & 0xffffffffn);
+        const maskHi = Number(s.mask >> 32n);
+        const maskLo = Number(s.mask & 0xffffffffn);
+        const roll = (byte) => {
+            const entry = (s.run << 8) + byte;
+            const sum = ((lo << 1) >>> 0) + tables.lo[entry];
+            hi = (((hi << 1) | (lo >>> 31)) + tables.hi[entry] + (sum > 0xffffffff ? 1 : 0)) >>> 0;
+            lo = sum >>> 0;
+            if ((hi & maskHi) === 0 && (lo & maskLo) === 0)
+                s.matched = true;
+        };
+        const rollValue = (bytes, from, to) => {
+            s.size += to - from;
+            if (s.size >= s.min)
+                for (let i = from; i < to; i++)
+                    roll(bytes[i]);
+        };
+        const rollLevel = (level) => {
+            s.size += 2;
+            if (s.size < s.min)
+                return;
+            roll(level & 0xff);
+            roll(level >> 8);
+        };
+        const { maxDef, maxRep } = levels;
+        const cuts = [];
+        for (let i = 0; i < n; i++) {
+            const def = levels.def ? levels.def[i] : validity.bits === null || (0,_statistics_js__WEBPACK_IMPORTED_MODULE_1__/* .isValid */ .fn)(validity, i) ? maxDef : 0;
+            const rep = levels.rep ? levels.rep[i] : 0;
+            if (maxDef > 0)
+                rollLevel(def);
+            if (maxRep > 0)
+                rollLevel(rep);
+            if (def === maxDef)
+                switch (hash.kind) {
+                    case "fixed":
+                        rollValue(hash.bytes, i * hash.width, (i + 1) * hash.width);
+                        break;
+                    case "bytes":
+                        rollValue(hash.data, hash.offsets[i], hash.offsets[i + 1]);
+                        break;
+                    case "boolean": {
+                        const at = hash.offset + i;
+                        rollValue(new Uint8Array([(hash.bits[at >> 3] >> (at & 7)) & 1]), 0, 1);
+                        break;
+                    }
+                    case "none":
+                        break;
+                }
+            // Arrow's NeedNewChunk, asked only at a record's first triplet.
+            if (rep !== 0)
+                continue;
+            let cut = false;
+            if (s.matched) {
+                s.matched = false;
+                if (++s.run >= _gear_js__WEBPACK_IMPORTED_MODULE_0__/* .GEAR_TABLES */ .mp) {
+                    s.run = 0;
+                    s.size = 0;
+                    cut = true;
+                }
+            }
+            if (!cut && s.size >= s.max) {
+                s.size = 0;
+                cut = true;
+            }
+            if (cut)
+                cuts.push(i);
+        }
+        s.hash = (BigInt(hi) << 32n) | BigInt(lo);
+        return cuts;
+    }
+}
+
+
+/***/ }),
+
+/***/ 8788:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   CC: () => (/* binding */ CC),
+/* harmony export */   CI: () => (/* binding */ CI),
+/* harmony export */   CM: () => (/* binding */ CM),
+/* harmony export */   FM: () => (/* binding */ FM),
+/* harmony export */   I8: () => (/* binding */ INT),
+/* harmony export */   LT: () => (/* binding */ LT),
+/* harmony export */   Lg: () => (/* binding */ DPH),
+/* harmony export */   Ne: () => (/* binding */ Codec),
+/* harmony export */   OI: () => (/* binding */ OI),
+/* harmony export */   PH: () => (/* binding */ PH),
+/* harmony export */   PL: () => (/* binding */ PL),
+/* harmony export */   RG: () => (/* binding */ RG),
+/* harmony export */   SE: () => (/* binding */ SE),
+/* harmony export */   SS: () => (/* binding */ SS),
+/* harmony export */   ST: () => (/* binding */ ST),
+/* harmony export */   Wi: () => (/* binding */ Encoding),
+/* harmony export */   Y2: () => (/* binding */ Repetition),
+/* harmony export */   Zu: () => (/* binding */ DICT),
+/* harmony export */   g6: () => (/* binding */ PageType),
+/* harmony export */   q: () => (/* binding */ Physical),
+/* harmony export */   vX: () => (/* binding */ BoundaryOrder),
+/* harmony export */   xf: () => (/* binding */ PES)
+/* harmony export */ });
+/* unused harmony export KV */
+/**
+ * The parts of parquet.thrift (apache/parquet-format) the page writer
+ * writes: field ids and enum values, named once.
+ */
+const Physical = { BOOLEAN: 0, INT32: 1, INT64: 2, INT96: 3, FLOAT: 4, DOUBLE: 5, BYTE_ARRAY: 6, FIXED_LEN_BYTE_ARRAY: 7 };
+const Encoding = { PLAIN: 0, RLE: 3, RLE_DICTIONARY: 8 };
+const PageType = { DATA_PAGE: 0, DICTIONARY_PAGE: 2 };
+const Codec = { UNCOMPRESSED: 0, SNAPPY: 1, GZIP: 2, ZSTD: 6 };
+const BoundaryOrder = { UNORDERED: 0, ASCENDING: 1, DESCENDING: 2 };
+const Repetition = { REQUIRED: 0, OPTIONAL: 1, REPEATED: 2 };
+/** FileMetaData */
+const FM = { VERSION: 1, SCHEMA: 2, NUM_ROWS: 3, ROW_GROUPS: 4, KEY_VALUE: 5, CREATED_BY: 6, COLUMN_ORDERS: 7 };
+/** SchemaElement */
+const SE = { TYPE: 1, TYPE_LENGTH: 2, REPETITION: 3, NAME: 4, NUM_CHILDREN: 5, CONVERTED_TYPE: 6, LOGICAL_TYPE: 10 };
+/** LogicalType union members */
+const LT = { STRING: 1, DECIMAL: 5, INTEGER: 10, UNKNOWN: 11, FLOAT16: 15 };
+/** IntType */
+const INT = { BIT_WIDTH: 1, SIGNED: 2 };
+/** RowGroup */
+const RG = { COLUMNS: 1, TOTAL_BYTE_SIZE: 2, NUM_ROWS: 3, FILE_OFFSET: 5, TOTAL_COMPRESSED: 6, ORDINAL: 7 };
+/** ColumnChunk */
+const CC = { FILE_OFFSET: 2, META: 3, OFFSET_INDEX_OFFSET: 4, OFFSET_INDEX_LENGTH: 5, COLUMN_INDEX_OFFSET: 6, COLUMN_INDEX_LENGTH: 7 };
+/** ColumnMetaData */
+const CM = {
+    TYPE: 1,
+    ENCODINGS: 2,
+    PATH: 3,
+    CODEC: 4,
+    NUM_VALUES: 5,
+    TOTAL_UNCOMPRESSED: 6,
+    TOTAL_COMPRESSED: 7,
+    DATA_PAGE: 9,
+    DICTIONARY_PAGE: 11,
+    STATISTICS: 12,
+    ENCODING_STATS: 13,
+    SIZE_STATISTICS: 16,
+};
+/** Statistics */
+const ST = { MAX: 1, MIN: 2, NULL_COUNT: 3, MAX_VALUE: 5, MIN_VALUE: 6, MAX_EXACT: 7, MIN_EXACT: 8 };
+/** PageEncodingStats */
+const PES = { PAGE_TYPE: 1, ENCODING: 2, COUNT: 3 };
+/** SizeStatistics */
+const SS = { UNENCODED_BYTE_ARRAY_BYTES: 1, REPETITION_HISTOGRAM: 2, DEFINITION_HISTOGRAM: 3 };
+/** PageHeader, DataPageHeader, DictionaryPageHeader */
+const PH = { TYPE: 1, UNCOMPRESSED: 2, COMPRESSED: 3, DATA: 5, DICTIONARY: 7 };
+const DPH = { NUM_VALUES: 1, ENCODING: 2, DEFINITION_ENCODING: 3, REPETITION_ENCODING: 4 };
+const DICT = { NUM_VALUES: 1, ENCODING: 2, IS_SORTED: 3 };
+/** ColumnIndex */
+const CI = { NULL_PAGES: 1, MIN_VALUES: 2, MAX_VALUES: 3, BOUNDARY_ORDER: 4, NULL_COUNTS: 5, REPETITION_HISTOGRAMS: 6, DEFINITION_HISTOGRAMS: 7 };
+/** OffsetIndex, PageLocation */
+const OI = { PAGE_LOCATIONS: 1, UNENCODED_BYTE_ARRAY_BYTES: 2 };
+const PL = { OFFSET: 1, COMPRESSED_SIZE: 2, FIRST_ROW: 3 };
+/** KeyValue */
+const KV = { KEY: 1, VALUE: 2 };
+
+
+/***/ }),
+
+/***/ 6688:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   mp: () => (/* binding */ GEAR_TABLES),
+/* harmony export */   r0: () => (/* binding */ gearTables),
+/* harmony export */   tk: () => (/* binding */ maskBits)
+/* harmony export */ });
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
+/**
+ * The gear hash of Arrow C++'s content-defined chunker
+ * (cpp/src/parquet/chunker_internal.cc, the chunker behind pyarrow's
+ * `use_content_defined_chunking`, which `datasets` 5 turns on): eight
+ * tables of 256 64-bit values, and the mask a hash must match.
+ *
+ * The tables are Arrow's own, rebuilt from their recipe
+ * (chunker_internal_codegen.py): entry n of table s is the first 8 bytes of
+ * md5(64 bytes of s followed by 64 bytes of n), read big-endian. Each is
+ * kept as two 32-bit halves, JavaScript having no fast 64-bit integers.
+ */
+
+const GEAR_TABLES = 8;
+/** Builds the eight tables (2,048 md5 digests, about a millisecond). */
+function gearTables() {
+    const hi = new Uint32Array(GEAR_TABLES * 256);
+    const lo = new Uint32Array(GEAR_TABLES * 256);
+    const input = Buffer.alloc(128);
+    for (let table = 0; table < GEAR_TABLES; table++)
+        for (let n = 0; n < 256; n++) {
+            input.fill(table, 0, 64);
+            input.fill(n, 64, 128);
+            const digest = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)("md5").update(input).digest();
+            hi[table * 256 + n] = digest.readUInt32BE(0);
+            lo[table * 256 + n] = digest.readUInt32BE(4);
+        }
+    return { hi, lo };
+}
+/**
+ * Mask bits for chunks of `min`..`max` bytes (Arrow's CalculateMask): the
+ * average size past the minimum, split over the eight matches a cut needs,
+ * rounded down to a power of two.
+ */
+function maskBits(min, max, normLevel) {
+    if (min < 0)
+        throw new Error("min_chunk_size must be non-negative");
+    if (max <= min)
+        throw new Error("max_chunk_size must be greater than min_chunk_size");
+    const average = Math.floor((min + max) / 2);
+    const target = Math.floor((average - min) / GEAR_TABLES);
+    let targetBits = 0;
+    while (targetBits < 64 && 2 ** targetBits <= target)
+        targetBits++;
+    const bits = (targetBits === 0 ? 0 : targetBits - 1) - normLevel;
+    if (bits < 1 || bits > 63)
+        throw new Error(`the number of bits in the CDC mask must be between 1 and 63, got ${bits}`);
+    return bits;
+}
+
+
+/***/ }),
+
+/***/ 9530:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  H: () => (/* binding */ encodeParquetFile)
+  V: () => (/* binding */ CREATED_BY),
+  p: () => (/* binding */ PartWriter)
 });
 
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: ./src/data/model/thrift.ts
+var thrift = __nccwpck_require__(2127);
+// EXTERNAL MODULE: ./src/data/write/merge.ts
+var merge = __nccwpck_require__(4796);
+// EXTERNAL MODULE: ./src/data/write/pages/cdc.ts
+var cdc = __nccwpck_require__(9927);
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(8522);
+var external_node_zlib_default = /*#__PURE__*/__nccwpck_require__.n(external_node_zlib_);
+// EXTERNAL MODULE: ./src/data/write/pages/format.ts
+var format = __nccwpck_require__(8788);
+;// CONCATENATED MODULE: ./src/data/write/pages/codecs.ts
+/**
+ * Page compression for the codecs the action offers: zstd (level 1, as
+ * arrow-rs and pyarrow default to) and gzip (level 6) from Node's own zlib,
+ * snappy of our own (wasm/snappy.ts, through ./kernels.ts), or none. Fixed parameters: the same page
+ * gives the same bytes, run after run.
+ */
+
+
+const CODEC_IDS = { none: format/* Codec */.Ne.UNCOMPRESSED, snappy: format/* Codec */.Ne.SNAPPY, gzip: format/* Codec */.Ne.GZIP, zstd: format/* Codec */.Ne.ZSTD };
+/** Byte 9 of a gzip member: the operating system, which zlib sets from the platform; fixed so every platform writes the same bytes. */
+const GZIP_OS = 9;
+const GZIP_OS_UNKNOWN = 255;
+function pageCompressor(name, kernels) {
+    switch (name) {
+        case "none":
+            return { codec: format/* Codec */.Ne.UNCOMPRESSED, compress: (page) => page };
+        case "snappy":
+            return { codec: format/* Codec */.Ne.SNAPPY, compress: (page) => kernels.snappy(page) };
+        case "zstd": {
+            if (typeof (external_node_zlib_default()).zstdCompressSync !== "function")
+                throw new Error(`zstd needs Node 22.15 or later (this is ${process.version})`);
+            const options = { params: { [(external_node_zlib_default()).constants.ZSTD_c_compressionLevel]: 1 } };
+            return { codec: format/* Codec */.Ne.ZSTD, compress: (page) => external_node_zlib_default().zstdCompressSync(page, options) };
+        }
+        case "gzip":
+            return {
+                codec: format/* Codec */.Ne.GZIP,
+                compress(page) {
+                    const out = external_node_zlib_default().gzipSync(page, { level: 6 });
+                    out[GZIP_OS] = GZIP_OS_UNKNOWN;
+                    return out;
+                },
+            };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/data/write/pages/bytes.ts
+/**
+ * A growable byte buffer: what the page writer encodes into (levels,
+ * values, dictionary pages), read back as one contiguous array.
+ */
+class ByteBuffer {
+    bytes;
+    view;
+    length = 0;
+    constructor(capacity = 1024) {
+        this.bytes = new Uint8Array(capacity);
+        this.view = new DataView(this.bytes.buffer);
+    }
+    /** Room for `n` more bytes. */
+    ensure(n) {
+        const need = this.length + n;
+        if (need <= this.bytes.length)
+            return;
+        let capacity = this.bytes.length * 2;
+        while (capacity < need)
+            capacity *= 2;
+        const next = new Uint8Array(capacity);
+        next.set(this.bytes.subarray(0, this.length));
+        this.bytes = next;
+        this.view = new DataView(next.buffer);
+    }
+    clear() {
+        this.length = 0;
+    }
+    u8(value) {
+        this.ensure(1);
+        this.bytes[this.length++] = value;
+    }
+    u32(value) {
+        this.ensure(4);
+        this.view.setUint32(this.length, value, true);
+        this.length += 4;
+    }
+    /** An unsigned LEB128 varint (value < 2^31). */
+    varint(value) {
+        this.ensure(5);
+        let v = value;
+        while (v >= 0x80) {
+            this.bytes[this.length++] = (v & 0x7f) | 0x80;
+            v >>>= 7;
+        }
+        this.bytes[this.length++] = v;
+    }
+    append(source, from = 0, to = source.length) {
+        const n = to - from;
+        this.ensure(n);
+        this.bytes.set(source.subarray(from, to), this.length);
+        this.length += n;
+    }
+    /** The written bytes (a view: valid until the next write). */
+    written() {
+        return this.bytes.subarray(0, this.length);
+    }
+    /** A copy of the written bytes. */
+    copy() {
+        return this.bytes.slice(0, this.length);
+    }
+}
+
+// EXTERNAL MODULE: ./src/data/write/pages/statistics.ts
+var pages_statistics = __nccwpck_require__(1888);
+;// CONCATENATED MODULE: ./src/data/write/pages/chunk-metadata.ts
+/**
+ * What a column chunk's footer entry and page index say about its pages:
+ * ColumnMetaData (encodings, sizes, offsets, statistics, encoding and size
+ * statistics), the ColumnIndex (each page's bounds, null count, level
+ * histograms, the boundary order) and the OffsetIndex (each page's place
+ * and first row) — the fields arrow-rs writes, computed its way.
+ */
+
+
+
+function i64List(values) {
+    return { kind: "list", elementType: thrift/* TType */.nw.I64, items: values.map((v) => BigInt(v)) };
+}
+function binaryList(values) {
+    return { kind: "list", elementType: thrift/* TType */.nw.Binary, items: values };
+}
+function sumHistograms(pages, which) {
+    const total = pages[0][which].map(() => 0);
+    for (const page of pages)
+        page[which].forEach((n, level) => (total[level] += n));
+    return total;
+}
+/**
+ * The metadata of a chunk of `pages` (after its dictionary page, if any)
+ * written at `offset` with codec `codec`; `compare` orders plain-encoded
+ * values of the leaf's type.
+ */
+function chunkMetadata(leaf, codec, compare, pages, dictionaryPage, offset) {
+    const byteArray = leaf.physical === format/* Physical */.q.BYTE_ARRAY;
+    // arrow-rs truncates the bounds of strings and binaries (not of float16 or decimals).
+    const truncate = (bytes, side) => byteArray ? (side === "min" ? (0,pages_statistics/* truncateMin */.b7)(bytes, leaf.utf8) : (0,pages_statistics/* truncateMax */.xj)(bytes, leaf.utf8)) : { bytes, exact: true };
+    const nulls = pages.reduce((n, p) => n + p.nulls, 0);
+    const values = pages.reduce((n, p) => n + p.values, 0);
+    const dictionaryPages = pages.filter((p) => p.dictionary).length;
+    // Chunk bounds from the pages' bounds; the boundary order over the pages that have bounds.
+    let min = null;
+    let max = null;
+    let ascending = true;
+    let descending = true;
+    let indexValid = true;
+    let last = null;
+    for (const page of pages) {
+        const b = page.bounds;
+        if (!b) {
+            if (page.nulls < page.values)
+                indexValid = false;
+            continue;
+        }
+        if (min === null || compare(b.min, min) < 0)
+            min = b.min;
+        if (max === null || compare(b.max, max) > 0)
+            max = b.max;
+        if (last) {
+            if (compare(last.min, b.min) > 0 || compare(last.max, b.max) > 0)
+                ascending = false;
+            if (compare(b.min, last.min) > 0 || compare(b.max, last.max) > 0)
+                descending = false;
+        }
+        last = b;
+    }
+    const statistics = new thrift/* ThriftStruct */.N1();
+    if (min !== null && max !== null) {
+        const lo = truncate(min, "min");
+        const hi = truncate(max, "max");
+        if (leaf.sortOrder === "signed") {
+            // The deprecated fields, for readers that predate min_value/max_value: signed orders only.
+            statistics.set(format.ST.MAX, thrift/* TType */.nw.Binary, hi.bytes);
+            statistics.set(format.ST.MIN, thrift/* TType */.nw.Binary, lo.bytes);
+        }
+        statistics.set(format.ST.NULL_COUNT, thrift/* TType */.nw.I64, BigInt(nulls));
+        statistics.set(format.ST.MAX_VALUE, thrift/* TType */.nw.Binary, hi.bytes);
+        statistics.set(format.ST.MIN_VALUE, thrift/* TType */.nw.Binary, lo.bytes);
+        statistics.set(format.ST.MAX_EXACT, hi.exact ? thrift/* TType */.nw.True : thrift/* TType */.nw.False, hi.exact);
+        statistics.set(format.ST.MIN_EXACT, lo.exact ? thrift/* TType */.nw.True : thrift/* TType */.nw.False, lo.exact);
+    }
+    else {
+        statistics.set(format.ST.NULL_COUNT, thrift/* TType */.nw.I64, BigInt(nulls));
+        statistics.set(format.ST.MAX_EXACT, thrift/* TType */.nw.False, false);
+        statistics.set(format.ST.MIN_EXACT, thrift/* TType */.nw.False, false);
+    }
+    const encodingStats = [];
+    const pageStats = (type, encoding, count) => new thrift/* ThriftStruct */.N1([
+        { id: format/* PES */.xf.PAGE_TYPE, type: thrift/* TType */.nw.I32, value: type },
+        { id: format/* PES */.xf.ENCODING, type: thrift/* TType */.nw.I32, value: encoding },
+        { id: format/* PES */.xf.COUNT, type: thrift/* TType */.nw.I32, value: count },
+    ]);
+    if (dictionaryPages > 0)
+        encodingStats.push(pageStats(format/* PageType */.g6.DATA_PAGE, format/* Encoding */.Wi.RLE_DICTIONARY, dictionaryPages), pageStats(format/* PageType */.g6.DICTIONARY_PAGE, format/* Encoding */.Wi.PLAIN, 1));
+    if (dictionaryPages < pages.length)
+        encodingStats.push(pageStats(format/* PageType */.g6.DATA_PAGE, format/* Encoding */.Wi.PLAIN, pages.length - dictionaryPages));
+    const sizeStatistics = new thrift/* ThriftStruct */.N1();
+    if (byteArray)
+        sizeStatistics.set(format.SS.UNENCODED_BYTE_ARRAY_BYTES, thrift/* TType */.nw.I64, BigInt(pages.reduce((n, p) => n + p.unencodedBytes, 0)));
+    if (leaf.maxRep > 0)
+        sizeStatistics.set(format.SS.REPETITION_HISTOGRAM, thrift/* TType */.nw.List, i64List(sumHistograms(pages, "repHistogram")));
+    if (leaf.maxDef > 0)
+        sizeStatistics.set(format.SS.DEFINITION_HISTOGRAM, thrift/* TType */.nw.List, i64List(sumHistograms(pages, "defHistogram")));
+    const columnIndex = indexValid
+        ? new thrift/* ThriftStruct */.N1([
+            // A null page holds no value at all.
+            { id: format.CI.NULL_PAGES, type: thrift/* TType */.nw.List, value: { kind: "list", elementType: thrift/* TType */.nw.True, items: pages.map((p) => p.nulls === p.values) } },
+            { id: format.CI.MIN_VALUES, type: thrift/* TType */.nw.List, value: binaryList(pages.map((p) => (p.bounds ? truncate(p.bounds.min, "min").bytes : new Uint8Array(0)))) },
+            { id: format.CI.MAX_VALUES, type: thrift/* TType */.nw.List, value: binaryList(pages.map((p) => (p.bounds ? truncate(p.bounds.max, "max").bytes : new Uint8Array(0)))) },
+            { id: format.CI.BOUNDARY_ORDER, type: thrift/* TType */.nw.I32, value: ascending ? format/* BoundaryOrder */.vX.ASCENDING : descending ? format/* BoundaryOrder */.vX.DESCENDING : format/* BoundaryOrder */.vX.UNORDERED },
+            { id: format.CI.NULL_COUNTS, type: thrift/* TType */.nw.List, value: i64List(pages.map((p) => p.nulls)) },
+            ...(leaf.maxRep > 0 ? [{ id: format.CI.REPETITION_HISTOGRAMS, type: thrift/* TType */.nw.List, value: i64List(pages.flatMap((p) => p.repHistogram)) }] : []),
+            ...(leaf.maxDef > 0 ? [{ id: format.CI.DEFINITION_HISTOGRAMS, type: thrift/* TType */.nw.List, value: i64List(pages.flatMap((p) => p.defHistogram)) }] : []),
+        ])
+        : undefined;
+    const byteLength = (dictionaryPage?.bytes.length ?? 0) + pages.reduce((n, p) => n + p.bytes.length, 0);
+    const uncompressed = (dictionaryPage?.uncompressedSize ?? 0) + pages.reduce((n, p) => n + p.uncompressedSize, 0);
+    const dataOffset = offset + (dictionaryPage?.bytes.length ?? 0);
+    const meta = new thrift/* ThriftStruct */.N1([
+        { id: format.CM.TYPE, type: thrift/* TType */.nw.I32, value: leaf.physical },
+        { id: format.CM.ENCODINGS, type: thrift/* TType */.nw.List, value: { kind: "list", elementType: thrift/* TType */.nw.I32, items: [format/* Encoding */.Wi.PLAIN, format/* Encoding */.Wi.RLE, ...(dictionaryPages > 0 ? [format/* Encoding */.Wi.RLE_DICTIONARY] : [])] } },
+        { id: format.CM.PATH, type: thrift/* TType */.nw.List, value: binaryList(leaf.path.map((p) => new TextEncoder().encode(p))) },
+        { id: format.CM.CODEC, type: thrift/* TType */.nw.I32, value: codec },
+        { id: format.CM.NUM_VALUES, type: thrift/* TType */.nw.I64, value: BigInt(values) },
+        { id: format.CM.TOTAL_UNCOMPRESSED, type: thrift/* TType */.nw.I64, value: BigInt(uncompressed) },
+        { id: format.CM.TOTAL_COMPRESSED, type: thrift/* TType */.nw.I64, value: BigInt(byteLength) },
+        { id: format.CM.DATA_PAGE, type: thrift/* TType */.nw.I64, value: BigInt(dataOffset) },
+        ...(dictionaryPage ? [{ id: format.CM.DICTIONARY_PAGE, type: thrift/* TType */.nw.I64, value: BigInt(offset) }] : []),
+        { id: format.CM.STATISTICS, type: thrift/* TType */.nw.Struct, value: statistics },
+        { id: format.CM.ENCODING_STATS, type: thrift/* TType */.nw.List, value: { kind: "list", elementType: thrift/* TType */.nw.Struct, items: encodingStats } },
+        ...(sizeStatistics.fields.length > 0 ? [{ id: format.CM.SIZE_STATISTICS, type: thrift/* TType */.nw.Struct, value: sizeStatistics }] : []),
+    ]);
+    const chunk = new thrift/* ThriftStruct */.N1([
+        { id: format.CC.FILE_OFFSET, type: thrift/* TType */.nw.I64, value: 0n },
+        { id: format.CC.META, type: thrift/* TType */.nw.Struct, value: meta },
+    ]);
+    let at = dataOffset;
+    const locations = pages.map((p) => {
+        const location = new thrift/* ThriftStruct */.N1([
+            { id: format.PL.OFFSET, type: thrift/* TType */.nw.I64, value: BigInt(at) },
+            { id: format.PL.COMPRESSED_SIZE, type: thrift/* TType */.nw.I32, value: p.bytes.length },
+            { id: format.PL.FIRST_ROW, type: thrift/* TType */.nw.I64, value: BigInt(p.firstRow) },
+        ]);
+        at += p.bytes.length;
+        return location;
+    });
+    const offsetIndex = new thrift/* ThriftStruct */.N1([
+        { id: format.OI.PAGE_LOCATIONS, type: thrift/* TType */.nw.List, value: { kind: "list", elementType: thrift/* TType */.nw.Struct, items: locations } },
+        ...(byteArray ? [{ id: format.OI.UNENCODED_BYTE_ARRAY_BYTES, type: thrift/* TType */.nw.List, value: i64List(pages.map((p) => p.unencodedBytes)) }] : []),
+    ]);
+    return { chunk, columnIndex, offsetIndex };
+}
+
+;// CONCATENATED MODULE: ./src/data/write/pages/dictionary.ts
+/**
+ * Dictionaries of a column chunk: each distinct value gets the next index
+ * in order of first appearance, so a page's indices depend only on the
+ * rows before it in the row group. A dictionary stops taking values when
+ * its dictionary page would pass the limit (then the rest of the chunk is
+ * written PLAIN, as arrow-rs and pyarrow fall back).
+ *
+ * Values are keyed by their bits (a float's -0.0 and +0.0 are two
+ * entries, as in arrow-rs), in open-addressing tables.
+ */
+
+/** arrow-rs's and pyarrow's dictionary page limit. */
+const DICTIONARY_PAGE_LIMIT = 1024 * 1024;
+const EMPTY = -1;
+function mix(h) {
+    h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
+    h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
+    return h ^ (h >>> 16);
+}
+/**
+ * The dictionary indices of the page being filled and, for strings, which
+ * entries it uses (their bounds are the page's statistics).
+ */
+class PageIndices {
+    ids = new Int32Array(1024);
+    /** Indices written. */
+    count = 0;
+    /** Distinct entries of the page, in order of first use. */
+    entries = new Int32Array(1024);
+    entryCount = 0;
+    /** stamp[id] === serial: entry id is in `entries` already. */
+    stamp = new Int32Array(1024).fill(-1);
+    serial = 0;
+    /** Room for `n` more indices. */
+    reserve(n) {
+        if (this.count + n > this.ids.length)
+            this.ids = grown(this.ids, Math.max(2 * this.ids.length, this.count + n));
+    }
+    /** Records that the page uses entry `id`. */
+    use(id) {
+        if (id >= this.stamp.length) {
+            const stamp = new Int32Array(Math.max(2 * this.stamp.length, id + 1)).fill(-1);
+            stamp.set(this.stamp);
+            this.stamp = stamp;
+        }
+        if (this.stamp[id] === this.serial)
+            return;
+        this.stamp[id] = this.serial;
+        if (this.entryCount === this.entries.length)
+            this.entries = grown(this.entries, 2 * this.entries.length);
+        this.entries[this.entryCount++] = id;
+    }
+    /** Starts the next page. */
+    clear() {
+        this.count = this.entryCount = 0;
+        this.serial++;
+    }
+}
+/**
+ * 32-bit values (INT32, FLOAT bits). The table holds (index + 1, key) in
+ * each slot, so a lookup reads one place in memory.
+ */
+class Dictionary32 {
+    table = new Int32Array(2 * 1024);
+    /** Entry i's value. */
+    keys = new Int32Array(256);
+    size = 0;
+    /** The index of `key`, adding it if new; -1 when adding it would pass the page limit. */
+    index(key) {
+        const table = this.table;
+        const mask = (table.length >> 1) - 1;
+        let s = mix(key) & mask;
+        for (;;) {
+            const id = table[2 * s];
+            if (id === 0)
+                break;
+            if (table[2 * s + 1] === key)
+                return id - 1;
+            s = (s + 1) & mask;
+        }
+        if ((this.size + 1) * 4 > DICTIONARY_PAGE_LIMIT)
+            return -1;
+        if (this.size === this.keys.length)
+            this.keys = grown(this.keys, 2 * this.keys.length);
+        const id = this.size++;
+        this.keys[id] = key;
+        table[2 * s] = id + 1;
+        table[2 * s + 1] = key;
+        if (this.size * 2 > mask + 1)
+            this.grow();
+        return id;
+    }
+    grow() {
+        const table = new Int32Array(2 * this.table.length);
+        const mask = (table.length >> 1) - 1;
+        for (let id = 0; id < this.size; id++) {
+            const key = this.keys[id];
+            let s = mix(key) & mask;
+            while (table[2 * s] !== 0)
+                s = (s + 1) & mask;
+            table[2 * s] = id + 1;
+            table[2 * s + 1] = key;
+        }
+        this.table = table;
+    }
+    page() {
+        return new Uint8Array(this.keys.buffer, 0, this.size * 4).slice();
+    }
+    /** The indices of rows [from, to) of `values` into `page` (see encodeRows). */
+    encode(values, bits, offset, from, to, page, rep) {
+        return encodeRows(bits, offset, from, to, page, rep, (row) => this.index(values[row]));
+    }
+}
+/** 64-bit values as (low, high) words (INT64, DOUBLE bits); slots hold (index + 1, low, high, 0). */
+class Dictionary64 {
+    table = new Int32Array(4 * 1024);
+    /** Entry i's words at 2i (low) and 2i + 1 (high). */
+    keys = new Int32Array(512);
+    size = 0;
+    index(lo, hi) {
+        const table = this.table;
+        const mask = (table.length >> 2) - 1;
+        let s = mix(lo ^ mix(hi)) & mask;
+        for (;;) {
+            const id = table[4 * s];
+            if (id === 0)
+                break;
+            if (table[4 * s + 1] === lo && table[4 * s + 2] === hi)
+                return id - 1;
+            s = (s + 1) & mask;
+        }
+        if ((this.size + 1) * 8 > DICTIONARY_PAGE_LIMIT)
+            return -1;
+        if (2 * this.size === this.keys.length)
+            this.keys = grown(this.keys, 2 * this.keys.length);
+        const id = this.size++;
+        this.keys[2 * id] = lo;
+        this.keys[2 * id + 1] = hi;
+        table[4 * s] = id + 1;
+        table[4 * s + 1] = lo;
+        table[4 * s + 2] = hi;
+        if (this.size * 2 > mask + 1)
+            this.grow();
+        return id;
+    }
+    grow() {
+        const table = new Int32Array(2 * this.table.length);
+        const mask = (table.length >> 2) - 1;
+        for (let id = 0; id < this.size; id++) {
+            const lo = this.keys[2 * id];
+            const hi = this.keys[2 * id + 1];
+            let s = mix(lo ^ mix(hi)) & mask;
+            while (table[4 * s] !== 0)
+                s = (s + 1) & mask;
+            table[4 * s] = id + 1;
+            table[4 * s + 1] = lo;
+            table[4 * s + 2] = hi;
+        }
+        this.table = table;
+    }
+    page() {
+        return new Uint8Array(this.keys.buffer, 0, this.size * 8).slice();
+    }
+    /** The indices of rows [from, to) of values given as (low, high) word pairs (see encodeRows). */
+    encode(words, bits, offset, from, to, page, rep) {
+        return encodeRows(bits, offset, from, to, page, rep, (row) => this.index(words[2 * row], words[2 * row + 1]));
+    }
+}
+/** Byte strings (BYTE_ARRAY); the page holds each as a 4-byte length and its bytes. */
+class BytesDictionary {
+    slots = new Int32Array(1024).fill(EMPTY);
+    hashes = new Int32Array(256);
+    /** Entry i is data[offsets[i], offsets[i + 1]). */
+    offsets = new Int32Array(257);
+    bytes = new ByteBuffer(4096);
+    size = 0;
+    get data() {
+        return this.bytes.bytes;
+    }
+    index(data, from, to) {
+        const length = to - from;
+        let h = 0x811c9dc5 ^ length;
+        for (let i = from; i < to; i++)
+            h = Math.imul(h ^ data[i], 0x01000193);
+        h = mix(h);
+        const mask = this.slots.length - 1;
+        let s = h & mask;
+        const bytes = this.bytes.bytes;
+        const offsets = this.offsets;
+        probe: for (;;) {
+            const at = this.slots[s];
+            if (at === EMPTY)
+                break;
+            s = (s + 1) & mask;
+            if (this.hashes[at] !== h)
+                continue;
+            const start = offsets[at];
+            if (offsets[at + 1] - start !== length)
+                continue;
+            for (let k = 0; k < length; k++)
+                if (bytes[start + k] !== data[from + k])
+                    continue probe;
+            return at;
+        }
+        // The page holds each value behind a 4-byte length.
+        if (this.bytes.length + 4 * (this.size + 1) + length > DICTIONARY_PAGE_LIMIT)
+            return -1;
+        if (this.size === this.hashes.length) {
+            this.hashes = grown(this.hashes, 2 * this.hashes.length);
+            this.offsets = grown(this.offsets, this.hashes.length + 1);
+        }
+        const id = this.size++;
+        this.hashes[id] = h;
+        this.bytes.append(data, from, to);
+        this.offsets[id + 1] = this.bytes.length;
+        this.slots[s] = id;
+        if (this.size * 2 > this.slots.length)
+            this.slots = rehash(this.slots.length * 2, this.size, (id) => this.hashes[id]);
+        return id;
+    }
+    /**
+     * The indices of rows [from, to) of strings (value i is data[offsets[i],
+     * offsets[i + 1]); see encodeRows), noting the entries each page uses:
+     * its statistics are theirs, as comparing strings costs more than looking
+     * entries up.
+     */
+    encode(offsets, data, bits, offset, from, to, page, rep) {
+        return encodeRows(bits, offset, from, to, page, rep, (row) => {
+            const id = this.index(data, offsets[row], offsets[row + 1]);
+            if (id >= 0)
+                page.use(id);
+            return id;
+        });
+    }
+    page() {
+        const out = new ByteBuffer(this.bytes.length + 4 * this.size);
+        for (let id = 0; id < this.size; id++) {
+            out.u32(this.offsets[id + 1] - this.offsets[id]);
+            out.append(this.bytes.bytes, this.offsets[id], this.offsets[id + 1]);
+        }
+        return out.copy();
+    }
+}
+/**
+ * The indices of the values of rows [from, to) (a row is null where bit
+ * `offset + row` of `bits` is clear; `index` gives a value's entry, -1 when
+ * the dictionary is full) into `page`. A row starts a record where `rep` is
+ * 0 (always, without `rep`): when the dictionary fills up inside a record,
+ * the record's indices are taken back and the stop is its first row, as a
+ * record never spans two pages. Returns where it stopped (`to` if it did not).
+ */
+function encodeRows(bits, offset, from, to, page, rep, index) {
+    page.reserve(to - from);
+    const ids = page.ids;
+    let k = page.count;
+    let recordStart = from;
+    let recordCount = k;
+    let recordEntries = page.entryCount;
+    let row = from;
+    for (; row < to; row++) {
+        if (rep === null || rep[row] === 0) {
+            recordStart = row;
+            recordCount = k;
+            recordEntries = page.entryCount;
+        }
+        if (bits !== null) {
+            const at = offset + row;
+            if (((bits[at >> 3] >> (at & 7)) & 1) === 0)
+                continue;
+        }
+        const id = index(row);
+        if (id < 0) {
+            k = recordCount;
+            page.entryCount = recordEntries;
+            row = recordStart;
+            break;
+        }
+        ids[k++] = id;
+    }
+    page.count = k;
+    return row;
+}
+function grown(array, length) {
+    const out = new Int32Array(length);
+    out.set(array);
+    return out;
+}
+/** A slot table of `capacity` (a power of two) for entries 0..size-1 with these hashes. */
+function rehash(capacity, size, hashOf) {
+    const slots = new Int32Array(capacity).fill(EMPTY);
+    const mask = capacity - 1;
+    for (let id = 0; id < size; id++) {
+        let s = hashOf(id) & mask;
+        while (slots[s] !== EMPTY)
+            s = (s + 1) & mask;
+        slots[s] = id;
+    }
+    return slots;
+}
+
+// EXTERNAL MODULE: ./node_modules/apache-arrow/type.mjs
+var apache_arrow_type = __nccwpck_require__(4772);
+;// CONCATENATED MODULE: ./src/data/write/pages/physical.ts
+/**
+ * A flat Arrow column (one batch of it) as the values of its Parquet
+ * physical type, indexed by row (null rows hold whatever the buffer holds):
+ * small integers widened to INT32, decimals cut to their INT32, INT64 or
+ * big-endian FIXED_LEN_BYTE_ARRAY form, 64-bit values as pairs of 32-bit
+ * words (low first). Views where the bytes already are what Parquet stores.
+ *
+ * Also the bytes the content-defined chunker hashes for each value: the
+ * Arrow value of the *dataset's* type, as pyarrow hashes it before it
+ * coerces timestamp[s], time32[s] and date64 (../../model/storage.ts).
+ */
+
+
+function bytesOf(values) {
+    return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+}
+function int32View(values) {
+    return new Int32Array(values.buffer, values.byteOffset, values.byteLength >> 2);
+}
+/** Offsets of a string/binary column as 32-bit numbers, relative to `data` (large offsets: their low words). */
+function offsetsOf(data) {
+    const raw = data.valueOffsets;
+    const bytes = data.values;
+    if (raw instanceof Int32Array)
+        return { offsets: raw.subarray(0, data.length + 1), data: bytes };
+    const words = int32View(raw);
+    const offsets = new Int32Array(data.length + 1);
+    for (let i = 0; i <= data.length; i++)
+        offsets[i] = words[2 * i];
+    return { offsets, data: bytes };
+}
+/** The values of `data` (a flat column of `data.length` rows) as `leaf`'s physical type. */
+function physicalValues(data, leaf) {
+    const n = data.length;
+    const type = data.type;
+    switch (leaf.physical) {
+        case format/* Physical */.q.BOOLEAN:
+            return { kind: "boolean", bits: data.values, offset: data.offset };
+        case format/* Physical */.q.BYTE_ARRAY:
+            return { kind: "bytes", ...offsetsOf(data) };
+        case format/* Physical */.q.FLOAT: {
+            const values = data.values.subarray(0, n);
+            return { kind: "float", values, bits: int32View(values) };
+        }
+        case format/* Physical */.q.DOUBLE: {
+            const values = data.values.subarray(0, n);
+            return { kind: "double", values, words: int32View(values) };
+        }
+        case format/* Physical */.q.INT32: {
+            if (apache_arrow_type/* DataType */.pe.isNull(type))
+                return { kind: "null" };
+            if (apache_arrow_type/* DataType */.pe.isDecimal(type)) {
+                const words = data.values;
+                const stride = type.bitWidth / 32;
+                const values = new Int32Array(n);
+                for (let i = 0; i < n; i++)
+                    values[i] = words[i * stride];
+                return { kind: "int32", values };
+            }
+            const source = data.values;
+            if (source instanceof Int32Array || source instanceof Uint32Array)
+                return { kind: "int32", values: int32View(source.subarray(0, n)) };
+            return { kind: "int32", values: Int32Array.from(source.subarray(0, n)) };
+        }
+        case format/* Physical */.q.INT64: {
+            if (apache_arrow_type/* DataType */.pe.isDecimal(type)) {
+                const words = data.values;
+                const stride = type.bitWidth / 32;
+                const out = new Int32Array(2 * n);
+                for (let i = 0; i < n; i++) {
+                    out[2 * i] = words[i * stride];
+                    out[2 * i + 1] = words[i * stride + 1];
+                }
+                return { kind: "int64", words: out };
+            }
+            return { kind: "int64", words: int32View(data.values.subarray(0, n)) };
+        }
+        case format/* Physical */.q.FIXED_LEN_BYTE_ARRAY: {
+            const width = leaf.typeLength;
+            if (apache_arrow_type/* DataType */.pe.isDecimal(type)) {
+                // Arrow: little-endian two's complement of 16 or 32 bytes; Parquet: big-endian, `width` bytes.
+                const source = bytesOf(data.values);
+                const stride = type.bitWidth / 8;
+                const out = new Uint8Array(width * n);
+                for (let i = 0; i < n; i++)
+                    for (let b = 0; b < width; b++)
+                        out[i * width + b] = source[i * stride + width - 1 - b];
+                return { kind: "fixed", bytes: out, width };
+            }
+            if (!apache_arrow_type/* DataType */.pe.isFloat(type) || width !== 2)
+                throw new Error(`the page writer cannot write ${String(type)} as FIXED_LEN_BYTE_ARRAY`);
+            return { kind: "fixed", bytes: bytesOf(data.values.subarray(0, n)), width };
+        }
+        default:
+            throw new Error(`the page writer cannot write physical type ${leaf.physical}`);
+    }
+}
+/** The bytes pyarrow's chunker hashes for each value of `data` (see the module comment). */
+function hashValues(data, rule) {
+    const type = data.type;
+    const n = data.length;
+    if (apache_arrow_type/* DataType */.pe.isNull(type))
+        return { kind: "none" };
+    if (apache_arrow_type/* DataType */.pe.isBool(type))
+        return { kind: "boolean", bits: data.values, offset: data.offset };
+    if (apache_arrow_type/* DataType */.pe.isUtf8(type) || apache_arrow_type/* DataType */.pe.isLargeUtf8(type) || apache_arrow_type/* DataType */.pe.isBinary(type) || apache_arrow_type/* DataType */.pe.isLargeBinary(type))
+        return { kind: "bytes", ...offsetsOf(data) };
+    const values = data.values;
+    if (rule === "milliseconds-to-seconds") {
+        if (values instanceof BigInt64Array) {
+            const out = new BigInt64Array(n);
+            for (let i = 0; i < n; i++)
+                out[i] = values[i] / 1000n;
+            return { kind: "fixed", bytes: bytesOf(out), width: 8 };
+        }
+        const source = values;
+        const out = new Int32Array(n);
+        for (let i = 0; i < n; i++)
+            out[i] = source[i] / 1000;
+        return { kind: "fixed", bytes: bytesOf(out), width: 4 };
+    }
+    if (rule === "days-to-milliseconds") {
+        const source = values;
+        const out = new BigInt64Array(n);
+        for (let i = 0; i < n; i++)
+            out[i] = BigInt(source[i]) * 86400000n;
+        return { kind: "fixed", bytes: bytesOf(out), width: 8 };
+    }
+    const width = apache_arrow_type/* DataType */.pe.isDecimal(type) ? type.bitWidth / 8 : values.BYTES_PER_ELEMENT;
+    return { kind: "fixed", bytes: bytesOf(values).subarray(0, n * width), width };
+}
+
+;// CONCATENATED MODULE: ./src/data/write/pages/rle.ts
+/** Bits needed for values 0..max (0 for max = 0). */
+function bitWidth(max) {
+    return max <= 0 ? 0 : 32 - Math.clz32(max);
+}
+/** Longest run of bit-packed groups under one one-byte header ((63 << 1) | 1 = 127). */
+const MAX_GROUPS = 63;
+/**
+ * Appends values[from, to) (each below 2^bitWidth, bitWidth ≤ 32) to `out`
+ * in the hybrid encoding, without a length prefix.
+ */
+function encodeHybrid(values, from, to, width, out) {
+    if (to <= from)
+        return;
+    // Zero-bit values (a one-entry dictionary) are all 0: one repeated run holds them.
+    if (width === 0)
+        return encodeRun(0, to - from, 0, out);
+    const valueBytes = (width + 7) >> 3;
+    let header = -1; // position of the open bit-packed run's header byte
+    let groups = 0;
+    let i = from;
+    while (i < to) {
+        const v = values[i];
+        let end = i + 1;
+        while (end < to && values[end] === v)
+            end++;
+        if (end - i >= 8) {
+            if (header >= 0) {
+                out.bytes[header] = (groups << 1) | 1;
+                header = -1;
+            }
+            out.varint((end - i) << 1);
+            out.ensure(valueBytes);
+            for (let b = 0; b < valueBytes; b++)
+                out.bytes[out.length++] = (v >>> (8 * b)) & 0xff;
+            i = end;
+            continue;
+        }
+        if (header < 0 || groups === MAX_GROUPS) {
+            if (header >= 0)
+                out.bytes[header] = (groups << 1) | 1;
+            out.ensure(1);
+            header = out.length++;
+            groups = 0;
+        }
+        packGroup(values, i, to, width, out);
+        groups++;
+        i += 8;
+    }
+    if (header >= 0)
+        out.bytes[header] = (groups << 1) | 1;
+}
+/** Bit-packs values[at, at + 8) (zeros past `to`): exactly `width` bytes. */
+function packGroup(values, at, to, width, out) {
+    out.ensure(width);
+    const bytes = out.bytes;
+    let o = out.length;
+    if (width <= 24) {
+        let acc = 0;
+        let bits = 0;
+        for (let k = 0; k < 8; k++) {
+            const v = at + k < to ? values[at + k] : 0;
+            acc |= v << bits;
+            bits += width;
+            while (bits >= 8) {
+                bytes[o++] = acc & 0xff;
+                acc >>>= 8;
+                bits -= 8;
+            }
+        }
+    }
+    else {
+        // Wider values: plain arithmetic keeps up to 53 bits exact.
+        let acc = 0;
+        let bits = 0;
+        for (let k = 0; k < 8; k++) {
+            const v = at + k < to ? values[at + k] >>> 0 : 0;
+            acc += v * 2 ** bits;
+            bits += width;
+            while (bits >= 8) {
+                bytes[o++] = acc % 256;
+                acc = Math.floor(acc / 256);
+                bits -= 8;
+            }
+        }
+    }
+    out.length = o;
+}
+/** `count` copies of `value` as one repeated run (count > 0). */
+function encodeRun(value, count, width, out) {
+    out.varint(count << 1);
+    const valueBytes = (width + 7) >> 3;
+    out.ensure(valueBytes);
+    for (let b = 0; b < valueBytes; b++)
+        out.bytes[out.length++] = (value >>> (8 * b)) & 0xff;
+}
+/**
+ * Data page v1 levels: a 4-byte little-endian length, then the hybrid
+ * encoding of levels[0, count) at the width of `maxLevel` (nothing at all
+ * when maxLevel is 0).
+ */
+function encodeLevels(levels, count, maxLevel, out) {
+    if (maxLevel === 0)
+        return;
+    const lengthAt = out.length;
+    out.u32(0);
+    encodeHybrid(levels, 0, count, bitWidth(maxLevel), out);
+    out.view.setUint32(lengthAt, out.length - lengthAt - 4, true);
+}
+
+;// CONCATENATED MODULE: ./src/data/write/pages/column-writer.ts
+
+
+
+
+
+
+
+
+/** pyarrow's and arrow-rs's default row limit per data page. */
+const MAX_PAGE_ROWS = 20_000;
+/** A growable byte array. */
+class Bytes {
+    array = new Uint8Array(1024);
+    length = 0;
+    reserve(n) {
+        if (this.length + n <= this.array.length)
+            return;
+        const next = new Uint8Array(Math.max(2 * this.array.length, this.length + n));
+        next.set(this.array.subarray(0, this.length));
+        this.array = next;
+    }
+}
+class ColumnChunkWriter {
+    leaf;
+    compressor;
+    kernels;
+    chunker;
+    hashRule;
+    /** Null for types written without one. */
+    dictionary;
+    /** Whether pages are still dictionary-encoded (until the dictionary fills up). */
+    useDictionary;
+    kind;
+    compare;
+    tracker;
+    // The page being filled: its levels, its values (dictionary indices or PLAIN) and counts.
+    defs = new Bytes();
+    reps = new Bytes();
+    rows = 0;
+    nulls = 0;
+    unencoded = 0;
+    indices = new PageIndices();
+    plain = new ByteBuffer(1 << 16);
+    booleans = 0; // values packed into `plain` so far (BOOLEAN)
+    body = new ByteBuffer(1 << 16);
+    pages = [];
+    chunkRows = 0;
+    constructor(leaf, compressor, kernels, 
+    /** Null: no content-defined boundaries (pages of MAX_PAGE_ROWS records). */
+    chunker, hashRule) {
+        this.leaf = leaf;
+        this.compressor = compressor;
+        this.kernels = kernels;
+        this.chunker = chunker;
+        this.hashRule = hashRule;
+        // arrow-rs writes BOOLEAN and FIXED_LEN_BYTE_ARRAY (float16, wide decimals) without a dictionary in data page v1.
+        this.dictionary =
+            leaf.physical === format/* Physical */.q.INT32 || leaf.physical === format/* Physical */.q.FLOAT
+                ? new Dictionary32()
+                : leaf.physical === format/* Physical */.q.INT64 || leaf.physical === format/* Physical */.q.DOUBLE
+                    ? new Dictionary64()
+                    : leaf.physical === format/* Physical */.q.BYTE_ARRAY
+                        ? new BytesDictionary()
+                        : null;
+        this.useDictionary = this.dictionary !== null;
+        const kind = (this.kind = kindOf(leaf));
+        this.compare = (0,pages_statistics/* comparatorOf */._y)(leaf, kind);
+        this.tracker = (0,pages_statistics/* minMaxTracker */.J8)(leaf, kind);
+    }
+    /**
+     * Adds the next values of the chunk: `data`, of the leaf's Arrow storage
+     * type, one value per triplet (null where the definition level is not the
+     * leaf's maximum), and for a nested leaf the triplets' levels.
+     */
+    write(data, levels) {
+        const n = data.length;
+        if (n === 0)
+            return;
+        const values = physicalValues(data, this.leaf);
+        const validity = { bits: data.nullCount > 0 ? (data.nullBitmap ?? null) : null, offset: data.offset };
+        if (values.kind === "null")
+            validity.bits = new Uint8Array((data.offset + n + 7) >> 3); // every value null
+        const scan = { def: levels?.def ?? null, rep: levels?.rep ?? null, maxDef: this.leaf.maxDef, maxRep: this.leaf.maxRep };
+        let from = 0;
+        if (this.chunker) {
+            for (const cut of this.chunker.cuts(this.kernels, hashValues(data, this.hashRule), validity, n, scan)) {
+                this.addTriplets(values, validity, scan, from, cut);
+                this.flushPage();
+                from = cut;
+            }
+        }
+        this.addTriplets(values, validity, scan, from, n);
+    }
+    /**
+     * Triplets [from, to) of a batch (starting a record) into pages: a page
+     * ends after MAX_PAGE_ROWS records and where the dictionary fills up.
+     */
+    addTriplets(values, validity, levels, from, to) {
+        while (from < to) {
+            const end = this.pageEnd(levels.rep, from, to);
+            let stop = end;
+            if (this.useDictionary)
+                stop = this.addIndices(values, validity, levels.rep, from, end);
+            else
+                this.addPlain(values, validity, from, end);
+            this.addLevels(validity, levels, from, stop);
+            // Numbers are bounded value by value; strings by the entries the page uses (flushPage).
+            if (values.kind !== "null" && !(this.useDictionary && values.kind === "bytes"))
+                this.tracker.add(values, validity, from, stop);
+            if (stop < end) {
+                // The dictionary is full: the page ends here and the rest of the chunk is PLAIN.
+                this.flushPage();
+                this.useDictionary = false;
+                from = stop;
+                continue;
+            }
+            from = end;
+            if (this.rows === MAX_PAGE_ROWS)
+                this.flushPage();
+        }
+    }
+    /** Where the page must end at the latest: after MAX_PAGE_ROWS records, or at `to`. */
+    pageEnd(rep, from, to) {
+        const room = MAX_PAGE_ROWS - this.rows;
+        if (rep === null)
+            return Math.min(to, from + room);
+        let records = 0;
+        for (let i = from; i < to; i++)
+            if (rep[i] === 0 && records++ === room)
+                return i;
+        return to;
+    }
+    /** Definition and repetition levels of triplets [from, to), and the page's counts. */
+    addLevels(validity, levels, from, to) {
+        const n = to - from;
+        const defs = this.defs;
+        defs.reserve(n);
+        if (levels.def)
+            defs.array.set(levels.def.subarray(from, to), defs.length);
+        else if (validity.bits === null)
+            defs.array.fill(levels.maxDef, defs.length, defs.length + n);
+        else
+            for (let i = from; i < to; i++)
+                defs.array[defs.length + i - from] = (0,pages_statistics/* isValid */.fn)(validity, i) ? levels.maxDef : 0;
+        let nulls = 0;
+        for (let i = defs.length; i < defs.length + n; i++)
+            if (defs.array[i] !== levels.maxDef)
+                nulls++;
+        defs.length += n;
+        this.nulls += nulls;
+        if (levels.rep) {
+            this.reps.reserve(n);
+            this.reps.array.set(levels.rep.subarray(from, to), this.reps.length);
+            this.reps.length += n;
+            for (let i = from; i < to; i++)
+                if (levels.rep[i] === 0)
+                    this.rows++;
+        }
+        else
+            this.rows += n;
+    }
+    /** Dictionary indices of triplets [from, to); returns where the dictionary filled up (`to` if it did not). */
+    addIndices(values, validity, rep, from, to) {
+        const { bits, offset } = validity;
+        const page = this.indices;
+        switch (values.kind) {
+            case "int32":
+                return this.dictionary.encode(values.values, bits, offset, from, to, page, rep);
+            case "float":
+                return this.dictionary.encode(values.bits, bits, offset, from, to, page, rep);
+            case "int64":
+            case "double":
+                return this.dictionary.encode(values.words, bits, offset, from, to, page, rep);
+            case "bytes": {
+                const stop = this.dictionary.encode(values.offsets, values.data, bits, offset, from, to, page, rep);
+                for (let i = from; i < stop; i++)
+                    if (bits === null || (0,pages_statistics/* isValid */.fn)(validity, i))
+                        this.unencoded += values.offsets[i + 1] - values.offsets[i];
+                return stop;
+            }
+            case "null":
+                return to; // every value null: levels only
+            default:
+                throw new Error(`no dictionary for ${values.kind} values`);
+        }
+    }
+    /** PLAIN values of triplets [from, to). */
+    addPlain(values, validity, from, to) {
+        const plain = this.plain;
+        const allValid = validity.bits === null;
+        const copyValues = (bytes, width) => {
+            if (allValid)
+                return plain.append(bytes, from * width, to * width);
+            for (let i = from; i < to; i++)
+                if ((0,pages_statistics/* isValid */.fn)(validity, i))
+                    plain.append(bytes, i * width, (i + 1) * width);
+        };
+        switch (values.kind) {
+            case "int32":
+            case "float": {
+                const v = values.kind === "int32" ? values.values : values.bits;
+                copyValues(new Uint8Array(v.buffer, v.byteOffset, v.byteLength), 4);
+                break;
+            }
+            case "int64":
+            case "double": {
+                const w = values.words;
+                copyValues(new Uint8Array(w.buffer, w.byteOffset, w.byteLength), 8);
+                break;
+            }
+            case "fixed":
+                copyValues(values.bytes, values.width);
+                break;
+            case "bytes": {
+                const { offsets, data } = values;
+                plain.ensure(4 * (to - from) + offsets[to] - offsets[from]);
+                const out = plain.bytes;
+                let o = plain.length;
+                for (let i = from; i < to; i++) {
+                    if (!allValid && !(0,pages_statistics/* isValid */.fn)(validity, i))
+                        continue;
+                    const start = offsets[i];
+                    const end = offsets[i + 1];
+                    const length = end - start;
+                    out[o] = length;
+                    out[o + 1] = length >>> 8;
+                    out[o + 2] = length >>> 16;
+                    out[o + 3] = length >>> 24;
+                    o += 4;
+                    if (length > 32)
+                        out.set(data.subarray(start, end), o);
+                    else
+                        for (let k = 0; k < length; k++)
+                            out[o + k] = data[start + k];
+                    o += length;
+                    this.unencoded += length;
+                }
+                plain.length = o;
+                break;
+            }
+            case "boolean": {
+                // Bit-packed, least significant bit first, continuing across batches.
+                const { bits, offset } = values;
+                for (let i = from; i < to; i++) {
+                    if (!allValid && !(0,pages_statistics/* isValid */.fn)(validity, i))
+                        continue;
+                    const at = offset + i;
+                    const bit = (bits[at >> 3] >> (at & 7)) & 1;
+                    const k = this.booleans++;
+                    if ((k & 7) === 0)
+                        plain.u8(0);
+                    plain.bytes[plain.length - 1] |= bit << (k & 7);
+                }
+                break;
+            }
+            case "null":
+                break;
+        }
+    }
+    /** Ends the page being filled (if it holds values): encodes, compresses and keeps it. */
+    flushPage() {
+        const count = this.defs.length;
+        if (count === 0)
+            return;
+        const { leaf, body, indices } = this;
+        body.clear();
+        // Data page v1: repetition levels, definition levels, values.
+        encodeLevels(this.reps.array, this.reps.length, leaf.maxRep, body);
+        encodeLevels(this.defs.array, count, leaf.maxDef, body);
+        const dictionary = this.useDictionary;
+        if (dictionary && indices.entryCount > 0)
+            this.tracker.addAt(dictionaryEntries(this.dictionary, this.kind), indices.entries, indices.entryCount);
+        if (dictionary) {
+            // The width the dictionary has now: earlier pages keep theirs as the dictionary grows.
+            const width = bitWidth(this.dictionary.size - 1);
+            body.u8(width);
+            encodeHybrid(indices.ids, 0, indices.count, width, body);
+        }
+        else
+            body.append(this.plain.bytes, 0, this.plain.length);
+        const uncompressedSize = body.length;
+        const compressed = this.compressor.compress(body.written());
+        const header = (0,thrift/* encodeStruct */.q7)(new thrift/* ThriftStruct */.N1([
+            { id: format.PH.TYPE, type: thrift/* TType */.nw.I32, value: format/* PageType */.g6.DATA_PAGE },
+            { id: format.PH.UNCOMPRESSED, type: thrift/* TType */.nw.I32, value: uncompressedSize },
+            { id: format.PH.COMPRESSED, type: thrift/* TType */.nw.I32, value: compressed.length },
+            {
+                id: format.PH.DATA,
+                type: thrift/* TType */.nw.Struct,
+                value: new thrift/* ThriftStruct */.N1([
+                    { id: format/* DPH */.Lg.NUM_VALUES, type: thrift/* TType */.nw.I32, value: count },
+                    { id: format/* DPH */.Lg.ENCODING, type: thrift/* TType */.nw.I32, value: dictionary ? format/* Encoding */.Wi.RLE_DICTIONARY : format/* Encoding */.Wi.PLAIN },
+                    { id: format/* DPH */.Lg.DEFINITION_ENCODING, type: thrift/* TType */.nw.I32, value: format/* Encoding */.Wi.RLE },
+                    { id: format/* DPH */.Lg.REPETITION_ENCODING, type: thrift/* TType */.nw.I32, value: format/* Encoding */.Wi.RLE },
+                ]),
+            },
+        ]));
+        const bytes = new Uint8Array(header.length + compressed.length);
+        bytes.set(header);
+        bytes.set(compressed, header.length);
+        this.pages.push({
+            bytes,
+            uncompressedSize: header.length + uncompressedSize,
+            firstRow: this.chunkRows,
+            rows: this.rows,
+            values: count,
+            nulls: this.nulls,
+            dictionary,
+            bounds: this.tracker.take(),
+            unencodedBytes: this.unencoded,
+            defHistogram: histogram(this.defs, leaf.maxDef),
+            repHistogram: histogram(this.reps, leaf.maxRep),
+        });
+        this.chunkRows += this.rows;
+        this.rows = this.nulls = this.unencoded = this.booleans = 0;
+        this.defs.length = this.reps.length = 0;
+        indices.clear();
+        this.plain.clear();
+    }
+    /** The chunk's pages and metadata; the writer is done. */
+    finish() {
+        this.flushPage();
+        const dictionaryPage = this.pages.some((p) => p.dictionary) ? this.dictionaryPage() : null;
+        const pages = dictionaryPage ? [dictionaryPage.bytes, ...this.pages.map((p) => p.bytes)] : this.pages.map((p) => p.bytes);
+        const { leaf, compare } = this;
+        const codec = this.compressor.codec;
+        const written = this.pages;
+        return {
+            pages,
+            byteLength: pages.reduce((n, b) => n + b.length, 0),
+            place: (offset) => chunkMetadata(leaf, codec, compare, written, dictionaryPage, offset),
+        };
+    }
+    /** The dictionary page: the dictionary's values PLAIN, compressed. */
+    dictionaryPage() {
+        const dictionary = this.dictionary;
+        const values = dictionary.page();
+        const compressed = this.compressor.compress(values);
+        const header = (0,thrift/* encodeStruct */.q7)(new thrift/* ThriftStruct */.N1([
+            { id: format.PH.TYPE, type: thrift/* TType */.nw.I32, value: format/* PageType */.g6.DICTIONARY_PAGE },
+            { id: format.PH.UNCOMPRESSED, type: thrift/* TType */.nw.I32, value: values.length },
+            { id: format.PH.COMPRESSED, type: thrift/* TType */.nw.I32, value: compressed.length },
+            {
+                id: format.PH.DICTIONARY,
+                type: thrift/* TType */.nw.Struct,
+                value: new thrift/* ThriftStruct */.N1([
+                    { id: format/* DICT */.Zu.NUM_VALUES, type: thrift/* TType */.nw.I32, value: dictionary.size },
+                    { id: format/* DICT */.Zu.ENCODING, type: thrift/* TType */.nw.I32, value: format/* Encoding */.Wi.PLAIN },
+                    { id: format/* DICT */.Zu.IS_SORTED, type: thrift/* TType */.nw.False, value: false },
+                ]),
+            },
+        ]));
+        const bytes = new Uint8Array(header.length + compressed.length);
+        bytes.set(header);
+        bytes.set(compressed, header.length);
+        return { bytes, uncompressedSize: header.length + values.length };
+    }
+}
+/** Counts of each level 0..max in `levels` (none when max is 0). */
+function histogram(levels, max) {
+    if (max === 0)
+        return [];
+    const counts = new Array(max + 1).fill(0);
+    for (let i = 0; i < levels.length; i++)
+        counts[levels.array[i]]++;
+    return counts;
+}
+function kindOf(leaf) {
+    switch (leaf.physical) {
+        case format/* Physical */.q.BOOLEAN:
+            return "boolean";
+        case format/* Physical */.q.INT32:
+            return "int32";
+        case format/* Physical */.q.INT64:
+            return "int64";
+        case format/* Physical */.q.FLOAT:
+            return "float";
+        case format/* Physical */.q.DOUBLE:
+            return "double";
+        case format/* Physical */.q.BYTE_ARRAY:
+            return "bytes";
+        default:
+            return "fixed";
+    }
+}
+/** A dictionary's entries, indexed by entry, as physical values of `kind`. */
+function dictionaryEntries(dictionary, kind) {
+    if (dictionary instanceof BytesDictionary)
+        return { kind: "bytes", offsets: dictionary.offsets, data: dictionary.data };
+    const keys = dictionary.keys;
+    switch (kind) {
+        case "int32":
+            return { kind, values: keys };
+        case "float":
+            return { kind, values: new Float32Array(keys.buffer), bits: keys };
+        case "int64":
+            return { kind, words: keys };
+        case "double":
+            return { kind, values: new Float64Array(keys.buffer), words: keys };
+        default:
+            throw new Error(`no dictionary for ${kind} values`);
+    }
+}
+
+// EXTERNAL MODULE: ./node_modules/apache-arrow/data.mjs
+var apache_arrow_data = __nccwpck_require__(7108);
+;// CONCATENATED MODULE: ./src/data/write/pages/shred.ts
+/**
+ * Arrow columns as the (repetition level, definition level, value) triplets
+ * of their Parquet leaves (Dremel's shredding, parquet-format's
+ * "Nested Encoding"): what the column writer writes. A flat column is its
+ * own leaf, one triplet per row, its levels read from its validity. A list
+ * or struct column gives one leaf per primitive inside it; each level of
+ * nesting adds to the definition level when the value there is present
+ * (every field of a dataset is nullable), a list one more when it has
+ * items, and a list's items after the first repeat at its depth.
+ *
+ * arrow-rs's schema (the template footer) stores lists in the three-level
+ * form (optional group, repeated group, optional element) and structs as
+ * optional groups: the levels counted here must come to the leaf's maximum
+ * levels there, which is checked.
+ */
+
+function isList(type) {
+    return apache_arrow_type/* DataType */.pe.isList(type) || apache_arrow_type/* DataType */.pe.isLargeList(type) || apache_arrow_type/* DataType */.pe.isFixedSizeList(type);
+}
+function isNull(data, i) {
+    if (apache_arrow_type/* DataType */.pe.isNull(data.type))
+        return true;
+    const bits = data.nullBitmap;
+    if (data.nullCount === 0 || !bits || bits.length === 0)
+        return false;
+    const at = data.offset + i;
+    return ((bits[at >> 3] >> (at & 7)) & 1) === 0;
+}
+/** Item range of list element i (offsets as numbers; large offsets: their low words). */
+function itemRange(data, i) {
+    if (apache_arrow_type/* DataType */.pe.isFixedSizeList(data.type)) {
+        const size = data.type.listSize;
+        return [i * size, (i + 1) * size];
+    }
+    const offsets = data.valueOffsets;
+    return offsets instanceof Int32Array ? [offsets[i], offsets[i + 1]] : [Number(offsets[i]), Number(offsets[i + 1])];
+}
+/** The fields from `field` down to each of its leaves, in the order arrow-rs lists the leaves (depth first). */
+function leafFields(field) {
+    const paths = [];
+    const walk = (f, path) => {
+        const children = (f.type.children ?? []);
+        if (children.length === 0)
+            paths.push([...path, f]);
+        for (const child of children)
+            walk(child, [...path, f]);
+    };
+    walk(field, []);
+    return paths;
+}
+/** The triplets of each leaf of `field`, whose values in this batch are `data`, in the order of `leaves`. */
+function shred(field, data, leaves) {
+    if ((field.type.children?.length ?? 0) === 0) {
+        const leaf = leaves[0];
+        if (leaves.length !== 1 || leaf.maxRep !== 0 || leaf.maxDef !== (field.nullable ? 1 : 0))
+            throw new Error(`column ${field.name}: the footer's schema does not describe a flat column`);
+        return [{ count: data.length, def: null, rep: null, data, positions: null }];
+    }
+    const paths = leafFields(field);
+    if (paths.length !== leaves.length)
+        throw new Error(`column ${field.name}: ${paths.length} leaves in Arrow, ${leaves.length} in the footer's schema`);
+    return paths.map((path, k) => leafTriplets(path, data, leaves[k]));
+}
+function leafTriplets(path, top, leaf) {
+    const n = top.length;
+    // One entry per triplet so far: the index of its value in the current node (-1: ended at a null or an empty list).
+    let index = Int32Array.from({ length: n }, (_, i) => i);
+    let def = new Uint8Array(n);
+    let rep = new Uint8Array(n);
+    let count = n;
+    let depth = 0; // lists passed
+    let maxDef = 0;
+    let data = top;
+    for (const [level, field] of path.entries()) {
+        if (field.nullable) {
+            maxDef++;
+            for (let e = 0; e < count; e++) {
+                if (index[e] < 0)
+                    continue;
+                if (isNull(data, index[e]))
+                    index[e] = -1;
+                else
+                    def[e]++;
+            }
+        }
+        if (level === path.length - 1)
+            break;
+        const type = field.type;
+        if (isList(type)) {
+            // The repeated group: one more level when the list has items; its items repeat at the next depth.
+            maxDef++;
+            depth++;
+            let size = 0;
+            for (let e = 0; e < count; e++) {
+                if (index[e] < 0)
+                    size++;
+                else {
+                    const [start, end] = itemRange(data, index[e]);
+                    size += Math.max(1, end - start);
+                }
+            }
+            const nextIndex = new Int32Array(size);
+            const nextDef = new Uint8Array(size);
+            const nextRep = new Uint8Array(size);
+            let o = 0;
+            for (let e = 0; e < count; e++) {
+                const i = index[e];
+                const [start, end] = i < 0 ? [0, 0] : itemRange(data, i);
+                if (start === end) {
+                    nextIndex[o] = -1;
+                    nextDef[o] = def[e];
+                    nextRep[o++] = rep[e];
+                    continue;
+                }
+                for (let item = start; item < end; item++) {
+                    nextIndex[o] = item;
+                    nextDef[o] = def[e] + 1;
+                    nextRep[o++] = item === start ? rep[e] : depth;
+                }
+            }
+            index = nextIndex;
+            def = nextDef;
+            rep = nextRep;
+            count = size;
+        }
+        // Lists hold one child, structs one per field: the one on the path.
+        data = data.children[type.children.indexOf(path[level + 1])];
+    }
+    if (maxDef !== leaf.maxDef || depth !== leaf.maxRep)
+        throw new Error(`column ${leaf.path.join(".")}: levels ${maxDef}/${depth} in Arrow, ${leaf.maxDef}/${leaf.maxRep} in the footer's schema`);
+    for (let e = 0; e < count; e++)
+        if (index[e] < 0)
+            index[e] = 0; // no value: any index
+    return { count, def, rep: depth > 0 ? rep : null, data, positions: index };
+}
+/**
+ * The values of a nested leaf's triplets as one dense Arrow array, one
+ * slot per triplet (null where the definition level is not the leaf's
+ * maximum): what the column writer takes, with the levels beside it.
+ */
+function gatherValues(triplets, maxDef) {
+    const { data, count, def, positions } = triplets;
+    if (!def || !positions)
+        return data;
+    const type = data.type;
+    const validity = new Uint8Array((count + 7) >> 3);
+    let nullCount = 0;
+    for (let t = 0; t < count; t++) {
+        if (def[t] === maxDef)
+            validity[t >> 3] |= 1 << (t & 7);
+        else
+            nullCount++;
+    }
+    if (apache_arrow_type/* DataType */.pe.isNull(type))
+        return apache_arrow_data/* makeData */.Hg({ type, length: count, nullCount: count });
+    if (apache_arrow_type/* DataType */.pe.isBool(type)) {
+        const source = data.values;
+        const bits = new Uint8Array((count + 7) >> 3);
+        for (let t = 0; t < count; t++) {
+            const at = data.offset + positions[t];
+            if (def[t] === maxDef && (source[at >> 3] >> (at & 7)) & 1)
+                bits[t >> 3] |= 1 << (t & 7);
+        }
+        return apache_arrow_data/* makeData */.Hg({ type, length: count, nullCount, nullBitmap: validity, data: bits });
+    }
+    if (data.valueOffsets) {
+        const large = !(data.valueOffsets instanceof Int32Array);
+        const offset = (i) => Number(data.valueOffsets[i]);
+        const source = data.values;
+        let total = 0;
+        for (let t = 0; t < count; t++)
+            if (def[t] === maxDef)
+                total += offset(positions[t] + 1) - offset(positions[t]);
+        const bytes = new Uint8Array(total);
+        const offsets = large ? new BigInt64Array(count + 1) : new Int32Array(count + 1);
+        let at = 0;
+        for (let t = 0; t < count; t++) {
+            if (def[t] === maxDef) {
+                const start = offset(positions[t]);
+                const end = offset(positions[t] + 1);
+                bytes.set(source.subarray(start, end), at);
+                at += end - start;
+            }
+            offsets[t + 1] = large ? BigInt(at) : at;
+        }
+        return apache_arrow_data/* makeData */.Hg({ type, length: count, nullCount, nullBitmap: validity, data: bytes, valueOffsets: offsets });
+    }
+    // Fixed width: `stride` elements of the values array per value (decimals: 4 or 8 words).
+    const source = data.values;
+    const stride = apache_arrow_type/* DataType */.pe.isDecimal(type) ? type.bitWidth / 32 : 1;
+    const out = new source.constructor(count * stride);
+    for (let t = 0; t < count; t++) {
+        if (def[t] !== maxDef)
+            continue;
+        const at = positions[t] * stride;
+        for (let k = 0; k < stride; k++)
+            out[t * stride + k] = source[at + k];
+    }
+    return apache_arrow_data/* makeData */.Hg({ type, length: count, nullCount, nullBitmap: validity, data: out });
+}
+
+;// CONCATENATED MODULE: ./src/data/write/pages/part-writer.ts
+/**
+ * A one-row-group Parquet file (a *part*, ../merge.ts joins parts into
+ * shards) whose pages the page writer writes: column chunks in schema
+ * order, then the column indexes, the offset indexes, and the footer —
+ * the layout arrow-rs gives a part, so parts from either writer join alike.
+ *
+ * The footer's schema, key-value entries and column orders come from a
+ * template (the footer arrow-rs writes for the part's Arrow schema), so the
+ * schema is exactly what it was; `created_by` names our writer.
+ */
+
+
+
+
+
+
+
+
+const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // "PAR1"
+/**
+ * `created_by` of files whose pages we write. Readers apply workarounds for
+ * known bugs of the writers they recognise by this name (parquet-mr,
+ * parquet-cpp, Impala); an unknown name gets none. The version is the page
+ * writer's: raise it when the bytes it writes change.
+ */
+const CREATED_BY = "hf-dataset-publish-action page writer version 1.0.0";
+/** Writes one row group of some fields: every leaf column of each. */
+class PartWriter {
+    leaves;
+    /** Per field, a writer per leaf. */
+    writers;
+    rows = 0;
+    constructor(
+    /** The fields written, as the batches hold them. */
+    schema, 
+    /** The leaves of each field (as the footer's schema lists them). */
+    leaves, options) {
+        this.leaves = leaves;
+        const compressor = pageCompressor(options.compression, options.kernels);
+        this.writers = schema.fields.map((field, f) => leafFields(field).map((path, l) => {
+            const rule = options.hashRules[JSON.stringify(path.map((p) => p.name))] ?? "stored";
+            return new ColumnChunkWriter(leaves[f][l], compressor, options.kernels, options.cdc ? new cdc/* ContentDefinedChunker */.fe(options.cdc) : null, rule);
+        }));
+    }
+    /** The next rows: a batch whose columns are the fields, in order. */
+    write(batch) {
+        batch.schema.fields.forEach((field, f) => {
+            const leaves = this.leaves[f];
+            shred(field, batch.data.children[f], leaves).forEach((triplets, l) => {
+                const writer = this.writers[f][l];
+                if (!triplets.def)
+                    writer.write(triplets.data);
+                else
+                    writer.write(gatherValues(triplets, leaves[l].maxDef), { def: triplets.def, rep: triplets.rep });
+            });
+        });
+        this.rows += batch.numRows;
+    }
+    /**
+     * Writes the part to `path` with `template`'s schema and key-value entries
+     * (a footer of exactly these fields); a part of no rows has no row group.
+     * Returns its size.
+     */
+    async writeFile(path, template) {
+        const chunks = this.rows > 0 ? this.writers.flat().map((w) => w.finish()) : [];
+        const file = await (0,promises_.open)(path, "w");
+        let position = 0;
+        const write = async (buffers) => {
+            if (buffers.length === 0)
+                return;
+            await file.writev(buffers);
+            for (const b of buffers)
+                position += b.length;
+        };
+        try {
+            await write([MAGIC]);
+            const placed = [];
+            for (const chunk of chunks) {
+                placed.push(chunk.place(position));
+                // writev takes at most 1024 buffers at once on some platforms.
+                for (let i = 0; i < chunk.pages.length; i += 512)
+                    await write(chunk.pages.slice(i, i + 512));
+            }
+            // Page indexes after the chunks: all column indexes, then all offset indexes.
+            for (const p of placed) {
+                if (!p.columnIndex)
+                    continue;
+                const bytes = (0,thrift/* encodeStruct */.q7)(p.columnIndex);
+                p.chunk.set(format.CC.COLUMN_INDEX_OFFSET, thrift/* TType */.nw.I64, BigInt(position));
+                p.chunk.set(format.CC.COLUMN_INDEX_LENGTH, thrift/* TType */.nw.I32, bytes.length);
+                await write([bytes]);
+            }
+            for (const p of placed) {
+                const bytes = (0,thrift/* encodeStruct */.q7)(p.offsetIndex);
+                p.chunk.set(format.CC.OFFSET_INDEX_OFFSET, thrift/* TType */.nw.I64, BigInt(position));
+                p.chunk.set(format.CC.OFFSET_INDEX_LENGTH, thrift/* TType */.nw.I32, bytes.length);
+                await write([bytes]);
+            }
+            const meta = (0,merge/* cloneStruct */.NL)(template);
+            meta.set(format.FM.NUM_ROWS, thrift/* TType */.nw.I64, BigInt(this.rows));
+            const rowGroups = [];
+            if (chunks.length > 0) {
+                const sum = (id) => placed.reduce((n, p) => n + p.chunk.struct(format.CC.META).int(id), 0n);
+                rowGroups.push(new thrift/* ThriftStruct */.N1([
+                    { id: format.RG.COLUMNS, type: thrift/* TType */.nw.List, value: { kind: "list", elementType: thrift/* TType */.nw.Struct, items: placed.map((p) => p.chunk) } },
+                    { id: format.RG.TOTAL_BYTE_SIZE, type: thrift/* TType */.nw.I64, value: sum(format.CM.TOTAL_UNCOMPRESSED) },
+                    { id: format.RG.NUM_ROWS, type: thrift/* TType */.nw.I64, value: BigInt(this.rows) },
+                    { id: format.RG.FILE_OFFSET, type: thrift/* TType */.nw.I64, value: BigInt(MAGIC.length) },
+                    { id: format.RG.TOTAL_COMPRESSED, type: thrift/* TType */.nw.I64, value: sum(format.CM.TOTAL_COMPRESSED) },
+                    { id: format.RG.ORDINAL, type: thrift/* TType */.nw.I16, value: 0 },
+                ]));
+            }
+            meta.set(format.FM.ROW_GROUPS, thrift/* TType */.nw.List, { kind: "list", elementType: thrift/* TType */.nw.Struct, items: rowGroups });
+            meta.set(format.FM.CREATED_BY, thrift/* TType */.nw.Binary, new TextEncoder().encode(CREATED_BY));
+            const footer = (0,thrift/* encodeStruct */.q7)(meta);
+            const length = new Uint8Array(4);
+            new DataView(length.buffer).setUint32(0, footer.length, true);
+            await write([footer, length, MAGIC]);
+            return position;
+        }
+        finally {
+            await file.close();
+        }
+    }
+}
+
+
+/***/ }),
+
+/***/ 1888:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   J8: () => (/* binding */ minMaxTracker),
+/* harmony export */   _y: () => (/* binding */ comparatorOf),
+/* harmony export */   b7: () => (/* binding */ truncateMin),
+/* harmony export */   fn: () => (/* binding */ isValid),
+/* harmony export */   xj: () => (/* binding */ truncateMax)
+/* harmony export */ });
+/* unused harmony exports TRUNCATE_LENGTH, halfToNumber */
+function isValid(validity, i) {
+    if (validity.bits === null)
+        return true;
+    const at = validity.offset + i;
+    return ((validity.bits[at >> 3] >> (at & 7)) & 1) === 1;
+}
+/** arrow-rs's statistics and column index truncation length. */
+const TRUNCATE_LENGTH = 64;
+const view = (b) => new DataView(b.buffer, b.byteOffset, b.byteLength);
+/** Half-precision bits as a number. */
+function halfToNumber(bits) {
+    const sign = bits & 0x8000 ? -1 : 1;
+    const exponent = (bits >> 10) & 0x1f;
+    const fraction = bits & 0x3ff;
+    if (exponent === 0)
+        return sign * fraction * 2 ** -24;
+    if (exponent === 31)
+        return fraction === 0 ? sign * Infinity : NaN;
+    return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
+}
+/** Unsigned byte-wise comparison of data[from, to) with `b`. */
+function compareRange(data, from, to, b) {
+    const n = Math.min(to - from, b.length);
+    for (let i = 0; i < n; i++) {
+        const d = data[from + i] - b[i];
+        if (d !== 0)
+            return d;
+    }
+    return to - from - b.length;
+}
+function compareBytes(a, b) {
+    return compareRange(a, 0, a.length, b);
+}
+/** Big-endian two's complement of equal widths: data[from, from + b.length) against b. */
+function compareSignedBigEndian(data, from, b) {
+    const first = ((data[from] << 24) >> 24) - ((b[0] << 24) >> 24);
+    if (first !== 0)
+        return first;
+    return compareRange(data, from + 1, from + b.length, b.subarray(1));
+}
+function comparatorOf(leaf, kind) {
+    const unsigned = leaf.sortOrder === "unsigned";
+    const sign = (x) => (x > 0n ? 1 : x < 0n ? -1 : 0);
+    switch (kind) {
+        case "int32":
+            return unsigned ? (a, b) => view(a).getUint32(0, true) - view(b).getUint32(0, true) : (a, b) => view(a).getInt32(0, true) - view(b).getInt32(0, true);
+        case "int64":
+            return unsigned
+                ? (a, b) => sign(view(a).getBigUint64(0, true) - view(b).getBigUint64(0, true))
+                : (a, b) => sign(view(a).getBigInt64(0, true) - view(b).getBigInt64(0, true));
+        case "float":
+            return (a, b) => view(a).getFloat32(0, true) - view(b).getFloat32(0, true);
+        case "double":
+            return (a, b) => view(a).getFloat64(0, true) - view(b).getFloat64(0, true);
+        case "fixed":
+            if (leaf.float16)
+                return (a, b) => halfToNumber(view(a).getUint16(0, true)) - halfToNumber(view(b).getUint16(0, true));
+            return leaf.decimal ? (a, b) => compareSignedBigEndian(a, 0, b) : compareBytes;
+        case "bytes":
+        case "boolean":
+            return compareBytes;
+        case "null":
+            return () => 0;
+    }
+}
+/** Whether bit `offset + i` of `bits` is set (bits null: all set). */
+function bit(bits, offset, i) {
+    if (bits === null)
+        return true;
+    const at = offset + i;
+    return ((bits[at >> 3] >> (at & 7)) & 1) === 1;
+}
+class Int32Tracker {
+    // Unsigned values are tracked with their sign bit flipped, which orders them as signed numbers.
+    bias;
+    min = 0x7fffffff;
+    max = -0x80000000;
+    seen = false;
+    constructor(unsigned) {
+        this.bias = unsigned ? 0x80000000 | 0 : 0;
+    }
+    add(values, validity, from, to) {
+        const v = values.values;
+        const { bits, offset } = validity;
+        const bias = this.bias;
+        let min = this.min;
+        let max = this.max;
+        let seen = this.seen;
+        for (let i = from; i < to; i++) {
+            if (bits !== null && !bit(bits, offset, i))
+                continue;
+            const x = v[i] ^ bias;
+            if (x < min)
+                min = x;
+            if (x > max)
+                max = x;
+            seen = true;
+        }
+        this.min = min;
+        this.max = max;
+        this.seen = seen;
+    }
+    addAt(values, indices, count) {
+        const v = values.values;
+        for (let k = 0; k < count; k++) {
+            const x = v[indices[k]] ^ this.bias;
+            if (x < this.min)
+                this.min = x;
+            if (x > this.max)
+                this.max = x;
+        }
+        if (count > 0)
+            this.seen = true;
+    }
+    take() {
+        if (!this.seen)
+            return null;
+        const out = { min: int32Bytes(this.min ^ this.bias), max: int32Bytes(this.max ^ this.bias) };
+        this.min = 0x7fffffff;
+        this.max = -0x80000000;
+        this.seen = false;
+        return out;
+    }
+}
+function int32Bytes(v) {
+    const out = new Uint8Array(4);
+    view(out).setInt32(0, v, true);
+    return out;
+}
+class Int64Tracker {
+    bias;
+    minLo = 0;
+    minHi = 0;
+    maxLo = 0;
+    maxHi = 0;
+    seen = false;
+    constructor(unsigned) {
+        this.bias = unsigned ? 0x80000000 | 0 : 0;
+    }
+    one(words, i) {
+        const lo = words[2 * i] >>> 0;
+        const hi = words[2 * i + 1] ^ this.bias;
+        if (!this.seen) {
+            this.minLo = this.maxLo = lo;
+            this.minHi = this.maxHi = hi;
+            this.seen = true;
+            return;
+        }
+        if (hi < this.minHi || (hi === this.minHi && lo < this.minLo)) {
+            this.minHi = hi;
+            this.minLo = lo;
+        }
+        if (hi > this.maxHi || (hi === this.maxHi && lo > this.maxLo)) {
+            this.maxHi = hi;
+            this.maxLo = lo;
+        }
+    }
+    add(values, validity, from, to) {
+        const w = values.words;
+        const { bits, offset } = validity;
+        for (let i = from; i < to; i++)
+            if (bits === null || bit(bits, offset, i))
+                this.one(w, i);
+    }
+    addAt(values, indices, count) {
+        const w = values.words;
+        for (let k = 0; k < count; k++)
+            this.one(w, indices[k]);
+    }
+    take() {
+        if (!this.seen)
+            return null;
+        this.seen = false;
+        const encode = (lo, hi) => {
+            const out = new Uint8Array(8);
+            view(out).setUint32(0, lo, true);
+            view(out).setInt32(4, hi ^ this.bias, true);
+            return out;
+        };
+        return { min: encode(this.minLo, this.minHi), max: encode(this.maxLo, this.maxHi) };
+    }
+}
+class FloatTracker {
+    double;
+    min = Infinity;
+    max = -Infinity;
+    seen = false;
+    constructor(double) {
+        this.double = double;
+    }
+    add(values, validity, from, to) {
+        const v = values.values;
+        const { bits, offset } = validity;
+        let min = this.min;
+        let max = this.max;
+        let seen = this.seen;
+        for (let i = from; i < to; i++) {
+            if (bits !== null && !bit(bits, offset, i))
+                continue;
+            const x = v[i];
+            if (x !== x)
+                continue; // NaN
+            if (!seen || x < min)
+                min = x;
+            if (!seen || x > max)
+                max = x;
+            seen = true;
+        }
+        this.min = min;
+        this.max = max;
+        this.seen = seen;
+    }
+    addAt(values, indices, count) {
+        const v = values.values;
+        for (let k = 0; k < count; k++) {
+            const x = v[indices[k]];
+            if (x !== x)
+                continue;
+            if (!this.seen || x < this.min)
+                this.min = x;
+            if (!this.seen || x > this.max)
+                this.max = x;
+            this.seen = true;
+        }
+    }
+    take() {
+        if (!this.seen)
+            return null;
+        // A zero minimum is written as -0.0 and a zero maximum as +0.0 (parquet-format, as arrow-rs does).
+        const min = this.min === 0 ? -0 : this.min;
+        const max = this.max === 0 ? 0 : this.max;
+        this.min = Infinity;
+        this.max = -Infinity;
+        this.seen = false;
+        const encode = (x) => {
+            const out = new Uint8Array(this.double ? 8 : 4);
+            if (this.double)
+                view(out).setFloat64(0, x, true);
+            else
+                view(out).setFloat32(0, x, true);
+            return out;
+        };
+        return { min: encode(min), max: encode(max) };
+    }
+}
+/** Float16 (compared as half floats, NaN left out) or decimals (signed big-endian), kept as bytes. */
+class FixedTracker {
+    float16;
+    min = null;
+    max = null;
+    minValue = 0;
+    maxValue = 0;
+    constructor(float16) {
+        this.float16 = float16;
+    }
+    add(values, validity, from, to) {
+        const { bytes, width } = values;
+        const { bits, offset } = validity;
+        for (let i = from; i < to; i++) {
+            if (bits !== null && !bit(bits, offset, i))
+                continue;
+            const at = i * width;
+            if (this.float16) {
+                const x = halfToNumber(bytes[at] | (bytes[at + 1] << 8));
+                if (x !== x)
+                    continue;
+                if (this.min === null || x < this.minValue)
+                    [this.min, this.minValue] = [bytes.slice(at, at + 2), x];
+                if (this.max === null || x > this.maxValue)
+                    [this.max, this.maxValue] = [bytes.slice(at, at + 2), x];
+                continue;
+            }
+            if (this.min === null || compareSignedBigEndian(bytes, at, this.min) < 0)
+                this.min = bytes.slice(at, at + width);
+            if (this.max === null || compareSignedBigEndian(bytes, at, this.max) > 0)
+                this.max = bytes.slice(at, at + width);
+        }
+    }
+    addAt() {
+        throw new Error("FIXED_LEN_BYTE_ARRAY columns have no dictionary");
+    }
+    take() {
+        if (this.min === null || this.max === null)
+            return null;
+        let { min, max } = this;
+        if (this.float16) {
+            if (this.minValue === 0)
+                min = new Uint8Array([0x00, 0x80]); // -0
+            if (this.maxValue === 0)
+                max = new Uint8Array([0x00, 0x00]); // +0
+        }
+        this.min = this.max = null;
+        return { min, max };
+    }
+}
+class BytesTracker {
+    min = null;
+    max = null;
+    one(data, start, end) {
+        if (this.min === null || compareRange(data, start, end, this.min) < 0)
+            this.min = data.slice(start, end);
+        if (this.max === null || compareRange(data, start, end, this.max) > 0)
+            this.max = data.slice(start, end);
+    }
+    add(values, validity, from, to) {
+        const { offsets, data } = values;
+        const { bits, offset } = validity;
+        for (let i = from; i < to; i++)
+            if (bits === null || bit(bits, offset, i))
+                this.one(data, offsets[i], offsets[i + 1]);
+    }
+    addAt(values, indices, count) {
+        const { offsets, data } = values;
+        for (let k = 0; k < count; k++) {
+            const i = indices[k];
+            this.one(data, offsets[i], offsets[i + 1]);
+        }
+    }
+    take() {
+        if (this.min === null || this.max === null)
+            return null;
+        const out = { min: this.min, max: this.max };
+        this.min = this.max = null;
+        return out;
+    }
+}
+class BooleanTracker {
+    seenFalse = false;
+    seenTrue = false;
+    add(values, validity, from, to) {
+        const { bits: data, offset: dataOffset } = values;
+        const { bits, offset } = validity;
+        for (let i = from; i < to && !(this.seenFalse && this.seenTrue); i++) {
+            if (bits !== null && !bit(bits, offset, i))
+                continue;
+            if (bit(data, dataOffset, i))
+                this.seenTrue = true;
+            else
+                this.seenFalse = true;
+        }
+    }
+    addAt() {
+        throw new Error("BOOLEAN columns have no dictionary");
+    }
+    take() {
+        if (!this.seenFalse && !this.seenTrue)
+            return null;
+        const out = { min: new Uint8Array([this.seenFalse ? 0 : 1]), max: new Uint8Array([this.seenTrue ? 1 : 0]) };
+        this.seenFalse = this.seenTrue = false;
+        return out;
+    }
+}
+class NullTracker {
+    add() { }
+    addAt() { }
+    take() {
+        return null;
+    }
+}
+function minMaxTracker(leaf, kind) {
+    switch (kind) {
+        case "int32":
+            return new Int32Tracker(leaf.sortOrder === "unsigned");
+        case "int64":
+            return new Int64Tracker(leaf.sortOrder === "unsigned");
+        case "float":
+            return new FloatTracker(false);
+        case "double":
+            return new FloatTracker(true);
+        case "fixed":
+            return new FixedTracker(leaf.float16);
+        case "bytes":
+            return new BytesTracker();
+        case "boolean":
+            return new BooleanTracker();
+        case "null":
+            return new NullTracker();
+    }
+}
+/** A lower bound of at most `length` bytes (a prefix; for UTF-8, cut on a character boundary), or the value itself. */
+function truncateMin(value, utf8, length = TRUNCATE_LENGTH) {
+    if (value.length <= length)
+        return { bytes: value, exact: true };
+    let end = length;
+    if (utf8 && isUtf8(value)) {
+        while (end > 0 && (value[end] & 0xc0) === 0x80)
+            end--;
+        if (end === 0)
+            return { bytes: value, exact: true };
+    }
+    return { bytes: value.slice(0, end), exact: false };
+}
+/** An upper bound of at most `length` bytes (a prefix with its last character or byte increased), or the value itself. */
+function truncateMax(value, utf8, length = TRUNCATE_LENGTH) {
+    if (value.length <= length)
+        return { bytes: value, exact: true };
+    if (utf8 && isUtf8(value)) {
+        // The longest prefix of at most `length` bytes ending on a character boundary, its last character
+        // increased without growing its UTF-8 length (arrow-rs's truncate_and_increment_utf8).
+        let split = length;
+        const lower = Math.max(0, length - 3);
+        while (split >= lower && split > 0 && (value[split] & 0xc0) === 0x80)
+            split--;
+        if (split < lower || split === 0)
+            return { bytes: value, exact: true };
+        const text = new TextDecoder().decode(value.subarray(0, split));
+        const chars = [...text];
+        for (let i = chars.length - 1; i >= 0; i--) {
+            const code = chars[i].codePointAt(0);
+            const next = code + 1;
+            if (next > 0x10ffff || (next >= 0xd800 && next <= 0xdfff))
+                continue;
+            const grown = String.fromCodePoint(next);
+            if (new TextEncoder().encode(grown).length !== new TextEncoder().encode(chars[i]).length)
+                continue;
+            return { bytes: new TextEncoder().encode(chars.slice(0, i).join("") + grown), exact: false };
+        }
+        return { bytes: value, exact: true };
+    }
+    const out = value.slice(0, length);
+    for (let i = out.length - 1; i >= 0; i--) {
+        if (out[i] !== 0xff) {
+            out[i]++;
+            return { bytes: out, exact: false };
+        }
+        out[i] = 0;
+    }
+    return { bytes: value, exact: true };
+}
+function isUtf8(bytes) {
+    try {
+        new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+
+
+/***/ }),
+
+/***/ 4084:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Q: () => (/* binding */ encodePart)
+});
+
+// EXTERNAL MODULE: ./src/data/write/pages/cdc.ts
+var cdc = __nccwpck_require__(9927);
+// EXTERNAL MODULE: ./src/data/model/thrift.ts
+var thrift = __nccwpck_require__(2127);
+// EXTERNAL MODULE: ./src/data/write/pages/format.ts
+var format = __nccwpck_require__(8788);
+;// CONCATENATED MODULE: ./src/data/write/pages/leaf.ts
+/**
+ * The leaf columns of a Parquet schema as the page writer needs them:
+ * physical type, width, the sort order its statistics follow, and its
+ * definition and repetition levels. Read from the schema a footer holds —
+ * the one parquet-wasm (arrow-rs) gives the shard's Arrow schema — so the
+ * file's schema stays exactly what it was; the writer only writes pages.
+ */
+
+
+/** Leaves per top-level field, in schema order, from a footer's flattened schema. */
+function leavesOf(meta) {
+    const elements = (meta.list(format.FM.SCHEMA)?.items ?? []);
+    let at = 1;
+    const walk = (path, def, rep, out) => {
+        const element = elements[at++];
+        if (!element)
+            throw new Error("the footer's schema ends early");
+        const name = new TextDecoder().decode(element.get(format.SE.NAME));
+        const repetition = Number(element.int(format.SE.REPETITION) ?? BigInt(format/* Repetition */.Y2.REQUIRED));
+        const d = def + (repetition === format/* Repetition */.Y2.REQUIRED ? 0 : 1);
+        const r = rep + (repetition === format/* Repetition */.Y2.REPEATED ? 1 : 0);
+        const children = Number(element.int(format.SE.NUM_CHILDREN) ?? 0n);
+        if (children > 0) {
+            for (let i = 0; i < children; i++)
+                walk([...path, name], d, r, out);
+            return;
+        }
+        out.push(describe(element, [...path, name], d, r));
+    };
+    const fields = Number(elements[0]?.int(format.SE.NUM_CHILDREN) ?? 0n);
+    return Array.from({ length: fields }, () => {
+        const leaves = [];
+        walk([], 0, 0, leaves);
+        return leaves;
+    });
+}
+function describe(element, path, maxDef, maxRep) {
+    const physical = Number(element.int(format.SE.TYPE));
+    const logical = element.struct(format.SE.LOGICAL_TYPE)?.fields[0];
+    const logicalId = logical?.id;
+    const decimal = logicalId === format.LT.DECIMAL;
+    const float16 = logicalId === format.LT.FLOAT16;
+    const utf8 = logicalId === format.LT.STRING;
+    let sortOrder;
+    if (logicalId === format.LT.UNKNOWN)
+        sortOrder = "undefined";
+    else if (physical === format/* Physical */.q.BOOLEAN || physical === format/* Physical */.q.BYTE_ARRAY)
+        sortOrder = "unsigned";
+    else if (physical === format/* Physical */.q.FIXED_LEN_BYTE_ARRAY)
+        sortOrder = decimal || float16 ? "signed" : "unsigned";
+    else if (logicalId === format.LT.INTEGER && logical.type === thrift/* TType */.nw.Struct)
+        sortOrder = logical.value.get(format/* INT */.I8.SIGNED) ? "signed" : "unsigned";
+    else
+        sortOrder = "signed";
+    return { path, physical, typeLength: Number(element.int(format.SE.TYPE_LENGTH) ?? 0n), sortOrder, utf8, float16, decimal, maxDef, maxRep };
+}
+
+// EXTERNAL MODULE: ./src/data/write/pages/part-writer.ts + 8 modules
+var part_writer = __nccwpck_require__(9530);
+;// CONCATENATED MODULE: ./src/data/write/part-encoder.ts
+
+
+
+/**
+ * Encodes the batches `next` gives (until null; all of one row group, at
+ * least one batch, possibly empty) into the part file `path`; returns its
+ * size.
+ */
+async function encodePart(path, settings, next, context) {
+    const first = await next();
+    if (!first)
+        throw new Error("a part needs at least one batch");
+    const template = context.templates.get(first.schema, settings);
+    const writer = new part_writer/* PartWriter */.p(first.schema, leavesOf(template), {
+        compression: settings.compression,
+        cdc: settings.cdc ? cdc/* DATASETS_CDC */.pt : null,
+        kernels: context.kernels,
+        hashRules: settings.hashRules,
+    });
+    for (let batch = first; batch; batch = await next())
+        writer.write(batch);
+    return writer.writeFile(path, template);
+}
+
+
+/***/ }),
+
+/***/ 3258:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Ji: () => (/* binding */ assembleParts),
+  I7: () => (/* binding */ inlineEncoder),
+  _A: () => (/* binding */ pageWriterContext),
+  ZU: () => (/* binding */ removeScratch)
+});
+
+// UNUSED EXPORTS: encodeShardInline
+
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: ./src/data/write/merge.ts
+var merge = __nccwpck_require__(4796);
+// EXTERNAL MODULE: ./src/data/write/pages/gear.ts
+var gear = __nccwpck_require__(6688);
+;// CONCATENATED MODULE: ./src/data/write/pages/kernels-wasm.ts
+// Generated by `npm run build:wasm` from wasm/cdc.ts, wasm/snappy.ts (see wasm/README.md): do not edit.
+/** sha256 of the module. */
+const KERNELS_SHA256 = "76ef0efd6ee19d00cdcf6614535ce2af5fbdcdde3bde81f2628a57f2e6be9e79";
+/** The WebAssembly module, base64. */
+const KERNELS_BASE64 = "AGFzbQEAAAABKwRgA39/fwF/YAR/f39/AX9gBX9/f39/AX9gDn9/f39/f39/f39/f39/AX8CDwEDZW52Bm1lbW9yeQIAAAMFBAABAgMHGgMEc2NhbgADBnNuYXBweQABBm1lbW9yeQIACrYOBNsBAQJ/IAFFBEAgAg8LIAFBAWsiBEE8SQRAIAIiA0EBaiECIAMgBEECdDoAAAUgBEGAAkkEQCACQfABOgAAIAIiA0ECaiECIAMgBDoAAQUgBEGAgARJBEAgAkH0AToAACACIAQ6AAEgAkECaiIDQQFqIQIgAyAEQQh2OgAABSACQfgBOgAAIAIgBDoAASACQQJqIgMgBEEIdjoAACADQQJqIQIgAyAEQRB2OgABCwsLIAFBEEwEQCACIAApAwA3AwAgAiAAKQMINwMIBSACIAAgAfwKAAALIAEgAmoLeAEEfyACIQQgASEGA0AgBkGAAU8EQCAEIgVBAWohBCAFIAZB/wBxQYABcjoAACAGQQd2IQYMAQsLIAQiBUEBaiEEIAUgBjoAAANAIAEgB0oEQCAAIAcgASAHQYCABGoiByABIAdIGyAEIAMQAiEEDAELCyAEIAJrC7YGAgh/AX4gAiABayIFQQ9IBEAgACABaiAFIAMQAA8LQQghCANAQQEgCHQgBUggCEEOSXEEQCAIQQFqIQgMAQsLIARB/wFBASAIdEECdPwLACACQQ9rIQkgASIGQQFqIgUgAGooAgBBvc/W8QFsQSAgCGsiC3YhCANAQSAhCiAFIQEDQCABIgUgCkEFdWohASAKQQFqIQogASAJSgRAIAAgBmogAiAGayADEAAPCyAIIQcgACABaigCAEG9z9bxAWwgC3YhCCAEIAdBAnRqIgcoAgAhDCAHIAU2AgAgDEEATgR/IAAgBWooAgAgACAMaigCAEYFQQALRQ0ACyAAIAZqIAUgBmsgAxAAIQMDQCAFIQFBBCEGA0AgASAGakEIaiACTARAAkAgACABaiAGaikDACAAIAxqIAZqKQMAhSINQgBSBEAgBiANekIDiKdqIQYMAQsgBkEIaiEGDAILCwsgASAGakEIaiACSgRAA0AgASAGaiACSAR/IAAgAWogBmotAAAgACAMaiAGai0AAEYFQQALBEAgBkEBaiEGDAELCwsgASAGaiEFIAEgDGshByADIQEDQCAGQcQATgRAIAFB/gE6AAAgASAHOgABIAFBAmoiA0EBaiEBIAMgB0EIdToAACAGQUBqIQYMAQsLIAZBwABKBH8gAUHuAToAACABIAc6AAEgAUECaiIBIAdBCHU6AAAgBkE8ayEGIAFBAWoFIAELIQMgB0GAEEggBkEMSHEEQCADIAZBBGtBAnRBAXIgB0EIdUEFdHI6AAAgA0ECaiEBIAMgBzoAAQUgAyAGQQFrQQJ0QQJyOgAAIAMgBzoAASADQQJqIgNBAWohASADIAdBCHU6AAALIAEhAyAJIAUiBkwEQCACIAZKBH8gACAGaiACIAZrIAEQAAUgAwsPCyAEIAAgBWoiAUEBaygCAEG9z9bxAWwgC3ZBAnRqIAVBAWs2AgAgBCABKAIAQb3P1vEBbCALdkECdGoiASgCACEMIAEgBTYCACAMQQBIBH9BAQUgACAFaigCACAAIAxqKAIARwtFDQALIAVBAWoiBSAAaigCAEG9z9bxAWwgC3YhCAwACwALpQUCCX8GfiAAKQMAIRggACkDCCEXIAAoAhAhEiAAKAIUQQBHIQ8gACkDGCEaIAApAyAhGyAAKQMoIRkDQCACIBFKBEAgBQR/IAUgEWotAAAFIAQgEWohECAHQQAgAwR/IAMgEEEDdmotAAAgEEEHcXZBAXEFQQELGwshECAGBH8gBiARai0AAAVBAAshEyAHQQBKBEAgGiAXQgJ8IhdXBEAgASASQQt0aiIUIBBB/wFxQQN0aikDACAYQgGGfCEcIBkgFCAQQQh2QQN0aikDACAcQgGGfCIYg1AgDyAZIByDUHJyIQ8LCyAIQQBKBEAgGiAXQgJ8IhdXBEAgASASQQt0aiIUIBNB/wFxQQN0aikDACAYQgGGfCEcIBkgFCATQQh2QQN0aikDACAcQgGGfCIYg1AgDyAZIByDUHJyIQ8LCyAHIBBGIAlBA0dxBEBBACEUIBogFyAJBH8gCUEBRgR/IAogEUECdGooAgAiECALaiEUIAogEUEBakECdGooAgAgEGsFQQELBSAKIAwgEWxqIRQgDAsiFqx8IhdXBEAgASASQQt0aiEVIAlBAkYEQCAPIBkgFSAKIAsgEWoiD0EDdmotAAAgD0EHcXZBAXFBA3RqKQMAIBhCAYZ8IhiDUHIhDwVBACEQA0AgECAWSARAIA8gGSAVIBAgFGotAABBA3RqKQMAIBhCAYZ8IhiDUHIhDyAQQQFqIRAMAQsLCwsLIBNFBEAgDwR/QQAhDyASQQFqIhJBCE4Ef0EAIRJCACEXQQEFQQALBUEACyIQRSAXIBtZcQR/QgAhF0EBBSAQCwRAIA0gDkECdGogETYCACAOQQFqIQ4LCyARQQFqIREMAQsLIAAgGDcDACAAIBc3AwggACASNgIQIAAgD0EARzYCFCAOCw==";
+
+;// CONCATENATED MODULE: ./src/data/write/pages/kernels.ts
+/**
+ * The page writer's WebAssembly kernels (wasm/, compiled into
+ * ./kernels-wasm.ts): the content-defined chunking scan and Snappy, the two
+ * loops that run over every byte of every page. One instance per thread,
+ * owned by whoever writes pages there and passed down; its linear memory
+ * holds the gear tables, the kernels' state and a scratch area the inputs
+ * are copied into, grown on demand.
+ */
+
+const wasm = globalThis.WebAssembly;
+const STATE = 0; // 48 bytes: the chunker's state while it scans
+const TABLES = 64; // 8 × 256 × 8 bytes
+const SNAPPY_TABLE = TABLES + 8 * 256 * 8; // 2^14 × 4 bytes
+const ARENA = SNAPPY_TABLE + (1 << 16);
+const PAGE = 65536;
+/** At most this much of a column is copied into the scratch area per scan call (one value may be larger). */
+const SLICE_BYTES = 16 << 20;
+class Kernels {
+    memory = new wasm.Memory({ initial: 16 });
+    scanKernel;
+    snappyKernel;
+    bytes;
+    view;
+    constructor(tables) {
+        const module = new wasm.Module(Buffer.from(KERNELS_BASE64, "base64"));
+        const instance = new wasm.Instance(module, { env: { memory: this.memory } });
+        this.scanKernel = instance.exports.scan;
+        this.snappyKernel = instance.exports.snappy;
+        this.bytes = new Uint8Array(this.memory.buffer);
+        this.view = new DataView(this.memory.buffer);
+        for (let i = 0; i < tables.hi.length; i++) {
+            this.view.setUint32(TABLES + 8 * i, tables.lo[i], true);
+            this.view.setUint32(TABLES + 8 * i + 4, tables.hi[i], true);
+        }
+    }
+    /** Makes the scratch area at least `size` bytes. */
+    reserve(size) {
+        const need = ARENA + size;
+        if (need > this.memory.buffer.byteLength) {
+            this.memory.grow(Math.ceil((need - this.memory.buffer.byteLength) / PAGE));
+            this.bytes = new Uint8Array(this.memory.buffer);
+            this.view = new DataView(this.memory.buffer);
+        }
+    }
+    /**
+     * Triplets of a batch (its first `n`, with these validity bits, levels
+     * and values) where a new chunk starts, continuing `state`.
+     */
+    scan(state, hash, validity, n, levels) {
+        const cuts = [];
+        for (let from = 0; from < n;) {
+            const to = this.sliceEnd(hash, from, n);
+            const count = to - from;
+            // Layout: cut rows, validity bytes, values (and string bytes).
+            const bitsFor = (bitStart) => ((bitStart & 7) + count + 7) >> 3;
+            let size = 4 * count + 16 + (validity.bits ? bitsFor(validity.offset + from) : 0) + (levels.def ? count : 0) + (levels.rep ? count : 0);
+            if (hash.kind === "fixed")
+                size += count * hash.width;
+            else if (hash.kind === "bytes")
+                size += 4 * (count + 1) + (hash.offsets[to] - hash.offsets[from]);
+            else if (hash.kind === "boolean")
+                size += bitsFor(hash.offset + from);
+            this.reserve(size + 16);
+            const cutsAt = ARENA;
+            let at = cutsAt + 4 * count;
+            const copyBits = (bits, bitStart) => {
+                const start = bitStart >> 3;
+                this.bytes.set(bits.subarray(start, start + bitsFor(bitStart)), at);
+                const ptr = at;
+                at += bitsFor(bitStart);
+                return { ptr, offset: bitStart & 7 };
+            };
+            let validityAt = 0;
+            let bitOffset = 0;
+            if (validity.bits)
+                ({ ptr: validityAt, offset: bitOffset } = copyBits(validity.bits, validity.offset + from));
+            const copyLevels = (source) => {
+                if (!source)
+                    return 0;
+                this.bytes.set(source.subarray(from, to), at);
+                at += count;
+                return at - count;
+            };
+            const defsAt = copyLevels(levels.def);
+            const repsAt = copyLevels(levels.rep);
+            let kind = 0;
+            let values = 0;
+            let data = 0;
+            let width = 0;
+            if (hash.kind === "fixed") {
+                width = hash.width;
+                values = at;
+                this.bytes.set(hash.bytes.subarray(from * width, to * width), at);
+            }
+            else if (hash.kind === "bytes") {
+                kind = 1;
+                values = at = (at + 3) & ~3;
+                const offsets = hash.offsets.subarray(from, to + 1);
+                new Int32Array(this.memory.buffer, at, count + 1).set(offsets);
+                at += 4 * (count + 1);
+                this.bytes.set(hash.data.subarray(offsets[0], offsets[count]), at);
+                data = (at - offsets[0]) | 0; // the kernel adds each value's offset (32-bit wrap-around is fine)
+            }
+            else if (hash.kind === "boolean") {
+                kind = 2;
+                ({ ptr: values, offset: data } = copyBits(hash.bits, hash.offset + from));
+            }
+            else
+                kind = 3;
+            this.writeState(state);
+            const found = this.scanKernel(STATE, TABLES, count, validityAt, bitOffset, defsAt, repsAt, levels.maxDef, levels.maxRep, kind, values, data, width, cutsAt);
+            this.readState(state);
+            const rows = new Int32Array(this.memory.buffer, cutsAt, found);
+            for (let k = 0; k < found; k++)
+                cuts.push(from + rows[k]);
+            from = to;
+        }
+        return cuts;
+    }
+    /** Where a scan slice starting at `from` ends: at most SLICE_BYTES of values, at least one row. */
+    sliceEnd(hash, from, n) {
+        if (hash.kind === "fixed")
+            return Math.min(n, from + Math.max(1, Math.floor(SLICE_BYTES / hash.width)));
+        if (hash.kind !== "bytes")
+            return Math.min(n, from + SLICE_BYTES);
+        const limit = hash.offsets[from] + SLICE_BYTES;
+        if (hash.offsets[n] <= limit)
+            return n;
+        let lo = from + 1;
+        let hi = n;
+        while (lo < hi) {
+            const mid = (lo + hi + 1) >> 1;
+            if (hash.offsets[mid] <= limit)
+                lo = mid;
+            else
+                hi = mid - 1;
+        }
+        return lo;
+    }
+    writeState(state) {
+        const v = this.view;
+        v.setBigUint64(STATE, state.hash, true);
+        v.setBigInt64(STATE + 8, BigInt(state.size), true);
+        v.setInt32(STATE + 16, state.run, true);
+        v.setInt32(STATE + 20, state.matched ? 1 : 0, true);
+        v.setBigInt64(STATE + 24, BigInt(state.min), true);
+        v.setBigInt64(STATE + 32, BigInt(state.max), true);
+        v.setBigUint64(STATE + 40, state.mask, true);
+    }
+    readState(state) {
+        const v = this.view;
+        state.hash = v.getBigUint64(STATE, true);
+        state.size = Number(v.getBigInt64(STATE + 8, true));
+        state.run = v.getInt32(STATE + 16, true);
+        state.matched = v.getInt32(STATE + 20, true) !== 0;
+    }
+    /** The Snappy encoding of `input` (a view into the kernels' memory, valid until the next call). */
+    snappy(input) {
+        const bound = 32 + input.length + Math.floor(input.length / 6) + 16; // + 16: the kernel copies short literals 16 bytes at a time
+        this.reserve(input.length + 16 + bound);
+        const src = ARENA;
+        const dst = ARENA + input.length + 16;
+        this.bytes.set(input, src);
+        const length = this.snappyKernel(src, input.length, dst, SNAPPY_TABLE);
+        return this.bytes.subarray(dst, dst + length);
+    }
+}
+
+// EXTERNAL MODULE: ./src/data/write/part-encoder.ts + 1 modules
+var part_encoder = __nccwpck_require__(4084);
+// EXTERNAL MODULE: ./src/data/write/templates.ts + 1 modules
+var templates = __nccwpck_require__(3647);
+;// CONCATENATED MODULE: ./src/data/write/shard-encoder.ts
+/**
+ * Encoding one shard from a stream of Arrow batches. A shard is encoded in
+ * parts — one per row group, or per row group and share of the columns —
+ * which are then joined by moving bytes (./merge.ts); the result is byte
+ * for byte what one writer gives, wherever each part was encoded.
+ *
+ * ShardEncoder is what the split writer asks for; two implement it: the
+ * calling thread (inlineEncoder, here: small shards, where starting worker
+ * threads costs more than it saves) and the worker threads
+ * (../workers/threaded-encoder.ts). Both encode parts with
+ * ./part-encoder.ts and join them with assembleParts.
+ */
+
+
+
+
+
+
+/** What a thread needs to write pages (WebAssembly kernels, footer templates); one per thread. */
+function pageWriterContext() {
+    return { kernels: new Kernels((0,gear/* gearTables */.r0)()), templates: new templates/* FooterTemplates */.$() };
+}
+/** Encodes on the calling thread, one row group after the other. */
+const inlineEncoder = { encodeShard: encodeShardInline };
+/** A shard encoded on this thread; the bytes are the same as the worker threads'. */
+async function encodeShardInline(path, schema, pieces, settings, editFooter) {
+    const context = pageWriterContext();
+    const iterator = pieces[Symbol.asyncIterator]();
+    const parts = [];
+    let rows = 0;
+    try {
+        let current = await iterator.next();
+        // An empty shard is still a valid Parquet file with the schema: one part of no rows.
+        if (current.done)
+            current = { done: false, value: { batch: (0,templates/* emptyBatch */.g)(schema), last: true } };
+        while (!current.done) {
+            let ended = false;
+            const next = async () => {
+                if (ended || current.done)
+                    return null;
+                const piece = current.value;
+                ended = piece.last;
+                current = await iterator.next();
+                rows += piece.batch.numRows;
+                return piece.batch;
+            };
+            const partPath = `${path}.part${String(parts.length).padStart(5, "0")}`;
+            parts.push(partPath);
+            await (0,part_encoder/* encodePart */.Q)(partPath, settings, next, context);
+            while ((await next()) !== null)
+                ; // a part pulls its row group to the end; never leave a piece behind
+        }
+        const { bytes, sha256 } = await assembleParts(parts.map((p) => [p]), [schema.fields.map((_, i) => i)], schema, settings, context.templates, path, editFooter);
+        return { bytes, sha256, rows, encoderThreads: 0 };
+    }
+    finally {
+        await Promise.all(parts.map(removeScratch));
+    }
+}
+/**
+ * Joins the parts of a shard — `grid[row group][column group]`, column
+ * group g holding the fields `columnGroups[g]` — into `path`, hashing as it
+ * writes.
+ */
+async function assembleParts(grid, columnGroups, schema, settings, templates, path, editFooter) {
+    const sources = await Promise.all(grid.flat().map(merge/* fileSource */.IO));
+    try {
+        const parts = await Promise.all(sources.map((s) => (0,merge/* openPart */.Qj)(s)));
+        const owner = new Array(schema.fields.length);
+        columnGroups.forEach((fields, g) => fields.forEach((f) => (owner[f] = g)));
+        const groups = columnGroups.length;
+        // A part holds one row group, or none for an empty shard.
+        const plans = [];
+        for (const [k, row] of grid.entries()) {
+            const cells = row.map((_, g) => parts[k * groups + g]);
+            const count = cells[0].rowGroups.length;
+            if (cells.some((part) => part.rowGroups.length !== count))
+                throw new Error(`the parts of row group ${k} of ${path} hold different row groups`);
+            for (let r = 0; r < count; r++)
+                plans.push({ cells: cells.map((part) => ({ part, rowGroup: r })), owner });
+        }
+        return await (0,merge/* assembleFile */.l$)(path, templates.get(schema, settings), plans, editFooter);
+    }
+    finally {
+        await Promise.all(sources.map((s) => s.close()));
+    }
+}
+/** Removes a temporary file; a failure here must not hide the error that ended the work (finally blocks). */
+async function removeScratch(path) {
+    await (0,promises_.rm)(path, { force: true }).catch(() => undefined);
+}
+
+
+/***/ }),
+
+/***/ 3647:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  $: () => (/* binding */ FooterTemplates),
+  g: () => (/* binding */ emptyBatch)
+});
+
+// EXTERNAL MODULE: ./node_modules/apache-arrow/recordbatch.mjs
+var recordbatch = __nccwpck_require__(9833);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/data.mjs
+var data = __nccwpck_require__(7108);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/type.mjs
+var type = __nccwpck_require__(4772);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/factories.mjs + 28 modules
+var factories = __nccwpck_require__(3851);
 // EXTERNAL MODULE: ./node_modules/parquet-wasm/node/parquet_wasm.js
 var parquet_wasm = __nccwpck_require__(6830);
+// EXTERNAL MODULE: ./src/data/model/thrift.ts
+var thrift = __nccwpck_require__(2127);
+// EXTERNAL MODULE: ./src/data/write/ipc.ts
+var write_ipc = __nccwpck_require__(5382);
 ;// CONCATENATED MODULE: ./src/data/write/properties.ts
 /**
  * The Parquet writer settings, in one place for every encoder: codec,
- * dictionary encoding, page statistics (which make parquet-wasm write the
- * page index the dataset viewer relies on), row group size, and the file's
- * key-value metadata. Plain data, so it can cross to worker threads.
+ * content-defined page boundaries and the file's key-value metadata; and the arrow-rs (parquet-wasm) properties they mean
+ * for the columns it still writes (./part-encoder.ts) and for the schema
+ * templates (./templates.ts). Plain data, so it can cross to worker threads.
  */
 
 const CODECS = {
@@ -41597,7 +43252,12 @@ const CODECS = {
     gzip: parquet_wasm/* Compression */.Pr.GZIP,
     none: parquet_wasm/* Compression */.Pr.UNCOMPRESSED,
 };
-/** Builder methods consume the builder (wasm-bindgen moves `self`), hence the reassignments. */
+/**
+ * arrow-rs's properties: the codec, dictionary encoding, page statistics
+ * (which make it write the page index), the row group size and the
+ * key-value metadata. Builder methods consume the builder (wasm-bindgen
+ * moves `self`), hence the reassignments.
+ */
 function writerProperties(settings) {
     let builder = new parquet_wasm/* WriterPropertiesBuilder */.uj();
     builder = builder.setCompression(CODECS[settings.compression]);
@@ -41608,86 +43268,45 @@ function writerProperties(settings) {
     return builder.build();
 }
 
-;// CONCATENATED MODULE: ./src/data/write/encode.ts
+;// CONCATENATED MODULE: ./src/data/write/templates.ts
 /**
- * The Parquet encoder: parquet-wasm (arrow-rs) turning a stream of Arrow IPC
- * batches into a Parquet file, with the writer settings of ./properties.ts.
- * Worker threads run it for the parts of big shards (../workers/), the
- * calling thread for small shards (./shard-encoder.ts).
+ * Footer templates: the footer arrow-rs (parquet-wasm) writes for an empty
+ * file of an Arrow schema. The page writer takes its schema elements from
+ * there (physical types, annotations, repetition), so a shard's schema is
+ * exactly what arrow-rs gives the shard's Arrow schema; and the key-value
+ * entries and column orders with them. Kept per schema by the encoder that
+ * owns the instance (one per thread).
  */
 
 
 
-/**
- * Encodes Arrow IPC stream messages, pulled one at a time from `next` (null
- * ends the file), into a Parquet file at `path`; returns its size. Used by
- * the worker threads and, for small shards, on the main thread.
- */
-async function encodeParquetFile(path, settings, next) {
-    // An error of the batch source is kept: parquet-wasm would report none, or an unrelated one.
-    let sourceError;
-    const input = new ReadableStream({
-        async pull(controller) {
-            let ipc;
-            try {
-                ipc = await next();
-            }
-            catch (e) {
-                sourceError = e;
-                throw e;
-            }
-            if (ipc === null)
-                return controller.close();
+
+
+class FooterTemplates {
+    cache = new Map();
+    /** The footer of an empty file of `schema` with these settings' metadata (the caller may not change it). */
+    get(schema, settings) {
+        const ipc = (0,write_ipc/* batchToIPC */.E)(emptyBatch(schema));
+        const key = `${settings.compression}\n${JSON.stringify(settings.metadata)}\n${Buffer.from(ipc).toString("base64")}`;
+        let template = this.cache.get(key);
+        if (!template) {
             const table = parquet_wasm/* Table */.XI.fromIPCStream(ipc);
-            release(ipc); // copied into wasm memory: give the bytes back now, not at the next GC
-            try {
-                for (const batch of table.recordBatches())
-                    controller.enqueue(batch);
-            }
-            finally {
-                table.free();
-            }
-        },
-    }, { highWaterMark: 0 });
-    try {
-        const output = (await parquet_wasm/* transformParquetStream */.li(input, writerProperties(settings)));
-        const file = await (0,promises_.open)(path, "w");
-        let bytes = 0;
-        try {
-            for await (const chunk of output) {
-                await file.write(chunk);
-                bytes += chunk.byteLength;
-                release(chunk); // a whole row group at a time: tens of MB
-            }
+            const file = parquet_wasm/* writeParquet */.yI(table, writerProperties({ compression: settings.compression, metadata: settings.metadata, rowGroupRows: 1 }));
+            const length = new DataView(file.buffer, file.byteOffset, file.byteLength).getUint32(file.length - 8, true);
+            template = (0,thrift/* decodeStruct */.yZ)(file, file.length - 8 - length).struct;
+            this.cache.set(key, template);
         }
-        finally {
-            await file.close();
-        }
-        // parquet-wasm ends its output normally when the input stream fails: never take that file as complete.
-        if (sourceError !== undefined)
-            throw sourceError;
-        return bytes;
-    }
-    catch (e) {
-        throw sourceError ?? e;
+        return template;
     }
 }
-/**
- * Frees the memory of a byte array we own entirely at once
- * (ArrayBuffer.prototype.transfer, Node 21+; nothing happens before).
- */
-function release(bytes) {
-    const buffer = bytes.buffer;
-    if (typeof buffer.transfer !== "function" || !(buffer instanceof ArrayBuffer))
-        return;
-    if (bytes.byteOffset !== 0 || bytes.byteLength !== buffer.byteLength)
-        return; // a view into something larger
-    try {
-        buffer.transfer(0);
-    }
-    catch {
-        // not detachable (e.g. WebAssembly memory): leave it to the GC
-    }
+/** A batch of no rows: an empty shard is still a valid Parquet file with the schema. */
+function emptyBatch(schema) {
+    return new recordbatch/* RecordBatch */.g(schema, data/* makeData */.Hg({
+        type: new type/* Struct */._k(schema.fields),
+        length: 0,
+        nullCount: 0,
+        children: schema.fields.map((f) => factories/* makeBuilder */.k8({ type: f.type }).flush()),
+    }));
 }
 
 
@@ -41701,7 +43320,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_worker_threads__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_worker_threads__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _data_workers_jobs_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3310);
 /* harmony import */ var _data_workers_worker_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7340);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3033);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5365);
 /**
  * Entry point of the bundled action (dist/index.js). The same file also
  * serves as the Parquet encoder worker thread, so the bundle needs no
@@ -41725,7 +43344,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3033:
+/***/ 5365:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -64082,8 +65701,7 @@ var model_features = __nccwpck_require__(5486);
 /**
  * How Python's `push_to_hub` cuts a split into Parquet shards (docs/dataset-layout.md#shards,
  * docs/parquet.md#row-groups): the count from the split's Arrow size, rows divided evenly and
- * contiguously, names `{data_dir}/{split}-{i:05d}-of-{n:05d}.parquet`, and
- * row groups of about 100 MB of Arrow data.
+ * contiguously, names `{data_dir}/{split}-{i:05d}-of-{n:05d}.parquet`.
  */
 const DECIMAL_UNITS = { KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, PB: 1e15 };
 const BINARY_UNITS = { KIB: 2 ** 10, MIB: 2 ** 20, GIB: 2 ** 30, TIB: 2 ** 40, PIB: 2 ** 50 };
@@ -64201,76 +65819,21 @@ function rowGroupCuts(groupRows, n) {
 function shardPath(dataDir, split, index, count) {
     return `${dataDir}/${split}-${String(index).padStart(5, "0")}-of-${String(count).padStart(5, "0")}.parquet`;
 }
-/** Arrow bytes per row group, as Python targets them (`config.MAX_ROW_GROUP_SIZE`). */
+/**
+ * Arrow bytes per row group, as Python targets them (`config.MAX_ROW_GROUP_SIZE`); the most a copied row
+ * group may hold without a page index (the dataset viewer's limit). Where encoded shards are cut into row
+ * groups: ./row-groups.ts.
+ */
 const ROW_GROUP_TARGET_BYTES = 100_000_000;
 const MAX_ROW_GROUP_ROWS = 1_048_576;
-/** Rows per row group: about 100 MB of Arrow data, computed over the whole split, capped as pyarrow caps it. */
-function rowGroupRows(rows, nbytes) {
+/**
+ * The most rows a media shard's row group holds (its files' bytes cut it first, ./media/media-encoder.ts):
+ * about 100 MB of Arrow data, computed over the whole split, capped as pyarrow caps it.
+ */
+function mediaRowGroupRows(rows, nbytes) {
     if (nbytes <= 0 || rows <= 0)
         return MAX_ROW_GROUP_ROWS;
     return Math.min(MAX_ROW_GROUP_ROWS, Math.max(1, Math.floor((rows * ROW_GROUP_TARGET_BYTES) / nbytes)));
-}
-
-;// CONCATENATED MODULE: ./src/slices/slice.ts
-/**
- * Which of the matched files one prepare job converts (`slice: i/n`): the
- * files of every split, in the order one run reads them (split by split,
- * each split's files sorted by path), cut into n contiguous ranges of
- * similar byte totals. Contiguous, so the slices' rows put end to end in
- * slice order are the rows of one run in the same order; a pure function of
- * the file list and sizes, so every job of a matrix computes the same cuts.
- */
-/** The most slices a matrix can have (GitHub allows 256 jobs per matrix; several matrices can share a commit). */
-const MAX_SLICES = 10_000;
-/** Parses `i/n` (1-based); the error says what is wrong, the caller names the input. */
-function parseSlice(text) {
-    const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
-    if (!m)
-        throw new Error(`'${text}' is not a slice: write i/n, e.g. 3/16 (the 3rd of 16 slices)`);
-    const index = Number(m[1]);
-    const count = Number(m[2]);
-    if (count < 1 || count > MAX_SLICES)
-        throw new Error(`'${text}': the number of slices must be between 1 and ${MAX_SLICES}`);
-    if (index < 1 || index > count)
-        throw new Error(`'${text}': the slice number must be between 1 and ${count}`);
-    return { index, count };
-}
-function sliceName(slice) {
-    return `${slice.index}/${slice.count}`;
-}
-/**
- * Where the n slices start and end in a list of items of these sizes:
- * n + 1 indexes from 0 to the length, each cut at the item edge nearest to
- * an even share of the bytes (the earlier edge on a tie). A slice may be
- * empty when there are fewer items than slices, or an item larger than its
- * share takes the next share too.
- */
-function sliceCuts(sizes, count) {
-    const edges = [0];
-    for (const s of sizes)
-        edges.push(edges[edges.length - 1] + s);
-    const total = edges[edges.length - 1];
-    const cuts = [0];
-    for (let k = 1; k < count; k++) {
-        const target = (total * k) / count;
-        let j = cuts[k - 1];
-        // Move to the edge nearest the target; the cuts never go back.
-        while (j < sizes.length && Math.abs(edges[j + 1] - target) < Math.abs(edges[j] - target))
-            j++;
-        // Zero-byte items still count: without bytes to balance, deal items out evenly.
-        if (total === 0)
-            j = Math.max(j, Math.round((sizes.length * k) / count));
-        cuts.push(j);
-    }
-    cuts.push(sizes.length);
-    return cuts;
-}
-/** The files of slice `slice` of `splits`, each split keeping its files in order (a split may end up with none). */
-function sliceFiles(splits, sizeOf, slice) {
-    const all = splits.flatMap((s, i) => s.files.map((file) => ({ split: i, file })));
-    const cuts = sliceCuts(all.map((a) => sizeOf(a.file)), slice.count);
-    const mine = all.slice(cuts[slice.index - 1], cuts[slice.index]);
-    return splits.map((s, i) => ({ split: s.split, files: mine.filter((m) => m.split === i).map((m) => m.file) }));
 }
 
 ;// CONCATENATED MODULE: ./src/inputs.ts
@@ -64279,7 +65842,6 @@ function sliceFiles(splits, sizeOf, slice) {
  * Settings object. Every problem throws an InputError naming the input;
  * nothing here talks to @actions/core, so it is tested with plain maps.
  */
-
 
 
 
@@ -64312,7 +65874,7 @@ function readSettings(input, env = process.env) {
     const token = get("token") || env.HF_TOKEN?.trim() || undefined;
     if (!token && !dryRun)
         throw new InputError("token", "a Hugging Face token with write access is required: pass `token: ${{ secrets.HF_TOKEN }}` or set the HF_TOKEN environment variable");
-    const operation = oneOf(get("operation") || inputs_DEFAULTS.operation, ["push", "delete-config", "prepare", "commit"], "operation");
+    const operation = oneOf(get("operation") || inputs_DEFAULTS.operation, ["push", "delete-config"], "operation");
     const config = get("config") || inputs_DEFAULTS.config;
     if (config === "data")
         throw new InputError("config", "'data' is reserved: it is the folder of the 'default' config");
@@ -64325,7 +65887,7 @@ function readSettings(input, env = process.env) {
     if (hasPaths && hasSplits)
         throw new InputError("splits", "give either 'paths' (one split) or 'splits' (several), not both");
     let splits = [];
-    if (operation === "push" || operation === "prepare") {
+    if (operation === "push") {
         if (!hasPaths && !hasSplits)
             throw new InputError("paths", "say which files to publish, with 'paths' (globs, one per line) or 'splits'");
         if (hasPaths) {
@@ -64347,8 +65909,6 @@ function readSettings(input, env = process.env) {
         if (maxShardSizeText !== inputs_DEFAULTS.maxShardSize)
             throw new InputError("num-shards", "give either 'num-shards' or 'max-shard-size', not both");
     }
-    if (numShards !== undefined && operation === "prepare")
-        throw new InputError("num-shards", "cannot be used with operation 'prepare': each slice counts its own shards; use 'max-shard-size'");
     let maxShardSize;
     try {
         maxShardSize = parseSize(maxShardSizeText);
@@ -64368,13 +65928,10 @@ function readSettings(input, env = process.env) {
     const endpoint = (get("endpoint") || env.HF_ENDPOINT?.trim() || inputs_DEFAULTS.endpoint).replace(/\/+$/, "");
     if (!/^https?:\/\/[^/\s]+/.test(endpoint))
         throw new InputError("endpoint", `'${endpoint}' is not an http(s) URL`);
-    const tempDir = env.RUNNER_TEMP || external_node_os_default().tmpdir();
-    const sliced = parseSliceInputs(operation, input, workspace, tempDir);
     return {
         repo,
         token,
         operation,
-        ...sliced,
         splits,
         replaceAllSplits: hasSplits,
         inferSplits: hasPaths && get("split") === "",
@@ -64397,39 +65954,11 @@ function readSettings(input, env = process.env) {
         ifNoFilesFound: oneOf(get("if-no-files-found") || inputs_DEFAULTS.ifNoFilesFound, ["error", "warn", "ignore"], "if-no-files-found"),
         dryRun,
         outputDir: get("output-dir") ? external_node_path_default().resolve(workspace, get("output-dir")) : undefined,
-        tempDir,
+        tempDir: env.RUNNER_TEMP || external_node_os_default().tmpdir(),
         endpoint,
         xet: !["1", "ON", "YES", "TRUE"].includes((env.HF_HUB_DISABLE_XET ?? "").trim().toUpperCase()),
         workspace,
     };
-}
-/** `slice` and `manifest` (prepare), `manifests` (commit); refused with other operations, where they would do nothing. */
-function parseSliceInputs(operation, input, workspace, tempDir) {
-    const get = (name) => input(name).trim();
-    for (const [name, wanted] of [["slice", "prepare"], ["manifest", "prepare"], ["manifests", "commit"]])
-        if (get(name) && operation !== wanted)
-            throw new InputError(name, `only used with operation '${wanted}'`);
-    if (operation === "prepare") {
-        if (!get("slice"))
-            throw new InputError("slice", "required with operation 'prepare': which slice this job prepares, as i/n (e.g. `${{ matrix.slice }}/16`)");
-        let slice;
-        try {
-            slice = parseSlice(get("slice"));
-        }
-        catch (e) {
-            throw new InputError("slice", e.message);
-        }
-        const manifest = get("manifest")
-            ? external_node_path_default().resolve(workspace, get("manifest"))
-            : external_node_path_default().join(tempDir, `hf-dataset-manifest-${String(slice.index).padStart(5, "0")}-of-${String(slice.count).padStart(5, "0")}.json`);
-        return { slice, manifest, manifests: undefined };
-    }
-    if (operation === "commit") {
-        if (!get("manifests"))
-            throw new InputError("manifests", "required with operation 'commit': a glob of the prepare jobs' manifests, e.g. `manifests/*.json`");
-        return { slice: undefined, manifest: undefined, manifests: get("manifests") };
-    }
-    return { slice: undefined, manifest: undefined, manifests: undefined };
 }
 function parseRepo(text) {
     if (!text)
@@ -66033,8 +67562,8 @@ function checkValue(buf, s, e, file, line) {
     }
 }
 
-// EXTERNAL MODULE: ./src/data/read/parquet/parquet.ts + 6 modules
-var parquet = __nccwpck_require__(1355);
+// EXTERNAL MODULE: ./src/data/read/parquet/parquet.ts + 3 modules
+var parquet = __nccwpck_require__(8915);
 ;// CONCATENATED MODULE: ./src/data/read/text/lines.ts
 /**
  * Splits a file into lines, chunk by chunk, as tokenized cells (one field per
@@ -66250,7 +67779,7 @@ function readerFor(file, options = {}) {
 // EXTERNAL MODULE: ./node_modules/apache-arrow/factories.mjs + 28 modules
 var factories = __nccwpck_require__(3851);
 // EXTERNAL MODULE: ./node_modules/apache-arrow/type.mjs
-var type = __nccwpck_require__(4772);
+var apache_arrow_type = __nccwpck_require__(4772);
 ;// CONCATENATED MODULE: ./src/data/read/media/folders.ts
 /**
  * What Python's folder loaders read from the folder layout itself
@@ -66891,7 +68420,7 @@ async function forEachLimited(items, limit, task) {
 const CHECK_CONCURRENCY = 16;
 
 // EXTERNAL MODULE: ./node_modules/apache-arrow/data.mjs
-var apache_arrow_data = __nccwpck_require__(7108);
+var data = __nccwpck_require__(7108);
 ;// CONCATENATED MODULE: ./src/data/read/media/references.ts
 /**
  * How pass 2 hands a media column built from files to the shard writer: as
@@ -66927,7 +68456,7 @@ function mediaReferences(feature, paths) {
     if (validity && n & 7)
         validity[validity.length - 1] &= (1 << (n & 7)) - 1;
     const [bytesField, pathField] = type.children;
-    const bytes = apache_arrow_data/* makeData */.Hg({
+    const bytes = data/* makeData */.Hg({
         type: bytesField.type,
         length: n,
         nullCount: n,
@@ -66935,8 +68464,8 @@ function mediaReferences(feature, paths) {
         valueOffsets: new Int32Array(n + 1),
         data: new Uint8Array(0),
     });
-    const pathData = apache_arrow_data/* makeData */.Hg({ type: pathField.type, length: n, nullCount: nulls, nullBitmap: validity, valueOffsets: offsets, data: values });
-    return apache_arrow_data/* makeData */.Hg({ type, length: n, nullCount: nulls, nullBitmap: validity, children: [bytes, pathData] });
+    const pathData = data/* makeData */.Hg({ type: pathField.type, length: n, nullCount: nulls, nullBitmap: validity, valueOffsets: offsets, data: values });
+    return data/* makeData */.Hg({ type, length: n, nullCount: nulls, nullBitmap: validity, children: [bytes, pathData] });
 }
 /** The local paths a references column holds (null where the row has no file). */
 function referencedPaths(data) {
@@ -67078,7 +68607,7 @@ class FolderReader {
                     if (f.name === this.column)
                         return mediaReferences(f.feature, slice.map((s) => s.localPath));
                     if (f.name === "label")
-                        return factories/* vectorFromArray */.bI(slice.map((s) => ids.get(labelOf(s.file))), new type/* Int64 */.CG()).data[0];
+                        return factories/* vectorFromArray */.bI(slice.map((s) => ids.get(labelOf(s.file))), new apache_arrow_type/* Int64 */.CG()).data[0];
                     throw new Error(`a media folder has no column '${f.name}'`);
                 });
                 return { rows: slice.length, columns };
@@ -67775,50 +69304,8 @@ function quoteList(names) {
 
 // EXTERNAL MODULE: external "node:worker_threads"
 var external_node_worker_threads_ = __nccwpck_require__(5919);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/ipc/serialization.mjs + 4 modules
-var serialization = __nccwpck_require__(6181);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/table.mjs + 1 modules
-var table = __nccwpck_require__(4822);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/recordbatch.mjs
-var recordbatch = __nccwpck_require__(9833);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/enum.mjs
-var apache_arrow_enum = __nccwpck_require__(3627);
-;// CONCATENATED MODULE: ./src/data/write/ipc.ts
-/**
- * Arrow record batches as IPC stream bytes: how batches reach the Parquet
- * encoder (parquet-wasm, that is arrow-rs), in this thread or another.
- *
- * apache-arrow 21 reports a null count of -1 ("unknown") for a slice of an
- * array of the Null type, and its IPC writer slices the children of lists;
- * arrow-rs then rejects the stream ("NullArray has unequal null_count -1"),
- * so a JSON list whose items, or whose objects' fields, are always null
- * could not be written. apache-arrow counts a slice's nulls from its
- * validity bitmap, which Null arrays lack: batchToIPC gives each of them an
- * all-null one (which the writer does not write: Null arrays have no
- * buffers), so every slice counts as many nulls as it has values.
- */
-
-/** The IPC stream (schema and one record batch) of `batch`. */
-function batchToIPC(batch) {
-    const data = withNullBitmaps(batch.data);
-    return serialization/* tableToIPC */.s(new table/* Table */.XI([data === batch.data ? batch : new recordbatch/* RecordBatch */.g(batch.schema, data)]), "stream");
-}
-/** `data` with an all-null validity bitmap on every array of the Null type, at any depth (the same data when there is none). */
-function withNullBitmaps(data) {
-    if (data.typeId === apache_arrow_enum/* Type */.ZU.Null) {
-        if (data.nullBitmap)
-            return data;
-        const bitmap = new Uint8Array((data.offset + data.length + 7) >> 3);
-        return new apache_arrow_data/* Data */.B_(data.type, data.offset, data.length, data.length, { [apache_arrow_enum/* BufferType */.NZ.VALIDITY]: bitmap });
-    }
-    if (data.children.length === 0)
-        return data;
-    const children = data.children.map(withNullBitmaps);
-    if (children.every((child, i) => child === data.children[i]))
-        return data;
-    return data.clone(data.type, data.offset, data.length, undefined, undefined, children);
-}
-
+// EXTERNAL MODULE: ./src/data/write/ipc.ts
+var write_ipc = __nccwpck_require__(5382);
 // EXTERNAL MODULE: ./src/data/workers/worker.ts
 var worker = __nccwpck_require__(7340);
 ;// CONCATENATED MODULE: ./src/data/workers/thread.ts
@@ -67921,7 +69408,7 @@ class WorkerThread {
         }
         if (this.failure)
             throw this.failure;
-        const ipc = batchToIPC(batch);
+        const ipc = (0,write_ipc/* batchToIPC */.E)(batch);
         part.inFlight++;
         this.post({ op: "batch", id, ipc }, [ipc.buffer]);
     }
@@ -68032,6 +69519,8 @@ class WorkerPool {
     }
 }
 
+// EXTERNAL MODULE: ./node_modules/apache-arrow/enum.mjs
+var apache_arrow_enum = __nccwpck_require__(3627);
 ;// CONCATENATED MODULE: ./src/data/write/concat.ts
 /**
  * Arrow arrays joined end to end into one contiguous array: how pass 2
@@ -68088,38 +69577,38 @@ function concatData(pieces) {
         nullCount += p.nullCount;
     }
     if (type.typeId === apache_arrow_enum/* Type */.ZU.Null)
-        return apache_arrow_data/* makeData */.Hg({ type: type, length, nullCount: length });
+        return data/* makeData */.Hg({ type: type, length, nullCount: length });
     const nullBitmap = nullCount > 0 ? joinBits(pieces, length, (p) => (p.nullCount > 0 ? p.nullBitmap : undefined)) : undefined;
     const base = { type, length, nullCount, nullBitmap };
     switch (type.typeId) {
         case apache_arrow_enum/* Type */.ZU.Bool:
-            return apache_arrow_data/* makeData */.Hg({ ...base, type: type, data: joinBits(pieces, length, (p) => p.values) });
+            return data/* makeData */.Hg({ ...base, type: type, data: joinBits(pieces, length, (p) => p.values) });
         case apache_arrow_enum/* Type */.ZU.Utf8:
         case apache_arrow_enum/* Type */.ZU.Binary:
         case apache_arrow_enum/* Type */.ZU.LargeUtf8:
         case apache_arrow_enum/* Type */.ZU.LargeBinary: {
             const { offsets, ranges } = joinOffsets(pieces, length);
-            return apache_arrow_data/* makeData */.Hg({ ...base, valueOffsets: offsets, data: joinRanges(pieces.map((p, i) => p.values.subarray(ranges[i][0], ranges[i][1]))) });
+            return data/* makeData */.Hg({ ...base, valueOffsets: offsets, data: joinRanges(pieces.map((p, i) => p.values.subarray(ranges[i][0], ranges[i][1]))) });
         }
         case apache_arrow_enum/* Type */.ZU.List:
         case apache_arrow_enum/* Type */.ZU.LargeList: {
             const { offsets, ranges } = joinOffsets(pieces, length);
             const child = concatData(pieces.map((p, i) => sliceTo(p.children[0], ranges[i][0], ranges[i][1])));
-            return apache_arrow_data/* makeData */.Hg({ ...base, valueOffsets: offsets, child });
+            return data/* makeData */.Hg({ ...base, valueOffsets: offsets, child });
         }
         case apache_arrow_enum/* Type */.ZU.FixedSizeList: {
             const size = type.listSize;
             const child = concatData(pieces.map((p) => sliceTo(p.children[0], 0, p.length * size)));
-            return apache_arrow_data/* makeData */.Hg({ ...base, child });
+            return data/* makeData */.Hg({ ...base, child });
         }
         case apache_arrow_enum/* Type */.ZU.Struct: {
             const children = type.children.map((_, c) => concatData(pieces.map((p) => sliceTo(p.children[c], 0, p.length))));
-            return apache_arrow_data/* makeData */.Hg({ ...base, children });
+            return data/* makeData */.Hg({ ...base, children });
         }
         default: {
             // Fixed-width values: `stride` elements of the typed array per value, from the start of the slice.
             const values = joinRanges(pieces.map((p) => p.values.subarray(0, p.length * p.stride)));
-            return apache_arrow_data/* makeData */.Hg({ ...base, data: values });
+            return data/* makeData */.Hg({ ...base, data: values });
         }
     }
 }
@@ -68218,423 +69707,29 @@ function joinBits(pieces, length, bitsOf) {
     return out;
 }
 
-// EXTERNAL MODULE: ./src/data/write/encode.ts + 1 modules
-var encode = __nccwpck_require__(3654);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: ./src/data/model/thrift.ts
-var thrift = __nccwpck_require__(2127);
-;// CONCATENATED MODULE: ./src/data/write/merge.ts
-/**
- * Assembles one Parquet file from Parquet parts by moving bytes rather than
- * re-encoding. A part holds whole row groups, or some of the columns of a
- * row group (the others are in sibling parts). Column chunks are copied in
- * row group and schema order, the page indexes follow (offset indexes
- * rewritten for the new positions), then one footer with every offset
- * shifted.
- *
- * A column chunk's bytes depend only on that column's values and the writer
- * settings, so the result is byte for byte what one writer gives — whatever
- * was encoded where, and whichever worker finished first. That is what lets
- * row groups, and the columns of a row group, be encoded in parallel.
- */
-
-
-
-const MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // "PAR1"
-// Field ids of parquet.thrift.
-const FILE_SCHEMA = 2;
-const FILE_NUM_ROWS = 3;
-const FILE_ROW_GROUPS = 4;
-const SE_NUM_CHILDREN = 5;
-const RG_COLUMNS = 1;
-const RG_TOTAL_BYTE_SIZE = 2;
-const RG_NUM_ROWS = 3;
-const RG_FILE_OFFSET = 5;
-const RG_TOTAL_COMPRESSED = 6;
-const RG_ORDINAL = 7;
-const CC_FILE_OFFSET = 2;
-const CC_META = 3;
-const CC_OFFSET_INDEX_OFFSET = 4;
-const CC_OFFSET_INDEX_LENGTH = 5;
-const CC_COLUMN_INDEX_OFFSET = 6;
-const CC_COLUMN_INDEX_LENGTH = 7;
-const CM_TOTAL_UNCOMPRESSED = 6;
-const CM_TOTAL_COMPRESSED = 7;
-const CM_DATA_PAGE = 9;
-const CM_INDEX_PAGE = 10;
-const CM_DICTIONARY_PAGE = 11;
-const CM_BLOOM_FILTER = 14;
-const CM_BLOOM_FILTER_LENGTH = 15;
-const OI_PAGE_LOCATIONS = 1;
-const PL_OFFSET = 1;
-/** Bytes [offset, offset + length) of an open file, as a fresh array (an error if the file is shorter). */
-async function readFully(handle, offset, length, path) {
-    const out = new Uint8Array(length);
-    for (let done = 0; done < length;) {
-        const { bytesRead } = await handle.read(out, done, length - done, offset + done);
-        if (bytesRead === 0)
-            throw new Error(`unexpected end of ${path} (did it change while the action ran?)`);
-        done += bytesRead;
-    }
-    return out;
-}
-async function fileSource(path) {
-    const handle = await (0,external_node_fs_promises_.open)(path, "r");
-    const { size } = await handle.stat();
-    return {
-        size,
-        read: (offset, length) => readFully(handle, offset, length, path),
-        release(bytes) {
-            // Blocks are fresh copies: free them now rather than at the next GC (Node 21+).
-            const buffer = bytes.buffer;
-            if (typeof buffer.transfer === "function" && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength)
-                buffer.transfer(0);
-        },
-        close: () => handle.close(),
-    };
-}
-function memorySource(bytes) {
-    return { size: bytes.length, read: async (offset, length) => bytes.subarray(offset, offset + length) };
-}
-async function readFooter(source) {
-    if (source.size < 12)
-        throw new Error("not a Parquet file (too short)");
-    const tail = await source.read(source.size - 8, 8);
-    const length = new DataView(tail.buffer, tail.byteOffset, 8).getUint32(0, true);
-    if (!equalBytes(tail.subarray(4), MAGIC))
-        throw new Error("not a Parquet file (no PAR1 footer)");
-    const footer = await source.read(source.size - 8 - length, length);
-    return (0,thrift/* decodeStruct */.yZ)(footer).struct;
-}
-/**
- * Reads a part's footer. Bloom filters are not copied: a part that has
- * some is refused, unless `dropBloomFilters` (then the output has none).
- */
-async function openPart(source, options = {}) {
-    const meta = await readFooter(source);
-    const rowGroups = (meta.list(FILE_ROW_GROUPS)?.items ?? []);
-    for (const rg of rowGroups)
-        for (const column of columnsOf(rg)) {
-            const cm = column.struct(CC_META);
-            if (cm?.get(CM_BLOOM_FILTER) === undefined)
-                continue;
-            if (!options.dropBloomFilters)
-                throw new Error("parts with bloom filters cannot be merged");
-            cm.remove(CM_BLOOM_FILTER);
-            cm.remove(CM_BLOOM_FILTER_LENGTH);
-        }
-    return { source, meta, rowGroups };
-}
-function columnsOf(rowGroup) {
-    return (rowGroup.list(RG_COLUMNS)?.items ?? []);
-}
-/** Leaf columns of each top-level field, from a footer's flattened schema. */
-function leavesPerField(meta) {
-    const elements = (meta.list(FILE_SCHEMA)?.items ?? []);
-    let at = 1;
-    const leaves = () => {
-        const children = Number(elements[at++]?.int(SE_NUM_CHILDREN) ?? 0n);
-        if (children === 0)
-            return 1;
-        let n = 0;
-        for (let i = 0; i < children; i++)
-            n += leaves();
-        return n;
-    };
-    const fields = Number(elements[0]?.int(SE_NUM_CHILDREN) ?? 0n);
-    return Array.from({ length: fields }, leaves);
-}
-/** Where a column chunk starts: its dictionary page if it has one (some writers put 0 there when it has none). */
-function chunkStart(column) {
-    const cm = column.struct(CC_META);
-    const data = Number(cm.int(CM_DATA_PAGE));
-    const dictionary = cm.int(CM_DICTIONARY_PAGE);
-    return dictionary !== undefined && dictionary > 0n && Number(dictionary) < data ? Number(dictionary) : data;
-}
-function shift(struct, id, delta) {
-    const v = struct.int(id);
-    if (v !== undefined)
-        struct.set(id, thrift/* TType */.nw.I64, v + delta);
-}
-function cloneStruct(struct) {
-    return (0,thrift/* decodeStruct */.yZ)((0,thrift/* encodeStruct */.q7)(struct)).struct;
-}
-const COPY = 8 * 1024 * 1024;
-async function copy(source, from, length, write) {
-    for (let at = from; at < from + length; at += COPY) {
-        const block = await source.read(at, Math.min(COPY, from + length - at));
-        await write(block);
-        source.release?.(block);
-    }
-}
-/**
- * Writes one Parquet file into `sink`: `template` gives the footer (schema,
- * key-value metadata, created_by...), `plans` the row groups in order.
- * `editFooter` may change the footer before it is written.
- */
-async function assembleParquet(template, plans, sink, editFooter) {
-    const leaves = leavesPerField(template);
-    let position = 0;
-    const write = async (bytes) => {
-        await sink.write(bytes);
-        position += bytes.length;
-    };
-    await write(MAGIC);
-    const placed = [];
-    const rowGroups = [];
-    for (const plan of plans) {
-        const next = plan.cells.map(() => 0);
-        const columns = [];
-        for (const [field, count] of leaves.entries()) {
-            const g = plan.owner[field];
-            const cell = plan.cells[g];
-            const sourceColumns = columnsOf(cell.part.rowGroups[cell.rowGroup]);
-            for (let l = 0; l < count; l++) {
-                const column = cloneStruct(sourceColumns[next[g]++]);
-                const start = chunkStart(column);
-                const length = Number(column.struct(CC_META).int(CM_TOTAL_COMPRESSED));
-                const delta = BigInt(position - start);
-                await copy(cell.part.source, start, length, write);
-                const cm = column.struct(CC_META);
-                // Old writers put 0 (or -1) in these offsets to mean "none": moved only when they point into the chunk.
-                if (Number(cm.int(CM_DICTIONARY_PAGE) ?? -1n) === start)
-                    shift(cm, CM_DICTIONARY_PAGE, delta);
-                else
-                    cm.remove(CM_DICTIONARY_PAGE);
-                if ((cm.int(CM_INDEX_PAGE) ?? 0n) > 0n)
-                    shift(cm, CM_INDEX_PAGE, delta);
-                else
-                    cm.remove(CM_INDEX_PAGE);
-                shift(cm, CM_DATA_PAGE, delta);
-                // Deprecated; parquet.thrift asks writers for 0 (older parquet-cpp put the chunk's end there).
-                if (column.get(CC_FILE_OFFSET) !== undefined)
-                    column.set(CC_FILE_OFFSET, thrift/* TType */.nw.I64, 0n);
-                columns.push({ column, source: cell.part.source, delta });
-            }
-        }
-        const first = plan.cells[0];
-        const rg = cloneStruct(first.part.rowGroups[first.rowGroup]);
-        const list = rg.list(RG_COLUMNS);
-        rg.set(RG_COLUMNS, thrift/* TType */.nw.List, { kind: "list", elementType: list.elementType, items: columns.map((c) => c.column) });
-        if (plan.cells.length > 1) {
-            // Totals over all the columns now in the row group, as a single writer computes them.
-            const sum = (id) => columns.reduce((n, c) => n + c.column.struct(CC_META).int(id), 0n);
-            if (rg.get(RG_TOTAL_BYTE_SIZE) !== undefined)
-                rg.set(RG_TOTAL_BYTE_SIZE, thrift/* TType */.nw.I64, sum(CM_TOTAL_UNCOMPRESSED));
-            if (rg.get(RG_TOTAL_COMPRESSED) !== undefined)
-                rg.set(RG_TOTAL_COMPRESSED, thrift/* TType */.nw.I64, sum(CM_TOTAL_COMPRESSED));
-        }
-        if (rg.get(RG_FILE_OFFSET) !== undefined && columns.length > 0)
-            rg.set(RG_FILE_OFFSET, thrift/* TType */.nw.I64, BigInt(chunkStart(columns[0].column)));
-        rowGroups.push(rg);
-        placed.push(columns);
-    }
-    // Column indexes hold no offsets: copied as they are.
-    for (const columns of placed)
-        for (const { column, source } of columns) {
-            const offset = column.int(CC_COLUMN_INDEX_OFFSET);
-            const length = column.int(CC_COLUMN_INDEX_LENGTH);
-            if (offset === undefined || length === undefined) {
-                column.remove(CC_COLUMN_INDEX_OFFSET);
-                column.remove(CC_COLUMN_INDEX_LENGTH);
-                continue;
-            }
-            column.set(CC_COLUMN_INDEX_OFFSET, thrift/* TType */.nw.I64, BigInt(position));
-            await write(await source.read(Number(offset), Number(length)));
-        }
-    // Offset indexes locate pages: rewritten with their chunk's shift.
-    for (const columns of placed)
-        for (const { column, source, delta } of columns) {
-            const offset = column.int(CC_OFFSET_INDEX_OFFSET);
-            const length = column.int(CC_OFFSET_INDEX_LENGTH);
-            if (offset === undefined || length === undefined) {
-                column.remove(CC_OFFSET_INDEX_OFFSET);
-                column.remove(CC_OFFSET_INDEX_LENGTH);
-                continue;
-            }
-            const index = (0,thrift/* decodeStruct */.yZ)(await source.read(Number(offset), Number(length))).struct;
-            for (const location of (index.list(OI_PAGE_LOCATIONS)?.items ?? []))
-                shift(location, PL_OFFSET, delta);
-            const bytes = (0,thrift/* encodeStruct */.q7)(index);
-            column.set(CC_OFFSET_INDEX_OFFSET, thrift/* TType */.nw.I64, BigInt(position));
-            column.set(CC_OFFSET_INDEX_LENGTH, thrift/* TType */.nw.I32, bytes.length);
-            await write(bytes);
-        }
-    // One footer for all row groups.
-    rowGroups.forEach((rg, ordinal) => {
-        if (rg.get(RG_ORDINAL) !== undefined)
-            rg.set(RG_ORDINAL, thrift/* TType */.nw.I16, ordinal);
-    });
-    const rows = rowGroups.reduce((n, rg) => n + (rg.int(RG_NUM_ROWS) ?? 0n), 0n);
-    const meta = cloneStruct(template);
-    meta.set(FILE_NUM_ROWS, thrift/* TType */.nw.I64, rows);
-    const list = meta.list(FILE_ROW_GROUPS) ?? { kind: "list", elementType: thrift/* TType */.nw.Struct, items: [] };
-    meta.set(FILE_ROW_GROUPS, thrift/* TType */.nw.List, { kind: "list", elementType: list.elementType, items: rowGroups });
-    editFooter?.(meta);
-    const footer = (0,thrift/* encodeStruct */.q7)(meta);
-    await write(footer);
-    const length = new Uint8Array(4);
-    new DataView(length.buffer).setUint32(0, footer.length, true);
-    await write(length);
-    await write(MAGIC);
-    return { bytes: position, rows };
-}
-/** assembleParquet into a new file at `path`, hashing as it writes: returns its size and lowercase hex sha256. */
-async function assembleFile(path, template, plans, editFooter) {
-    const hash = (0,external_node_crypto_.createHash)("sha256");
-    const out = await (0,external_node_fs_promises_.open)(path, "w");
-    try {
-        const sink = {
-            async write(chunk) {
-                hash.update(chunk);
-                await out.write(chunk);
-            },
-        };
-        const { bytes } = await assembleParquet(template, plans, sink, editFooter);
-        return { bytes, sha256: hash.digest("hex") };
-    }
-    finally {
-        await out.close();
-    }
-}
-function equalBytes(a, b) {
-    if (a.length !== b.length)
-        return false;
-    for (let i = 0; i < a.length; i++)
-        if (a[i] !== b[i])
-            return false;
-    return true;
-}
-
-;// CONCATENATED MODULE: ./src/data/write/shard-encoder.ts
-/**
- * Encoding one shard from a stream of Arrow batches. A shard is encoded in
- * parts — one-row-group Parquet files, or some of the columns of one — which
- * are then joined by moving bytes (./merge.ts); the result is byte for byte
- * what one writer gives, wherever each part was encoded.
- *
- * ShardEncoder is what the split writer asks for; two implement it: the
- * calling thread (inlineEncoder, here: small shards, where starting worker
- * threads costs more than it saves) and the worker threads
- * (../workers/threaded-encoder.ts). Both join their parts with assembleParts.
- */
-
-
-
-
-
-/** Encodes on the calling thread, as one part. */
-const inlineEncoder = { encodeShard: encodeShardInline };
-/** A shard encoded on this thread; the bytes are the same as the worker threads'. */
-async function encodeShardInline(path, schema, batches, settings, editFooter) {
-    const iterator = batches[Symbol.asyncIterator]();
-    let rows = 0;
-    let sent = 0;
-    const partPath = `${path}.part00000`;
-    try {
-        await (0,encode/* encodeParquetFile */.H)(partPath, settings, async () => {
-            const next = await iterator.next();
-            if (next.done) {
-                if (sent++ > 0)
-                    return null;
-                return batchToIPC(emptyBatch(schema));
-            }
-            sent++;
-            rows += next.value.numRows;
-            return batchToIPC(next.value);
-        });
-        const { bytes, sha256 } = await assembleParts([[partPath]], [schema.fields.map((_, i) => i)], schema, settings, path, editFooter);
-        return { bytes, sha256, rows, encoderThreads: 0 };
-    }
-    finally {
-        await removeScratch(partPath);
-    }
-}
-/**
- * Joins the parts of a shard — `grid[row group][column group]`, column
- * group g holding the fields `columnGroups[g]` — into `path`, hashing as it
- * writes.
- */
-async function assembleParts(grid, columnGroups, schema, settings, path, editFooter) {
-    const sources = await Promise.all(grid.flat().map(fileSource));
-    try {
-        const parts = await Promise.all(sources.map((s) => openPart(s)));
-        const owner = new Array(schema.fields.length);
-        columnGroups.forEach((fields, g) => fields.forEach((f) => (owner[f] = g)));
-        const groups = columnGroups.length;
-        // A part holds the row groups its encoder made: one on the threads (they cut the shard at row group
-        // edges), as many as rowGroupRows gives for a shard encoded inline, none for an empty shard.
-        const plans = [];
-        for (const [k, row] of grid.entries()) {
-            const cells = row.map((_, g) => parts[k * groups + g]);
-            const count = cells[0].rowGroups.length;
-            if (cells.some((part) => part.rowGroups.length !== count))
-                throw new Error(`the parts of row group ${k} of ${path} hold different row groups`);
-            for (let r = 0; r < count; r++)
-                plans.push({ cells: cells.map((part) => ({ part, rowGroup: r })), owner });
-        }
-        // With one column group the parts' own footer is the whole file's; otherwise one with every column.
-        const template = groups === 1 ? parts[0].meta : await fullSchemaFooter(schema, settings, `${path}.template`);
-        return await assembleFile(path, template, plans, editFooter);
-    }
-    finally {
-        await Promise.all(sources.map((s) => s.close()));
-    }
-}
-/** The footer a writer gives a file of `schema` with these settings (from an empty one; `scratch` is a temporary file). */
-async function fullSchemaFooter(schema, settings, scratch) {
-    let sent = false;
-    try {
-        await (0,encode/* encodeParquetFile */.H)(scratch, settings, async () => {
-            if (sent)
-                return null;
-            sent = true;
-            return batchToIPC(emptyBatch(schema));
-        });
-        const source = await fileSource(scratch);
-        try {
-            return await readFooter(source);
-        }
-        finally {
-            await source.close();
-        }
-    }
-    finally {
-        await removeScratch(scratch);
-    }
-}
-/** Removes a temporary file; a failure here must not hide the error that ended the work (finally blocks). */
-async function removeScratch(path) {
-    await (0,external_node_fs_promises_.rm)(path, { force: true }).catch(() => undefined);
-}
-/** A batch of no rows: an empty shard is still a valid Parquet file with the schema. */
-function emptyBatch(schema) {
-    return new recordbatch/* RecordBatch */.g(schema, apache_arrow_data/* makeData */.Hg({
-        type: new type/* Struct */._k(schema.fields),
-        length: 0,
-        nullCount: 0,
-        children: schema.fields.map((f) => factories/* makeBuilder */.k8({ type: f.type }).flush()),
-    }));
-}
-
+// EXTERNAL MODULE: ./src/data/write/shard-encoder.ts + 2 modules
+var shard_encoder = __nccwpck_require__(3258);
+// EXTERNAL MODULE: ./src/data/write/templates.ts + 1 modules
+var templates = __nccwpck_require__(3647);
 ;// CONCATENATED MODULE: ./src/data/workers/threaded-encoder.ts
+
 
 
 class ThreadedEncoder {
     pool;
+    /** Footer templates for joining parts, kept across shards of the same schema. */
+    templates = new templates/* FooterTemplates */.$();
     constructor(pool) {
         this.pool = pool;
     }
     /**
-     * Writes one shard file from `batches`. With one thread, row groups of
-     * `settings.rowGroupRows` rows go to it in turn; with several, each thread
-     * takes a share of the columns of every row group (balanced by their Arrow
-     * sizes), so all threads work from the first batch on.
+     * Writes one shard file from `pieces`. With one thread, the row groups go
+     * to it in turn; with several, each thread takes a share of the columns of
+     * every row group (balanced by their Arrow sizes), so all threads work
+     * from the first batch on.
      */
-    async encodeShard(path, schema, batches, settings, editFooter) {
+    async encodeShard(path, schema, pieces, settings, editFooter) {
         const pool = this.pool;
-        const perGroup = Math.max(1, settings.rowGroupRows);
         const grid = [];
         let columnGroups;
         let current;
@@ -68653,7 +69748,7 @@ class ThreadedEncoder {
                 return { thread, id, part };
             });
             grid.push(row);
-            current = { cells, rows: 0 };
+            current = { cells };
             return current;
         };
         const endRowGroup = () => {
@@ -68667,35 +69762,29 @@ class ThreadedEncoder {
                 await cell.thread.send(cell.id, cell.part, groups.length === 1 ? piece : piece.selectAt(groups[g]));
         };
         try {
-            for await (const batch of batches) {
+            for await (const { batch, last } of pieces) {
                 columnGroups ??= this.columnGroups(schema, batch);
-                let offset = 0;
-                while (offset < batch.numRows) {
-                    const target = current ?? startRowGroup();
-                    const take = Math.min(batch.numRows - offset, perGroup - target.rows);
-                    await send(target, offset === 0 && take === batch.numRows ? batch : batch.slice(offset, offset + take));
-                    target.rows += take;
-                    rows += take;
-                    offset += take;
-                    if (target.rows === perGroup)
-                        endRowGroup();
-                }
+                if (batch.numRows > 0 || current)
+                    await send(current ?? startRowGroup(), batch);
+                rows += batch.numRows;
+                if (last)
+                    endRowGroup();
             }
             if (grid.length === 0) {
                 // An empty shard is still a valid Parquet file with the schema.
                 columnGroups ??= [schema.fields.map((_, i) => i)];
-                await send(startRowGroup(), emptyBatch(schema));
+                await send(startRowGroup(), (0,templates/* emptyBatch */.g)(schema));
             }
             endRowGroup();
             await Promise.all(grid.flat().map((c) => c.done));
-            const { bytes, sha256 } = await assembleParts(grid.map((row) => row.map((c) => c.path)), columnGroups, schema, settings, path, editFooter);
+            const { bytes, sha256 } = await (0,shard_encoder/* assembleParts */.Ji)(grid.map((row) => row.map((c) => c.path)), columnGroups, schema, settings, this.templates, path, editFooter);
             const groups = columnGroups.length;
             return { bytes, sha256, rows, encoderThreads: groups > 1 ? groups : Math.min(pool.size, grid.length) };
         }
         finally {
             endRowGroup();
             await Promise.allSettled(grid.flat().map((c) => c.done));
-            await Promise.all(grid.flat().map((c) => removeScratch(c.path)));
+            await Promise.all(grid.flat().map((c) => (0,shard_encoder/* removeScratch */.ZU)(c.path)));
             pool.release();
         }
     }
@@ -68733,7 +69822,7 @@ var storage = __nccwpck_require__(3555);
 function shardSchema(features) {
     const metadata = new Map([["huggingface", (0,model_features/* huggingfaceMetadata */.U$)(features)]]);
     const schema = (0,model_features/* featuresToArrowSchema */.ZJ)(features, metadata);
-    return { schema, stored: (0,storage/* storageSchema */.Px)(schema), metadata, arrowSchema: (0,arrow_schema/* encodeArrowSchema */.H6)(schema) };
+    return { schema, stored: (0,storage/* storageSchema */.Px)(schema), metadata, arrowSchema: (0,arrow_schema/* encodeArrowSchema */.H6)(schema), hashRules: (0,storage/* hashRules */._y)(schema) };
 }
 /** Parquet cannot store a struct without fields: say which column, and where it comes from. */
 function checkStorable(features, profiles) {
@@ -68746,19 +69835,27 @@ function checkStorable(features, profiles) {
         }
 }
 
+// EXTERNAL MODULE: ./src/data/model/thrift.ts
+var thrift = __nccwpck_require__(2127);
+// EXTERNAL MODULE: ./src/data/write/merge.ts
+var write_merge = __nccwpck_require__(4796);
+// EXTERNAL MODULE: ./src/data/write/pages/cdc.ts
+var cdc = __nccwpck_require__(9927);
 ;// CONCATENATED MODULE: ./src/data/write/copy.ts
 
 
 
+
+
 // Field ids and enums of parquet.thrift.
-const copy_FILE_SCHEMA = 2;
+const FILE_SCHEMA = 2;
 const FILE_CREATED_BY = 6;
 const FILE_COLUMN_ORDERS = 7;
 const SE_TYPE = 1;
 const SE_TYPE_LENGTH = 2;
 const SE_REPETITION = 3;
 const SE_NAME = 4;
-const copy_SE_NUM_CHILDREN = 5;
+const SE_NUM_CHILDREN = 5;
 const SE_CONVERTED_TYPE = 6;
 const SE_SCALE = 7;
 const SE_PRECISION = 8;
@@ -68774,10 +69871,10 @@ const INT_SIGNED = 2;
 const CT_UTF8 = 0;
 const CT_DATE = 6;
 const CT_INTEGERS = { 11: "uint8", 12: "uint16", 13: "uint32", 14: "uint64", 15: "int8", 16: "int16", 17: "int32", 18: "int64" };
-const copy_RG_NUM_ROWS = 3;
+const RG_NUM_ROWS = 3;
 const CC_FILE_PATH = 1;
-const copy_CC_META = 3;
-const copy_CC_OFFSET_INDEX_OFFSET = 4;
+const CC_META = 3;
+const CC_OFFSET_INDEX_OFFSET = 4;
 const CC_CRYPTO = 8;
 const CC_ENCRYPTED_META = 9;
 const CM_CODEC = 4;
@@ -68814,7 +69911,7 @@ class RowGroupCopier {
         this.footer = footer;
         this.rowGroups = rowGroups;
         this.editFooter = editFooter;
-        this.owner = new Array(leavesPerField(footer).length).fill(0);
+        this.owner = new Array((0,write_merge/* leavesPerField */.AR)(footer).length).fill(0);
     }
     /**
      * Reads and checks the footers of `inputs` against `template` (a footer
@@ -68826,15 +69923,15 @@ class RowGroupCopier {
         const rowGroups = [];
         let chunks = 0;
         for (const [input, file] of inputs.entries()) {
-            const source = await fileSource(file.localPath);
+            const source = await (0,write_merge/* fileSource */.IO)(file.localPath);
             try {
-                const part = await openPart(source, { dropBloomFilters: true });
+                const part = await (0,write_merge/* openPart */.Qj)(source, { dropBloomFilters: true });
                 const reason = unusable(part, file, template, options);
                 if (reason !== undefined)
                     return { reason: `${file.file}: ${reason}` };
                 footers.push({ meta: part.meta, rowGroups: part.rowGroups });
                 for (const [index, rg] of part.rowGroups.entries()) {
-                    chunks += columnsOf(rg).length;
+                    chunks += (0,write_merge/* columnsOf */.PL)(rg).length;
                     if (rows(rg) > 0)
                         rowGroups.push({ input, index, rows: rows(rg) });
                 }
@@ -68846,7 +69943,7 @@ class RowGroupCopier {
                 return { reason: `more than ${MAX_COLUMN_CHUNKS} column chunks to copy` };
         }
         // Readers work around known bugs of the writer named in created_by: the copied pages keep theirs.
-        const footer = cloneStruct(template);
+        const footer = (0,write_merge/* cloneStruct */.NL)(template);
         for (const id of [FILE_CREATED_BY, FILE_COLUMN_ORDERS]) {
             if (new Set(footers.map((f) => fieldBytes(f.meta, id))).size > 1)
                 return { reason: id === FILE_CREATED_BY ? "the files were written by different writers" : "the files' column orders differ" };
@@ -68855,6 +69952,11 @@ class RowGroupCopier {
             if (field)
                 footer.set(id, field.type, field.value);
         }
+        // The pages are the inputs': they were chunked by content only if every input says so, with the same options.
+        const chunking = new Set(footers.map((f) => (0,arrow_schema/* keyValue */.Hv)(f.meta, cdc/* CDC_METADATA_KEY */.jN)));
+        const [only] = chunking;
+        if (chunking.size === 1 && only !== undefined)
+            (0,arrow_schema/* setKeyValue */.ph)(footer, cdc/* CDC_METADATA_KEY */.jN, only);
         return new RowGroupCopier(inputs, footers, footer, rowGroups, options.editFooter);
     }
     /** Writes row groups [from, to) of `rowGroups` as one Parquet file at `path`. */
@@ -68869,7 +69971,7 @@ class RowGroupCopier {
                     parts.set(g.input, (part = { source: files.source(this.inputs[g.input].localPath), ...this.footers[g.input] }));
                 return { cells: [{ part, rowGroup: g.index }], owner: this.owner };
             });
-            const { bytes, sha256 } = await assembleFile(path, this.footer, plans, this.editFooter);
+            const { bytes, sha256 } = await (0,write_merge/* assembleFile */.l$)(path, this.footer, plans, this.editFooter);
             return { bytes, sha256, rows: picked.reduce((n, g) => n + g.rows, 0) };
         }
         finally {
@@ -68910,7 +70012,7 @@ class OpenFiles {
     source(path) {
         return {
             size: Number.NaN, // not needed: the footer was read when the copier opened
-            read: async (offset, length) => readFully(await this.handle(path), offset, length, path),
+            read: async (offset, length) => (0,write_merge/* readFully */.lR)(await this.handle(path), offset, length, path),
         };
     }
     async close() {
@@ -68925,7 +70027,7 @@ function fieldBytes(meta, id) {
     return field ? Buffer.from((0,thrift/* encodeStruct */.q7)(new thrift/* ThriftStruct */.N1([field]))).toString("hex") : "";
 }
 function rows(rg) {
-    return Number(rg.int(copy_RG_NUM_ROWS) ?? 0n);
+    return Number(rg.int(RG_NUM_ROWS) ?? 0n);
 }
 /** Why `part`'s column chunks cannot go into a file with `template`'s schema as they are (undefined: they can). */
 function unusable(part, input, template, options) {
@@ -68950,11 +70052,11 @@ function unusable(part, input, template, options) {
         return `it was written by ${writer}, whose column chunk sizes leave out the dictionary page`;
     const codec = CODECS[options.compression];
     for (const [r, rg] of part.rowGroups.entries()) {
-        const columns = columnsOf(rg);
+        const columns = (0,write_merge/* columnsOf */.PL)(rg);
         if (columns.length !== ours.length)
             return `row group ${r} has ${columns.length} columns`;
         for (const [i, column] of columns.entries()) {
-            const cm = column.struct(copy_CC_META);
+            const cm = column.struct(CC_META);
             if (column.get(CC_FILE_PATH) !== undefined)
                 return "its column chunks are stored in other files";
             if (!cm || column.get(CC_CRYPTO) !== undefined || column.get(CC_ENCRYPTED_META) !== undefined)
@@ -68962,10 +70064,10 @@ function unusable(part, input, template, options) {
             if (Number(cm.int(CM_CODEC) ?? -1n) !== codec)
                 return `its pages are not compressed with ${options.compression}`;
             // Flat columns hold a value (or null) per row: a footer saying otherwise is not copied as it is.
-            if (cm.int(CM_NUM_VALUES) !== rg.int(copy_RG_NUM_ROWS))
+            if (cm.int(CM_NUM_VALUES) !== rg.int(RG_NUM_ROWS))
                 return `row group ${r}, ${name(i)}: ${cm.int(CM_NUM_VALUES)} values for ${rows(rg)} rows`;
         }
-        if (rows(rg) * input.arrowBytesPerRow > options.maxRowGroupBytesWithoutIndex && columns.some((c) => c.get(copy_CC_OFFSET_INDEX_OFFSET) === undefined))
+        if (rows(rg) * input.arrowBytesPerRow > options.maxRowGroupBytesWithoutIndex && columns.some((c) => c.get(CC_OFFSET_INDEX_OFFSET) === undefined))
             return `row group ${r} (${rows(rg)} rows) is too large for the dataset viewer without a page index`;
     }
     return undefined;
@@ -69009,21 +70111,42 @@ function annotationMeaning(leaf) {
 }
 /** The schema elements of a footer's leaf columns, in order. */
 function leaves(meta) {
-    const elements = (meta.list(copy_FILE_SCHEMA)?.items ?? []);
-    return elements.slice(1).filter((e) => Number(e.int(copy_SE_NUM_CHILDREN) ?? 0n) === 0);
+    const elements = (meta.list(FILE_SCHEMA)?.items ?? []);
+    return elements.slice(1).filter((e) => Number(e.int(SE_NUM_CHILDREN) ?? 0n) === 0);
 }
 
+// EXTERNAL MODULE: ./src/data/write/pages/format.ts
+var pages_format = __nccwpck_require__(8788);
+// EXTERNAL MODULE: ./src/data/write/pages/part-writer.ts + 8 modules
+var part_writer = __nccwpck_require__(9530);
 ;// CONCATENATED MODULE: ./src/data/write/shard-writer.ts
+
+
+
+
+
+
 
 
 
 
 /** Below this much Arrow data a shard is encoded on the calling thread: starting worker threads costs more. */
 const INLINE_BELOW_BYTES = 16_000_000;
-/** Writes one shard with `encoder` (this thread by default); every encoder gives the same bytes. */
-function writeParquetFile(path, schema, batches, settings, encoder = inlineEncoder) {
-    const { encoder: encoderSettings, editFooter } = writerSettings(settings);
-    return encoder.encodeShard(path, schema, batches, encoderSettings, editFooter);
+/** Writes one shard of `schema` from its row groups with `encoder` (this thread by default); every encoder gives the same bytes. */
+function writeParquetFile(path, schema, pieces, settings, encoder = shard_encoder/* inlineEncoder */.I7) {
+    const encoderSettings = encoderSettingsOf(settings);
+    const editFooter = (meta) => {
+        if (settings.arrowSchema !== undefined)
+            (0,arrow_schema/* setKeyValue */.ph)(meta, arrow_schema/* ARROW_SCHEMA_KEY */.KY, settings.arrowSchema);
+        if (settings.schema)
+            (0,arrow_schema/* markJsonColumns */.nL)(meta, settings.schema);
+        // Every column's pages chunked by content: say so as `datasets` does (not when media columns' pages are cut by size).
+        if (encoderSettings.cdc && encoder.contentDefinedPages !== false)
+            (0,arrow_schema/* setKeyValue */.ph)(meta, cdc/* CDC_METADATA_KEY */.jN, (0,cdc/* cdcMetadata */.Uc)(cdc/* DATASETS_CDC */.pt));
+        // The joined footer comes from arrow-rs's template: name the writer of the pages.
+        meta.set(pages_format.FM.CREATED_BY, thrift/* TType */.nw.Binary, new TextEncoder().encode(part_writer/* CREATED_BY */.V));
+    };
+    return encoder.encodeShard(path, schema, pieces, encoderSettings, editFooter);
 }
 /**
  * Shards from the row groups of Parquet `inputs` (whose Arrow columns are
@@ -69032,29 +70155,355 @@ function writeParquetFile(path, schema, batches, settings, encoder = inlineEncod
  * footer shows the chunks cannot be used so (another codec, physical type,
  * ...), the reason.
  */
-async function openParquetCopier(inputs, schema, settings, scratch) {
-    const { encoder, editFooter } = writerSettings(settings);
-    const template = await fullSchemaFooter(schema, encoder, scratch);
-    // Inputs' Json columns carry the JSON annotation the shards will have.
+async function openParquetCopier(inputs, schema, settings) {
+    // A template of our own (FooterTemplates' are shared and read-only): the inputs' Json columns must carry the
+    // JSON annotation the shards will have.
+    const template = (0,write_merge/* cloneStruct */.NL)(new templates/* FooterTemplates */.$().get(schema, encoderSettingsOf(settings)));
     if (settings.schema)
         (0,arrow_schema/* markJsonColumns */.nL)(template, settings.schema);
+    const { arrowSchema, schema: datasetSchema } = settings;
+    const editFooter = arrowSchema === undefined && datasetSchema === undefined
+        ? undefined
+        : (meta) => {
+            if (arrowSchema !== undefined)
+                (0,arrow_schema/* setKeyValue */.ph)(meta, arrow_schema/* ARROW_SCHEMA_KEY */.KY, arrowSchema);
+            if (datasetSchema)
+                (0,arrow_schema/* markJsonColumns */.nL)(meta, datasetSchema);
+        };
     return RowGroupCopier.open(inputs, template, { compression: settings.compression, maxRowGroupBytesWithoutIndex: ROW_GROUP_TARGET_BYTES, editFooter });
 }
-function writerSettings(settings) {
-    const { arrowSchema, schema } = settings;
-    return {
-        encoder: { compression: settings.compression, rowGroupRows: settings.rowGroupRows, metadata: [...settings.metadata] },
-        editFooter: arrowSchema === undefined && schema === undefined
-            ? undefined
-            : (meta) => {
-                if (arrowSchema !== undefined)
-                    (0,arrow_schema/* setKeyValue */.ph)(meta, arrow_schema/* ARROW_SCHEMA_KEY */.KY, arrowSchema);
-                if (schema)
-                    (0,arrow_schema/* markJsonColumns */.nL)(meta, schema);
-            },
-    };
+function encoderSettingsOf(settings) {
+    return { compression: settings.compression, metadata: [...settings.metadata], cdc: settings.cdc ?? true, hashRules: settings.hashRules ?? {} };
 }
 
+;// CONCATENATED MODULE: ./src/data/write/row-groups.ts
+/**
+ * Where a split's rows are cut into row groups: at places the rows
+ * themselves choose, so that an edit elsewhere in the data does not move
+ * them. Deliberately unlike Python, whose row groups hold a fixed number
+ * of rows computed from the whole split (`rows × 100 MB / nbytes`): there
+ * one appended, inserted or deleted row shifts every later row group, and
+ * with the row groups every dictionary and page of the file changes — a
+ * re-publish then uploads most of the data again. Here the row groups a
+ * change does not touch come out byte for byte the same, and Xet storage
+ * finds them already stored.
+ *
+ * The rule, per row i (its Arrow size w_i, floored at 96 bytes so very
+ * narrow rows still make row groups of about a million rows, as pyarrow
+ * caps them; its hash h_i over the values of every column):
+ * - row i is a *candidate* when h_i / 2^32 < w_i / GAP: about one per
+ *   GAP bytes, wherever the data goes;
+ * - a row group ends after a candidate that has no other candidate within
+ *   the MIN bytes before it (the split's start counts as one);
+ * - and after any row that brings the row group to MAX bytes.
+ * Whether a row ends a row group depends only on the rows up to MIN bytes
+ * before it (and, for the rare MAX cuts, on where its row group started),
+ * so row groups are cut the same way before and after an edit except next
+ * to it. Row groups average about 100 MB of Arrow data, as Python's do, and
+ * never hold more than MAX.
+ */
+
+/** Row groups of 32 to 128 MB of Arrow data, about 87 MB on average (next to Python's 100 MB). */
+const ROW_GROUP_RULE = { gapBytes: 32_000_000, minBytes: 32_000_000, maxBytes: 128_000_000, floorBytes: 96 };
+/** Where the rows say a row group may end: rows that are candidates with no other candidate in the MIN bytes before them. */
+class RowGroupCandidates {
+    rule;
+    /** Bytes since the last candidate (the split's start counts as one). */
+    sinceCandidate = 0;
+    constructor(rule = ROW_GROUP_RULE) {
+        this.rule = rule;
+    }
+    /** For each row of `batch` (continuing from the batches before): its size, and whether a row group may end after it. */
+    scan(batch) {
+        const { weights, hashes } = rowWeightsAndHashes(batch, this.rule.floorBytes);
+        const scale = 2 ** 32 / this.rule.gapBytes;
+        const ends = new Uint8Array(batch.numRows);
+        for (let i = 0; i < batch.numRows; i++) {
+            const w = weights[i];
+            this.sinceCandidate += w;
+            if (hashes[i] < w * scale) {
+                ends[i] = this.sinceCandidate >= this.rule.minBytes ? 1 : 0;
+                this.sinceCandidate = 0;
+            }
+        }
+        return { weights, ends };
+    }
+}
+/**
+ * Which rows of a split go to which shard and row group. Shard i ends at
+ * the first row group end in the 20 % of its even share (shardRanges)
+ * before Python's cut — or, when the rows offer none there, at Python's
+ * cut. So a shard keeps whole row groups of the rule above, shards stay
+ * within 20 % of Python's, and data too small for row groups of its own
+ * choosing is cut exactly as Python cuts it. An edit that moves the even
+ * cuts moves a shard's end only when a row group end enters or leaves the
+ * window, and then whole row groups, byte for byte the same, change shard.
+ */
+class SplitCutter {
+    batches;
+    ranges;
+    rule;
+    candidates;
+    current = null;
+    /** Next row of the current batch to hand out. */
+    at = 0;
+    /** Rows handed out before `at`. */
+    row = 0;
+    /** Bytes of the row group being filled. */
+    inGroup = 0;
+    shards = 0;
+    done = false;
+    constructor(batches, 
+    /** Python's shard ranges over the split's rows. */
+    ranges, rule = ROW_GROUP_RULE) {
+        this.batches = batches;
+        this.ranges = ranges;
+        this.rule = rule;
+        this.candidates = new RowGroupCandidates(rule);
+    }
+    /** The current batch with rows left, reading the next one when needed; null at the end of the split. */
+    async batch() {
+        while (!this.done && (this.current === null || this.at === this.current.batch.numRows)) {
+            const next = await this.batches.next();
+            if (next.done) {
+                this.done = true;
+                this.current = null;
+                break;
+            }
+            if (next.value.numRows === 0)
+                continue;
+            this.current = { batch: next.value, ...this.candidates.scan(next.value) };
+            this.at = 0;
+        }
+        return this.current?.batch ?? null;
+    }
+    /** The pieces of the next shard (call once per shard, in order, reading each to its end). */
+    async *shard() {
+        const index = this.shards++;
+        const range = this.ranges[index];
+        if (!range)
+            throw new Error(`the split has ${this.ranges.length} shards`);
+        const last = index === this.ranges.length - 1;
+        const from = range[1] - Math.floor(0.2 * (range[1] - range[0]));
+        const to = range[1];
+        // Rows of the row group from earlier batches: yielded once we know whether the shard ends with them.
+        let held;
+        for (;;) {
+            const batch = await this.batch();
+            if (!batch) {
+                if (held)
+                    yield { batch: held, last: true };
+                this.inGroup = 0;
+                return;
+            }
+            const { weights, ends } = this.current;
+            let start = this.at;
+            for (let k = this.at; k < batch.numRows; k++) {
+                const rowsDone = this.row + (k - this.at) + 1;
+                this.inGroup += weights[k];
+                const groupEnds = ends[k] === 1 || this.inGroup >= this.rule.maxBytes;
+                const shardEnds = !last && ((groupEnds && rowsDone >= from) || rowsDone >= to);
+                if (!groupEnds && !shardEnds)
+                    continue;
+                if (held)
+                    yield { batch: held, last: false };
+                held = undefined;
+                yield { batch: batch.slice(start, k + 1), last: true };
+                this.inGroup = 0;
+                start = k + 1;
+                if (shardEnds) {
+                    this.row = rowsDone;
+                    this.at = k + 1;
+                    return;
+                }
+            }
+            if (held)
+                yield { batch: held, last: false };
+            held = start < batch.numRows ? batch.slice(start) : undefined;
+            this.row += batch.numRows - this.at;
+            this.at = batch.numRows;
+        }
+    }
+}
+const PRIME = 0x9e3779b1;
+function mix(h) {
+    h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
+    h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
+    return (h ^ (h >>> 16)) >>> 0;
+}
+/**
+ * Per row of `batch`: its Arrow size (at least `floor`) and a 32-bit hash
+ * of its values (every column; strings and binaries by their length and
+ * their first and last 32 bytes, lists by their length and first items).
+ */
+function rowWeightsAndHashes(batch, floor) {
+    const n = batch.numRows;
+    const weights = new Float64Array(n);
+    const hashes = new Int32Array(n);
+    for (const column of batch.data.children)
+        addColumn(column, weights, hashes);
+    const out = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+        out[i] = mix(hashes[i]);
+        if (weights[i] < floor)
+            weights[i] = floor;
+    }
+    return { weights, hashes: out };
+}
+/** Adds each row's size to `weights` and folds each row's value into `hashes`. */
+function addColumn(data, weights, hashes) {
+    const n = data.length;
+    const bits = data.nullCount > 0 ? data.nullBitmap : null;
+    const isNull = (i) => bits !== null && bits !== undefined && ((bits[(data.offset + i) >> 3] >> ((data.offset + i) & 7)) & 1) === 0;
+    const fold = (i, value) => {
+        hashes[i] = Math.imul(hashes[i] ^ value, PRIME) + 0x7f4a7c15;
+    };
+    const type = data.type;
+    if (apache_arrow_type/* DataType */.pe.isNull(type)) {
+        for (let i = 0; i < n; i++)
+            fold(i, 1);
+        return;
+    }
+    if (type.children?.length) {
+        const sizes = elementSizes(data);
+        const rowHashes = elementHashes(data);
+        for (let i = 0; i < n; i++) {
+            weights[i] += sizes[i];
+            fold(i, isNull(i) ? 1 : rowHashes[i]);
+        }
+        return;
+    }
+    if (apache_arrow_type/* DataType */.pe.isBool(type)) {
+        const values = data.values;
+        for (let i = 0; i < n; i++) {
+            weights[i] += 0.125;
+            const at = data.offset + i;
+            fold(i, isNull(i) ? 1 : 2 + ((values[at >> 3] >> (at & 7)) & 1));
+        }
+        return;
+    }
+    if (data.valueOffsets) {
+        const { offsets, wide } = offsetsOf(data);
+        const bytes = data.values;
+        for (let i = 0; i < n; i++) {
+            const start = offsets[i];
+            const end = offsets[i + 1];
+            weights[i] += end - start + (wide ? 8 : 4);
+            fold(i, isNull(i) ? 1 : hashBytes(bytes, start, end));
+        }
+        return;
+    }
+    const values = data.values;
+    const width = apache_arrow_type/* DataType */.pe.isDecimal(type) ? type.bitWidth / 8 : values.BYTES_PER_ELEMENT;
+    const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+    if (width % 4 === 0 && values.byteOffset % 4 === 0) {
+        const words = new Int32Array(values.buffer, values.byteOffset, values.byteLength >> 2);
+        const per = width / 4;
+        for (let i = 0; i < n; i++) {
+            weights[i] += width;
+            if (isNull(i))
+                fold(i, 1);
+            else
+                for (let k = 0; k < per; k++)
+                    fold(i, words[i * per + k]);
+        }
+        return;
+    }
+    for (let i = 0; i < n; i++) {
+        weights[i] += width;
+        fold(i, isNull(i) ? 1 : hashBytes(bytes, i * width, (i + 1) * width));
+    }
+}
+/** Offsets of a string/binary/list column as numbers (large offsets: their low words). */
+function offsetsOf(data) {
+    const raw = data.valueOffsets;
+    if (raw instanceof Int32Array)
+        return { offsets: raw, wide: false };
+    const words = new Int32Array(raw.buffer, raw.byteOffset, raw.length * 2);
+    const offsets = new Int32Array(data.length + 1);
+    for (let i = 0; i <= data.length; i++)
+        offsets[i] = words[2 * i];
+    return { offsets, wide: true };
+}
+/** Length, first 32 and last 32 bytes of bytes[from, to). */
+function hashBytes(bytes, from, to) {
+    let h = (to - from) | 0;
+    const head = Math.min(to, from + 32);
+    for (let i = from; i < head; i++)
+        h = Math.imul(h ^ bytes[i], 0x01000193);
+    for (let i = Math.max(head, to - 32); i < to; i++)
+        h = Math.imul(h ^ bytes[i], 0x01000193);
+    return h;
+}
+/** Arrow bytes of each element of a nested column (lists: their items'; structs: their fields'). */
+function elementSizes(data) {
+    const n = data.length;
+    const sizes = new Float64Array(n);
+    if (data.children.length === 0) {
+        const weights = new Float64Array(n);
+        addColumn(data, weights, new Int32Array(n));
+        return weights;
+    }
+    if (data.valueOffsets) {
+        const { offsets, wide } = offsetsOf(data);
+        const child = data.children[0];
+        const childSizes = elementSizes(child);
+        const prefix = new Float64Array(childSizes.length + 1);
+        for (let i = 0; i < childSizes.length; i++)
+            prefix[i + 1] = prefix[i] + childSizes[i];
+        for (let i = 0; i < n; i++)
+            sizes[i] = (wide ? 8 : 4) + prefix[offsets[i + 1]] - prefix[offsets[i]];
+        return sizes;
+    }
+    if (apache_arrow_type/* DataType */.pe.isFixedSizeList(data.type)) {
+        const per = data.type.listSize;
+        const childSizes = elementSizes(data.children[0]);
+        for (let i = 0; i < n; i++)
+            for (let k = 0; k < per; k++)
+                sizes[i] += childSizes[i * per + k];
+        return sizes;
+    }
+    for (const child of data.children) {
+        const childSizes = elementSizes(child);
+        for (let i = 0; i < n; i++)
+            sizes[i] += childSizes[i];
+    }
+    return sizes;
+}
+/** A hash per element of a nested column (lists: their length and first four items). */
+function elementHashes(data) {
+    const n = data.length;
+    const out = new Int32Array(n);
+    if (data.children.length === 0) {
+        addColumn(data, new Float64Array(n), out);
+        return out;
+    }
+    if (data.valueOffsets || apache_arrow_type/* DataType */.pe.isFixedSizeList(data.type)) {
+        const child = data.children[0];
+        const childHashes = elementHashes(child);
+        const per = apache_arrow_type/* DataType */.pe.isFixedSizeList(data.type) ? data.type.listSize : 0;
+        const offsets = per > 0 ? null : offsetsOf(data).offsets;
+        for (let i = 0; i < n; i++) {
+            // A list's offsets index its child's elements (the child is not sliced with the list).
+            const start = offsets ? offsets[i] : i * per;
+            const end = offsets ? offsets[i + 1] : (i + 1) * per;
+            let h = end - start;
+            for (let k = start; k < Math.min(end, start + 4); k++)
+                h = Math.imul(h ^ childHashes[k], PRIME);
+            out[i] = h;
+        }
+        return out;
+    }
+    for (const child of data.children) {
+        const childHashes = elementHashes(child);
+        for (let i = 0; i < n; i++)
+            out[i] = Math.imul(out[i] ^ childHashes[i], PRIME);
+    }
+    return out;
+}
+
+// EXTERNAL MODULE: ./node_modules/apache-arrow/recordbatch.mjs
+var recordbatch = __nccwpck_require__(9833);
 ;// CONCATENATED MODULE: ./src/data/write/split-rows.ts
 /**
  * Pass 2's source of rows: the rows of a split across its files, in order,
@@ -69102,7 +70551,7 @@ class SplitRows {
     /** Batches of `schema` (the dataset's), converted to `stored` (what the shards store). */
     async *batches(schema, stored, rows) {
         const gather = schema.fields.every((f) => canConcat(f.type));
-        const record = (batch) => (0,storage/* batchToStorage */.Nt)(new recordbatch/* RecordBatch */.g(schema, apache_arrow_data/* makeData */.Hg({ type: new type/* Struct */._k(schema.fields), length: batch.rows, nullCount: 0, children: batch.columns })), schema, stored);
+        const record = (batch) => (0,storage/* batchToStorage */.Nt)(new recordbatch/* RecordBatch */.g(schema, data/* makeData */.Hg({ type: new apache_arrow_type/* Struct */._k(schema.fields), length: batch.rows, nullCount: 0, children: batch.columns })), schema, stored);
         let gathered = [];
         let gatheredRows = 0;
         let gatheredBytes = 0;
@@ -69170,6 +70619,8 @@ class SplitRows {
 
 // EXTERNAL MODULE: ./node_modules/apache-arrow/schema.mjs
 var apache_arrow_schema = __nccwpck_require__(349);
+// EXTERNAL MODULE: ./src/data/write/part-encoder.ts + 1 modules
+var part_encoder = __nccwpck_require__(4084);
 ;// CONCATENATED MODULE: ./src/data/write/media/media-part.ts
 /**
  * The media columns of a shard as a Parquet part that is never written to
@@ -69460,14 +70911,17 @@ class SegmentSource {
  * Shards of a dataset whose media columns are built from files. Row groups
  * are cut by the bytes of the files they hold (MEDIA_ROW_GROUP_BYTES), so a
  * reader such as the dataset viewer fetches a few rows without reading
- * 100 MB. Per row group, the other columns (labels, captions) are encoded by
- * parquet-wasm as usual, in one small part; the media columns are a part
+ * 100 MB (the row groups the pieces say end are not used: they are cut by
+ * rows' Arrow sizes, not by files). Per row group, the other columns (labels,
+ * captions) are encoded by the page writer as usual (../part-encoder.ts,
+ * with content-defined pages), in one small part; the media columns are a part
  * laid out from the files' sizes (./media-part.ts); ../merge.ts joins them,
  * copying each file into the shard once, through a bounded buffer.
- * parquet-wasm is not given the files: it holds a row group's values several
- * times over in its memory, which never shrinks (a 150 MB file takes 750 MB).
+ * The media columns' pages are cut by size, not by content: cutting them as
+ * pyarrow's chunker would means hashing every file before it is laid out,
+ * and Xet finds unchanged files in a re-published shard anyway, since their
+ * bytes are stored as they are (docs/parquet.md#media-columns).
  */
-
 
 
 
@@ -69482,18 +70936,24 @@ const STAT_CONCURRENCY = 16;
 
 class MediaShardEncoder {
     mediaFields;
+    rowGroupRows;
     rowGroupBytes;
+    contentDefinedPages = false;
     constructor(
     /** Top-level fields (indexes into the shard's schema) that hold references to files. */
-    mediaFields, rowGroupBytes = MEDIA_ROW_GROUP_BYTES) {
+    mediaFields, 
+    /** Most rows in a row group (mediaRowGroupRows: about 100 MB of Arrow data, as Python's row groups). */
+    rowGroupRows, rowGroupBytes = MEDIA_ROW_GROUP_BYTES) {
         this.mediaFields = mediaFields;
+        this.rowGroupRows = rowGroupRows;
         this.rowGroupBytes = rowGroupBytes;
     }
-    async encodeShard(path, schema, batches, settings, editFooter) {
+    async encodeShard(path, schema, pieces, settings, editFooter) {
         const media = this.mediaFields;
         const otherFields = schema.fields.map((_, i) => i).filter((i) => !media.includes(i));
         const otherSchema = new apache_arrow_schema/* Schema */.S(otherFields.map((i) => schema.fields[i]), schema.metadata);
         const mediaPart = new MediaPart();
+        const context = (0,shard_encoder/* pageWriterContext */._A)();
         const otherParts = [];
         let rows = 0;
         let current;
@@ -69505,17 +70965,14 @@ class MediaShardEncoder {
             if (otherFields.length > 0) {
                 const partPath = `${path}.part${String(otherParts.length).padStart(5, "0")}`;
                 otherParts.push(partPath);
-                const pieces = current.others;
-                await (0,encode/* encodeParquetFile */.H)(partPath, { ...settings, rowGroupRows: current.rows }, async () => {
-                    const next = pieces.shift();
-                    return next ? batchToIPC(next) : null;
-                });
+                const batches = current.others;
+                await (0,part_encoder/* encodePart */.Q)(partPath, settings, async () => batches.shift() ?? null, context);
             }
             rows += current.rows;
             current = undefined;
         };
         try {
-            for await (const batch of batches) {
+            for await (const { batch } of pieces) {
                 const files = await Promise.all(media.map((f) => sizedFiles(referencedPaths(batch.data.children[f]))));
                 let from = 0;
                 const cut = (to) => {
@@ -69525,7 +70982,7 @@ class MediaShardEncoder {
                 };
                 for (let r = 0; r < batch.numRows; r++) {
                     const bytes = files.reduce((n, column) => n + (column[r]?.size ?? 0), 0);
-                    if (current && current.rows > 0 && (current.bytes + bytes > this.rowGroupBytes || current.rows >= settings.rowGroupRows)) {
+                    if (current && current.rows > 0 && (current.bytes + bytes > this.rowGroupBytes || current.rows >= this.rowGroupRows)) {
                         cut(r);
                         await flush();
                     }
@@ -69537,17 +70994,16 @@ class MediaShardEncoder {
                 cut(batch.numRows);
             }
             await flush();
-            const sources = await Promise.all(otherParts.map(fileSource));
+            const sources = await Promise.all(otherParts.map(write_merge/* fileSource */.IO));
             const part = mediaPart.part();
             try {
-                const others = await Promise.all(sources.map((s) => openPart(s)));
+                const others = await Promise.all(sources.map((s) => (0,write_merge/* openPart */.Qj)(s)));
                 const owner = schema.fields.map((_, i) => (media.includes(i) && otherFields.length > 0 ? 1 : 0));
                 const plans = part.rowGroups.map((_, k) => ({
                     cells: otherFields.length > 0 ? [{ part: others[k], rowGroup: 0 }, { part, rowGroup: k }] : [{ part, rowGroup: k }],
                     owner,
                 }));
-                const template = await fullSchemaFooter(schema, settings, `${path}.template`);
-                const { bytes, sha256 } = await assembleFile(path, template, plans, editFooter);
+                const { bytes, sha256 } = await (0,write_merge/* assembleFile */.l$)(path, context.templates.get(schema, settings), plans, editFooter);
                 return { bytes, sha256, rows, encoderThreads: 0 };
             }
             finally {
@@ -69556,7 +71012,7 @@ class MediaShardEncoder {
             }
         }
         finally {
-            await Promise.all(otherParts.map(removeScratch));
+            await Promise.all(otherParts.map(shard_encoder/* removeScratch */.ZU));
         }
     }
 }
@@ -69582,7 +71038,7 @@ async function sizedFiles(paths) {
 /** Rows `[from, to)` of some of a batch's fields, as the data of a record batch of `schema`. */
 function sliceFields(batch, fields, schema, from, to) {
     const sliced = from === 0 && to === batch.numRows ? batch : batch.slice(from, to);
-    return apache_arrow_data/* makeData */.Hg({ type: new type/* Struct */._k(schema.fields), length: to - from, nullCount: 0, children: fields.map((f) => sliced.data.children[f]) });
+    return data/* makeData */.Hg({ type: new apache_arrow_type/* Struct */._k(schema.fields), length: to - from, nullCount: 0, children: fields.map((f) => sliced.data.children[f]) });
 }
 
 ;// CONCATENATED MODULE: ./src/data/write/split-writer.ts
@@ -69605,6 +71061,7 @@ function sliceFields(batch, fields, schema, from, to) {
 
 
 
+
 /** More shards than this in a split are logged at debug level, one by one, and summed up in one line. */
 const MANY_SHARDS = 10;
 async function writeSplit(split, features, shape, options) {
@@ -69617,7 +71074,7 @@ async function writeSplit(split, features, shape, options) {
         ? sizedRanges(rowSizes(split.media.rowBytes, numBytes), options.numShards ?? shardCount(numBytes, options.maxShardSize), options.numShards ? undefined : options.maxShardSize)
         : shardRanges(rows, options.numShards ?? shardCount(numBytes, options.maxShardSize));
     const count = ranges.length;
-    const settings = { compression: options.compression, rowGroupRows: rowGroupRows(rows, numBytes), metadata: shape.metadata, arrowSchema: shape.arrowSchema, schema: shape.schema };
+    const settings = { compression: options.compression, metadata: shape.metadata, arrowSchema: shape.arrowSchema, hashRules: shape.hashRules, schema: shape.schema };
     const shards = [];
     const place = async (i) => {
         const repoPath = shardPath(options.dataDir, split.name, i, count);
@@ -69639,8 +71096,7 @@ async function writeSplit(split, features, shape, options) {
     let copy;
     if (rows > 0 && readers.every((r) => r.storesAs?.(shape.stored) === true)) {
         const inputs = split.files.map((f, i) => ({ ...f, arrowBytesPerRow: fileNbytes[i] / Math.max(1, fileRows[i]) }));
-        const { localPath } = await place(0);
-        copy = await parquetCopy(split.name, inputs, shape, settings, count, log, `${localPath}.template`);
+        copy = await parquetCopy(split.name, inputs, shape, settings, count, log);
     }
     if (copy) {
         for (let i = 0; i < count; i++) {
@@ -69657,19 +71113,30 @@ async function writeSplit(split, features, shape, options) {
         const progress = new ProgressReporter({ log, label: `Writing ${split.name}`, unit: "rows", intervalMs: options.progressIntervalMs });
         const files = readers.length > 1 ? (done) => ` · ${formatCount(done)} of ${formatCount(readers.length)} files` : () => "";
         const source = new SplitRows(readers, fileRows, features, (written, filesDone) => progress.update(written, rows, false, () => ` · ${units_formatBytes((numBytes * written) / Math.max(1, rows))} of ${units_formatBytes(numBytes)} (Arrow)${files(filesDone)}`));
+        // Shards and row groups cut where the rows say, near Python's even cuts (./row-groups.ts); media shards
+        // exactly at their byte cuts, their row groups cut by the media encoder.
+        const cutter = media ? undefined : new SplitCutter(source.batches(shape.schema, shape.stored, rows)[Symbol.asyncIterator](), ranges);
+        const shardPieces = (shardRows) => cutter?.shard() ?? wholePieces(source.batches(shape.schema, shape.stored, shardRows));
         try {
             for (const [i, [start, end]] of ranges.entries()) {
                 const { repoPath, localPath } = await place(i);
                 const started = Date.now();
                 const shardBytes = rows > 0 ? (numBytes * (end - start)) / rows : 0;
-                const encoder = media ? new MediaShardEncoder(media) : shardBytes < INLINE_BELOW_BYTES ? inlineEncoder : options.encoder;
-                const written = await writeParquetFile(localPath, shape.stored, source.batches(shape.schema, shape.stored, end - start), settings, encoder);
-                if (written.rows !== end - start)
+                const encoder = media
+                    ? new MediaShardEncoder(media, mediaRowGroupRows(rows, numBytes))
+                    : shardBytes < INLINE_BELOW_BYTES
+                        ? shard_encoder/* inlineEncoder */.I7
+                        : options.encoder;
+                const written = await writeParquetFile(localPath, shape.stored, shardPieces(end - start), settings, encoder);
+                if (media && written.rows !== end - start)
                     throw new Error(`shard ${repoPath}: expected ${end - start} rows, wrote ${written.rows}`);
                 shards.push({ repoPath, localPath, bytes: written.bytes, sha256: written.sha256, rows: written.rows });
                 const encoders = written.encoderThreads;
                 wrote(repoPath, written, started, encoders === 0 ? "encoded inline" : `${encoders} encoder thread${encoders > 1 ? "s" : ""}`);
             }
+            const total = shards.reduce((n, s) => n + s.rows, 0);
+            if (total !== rows)
+                throw new Error(`split ${split.name}: expected ${rows} rows, wrote ${total}`);
         }
         finally {
             await source.close();
@@ -69680,6 +71147,11 @@ async function writeSplit(split, features, shape, options) {
         log.info(`${split.name}: wrote ${formatCount(count)} shards — ${formatCount(rows)} rows, ${units_formatBytes(bytes)} (${((Date.now() - began) / 1000).toFixed(1)} s)`);
     }
     return { name: split.name, rows, numBytes, shards, ...(split.media ? { media: split.media.summary } : {}) };
+}
+/** Batches as pieces that end no row group: the media encoder cuts a shard's row groups by the files' bytes. */
+async function* wholePieces(batches) {
+    for await (const batch of batches)
+        yield { batch, last: false };
 }
 /** Each row's size for cutting shards: the bytes of its files, plus an even share of the other columns. */
 function rowSizes(fileBytes, numBytes) {
@@ -69699,8 +71171,8 @@ function rowSizes(fileBytes, numBytes) {
  * shards close to Python's even ones (see rowGroupCuts); else undefined,
  * and the split is re-encoded.
  */
-async function parquetCopy(split, inputs, shape, settings, count, log, scratch) {
-    const opened = await openParquetCopier(inputs, shape.stored, settings, scratch);
+async function parquetCopy(split, inputs, shape, settings, count, log) {
+    const opened = await openParquetCopier(inputs, shape.stored, settings);
     if (!(opened instanceof RowGroupCopier)) {
         log.debug(`${split}: re-encoding the Parquet input (${opened.reason})`);
         return undefined;
@@ -71920,12 +73392,6 @@ async function lfsBatch(hub, target, files, xet) {
 
 
 
-/**
- * Files one commit may add: `create_commit` "is limited to 25k LFS files"
- * (huggingface_hub `HfApi.create_commit` docstring, docs/hub-api.md#commit).
- * A plan over it goes in several commits of shards, the card and deletions last.
- */
-const MAX_FILES_PER_COMMIT = 25_000;
 /** Plans against the Hub without writing anything (dry runs). A repo that cannot be read is planned as new. */
 async function planOnly(options) {
     let snapshot = emptySnapshot();
@@ -71953,8 +73419,6 @@ async function publish(options) {
         description: options.commitDescription,
     };
     const upload = emptyUploadReport();
-    const maxFiles = options.maxFilesPerCommit ?? MAX_FILES_PER_COMMIT;
-    let partCommits = 0;
     const uploaded = new Set(); // sha256 of shards sent (or found) by earlier attempts
     const tagged = async (oid) => (options.tag ? await tagCommit(hub, repo, options.tag, oid, log) : undefined);
     let repoCreated;
@@ -71981,12 +73445,12 @@ async function publish(options) {
                 // The earlier attempt did land: the branch already holds exactly what we sent.
                 log.info("The earlier commit attempt was applied by the Hub.");
                 const landed = { oid: snapshot.head, url: `${hub.endpoint}/datasets/${repo}/commit/${snapshot.head}` };
-                return { changed: true, plan: planned, commit: landed, repoCreated, attempts: attempt, upload, partCommits, tag: await tagged(snapshot.head) };
+                return { changed: true, plan: planned, commit: landed, repoCreated, attempts: attempt, upload, tag: await tagged(snapshot.head) };
             }
             log.info("Nothing changed: the Hub already holds exactly this data and card. No commit made.");
-            return { changed: false, plan: planned, repoCreated, attempts: attempt, upload, partCommits, tag: await tagged(snapshot.head) };
+            return { changed: false, plan: planned, repoCreated, attempts: attempt, upload, tag: await tagged(snapshot.head) };
         }
-        const toSend = options.uploadedElsewhere ? [] : planned.uploads.filter((s) => !uploaded.has(s.sha256));
+        const toSend = planned.uploads.filter((s) => !uploaded.has(s.sha256));
         if (toSend.length > 0) {
             let sent;
             try {
@@ -72003,25 +73467,11 @@ async function publish(options) {
             addUpload(upload, sent);
             log.info(describeUpload(sent));
         }
-        // Too many files for one commit: the first shards alone, then plan again (they are unchanged now), the card last.
-        const changes = changesOf(planned);
-        const part = changes.storedFiles.length + changes.deletions.length + changes.textFiles.length > maxFiles;
-        if (part && options.createPr)
-            throw new HubError(`This commit would add or delete ${changes.storedFiles.length + changes.deletions.length} files; a pull request is one commit, and a commit takes at most ${maxFiles}: publish to a branch instead.`);
         try {
-            if (part) {
-                const shards = { storedFiles: changes.storedFiles.slice(0, maxFiles), textFiles: [], deletions: [] };
-                const made = await createCommit(hub, { ...commit, message: `${commit.message} (part ${partCommits + 1})` }, snapshot.head, shards);
-                partCommits++;
-                log.info(`Committed ${made.oid}: ${shards.storedFiles.length} of the ${changes.storedFiles.length} shards still to add (a commit takes at most ${maxFiles} files); the rest and the card follow.`);
-                attempt = 0;
-                uncertain = false;
-                continue;
-            }
-            const made = await createCommit(hub, commit, snapshot.head, changes);
+            const made = await createCommit(hub, commit, snapshot.head, changesOf(planned));
             log.info(`Committed ${made.oid}${made.pullRequestUrl ? ` and opened ${made.pullRequestUrl}` : ""}.`);
             const result = { oid: made.oid, url: made.url };
-            return { changed: true, plan: planned, commit: result, pullRequestUrl: made.pullRequestUrl, repoCreated, attempts: attempt, upload, partCommits, tag: await tagged(made.oid) };
+            return { changed: true, plan: planned, commit: result, pullRequestUrl: made.pullRequestUrl, repoCreated, attempts: attempt, upload, tag: await tagged(made.oid) };
         }
         catch (e) {
             const failure = commitFailure(e);
@@ -72059,294 +73509,19 @@ function guardCard(f) {
         throw e;
     }
 }
-/**
- * A prepare job's publishing: the repository and branch exist, then the
- * shards are sent to its storage (those it has already are not), and nothing
- * is committed — the commit job adds them by reference.
- */
-async function uploadOnly(options, shards) {
-    const { hub, repo, log } = options;
-    const ctx = (action) => ({ repo, endpoint: hub.endpoint, action, createPr: options.createPr });
-    try {
-        await prepareRepo(hub, repo, { branch: options.branch, private: options.private, deletingConfig: false }, log);
-    }
-    catch (e) {
-        throw explainHubError(e, ctx("preparing the repository"));
-    }
-    try {
-        const files = shards.map((s) => ({ path: s.repoPath, localPath: s.localPath, sha256: s.sha256, size: s.bytes }));
-        const sent = await upload_uploadFiles(hub, { repo, branch: options.branch, createPr: options.createPr }, files, { xet: options.xet, onProgress: options.onUploadProgress });
-        log.info(describeUpload(sent));
-        return sent;
-    }
-    catch (e) {
-        throw explainHubError(e, ctx("uploading the shards"));
-    }
-}
-
-;// CONCATENATED MODULE: ./src/slices/manifest.ts
-/**
- * The manifest a prepare job writes (docs/slices.md#manifest): which slice it
- * converted, the settings that shaped its shards, its features, and per split
- * its rows, Arrow bytes, source files and shards — each shard known by its
- * content (sha256 and size), already in the repository's storage. The commit
- * job reads every slice's manifest (./merge.ts) and commits the shards by
- * reference, under the names one run would give them.
- */
-
-
-const MANIFEST_VERSION = 1;
-/** What the manifest's `kind` says, so a stray JSON file in the glob is not mistaken for one. */
-const MANIFEST_KIND = "hf-dataset-publish/slice-manifest";
-/** A manifest that cannot be read or does not fit with the others: the message names the file(s) or slice(s). */
-class ManifestError extends Error {
-    name = "ManifestError";
-}
-function featuresToManifest(features) {
-    return features.map((f) => ({ name: f.name, feature: (0,model_features/* featureToJson */.Kb)(f.feature) }));
-}
-function featuresFromManifest(features, where) {
-    return features.map((f) => ({ name: f.name, feature: (0,model_features/* featureFromJson */.BH)(f.feature, `${where}: column '${f.name}'`) }));
-}
-/** A fingerprint of the matched files: slices that disagree on it were run over different checkouts or globs. */
-function inputFilesDigest(splits) {
-    const hash = (0,external_node_crypto_.createHash)("sha256");
-    for (const s of splits)
-        for (const f of s.files)
-            hash.update(`${JSON.stringify([s.split, f.file, f.size])}\n`);
-    return hash.digest("hex");
-}
-/** The manifest of one prepare job's conversion (undefined: the slice has no files). */
-function buildManifest(slice, settings, conversion, files) {
-    return {
-        kind: MANIFEST_KIND,
-        version: MANIFEST_VERSION,
-        slice,
-        settings,
-        features: conversion ? featuresToManifest(conversion.features) : null,
-        splits: (conversion?.splits ?? []).map((s) => ({
-            name: s.name,
-            rows: s.rows,
-            numBytes: s.numBytes,
-            files: files.find((f) => f.split === s.name)?.files ?? [],
-            shards: s.shards.map((shard) => ({ sha256: shard.sha256, size: shard.bytes, rows: shard.rows })),
-        })),
-    };
-}
-/** Reads a manifest's JSON text, checking its shape; errors name `file`. */
-function parseManifest(text, file) {
-    let json;
-    try {
-        json = JSON.parse(text);
-    }
-    catch (e) {
-        throw new ManifestError(`${file} is not JSON: ${e.message}`);
-    }
-    const bad = (what) => new ManifestError(`${file} is not a slice manifest of this action: ${what}`);
-    if (!isRecord(json) || json.kind !== MANIFEST_KIND)
-        throw bad(`no "kind": "${MANIFEST_KIND}"`);
-    if (json.version !== MANIFEST_VERSION)
-        throw new ManifestError(`${file} is a version ${String(json.version)} manifest; this version of the action reads version ${MANIFEST_VERSION}: run the prepare and commit jobs with the same version of the action`);
-    const slice = json.slice;
-    if (!isRecord(slice) || !isCount(slice.index) || !isCount(slice.count) || slice.index > slice.count)
-        throw bad("its slice is not i/n");
-    const settings = json.settings;
-    if (!isRecord(settings) || typeof settings.repo !== "string" || typeof settings.dataDir !== "string" || !Array.isArray(settings.splits))
-        throw bad("its settings are incomplete");
-    if (json.features !== null && !isFeatureList(json.features))
-        throw bad("its features are not a list of {name, feature}");
-    if (!Array.isArray(json.splits) || !json.splits.every(isSplit))
-        throw bad("its splits are not a list of {name, rows, numBytes, files, shards}");
-    return json;
-}
-function isSplit(v) {
-    if (!isRecord(v) || typeof v.name !== "string" || !isWhole(v.rows) || !isWhole(v.numBytes) || !Array.isArray(v.files) || !Array.isArray(v.shards))
-        return false;
-    return v.shards.every((s) => isRecord(s) && typeof s.sha256 === "string" && /^[0-9a-f]{64}$/.test(s.sha256) && isWhole(s.size) && isWhole(s.rows));
-}
-function isFeatureList(v) {
-    return Array.isArray(v) && v.every((f) => isRecord(f) && typeof f.name === "string" && "feature" in f);
-}
-function isWhole(v) {
-    return typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
-}
-function isCount(v) {
-    return isWhole(v) && v >= 1;
-}
-function isRecord(v) {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-;// CONCATENATED MODULE: ./src/slices/files.ts
-/**
- * Manifests on disk: the prepare job writes its own, the commit job reads
- * all that a glob matches (the artifacts the matrix uploaded, downloaded
- * into one folder).
- */
-
-
-
-
-/** Written whole or not at all (a temporary file renamed), so an artifact never holds half a manifest. */
-async function writeManifest(file, manifest) {
-    await (0,external_node_fs_promises_.mkdir)(external_node_path_default().dirname(file), { recursive: true });
-    const partial = `${file}.partial`;
-    await (0,external_node_fs_promises_.writeFile)(partial, `${JSON.stringify(manifest, null, 1)}\n`);
-    await (0,external_node_fs_promises_.rename)(partial, file);
-}
-/** Every manifest `pattern` (relative to `workspace`) matches, sorted by path; errors name the file. */
-async function readManifests(pattern, workspace) {
-    const files = (await glob(pattern, { cwd: workspace, absolute: false, onlyFiles: true, dot: true, expandDirectories: false })).sort();
-    if (files.length === 0)
-        throw new ManifestError(`no files match '${pattern}' (relative to ${workspace}): download the prepare jobs' manifest artifacts first`);
-    return Promise.all(files.map(async (file) => ({ file, manifest: parseManifest(await (0,external_node_fs_promises_.readFile)(external_node_path_default().join(workspace, file), "utf8"), file) })));
-}
-
-;// CONCATENATED MODULE: ./src/slices/merge.ts
-
-
-
-
-/** Settings as users know them (the action inputs), for messages. */
-const SETTING_NAMES = {
-    repo: "repo",
-    config: "config",
-    dataDir: "config (its folder)",
-    splits: "split names (paths/split/splits)",
-    replaceAllSplits: "paths or splits",
-    format: "format",
-    featuresInput: "features",
-    maxShardSize: "max-shard-size",
-    compression: "compression",
-    inputFiles: "the matched files (paths/splits, or the checkout: every prepare job must see the same files)",
-};
-function mergeManifests(files) {
-    if (files.length === 0)
-        throw new ManifestError("no manifests to commit");
-    const ordered = checkSlices(files);
-    const settings = checkSettings(ordered);
-    const features = unifyFeatures(ordered);
-    const splits = settings.splits.map((name) => {
-        const parts = ordered.map((m) => m.manifest.splits.find((s) => s.name === name)).filter((s) => s !== undefined);
-        const count = parts.reduce((n, p) => n + p.shards.length, 0);
-        let index = 0;
-        const shards = parts.flatMap((p) => p.shards.map((s) => ({ repoPath: shardPath(settings.dataDir, name, index++, count), localPath: "", bytes: s.size, sha256: s.sha256, rows: s.rows })));
-        if (shards.length === 0)
-            throw new ManifestError(`no slice holds rows of split '${name}'`);
-        return { name, rows: parts.reduce((n, p) => n + p.rows, 0), numBytes: parts.reduce((n, p) => n + p.numBytes, 0), shards };
-    });
-    return { settings, count: ordered.length, conversion: { features, splits } };
-}
-/** The manifests in slice order, when every slice 1..n is there exactly once. */
-function checkSlices(files) {
-    const counts = new Map();
-    for (const f of files)
-        counts.set(f.manifest.slice.count, [...(counts.get(f.manifest.slice.count) ?? []), f.file]);
-    if (counts.size > 1)
-        throw new ManifestError(`the manifests come from runs cut into different numbers of slices: ${[...counts].map(([n, names]) => `${n} (${listNames(names)})`).join(", ")}; commit the manifests of one matrix`);
-    const count = files[0].manifest.slice.count;
-    const byIndex = new Map();
-    for (const f of files)
-        byIndex.set(f.manifest.slice.index, [...(byIndex.get(f.manifest.slice.index) ?? []), f]);
-    const twice = [...byIndex].filter(([, fs]) => fs.length > 1);
-    if (twice.length > 0)
-        throw new ManifestError(`${twice.map(([i, fs]) => `slice ${i}/${count} appears ${fs.length} times (${listNames(fs.map((f) => f.file))})`).join("; ")}: each slice's manifest must be given once (an artifact downloaded twice, or two matrices?)`);
-    const missing = Array.from({ length: count }, (_, k) => k + 1).filter((i) => !byIndex.has(i));
-    if (missing.length > 0)
-        throw new ManifestError(`${missing.length === 1 ? "slice" : "slices"} ${listNames(missing.map((i) => `${i}/${count}`))} of ${count} ${missing.length === 1 ? "is" : "are"} missing (${files.length} manifests found): re-run the failed prepare ${missing.length === 1 ? "job" : "jobs"}, then the commit; nothing was committed`);
-    return [...byIndex.keys()].sort((a, b) => a - b).map((i) => byIndex.get(i)[0]);
-}
-function checkSettings(ordered) {
-    const first = ordered[0].manifest.settings;
-    for (const key of Object.keys(SETTING_NAMES)) {
-        const groups = new Map();
-        for (const m of ordered) {
-            const text = JSON.stringify(m.manifest.settings[key] ?? null);
-            groups.set(text, [...(groups.get(text) ?? []), m.manifest.slice.index]);
-        }
-        if (groups.size > 1) {
-            const count = ordered.length;
-            const what = [...groups].map(([value, slices]) => `${shorten(value)} in ${describeSlices(slices, count)}`).join(", ");
-            throw new ManifestError(`the slices were prepared with different settings: ${SETTING_NAMES[key]} is ${what}; run every prepare job with the same inputs`);
-        }
-    }
-    return first;
-}
-/**
- * The features of the whole dataset from the slices' own: the same columns in
- * the same order, each of one type — except that a column all null in some
- * slices takes the type the others give it, as one run would (those slices'
- * shards keep their null column, which every reader casts). Anything else
- * would need the shards rewritten: an error naming the columns and slices.
- */
-function unifyFeatures(ordered) {
-    const count = ordered.length;
-    const withRows = ordered.filter((m) => m.manifest.features !== null);
-    if (withRows.length === 0)
-        return [];
-    const slices = withRows.map((m) => ({ index: m.manifest.slice.index, features: featuresFromManifest(m.manifest.features, m.file) }));
-    const names = slices[0].features.map((f) => f.name).join("\u0000");
-    const columnsDiffer = slices.filter((s) => s.features.map((f) => f.name).join("\u0000") !== names);
-    if (columnsDiffer.length > 0) {
-        const columns = (s) => s.features.map((f) => f.name).join(", ");
-        const odd = columnsDiffer[0];
-        throw new ManifestError(`the slices' files have different columns: slice ${slices[0].index}/${count} has [${columns(slices[0])}], slice ${odd.index}/${count} has [${columns(odd)}]; one run would fail the same way`);
-    }
-    const problems = [];
-    const features = slices[0].features.map((column, c) => {
-        const kinds = [];
-        for (const s of slices) {
-            const f = s.features[c];
-            const same = kinds.find((k) => (0,model_features/* featuresEqual */.kG)(k.feature.feature, f.feature));
-            if (same)
-                same.slices.push(s.index);
-            else
-                kinds.push({ feature: f, slices: [s.index] });
-        }
-        const typed = kinds.filter((k) => !isNull(k.feature));
-        if (typed.length <= 1)
-            return (typed[0] ?? kinds[0]).feature;
-        problems.push(`column '${column.name}' is ${typed.map((k) => `${(0,model_features/* featureToString */.pu)(k.feature.feature)} in ${describeSlices(k.slices, count)}`).join(", ")}`);
-        return column;
-    });
-    if (problems.length > 0)
-        throw new ManifestError(`the slices' schemas differ and their shards cannot be rewritten by the commit: ${problems.join("; ")}. One run reads all files together and would have chosen one type; set the type of ${problems.length === 1 ? "this column" : "these columns"} in the 'features' input of every job (e.g. '- name: x\\n  dtype: float64'), and run the prepare jobs again`);
-    return features;
-}
-function isNull(f) {
-    return f.feature.kind === "value" && f.feature.dtype === "null";
-}
-/** `slice 3/8` or `slices 1/8, 2/8, 5/8` (the first few when there are many). */
-function describeSlices(indexes, count) {
-    return `${indexes.length === 1 ? "slice" : "slices"} ${listNames(indexes.map((i) => sliceName({ index: i, count })))}`;
-}
-function listNames(names) {
-    return names.length <= 6 ? names.join(", ") : `${names.slice(0, 5).join(", ")} and ${names.length - 5} more`;
-}
-function shorten(text) {
-    return text.length <= 80 ? text : `${text.slice(0, 77)}...`;
-}
 
 ;// CONCATENATED MODULE: ./src/pipeline.ts
 /**
  * One run of the action, start to end, as a plain function:
  * inputs → input files read → discover files → convert → plan → publish
- * (or dry run). Split over jobs (docs/slices.md), `prepare` stops after
- * converting its slice and uploading the shards, writing a manifest, and
- * `commit` starts from the manifests instead of the files. main.ts wraps it
- * with @actions/core (groups, outputs, summary, failures); tests and the
- * local CLI call it directly.
+ * (or dry run). main.ts wraps it with @actions/core (groups, outputs,
+ * summary, failures); tests and the local CLI call it directly.
  *
  * It is also where the layers' errors about settings become errors on the
  * action input that holds the setting: the data layer knows globs and type
  * overrides, not inputs (FileSelectionError → `paths` or `splits`,
  * OverrideError → `features`).
  */
-
-
-
-
-
 
 
 
@@ -72380,25 +73555,40 @@ async function runPipeline(settings, deps) {
     if (settings.operation === "delete-config") {
         operation = { kind: "delete-config", config: settings.config, dataDir: settings.dataDir };
     }
-    else if (settings.operation === "commit") {
-        const cardBody = settings.cardBody === undefined ? undefined : await readCardBody(settings.cardBody);
-        const merged = await group("Gather the slices", () => gatherSlices(settings, log));
-        result.conversion = merged.conversion;
-        result.slices = merged.count;
-        operation = { kind: "push", request: pushRequest(settings, merged.conversion, merged.replaceAllSplits, cardBody, deps.source) };
-    }
     else {
         // Every input file is read now, so a bad one fails the run before minutes of conversion.
         const cardBody = settings.cardBody === undefined ? undefined : await readCardBody(settings.cardBody);
         result.files = await group("Find data files", () => findFiles(settings, log));
         if (result.files.every((s) => s.files.length === 0))
             return result; // if-no-files-found said carry on
-        if (settings.operation === "prepare")
-            return prepareSlice(settings, result, deps, hub);
         result.outputDir = await prepareOutputDir(settings);
-        const conversion = await group("Convert to Parquet", () => convertFiles(settings, result.files, result.outputDir, deps));
+        const conversion = await group("Convert to Parquet", () => onInput("features", data_errors/* OverrideError */.Zm, () => convert({
+            splits: result.files.map((s) => ({ name: s.split, files: s.files })),
+            dataDir: settings.dataDir,
+            outputDir: result.outputDir,
+            overrides: settings.features,
+            maxShardSize: settings.maxShardSize,
+            numShards: settings.numShards,
+            compression: settings.compression,
+            log,
+            progressIntervalMs: deps.progressIntervalMs,
+            workspace: settings.workspace,
+        })));
         result.conversion = conversion;
-        operation = { kind: "push", request: pushRequest(settings, conversion, settings.replaceAllSplits, cardBody, deps.source) };
+        operation = {
+            kind: "push",
+            request: {
+                repo: settings.repo,
+                config: settings.config,
+                dataDir: settings.dataDir,
+                conversion,
+                replaceAllSplits: settings.replaceAllSplits,
+                setDefault: settings.setDefault,
+                cardMetadata: settings.cardMetadata,
+                cardBody,
+                source: deps.source,
+            },
+        };
     }
     try {
         if (settings.dryRun) {
@@ -72425,134 +73615,15 @@ async function runPipeline(settings, deps) {
                 onUploadProgress: (p) => uploads.update(p.doneBytes, p.totalBytes, p.doneBytes === p.totalBytes, () => ` · ${units_formatBytes(p.sentBytes)} sent`),
                 retryPolicy: policy,
                 xet: settings.xet,
-                uploadedElsewhere: settings.operation === "commit",
-                maxFilesPerCommit: deps.maxFilesPerCommit,
             }));
             result.plan = result.publish.plan;
         }
-    }
-    catch (e) {
-        throw settings.operation === "commit" ? explainMissingObjects(e) : e;
     }
     finally {
         result.requests = hubFetch.requests;
         log.info(`Hub API requests: ${hubFetch.requests} (the Hub allows about 1000 per 5 minutes).`);
     }
     return result;
-}
-function pushRequest(settings, conversion, replaceAllSplits, cardBody, source) {
-    return {
-        repo: settings.repo,
-        config: settings.config,
-        dataDir: settings.dataDir,
-        conversion,
-        replaceAllSplits,
-        setDefault: settings.setDefault,
-        cardMetadata: settings.cardMetadata,
-        cardBody,
-        source,
-    };
-}
-function convertFiles(settings, files, outputDir, deps) {
-    return onInput("features", data_errors/* OverrideError */.Zm, () => convert({
-        splits: files.map((s) => ({ name: s.split, files: s.files })),
-        dataDir: settings.dataDir,
-        outputDir,
-        overrides: settings.features,
-        maxShardSize: settings.maxShardSize,
-        numShards: settings.numShards,
-        compression: settings.compression,
-        log: deps.log,
-        progressIntervalMs: deps.progressIntervalMs,
-        workspace: settings.workspace,
-    }));
-}
-/**
- * `prepare`: this job's slice of the matched files, converted, its shards
- * uploaded (not committed) and its manifest written (docs/slices.md).
- */
-async function prepareSlice(settings, result, deps, hub) {
-    const { log, group } = deps;
-    const slice = settings.slice;
-    if (result.files.some((s) => s.files.some(isMediaFile)))
-        throw new InputError(settings.replaceAllSplits ? "splits" : "paths", "image and audio folders cannot be prepared in slices yet (their metadata files and labels span the folder): publish them with operation 'push'");
-    const all = result.files.map((s) => ({ split: s.split, files: s.files.map((f) => ({ file: f.file, localPath: f.localPath, size: sizeOf(f) })) }));
-    const mine = sliceFiles(all, (f) => f.size, slice).filter((s) => s.files.length > 0);
-    const total = all.reduce((n, s) => n + s.files.reduce((m, f) => m + f.size, 0), 0);
-    const count = mine.reduce((n, s) => n + s.files.length, 0);
-    const bytes = mine.reduce((n, s) => n + s.files.reduce((m, f) => m + f.size, 0), 0);
-    log.info(`Slice ${sliceName(slice)}: ${formatCount(count)} of ${formatCount(all.reduce((n, s) => n + s.files.length, 0))} files (${units_formatBytes(bytes)} of ${units_formatBytes(total)}).`);
-    const manifestSettings = {
-        repo: settings.repo,
-        config: settings.config,
-        dataDir: settings.dataDir,
-        splits: result.files.map((s) => s.split),
-        replaceAllSplits: settings.replaceAllSplits,
-        format: settings.format,
-        featuresInput: settings.features ? featuresToManifest(settings.features) : null,
-        maxShardSize: settings.maxShardSize,
-        compression: settings.compression,
-        inputFiles: inputFilesDigest(all),
-    };
-    const byName = new Map(result.files.flatMap((s) => s.files.map((f) => [f.localPath, f])));
-    const files = mine.map((s) => ({ split: s.split, files: s.files.map((f) => byName.get(f.localPath)) }));
-    result.outputDir = await prepareOutputDir(settings);
-    if (files.length > 0)
-        result.conversion = await group("Convert to Parquet", () => convertFiles(settings, files, result.outputDir, deps));
-    else
-        log.info("This slice has no files (more slices than files): its manifest says so.");
-    const shards = result.conversion?.splits.flatMap((s) => s.shards) ?? [];
-    if (settings.dryRun)
-        log.info(`Dry run: ${shards.length} shards written to ${result.outputDir}; nothing was sent to the Hub.`);
-    else if (shards.length > 0) {
-        const uploads = new ProgressReporter({ log, label: "Uploading shards", intervalMs: deps.progressIntervalMs });
-        result.sliceUpload = await group("Upload the slice's shards (no commit)", () => uploadOnly({
-            hub,
-            repo: settings.repo,
-            branch: settings.branch,
-            createPr: settings.createPr,
-            private: settings.private,
-            log,
-            xet: settings.xet,
-            onUploadProgress: (p) => uploads.update(p.doneBytes, p.totalBytes, p.doneBytes === p.totalBytes, () => ` · ${units_formatBytes(p.sentBytes)} sent`),
-        }, shards));
-    }
-    const manifest = buildManifest(slice, manifestSettings, result.conversion, files.map((s) => ({ split: s.split, files: s.files.map((f) => f.file) })));
-    await writeManifest(settings.manifest, manifest);
-    result.manifest = settings.manifest;
-    log.info(`Manifest of slice ${sliceName(slice)} written to ${settings.manifest}: upload it as an artifact for the commit job.`);
-    return result;
-}
-/** `commit`: the prepare jobs' manifests, checked and put end to end; their repo and config must be this job's. */
-async function gatherSlices(settings, log) {
-    let merged;
-    try {
-        merged = mergeManifests(await readManifests(settings.manifests, settings.workspace));
-    }
-    catch (e) {
-        if (e instanceof ManifestError)
-            throw new InputError("manifests", e.message);
-        throw e;
-    }
-    for (const [input, mine, theirs] of [["repo", settings.repo, merged.settings.repo], ["config", settings.config, merged.settings.config]])
-        if (mine !== theirs)
-            throw new InputError(input, `'${mine}' is not the ${input} the slices were prepared for ('${theirs}'): give the commit job the same ${input}`);
-    const c = merged.conversion;
-    const rows = c.splits.reduce((n, s) => n + s.rows, 0);
-    const shards = c.splits.reduce((n, s) => n + s.shards.length, 0);
-    log.info(`${merged.count} slices: ${c.splits.map((s) => `${s.name} ${formatCount(s.rows)} rows in ${s.shards.length} shards`).join(", ")} (${formatCount(rows)} rows, ${formatCount(shards)} shards).`);
-    return { conversion: c, count: merged.count, replaceAllSplits: merged.settings.replaceAllSplits };
-}
-/**
- * A commit by reference that the Hub refuses because an object is not in the
- * repository's storage: the prepare jobs' uploads never happened (dry run,
- * another repo) or were dropped, uncommitted, after a while.
- */
-function explainMissingObjects(e) {
-    if (!(e instanceof HubError) || (e.status !== 400 && e.status !== 404 && e.status !== 422) || !/lfs|does not exist|not found/i.test(e.message))
-        return e;
-    return new HubError(`${e.message} The commit adds the shards the prepare jobs uploaded; the Hub does not have one of them: re-run the prepare jobs ` +
-        "(they upload only what the Hub lacks), then the commit. Uploads stay uncommitted for a limited time (huggingface_hub assumes 20 hours): run the commit soon after the prepare jobs.", e.status);
 }
 async function findFiles(settings, log) {
     let found = [];
@@ -72661,7 +73732,6 @@ async function readCardBody(file) {
 
 
 
-
 /** Error annotations GitHub shows per step (more are dropped): see docs/github-limits.md. */
 const MAX_ERROR_ANNOTATIONS = 10;
 /** Data errors written to the log at the default level; the others only at debug level. */
@@ -72683,20 +73753,16 @@ function outputsOf(result) {
         "num-rows": String(conversion?.splits.reduce((n, s) => n + s.rows, 0) ?? 0),
         "num-shards": String(conversion?.splits.reduce((n, s) => n + s.shards.length, 0) ?? 0),
         files: JSON.stringify(published?.changed || result.settings.dryRun ? touched : []),
-        manifest: result.manifest ?? "",
     };
 }
 function summaryMarkdown(result) {
     const { settings, conversion, plan, publish } = result;
     const lines = [];
-    const slice = settings.slice ? `slice ${sliceName(settings.slice)} ` : "";
-    const title = settings.operation === "prepare"
-        ? `${settings.dryRun ? "Dry run: " : ""}Prepared ${slice}of [${settings.repo}](${result.repoUrl}) (not committed)`
-        : settings.dryRun
-            ? `Dry run: what would be published to [${settings.repo}](${result.repoUrl})`
-            : publish?.changed
-                ? `Published to [${settings.repo}](${result.repoUrl})`
-                : `[${settings.repo}](${result.repoUrl}) is up to date`;
+    const title = settings.dryRun
+        ? `Dry run: what would be published to [${settings.repo}](${result.repoUrl})`
+        : publish?.changed
+            ? `Published to [${settings.repo}](${result.repoUrl})`
+            : `[${settings.repo}](${result.repoUrl}) is up to date`;
     lines.push(`### ${title}`, "");
     const facts = [`config \`${settings.config}\``, `branch \`${settings.branch}\``];
     if (publish?.commit && publish.changed)
@@ -72705,10 +73771,8 @@ function summaryMarkdown(result) {
         facts.push(`pull request [${publish.pullRequestUrl.split("/").pop()}](${publish.pullRequestUrl})`);
     if (publish?.tag)
         facts.push(`tag [\`${publish.tag.name}\`](${result.repoUrl}/tree/${encodeURIComponent(publish.tag.name)})${publish.tag.created ? "" : " (already there)"}`);
-    if (settings.operation !== "push")
-        facts.unshift(`operation \`${settings.operation}\``);
-    if (result.slices !== undefined)
-        facts.push(`${result.slices} slices`);
+    if (settings.operation === "delete-config")
+        facts.unshift("operation `delete-config`");
     lines.push(facts.join(" · "), "");
     if (conversion) {
         const inputs = new Map(result.files.map((s) => [s.split, s.files.length]));
@@ -72733,10 +73797,6 @@ function summaryMarkdown(result) {
     }
     if (publish && publish.upload.files > 0)
         lines.push(describeUpload(publish.upload), "");
-    if (result.sliceUpload)
-        lines.push(describeUpload(result.sliceUpload), "");
-    if (result.manifest)
-        lines.push(`Manifest: \`${result.manifest}\` (the commit job gathers it).`, "");
     if (settings.dryRun)
         lines.push(`Shards and README.md were written to \`${result.outputDir}\`; nothing was sent to the Hub.`, "");
     lines.push(`Hub API requests: ${result.requests}.`);
@@ -72920,7 +73980,6 @@ async function fail(error) {
 /* harmony export */   F0: () => (/* binding */ featuresFromYaml),
 /* harmony export */   Fh: () => (/* binding */ isJson),
 /* harmony export */   I9: () => (/* binding */ featuresToYaml),
-/* harmony export */   Kb: () => (/* binding */ featureToJson),
 /* harmony export */   RA: () => (/* binding */ featureToArrow),
 /* harmony export */   SB: () => (/* binding */ containsJson),
 /* harmony export */   U$: () => (/* binding */ huggingfaceMetadata),
@@ -72928,12 +73987,11 @@ async function fail(error) {
 /* harmony export */   ZJ: () => (/* binding */ featuresToArrowSchema),
 /* harmony export */   aP: () => (/* binding */ JSON_FEATURE),
 /* harmony export */   er: () => (/* binding */ featureFromArrow),
-/* harmony export */   kG: () => (/* binding */ featuresEqual),
 /* harmony export */   kb: () => (/* binding */ parseTimestampDtype),
 /* harmony export */   nh: () => (/* binding */ featuresToJson),
 /* harmony export */   pu: () => (/* binding */ featureToString)
 /* harmony export */ });
-/* unused harmony exports canonicalDtype, dtypeToArrow, featureField, arrowToDtype, pythonJsonDumps */
+/* unused harmony exports canonicalDtype, dtypeToArrow, featureField, arrowToDtype, featureToJson, featuresEqual, pythonJsonDumps */
 /* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7043);
 /* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4772);
 /* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(349);
@@ -75513,7 +76571,7 @@ function transformParquetStream(stream, writer_properties) {
     const ret = wasm.transformParquetStream(stream, ptr0);
     return ret;
 }
-exports.li = transformParquetStream;
+__webpack_unused_export__ = transformParquetStream;
 
 /**
  * Returns a handle to this wasm instance's `WebAssembly.Memory`
@@ -75579,7 +76637,7 @@ function writeParquet(table, writer_properties) {
     wasm.__wbindgen_free(ret[0], ret[1] * 1, 1);
     return v3;
 }
-__webpack_unused_export__ = writeParquet;
+exports.yI = writeParquet;
 function __wbg_get_imports() {
     const import0 = {
         __proto__: null,
@@ -92953,21 +94011,1507 @@ const platformIsLittleEndian = (() => {
 
 /***/ }),
 
+/***/ 4733:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  hb: () => (/* binding */ RecordBatchReader)
+});
+
+// UNUSED EXPORTS: AsyncRecordBatchFileReader, AsyncRecordBatchStreamReader, RecordBatchFileReader, RecordBatchStreamReader
+
+// EXTERNAL MODULE: ./node_modules/tslib/modules/index.js
+var modules = __nccwpck_require__(7467);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/data.mjs
+var apache_arrow_data = __nccwpck_require__(7108);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/vector.mjs
+var vector = __nccwpck_require__(3649);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/type.mjs
+var apache_arrow_type = __nccwpck_require__(4772);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/fb/message-header.mjs
+var message_header = __nccwpck_require__(6910);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/ipc/metadata/file.mjs + 2 modules
+var file = __nccwpck_require__(3403);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/io/adapters.mjs
+var adapters = __nccwpck_require__(1743);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/ipc/metadata/message.mjs + 31 modules
+var message = __nccwpck_require__(1677);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/io/stream.mjs
+var stream = __nccwpck_require__(1519);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/io/file.mjs
+var io_file = __nccwpck_require__(8489);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/schema.mjs
+var schema = __nccwpck_require__(349);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/visitor.mjs
+var visitor = __nccwpck_require__(242);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/util/bit.mjs
+var bit = __nccwpck_require__(632);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/util/utf8.mjs
+var utf8 = __nccwpck_require__(5342);
+;// CONCATENATED MODULE: ./node_modules/apache-arrow/util/int.mjs
+// Licensed to the Apache Software Foundation (ASF) under one
+// or more contributor license agreements.  See the NOTICE file
+// distributed with this work for additional information
+// regarding copyright ownership.  The ASF licenses this file
+// to you under the Apache License, Version 2.0 (the
+// "License"); you may not use this file except in compliance
+// with the License.  You may obtain a copy of the License at
+//
+//   http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing,
+// software distributed under the License is distributed on an
+// "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
+// KIND, either express or implied.  See the License for the
+// specific language governing permissions and limitations
+// under the License.
+/** @ignore */
+const carryBit16 = 1 << 16;
+/** @ignore */
+function intAsHex(value) {
+    if (value < 0) {
+        value = 0xFFFFFFFF + value + 1;
+    }
+    return `0x${value.toString(16)}`;
+}
+/** @ignore */
+const kInt32DecimalDigits = 8;
+/** @ignore */
+const kPowersOfTen = [
+    1,
+    10,
+    100,
+    1000,
+    10000,
+    100000,
+    1000000,
+    10000000,
+    100000000
+];
+/** @ignore */
+class BaseInt64 {
+    constructor(buffer) {
+        this.buffer = buffer;
+    }
+    high() { return this.buffer[1]; }
+    low() { return this.buffer[0]; }
+    _times(other) {
+        // Break the left and right numbers into 16 bit chunks
+        // so that we can multiply them without overflow.
+        const L = new Uint32Array([
+            this.buffer[1] >>> 16,
+            this.buffer[1] & 0xFFFF,
+            this.buffer[0] >>> 16,
+            this.buffer[0] & 0xFFFF
+        ]);
+        const R = new Uint32Array([
+            other.buffer[1] >>> 16,
+            other.buffer[1] & 0xFFFF,
+            other.buffer[0] >>> 16,
+            other.buffer[0] & 0xFFFF
+        ]);
+        let product = L[3] * R[3];
+        this.buffer[0] = product & 0xFFFF;
+        let sum = product >>> 16;
+        product = L[2] * R[3];
+        sum += product;
+        product = (L[3] * R[2]) >>> 0;
+        sum += product;
+        this.buffer[0] += sum << 16;
+        this.buffer[1] = (sum >>> 0 < product ? carryBit16 : 0);
+        this.buffer[1] += sum >>> 16;
+        this.buffer[1] += L[1] * R[3] + L[2] * R[2] + L[3] * R[1];
+        this.buffer[1] += (L[0] * R[3] + L[1] * R[2] + L[2] * R[1] + L[3] * R[0]) << 16;
+        return this;
+    }
+    _plus(other) {
+        const sum = (this.buffer[0] + other.buffer[0]) >>> 0;
+        this.buffer[1] += other.buffer[1];
+        if (sum < (this.buffer[0] >>> 0)) {
+            ++this.buffer[1];
+        }
+        this.buffer[0] = sum;
+    }
+    lessThan(other) {
+        return this.buffer[1] < other.buffer[1] ||
+            (this.buffer[1] === other.buffer[1] && this.buffer[0] < other.buffer[0]);
+    }
+    equals(other) {
+        return this.buffer[1] === other.buffer[1] && this.buffer[0] == other.buffer[0];
+    }
+    greaterThan(other) {
+        return other.lessThan(this);
+    }
+    hex() {
+        return `${intAsHex(this.buffer[1])} ${intAsHex(this.buffer[0])}`;
+    }
+}
+/** @ignore */
+class Uint64 extends BaseInt64 {
+    times(other) {
+        this._times(other);
+        return this;
+    }
+    plus(other) {
+        this._plus(other);
+        return this;
+    }
+    /** @nocollapse */
+    static from(val, out_buffer = new Uint32Array(2)) {
+        return Uint64.fromString(typeof (val) === 'string' ? val : val.toString(), out_buffer);
+    }
+    /** @nocollapse */
+    static fromNumber(num, out_buffer = new Uint32Array(2)) {
+        // Always parse numbers as strings - pulling out high and low bits
+        // directly seems to lose precision sometimes
+        // For example:
+        //     > -4613034156400212000 >>> 0
+        //     721782784
+        // The correct lower 32-bits are 721782752
+        return Uint64.fromString(num.toString(), out_buffer);
+    }
+    /** @nocollapse */
+    static fromString(str, out_buffer = new Uint32Array(2)) {
+        const length = str.length;
+        const out = new Uint64(out_buffer);
+        for (let posn = 0; posn < length;) {
+            const group = kInt32DecimalDigits < length - posn ?
+                kInt32DecimalDigits : length - posn;
+            const chunk = new Uint64(new Uint32Array([Number.parseInt(str.slice(posn, posn + group), 10), 0]));
+            const multiple = new Uint64(new Uint32Array([kPowersOfTen[group], 0]));
+            out.times(multiple);
+            out.plus(chunk);
+            posn += group;
+        }
+        return out;
+    }
+    /** @nocollapse */
+    static convertArray(values) {
+        const data = new Uint32Array(values.length * 2);
+        for (let i = -1, n = values.length; ++i < n;) {
+            Uint64.from(values[i], new Uint32Array(data.buffer, data.byteOffset + 2 * i * 4, 2));
+        }
+        return data;
+    }
+    /** @nocollapse */
+    static multiply(left, right) {
+        const rtrn = new Uint64(new Uint32Array(left.buffer));
+        return rtrn.times(right);
+    }
+    /** @nocollapse */
+    static add(left, right) {
+        const rtrn = new Uint64(new Uint32Array(left.buffer));
+        return rtrn.plus(right);
+    }
+}
+/** @ignore */
+class Int64 extends BaseInt64 {
+    negate() {
+        this.buffer[0] = ~this.buffer[0] + 1;
+        this.buffer[1] = ~this.buffer[1];
+        if (this.buffer[0] == 0) {
+            ++this.buffer[1];
+        }
+        return this;
+    }
+    times(other) {
+        this._times(other);
+        return this;
+    }
+    plus(other) {
+        this._plus(other);
+        return this;
+    }
+    lessThan(other) {
+        // force high bytes to be signed
+        // eslint-disable-next-line unicorn/prefer-math-trunc
+        const this_high = this.buffer[1] << 0;
+        // eslint-disable-next-line unicorn/prefer-math-trunc
+        const other_high = other.buffer[1] << 0;
+        return this_high < other_high ||
+            (this_high === other_high && this.buffer[0] < other.buffer[0]);
+    }
+    /** @nocollapse */
+    static from(val, out_buffer = new Uint32Array(2)) {
+        return Int64.fromString(typeof (val) === 'string' ? val : val.toString(), out_buffer);
+    }
+    /** @nocollapse */
+    static fromNumber(num, out_buffer = new Uint32Array(2)) {
+        // Always parse numbers as strings - pulling out high and low bits
+        // directly seems to lose precision sometimes
+        // For example:
+        //     > -4613034156400212000 >>> 0
+        //     721782784
+        // The correct lower 32-bits are 721782752
+        return Int64.fromString(num.toString(), out_buffer);
+    }
+    /** @nocollapse */
+    static fromString(str, out_buffer = new Uint32Array(2)) {
+        // TODO: Assert that out_buffer is 0 and length = 2
+        const negate = str.startsWith('-');
+        const length = str.length;
+        const out = new Int64(out_buffer);
+        for (let posn = negate ? 1 : 0; posn < length;) {
+            const group = kInt32DecimalDigits < length - posn ?
+                kInt32DecimalDigits : length - posn;
+            const chunk = new Int64(new Uint32Array([Number.parseInt(str.slice(posn, posn + group), 10), 0]));
+            const multiple = new Int64(new Uint32Array([kPowersOfTen[group], 0]));
+            out.times(multiple);
+            out.plus(chunk);
+            posn += group;
+        }
+        return negate ? out.negate() : out;
+    }
+    /** @nocollapse */
+    static convertArray(values) {
+        const data = new Uint32Array(values.length * 2);
+        for (let i = -1, n = values.length; ++i < n;) {
+            Int64.from(values[i], new Uint32Array(data.buffer, data.byteOffset + 2 * i * 4, 2));
+        }
+        return data;
+    }
+    /** @nocollapse */
+    static multiply(left, right) {
+        const rtrn = new Int64(new Uint32Array(left.buffer));
+        return rtrn.times(right);
+    }
+    /** @nocollapse */
+    static add(left, right) {
+        const rtrn = new Int64(new Uint32Array(left.buffer));
+        return rtrn.plus(right);
+    }
+}
+/** @ignore */
+class Int128 {
+    constructor(buffer) {
+        this.buffer = buffer;
+        // buffer[3] MSB (high)
+        // buffer[2]
+        // buffer[1]
+        // buffer[0] LSB (low)
+    }
+    high() {
+        return new Int64(new Uint32Array(this.buffer.buffer, this.buffer.byteOffset + 8, 2));
+    }
+    low() {
+        return new Int64(new Uint32Array(this.buffer.buffer, this.buffer.byteOffset, 2));
+    }
+    negate() {
+        this.buffer[0] = ~this.buffer[0] + 1;
+        this.buffer[1] = ~this.buffer[1];
+        this.buffer[2] = ~this.buffer[2];
+        this.buffer[3] = ~this.buffer[3];
+        if (this.buffer[0] == 0) {
+            ++this.buffer[1];
+        }
+        if (this.buffer[1] == 0) {
+            ++this.buffer[2];
+        }
+        if (this.buffer[2] == 0) {
+            ++this.buffer[3];
+        }
+        return this;
+    }
+    times(other) {
+        // Break the left and right numbers into 32 bit chunks
+        // so that we can multiply them without overflow.
+        const L0 = new Uint64(new Uint32Array([this.buffer[3], 0]));
+        const L1 = new Uint64(new Uint32Array([this.buffer[2], 0]));
+        const L2 = new Uint64(new Uint32Array([this.buffer[1], 0]));
+        const L3 = new Uint64(new Uint32Array([this.buffer[0], 0]));
+        const R0 = new Uint64(new Uint32Array([other.buffer[3], 0]));
+        const R1 = new Uint64(new Uint32Array([other.buffer[2], 0]));
+        const R2 = new Uint64(new Uint32Array([other.buffer[1], 0]));
+        const R3 = new Uint64(new Uint32Array([other.buffer[0], 0]));
+        let product = Uint64.multiply(L3, R3);
+        this.buffer[0] = product.low();
+        const sum = new Uint64(new Uint32Array([product.high(), 0]));
+        product = Uint64.multiply(L2, R3);
+        sum.plus(product);
+        product = Uint64.multiply(L3, R2);
+        sum.plus(product);
+        this.buffer[1] = sum.low();
+        this.buffer[3] = (sum.lessThan(product) ? 1 : 0);
+        this.buffer[2] = sum.high();
+        const high = new Uint64(new Uint32Array(this.buffer.buffer, this.buffer.byteOffset + 8, 2));
+        high.plus(Uint64.multiply(L1, R3))
+            .plus(Uint64.multiply(L2, R2))
+            .plus(Uint64.multiply(L3, R1));
+        this.buffer[3] += Uint64.multiply(L0, R3)
+            .plus(Uint64.multiply(L1, R2))
+            .plus(Uint64.multiply(L2, R1))
+            .plus(Uint64.multiply(L3, R0)).low();
+        return this;
+    }
+    plus(other) {
+        const sums = new Uint32Array(4);
+        sums[3] = (this.buffer[3] + other.buffer[3]) >>> 0;
+        sums[2] = (this.buffer[2] + other.buffer[2]) >>> 0;
+        sums[1] = (this.buffer[1] + other.buffer[1]) >>> 0;
+        sums[0] = (this.buffer[0] + other.buffer[0]) >>> 0;
+        if (sums[0] < (this.buffer[0] >>> 0)) {
+            ++sums[1];
+        }
+        if (sums[1] < (this.buffer[1] >>> 0)) {
+            ++sums[2];
+        }
+        if (sums[2] < (this.buffer[2] >>> 0)) {
+            ++sums[3];
+        }
+        this.buffer[3] = sums[3];
+        this.buffer[2] = sums[2];
+        this.buffer[1] = sums[1];
+        this.buffer[0] = sums[0];
+        return this;
+    }
+    hex() {
+        return `${intAsHex(this.buffer[3])} ${intAsHex(this.buffer[2])} ${intAsHex(this.buffer[1])} ${intAsHex(this.buffer[0])}`;
+    }
+    /** @nocollapse */
+    static multiply(left, right) {
+        const rtrn = new Int128(new Uint32Array(left.buffer));
+        return rtrn.times(right);
+    }
+    /** @nocollapse */
+    static add(left, right) {
+        const rtrn = new Int128(new Uint32Array(left.buffer));
+        return rtrn.plus(right);
+    }
+    /** @nocollapse */
+    static from(val, out_buffer = new Uint32Array(4)) {
+        return Int128.fromString(typeof (val) === 'string' ? val : val.toString(), out_buffer);
+    }
+    /** @nocollapse */
+    static fromNumber(num, out_buffer = new Uint32Array(4)) {
+        // Always parse numbers as strings - pulling out high and low bits
+        // directly seems to lose precision sometimes
+        // For example:
+        //     > -4613034156400212000 >>> 0
+        //     721782784
+        // The correct lower 32-bits are 721782752
+        return Int128.fromString(num.toString(), out_buffer);
+    }
+    /** @nocollapse */
+    static fromString(str, out_buffer = new Uint32Array(4)) {
+        // TODO: Assert that out_buffer is 0 and length = 4
+        const negate = str.startsWith('-');
+        const length = str.length;
+        const out = new Int128(out_buffer);
+        for (let posn = negate ? 1 : 0; posn < length;) {
+            const group = kInt32DecimalDigits < length - posn ?
+                kInt32DecimalDigits : length - posn;
+            const chunk = new Int128(new Uint32Array([Number.parseInt(str.slice(posn, posn + group), 10), 0, 0, 0]));
+            const multiple = new Int128(new Uint32Array([kPowersOfTen[group], 0, 0, 0]));
+            out.times(multiple);
+            out.plus(chunk);
+            posn += group;
+        }
+        return negate ? out.negate() : out;
+    }
+    /** @nocollapse */
+    static convertArray(values) {
+        // TODO: Distinguish between string and number at compile-time
+        const data = new Uint32Array(values.length * 4);
+        for (let i = -1, n = values.length; ++i < n;) {
+            Int128.from(values[i], new Uint32Array(data.buffer, data.byteOffset + 4 * 4 * i, 4));
+        }
+        return data;
+    }
+}
+
+//# sourceMappingURL=int.mjs.map
+
+// EXTERNAL MODULE: ./node_modules/apache-arrow/fb/metadata-version.mjs
+var metadata_version = __nccwpck_require__(1111);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/fb/union-mode.mjs
+var union_mode = __nccwpck_require__(3960);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/fb/date-unit.mjs
+var date_unit = __nccwpck_require__(7446);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/fb/interval-unit.mjs
+var interval_unit = __nccwpck_require__(7171);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/util/buffer.mjs
+var buffer = __nccwpck_require__(9537);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/util/interval.mjs
+var interval = __nccwpck_require__(1604);
+;// CONCATENATED MODULE: ./node_modules/apache-arrow/visitor/vectorloader.mjs
+// Licensed to the Apache Software Foundation (ASF) under one
+// or more contributor license agreements.  See the NOTICE file
+// distributed with this work for additional information
+// regarding copyright ownership.  The ASF licenses this file
+// to you under the Apache License, Version 2.0 (the
+// "License"); you may not use this file except in compliance
+// with the License.  You may obtain a copy of the License at
+//
+//   http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing,
+// software distributed under the License is distributed on an
+// "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
+// KIND, either express or implied.  See the License for the
+// specific language governing permissions and limitations
+// under the License.
+
+
+
+
+
+
+
+
+
+
+/** @ignore */
+class VectorLoader extends visitor/* Visitor */.l {
+    constructor(bytes, nodes, buffers, dictionaries, metadataVersion = metadata_version/* MetadataVersion */.W.V5, variadicBufferCounts = []) {
+        super();
+        this.nodesIndex = -1;
+        this.buffersIndex = -1;
+        this.variadicBufferIndex = -1;
+        this.bytes = bytes;
+        this.nodes = nodes;
+        this.buffers = buffers;
+        this.dictionaries = dictionaries;
+        this.metadataVersion = metadataVersion;
+        this.variadicBufferCounts = variadicBufferCounts;
+    }
+    visit(node) {
+        return super.visit(node instanceof schema/* Field */.D ? node.type : node);
+    }
+    visitNull(type, { length } = this.nextFieldNode()) {
+        return (0,apache_arrow_data/* makeData */.Hg)({ type, length });
+    }
+    visitBool(type, { length, nullCount } = this.nextFieldNode()) {
+        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
+    }
+    visitInt(type, { length, nullCount } = this.nextFieldNode()) {
+        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
+    }
+    visitFloat(type, { length, nullCount } = this.nextFieldNode()) {
+        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
+    }
+    visitUtf8(type, { length, nullCount } = this.nextFieldNode()) {
+        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), valueOffsets: this.readOffsets(type), data: this.readData(type) });
+    }
+    visitLargeUtf8(type, { length, nullCount } = this.nextFieldNode()) {
+        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), valueOffsets: this.readOffsets(type), data: this.readData(type) });
+    }
+    visitUtf8View(type, { length, nullCount } = this.nextFieldNode()) {
+        const nullBitmap = this.readNullBitmap(type, nullCount);
+        const views = this.readData(type);
+        const variadicBuffers = this.readVariadicBuffers(this.nextVariadicBufferCount());
+        return (0,apache_arrow_data/* makeData */.Hg)({
+            type,
+            length,
+            nullCount,
+            nullBitmap,
+            ['views']: views,
+            ['variadicBuffers']: variadicBuffers
+        });
+    }
+    visitBinary(type, { length, nullCount } = this.nextFieldNode()) {
+        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), valueOffsets: this.readOffsets(type), data: this.readData(type) });
+    }
+    visitLargeBinary(type, { length, nullCount } = this.nextFieldNode()) {
+        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), valueOffsets: this.readOffsets(type), data: this.readData(type) });
+    }
+    visitBinaryView(type, { length, nullCount } = this.nextFieldNode()) {
+        const nullBitmap = this.readNullBitmap(type, nullCount);
+        const views = this.readData(type);
+        const variadicBuffers = this.readVariadicBuffers(this.nextVariadicBufferCount());
+        return (0,apache_arrow_data/* makeData */.Hg)({
+            type,
+            length,
+            nullCount,
+            nullBitmap,
+            ['views']: views,
+            ['variadicBuffers']: variadicBuffers
+        });
+    }
+    visitFixedSizeBinary(type, { length, nullCount } = this.nextFieldNode()) {
+        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
+    }
+    visitDate(type, { length, nullCount } = this.nextFieldNode()) {
+        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
+    }
+    visitTimestamp(type, { length, nullCount } = this.nextFieldNode()) {
+        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
+    }
+    visitTime(type, { length, nullCount } = this.nextFieldNode()) {
+        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
+    }
+    visitDecimal(type, { length, nullCount } = this.nextFieldNode()) {
+        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
+    }
+    visitList(type, { length, nullCount } = this.nextFieldNode()) {
+        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), valueOffsets: this.readOffsets(type), 'child': this.visit(type.children[0]) });
+    }
+    visitLargeList(type, { length, nullCount } = this.nextFieldNode()) {
+        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), valueOffsets: this.readOffsets(type), 'child': this.visit(type.children[0]) });
+    }
+    visitStruct(type, { length, nullCount } = this.nextFieldNode()) {
+        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), children: this.visitMany(type.children) });
+    }
+    visitUnion(type, { length, nullCount } = this.nextFieldNode()) {
+        if (this.metadataVersion < metadata_version/* MetadataVersion */.W.V5) {
+            this.readNullBitmap(type, nullCount);
+        }
+        return type.mode === union_mode/* UnionMode */.R.Sparse
+            ? this.visitSparseUnion(type, { length, nullCount })
+            : this.visitDenseUnion(type, { length, nullCount });
+    }
+    visitDenseUnion(type, { length, nullCount } = this.nextFieldNode()) {
+        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, typeIds: this.readTypeIds(type), valueOffsets: this.readOffsets(type), children: this.visitMany(type.children) });
+    }
+    visitSparseUnion(type, { length, nullCount } = this.nextFieldNode()) {
+        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, typeIds: this.readTypeIds(type), children: this.visitMany(type.children) });
+    }
+    visitDictionary(type, { length, nullCount } = this.nextFieldNode()) {
+        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type.indices), dictionary: this.readDictionary(type) });
+    }
+    visitInterval(type, { length, nullCount } = this.nextFieldNode()) {
+        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
+    }
+    visitDuration(type, { length, nullCount } = this.nextFieldNode()) {
+        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), data: this.readData(type) });
+    }
+    visitFixedSizeList(type, { length, nullCount } = this.nextFieldNode()) {
+        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), 'child': this.visit(type.children[0]) });
+    }
+    visitMap(type, { length, nullCount } = this.nextFieldNode()) {
+        return (0,apache_arrow_data/* makeData */.Hg)({ type, length, nullCount, nullBitmap: this.readNullBitmap(type, nullCount), valueOffsets: this.readOffsets(type), 'child': this.visit(type.children[0]) });
+    }
+    nextFieldNode() { return this.nodes[++this.nodesIndex]; }
+    nextBufferRange() { return this.buffers[++this.buffersIndex]; }
+    readNullBitmap(type, nullCount, buffer = this.nextBufferRange()) {
+        return nullCount > 0 && this.readData(type, buffer) || new Uint8Array(0);
+    }
+    readOffsets(type, buffer) { return this.readData(type, buffer); }
+    readTypeIds(type, buffer) { return this.readData(type, buffer); }
+    readData(_type, { length, offset } = this.nextBufferRange()) {
+        return this.bytes.subarray(offset, offset + length);
+    }
+    readVariadicBuffers(length) {
+        return Array.from({ length }, () => this.readData(null));
+    }
+    nextVariadicBufferCount() {
+        var _a;
+        return (_a = this.variadicBufferCounts[++this.variadicBufferIndex]) !== null && _a !== void 0 ? _a : 0;
+    }
+    readDictionary(type) {
+        return this.dictionaries.get(type.id);
+    }
+}
+/** @ignore */
+class JSONVectorLoader extends VectorLoader {
+    constructor(sources, nodes, buffers, dictionaries, metadataVersion, variadicBufferCounts = []) {
+        super(new Uint8Array(0), nodes, buffers, dictionaries, metadataVersion, variadicBufferCounts);
+        this.sources = sources;
+    }
+    readNullBitmap(_type, nullCount, { offset } = this.nextBufferRange()) {
+        return nullCount <= 0 ? new Uint8Array(0) : (0,bit/* packBools */.FQ)(this.sources[offset]);
+    }
+    readOffsets(_type, { offset } = this.nextBufferRange()) {
+        return (0,buffer/* toArrayBufferView */.Q_)(Uint8Array, (0,buffer/* toArrayBufferView */.Q_)(_type.OffsetArrayType, this.sources[offset]));
+    }
+    readTypeIds(type, { offset } = this.nextBufferRange()) {
+        return (0,buffer/* toArrayBufferView */.Q_)(Uint8Array, (0,buffer/* toArrayBufferView */.Q_)(type.ArrayType, this.sources[offset]));
+    }
+    readData(type, { offset } = this.nextBufferRange()) {
+        const { sources } = this;
+        if (apache_arrow_type/* DataType */.pe.isTimestamp(type)) {
+            return (0,buffer/* toArrayBufferView */.Q_)(Uint8Array, Int64.convertArray(sources[offset]));
+        }
+        else if ((apache_arrow_type/* DataType */.pe.isInt(type) || apache_arrow_type/* DataType */.pe.isTime(type)) && type.bitWidth === 64 || apache_arrow_type/* DataType */.pe.isDuration(type)) {
+            return (0,buffer/* toArrayBufferView */.Q_)(Uint8Array, Int64.convertArray(sources[offset]));
+        }
+        else if (apache_arrow_type/* DataType */.pe.isDate(type) && type.unit === date_unit/* DateUnit */.f.MILLISECOND) {
+            return (0,buffer/* toArrayBufferView */.Q_)(Uint8Array, Int64.convertArray(sources[offset]));
+        }
+        else if (apache_arrow_type/* DataType */.pe.isDecimal(type)) {
+            return (0,buffer/* toArrayBufferView */.Q_)(Uint8Array, Int128.convertArray(sources[offset]));
+        }
+        else if (apache_arrow_type/* DataType */.pe.isBinary(type) || apache_arrow_type/* DataType */.pe.isLargeBinary(type) || apache_arrow_type/* DataType */.pe.isFixedSizeBinary(type)) {
+            return binaryDataFromJSON(sources[offset]);
+        }
+        else if (apache_arrow_type/* DataType */.pe.isBinaryView(type)) {
+            return binaryViewDataFromJSON(sources[offset]);
+        }
+        else if (apache_arrow_type/* DataType */.pe.isUtf8View(type)) {
+            return utf8ViewDataFromJSON(sources[offset]);
+        }
+        else if (apache_arrow_type/* DataType */.pe.isBool(type)) {
+            return (0,bit/* packBools */.FQ)(sources[offset]);
+        }
+        else if (apache_arrow_type/* DataType */.pe.isUtf8(type) || apache_arrow_type/* DataType */.pe.isLargeUtf8(type)) {
+            return (0,utf8/* encodeUtf8 */.A)(sources[offset].join(''));
+        }
+        else if (apache_arrow_type/* DataType */.pe.isInterval(type)) {
+            switch (type.unit) {
+                case interval_unit/* IntervalUnit */.a.DAY_TIME:
+                    return (0,interval/* toIntervalDayTimeInt32Array */.bz)(sources[offset]);
+                case interval_unit/* IntervalUnit */.a.MONTH_DAY_NANO:
+                    return (0,interval/* toIntervalMonthDayNanoInt32Array */.UC)(sources[offset]);
+                default:
+                    break;
+            }
+        }
+        return (0,buffer/* toArrayBufferView */.Q_)(Uint8Array, (0,buffer/* toArrayBufferView */.Q_)(type.ArrayType, sources[offset].map((x) => +x)));
+    }
+    readVariadicBuffers(length) {
+        // Per Arrow C++ reference implementation (cpp/src/arrow/ipc/reader.cc),
+        // each variadic buffer is stored as a separate buffer region, matching
+        // the IPC format where each is accessed via separate GetBuffer() calls.
+        // VARIADIC_DATA_BUFFERS in JSON is an array, but flattenDataSources spreads
+        // it so each hex string gets its own sources entry, maintaining 1:1
+        // correspondence with BufferRegion entries.
+        const buffers = [];
+        for (let i = 0; i < length; i++) {
+            const { offset } = this.nextBufferRange();
+            // sources[offset] is 'any[]' but for variadic buffers it's actually a string
+            // after spreading in flattenDataSources. Cast necessary due to heterogeneous
+            // sources array structure (most fields are arrays, variadic elements are strings).
+            const hexString = this.sources[offset];
+            buffers.push(hexStringToBytes(hexString));
+        }
+        return buffers;
+    }
+}
+/** @ignore */
+function hexStringToBytes(hexString) {
+    // Parse hex string per Arrow JSON integration format (uppercase hex encoding).
+    // Used for: VARIADIC_DATA_BUFFERS elements, Binary DATA (after join),
+    // BinaryView PREFIX_HEX and INLINED fields.
+    const data = new Uint8Array(hexString.length / 2);
+    for (let i = 0; i < hexString.length; i += 2) {
+        data[i >> 1] = Number.parseInt(hexString.slice(i, i + 2), 16);
+    }
+    return data;
+}
+/** @ignore */
+function binaryDataFromJSON(values) {
+    // Arrow JSON Binary/LargeBinary/FixedSizeBinary format:
+    // "DATA": ["49BC7D5B6C47D2","3F5FB6D9322026"] (array of hex strings, one per value)
+    // Join all values into one continuous hex string, then parse to bytes.
+    return hexStringToBytes(values.join(''));
+}
+/** @ignore */
+function parseViewDataFromJSON(views, parseInlined) {
+    // Each view is a 16-byte struct: [length: i32, prefix/inlined: 12 bytes, buffer_index: i32, offset: i32]
+    const data = new Uint8Array(views.length * 16);
+    const dataView = new DataView(data.buffer);
+    for (const [i, view] of views.entries()) {
+        const offset = i * 16;
+        const size = view['SIZE'];
+        // Write size (int32 at byte 0)
+        dataView.setInt32(offset, size, true);
+        if (view['INLINED'] !== undefined) {
+            // Inline view: parse INLINED field using provided callback
+            const bytes = parseInlined(view['INLINED']);
+            for (let j = 0; j < bytes.length && j < 12; j++) {
+                data[offset + 4 + j] = bytes[j];
+            }
+        }
+        else {
+            // Out-of-line view: write prefix, buffer_index, offset
+            const prefix = view['PREFIX_HEX'];
+            // Write 4-byte prefix at bytes 4-7
+            for (let j = 0; j < 8 && j < prefix.length; j += 2) {
+                data[offset + 4 + (j >> 1)] = Number.parseInt(prefix.slice(j, j + 2), 16);
+            }
+            // Write buffer_index (int32 at byte 8)
+            dataView.setInt32(offset + 8, view['BUFFER_INDEX'], true);
+            // Write offset (int32 at byte 12)
+            dataView.setInt32(offset + 12, view['OFFSET'], true);
+        }
+    }
+    return data;
+}
+/** @ignore */
+function binaryViewDataFromJSON(views) {
+    return parseViewDataFromJSON(views, (inlined) => {
+        // BinaryView: INLINED is hex-encoded string
+        const bytes = new Uint8Array(inlined.length / 2);
+        for (let i = 0; i < inlined.length; i += 2) {
+            bytes[i >> 1] = Number.parseInt(inlined.slice(i, i + 2), 16);
+        }
+        return bytes;
+    });
+}
+/** @ignore */
+function utf8ViewDataFromJSON(views) {
+    return parseViewDataFromJSON(views, (inlined) => {
+        // Utf8View: INLINED is UTF-8 string - encode to bytes
+        const encoder = new TextEncoder();
+        return encoder.encode(inlined);
+    });
+}
+class CompressedVectorLoader extends VectorLoader {
+    constructor(bodyChunks, nodes, buffers, dictionaries, metadataVersion, variadicBufferCounts = []) {
+        super(new Uint8Array(0), nodes, buffers, dictionaries, metadataVersion, variadicBufferCounts);
+        this.bodyChunks = bodyChunks;
+    }
+    readData(_type, _buffer = this.nextBufferRange()) {
+        return this.bodyChunks[this.buffersIndex];
+    }
+}
+
+//# sourceMappingURL=vectorloader.mjs.map
+
+// EXTERNAL MODULE: ./node_modules/apache-arrow/recordbatch.mjs
+var recordbatch = __nccwpck_require__(9833);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/io/interfaces.mjs
+var interfaces = __nccwpck_require__(4855);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/ipc/message.mjs
+var ipc_message = __nccwpck_require__(470);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/util/compat.mjs
+var compat = __nccwpck_require__(1997);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/ipc/compression/registry.mjs + 1 modules
+var registry = __nccwpck_require__(2798);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/util/bigint.mjs
+var bigint = __nccwpck_require__(2838);
+// EXTERNAL MODULE: ./node_modules/flatbuffers/js/flatbuffers.js
+var flatbuffers = __nccwpck_require__(6558);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/ipc/compression/constants.mjs
+var constants = __nccwpck_require__(767);
+;// CONCATENATED MODULE: ./node_modules/apache-arrow/ipc/reader.mjs
+// Licensed to the Apache Software Foundation (ASF) under one
+// or more contributor license agreements.  See the NOTICE file
+// distributed with this work for additional information
+// regarding copyright ownership.  The ASF licenses this file
+// to you under the Apache License, Version 2.0 (the
+// "License"); you may not use this file except in compliance
+// with the License.  You may obtain a copy of the License at
+//
+//   http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing,
+// software distributed under the License is distributed on an
+// "AS IS" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY
+// KIND, either express or implied.  See the License for the
+// specific language governing permissions and limitations
+// under the License.
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+class RecordBatchReader extends interfaces/* ReadableInterop */.Qm {
+    constructor(impl) {
+        super();
+        this._impl = impl;
+    }
+    get closed() { return this._impl.closed; }
+    get schema() { return this._impl.schema; }
+    get autoDestroy() { return this._impl.autoDestroy; }
+    get dictionaries() { return this._impl.dictionaries; }
+    get numDictionaries() { return this._impl.numDictionaries; }
+    get numRecordBatches() { return this._impl.numRecordBatches; }
+    get footer() { return this._impl.isFile() ? this._impl.footer : null; }
+    isSync() { return this._impl.isSync(); }
+    isAsync() { return this._impl.isAsync(); }
+    isFile() { return this._impl.isFile(); }
+    isStream() { return this._impl.isStream(); }
+    next() {
+        return this._impl.next();
+    }
+    throw(value) {
+        return this._impl.throw(value);
+    }
+    return(value) {
+        return this._impl.return(value);
+    }
+    cancel() {
+        return this._impl.cancel();
+    }
+    reset(schema) {
+        this._impl.reset(schema);
+        this._DOMStream = undefined;
+        this._nodeStream = undefined;
+        return this;
+    }
+    open(options) {
+        const opening = this._impl.open(options);
+        return (0,compat/* isPromise */.yL)(opening) ? opening.then(() => this) : this;
+    }
+    readRecordBatch(index) {
+        return this._impl.isFile() ? this._impl.readRecordBatch(index) : null;
+    }
+    [Symbol.iterator]() {
+        return this._impl[Symbol.iterator]();
+    }
+    [Symbol.asyncIterator]() {
+        return this._impl[Symbol.asyncIterator]();
+    }
+    toDOMStream() {
+        return adapters/* default */.A.toDOMStream((this.isSync()
+            ? { [Symbol.iterator]: () => this }
+            : { [Symbol.asyncIterator]: () => this }));
+    }
+    toNodeStream() {
+        return adapters/* default */.A.toNodeStream((this.isSync()
+            ? { [Symbol.iterator]: () => this }
+            : { [Symbol.asyncIterator]: () => this }), { objectMode: true });
+    }
+    /** @nocollapse */
+    // @ts-ignore
+    static throughNode(options) {
+        throw new Error(`"throughNode" not available in this environment`);
+    }
+    /** @nocollapse */
+    static throughDOM(
+    // @ts-ignore
+    writableStrategy, 
+    // @ts-ignore
+    readableStrategy) {
+        throw new Error(`"throughDOM" not available in this environment`);
+    }
+    /** @nocollapse */
+    static from(source) {
+        if (source instanceof RecordBatchReader) {
+            return source;
+        }
+        else if ((0,compat/* isArrowJSON */.qO)(source)) {
+            return fromArrowJSON(source);
+        }
+        else if ((0,compat/* isFileHandle */.zP)(source)) {
+            return fromFileHandle(source);
+        }
+        else if ((0,compat/* isPromise */.yL)(source)) {
+            return (() => (0,modules/* __awaiter */.sH)(this, void 0, void 0, function* () { return yield RecordBatchReader.from(yield source); }))();
+        }
+        else if ((0,compat/* isFetchResponse */.es)(source) || (0,compat/* isReadableDOMStream */.Rv)(source) || (0,compat/* isReadableNodeStream */.hy)(source) || (0,compat/* isAsyncIterable */.Td)(source)) {
+            return fromAsyncByteStream(new stream/* AsyncByteStream */.V8(source));
+        }
+        return fromByteStream(new stream/* ByteStream */.xj(source));
+    }
+    /** @nocollapse */
+    static readAll(source) {
+        if (source instanceof RecordBatchReader) {
+            return source.isSync() ? readAllSync(source) : readAllAsync(source);
+        }
+        else if ((0,compat/* isArrowJSON */.qO)(source) || ArrayBuffer.isView(source) || (0,compat/* isIterable */.xZ)(source) || (0,compat/* isIteratorResult */.o_)(source)) {
+            return readAllSync(source);
+        }
+        return readAllAsync(source);
+    }
+}
+//
+// Since TS is a structural type system, we define the following subclass stubs
+// so that concrete types exist to associate with the interfaces below.
+//
+// The implementation for each RecordBatchReader is hidden away in the set of
+// `RecordBatchReaderImpl` classes in the second half of this file. This allows
+// us to export a single RecordBatchReader class, and swap out the impl based
+// on the io primitives or underlying arrow (JSON, file, or stream) at runtime.
+//
+// Async/await makes our job a bit harder, since it forces everything to be
+// either fully sync or fully async. This is why the logic for the reader impls
+// has been duplicated into both sync and async variants. Since the RBR
+// delegates to its impl, an RBR with an AsyncRecordBatchFileReaderImpl for
+// example will return async/await-friendly Promises, but one with a (sync)
+// RecordBatchStreamReaderImpl will always return values. Nothing should be
+// different about their logic, aside from the async handling. This is also why
+// this code looks highly structured, as it should be nearly identical and easy
+// to follow.
+//
+/** @ignore */
+class RecordBatchStreamReader extends RecordBatchReader {
+    constructor(_impl) {
+        super(_impl);
+        this._impl = _impl;
+    }
+    readAll() { return [...this]; }
+    [Symbol.iterator]() { return this._impl[Symbol.iterator](); }
+    [Symbol.asyncIterator]() { return (0,modules/* __asyncGenerator */.AQ)(this, arguments, function* _a() { yield (0,modules/* __await */.N3)(yield* (0,modules/* __asyncDelegator */.Me)((0,modules/* __asyncValues */.xN)(this[Symbol.iterator]()))); }); }
+}
+/** @ignore */
+class AsyncRecordBatchStreamReader extends RecordBatchReader {
+    constructor(_impl) {
+        super(_impl);
+        this._impl = _impl;
+    }
+    readAll() {
+        return (0,modules/* __awaiter */.sH)(this, void 0, void 0, function* () {
+            var _a, e_1, _b, _c;
+            const batches = new Array();
+            try {
+                for (var _d = true, _e = (0,modules/* __asyncValues */.xN)(this), _f; _f = yield _e.next(), _a = _f.done, !_a; _d = true) {
+                    _c = _f.value;
+                    _d = false;
+                    const batch = _c;
+                    batches.push(batch);
+                }
+            }
+            catch (e_1_1) { e_1 = { error: e_1_1 }; }
+            finally {
+                try {
+                    if (!_d && !_a && (_b = _e.return)) yield _b.call(_e);
+                }
+                finally { if (e_1) throw e_1.error; }
+            }
+            return batches;
+        });
+    }
+    [Symbol.iterator]() { throw new Error(`AsyncRecordBatchStreamReader is not Iterable`); }
+    [Symbol.asyncIterator]() { return this._impl[Symbol.asyncIterator](); }
+}
+/** @ignore */
+class RecordBatchFileReader extends RecordBatchStreamReader {
+    constructor(_impl) {
+        super(_impl);
+        this._impl = _impl;
+    }
+}
+/** @ignore */
+class AsyncRecordBatchFileReader extends AsyncRecordBatchStreamReader {
+    constructor(_impl) {
+        super(_impl);
+        this._impl = _impl;
+    }
+}
+/** @ignore */
+class RecordBatchReaderImpl {
+    get numDictionaries() { return this._dictionaryIndex; }
+    get numRecordBatches() { return this._recordBatchIndex; }
+    constructor(dictionaries = new Map()) {
+        this.closed = false;
+        this.autoDestroy = true;
+        this._dictionaryIndex = 0;
+        this._recordBatchIndex = 0;
+        this.dictionaries = dictionaries;
+    }
+    isSync() { return false; }
+    isAsync() { return false; }
+    isFile() { return false; }
+    isStream() { return false; }
+    reset(schema) {
+        this._dictionaryIndex = 0;
+        this._recordBatchIndex = 0;
+        this.schema = schema;
+        this.dictionaries = new Map();
+        return this;
+    }
+    _loadRecordBatch(header, body, messageMetadata) {
+        let children;
+        if (header.compression != null) {
+            const codec = registry/* compressionRegistry */.g.get(header.compression.type);
+            if ((codec === null || codec === void 0 ? void 0 : codec.decode) && typeof codec.decode === 'function') {
+                const { decommpressedBody, buffers } = this._decompressBuffers(header, body, codec);
+                children = this._loadCompressedVectors(header, decommpressedBody, this.schema.fields);
+                header = new message/* RecordBatch */.g5(header.length, header.nodes, buffers, null);
+            }
+            else {
+                throw new Error('Record batch is compressed but codec not found');
+            }
+        }
+        else {
+            children = this._loadVectors(header, body, this.schema.fields);
+        }
+        const data = (0,apache_arrow_data/* makeData */.Hg)({ type: new apache_arrow_type/* Struct */._k(this.schema.fields), length: header.length, children });
+        return new recordbatch/* RecordBatch */.g(this.schema, data, messageMetadata);
+    }
+    _loadDictionaryBatch(header, body) {
+        const { id, isDelta } = header;
+        const { dictionaries, schema } = this;
+        const dictionary = dictionaries.get(id);
+        const type = schema.dictionaries.get(id);
+        let data;
+        if (header.data.compression != null) {
+            const codec = registry/* compressionRegistry */.g.get(header.data.compression.type);
+            if ((codec === null || codec === void 0 ? void 0 : codec.decode) && typeof codec.decode === 'function') {
+                const { decommpressedBody, buffers } = this._decompressBuffers(header.data, body, codec);
+                data = this._loadCompressedVectors(header.data, decommpressedBody, [type]);
+                header = new message/* DictionaryBatch */.vc(new message/* RecordBatch */.g5(header.data.length, header.data.nodes, buffers, null, header.data.variadicBufferCounts), id, isDelta);
+            }
+            else {
+                throw new Error('Dictionary batch is compressed but codec not found');
+            }
+        }
+        else {
+            data = this._loadVectors(header.data, body, [type]);
+        }
+        // const data = this._loadVectors(header.data, body, [type]);
+        return (dictionary && isDelta ? dictionary.concat(new vector/* Vector */.M(data)) :
+            new vector/* Vector */.M(data)).memoize();
+    }
+    _loadVectors(header, body, types) {
+        return new VectorLoader(body, header.nodes, header.buffers, this.dictionaries, this.schema.metadataVersion, header.variadicBufferCounts).visitMany(types);
+    }
+    _loadCompressedVectors(header, body, types) {
+        return new CompressedVectorLoader(body, header.nodes, header.buffers, this.dictionaries, this.schema.metadataVersion, header.variadicBufferCounts).visitMany(types);
+    }
+    _decompressBuffers(header, body, codec) {
+        const decompressedBuffers = [];
+        const newBufferRegions = [];
+        let currentOffset = 0;
+        for (const { offset, length } of header.buffers) {
+            if (length === 0) {
+                decompressedBuffers.push(new Uint8Array(0));
+                newBufferRegions.push(new message/* BufferRegion */.t5(currentOffset, 0));
+                continue;
+            }
+            const byteBuf = new flatbuffers/* ByteBuffer */.$F(body.subarray(offset, offset + length));
+            const uncompressedLenth = (0,bigint/* bigIntToNumber */.i)(byteBuf.readInt64(0));
+            const bytes = byteBuf.bytes().subarray(constants/* COMPRESS_LENGTH_PREFIX */.h);
+            const decompressed = (uncompressedLenth === constants/* LENGTH_NO_COMPRESSED_DATA */._)
+                ? bytes
+                : codec.decode(bytes);
+            decompressedBuffers.push(decompressed);
+            const padding = ((currentOffset + 7) & ~7) - currentOffset;
+            currentOffset += padding;
+            newBufferRegions.push(new message/* BufferRegion */.t5(currentOffset, decompressed.length));
+            currentOffset += decompressed.length;
+        }
+        return {
+            decommpressedBody: decompressedBuffers,
+            buffers: newBufferRegions
+        };
+    }
+}
+/** @ignore */
+class RecordBatchStreamReaderImpl extends RecordBatchReaderImpl {
+    constructor(source, dictionaries) {
+        super(dictionaries);
+        this._reader = !(0,compat/* isArrowJSON */.qO)(source)
+            ? new ipc_message/* MessageReader */.RJ(this._handle = source)
+            : new ipc_message/* JSONMessageReader */.R2(this._handle = source);
+    }
+    isSync() { return true; }
+    isStream() { return true; }
+    [Symbol.iterator]() {
+        return this;
+    }
+    cancel() {
+        if (!this.closed && (this.closed = true)) {
+            this.reset()._reader.return();
+            this._reader = null;
+            this.dictionaries = null;
+        }
+    }
+    open(options) {
+        if (!this.closed) {
+            this.autoDestroy = shouldAutoDestroy(this, options);
+            if (!(this.schema || (this.schema = this._reader.readSchema()))) {
+                this.cancel();
+            }
+        }
+        return this;
+    }
+    throw(value) {
+        if (!this.closed && this.autoDestroy && (this.closed = true)) {
+            return this.reset()._reader.throw(value);
+        }
+        return interfaces/* ITERATOR_DONE */.gV;
+    }
+    return(value) {
+        if (!this.closed && this.autoDestroy && (this.closed = true)) {
+            return this.reset()._reader.return(value);
+        }
+        return interfaces/* ITERATOR_DONE */.gV;
+    }
+    next() {
+        if (this.closed) {
+            return interfaces/* ITERATOR_DONE */.gV;
+        }
+        let message;
+        const { _reader: reader } = this;
+        while (message = this._readNextMessageAndValidate()) {
+            if (message.isSchema()) {
+                this.reset(message.header());
+            }
+            else if (message.isRecordBatch()) {
+                this._recordBatchIndex++;
+                const header = message.header();
+                const buffer = reader.readMessageBody(message.bodyLength);
+                const recordBatch = this._loadRecordBatch(header, buffer, message.metadata);
+                return { done: false, value: recordBatch };
+            }
+            else if (message.isDictionaryBatch()) {
+                this._dictionaryIndex++;
+                const header = message.header();
+                const buffer = reader.readMessageBody(message.bodyLength);
+                const vector = this._loadDictionaryBatch(header, buffer);
+                this.dictionaries.set(header.id, vector);
+            }
+        }
+        if (this.schema && this._recordBatchIndex === 0) {
+            this._recordBatchIndex++;
+            return { done: false, value: new recordbatch/* _InternalEmptyPlaceholderRecordBatch */.M(this.schema) };
+        }
+        return this.return();
+    }
+    _readNextMessageAndValidate(type) {
+        return this._reader.readMessage(type);
+    }
+}
+/** @ignore */
+class AsyncRecordBatchStreamReaderImpl extends RecordBatchReaderImpl {
+    constructor(source, dictionaries) {
+        super(dictionaries);
+        this._reader = new ipc_message/* AsyncMessageReader */.vn(this._handle = source);
+    }
+    isAsync() { return true; }
+    isStream() { return true; }
+    [Symbol.asyncIterator]() {
+        return this;
+    }
+    cancel() {
+        return (0,modules/* __awaiter */.sH)(this, void 0, void 0, function* () {
+            if (!this.closed && (this.closed = true)) {
+                yield this.reset()._reader.return();
+                this._reader = null;
+                this.dictionaries = null;
+            }
+        });
+    }
+    open(options) {
+        return (0,modules/* __awaiter */.sH)(this, void 0, void 0, function* () {
+            if (!this.closed) {
+                this.autoDestroy = shouldAutoDestroy(this, options);
+                if (!(this.schema || (this.schema = (yield this._reader.readSchema())))) {
+                    yield this.cancel();
+                }
+            }
+            return this;
+        });
+    }
+    throw(value) {
+        return (0,modules/* __awaiter */.sH)(this, void 0, void 0, function* () {
+            if (!this.closed && this.autoDestroy && (this.closed = true)) {
+                return yield this.reset()._reader.throw(value);
+            }
+            return interfaces/* ITERATOR_DONE */.gV;
+        });
+    }
+    return(value) {
+        return (0,modules/* __awaiter */.sH)(this, void 0, void 0, function* () {
+            if (!this.closed && this.autoDestroy && (this.closed = true)) {
+                return yield this.reset()._reader.return(value);
+            }
+            return interfaces/* ITERATOR_DONE */.gV;
+        });
+    }
+    next() {
+        return (0,modules/* __awaiter */.sH)(this, void 0, void 0, function* () {
+            if (this.closed) {
+                return interfaces/* ITERATOR_DONE */.gV;
+            }
+            let message;
+            const { _reader: reader } = this;
+            while (message = yield this._readNextMessageAndValidate()) {
+                if (message.isSchema()) {
+                    yield this.reset(message.header());
+                }
+                else if (message.isRecordBatch()) {
+                    this._recordBatchIndex++;
+                    const header = message.header();
+                    const buffer = yield reader.readMessageBody(message.bodyLength);
+                    const recordBatch = this._loadRecordBatch(header, buffer, message.metadata);
+                    return { done: false, value: recordBatch };
+                }
+                else if (message.isDictionaryBatch()) {
+                    this._dictionaryIndex++;
+                    const header = message.header();
+                    const buffer = yield reader.readMessageBody(message.bodyLength);
+                    const vector = this._loadDictionaryBatch(header, buffer);
+                    this.dictionaries.set(header.id, vector);
+                }
+            }
+            if (this.schema && this._recordBatchIndex === 0) {
+                this._recordBatchIndex++;
+                return { done: false, value: new recordbatch/* _InternalEmptyPlaceholderRecordBatch */.M(this.schema) };
+            }
+            return yield this.return();
+        });
+    }
+    _readNextMessageAndValidate(type) {
+        return (0,modules/* __awaiter */.sH)(this, void 0, void 0, function* () {
+            return yield this._reader.readMessage(type);
+        });
+    }
+}
+/** @ignore */
+class RecordBatchFileReaderImpl extends RecordBatchStreamReaderImpl {
+    get footer() { return this._footer; }
+    get numDictionaries() { return this._footer ? this._footer.numDictionaries : 0; }
+    get numRecordBatches() { return this._footer ? this._footer.numRecordBatches : 0; }
+    constructor(source, dictionaries) {
+        super(source instanceof io_file/* RandomAccessFile */.S ? source : new io_file/* RandomAccessFile */.S(source), dictionaries);
+    }
+    isSync() { return true; }
+    isFile() { return true; }
+    open(options) {
+        if (!this.closed && !this._footer) {
+            this.schema = (this._footer = this._readFooter()).schema;
+            for (const block of this._footer.dictionaryBatches()) {
+                block && this._readDictionaryBatch(this._dictionaryIndex++);
+            }
+        }
+        return super.open(options);
+    }
+    readRecordBatch(index) {
+        var _a;
+        if (this.closed) {
+            return null;
+        }
+        if (!this._footer) {
+            this.open();
+        }
+        const block = (_a = this._footer) === null || _a === void 0 ? void 0 : _a.getRecordBatch(index);
+        if (block && this._handle.seek(block.offset)) {
+            const message = this._reader.readMessage(message_header/* MessageHeader */.LD.RecordBatch);
+            if (message === null || message === void 0 ? void 0 : message.isRecordBatch()) {
+                const header = message.header();
+                const buffer = this._reader.readMessageBody(message.bodyLength);
+                const recordBatch = this._loadRecordBatch(header, buffer, message.metadata);
+                return recordBatch;
+            }
+        }
+        return null;
+    }
+    _readDictionaryBatch(index) {
+        var _a;
+        const block = (_a = this._footer) === null || _a === void 0 ? void 0 : _a.getDictionaryBatch(index);
+        if (block && this._handle.seek(block.offset)) {
+            const message = this._reader.readMessage(message_header/* MessageHeader */.LD.DictionaryBatch);
+            if (message === null || message === void 0 ? void 0 : message.isDictionaryBatch()) {
+                const header = message.header();
+                const buffer = this._reader.readMessageBody(message.bodyLength);
+                const vector = this._loadDictionaryBatch(header, buffer);
+                this.dictionaries.set(header.id, vector);
+            }
+        }
+    }
+    _readFooter() {
+        const { _handle } = this;
+        const offset = _handle.size - ipc_message/* magicAndPadding */._j;
+        const length = _handle.readInt32(offset);
+        const buffer = _handle.readAt(offset - length, length);
+        return file/* Footer */.w.decode(buffer);
+    }
+    _readNextMessageAndValidate(type) {
+        var _a;
+        if (!this._footer) {
+            this.open();
+        }
+        if (this._footer && this._recordBatchIndex < this.numRecordBatches) {
+            const block = (_a = this._footer) === null || _a === void 0 ? void 0 : _a.getRecordBatch(this._recordBatchIndex);
+            if (block && this._handle.seek(block.offset)) {
+                return this._reader.readMessage(type);
+            }
+        }
+        return null;
+    }
+}
+/** @ignore */
+class AsyncRecordBatchFileReaderImpl extends AsyncRecordBatchStreamReaderImpl {
+    get footer() { return this._footer; }
+    get numDictionaries() { return this._footer ? this._footer.numDictionaries : 0; }
+    get numRecordBatches() { return this._footer ? this._footer.numRecordBatches : 0; }
+    constructor(source, ...rest) {
+        const byteLength = typeof rest[0] !== 'number' ? rest.shift() : undefined;
+        const dictionaries = rest[0] instanceof Map ? rest.shift() : undefined;
+        super(source instanceof io_file/* AsyncRandomAccessFile */.o ? source : new io_file/* AsyncRandomAccessFile */.o(source, byteLength), dictionaries);
+    }
+    isFile() { return true; }
+    isAsync() { return true; }
+    open(options) {
+        const _super = Object.create(null, {
+            open: { get: () => super.open }
+        });
+        return (0,modules/* __awaiter */.sH)(this, void 0, void 0, function* () {
+            if (!this.closed && !this._footer) {
+                this.schema = (this._footer = yield this._readFooter()).schema;
+                for (const block of this._footer.dictionaryBatches()) {
+                    block && (yield this._readDictionaryBatch(this._dictionaryIndex++));
+                }
+            }
+            return yield _super.open.call(this, options);
+        });
+    }
+    readRecordBatch(index) {
+        return (0,modules/* __awaiter */.sH)(this, void 0, void 0, function* () {
+            var _a;
+            if (this.closed) {
+                return null;
+            }
+            if (!this._footer) {
+                yield this.open();
+            }
+            const block = (_a = this._footer) === null || _a === void 0 ? void 0 : _a.getRecordBatch(index);
+            if (block && (yield this._handle.seek(block.offset))) {
+                const message = yield this._reader.readMessage(message_header/* MessageHeader */.LD.RecordBatch);
+                if (message === null || message === void 0 ? void 0 : message.isRecordBatch()) {
+                    const header = message.header();
+                    const buffer = yield this._reader.readMessageBody(message.bodyLength);
+                    const recordBatch = this._loadRecordBatch(header, buffer, message.metadata);
+                    return recordBatch;
+                }
+            }
+            return null;
+        });
+    }
+    _readDictionaryBatch(index) {
+        return (0,modules/* __awaiter */.sH)(this, void 0, void 0, function* () {
+            var _a;
+            const block = (_a = this._footer) === null || _a === void 0 ? void 0 : _a.getDictionaryBatch(index);
+            if (block && (yield this._handle.seek(block.offset))) {
+                const message = yield this._reader.readMessage(message_header/* MessageHeader */.LD.DictionaryBatch);
+                if (message === null || message === void 0 ? void 0 : message.isDictionaryBatch()) {
+                    const header = message.header();
+                    const buffer = yield this._reader.readMessageBody(message.bodyLength);
+                    const vector = this._loadDictionaryBatch(header, buffer);
+                    this.dictionaries.set(header.id, vector);
+                }
+            }
+        });
+    }
+    _readFooter() {
+        return (0,modules/* __awaiter */.sH)(this, void 0, void 0, function* () {
+            const { _handle } = this;
+            _handle._pending && (yield _handle._pending);
+            const offset = _handle.size - ipc_message/* magicAndPadding */._j;
+            const length = yield _handle.readInt32(offset);
+            const buffer = yield _handle.readAt(offset - length, length);
+            return file/* Footer */.w.decode(buffer);
+        });
+    }
+    _readNextMessageAndValidate(type) {
+        return (0,modules/* __awaiter */.sH)(this, void 0, void 0, function* () {
+            if (!this._footer) {
+                yield this.open();
+            }
+            if (this._footer && this._recordBatchIndex < this.numRecordBatches) {
+                const block = this._footer.getRecordBatch(this._recordBatchIndex);
+                if (block && (yield this._handle.seek(block.offset))) {
+                    return yield this._reader.readMessage(type);
+                }
+            }
+            return null;
+        });
+    }
+}
+/** @ignore */
+class RecordBatchJSONReaderImpl extends RecordBatchStreamReaderImpl {
+    constructor(source, dictionaries) {
+        super(source, dictionaries);
+    }
+    _loadVectors(header, body, types) {
+        return new JSONVectorLoader(body, header.nodes, header.buffers, this.dictionaries, this.schema.metadataVersion, header.variadicBufferCounts).visitMany(types);
+    }
+}
+//
+// Define some helper functions and static implementations down here. There's
+// a bit of branching in the static methods that can lead to the same routines
+// being executed, so we've broken those out here for readability.
+//
+/** @ignore */
+function shouldAutoDestroy(self, options) {
+    return options && (typeof options['autoDestroy'] === 'boolean') ? options['autoDestroy'] : self['autoDestroy'];
+}
+/** @ignore */
+function* readAllSync(source) {
+    const reader = RecordBatchReader.from(source);
+    try {
+        if (!reader.open({ autoDestroy: false }).closed) {
+            do {
+                yield reader;
+            } while (!(reader.reset().open()).closed);
+        }
+    }
+    finally {
+        reader.cancel();
+    }
+}
+/** @ignore */
+function readAllAsync(source) {
+    return (0,modules/* __asyncGenerator */.AQ)(this, arguments, function* readAllAsync_1() {
+        const reader = yield (0,modules/* __await */.N3)(RecordBatchReader.from(source));
+        try {
+            if (!(yield (0,modules/* __await */.N3)(reader.open({ autoDestroy: false }))).closed) {
+                do {
+                    yield yield (0,modules/* __await */.N3)(reader);
+                } while (!(yield (0,modules/* __await */.N3)(reader.reset().open())).closed);
+            }
+        }
+        finally {
+            yield (0,modules/* __await */.N3)(reader.cancel());
+        }
+    });
+}
+/** @ignore */
+function fromArrowJSON(source) {
+    return new RecordBatchStreamReader(new RecordBatchJSONReaderImpl(source));
+}
+/** @ignore */
+function fromByteStream(source) {
+    const bytes = source.peek((ipc_message/* magicLength */.Yn + 7) & ~7);
+    return bytes && bytes.byteLength >= 4 ? !(0,ipc_message/* checkForMagicArrowString */.NN)(bytes)
+        ? new RecordBatchStreamReader(new RecordBatchStreamReaderImpl(source))
+        : new RecordBatchFileReader(new RecordBatchFileReaderImpl(source.read()))
+        : new RecordBatchStreamReader(new RecordBatchStreamReaderImpl(function* () { }()));
+}
+/** @ignore */
+function fromAsyncByteStream(source) {
+    return (0,modules/* __awaiter */.sH)(this, void 0, void 0, function* () {
+        const bytes = yield source.peek((ipc_message/* magicLength */.Yn + 7) & ~7);
+        return bytes && bytes.byteLength >= 4 ? !(0,ipc_message/* checkForMagicArrowString */.NN)(bytes)
+            ? new AsyncRecordBatchStreamReader(new AsyncRecordBatchStreamReaderImpl(source))
+            : new RecordBatchFileReader(new RecordBatchFileReaderImpl(yield source.read()))
+            : new AsyncRecordBatchStreamReader(new AsyncRecordBatchStreamReaderImpl(function () { return (0,modules/* __asyncGenerator */.AQ)(this, arguments, function* () { }); }()));
+    });
+}
+/** @ignore */
+function fromFileHandle(source) {
+    return (0,modules/* __awaiter */.sH)(this, void 0, void 0, function* () {
+        const { size } = yield source.stat();
+        const file = new io_file/* AsyncRandomAccessFile */.o(source, size);
+        if (size >= ipc_message/* magicX2AndPadding */.mU && (0,ipc_message/* checkForMagicArrowString */.NN)(yield file.readAt(0, (ipc_message/* magicLength */.Yn + 7) & ~7))) {
+            return new AsyncRecordBatchFileReader(new AsyncRecordBatchFileReaderImpl(file));
+        }
+        return new AsyncRecordBatchStreamReader(new AsyncRecordBatchStreamReaderImpl(file));
+    });
+}
+
+//# sourceMappingURL=reader.mjs.map
+
+
+/***/ }),
+
 /***/ 6181:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
+  D: () => (/* binding */ tableFromIPC),
   s: () => (/* binding */ tableToIPC)
 });
 
-// UNUSED EXPORTS: tableFromIPC
-
-// EXTERNAL MODULE: ./node_modules/tslib/modules/index.js
-var modules = __nccwpck_require__(7467);
 // EXTERNAL MODULE: ./node_modules/apache-arrow/table.mjs + 1 modules
 var table = __nccwpck_require__(4822);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/util/compat.mjs
+var compat = __nccwpck_require__(1997);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/ipc/reader.mjs + 2 modules
+var ipc_reader = __nccwpck_require__(4733);
+// EXTERNAL MODULE: ./node_modules/tslib/modules/index.js
+var modules = __nccwpck_require__(7467);
 // EXTERNAL MODULE: ./node_modules/apache-arrow/ipc/message.mjs
 var message = __nccwpck_require__(470);
 // EXTERNAL MODULE: ./node_modules/apache-arrow/vector.mjs
@@ -93557,8 +96101,6 @@ function binaryViewDataToJSON(data, formatInlined) {
 
 // EXTERNAL MODULE: ./node_modules/apache-arrow/io/interfaces.mjs
 var interfaces = __nccwpck_require__(4855);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/util/compat.mjs
-var compat = __nccwpck_require__(1997);
 // EXTERNAL MODULE: ./node_modules/apache-arrow/fb/compression-type.mjs
 var compression_type = __nccwpck_require__(264);
 // EXTERNAL MODULE: ./node_modules/apache-arrow/ipc/compression/registry.mjs + 1 modules
@@ -94105,14 +96647,14 @@ function recordBatchToJSON(records) {
 
 
 function tableFromIPC(input) {
-    const reader = RecordBatchReader.from(input);
-    if (isPromise(reader)) {
+    const reader = ipc_reader/* RecordBatchReader */.hb.from(input);
+    if ((0,compat/* isPromise */.yL)(reader)) {
         return reader.then((reader) => tableFromIPC(reader));
     }
     if (reader.isAsync()) {
-        return reader.readAll().then((xs) => new Table(xs));
+        return reader.readAll().then((xs) => new table/* Table */.XI(xs));
     }
-    return new Table(reader.readAll());
+    return new table/* Table */.XI(reader.readAll());
 }
 /**
  * Serialize a {@link Table} to the IPC format. This function is a convenience

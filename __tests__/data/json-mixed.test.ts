@@ -7,6 +7,8 @@
  * read by both paths (bytes, and JSON.parse for every row) with small read
  * buffers too, and the shards read back by DuckDB.
  */
+import { copyFile } from "node:fs/promises";
+import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ujsonDouble, ujsonString } from "../../src/data/read/json/text.js";
 import { query } from "../helpers/duckdb.js";
@@ -213,6 +215,26 @@ describe("Json where datasets 5 puts it (docs/dataset-layout.md#json-and-json-li
     expect(JSON.parse(String(kv[0]!.v))).toEqual({
       info: { features: { a: { _type: "Json" }, b: { feature: { _type: "Json" }, _type: "List" }, c: { d: { _type: "Json" }, e: { dtype: "int64", _type: "Value" } } } },
     });
+  });
+});
+
+describe("Json columns of a Parquet input", () => {
+  it("a shard holding a Json column, published again, is copied (not re-encoded) and keeps the JSON annotation and the rows", async () => {
+    const dir = await tempDir();
+    // Flat columns only: the copier takes no nested column.
+    await writeFiles(dir, { "n.jsonl": '{"a": 1, "b": 1}\n{"a": "y", "b": 2}\n' });
+    const first = (await convertFiles([dataFile(dir, "n.jsonl")])).conversion;
+    const input = await tempDir();
+    await copyFile(first.splits[0]!.shards[0]!.localPath, path.join(input, "in.parquet"));
+    const lines: string[] = [];
+    const log = { info: (l: string) => lines.push(l), warning: (l: string) => lines.push(l), debug: (l: string) => lines.push(l) };
+    const { conversion } = await convertFiles([dataFile(input, "in.parquet")], { log });
+    expect(lines.some((l) => l.includes("copied from the Parquet input, not re-encoded"))).toBe(true);
+    expect(featureMap(conversion.features)).toEqual({ a: "json", b: "int64" });
+    const file = conversion.splits[0]!.shards[0]!.localPath;
+    const leaves = await query(`select name, converted_type, logical_type from parquet_schema('${file}') where type = 'BYTE_ARRAY'`);
+    expect(leaves).toEqual([{ name: "a", converted_type: "JSON", logical_type: "JsonType()" }]);
+    expect(await readRows(conversion)).toEqual(await readRows(first));
   });
 });
 

@@ -2,7 +2,7 @@
  * Datasets kept as many small files (a CSV per day, a JSON Lines file per
  * record): pass 2 gathers small files into a few batches
  * (write/split-rows.ts, write/concat.ts), which must give the values one file
- * of the same rows gives, read back by DuckDB; the log stays a few lines at
+ * of the same rows gives, read back by DuckDB, and its bytes; the log stays a few lines at
  * the default level (a line per file at debug level); and the data errors of
  * every file are found in one run.
  */
@@ -69,6 +69,18 @@ describe("many small files", () => {
     expect(await shardHashes(again.conversion)).toEqual(await shardHashes(many.conversion));
   });
 
+  it("CSV: 60 files of 1,000 rows give the bytes of one file (pages and row groups follow the rows, not the batches)", async () => {
+    const rows = Array.from({ length: 60_000 }, (_, i) => `${i},${(i * 7) % 13 === 0 ? "" : i * 0.25},name ${i % 97},${"word ".repeat(i % 17)}x\n`);
+    const header = "id,price,name,text\n";
+    const manyDir = await tempDir();
+    const names = await split(manyDir, rows, [1000], "csv", header);
+    const oneDir = await tempDir();
+    await writeFiles(oneDir, { "all.csv": header + rows.join("") });
+    const many = await convertFiles(names.map((n) => dataFile(manyDir, n)));
+    const one = await convertFiles([dataFile(oneDir, "all.csv")]);
+    expect(await shardHashes(many.conversion)).toEqual(await shardHashes(one.conversion));
+  });
+
   it("JSON Lines: small files gathered, bigger ones read in chunks, across shards: the values of one file", async () => {
     const rows = Array.from({ length: 1500 }, (_, i) =>
       `${JSON.stringify({
@@ -93,6 +105,7 @@ describe("many small files", () => {
     expect(many.conversion.features).toEqual(one.conversion.features);
     expect(many.conversion.splits[0]!.shards.map((s) => s.rows)).toEqual([500, 500, 500]);
     expect(await readRows(many.conversion)).toEqual(await readRows(one.conversion));
+    expect(await shardHashes(many.conversion)).toEqual(await shardHashes(one.conversion));
   });
 
   it("logs a few lines at the default level for 500 files, and a line per file at debug level", async () => {

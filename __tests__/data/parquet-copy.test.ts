@@ -238,17 +238,17 @@ describe("OpenFiles", () => {
 
 describe("copying row groups", () => {
   const schema = new arrow.Schema([new arrow.Field("id", new arrow.Int64(), true), new arrow.Field("s", new arrow.Utf8(), true)]);
-  const settings: ParquetSettings = { compression: "snappy", rowGroupRows: 1000, metadata: new Map([["huggingface", "{}"]]) };
+  const settings: ParquetSettings = { compression: "snappy", metadata: new Map([["huggingface", "{}"]]) };
 
   /** Copies every row group of `files` into `out`, or says why not. */
   async function copyAll(out: string, files: string[], arrowBytesPerRow = 20) {
     const inputs = files.map((p) => ({ localPath: p, file: path.basename(p), arrowBytesPerRow }));
-    const copier = await openParquetCopier(inputs, schema, settings, `${out}.template`);
+    const copier = await openParquetCopier(inputs, schema, settings);
     if (!(copier instanceof RowGroupCopier)) return copier;
     return { ...(await copier.write(out, 0, copier.rowGroups.length)), rowGroups: copier.rowGroups.length };
   }
 
-  /** A file our own writer (parquet-wasm) makes: page index included. */
+  /** A file parquet-wasm makes: page index included. */
   async function wasmParquet(file: string, rows: number, rowGroupRows: number, nullable = true): Promise<string> {
     const fileSchema = new arrow.Schema([new arrow.Field("id", new arrow.Int64(), nullable), new arrow.Field("s", new arrow.Utf8(), true)]);
     const children = [

@@ -15,7 +15,7 @@ import { WorkerPool } from "../../src/data/workers/pool.js";
 import { ThreadedEncoder } from "../../src/data/workers/threaded-encoder.js";
 import { inlineEncoder } from "../../src/data/write/shard-encoder.js";
 import { type Compression, writeParquetFile } from "../../src/data/write/shard-writer.js";
-import { parseSize, rowGroupCuts, rowGroupRows, shardCount, shardPath, shardRanges } from "../../src/data/write/shards.js";
+import { parseSize, rowGroupCuts, shardCount, shardPath, shardRanges } from "../../src/data/write/shards.js";
 import { kvMetadata, query } from "../helpers/duckdb.js";
 import { convertFiles, dataFile, readRows, removeTempDirs, tempDir, writeFiles } from "./helpers.js";
 
@@ -75,14 +75,6 @@ describe("shard arithmetic (unit)", () => {
     expect(shardPath("data", "train", 0, 1)).toBe("data/train-00000-of-00001.parquet");
     expect(shardPath("en", "test", 12, 345)).toBe("en/test-00012-of-00345.parquet");
   });
-
-  it("sizes row groups at about 100 MB of Arrow data over the split, capped at 1 048 576 rows", () => {
-    expect(rowGroupRows(1000, 1_000_000)).toBe(100_000); // small data: one row group (more rows per group than rows)
-    expect(rowGroupRows(10_000_000, 1_000_000_000)).toBe(1_000_000);
-    expect(rowGroupRows(3_000_000, 150_000_000)).toBe(1_048_576);
-    expect(rowGroupRows(10, 10_000_000_000)).toBe(1); // huge rows: at least one row
-    expect(rowGroupRows(0, 0)).toBe(1_048_576);
-  });
 });
 
 /** A CSV of `n` rows: id, a word and a float. */
@@ -128,7 +120,7 @@ describe("shards written by convert()", () => {
     }
   });
 
-  it("writes nullable (OPTIONAL) columns, a page index, ARROW:schema with the dataset's types, and the huggingface entry", async () => {
+  it("writes nullable (OPTIONAL) columns, a page index, ARROW:schema with the dataset's types, the huggingface and content_defined_chunking entries", async () => {
     const dir = await tempDir();
     await writeFiles(dir, { "a.jsonl": '{"id": 1, "when": "2024-01-01 10:00:00", "tags": ["a"], "m": {"x": 1.5}}\n{"id": 2, "when": null, "tags": [], "m": null}\n' });
     const { conversion } = await convertFiles([dataFile(dir, "a.jsonl")]);
@@ -138,7 +130,9 @@ describe("shards written by convert()", () => {
     for (const row of schema) if (row.name !== "list") expect(row.repetition_type, String(row.name)).not.toBe("REQUIRED");
 
     const kv = await kvMetadata(file);
-    expect(Object.keys(kv).sort()).toEqual(["ARROW:schema", "huggingface"]);
+    // As datasets 5 writes: the pages were cut by content, with its options.
+    expect(Object.keys(kv).sort()).toEqual(["ARROW:schema", "content_defined_chunking", "huggingface"]);
+    expect(kv.content_defined_chunking).toBe('{"min_chunk_size": 262144, "max_chunk_size": 1048576, "norm_level": 0}');
     expect(kv.huggingface).toBe(huggingfaceMetadata(conversion.features));
     const stored = arrow.RecordBatchReader.from(Buffer.from(kv["ARROW:schema"]!, "base64"));
     stored.open();
@@ -175,22 +169,29 @@ describe("shards written by convert()", () => {
       expect((await readRows(conversion)).length).toBe(500);
     });
 
-  it("makes row groups of the requested row count (the writer, with 1000-row groups)", async () => {
+  it("makes the row groups it is given, on a worker thread and on this thread alike", async () => {
     const dir = await tempDir();
     const schema = new arrow.Schema([new arrow.Field("n", new arrow.Int32(), true)]);
-    async function* batches() {
+    async function* pieces() {
       for (let start = 0; start < 2500; start += 700) {
         const n = Math.min(700, 2500 - start);
         const data = arrow.makeData({ type: new arrow.Int32(), length: n, data: Int32Array.from({ length: n }, (_, i) => start + i) });
-        yield new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(schema.fields), length: n, nullCount: 0, children: [data] }));
+        const batch = new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(schema.fields), length: n, nullCount: 0, children: [data] }));
+        // Row groups end at rows 1000 and 2000 (inside batches) and at the end.
+        const cuts = [1000, 2000].filter((c) => c > start && c < start + n).map((c) => c - start);
+        let at = 0;
+        for (const cut of cuts) {
+          yield { batch: batch.slice(at, cut), last: true };
+          at = cut;
+        }
+        yield { batch: batch.slice(at), last: start + n === 2500 };
       }
     }
-    // On a worker thread, and on this thread: the same bytes.
-    const settings = { compression: "snappy" as const, rowGroupRows: 1000, metadata: new Map<string, string>() };
+    const settings = { compression: "snappy" as const, metadata: new Map<string, string>() };
     const files = [path.join(dir, "threads.parquet"), path.join(dir, "inline.parquet")];
     const workers = new WorkerPool(1);
     for (const [i, file] of files.entries()) {
-      const written = await writeParquetFile(file, schema, batches(), settings, i === 0 ? new ThreadedEncoder(workers) : inlineEncoder);
+      const written = await writeParquetFile(file, schema, pieces(), settings, i === 0 ? new ThreadedEncoder(workers) : inlineEncoder);
       expect(written.rows, file).toBe(2500);
       expect(written.encoderThreads > 0, file).toBe(i === 0);
       const meta = await parquetMetadataAsync(await asyncBufferFromFile(file));
@@ -201,15 +202,16 @@ describe("shards written by convert()", () => {
     expect(await readFile(files[1]!)).toEqual(await readFile(files[0]!));
   });
 
-  it("keeps every row of a small shard with more rows than a row group holds (1,048,576 at most)", async () => {
+  it("keeps every row of a small shard of very many rows, in row groups of at most 128 MB counting 96 bytes a row", async () => {
     const dir = await tempDir();
-    await writeFiles(dir, { "lines.txt": "x\n".repeat(1_100_000) });
+    await writeFiles(dir, { "lines.txt": "x\n".repeat(1_400_000) });
     const { conversion } = await convertFiles([dataFile(dir, "lines.txt")]);
     const [shard] = conversion.splits[0]!.shards;
-    expect(shard!.rows).toBe(1_100_000);
-    expect(await query(`select count(*)::INTEGER as n from read_parquet('${shard!.localPath}')`)).toEqual([{ n: 1_100_000 }]);
+    expect(shard!.rows).toBe(1_400_000);
+    expect(await query(`select count(*)::INTEGER as n from read_parquet('${shard!.localPath}')`)).toEqual([{ n: 1_400_000 }]);
     const meta = await parquetMetadataAsync(await asyncBufferFromFile(shard!.localPath));
-    expect(meta.row_groups.map((g) => Number(g.num_rows))).toEqual([1_048_576, 51_424]);
+    // Every row is the same: no row says "cut here", so only the size limit does (128 MB / 96 bytes).
+    expect(meta.row_groups.map((g) => Number(g.num_rows))).toEqual([1_333_334, 66_666]);
   });
 });
 

@@ -132,6 +132,8 @@ describe("an image folder without metadata", () => {
     const kv = Object.fromEntries((meta.key_value_metadata ?? []).map((e) => [e.key, e.value]));
     expect(kv.huggingface).toBe('{"info": {"features": {"image": {"_type": "Image"}, "label": {"names": ["a", "b"], "_type": "ClassLabel"}}}}');
     expect(kv["ARROW:schema"]).toBeDefined();
+    // The media columns' pages are cut by size, not by content (docs/parquet.md#media-columns): no claim otherwise.
+    expect(kv.content_defined_chunking).toBeUndefined();
   });
 
   it("a JPEG named .png is published (Pillow reads the bytes, not the name)", async () => {

@@ -33,13 +33,15 @@ async function encode(rows: (string | null)[], rowGroupBytes: number, batchRows 
     for (let i = 0; i < rows.length; i += batchRows) {
       const slice = rows.slice(i, i + batchRows);
       const ids = arrow.vectorFromArray(slice.map((_, k) => BigInt(i + k)), new arrow.Int64()).data[0]!;
-      yield new arrow.RecordBatch(
+      const batch = new arrow.RecordBatch(
         shape.stored,
         arrow.makeData({ type: new arrow.Struct(shape.stored.fields), length: slice.length, nullCount: 0, children: [mediaReferences(IMAGE.feature, slice), ids] }),
       );
+      yield { batch, last: false };
     }
   }
-  await new MediaShardEncoder([0], rowGroupBytes).encodeShard(out, shape.stored, batches(), { compression: "snappy", rowGroupRows: 1_000_000, metadata: [...shape.metadata] });
+  const settings = { compression: "snappy" as const, metadata: [...shape.metadata], cdc: true, hashRules: shape.hashRules };
+  await new MediaShardEncoder([0], 1_000_000, rowGroupBytes).encodeShard(out, shape.stored, batches(), settings);
   return out;
 }
 

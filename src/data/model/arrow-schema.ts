@@ -30,6 +30,17 @@ export function encodeArrowSchema(schema: arrow.Schema): string {
   return Buffer.from(stream.subarray(0, 8 + length)).toString("base64");
 }
 
+/** The value of `key` in a decoded FileMetaData's key-value entries, if any. */
+export function keyValue(meta: ThriftStruct, key: string): string | undefined {
+  const decoder = new TextDecoder();
+  for (const item of (meta.list(FILE_KEY_VALUE_METADATA)?.items ?? []) as ThriftStruct[]) {
+    const k = item.get(KV_KEY);
+    const v = item.get(KV_VALUE);
+    if (k instanceof Uint8Array && decoder.decode(k) === key) return v instanceof Uint8Array ? decoder.decode(v) : undefined;
+  }
+  return undefined;
+}
+
 /** Sets `key` to `value` in a decoded FileMetaData, keeping the entries' order. */
 export function setKeyValue(meta: ThriftStruct, key: string, value: string): void {
   const encoder = new TextEncoder();

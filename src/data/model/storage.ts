@@ -106,3 +106,26 @@ export function fromStorage(data: arrow.Data, type: arrow.DataType): arrow.Data 
   const children = data.children.map((c, i) => fromStorage(c, type.children[i]!.type));
   return data.clone(type, data.offset, data.length, data.nullCount, data.buffers, children);
 }
+
+/**
+ * How the content-defined chunker must hash a stored value to hash what
+ * pyarrow hashes (the dataset type's Arrow value, before pyarrow coerces it
+ * for Parquet): milliseconds back to seconds (timestamp[s], time32[s]),
+ * days to milliseconds (date64), or the value as stored.
+ */
+export type HashRule = "stored" | "milliseconds-to-seconds" | "days-to-milliseconds";
+
+/** The leaves whose stored values are not the dataset's, by JSON of their path (field names from the top): how to hash them. */
+export function hashRules(schema: arrow.Schema): Record<string, HashRule> {
+  const rules: Record<string, HashRule> = {};
+  const walk = (type: arrow.DataType, path: string[]) => {
+    if (type instanceof arrow.Timestamp || type instanceof arrow.Time) {
+      if (type.unit === arrow.TimeUnit.SECOND) rules[JSON.stringify(path)] = "milliseconds-to-seconds";
+    } else if (type instanceof arrow.Date_) {
+      if (type.unit === arrow.DateUnit.MILLISECOND) rules[JSON.stringify(path)] = "days-to-milliseconds";
+    }
+    for (const child of (type.children as arrow.Field[] | undefined) ?? []) walk(child.type, [...path, child.name]);
+  };
+  for (const field of schema.fields) walk(field.type, [field.name]);
+  return rules;
+}

@@ -1,10 +1,10 @@
 /**
- * Encodes shards on the worker threads, so Parquet encoding (parquet-wasm,
- * the costliest step) runs beside the parsing on the main thread and on both
- * cores of a runner.
+ * Encodes shards on the worker threads, so Parquet encoding (the costliest
+ * step) runs beside the parsing on the main thread and on both cores of a
+ * runner.
  *
- * A shard is cut into its row groups; row group k goes to thread k mod N as
- * Arrow IPC batches (transferred, not copied) and comes back as a one-row-
+ * A shard comes cut into its row groups; row group k goes to thread k mod N
+ * as Arrow IPC batches (transferred, not copied) and comes back as a one-row-
  * group Parquet part on disk; with two or more threads each takes a share of
  * every row group's columns instead. The parts are then joined into the
  * shard (../write/shard-encoder.ts): byte for byte what one writer would
@@ -14,31 +14,34 @@ import type * as arrow from "apache-arrow";
 import type { ThriftStruct } from "../model/thrift.js";
 import { dataBytes } from "../write/concat.js";
 import type { EncoderSettings } from "../write/properties.js";
-import { type EncodedShard, type ShardEncoder, assembleParts, emptyBatch, removeScratch } from "../write/shard-encoder.js";
+import { type EncodedShard, type RowGroupPiece, type ShardEncoder, assembleParts, removeScratch } from "../write/shard-encoder.js";
+import { FooterTemplates, emptyBatch } from "../write/templates.js";
 import type { WorkerPool } from "./pool.js";
 import type { PendingPart, WorkerThread } from "./thread.js";
 
 export class ThreadedEncoder implements ShardEncoder {
+  /** Footer templates for joining parts, kept across shards of the same schema. */
+  private readonly templates = new FooterTemplates();
+
   constructor(private readonly pool: WorkerPool) {}
 
   /**
-   * Writes one shard file from `batches`. With one thread, row groups of
-   * `settings.rowGroupRows` rows go to it in turn; with several, each thread
-   * takes a share of the columns of every row group (balanced by their Arrow
-   * sizes), so all threads work from the first batch on.
+   * Writes one shard file from `pieces`. With one thread, the row groups go
+   * to it in turn; with several, each thread takes a share of the columns of
+   * every row group (balanced by their Arrow sizes), so all threads work
+   * from the first batch on.
    */
   async encodeShard(
     path: string,
     schema: arrow.Schema,
-    batches: AsyncIterable<arrow.RecordBatch>,
+    pieces: AsyncIterable<RowGroupPiece>,
     settings: EncoderSettings,
     editFooter?: (meta: ThriftStruct) => void,
   ): Promise<EncodedShard> {
     const pool = this.pool;
-    const perGroup = Math.max(1, settings.rowGroupRows);
     const grid: { path: string; done: Promise<number> }[][] = [];
     let columnGroups: number[][] | undefined;
-    let current: { cells: { thread: WorkerThread; id: number; part: PendingPart }[]; rows: number } | undefined;
+    let current: { cells: { thread: WorkerThread; id: number; part: PendingPart }[] } | undefined;
     let rows = 0;
     pool.hold();
 
@@ -55,7 +58,7 @@ export class ThreadedEncoder implements ShardEncoder {
         return { thread, id, part };
       });
       grid.push(row);
-      current = { cells, rows: 0 };
+      current = { cells };
       return current;
     };
     const endRowGroup = () => {
@@ -69,18 +72,11 @@ export class ThreadedEncoder implements ShardEncoder {
     };
 
     try {
-      for await (const batch of batches) {
+      for await (const { batch, last } of pieces) {
         columnGroups ??= this.columnGroups(schema, batch);
-        let offset = 0;
-        while (offset < batch.numRows) {
-          const target = current ?? startRowGroup();
-          const take = Math.min(batch.numRows - offset, perGroup - target.rows);
-          await send(target, offset === 0 && take === batch.numRows ? batch : batch.slice(offset, offset + take));
-          target.rows += take;
-          rows += take;
-          offset += take;
-          if (target.rows === perGroup) endRowGroup();
-        }
+        if (batch.numRows > 0 || current) await send(current ?? startRowGroup(), batch);
+        rows += batch.numRows;
+        if (last) endRowGroup();
       }
       if (grid.length === 0) {
         // An empty shard is still a valid Parquet file with the schema.
@@ -89,7 +85,15 @@ export class ThreadedEncoder implements ShardEncoder {
       }
       endRowGroup();
       await Promise.all(grid.flat().map((c) => c.done));
-      const { bytes, sha256 } = await assembleParts(grid.map((row) => row.map((c) => c.path)), columnGroups!, schema, settings, path, editFooter);
+      const { bytes, sha256 } = await assembleParts(
+        grid.map((row) => row.map((c) => c.path)),
+        columnGroups!,
+        schema,
+        settings,
+        this.templates,
+        path,
+        editFooter,
+      );
       const groups = columnGroups!.length;
       return { bytes, sha256, rows, encoderThreads: groups > 1 ? groups : Math.min(pool.size, grid.length) };
     } finally {

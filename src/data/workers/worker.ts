@@ -1,10 +1,10 @@
 /**
  * What a worker thread does (both entries, the bundle and ./worker-main.ts,
  * call serveWorker). Two kinds of work, on one message port:
- * - encoding parts of shards: a part (a run of whole row groups, or some of
- *   their columns) arrives as Arrow IPC batches, goes through this thread's
- *   own parquet-wasm instance (../write/encode.ts) and is written to a file;
- *   the main thread keeps parsing meanwhile, and joins the parts
+ * - encoding parts of shards: a part (a row group, or some of its columns)
+ *   arrives as Arrow IPC batches, is encoded by this thread's own page
+ *   writer (../write/part-encoder.ts) and written to a file; the main
+ *   thread keeps parsing meanwhile, and joins the parts
  *   (./threaded-encoder.ts);
  * - one-shot jobs (./jobs.ts), such as profiling part of a big file in pass 1.
  *
@@ -14,8 +14,10 @@
  *                · {op:"error", id, message}
  */
 import { type MessagePort, parentPort } from "node:worker_threads";
-import { encodeParquetFile } from "../write/encode.js";
+import * as arrow from "apache-arrow";
+import { type PageWriterContext, encodePart as encodePartFile } from "../write/part-encoder.js";
 import type { EncoderSettings } from "../write/properties.js";
+import { pageWriterContext } from "../write/shard-encoder.js";
 
 /** workerData.role of our worker threads (the bundle starts itself as one). */
 export const WORKER_ROLE = "hf-dataset-publish:parquet-encoder";
@@ -43,6 +45,7 @@ interface OpenPart {
 export function serveWorker(port: MessagePort | null = parentPort, jobs: Jobs = {}): void {
   if (!port) throw new Error("serveWorker must run in a worker thread");
   const parts = new Map<number, OpenPart>();
+  let context: PageWriterContext | undefined; // made on first use, kept for the thread's life
   const reply = (message: WorkerReply) => port.postMessage(message);
 
   port.on("message", (request: WorkerRequest) => {
@@ -57,7 +60,8 @@ export function serveWorker(port: MessagePort | null = parentPort, jobs: Jobs = 
     if (request.op === "open") {
       const part: OpenPart = { queue: [], wake: undefined };
       parts.set(request.id, part);
-      encodePart(request.path, request.settings, part, () => reply({ op: "ack", id: request.id })).then(
+      context ??= pageWriterContext();
+      encodePart(request.path, request.settings, part, context, () => reply({ op: "ack", id: request.id })).then(
         (bytes) => {
           parts.delete(request.id);
           reply({ op: "done", id: request.id, bytes });
@@ -76,13 +80,19 @@ export function serveWorker(port: MessagePort | null = parentPort, jobs: Jobs = 
   });
 }
 
-async function encodePart(path: string, settings: EncoderSettings, part: OpenPart, ack: () => void): Promise<number> {
-  const next = async (): Promise<Uint8Array | null> => {
-    while (part.queue.length === 0) await new Promise<void>((resolve) => (part.wake = resolve));
-    part.wake = undefined;
-    const ipc = part.queue.shift()!;
-    if (ipc !== null) ack();
-    return ipc;
+async function encodePart(path: string, settings: EncoderSettings, part: OpenPart, context: PageWriterContext, ack: () => void): Promise<number> {
+  // An IPC message may hold several record batches: hand them out one by one.
+  const decoded: arrow.RecordBatch[] = [];
+  const next = async (): Promise<arrow.RecordBatch | null> => {
+    while (decoded.length === 0) {
+      while (part.queue.length === 0) await new Promise<void>((resolve) => (part.wake = resolve));
+      part.wake = undefined;
+      const ipc = part.queue.shift()!;
+      if (ipc === null) return null;
+      ack();
+      decoded.push(...arrow.tableFromIPC(ipc).batches);
+    }
+    return decoded.shift()!;
   };
-  return encodeParquetFile(path, settings, next);
+  return encodePartFile(path, settings, next, context);
 }

@@ -29,6 +29,8 @@ import {
   readFully,
 } from "./merge.js";
 import { ThriftStruct, encodeStruct } from "../model/thrift.js";
+import { keyValue, setKeyValue } from "../model/arrow-schema.js";
+import { CDC_METADATA_KEY } from "./pages/cdc.js";
 
 // Field ids and enums of parquet.thrift.
 const FILE_SCHEMA = 2;
@@ -150,6 +152,10 @@ export class RowGroupCopier {
       footer.remove(id);
       if (field) footer.set(id, field.type, field.value);
     }
+    // The pages are the inputs': they were chunked by content only if every input says so, with the same options.
+    const chunking = new Set(footers.map((f) => keyValue(f.meta, CDC_METADATA_KEY)));
+    const [only] = chunking;
+    if (chunking.size === 1 && only !== undefined) setKeyValue(footer, CDC_METADATA_KEY, only);
     return new RowGroupCopier(inputs, footers, footer, rowGroups, options.editFooter);
   }
 

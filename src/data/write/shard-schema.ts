@@ -9,7 +9,7 @@ import type * as arrow from "apache-arrow";
 import { type Feature, type NamedFeature, featureToString, featuresToArrowSchema, huggingfaceMetadata } from "../../model/features.js";
 import { DataError } from "../errors.js";
 import { encodeArrowSchema } from "../model/arrow-schema.js";
-import { storageSchema } from "../model/storage.js";
+import { type HashRule, hashRules, storageSchema } from "../model/storage.js";
 import type { FileProfile } from "../read/reader.js";
 
 export interface ShardSchema {
@@ -21,12 +21,14 @@ export interface ShardSchema {
   metadata: Map<string, string>;
   /** The `ARROW:schema` footer entry. */
   arrowSchema: string;
+  /** How the content-defined chunker hashes leaves whose stored values are not the dataset's (model/storage.ts). */
+  hashRules: Record<string, HashRule>;
 }
 
 export function shardSchema(features: NamedFeature[]): ShardSchema {
   const metadata = new Map([["huggingface", huggingfaceMetadata(features)]]);
   const schema = featuresToArrowSchema(features, metadata);
-  return { schema, stored: storageSchema(schema), metadata, arrowSchema: encodeArrowSchema(schema) };
+  return { schema, stored: storageSchema(schema), metadata, arrowSchema: encodeArrowSchema(schema), hashRules: hashRules(schema) };
 }
 
 /** Parquet cannot store a struct without fields: say which column, and where it comes from. */

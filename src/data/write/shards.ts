@@ -1,8 +1,7 @@
 /**
  * How Python's `push_to_hub` cuts a split into Parquet shards (docs/dataset-layout.md#shards,
  * docs/parquet.md#row-groups): the count from the split's Arrow size, rows divided evenly and
- * contiguously, names `{data_dir}/{split}-{i:05d}-of-{n:05d}.parquet`, and
- * row groups of about 100 MB of Arrow data.
+ * contiguously, names `{data_dir}/{split}-{i:05d}-of-{n:05d}.parquet`.
  */
 
 const DECIMAL_UNITS: Record<string, number> = { KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, PB: 1e15 };
@@ -118,12 +117,19 @@ export function shardPath(dataDir: string, split: string, index: number, count: 
   return `${dataDir}/${split}-${String(index).padStart(5, "0")}-of-${String(count).padStart(5, "0")}.parquet`;
 }
 
-/** Arrow bytes per row group, as Python targets them (`config.MAX_ROW_GROUP_SIZE`). */
+/**
+ * Arrow bytes per row group, as Python targets them (`config.MAX_ROW_GROUP_SIZE`); the most a copied row
+ * group may hold without a page index (the dataset viewer's limit). Where encoded shards are cut into row
+ * groups: ./row-groups.ts.
+ */
 export const ROW_GROUP_TARGET_BYTES = 100_000_000;
 const MAX_ROW_GROUP_ROWS = 1_048_576;
 
-/** Rows per row group: about 100 MB of Arrow data, computed over the whole split, capped as pyarrow caps it. */
-export function rowGroupRows(rows: number, nbytes: number): number {
+/**
+ * The most rows a media shard's row group holds (its files' bytes cut it first, ./media/media-encoder.ts):
+ * about 100 MB of Arrow data, computed over the whole split, capped as pyarrow caps it.
+ */
+export function mediaRowGroupRows(rows: number, nbytes: number): number {
   if (nbytes <= 0 || rows <= 0) return MAX_ROW_GROUP_ROWS;
   return Math.min(MAX_ROW_GROUP_ROWS, Math.max(1, Math.floor((rows * ROW_GROUP_TARGET_BYTES) / nbytes)));
 }

@@ -9,6 +9,7 @@
  */
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
+import type * as arrow from "apache-arrow";
 import type { Logger } from "../../log.js";
 import type { ConvertedSplit, ShardFile } from "../../model/conversion.js";
 import type { NamedFeature } from "../../model/features.js";
@@ -16,10 +17,11 @@ import { ProgressReporter } from "../../progress.js";
 import { formatBytes, formatCount } from "../../units.js";
 import type { SplitPlan } from "../read/profile.js";
 import { RowGroupCopier } from "./copy.js";
-import { type ShardEncoder, inlineEncoder } from "./shard-encoder.js";
+import { type RowGroupPiece, type ShardEncoder, inlineEncoder } from "./shard-encoder.js";
 import type { ShardSchema } from "./shard-schema.js";
 import { type Compression, INLINE_BELOW_BYTES, type ParquetSettings, openParquetCopier, writeParquetFile } from "./shard-writer.js";
-import { rowGroupCuts, rowGroupRows, shardCount, shardPath, shardRanges, sizedRanges } from "./shards.js";
+import { SplitCutter } from "./row-groups.js";
+import { mediaRowGroupRows, rowGroupCuts, shardCount, shardPath, shardRanges, sizedRanges } from "./shards.js";
 import { SplitRows } from "./split-rows.js";
 import { MediaShardEncoder } from "./media/media-encoder.js";
 
@@ -52,7 +54,7 @@ export async function writeSplit(split: SplitPlan, features: NamedFeature[], sha
     ? sizedRanges(rowSizes(split.media.rowBytes, numBytes), options.numShards ?? shardCount(numBytes, options.maxShardSize), options.numShards ? undefined : options.maxShardSize)
     : shardRanges(rows, options.numShards ?? shardCount(numBytes, options.maxShardSize));
   const count = ranges.length;
-  const settings: ParquetSettings = { compression: options.compression, rowGroupRows: rowGroupRows(rows, numBytes), metadata: shape.metadata, arrowSchema: shape.arrowSchema, schema: shape.schema };
+  const settings: ParquetSettings = { compression: options.compression, metadata: shape.metadata, arrowSchema: shape.arrowSchema, hashRules: shape.hashRules, schema: shape.schema };
   const shards: ShardFile[] = [];
   const place = async (i: number) => {
     const repoPath = shardPath(options.dataDir, split.name, i, count);
@@ -73,8 +75,7 @@ export async function writeSplit(split: SplitPlan, features: NamedFeature[], sha
   let copy: Awaited<ReturnType<typeof parquetCopy>>;
   if (rows > 0 && readers.every((r) => r.storesAs?.(shape.stored) === true)) {
     const inputs = split.files.map((f, i) => ({ ...f, arrowBytesPerRow: fileNbytes[i]! / Math.max(1, fileRows[i]!) }));
-    const { localPath } = await place(0);
-    copy = await parquetCopy(split.name, inputs, shape, settings, count, log, `${localPath}.template`);
+    copy = await parquetCopy(split.name, inputs, shape, settings, count, log);
   }
   if (copy) {
     for (let i = 0; i < count; i++) {
@@ -92,18 +93,28 @@ export async function writeSplit(split: SplitPlan, features: NamedFeature[], sha
     const source = new SplitRows(readers, fileRows, features, (written, filesDone) =>
       progress.update(written, rows, false, () => ` · ${formatBytes((numBytes * written) / Math.max(1, rows))} of ${formatBytes(numBytes)} (Arrow)${files(filesDone)}`),
     );
+    // Shards and row groups cut where the rows say, near Python's even cuts (./row-groups.ts); media shards
+    // exactly at their byte cuts, their row groups cut by the media encoder.
+    const cutter = media ? undefined : new SplitCutter(source.batches(shape.schema, shape.stored, rows)[Symbol.asyncIterator](), ranges);
+    const shardPieces = (shardRows: number) => cutter?.shard() ?? wholePieces(source.batches(shape.schema, shape.stored, shardRows));
     try {
       for (const [i, [start, end]] of ranges.entries()) {
         const { repoPath, localPath } = await place(i);
         const started = Date.now();
         const shardBytes = rows > 0 ? (numBytes * (end - start)) / rows : 0;
-        const encoder = media ? new MediaShardEncoder(media) : shardBytes < INLINE_BELOW_BYTES ? inlineEncoder : options.encoder;
-        const written = await writeParquetFile(localPath, shape.stored, source.batches(shape.schema, shape.stored, end - start), settings, encoder);
-        if (written.rows !== end - start) throw new Error(`shard ${repoPath}: expected ${end - start} rows, wrote ${written.rows}`);
+        const encoder = media
+          ? new MediaShardEncoder(media, mediaRowGroupRows(rows, numBytes))
+          : shardBytes < INLINE_BELOW_BYTES
+            ? inlineEncoder
+            : options.encoder;
+        const written = await writeParquetFile(localPath, shape.stored, shardPieces(end - start), settings, encoder);
+        if (media && written.rows !== end - start) throw new Error(`shard ${repoPath}: expected ${end - start} rows, wrote ${written.rows}`);
         shards.push({ repoPath, localPath, bytes: written.bytes, sha256: written.sha256, rows: written.rows });
         const encoders = written.encoderThreads;
         wrote(repoPath, written, started, encoders === 0 ? "encoded inline" : `${encoders} encoder thread${encoders > 1 ? "s" : ""}`);
       }
+      const total = shards.reduce((n, s) => n + s.rows, 0);
+      if (total !== rows) throw new Error(`split ${split.name}: expected ${rows} rows, wrote ${total}`);
     } finally {
       await source.close();
     }
@@ -113,6 +124,11 @@ export async function writeSplit(split: SplitPlan, features: NamedFeature[], sha
     log.info(`${split.name}: wrote ${formatCount(count)} shards — ${formatCount(rows)} rows, ${formatBytes(bytes)} (${((Date.now() - began) / 1000).toFixed(1)} s)`);
   }
   return { name: split.name, rows, numBytes, shards, ...(split.media ? { media: split.media.summary } : {}) };
+}
+
+/** Batches as pieces that end no row group: the media encoder cuts a shard's row groups by the files' bytes. */
+async function* wholePieces(batches: AsyncIterable<arrow.RecordBatch>): AsyncGenerator<RowGroupPiece> {
+  for await (const batch of batches) yield { batch, last: false };
 }
 
 /** Each row's size for cutting shards: the bytes of its files, plus an even share of the other columns. */
@@ -139,9 +155,8 @@ async function parquetCopy(
   settings: ParquetSettings,
   count: number,
   log: Logger,
-  scratch: string,
 ): Promise<{ copier: RowGroupCopier; cuts: number[] } | undefined> {
-  const opened = await openParquetCopier(inputs, shape.stored, settings, scratch);
+  const opened = await openParquetCopier(inputs, shape.stored, settings);
   if (!(opened instanceof RowGroupCopier)) {
     log.debug(`${split}: re-encoding the Parquet input (${opened.reason})`);
     return undefined;

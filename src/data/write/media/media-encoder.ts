@@ -2,22 +2,25 @@
  * Shards of a dataset whose media columns are built from files. Row groups
  * are cut by the bytes of the files they hold (MEDIA_ROW_GROUP_BYTES), so a
  * reader such as the dataset viewer fetches a few rows without reading
- * 100 MB. Per row group, the other columns (labels, captions) are encoded by
- * parquet-wasm as usual, in one small part; the media columns are a part
+ * 100 MB (the row groups the pieces say end are not used: they are cut by
+ * rows' Arrow sizes, not by files). Per row group, the other columns (labels,
+ * captions) are encoded by the page writer as usual (../part-encoder.ts,
+ * with content-defined pages), in one small part; the media columns are a part
  * laid out from the files' sizes (./media-part.ts); ../merge.ts joins them,
  * copying each file into the shard once, through a bounded buffer.
- * parquet-wasm is not given the files: it holds a row group's values several
- * times over in its memory, which never shrinks (a 150 MB file takes 750 MB).
+ * The media columns' pages are cut by size, not by content: cutting them as
+ * pyarrow's chunker would means hashing every file before it is laid out,
+ * and Xet finds unchanged files in a re-published shard anyway, since their
+ * bytes are stored as they are (docs/parquet.md#media-columns).
  */
 import { stat } from "node:fs/promises";
 import * as arrow from "apache-arrow";
 import type { ThriftStruct } from "../../model/thrift.js";
 import { referencedPaths } from "../../read/media/references.js";
-import { encodeParquetFile } from "../encode.js";
-import { batchToIPC } from "../ipc.js";
 import { type Part, type RowGroupPlan, assembleFile, fileSource, openPart } from "../merge.js";
+import { encodePart } from "../part-encoder.js";
 import type { EncoderSettings } from "../properties.js";
-import { type EncodedShard, type ShardEncoder, fullSchemaFooter, removeScratch } from "../shard-encoder.js";
+import { type EncodedShard, type RowGroupPiece, type ShardEncoder, pageWriterContext, removeScratch } from "../shard-encoder.js";
 import { MediaChangedError, type MediaColumnRows, MediaPart } from "./media-part.js";
 
 /** Bytes of files after which a row group is closed (a single larger file makes a row group of its own). */
@@ -37,16 +40,20 @@ interface OpenRowGroup {
 }
 
 export class MediaShardEncoder implements ShardEncoder {
+  readonly contentDefinedPages = false;
+
   constructor(
     /** Top-level fields (indexes into the shard's schema) that hold references to files. */
     private readonly mediaFields: number[],
+    /** Most rows in a row group (mediaRowGroupRows: about 100 MB of Arrow data, as Python's row groups). */
+    private readonly rowGroupRows: number,
     private readonly rowGroupBytes = MEDIA_ROW_GROUP_BYTES,
   ) {}
 
   async encodeShard(
     path: string,
     schema: arrow.Schema,
-    batches: AsyncIterable<arrow.RecordBatch>,
+    pieces: AsyncIterable<RowGroupPiece>,
     settings: EncoderSettings,
     editFooter?: (meta: ThriftStruct) => void,
   ): Promise<EncodedShard> {
@@ -54,6 +61,7 @@ export class MediaShardEncoder implements ShardEncoder {
     const otherFields = schema.fields.map((_, i) => i).filter((i) => !media.includes(i));
     const otherSchema = new arrow.Schema(otherFields.map((i) => schema.fields[i]!), schema.metadata);
     const mediaPart = new MediaPart();
+    const context = pageWriterContext();
     const otherParts: string[] = [];
     let rows = 0;
     let current: OpenRowGroup | undefined;
@@ -64,18 +72,15 @@ export class MediaShardEncoder implements ShardEncoder {
       if (otherFields.length > 0) {
         const partPath = `${path}.part${String(otherParts.length).padStart(5, "0")}`;
         otherParts.push(partPath);
-        const pieces = current.others;
-        await encodeParquetFile(partPath, { ...settings, rowGroupRows: current.rows }, async () => {
-          const next = pieces.shift();
-          return next ? batchToIPC(next) : null;
-        });
+        const batches = current.others;
+        await encodePart(partPath, settings, async () => batches.shift() ?? null, context);
       }
       rows += current.rows;
       current = undefined;
     };
 
     try {
-      for await (const batch of batches) {
+      for await (const { batch } of pieces) {
         const files = await Promise.all(media.map((f) => sizedFiles(referencedPaths(batch.data.children[f]!))));
         let from = 0;
         const cut = (to: number) => {
@@ -84,7 +89,7 @@ export class MediaShardEncoder implements ShardEncoder {
         };
         for (let r = 0; r < batch.numRows; r++) {
           const bytes = files.reduce((n, column) => n + (column[r]?.size ?? 0), 0);
-          if (current && current.rows > 0 && (current.bytes + bytes > this.rowGroupBytes || current.rows >= settings.rowGroupRows)) {
+          if (current && current.rows > 0 && (current.bytes + bytes > this.rowGroupBytes || current.rows >= this.rowGroupRows)) {
             cut(r);
             await flush();
           }
@@ -105,8 +110,7 @@ export class MediaShardEncoder implements ShardEncoder {
           cells: otherFields.length > 0 ? [{ part: others[k]!, rowGroup: 0 }, { part, rowGroup: k }] : [{ part, rowGroup: k }],
           owner,
         }));
-        const template = await fullSchemaFooter(schema, settings, `${path}.template`);
-        const { bytes, sha256 } = await assembleFile(path, template, plans, editFooter);
+        const { bytes, sha256 } = await assembleFile(path, context.templates.get(schema, settings), plans, editFooter);
         return { bytes, sha256, rows, encoderThreads: 0 };
       } finally {
         await part.source.close();
