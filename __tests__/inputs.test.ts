@@ -64,6 +64,9 @@ describe("defaults", () => {
       endpoint: "https://huggingface.co",
       xet: true,
       workspace: WORKSPACE,
+      slice: undefined,
+      manifest: undefined,
+      manifests: undefined,
     } satisfies Settings);
   });
 
@@ -234,7 +237,7 @@ describe("choices and booleans", () => {
   it("names the choices of an input that has them", () => {
     expect(refusal(valid({ compression: "lz4" }))).toEqual({ input: "compression", message: "Input 'compression': 'lz4' is not one of snappy, zstd, gzip, none" });
     expect(refusal(valid({ format: "xlsx" })).message).toBe("Input 'format': 'xlsx' is not one of auto, csv, tsv, json, jsonl, parquet, text, imagefolder, audiofolder");
-    expect(refusal(valid({ operation: "delete" })).message).toBe("Input 'operation': 'delete' is not one of push, delete-config");
+    expect(refusal(valid({ operation: "delete" })).message).toBe("Input 'operation': 'delete' is not one of push, delete-config, prepare, commit");
     expect(refusal(valid({ "if-no-files-found": "fail" })).message).toBe("Input 'if-no-files-found': 'fail' is not one of error, warn, ignore");
   });
 
@@ -286,5 +289,34 @@ describe("card-metadata and card-body", () => {
   it("keeps card-body inside the workspace", () => {
     for (const body of ["../card.md", "/etc/motd"])
       expect(refusal(valid({ "card-body": body })), body).toEqual({ input: "card-body", message: `Input 'card-body': '${body}' is outside the workspace` });
+  });
+});
+
+describe("slices (prepare and commit)", () => {
+  it("reads a prepare job's slice and where its manifest goes", () => {
+    expect(settings(valid({ operation: "prepare", slice: "3/16" }))).toMatchObject({
+      operation: "prepare",
+      slice: { index: 3, count: 16 },
+      manifest: path.join("/runner/temp", "hf-dataset-manifest-00003-of-00016.json"),
+      manifests: undefined,
+    });
+    expect(settings(valid({ operation: "prepare", slice: "1/2", manifest: "out/m.json" })).manifest).toBe(path.join(WORKSPACE, "out", "m.json"));
+  });
+
+  it("reads a commit job's manifests glob; it needs no paths", () => {
+    expect(settings({ repo: "a/b", token: "hf_x", operation: "commit", manifests: "manifests/*.json" })).toMatchObject({
+      operation: "commit",
+      manifests: "manifests/*.json",
+      splits: [],
+    });
+  });
+
+  it("refuses a prepare without a slice, a bad slice, num-shards, and the inputs of the other operation", () => {
+    expect(refusal(valid({ operation: "prepare" })).input).toBe("slice");
+    expect(refusal(valid({ operation: "prepare", slice: "9/8" })).message).toBe("Input 'slice': '9/8': the slice number must be between 1 and 8");
+    expect(refusal(valid({ operation: "prepare", slice: "1/8", "num-shards": "4" })).input).toBe("num-shards");
+    expect(refusal(valid({ slice: "1/8" })).message).toBe("Input 'slice': only used with operation 'prepare'");
+    expect(refusal(valid({ operation: "prepare", slice: "1/2", manifests: "*.json" })).input).toBe("manifests");
+    expect(refusal({ repo: "a/b", token: "hf_x", operation: "commit" }).input).toBe("manifests");
   });
 });

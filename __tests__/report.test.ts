@@ -33,6 +33,7 @@ describe("outputs and job summary", () => {
       "num-rows": "4",
       "num-shards": "2",
       files: JSON.stringify(["data/train-00000-of-00001.parquet", "data/test-00000-of-00001.parquet", "README.md"]),
+      manifest: "",
     });
     const md = summaryMarkdown(result);
     expect(md).toContain(`### Published to [tester/report](${hub.url}/datasets/tester/report)`);

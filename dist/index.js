@@ -43320,7 +43320,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_worker_threads__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_worker_threads__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _data_workers_jobs_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3310);
 /* harmony import */ var _data_workers_worker_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7340);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5365);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4382);
 /**
  * Entry point of the bundled action (dist/index.js). The same file also
  * serves as the Parquet encoder worker thread, so the bundle needs no
@@ -43344,7 +43344,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5365:
+/***/ 4382:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -65836,12 +65836,75 @@ function mediaRowGroupRows(rows, nbytes) {
     return Math.min(MAX_ROW_GROUP_ROWS, Math.max(1, Math.floor((rows * ROW_GROUP_TARGET_BYTES) / nbytes)));
 }
 
+;// CONCATENATED MODULE: ./src/slices/slice.ts
+/**
+ * Which of the matched files one prepare job converts (`slice: i/n`): the
+ * files of every split, in the order one run reads them (split by split,
+ * each split's files sorted by path), cut into n contiguous ranges of
+ * similar byte totals. Contiguous, so the slices' rows put end to end in
+ * slice order are the rows of one run in the same order; a pure function of
+ * the file list and sizes, so every job of a matrix computes the same cuts.
+ */
+/** The most slices a matrix can have (GitHub allows 256 jobs per matrix; several matrices can share a commit). */
+const MAX_SLICES = 10_000;
+/** Parses `i/n` (1-based); the error says what is wrong, the caller names the input. */
+function parseSlice(text) {
+    const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+    if (!m)
+        throw new Error(`'${text}' is not a slice: write i/n, e.g. 3/16 (the 3rd of 16 slices)`);
+    const index = Number(m[1]);
+    const count = Number(m[2]);
+    if (count < 1 || count > MAX_SLICES)
+        throw new Error(`'${text}': the number of slices must be between 1 and ${MAX_SLICES}`);
+    if (index < 1 || index > count)
+        throw new Error(`'${text}': the slice number must be between 1 and ${count}`);
+    return { index, count };
+}
+function sliceName(slice) {
+    return `${slice.index}/${slice.count}`;
+}
+/**
+ * Where the n slices start and end in a list of items of these sizes:
+ * n + 1 indexes from 0 to the length, each cut at the item edge nearest to
+ * an even share of the bytes (the earlier edge on a tie). A slice may be
+ * empty when there are fewer items than slices, or an item larger than its
+ * share takes the next share too.
+ */
+function sliceCuts(sizes, count) {
+    const edges = [0];
+    for (const s of sizes)
+        edges.push(edges[edges.length - 1] + s);
+    const total = edges[edges.length - 1];
+    const cuts = [0];
+    for (let k = 1; k < count; k++) {
+        const target = (total * k) / count;
+        let j = cuts[k - 1];
+        // Move to the edge nearest the target; the cuts never go back.
+        while (j < sizes.length && Math.abs(edges[j + 1] - target) < Math.abs(edges[j] - target))
+            j++;
+        // Zero-byte items still count: without bytes to balance, deal items out evenly.
+        if (total === 0)
+            j = Math.max(j, Math.round((sizes.length * k) / count));
+        cuts.push(j);
+    }
+    cuts.push(sizes.length);
+    return cuts;
+}
+/** The files of slice `slice` of `splits`, each split keeping its files in order (a split may end up with none). */
+function sliceFiles(splits, sizeOf, slice) {
+    const all = splits.flatMap((s, i) => s.files.map((file) => ({ split: i, file })));
+    const cuts = sliceCuts(all.map((a) => sizeOf(a.file)), slice.count);
+    const mine = all.slice(cuts[slice.index - 1], cuts[slice.index]);
+    return splits.map((s, i) => ({ split: s.split, files: mine.filter((m) => m.split === i).map((m) => m.file) }));
+}
+
 ;// CONCATENATED MODULE: ./src/inputs.ts
 /**
  * Action inputs (strings, as GitHub passes them) → a typed, validated
  * Settings object. Every problem throws an InputError naming the input;
  * nothing here talks to @actions/core, so it is tested with plain maps.
  */
+
 
 
 
@@ -65874,7 +65937,7 @@ function readSettings(input, env = process.env) {
     const token = get("token") || env.HF_TOKEN?.trim() || undefined;
     if (!token && !dryRun)
         throw new InputError("token", "a Hugging Face token with write access is required: pass `token: ${{ secrets.HF_TOKEN }}` or set the HF_TOKEN environment variable");
-    const operation = oneOf(get("operation") || inputs_DEFAULTS.operation, ["push", "delete-config"], "operation");
+    const operation = oneOf(get("operation") || inputs_DEFAULTS.operation, ["push", "delete-config", "prepare", "commit"], "operation");
     const config = get("config") || inputs_DEFAULTS.config;
     if (config === "data")
         throw new InputError("config", "'data' is reserved: it is the folder of the 'default' config");
@@ -65887,7 +65950,7 @@ function readSettings(input, env = process.env) {
     if (hasPaths && hasSplits)
         throw new InputError("splits", "give either 'paths' (one split) or 'splits' (several), not both");
     let splits = [];
-    if (operation === "push") {
+    if (operation === "push" || operation === "prepare") {
         if (!hasPaths && !hasSplits)
             throw new InputError("paths", "say which files to publish, with 'paths' (globs, one per line) or 'splits'");
         if (hasPaths) {
@@ -65909,6 +65972,8 @@ function readSettings(input, env = process.env) {
         if (maxShardSizeText !== inputs_DEFAULTS.maxShardSize)
             throw new InputError("num-shards", "give either 'num-shards' or 'max-shard-size', not both");
     }
+    if (numShards !== undefined && operation === "prepare")
+        throw new InputError("num-shards", "cannot be used with operation 'prepare': each slice counts its own shards; use 'max-shard-size'");
     let maxShardSize;
     try {
         maxShardSize = parseSize(maxShardSizeText);
@@ -65928,10 +65993,13 @@ function readSettings(input, env = process.env) {
     const endpoint = (get("endpoint") || env.HF_ENDPOINT?.trim() || inputs_DEFAULTS.endpoint).replace(/\/+$/, "");
     if (!/^https?:\/\/[^/\s]+/.test(endpoint))
         throw new InputError("endpoint", `'${endpoint}' is not an http(s) URL`);
+    const tempDir = env.RUNNER_TEMP || external_node_os_default().tmpdir();
+    const sliced = parseSliceInputs(operation, input, workspace, tempDir);
     return {
         repo,
         token,
         operation,
+        ...sliced,
         splits,
         replaceAllSplits: hasSplits,
         inferSplits: hasPaths && get("split") === "",
@@ -65954,11 +66022,39 @@ function readSettings(input, env = process.env) {
         ifNoFilesFound: oneOf(get("if-no-files-found") || inputs_DEFAULTS.ifNoFilesFound, ["error", "warn", "ignore"], "if-no-files-found"),
         dryRun,
         outputDir: get("output-dir") ? external_node_path_default().resolve(workspace, get("output-dir")) : undefined,
-        tempDir: env.RUNNER_TEMP || external_node_os_default().tmpdir(),
+        tempDir,
         endpoint,
         xet: !["1", "ON", "YES", "TRUE"].includes((env.HF_HUB_DISABLE_XET ?? "").trim().toUpperCase()),
         workspace,
     };
+}
+/** `slice` and `manifest` (prepare), `manifests` (commit); refused with other operations, where they would do nothing. */
+function parseSliceInputs(operation, input, workspace, tempDir) {
+    const get = (name) => input(name).trim();
+    for (const [name, wanted] of [["slice", "prepare"], ["manifest", "prepare"], ["manifests", "commit"]])
+        if (get(name) && operation !== wanted)
+            throw new InputError(name, `only used with operation '${wanted}'`);
+    if (operation === "prepare") {
+        if (!get("slice"))
+            throw new InputError("slice", "required with operation 'prepare': which slice this job prepares, as i/n (e.g. `${{ matrix.slice }}/16`)");
+        let slice;
+        try {
+            slice = parseSlice(get("slice"));
+        }
+        catch (e) {
+            throw new InputError("slice", e.message);
+        }
+        const manifest = get("manifest")
+            ? external_node_path_default().resolve(workspace, get("manifest"))
+            : external_node_path_default().join(tempDir, `hf-dataset-manifest-${String(slice.index).padStart(5, "0")}-of-${String(slice.count).padStart(5, "0")}.json`);
+        return { slice, manifest, manifests: undefined };
+    }
+    if (operation === "commit") {
+        if (!get("manifests"))
+            throw new InputError("manifests", "required with operation 'commit': a glob of the prepare jobs' manifests, e.g. `manifests/*.json`");
+        return { slice: undefined, manifest: undefined, manifests: get("manifests") };
+    }
+    return { slice: undefined, manifest: undefined, manifests: undefined };
 }
 function parseRepo(text) {
     if (!text)
@@ -73392,6 +73488,12 @@ async function lfsBatch(hub, target, files, xet) {
 
 
 
+/**
+ * Files one commit may add: `create_commit` "is limited to 25k LFS files"
+ * (huggingface_hub `HfApi.create_commit` docstring, docs/hub-api.md#commit).
+ * A plan over it goes in several commits of shards, the card and deletions last.
+ */
+const MAX_FILES_PER_COMMIT = 25_000;
 /** Plans against the Hub without writing anything (dry runs). A repo that cannot be read is planned as new. */
 async function planOnly(options) {
     let snapshot = emptySnapshot();
@@ -73419,6 +73521,8 @@ async function publish(options) {
         description: options.commitDescription,
     };
     const upload = emptyUploadReport();
+    const maxFiles = options.maxFilesPerCommit ?? MAX_FILES_PER_COMMIT;
+    let partCommits = 0;
     const uploaded = new Set(); // sha256 of shards sent (or found) by earlier attempts
     const tagged = async (oid) => (options.tag ? await tagCommit(hub, repo, options.tag, oid, log) : undefined);
     let repoCreated;
@@ -73445,12 +73549,12 @@ async function publish(options) {
                 // The earlier attempt did land: the branch already holds exactly what we sent.
                 log.info("The earlier commit attempt was applied by the Hub.");
                 const landed = { oid: snapshot.head, url: `${hub.endpoint}/datasets/${repo}/commit/${snapshot.head}` };
-                return { changed: true, plan: planned, commit: landed, repoCreated, attempts: attempt, upload, tag: await tagged(snapshot.head) };
+                return { changed: true, plan: planned, commit: landed, repoCreated, attempts: attempt, upload, partCommits, tag: await tagged(snapshot.head) };
             }
             log.info("Nothing changed: the Hub already holds exactly this data and card. No commit made.");
-            return { changed: false, plan: planned, repoCreated, attempts: attempt, upload, tag: await tagged(snapshot.head) };
+            return { changed: false, plan: planned, repoCreated, attempts: attempt, upload, partCommits, tag: await tagged(snapshot.head) };
         }
-        const toSend = planned.uploads.filter((s) => !uploaded.has(s.sha256));
+        const toSend = options.uploadedElsewhere ? [] : planned.uploads.filter((s) => !uploaded.has(s.sha256));
         if (toSend.length > 0) {
             let sent;
             try {
@@ -73467,11 +73571,25 @@ async function publish(options) {
             addUpload(upload, sent);
             log.info(describeUpload(sent));
         }
+        // Too many files for one commit: the first shards alone, then plan again (they are unchanged now), the card last.
+        const changes = changesOf(planned);
+        const part = changes.storedFiles.length + changes.deletions.length + changes.textFiles.length > maxFiles;
+        if (part && options.createPr)
+            throw new HubError(`This commit would add or delete ${changes.storedFiles.length + changes.deletions.length} files; a pull request is one commit, and a commit takes at most ${maxFiles}: publish to a branch instead.`);
         try {
-            const made = await createCommit(hub, commit, snapshot.head, changesOf(planned));
+            if (part) {
+                const shards = { storedFiles: changes.storedFiles.slice(0, maxFiles), textFiles: [], deletions: [] };
+                const made = await createCommit(hub, { ...commit, message: `${commit.message} (part ${partCommits + 1})` }, snapshot.head, shards);
+                partCommits++;
+                log.info(`Committed ${made.oid}: ${shards.storedFiles.length} of the ${changes.storedFiles.length} shards still to add (a commit takes at most ${maxFiles} files); the rest and the card follow.`);
+                attempt = 0;
+                uncertain = false;
+                continue;
+            }
+            const made = await createCommit(hub, commit, snapshot.head, changes);
             log.info(`Committed ${made.oid}${made.pullRequestUrl ? ` and opened ${made.pullRequestUrl}` : ""}.`);
             const result = { oid: made.oid, url: made.url };
-            return { changed: true, plan: planned, commit: result, pullRequestUrl: made.pullRequestUrl, repoCreated, attempts: attempt, upload, tag: await tagged(made.oid) };
+            return { changed: true, plan: planned, commit: result, pullRequestUrl: made.pullRequestUrl, repoCreated, attempts: attempt, upload, partCommits, tag: await tagged(made.oid) };
         }
         catch (e) {
             const failure = commitFailure(e);
@@ -73509,19 +73627,302 @@ function guardCard(f) {
         throw e;
     }
 }
+/**
+ * A prepare job's publishing: the repository and branch exist, then the
+ * shards are sent to its storage (those it has already are not), and nothing
+ * is committed — the commit job adds them by reference.
+ */
+async function uploadOnly(options, shards) {
+    const { hub, repo, log } = options;
+    const ctx = (action) => ({ repo, endpoint: hub.endpoint, action, createPr: options.createPr });
+    try {
+        await prepareRepo(hub, repo, { branch: options.branch, private: options.private, deletingConfig: false }, log);
+    }
+    catch (e) {
+        throw explainHubError(e, ctx("preparing the repository"));
+    }
+    try {
+        const files = shards.map((s) => ({ path: s.repoPath, localPath: s.localPath, sha256: s.sha256, size: s.bytes }));
+        const sent = await upload_uploadFiles(hub, { repo, branch: options.branch, createPr: options.createPr }, files, { xet: options.xet, onProgress: options.onUploadProgress });
+        log.info(describeUpload(sent));
+        return sent;
+    }
+    catch (e) {
+        throw explainHubError(e, ctx("uploading the shards"));
+    }
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/slices/manifest.ts
+/**
+ * The manifest a prepare job writes (docs/slices.md#manifest): which slice it
+ * converted, the settings that shaped its shards, its features, and per split
+ * its rows, Arrow bytes, source files and shards — each shard known by its
+ * content (sha256 and size), already in the repository's storage. The commit
+ * job reads every slice's manifest (./merge.ts) and commits the shards by
+ * reference, under the names one run would give them.
+ */
+
+
+const MANIFEST_VERSION = 1;
+/** What the manifest's `kind` says, so a stray JSON file in the glob is not mistaken for one. */
+const MANIFEST_KIND = "hf-dataset-publish/slice-manifest";
+/** A manifest that cannot be read or does not fit with the others: the message names the file(s) or slice(s). */
+class ManifestError extends Error {
+    name = "ManifestError";
+}
+function featuresToManifest(features) {
+    return features.map((f) => ({ name: f.name, feature: (0,model_features/* featureToJson */.Kb)(f.feature) }));
+}
+function featuresFromManifest(features, where) {
+    return features.map((f) => ({ name: f.name, feature: (0,model_features/* featureFromJson */.BH)(f.feature, `${where}: column '${f.name}'`) }));
+}
+/** A fingerprint of the matched files: slices that disagree on it were run over different checkouts or globs. */
+function inputFilesDigest(splits) {
+    const hash = (0,external_node_crypto_.createHash)("sha256");
+    for (const s of splits)
+        for (const f of s.files)
+            hash.update(`${JSON.stringify([s.split, f.file, f.size])}\n`);
+    return hash.digest("hex");
+}
+/** The manifest of one prepare job's conversion (undefined: the slice has no files). */
+function buildManifest(slice, settings, conversion, files) {
+    return {
+        kind: MANIFEST_KIND,
+        version: MANIFEST_VERSION,
+        slice,
+        settings,
+        features: conversion ? featuresToManifest(conversion.features) : null,
+        splits: (conversion?.splits ?? []).map((s) => ({
+            name: s.name,
+            rows: s.rows,
+            numBytes: s.numBytes,
+            files: files.find((f) => f.split === s.name)?.files ?? [],
+            shards: s.shards.map((shard) => ({ sha256: shard.sha256, size: shard.bytes, rows: shard.rows })),
+        })),
+    };
+}
+/** Reads a manifest's JSON text, checking its shape; errors name `file`. */
+function parseManifest(text, file) {
+    let json;
+    try {
+        json = JSON.parse(text);
+    }
+    catch (e) {
+        throw new ManifestError(`${file} is not JSON: ${e.message}`);
+    }
+    const bad = (what) => new ManifestError(`${file} is not a slice manifest of this action: ${what}`);
+    if (!isRecord(json) || json.kind !== MANIFEST_KIND)
+        throw bad(`no "kind": "${MANIFEST_KIND}"`);
+    if (json.version !== MANIFEST_VERSION)
+        throw new ManifestError(`${file} is a version ${String(json.version)} manifest; this version of the action reads version ${MANIFEST_VERSION}: run the prepare and commit jobs with the same version of the action`);
+    const slice = json.slice;
+    if (!isRecord(slice) || !isCount(slice.index) || !isCount(slice.count) || slice.index > slice.count)
+        throw bad("its slice is not i/n");
+    const settings = json.settings;
+    if (!isRecord(settings) || typeof settings.repo !== "string" || typeof settings.dataDir !== "string" || !Array.isArray(settings.splits))
+        throw bad("its settings are incomplete");
+    if (json.features !== null && !isFeatureList(json.features))
+        throw bad("its features are not a list of {name, feature}");
+    if (!Array.isArray(json.splits) || !json.splits.every(isSplit))
+        throw bad("its splits are not a list of {name, rows, numBytes, files, shards}");
+    return json;
+}
+function isSplit(v) {
+    if (!isRecord(v) || typeof v.name !== "string" || !isWhole(v.rows) || !isWhole(v.numBytes) || !Array.isArray(v.files) || !Array.isArray(v.shards))
+        return false;
+    return v.shards.every((s) => isRecord(s) && typeof s.sha256 === "string" && /^[0-9a-f]{64}$/.test(s.sha256) && isWhole(s.size) && isWhole(s.rows));
+}
+function isFeatureList(v) {
+    return Array.isArray(v) && v.every((f) => isRecord(f) && typeof f.name === "string" && "feature" in f);
+}
+function isWhole(v) {
+    return typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+}
+function isCount(v) {
+    return isWhole(v) && v >= 1;
+}
+function isRecord(v) {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+;// CONCATENATED MODULE: ./src/slices/files.ts
+/**
+ * Manifests on disk: the prepare job writes its own, the commit job reads
+ * all that a glob matches (the artifacts the matrix uploaded, downloaded
+ * into one folder).
+ */
+
+
+
+
+/** Written whole or not at all (a temporary file renamed), so an artifact never holds half a manifest. */
+async function writeManifest(file, manifest) {
+    await (0,external_node_fs_promises_.mkdir)(external_node_path_default().dirname(file), { recursive: true });
+    const partial = `${file}.partial`;
+    await (0,external_node_fs_promises_.writeFile)(partial, `${JSON.stringify(manifest, null, 1)}\n`);
+    await (0,external_node_fs_promises_.rename)(partial, file);
+}
+/** Every manifest `pattern` (relative to `workspace`) matches, sorted by path; errors name the file. */
+async function readManifests(pattern, workspace) {
+    const files = (await glob(pattern, { cwd: workspace, absolute: false, onlyFiles: true, dot: true, expandDirectories: false })).sort();
+    if (files.length === 0)
+        throw new ManifestError(`no files match '${pattern}' (relative to ${workspace}): download the prepare jobs' manifest artifacts first`);
+    return Promise.all(files.map(async (file) => ({ file, manifest: parseManifest(await (0,external_node_fs_promises_.readFile)(external_node_path_default().join(workspace, file), "utf8"), file) })));
+}
+
+;// CONCATENATED MODULE: ./src/slices/merge.ts
+
+
+
+
+/** Settings as users know them (the action inputs), for messages. */
+const SETTING_NAMES = {
+    repo: "repo",
+    config: "config",
+    dataDir: "config (its folder)",
+    splits: "split names (paths/split/splits)",
+    replaceAllSplits: "paths or splits",
+    format: "format",
+    featuresInput: "features",
+    maxShardSize: "max-shard-size",
+    compression: "compression",
+    inputFiles: "the matched files (paths/splits, or the checkout: every prepare job must see the same files)",
+};
+function mergeManifests(files) {
+    if (files.length === 0)
+        throw new ManifestError("no manifests to commit");
+    const ordered = checkSlices(files);
+    const settings = checkSettings(ordered);
+    const features = unifyFeatures(ordered);
+    const splits = settings.splits.map((name) => {
+        const parts = ordered.map((m) => m.manifest.splits.find((s) => s.name === name)).filter((s) => s !== undefined);
+        const count = parts.reduce((n, p) => n + p.shards.length, 0);
+        let index = 0;
+        const shards = parts.flatMap((p) => p.shards.map((s) => ({ repoPath: shardPath(settings.dataDir, name, index++, count), localPath: "", bytes: s.size, sha256: s.sha256, rows: s.rows })));
+        if (shards.length === 0)
+            throw new ManifestError(`no slice holds rows of split '${name}'`);
+        return { name, rows: parts.reduce((n, p) => n + p.rows, 0), numBytes: parts.reduce((n, p) => n + p.numBytes, 0), shards };
+    });
+    const inputFiles = new Map(settings.splits.map((name) => [name, ordered.reduce((n, m) => n + (m.manifest.splits.find((s) => s.name === name)?.files.length ?? 0), 0)]));
+    return { settings, count: ordered.length, conversion: { features, splits }, inputFiles };
+}
+/** The manifests in slice order, when every slice 1..n is there exactly once. */
+function checkSlices(files) {
+    const counts = groupBy(files, (f) => f.manifest.slice.count);
+    if (counts.size > 1)
+        throw new ManifestError(`the manifests come from runs cut into different numbers of slices: ${[...counts].map(([n, fs]) => `${n} (${listNames(fs.map((f) => f.file))})`).join(", ")}; commit the manifests of one matrix`);
+    const count = files[0].manifest.slice.count;
+    const byIndex = groupBy(files, (f) => f.manifest.slice.index);
+    const twice = [...byIndex].filter(([, fs]) => fs.length > 1);
+    if (twice.length > 0)
+        throw new ManifestError(`${twice.map(([i, fs]) => `slice ${i}/${count} appears ${fs.length} times (${listNames(fs.map((f) => f.file))})`).join("; ")}: each slice's manifest must be given once (an artifact downloaded twice, or two matrices?)`);
+    const missing = Array.from({ length: count }, (_, k) => k + 1).filter((i) => !byIndex.has(i));
+    if (missing.length > 0)
+        throw new ManifestError(`${missing.length === 1 ? "slice" : "slices"} ${listNames(missing.map((i) => `${i}/${count}`))} of ${count} ${missing.length === 1 ? "is" : "are"} missing (${files.length} manifests found): re-run the failed prepare ${missing.length === 1 ? "job" : "jobs"}, then the commit; nothing was committed`);
+    return [...byIndex.keys()].sort((a, b) => a - b).map((i) => byIndex.get(i)[0]);
+}
+function checkSettings(ordered) {
+    const first = ordered[0].manifest.settings;
+    for (const key of Object.keys(SETTING_NAMES)) {
+        const groups = groupBy(ordered, (m) => JSON.stringify(m.manifest.settings[key] ?? null));
+        if (groups.size > 1) {
+            const count = ordered.length;
+            const what = [...groups].map(([value, ms]) => `${shorten(value)} in ${describeSlices(ms.map((m) => m.manifest.slice.index), count)}`).join(", ");
+            throw new ManifestError(`the slices were prepared with different settings: ${SETTING_NAMES[key]} is ${what}; run every prepare job with the same inputs`);
+        }
+    }
+    return first;
+}
+/**
+ * The features of the whole dataset from the slices' own: the same columns in
+ * the same order, each of one type — except that a column all null in some
+ * slices takes the type the others give it, as one run would (those slices'
+ * shards keep their null column, which every reader casts). Anything else
+ * would need the shards rewritten: an error naming the columns and slices.
+ */
+function unifyFeatures(ordered) {
+    const count = ordered.length;
+    const withRows = ordered.filter((m) => m.manifest.features !== null);
+    if (withRows.length === 0)
+        return [];
+    const slices = withRows.map((m) => ({ index: m.manifest.slice.index, features: featuresFromManifest(m.manifest.features, m.file) }));
+    const names = slices[0].features.map((f) => f.name).join("\u0000");
+    const columnsDiffer = slices.filter((s) => s.features.map((f) => f.name).join("\u0000") !== names);
+    if (columnsDiffer.length > 0) {
+        const columns = (s) => s.features.map((f) => f.name).join(", ");
+        const odd = columnsDiffer[0];
+        throw new ManifestError(`the slices' files have different columns: slice ${slices[0].index}/${count} has [${columns(slices[0])}], slice ${odd.index}/${count} has [${columns(odd)}]; one run would fail the same way`);
+    }
+    const problems = [];
+    const features = slices[0].features.map((column, c) => {
+        const kinds = [];
+        for (const s of slices) {
+            const f = s.features[c];
+            const same = kinds.find((k) => (0,model_features/* featuresEqual */.kG)(k.feature.feature, f.feature));
+            if (same)
+                same.slices.push(s.index);
+            else
+                kinds.push({ feature: f, slices: [s.index] });
+        }
+        const typed = kinds.filter((k) => !isNull(k.feature));
+        if (typed.length <= 1)
+            return (typed[0] ?? kinds[0]).feature;
+        problems.push(`column '${column.name}' is ${typed.map((k) => `${(0,model_features/* featureToString */.pu)(k.feature.feature)} in ${describeSlices(k.slices, count)}`).join(", ")}`);
+        return column;
+    });
+    if (problems.length > 0)
+        throw new ManifestError(`the slices' schemas differ and their shards cannot be rewritten by the commit: ${problems.join("; ")}. One run reads all files together and would have chosen one type; set the type of ${problems.length === 1 ? "this column" : "these columns"} in the 'features' input of every job (e.g. '- name: x\\n  dtype: float64'), and run the prepare jobs again`);
+    return features;
+}
+/** Items by key, in order of first appearance. */
+function groupBy(items, key) {
+    const groups = new Map();
+    for (const item of items) {
+        const k = key(item);
+        const group = groups.get(k);
+        if (group)
+            group.push(item);
+        else
+            groups.set(k, [item]);
+    }
+    return groups;
+}
+function isNull(f) {
+    return f.feature.kind === "value" && f.feature.dtype === "null";
+}
+/** `slice 3/8` or `slices 1/8, 2/8, 5/8` (the first few when there are many). */
+function describeSlices(indexes, count) {
+    return `${indexes.length === 1 ? "slice" : "slices"} ${listNames(indexes.map((i) => sliceName({ index: i, count })))}`;
+}
+function listNames(names) {
+    return names.length <= 6 ? names.join(", ") : `${names.slice(0, 5).join(", ")} and ${names.length - 5} more`;
+}
+function shorten(text) {
+    return text.length <= 80 ? text : `${text.slice(0, 77)}...`;
+}
 
 ;// CONCATENATED MODULE: ./src/pipeline.ts
 /**
  * One run of the action, start to end, as a plain function:
  * inputs → input files read → discover files → convert → plan → publish
- * (or dry run). main.ts wraps it with @actions/core (groups, outputs,
- * summary, failures); tests and the local CLI call it directly.
+ * (or dry run). Split over jobs (docs/slices.md), `prepare` stops after
+ * converting its slice and uploading the shards, writing a manifest, and
+ * `commit` starts from the manifests instead of the files. main.ts wraps it
+ * with @actions/core (groups, outputs, summary, failures); tests and the
+ * local CLI call it directly.
  *
  * It is also where the layers' errors about settings become errors on the
  * action input that holds the setting: the data layer knows globs and type
  * overrides, not inputs (FileSelectionError → `paths` or `splits`,
  * OverrideError → `features`).
  */
+
+
+
+
+
 
 
 
@@ -73555,40 +73956,26 @@ async function runPipeline(settings, deps) {
     if (settings.operation === "delete-config") {
         operation = { kind: "delete-config", config: settings.config, dataDir: settings.dataDir };
     }
+    else if (settings.operation === "commit") {
+        const cardBody = settings.cardBody === undefined ? undefined : await readCardBody(settings.cardBody);
+        const merged = await group("Gather the slices", () => gatherSlices(settings, log));
+        result.conversion = merged.conversion;
+        result.slices = merged.count;
+        result.sliceInputFiles = merged.inputFiles;
+        operation = { kind: "push", request: pushRequest(settings, merged.conversion, merged.replaceAllSplits, cardBody, deps.source) };
+    }
     else {
         // Every input file is read now, so a bad one fails the run before minutes of conversion.
         const cardBody = settings.cardBody === undefined ? undefined : await readCardBody(settings.cardBody);
         result.files = await group("Find data files", () => findFiles(settings, log));
         if (result.files.every((s) => s.files.length === 0))
             return result; // if-no-files-found said carry on
+        if (settings.operation === "prepare")
+            return prepareSlice(settings, result, deps, hub);
         result.outputDir = await prepareOutputDir(settings);
-        const conversion = await group("Convert to Parquet", () => onInput("features", data_errors/* OverrideError */.Zm, () => convert({
-            splits: result.files.map((s) => ({ name: s.split, files: s.files })),
-            dataDir: settings.dataDir,
-            outputDir: result.outputDir,
-            overrides: settings.features,
-            maxShardSize: settings.maxShardSize,
-            numShards: settings.numShards,
-            compression: settings.compression,
-            log,
-            progressIntervalMs: deps.progressIntervalMs,
-            workspace: settings.workspace,
-        })));
+        const conversion = await group("Convert to Parquet", () => convertFiles(settings, result.files, result.outputDir, deps));
         result.conversion = conversion;
-        operation = {
-            kind: "push",
-            request: {
-                repo: settings.repo,
-                config: settings.config,
-                dataDir: settings.dataDir,
-                conversion,
-                replaceAllSplits: settings.replaceAllSplits,
-                setDefault: settings.setDefault,
-                cardMetadata: settings.cardMetadata,
-                cardBody,
-                source: deps.source,
-            },
-        };
+        operation = { kind: "push", request: pushRequest(settings, conversion, settings.replaceAllSplits, cardBody, deps.source) };
     }
     try {
         if (settings.dryRun) {
@@ -73615,15 +74002,138 @@ async function runPipeline(settings, deps) {
                 onUploadProgress: (p) => uploads.update(p.doneBytes, p.totalBytes, p.doneBytes === p.totalBytes, () => ` · ${units_formatBytes(p.sentBytes)} sent`),
                 retryPolicy: policy,
                 xet: settings.xet,
+                uploadedElsewhere: settings.operation === "commit",
+                maxFilesPerCommit: deps.maxFilesPerCommit,
             }));
             result.plan = result.publish.plan;
         }
+    }
+    catch (e) {
+        throw settings.operation === "commit" ? explainMissingObjects(e) : e;
     }
     finally {
         result.requests = hubFetch.requests;
         log.info(`Hub API requests: ${hubFetch.requests} (the Hub allows about 1000 per 5 minutes).`);
     }
     return result;
+}
+function pushRequest(settings, conversion, replaceAllSplits, cardBody, source) {
+    return {
+        repo: settings.repo,
+        config: settings.config,
+        dataDir: settings.dataDir,
+        conversion,
+        replaceAllSplits,
+        setDefault: settings.setDefault,
+        cardMetadata: settings.cardMetadata,
+        cardBody,
+        source,
+    };
+}
+function convertFiles(settings, files, outputDir, deps) {
+    return onInput("features", data_errors/* OverrideError */.Zm, () => convert({
+        splits: files.map((s) => ({ name: s.split, files: s.files })),
+        dataDir: settings.dataDir,
+        outputDir,
+        overrides: settings.features,
+        maxShardSize: settings.maxShardSize,
+        numShards: settings.numShards,
+        compression: settings.compression,
+        log: deps.log,
+        progressIntervalMs: deps.progressIntervalMs,
+        workspace: settings.workspace,
+    }));
+}
+/**
+ * `prepare`: this job's slice of the matched files, converted, its shards
+ * uploaded (not committed) and its manifest written (docs/slices.md).
+ */
+async function prepareSlice(settings, result, deps, hub) {
+    const { log, group } = deps;
+    const slice = settings.slice;
+    if (result.files.some((s) => s.files.some(isMediaFile)))
+        throw new InputError(settings.replaceAllSplits ? "splits" : "paths", "image and audio folders cannot be prepared in slices yet (their metadata files and labels span the folder): publish them with operation 'push'");
+    const all = result.files.map((s) => ({ split: s.split, files: s.files.map((f) => ({ file: f.file, localPath: f.localPath, size: sizeOf(f) })) }));
+    const mine = sliceFiles(all, (f) => f.size, slice).filter((s) => s.files.length > 0);
+    const total = all.reduce((n, s) => n + s.files.reduce((m, f) => m + f.size, 0), 0);
+    const count = mine.reduce((n, s) => n + s.files.length, 0);
+    const bytes = mine.reduce((n, s) => n + s.files.reduce((m, f) => m + f.size, 0), 0);
+    log.info(`Slice ${sliceName(slice)}: ${formatCount(count)} of ${formatCount(all.reduce((n, s) => n + s.files.length, 0))} files (${units_formatBytes(bytes)} of ${units_formatBytes(total)}).`);
+    const manifestSettings = {
+        repo: settings.repo,
+        config: settings.config,
+        dataDir: settings.dataDir,
+        splits: result.files.map((s) => s.split),
+        replaceAllSplits: settings.replaceAllSplits,
+        format: settings.format,
+        featuresInput: settings.features ? featuresToManifest(settings.features) : null,
+        maxShardSize: settings.maxShardSize,
+        compression: settings.compression,
+        inputFiles: inputFilesDigest(all),
+    };
+    const byName = new Map(result.files.flatMap((s) => s.files.map((f) => [f.localPath, f])));
+    const files = mine.map((s) => ({ split: s.split, files: s.files.map((f) => byName.get(f.localPath)) }));
+    result.outputDir = await prepareOutputDir(settings);
+    if (files.length > 0)
+        result.conversion = await group("Convert to Parquet", () => convertFiles(settings, files, result.outputDir, deps));
+    else
+        log.info("This slice has no files (more slices than files): its manifest says so.");
+    const shards = result.conversion?.splits.flatMap((s) => s.shards) ?? [];
+    if (shards.length > 0)
+        log.info(`The shards' names here are this slice's own: the commit job names them across all slices.`);
+    if (settings.dryRun)
+        log.info(`Dry run: ${shards.length} shards written to ${result.outputDir}; nothing was sent to the Hub.`);
+    else if (shards.length > 0) {
+        const uploads = new ProgressReporter({ log, label: "Uploading shards", intervalMs: deps.progressIntervalMs });
+        result.sliceUpload = await group("Upload the slice's shards (no commit)", () => uploadOnly({
+            hub,
+            repo: settings.repo,
+            branch: settings.branch,
+            createPr: settings.createPr,
+            private: settings.private,
+            log,
+            xet: settings.xet,
+            onUploadProgress: (p) => uploads.update(p.doneBytes, p.totalBytes, p.doneBytes === p.totalBytes, () => ` · ${units_formatBytes(p.sentBytes)} sent`),
+        }, shards));
+    }
+    const manifest = buildManifest(slice, manifestSettings, result.conversion, files.map((s) => ({ split: s.split, files: s.files.map((f) => f.file) })));
+    await writeManifest(settings.manifest, manifest);
+    result.manifest = settings.manifest;
+    log.info(`Manifest of slice ${sliceName(slice)} written to ${settings.manifest}: upload it as an artifact for the commit job.`);
+    return result;
+}
+/** `commit`: the prepare jobs' manifests, checked and put end to end; their repo and config must be this job's. */
+async function gatherSlices(settings, log) {
+    let merged;
+    try {
+        merged = mergeManifests(await readManifests(settings.manifests, settings.workspace));
+    }
+    catch (e) {
+        if (e instanceof ManifestError)
+            throw new InputError("manifests", e.message);
+        throw e;
+    }
+    for (const [input, mine, theirs] of [["repo", settings.repo, merged.settings.repo], ["config", settings.config, merged.settings.config]])
+        if (mine !== theirs)
+            throw new InputError(input, `'${mine}' is not the ${input} the slices were prepared for ('${theirs}'): give the commit job the same ${input}`);
+    const c = merged.conversion;
+    const rows = c.splits.reduce((n, s) => n + s.rows, 0);
+    const shards = c.splits.reduce((n, s) => n + s.shards.length, 0);
+    const total = c.splits.length > 1 ? ` (${formatCount(rows)} rows, ${formatCount(shards)} shards)` : "";
+    log.info(`Gathered ${merged.count} slices: ${c.splits.map((s) => `${s.name} ${formatCount(s.rows)} rows in ${s.shards.length} shards`).join(", ")}${total}.`);
+    log.info("The prepare jobs uploaded the shards: this job commits them by reference and uploads only the card.");
+    return { conversion: c, count: merged.count, replaceAllSplits: merged.settings.replaceAllSplits, inputFiles: merged.inputFiles };
+}
+/**
+ * A commit by reference that the Hub refuses because an object is not in the
+ * repository's storage: the prepare jobs' uploads never happened (dry run,
+ * another repo) or were dropped, uncommitted, after a while.
+ */
+function explainMissingObjects(e) {
+    if (!(e instanceof HubError) || (e.status !== 400 && e.status !== 404 && e.status !== 422) || !/lfs|does not exist|not found/i.test(e.message))
+        return e;
+    return new HubError(`${e.message} The commit adds the shards the prepare jobs uploaded; the Hub does not have one of them: re-run the prepare jobs ` +
+        "(they upload only what the Hub lacks), then the commit. Uploads stay uncommitted for a limited time (huggingface_hub assumes 20 hours): run the commit soon after the prepare jobs.", e.status);
 }
 async function findFiles(settings, log) {
     let found = [];
@@ -73732,6 +74242,7 @@ async function readCardBody(file) {
 
 
 
+
 /** Error annotations GitHub shows per step (more are dropped): see docs/github-limits.md. */
 const MAX_ERROR_ANNOTATIONS = 10;
 /** Data errors written to the log at the default level; the others only at debug level. */
@@ -73753,16 +74264,20 @@ function outputsOf(result) {
         "num-rows": String(conversion?.splits.reduce((n, s) => n + s.rows, 0) ?? 0),
         "num-shards": String(conversion?.splits.reduce((n, s) => n + s.shards.length, 0) ?? 0),
         files: JSON.stringify(published?.changed || result.settings.dryRun ? touched : []),
+        manifest: result.manifest ?? "",
     };
 }
 function summaryMarkdown(result) {
     const { settings, conversion, plan, publish } = result;
     const lines = [];
-    const title = settings.dryRun
-        ? `Dry run: what would be published to [${settings.repo}](${result.repoUrl})`
-        : publish?.changed
-            ? `Published to [${settings.repo}](${result.repoUrl})`
-            : `[${settings.repo}](${result.repoUrl}) is up to date`;
+    const slice = settings.slice ? `slice ${sliceName(settings.slice)} ` : "";
+    const title = settings.operation === "prepare"
+        ? `${settings.dryRun ? "Dry run: " : ""}Prepared ${slice}of [${settings.repo}](${result.repoUrl}) (not committed)`
+        : settings.dryRun
+            ? `Dry run: what would be published to [${settings.repo}](${result.repoUrl})`
+            : publish?.changed
+                ? `Published to [${settings.repo}](${result.repoUrl})`
+                : `[${settings.repo}](${result.repoUrl}) is up to date`;
     lines.push(`### ${title}`, "");
     const facts = [`config \`${settings.config}\``, `branch \`${settings.branch}\``];
     if (publish?.commit && publish.changed)
@@ -73771,11 +74286,13 @@ function summaryMarkdown(result) {
         facts.push(`pull request [${publish.pullRequestUrl.split("/").pop()}](${publish.pullRequestUrl})`);
     if (publish?.tag)
         facts.push(`tag [\`${publish.tag.name}\`](${result.repoUrl}/tree/${encodeURIComponent(publish.tag.name)})${publish.tag.created ? "" : " (already there)"}`);
-    if (settings.operation === "delete-config")
-        facts.unshift("operation `delete-config`");
+    if (settings.operation !== "push")
+        facts.unshift(`operation \`${settings.operation}\``);
+    if (result.slices !== undefined)
+        facts.push(`${result.slices} slices`);
     lines.push(facts.join(" · "), "");
     if (conversion) {
-        const inputs = new Map(result.files.map((s) => [s.split, s.files.length]));
+        const inputs = result.slices !== undefined ? result.sliceInputFiles : new Map(result.files.map((s) => [s.split, s.files.length]));
         lines.push("| split | rows | shards | Parquet | Arrow | input files |", "|---|---:|---:|---:|---:|---:|");
         for (const s of conversion.splits) {
             const bytes = s.shards.reduce((n, x) => n + x.bytes, 0);
@@ -73797,6 +74314,10 @@ function summaryMarkdown(result) {
     }
     if (publish && publish.upload.files > 0)
         lines.push(describeUpload(publish.upload), "");
+    if (result.sliceUpload)
+        lines.push(describeUpload(result.sliceUpload), "");
+    if (result.manifest)
+        lines.push(`Manifest: \`${result.manifest}\` (the commit job gathers it).`, "");
     if (settings.dryRun)
         lines.push(`Shards and README.md were written to \`${result.outputDir}\`; nothing was sent to the Hub.`, "");
     lines.push(`Hub API requests: ${result.requests}.`);
@@ -73980,6 +74501,7 @@ async function fail(error) {
 /* harmony export */   F0: () => (/* binding */ featuresFromYaml),
 /* harmony export */   Fh: () => (/* binding */ isJson),
 /* harmony export */   I9: () => (/* binding */ featuresToYaml),
+/* harmony export */   Kb: () => (/* binding */ featureToJson),
 /* harmony export */   RA: () => (/* binding */ featureToArrow),
 /* harmony export */   SB: () => (/* binding */ containsJson),
 /* harmony export */   U$: () => (/* binding */ huggingfaceMetadata),
@@ -73987,11 +74509,12 @@ async function fail(error) {
 /* harmony export */   ZJ: () => (/* binding */ featuresToArrowSchema),
 /* harmony export */   aP: () => (/* binding */ JSON_FEATURE),
 /* harmony export */   er: () => (/* binding */ featureFromArrow),
+/* harmony export */   kG: () => (/* binding */ featuresEqual),
 /* harmony export */   kb: () => (/* binding */ parseTimestampDtype),
 /* harmony export */   nh: () => (/* binding */ featuresToJson),
 /* harmony export */   pu: () => (/* binding */ featureToString)
 /* harmony export */ });
-/* unused harmony exports canonicalDtype, dtypeToArrow, featureField, arrowToDtype, featureToJson, featuresEqual, pythonJsonDumps */
+/* unused harmony exports canonicalDtype, dtypeToArrow, featureField, arrowToDtype, pythonJsonDumps */
 /* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7043);
 /* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4772);
 /* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(349);

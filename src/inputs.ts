@@ -11,6 +11,7 @@ import { type NamedFeature, featuresFromYaml } from "./model/features.js";
 import type { Compression } from "./data/write/shard-writer.js";
 import { parseSize } from "./data/write/shards.js";
 import { InputError } from "./errors.js";
+import { type SliceId, parseSlice } from "./slices/slice.js";
 
 export interface SplitGlobs {
   name: string;
@@ -20,7 +21,14 @@ export interface SplitGlobs {
 export interface Settings {
   repo: string;
   token: string | undefined;
-  operation: "push" | "delete-config";
+  /** `prepare` and `commit`: a matrix of jobs converts and uploads slices, one job commits them (docs/slices.md). */
+  operation: "push" | "delete-config" | "prepare" | "commit";
+  /** `prepare`: which slice of the matched files this job converts. */
+  slice: SliceId | undefined;
+  /** `prepare`: where the manifest is written. */
+  manifest: string | undefined;
+  /** `commit`: glob (workspace-relative) of the prepare jobs' manifests. */
+  manifests: string | undefined;
   splits: SplitGlobs[];
   /** `splits` input given: the run publishes the whole config. */
   replaceAllSplits: boolean;
@@ -85,7 +93,7 @@ export function readSettings(input: InputReader, env: NodeJS.ProcessEnv = proces
   if (!token && !dryRun)
     throw new InputError("token", "a Hugging Face token with write access is required: pass `token: ${{ secrets.HF_TOKEN }}` or set the HF_TOKEN environment variable");
 
-  const operation = oneOf(get("operation") || DEFAULTS.operation, ["push", "delete-config"] as const, "operation");
+  const operation = oneOf(get("operation") || DEFAULTS.operation, ["push", "delete-config", "prepare", "commit"] as const, "operation");
   const config = get("config") || DEFAULTS.config;
   if (config === "data") throw new InputError("config", "'data' is reserved: it is the folder of the 'default' config");
   if (!CONFIG_NAME.test(config))
@@ -97,7 +105,7 @@ export function readSettings(input: InputReader, env: NodeJS.ProcessEnv = proces
   const hasSplits = splitsText.trim() !== "";
   if (hasPaths && hasSplits) throw new InputError("splits", "give either 'paths' (one split) or 'splits' (several), not both");
   let splits: SplitGlobs[] = [];
-  if (operation === "push") {
+  if (operation === "push" || operation === "prepare") {
     if (!hasPaths && !hasSplits) throw new InputError("paths", "say which files to publish, with 'paths' (globs, one per line) or 'splits'");
     if (hasPaths) {
       const split = get("split") || DEFAULTS.split;
@@ -116,6 +124,8 @@ export function readSettings(input: InputReader, env: NodeJS.ProcessEnv = proces
     if (maxShardSizeText !== DEFAULTS.maxShardSize)
       throw new InputError("num-shards", "give either 'num-shards' or 'max-shard-size', not both");
   }
+  if (numShards !== undefined && operation === "prepare")
+    throw new InputError("num-shards", "cannot be used with operation 'prepare': each slice counts its own shards; use 'max-shard-size'");
   let maxShardSize: number;
   try {
     maxShardSize = parseSize(maxShardSizeText);
@@ -134,10 +144,14 @@ export function readSettings(input: InputReader, env: NodeJS.ProcessEnv = proces
   const endpoint = (get("endpoint") || env.HF_ENDPOINT?.trim() || DEFAULTS.endpoint).replace(/\/+$/, "");
   if (!/^https?:\/\/[^/\s]+/.test(endpoint)) throw new InputError("endpoint", `'${endpoint}' is not an http(s) URL`);
 
+  const tempDir = env.RUNNER_TEMP || os.tmpdir();
+  const sliced = parseSliceInputs(operation, input, workspace, tempDir);
+
   return {
     repo,
     token,
     operation,
+    ...sliced,
     splits,
     replaceAllSplits: hasSplits,
     inferSplits: hasPaths && get("split") === "",
@@ -161,11 +175,41 @@ export function readSettings(input: InputReader, env: NodeJS.ProcessEnv = proces
     ifNoFilesFound: oneOf(get("if-no-files-found") || DEFAULTS.ifNoFilesFound, ["error", "warn", "ignore"] as const, "if-no-files-found"),
     dryRun,
     outputDir: get("output-dir") ? path.resolve(workspace, get("output-dir")) : undefined,
-    tempDir: env.RUNNER_TEMP || os.tmpdir(),
+    tempDir,
     endpoint,
     xet: !["1", "ON", "YES", "TRUE"].includes((env.HF_HUB_DISABLE_XET ?? "").trim().toUpperCase()),
     workspace,
   };
+}
+
+/** `slice` and `manifest` (prepare), `manifests` (commit); refused with other operations, where they would do nothing. */
+function parseSliceInputs(
+  operation: Settings["operation"],
+  input: InputReader,
+  workspace: string,
+  tempDir: string,
+): Pick<Settings, "slice" | "manifest" | "manifests"> {
+  const get = (name: string) => input(name).trim();
+  for (const [name, wanted] of [["slice", "prepare"], ["manifest", "prepare"], ["manifests", "commit"]] as const)
+    if (get(name) && operation !== wanted) throw new InputError(name, `only used with operation '${wanted}'`);
+  if (operation === "prepare") {
+    if (!get("slice")) throw new InputError("slice", "required with operation 'prepare': which slice this job prepares, as i/n (e.g. `${{ matrix.slice }}/16`)");
+    let slice: SliceId;
+    try {
+      slice = parseSlice(get("slice"));
+    } catch (e) {
+      throw new InputError("slice", (e as Error).message);
+    }
+    const manifest = get("manifest")
+      ? path.resolve(workspace, get("manifest"))
+      : path.join(tempDir, `hf-dataset-manifest-${String(slice.index).padStart(5, "0")}-of-${String(slice.count).padStart(5, "0")}.json`);
+    return { slice, manifest, manifests: undefined };
+  }
+  if (operation === "commit") {
+    if (!get("manifests")) throw new InputError("manifests", "required with operation 'commit': a glob of the prepare jobs' manifests, e.g. `manifests/*.json`");
+    return { slice: undefined, manifest: undefined, manifests: get("manifests") };
+  }
+  return { slice: undefined, manifest: undefined, manifests: undefined };
 }
 
 function parseRepo(text: string): string {

@@ -1,8 +1,11 @@
 /**
  * One run of the action, start to end, as a plain function:
  * inputs → input files read → discover files → convert → plan → publish
- * (or dry run). main.ts wraps it with @actions/core (groups, outputs,
- * summary, failures); tests and the local CLI call it directly.
+ * (or dry run). Split over jobs (docs/slices.md), `prepare` stops after
+ * converting its slice and uploading the shards, writing a manifest, and
+ * `commit` starts from the manifests instead of the files. main.ts wraps it
+ * with @actions/core (groups, outputs, summary, failures); tests and the
+ * local CLI call it directly.
  *
  * It is also where the layers' errors about settings become errors on the
  * action input that holds the setting: the data layer knows globs and type
@@ -11,7 +14,7 @@
  */
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { convert } from "./data/convert.js";
+import { convert, sizeOf } from "./data/convert.js";
 import type { Conversion } from "./model/conversion.js";
 import { type DataFile, discoverFiles, normalizePattern } from "./data/read/discover.js";
 import { inferSplits } from "./data/read/media/folders.js";
@@ -19,14 +22,19 @@ import { isMediaFile } from "./data/read/media/plan.js";
 import { FileSelectionError, OverrideError } from "./data/errors.js";
 import { InputError } from "./errors.js";
 import type { HubContext } from "./hub/api.js";
+import { HubError } from "./hub/errors.js";
 import { createHubFetch } from "./hub/http.js";
 import type { Operation, Plan } from "./hub/plan.js";
-import { type PublishResult, planOnly, publish } from "./hub/publish.js";
+import { type PublishResult, type UploadReport, planOnly, publish, uploadOnly } from "./hub/publish.js";
 import type { RetryPolicy } from "./hub/retry.js";
 import type { Settings } from "./inputs.js";
 import type { Logger } from "./log.js";
 import { ProgressReporter } from "./progress.js";
 import { formatBytes, formatCount } from "./units.js";
+import { buildManifest, featuresToManifest, inputFilesDigest, ManifestError, type ManifestSettings } from "./slices/manifest.js";
+import { readManifests, writeManifest } from "./slices/files.js";
+import { mergeManifests } from "./slices/merge.js";
+import { sliceFiles, sliceName } from "./slices/slice.js";
 
 export interface PipelineDeps {
   log: Logger;
@@ -44,6 +52,8 @@ export interface PipelineDeps {
   fetch?: typeof fetch;
   /** Told of secrets the run receives from the Hub (Xet access tokens); main.ts masks them in the log. */
   maskSecret?: (value: string) => void;
+  /** Most files per commit (default: the Hub's limit; tests make it small). */
+  maxFilesPerCommit?: number;
 }
 
 export interface RunResult {
@@ -57,6 +67,12 @@ export interface RunResult {
   repoUrl: string;
   /** Hub API requests sent. */
   requests: number;
+  /** `prepare`: the manifest written, and what its shards' upload sent. */
+  manifest?: string;
+  sliceUpload?: UploadReport;
+  /** `commit`: how many slices the commit gathered, and their source files per split. */
+  slices?: number;
+  sliceInputFiles?: Map<string, number>;
 }
 
 export async function runPipeline(settings: Settings, deps: PipelineDeps): Promise<RunResult> {
@@ -80,43 +96,23 @@ export async function runPipeline(settings: Settings, deps: PipelineDeps): Promi
   let operation: Operation;
   if (settings.operation === "delete-config") {
     operation = { kind: "delete-config", config: settings.config, dataDir: settings.dataDir };
+  } else if (settings.operation === "commit") {
+    const cardBody = settings.cardBody === undefined ? undefined : await readCardBody(settings.cardBody);
+    const merged = await group("Gather the slices", () => gatherSlices(settings, log));
+    result.conversion = merged.conversion;
+    result.slices = merged.count;
+    result.sliceInputFiles = merged.inputFiles;
+    operation = { kind: "push", request: pushRequest(settings, merged.conversion, merged.replaceAllSplits, cardBody, deps.source) };
   } else {
     // Every input file is read now, so a bad one fails the run before minutes of conversion.
     const cardBody = settings.cardBody === undefined ? undefined : await readCardBody(settings.cardBody);
     result.files = await group("Find data files", () => findFiles(settings, log));
     if (result.files.every((s) => s.files.length === 0)) return result; // if-no-files-found said carry on
+    if (settings.operation === "prepare") return prepareSlice(settings, result, deps, hub);
     result.outputDir = await prepareOutputDir(settings);
-    const conversion = await group("Convert to Parquet", () =>
-      onInput("features", OverrideError, () =>
-        convert({
-          splits: result.files.map((s) => ({ name: s.split, files: s.files })),
-          dataDir: settings.dataDir,
-          outputDir: result.outputDir,
-          overrides: settings.features,
-          maxShardSize: settings.maxShardSize,
-          numShards: settings.numShards,
-          compression: settings.compression,
-          log,
-          progressIntervalMs: deps.progressIntervalMs,
-          workspace: settings.workspace,
-        }),
-      ),
-    );
+    const conversion = await group("Convert to Parquet", () => convertFiles(settings, result.files, result.outputDir, deps));
     result.conversion = conversion;
-    operation = {
-      kind: "push",
-      request: {
-        repo: settings.repo,
-        config: settings.config,
-        dataDir: settings.dataDir,
-        conversion,
-        replaceAllSplits: settings.replaceAllSplits,
-        setDefault: settings.setDefault,
-        cardMetadata: settings.cardMetadata,
-        cardBody,
-        source: deps.source,
-      },
-    };
+    operation = { kind: "push", request: pushRequest(settings, conversion, settings.replaceAllSplits, cardBody, deps.source) };
   }
 
   try {
@@ -146,15 +142,145 @@ export async function runPipeline(settings: Settings, deps: PipelineDeps): Promi
             uploads.update(p.doneBytes, p.totalBytes, p.doneBytes === p.totalBytes, () => ` · ${formatBytes(p.sentBytes)} sent`),
           retryPolicy: policy,
           xet: settings.xet,
+          uploadedElsewhere: settings.operation === "commit",
+          maxFilesPerCommit: deps.maxFilesPerCommit,
         }),
       );
       result.plan = result.publish.plan;
     }
+  } catch (e) {
+    throw settings.operation === "commit" ? explainMissingObjects(e) : e;
   } finally {
     result.requests = hubFetch.requests;
     log.info(`Hub API requests: ${hubFetch.requests} (the Hub allows about 1000 per 5 minutes).`);
   }
   return result;
+}
+
+function pushRequest(settings: Settings, conversion: Conversion, replaceAllSplits: boolean, cardBody: string | undefined, source: string | undefined) {
+  return {
+    repo: settings.repo,
+    config: settings.config,
+    dataDir: settings.dataDir,
+    conversion,
+    replaceAllSplits,
+    setDefault: settings.setDefault,
+    cardMetadata: settings.cardMetadata,
+    cardBody,
+    source,
+  };
+}
+
+function convertFiles(settings: Settings, files: RunResult["files"], outputDir: string, deps: PipelineDeps): Promise<Conversion> {
+  return onInput("features", OverrideError, () =>
+    convert({
+      splits: files.map((s) => ({ name: s.split, files: s.files })),
+      dataDir: settings.dataDir,
+      outputDir,
+      overrides: settings.features,
+      maxShardSize: settings.maxShardSize,
+      numShards: settings.numShards,
+      compression: settings.compression,
+      log: deps.log,
+      progressIntervalMs: deps.progressIntervalMs,
+      workspace: settings.workspace,
+    }),
+  );
+}
+
+/**
+ * `prepare`: this job's slice of the matched files, converted, its shards
+ * uploaded (not committed) and its manifest written (docs/slices.md).
+ */
+async function prepareSlice(settings: Settings, result: RunResult, deps: PipelineDeps, hub: HubContext): Promise<RunResult> {
+  const { log, group } = deps;
+  const slice = settings.slice!;
+  if (result.files.some((s) => s.files.some(isMediaFile)))
+    throw new InputError(settings.replaceAllSplits ? "splits" : "paths", "image and audio folders cannot be prepared in slices yet (their metadata files and labels span the folder): publish them with operation 'push'");
+  const all = result.files.map((s) => ({ split: s.split, files: s.files.map((f) => ({ file: f.file, localPath: f.localPath, size: sizeOf(f) })) }));
+  const mine = sliceFiles(all, (f) => f.size, slice).filter((s) => s.files.length > 0);
+  const total = all.reduce((n, s) => n + s.files.reduce((m, f) => m + f.size, 0), 0);
+  const count = mine.reduce((n, s) => n + s.files.length, 0);
+  const bytes = mine.reduce((n, s) => n + s.files.reduce((m, f) => m + f.size, 0), 0);
+  log.info(`Slice ${sliceName(slice)}: ${formatCount(count)} of ${formatCount(all.reduce((n, s) => n + s.files.length, 0))} files (${formatBytes(bytes)} of ${formatBytes(total)}).`);
+  const manifestSettings: ManifestSettings = {
+    repo: settings.repo,
+    config: settings.config,
+    dataDir: settings.dataDir,
+    splits: result.files.map((s) => s.split),
+    replaceAllSplits: settings.replaceAllSplits,
+    format: settings.format,
+    featuresInput: settings.features ? featuresToManifest(settings.features) : null,
+    maxShardSize: settings.maxShardSize,
+    compression: settings.compression,
+    inputFiles: inputFilesDigest(all),
+  };
+  const byName = new Map(result.files.flatMap((s) => s.files.map((f) => [f.localPath, f] as const)));
+  const files = mine.map((s) => ({ split: s.split, files: s.files.map((f) => byName.get(f.localPath)!) }));
+  result.outputDir = await prepareOutputDir(settings);
+  if (files.length > 0) result.conversion = await group("Convert to Parquet", () => convertFiles(settings, files, result.outputDir, deps));
+  else log.info("This slice has no files (more slices than files): its manifest says so.");
+
+  const shards = result.conversion?.splits.flatMap((s) => s.shards) ?? [];
+  if (shards.length > 0) log.info(`The shards' names here are this slice's own: the commit job names them across all slices.`);
+  if (settings.dryRun) log.info(`Dry run: ${shards.length} shards written to ${result.outputDir}; nothing was sent to the Hub.`);
+  else if (shards.length > 0) {
+    const uploads = new ProgressReporter({ log, label: "Uploading shards", intervalMs: deps.progressIntervalMs });
+    result.sliceUpload = await group("Upload the slice's shards (no commit)", () =>
+      uploadOnly(
+        {
+          hub,
+          repo: settings.repo,
+          branch: settings.branch,
+          createPr: settings.createPr,
+          private: settings.private,
+          log,
+          xet: settings.xet,
+          onUploadProgress: (p) => uploads.update(p.doneBytes, p.totalBytes, p.doneBytes === p.totalBytes, () => ` · ${formatBytes(p.sentBytes)} sent`),
+        },
+        shards,
+      ),
+    );
+  }
+  const manifest = buildManifest(slice, manifestSettings, result.conversion, files.map((s) => ({ split: s.split, files: s.files.map((f) => f.file) })));
+  await writeManifest(settings.manifest!, manifest);
+  result.manifest = settings.manifest;
+  log.info(`Manifest of slice ${sliceName(slice)} written to ${settings.manifest}: upload it as an artifact for the commit job.`);
+  return result;
+}
+
+/** `commit`: the prepare jobs' manifests, checked and put end to end; their repo and config must be this job's. */
+async function gatherSlices(settings: Settings, log: Logger) {
+  let merged;
+  try {
+    merged = mergeManifests(await readManifests(settings.manifests!, settings.workspace));
+  } catch (e) {
+    if (e instanceof ManifestError) throw new InputError("manifests", e.message);
+    throw e;
+  }
+  for (const [input, mine, theirs] of [["repo", settings.repo, merged.settings.repo], ["config", settings.config, merged.settings.config]] as const)
+    if (mine !== theirs) throw new InputError(input, `'${mine}' is not the ${input} the slices were prepared for ('${theirs}'): give the commit job the same ${input}`);
+  const c = merged.conversion;
+  const rows = c.splits.reduce((n, s) => n + s.rows, 0);
+  const shards = c.splits.reduce((n, s) => n + s.shards.length, 0);
+  const total = c.splits.length > 1 ? ` (${formatCount(rows)} rows, ${formatCount(shards)} shards)` : "";
+  log.info(`Gathered ${merged.count} slices: ${c.splits.map((s) => `${s.name} ${formatCount(s.rows)} rows in ${s.shards.length} shards`).join(", ")}${total}.`);
+  log.info("The prepare jobs uploaded the shards: this job commits them by reference and uploads only the card.");
+  return { conversion: c, count: merged.count, replaceAllSplits: merged.settings.replaceAllSplits, inputFiles: merged.inputFiles };
+}
+
+/**
+ * A commit by reference that the Hub refuses because an object is not in the
+ * repository's storage: the prepare jobs' uploads never happened (dry run,
+ * another repo) or were dropped, uncommitted, after a while.
+ */
+function explainMissingObjects(e: unknown): unknown {
+  if (!(e instanceof HubError) || (e.status !== 400 && e.status !== 404 && e.status !== 422) || !/lfs|does not exist|not found/i.test(e.message)) return e;
+  return new HubError(
+    `${e.message} The commit adds the shards the prepare jobs uploaded; the Hub does not have one of them: re-run the prepare jobs ` +
+      "(they upload only what the Hub lacks), then the commit. Uploads stay uncommitted for a limited time (huggingface_hub assumes 20 hours): run the commit soon after the prepare jobs.",
+    e.status,
+  );
 }
 
 async function findFiles(settings: Settings, log: Logger): Promise<RunResult["files"]> {

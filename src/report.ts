@@ -12,6 +12,7 @@ import { describeUpload } from "./hub/upload.js";
 import { featureToString } from "./model/features.js";
 import type { RunResult } from "./pipeline.js";
 import { formatBytes, formatCount } from "./units.js";
+import { sliceName } from "./slices/slice.js";
 
 /** Error annotations GitHub shows per step (more are dropped): see docs/github-limits.md. */
 export const MAX_ERROR_ANNOTATIONS = 10;
@@ -23,7 +24,7 @@ export const SUMMARY_TABLE_ROWS = 20;
 export const SUMMARY_MAX_BYTES = 512 * 1024;
 
 export type Outputs = Record<
-  "commit-url" | "commit-sha" | "pr-url" | "repo-url" | "changed" | "num-rows" | "num-shards" | "files",
+  "commit-url" | "commit-sha" | "pr-url" | "repo-url" | "changed" | "num-rows" | "num-shards" | "files" | "manifest",
   string
 >;
 
@@ -40,13 +41,17 @@ export function outputsOf(result: RunResult): Outputs {
     "num-rows": String(conversion?.splits.reduce((n, s) => n + s.rows, 0) ?? 0),
     "num-shards": String(conversion?.splits.reduce((n, s) => n + s.shards.length, 0) ?? 0),
     files: JSON.stringify(published?.changed || result.settings.dryRun ? touched : []),
+    manifest: result.manifest ?? "",
   };
 }
 
 export function summaryMarkdown(result: RunResult): string {
   const { settings, conversion, plan, publish } = result;
   const lines: string[] = [];
-  const title = settings.dryRun
+  const slice = settings.slice ? `slice ${sliceName(settings.slice)} ` : "";
+  const title = settings.operation === "prepare"
+    ? `${settings.dryRun ? "Dry run: " : ""}Prepared ${slice}of [${settings.repo}](${result.repoUrl}) (not committed)`
+    : settings.dryRun
     ? `Dry run: what would be published to [${settings.repo}](${result.repoUrl})`
     : publish?.changed
       ? `Published to [${settings.repo}](${result.repoUrl})`
@@ -57,11 +62,12 @@ export function summaryMarkdown(result: RunResult): string {
   if (publish?.pullRequestUrl) facts.push(`pull request [${publish.pullRequestUrl.split("/").pop()}](${publish.pullRequestUrl})`);
   if (publish?.tag)
     facts.push(`tag [\`${publish.tag.name}\`](${result.repoUrl}/tree/${encodeURIComponent(publish.tag.name)})${publish.tag.created ? "" : " (already there)"}`);
-  if (settings.operation === "delete-config") facts.unshift("operation `delete-config`");
+  if (settings.operation !== "push") facts.unshift(`operation \`${settings.operation}\``);
+  if (result.slices !== undefined) facts.push(`${result.slices} slices`);
   lines.push(facts.join(" · "), "");
 
   if (conversion) {
-    const inputs = new Map(result.files.map((s) => [s.split, s.files.length]));
+    const inputs = result.slices !== undefined ? result.sliceInputFiles! : new Map(result.files.map((s) => [s.split, s.files.length]));
     lines.push("| split | rows | shards | Parquet | Arrow | input files |", "|---|---:|---:|---:|---:|---:|");
     for (const s of conversion.splits) {
       const bytes = s.shards.reduce((n, x) => n + x.bytes, 0);
@@ -93,6 +99,8 @@ export function summaryMarkdown(result: RunResult): string {
     );
   }
   if (publish && publish.upload.files > 0) lines.push(describeUpload(publish.upload), "");
+  if (result.sliceUpload) lines.push(describeUpload(result.sliceUpload), "");
+  if (result.manifest) lines.push(`Manifest: \`${result.manifest}\` (the commit job gathers it).`, "");
   if (settings.dryRun) lines.push(`Shards and README.md were written to \`${result.outputDir}\`; nothing was sent to the Hub.`, "");
   lines.push(`Hub API requests: ${result.requests}.`);
   return bounded(lines.join("\n"));

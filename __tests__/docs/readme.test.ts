@@ -43,7 +43,7 @@ function action(): ActionMetadata {
 /** Inputs whose values are a closed list, as action.yml documents them. */
 const ENUMS: Record<string, string[]> = {
   compression: ["snappy", "zstd", "gzip", "none"],
-  operation: ["push", "delete-config"],
+  operation: ["push", "delete-config", "prepare", "commit"],
   "if-no-files-found": ["error", "warn", "ignore"],
   format: ["auto", "csv", "tsv", "json", "jsonl", "parquet", "text"],
 };

@@ -36,7 +36,7 @@ export async function makeWorkspace(files: Record<string, string>): Promise<stri
 export async function publishRun(
   workspace: string,
   inputs: Record<string, string>,
-  options: { env?: Record<string, string>; log?: RunLog; fetch?: typeof fetch } = {},
+  options: { env?: Record<string, string>; log?: RunLog; fetch?: typeof fetch; maxFilesPerCommit?: number } = {},
 ): Promise<{ result: RunResult; log: RunLog }> {
   const log = options.log ?? collectingLogger();
   const settings = readSettings((name) => inputs[name] ?? "", {
@@ -52,6 +52,7 @@ export async function publishRun(
     retryPolicy: { baseDelayMs: 20, maxDelayMs: 100, maxCommitAttempts: 10, maxCommitDelayMs: 80 },
     progressIntervalMs: 0,
     fetch: options.fetch,
+    maxFilesPerCommit: options.maxFilesPerCommit,
   });
   return { result, log };
 }

@@ -11,6 +11,7 @@ import { corpusSuite } from "./suites/corpus.js";
 import { mediaSuite } from "./suites/media.js";
 import { deviationsSuite } from "./suites/deviations.js";
 import { roundTripSuite } from "./suites/round-trip.js";
+import { slicesSuite } from "./suites/slices.js";
 
 const interop = interopOrSkip();
 
@@ -20,4 +21,5 @@ describe.skipIf(!interop.ok)("interop with Python's datasets", () => {
   roundTripSuite(interop);
   mediaSuite(interop);
   deviationsSuite(interop);
+  slicesSuite(interop);
 });

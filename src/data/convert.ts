@@ -105,7 +105,7 @@ async function settle(profiled: ProfiledSplit[], overrides: ReadonlyMap<string, 
 }
 
 /** A file's size, 0 when it cannot be read (pass 1 says why). Synchronous: thousands of small files cost milliseconds, not a thread-pool round trip each. */
-function sizeOf(file: DataFile): number {
+export function sizeOf(file: DataFile): number {
   try {
     return statSync(file.localPath).size;
   } catch {

@@ -17,6 +17,7 @@
  * them present).
  */
 import type { Logger } from "../log.js";
+import type { ShardFile } from "../model/conversion.js";
 import type { HubContext } from "./api.js";
 import { CardError } from "./card/card.js";
 import { type CommitRequest, changesOf, createCommit } from "./commit.js";
@@ -50,7 +51,18 @@ export interface PublishOptions {
   random?: () => number;
   /** Upload through Xet when the Hub offers it (default true); else, and on Hubs without Xet, through Git LFS. */
   xet?: boolean;
+  /** The shards are in the repository's storage already (prepare jobs uploaded them): commit them by reference, send none. */
+  uploadedElsewhere?: boolean;
+  /** Most files one commit adds or deletes (default MAX_FILES_PER_COMMIT; tests make it small). */
+  maxFilesPerCommit?: number;
 }
+
+/**
+ * Files one commit may add: `create_commit` "is limited to 25k LFS files"
+ * (huggingface_hub `HfApi.create_commit` docstring, docs/hub-api.md#commit).
+ * A plan over it goes in several commits of shards, the card and deletions last.
+ */
+export const MAX_FILES_PER_COMMIT = 25_000;
 
 export interface PublishResult {
   changed: boolean;
@@ -62,6 +74,8 @@ export interface PublishResult {
   attempts: number;
   /** What the uploads sent and found on the Hub, over all attempts. */
   upload: UploadReport;
+  /** Commits made before the last one, each adding part of the shards (plans over maxFilesPerCommit files). */
+  partCommits: number;
 }
 
 /** Plans against the Hub without writing anything (dry runs). A repo that cannot be read is planned as new. */
@@ -90,6 +104,8 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
     description: options.commitDescription,
   };
   const upload = emptyUploadReport();
+  const maxFiles = options.maxFilesPerCommit ?? MAX_FILES_PER_COMMIT;
+  let partCommits = 0;
   const uploaded = new Set<string>(); // sha256 of shards sent (or found) by earlier attempts
   const tagged = async (oid: string) => (options.tag ? await tagCommit(hub, repo, options.tag, oid, log) : undefined);
 
@@ -116,13 +132,13 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
         // The earlier attempt did land: the branch already holds exactly what we sent.
         log.info("The earlier commit attempt was applied by the Hub.");
         const landed = { oid: snapshot.head, url: `${hub.endpoint}/datasets/${repo}/commit/${snapshot.head}` };
-        return { changed: true, plan: planned, commit: landed, repoCreated, attempts: attempt, upload, tag: await tagged(snapshot.head) };
+        return { changed: true, plan: planned, commit: landed, repoCreated, attempts: attempt, upload, partCommits, tag: await tagged(snapshot.head) };
       }
       log.info("Nothing changed: the Hub already holds exactly this data and card. No commit made.");
-      return { changed: false, plan: planned, repoCreated, attempts: attempt, upload, tag: await tagged(snapshot.head) };
+      return { changed: false, plan: planned, repoCreated, attempts: attempt, upload, partCommits, tag: await tagged(snapshot.head) };
     }
 
-    const toSend = planned.uploads.filter((s) => !uploaded.has(s.sha256));
+    const toSend = options.uploadedElsewhere ? [] : planned.uploads.filter((s) => !uploaded.has(s.sha256));
     if (toSend.length > 0) {
       let sent: UploadReport;
       try {
@@ -138,11 +154,25 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
       log.info(describeUpload(sent));
     }
 
+    // Too many files for one commit: the first shards alone, then plan again (they are unchanged now), the card last.
+    const changes = changesOf(planned);
+    const part = changes.storedFiles.length + changes.deletions.length + changes.textFiles.length > maxFiles;
+    if (part && options.createPr)
+      throw new HubError(`This commit would add or delete ${changes.storedFiles.length + changes.deletions.length} files; a pull request is one commit, and a commit takes at most ${maxFiles}: publish to a branch instead.`);
     try {
-      const made = await createCommit(hub, commit, snapshot.head, changesOf(planned));
+      if (part) {
+        const shards = { storedFiles: changes.storedFiles.slice(0, maxFiles), textFiles: [], deletions: [] };
+        const made = await createCommit(hub, { ...commit, message: `${commit.message} (part ${partCommits + 1})` }, snapshot.head, shards);
+        partCommits++;
+        log.info(`Committed ${made.oid}: ${shards.storedFiles.length} of the ${changes.storedFiles.length} shards still to add (a commit takes at most ${maxFiles} files); the rest and the card follow.`);
+        attempt = 0;
+        uncertain = false;
+        continue;
+      }
+      const made = await createCommit(hub, commit, snapshot.head, changes);
       log.info(`Committed ${made.oid}${made.pullRequestUrl ? ` and opened ${made.pullRequestUrl}` : ""}.`);
       const result = { oid: made.oid, url: made.url };
-      return { changed: true, plan: planned, commit: result, pullRequestUrl: made.pullRequestUrl, repoCreated, attempts: attempt, upload, tag: await tagged(made.oid) };
+      return { changed: true, plan: planned, commit: result, pullRequestUrl: made.pullRequestUrl, repoCreated, attempts: attempt, upload, partCommits, tag: await tagged(made.oid) };
     } catch (e) {
       const failure = commitFailure(e);
       if (failure === "final" || attempt >= policy.maxCommitAttempts)
@@ -177,5 +207,31 @@ function guardCard<T>(f: () => T): T {
   } catch (e) {
     if (e instanceof CardError) throw new HubError(e.message);
     throw e;
+  }
+}
+
+/**
+ * A prepare job's publishing: the repository and branch exist, then the
+ * shards are sent to its storage (those it has already are not), and nothing
+ * is committed — the commit job adds them by reference.
+ */
+export async function uploadOnly(
+  options: Pick<PublishOptions, "hub" | "repo" | "branch" | "createPr" | "private" | "log" | "onUploadProgress" | "xet">,
+  shards: ShardFile[],
+): Promise<UploadReport> {
+  const { hub, repo, log } = options;
+  const ctx = (action: string) => ({ repo, endpoint: hub.endpoint, action, createPr: options.createPr });
+  try {
+    await prepareRepo(hub, repo, { branch: options.branch, private: options.private, deletingConfig: false }, log);
+  } catch (e) {
+    throw explainHubError(e, ctx("preparing the repository"));
+  }
+  try {
+    const files = shards.map((s) => ({ path: s.repoPath, localPath: s.localPath, sha256: s.sha256, size: s.bytes }));
+    const sent = await uploadFiles(hub, { repo, branch: options.branch, createPr: options.createPr }, files, { xet: options.xet, onProgress: options.onUploadProgress });
+    log.info(describeUpload(sent));
+    return sent;
+  } catch (e) {
+    throw explainHubError(e, ctx("uploading the shards"));
   }
 }

@@ -9,6 +9,7 @@ Commands:
   deviations    the same for small cases (several files, `features`, floats compared exactly), no push
   push          Python's push_to_hub of one file's packaged load as a config of a repo
   load-configs  every config of a repo, loaded by load_dataset
+  load-rows     one config of a repo, loaded by load_dataset: per split its features and rows
   clients       huggingface_hub calls beyond load_dataset/push_to_hub (snapshot_download, HfFileSystem...)
   media-materialize  lay out the media files of corpus.json's "media" list: {manifest, projectRoot, wheelDir, out}
   media         per media folder: Python's imagefolder/audiofolder (or a CSV's path columns) against Python's
@@ -125,6 +126,13 @@ def cmd_load_configs(req):
     return {"configs": configs}
 
 
+def cmd_load_rows(req):
+    import datasets
+
+    loaded = datasets.load_dataset(req["repo"], req.get("config", "default"))
+    return {split: {"features": ds.features.to_dict(), "rows": ds.to_list()} for split, ds in loaded.items()}
+
+
 def cmd_clients(req):
     import clients
 
@@ -152,6 +160,7 @@ COMMANDS = {
     "deviations": cmd_deviations,
     "push": cmd_push,
     "load-configs": cmd_load_configs,
+    "load-rows": cmd_load_rows,
     "clients": cmd_clients,
     "media-materialize": cmd_media_materialize,
     "media": cmd_media,

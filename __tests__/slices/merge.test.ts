@@ -1,0 +1,142 @@
+import { describe, expect, it } from "vitest";
+import { type Manifest, ManifestError, type ManifestSettings, buildManifest, parseManifest } from "../../src/slices/manifest.js";
+import { mergeManifests } from "../../src/slices/merge.js";
+import { value } from "../../src/model/features.js";
+import type { Conversion } from "../../src/model/conversion.js";
+
+const SETTINGS: ManifestSettings = {
+  repo: "org/data",
+  config: "default",
+  dataDir: "data",
+  splits: ["train", "test"],
+  replaceAllSplits: true,
+  format: "auto",
+  featuresInput: null,
+  maxShardSize: 500_000_000,
+  compression: "snappy",
+  inputFiles: "f".repeat(64),
+};
+
+const sha = (n: number) => n.toString(16).padStart(64, "0");
+
+/** Slice `index` of `count`, with `shards` shards of `split` (1 row each) and an `x` column of type `dtype`. */
+function manifest(index: number, count: number, parts: { split: string; shards: number }[], dtype = "int64", settings: Partial<ManifestSettings> = {}): Manifest {
+  const conversion: Conversion = {
+    features: [
+      { name: "id", feature: value("string") },
+      { name: "x", feature: value(dtype) },
+    ],
+    splits: parts.map((p, j) => ({
+      name: p.split,
+      rows: p.shards * 2,
+      numBytes: p.shards * 100,
+      shards: Array.from({ length: p.shards }, (_, k) => ({ repoPath: `tmp/${k}`, localPath: "/tmp/x", bytes: 1000 + index, sha256: sha(index * 100 + j * 10 + k), rows: 2 })),
+    })),
+  };
+  const files = parts.map((p) => ({ split: p.split, files: [`${p.split}-${index}.csv`] }));
+  // Through JSON and back, as the commit job reads it.
+  return parseManifest(JSON.stringify(buildManifest({ index, count }, { ...SETTINGS, ...settings }, conversion, files)), `slice-${index}.json`);
+}
+
+const file = (m: Manifest, name = `m${m.slice.index}.json`) => ({ file: name, manifest: m });
+
+function mergeError(manifests: Manifest[]): string {
+  try {
+    mergeManifests(manifests.map((m) => file(m)));
+  } catch (e) {
+    expect(e).toBeInstanceOf(ManifestError);
+    return (e as Error).message;
+  }
+  throw new Error("merged");
+}
+
+describe("mergeManifests", () => {
+  it("names the shards across slices in slice order, as one run names them, and sums rows and bytes", () => {
+    const merged = mergeManifests([
+      file(manifest(3, 3, [{ split: "test", shards: 1 }])),
+      file(manifest(1, 3, [{ split: "train", shards: 2 }])),
+      file(manifest(2, 3, [{ split: "train", shards: 1 }, { split: "test", shards: 1 }])),
+    ]);
+    expect(merged.count).toBe(3);
+    const [train, test] = merged.conversion.splits;
+    expect(train!.shards.map((s) => [s.repoPath, s.sha256])).toEqual([
+      ["data/train-00000-of-00003.parquet", sha(100)],
+      ["data/train-00001-of-00003.parquet", sha(101)],
+      ["data/train-00002-of-00003.parquet", sha(200)],
+    ]);
+    expect(test!.shards.map((s) => [s.repoPath, s.sha256])).toEqual([
+      ["data/test-00000-of-00002.parquet", sha(210)],
+      ["data/test-00001-of-00002.parquet", sha(300)],
+    ]);
+    expect(train).toMatchObject({ rows: 6, numBytes: 300 });
+    expect(test).toMatchObject({ rows: 4, numBytes: 200 });
+    expect(train!.shards.every((s) => s.localPath === "")).toBe(true);
+  });
+
+  it("refuses a missing slice, naming it", () => {
+    expect(mergeError([manifest(1, 3, [{ split: "train", shards: 1 }]), manifest(3, 3, [{ split: "test", shards: 1 }])])).toMatch(
+      /slice 2\/3 of 3 is missing \(2 manifests found\).*nothing was committed/,
+    );
+  });
+
+  it("refuses a slice given twice, naming both files", () => {
+    const one = manifest(1, 2, [{ split: "train", shards: 1 }]);
+    const two = manifest(2, 2, [{ split: "test", shards: 1 }]);
+    expect(() => mergeManifests([file(one, "a/m1.json"), file(one, "b/m1.json"), file(two)])).toThrow(/slice 1\/2 appears 2 times \(a\/m1.json, b\/m1.json\)/);
+  });
+
+  it("refuses manifests of matrices of different sizes", () => {
+    expect(mergeError([manifest(1, 2, [{ split: "train", shards: 1 }]), manifest(2, 3, [{ split: "test", shards: 1 }])])).toMatch(/different numbers of slices: 2 \(m1.json\), 3 \(m2.json\)/);
+  });
+
+  it("refuses settings that differ, naming the input and the slices", () => {
+    const message = mergeError([
+      manifest(1, 3, [{ split: "train", shards: 1 }]),
+      manifest(2, 3, [{ split: "train", shards: 1 }], "int64", { maxShardSize: 1000 }),
+      manifest(3, 3, [{ split: "test", shards: 1 }]),
+    ]);
+    expect(message).toMatch(/max-shard-size is 500000000 in slices 1\/3, 3\/3, 1000 in slice 2\/3/);
+    expect(mergeError([manifest(1, 2, [{ split: "train", shards: 1 }]), manifest(2, 2, [{ split: "test", shards: 1 }], "int64", { inputFiles: "0".repeat(64) })])).toMatch(/the matched files/);
+  });
+
+  it("refuses column types one run would have unified by reading the files together, naming the column, the types and the slices", () => {
+    const message = mergeError([manifest(1, 3, [{ split: "train", shards: 1 }]), manifest(2, 3, [{ split: "train", shards: 1 }], "float64"), manifest(3, 3, [{ split: "test", shards: 1 }])]);
+    expect(message).toMatch(/column 'x' is int64 in slices 1\/3, 3\/3, float64 in slice 2\/3/);
+    expect(message).toMatch(/'features' input/);
+  });
+
+  it("gives a column that is all null in some slices the type the others give it", () => {
+    const merged = mergeManifests([file(manifest(1, 2, [{ split: "train", shards: 1 }], "null")), file(manifest(2, 2, [{ split: "test", shards: 1 }]))]);
+    expect(merged.conversion.features[1]).toEqual({ name: "x", feature: value("int64") });
+  });
+
+  it("accepts slices without files (more slices than files)", () => {
+    const empty = parseManifest(JSON.stringify(buildManifest({ index: 2, count: 2 }, SETTINGS, undefined, [])), "m2.json");
+    const merged = mergeManifests([file(manifest(1, 2, [{ split: "train", shards: 1 }, { split: "test", shards: 1 }])), file(empty)]);
+    expect(merged.conversion.splits.map((s) => s.shards.length)).toEqual([1, 1]);
+  });
+});
+
+describe("parseManifest", () => {
+  it("says which file is not a manifest, or of another version", () => {
+    expect(() => parseManifest("{", "x.json")).toThrow(/x.json is not JSON/);
+    expect(() => parseManifest('{"a":1}', "x.json")).toThrow(/x.json is not a slice manifest/);
+    const m = JSON.parse(JSON.stringify(manifest(1, 1, [{ split: "train", shards: 1 }])));
+    expect(() => parseManifest(JSON.stringify({ ...m, version: 2 }), "x.json")).toThrow(/version 2 manifest/);
+    m.splits[0].shards[0].sha256 = "nothex";
+    expect(() => parseManifest(JSON.stringify(m), "x.json")).toThrow(/its splits/);
+  });
+});
+
+describe("bounds", () => {
+  it("merges 500 slices of 8 shards each into one run's names, in slice order", () => {
+    const n = 500;
+    const merged = mergeManifests(Array.from({ length: n }, (_, i) => file(manifest(n - i, n, [{ split: "train", shards: 8 }], "int64", { splits: ["train"] }))));
+    const shards = merged.conversion.splits[0]!.shards;
+    expect(shards).toHaveLength(4000);
+    expect(shards[0]!.repoPath).toBe("data/train-00000-of-04000.parquet");
+    expect(shards[3999]!.repoPath).toBe("data/train-03999-of-04000.parquet");
+    expect(shards[8]!.sha256).toBe(sha(2 * 100));
+    expect(merged.conversion.splits[0]!.rows).toBe(n * 16);
+  });
+});
