@@ -297,9 +297,10 @@ describe("slices (prepare and commit)", () => {
     expect(settings(valid({ operation: "prepare", slice: "3/16" }))).toMatchObject({
       operation: "prepare",
       slice: { index: 3, count: 16 },
-      manifest: path.join("/runner/temp", "hf-dataset-manifest-00003-of-00016.json"),
+      manifest: path.join("/runner/temp", "hf-dataset-manifest-default-00003-of-00016.json"),
       manifests: undefined,
     });
+    expect(settings(valid({ operation: "prepare", slice: "3/16", config: "fr" })).manifest).toBe(path.join("/runner/temp", "hf-dataset-manifest-fr-00003-of-00016.json"));
     expect(settings(valid({ operation: "prepare", slice: "1/2", manifest: "out/m.json" })).manifest).toBe(path.join(WORKSPACE, "out", "m.json"));
   });
 

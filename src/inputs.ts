@@ -202,7 +202,8 @@ function parseSliceInputs(
     }
     const manifest = get("manifest")
       ? path.resolve(workspace, get("manifest"))
-      : path.join(tempDir, `hf-dataset-manifest-${String(slice.index).padStart(5, "0")}-of-${String(slice.count).padStart(5, "0")}.json`);
+      : // The config in the name: two prepare steps of one job (two configs) must not overwrite each other's manifest.
+        path.join(tempDir, `hf-dataset-manifest-${(get("config") || "default").replace(/[^\w.-]/g, "_")}-${String(slice.index).padStart(5, "0")}-of-${String(slice.count).padStart(5, "0")}.json`);
     return { slice, manifest, manifests: undefined };
   }
   if (operation === "commit") {

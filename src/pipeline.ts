@@ -214,6 +214,9 @@ async function prepareSlice(settings: Settings, result: RunResult, deps: Pipelin
     maxShardSize: settings.maxShardSize,
     compression: settings.compression,
     inputFiles: inputFilesDigest(all),
+    endpoint: settings.endpoint,
+    private: settings.private,
+    dryRun: settings.dryRun,
   };
   const byName = new Map(result.files.flatMap((s) => s.files.map((f) => [f.localPath, f] as const)));
   const files = mine.map((s) => ({ split: s.split, files: s.files.map((f) => byName.get(f.localPath)!) }));
@@ -258,8 +261,16 @@ async function gatherSlices(settings: Settings, log: Logger) {
     if (e instanceof ManifestError) throw new InputError("manifests", e.message);
     throw e;
   }
-  for (const [input, mine, theirs] of [["repo", settings.repo, merged.settings.repo], ["config", settings.config, merged.settings.config]] as const)
-    if (mine !== theirs) throw new InputError(input, `'${mine}' is not the ${input} the slices were prepared for ('${theirs}'): give the commit job the same ${input}`);
+  const agree = [
+    ["repo", settings.repo, merged.settings.repo],
+    ["config", settings.config, merged.settings.config],
+    ["endpoint", settings.endpoint, merged.settings.endpoint],
+    ["private", settings.private, merged.settings.private],
+  ] as const;
+  for (const [input, mine, theirs] of agree)
+    if (mine !== theirs) throw new InputError(input, `the slices were prepared with ${input} '${theirs}', this job has '${mine}': give the commit job and every prepare job the same ${input}`);
+  if (merged.settings.dryRun && !settings.dryRun)
+    throw new InputError("manifests", "the slices were prepared with dry-run: true, so nothing was uploaded and there is nothing to commit; run the prepare jobs without dry-run, then the commit");
   const c = merged.conversion;
   const rows = c.splits.reduce((n, s) => n + s.rows, 0);
   const shards = c.splits.reduce((n, s) => n + s.shards.length, 0);

@@ -165,6 +165,22 @@ describe.each(TRANSFERS)("through $name", ({ xet }) => {
       expect(hub.commits(repo)).toHaveLength(3);
     });
 
+    it("past the files-per-commit limit, deletes old shards in parts too and ends with the card", async () => {
+      const repo = "tester/reshard-parts";
+      await publishRun(workspace, inputs(repo, { "num-shards": "7" }));
+      const before = hub.commits(repo).length;
+      // 1 shard to add and 7 to delete, 2 files a commit: parts of 2, 2, 2, 2 changes, then the card.
+      const { result } = await publishRun(workspace, inputs(repo), { maxFilesPerCommit: 2 });
+      expect(result.publish!.partCommits).toBe(4);
+      expect(hub.commits(repo)).toHaveLength(before + 5);
+      expect(hub.commits(repo)[0]!.title).toBe("Upload dataset");
+      expect(hub.files(repo).filter((f) => f.endsWith(".parquet"))).toEqual(["data/train-00000-of-00001.parquet"]);
+      expect(cardOf(repo).data.dataset_info.splits[0].num_examples).toBe(30);
+      // Published again: nothing left to do.
+      const again = await publishRun(workspace, inputs(repo), { maxFilesPerCommit: 2 });
+      expect(again.result.publish!.changed).toBe(false);
+    });
+
     it("keeps a card's prose, license and other config byte for byte", async () => {
       const repo = "tester/curated";
       const readme = [

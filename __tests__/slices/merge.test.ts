@@ -15,6 +15,9 @@ const SETTINGS: ManifestSettings = {
   maxShardSize: 500_000_000,
   compression: "snappy",
   inputFiles: "f".repeat(64),
+  endpoint: "https://huggingface.co",
+  private: false,
+  dryRun: false,
 };
 
 const sha = (n: number) => n.toString(16).padStart(64, "0");
@@ -105,9 +108,10 @@ describe("mergeManifests", () => {
     expect(message).toMatch(/'features' input/);
   });
 
-  it("gives a column that is all null in some slices the type the others give it", () => {
-    const merged = mergeManifests([file(manifest(1, 2, [{ split: "train", shards: 1 }], "null")), file(manifest(2, 2, [{ split: "test", shards: 1 }]))]);
-    expect(merged.conversion.features[1]).toEqual({ name: "x", feature: value("int64") });
+  it("refuses a column all null in some slices and typed in others (their shards could not be read together), suggesting the type", () => {
+    const message = mergeError([manifest(1, 2, [{ split: "train", shards: 1 }], "null"), manifest(2, 2, [{ split: "test", shards: 1 }])]);
+    expect(message).toMatch(/column 'x' is null \(no value at all\) in slice 1\/2, int64 in slice 2\/2/);
+    expect(message).toMatch(/'- name: x\\n {2}dtype: int64'/);
   });
 
   it("accepts slices without files (more slices than files)", () => {

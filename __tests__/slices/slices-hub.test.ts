@@ -186,12 +186,31 @@ for (const xet of [true, false]) {
       expect(await readFile(m("m-faults", "slice-1-of-3.json"), "utf8")).toContain('"kind": "hf-dataset-publish/slice-manifest"');
     });
 
-    it("a commit whose shards the Hub lacks (prepared as a dry run: nothing uploaded) fails saying to re-run the prepare jobs, committing nothing", async () => {
+    it("refuses slices prepared as a dry run (nothing uploaded), and a commit whose shards the Hub lacks says to re-run the prepare jobs", async () => {
       const repo = "tester/never-uploaded";
       await Promise.all(["1/2", "2/2"].map((s) => prepare(repo, s, "m-dry", { "dry-run": "true" })));
       hub.createRepoDirect(repo);
+      const dry = await commit(repo, "m-dry").catch((e: unknown) => e as Error);
+      expect(dry).toBeInstanceOf(InputError);
+      expect((dry as Error).message).toMatch(/^Input 'manifests': the slices were prepared with dry-run: true, so nothing was uploaded/);
+      // The same manifests without the dry-run mark stand for uploads the Hub dropped before the commit.
+      for (const name of ["slice-1-of-2.json", "slice-2-of-2.json"]) {
+        const file = path.join(workspace, mode, "m-dry", name);
+        await writeFile(file, (await readFile(file, "utf8")).replace('"dryRun": true', '"dryRun": false'));
+      }
       const error = await commit(repo, "m-dry").catch((e: unknown) => e as Error);
       expect((error as Error).message).toMatch(/re-run the prepare jobs \(they upload only what the Hub lacks\), then the commit/);
+      expect(hub.commits(repo)).toHaveLength(1);
+    });
+
+    it("refuses a commit job whose private input differs from the prepare jobs' (they create the repository)", async () => {
+      const repo = "tester/privacy";
+      await prepareAll(repo, 2, "m-private");
+      const error = await commit(repo, "m-private", { private: "true" }).catch((e: unknown) => e as Error);
+      expect(error).toBeInstanceOf(InputError);
+      expect((error as Error).message).toBe(
+        "Input 'private': the slices were prepared with private 'false', this job has 'true': give the commit job and every prepare job the same private",
+      );
       expect(hub.commits(repo)).toHaveLength(1);
     });
 
@@ -199,7 +218,7 @@ for (const xet of [true, false]) {
       await prepareAll("tester/theirs", 2, "m-theirs");
       const error = await commit("tester/mine", "m-theirs").catch((e: unknown) => e as Error);
       expect(error).toBeInstanceOf(InputError);
-      expect((error as Error).message).toBe("Input 'repo': 'tester/mine' is not the repo the slices were prepared for ('tester/theirs'): give the commit job the same repo");
+      expect((error as Error).message).toBe("Input 'repo': the slices were prepared with repo 'tester/theirs', this job has 'tester/mine': give the commit job and every prepare job the same repo");
     });
   });
 }

@@ -100,8 +100,10 @@ describe("8 prepare jobs, then one commit job", () => {
       names.forEach((name, i) => expect(hub.entry(repo, name)?.lfs?.oid).toBe(shards[i]!.sha256));
     }
     expect(manifests.flatMap((m) => m.splits.find((s) => s.name === "train")?.shards ?? []).length).toBeGreaterThan(SLICES);
-    // Each slice cuts its rows as one run cuts a split: no shard holds more than max-shard-size of Arrow data.
-    for (const m of manifests) for (const s of m.splits) expect(s.numBytes / s.shards.length).toBeLessThan(MAX_SHARD_SIZE);
+    // Each slice cuts its rows as one run cuts a split: no shard holds more than max-shard-size of Arrow data
+    // (a shard's share of its slice's Arrow bytes, by its rows, as read back from the manifest).
+    for (const m of manifests)
+      for (const s of m.splits) for (const shard of s.shards) expect((s.numBytes * shard.rows) / s.rows).toBeLessThan(MAX_SHARD_SIZE);
 
     // A manifest missing (an artifact lost): the commit job fails, naming the slice, and commits nothing.
     await mkdir(path.join(workspace, "partial"));

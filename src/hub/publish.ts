@@ -154,17 +154,24 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
       log.info(describeUpload(sent));
     }
 
-    // Too many files for one commit: the first shards alone, then plan again (they are unchanged now), the card last.
+    // Too many files for one commit: shards to add, then files to delete, in parts of at most maxFiles, each part
+    // followed by a new plan (what a part did is no longer a change); the card goes in the last commit.
     const changes = changesOf(planned);
     const part = changes.storedFiles.length + changes.deletions.length + changes.textFiles.length > maxFiles;
     if (part && options.createPr)
       throw new HubError(`This commit would add or delete ${changes.storedFiles.length + changes.deletions.length} files; a pull request is one commit, and a commit takes at most ${maxFiles}: publish to a branch instead.`);
     try {
       if (part) {
-        const shards = { storedFiles: changes.storedFiles.slice(0, maxFiles), textFiles: [], deletions: [] };
-        const made = await createCommit(hub, { ...commit, message: `${commit.message} (part ${partCommits + 1})` }, snapshot.head, shards);
+        const storedFiles = changes.storedFiles.slice(0, maxFiles);
+        const deletions = changes.deletions.slice(0, maxFiles - storedFiles.length);
+        // A part always moves the repo towards the plan; an empty one would be committed again and again.
+        if (storedFiles.length + deletions.length === 0) throw new Error(`a commit part holds no file (${changes.textFiles.length} text files over the limit of ${maxFiles})`);
+        const made = await createCommit(hub, { ...commit, message: `${commit.message} (part ${partCommits + 1})` }, snapshot.head, { storedFiles, textFiles: [], deletions });
         partCommits++;
-        log.info(`Committed ${made.oid}: ${shards.storedFiles.length} of the ${changes.storedFiles.length} shards still to add (a commit takes at most ${maxFiles} files); the rest and the card follow.`);
+        log.info(
+          `Committed ${made.oid}: ${storedFiles.length} of the ${changes.storedFiles.length} shards still to add and ${deletions.length} of the ` +
+            `${changes.deletions.length} files still to delete (a commit takes at most ${maxFiles} files); the rest and the card follow.`,
+        );
         attempt = 0;
         uncertain = false;
         continue;

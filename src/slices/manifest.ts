@@ -31,6 +31,12 @@ export interface ManifestSettings {
   compression: string;
   /** sha256 of the list of every matched file (split, path, size): all slices must have cut the same files. */
   inputFiles: string;
+  /** The Hub the shards went to. */
+  endpoint: string;
+  /** The `private` input: the prepare jobs create the repository, so they decide; the commit job must agree. */
+  private: boolean;
+  /** Prepared with `dry-run`: nothing was uploaded, so there is nothing to commit. */
+  dryRun: boolean;
 }
 
 export interface ManifestFeature {

@@ -39,6 +39,9 @@ const SETTING_NAMES: Record<keyof ManifestSettings, string> = {
   maxShardSize: "max-shard-size",
   compression: "compression",
   inputFiles: "the matched files (paths/splits, or the checkout: every prepare job must see the same files)",
+  endpoint: "endpoint",
+  private: "private",
+  dryRun: "dry-run",
 };
 
 export function mergeManifests(files: ManifestFile[]): MergedSlices {
@@ -97,10 +100,11 @@ function checkSettings(ordered: ManifestFile[]): ManifestSettings {
 
 /**
  * The features of the whole dataset from the slices' own: the same columns in
- * the same order, each of one type — except that a column all null in some
- * slices takes the type the others give it, as one run would (those slices'
- * shards keep their null column, which every reader casts). Anything else
- * would need the shards rewritten: an error naming the columns and slices.
+ * the same order, each of one type. Unlike one run, the commit cannot unify
+ * types: the shards are written and uploaded. Even a column all null in some
+ * slices (typed `null` there) is refused: those shards would store a null
+ * column, which pyarrow, pandas and DuckDB cannot read together with the
+ * others' typed one. The error names the columns and slices, and the fix.
  */
 function unifyFeatures(ordered: ManifestFile[]): NamedFeature[] {
   const count = ordered.length;
@@ -117,6 +121,7 @@ function unifyFeatures(ordered: ManifestFile[]): NamedFeature[] {
     );
   }
   const problems: string[] = [];
+  let example: { name: string; dtype: string } | undefined;
   const features = slices[0]!.features.map((column, c) => {
     const kinds: { feature: NamedFeature; slices: number[] }[] = [];
     for (const s of slices) {
@@ -125,14 +130,16 @@ function unifyFeatures(ordered: ManifestFile[]): NamedFeature[] {
       if (same) same.slices.push(s.index);
       else kinds.push({ feature: f, slices: [s.index] });
     }
+    if (kinds.length === 1) return kinds[0]!.feature;
     const typed = kinds.filter((k) => !isNull(k.feature));
-    if (typed.length <= 1) return (typed[0] ?? kinds[0]!).feature;
-    problems.push(`column '${column.name}' is ${typed.map((k) => `${featureToString(k.feature.feature)} in ${describeSlices(k.slices, count)}`).join(", ")}`);
+    if (typed.length === 1 && typed[0]!.feature.feature.kind === "value") example ??= { name: column.name, dtype: typed[0]!.feature.feature.dtype };
+    const describe = (k: (typeof kinds)[number]) => `${isNull(k.feature) ? "null (no value at all)" : featureToString(k.feature.feature)} in ${describeSlices(k.slices, count)}`;
+    problems.push(`column '${column.name}' is ${kinds.map(describe).join(", ")}`);
     return column;
   });
   if (problems.length > 0)
     throw new ManifestError(
-      `the slices' schemas differ and their shards cannot be rewritten by the commit: ${problems.join("; ")}. One run reads all files together and would have chosen one type; set the type of ${problems.length === 1 ? "this column" : "these columns"} in the 'features' input of every job (e.g. '- name: x\\n  dtype: float64'), and run the prepare jobs again`,
+      `the slices' schemas differ and their shards cannot be rewritten by the commit: ${problems.join("; ")}. One run reads all files together and would have chosen one type; set the type of ${problems.length === 1 ? "this column" : "these columns"} in the 'features' input of every job (e.g. '- name: ${example?.name ?? "x"}\\n  dtype: ${example?.dtype ?? "float64"}'), and run the prepare jobs again`,
     );
   return features;
 }

@@ -1,15 +1,18 @@
 /**
  * Many jobs, one commit, read by Python: slices prepared and committed by the
- * action load in Python's `load_dataset` with the rows of one run in order,
- * including a column all null in one slice and typed in another (the commit
- * gives it the other slices' type in the card; that slice's shard keeps a
- * null column, which `datasets` casts to the card's type).
+ * action load in Python's `load_dataset` with the rows of one run in order.
+ * A column all null in one slice and typed in another is refused by the
+ * commit (that slice's shard would store a null column, which pyarrow and
+ * DuckDB cannot read with the others); with its type set by `features` in
+ * every job, the shards read together (DuckDB) and load as one run's.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type HubEmulator, startHubEmulator } from "../../../emulator/server.js";
+import { InputError } from "../../../src/errors.js";
+import { query } from "../../helpers/duckdb.js";
 import { makeWorkspace, publishRun } from "../../helpers/publish-run.js";
 import { type Interop, pythonEnv, runPython } from "../lib/python.js";
 
@@ -38,12 +41,35 @@ export function slicesSuite(interop: Interop): void {
       if (workspace) await rm(workspace, { recursive: true, force: true });
     });
 
-    it("load in Python with one run's rows and features, a column null in one slice typed by the others", { timeout: 5 * 60_000 }, async () => {
+    it("refuse a column null in one slice and typed in another; with its type set, load in Python as one run", { timeout: 5 * 60_000 }, async () => {
       if (!interop.ok) return;
       const common = { token: hub.tokens.write, endpoint: hub.url, paths: "data/*.jsonl", repo: "tester/sliced" };
-      for (const slice of ["1/3", "2/3", "3/3"]) await publishRun(workspace, { ...common, operation: "prepare", slice, manifest: `m/${slice.replace("/", "-")}.json` });
-      await publishRun(workspace, { ...common, paths: "", operation: "commit", manifests: "m/*.json" });
-      await publishRun(workspace, { ...common, repo: "tester/one-run" });
+      const prepareAll = async (folder: string, extra: Record<string, string> = {}) => {
+        for (const slice of ["1/3", "2/3", "3/3"]) await publishRun(workspace, { ...common, ...extra, operation: "prepare", slice, manifest: `${folder}/${slice.replace("/", "-")}.json` });
+      };
+      await prepareAll("untyped");
+      const refused = await publishRun(workspace, { ...common, paths: "", operation: "commit", manifests: "untyped/*.json" }).then(() => undefined, (e: unknown) => e);
+      expect(refused).toBeInstanceOf(InputError);
+      expect((refused as Error).message).toMatch(/column 'note' is null \(no value at all\) in slice 1\/3, string in slices 2\/3, 3\/3/);
+      expect(hub.files("tester/sliced").filter((f) => f.endsWith(".parquet"))).toEqual([]);
+
+      const features = "- name: note\n  dtype: string";
+      await prepareAll("typed", { features });
+      await publishRun(workspace, { ...common, features, paths: "", operation: "commit", manifests: "typed/*.json" });
+      await publishRun(workspace, { ...common, features, repo: "tester/one-run" });
+
+      // The shards read together by an independent reader.
+      const shards = hub.files("tester/sliced").filter((f) => f.endsWith(".parquet"));
+      const local = await Promise.all(
+        shards.map(async (p) => {
+          const file = path.join(home, "shards", path.basename(p));
+          await mkdir(path.dirname(file), { recursive: true });
+          await writeFile(file, hub.readFile("tester/sliced", p)!);
+          return `'${file}'`;
+        }),
+      );
+      const rows = await query(`select id, note from read_parquet([${local.join(", ")}], filename = true, file_row_number = true) order by filename, file_row_number`);
+      expect(rows.map((r) => r.note)).toEqual([null, null, "x", null, "y"]);
 
       const env = pythonEnv({ url: hub.url, token: hub.tokens.write }, home);
       const sliced = await runPython<Loaded>(interop.python, "load-rows", { repo: "tester/sliced" }, env);
