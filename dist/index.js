@@ -66046,7 +66046,8 @@ function parseSliceInputs(operation, input, workspace, tempDir) {
         }
         const manifest = get("manifest")
             ? external_node_path_default().resolve(workspace, get("manifest"))
-            : external_node_path_default().join(tempDir, `hf-dataset-manifest-${String(slice.index).padStart(5, "0")}-of-${String(slice.count).padStart(5, "0")}.json`);
+            : // The config in the name: two prepare steps of one job (two configs) must not overwrite each other's manifest.
+                external_node_path_default().join(tempDir, `hf-dataset-manifest-${(get("config") || "default").replace(/[^\w.-]/g, "_")}-${String(slice.index).padStart(5, "0")}-of-${String(slice.count).padStart(5, "0")}.json`);
         return { slice, manifest, manifests: undefined };
     }
     if (operation === "commit") {
@@ -73571,17 +73572,23 @@ async function publish(options) {
             addUpload(upload, sent);
             log.info(describeUpload(sent));
         }
-        // Too many files for one commit: the first shards alone, then plan again (they are unchanged now), the card last.
+        // Too many files for one commit: shards to add, then files to delete, in parts of at most maxFiles, each part
+        // followed by a new plan (what a part did is no longer a change); the card goes in the last commit.
         const changes = changesOf(planned);
         const part = changes.storedFiles.length + changes.deletions.length + changes.textFiles.length > maxFiles;
         if (part && options.createPr)
             throw new HubError(`This commit would add or delete ${changes.storedFiles.length + changes.deletions.length} files; a pull request is one commit, and a commit takes at most ${maxFiles}: publish to a branch instead.`);
         try {
             if (part) {
-                const shards = { storedFiles: changes.storedFiles.slice(0, maxFiles), textFiles: [], deletions: [] };
-                const made = await createCommit(hub, { ...commit, message: `${commit.message} (part ${partCommits + 1})` }, snapshot.head, shards);
+                const storedFiles = changes.storedFiles.slice(0, maxFiles);
+                const deletions = changes.deletions.slice(0, maxFiles - storedFiles.length);
+                // A part always moves the repo towards the plan; an empty one would be committed again and again.
+                if (storedFiles.length + deletions.length === 0)
+                    throw new Error(`a commit part holds no file (${changes.textFiles.length} text files over the limit of ${maxFiles})`);
+                const made = await createCommit(hub, { ...commit, message: `${commit.message} (part ${partCommits + 1})` }, snapshot.head, { storedFiles, textFiles: [], deletions });
                 partCommits++;
-                log.info(`Committed ${made.oid}: ${shards.storedFiles.length} of the ${changes.storedFiles.length} shards still to add (a commit takes at most ${maxFiles} files); the rest and the card follow.`);
+                log.info(`Committed ${made.oid}: ${storedFiles.length} of the ${changes.storedFiles.length} shards still to add and ${deletions.length} of the ` +
+                    `${changes.deletions.length} files still to delete (a commit takes at most ${maxFiles} files); the rest and the card follow.`);
                 attempt = 0;
                 uncertain = false;
                 continue;
@@ -73789,6 +73796,9 @@ const SETTING_NAMES = {
     maxShardSize: "max-shard-size",
     compression: "compression",
     inputFiles: "the matched files (paths/splits, or the checkout: every prepare job must see the same files)",
+    endpoint: "endpoint",
+    private: "private",
+    dryRun: "dry-run",
 };
 function mergeManifests(files) {
     if (files.length === 0)
@@ -73837,10 +73847,11 @@ function checkSettings(ordered) {
 }
 /**
  * The features of the whole dataset from the slices' own: the same columns in
- * the same order, each of one type — except that a column all null in some
- * slices takes the type the others give it, as one run would (those slices'
- * shards keep their null column, which every reader casts). Anything else
- * would need the shards rewritten: an error naming the columns and slices.
+ * the same order, each of one type. Unlike one run, the commit cannot unify
+ * types: the shards are written and uploaded. Even a column all null in some
+ * slices (typed `null` there) is refused: those shards would store a null
+ * column, which pyarrow, pandas and DuckDB cannot read together with the
+ * others' typed one. The error names the columns and slices, and the fix.
  */
 function unifyFeatures(ordered) {
     const count = ordered.length;
@@ -73856,6 +73867,7 @@ function unifyFeatures(ordered) {
         throw new ManifestError(`the slices' files have different columns: slice ${slices[0].index}/${count} has [${columns(slices[0])}], slice ${odd.index}/${count} has [${columns(odd)}]; one run would fail the same way`);
     }
     const problems = [];
+    let example;
     const features = slices[0].features.map((column, c) => {
         const kinds = [];
         for (const s of slices) {
@@ -73866,14 +73878,17 @@ function unifyFeatures(ordered) {
             else
                 kinds.push({ feature: f, slices: [s.index] });
         }
+        if (kinds.length === 1)
+            return kinds[0].feature;
         const typed = kinds.filter((k) => !isNull(k.feature));
-        if (typed.length <= 1)
-            return (typed[0] ?? kinds[0]).feature;
-        problems.push(`column '${column.name}' is ${typed.map((k) => `${(0,model_features/* featureToString */.pu)(k.feature.feature)} in ${describeSlices(k.slices, count)}`).join(", ")}`);
+        if (typed.length === 1 && typed[0].feature.feature.kind === "value")
+            example ??= { name: column.name, dtype: typed[0].feature.feature.dtype };
+        const describe = (k) => `${isNull(k.feature) ? "null (no value at all)" : (0,model_features/* featureToString */.pu)(k.feature.feature)} in ${describeSlices(k.slices, count)}`;
+        problems.push(`column '${column.name}' is ${kinds.map(describe).join(", ")}`);
         return column;
     });
     if (problems.length > 0)
-        throw new ManifestError(`the slices' schemas differ and their shards cannot be rewritten by the commit: ${problems.join("; ")}. One run reads all files together and would have chosen one type; set the type of ${problems.length === 1 ? "this column" : "these columns"} in the 'features' input of every job (e.g. '- name: x\\n  dtype: float64'), and run the prepare jobs again`);
+        throw new ManifestError(`the slices' schemas differ and their shards cannot be rewritten by the commit: ${problems.join("; ")}. One run reads all files together and would have chosen one type; set the type of ${problems.length === 1 ? "this column" : "these columns"} in the 'features' input of every job (e.g. '- name: ${example?.name ?? "x"}\\n  dtype: ${example?.dtype ?? "float64"}'), and run the prepare jobs again`);
     return features;
 }
 /** Items by key, in order of first appearance. */
@@ -74070,6 +74085,9 @@ async function prepareSlice(settings, result, deps, hub) {
         maxShardSize: settings.maxShardSize,
         compression: settings.compression,
         inputFiles: inputFilesDigest(all),
+        endpoint: settings.endpoint,
+        private: settings.private,
+        dryRun: settings.dryRun,
     };
     const byName = new Map(result.files.flatMap((s) => s.files.map((f) => [f.localPath, f])));
     const files = mine.map((s) => ({ split: s.split, files: s.files.map((f) => byName.get(f.localPath)) }));
@@ -74113,9 +74131,17 @@ async function gatherSlices(settings, log) {
             throw new InputError("manifests", e.message);
         throw e;
     }
-    for (const [input, mine, theirs] of [["repo", settings.repo, merged.settings.repo], ["config", settings.config, merged.settings.config]])
+    const agree = [
+        ["repo", settings.repo, merged.settings.repo],
+        ["config", settings.config, merged.settings.config],
+        ["endpoint", settings.endpoint, merged.settings.endpoint],
+        ["private", settings.private, merged.settings.private],
+    ];
+    for (const [input, mine, theirs] of agree)
         if (mine !== theirs)
-            throw new InputError(input, `'${mine}' is not the ${input} the slices were prepared for ('${theirs}'): give the commit job the same ${input}`);
+            throw new InputError(input, `the slices were prepared with ${input} '${theirs}', this job has '${mine}': give the commit job and every prepare job the same ${input}`);
+    if (merged.settings.dryRun && !settings.dryRun)
+        throw new InputError("manifests", "the slices were prepared with dry-run: true, so nothing was uploaded and there is nothing to commit; run the prepare jobs without dry-run, then the commit");
     const c = merged.conversion;
     const rows = c.splits.reduce((n, s) => n + s.rows, 0);
     const shards = c.splits.reduce((n, s) => n + s.shards.length, 0);
