@@ -320,4 +320,24 @@ describe("slices (prepare and commit)", () => {
     expect(refusal(valid({ operation: "prepare", slice: "1/2", manifests: "*.json" })).input).toBe("manifests");
     expect(refusal({ repo: "a/b", token: "hf_x", operation: "commit" }).input).toBe("manifests");
   });
+
+  it("refuses the inputs only the other kind of job uses, where they would do nothing; their defaults pass", () => {
+    const commit = { repo: "a/b", token: "hf_x", operation: "commit", manifests: "m/*.json" };
+    expect(refusal({ ...commit, features: "- {name: x, dtype: int64}" })).toEqual({
+      input: "features",
+      message: "Input 'features': only the prepare jobs (operation 'prepare') use it; with operation 'commit' it would do nothing: leave it out here",
+    });
+    for (const [name, value] of [["paths", "data/*.csv"], ["compression", "zstd"], ["max-shard-size", "1GB"], ["split", "test"]])
+      expect(refusal({ ...commit, [name]: value }).input, name).toBe(name);
+    // The runner passes every input's default from action.yml.
+    expect(settings({ ...commit, compression: "snappy", "max-shard-size": "500MB", split: "train", format: "auto" }).operation).toBe("commit");
+    const prepare = valid({ operation: "prepare", slice: "1/2" });
+    expect(refusal({ ...prepare, tag: "v1" }).message).toBe(
+      "Input 'tag': only the commit job (operation 'commit') and one-job pushes use it; with operation 'prepare' it would do nothing: leave it out here",
+    );
+    for (const [name, value] of [["card-metadata", "license: mit"], ["commit-message", "Hi"], ["set-default", "true"]])
+      expect(refusal({ ...prepare, [name]: value }).input, name).toBe(name);
+    expect(settings({ ...prepare, "commit-message": "Upload dataset", "set-default": "false" }).operation).toBe("prepare");
+    expect(refusal({ ...prepare, "if-no-files-found": "warn" }).input).toBe("if-no-files-found");
+  });
 });

@@ -60,6 +60,8 @@ export interface Settings {
   /** Upload through Xet when the Hub offers it: yes unless HF_HUB_DISABLE_XET is set, as in Python's huggingface_hub. */
   xet: boolean;
   workspace: string;
+  /** The commit the workflow runs on (GITHUB_SHA): the slices of one dataset must all come from it. */
+  sourceCommit?: string;
 }
 
 export type InputReader = (name: string) => string;
@@ -179,6 +181,7 @@ export function readSettings(input: InputReader, env: NodeJS.ProcessEnv = proces
     endpoint,
     xet: !["1", "ON", "YES", "TRUE"].includes((env.HF_HUB_DISABLE_XET ?? "").trim().toUpperCase()),
     workspace,
+    sourceCommit: env.GITHUB_SHA?.trim() || undefined,
   };
 }
 
@@ -192,6 +195,21 @@ function parseSliceInputs(
   const get = (name: string) => input(name).trim();
   for (const [name, wanted] of [["slice", "prepare"], ["manifest", "prepare"], ["manifests", "commit"]] as const)
     if (get(name) && operation !== wanted) throw new InputError(name, `only used with operation '${wanted}'`);
+  // Inputs the other kind of job uses: given here they would do nothing, silently (docs/slices.md).
+  const given = (name: string, fallback = "") => get(name) !== "" && get(name) !== fallback;
+  const misplaced = (names: [string, string?][], users: string) => {
+    const found = names.find(([name, fallback]) => given(name, fallback));
+    if (found) throw new InputError(found[0], `only ${users} use it; with operation '${operation}' it would do nothing: leave it out here`);
+  };
+  if (operation === "commit")
+    misplaced(
+      [["paths"], ["splits"], ["split", DEFAULTS.split], ["features"], ["format", DEFAULTS.format], ["max-shard-size", DEFAULTS.maxShardSize], ["num-shards"], ["compression", DEFAULTS.compression]],
+      "the prepare jobs (operation 'prepare')",
+    );
+  if (operation === "prepare")
+    misplaced([["tag"], ["commit-message", DEFAULTS.commitMessage], ["commit-description"], ["card-metadata"], ["card-body"], ["set-default", "false"]], "the commit job (operation 'commit') and one-job pushes");
+  if (operation === "prepare" && given("if-no-files-found", DEFAULTS.ifNoFilesFound))
+    throw new InputError("if-no-files-found", "must be 'error' with operation 'prepare': a prepare job that found no files would write no manifest, and the commit job would fail on the missing slices");
   if (operation === "prepare") {
     if (!get("slice")) throw new InputError("slice", "required with operation 'prepare': which slice this job prepares, as i/n (e.g. `${{ matrix.slice }}/16`)");
     let slice: SliceId;

@@ -217,6 +217,7 @@ async function prepareSlice(settings: Settings, result: RunResult, deps: Pipelin
     endpoint: settings.endpoint,
     private: settings.private,
     dryRun: settings.dryRun,
+    sourceCommit: settings.sourceCommit ?? null,
   };
   const byName = new Map(result.files.flatMap((s) => s.files.map((f) => [f.localPath, f] as const)));
   const files = mine.map((s) => ({ split: s.split, files: s.files.map((f) => byName.get(f.localPath)!) }));

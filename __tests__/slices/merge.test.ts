@@ -18,6 +18,7 @@ const SETTINGS: ManifestSettings = {
   endpoint: "https://huggingface.co",
   private: false,
   dryRun: false,
+  sourceCommit: null,
 };
 
 const sha = (n: number) => n.toString(16).padStart(64, "0");

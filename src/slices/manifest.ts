@@ -37,6 +37,8 @@ export interface ManifestSettings {
   private: boolean;
   /** Prepared with `dry-run`: nothing was uploaded, so there is nothing to commit. */
   dryRun: boolean;
+  /** GITHUB_SHA of the prepare job (null outside Actions): manifests of another run of another commit are refused. */
+  sourceCommit: string | null;
 }
 
 export interface ManifestFeature {

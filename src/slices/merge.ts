@@ -42,6 +42,7 @@ const SETTING_NAMES: Record<keyof ManifestSettings, string> = {
   endpoint: "endpoint",
   private: "private",
   dryRun: "dry-run",
+  sourceCommit: "the commit checked out (GITHUB_SHA: manifests of another workflow run?)",
 };
 
 export function mergeManifests(files: ManifestFile[]): MergedSlices {
@@ -139,7 +140,7 @@ function unifyFeatures(ordered: ManifestFile[]): NamedFeature[] {
   });
   if (problems.length > 0)
     throw new ManifestError(
-      `the slices' schemas differ and their shards cannot be rewritten by the commit: ${problems.join("; ")}. One run reads all files together and would have chosen one type; set the type of ${problems.length === 1 ? "this column" : "these columns"} in the 'features' input of every job (e.g. '- name: ${example?.name ?? "x"}\\n  dtype: ${example?.dtype ?? "float64"}'), and run the prepare jobs again`,
+      `the slices' schemas differ and their shards cannot be rewritten by the commit: ${problems.join("; ")}. One run reads all files together and would have chosen one type; set the type of ${problems.length === 1 ? "this column" : "these columns"} in the 'features' input of every prepare job (e.g. '- name: ${example?.name ?? "x"}\\n  dtype: ${example?.dtype ?? "float64"}'), and run the prepare jobs again`,
     );
   return features;
 }

@@ -55,7 +55,7 @@ export function slicesSuite(interop: Interop): void {
 
       const features = "- name: note\n  dtype: string";
       await prepareAll("typed", { features });
-      await publishRun(workspace, { ...common, features, paths: "", operation: "commit", manifests: "typed/*.json" });
+      await publishRun(workspace, { ...common, paths: "", operation: "commit", manifests: "typed/*.json" });
       await publishRun(workspace, { ...common, features, repo: "tester/one-run" });
 
       // The shards read together by an independent reader.
