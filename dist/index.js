@@ -66026,6 +66026,7 @@ function readSettings(input, env = process.env) {
         endpoint,
         xet: !["1", "ON", "YES", "TRUE"].includes((env.HF_HUB_DISABLE_XET ?? "").trim().toUpperCase()),
         workspace,
+        sourceCommit: env.GITHUB_SHA?.trim() || undefined,
     };
 }
 /** `slice` and `manifest` (prepare), `manifests` (commit); refused with other operations, where they would do nothing. */
@@ -66034,6 +66035,19 @@ function parseSliceInputs(operation, input, workspace, tempDir) {
     for (const [name, wanted] of [["slice", "prepare"], ["manifest", "prepare"], ["manifests", "commit"]])
         if (get(name) && operation !== wanted)
             throw new InputError(name, `only used with operation '${wanted}'`);
+    // Inputs the other kind of job uses: given here they would do nothing, silently (docs/slices.md).
+    const given = (name, fallback = "") => get(name) !== "" && get(name) !== fallback;
+    const misplaced = (names, users) => {
+        const found = names.find(([name, fallback]) => given(name, fallback));
+        if (found)
+            throw new InputError(found[0], `only ${users} use it; with operation '${operation}' it would do nothing: leave it out here`);
+    };
+    if (operation === "commit")
+        misplaced([["paths"], ["splits"], ["split", inputs_DEFAULTS.split], ["features"], ["format", inputs_DEFAULTS.format], ["max-shard-size", inputs_DEFAULTS.maxShardSize], ["num-shards"], ["compression", inputs_DEFAULTS.compression]], "the prepare jobs (operation 'prepare')");
+    if (operation === "prepare")
+        misplaced([["tag"], ["commit-message", inputs_DEFAULTS.commitMessage], ["commit-description"], ["card-metadata"], ["card-body"], ["set-default", "false"]], "the commit job (operation 'commit') and one-job pushes");
+    if (operation === "prepare" && given("if-no-files-found", inputs_DEFAULTS.ifNoFilesFound))
+        throw new InputError("if-no-files-found", "must be 'error' with operation 'prepare': a prepare job that found no files would write no manifest, and the commit job would fail on the missing slices");
     if (operation === "prepare") {
         if (!get("slice"))
             throw new InputError("slice", "required with operation 'prepare': which slice this job prepares, as i/n (e.g. `${{ matrix.slice }}/16`)");
@@ -73799,6 +73813,7 @@ const SETTING_NAMES = {
     endpoint: "endpoint",
     private: "private",
     dryRun: "dry-run",
+    sourceCommit: "the commit checked out (GITHUB_SHA: manifests of another workflow run?)",
 };
 function mergeManifests(files) {
     if (files.length === 0)
@@ -73888,7 +73903,7 @@ function unifyFeatures(ordered) {
         return column;
     });
     if (problems.length > 0)
-        throw new ManifestError(`the slices' schemas differ and their shards cannot be rewritten by the commit: ${problems.join("; ")}. One run reads all files together and would have chosen one type; set the type of ${problems.length === 1 ? "this column" : "these columns"} in the 'features' input of every job (e.g. '- name: ${example?.name ?? "x"}\\n  dtype: ${example?.dtype ?? "float64"}'), and run the prepare jobs again`);
+        throw new ManifestError(`the slices' schemas differ and their shards cannot be rewritten by the commit: ${problems.join("; ")}. One run reads all files together and would have chosen one type; set the type of ${problems.length === 1 ? "this column" : "these columns"} in the 'features' input of every prepare job (e.g. '- name: ${example?.name ?? "x"}\\n  dtype: ${example?.dtype ?? "float64"}'), and run the prepare jobs again`);
     return features;
 }
 /** Items by key, in order of first appearance. */
@@ -74088,6 +74103,7 @@ async function prepareSlice(settings, result, deps, hub) {
         endpoint: settings.endpoint,
         private: settings.private,
         dryRun: settings.dryRun,
+        sourceCommit: settings.sourceCommit ?? null,
     };
     const byName = new Map(result.files.flatMap((s) => s.files.map((f) => [f.localPath, f])));
     const files = mine.map((s) => ({ split: s.split, files: s.files.map((f) => byName.get(f.localPath)) }));
