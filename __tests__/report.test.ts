@@ -69,6 +69,16 @@ describe("outputs and job summary", () => {
       await xetHub.close();
     }
   });
+
+  it("says what a dry run wrote: shards and the card, a slice's shards, or the card alone", async () => {
+    const inputs = (extra: Record<string, string>) => ({ repo: "tester/dry", token: hub.tokens.write, endpoint: hub.url, "dry-run": "true", ...extra });
+    const push = await publishRun(workspace, inputs({ paths: "a.csv" }));
+    expect(summaryMarkdown(push.result)).toMatch(/^Shards and README\.md were written to `.+`; nothing was sent to the Hub\.$/m);
+    const prepare = await publishRun(workspace, inputs({ paths: "a.csv", operation: "prepare", slice: "1/1", manifest: "dry/m.json" }));
+    expect(summaryMarkdown(prepare.result)).toMatch(/^This slice's shards were written to `.+`; nothing was sent to the Hub\.$/m);
+    const commit = await publishRun(workspace, inputs({ operation: "commit", manifests: "dry/*.json" }));
+    expect(summaryMarkdown(commit.result)).toMatch(/^README\.md was written to `.+`; nothing was sent to the Hub\.$/m);
+  });
 });
 
 describe("reports that scale with the number of files", () => {
