@@ -74360,8 +74360,11 @@ function summaryMarkdown(result) {
         lines.push(describeUpload(result.sliceUpload), "");
     if (result.manifest)
         lines.push(`Manifest: \`${result.manifest}\` (the commit job gathers it).`, "");
-    if (settings.dryRun)
-        lines.push(`Shards and README.md were written to \`${result.outputDir}\`; nothing was sent to the Hub.`, "");
+    if (settings.dryRun) {
+        // A prepare job writes its slice's shards and no card; a commit job the card and no shards.
+        const written = settings.operation === "prepare" ? "This slice's shards were" : settings.operation === "commit" ? "README.md was" : "Shards and README.md were";
+        lines.push(`${written} written to \`${result.outputDir}\`; nothing was sent to the Hub.`, "");
+    }
     lines.push(`Hub API requests: ${result.requests}.`);
     return bounded(lines.join("\n"));
 }
