@@ -20,7 +20,7 @@ import os from "node:os";
 import path from "node:path";
 import type { HubEmulator } from "../emulator/server.js";
 import { PROJECT_ROOT, runAction } from "../scripts/action-runner.js";
-import { findInterop } from "../__tests__/interop/lib/python.js";
+import { findInterop, pythonEnv } from "../__tests__/interop/lib/python.js";
 import { generateManyCsv, generateManyJsonl } from "./generate.js";
 import { type Measure, PROBE, duckCopy, duckdb, median, probeLine } from "./measure.js";
 
@@ -95,17 +95,8 @@ async function ours(c: ManyFilesCase, hub: HubEmulator, entry: string): Promise<
 async function python(c: ManyFilesCase, hub: HubEmulator, interpreter: string): Promise<Measure> {
   const home = await mkdtemp(path.join(os.tmpdir(), "bench-python-"));
   try {
-    const env = {
-      PATH: process.env.PATH ?? "",
-      HOME: home,
-      HF_HOME: path.join(home, "hf"),
-      HF_DATASETS_CACHE: path.join(home, "datasets-cache"),
-      HF_ENDPOINT: hub.url,
-      HF_TOKEN: hub.tokens.write,
-      HF_HUB_DISABLE_XET: "1",
-      HF_HUB_DISABLE_TELEMETRY: "1",
-      NO_PROXY: "127.0.0.1,localhost",
-    };
+    // Git LFS, as the emulator offers by default; a fresh cache per run.
+    const env = pythonEnv({ url: hub.url, token: hub.tokens.write }, home);
     const started = performance.now();
     const stderr = await new Promise<string>((resolve, reject) => {
       const child = spawn(interpreter, ["-B", path.join(PROJECT_ROOT, "bench", "python-push.py"), c.builder, path.join(c.dir, `*.${c.ext}`), `tester/many-python-${++published}`], {

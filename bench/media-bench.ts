@@ -4,10 +4,9 @@
  * runs it, not a dry run) and by Python (`load_dataset("imagefolder", data_dir=...)` then
  * `push_to_hub`, LFS transfer: HF_HUB_DISABLE_XET=1), from the Python of the interop tests
  * (.venv-interop/). Each run gets a fresh emulator, so neither side finds the other's (or its own
- * earlier) LFS objects already there; it runs in a process of its own, because a child's peak RSS
- * (getrusage's ru_maxrss) starts from its parent's at the fork: an emulator holding a run's uploads
- * in this process would show up in the next run's figure. Wall time from process start to exit;
- * peak RSS from each process; every shard's size against max-shard-size and the largest file.
+ * earlier) LFS objects already there; it runs in a process of its own, so its memory is not the
+ * benchmark's. Wall time from process start to exit; peak RSS from each process (VmHWM, which
+ * unlike getrusage's ru_maxrss does not start from the parent's RSS); every shard's size against max-shard-size and the largest file.
  */
 import { spawn } from "node:child_process";
 import { readdir, stat } from "node:fs/promises";

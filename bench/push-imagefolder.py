@@ -3,13 +3,14 @@ folder with `datasets`, timed by the caller. Prints one JSON line: the phases' s
 Usage: python push-imagefolder.py <folder> <repo> <max_shard_size>   (HF_ENDPOINT, HF_TOKEN in the environment)"""
 
 import json
-import resource
 import sys
 import tempfile
 import time
 
 started = time.time()
 import datasets  # noqa: E402
+
+from peak_rss import peak_rss_bytes  # noqa: E402  (bench/, the script's folder)
 
 folder, repo, max_shard_size = sys.argv[1:4]
 with tempfile.TemporaryDirectory() as cache:
@@ -24,7 +25,7 @@ print(
             "importSeconds": loaded - started,
             "loadSeconds": pushed - loaded,
             "pushSeconds": done - pushed,
-            "maxRssBytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+            "maxRssBytes": peak_rss_bytes(),
         }
     )
 )

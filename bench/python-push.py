@@ -9,10 +9,11 @@ Prints the process's peak RSS as one `@@bench {...}` line on stderr.
 
 import glob
 import json
-import resource
 import sys
 
 from datasets import load_dataset
+
+from peak_rss import peak_rss_bytes  # bench/, the script's folder
 
 
 def main() -> None:
@@ -22,19 +23,6 @@ def main() -> None:
         raise SystemExit(f"no files match {pattern}")
     load_dataset(builder, data_files=files).push_to_hub(repo)
     sys.stderr.write(f"\n@@bench {json.dumps({'maxRssBytes': peak_rss_bytes(), 'files': len(files)})}\n")
-
-
-def peak_rss_bytes() -> int:
-    """VmHWM on Linux, as bench/rss-probe.mjs reports it: getrusage's maxrss
-    of a spawned process starts at its parent's RSS (the benchmark's own)."""
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) * 1024
 
 
 if __name__ == "__main__":

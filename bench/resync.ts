@@ -14,7 +14,7 @@
  *   cuts into chunks the first publish did not have — what Xet has to
  *   store and send (before its compression), for both writers alike;
  * - **Xet upload**: bytes the emulator received for the re-publish (the
- *   action's own Xet uploader; Python's push, a fresh cache each time, as
+ *   action's own Xet uploader; Python's push, a fresh hf_xet cache each time, as
  *   on a CI runner);
  * - **LFS**: the bytes of the re-published shards the Hub did not have
  *   (whole files), what a Git LFS upload (`HF_HUB_DISABLE_XET=1`) sends;
@@ -37,6 +37,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { type HubEmulator, startHubEmulator } from "../emulator/server.js";
 import { PROJECT_ROOT, runAction } from "../scripts/action-runner.js";
+import { pythonEnv } from "../__tests__/interop/lib/python.js";
 import { type Row, rows, writeCsv } from "./generate.js";
 import { chunkSet, freshBytes } from "./xet-dedup.js";
 
@@ -110,17 +111,9 @@ function lfsBytes(first: Uint8Array[], again: Uint8Array[]): number {
 async function pythonPush(hub: HubEmulator, repo: string, csv: string, home: string) {
   await mkdir(home, { recursive: true });
   const before = received(hub, repo);
-  const env = {
-    PATH: process.env.PATH ?? "",
-    HOME: home,
-    HF_HOME: path.join(home, "hf"),
-    HF_DATASETS_CACHE: path.join(DATA, "python-cache"),
-    HF_ENDPOINT: hub.url,
-    HF_TOKEN: hub.tokens.write,
-    HF_HUB_DISABLE_TELEMETRY: "1",
-    HF_HUB_DISABLE_PROGRESS_BARS: "1",
-    HF_DATASETS_DISABLE_PROGRESS_BARS: "1",
-  };
+  // Xet on (hf_xet): the environment of the interop tests without HF_HUB_DISABLE_XET, the dataset cache kept across edits.
+  const { HF_HUB_DISABLE_XET: _lfs, ...common } = pythonEnv({ url: hub.url, token: hub.tokens.write }, home);
+  const env = { ...common, HF_DATASETS_CACHE: path.join(DATA, "python-cache") };
   const { stdout } = await promisify(execFile)(python, ["-B", path.join(PROJECT_ROOT, "bench", "resync_push.py"), repo, csv], { env, maxBuffer: 64 << 20 });
   const report = JSON.parse(stdout.trim().split("\n").pop()!) as { load_seconds: number; push_seconds: number };
   const shards = hub.files(repo).filter((f) => f.endsWith(".parquet")).map((f) => new Uint8Array(hub.readFile(repo, f)!));

@@ -6,7 +6,7 @@
  * GitHub runner runs it, in dry-run mode (convert + plan, nothing sent) with
  * the benchmark's compression; DuckDB is `COPY (SELECT * FROM read_…) TO …`
  * with 2 threads. Each side is a fresh process; wall time includes start-up.
- * Peak RSS comes from the process itself (`process.resourceUsage().maxRSS`).
+ * Peak RSS comes from the process itself (VmHWM, bench/rss-probe.mjs).
  *
  * The many-files cases (datasets kept as thousands of small files) publish
  * to the local Hub emulator instead, as a user's scheduled sync would, next

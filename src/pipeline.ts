@@ -22,10 +22,9 @@ import { isMediaFile } from "./data/read/media/plan.js";
 import { FileSelectionError, OverrideError } from "./data/errors.js";
 import { InputError } from "./errors.js";
 import type { HubContext } from "./hub/api.js";
-import { HubError } from "./hub/errors.js";
 import { createHubFetch } from "./hub/http.js";
 import type { Operation, Plan } from "./hub/plan.js";
-import { type PublishResult, type UploadReport, planOnly, publish, uploadOnly } from "./hub/publish.js";
+import { type PublishResult, type UploadProgress, type UploadReport, planOnly, publish, uploadOnly } from "./hub/publish.js";
 import type { RetryPolicy } from "./hub/retry.js";
 import type { Settings } from "./inputs.js";
 import type { Logger } from "./log.js";
@@ -125,7 +124,6 @@ export async function runPipeline(settings: Settings, deps: PipelineDeps): Promi
         await writeFile(path.join(result.outputDir, "README.md"), result.plan.readme);
       }
     } else {
-      const uploads = new ProgressReporter({ log, label: "Uploading shards", intervalMs: deps.progressIntervalMs });
       result.publish = await group(settings.createPr ? "Publish (pull request)" : "Publish", () =>
         publish({
           hub,
@@ -138,8 +136,7 @@ export async function runPipeline(settings: Settings, deps: PipelineDeps): Promi
           tag: settings.tag,
           operation,
           log,
-          onUploadProgress: (p) =>
-            uploads.update(p.doneBytes, p.totalBytes, p.doneBytes === p.totalBytes, () => ` · ${formatBytes(p.sentBytes)} sent`),
+          onUploadProgress: uploadProgress(deps),
           retryPolicy: policy,
           xet: settings.xet,
           uploadedElsewhere: settings.operation === "commit",
@@ -148,8 +145,6 @@ export async function runPipeline(settings: Settings, deps: PipelineDeps): Promi
       );
       result.plan = result.publish.plan;
     }
-  } catch (e) {
-    throw settings.operation === "commit" ? explainMissingObjects(e) : e;
   } finally {
     result.requests = hubFetch.requests;
     log.info(`Hub API requests: ${hubFetch.requests} (the Hub allows about 1000 per 5 minutes).`);
@@ -229,7 +224,6 @@ async function prepareSlice(settings: Settings, result: RunResult, deps: Pipelin
   if (shards.length > 0) log.info(`The shards' names here are this slice's own: the commit job names them across all slices.`);
   if (settings.dryRun) log.info(`Dry run: ${shards.length} shards written to ${result.outputDir}; nothing was sent to the Hub.`);
   else if (shards.length > 0) {
-    const uploads = new ProgressReporter({ log, label: "Uploading shards", intervalMs: deps.progressIntervalMs });
     result.sliceUpload = await group("Upload the slice's shards (no commit)", () =>
       uploadOnly(
         {
@@ -240,7 +234,7 @@ async function prepareSlice(settings: Settings, result: RunResult, deps: Pipelin
           private: settings.private,
           log,
           xet: settings.xet,
-          onUploadProgress: (p) => uploads.update(p.doneBytes, p.totalBytes, p.doneBytes === p.totalBytes, () => ` · ${formatBytes(p.sentBytes)} sent`),
+          onUploadProgress: uploadProgress(deps),
         },
         shards,
       ),
@@ -281,18 +275,10 @@ async function gatherSlices(settings: Settings, log: Logger) {
   return { conversion: c, count: merged.count, replaceAllSplits: merged.settings.replaceAllSplits, inputFiles: merged.inputFiles };
 }
 
-/**
- * A commit by reference that the Hub refuses because an object is not in the
- * repository's storage: the prepare jobs' uploads never happened (dry run,
- * another repo) or were dropped, uncommitted, after a while.
- */
-function explainMissingObjects(e: unknown): unknown {
-  if (!(e instanceof HubError) || (e.status !== 400 && e.status !== 404 && e.status !== 422) || !/lfs|does not exist|not found/i.test(e.message)) return e;
-  return new HubError(
-    `${e.message} The commit adds the shards the prepare jobs uploaded; the Hub does not have one of them: re-run the prepare jobs ` +
-      "(they upload only what the Hub lacks), then the commit. Uploads stay uncommitted for a limited time (huggingface_hub assumes 20 hours): run the commit soon after the prepare jobs.",
-    e.status,
-  );
+/** Progress lines of an upload: content dealt with of the total, and what went over the wire. */
+function uploadProgress(deps: PipelineDeps): (p: UploadProgress) => void {
+  const uploads = new ProgressReporter({ log: deps.log, label: "Uploading shards", intervalMs: deps.progressIntervalMs });
+  return (p) => uploads.update(p.doneBytes, p.totalBytes, p.doneBytes === p.totalBytes, () => ` · ${formatBytes(p.sentBytes)} sent`);
 }
 
 async function findFiles(settings: Settings, log: Logger): Promise<RunResult["files"]> {

@@ -10,13 +10,13 @@
  *
  * MEDIA_MEMORY_TEST=0 skips it; MEDIA_MEMORY_TEST_MB sets the folder's size (default 2600).
  */
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { makeMediaFolder } from "../../bench/media.js";
 import { query } from "../helpers/duckdb.js";
+import { runJsonChild } from "../helpers/json-child.js";
 import { removeTempDirs, tempDir } from "../data/helpers.js";
 
 afterAll(removeTempDirs);
@@ -35,22 +35,7 @@ interface ChildResult {
 }
 
 function convertInChild(workspace: string, outputDir: string): Promise<ChildResult> {
-  const child = spawn(
-    process.execPath,
-    [`--max-old-space-size=${HEAP_MB}`, "--import", "tsx", path.join(import.meta.dirname, "media-memory-child.ts"), workspace, "photos", outputDir, String(MAX_SHARD)],
-    { cwd: path.join(import.meta.dirname, "..", ".."), stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d));
-  child.stderr.on("data", (d: Buffer) => (stderr += d));
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code !== 0) reject(new Error(`child exited with ${code}: ${stderr.slice(-2000)}`));
-      else resolve(JSON.parse(stdout.trim().split("\n").at(-1)!) as ChildResult);
-    });
-  });
+  return runJsonChild<ChildResult>(path.join(import.meta.dirname, "media-memory-child.ts"), [workspace, "photos", outputDir, String(MAX_SHARD)], HEAP_MB);
 }
 
 describe.skipIf(skip)("memory on media folders", () => {

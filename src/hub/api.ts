@@ -23,7 +23,8 @@ export interface HubContext {
   secret?: (value: string) => void;
 }
 
-function authHeaders(hub: HubContext): Record<string, string> {
+/** The Hub token's Authorization header, when the run has a token. */
+export function authHeaders(hub: HubContext): Record<string, string> {
   return hub.token ? { Authorization: `Bearer ${hub.token}` } : {};
 }
 
@@ -128,7 +129,7 @@ export async function createTag(hub: HubContext, repo: string, tag: string, revi
 }
 
 /** A failed answer as a HubApiError: `what (HTTP n): what the Hub said`. */
-export async function apiError(response: Response, what: string): Promise<HubApiError> {
+async function apiError(response: Response, what: string): Promise<HubApiError> {
   const said = await errorText(response);
   return new HubApiError(response.url, response.status, requestIdOf(response), `${what} (HTTP ${response.status})${said ? `: ${said}` : ""}`);
 }

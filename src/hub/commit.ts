@@ -11,7 +11,7 @@
  * another job.
  */
 import { HubApiError } from "@huggingface/hub";
-import { type HubContext, hubError } from "./api.js";
+import { type HubContext, authHeaders, hubError } from "./api.js";
 import type { Plan } from "./plan.js";
 
 export interface CommitRequest {
@@ -62,7 +62,7 @@ export async function createCommit(hub: HubContext, request: CommitRequest, pare
   const url = `${hub.endpoint}/api/datasets/${request.repo}/commit/${encodeURIComponent(request.branch)}${request.createPr ? "?create_pr=1" : ""}`;
   const response = await hub.fetch(url, {
     method: "POST",
-    headers: { ...(hub.token ? { Authorization: `Bearer ${hub.token}` } : {}), "Content-Type": "application/x-ndjson" },
+    headers: { ...authHeaders(hub), "Content-Type": "application/x-ndjson" },
     body: lines.map((l) => JSON.stringify(l)).join("\n"),
   });
   if (!response.ok) throw await hubError(response, "The commit failed");

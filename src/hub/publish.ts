@@ -140,18 +140,8 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
 
     const toSend = options.uploadedElsewhere ? [] : planned.uploads.filter((s) => !uploaded.has(s.sha256));
     if (toSend.length > 0) {
-      let sent: UploadReport;
-      try {
-        const files = toSend.map((s) => ({ path: s.repoPath, localPath: s.localPath, sha256: s.sha256, size: s.bytes }));
-        const target = { repo, branch: options.branch, createPr: options.createPr };
-        sent = await uploadFiles(hub, target, files, { xet: options.xet, onProgress: options.onUploadProgress });
-      } catch (e) {
-        // Each request was already retried (./http.ts): what is left is final.
-        throw explainHubError(e, ctx("uploading the shards"));
-      }
+      addUpload(upload, await sendShards(options, toSend));
       for (const s of toSend) uploaded.add(s.sha256);
-      addUpload(upload, sent);
-      log.info(describeUpload(sent));
     }
 
     // Too many files for one commit: shards to add, then files to delete, in parts of at most maxFiles, each part
@@ -182,8 +172,10 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
       return { changed: true, plan: planned, commit: result, pullRequestUrl: made.pullRequestUrl, repoCreated, attempts: attempt, upload, partCommits, tag: await tagged(made.oid) };
     } catch (e) {
       const failure = commitFailure(e);
-      if (failure === "final" || attempt >= policy.maxCommitAttempts)
-        throw explainHubError(e, ctx(failure === "moved" ? "committing" : "uploading and committing"));
+      if (failure === "final" || attempt >= policy.maxCommitAttempts) {
+        const explained = explainHubError(e, ctx("committing"));
+        throw options.uploadedElsewhere ? explainMissingObjects(explained) : explained;
+      }
       uncertain ||= failure === "uncertain";
       const wait = backoffMs(policy, attempt, policy.maxCommitDelayMs, random);
       const next = `(attempt ${attempt + 1} of ${policy.maxCommitAttempts})`;
@@ -227,18 +219,42 @@ export async function uploadOnly(
   shards: ShardFile[],
 ): Promise<UploadReport> {
   const { hub, repo, log } = options;
-  const ctx = (action: string) => ({ repo, endpoint: hub.endpoint, action, createPr: options.createPr });
   try {
     await prepareRepo(hub, repo, { branch: options.branch, private: options.private, deletingConfig: false }, log);
   } catch (e) {
-    throw explainHubError(e, ctx("preparing the repository"));
+    throw explainHubError(e, { repo, endpoint: hub.endpoint, action: "preparing the repository", createPr: options.createPr });
   }
+  return sendShards(options, shards);
+}
+
+/** Sends the shards' content the Hub lacks (no commit), and logs what went. */
+async function sendShards(
+  options: Pick<PublishOptions, "hub" | "repo" | "branch" | "createPr" | "log" | "onUploadProgress" | "xet">,
+  shards: ShardFile[],
+): Promise<UploadReport> {
+  const { hub, repo } = options;
+  let sent: UploadReport;
   try {
     const files = shards.map((s) => ({ path: s.repoPath, localPath: s.localPath, sha256: s.sha256, size: s.bytes }));
-    const sent = await uploadFiles(hub, { repo, branch: options.branch, createPr: options.createPr }, files, { xet: options.xet, onProgress: options.onUploadProgress });
-    log.info(describeUpload(sent));
-    return sent;
+    sent = await uploadFiles(hub, { repo, branch: options.branch, createPr: options.createPr }, files, { xet: options.xet, onProgress: options.onUploadProgress });
   } catch (e) {
-    throw explainHubError(e, ctx("uploading the shards"));
+    // Each request was already retried (./http.ts): what is left is final.
+    throw explainHubError(e, { repo, endpoint: hub.endpoint, action: "uploading the shards", createPr: options.createPr });
   }
+  options.log.info(describeUpload(sent));
+  return sent;
+}
+
+/**
+ * A commit by reference that the Hub refuses because an object is not in the
+ * repository's storage: the prepare jobs' uploads never happened or were
+ * dropped, uncommitted, after a while.
+ */
+function explainMissingObjects(e: Error): Error {
+  if (!(e instanceof HubError) || (e.status !== 400 && e.status !== 404 && e.status !== 422) || !/lfs|does not exist|not found/i.test(e.message)) return e;
+  return new HubError(
+    `${e.message} The commit adds the shards the prepare jobs uploaded; the Hub does not have one of them: re-run the prepare jobs ` +
+      "(they upload only what the Hub lacks), then the commit. Uploads stay uncommitted for a limited time (huggingface_hub assumes 20 hours): run the commit soon after the prepare jobs.",
+    e.status,
+  );
 }

@@ -9,7 +9,7 @@
  */
 import { HubApiError } from "@huggingface/hub";
 import { formatBytes } from "../units.js";
-import { type HubContext, hubError } from "./api.js";
+import { type HubContext, authHeaders, hubError } from "./api.js";
 import { type LfsAction, type LfsObject, uploadThroughLfs } from "./lfs.js";
 import { CasClient, type XetWriteToken, tokenFromBatchAction } from "./xet/cas.js";
 import { type XetUploadStats, uploadThroughXet } from "./xet/upload.js";
@@ -147,7 +147,7 @@ async function lfsBatch(hub: HubContext, target: UploadTarget, files: LocalFile[
   const response = await hub.fetch(url, {
     method: "POST",
     headers: {
-      ...(hub.token ? { Authorization: `Bearer ${hub.token}` } : {}),
+      ...authHeaders(hub),
       Accept: "application/vnd.git-lfs+json",
       "Content-Type": "application/vnd.git-lfs+json",
     },

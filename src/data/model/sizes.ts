@@ -167,13 +167,6 @@ function fieldStats(s: SizeStats, name: string): SizeStats | undefined {
   return { ...child, count: s.count, nulls: child.nulls + s.count - child.count };
 }
 
-/** The size counts of built Arrow data (one batch), for `estimateNbytes`. */
-export function statsOfData(data: arrow.Data): SizeStats {
-  const stats = emptyStats();
-  addData(stats, data);
-  return stats;
-}
-
 /**
  * Adds rows [from, to) of built Arrow data to `s` (values, nulls,
  * variable-width bytes, and the same for list items and struct fields), in

@@ -67,17 +67,19 @@ export async function readFully(handle: FileHandle, offset: number, length: numb
   return out;
 }
 
+/** Frees a block read from a file now rather than at the next GC (Node 21+): blocks are fresh copies. */
+export function releaseBlock(bytes: Uint8Array): void {
+  const buffer = bytes.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer };
+  if (typeof buffer.transfer === "function" && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength) buffer.transfer(0);
+}
+
 export async function fileSource(path: string): Promise<PartSource & { close(): Promise<void> }> {
   const handle: FileHandle = await open(path, "r");
   const { size } = await handle.stat();
   return {
     size,
     read: (offset, length) => readFully(handle, offset, length, path),
-    release(bytes) {
-      // Blocks are fresh copies: free them now rather than at the next GC (Node 21+).
-      const buffer = bytes.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer };
-      if (typeof buffer.transfer === "function" && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength) buffer.transfer(0);
-    },
+    release: releaseBlock,
     close: () => handle.close(),
   };
 }

@@ -10,7 +10,7 @@
  * (xorb and shard uploads are idempotent: re-sending one is safe).
  */
 import type { HubApiError } from "@huggingface/hub";
-import { type HubContext, hubError } from "../api.js";
+import { type HubContext, authHeaders, hubError } from "../api.js";
 
 /** What a CAS session needs: where the CAS is, the token, when it expires, and where to get a new one. */
 export interface XetWriteToken {
@@ -92,7 +92,7 @@ export class CasClient {
         await response.body?.cancel();
         continue; // the token expired early or was revoked: get a new one, once
       }
-      const error: HubApiError = await hubError(response, `The Xet storage refused the ${what}`);
+      const error: HubApiError = await hubError(response, "no reason given");
       error.message = `The Xet storage refused the ${what}: ${error.message}`;
       throw error;
     }
@@ -108,7 +108,7 @@ export class CasClient {
   private async refresh(): Promise<XetWriteToken> {
     const response = await this.hub.fetch(this.current.refreshUrl, {
       headers: {
-        ...(this.hub.token ? { Authorization: `Bearer ${this.hub.token}` } : {}),
+        ...authHeaders(this.hub),
         ...(this.current.sessionId ? { "X-Xet-Session-Id": this.current.sessionId } : {}),
       },
     });

@@ -16,7 +16,8 @@
 import { type FileHandle, open } from "node:fs/promises";
 import path from "node:path";
 import { type ThriftValue, ThriftStruct, TType, encodeStruct } from "../../model/thrift.js";
-import type { Part, PartSource } from "../merge.js";
+import { type Part, type PartSource, releaseBlock } from "../merge.js";
+import { compareBytes } from "../pages/statistics.js";
 
 /** Largest run of values in one data page (a single larger file gets a page of its own). */
 export const PAGE_VALUE_BYTES = 1024 * 1024;
@@ -90,12 +91,6 @@ function lengthPrefix(n: number): Uint8Array {
   const out = new Uint8Array(4);
   new DataView(out.buffer).setUint32(0, n, true);
   return out;
-}
-
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return a.length - b.length;
 }
 
 /** Pages of rows `[start, end)`: each holds up to PAGE_VALUE_BYTES of values, and at least one row. */
@@ -308,8 +303,7 @@ class SegmentSource implements PartSource {
   }
 
   release(bytes: Uint8Array): void {
-    const buffer = bytes.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer };
-    if (typeof buffer.transfer === "function" && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength) buffer.transfer(0);
+    releaseBlock(bytes);
   }
 
   /** Index of the segment holding `offset` (segments are sorted and contiguous). */

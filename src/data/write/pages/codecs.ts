@@ -10,8 +10,6 @@ import type { Kernels } from "./kernels.js";
 
 export type CompressionName = "snappy" | "zstd" | "gzip" | "none";
 
-export const CODEC_IDS: Record<CompressionName, number> = { none: Codec.UNCOMPRESSED, snappy: Codec.SNAPPY, gzip: Codec.GZIP, zstd: Codec.ZSTD };
-
 /** Byte 9 of a gzip member: the operating system, which zlib sets from the platform; fixed so every platform writes the same bytes. */
 const GZIP_OS = 9;
 const GZIP_OS_UNKNOWN = 255;

@@ -35,7 +35,6 @@ export const MAX_PAGE_ROWS = 20_000;
 export interface WrittenChunk {
   /** The chunk's pages (dictionary page first), to be written one after the other. */
   pages: Uint8Array[];
-  byteLength: number;
   /** The chunk's footer entry for a chunk written at `offset`, and its page index. */
   place(offset: number): ChunkMetadata;
 }
@@ -341,7 +340,6 @@ export class ColumnChunkWriter {
     const written = this.pages;
     return {
       pages,
-      byteLength: pages.reduce((n, b) => n + b.length, 0),
       place: (offset) => chunkMetadata(leaf, codec, compare, written, dictionaryPage, offset),
     };
   }

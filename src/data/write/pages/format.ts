@@ -52,5 +52,3 @@ export const CI = { NULL_PAGES: 1, MIN_VALUES: 2, MAX_VALUES: 3, BOUNDARY_ORDER:
 /** OffsetIndex, PageLocation */
 export const OI = { PAGE_LOCATIONS: 1, UNENCODED_BYTE_ARRAY_BYTES: 2 } as const;
 export const PL = { OFFSET: 1, COMPRESSED_SIZE: 2, FIRST_ROW: 3 } as const;
-/** KeyValue */
-export const KV = { KEY: 1, VALUE: 2 } as const;

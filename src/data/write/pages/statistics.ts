@@ -17,9 +17,7 @@ export interface Validity {
 }
 
 export function isValid(validity: Validity, i: number): boolean {
-  if (validity.bits === null) return true;
-  const at = validity.offset + i;
-  return ((validity.bits[at >> 3]! >> (at & 7)) & 1) === 1;
+  return bit(validity.bits, validity.offset, i);
 }
 
 /** arrow-rs's statistics and column index truncation length. */
@@ -64,7 +62,8 @@ function compareRange(data: Uint8Array, from: number, to: number, b: Uint8Array)
   return to - from - b.length;
 }
 
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
+/** Byte-wise order (unsigned), a shorter prefix first. */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return compareRange(a, 0, a.length, b);
 }
 
