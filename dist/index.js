@@ -33267,7 +33267,6 @@ function holdsJson(field) {
 /* harmony export */   qV: () => (/* binding */ estimateNbytes),
 /* harmony export */   ys: () => (/* binding */ addData)
 /* harmony export */ });
-/* unused harmony export statsOfData */
 /* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3627);
 /* harmony import */ var _model_features_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5486);
 /**
@@ -33414,12 +33413,6 @@ function fieldStats(s, name) {
     if (!child || child.count >= s.count)
         return child;
     return { ...child, count: s.count, nulls: child.nulls + s.count - child.count };
-}
-/** The size counts of built Arrow data (one batch), for `estimateNbytes`. */
-function statsOfData(data) {
-    const stats = emptyStats();
-    addData(stats, data);
-    return stats;
 }
 /**
  * Adds rows [from, to) of built Arrow data to `s` (values, nulls,
@@ -40215,6 +40208,7 @@ function withNullBitmaps(data) {
 /* harmony export */   NL: () => (/* binding */ cloneStruct),
 /* harmony export */   PL: () => (/* binding */ columnsOf),
 /* harmony export */   Qj: () => (/* binding */ openPart),
+/* harmony export */   VZ: () => (/* binding */ releaseBlock),
 /* harmony export */   l$: () => (/* binding */ assembleFile),
 /* harmony export */   lR: () => (/* binding */ readFully)
 /* harmony export */ });
@@ -40278,18 +40272,19 @@ async function readFully(handle, offset, length, path) {
     }
     return out;
 }
+/** Frees a block read from a file now rather than at the next GC (Node 21+): blocks are fresh copies. */
+function releaseBlock(bytes) {
+    const buffer = bytes.buffer;
+    if (typeof buffer.transfer === "function" && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength)
+        buffer.transfer(0);
+}
 async function fileSource(path) {
     const handle = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.open)(path, "r");
     const { size } = await handle.stat();
     return {
         size,
         read: (offset, length) => readFully(handle, offset, length, path),
-        release(bytes) {
-            // Blocks are fresh copies: free them now rather than at the next GC (Node 21+).
-            const buffer = bytes.buffer;
-            if (typeof buffer.transfer === "function" && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength)
-                buffer.transfer(0);
-        },
+        release: releaseBlock,
         close: () => handle.close(),
     };
 }
@@ -40682,7 +40677,6 @@ class ContentDefinedChunker {
 /* harmony export */   vX: () => (/* binding */ BoundaryOrder),
 /* harmony export */   xf: () => (/* binding */ PES)
 /* harmony export */ });
-/* unused harmony export KV */
 /**
  * The parts of parquet.thrift (apache/parquet-format) the page writer
  * writes: field ids and enum values, named once.
@@ -40735,8 +40729,6 @@ const CI = { NULL_PAGES: 1, MIN_VALUES: 2, MAX_VALUES: 3, BOUNDARY_ORDER: 4, NUL
 /** OffsetIndex, PageLocation */
 const OI = { PAGE_LOCATIONS: 1, UNENCODED_BYTE_ARRAY_BYTES: 2 };
 const PL = { OFFSET: 1, COMPRESSED_SIZE: 2, FIRST_ROW: 3 };
-/** KeyValue */
-const KV = { KEY: 1, VALUE: 2 };
 
 
 /***/ }),
@@ -40835,7 +40827,6 @@ var format = __nccwpck_require__(8788);
  */
 
 
-const CODEC_IDS = { none: format/* Codec */.Ne.UNCOMPRESSED, snappy: format/* Codec */.Ne.SNAPPY, gzip: format/* Codec */.Ne.GZIP, zstd: format/* Codec */.Ne.ZSTD };
 /** Byte 9 of a gzip member: the operating system, which zlib sets from the platform; fixed so every platform writes the same bytes. */
 const GZIP_OS = 9;
 const GZIP_OS_UNKNOWN = 255;
@@ -41953,7 +41944,6 @@ class ColumnChunkWriter {
         const written = this.pages;
         return {
             pages,
-            byteLength: pages.reduce((n, b) => n + b.length, 0),
             place: (offset) => chunkMetadata(leaf, codec, compare, written, dictionaryPage, offset),
         };
     }
@@ -42367,6 +42357,7 @@ class PartWriter {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   J8: () => (/* binding */ minMaxTracker),
+/* harmony export */   Xo: () => (/* binding */ compareBytes),
 /* harmony export */   _y: () => (/* binding */ comparatorOf),
 /* harmony export */   b7: () => (/* binding */ truncateMin),
 /* harmony export */   fn: () => (/* binding */ isValid),
@@ -42374,10 +42365,7 @@ class PartWriter {
 /* harmony export */ });
 /* unused harmony exports TRUNCATE_LENGTH, halfToNumber */
 function isValid(validity, i) {
-    if (validity.bits === null)
-        return true;
-    const at = validity.offset + i;
-    return ((validity.bits[at >> 3] >> (at & 7)) & 1) === 1;
+    return bit(validity.bits, validity.offset, i);
 }
 /** arrow-rs's statistics and column index truncation length. */
 const TRUNCATE_LENGTH = 64;
@@ -42403,6 +42391,7 @@ function compareRange(data, from, to, b) {
     }
     return to - from - b.length;
 }
+/** Byte-wise order (unsigned), a shorter prefix first. */
 function compareBytes(a, b) {
     return compareRange(a, 0, a.length, b);
 }
@@ -70732,6 +70721,8 @@ class SplitRows {
 var apache_arrow_schema = __nccwpck_require__(349);
 // EXTERNAL MODULE: ./src/data/write/part-encoder.ts + 1 modules
 var part_encoder = __nccwpck_require__(4084);
+// EXTERNAL MODULE: ./src/data/write/pages/statistics.ts
+var pages_statistics = __nccwpck_require__(1888);
 ;// CONCATENATED MODULE: ./src/data/write/media/media-part.ts
 /**
  * The media columns of a shard as a Parquet part that is never written to
@@ -70748,6 +70739,8 @@ var part_encoder = __nccwpck_require__(4084);
  * a null count as its only statistic and no column index, `path` the files'
  * base names with min/max statistics and a column index.
  */
+
+
 
 
 
@@ -70800,13 +70793,6 @@ function lengthPrefix(n) {
     const out = new Uint8Array(4);
     new DataView(out.buffer).setUint32(0, n, true);
     return out;
-}
-function compareBytes(a, b) {
-    const n = Math.min(a.length, b.length);
-    for (let i = 0; i < n; i++)
-        if (a[i] !== b[i])
-            return a[i] - b[i];
-    return a.length - b.length;
 }
 /** Pages of rows `[start, end)`: each holds up to PAGE_VALUE_BYTES of values, and at least one row. */
 function pages(sizes) {
@@ -70893,7 +70879,7 @@ class MediaPart {
             for (const v of values)
                 parts.push(lengthPrefix(v.length), v);
             this.memory(concat(...parts));
-            const sorted = [...values].sort(compareBytes);
+            const sorted = [...values].sort(pages_statistics/* compareBytes */.Xo);
             infos.push({ at, length: this.size - at, firstRow: from, nulls: slice.length - values.length, min: sorted[0], max: sorted[sorted.length - 1] });
         }
         return this.chunk(`${column.name}.path`, start, column.files.length, infos, true);
@@ -70903,8 +70889,8 @@ class MediaPart {
         const bytes = BigInt(this.size - start);
         const nulls = infos.reduce((n, p) => n + p.nulls, 0);
         const valued = infos.filter((p) => p.min !== undefined);
-        const min = valued.map((p) => p.min).sort(compareBytes)[0];
-        const max = valued.map((p) => p.max).sort(compareBytes).pop();
+        const min = valued.map((p) => p.min).sort(pages_statistics/* compareBytes */.Xo)[0];
+        const max = valued.map((p) => p.max).sort(pages_statistics/* compareBytes */.Xo).pop();
         const statistics = struct([3, thrift/* TType */.nw.I64, BigInt(nulls)], withMinMax && max ? [5, thrift/* TType */.nw.Binary, max] : undefined, withMinMax && min ? [6, thrift/* TType */.nw.Binary, min] : undefined);
         const meta = struct([1, thrift/* TType */.nw.I32, BYTE_ARRAY], [2, thrift/* TType */.nw.List, list(thrift/* TType */.nw.I32, [RLE, PLAIN])], [3, thrift/* TType */.nw.List, list(thrift/* TType */.nw.Binary, leaf.split(".").map((p) => media_part_encoder.encode(p)))], [4, thrift/* TType */.nw.I32, UNCOMPRESSED], [5, thrift/* TType */.nw.I64, BigInt(rows)], [6, thrift/* TType */.nw.I64, bytes], [7, thrift/* TType */.nw.I64, bytes], [9, thrift/* TType */.nw.I64, BigInt(start)], [12, thrift/* TType */.nw.Struct, statistics]);
         const column = struct([2, thrift/* TType */.nw.I64, 0n], [3, thrift/* TType */.nw.Struct, meta]);
@@ -70934,7 +70920,7 @@ function columnIndexOf(infos) {
     const mins = infos.map((p) => p.min ?? new Uint8Array(0));
     const maxs = infos.map((p) => p.max ?? new Uint8Array(0));
     const valued = infos.map((p, i) => [p, i]).filter(([p]) => p.min !== undefined);
-    const ordered = (sign) => valued.every(([, i], k) => k === 0 || (sign * compareBytes(mins[valued[k - 1][1]], mins[i]) <= 0 && sign * compareBytes(maxs[valued[k - 1][1]], maxs[i]) <= 0));
+    const ordered = (sign) => valued.every(([, i], k) => k === 0 || (sign * (0,pages_statistics/* compareBytes */.Xo)(mins[valued[k - 1][1]], mins[i]) <= 0 && sign * (0,pages_statistics/* compareBytes */.Xo)(maxs[valued[k - 1][1]], maxs[i]) <= 0));
     const boundary = ordered(1) ? BOUNDARY_ASCENDING : ordered(-1) ? BOUNDARY_DESCENDING : BOUNDARY_UNORDERED;
     return struct([1, thrift/* TType */.nw.List, list(thrift/* TType */.nw.True, infos.map((p) => p.min === undefined))], [2, thrift/* TType */.nw.List, list(thrift/* TType */.nw.Binary, mins)], [3, thrift/* TType */.nw.List, list(thrift/* TType */.nw.Binary, maxs)], [4, thrift/* TType */.nw.I32, boundary], [5, thrift/* TType */.nw.List, list(thrift/* TType */.nw.I64, infos.map((p) => BigInt(p.nulls)))]);
 }
@@ -70976,9 +70962,7 @@ class SegmentSource {
         return out;
     }
     release(bytes) {
-        const buffer = bytes.buffer;
-        if (typeof buffer.transfer === "function" && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength)
-            buffer.transfer(0);
+        (0,write_merge/* releaseBlock */.VZ)(bytes);
     }
     /** Index of the segment holding `offset` (segments are sorted and contiguous). */
     find(offset) {
@@ -71662,6 +71646,7 @@ function deleteKey(card, key) {
  * Every call goes through the retrying fetch of ./http.ts.
  */
 
+/** The Hub token's Authorization header, when the run has a token. */
 function authHeaders(hub) {
     return hub.token ? { Authorization: `Bearer ${hub.token}` } : {};
 }
@@ -71824,7 +71809,7 @@ async function createCommit(hub, request, parentCommit, changes) {
     const url = `${hub.endpoint}/api/datasets/${request.repo}/commit/${encodeURIComponent(request.branch)}${request.createPr ? "?create_pr=1" : ""}`;
     const response = await hub.fetch(url, {
         method: "POST",
-        headers: { ...(hub.token ? { Authorization: `Bearer ${hub.token}` } : {}), "Content-Type": "application/x-ndjson" },
+        headers: { ...authHeaders(hub), "Content-Type": "application/x-ndjson" },
         body: lines.map((l) => JSON.stringify(l)).join("\n"),
     });
     if (!response.ok)
@@ -72523,7 +72508,7 @@ class CasClient {
                 await response.body?.cancel();
                 continue; // the token expired early or was revoked: get a new one, once
             }
-            const error = await hubError(response, `The Xet storage refused the ${what}`);
+            const error = await hubError(response, "no reason given");
             error.message = `The Xet storage refused the ${what}: ${error.message}`;
             throw error;
         }
@@ -72538,7 +72523,7 @@ class CasClient {
     async refresh() {
         const response = await this.hub.fetch(this.current.refreshUrl, {
             headers: {
-                ...(this.hub.token ? { Authorization: `Bearer ${this.hub.token}` } : {}),
+                ...authHeaders(this.hub),
                 ...(this.current.sessionId ? { "X-Xet-Session-Id": this.current.sessionId } : {}),
             },
         });
@@ -73472,7 +73457,7 @@ async function lfsBatch(hub, target, files, xet) {
     const response = await hub.fetch(url, {
         method: "POST",
         headers: {
-            ...(hub.token ? { Authorization: `Bearer ${hub.token}` } : {}),
+            ...authHeaders(hub),
             Accept: "application/vnd.git-lfs+json",
             "Content-Type": "application/vnd.git-lfs+json",
         },
@@ -73571,20 +73556,9 @@ async function publish(options) {
         }
         const toSend = options.uploadedElsewhere ? [] : planned.uploads.filter((s) => !uploaded.has(s.sha256));
         if (toSend.length > 0) {
-            let sent;
-            try {
-                const files = toSend.map((s) => ({ path: s.repoPath, localPath: s.localPath, sha256: s.sha256, size: s.bytes }));
-                const target = { repo, branch: options.branch, createPr: options.createPr };
-                sent = await upload_uploadFiles(hub, target, files, { xet: options.xet, onProgress: options.onUploadProgress });
-            }
-            catch (e) {
-                // Each request was already retried (./http.ts): what is left is final.
-                throw explainHubError(e, ctx("uploading the shards"));
-            }
+            addUpload(upload, await sendShards(options, toSend));
             for (const s of toSend)
                 uploaded.add(s.sha256);
-            addUpload(upload, sent);
-            log.info(describeUpload(sent));
         }
         // Too many files for one commit: shards to add, then files to delete, in parts of at most maxFiles, each part
         // followed by a new plan (what a part did is no longer a change); the card goes in the last commit.
@@ -73614,8 +73588,10 @@ async function publish(options) {
         }
         catch (e) {
             const failure = commitFailure(e);
-            if (failure === "final" || attempt >= policy.maxCommitAttempts)
-                throw explainHubError(e, ctx(failure === "moved" ? "committing" : "uploading and committing"));
+            if (failure === "final" || attempt >= policy.maxCommitAttempts) {
+                const explained = explainHubError(e, ctx("committing"));
+                throw options.uploadedElsewhere ? explainMissingObjects(explained) : explained;
+            }
             uncertain ||= failure === "uncertain";
             const wait = backoffMs(policy, attempt, policy.maxCommitDelayMs, random);
             const next = `(attempt ${attempt + 1} of ${policy.maxCommitAttempts})`;
@@ -73655,22 +73631,39 @@ function guardCard(f) {
  */
 async function uploadOnly(options, shards) {
     const { hub, repo, log } = options;
-    const ctx = (action) => ({ repo, endpoint: hub.endpoint, action, createPr: options.createPr });
     try {
         await prepareRepo(hub, repo, { branch: options.branch, private: options.private, deletingConfig: false }, log);
     }
     catch (e) {
-        throw explainHubError(e, ctx("preparing the repository"));
+        throw explainHubError(e, { repo, endpoint: hub.endpoint, action: "preparing the repository", createPr: options.createPr });
     }
+    return sendShards(options, shards);
+}
+/** Sends the shards' content the Hub lacks (no commit), and logs what went. */
+async function sendShards(options, shards) {
+    const { hub, repo } = options;
+    let sent;
     try {
         const files = shards.map((s) => ({ path: s.repoPath, localPath: s.localPath, sha256: s.sha256, size: s.bytes }));
-        const sent = await upload_uploadFiles(hub, { repo, branch: options.branch, createPr: options.createPr }, files, { xet: options.xet, onProgress: options.onUploadProgress });
-        log.info(describeUpload(sent));
-        return sent;
+        sent = await upload_uploadFiles(hub, { repo, branch: options.branch, createPr: options.createPr }, files, { xet: options.xet, onProgress: options.onUploadProgress });
     }
     catch (e) {
-        throw explainHubError(e, ctx("uploading the shards"));
+        // Each request was already retried (./http.ts): what is left is final.
+        throw explainHubError(e, { repo, endpoint: hub.endpoint, action: "uploading the shards", createPr: options.createPr });
     }
+    options.log.info(describeUpload(sent));
+    return sent;
+}
+/**
+ * A commit by reference that the Hub refuses because an object is not in the
+ * repository's storage: the prepare jobs' uploads never happened or were
+ * dropped, uncommitted, after a while.
+ */
+function explainMissingObjects(e) {
+    if (!(e instanceof HubError) || (e.status !== 400 && e.status !== 404 && e.status !== 422) || !/lfs|does not exist|not found/i.test(e.message))
+        return e;
+    return new HubError(`${e.message} The commit adds the shards the prepare jobs uploaded; the Hub does not have one of them: re-run the prepare jobs ` +
+        "(they upload only what the Hub lacks), then the commit. Uploads stay uncommitted for a limited time (huggingface_hub assumes 20 hours): run the commit soon after the prepare jobs.", e.status);
 }
 
 // EXTERNAL MODULE: external "node:crypto"
@@ -73964,7 +73957,6 @@ function shorten(text) {
 
 
 
-
 async function runPipeline(settings, deps) {
     const { log, group } = deps;
     const repoUrl = `${settings.endpoint}/datasets/${settings.repo}`;
@@ -74017,7 +74009,6 @@ async function runPipeline(settings, deps) {
             }
         }
         else {
-            const uploads = new ProgressReporter({ log, label: "Uploading shards", intervalMs: deps.progressIntervalMs });
             result.publish = await group(settings.createPr ? "Publish (pull request)" : "Publish", () => publish({
                 hub,
                 repo: settings.repo,
@@ -74029,7 +74020,7 @@ async function runPipeline(settings, deps) {
                 tag: settings.tag,
                 operation,
                 log,
-                onUploadProgress: (p) => uploads.update(p.doneBytes, p.totalBytes, p.doneBytes === p.totalBytes, () => ` · ${units_formatBytes(p.sentBytes)} sent`),
+                onUploadProgress: uploadProgress(deps),
                 retryPolicy: policy,
                 xet: settings.xet,
                 uploadedElsewhere: settings.operation === "commit",
@@ -74037,9 +74028,6 @@ async function runPipeline(settings, deps) {
             }));
             result.plan = result.publish.plan;
         }
-    }
-    catch (e) {
-        throw settings.operation === "commit" ? explainMissingObjects(e) : e;
     }
     finally {
         result.requests = hubFetch.requests;
@@ -74118,7 +74106,6 @@ async function prepareSlice(settings, result, deps, hub) {
     if (settings.dryRun)
         log.info(`Dry run: ${shards.length} shards written to ${result.outputDir}; nothing was sent to the Hub.`);
     else if (shards.length > 0) {
-        const uploads = new ProgressReporter({ log, label: "Uploading shards", intervalMs: deps.progressIntervalMs });
         result.sliceUpload = await group("Upload the slice's shards (no commit)", () => uploadOnly({
             hub,
             repo: settings.repo,
@@ -74127,7 +74114,7 @@ async function prepareSlice(settings, result, deps, hub) {
             private: settings.private,
             log,
             xet: settings.xet,
-            onUploadProgress: (p) => uploads.update(p.doneBytes, p.totalBytes, p.doneBytes === p.totalBytes, () => ` · ${units_formatBytes(p.sentBytes)} sent`),
+            onUploadProgress: uploadProgress(deps),
         }, shards));
     }
     const manifest = buildManifest(slice, manifestSettings, result.conversion, files.map((s) => ({ split: s.split, files: s.files.map((f) => f.file) })));
@@ -74166,16 +74153,10 @@ async function gatherSlices(settings, log) {
     log.info("The prepare jobs uploaded the shards: this job commits them by reference and uploads only the card.");
     return { conversion: c, count: merged.count, replaceAllSplits: merged.settings.replaceAllSplits, inputFiles: merged.inputFiles };
 }
-/**
- * A commit by reference that the Hub refuses because an object is not in the
- * repository's storage: the prepare jobs' uploads never happened (dry run,
- * another repo) or were dropped, uncommitted, after a while.
- */
-function explainMissingObjects(e) {
-    if (!(e instanceof HubError) || (e.status !== 400 && e.status !== 404 && e.status !== 422) || !/lfs|does not exist|not found/i.test(e.message))
-        return e;
-    return new HubError(`${e.message} The commit adds the shards the prepare jobs uploaded; the Hub does not have one of them: re-run the prepare jobs ` +
-        "(they upload only what the Hub lacks), then the commit. Uploads stay uncommitted for a limited time (huggingface_hub assumes 20 hours): run the commit soon after the prepare jobs.", e.status);
+/** Progress lines of an upload: content dealt with of the total, and what went over the wire. */
+function uploadProgress(deps) {
+    const uploads = new ProgressReporter({ log: deps.log, label: "Uploading shards", intervalMs: deps.progressIntervalMs });
+    return (p) => uploads.update(p.doneBytes, p.totalBytes, p.doneBytes === p.totalBytes, () => ` · ${units_formatBytes(p.sentBytes)} sent`);
 }
 async function findFiles(settings, log) {
     let found = [];
