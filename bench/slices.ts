@@ -1,6 +1,7 @@
 /**
  * Many jobs, one commit, on one machine (`npm run bench:slices`): a
- * multi-GB CSV dataset (8 files of different rows) published by one run of
+ * multi-GB CSV dataset (8 files; SLICES_BENCH_FILES=1: one file, which the
+ * prepare jobs cut into pieces) published by one run of
  * the bundled action, then by 4 prepare processes in parallel and one
  * commit process, to the emulator (Xet; a fresh emulator per side, so
  * that Xet's global dedup does not find one side's chunks stored by the
@@ -16,7 +17,7 @@ import { startHubEmulator } from "../emulator/server.js";
 import { PROJECT_ROOT, runAction } from "../scripts/action-runner.js";
 import { type Row, rows, rowsForCsvBytes, sizeOf, writeCsv } from "./generate.js";
 
-const FILES = 8;
+const FILES = Number(process.env.SLICES_BENCH_FILES ?? 8);
 const TOTAL_BYTES = Number(process.env.SLICES_BENCH_BYTES ?? 2e9);
 const SLICES = 4;
 const DATA = path.join(PROJECT_ROOT, "bench", "data", "slices");
@@ -64,14 +65,16 @@ async function main(): Promise<void> {
     const prepare = await timed(() =>
       Promise.all(
         Array.from({ length: SLICES }, (_, i) =>
-          runAction({
-            workspace: PROJECT_ROOT,
-            inputs: { ...common, repo: "tester/sliced", operation: "prepare", slice: `${i + 1}/${SLICES}`, manifest: path.join(manifests, `slice-${i + 1}.json`) },
-          }),
+          timed(() =>
+            runAction({
+              workspace: PROJECT_ROOT,
+              inputs: { ...common, repo: "tester/sliced", operation: "prepare", slice: `${i + 1}/${SLICES}`, manifest: path.join(manifests, `slice-${i + 1}.json`) },
+            }),
+          ),
         ),
       ),
     );
-    prepare.value.forEach(check);
+    prepare.value.forEach((job) => check(job.value));
     const afterPrepare = received("tester/sliced");
     // Prepare jobs upload without committing: the repo holds only its creation commit (if a job created it).
     const prepareCommits = hub.repoExists("tester/sliced") ? hub.commits("tester/sliced").length - 1 : 0;
@@ -85,7 +88,7 @@ async function main(): Promise<void> {
       files: FILES,
       slices: SLICES,
       oneRun,
-      prepare: { seconds: prepare.seconds, bytesReceived: afterPrepare, commits: prepareCommits },
+      prepare: { seconds: prepare.seconds, jobSeconds: prepare.value.map((job) => job.seconds), bytesReceived: afterPrepare, commits: prepareCommits },
       commit: { seconds: commit.seconds, bytesReceived: received("tester/sliced") - afterPrepare, shards: Number(commit.value.outputs["num-shards"]) },
       commits: { oneRun: oneRun.commits, sliced: hub.commits("tester/sliced").length - 1 },
     };
@@ -95,9 +98,11 @@ async function main(): Promise<void> {
     console.log(`| | wall time | bytes received by the Hub | shards | commits |`);
     console.log(`|---|---:|---:|---:|---:|`);
     console.log(`| one run | ${one.seconds.toFixed(1)} s | ${mb(result.oneRun.bytesReceived)} | ${result.oneRun.shards} | ${result.commits.oneRun} |`);
-    console.log(`| ${SLICES} prepare processes in parallel | ${prepare.seconds.toFixed(1)} s | ${mb(result.prepare.bytesReceived)} | | ${result.prepare.commits} |`);
+    console.log(
+      `| ${SLICES} prepare processes in parallel (each: ${result.prepare.jobSeconds.map((s) => s.toFixed(1)).join(", ")} s) | ${prepare.seconds.toFixed(1)} s | ${mb(result.prepare.bytesReceived)} | | ${result.prepare.commits} |`,
+    );
     console.log(`| then the commit process | ${commit.seconds.toFixed(1)} s | ${(result.commit.bytesReceived / 1e3).toFixed(1)} kB | ${result.commit.shards} | ${result.commits.sliced} |`);
-    console.log(`input: ${mb(inputBytes)} of CSV in ${FILES} files`);
+    console.log(`input: ${mb(inputBytes)} of CSV in ${FILES} file${FILES === 1 ? "" : "s"}`);
   } finally {
     await hub.close();
   }

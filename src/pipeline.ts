@@ -33,7 +33,8 @@ import { formatBytes, formatCount } from "./units.js";
 import { buildManifest, featuresToManifest, inputFilesDigest, ManifestError, type ManifestSettings } from "./slices/manifest.js";
 import { readManifests, writeManifest } from "./slices/files.js";
 import { mergeManifests } from "./slices/merge.js";
-import { sliceFiles, sliceName } from "./slices/slice.js";
+import { sliceFilesCutting, sliceName } from "./slices/slice.js";
+import { canCut, findCuts } from "./data/read/pieces.js";
 
 export interface PipelineDeps {
   log: Logger;
@@ -192,12 +193,24 @@ async function prepareSlice(settings: Settings, result: RunResult, deps: Pipelin
   const slice = settings.slice!;
   if (result.files.some((s) => s.files.some(isMediaFile)))
     throw new InputError(settings.replaceAllSplits ? "splits" : "paths", "image and audio folders cannot be prepared in slices yet (their metadata files and labels span the folder): publish them with operation 'push'");
-  const all = result.files.map((s) => ({ split: s.split, files: s.files.map((f) => ({ file: f.file, localPath: f.localPath, size: sizeOf(f) })) }));
-  const mine = sliceFiles(all, (f) => f.size, slice).filter((s) => s.files.length > 0);
-  const total = all.reduce((n, s) => n + s.files.reduce((m, f) => m + f.size, 0), 0);
-  const count = mine.reduce((n, s) => n + s.files.length, 0);
-  const bytes = mine.reduce((n, s) => n + s.files.reduce((m, f) => m + f.size, 0), 0);
-  log.info(`Slice ${sliceName(slice)}: ${formatCount(count)} of ${formatCount(all.reduce((n, s) => n + s.files.length, 0))} files (${formatBytes(bytes)} of ${formatBytes(total)}).`);
+  // Whole files' sizes, by path (a piece of a file is another object).
+  const sizes = new Map(result.files.flatMap((s) => s.files.map((f) => [f.localPath, sizeOf(f)] as const)));
+  const fileSize = (f: DataFile) => sizes.get(f.localPath)!;
+  const all = result.files.map((s) => ({ split: s.split, files: s.files.map((f) => ({ file: f.file, size: fileSize(f) })) }));
+  const sliced = await sliceFilesCutting(result.files, fileSize, slice, { canCut, findCuts });
+  const files = sliced
+    .map((s) => ({ split: s.split, files: s.files.map(({ file, from, to }) => (from || to ? { ...file, piece: { start: from?.byte ?? 0, end: to?.byte ?? fileSize(file), line: from?.line ?? 1 } } : file)) }))
+    .filter((s) => s.files.length > 0);
+  const total = [...sizes.values()].reduce((n, b) => n + b, 0);
+  const count = files.reduce((n, s) => n + s.files.length, 0);
+  const bytes = files.reduce((n, s) => n + s.files.reduce((m, f) => m + sizeOf(f), 0), 0);
+  log.info(`Slice ${sliceName(slice)}: ${formatCount(count)} of ${formatCount(sizes.size)} files (${formatBytes(bytes)} of ${formatBytes(total)}).`);
+  for (const s of files)
+    for (const f of s.files)
+      if (f.piece)
+        log.info(
+          `${s.split}: ${f.file} is bigger than a slice's share and cut between slices: this one reads bytes ${formatCount(f.piece.start)} to ${formatCount(f.piece.end)} of ${formatCount(fileSize(f))} (from line ${formatCount(f.piece.line)})`,
+        );
   const manifestSettings: ManifestSettings = {
     repo: settings.repo,
     config: settings.config,
@@ -214,8 +227,6 @@ async function prepareSlice(settings: Settings, result: RunResult, deps: Pipelin
     dryRun: settings.dryRun,
     sourceCommit: settings.sourceCommit ?? null,
   };
-  const byName = new Map(result.files.flatMap((s) => s.files.map((f) => [f.localPath, f] as const)));
-  const files = mine.map((s) => ({ split: s.split, files: s.files.map((f) => byName.get(f.localPath)!) }));
   result.outputDir = await prepareOutputDir(settings);
   if (files.length > 0) result.conversion = await group("Convert to Parquet", () => convertFiles(settings, files, result.outputDir, deps));
   else log.info("This slice has no files (more slices than files): its manifest says so.");
@@ -240,7 +251,16 @@ async function prepareSlice(settings: Settings, result: RunResult, deps: Pipelin
       ),
     );
   }
-  const manifest = buildManifest(slice, manifestSettings, result.conversion, files.map((s) => ({ split: s.split, files: s.files.map((f) => f.file) })));
+  const manifest = buildManifest(
+    slice,
+    manifestSettings,
+    result.conversion,
+    files.map((s) => ({
+      split: s.split,
+      files: s.files.map((f) => f.file),
+      pieces: s.files.flatMap((f) => (f.piece ? [{ file: f.file, start: f.piece.start, end: f.piece.end, size: fileSize(f) }] : [])),
+    })),
+  );
   await writeManifest(settings.manifest!, manifest);
   result.manifest = settings.manifest;
   log.info(`Manifest of slice ${sliceName(slice)} written to ${settings.manifest}: upload it as an artifact for the commit job.`);

@@ -79,7 +79,8 @@ export async function readRows(conversion: Conversion, split = "train"): Promise
   const s = conversion.splits.find((x) => x.name === split);
   if (!s) throw new Error(`no split ${split}`);
   const rows: Record<string, unknown>[] = [];
-  for (const shard of s.shards) rows.push(...(await query(`select * from read_parquet('${shard.localPath}')`)));
+  // One by one: a spread of 100,000s of rows overflows the call stack.
+  for (const shard of s.shards) for (const row of await query(`select * from read_parquet('${shard.localPath}')`)) rows.push(row);
   return rows;
 }
 

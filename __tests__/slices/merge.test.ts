@@ -145,3 +145,37 @@ describe("bounds", () => {
     expect(merged.conversion.splits[0]!.rows).toBe(n * 16);
   });
 });
+
+describe("a file cut between slices", () => {
+  /** Slice `index` of 3 holding bytes [start, end) of train's big.csv (1000 bytes). */
+  function withPiece(index: number, start: number, end: number, size = 1000): Manifest {
+    const m = manifest(index, 3, [{ split: "train", shards: 1 }], "int64", { splits: ["train"] });
+    m.splits[0]!.files = ["big.csv"];
+    m.splits[0]!.pieces = [{ file: "big.csv", start, end, size }];
+    return parseManifest(JSON.stringify(m), `slice-${index}.json`);
+  }
+
+  it("is one input file whose pieces follow each other and cover it", () => {
+    const merged = mergeManifests([withPiece(1, 0, 300), withPiece(2, 300, 700), withPiece(3, 700, 1000)].map((m) => file(m)));
+    expect(merged.inputFiles.get("train")).toBe(1);
+    expect(merged.conversion.splits[0]!.shards).toHaveLength(3);
+  });
+
+  it("is refused when the pieces leave a gap, overlap, miss the start or the end, or a slice holds it whole", () => {
+    expect(mergeError([withPiece(1, 0, 300), withPiece(2, 310, 700), withPiece(3, 700, 1000)])).toMatch(
+      /do not hold train file big.csv once: slice 1\/3 ends its piece at byte 300, slice 2\/3 starts the next at byte 310; run every prepare job with the same version/,
+    );
+    expect(mergeError([withPiece(1, 0, 300), withPiece(2, 200, 700), withPiece(3, 700, 1000)])).toMatch(/slice 1\/3 ends its piece at byte 300, slice 2\/3 starts the next at byte 200/);
+    expect(mergeError([withPiece(1, 5, 300), withPiece(2, 300, 700), withPiece(3, 700, 1000)])).toMatch(/its first piece \(slice 1\/3\) starts at byte 5/);
+    expect(mergeError([withPiece(1, 0, 300), withPiece(2, 300, 700), withPiece(3, 700, 990)])).toMatch(/its last piece \(slice 3\/3\) ends at byte 990 of 1000/);
+    const whole = manifest(3, 3, [{ split: "train", shards: 1 }], "int64", { splits: ["train"] });
+    whole.splits[0]!.files = ["big.csv"];
+    expect(mergeError([withPiece(1, 0, 300), withPiece(2, 300, 1000), whole])).toMatch(/slice 3\/3 holds all of it, and 2 other slice\(s\) hold some/);
+  });
+
+  it("refuses a manifest whose pieces are not {file, start, end, size}", () => {
+    const m = JSON.parse(JSON.stringify(withPiece(1, 0, 300)));
+    m.splits[0].pieces = [{ file: "big.csv", start: -1, end: 300, size: 1000 }];
+    expect(() => parseManifest(JSON.stringify(m), "bad.json")).toThrow(/bad.json is not a slice manifest of this action: its splits are not a list of/);
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseSlice, sliceCuts, sliceFiles } from "../../src/slices/slice.js";
+import { parseSlice, sliceCuts, sliceFiles, sliceFilesCutting } from "../../src/slices/slice.js";
 
 describe("parseSlice", () => {
   it("reads i/n, 1-based", () => {
@@ -63,5 +63,84 @@ describe("sliceFiles", () => {
       { split: "test", files: [] },
     ]);
     for (const [i, s] of splits.entries()) expect(parts.flatMap((p) => p[i]!.files)).toEqual(s.files);
+  });
+});
+
+describe("sliceFilesCutting", () => {
+  interface Item {
+    name: string;
+    size: number;
+    cuttable: boolean;
+  }
+  // Records every 10 bytes; cuts are where they start.
+  const cutter = {
+    canCut: async (f: Item) => f.cuttable,
+    findCuts: async (f: Item, offsets: number[]) => offsets.map((o) => (Math.ceil(o / 10) * 10 < f.size ? { byte: Math.ceil(o / 10) * 10 } : undefined)),
+  };
+  const slicesOf = (splits: { split: string; files: Item[] }[], count: number) =>
+    Promise.all(Array.from({ length: count }, (_, i) => sliceFilesCutting(splits, (f) => f.size, { index: i + 1, count }, cutter)));
+  /** Every slice's bytes of each file, in slice order: [file, from, to]. */
+  const spans = (slices: Awaited<ReturnType<typeof slicesOf>>) =>
+    slices.flatMap((s) => s.flatMap((split) => split.files.map((f) => [f.file.name, f.from?.byte ?? 0, f.to?.byte ?? f.file.size] as const)));
+
+  it("cuts a file bigger than its share at record starts; the slices' pieces follow each other and cover it", async () => {
+    const big = { name: "big", size: 1000, cuttable: true };
+    const splits = [
+      { split: "train", files: [{ name: "a", size: 30, cuttable: true }, big, { name: "c", size: 30, cuttable: true }] },
+      { split: "test", files: [{ name: "d", size: 40, cuttable: true }] },
+    ];
+    for (const count of [1, 2, 3, 4, 7, 16]) {
+      const all = spans(await slicesOf(splits, count));
+      // Put end to end, the pieces give each file once, in order.
+      const merged: [string, number, number][] = [];
+      for (const [name, from, to] of all) {
+        const last = merged[merged.length - 1];
+        if (last && last[0] === name) {
+          expect(from, `${name} in ${count} slices`).toBe(last[2]);
+          last[2] = to;
+        } else merged.push([name, from, to]);
+      }
+      expect(merged).toEqual([["a", 0, 30], ["big", 0, 1000], ["c", 0, 30], ["d", 0, 40]]);
+      for (const [, from, to] of all) {
+        expect(from % 10).toBe(0);
+        expect(to === 1000 || to % 10 === 0).toBe(true);
+      }
+    }
+    // 4 slices of 1100 bytes: shares end at bytes 275, 550 and 825, the big file's 245, 520 and 795: cut at the next records.
+    const four = await slicesOf(splits, 4);
+    expect(spans(four)).toEqual([
+      ["a", 0, 30],
+      ["big", 0, 250],
+      ["big", 250, 520],
+      ["big", 520, 800],
+      ["big", 800, 1000],
+      ["c", 0, 30],
+      ["d", 0, 40],
+    ]);
+  });
+
+  it("keeps files that cannot be cut, have no record to cut at, or are not bigger than a share, whole (as sliceFiles)", async () => {
+    const splits = [{ split: "train", files: [{ name: "a", size: 100, cuttable: false }, { name: "b", size: 10, cuttable: true }, { name: "c", size: 12, cuttable: true }] }];
+    // A 9-byte file holds one record (no cut): the boundary inside it goes to its nearest edge.
+    const noCut = [{ split: "train", files: [{ name: "a", size: 7, cuttable: true }, { name: "b", size: 9, cuttable: true }] }];
+    const halves = await slicesOf(noCut, 2);
+    expect(halves.map((s) => s[0]!.files.map((f) => [f.file.name, f.from, f.to]))).toEqual([[["a", undefined, undefined]], [["b", undefined, undefined]]]);
+    for (const count of [2, 3, 5]) {
+      const sliced = await slicesOf(splits, count);
+      const plain = Array.from({ length: count }, (_, i) => sliceFiles(splits, (f) => f.size, { index: i + 1, count }));
+      expect(sliced.map((s) => s.map((split) => split.files.map((f) => f.file)))).toEqual(plain.map((s) => s.map((split) => split.files)));
+      expect(spans(sliced).every(([, from, to]) => from === 0 && (to === 100 || to === 10 || to === 12))).toBe(true);
+    }
+  });
+
+  it("leaves a slice empty when its cuts find the same record, or none before the end", async () => {
+    // Records every 10 bytes of a 25-byte file, 8 slices: most boundaries meet at bytes 10 and 20.
+    const splits = [{ split: "train", files: [{ name: "tiny", size: 25, cuttable: true }] }];
+    const sliced = await slicesOf(splits, 8);
+    expect(spans(sliced)).toEqual([
+      ["tiny", 0, 10],
+      ["tiny", 10, 20],
+      ["tiny", 20, 25],
+    ]);
   });
 });

@@ -4,7 +4,8 @@
  * commit process — compared with one run of the action over the same files:
  * the same rows in the same order (read back by DuckDB), features and
  * `num_examples`; Python's shard names across slices; every slice's shards
- * within `max-shard-size`; one commit, made by the commit job alone.
+ * within `max-shard-size`; one commit, made by the commit job alone. One
+ * file, bigger than a slice's share, is cut between slices.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -34,6 +35,10 @@ beforeAll(async () => {
     for (let i = 0; i < 400 + ((f * 397) % 1500); i++) lines.push(`${f * 10_000 + i},"item ${i} of file ${f}",${(i * 0.25).toFixed(2)},${i % 3 === 0 ? "True" : "False"}`);
     await writeFile(path.join(workspace, `data/train/part-${String(f).padStart(2, "0")}.csv`), lines.join("\n") + "\n");
   }
+  // A file of about a third of the bytes, with quoted line breaks: cut into pieces over several slices.
+  const big = ["id,name,score,flag"];
+  for (let i = 0; i < 9000; i++) big.push(`${500_000 + i},"${i % 9 === 0 ? "two\nlines" : "item"} ${i} of the big file",${(i * 0.5).toFixed(2)},${i % 4 === 0 ? "True" : "False"}`);
+  await writeFile(path.join(workspace, "data/train/part-13-big.csv"), big.join("\n") + "\n");
   for (let f = 0; f < 3; f++) {
     const rows = Array.from({ length: 300 }, (_, i) => JSON.stringify({ id: f * 1000 + i, name: `t${i}`, score: i / 8, flag: i % 2 === 0 }));
     await writeFile(path.join(workspace, `data/test/t-${f}.jsonl`), rows.join("\n") + "\n");
@@ -100,6 +105,11 @@ describe("8 prepare jobs, then one commit job", () => {
       names.forEach((name, i) => expect(hub.entry(repo, name)?.lfs?.oid).toBe(shards[i]!.sha256));
     }
     expect(manifests.flatMap((m) => m.splits.find((s) => s.name === "train")?.shards ?? []).length).toBeGreaterThan(SLICES);
+    // The big file in pieces that follow each other, each slice reading only its own bytes.
+    const pieces = manifests.flatMap((m) => m.splits.flatMap((s) => s.pieces ?? []));
+    expect(pieces.length).toBeGreaterThanOrEqual(2);
+    expect(pieces.map((p) => p.file)).toEqual(pieces.map(() => "data/train/part-13-big.csv"));
+    expect(pieces.map((p) => [p.start, p.end])).toEqual(pieces.map((p, k) => [k === 0 ? 0 : pieces[k - 1]!.end, k === pieces.length - 1 ? p.size : pieces[k + 1]!.start]));
     // Each slice cuts its rows as one run cuts a split: no shard holds more than max-shard-size of Arrow data
     // (a shard's share of its slice's Arrow bytes, by its rows, as read back from the manifest).
     for (const m of manifests)

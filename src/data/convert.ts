@@ -104,8 +104,9 @@ async function settle(profiled: ProfiledSplit[], overrides: ReadonlyMap<string, 
   return { features, plans: profiled.map((s) => planSplit(s, features)) };
 }
 
-/** A file's size, 0 when it cannot be read (pass 1 says why). Synchronous: thousands of small files cost milliseconds, not a thread-pool round trip each. */
+/** A file's size (its piece's, for a piece), 0 when it cannot be read (pass 1 says why). Synchronous: thousands of small files cost milliseconds, not a thread-pool round trip each. */
 export function sizeOf(file: DataFile): number {
+  if (file.piece) return file.piece.end - file.piece.start;
   try {
     return statSync(file.localPath).size;
   } catch {

@@ -60,7 +60,17 @@ export interface ManifestSplit {
   numBytes: number;
   /** The source files the rows come from, in order: the rows of the shards are theirs, in this order. */
   files: string[];
+  /** The files of `files` this slice holds a piece of (a file bigger than its share, cut between slices). */
+  pieces?: ManifestPiece[];
   shards: ManifestShard[];
+}
+
+/** Bytes [start, end) of a file of `size` bytes: the slices' pieces of one file must follow each other and cover it. */
+export interface ManifestPiece {
+  file: string;
+  start: number;
+  end: number;
+  size: number;
 }
 
 export interface Manifest {
@@ -98,7 +108,7 @@ export function buildManifest(
   slice: SliceId,
   settings: ManifestSettings,
   conversion: Conversion | undefined,
-  files: { split: string; files: string[] }[],
+  files: { split: string; files: string[]; pieces?: ManifestPiece[] }[],
 ): Manifest {
   return {
     kind: MANIFEST_KIND,
@@ -106,13 +116,17 @@ export function buildManifest(
     slice,
     settings,
     features: conversion ? featuresToManifest(conversion.features) : null,
-    splits: (conversion?.splits ?? []).map((s) => ({
-      name: s.name,
-      rows: s.rows,
-      numBytes: s.numBytes,
-      files: files.find((f) => f.split === s.name)?.files ?? [],
-      shards: s.shards.map((shard) => ({ sha256: shard.sha256, size: shard.bytes, rows: shard.rows })),
-    })),
+    splits: (conversion?.splits ?? []).map((s) => {
+      const mine = files.find((f) => f.split === s.name);
+      return {
+        name: s.name,
+        rows: s.rows,
+        numBytes: s.numBytes,
+        files: mine?.files ?? [],
+        ...(mine?.pieces?.length ? { pieces: mine.pieces } : {}),
+        shards: s.shards.map((shard) => ({ sha256: shard.sha256, size: shard.bytes, rows: shard.rows })),
+      };
+    }),
   };
 }
 
@@ -140,6 +154,8 @@ export function parseManifest(text: string, file: string): Manifest {
 
 function isSplit(v: unknown): boolean {
   if (!isRecord(v) || typeof v.name !== "string" || !isWhole(v.rows) || !isWhole(v.numBytes) || !Array.isArray(v.files) || !Array.isArray(v.shards)) return false;
+  if (v.pieces !== undefined && !(Array.isArray(v.pieces) && v.pieces.every((p) => isRecord(p) && typeof p.file === "string" && isWhole(p.start) && isWhole(p.end) && isWhole(p.size))))
+    return false;
   return v.shards.every((s) => isRecord(s) && typeof s.sha256 === "string" && /^[0-9a-f]{64}$/.test(s.sha256) && isWhole(s.size) && isWhole(s.rows));
 }
 

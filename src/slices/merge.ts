@@ -9,7 +9,7 @@
 import type { Conversion, ConvertedSplit, ShardFile } from "../model/conversion.js";
 import { type NamedFeature, featureToString, featuresEqual } from "../model/features.js";
 import { shardPath } from "../data/write/shards.js";
-import { type Manifest, ManifestError, type ManifestSettings, featuresFromManifest } from "./manifest.js";
+import { type Manifest, ManifestError, type ManifestPiece, type ManifestSettings, featuresFromManifest } from "./manifest.js";
 import { sliceName } from "./slice.js";
 
 export interface ManifestFile {
@@ -49,6 +49,7 @@ export function mergeManifests(files: ManifestFile[]): MergedSlices {
   if (files.length === 0) throw new ManifestError("no manifests to commit");
   const ordered = checkSlices(files);
   const settings = checkSettings(ordered);
+  for (const name of settings.splits) checkPieces(ordered, name);
   const features = unifyFeatures(ordered);
   const splits: ConvertedSplit[] = settings.splits.map((name) => {
     const parts = ordered.map((m) => m.manifest.splits.find((s) => s.name === name)).filter((s) => s !== undefined);
@@ -60,7 +61,8 @@ export function mergeManifests(files: ManifestFile[]): MergedSlices {
     if (shards.length === 0) throw new ManifestError(`no slice holds rows of split '${name}'`);
     return { name, rows: parts.reduce((n, p) => n + p.rows, 0), numBytes: parts.reduce((n, p) => n + p.numBytes, 0), shards };
   });
-  const inputFiles = new Map(settings.splits.map((name) => [name, ordered.reduce((n, m) => n + (m.manifest.splits.find((s) => s.name === name)?.files.length ?? 0), 0)]));
+  // A file cut between slices counts once.
+  const inputFiles = new Map(settings.splits.map((name) => [name, new Set(ordered.flatMap((m) => m.manifest.splits.find((s) => s.name === name)?.files ?? [])).size]));
   return { settings, count: ordered.length, conversion: { features, splits }, inputFiles };
 }
 
@@ -143,6 +145,43 @@ function unifyFeatures(ordered: ManifestFile[]): NamedFeature[] {
       `the slices' schemas differ and their shards cannot be rewritten by the commit: ${problems.join("; ")}. One run reads all files together and would have chosen one type; set the type of ${problems.length === 1 ? "this column" : "these columns"} in the 'features' input of every prepare job (e.g. '- name: ${example?.name ?? "x"}\\n  dtype: ${example?.dtype ?? "float64"}'), and run the prepare jobs again`,
     );
   return features;
+}
+
+/**
+ * A file in more than one slice must be cut into pieces that follow each
+ * other and cover it (the first from byte 0, each next from where the one
+ * before ends, the last to its end): else the jobs disagreed on the cuts
+ * (different versions of the action, or checkouts), and rows would be lost or
+ * repeated.
+ */
+function checkPieces(ordered: ManifestFile[], split: string): void {
+  const count = ordered.length;
+  const seen = new Map<string, { slice: number; piece: ManifestPiece | undefined }[]>();
+  for (const m of ordered) {
+    const s = m.manifest.splits.find((x) => x.name === split);
+    for (const file of s?.files ?? []) {
+      const list = seen.get(file) ?? [];
+      list.push({ slice: m.manifest.slice.index, piece: s!.pieces?.find((p) => p.file === file) });
+      seen.set(file, list);
+    }
+  }
+  for (const [file, list] of seen) {
+    const at = (k: number) => sliceName({ index: list[k]!.slice, count });
+    const fail = (what: string) => {
+      throw new ManifestError(
+        `the slices do not hold ${split} file ${file} once: ${what}; run every prepare job with the same version of the action on the same checkout, then the commit`,
+      );
+    };
+    if (list.length === 1 && !list[0]!.piece) continue;
+    const whole = list.findIndex((x) => !x.piece);
+    if (whole >= 0) fail(`slice ${at(whole)} holds all of it, and ${list.length - 1} other slice(s) hold some`);
+    const pieces = list.map((x) => x.piece!);
+    if (pieces[0]!.start !== 0) fail(`its first piece (slice ${at(0)}) starts at byte ${pieces[0]!.start}`);
+    for (let k = 1; k < pieces.length; k++)
+      if (pieces[k]!.start !== pieces[k - 1]!.end) fail(`slice ${at(k - 1)} ends its piece at byte ${pieces[k - 1]!.end}, slice ${at(k)} starts the next at byte ${pieces[k]!.start}`);
+    const last = pieces[pieces.length - 1]!;
+    if (last.end !== last.size) fail(`its last piece (slice ${at(pieces.length - 1)}) ends at byte ${last.end} of ${last.size}`);
+  }
 }
 
 /** Items by key, in order of first appearance. */

@@ -66,3 +66,73 @@ export function sliceFiles<F>(splits: { split: string; files: F[] }[], sizeOf: (
   const mine = all.slice(cuts[slice.index - 1], cuts[slice.index]);
   return splits.map((s, i) => ({ split: s.split, files: mine.filter((m) => m.split === i).map((m) => m.file) }));
 }
+
+/** How a file is cut: whether it can be, and where its records start (the first cut at or after each offset; undefined: none before its end). */
+export interface Cutter<F, C extends { byte: number }> {
+  canCut(file: F): Promise<boolean>;
+  findCuts(file: F, offsets: number[]): Promise<(C | undefined)[]>;
+}
+
+/** A file of a slice: whole, or the piece of it from cut `from` (else its start) to cut `to` (else its end). */
+export interface SlicedFile<F, C> {
+  file: F;
+  from?: C;
+  to?: C;
+}
+
+/**
+ * Slice `slice` of `splits` when a file bigger than its share of the bytes
+ * may be cut: a slice boundary whose even share of the bytes falls inside
+ * such a file (one `cutter` can cut, with at least one cut) is placed at the
+ * first record at or after that byte, or at the file's end when no cut
+ * follows; elsewhere at the nearest file edge, as sliceCuts places it. Each
+ * job finds only its own two boundaries, as every other job finds them, so
+ * the slices put end to end give every file's rows once, in order.
+ */
+export async function sliceFilesCutting<F, C extends { byte: number }>(
+  splits: { split: string; files: F[] }[],
+  sizeOf: (file: F) => number,
+  slice: SliceId,
+  cutter: Cutter<F, C>,
+): Promise<{ split: string; files: SlicedFile<F, C>[] }[]> {
+  const all = splits.flatMap((s, i) => s.files.map((file) => ({ split: i, file })));
+  const sizes = all.map((a) => sizeOf(a.file));
+  const edges = [0];
+  for (const s of sizes) edges.push(edges[edges.length - 1]! + s);
+  const total = edges[edges.length - 1]!;
+  const cuts = sliceCuts(sizes, slice.count);
+  /** Where boundary k falls: inside an item that may be cut (at `offset` of it), else at the edge before item `cuts[k]`. */
+  const place = async (k: number): Promise<{ k: number; item?: number; offset?: number }> => {
+    if (k === 0 || k === slice.count) return { k };
+    const target = Math.floor((total * k) / slice.count);
+    const item = edges.findIndex((e, i) => i < sizes.length && e < target && target < edges[i + 1]!);
+    if (item < 0 || sizes[item]! <= total / slice.count || !(await cutter.canCut(all[item]!.file))) return { k };
+    return { k, item, offset: target - edges[item]! };
+  };
+  const places = [await place(slice.index - 1), await place(slice.index)];
+  // The cuts, found in one read of a file from its start when both boundaries are in it.
+  // The first cut at or after byte 1 says whether the file has any (a CSV file of fewer than 1000 rows has none).
+  const found = new Map<number, (C | undefined)[]>();
+  const bounds: { item: number; cut?: C }[] = [];
+  for (const p of places) {
+    if (p.item === undefined) {
+      bounds.push({ item: cuts[p.k]! });
+      continue;
+    }
+    const offsets = places.filter((q) => q.item === p.item).map((q) => q.offset!);
+    if (!found.has(p.item)) found.set(p.item, await cutter.findCuts(all[p.item]!.file, [1, ...offsets]));
+    const [any, ...atOffsets] = found.get(p.item)!;
+    const cut = atOffsets[offsets.indexOf(p.offset!)];
+    bounds.push(!any ? { item: cuts[p.k]! } : cut ? { item: p.item, cut } : { item: p.item + 1 });
+  }
+  const [from, to] = bounds as [{ item: number; cut?: C }, { item: number; cut?: C }];
+  const mine: { split: number; sliced: SlicedFile<F, C> }[] = [];
+  for (let i = from.item; i < to.item || (i === to.item && to.cut); i++) {
+    const sliced: SlicedFile<F, C> = { file: all[i]!.file };
+    if (i === from.item && from.cut) sliced.from = from.cut;
+    if (i === to.item && to.cut) sliced.to = to.cut;
+    if (sliced.from && sliced.to && sliced.from.byte >= sliced.to.byte) continue; // both boundaries at the same record: nothing here
+    mine.push({ split: all[i]!.split, sliced });
+  }
+  return splits.map((s, i) => ({ split: s.split, files: mine.filter((m) => m.split === i).map((m) => m.sliced) }));
+}

@@ -10,6 +10,7 @@ import { realpath } from "node:fs/promises";
 import path from "node:path";
 import { glob } from "tinyglobby";
 import { FileSelectionError } from "../errors.js";
+import type { FilePiece } from "./pieces.js";
 import { type MediaKind, SUPPORTED_EXTENSIONS, isMetadataFile, mediaTypeOf, unsupportedMediaKind } from "./media/kinds.js";
 
 /** Table formats: the values of the `format` setting that name one reader. */
@@ -26,6 +27,8 @@ export interface DataFile {
   file: string;
   /** A table's format, or the kind of a media file. */
   format: Format | MediaKind;
+  /** Only these bytes of the file are this run's (a prepare job's slice: ./pieces.ts). */
+  piece?: FilePiece;
 }
 
 const EXTENSIONS: Record<string, Format> = {

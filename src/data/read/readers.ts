@@ -10,13 +10,14 @@ export function readerFor(file: DataFile, options: ReaderOptions = {}): TableRea
   switch (file.format) {
     case "csv":
     case "tsv":
-      return new CsvReader(file.localPath, file.file, file.format, options);
+      return new CsvReader(file.localPath, file.file, file.format, options, file.piece);
     case "json":
     case "jsonl":
-      return new JsonReader(file.localPath, file.file, options);
+      return new JsonReader(file.localPath, file.file, options, file.piece);
     case "text":
-      return new TextReader(file.localPath, file.file, options);
+      return new TextReader(file.localPath, file.file, options, file.piece);
     case "parquet":
+      if (file.piece) throw new Error(`${file.file}: Parquet files are not read in pieces`);
       return new ParquetReader(file.localPath, file.file, options);
     case "image":
     case "audio":

@@ -16,9 +16,10 @@ import { PYTHON_BATCH_ROWS, type SizeStats, addData, addNullRow, appendRuns, bat
 import { INVALID_UTF8, ChunkBuffer, openByteSource, startsWithGzip, hasBom } from "../source.js";
 import { type CellColumn, type Cells, cellColumnFor, cellText } from "./cells.js";
 import { INITIAL_CAPACITY } from "../columns.js";
-import { CsvSyntaxError, CsvTokenizer, FIELD_ESCAPED, QUOTE } from "./tokenizer.js";
+import { CsvSyntaxError, CsvTokenizer, FIELD_ESCAPED, FIELD_QUOTED, QUOTE } from "./tokenizer.js";
 import { PARTS, SPLIT_FROM_BYTES, inParts } from "../parts.js";
 import type { Batch, BatchCursor, ColumnProfile, FileProfile, ReaderOptions, TableReader } from "../reader.js";
+import type { Cut, FilePiece } from "../pieces.js";
 
 const COMMA = 44;
 const TAB = 9;
@@ -27,6 +28,8 @@ const TAB = 9;
 interface Chunk extends Cells {
   first: number;
   records: number;
+  /** The file's byte at `buf[0]`. */
+  base: number;
 }
 
 interface Inference {
@@ -48,11 +51,12 @@ export interface CsvPart {
   measuredRuns: number[][];
 }
 
-/** Bytes [start, end) of a file; from 0 the header is read, past it `header` must be given. */
+/** Bytes [start, end) of a file; from 0 the header is read, past it `header` must be given. `line`: the line at `start`, when known. */
 interface ByteRange {
   start: number;
   end: number;
   header?: string[];
+  line?: number;
 }
 
 /** The job a background thread runs for a part of a big file (see CsvReader.profileInParts). */
@@ -125,6 +129,8 @@ export class CsvReader implements TableReader {
     readonly file: string,
     private readonly format: "csv" | "tsv",
     private readonly options: ReaderOptions = {},
+    /** Only these bytes of the file (a prepare job's slice, ../pieces.ts); the header is read from the file's start. */
+    private readonly piece?: FilePiece,
   ) {
     this.delimiter = format === "tsv" ? TAB : COMMA;
     this.chunkBytes = options.chunkBytes;
@@ -135,11 +141,16 @@ export class CsvReader implements TableReader {
     return this.header;
   }
 
-  /** Reads the file (or a range of it) chunk by chunk; the caller must be done with a chunk before asking for the next. */
-  private async *chunks(validateUtf8: boolean, range?: ByteRange): AsyncGenerator<Chunk> {
+  /**
+   * Reads the file (or a range of it; by default the reader's piece) chunk
+   * by chunk; the caller must be done with a chunk before asking for the next.
+   */
+  private async *chunks(validateUtf8: boolean, range: ByteRange | undefined = this.piece && { ...this.piece }): AsyncGenerator<Chunk> {
+    if (range && range.start > 0) range.header ??= await this.readHeader();
     const source = await openByteSource(this.path, this.file, range);
     const input = new ChunkBuffer(source, this.chunkBytes);
     const tokenizer = new CsvTokenizer(this.delimiter, source.whole?.length);
+    if (range?.line !== undefined) tokenizer.line = range.line;
     let consumed = 0;
     let atStart = !range || range.start === 0;
     if (!atStart) this.header = range!.header;
@@ -163,13 +174,14 @@ export class CsvReader implements TableReader {
           recordLine: tokenizer.recordLine,
           first: 0,
           records: tokenizer.records,
+          base: input.base,
         };
         if (atStart) {
           // The header is not complete yet (or the buffer held only blank lines): keep reading.
           if (chunk.records === 0 && !input.eof) continue;
           atStart = false;
           if (chunk.records === 0) throw this.emptyFile();
-          this.readHeader(chunk);
+          this.takeHeader(chunk);
           chunk.first = 1;
         }
         this.checkFieldCounts(chunk);
@@ -186,7 +198,19 @@ export class CsvReader implements TableReader {
     return new DataError(this.file, undefined, "the file is empty: a CSV file needs a header row naming its columns");
   }
 
-  private readHeader(chunk: Chunk): void {
+  /** The header, read from the start of the file (for a range that starts past it). */
+  private async readHeader(): Promise<string[]> {
+    if (this.header) return this.header;
+    const chunks = this.chunks(false, { start: 0, end: Infinity });
+    try {
+      await chunks.next();
+    } finally {
+      await chunks.return(undefined);
+    }
+    return this.header!;
+  }
+
+  private takeHeader(chunk: Chunk): void {
     const n = chunk.recordStart[1]! - chunk.recordStart[0]!;
     const raw: string[] = [];
     for (let c = 0; c < n; c++) raw.push(cellText(chunk, chunk.recordStart[0]! + c));
@@ -256,12 +280,13 @@ export class CsvReader implements TableReader {
     // Not worth it, or the file cannot be read: the one-piece read says why.
     const cuts = await this.partCuts(splitFromBytes).catch(() => undefined);
     if (!cuts) return undefined;
-    const range = (i: number) => ({ start: cuts[i]!, end: cuts[i + 1]!, header: i === 0 ? undefined : this.header });
+    const range = (i: number) => ({ start: cuts[i]!, end: cuts[i + 1]!, header: i === 0 ? undefined : this.header, line: i === 0 ? this.piece?.line : undefined });
     const done = await inParts(
       cuts.length - 1,
       (i) => this.profilePart(overrides, range(i)),
       async (i) => {
-        const job: CsvRangeJob = { path: this.path, file: this.file, format: this.format, chunkBytes: this.chunkBytes, overrides: [...overrides], ...range(i), header: this.header! };
+        const { start, end } = range(i);
+        const job: CsvRangeJob = { path: this.path, file: this.file, format: this.format, chunkBytes: this.chunkBytes, overrides: [...overrides], start, end, header: this.header! };
         return (await background("csv-range", job)) as CsvPart;
       },
       background,
@@ -270,24 +295,26 @@ export class CsvReader implements TableReader {
   }
 
   /**
-   * Where to cut the file into parts: at line starts (after a CR LF when the
-   * header line ends with one, since files written so often hold bare LFs
-   * inside quoted cells), or undefined when the file is too small, gzip, or
-   * has no such line ends.
+   * Where to cut the file (or the reader's piece) into parts: at line starts
+   * (after a CR LF when the header line ends with one, since files written
+   * so often hold bare LFs inside quoted cells), or undefined when the file
+   * is too small, gzip, or has no such line ends.
    */
   private async partCuts(splitFromBytes: number): Promise<number[] | undefined> {
     const handle = await open(this.path, "r");
     try {
-      const { size } = await handle.stat();
-      if (size < splitFromBytes || (await startsWithGzip(handle))) return undefined;
+      const { size: fileSize } = await handle.stat();
+      const from = this.piece?.start ?? 0;
+      const size = this.piece?.end ?? fileSize;
+      if (size - from < splitFromBytes || (await startsWithGzip(handle))) return undefined;
       const window = Buffer.alloc(1 << 20);
-      const first = await readWindow(handle, window, 0, size);
+      const first = await readWindow(handle, window, 0, fileSize);
       const lf = first.indexOf(10);
       const crlf = lf > 0 && first[lf - 1] === 13;
-      const count = Math.min(PARTS, Math.ceil(size / (splitFromBytes / 2)));
-      const cuts = [0];
+      const count = Math.min(PARTS, Math.ceil((size - from) / (splitFromBytes / 2)));
+      const cuts = [from];
       for (let k = 1; k < count; k++) {
-        const at = Math.floor((k * size) / count);
+        const at = from + Math.floor((k * (size - from)) / count);
         const bytes = await readWindow(handle, window, at, size);
         const found = crlf ? bytes.indexOf("\r\n") : bytes.indexOf(10);
         const cut = found === -1 ? -1 : at + found + (crlf ? 2 : 1);
@@ -331,6 +358,37 @@ export class CsvReader implements TableReader {
     }
     for (const s of measuredStats) closeBatch(s);
     return { rows, inference, measured: measuredStats, measuredRuns };
+  }
+
+  /**
+   * For each byte offset (ascending), where the first data row at or after
+   * it whose index is a multiple of PYTHON_BATCH_ROWS starts (so a piece's
+   * record batches are those of the whole file), or undefined past the last
+   * such row. Reads the file from the start up to the last cut, with the
+   * tokenizer pass 1 uses (a quoted field may hold line breaks).
+   */
+  async cutsAt(offsets: number[]): Promise<(Cut | undefined)[]> {
+    const cuts: (Cut | undefined)[] = offsets.map(() => undefined);
+    let next = 0;
+    let rows = 0;
+    const chunks = this.chunks(false, { start: 0, end: Infinity });
+    try {
+      for await (const chunk of chunks) {
+        const here = chunk.records - chunk.first;
+        for (let row = Math.max(PYTHON_BATCH_ROWS, Math.ceil(rows / PYTHON_BATCH_ROWS) * PYTHON_BATCH_ROWS); row < rows + here; row += PYTHON_BATCH_ROWS) {
+          const r = chunk.first + row - rows;
+          const field = chunk.recordStart[r]!;
+          // A quoted first field's start is past its opening quote.
+          const byte = chunk.base + chunk.pos[field * 2]! - (chunk.flags[field]! & FIELD_QUOTED ? 1 : 0);
+          while (next < offsets.length && offsets[next]! <= byte) cuts[next++] = { byte, line: chunk.recordLine[r]! };
+          if (next === offsets.length) return cuts;
+        }
+        rows += here;
+      }
+    } finally {
+      await chunks.return(undefined);
+    }
+    return cuts;
   }
 
   /** The line where data row `row` starts (read again from the start: for messages only). */

@@ -30,6 +30,7 @@ import { EmptyStruct, type JsonNote, NestingTooDeep, type Node, ShapeConflict, f
 import { ArraySource, CHUNK_END, type Layout, LineSource, ROW_SCANNED, ROW_VALUE, type RowSource, detectLayout } from "./rows.js";
 import { Scratch, checkRow } from "./spans.js";
 import type { Batch, BatchCursor, ColumnProfile, FileProfile, ReaderOptions, TableReader } from "../reader.js";
+import type { FilePiece } from "../pieces.js";
 
 /** The column of an array of plain values (datasets: `{"text": element}`). */
 export const JSON_VALUES_COLUMN = "text";
@@ -44,17 +45,20 @@ export class JsonReader implements TableReader {
     private readonly path: string,
     readonly file: string,
     private readonly options: ReaderOptions = {},
+    /** Only these bytes of a JSON Lines file (a prepare job's slice, ../pieces.ts). */
+    private readonly piece?: FilePiece,
   ) {}
 
   /** The rows of the file, read with `scanner` (pass 1 validates the UTF-8 too). */
   private async rows(validate: boolean, learn: boolean): Promise<{ source: RowSource; scanner: RowScanner; layout: Layout }> {
     const layout = await detectLayout(this.path, this.file);
     if (layout.kind === "empty") throw new DataError(this.file, undefined, "the file is empty");
+    if (this.piece && layout.kind !== "lines") throw new Error(`${this.file}: only JSON Lines files are read in pieces`);
     const scanner = new RowScanner(learn, layout.kind === "lines");
     // A top-level array is read as such whatever the extension, as datasets does.
     const source =
       layout.kind === "lines"
-        ? new LineSource(this.path, this.file, validate, this.options.chunkBytes, scanner)
+        ? new LineSource(this.path, this.file, validate, this.options.chunkBytes, scanner, this.piece)
         : new ArraySource(this.path, this.file, validate, this.options.chunkBytes, scanner, layout.kind === "array" ? layout.shape : "stream");
     return { source, scanner, layout };
   }

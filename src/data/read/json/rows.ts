@@ -7,6 +7,7 @@ import { isUtf8 } from "node:buffer";
 import { DataError } from "../../errors.js";
 import { INVALID_UTF8, ChunkBuffer, openByteSource, readAhead, hasBom } from "../source.js";
 import { RowScanner } from "./scan.js";
+import type { FilePiece } from "../pieces.js";
 
 
 /**
@@ -78,10 +79,18 @@ export class LineSource implements RowSource {
     private readonly validate: boolean,
     private readonly chunkBytes: number | undefined,
     private readonly scanner: RowScanner,
-  ) {}
+    /** Only these bytes (../pieces.ts): they start where one of Python's tables starts, on line `piece.line`. */
+    private readonly piece?: FilePiece,
+  ) {
+    if (piece) {
+      this.nextLine = piece.line;
+      this.atStart = piece.start === 0;
+      this.tableLimit = piece.start + PYTHON_CHUNK_BYTES;
+    }
+  }
 
   async refill(): Promise<boolean> {
-    this.input ??= new ChunkBuffer(readAhead(await openByteSource(this.path, this.file)), this.chunkBytes);
+    this.input ??= new ChunkBuffer(readAhead(await openByteSource(this.path, this.file, this.piece)), this.chunkBytes);
     const input = this.input;
     if (this.eof && this.p >= this.end) return false;
     if (!(await input.refill(this.p))) return false;
@@ -148,7 +157,7 @@ export class LineSource implements RowSource {
 
   /** Notes a line starting at `p` (blank lines too: they count in Python's tables). */
   private lineAt(p: number): void {
-    const at = this.input!.base + p;
+    const at = (this.piece?.start ?? 0) + this.input!.base + p;
     if (at > this.tableLimit) {
       this.tableLimit = at + PYTHON_CHUNK_BYTES;
       this.tablePending = true;

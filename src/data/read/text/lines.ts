@@ -9,6 +9,7 @@ import { isUtf8 } from "node:buffer";
 import { DataError } from "../../errors.js";
 import { INVALID_UTF8, ChunkBuffer, openByteSource, hasBom } from "../source.js";
 import type { Cells } from "../csv/cells.js";
+import type { FilePiece } from "../pieces.js";
 
 export interface LineChunk extends Cells {
   buf: Buffer;
@@ -18,16 +19,17 @@ export interface LineChunk extends Cells {
 const LF = 10;
 const CR = 13;
 
-export async function* lineChunks(path: string, file: string, validateUtf8: boolean, chunkBytes?: number): AsyncGenerator<LineChunk> {
-  const input = new ChunkBuffer(await openByteSource(path, file), chunkBytes);
+/** The lines of a file, or of a piece of it (../pieces.ts: bytes starting at a line start, on line `piece.line`). */
+export async function* lineChunks(path: string, file: string, validateUtf8: boolean, chunkBytes?: number, piece?: FilePiece): AsyncGenerator<LineChunk> {
+  const input = new ChunkBuffer(await openByteSource(path, file, piece), chunkBytes);
   let capacity = 1 << 14;
   let pos = new Int32Array(capacity * 2);
   let recordStart = new Int32Array(capacity + 1);
   let recordLine = new Float64Array(capacity);
   let flags = new Uint8Array(capacity);
-  let line = 1;
+  let line = piece?.line ?? 1;
   let consumed = 0;
-  let atStart = true;
+  let atStart = !piece || piece.start === 0;
   try {
     while (await input.refill(consumed)) {
       const buf = input.buffer;

@@ -9,6 +9,7 @@ import { INITIAL_CAPACITY, Utf8Builder } from "../columns.js";
 import { type Feature, type NamedFeature, featureToArrow, featureToString, value } from "../../../model/features.js";
 import { type LineChunk, isEmptyFile, lineChunks } from "./lines.js";
 import type { Batch, BatchCursor, FileProfile, ReaderOptions, TableReader } from "../reader.js";
+import type { FilePiece } from "../pieces.js";
 
 export const TEXT_COLUMN = "text";
 
@@ -20,16 +21,18 @@ export class TextReader implements TableReader {
     private readonly path: string,
     readonly file: string,
     private readonly options: ReaderOptions = {},
+    /** Only these bytes of the file (a prepare job's slice, ../pieces.ts). */
+    private readonly piece?: FilePiece,
   ) {}
 
   async profile(overrides: ReadonlyMap<string, Feature>): Promise<FileProfile> {
     const override = overrides.get(TEXT_COLUMN);
     if (override && !(override.kind === "value" && (override.dtype === "string" || override.dtype === "large_string")))
       throw new DataError(this.file, undefined, `text files have one string column '${TEXT_COLUMN}'; it cannot be ${featureToString(override)} (string or large_string only)`);
-    if (await isEmptyFile(this.path, this.file)) throw new DataError(this.file, undefined, "the file is empty");
+    if (!this.piece && (await isEmptyFile(this.path, this.file))) throw new DataError(this.file, undefined, "the file is empty");
     let rows = 0;
     let bytes = 0;
-    for await (const chunk of lineChunks(this.path, this.file, true, this.options.chunkBytes)) {
+    for await (const chunk of lineChunks(this.path, this.file, true, this.options.chunkBytes, this.piece)) {
       rows += chunk.records;
       for (let r = 0; r < chunk.records; r++) bytes += chunk.pos[r * 2 + 1]! - chunk.pos[r * 2]!;
     }
@@ -45,7 +48,7 @@ export class TextReader implements TableReader {
   async open(features: NamedFeature[]): Promise<BatchCursor> {
     if (features.length !== 1 || features[0]!.name !== TEXT_COLUMN)
       throw new DataError(this.file, undefined, `text files only have the column '${TEXT_COLUMN}'`);
-    const chunks = lineChunks(this.path, this.file, false, this.options.chunkBytes);
+    const chunks = lineChunks(this.path, this.file, false, this.options.chunkBytes, this.piece);
     const builder = new Utf8Builder(featureToArrow(features[0]!.feature), Math.max(8, Math.min(this.rowCount ?? INITIAL_CAPACITY, INITIAL_CAPACITY)));
     let chunk: LineChunk | undefined;
     let cursor = 0;

@@ -1,0 +1,181 @@
+/**
+ * Pieces of a big file (src/data/read/pieces.ts): where a file is cut for
+ * prepare jobs, and the pieces read one by one — each converted on its own,
+ * as separate jobs convert them — give the whole file's rows in order, the
+ * same `num_bytes` summed, and errors on the file's true lines.
+ */
+import { statSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
+import { gzipSync } from "node:zlib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DataError } from "../../src/data/errors.js";
+import type { DataFile } from "../../src/data/read/discover.js";
+import { canCut, findCuts } from "../../src/data/read/pieces.js";
+import { convertFiles, dataFile, readRows, rejection, removeTempDirs, tempDir } from "./helpers.js";
+
+let dir: string;
+
+beforeAll(async () => {
+  dir = await tempDir("pieces-");
+});
+afterAll(removeTempDirs);
+
+/** The file cut at the first cut at or after each offset, as prepare jobs cut it: its pieces. */
+async function piecesOf(file: DataFile, offsets: number[]): Promise<DataFile[]> {
+  const size = statSync(file.localPath).size;
+  const cuts = (await findCuts(file, offsets)).filter((c) => c !== undefined);
+  const bounds = [{ byte: 0, line: 1 }, ...cuts.filter((c, i) => i === 0 || c.byte !== cuts[i - 1]!.byte), { byte: size, line: 0 }];
+  return bounds.slice(0, -1).map((b, i) => ({ ...file, piece: { start: b.byte, end: bounds[i + 1]!.byte, line: b.line } }));
+}
+
+/** Each piece converted on its own (one job each): rows in order, summed counts. */
+async function convertEach(pieces: DataFile[]) {
+  let rows: Record<string, unknown>[] = [];
+  let numBytes = 0;
+  const counts: number[] = [];
+  for (const piece of pieces) {
+    const { conversion } = await convertFiles([piece]);
+    const split = conversion.splits[0]!;
+    counts.push(split.rows);
+    numBytes += split.numBytes;
+    rows = rows.concat(await readRows(conversion));
+  }
+  return { rows, numBytes, counts };
+}
+
+async function expectSameAsWhole(file: DataFile, pieces: DataFile[]) {
+  const whole = await convertFiles([file]);
+  const each = await convertEach(pieces);
+  expect(each.rows).toEqual(await readRows(whole.conversion));
+  expect(each.counts.reduce((a, b) => a + b, 0)).toBe(whole.conversion.splits[0]!.rows);
+  expect(each.numBytes).toBe(whole.conversion.splits[0]!.numBytes);
+  return each;
+}
+
+describe("CSV", () => {
+  // Quoted fields with line breaks (LF, CRLF), commas and doubled quotes; nulls and bools in every batch.
+  function csv(rows: number): string {
+    const lines = ["id,name,score,flag"];
+    for (let i = 0; i < rows; i++) {
+      const name = i % 13 === 0 ? `"line one\nline two, ""quoted""\r\nthree ${i}"` : i % 5 === 0 ? `"a, b ${i}"` : `n${i}`;
+      lines.push(`${i},${name},${i % 7 === 0 ? "" : i / 4},${i % 11 === 0 ? "" : i % 2 === 0 ? "True" : "False"}`);
+    }
+    return lines.join("\n") + "\n";
+  }
+
+  it("cuts at rows whose index is a multiple of 1000, never inside a quoted field; the pieces give the whole file", async () => {
+    const text = csv(5_600);
+    await writeFile(path.join(dir, "big.csv"), text);
+    const file = dataFile(dir, "big.csv");
+    expect(await canCut(file)).toBe(true);
+    // Offsets inside quoted fields (just past their inner line breaks), and evenly spread ones.
+    const inQuotes = [...text.matchAll(/line one\n/g)].map((m) => m.index! + 9).filter((_, i) => i % 90 === 5);
+    const offsets = [...inQuotes, ...[1, 2, 3, 4, 5].map((k) => Math.floor((text.length * k) / 6))].sort((a, b) => a - b);
+    const cuts = await findCuts(file, offsets);
+    for (const [i, cut] of cuts.entries()) {
+      expect(cut, `offset ${offsets[i]}`).toBeDefined();
+      expect(cut!.byte).toBeGreaterThanOrEqual(offsets[i]!);
+      // A data row starts there: its id is a multiple of 1000, on the line the file says.
+      expect(text.slice(cut!.byte).split(",")[0]).toMatch(/^\d+000$/);
+      expect(text.slice(0, cut!.byte).split("\n").length).toBe(cut!.line);
+    }
+    const pieces = await piecesOf(file, offsets);
+    expect(pieces.length).toBeGreaterThan(3);
+    const each = await expectSameAsWhole(file, pieces);
+    for (const n of each.counts.slice(0, -1)) expect(n % 1000).toBe(0);
+  });
+
+  it("finds no cut past the last aligned row", async () => {
+    const text = csv(1_500);
+    await writeFile(path.join(dir, "small.csv"), text);
+    const file = dataFile(dir, "small.csv");
+    const [early, late] = await findCuts(file, [10, text.length - 10]);
+    expect(text.slice(early!.byte)).toMatch(/^1000,/);
+    expect(late).toBeUndefined();
+  });
+
+  it("reports a bad row of a later piece on its line in the file", async () => {
+    const lines = csv(3_000).split("\n");
+    const file = dataFile(dir, "bad.csv");
+    await writeFile(file.localPath, lines.join("\n"));
+    const pieces = await piecesOf(file, [1000]);
+    // Broken past the cut (the job finding the cut reads up to it only).
+    const bad = lines.findIndex((l) => l.startsWith("2500,"));
+    lines[bad] += ",extra";
+    await writeFile(file.localPath, lines.join("\n"));
+    const whole = await rejection(convertFiles([file]));
+    const fromPiece = await rejection(convertFiles([pieces[1]!]));
+    expect(fromPiece).toBeInstanceOf(DataError);
+    expect((fromPiece as DataError).line).toBe((whole as DataError).line);
+    expect(fromPiece.message).toBe(whole.message);
+  });
+});
+
+describe("JSON Lines", () => {
+  it("cuts where Python's 10 MiB tables start, so the pieces' num_bytes add up to the file's", async () => {
+    // ~26 MB: three of Python's tables; a null and a bool in every record batch, blank lines and CRLFs here and there.
+    const parts: string[] = [];
+    for (let i = 0; i < 200_000; i++) {
+      const row = JSON.stringify({ id: i, v: i % 9 === 0 ? null : i * 3, b: i % 3 === 0, s: `text ${i} `.repeat(1 + (i % 12)) });
+      parts.push(i % 1001 === 0 ? `${row}\r\n\n` : `${row}\n`);
+    }
+    const text = parts.join("");
+    await writeFile(path.join(dir, "big.jsonl"), text);
+    const file = dataFile(dir, "big.jsonl");
+    expect(await canCut(file)).toBe(true);
+    const offsets = [1, 2, 3].map((k) => Math.floor((text.length * k) / 4));
+    const cuts = await findCuts(file, offsets);
+    // Python's tables, by the rule of datasets' JSON loader: each holds the lines starting up to 10 MiB past its first byte.
+    const tables: number[] = [];
+    let limit = 10 << 20;
+    for (let at = text.indexOf("\n") + 1; at > 0 && at < text.length; at = text.indexOf("\n", at) + 1)
+      if (at > limit) {
+        tables.push(at);
+        limit = at + (10 << 20);
+      }
+    expect(tables.length).toBeGreaterThanOrEqual(2);
+    expect(cuts).toEqual(offsets.map((o) => tables.find((t) => t >= o)).map((t) => t && { byte: t, line: text.slice(0, t).split("\n").length }));
+    await expectSameAsWhole(file, await piecesOf(file, offsets));
+  });
+
+  it("reports invalid JSON in a later piece on its line in the file", async () => {
+    const lines = Array.from({ length: 120_000 }, (_, i) => JSON.stringify({ id: i, s: "y".repeat(80) }));
+    lines[110_000] = '{"id": 110000, "s": oops}';
+    await writeFile(path.join(dir, "bad.jsonl"), lines.join("\n") + "\n");
+    const file = dataFile(dir, "bad.jsonl");
+    const pieces = await piecesOf(file, [1]);
+    expect(pieces).toHaveLength(2);
+    const error = await rejection(convertFiles([pieces[1]!]));
+    expect((error as DataError).line).toBe(110_001);
+  });
+});
+
+describe("text", () => {
+  it("cuts at any line start (after LF, CRLF or a lone CR) and reports lines of the file", async () => {
+    const breaks = ["\n", "\r\n", "\r"];
+    const text = Array.from({ length: 30_000 }, (_, i) => `line ${i}${breaks[i % 3]}`).join("");
+    await writeFile(path.join(dir, "big.txt"), text);
+    const file = dataFile(dir, "big.txt");
+    const offsets = Array.from({ length: 9 }, (_, k) => Math.floor((text.length * (k + 1)) / 10));
+    const cuts = await findCuts(file, offsets);
+    for (const cut of cuts) expect(text.slice(cut!.byte)).toMatch(new RegExp(`^line ${cut!.line - 1}[\\r\\n]`));
+    await expectSameAsWhole(file, await piecesOf(file, offsets));
+  });
+});
+
+describe("files that are not cut", () => {
+  it("gzip-compressed files, JSON arrays and Parquet stay whole", async () => {
+    await writeFile(path.join(dir, "z.csv.gz"), gzipSync("a,b\n1,2\n"));
+    await writeFile(path.join(dir, "hidden-gzip.csv"), gzipSync("a,b\n1,2\n"));
+    await writeFile(path.join(dir, "array.json"), '[{"a": 1},\n{"a": 2}]');
+    await writeFile(path.join(dir, "spread.json"), '{"a":\n 1}\n{"a": 2}');
+    await writeFile(path.join(dir, "lines.json"), '{"a": 1}\n{"a": 2}\n');
+    expect(await canCut(dataFile(dir, "z.csv.gz"))).toBe(false);
+    expect(await canCut(dataFile(dir, "hidden-gzip.csv"))).toBe(false);
+    expect(await canCut(dataFile(dir, "array.json"))).toBe(false);
+    expect(await canCut(dataFile(dir, "spread.json"))).toBe(false);
+    expect(await canCut(dataFile(dir, "lines.json"))).toBe(true);
+    expect(await canCut({ localPath: path.join(dir, "x.parquet"), file: "x.parquet", format: "parquet" })).toBe(false);
+  });
+});
