@@ -9,7 +9,9 @@
  * for the repo. On a real matrix each
  * prepare job has a runner of its own; here the 4 share this machine's
  * cores (and the emulator's work), so the wall times say what the split
- * costs, not what a matrix gains.
+ * costs, not what a matrix gains. The last slice is then run alone: about
+ * what one runner of a matrix takes (with one file cut, that job reads the
+ * most of it to find its cut).
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -82,6 +84,18 @@ async function main(): Promise<void> {
       runAction({ workspace: PROJECT_ROOT, inputs: { ...common, paths: "", repo: "tester/sliced", operation: "commit", manifests: path.relative(PROJECT_ROOT, path.join(manifests, "*.json")) } }),
     );
     check(commit.value);
+    const slicedCommits = hub.commits("tester/sliced").length - 1;
+    const commitBytes = received("tester/sliced") - afterPrepare;
+    // What one runner of a real matrix takes: the last slice alone (with a file cut, it reads the most to find its cut).
+    await hub.close();
+    hub = await startHubEmulator({ xet: true });
+    const alone = await timed(() =>
+      runAction({
+        workspace: PROJECT_ROOT,
+        inputs: { token: hub.tokens.write, endpoint: hub.url, paths, repo: "tester/alone", operation: "prepare", slice: `${SLICES}/${SLICES}`, manifest: path.join(manifests, "alone", "last.json") },
+      }),
+    );
+    check(alone.value);
     const result = {
       date: new Date().toISOString(),
       inputBytes,
@@ -89,8 +103,9 @@ async function main(): Promise<void> {
       slices: SLICES,
       oneRun,
       prepare: { seconds: prepare.seconds, jobSeconds: prepare.value.map((job) => job.seconds), bytesReceived: afterPrepare, commits: prepareCommits },
-      commit: { seconds: commit.seconds, bytesReceived: received("tester/sliced") - afterPrepare, shards: Number(commit.value.outputs["num-shards"]) },
-      commits: { oneRun: oneRun.commits, sliced: hub.commits("tester/sliced").length - 1 },
+      lastSliceAlone: { seconds: alone.seconds },
+      commit: { seconds: commit.seconds, bytesReceived: commitBytes, shards: Number(commit.value.outputs["num-shards"]) },
+      commits: { oneRun: oneRun.commits, sliced: slicedCommits },
     };
     await mkdir(path.join(PROJECT_ROOT, "bench", "results"), { recursive: true });
     await writeFile(path.join(PROJECT_ROOT, "bench", "results", "slices-latest.json"), `${JSON.stringify(result, null, 2)}\n`);
@@ -102,6 +117,7 @@ async function main(): Promise<void> {
       `| ${SLICES} prepare processes in parallel (each: ${result.prepare.jobSeconds.map((s) => s.toFixed(1)).join(", ")} s) | ${prepare.seconds.toFixed(1)} s | ${mb(result.prepare.bytesReceived)} | | ${result.prepare.commits} |`,
     );
     console.log(`| then the commit process | ${commit.seconds.toFixed(1)} s | ${(result.commit.bytesReceived / 1e3).toFixed(1)} kB | ${result.commit.shards} | ${result.commits.sliced} |`);
+    console.log(`| slice ${SLICES}/${SLICES} alone (one runner of a matrix) | ${alone.seconds.toFixed(1)} s | | | |`);
     console.log(`input: ${mb(inputBytes)} of CSV in ${FILES} file${FILES === 1 ? "" : "s"}`);
   } finally {
     await hub.close();

@@ -229,7 +229,7 @@ async function prepareSlice(settings: Settings, result: RunResult, deps: Pipelin
   };
   result.outputDir = await prepareOutputDir(settings);
   if (files.length > 0) result.conversion = await group("Convert to Parquet", () => convertFiles(settings, files, result.outputDir, deps));
-  else log.info("This slice has no files (more slices than files): its manifest says so.");
+  else log.info("This slice has no files (more slices than files, or its boundaries met at the same place in a big file): its manifest says so.");
 
   const shards = result.conversion?.splits.flatMap((s) => s.shards) ?? [];
   if (shards.length > 0) log.info(`The shards' names here are this slice's own: the commit job names them across all slices.`);

@@ -139,6 +139,27 @@ describe("JSON Lines", () => {
     await expectSameAsWhole(file, await piecesOf(file, offsets));
   });
 
+  it("starts a table only after an LF: a lone CR ends a row, not one of Python's tables (its readline stops at LF)", async () => {
+    const lines: string[] = [];
+    let size = 0;
+    for (let i = 0; size < 11 << 20; i++) {
+      const line = JSON.stringify({ id: i, v: i % 4 === 0 ? null : i, s: "z".repeat(40 + (i % 30)) }) + (i % 50 === 49 ? "\n" : "\r");
+      lines.push(line);
+      size += line.length;
+    }
+    const text = lines.join("");
+    await writeFile(path.join(dir, "cr.jsonl"), text);
+    const file = dataFile(dir, "cr.jsonl");
+    const [cut] = await findCuts(file, [1]);
+    const lf = text.indexOf("\n", 10 << 20); // the first LF at or past 10 MiB ends the first table
+    expect(cut!.byte).toBe(lf + 1);
+    expect(cut!.line).toBe(text.slice(0, lf + 1).split(/\r\n|\r|\n/).length);
+    await expectSameAsWhole(file, await piecesOf(file, [1]));
+    // Only lone CRs: one table, no cut.
+    await writeFile(path.join(dir, "cr-only.jsonl"), text.replaceAll("\n", "\r"));
+    expect(await findCuts(dataFile(dir, "cr-only.jsonl"), [1])).toEqual([undefined]);
+  });
+
   it("reports invalid JSON in a later piece on its line in the file", async () => {
     const lines = Array.from({ length: 120_000 }, (_, i) => JSON.stringify({ id: i, s: "y".repeat(80) }));
     lines[110_000] = '{"id": 110000, "s": oops}';

@@ -171,6 +171,9 @@ describe("a file cut between slices", () => {
     const whole = manifest(3, 3, [{ split: "train", shards: 1 }], "int64", { splits: ["train"] });
     whole.splits[0]!.files = ["big.csv"];
     expect(mergeError([withPiece(1, 0, 300), withPiece(2, 300, 1000), whole])).toMatch(/slice 3\/3 holds all of it, and 2 other slice\(s\) hold some/);
+    const wholeToo = manifest(2, 3, [{ split: "train", shards: 1 }], "int64", { splits: ["train"] });
+    wholeToo.splits[0]!.files = ["big.csv"];
+    expect(mergeError([withPiece(1, 0, 300), wholeToo, whole])).toMatch(/slices 2\/3, 3\/3 each hold all of it/);
   });
 
   it("refuses a manifest whose pieces are not {file, start, end, size}", () => {

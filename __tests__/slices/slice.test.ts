@@ -49,6 +49,11 @@ describe("sliceCuts", () => {
     expect(sliceCuts([100, 1, 1], 3)).toEqual([0, 0, 1, 3]);
     expect(sliceCuts([0, 0, 0, 0], 2)).toEqual([0, 2, 4]);
   });
+
+  it("moves past empty files to the nearest edge (it used to stop before them)", () => {
+    expect(sliceCuts([1, 0, 60, 60], 3)).toEqual([0, 3, 3, 4]);
+    expect(sliceCuts([5, 0, 5], 2)).toEqual([0, 2, 3]);
+  });
 });
 
 describe("sliceFiles", () => {
@@ -131,6 +136,27 @@ describe("sliceFilesCutting", () => {
       expect(sliced.map((s) => s.map((split) => split.files.map((f) => f.file)))).toEqual(plain.map((s) => s.map((split) => split.files)));
       expect(spans(sliced).every(([, from, to]) => from === 0 && (to === 100 || to === 10 || to === 12))).toBe(true);
     }
+  });
+
+  it("keeps the slices in order next to an empty file", async () => {
+    const splits = [
+      {
+        split: "train",
+        files: [
+          { name: "a", size: 1, cuttable: true },
+          { name: "empty", size: 0, cuttable: true },
+          { name: "big", size: 60, cuttable: true },
+          { name: "gz", size: 60, cuttable: false },
+        ],
+      },
+    ];
+    expect(spans(await slicesOf(splits, 3))).toEqual([
+      ["a", 0, 1],
+      ["empty", 0, 0],
+      ["big", 0, 40],
+      ["big", 40, 60],
+      ["gz", 0, 60],
+    ]);
   });
 
   it("leaves a slice empty when its cuts find the same record, or none before the end", async () => {

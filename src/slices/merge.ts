@@ -173,8 +173,9 @@ function checkPieces(ordered: ManifestFile[], split: string): void {
       );
     };
     if (list.length === 1 && !list[0]!.piece) continue;
-    const whole = list.findIndex((x) => !x.piece);
-    if (whole >= 0) fail(`slice ${at(whole)} holds all of it, and ${list.length - 1} other slice(s) hold some`);
+    const whole = list.flatMap((x, k) => (x.piece ? [] : [at(k)]));
+    if (whole.length > 1) fail(`slices ${whole.join(", ")} each hold all of it`);
+    if (whole.length === 1) fail(`slice ${whole[0]} holds all of it, and ${list.length - 1} other slice(s) hold some`);
     const pieces = list.map((x) => x.piece!);
     if (pieces[0]!.start !== 0) fail(`its first piece (slice ${at(0)}) starts at byte ${pieces[0]!.start}`);
     for (let k = 1; k < pieces.length; k++)

@@ -46,8 +46,9 @@ export function sliceCuts(sizes: readonly number[], count: number): number[] {
   for (let k = 1; k < count; k++) {
     const target = (total * k) / count;
     let j = cuts[k - 1]!;
-    // Move to the edge nearest the target; the cuts never go back.
-    while (j < sizes.length && Math.abs(edges[j + 1]! - target) < Math.abs(edges[j]! - target)) j++;
+    // Move to the edge nearest the target, past empty items (their edges are equal); the cuts never go back.
+    const nearer = (i: number) => Math.abs(edges[i + 1]! - target) < Math.abs(edges[i]! - target) || (total > 0 && sizes[i] === 0);
+    while (j < sizes.length && nearer(j)) j++;
     // Zero-byte items still count: without bytes to balance, deal items out evenly.
     if (total === 0) j = Math.max(j, Math.round((sizes.length * k) / count));
     cuts.push(j);

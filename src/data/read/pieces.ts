@@ -82,8 +82,8 @@ const SCAN_BYTES = 4 << 20;
 /**
  * Cuts at line starts (after LF, CRLF or a lone CR, as text/lines.ts and
  * json/rows.ts end lines); with `tables`, only where one of Python's JSON
- * tables starts: the first line starting more than PYTHON_CHUNK_BYTES past
- * the previous table's start (json/rows.ts, LineSource.lineAt).
+ * tables starts: the first line after an LF starting more than
+ * PYTHON_CHUNK_BYTES past the previous table's start (json/rows.ts, LineSource.lineAt).
  */
 async function lineCuts(file: DataFile, offsets: number[], tables: boolean): Promise<(Cut | undefined)[]> {
   const cuts: (Cut | undefined)[] = offsets.map(() => undefined);
@@ -100,12 +100,13 @@ async function lineCuts(file: DataFile, offsets: number[], tables: boolean): Pro
     let next = 0; // the next offset without its cut
     let line = 1;
     let tableLimit = PYTHON_CHUNK_BYTES;
-    /** A line starts at byte `at`: a cut for the offsets at or before it, when it is one. Returns true when all are found. */
-    const lineStart = (at: number): boolean => {
+    /** A line starts at byte `at`, after an LF or not: a cut for the offsets at or before it, when it is one. Returns true when all are found. */
+    const lineStart = (at: number, afterLf: boolean): boolean => {
       line++;
       if (at >= size) return false; // a final line break starts no line
       if (tables) {
-        if (at <= tableLimit) return false;
+        // Python ends a table's read with a binary readline, which stops at LF alone.
+        if (!afterLf || at <= tableLimit) return false;
         tableLimit = at + PYTHON_CHUNK_BYTES;
       }
       while (next < offsets.length && offsets[next]! <= at) cuts[next++] = { byte: at, line };
@@ -120,7 +121,7 @@ async function lineCuts(file: DataFile, offsets: number[], tables: boolean): Pro
       if (crPending) {
         crPending = false;
         if (buf[0] === LF) p = 1;
-        if (lineStart(base + p)) return cuts;
+        if (lineStart(base + p, p === 1)) return cuts;
       }
       const block = buf.subarray(0, bytesRead);
       // The next CR at or after p (-1: none left in the block), searched again only once passed.
@@ -134,10 +135,10 @@ async function lineCuts(file: DataFile, offsets: number[], tables: boolean): Pro
             crPending = true;
             break;
           }
-          if (block[cr + 1] !== LF && lineStart(base + cr + 1)) return cuts;
+          if (block[cr + 1] !== LF && lineStart(base + cr + 1, false)) return cuts;
         }
         if (end === bytesRead) break;
-        if (lineStart(base + lf + 1)) return cuts;
+        if (lineStart(base + lf + 1, true)) return cuts;
         p = lf + 1;
         if (cr !== -1 && cr < p) cr = block.indexOf(CR, p);
       }

@@ -72,6 +72,8 @@ export class LineSource implements RowSource {
   newTable = false;
   private tableLimit = PYTHON_CHUNK_BYTES;
   private tablePending = false;
+  /** Whether the bytes consumed before the chunk end with an LF (for lineAt at the chunk's start). */
+  private endsWithLf = false;
 
   constructor(
     private readonly path: string,
@@ -93,6 +95,7 @@ export class LineSource implements RowSource {
     this.input ??= new ChunkBuffer(readAhead(await openByteSource(this.path, this.file, this.piece)), this.chunkBytes);
     const input = this.input;
     if (this.eof && this.p >= this.end) return false;
+    if (this.p > 0) this.endsWithLf = this.buf[this.p - 1] === LF;
     if (!(await input.refill(this.p))) return false;
     this.buf = input.buffer;
     this.end = input.end;
@@ -155,10 +158,16 @@ export class LineSource implements RowSource {
     return end;
   }
 
-  /** Notes a line starting at `p` (blank lines too: they count in Python's tables). */
+  /**
+   * Notes a line starting at `p` (blank lines too: they count in Python's
+   * tables). Only a line after an LF can start a table: Python ends a table's
+   * read with a binary readline, which stops at LF alone (a lone CR ends a
+   * row, not a table).
+   */
   private lineAt(p: number): void {
     const at = (this.piece?.start ?? 0) + this.input!.base + p;
-    if (at > this.tableLimit) {
+    const afterLf = p > 0 ? this.buf[p - 1] === LF : this.endsWithLf;
+    if (afterLf && at > this.tableLimit) {
       this.tableLimit = at + PYTHON_CHUNK_BYTES;
       this.tablePending = true;
     }
