@@ -34,7 +34,7 @@ import { buildManifest, featuresToManifest, inputFilesDigest, ManifestError, typ
 import { readManifests, writeManifest } from "./slices/files.js";
 import { mergeManifests } from "./slices/merge.js";
 import { sliceFilesCutting, sliceName } from "./slices/slice.js";
-import { canCut, findCuts } from "./data/read/pieces.js";
+import { type Cut, type FilePiece, canCut, findCuts } from "./data/read/pieces.js";
 
 export interface PipelineDeps {
   log: Logger;
@@ -184,6 +184,21 @@ function convertFiles(settings: Settings, files: RunResult["files"], outputDir: 
   );
 }
 
+/** The bytes of a file from cut `from` (else its start) to cut `to` (else its end, `size`), and where they start. */
+function pieceOf(from: Cut | undefined, to: Cut | undefined, size: number): FilePiece {
+  const piece: FilePiece = { start: from?.byte ?? 0, end: to?.byte ?? size };
+  if (from?.line !== undefined) piece.line = from.line;
+  if (from?.rowGroup !== undefined) piece.rowGroup = from.rowGroup;
+  return piece;
+}
+
+/** Where a piece starts, for the log: its line (text formats), its row group (Parquet), or the file's start. */
+function pieceStart(piece: FilePiece): string {
+  if (piece.line !== undefined) return `from line ${formatCount(piece.line)}`;
+  if (piece.rowGroup !== undefined) return `from row group ${formatCount(piece.rowGroup)}`;
+  return "from its start";
+}
+
 /**
  * `prepare`: this job's slice of the matched files, converted, its shards
  * uploaded (not committed) and its manifest written (docs/slices.md).
@@ -199,7 +214,7 @@ async function prepareSlice(settings: Settings, result: RunResult, deps: Pipelin
   const all = result.files.map((s) => ({ split: s.split, files: s.files.map((f) => ({ file: f.file, size: fileSize(f) })) }));
   const sliced = await sliceFilesCutting(result.files, fileSize, slice, { canCut, findCuts });
   const files = sliced
-    .map((s) => ({ split: s.split, files: s.files.map(({ file, from, to }) => (from || to ? { ...file, piece: { start: from?.byte ?? 0, end: to?.byte ?? fileSize(file), line: from?.line ?? 1 } } : file)) }))
+    .map((s) => ({ split: s.split, files: s.files.map(({ file, from, to }) => (from || to ? { ...file, piece: pieceOf(from, to, fileSize(file)) } : file)) }))
     .filter((s) => s.files.length > 0);
   const total = [...sizes.values()].reduce((n, b) => n + b, 0);
   const count = files.reduce((n, s) => n + s.files.length, 0);
@@ -209,7 +224,7 @@ async function prepareSlice(settings: Settings, result: RunResult, deps: Pipelin
     for (const f of s.files)
       if (f.piece)
         log.info(
-          `${s.split}: ${f.file} is bigger than a slice's share and cut between slices: this one reads bytes ${formatCount(f.piece.start)} to ${formatCount(f.piece.end)} of ${formatCount(fileSize(f))} (from line ${formatCount(f.piece.line)})`,
+          `${s.split}: ${f.file} is bigger than a slice's share and cut between slices: this one reads bytes ${formatCount(f.piece.start)} to ${formatCount(f.piece.end)} of ${formatCount(fileSize(f))} (${pieceStart(f.piece)})`,
         );
   const manifestSettings: ManifestSettings = {
     repo: settings.repo,

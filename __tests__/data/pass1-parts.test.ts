@@ -209,6 +209,17 @@ describe("Parquet pass 1 in parts (runs of row groups)", () => {
     expect(threads).toBe(2);
     expect(inParts).toEqual(whole);
 
+    // A piece of the file (a prepare job's, row groups 3 to 10): its parts are runs of its own row groups.
+    const [from, to] = await new ParquetReader(file, "rg.parquet").cutsAt([20_000, 80_000]);
+    const piece = { start: from!.byte, end: to!.byte };
+    const alone = await new ParquetReader(file, "rg.parquet", {}, piece).profile(overrides);
+    expect(alone.rows).toBe((to!.rowGroup! - from!.rowGroup!) * 2048);
+    const pieceRunner = inProcess();
+    const { threads: pieceThreads, ...pieceInParts } = await new ParquetReader(file, "rg.parquet", { background: pieceRunner, splitFromBytes: 0 }, piece).profile(overrides);
+    expect(pieceThreads).toBe(2);
+    expect(pieceRunner.calls).toBeGreaterThan(0);
+    expect(pieceInParts).toEqual(alone);
+
     // A label only the last row groups hold: found by a later part, reported as the one-piece read reports it.
     const late = path.join(dir, "late.parquet");
     await query(`copy (select i::bigint as id, case when i < 28000 then 'neg' else 'pos' end as label from range(0, 30000) t(i)) to '${late}' (format parquet, row_group_size 2048)`);

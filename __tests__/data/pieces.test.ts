@@ -5,13 +5,15 @@
  * same `num_bytes` summed, and errors on the file's true lines.
  */
 import { statSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DataError } from "../../src/data/errors.js";
 import type { DataFile } from "../../src/data/read/discover.js";
-import { canCut, findCuts } from "../../src/data/read/pieces.js";
+import { type Cut, canCut, findCuts } from "../../src/data/read/pieces.js";
+import type { Logger } from "../../src/log.js";
+import { query } from "../helpers/duckdb.js";
 import { convertFiles, dataFile, readRows, rejection, removeTempDirs, tempDir } from "./helpers.js";
 
 let dir: string;
@@ -25,17 +27,19 @@ afterAll(removeTempDirs);
 async function piecesOf(file: DataFile, offsets: number[]): Promise<DataFile[]> {
   const size = statSync(file.localPath).size;
   const cuts = (await findCuts(file, offsets)).filter((c) => c !== undefined);
-  const bounds = [{ byte: 0, line: 1 }, ...cuts.filter((c, i) => i === 0 || c.byte !== cuts[i - 1]!.byte), { byte: size, line: 0 }];
+  const bounds: Cut[] = [{ byte: 0, line: 1 }, ...cuts.filter((c, i) => i === 0 || c.byte !== cuts[i - 1]!.byte), { byte: size, line: 0 }];
   return bounds.slice(0, -1).map((b, i) => ({ ...file, piece: { start: b.byte, end: bounds[i + 1]!.byte, line: b.line } }));
 }
 
+type ConvertOptions = Parameters<typeof convertFiles>[1];
+
 /** Each piece converted on its own (one job each): rows in order, summed counts. */
-async function convertEach(pieces: DataFile[]) {
+async function convertEach(pieces: DataFile[], options?: ConvertOptions) {
   let rows: Record<string, unknown>[] = [];
   let numBytes = 0;
   const counts: number[] = [];
   for (const piece of pieces) {
-    const { conversion } = await convertFiles([piece]);
+    const { conversion } = await convertFiles([piece], options);
     const split = conversion.splits[0]!;
     counts.push(split.rows);
     numBytes += split.numBytes;
@@ -44,9 +48,9 @@ async function convertEach(pieces: DataFile[]) {
   return { rows, numBytes, counts };
 }
 
-async function expectSameAsWhole(file: DataFile, pieces: DataFile[]) {
-  const whole = await convertFiles([file]);
-  const each = await convertEach(pieces);
+async function expectSameAsWhole(file: DataFile, pieces: DataFile[], options?: ConvertOptions) {
+  const whole = await convertFiles([file], options);
+  const each = await convertEach(pieces, options);
   expect(each.rows).toEqual(await readRows(whole.conversion));
   expect(each.counts.reduce((a, b) => a + b, 0)).toBe(whole.conversion.splits[0]!.rows);
   expect(each.numBytes).toBe(whole.conversion.splits[0]!.numBytes);
@@ -180,13 +184,112 @@ describe("text", () => {
     const file = dataFile(dir, "big.txt");
     const offsets = Array.from({ length: 9 }, (_, k) => Math.floor((text.length * (k + 1)) / 10));
     const cuts = await findCuts(file, offsets);
-    for (const cut of cuts) expect(text.slice(cut!.byte)).toMatch(new RegExp(`^line ${cut!.line - 1}[\\r\\n]`));
+    for (const cut of cuts) expect(text.slice(cut!.byte)).toMatch(new RegExp(`^line ${cut!.line! - 1}[\\r\\n]`));
     await expectSameAsWhole(file, await piecesOf(file, offsets));
   });
 });
 
+describe("Parquet", () => {
+  /**
+   * A Parquet file written by DuckDB (on one thread, so it is the same every
+   * time) from a union of ranges: row groups of unequal sizes, the first one
+   * (2500 rows) smaller than the second, so a piece starting at the second
+   * would cut Python's batches otherwise if it took its own first row
+   * group's size (4096 rows: 4 × 1000 + 96 instead of 1000 + 1000 + 500 +
+   * 1000 + 596, one byte more of bools and validity). Nulls and bools in
+   * every one of Python's batches.
+   */
+  async function unequalRowGroups(name: string, columns: string): Promise<{ file: DataFile; sizes: number[]; starts: number[] }> {
+    const file = dataFile(dir, name);
+    const parts: string[] = [];
+    let at = 0;
+    for (const n of [2500, 4100, 1700, 3300, 2900]) {
+      parts.push(`select ${columns} from range(${at}, ${at + n}) t(i)`);
+      at += n;
+    }
+    await query("set threads = 1");
+    try {
+      await query(`copy (${parts.join(" union all ")}) to '${file.localPath}' (format parquet, compression snappy, row_group_size 4000)`);
+    } finally {
+      await query("reset threads");
+    }
+    // Where each row group starts, by DuckDB: its column chunks' first page (the dictionary page when there is one).
+    const groups = await query(
+      `select row_group_id::integer as id, any_value(row_group_num_rows)::integer as n, min(coalesce(dictionary_page_offset, data_page_offset))::bigint as start
+       from parquet_metadata('${file.localPath}') group by all order by 1`,
+    );
+    const sizes = groups.map((g) => Number(g.n));
+    expect(new Set(sizes).size, `row groups ${sizes}`).toBeGreaterThanOrEqual(3);
+    expect(sizes.slice(0, 2), `row groups ${sizes}`).toEqual([2500, 4096]);
+    return { file, sizes, starts: groups.map((g) => Number(g.start)) };
+  }
+
+  const NULLS_AND_BOOLS = "case when i % 7 = 0 then null else i % 3 = 0 end as flag, case when i % 11 = 0 then null else 'row ' || i end as label";
+
+  function recordingLogger(): Logger & { lines: string[] } {
+    const lines: string[] = [];
+    return { lines, info: (m) => void lines.push(m), warning: (m) => void lines.push(m), debug: (m) => void lines.push(m) };
+  }
+
+  it("cuts at row group starts: the first row group but the first at or after each offset", async () => {
+    // A dictionary-encoded first column: a row group starts at its dictionary page, before its data pages.
+    const { file, starts } = await unequalRowGroups("cuts.parquet", `'k' || (i % 10) as kind, i::bigint as id, ${NULLS_AND_BOOLS}`);
+    expect(await canCut(file)).toBe(true);
+    const size = statSync(file.localPath).size;
+    const offsets = [1, starts[1]!, starts[1]! + 1, starts[3]! - 1, starts[starts.length - 1]! + 1, size - 1];
+    expect(await findCuts(file, offsets)).toEqual([
+      { byte: starts[1], rowGroup: 1 },
+      { byte: starts[1], rowGroup: 1 },
+      { byte: starts[2], rowGroup: 2 },
+      { byte: starts[3], rowGroup: 3 },
+      undefined,
+      undefined,
+    ]);
+  });
+
+  it("pieces copied row group by row group give the whole file's rows and num_bytes", async () => {
+    // Columns stored as the shards store them: the row groups of each piece are copied, not re-encoded.
+    const { file, sizes } = await unequalRowGroups("copied.parquet", `i::bigint as id, (i * 0.5)::double as half, ${NULLS_AND_BOOLS}`);
+    const size = statSync(file.localPath).size;
+    // A piece starting at the second row group, and two more.
+    const pieces = await piecesOf(file, [1, size / 2, (size * 3) / 4]);
+    expect(pieces.length).toBe(4);
+    const log = recordingLogger();
+    const each = await expectSameAsWhole(file, pieces, { log });
+    // Each piece holds whole row groups, in order; all of them were copied.
+    const rowGroups = sizes.map((_, g) => sizes.slice(0, g + 1).reduce((a, b) => a + b, 0));
+    let done = 0;
+    for (const n of each.counts) expect(rowGroups).toContain((done += n));
+    const copied = log.lines.filter((l) => / row groups? copied from the Parquet input, not re-encoded/.test(l));
+    expect(copied, log.lines.join("\n")).toHaveLength(pieces.length + 1);
+  });
+
+  it("pieces re-encoded give the whole file's rows and num_bytes", async () => {
+    // A list column: the shards take flat columns' chunks only (storesAs), so every piece is re-encoded. An int32 column too.
+    const { file } = await unequalRowGroups(
+      "encoded.parquet",
+      `i::bigint as id, case when i % 5 = 0 then null else [i, i % 3] end as pair, case when i % 13 = 0 then null else (i % 1000)::integer end as small, ${NULLS_AND_BOOLS}`,
+    );
+    const size = statSync(file.localPath).size;
+    const pieces = await piecesOf(file, [1, (size * 2) / 3]);
+    expect(pieces.length).toBe(3);
+    const log = recordingLogger();
+    await expectSameAsWhole(file, pieces, { log });
+    expect(log.lines.filter((l) => l.includes("copied from the Parquet input"))).toEqual([]);
+  });
+
+  it("a one-row-group file has no cut; a gzip-compressed one is not cut", async () => {
+    const file = dataFile(dir, "one.parquet");
+    await query(`copy (select i::bigint as id from range(0, 3000) t(i)) to '${file.localPath}' (format parquet)`);
+    expect(await canCut(file)).toBe(true);
+    expect(await findCuts(file, [1, 100])).toEqual([undefined, undefined]);
+    await writeFile(path.join(dir, "z.parquet.gz"), gzipSync(await readFile(file.localPath)));
+    expect(await canCut(dataFile(dir, "z.parquet.gz", "parquet"))).toBe(false);
+  });
+});
+
 describe("files that are not cut", () => {
-  it("gzip-compressed files, JSON arrays and Parquet stay whole", async () => {
+  it("gzip-compressed files and JSON arrays stay whole", async () => {
     await writeFile(path.join(dir, "z.csv.gz"), gzipSync("a,b\n1,2\n"));
     await writeFile(path.join(dir, "hidden-gzip.csv"), gzipSync("a,b\n1,2\n"));
     await writeFile(path.join(dir, "array.json"), '[{"a": 1},\n{"a": 2}]');
@@ -197,6 +300,5 @@ describe("files that are not cut", () => {
     expect(await canCut(dataFile(dir, "array.json"))).toBe(false);
     expect(await canCut(dataFile(dir, "spread.json"))).toBe(false);
     expect(await canCut(dataFile(dir, "lines.json"))).toBe(true);
-    expect(await canCut({ localPath: path.join(dir, "x.parquet"), file: "x.parquet", format: "parquet" })).toBe(false);
   });
 });

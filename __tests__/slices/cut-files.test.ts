@@ -45,6 +45,20 @@ beforeAll(async () => {
     "data/c-small.csv": csv(200, 100_000),
     "lines/big.jsonl": jsonl(12 << 20),
   });
+  // Row groups of unequal sizes (DuckDB on one thread writes each part of the union as its own): a piece starting at
+  // any but the first must cut Python's batches by the first one's 2003 rows (1000 + 1000 + 3, ...), or its bools and
+  // validity take a byte less. Nulls, bools and strings in every one of Python's batches.
+  const parts = [2003, 3900, 3300, 2900, 2200].map((n, k, all) => {
+    const at = all.slice(0, k).reduce((a, b) => a + b, 0);
+    return `select i::bigint as id, case when i % 7 = 0 then null else i % 3 = 0 end as flag, case when i % 11 = 0 then null else 'p' || i end as name, (i * 0.25)::double as score from range(${at}, ${at + n}) t(i)`;
+  });
+  await mkdir(path.join(workspace, "pq"), { recursive: true });
+  await query("set threads = 1");
+  try {
+    await query(`copy (${parts.join(" union all ")}) to '${path.join(workspace, "pq/big.parquet")}' (format parquet, compression snappy, row_group_size 4000)`);
+  } finally {
+    await query("reset threads");
+  }
 });
 
 afterAll(async () => {
@@ -108,6 +122,26 @@ describe("a file bigger than its share", () => {
   it("JSON Lines: cut where Python's tables start, so num_bytes is one run's", async () => {
     const { manifests, repo, one } = await oneRunAndSlices("jsonl", "lines/big.jsonl", 2);
     expect(manifests.map((m) => m.splits[0]!.pieces!.map((p) => [p.start > 10 << 20 || p.start === 0, p.end > 10 << 20]))).toEqual([[[true, true]], [[true, true]]]);
+    expect(await rowsOf(repo)).toEqual(await rowsOf(one));
+    expect(info(repo)).toEqual(info(one));
+  });
+
+  it("Parquet: cut at row group starts, published as one run publishes it", async () => {
+    const groups = await query(
+      `select row_group_id::integer as id, any_value(row_group_num_rows)::integer as n, min(coalesce(dictionary_page_offset, data_page_offset))::bigint as start from parquet_metadata('${path.join(workspace, "pq/big.parquet")}') group by all order by 1`,
+    );
+    expect(groups.map((g) => Number(g.n))).toEqual([2003, 3900, 3300, 2900, 2200]);
+    const { prepares, manifests, repo, one } = await oneRunAndSlices("parquet", "pq/big.parquet", 3);
+    // One piece per slice, each starting where a row group does.
+    const pieces = manifests.map((m) => m.splits[0]!.pieces!);
+    expect(pieces.map((p) => p.length)).toEqual([1, 1, 1]);
+    const starts = groups.map((g) => Number(g.start));
+    for (const [k, [p]] of pieces.entries()) {
+      expect(p!.start).toBe(k === 0 ? 0 : pieces[k - 1]![0]!.end);
+      if (k > 0) expect(starts).toContain(p!.start);
+    }
+    expect(prepares[1]!.log.lines.join("\n")).toMatch(/pq\/big\.parquet is bigger than a slice's share and cut between slices: this one reads bytes [\d,]+ to [\d,]+ of [\d,]+ \(from row group \d+\)/);
+
     expect(await rowsOf(repo)).toEqual(await rowsOf(one));
     expect(info(repo)).toEqual(info(one));
   });

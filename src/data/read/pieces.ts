@@ -11,7 +11,10 @@
  *   PYTHON_BATCH_ROWS, found by the reader's own tokenizer (quoted fields
  *   may hold line breaks, so a line start is not always a record start);
  * - JSON Lines: the start of one of Python's 10 MiB tables (json/rows.ts);
- * - text: any line start (its column never holds a null).
+ * - text: any line start (its column never holds a null);
+ * - Parquet: the start of a row group (the first page of its column chunks,
+ *   from the footer), where Python's record batches restart too; a reader
+ *   of a piece reads the row groups starting in its bytes.
  * gzip files (no way in but from the start) and JSON arrays or objects
  * spread over lines (one value) are never cut.
  */
@@ -20,24 +23,31 @@ import { DataError } from "../errors.js";
 import { CsvReader } from "./csv/csv.js";
 import type { DataFile } from "./discover.js";
 import { PYTHON_CHUNK_BYTES, detectLayout } from "./json/rows.js";
+import { ParquetReader } from "./parquet/parquet.js";
 import { ioError, isGzipName, startsWithGzip } from "./source.js";
 
-/** Bytes [start, end) of a file, `start` the first byte of a record on line `line` (1-based). */
+/**
+ * Bytes [start, end) of a file, `start` the first byte of a record on line
+ * `line` (1-based; undefined: line 1, or a Parquet file, which has no lines)
+ * or of row group `rowGroup` (Parquet, for messages).
+ */
 export interface FilePiece {
   start: number;
   end: number;
-  line: number;
+  line?: number;
+  rowGroup?: number;
 }
 
-/** Where a piece may start: the byte, and its line (1-based). */
+/** Where a piece may start: the byte, and its line (1-based; text formats) or its row group (Parquet). */
 export interface Cut {
   byte: number;
-  line: number;
+  line?: number;
+  rowGroup?: number;
 }
 
 /** Whether `file` can be cut into pieces (a table format read from its bytes, not gzip-compressed, JSON only as lines). */
 export async function canCut(file: DataFile): Promise<boolean> {
-  if (!["csv", "tsv", "jsonl", "json", "text"].includes(file.format) || isGzipName(file.localPath)) return false;
+  if (!["csv", "tsv", "jsonl", "json", "text", "parquet"].includes(file.format) || isGzipName(file.localPath)) return false;
   let gzip: boolean;
   try {
     const handle = await open(file.localPath, "r");
@@ -69,6 +79,8 @@ export async function findCuts(file: DataFile, offsets: number[]): Promise<(Cut 
       return lineCuts(file, offsets, true);
     case "text":
       return lineCuts(file, offsets, false);
+    case "parquet":
+      return new ParquetReader(file.localPath, file.file).cutsAt(offsets);
     default:
       throw new Error(`${file.file}: a ${file.format} file is not cut into pieces`);
   }

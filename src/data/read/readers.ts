@@ -17,8 +17,7 @@ export function readerFor(file: DataFile, options: ReaderOptions = {}): TableRea
     case "text":
       return new TextReader(file.localPath, file.file, options, file.piece);
     case "parquet":
-      if (file.piece) throw new Error(`${file.file}: Parquet files are not read in pieces`);
-      return new ParquetReader(file.localPath, file.file, options);
+      return new ParquetReader(file.localPath, file.file, options, file.piece);
     case "image":
     case "audio":
       // Media files are rows of a folder's reader (media/plan.ts), not tables of their own.

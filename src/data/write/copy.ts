@@ -31,6 +31,7 @@ import {
 import { ThriftStruct, encodeStruct } from "../model/thrift.js";
 import { keyValue, setKeyValue } from "../model/arrow-schema.js";
 import { CDC_METADATA_KEY } from "./pages/cdc.js";
+import { type ByteRange, rowGroupIn } from "../read/parquet/file.js";
 
 // Field ids and enums of parquet.thrift.
 const FILE_SCHEMA = 2;
@@ -72,6 +73,8 @@ export interface CopyInput {
   file: string;
   /** Arrow bytes per row of this file (from pass 1), to size its row groups as the viewer will hold them. */
   arrowBytesPerRow: number;
+  /** Only the row groups starting in these bytes (a prepare job's piece of the file, as its reader reads it). */
+  piece?: ByteRange;
 }
 
 export interface CopyOptions {
@@ -131,12 +134,14 @@ export class RowGroupCopier {
       const source = await fileSource(file.localPath);
       try {
         const part = await openPart(source, { dropBloomFilters: true });
-        const reason = unusable(part, file, template, options);
+        const piece = file.piece;
+        const copied = (rg: ThriftStruct) => !piece || rowGroupIn(rg, piece);
+        const reason = unusable(part, file, template, options, copied);
         if (reason !== undefined) return { reason: `${file.file}: ${reason}` };
         footers.push({ meta: part.meta, rowGroups: part.rowGroups });
         for (const [index, rg] of part.rowGroups.entries()) {
           chunks += columnsOf(rg).length;
-          if (rows(rg) > 0) rowGroups.push({ input, index, rows: rows(rg) });
+          if (rows(rg) > 0 && copied(rg)) rowGroups.push({ input, index, rows: rows(rg) });
         }
       } finally {
         await source.close();
@@ -232,8 +237,8 @@ function rows(rg: ThriftStruct): number {
   return Number(rg.int(RG_NUM_ROWS) ?? 0n);
 }
 
-/** Why `part`'s column chunks cannot go into a file with `template`'s schema as they are (undefined: they can). */
-function unusable(part: Part, input: CopyInput, template: ThriftStruct, options: CopyOptions): string | undefined {
+/** Why `part`'s column chunks (of the row groups `copied` says) cannot go into a file with `template`'s schema as they are (undefined: they can). */
+function unusable(part: Part, input: CopyInput, template: ThriftStruct, options: CopyOptions, copied: (rg: ThriftStruct) => boolean): string | undefined {
   const ours = leaves(template);
   const theirs = leaves(part.meta);
   if (ours.length !== theirs.length) return `${theirs.length} leaf columns, the dataset has ${ours.length}`;
@@ -252,6 +257,7 @@ function unusable(part: Part, input: CopyInput, template: ThriftStruct, options:
   if (oldParquetMr(writer)) return `it was written by ${writer}, whose column chunk sizes leave out the dictionary page`;
   const codec = CODECS[options.compression];
   for (const [r, rg] of part.rowGroups.entries()) {
+    if (!copied(rg)) continue;
     const columns = columnsOf(rg);
     if (columns.length !== ours.length) return `row group ${r} has ${columns.length} columns`;
     for (const [i, column] of columns.entries()) {

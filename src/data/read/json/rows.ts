@@ -85,7 +85,7 @@ export class LineSource implements RowSource {
     private readonly piece?: FilePiece,
   ) {
     if (piece) {
-      this.nextLine = piece.line;
+      this.nextLine = piece.line ?? 1;
       this.atStart = piece.start === 0;
       this.tableLimit = piece.start + PYTHON_CHUNK_BYTES;
     }

@@ -98,10 +98,13 @@ export interface TopField {
 }
 
 export interface RowGroup {
+  /** Index among the file's row groups. */
   index: number;
   rows: number;
   /** Row of the file where it starts. */
   firstRow: number;
+  /** Byte of the file where its first page is (rowGroupStart). */
+  start: number;
   /** Uncompressed bytes, as the footer says. */
   totalByteSize: number;
   columns: ThriftStruct[];
@@ -133,8 +136,12 @@ interface Window {
 export class ParquetFileError extends Error {}
 
 export class ParquetFile {
+  /** Rows of the row groups read (`rowGroups`). */
   readonly rows: number;
+  /** The row groups read: all of the file's, or those of the piece it was opened with. */
   readonly rowGroups: RowGroup[];
+  /** All of the file's row groups. */
+  readonly fileRowGroups: RowGroup[];
   readonly fields: TopField[];
   private readonly pageCache = new Map<string, ChunkPages>();
   /** `ARROW:schema` hints already encoded, by type and field name (pieces of a column all use the same). */
@@ -147,27 +154,34 @@ export class ParquetFile {
     readonly size: number,
     private readonly meta: ThriftStruct,
     private readonly footer: Uint8Array,
+    piece: ByteRange | undefined,
   ) {
-    this.rows = num(meta.int(FM_NUM_ROWS) ?? 0n);
+    const fileRows = num(meta.int(FM_NUM_ROWS) ?? 0n);
     const elements = (meta.list(FM_SCHEMA)?.items ?? []) as ThriftStruct[];
     if (elements.length === 0) throw new ParquetFileError("the footer has no schema");
     this.schemaRoot = elements[0]!;
     this.fields = topFields(elements);
     const leafCount = this.fields.reduce((n, f) => n + f.leaves.length, 0);
     let firstRow = 0;
-    this.rowGroups = ((meta.list(FM_ROW_GROUPS)?.items ?? []) as ThriftStruct[]).map((rg, index) => {
+    this.fileRowGroups = ((meta.list(FM_ROW_GROUPS)?.items ?? []) as ThriftStruct[]).map((rg, index) => {
       const columns = (rg.list(RG_COLUMNS)?.items ?? []) as ThriftStruct[];
       if (columns.length !== leafCount) throw new ParquetFileError(`row group ${index} has ${columns.length} columns, the schema ${leafCount}`);
       const rows = num(rg.int(RG_NUM_ROWS) ?? 0n);
-      const out = { index, rows, firstRow, totalByteSize: num(rg.int(RG_TOTAL_BYTE_SIZE) ?? 0n), columns };
+      const out = { index, rows, firstRow, start: rowGroupStart(rg), totalByteSize: num(rg.int(RG_TOTAL_BYTE_SIZE) ?? 0n), columns };
       firstRow += rows;
       return out;
     });
-    if (firstRow !== this.rows) throw new ParquetFileError(`the file says it holds ${this.rows} rows but its row groups hold ${firstRow}`);
+    if (firstRow !== fileRows) throw new ParquetFileError(`the file says it holds ${fileRows} rows but its row groups hold ${firstRow}`);
+    this.rowGroups = piece ? this.fileRowGroups.filter((rg) => inRange(rg.start, piece)) : this.fileRowGroups;
+    this.rows = piece ? this.rowGroups.reduce((n, rg) => n + rg.rows, 0) : fileRows;
   }
 
-  /** Opens `path` and decodes its footer; I/O errors are thrown as they are, a bad footer as ParquetFileError. */
-  static async open(path: string): Promise<ParquetFile> {
+  /**
+   * Opens `path` and decodes its footer; I/O errors are thrown as they are, a
+   * bad footer as ParquetFileError. With `piece`, only the row groups starting
+   * in those bytes are read (a prepare job's piece of a big file, ../pieces.ts).
+   */
+  static async open(path: string, piece?: ByteRange): Promise<ParquetFile> {
     const handle = await open(path, "r");
     try {
       const { size } = await handle.stat();
@@ -183,7 +197,7 @@ export class ParquetFile {
       } catch (e) {
         throw new ParquetFileError(`bad footer: ${(e as Error).message}`);
       }
-      return new ParquetFile(handle, size, meta, footer);
+      return new ParquetFile(handle, size, meta, footer, piece);
     } catch (e) {
       await handle.close();
       throw e;
@@ -259,9 +273,7 @@ export class ParquetFile {
     const known = this.pageCache.get(key);
     if (known) return known;
     const { chunk, meta } = this.chunkMeta(rg, leaf);
-    const dataOffset = num(meta.int(CM_DATA_PAGE) ?? -1n);
-    const dictOffset = meta.int(CM_DICTIONARY_PAGE);
-    const start = dictOffset !== undefined && dictOffset > 0n && num(dictOffset) < dataOffset ? num(dictOffset) : dataOffset;
+    const start = chunkStart(meta);
     const end = start + num(meta.int(CM_TOTAL_COMPRESSED) ?? 0n);
     if (start < 4 || end > this.size || end < start) throw new ParquetFileError(`row group ${rg.index}, column ${leaf.index}: column chunk outside the file`);
     let result: ChunkPages | undefined;
@@ -525,6 +537,43 @@ export class ParquetFile {
     }
     return hint;
   }
+}
+
+/** Bytes [start, end) of a file. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+function inRange(byte: number, range: ByteRange): boolean {
+  return range.start <= byte && byte < range.end;
+}
+
+/** Whether a row group (of a footer) starts in `range`: it belongs to that piece of the file. */
+export function rowGroupIn(rg: ThriftStruct, range: ByteRange): boolean {
+  return inRange(rowGroupStart(rg), range);
+}
+
+/** Where a column chunk's first page is: its dictionary page when it has one, else its first data page. */
+function chunkStart(meta: ThriftStruct): number {
+  const dataOffset = num(meta.int(CM_DATA_PAGE) ?? -1n);
+  const dictOffset = meta.int(CM_DICTIONARY_PAGE);
+  return dictOffset !== undefined && dictOffset > 0n && num(dictOffset) < dataOffset ? num(dictOffset) : dataOffset;
+}
+
+/**
+ * Where a row group (of a footer) starts: the first page of its column chunks
+ * (-1 when it has none). Pieces of a file are cut there (../pieces.ts).
+ */
+export function rowGroupStart(rg: ThriftStruct): number {
+  let start = -1;
+  for (const column of (rg.list(RG_COLUMNS)?.items ?? []) as ThriftStruct[]) {
+    const meta = column.struct(CC_META);
+    if (!meta) continue;
+    const at = chunkStart(meta);
+    if (start < 0 || at < start) start = at;
+  }
+  return start;
 }
 
 function copyField(struct: ThriftStruct, id: number): ThriftField {

@@ -42,6 +42,7 @@ import { ioError, isGzipName } from "../source.js";
 import { storageTypeOf } from "../../model/storage.js";
 import { byteArrayStats, importArray } from "./ffi.js";
 import { ParquetFile, ParquetFileError, type RowGroup, type TopField } from "./file.js";
+import type { Cut, FilePiece } from "../pieces.js";
 import { PARTS, SPLIT_FROM_BYTES, inParts } from "../parts.js";
 import { type SourceColumn, adapt, sameLayout } from "./adapt.js";
 import type { Batch, BatchCursor, ColumnProfile, FileProfile, ReaderOptions, TableReader } from "../reader.js";
@@ -51,13 +52,15 @@ export interface ParquetRangeJob {
   path: string;
   file: string;
   overrides: [string, Feature][];
+  /** Row groups [from, to) of those read (the piece's, when the file is read in a piece). */
   from: number;
   to: number;
+  piece?: FilePiece;
 }
 
 /** Pass 1's decoding of row groups [from, to) of a Parquet file (a background job). */
 export async function profileParquetRange(job: ParquetRangeJob): Promise<{ names: string[]; stats: SizeStats[] }> {
-  return new ParquetReader(job.path, job.file).decodedRange(new Map(job.overrides), job.from, job.to);
+  return new ParquetReader(job.path, job.file, {}, job.piece).decodedRange(new Map(job.overrides), job.from, job.to);
 }
 
 /**
@@ -85,6 +88,8 @@ export class ParquetReader implements TableReader {
     private readonly path: string,
     readonly file: string,
     private readonly options: ReaderOptions = {},
+    /** Only the row groups starting in these bytes (a prepare job's slice, ../pieces.ts). */
+    private readonly piece?: FilePiece,
   ) {}
 
   private async openFile(): Promise<ParquetFile> {
@@ -95,19 +100,41 @@ export class ParquetReader implements TableReader {
         "gzip-compressed Parquet is not supported: Parquet already compresses its pages; publish the .parquet file itself",
       );
     try {
-      return await ParquetFile.open(this.path);
+      return await ParquetFile.open(this.path, this.piece);
     } catch (e) {
       if (e instanceof ParquetFileError) throw new DataError(this.file, undefined, `not a readable Parquet file (${errorText(e)})`);
       throw ioError(this.file, e);
     }
   }
 
+  /**
+   * Where the file can be cut into pieces (../pieces.ts): for each byte offset
+   * (ascending), the first row group but the first starting at or after it,
+   * or undefined when none does. None when the row groups do not follow each
+   * other in the file (a piece is a run of row groups in byte order).
+   */
+  async cutsAt(offsets: number[]): Promise<(Cut | undefined)[]> {
+    const pf = await this.openFile();
+    try {
+      const groups = pf.fileRowGroups;
+      if (groups.some((rg, i) => rg.start < 4 || (i > 0 && rg.start <= groups[i - 1]!.start))) return offsets.map(() => undefined);
+      return offsets.map((offset) => {
+        const rg = groups.find((g) => g.index >= 1 && g.start >= offset);
+        return rg && { byte: rg.start, rowGroup: rg.index };
+      });
+    } finally {
+      await pf.close();
+    }
+  }
+
   /** Reads the schema, the `huggingface` features and the batch size. */
   private describe(pf: ParquetFile): { columns: Column[]; rows: number } {
     const rows = pf.rows;
-    const bytes = pf.rowGroups.reduce((n, rg) => n + rg.totalByteSize, 0);
     // As many rows as hold about BATCH_BYTES, from the footer alone: the batches (and so the shards' bytes) follow from it.
-    this.batchRows = rows > 0 && bytes > 0 ? Math.max(1024, Math.min(MAX_BATCH_ROWS, Math.floor((rows * BATCH_BYTES) / bytes))) : MAX_BATCH_ROWS;
+    // The whole file's figures, so a piece's row groups are read in the batches the whole file's are.
+    const fileRows = pf.fileRowGroups.reduce((n, rg) => n + rg.rows, 0);
+    const bytes = pf.fileRowGroups.reduce((n, rg) => n + rg.totalByteSize, 0);
+    this.batchRows = fileRows > 0 && bytes > 0 ? Math.max(1024, Math.min(MAX_BATCH_ROWS, Math.floor((fileRows * BATCH_BYTES) / bytes))) : MAX_BATCH_ROWS;
     const schema = arrowSchema(pf, this.file);
     if (schema.fields.length !== pf.fields.length)
       throw new DataError(this.file, undefined, `not a readable Parquet file (${schema.fields.length} Arrow fields for ${pf.fields.length} columns)`);
@@ -233,7 +260,8 @@ export class ParquetReader implements TableReader {
   ): Promise<{ stats: SizeStats[]; threads: number } | undefined> {
     const { background, splitFromBytes = SPLIT_FROM_BYTES } = this.options;
     const groups = pf.rowGroups.length;
-    if (!background || groups < 2 || pf.size < splitFromBytes) return undefined;
+    const size = this.piece ? this.piece.end - this.piece.start : pf.size;
+    if (!background || groups < 2 || size < splitFromBytes) return undefined;
     const n = Math.min(PARTS, groups);
     const from = (i: number) => Math.round((i * groups) / n);
     const names = decoded.map((c) => c.name);
@@ -241,7 +269,7 @@ export class ParquetReader implements TableReader {
       n,
       (i) => this.decodedStats(pf, targets, decoded, from(i), from(i + 1)),
       async (i) => {
-        const job: ParquetRangeJob = { path: this.path, file: this.file, overrides: [...overrides], from: from(i), to: from(i + 1) };
+        const job: ParquetRangeJob = { path: this.path, file: this.file, overrides: [...overrides], from: from(i), to: from(i + 1), ...(this.piece ? { piece: this.piece } : {}) };
         const part = (await background("parquet-range", job)) as { names: string[]; stats: SizeStats[] };
         if (part.names.join("\0") !== names.join("\0")) throw new Error("the background thread decoded other columns");
         return part.stats;
@@ -483,8 +511,9 @@ function pythonPieces(rows: number, first: number, start: number, end: number): 
   return out;
 }
 
+/** Rows of the file's first row group, the size of Python's batches (pythonBatchEnds): the whole file's, for a piece too. */
 function firstGroupRows(pf: ParquetFile): number {
-  return pf.rowGroups[0]?.rows ?? 0;
+  return pf.fileRowGroups[0]?.rows ?? 0;
 }
 
 const FIXED_WIDTH = new Set([
