@@ -35421,16 +35421,20 @@ class CsvReader {
     file;
     format;
     options;
+    piece;
     delimiter;
     header;
     chunkBytes;
     /** Rows pass 1 counted: pass 2 sizes its builders for no more (a small file's batch). */
     rows;
-    constructor(path, file, format, options = {}) {
+    constructor(path, file, format, options = {}, 
+    /** Only these bytes of the file (a prepare job's slice, ../pieces.ts); the header is read from the file's start. */
+    piece) {
         this.path = path;
         this.file = file;
         this.format = format;
         this.options = options;
+        this.piece = piece;
         this.delimiter = format === "tsv" ? TAB : COMMA;
         this.chunkBytes = options.chunkBytes;
     }
@@ -35438,11 +35442,18 @@ class CsvReader {
     get columns() {
         return this.header;
     }
-    /** Reads the file (or a range of it) chunk by chunk; the caller must be done with a chunk before asking for the next. */
-    async *chunks(validateUtf8, range) {
+    /**
+     * Reads the file (or a range of it; by default the reader's piece) chunk
+     * by chunk; the caller must be done with a chunk before asking for the next.
+     */
+    async *chunks(validateUtf8, range = this.piece && { ...this.piece }) {
+        if (range && range.start > 0)
+            range.header ??= await this.readHeader();
         const source = await (0,read_source/* openByteSource */.QK)(this.path, this.file, range);
         const input = new read_source/* ChunkBuffer */.oj(source, this.chunkBytes);
         const tokenizer = new CsvTokenizer(this.delimiter, source.whole?.length);
+        if (range?.line !== undefined)
+            tokenizer.line = range.line;
         let consumed = 0;
         let atStart = !range || range.start === 0;
         if (!atStart)
@@ -35471,6 +35482,7 @@ class CsvReader {
                     recordLine: tokenizer.recordLine,
                     first: 0,
                     records: tokenizer.records,
+                    base: input.base,
                 };
                 if (atStart) {
                     // The header is not complete yet (or the buffer held only blank lines): keep reading.
@@ -35479,7 +35491,7 @@ class CsvReader {
                     atStart = false;
                     if (chunk.records === 0)
                         throw this.emptyFile();
-                    this.readHeader(chunk);
+                    this.takeHeader(chunk);
                     chunk.first = 1;
                 }
                 this.checkFieldCounts(chunk);
@@ -35497,7 +35509,20 @@ class CsvReader {
     emptyFile() {
         return new errors/* DataError */.fL(this.file, undefined, "the file is empty: a CSV file needs a header row naming its columns");
     }
-    readHeader(chunk) {
+    /** The header, read from the start of the file (for a range that starts past it). */
+    async readHeader() {
+        if (this.header)
+            return this.header;
+        const chunks = this.chunks(false, { start: 0, end: Infinity });
+        try {
+            await chunks.next();
+        }
+        finally {
+            await chunks.return(undefined);
+        }
+        return this.header;
+    }
+    takeHeader(chunk) {
         const n = chunk.recordStart[1] - chunk.recordStart[0];
         const raw = [];
         for (let c = 0; c < n; c++)
@@ -35563,33 +35588,36 @@ class CsvReader {
         const cuts = await this.partCuts(splitFromBytes).catch(() => undefined);
         if (!cuts)
             return undefined;
-        const range = (i) => ({ start: cuts[i], end: cuts[i + 1], header: i === 0 ? undefined : this.header });
+        const range = (i) => ({ start: cuts[i], end: cuts[i + 1], header: i === 0 ? undefined : this.header, line: i === 0 ? this.piece?.line : undefined });
         const done = await (0,parts/* inParts */.oP)(cuts.length - 1, (i) => this.profilePart(overrides, range(i)), async (i) => {
-            const job = { path: this.path, file: this.file, format: this.format, chunkBytes: this.chunkBytes, overrides: [...overrides], ...range(i), header: this.header };
+            const { start, end } = range(i);
+            const job = { path: this.path, file: this.file, format: this.format, chunkBytes: this.chunkBytes, overrides: [...overrides], start, end, header: this.header };
             return (await background("csv-range", job));
         }, background);
         return done && { ...done.parts.reduce(addParts), threads: done.threads };
     }
     /**
-     * Where to cut the file into parts: at line starts (after a CR LF when the
-     * header line ends with one, since files written so often hold bare LFs
-     * inside quoted cells), or undefined when the file is too small, gzip, or
-     * has no such line ends.
+     * Where to cut the file (or the reader's piece) into parts: at line starts
+     * (after a CR LF when the header line ends with one, since files written
+     * so often hold bare LFs inside quoted cells), or undefined when the file
+     * is too small, gzip, or has no such line ends.
      */
     async partCuts(splitFromBytes) {
         const handle = await (0,promises_.open)(this.path, "r");
         try {
-            const { size } = await handle.stat();
-            if (size < splitFromBytes || (await (0,read_source/* startsWithGzip */.gR)(handle)))
+            const { size: fileSize } = await handle.stat();
+            const from = this.piece?.start ?? 0;
+            const size = this.piece?.end ?? fileSize;
+            if (size - from < splitFromBytes || (await (0,read_source/* startsWithGzip */.gR)(handle)))
                 return undefined;
             const window = Buffer.alloc(1 << 20);
-            const first = await readWindow(handle, window, 0, size);
+            const first = await readWindow(handle, window, 0, fileSize);
             const lf = first.indexOf(10);
             const crlf = lf > 0 && first[lf - 1] === 13;
-            const count = Math.min(parts/* PARTS */.dI, Math.ceil(size / (splitFromBytes / 2)));
-            const cuts = [0];
+            const count = Math.min(parts/* PARTS */.dI, Math.ceil((size - from) / (splitFromBytes / 2)));
+            const cuts = [from];
             for (let k = 1; k < count; k++) {
-                const at = Math.floor((k * size) / count);
+                const at = from + Math.floor((k * (size - from)) / count);
                 const bytes = await readWindow(handle, window, at, size);
                 const found = crlf ? bytes.indexOf("\r\n") : bytes.indexOf(10);
                 const cut = found === -1 ? -1 : at + found + (crlf ? 2 : 1);
@@ -35639,6 +35667,39 @@ class CsvReader {
         for (const s of measuredStats)
             (0,sizes/* closeBatch */.HT)(s);
         return { rows, inference, measured: measuredStats, measuredRuns };
+    }
+    /**
+     * For each byte offset (ascending), where the first data row at or after
+     * it whose index is a multiple of PYTHON_BATCH_ROWS starts (so a piece's
+     * record batches are those of the whole file), or undefined past the last
+     * such row. Reads the file from the start up to the last cut, with the
+     * tokenizer pass 1 uses (a quoted field may hold line breaks).
+     */
+    async cutsAt(offsets) {
+        const cuts = offsets.map(() => undefined);
+        let next = 0;
+        let rows = 0;
+        const chunks = this.chunks(false, { start: 0, end: Infinity });
+        try {
+            for await (const chunk of chunks) {
+                const here = chunk.records - chunk.first;
+                for (let row = Math.max(sizes/* PYTHON_BATCH_ROWS */.Sg, Math.ceil(rows / sizes/* PYTHON_BATCH_ROWS */.Sg) * sizes/* PYTHON_BATCH_ROWS */.Sg); row < rows + here; row += sizes/* PYTHON_BATCH_ROWS */.Sg) {
+                    const r = chunk.first + row - rows;
+                    const field = chunk.recordStart[r];
+                    // A quoted first field's start is past its opening quote.
+                    const byte = chunk.base + chunk.pos[field * 2] - (chunk.flags[field] & FIELD_QUOTED ? 1 : 0);
+                    while (next < offsets.length && offsets[next] <= byte)
+                        cuts[next++] = { byte, line: chunk.recordLine[r] };
+                    if (next === offsets.length)
+                        return cuts;
+                }
+                rows += here;
+            }
+        }
+        finally {
+            await chunks.return(undefined);
+        }
+        return cuts;
     }
     /** The line where data row `row` starts (read again from the start: for messages only). */
     async lineOfRow(row) {
@@ -37336,41 +37397,21 @@ function floatText(v) {
 
 /***/ }),
 
-/***/ 8915:
+/***/ 7913:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  cp: () => (/* binding */ ParquetReader),
-  RD: () => (/* binding */ profileParquetRange)
-});
-
-// UNUSED EXPORTS: pythonBatchEnds
-
-// EXTERNAL MODULE: ./node_modules/apache-arrow/enum.mjs
-var apache_arrow_enum = __nccwpck_require__(3627);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/ipc/reader.mjs + 2 modules
-var ipc_reader = __nccwpck_require__(4733);
-// EXTERNAL MODULE: ./src/data/errors.ts
-var errors = __nccwpck_require__(6861);
-// EXTERNAL MODULE: ./src/data/read/columns.ts
-var read_columns = __nccwpck_require__(9854);
-// EXTERNAL MODULE: ./src/model/features.ts
-var model_features = __nccwpck_require__(5486);
-// EXTERNAL MODULE: ./src/data/model/sizes.ts
-var sizes = __nccwpck_require__(1088);
-// EXTERNAL MODULE: ./src/data/read/source.ts
-var source = __nccwpck_require__(2656);
-// EXTERNAL MODULE: ./src/data/model/storage.ts
-var storage = __nccwpck_require__(3555);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/fb/date-unit.mjs
-var date_unit = __nccwpck_require__(7446);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/data.mjs
-var apache_arrow_data = __nccwpck_require__(7108);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/vector.mjs
-var apache_arrow_vector = __nccwpck_require__(3649);
-;// CONCATENATED MODULE: ./src/data/read/parquet/ffi.ts
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   BW: () => (/* binding */ importArray),
+/* harmony export */   Pk: () => (/* binding */ byteArrayStats),
+/* harmony export */   _U: () => (/* binding */ checkSchema),
+/* harmony export */   c9: () => (/* binding */ WasmView),
+/* harmony export */   yN: () => (/* binding */ batchColumns)
+/* harmony export */ });
+/* unused harmony export readArray */
+/* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3627);
+/* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7446);
+/* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7108);
+/* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3649);
 /**
  * Arrow data out of parquet-wasm's memory through the Arrow C Data Interface
  * (https://arrow.apache.org/docs/format/CDataInterface.html), without the
@@ -37459,50 +37500,50 @@ const UNIT = ["s", "m", "u", "n"];
 /** The C format string (or its start) that `type` exports as. */
 function expectedFormat(type) {
     switch (type.typeId) {
-        case apache_arrow_enum/* Type */.ZU.Null:
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.Null:
             return "n";
-        case apache_arrow_enum/* Type */.ZU.Bool:
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.Bool:
             return "b";
-        case apache_arrow_enum/* Type */.ZU.Int: {
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.Int: {
             const i = type;
             const code = { 8: "c", 16: "s", 32: "i", 64: "l" }[i.bitWidth];
             return i.isSigned ? code : code.toUpperCase();
         }
-        case apache_arrow_enum/* Type */.ZU.Float:
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.Float:
             return ["e", "f", "g"][type.precision];
-        case apache_arrow_enum/* Type */.ZU.Utf8:
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.Utf8:
             return "u";
-        case apache_arrow_enum/* Type */.ZU.LargeUtf8:
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.LargeUtf8:
             return "U";
-        case apache_arrow_enum/* Type */.ZU.Binary:
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.Binary:
             return "z";
-        case apache_arrow_enum/* Type */.ZU.LargeBinary:
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.LargeBinary:
             return "Z";
-        case apache_arrow_enum/* Type */.ZU.FixedSizeBinary:
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.FixedSizeBinary:
             return `w:${type.byteWidth}`;
-        case apache_arrow_enum/* Type */.ZU.Decimal:
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.Decimal:
             return "d:";
-        case apache_arrow_enum/* Type */.ZU.Date:
-            return type.unit === date_unit/* DateUnit */.f.DAY ? "tdD" : "tdm";
-        case apache_arrow_enum/* Type */.ZU.Time:
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.Date:
+            return type.unit === apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .DateUnit */ .f.DAY ? "tdD" : "tdm";
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.Time:
             return `tt${UNIT[type.unit]}`;
-        case apache_arrow_enum/* Type */.ZU.Timestamp:
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.Timestamp:
             return `ts${UNIT[type.unit]}:`;
-        case apache_arrow_enum/* Type */.ZU.Duration:
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.Duration:
             return `tD${UNIT[type.unit]}`;
-        case apache_arrow_enum/* Type */.ZU.Interval:
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.Interval:
             return "ti";
-        case apache_arrow_enum/* Type */.ZU.List:
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.List:
             return "+l";
-        case apache_arrow_enum/* Type */.ZU.LargeList:
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.LargeList:
             return "+L";
-        case apache_arrow_enum/* Type */.ZU.FixedSizeList:
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.FixedSizeList:
             return `+w:${type.listSize}`;
-        case apache_arrow_enum/* Type */.ZU.Struct:
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.Struct:
             return "+s";
-        case apache_arrow_enum/* Type */.ZU.Map:
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.Map:
             return "+m";
-        case apache_arrow_enum/* Type */.ZU.Dictionary:
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.Dictionary:
             return expectedFormat(type.indices);
         default:
             return `(${String(type)})`;
@@ -37514,7 +37555,7 @@ function checkSchema(m, schemaAddr, type, path) {
     const expected = expectedFormat(type);
     if (!format.startsWith(expected))
         throw new Error(`${path}: the decoded Arrow type (${format}) is not the file's (${String(type)})`);
-    if (type.typeId === apache_arrow_enum/* Type */.ZU.Dictionary) {
+    if (type.typeId === apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.Dictionary) {
         checkSchema(m, m.u32(schemaAddr + S_DICTIONARY), type.dictionary, `${path} (dictionary)`);
         return;
     }
@@ -37527,22 +37568,22 @@ function checkSchema(m, schemaAddr, type, path) {
 /** Bytes per value of a fixed-width type (undefined for others). */
 function fixedWidth(type) {
     switch (type.typeId) {
-        case apache_arrow_enum/* Type */.ZU.Int:
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.Int:
             return type.bitWidth / 8;
-        case apache_arrow_enum/* Type */.ZU.Float:
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.Float:
             return [2, 4, 8][type.precision];
-        case apache_arrow_enum/* Type */.ZU.Date:
-            return type.unit === date_unit/* DateUnit */.f.DAY ? 4 : 8;
-        case apache_arrow_enum/* Type */.ZU.Time:
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.Date:
+            return type.unit === apache_arrow__WEBPACK_IMPORTED_MODULE_1__/* .DateUnit */ .f.DAY ? 4 : 8;
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.Time:
             return type.bitWidth / 8;
-        case apache_arrow_enum/* Type */.ZU.Timestamp:
-        case apache_arrow_enum/* Type */.ZU.Duration:
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.Timestamp:
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.Duration:
             return 8;
-        case apache_arrow_enum/* Type */.ZU.Decimal:
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.Decimal:
             return type.bitWidth / 8;
-        case apache_arrow_enum/* Type */.ZU.FixedSizeBinary:
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.FixedSizeBinary:
             return type.byteWidth;
-        case apache_arrow_enum/* Type */.ZU.Interval:
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.Interval:
             return [4, 8, 16][type.unit];
         default:
             return undefined;
@@ -37623,54 +37664,54 @@ function rebasedOffsets(m, addr, abs, length, large) {
 function importArray(m, addr, type, start, length) {
     const node = readArray(m, addr);
     const abs = node.offset + start;
-    if (type.typeId === apache_arrow_enum/* Type */.ZU.Null)
-        return apache_arrow_data/* makeData */.Hg({ type: type, length });
+    if (type.typeId === apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.Null)
+        return apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .makeData */ .Hg({ type: type, length });
     const { bitmap, nulls } = validity(m, node, abs, length);
     const base = { type, length, nullCount: nulls, nullBitmap: bitmap };
     const width = fixedWidth(type);
     if (width !== undefined) {
         const at = node.buffers[1];
         const data = m.bytes.slice(at + abs * width, at + (abs + length) * width);
-        return apache_arrow_data/* makeData */.Hg({ ...base, data });
+        return apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .makeData */ .Hg({ ...base, data });
     }
     switch (type.typeId) {
-        case apache_arrow_enum/* Type */.ZU.Bool:
-            return apache_arrow_data/* makeData */.Hg({ ...base, type: type, data: copyBits(m, node.buffers[1], abs, length) });
-        case apache_arrow_enum/* Type */.ZU.Utf8:
-        case apache_arrow_enum/* Type */.ZU.Binary:
-        case apache_arrow_enum/* Type */.ZU.LargeUtf8:
-        case apache_arrow_enum/* Type */.ZU.LargeBinary: {
-            const large = type.typeId === apache_arrow_enum/* Type */.ZU.LargeUtf8 || type.typeId === apache_arrow_enum/* Type */.ZU.LargeBinary;
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.Bool:
+            return apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .makeData */ .Hg({ ...base, type: type, data: copyBits(m, node.buffers[1], abs, length) });
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.Utf8:
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.Binary:
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.LargeUtf8:
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.LargeBinary: {
+            const large = type.typeId === apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.LargeUtf8 || type.typeId === apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.LargeBinary;
             const { offsets, from, to } = rebasedOffsets(m, node.buffers[1], abs, length, large);
             const at = node.buffers[2];
             const data = m.bytes.slice(at + from, at + to);
-            return apache_arrow_data/* makeData */.Hg({ ...base, valueOffsets: offsets, data });
+            return apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .makeData */ .Hg({ ...base, valueOffsets: offsets, data });
         }
-        case apache_arrow_enum/* Type */.ZU.List:
-        case apache_arrow_enum/* Type */.ZU.LargeList: {
-            const large = type.typeId === apache_arrow_enum/* Type */.ZU.LargeList;
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.List:
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.LargeList: {
+            const large = type.typeId === apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.LargeList;
             const { offsets, from, to } = rebasedOffsets(m, node.buffers[1], abs, length, large);
             const child = importArray(m, node.children[0], type.children[0].type, from, to - from);
-            return apache_arrow_data/* makeData */.Hg({ ...base, valueOffsets: offsets, child });
+            return apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .makeData */ .Hg({ ...base, valueOffsets: offsets, child });
         }
-        case apache_arrow_enum/* Type */.ZU.FixedSizeList: {
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.FixedSizeList: {
             const size = type.listSize;
             const child = importArray(m, node.children[0], type.children[0].type, abs * size, length * size);
-            return apache_arrow_data/* makeData */.Hg({ ...base, type: type, child });
+            return apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .makeData */ .Hg({ ...base, type: type, child });
         }
-        case apache_arrow_enum/* Type */.ZU.Struct: {
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.Struct: {
             // A struct's offset applies to its children too.
             const children = type.children.map((f, i) => importArray(m, node.children[i], f.type, abs, length));
-            return apache_arrow_data/* makeData */.Hg({ ...base, type: type, children });
+            return apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .makeData */ .Hg({ ...base, type: type, children });
         }
-        case apache_arrow_enum/* Type */.ZU.Dictionary: {
+        case apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.Dictionary: {
             const dict = type;
             const w = dict.indices.bitWidth / 8;
             const at = node.buffers[1];
             const data = m.bytes.slice(at + abs * w, at + (abs + length) * w);
             const values = readArray(m, node.dictionary);
-            const dictionary = apache_arrow_vector/* makeVector */.g(importArray(m, node.dictionary, dict.dictionary, 0, values.length));
-            return apache_arrow_data/* makeData */.Hg({ ...base, type: dict, data: data, dictionary });
+            const dictionary = apache_arrow__WEBPACK_IMPORTED_MODULE_3__/* .makeVector */ .g(importArray(m, node.dictionary, dict.dictionary, 0, values.length));
+            return apache_arrow__WEBPACK_IMPORTED_MODULE_2__/* .makeData */ .Hg({ ...base, type: dict, data: data, dictionary });
         }
         default:
             throw new Error(`reading Arrow ${String(type)} data is not supported`);
@@ -37690,7 +37731,7 @@ function byteArrayStats(m, addr, type, start, length) {
         else
             nulls = length - countSet(copyBits(m, node.buffers[0], abs, length));
     }
-    const large = type.typeId === apache_arrow_enum/* Type */.ZU.LargeUtf8 || type.typeId === apache_arrow_enum/* Type */.ZU.LargeBinary;
+    const large = type.typeId === apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.LargeUtf8 || type.typeId === apache_arrow__WEBPACK_IMPORTED_MODULE_0__/* .Type */ .ZU.LargeBinary;
     const at = node.buffers[1];
     const bytes = large
         ? Number(m.view.getBigInt64(at + 8 * (abs + length), true) - m.view.getBigInt64(at + 8 * abs, true))
@@ -37698,17 +37739,25 @@ function byteArrayStats(m, addr, type, start, length) {
     return { nulls, bytes };
 }
 
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: ./node_modules/apache-arrow/schema.mjs
-var schema = __nccwpck_require__(349);
-// EXTERNAL MODULE: ./node_modules/parquet-wasm/node/parquet_wasm.js
-var parquet_wasm = __nccwpck_require__(6830);
-// EXTERNAL MODULE: ./src/data/model/arrow-schema.ts
-var arrow_schema = __nccwpck_require__(1919);
-// EXTERNAL MODULE: ./src/data/model/thrift.ts
-var thrift = __nccwpck_require__(2127);
-;// CONCATENATED MODULE: ./src/data/read/parquet/file.ts
+
+/***/ }),
+
+/***/ 8054:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Jy: () => (/* binding */ ParquetFileError),
+/* harmony export */   LR: () => (/* binding */ rowGroupIn),
+/* harmony export */   Lp: () => (/* binding */ ParquetFile)
+/* harmony export */ });
+/* unused harmony export rowGroupStart */
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var apache_arrow__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(349);
+/* harmony import */ var parquet_wasm_node__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6830);
+/* harmony import */ var _model_arrow_schema_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1919);
+/* harmony import */ var _model_thrift_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2127);
+/* harmony import */ var _ffi_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7913);
 /**
  * Random access to a Parquet file by row group, column and page range, so a
  * file is read in pieces of bounded size whatever its row groups' size.
@@ -37795,8 +37844,12 @@ class ParquetFile {
     size;
     meta;
     footer;
+    /** Rows of the row groups read (`rowGroups`). */
     rows;
+    /** The row groups read: all of the file's, or those of the piece it was opened with. */
     rowGroups;
+    /** All of the file's row groups. */
+    fileRowGroups;
     fields;
     pageCache = new Map();
     /** `ARROW:schema` hints already encoded, by type and field name (pieces of a column all use the same). */
@@ -37804,12 +37857,12 @@ class ParquetFile {
     schemaRoot;
     constructor(handle, 
     /** Bytes in the file. */
-    size, meta, footer) {
+    size, meta, footer, piece) {
         this.handle = handle;
         this.size = size;
         this.meta = meta;
         this.footer = footer;
-        this.rows = num(meta.int(FM_NUM_ROWS) ?? 0n);
+        const fileRows = num(meta.int(FM_NUM_ROWS) ?? 0n);
         const elements = (meta.list(FM_SCHEMA)?.items ?? []);
         if (elements.length === 0)
             throw new ParquetFileError("the footer has no schema");
@@ -37817,21 +37870,27 @@ class ParquetFile {
         this.fields = topFields(elements);
         const leafCount = this.fields.reduce((n, f) => n + f.leaves.length, 0);
         let firstRow = 0;
-        this.rowGroups = (meta.list(FM_ROW_GROUPS)?.items ?? []).map((rg, index) => {
+        this.fileRowGroups = (meta.list(FM_ROW_GROUPS)?.items ?? []).map((rg, index) => {
             const columns = (rg.list(RG_COLUMNS)?.items ?? []);
             if (columns.length !== leafCount)
                 throw new ParquetFileError(`row group ${index} has ${columns.length} columns, the schema ${leafCount}`);
             const rows = num(rg.int(RG_NUM_ROWS) ?? 0n);
-            const out = { index, rows, firstRow, totalByteSize: num(rg.int(RG_TOTAL_BYTE_SIZE) ?? 0n), columns };
+            const out = { index, rows, firstRow, start: rowGroupStart(rg), totalByteSize: num(rg.int(RG_TOTAL_BYTE_SIZE) ?? 0n), columns };
             firstRow += rows;
             return out;
         });
-        if (firstRow !== this.rows)
-            throw new ParquetFileError(`the file says it holds ${this.rows} rows but its row groups hold ${firstRow}`);
+        if (firstRow !== fileRows)
+            throw new ParquetFileError(`the file says it holds ${fileRows} rows but its row groups hold ${firstRow}`);
+        this.rowGroups = piece ? this.fileRowGroups.filter((rg) => inRange(rg.start, piece)) : this.fileRowGroups;
+        this.rows = piece ? this.rowGroups.reduce((n, rg) => n + rg.rows, 0) : fileRows;
     }
-    /** Opens `path` and decodes its footer; I/O errors are thrown as they are, a bad footer as ParquetFileError. */
-    static async open(path) {
-        const handle = await (0,promises_.open)(path, "r");
+    /**
+     * Opens `path` and decodes its footer; I/O errors are thrown as they are, a
+     * bad footer as ParquetFileError. With `piece`, only the row groups starting
+     * in those bytes are read (a prepare job's piece of a big file, ../pieces.ts).
+     */
+    static async open(path, piece) {
+        const handle = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.open)(path, "r");
         try {
             const { size } = await handle.stat();
             if (size < 12)
@@ -37845,12 +37904,12 @@ class ParquetFile {
             const footer = await readAt(handle, size - 8 - length, length);
             let meta;
             try {
-                meta = (0,thrift/* decodeStruct */.yZ)(footer).struct;
+                meta = (0,_model_thrift_js__WEBPACK_IMPORTED_MODULE_3__/* .decodeStruct */ .yZ)(footer).struct;
             }
             catch (e) {
                 throw new ParquetFileError(`bad footer: ${e.message}`);
             }
-            return new ParquetFile(handle, size, meta, footer);
+            return new ParquetFile(handle, size, meta, footer, piece);
         }
         catch (e) {
             await handle.close();
@@ -37878,7 +37937,7 @@ class ParquetFile {
         bytes.set(this.footer, 4);
         bytes.writeUInt32LE(this.footer.length, this.footer.length + 4);
         MAGIC.copy(bytes, this.footer.length + 8);
-        return parquet_wasm/* readSchema */.G7(bytes);
+        return parquet_wasm_node__WEBPACK_IMPORTED_MODULE_1__/* .readSchema */ .G7(bytes);
     }
     /** The column chunk of a leaf in a row group. */
     chunkMeta(rg, leaf) {
@@ -37928,9 +37987,7 @@ class ParquetFile {
         if (known)
             return known;
         const { chunk, meta } = this.chunkMeta(rg, leaf);
-        const dataOffset = num(meta.int(CM_DATA_PAGE) ?? -1n);
-        const dictOffset = meta.int(CM_DICTIONARY_PAGE);
-        const start = dictOffset !== undefined && dictOffset > 0n && num(dictOffset) < dataOffset ? num(dictOffset) : dataOffset;
+        const start = chunkStart(meta);
         const end = start + num(meta.int(CM_TOTAL_COMPRESSED) ?? 0n);
         if (start < 4 || end > this.size || end < start)
             throw new ParquetFileError(`row group ${rg.index}, column ${leaf.index}: column chunk outside the file`);
@@ -37946,7 +38003,7 @@ class ParquetFile {
     async pagesFromIndex(rg, start, end, offset, length) {
         if (offset < 4 || offset + length > this.size)
             return undefined;
-        const index = (0,thrift/* decodeStruct */.yZ)(await readAt(this.handle, offset, length)).struct;
+        const index = (0,_model_thrift_js__WEBPACK_IMPORTED_MODULE_3__/* .decodeStruct */ .yZ)(await readAt(this.handle, offset, length)).struct;
         const locations = (index.list(OI_PAGE_LOCATIONS)?.items ?? []);
         const pages = locations.map((l) => ({
             offset: num(l.int(PL_OFFSET) ?? -1n),
@@ -38018,7 +38075,7 @@ class ParquetFile {
         for (let want = 512;; want *= 4) {
             const bytes = await readAt(this.handle, at, Math.min(want, end - at));
             try {
-                const { struct, end: length } = (0,thrift/* decodeStruct */.yZ)(bytes);
+                const { struct, end: length } = (0,_model_thrift_js__WEBPACK_IMPORTED_MODULE_3__/* .decodeStruct */ .yZ)(bytes);
                 return { header: struct, length };
             }
             catch (e) {
@@ -38070,7 +38127,7 @@ class ParquetFile {
             options.offset = part.skip;
         if (part.skip + part.rows < window.end - window.start)
             options.limit = part.rows;
-        const table = parquet_wasm/* readParquet */.Xy(bytes, options);
+        const table = parquet_wasm_node__WEBPACK_IMPORTED_MODULE_1__/* .readParquet */ .Xy(bytes, options);
         const ffi = table.intoFFI();
         try {
             const batches = ffi.numArrays();
@@ -38078,15 +38135,15 @@ class ParquetFile {
             for (let i = 0; i < batches; i++)
                 addrs.push(ffi.arrayAddr(i));
             const schemaAddr = ffi.schemaAddr();
-            const m = new WasmView(parquet_wasm/* wasmMemory */.iF().buffer);
+            const m = new _ffi_js__WEBPACK_IMPORTED_MODULE_4__/* .WasmView */ .c9(parquet_wasm_node__WEBPACK_IMPORTED_MODULE_1__/* .wasmMemory */ .iF().buffer);
             const out = [];
             let rows = 0;
             for (const addr of addrs) {
-                const { arrays, schemas, length } = batchColumns(m, addr, schemaAddr);
+                const { arrays, schemas, length } = (0,_ffi_js__WEBPACK_IMPORTED_MODULE_4__/* .batchColumns */ .yN)(m, addr, schemaAddr);
                 if (arrays.length !== 1)
                     throw new ParquetFileError(`decoded ${arrays.length} columns for 1`);
                 if (out.length === 0)
-                    checkSchema(m, schemas[0], type, field.name);
+                    (0,_ffi_js__WEBPACK_IMPORTED_MODULE_4__/* .checkSchema */ ._U)(m, schemas[0], type, field.name);
                 out.push(use(m, arrays[0], length));
                 rows += length;
             }
@@ -38122,53 +38179,53 @@ class ParquetFile {
                     : part.pages.reduce((n, p) => n + p.rows, 0);
             const sizes = [...(part.chunk.dictionary ? [part.chunk.dictionary.uncompressed] : []), ...part.pages.map((p) => p.uncompressed)];
             const uncompressed = sizes.every((u) => u !== undefined) ? sizes.reduce((n, u) => n + u, 0) : part.bytes;
-            const meta = new thrift/* ThriftStruct */.N1([
+            const meta = new _model_thrift_js__WEBPACK_IMPORTED_MODULE_3__/* .ThriftStruct */ .N1([
                 copyField(original, CM_TYPE),
                 copyField(original, CM_ENCODINGS),
                 copyField(original, CM_PATH),
                 copyField(original, CM_CODEC),
-                { id: CM_NUM_VALUES, type: thrift/* TType */.nw.I64, value: BigInt(values) },
-                { id: CM_TOTAL_UNCOMPRESSED, type: thrift/* TType */.nw.I64, value: BigInt(uncompressed) },
-                { id: CM_TOTAL_COMPRESSED, type: thrift/* TType */.nw.I64, value: BigInt(part.bytes) },
-                { id: CM_DATA_PAGE, type: thrift/* TType */.nw.I64, value: BigInt(dataAt) },
-                ...(dictionaryAt === undefined ? [] : [{ id: CM_DICTIONARY_PAGE, type: thrift/* TType */.nw.I64, value: BigInt(dictionaryAt) }]),
+                { id: CM_NUM_VALUES, type: _model_thrift_js__WEBPACK_IMPORTED_MODULE_3__/* .TType */ .nw.I64, value: BigInt(values) },
+                { id: CM_TOTAL_UNCOMPRESSED, type: _model_thrift_js__WEBPACK_IMPORTED_MODULE_3__/* .TType */ .nw.I64, value: BigInt(uncompressed) },
+                { id: CM_TOTAL_COMPRESSED, type: _model_thrift_js__WEBPACK_IMPORTED_MODULE_3__/* .TType */ .nw.I64, value: BigInt(part.bytes) },
+                { id: CM_DATA_PAGE, type: _model_thrift_js__WEBPACK_IMPORTED_MODULE_3__/* .TType */ .nw.I64, value: BigInt(dataAt) },
+                ...(dictionaryAt === undefined ? [] : [{ id: CM_DICTIONARY_PAGE, type: _model_thrift_js__WEBPACK_IMPORTED_MODULE_3__/* .TType */ .nw.I64, value: BigInt(dictionaryAt) }]),
             ]);
-            columns.push(new thrift/* ThriftStruct */.N1([
-                { id: CC_FILE_OFFSET, type: thrift/* TType */.nw.I64, value: BigInt(dataAt) },
-                { id: CC_META, type: thrift/* TType */.nw.Struct, value: meta },
+            columns.push(new _model_thrift_js__WEBPACK_IMPORTED_MODULE_3__/* .ThriftStruct */ .N1([
+                { id: CC_FILE_OFFSET, type: _model_thrift_js__WEBPACK_IMPORTED_MODULE_3__/* .TType */ .nw.I64, value: BigInt(dataAt) },
+                { id: CC_META, type: _model_thrift_js__WEBPACK_IMPORTED_MODULE_3__/* .TType */ .nw.Struct, value: meta },
             ]));
             position += part.bytes;
         }
         const rows = window.end - window.start;
-        const root = new thrift/* ThriftStruct */.N1(this.schemaRoot.fields.map((f) => ({ ...f })));
-        root.set(SE_NUM_CHILDREN, thrift/* TType */.nw.I32, 1);
+        const root = new _model_thrift_js__WEBPACK_IMPORTED_MODULE_3__/* .ThriftStruct */ .N1(this.schemaRoot.fields.map((f) => ({ ...f })));
+        root.set(SE_NUM_CHILDREN, _model_thrift_js__WEBPACK_IMPORTED_MODULE_3__/* .TType */ .nw.I32, 1);
         const createdBy = this.meta.field(FM_CREATED_BY);
-        const footer = (0,thrift/* encodeStruct */.q7)(new thrift/* ThriftStruct */.N1([
+        const footer = (0,_model_thrift_js__WEBPACK_IMPORTED_MODULE_3__/* .encodeStruct */ .q7)(new _model_thrift_js__WEBPACK_IMPORTED_MODULE_3__/* .ThriftStruct */ .N1([
             copyField(this.meta, FM_VERSION),
-            { id: FM_SCHEMA, type: thrift/* TType */.nw.List, value: { kind: "list", elementType: thrift/* TType */.nw.Struct, items: [root, ...field.elements] } },
-            { id: FM_NUM_ROWS, type: thrift/* TType */.nw.I64, value: BigInt(rows) },
+            { id: FM_SCHEMA, type: _model_thrift_js__WEBPACK_IMPORTED_MODULE_3__/* .TType */ .nw.List, value: { kind: "list", elementType: _model_thrift_js__WEBPACK_IMPORTED_MODULE_3__/* .TType */ .nw.Struct, items: [root, ...field.elements] } },
+            { id: FM_NUM_ROWS, type: _model_thrift_js__WEBPACK_IMPORTED_MODULE_3__/* .TType */ .nw.I64, value: BigInt(rows) },
             {
                 id: FM_ROW_GROUPS,
-                type: thrift/* TType */.nw.List,
+                type: _model_thrift_js__WEBPACK_IMPORTED_MODULE_3__/* .TType */ .nw.List,
                 value: {
                     kind: "list",
-                    elementType: thrift/* TType */.nw.Struct,
-                    items: [new thrift/* ThriftStruct */.N1([
-                            { id: RG_COLUMNS, type: thrift/* TType */.nw.List, value: { kind: "list", elementType: thrift/* TType */.nw.Struct, items: columns } },
-                            { id: RG_TOTAL_BYTE_SIZE, type: thrift/* TType */.nw.I64, value: BigInt(position) },
-                            { id: RG_NUM_ROWS, type: thrift/* TType */.nw.I64, value: BigInt(rows) },
+                    elementType: _model_thrift_js__WEBPACK_IMPORTED_MODULE_3__/* .TType */ .nw.Struct,
+                    items: [new _model_thrift_js__WEBPACK_IMPORTED_MODULE_3__/* .ThriftStruct */ .N1([
+                            { id: RG_COLUMNS, type: _model_thrift_js__WEBPACK_IMPORTED_MODULE_3__/* .TType */ .nw.List, value: { kind: "list", elementType: _model_thrift_js__WEBPACK_IMPORTED_MODULE_3__/* .TType */ .nw.Struct, items: columns } },
+                            { id: RG_TOTAL_BYTE_SIZE, type: _model_thrift_js__WEBPACK_IMPORTED_MODULE_3__/* .TType */ .nw.I64, value: BigInt(position) },
+                            { id: RG_NUM_ROWS, type: _model_thrift_js__WEBPACK_IMPORTED_MODULE_3__/* .TType */ .nw.I64, value: BigInt(rows) },
                         ])],
                 },
             },
             {
                 id: FM_KEY_VALUE,
-                type: thrift/* TType */.nw.List,
+                type: _model_thrift_js__WEBPACK_IMPORTED_MODULE_3__/* .TType */ .nw.List,
                 value: {
                     kind: "list",
-                    elementType: thrift/* TType */.nw.Struct,
-                    items: [new thrift/* ThriftStruct */.N1([
-                            { id: KV_KEY, type: thrift/* TType */.nw.Binary, value: Buffer.from("ARROW:schema") },
-                            { id: KV_VALUE, type: thrift/* TType */.nw.Binary, value: Buffer.from(this.arrowHint(field.name, type)) },
+                    elementType: _model_thrift_js__WEBPACK_IMPORTED_MODULE_3__/* .TType */ .nw.Struct,
+                    items: [new _model_thrift_js__WEBPACK_IMPORTED_MODULE_3__/* .ThriftStruct */ .N1([
+                            { id: KV_KEY, type: _model_thrift_js__WEBPACK_IMPORTED_MODULE_3__/* .TType */ .nw.Binary, value: Buffer.from("ARROW:schema") },
+                            { id: KV_VALUE, type: _model_thrift_js__WEBPACK_IMPORTED_MODULE_3__/* .TType */ .nw.Binary, value: Buffer.from(this.arrowHint(field.name, type)) },
                         ])],
                 },
             },
@@ -38197,11 +38254,40 @@ class ParquetFile {
             this.hints.set(type, (byName = new Map()));
         let hint = byName.get(name);
         if (hint === undefined) {
-            hint = (0,arrow_schema/* encodeArrowSchema */.H6)(new schema/* Schema */.S([new schema/* Field */.D(name, type, true)]));
+            hint = (0,_model_arrow_schema_js__WEBPACK_IMPORTED_MODULE_2__/* .encodeArrowSchema */ .H6)(new apache_arrow__WEBPACK_IMPORTED_MODULE_5__/* .Schema */ .S([new apache_arrow__WEBPACK_IMPORTED_MODULE_5__/* .Field */ .D(name, type, true)]));
             byName.set(name, hint);
         }
         return hint;
     }
+}
+function inRange(byte, range) {
+    return range.start <= byte && byte < range.end;
+}
+/** Whether a row group (of a footer) starts in `range`: it belongs to that piece of the file. */
+function rowGroupIn(rg, range) {
+    return inRange(rowGroupStart(rg), range);
+}
+/** Where a column chunk's first page is: its dictionary page when it has one, else its first data page. */
+function chunkStart(meta) {
+    const dataOffset = num(meta.int(CM_DATA_PAGE) ?? -1n);
+    const dictOffset = meta.int(CM_DICTIONARY_PAGE);
+    return dictOffset !== undefined && dictOffset > 0n && num(dictOffset) < dataOffset ? num(dictOffset) : dataOffset;
+}
+/**
+ * Where a row group (of a footer) starts: the first page of its column chunks
+ * (-1 when it has none). Pieces of a file are cut there (../pieces.ts).
+ */
+function rowGroupStart(rg) {
+    let start = -1;
+    for (const column of (rg.list(RG_COLUMNS)?.items ?? [])) {
+        const meta = column.struct(CC_META);
+        if (!meta)
+            continue;
+        const at = chunkStart(meta);
+        if (start < 0 || at < start)
+            start = at;
+    }
+    return start;
 }
 function copyField(struct, id) {
     const f = struct.field(id);
@@ -38278,12 +38364,51 @@ async function readInto(handle, out, at, offset, length) {
     }
 }
 
+
+/***/ }),
+
+/***/ 7329:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  cp: () => (/* binding */ ParquetReader),
+  RD: () => (/* binding */ profileParquetRange)
+});
+
+// UNUSED EXPORTS: pythonBatchEnds
+
+// EXTERNAL MODULE: ./node_modules/apache-arrow/enum.mjs
+var apache_arrow_enum = __nccwpck_require__(3627);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/ipc/reader.mjs + 2 modules
+var ipc_reader = __nccwpck_require__(4733);
+// EXTERNAL MODULE: ./src/data/errors.ts
+var errors = __nccwpck_require__(6861);
+// EXTERNAL MODULE: ./src/data/read/columns.ts
+var read_columns = __nccwpck_require__(9854);
+// EXTERNAL MODULE: ./src/model/features.ts
+var model_features = __nccwpck_require__(5486);
+// EXTERNAL MODULE: ./src/data/model/sizes.ts
+var sizes = __nccwpck_require__(1088);
+// EXTERNAL MODULE: ./src/data/read/source.ts
+var source = __nccwpck_require__(2656);
+// EXTERNAL MODULE: ./src/data/model/storage.ts
+var storage = __nccwpck_require__(3555);
+// EXTERNAL MODULE: ./src/data/read/parquet/ffi.ts
+var ffi = __nccwpck_require__(7913);
+// EXTERNAL MODULE: ./src/data/read/parquet/file.ts
+var file = __nccwpck_require__(8054);
 // EXTERNAL MODULE: ./src/data/read/parts.ts
 var parts = __nccwpck_require__(631);
 // EXTERNAL MODULE: ./node_modules/apache-arrow/type.mjs
 var apache_arrow_type = __nccwpck_require__(4772);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/data.mjs
+var apache_arrow_data = __nccwpck_require__(7108);
 // EXTERNAL MODULE: ./node_modules/apache-arrow/factories.mjs + 28 modules
 var factories = __nccwpck_require__(3851);
+// EXTERNAL MODULE: ./node_modules/apache-arrow/vector.mjs
+var apache_arrow_vector = __nccwpck_require__(3649);
 // EXTERNAL MODULE: ./src/data/read/values.ts
 var values = __nccwpck_require__(9755);
 ;// CONCATENATED MODULE: ./src/data/read/parquet/adapt.ts
@@ -38527,7 +38652,7 @@ function convertValues(data, column, target, file, firstRow) {
 
 /** Pass 1's decoding of row groups [from, to) of a Parquet file (a background job). */
 async function profileParquetRange(job) {
-    return new ParquetReader(job.path, job.file).decodedRange(new Map(job.overrides), job.from, job.to);
+    return new ParquetReader(job.path, job.file, {}, job.piece).decodedRange(new Map(job.overrides), job.from, job.to);
 }
 /**
  * Target bytes of one record batch read from the file (uncompressed). 4 MiB
@@ -38540,31 +38665,58 @@ class ParquetReader {
     path;
     file;
     options;
+    piece;
     columns;
     batchRows = MAX_BATCH_ROWS;
-    constructor(path, file, options = {}) {
+    constructor(path, file, options = {}, 
+    /** Only the row groups starting in these bytes (a prepare job's slice, ../pieces.ts). */
+    piece) {
         this.path = path;
         this.file = file;
         this.options = options;
+        this.piece = piece;
     }
     async openFile() {
         if ((0,source/* isGzipName */.Gt)(this.path))
             throw new errors/* DataError */.fL(this.file, undefined, "gzip-compressed Parquet is not supported: Parquet already compresses its pages; publish the .parquet file itself");
         try {
-            return await ParquetFile.open(this.path);
+            return await file/* ParquetFile */.Lp.open(this.path, this.piece);
         }
         catch (e) {
-            if (e instanceof ParquetFileError)
+            if (e instanceof file/* ParquetFileError */.Jy)
                 throw new errors/* DataError */.fL(this.file, undefined, `not a readable Parquet file (${errorText(e)})`);
             throw (0,source/* ioError */.bD)(this.file, e);
+        }
+    }
+    /**
+     * Where the file can be cut into pieces (../pieces.ts): for each byte offset
+     * (ascending), the first row group but the first starting at or after it,
+     * or undefined when none does. None when the row groups do not follow each
+     * other in the file (a piece is a run of row groups in byte order).
+     */
+    async cutsAt(offsets) {
+        const pf = await this.openFile();
+        try {
+            const groups = pf.fileRowGroups;
+            if (groups.some((rg, i) => rg.start < 4 || (i > 0 && rg.start <= groups[i - 1].start)))
+                return offsets.map(() => undefined);
+            return offsets.map((offset) => {
+                const rg = groups.find((g) => g.index >= 1 && g.start >= offset);
+                return rg && { byte: rg.start, rowGroup: rg.index };
+            });
+        }
+        finally {
+            await pf.close();
         }
     }
     /** Reads the schema, the `huggingface` features and the batch size. */
     describe(pf) {
         const rows = pf.rows;
-        const bytes = pf.rowGroups.reduce((n, rg) => n + rg.totalByteSize, 0);
         // As many rows as hold about BATCH_BYTES, from the footer alone: the batches (and so the shards' bytes) follow from it.
-        this.batchRows = rows > 0 && bytes > 0 ? Math.max(1024, Math.min(MAX_BATCH_ROWS, Math.floor((rows * BATCH_BYTES) / bytes))) : MAX_BATCH_ROWS;
+        // The whole file's figures, so a piece's row groups are read in the batches the whole file's are.
+        const fileRows = pf.fileRowGroups.reduce((n, rg) => n + rg.rows, 0);
+        const bytes = pf.fileRowGroups.reduce((n, rg) => n + rg.totalByteSize, 0);
+        this.batchRows = fileRows > 0 && bytes > 0 ? Math.max(1024, Math.min(MAX_BATCH_ROWS, Math.floor((fileRows * BATCH_BYTES) / bytes))) : MAX_BATCH_ROWS;
         const schema = arrowSchema(pf, this.file);
         if (schema.fields.length !== pf.fields.length)
             throw new errors/* DataError */.fL(this.file, undefined, `not a readable Parquet file (${schema.fields.length} Arrow fields for ${pf.fields.length} columns)`);
@@ -38690,13 +38842,14 @@ class ParquetReader {
     async decodedInParts(pf, overrides, targets, decoded) {
         const { background, splitFromBytes = parts/* SPLIT_FROM_BYTES */.c9 } = this.options;
         const groups = pf.rowGroups.length;
-        if (!background || groups < 2 || pf.size < splitFromBytes)
+        const size = this.piece ? this.piece.end - this.piece.start : pf.size;
+        if (!background || groups < 2 || size < splitFromBytes)
             return undefined;
         const n = Math.min(parts/* PARTS */.dI, groups);
         const from = (i) => Math.round((i * groups) / n);
         const names = decoded.map((c) => c.name);
         const done = await (0,parts/* inParts */.oP)(n, (i) => this.decodedStats(pf, targets, decoded, from(i), from(i + 1)), async (i) => {
-            const job = { path: this.path, file: this.file, overrides: [...overrides], from: from(i), to: from(i + 1) };
+            const job = { path: this.path, file: this.file, overrides: [...overrides], from: from(i), to: from(i + 1), ...(this.piece ? { piece: this.piece } : {}) };
             const part = (await background("parquet-range", job));
             if (part.names.join("\0") !== names.join("\0"))
                 throw new Error("the background thread decoded other columns");
@@ -38728,7 +38881,7 @@ class ParquetReader {
                     const window = await pf.window(rg, c.parquet, row, Math.min(rg.rows, row + this.batchRows));
                     const skip = row - window.start;
                     const n = window.end - row;
-                    const parts = await pf.decode(rg, c.parquet, type, window, { skip, rows: n, batchRows: this.batchRows }, (m, array, length) => pythonPieces(rg.rows, first, 0, length).map(([a, b]) => ({ length: b - a, ...byteArrayStats(m, array, type, a, b - a) })));
+                    const parts = await pf.decode(rg, c.parquet, type, window, { skip, rows: n, batchRows: this.batchRows }, (m, array, length) => pythonPieces(rg.rows, first, 0, length).map(([a, b]) => ({ length: b - a, ...(0,ffi/* byteArrayStats */.Pk)(m, array, type, a, b - a) })));
                     let at = row;
                     for (const pieces of parts)
                         for (const { length, nulls, bytes } of pieces) {
@@ -38843,7 +38996,7 @@ class ColumnWindow {
                 const window = await this.pf.window(rg, parquet, chunkStart, chunkEnd);
                 // The whole chunks from chunkStart that the piece holds (the row group's last one may be short).
                 const last = window.end >= rg.rows ? rg.rows : chunkStart + Math.floor((window.end - chunkStart) / batchRows) * batchRows;
-                const parts = await this.pf.decode(rg, parquet, field.type, window, { skip: chunkStart - window.start, rows: last - chunkStart, batchRows }, (m, array, length) => importArray(m, array, field.type, 0, length));
+                const parts = await this.pf.decode(rg, parquet, field.type, window, { skip: chunkStart - window.start, rows: last - chunkStart, batchRows }, (m, array, length) => (0,ffi/* importArray */.BW)(m, array, field.type, 0, length));
                 let at = chunkStart;
                 for (const part of parts) {
                     if (part.length !== Math.min(batchRows, rg.rows - at))
@@ -38942,8 +39095,9 @@ function pythonPieces(rows, first, start, end) {
     }
     return out;
 }
+/** Rows of the file's first row group, the size of Python's batches (pythonBatchEnds): the whole file's, for a piece too. */
 function firstGroupRows(pf) {
-    return pf.rowGroups[0]?.rows ?? 0;
+    return pf.fileRowGroups[0]?.rows ?? 0;
 }
 const FIXED_WIDTH = new Set([
     apache_arrow_enum/* Type */.ZU.Bool,
@@ -40044,7 +40198,7 @@ function converterFor(feature, floatTokens = false) {
 /* harmony export */   C: () => (/* binding */ BACKGROUND_JOBS)
 /* harmony export */ });
 /* harmony import */ var _read_csv_csv_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(322);
-/* harmony import */ var _read_parquet_parquet_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8915);
+/* harmony import */ var _read_parquet_parquet_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7329);
 /**
  * One-shot jobs the main thread can hand to the encoder threads, which are
  * idle during pass 1 (ReaderOptions.background). Both worker entries (the
@@ -43309,7 +43463,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_worker_threads__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_worker_threads__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _data_workers_jobs_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3310);
 /* harmony import */ var _data_workers_worker_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7340);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4382);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(249);
 /**
  * Entry point of the bundled action (dist/index.js). The same file also
  * serves as the Parquet encoder worker thread, so the bundle needs no
@@ -43333,7 +43487,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4382:
+/***/ 249:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -65868,8 +66022,9 @@ function sliceCuts(sizes, count) {
     for (let k = 1; k < count; k++) {
         const target = (total * k) / count;
         let j = cuts[k - 1];
-        // Move to the edge nearest the target; the cuts never go back.
-        while (j < sizes.length && Math.abs(edges[j + 1] - target) < Math.abs(edges[j] - target))
+        // Move to the edge nearest the target, past empty items (their edges are equal); the cuts never go back.
+        const nearer = (i) => Math.abs(edges[i + 1] - target) < Math.abs(edges[i] - target) || (total > 0 && sizes[i] === 0);
+        while (j < sizes.length && nearer(j))
             j++;
         // Zero-byte items still count: without bytes to balance, deal items out evenly.
         if (total === 0)
@@ -65885,6 +66040,64 @@ function sliceFiles(splits, sizeOf, slice) {
     const cuts = sliceCuts(all.map((a) => sizeOf(a.file)), slice.count);
     const mine = all.slice(cuts[slice.index - 1], cuts[slice.index]);
     return splits.map((s, i) => ({ split: s.split, files: mine.filter((m) => m.split === i).map((m) => m.file) }));
+}
+/**
+ * Slice `slice` of `splits` when a file bigger than its share of the bytes
+ * may be cut: a slice boundary whose even share of the bytes falls inside
+ * such a file (one `cutter` can cut, with at least one cut) is placed at the
+ * first record at or after that byte, or at the file's end when no cut
+ * follows; elsewhere at the nearest file edge, as sliceCuts places it. Each
+ * job finds only its own two boundaries, as every other job finds them, so
+ * the slices put end to end give every file's rows once, in order.
+ */
+async function sliceFilesCutting(splits, sizeOf, slice, cutter) {
+    const all = splits.flatMap((s, i) => s.files.map((file) => ({ split: i, file })));
+    const sizes = all.map((a) => sizeOf(a.file));
+    const edges = [0];
+    for (const s of sizes)
+        edges.push(edges[edges.length - 1] + s);
+    const total = edges[edges.length - 1];
+    const cuts = sliceCuts(sizes, slice.count);
+    /** Where boundary k falls: inside an item that may be cut (at `offset` of it), else at the edge before item `cuts[k]`. */
+    const place = async (k) => {
+        if (k === 0 || k === slice.count)
+            return { k };
+        const target = Math.floor((total * k) / slice.count);
+        const item = edges.findIndex((e, i) => i < sizes.length && e < target && target < edges[i + 1]);
+        if (item < 0 || sizes[item] <= total / slice.count || !(await cutter.canCut(all[item].file)))
+            return { k };
+        return { k, item, offset: target - edges[item] };
+    };
+    const places = [await place(slice.index - 1), await place(slice.index)];
+    // The cuts, found in one read of a file from its start when both boundaries are in it.
+    // The first cut at or after byte 1 says whether the file has any (a CSV file of fewer than 1000 rows has none).
+    const found = new Map();
+    const bounds = [];
+    for (const p of places) {
+        if (p.item === undefined) {
+            bounds.push({ item: cuts[p.k] });
+            continue;
+        }
+        const offsets = places.filter((q) => q.item === p.item).map((q) => q.offset);
+        if (!found.has(p.item))
+            found.set(p.item, await cutter.findCuts(all[p.item].file, [1, ...offsets]));
+        const [any, ...atOffsets] = found.get(p.item);
+        const cut = atOffsets[offsets.indexOf(p.offset)];
+        bounds.push(!any ? { item: cuts[p.k] } : cut ? { item: p.item, cut } : { item: p.item + 1 });
+    }
+    const [from, to] = bounds;
+    const mine = [];
+    for (let i = from.item; i < to.item || (i === to.item && to.cut); i++) {
+        const sliced = { file: all[i].file };
+        if (i === from.item && from.cut)
+            sliced.from = from.cut;
+        if (i === to.item && to.cut)
+            sliced.to = to.cut;
+        if (sliced.from && sliced.to && sliced.from.byte >= sliced.to.byte)
+            continue; // both boundaries at the same record: nothing here
+        mine.push({ split: all[i].split, sliced });
+    }
+    return splits.map((s, i) => ({ split: s.split, files: mine.filter((m) => m.split === i).map((m) => m.sliced) }));
 }
 
 ;// CONCATENATED MODULE: ./src/inputs.ts
@@ -66913,6 +67126,7 @@ class LineSource {
     validate;
     chunkBytes;
     scanner;
+    piece;
     buf = Buffer.alloc(0);
     start = 0;
     stop = 0;
@@ -66928,18 +67142,30 @@ class LineSource {
     newTable = false;
     tableLimit = PYTHON_CHUNK_BYTES;
     tablePending = false;
-    constructor(path, file, validate, chunkBytes, scanner) {
+    /** Whether the bytes consumed before the chunk end with an LF (for lineAt at the chunk's start). */
+    endsWithLf = false;
+    constructor(path, file, validate, chunkBytes, scanner, 
+    /** Only these bytes (../pieces.ts): they start where one of Python's tables starts, on line `piece.line`. */
+    piece) {
         this.path = path;
         this.file = file;
         this.validate = validate;
         this.chunkBytes = chunkBytes;
         this.scanner = scanner;
+        this.piece = piece;
+        if (piece) {
+            this.nextLine = piece.line ?? 1;
+            this.atStart = piece.start === 0;
+            this.tableLimit = piece.start + PYTHON_CHUNK_BYTES;
+        }
     }
     async refill() {
-        this.input ??= new read_source/* ChunkBuffer */.oj((0,read_source/* readAhead */.Ek)(await (0,read_source/* openByteSource */.QK)(this.path, this.file)), this.chunkBytes);
+        this.input ??= new read_source/* ChunkBuffer */.oj((0,read_source/* readAhead */.Ek)(await (0,read_source/* openByteSource */.QK)(this.path, this.file, this.piece)), this.chunkBytes);
         const input = this.input;
         if (this.eof && this.p >= this.end)
             return false;
+        if (this.p > 0)
+            this.endsWithLf = this.buf[this.p - 1] === LF;
         if (!(await input.refill(this.p)))
             return false;
         this.buf = input.buffer;
@@ -67008,10 +67234,16 @@ class LineSource {
         this.stop = end;
         return end;
     }
-    /** Notes a line starting at `p` (blank lines too: they count in Python's tables). */
+    /**
+     * Notes a line starting at `p` (blank lines too: they count in Python's
+     * tables). Only a line after an LF can start a table: Python ends a table's
+     * read with a binary readline, which stops at LF alone (a lone CR ends a
+     * row, not a table).
+     */
     lineAt(p) {
-        const at = this.input.base + p;
-        if (at > this.tableLimit) {
+        const at = (this.piece?.start ?? 0) + this.input.base + p;
+        const afterLf = p > 0 ? this.buf[p - 1] === LF : this.endsWithLf;
+        if (afterLf && at > this.tableLimit) {
             this.tableLimit = at + PYTHON_CHUNK_BYTES;
             this.tablePending = true;
         }
@@ -67391,22 +67623,28 @@ class JsonReader {
     path;
     file;
     options;
+    piece;
     /** Rows pass 1 counted: pass 2 sizes its builders for no more (a small file's batch). */
     rowCount;
-    constructor(path, file, options = {}) {
+    constructor(path, file, options = {}, 
+    /** Only these bytes of a JSON Lines file (a prepare job's slice, ../pieces.ts). */
+    piece) {
         this.path = path;
         this.file = file;
         this.options = options;
+        this.piece = piece;
     }
     /** The rows of the file, read with `scanner` (pass 1 validates the UTF-8 too). */
     async rows(validate, learn) {
         const layout = await detectLayout(this.path, this.file);
         if (layout.kind === "empty")
             throw new data_errors/* DataError */.fL(this.file, undefined, "the file is empty");
+        if (this.piece && layout.kind !== "lines")
+            throw new Error(`${this.file}: only JSON Lines files are read in pieces`);
         const scanner = new scan/* RowScanner */.b4(learn, layout.kind === "lines");
         // A top-level array is read as such whatever the extension, as datasets does.
         const source = layout.kind === "lines"
-            ? new LineSource(this.path, this.file, validate, this.options.chunkBytes, scanner)
+            ? new LineSource(this.path, this.file, validate, this.options.chunkBytes, scanner, this.piece)
             : new ArraySource(this.path, this.file, validate, this.options.chunkBytes, scanner, layout.kind === "array" ? layout.shape : "stream");
         return { source, scanner, layout };
     }
@@ -67662,8 +67900,8 @@ function checkValue(buf, s, e, file, line) {
     }
 }
 
-// EXTERNAL MODULE: ./src/data/read/parquet/parquet.ts + 3 modules
-var parquet = __nccwpck_require__(8915);
+// EXTERNAL MODULE: ./src/data/read/parquet/parquet.ts + 1 modules
+var parquet = __nccwpck_require__(7329);
 ;// CONCATENATED MODULE: ./src/data/read/text/lines.ts
 /**
  * Splits a file into lines, chunk by chunk, as tokenized cells (one field per
@@ -67677,16 +67915,17 @@ var parquet = __nccwpck_require__(8915);
 
 const lines_LF = 10;
 const lines_CR = 13;
-async function* lineChunks(path, file, validateUtf8, chunkBytes) {
-    const input = new read_source/* ChunkBuffer */.oj(await (0,read_source/* openByteSource */.QK)(path, file), chunkBytes);
+/** The lines of a file, or of a piece of it (../pieces.ts: bytes starting at a line start, on line `piece.line`). */
+async function* lineChunks(path, file, validateUtf8, chunkBytes, piece) {
+    const input = new read_source/* ChunkBuffer */.oj(await (0,read_source/* openByteSource */.QK)(path, file, piece), chunkBytes);
     let capacity = 1 << 14;
     let pos = new Int32Array(capacity * 2);
     let recordStart = new Int32Array(capacity + 1);
     let recordLine = new Float64Array(capacity);
     let flags = new Uint8Array(capacity);
-    let line = 1;
+    let line = piece?.line ?? 1;
     let consumed = 0;
-    let atStart = true;
+    let atStart = !piece || piece.start === 0;
     try {
         while (await input.refill(consumed)) {
             const buf = input.buffer;
@@ -67794,22 +68033,26 @@ class TextReader {
     path;
     file;
     options;
+    piece;
     /** Rows pass 1 counted: pass 2 sizes its builder for no more (a small file's batch). */
     rowCount;
-    constructor(path, file, options = {}) {
+    constructor(path, file, options = {}, 
+    /** Only these bytes of the file (a prepare job's slice, ../pieces.ts). */
+    piece) {
         this.path = path;
         this.file = file;
         this.options = options;
+        this.piece = piece;
     }
     async profile(overrides) {
         const override = overrides.get(TEXT_COLUMN);
         if (override && !(override.kind === "value" && (override.dtype === "string" || override.dtype === "large_string")))
             throw new data_errors/* DataError */.fL(this.file, undefined, `text files have one string column '${TEXT_COLUMN}'; it cannot be ${(0,model_features/* featureToString */.pu)(override)} (string or large_string only)`);
-        if (await isEmptyFile(this.path, this.file))
+        if (!this.piece && (await isEmptyFile(this.path, this.file)))
             throw new data_errors/* DataError */.fL(this.file, undefined, "the file is empty");
         let rows = 0;
         let bytes = 0;
-        for await (const chunk of lineChunks(this.path, this.file, true, this.options.chunkBytes)) {
+        for await (const chunk of lineChunks(this.path, this.file, true, this.options.chunkBytes, this.piece)) {
             rows += chunk.records;
             for (let r = 0; r < chunk.records; r++)
                 bytes += chunk.pos[r * 2 + 1] - chunk.pos[r * 2];
@@ -67825,7 +68068,7 @@ class TextReader {
     async open(features) {
         if (features.length !== 1 || features[0].name !== TEXT_COLUMN)
             throw new data_errors/* DataError */.fL(this.file, undefined, `text files only have the column '${TEXT_COLUMN}'`);
-        const chunks = lineChunks(this.path, this.file, false, this.options.chunkBytes);
+        const chunks = lineChunks(this.path, this.file, false, this.options.chunkBytes, this.piece);
         const builder = new columns/* Utf8Builder */.RI((0,model_features/* featureToArrow */.RA)(features[0].feature), Math.max(8, Math.min(this.rowCount ?? columns/* INITIAL_CAPACITY */.aW, columns/* INITIAL_CAPACITY */.aW)));
         let chunk;
         let cursor = 0;
@@ -67861,14 +68104,14 @@ function readerFor(file, options = {}) {
     switch (file.format) {
         case "csv":
         case "tsv":
-            return new csv/* CsvReader */.cv(file.localPath, file.file, file.format, options);
+            return new csv/* CsvReader */.cv(file.localPath, file.file, file.format, options, file.piece);
         case "json":
         case "jsonl":
-            return new JsonReader(file.localPath, file.file, options);
+            return new JsonReader(file.localPath, file.file, options, file.piece);
         case "text":
-            return new TextReader(file.localPath, file.file, options);
+            return new TextReader(file.localPath, file.file, options, file.piece);
         case "parquet":
-            return new parquet/* ParquetReader */.cp(file.localPath, file.file, options);
+            return new parquet/* ParquetReader */.cp(file.localPath, file.file, options, file.piece);
         case "image":
         case "audio":
             // Media files are rows of a folder's reader (media/plan.ts), not tables of their own.
@@ -69941,7 +70184,10 @@ var thrift = __nccwpck_require__(2127);
 var write_merge = __nccwpck_require__(4796);
 // EXTERNAL MODULE: ./src/data/write/pages/cdc.ts
 var cdc = __nccwpck_require__(9927);
+// EXTERNAL MODULE: ./src/data/read/parquet/file.ts
+var parquet_file = __nccwpck_require__(8054);
 ;// CONCATENATED MODULE: ./src/data/write/copy.ts
+
 
 
 
@@ -70026,13 +70272,15 @@ class RowGroupCopier {
             const source = await (0,write_merge/* fileSource */.IO)(file.localPath);
             try {
                 const part = await (0,write_merge/* openPart */.Qj)(source, { dropBloomFilters: true });
-                const reason = unusable(part, file, template, options);
+                const piece = file.piece;
+                const copied = (rg) => !piece || (0,parquet_file/* rowGroupIn */.LR)(rg, piece);
+                const reason = unusable(part, file, template, options, copied);
                 if (reason !== undefined)
                     return { reason: `${file.file}: ${reason}` };
                 footers.push({ meta: part.meta, rowGroups: part.rowGroups });
                 for (const [index, rg] of part.rowGroups.entries()) {
                     chunks += (0,write_merge/* columnsOf */.PL)(rg).length;
-                    if (rows(rg) > 0)
+                    if (rows(rg) > 0 && copied(rg))
                         rowGroups.push({ input, index, rows: rows(rg) });
                 }
             }
@@ -70129,8 +70377,8 @@ function fieldBytes(meta, id) {
 function rows(rg) {
     return Number(rg.int(RG_NUM_ROWS) ?? 0n);
 }
-/** Why `part`'s column chunks cannot go into a file with `template`'s schema as they are (undefined: they can). */
-function unusable(part, input, template, options) {
+/** Why `part`'s column chunks (of the row groups `copied` says) cannot go into a file with `template`'s schema as they are (undefined: they can). */
+function unusable(part, input, template, options, copied) {
     const ours = leaves(template);
     const theirs = leaves(part.meta);
     if (ours.length !== theirs.length)
@@ -70152,6 +70400,8 @@ function unusable(part, input, template, options) {
         return `it was written by ${writer}, whose column chunk sizes leave out the dictionary page`;
     const codec = CODECS[options.compression];
     for (const [r, rg] of part.rowGroups.entries()) {
+        if (!copied(rg))
+            continue;
         const columns = (0,write_merge/* columnsOf */.PL)(rg);
         if (columns.length !== ours.length)
             return `row group ${r} has ${columns.length} columns`;
@@ -71351,8 +71601,10 @@ async function settle(profiled, overrides, log) {
     await measureJsonColumns(profiled, features, overrides);
     return { features, plans: profiled.map((s) => planSplit(s, features)) };
 }
-/** A file's size, 0 when it cannot be read (pass 1 says why). Synchronous: thousands of small files cost milliseconds, not a thread-pool round trip each. */
+/** A file's size (its piece's, for a piece), 0 when it cannot be read (pass 1 says why). Synchronous: thousands of small files cost milliseconds, not a thread-pool round trip each. */
 function sizeOf(file) {
+    if (file.piece)
+        return file.piece.end - file.piece.start;
     try {
         return (0,external_node_fs_.statSync)(file.localPath).size;
     }
@@ -73708,13 +73960,17 @@ function buildManifest(slice, settings, conversion, files) {
         slice,
         settings,
         features: conversion ? featuresToManifest(conversion.features) : null,
-        splits: (conversion?.splits ?? []).map((s) => ({
-            name: s.name,
-            rows: s.rows,
-            numBytes: s.numBytes,
-            files: files.find((f) => f.split === s.name)?.files ?? [],
-            shards: s.shards.map((shard) => ({ sha256: shard.sha256, size: shard.bytes, rows: shard.rows })),
-        })),
+        splits: (conversion?.splits ?? []).map((s) => {
+            const mine = files.find((f) => f.split === s.name);
+            return {
+                name: s.name,
+                rows: s.rows,
+                numBytes: s.numBytes,
+                files: mine?.files ?? [],
+                ...(mine?.pieces?.length ? { pieces: mine.pieces } : {}),
+                shards: s.shards.map((shard) => ({ sha256: shard.sha256, size: shard.bytes, rows: shard.rows })),
+            };
+        }),
     };
 }
 /** Reads a manifest's JSON text, checking its shape; errors name `file`. */
@@ -73745,6 +74001,8 @@ function parseManifest(text, file) {
 }
 function isSplit(v) {
     if (!isRecord(v) || typeof v.name !== "string" || !isWhole(v.rows) || !isWhole(v.numBytes) || !Array.isArray(v.files) || !Array.isArray(v.shards))
+        return false;
+    if (v.pieces !== undefined && !(Array.isArray(v.pieces) && v.pieces.every((p) => isRecord(p) && typeof p.file === "string" && isWhole(p.start) && isWhole(p.end) && isWhole(p.size))))
         return false;
     return v.shards.every((s) => isRecord(s) && typeof s.sha256 === "string" && /^[0-9a-f]{64}$/.test(s.sha256) && isWhole(s.size) && isWhole(s.rows));
 }
@@ -73813,6 +74071,8 @@ function mergeManifests(files) {
         throw new ManifestError("no manifests to commit");
     const ordered = checkSlices(files);
     const settings = checkSettings(ordered);
+    for (const name of settings.splits)
+        checkPieces(ordered, name);
     const features = unifyFeatures(ordered);
     const splits = settings.splits.map((name) => {
         const parts = ordered.map((m) => m.manifest.splits.find((s) => s.name === name)).filter((s) => s !== undefined);
@@ -73823,7 +74083,8 @@ function mergeManifests(files) {
             throw new ManifestError(`no slice holds rows of split '${name}'`);
         return { name, rows: parts.reduce((n, p) => n + p.rows, 0), numBytes: parts.reduce((n, p) => n + p.numBytes, 0), shards };
     });
-    const inputFiles = new Map(settings.splits.map((name) => [name, ordered.reduce((n, m) => n + (m.manifest.splits.find((s) => s.name === name)?.files.length ?? 0), 0)]));
+    // A file cut between slices counts once.
+    const inputFiles = new Map(settings.splits.map((name) => [name, new Set(ordered.flatMap((m) => m.manifest.splits.find((s) => s.name === name)?.files ?? [])).size]));
     return { settings, count: ordered.length, conversion: { features, splits }, inputFiles };
 }
 /** The manifests in slice order, when every slice 1..n is there exactly once. */
@@ -73899,6 +74160,47 @@ function unifyFeatures(ordered) {
         throw new ManifestError(`the slices' schemas differ and their shards cannot be rewritten by the commit: ${problems.join("; ")}. One run reads all files together and would have chosen one type; set the type of ${problems.length === 1 ? "this column" : "these columns"} in the 'features' input of every prepare job (e.g. '- name: ${example?.name ?? "x"}\\n  dtype: ${example?.dtype ?? "float64"}'), and run the prepare jobs again`);
     return features;
 }
+/**
+ * A file in more than one slice must be cut into pieces that follow each
+ * other and cover it (the first from byte 0, each next from where the one
+ * before ends, the last to its end): else the jobs disagreed on the cuts
+ * (different versions of the action, or checkouts), and rows would be lost or
+ * repeated.
+ */
+function checkPieces(ordered, split) {
+    const count = ordered.length;
+    const seen = new Map();
+    for (const m of ordered) {
+        const s = m.manifest.splits.find((x) => x.name === split);
+        for (const file of s?.files ?? []) {
+            const list = seen.get(file) ?? [];
+            list.push({ slice: m.manifest.slice.index, piece: s.pieces?.find((p) => p.file === file) });
+            seen.set(file, list);
+        }
+    }
+    for (const [file, list] of seen) {
+        const at = (k) => sliceName({ index: list[k].slice, count });
+        const fail = (what) => {
+            throw new ManifestError(`the slices do not hold ${split} file ${file} once: ${what}; run every prepare job with the same version of the action on the same checkout, then the commit`);
+        };
+        if (list.length === 1 && !list[0].piece)
+            continue;
+        const whole = list.flatMap((x, k) => (x.piece ? [] : [at(k)]));
+        if (whole.length > 1)
+            fail(`slices ${whole.join(", ")} each hold all of it`);
+        if (whole.length === 1)
+            fail(`slice ${whole[0]} holds all of it, and ${list.length - 1} other slice(s) hold some`);
+        const pieces = list.map((x) => x.piece);
+        if (pieces[0].start !== 0)
+            fail(`its first piece (slice ${at(0)}) starts at byte ${pieces[0].start}`);
+        for (let k = 1; k < pieces.length; k++)
+            if (pieces[k].start !== pieces[k - 1].end)
+                fail(`slice ${at(k - 1)} ends its piece at byte ${pieces[k - 1].end}, slice ${at(k)} starts the next at byte ${pieces[k].start}`);
+        const last = pieces[pieces.length - 1];
+        if (last.end !== last.size)
+            fail(`its last piece (slice ${at(pieces.length - 1)}) ends at byte ${last.end} of ${last.size}`);
+    }
+}
 /** Items by key, in order of first appearance. */
 function groupBy(items, key) {
     const groups = new Map();
@@ -73926,6 +74228,170 @@ function shorten(text) {
     return text.length <= 80 ? text : `${text.slice(0, 77)}...`;
 }
 
+;// CONCATENATED MODULE: ./src/data/read/pieces.ts
+/**
+ * Pieces of one big file, for prepare jobs (docs/slices.md#a-file-bigger-than-its-share):
+ * where a file can be cut so that the pieces, read one after another, give
+ * exactly the rows of the whole file, in order, with the same `num_bytes`.
+ *
+ * A cut is at a byte where a record starts, found by reading the file from
+ * its start (every job finds the same cuts), and aligned where Python's
+ * loader starts a new record batch anyway, so the pieces' size counts add up
+ * to the whole file's (src/data/model/sizes.ts):
+ * - CSV/TSV: the start of a data row whose index is a multiple of
+ *   PYTHON_BATCH_ROWS, found by the reader's own tokenizer (quoted fields
+ *   may hold line breaks, so a line start is not always a record start);
+ * - JSON Lines: the start of one of Python's 10 MiB tables (json/rows.ts);
+ * - text: any line start (its column never holds a null);
+ * - Parquet: the start of a row group (the first page of its column chunks,
+ *   from the footer), where Python's record batches restart too; a reader
+ *   of a piece reads the row groups starting in its bytes.
+ * gzip files (no way in but from the start) and JSON arrays or objects
+ * spread over lines (one value) are never cut.
+ */
+
+
+
+
+
+
+/** Whether `file` can be cut into pieces (a table format read from its bytes, not gzip-compressed, JSON only as lines). */
+async function canCut(file) {
+    if (!["csv", "tsv", "jsonl", "json", "text", "parquet"].includes(file.format) || (0,read_source/* isGzipName */.Gt)(file.localPath))
+        return false;
+    let gzip;
+    try {
+        const handle = await (0,external_node_fs_promises_.open)(file.localPath, "r");
+        try {
+            gzip = await (0,read_source/* startsWithGzip */.gR)(handle);
+        }
+        finally {
+            await handle.close();
+        }
+    }
+    catch (e) {
+        throw (0,read_source/* ioError */.bD)(file.file, e);
+    }
+    if (gzip)
+        return false;
+    if (file.format === "json" || file.format === "jsonl")
+        return (await detectLayout(file.localPath, file.file)).kind === "lines";
+    return true;
+}
+/**
+ * For each byte offset (ascending), the first cut at or after it, or
+ * undefined when none is left before the end of the file. Reads the file
+ * from its start up to the last cut found.
+ */
+async function findCuts(file, offsets) {
+    switch (file.format) {
+        case "csv":
+        case "tsv":
+            return new csv/* CsvReader */.cv(file.localPath, file.file, file.format).cutsAt(offsets);
+        case "json":
+        case "jsonl":
+            return lineCuts(file, offsets, true);
+        case "text":
+            return lineCuts(file, offsets, false);
+        case "parquet":
+            return new parquet/* ParquetReader */.cp(file.localPath, file.file).cutsAt(offsets);
+        default:
+            throw new Error(`${file.file}: a ${file.format} file is not cut into pieces`);
+    }
+}
+const pieces_LF = 10;
+const pieces_CR = 13;
+/** Bytes read at a time while looking for line starts. */
+const SCAN_BYTES = 4 << 20;
+/**
+ * Cuts at line starts (after LF, CRLF or a lone CR, as text/lines.ts and
+ * json/rows.ts end lines); with `tables`, only where one of Python's JSON
+ * tables starts: the first line after an LF starting more than
+ * PYTHON_CHUNK_BYTES past the previous table's start (json/rows.ts, LineSource.lineAt).
+ */
+async function lineCuts(file, offsets, tables) {
+    const cuts = offsets.map(() => undefined);
+    if (offsets.length === 0)
+        return cuts;
+    let handle;
+    try {
+        handle = await (0,external_node_fs_promises_.open)(file.localPath, "r");
+    }
+    catch (e) {
+        throw (0,read_source/* ioError */.bD)(file.file, e);
+    }
+    try {
+        const size = (await handle.stat()).size;
+        const buf = Buffer.alloc(SCAN_BYTES);
+        let next = 0; // the next offset without its cut
+        let line = 1;
+        let tableLimit = PYTHON_CHUNK_BYTES;
+        /** A line starts at byte `at`, after an LF or not: a cut for the offsets at or before it, when it is one. Returns true when all are found. */
+        const lineStart = (at, afterLf) => {
+            line++;
+            if (at >= size)
+                return false; // a final line break starts no line
+            if (tables) {
+                // Python ends a table's read with a binary readline, which stops at LF alone.
+                if (!afterLf || at <= tableLimit)
+                    return false;
+                tableLimit = at + PYTHON_CHUNK_BYTES;
+            }
+            while (next < offsets.length && offsets[next] <= at)
+                cuts[next++] = { byte: at, line };
+            return next === offsets.length;
+        };
+        let base = 0;
+        let crPending = false; // the last block ended with a CR: an LF may follow
+        while (base < size) {
+            const { bytesRead } = await handle.read(buf, 0, Math.min(SCAN_BYTES, size - base), base);
+            if (bytesRead === 0)
+                break;
+            let p = 0;
+            if (crPending) {
+                crPending = false;
+                if (buf[0] === pieces_LF)
+                    p = 1;
+                if (lineStart(base + p, p === 1))
+                    return cuts;
+            }
+            const block = buf.subarray(0, bytesRead);
+            // The next CR at or after p (-1: none left in the block), searched again only once passed.
+            let cr = block.indexOf(pieces_CR, p);
+            for (;;) {
+                const lf = block.indexOf(pieces_LF, p);
+                const end = lf === -1 ? bytesRead : lf;
+                // Lone CRs (and the CR of a CRLF) before the next LF.
+                for (; cr !== -1 && cr < end; cr = block.indexOf(pieces_CR, cr + 1)) {
+                    if (cr + 1 === bytesRead) {
+                        crPending = true;
+                        break;
+                    }
+                    if (block[cr + 1] !== pieces_LF && lineStart(base + cr + 1, false))
+                        return cuts;
+                }
+                if (end === bytesRead)
+                    break;
+                if (lineStart(base + lf + 1, true))
+                    return cuts;
+                p = lf + 1;
+                if (cr !== -1 && cr < p)
+                    cr = block.indexOf(pieces_CR, p);
+            }
+            base += bytesRead;
+        }
+        return cuts;
+    }
+    catch (e) {
+        if (e instanceof data_errors/* DataError */.fL)
+            throw e;
+        throw (0,read_source/* ioError */.bD)(file.file, e);
+    }
+    finally {
+        await handle.close();
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline.ts
 /**
  * One run of the action, start to end, as a plain function:
@@ -73941,6 +74407,7 @@ function shorten(text) {
  * overrides, not inputs (FileSelectionError → `paths` or `splits`,
  * OverrideError → `features`).
  */
+
 
 
 
@@ -74062,6 +74529,23 @@ function convertFiles(settings, files, outputDir, deps) {
         workspace: settings.workspace,
     }));
 }
+/** The bytes of a file from cut `from` (else its start) to cut `to` (else its end, `size`), and where they start. */
+function pieceOf(from, to, size) {
+    const piece = { start: from?.byte ?? 0, end: to?.byte ?? size };
+    if (from?.line !== undefined)
+        piece.line = from.line;
+    if (from?.rowGroup !== undefined)
+        piece.rowGroup = from.rowGroup;
+    return piece;
+}
+/** Where a piece starts, for the log: its line (text formats), its row group (Parquet), or the file's start. */
+function pieceStart(piece) {
+    if (piece.line !== undefined)
+        return `from line ${formatCount(piece.line)}`;
+    if (piece.rowGroup !== undefined)
+        return `from row group ${formatCount(piece.rowGroup)}`;
+    return "from its start";
+}
 /**
  * `prepare`: this job's slice of the matched files, converted, its shards
  * uploaded (not committed) and its manifest written (docs/slices.md).
@@ -74071,12 +74555,22 @@ async function prepareSlice(settings, result, deps, hub) {
     const slice = settings.slice;
     if (result.files.some((s) => s.files.some(isMediaFile)))
         throw new InputError(settings.replaceAllSplits ? "splits" : "paths", "image and audio folders cannot be prepared in slices yet (their metadata files and labels span the folder): publish them with operation 'push'");
-    const all = result.files.map((s) => ({ split: s.split, files: s.files.map((f) => ({ file: f.file, localPath: f.localPath, size: sizeOf(f) })) }));
-    const mine = sliceFiles(all, (f) => f.size, slice).filter((s) => s.files.length > 0);
-    const total = all.reduce((n, s) => n + s.files.reduce((m, f) => m + f.size, 0), 0);
-    const count = mine.reduce((n, s) => n + s.files.length, 0);
-    const bytes = mine.reduce((n, s) => n + s.files.reduce((m, f) => m + f.size, 0), 0);
-    log.info(`Slice ${sliceName(slice)}: ${formatCount(count)} of ${formatCount(all.reduce((n, s) => n + s.files.length, 0))} files (${units_formatBytes(bytes)} of ${units_formatBytes(total)}).`);
+    // Whole files' sizes, by path (a piece of a file is another object).
+    const sizes = new Map(result.files.flatMap((s) => s.files.map((f) => [f.localPath, sizeOf(f)])));
+    const fileSize = (f) => sizes.get(f.localPath);
+    const all = result.files.map((s) => ({ split: s.split, files: s.files.map((f) => ({ file: f.file, size: fileSize(f) })) }));
+    const sliced = await sliceFilesCutting(result.files, fileSize, slice, { canCut: canCut, findCuts: findCuts });
+    const files = sliced
+        .map((s) => ({ split: s.split, files: s.files.map(({ file, from, to }) => (from || to ? { ...file, piece: pieceOf(from, to, fileSize(file)) } : file)) }))
+        .filter((s) => s.files.length > 0);
+    const total = [...sizes.values()].reduce((n, b) => n + b, 0);
+    const count = files.reduce((n, s) => n + s.files.length, 0);
+    const bytes = files.reduce((n, s) => n + s.files.reduce((m, f) => m + sizeOf(f), 0), 0);
+    log.info(`Slice ${sliceName(slice)}: ${formatCount(count)} of ${formatCount(sizes.size)} files (${units_formatBytes(bytes)} of ${units_formatBytes(total)}).`);
+    for (const s of files)
+        for (const f of s.files)
+            if (f.piece)
+                log.info(`${s.split}: ${f.file} is bigger than a slice's share and cut between slices: this one reads bytes ${formatCount(f.piece.start)} to ${formatCount(f.piece.end)} of ${formatCount(fileSize(f))} (${pieceStart(f.piece)})`);
     const manifestSettings = {
         repo: settings.repo,
         config: settings.config,
@@ -74093,13 +74587,11 @@ async function prepareSlice(settings, result, deps, hub) {
         dryRun: settings.dryRun,
         sourceCommit: settings.sourceCommit ?? null,
     };
-    const byName = new Map(result.files.flatMap((s) => s.files.map((f) => [f.localPath, f])));
-    const files = mine.map((s) => ({ split: s.split, files: s.files.map((f) => byName.get(f.localPath)) }));
     result.outputDir = await prepareOutputDir(settings);
     if (files.length > 0)
         result.conversion = await group("Convert to Parquet", () => convertFiles(settings, files, result.outputDir, deps));
     else
-        log.info("This slice has no files (more slices than files): its manifest says so.");
+        log.info("This slice has no files (more slices than files, or its boundaries met at the same place in a big file): its manifest says so.");
     const shards = result.conversion?.splits.flatMap((s) => s.shards) ?? [];
     if (shards.length > 0)
         log.info(`The shards' names here are this slice's own: the commit job names them across all slices.`);
@@ -74117,7 +74609,11 @@ async function prepareSlice(settings, result, deps, hub) {
             onUploadProgress: uploadProgress(deps),
         }, shards));
     }
-    const manifest = buildManifest(slice, manifestSettings, result.conversion, files.map((s) => ({ split: s.split, files: s.files.map((f) => f.file) })));
+    const manifest = buildManifest(slice, manifestSettings, result.conversion, files.map((s) => ({
+        split: s.split,
+        files: s.files.map((f) => f.file),
+        pieces: s.files.flatMap((f) => (f.piece ? [{ file: f.file, start: f.piece.start, end: f.piece.end, size: fileSize(f) }] : [])),
+    })));
     await writeManifest(settings.manifest, manifest);
     result.manifest = settings.manifest;
     log.info(`Manifest of slice ${sliceName(slice)} written to ${settings.manifest}: upload it as an artifact for the commit job.`);
