@@ -6,12 +6,15 @@
  * DuckDB cannot read with the others); with its type set by `features` in
  * every job, the shards read together (DuckDB) and load as one run's.
  * A CSV file bigger than a slice's share, cut between 3 jobs, loads as
- * Python's own CSV loader reads the file.
+ * Python's own CSV loader reads the file; its card, and that of a JSON
+ * Lines file cut where Python's 10 MiB tables start, says what Python's
+ * `push_to_hub` of the file says (num_examples, num_bytes, features).
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { type HubEmulator, startHubEmulator } from "../../../emulator/server.js";
 import { InputError } from "../../../src/errors.js";
 import { query } from "../../helpers/duckdb.js";
@@ -30,6 +33,24 @@ function bigCsv(rows: number): string {
   return lines.join("\n") + "\n";
 }
 
+/** JSON Lines of about `bytes` bytes with nulls and bools in every record batch: over 10 MiB, two of Python's tables. */
+function bigJsonl(bytes: number): string {
+  const lines: string[] = [];
+  let size = 0;
+  for (let i = 0; size < bytes; i++) {
+    const line = JSON.stringify({ id: i, v: i % 9 === 0 ? null : i * 3, b: i % 3 === 0, s: `text ${i} `.repeat(1 + (i % 7)) }) + "\n";
+    lines.push(line);
+    size += line.length;
+  }
+  return lines.join("");
+}
+
+/** The card's dataset_info splits and features (download_size depends on the shards' count and writer). */
+function cardInfo(hub: HubEmulator, repo: string): unknown {
+  const info = (parseYaml(/^---\n([\s\S]*?)\n---\n/.exec(hub.readFile(repo, "README.md")!.toString("utf8"))![1]!) as { dataset_info: Record<string, unknown> }).dataset_info;
+  return { features: info.features, splits: info.splits, dataset_size: info.dataset_size };
+}
+
 export function slicesSuite(interop: Interop): void {
   describe("slices prepared by several jobs and committed by one", () => {
     let hub: HubEmulator;
@@ -45,6 +66,7 @@ export function slicesSuite(interop: Interop): void {
         "data/b.jsonl": '{"id": 3, "note": "x", "score": 2.5}\n{"id": 4, "note": null, "score": 3.5}\n',
         "data/c.jsonl": '{"id": 5, "note": "y", "score": 4.5}\n',
         "big/big.csv": bigCsv(7_500),
+        "big/big.jsonl": bigJsonl(11 << 20),
       });
     });
 
@@ -116,6 +138,25 @@ export function slicesSuite(interop: Interop): void {
       // num_bytes summed over the slices: one run's (whose num_bytes the corpus suite checks against Python's).
       const info = (repo: string) => /dataset_info:[\s\S]*?\n---/.exec(hub.readFile(repo, "README.md")!.toString("utf8"))![0].replace(/download_size: \d+/, "");
       expect(info("tester/cut")).toBe(info("tester/cut-one-run"));
+      // And what Python's push_to_hub of the file writes in its card.
+      await runPython(interop.python, "push", { path: path.join(workspace, "big/big.csv"), format: "csv", repo: "tester/cut-python" }, env);
+      expect(cardInfo(hub, "tester/cut")).toEqual(cardInfo(hub, "tester/cut-python"));
+    });
+
+    it("publish a JSON Lines file cut between 2 jobs with the num_bytes Python's push_to_hub gives the file", { timeout: 5 * 60_000 }, async () => {
+      if (!interop.ok) return;
+      const common = { token: hub.tokens.write, endpoint: hub.url, paths: "big/big.jsonl", repo: "tester/cut-jsonl" };
+      const pieces = [];
+      for (const slice of ["1/2", "2/2"]) {
+        const { result } = await publishRun(workspace, { ...common, operation: "prepare", slice, manifest: `cut-jsonl/${slice.replace("/", "-")}.json` });
+        pieces.push(...JSON.parse(await readFile(result.manifest!, "utf8")).splits[0].pieces);
+      }
+      // Cut where Python's second table starts: past 10 MiB.
+      expect(pieces.map((p: { start: number }) => p.start > 10 << 20 || p.start === 0)).toEqual([true, true]);
+      await publishRun(workspace, { ...common, paths: "", operation: "commit", manifests: "cut-jsonl/*.json" });
+      const env = pythonEnv({ url: hub.url, token: hub.tokens.write }, home);
+      await runPython(interop.python, "push", { path: path.join(workspace, "big/big.jsonl"), format: "json", repo: "tester/cut-jsonl-python" }, env);
+      expect(cardInfo(hub, "tester/cut-jsonl")).toEqual(cardInfo(hub, "tester/cut-jsonl-python"));
     });
   });
 }
