@@ -14,7 +14,7 @@
  */
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { convert, sizeOf } from "./data/convert.js";
+import { convert } from "./data/convert.js";
 import type { Conversion } from "./model/conversion.js";
 import { type DataFile, discoverFiles, normalizePattern } from "./data/read/discover.js";
 import { inferSplits } from "./data/read/media/folders.js";
@@ -33,8 +33,8 @@ import { formatBytes, formatCount } from "./units.js";
 import { buildManifest, featuresToManifest, inputFilesDigest, ManifestError, type ManifestSettings } from "./slices/manifest.js";
 import { readManifests, writeManifest } from "./slices/files.js";
 import { mergeManifests } from "./slices/merge.js";
-import { sliceFilesCutting, sliceName } from "./slices/slice.js";
-import { type Cut, type FilePiece, canCut, findCuts } from "./data/read/pieces.js";
+import { sliceName } from "./slices/slice.js";
+import { jobFiles } from "./slices/job-files.js";
 
 export interface PipelineDeps {
   log: Logger;
@@ -184,21 +184,6 @@ function convertFiles(settings: Settings, files: RunResult["files"], outputDir: 
   );
 }
 
-/** The bytes of a file from cut `from` (else its start) to cut `to` (else its end, `size`), and where they start. */
-function pieceOf(from: Cut | undefined, to: Cut | undefined, size: number): FilePiece {
-  const piece: FilePiece = { start: from?.byte ?? 0, end: to?.byte ?? size };
-  if (from?.line !== undefined) piece.line = from.line;
-  if (from?.rowGroup !== undefined) piece.rowGroup = from.rowGroup;
-  return piece;
-}
-
-/** Where a piece starts, for the log: its line (text formats), its row group (Parquet), or the file's start. */
-function pieceStart(piece: FilePiece): string {
-  if (piece.line !== undefined) return `from line ${formatCount(piece.line)}`;
-  if (piece.rowGroup !== undefined) return `from row group ${formatCount(piece.rowGroup)}`;
-  return "from its start";
-}
-
 /**
  * `prepare`: this job's slice of the matched files, converted, its shards
  * uploaded (not committed) and its manifest written (docs/slices.md).
@@ -208,24 +193,8 @@ async function prepareSlice(settings: Settings, result: RunResult, deps: Pipelin
   const slice = settings.slice!;
   if (result.files.some((s) => s.files.some(isMediaFile)))
     throw new InputError(settings.replaceAllSplits ? "splits" : "paths", "image and audio folders cannot be prepared in slices yet (their metadata files and labels span the folder): publish them with operation 'push'");
-  // Whole files' sizes, by path (a piece of a file is another object).
-  const sizes = new Map(result.files.flatMap((s) => s.files.map((f) => [f.localPath, sizeOf(f)] as const)));
-  const fileSize = (f: DataFile) => sizes.get(f.localPath)!;
-  const all = result.files.map((s) => ({ split: s.split, files: s.files.map((f) => ({ file: f.file, size: fileSize(f) })) }));
-  const sliced = await sliceFilesCutting(result.files, fileSize, slice, { canCut, findCuts });
-  const files = sliced
-    .map((s) => ({ split: s.split, files: s.files.map(({ file, from, to }) => (from || to ? { ...file, piece: pieceOf(from, to, fileSize(file)) } : file)) }))
-    .filter((s) => s.files.length > 0);
-  const total = [...sizes.values()].reduce((n, b) => n + b, 0);
-  const count = files.reduce((n, s) => n + s.files.length, 0);
-  const bytes = files.reduce((n, s) => n + s.files.reduce((m, f) => m + sizeOf(f), 0), 0);
-  log.info(`Slice ${sliceName(slice)}: ${formatCount(count)} of ${formatCount(sizes.size)} files (${formatBytes(bytes)} of ${formatBytes(total)}).`);
-  for (const s of files)
-    for (const f of s.files)
-      if (f.piece)
-        log.info(
-          `${s.split}: ${f.file} is bigger than a slice's share and cut between slices: this one reads bytes ${formatCount(f.piece.start)} to ${formatCount(f.piece.end)} of ${formatCount(fileSize(f))} (${pieceStart(f.piece)})`,
-        );
+  const { files, fileSize, lines } = await jobFiles(result.files, slice);
+  for (const line of lines) log.info(line);
   const manifestSettings: ManifestSettings = {
     repo: settings.repo,
     config: settings.config,
@@ -236,7 +205,7 @@ async function prepareSlice(settings: Settings, result: RunResult, deps: Pipelin
     featuresInput: settings.features ? featuresToManifest(settings.features) : null,
     maxShardSize: settings.maxShardSize,
     compression: settings.compression,
-    inputFiles: inputFilesDigest(all),
+    inputFiles: inputFilesDigest(result.files.map((s) => ({ split: s.split, files: s.files.map((f) => ({ file: f.file, size: fileSize(f) })) }))),
     endpoint: settings.endpoint,
     private: settings.private,
     dryRun: settings.dryRun,

@@ -112,7 +112,8 @@ describe("a file bigger than its share", () => {
     expect(pieces[pieces.length - 1]!.end).toBe(pieces[0]!.size);
     // Each piece of the big file (but the last) holds a multiple of 1000 rows, as Python's record batches.
     expect(manifests[1]!.splits[0]!.rows % 1000).toBe(0);
-    expect(prepares[1]!.log.lines.join("\n")).toMatch(/data\/b-big\.csv is bigger than a slice's share and cut between slices: this one reads bytes [\d,]+ to [\d,]+ of [\d,]+ \(from line [\d,]+\)/);
+    expect(prepares[1]!.log.lines.join("\n")).toMatch(/Slice 2\/4: 1 of 3 files \(a piece of it\), [\d.]+ kB of [\d.]+ kB\./);
+    expect(prepares[1]!.log.lines.join("\n")).toMatch(/train: data\/b-big\.csv \([\d.]+ kB\) is cut between slices; this slice reads its bytes [\d,]+–[\d,]+ \([\d.]+ kB\), from line [\d,]+\./);
 
     expect(await rowsOf(repo)).toEqual(await rowsOf(one));
     expect(info(repo)).toEqual(info(one));
@@ -140,10 +141,24 @@ describe("a file bigger than its share", () => {
       expect(p!.start).toBe(k === 0 ? 0 : pieces[k - 1]![0]!.end);
       if (k > 0) expect(starts).toContain(p!.start);
     }
-    expect(prepares[1]!.log.lines.join("\n")).toMatch(/pq\/big\.parquet is bigger than a slice's share and cut between slices: this one reads bytes [\d,]+ to [\d,]+ of [\d,]+ \(from row group \d+\)/);
+    expect(prepares[1]!.log.lines.join("\n")).toMatch(/pq\/big\.parquet \([\d.]+ kB\) is cut between slices; this slice reads its bytes [\d,]+–[\d,]+ \([\d.]+ kB\), from row group \d+ \(counting from 1\)\./);
 
     expect(await rowsOf(repo)).toEqual(await rowsOf(one));
     expect(info(repo)).toEqual(info(one));
+  });
+
+  it("a column typed differently by two pieces is refused by the commit, naming the cut file and the fix", async () => {
+    // An int column with one empty cell in the first piece: float64 there (as pandas reads it), int64 in the others.
+    const lines = csv(4000, 0).split("\n").map((l, i) => (i === 0 ? "id,name,score,n" : l && `${l},${i === 5 ? "" : i}`));
+    await mkdir(path.join(workspace, "typed"), { recursive: true });
+    await writeFile(path.join(workspace, "typed/big.csv"), lines.join("\n"));
+    const base = { repo: "tester/typed", token: hub.tokens.write, endpoint: hub.url, paths: "typed/big.csv" };
+    for (const slice of ["1/2", "2/2"]) await publishRun(workspace, { ...base, operation: "prepare", slice, manifest: `typed/m/${slice.replace("/", "-")}.json` });
+    const refused = await publishRun(workspace, { ...base, paths: "", operation: "commit", manifests: "typed/m/*.json" }).then(() => undefined, (e: unknown) => e);
+    expect((refused as Error).message).toMatch(
+      /column 'n' is float64 in slice 1\/2, int64 in slice 2\/2\. One run reads all files together and would have chosen one type \(typed\/big\.csv was cut between slices, and each piece was typed by its own job\); set the type of this column in the 'features' input of every prepare job \(e\.g\. '- name: n\\n  dtype: float64'\)/,
+    );
+    expect(hub.files("tester/typed").filter((f) => f.endsWith(".parquet"))).toEqual([]);
   });
 
   it("a data error in a later slice's piece names the file's line", async () => {

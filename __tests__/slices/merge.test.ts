@@ -127,7 +127,9 @@ describe("parseManifest", () => {
     expect(() => parseManifest("{", "x.json")).toThrow(/x.json is not JSON/);
     expect(() => parseManifest('{"a":1}', "x.json")).toThrow(/x.json is not a slice manifest/);
     const m = JSON.parse(JSON.stringify(manifest(1, 1, [{ split: "train", shards: 1 }])));
-    expect(() => parseManifest(JSON.stringify({ ...m, version: 2 }), "x.json")).toThrow(/version 2 manifest/);
+    // Version 1 manifests came from prepare jobs that never cut a file: a matrix mixing them with cut ones would lose or repeat rows.
+    expect(() => parseManifest(JSON.stringify({ ...m, version: 1 }), "x.json")).toThrow(/x.json is a version 1 manifest; this version of the action reads version 2/);
+    expect(() => parseManifest(JSON.stringify({ ...m, version: 3 }), "x.json")).toThrow(/version 3 manifest/);
     m.splits[0].shards[0].sha256 = "nothex";
     expect(() => parseManifest(JSON.stringify(m), "x.json")).toThrow(/its splits/);
   });
@@ -163,14 +165,14 @@ describe("a file cut between slices", () => {
 
   it("is refused when the pieces leave a gap, overlap, miss the start or the end, or a slice holds it whole", () => {
     expect(mergeError([withPiece(1, 0, 300), withPiece(2, 310, 700), withPiece(3, 700, 1000)])).toMatch(
-      /do not hold train file big.csv once: slice 1\/3 ends its piece at byte 300, slice 2\/3 starts the next at byte 310; run every prepare job with the same version/,
+      /the prepare jobs cut train file big.csv differently: slice 1\/3 ends its piece at byte 300, slice 2\/3 starts the next at byte 310, so rows would be lost or repeated; run every prepare job with the same version/,
     );
     expect(mergeError([withPiece(1, 0, 300), withPiece(2, 200, 700), withPiece(3, 700, 1000)])).toMatch(/slice 1\/3 ends its piece at byte 300, slice 2\/3 starts the next at byte 200/);
     expect(mergeError([withPiece(1, 5, 300), withPiece(2, 300, 700), withPiece(3, 700, 1000)])).toMatch(/its first piece \(slice 1\/3\) starts at byte 5/);
     expect(mergeError([withPiece(1, 0, 300), withPiece(2, 300, 700), withPiece(3, 700, 990)])).toMatch(/its last piece \(slice 3\/3\) ends at byte 990 of 1000/);
     const whole = manifest(3, 3, [{ split: "train", shards: 1 }], "int64", { splits: ["train"] });
     whole.splits[0]!.files = ["big.csv"];
-    expect(mergeError([withPiece(1, 0, 300), withPiece(2, 300, 1000), whole])).toMatch(/slice 3\/3 holds all of it, and 2 other slice\(s\) hold some/);
+    expect(mergeError([withPiece(1, 0, 300), withPiece(2, 300, 1000), whole])).toMatch(/slice 3\/3 holds all of it, and 1\/3, 2\/3 hold pieces of it/);
     const wholeToo = manifest(2, 3, [{ split: "train", shards: 1 }], "int64", { splits: ["train"] });
     wholeToo.splits[0]!.files = ["big.csv"];
     expect(mergeError([withPiece(1, 0, 300), wholeToo, whole])).toMatch(/slices 2\/3, 3\/3 each hold all of it/);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseSlice, sliceCuts, sliceFiles, sliceFilesCutting } from "../../src/slices/slice.js";
+import { parseSlice, sliceCuts, sliceFilesCutting } from "../../src/slices/slice.js";
 
 describe("parseSlice", () => {
   it("reads i/n, 1-based", () => {
@@ -56,18 +56,19 @@ describe("sliceCuts", () => {
   });
 });
 
-describe("sliceFiles", () => {
+describe("sliceFilesCutting, with files that are never cut", () => {
   const splits = [
     { split: "train", files: ["a", "b", "c"] },
     { split: "test", files: ["d"] },
   ];
-  it("deals the (split, file) list out in order; slices put end to end give back every split's files", () => {
-    const parts = [1, 2, 3].map((index) => sliceFiles(splits, () => 10, { index, count: 3 }));
+  const never = { canCut: async () => false, findCuts: async (_: string, offsets: number[]) => offsets.map(() => undefined) };
+  it("deals the (split, file) list out in order; slices put end to end give back every split's files", async () => {
+    const parts = await Promise.all([1, 2, 3].map((index) => sliceFilesCutting(splits, () => 10, { index, count: 3 }, never)));
     expect(parts[0]).toEqual([
-      { split: "train", files: ["a"] },
+      { split: "train", files: [{ file: "a" }] },
       { split: "test", files: [] },
     ]);
-    for (const [i, s] of splits.entries()) expect(parts.flatMap((p) => p[i]!.files)).toEqual(s.files);
+    for (const [i, s] of splits.entries()) expect(parts.flatMap((p) => p[i]!.files.map((f) => f.file))).toEqual(s.files);
   });
 });
 
@@ -124,7 +125,7 @@ describe("sliceFilesCutting", () => {
     ]);
   });
 
-  it("keeps files that cannot be cut, have no record to cut at, or are not bigger than a share, whole (as sliceFiles)", async () => {
+  it("keeps files that cannot be cut, have no record to cut at, or are not bigger than a share, whole (at sliceCuts' edges)", async () => {
     const splits = [{ split: "train", files: [{ name: "a", size: 100, cuttable: false }, { name: "b", size: 10, cuttable: true }, { name: "c", size: 12, cuttable: true }] }];
     // A 9-byte file holds one record (no cut): the boundary inside it goes to its nearest edge.
     const noCut = [{ split: "train", files: [{ name: "a", size: 7, cuttable: true }, { name: "b", size: 9, cuttable: true }] }];
@@ -132,8 +133,9 @@ describe("sliceFilesCutting", () => {
     expect(halves.map((s) => s[0]!.files.map((f) => [f.file.name, f.from, f.to]))).toEqual([[["a", undefined, undefined]], [["b", undefined, undefined]]]);
     for (const count of [2, 3, 5]) {
       const sliced = await slicesOf(splits, count);
-      const plain = Array.from({ length: count }, (_, i) => sliceFiles(splits, (f) => f.size, { index: i + 1, count }));
-      expect(sliced.map((s) => s.map((split) => split.files.map((f) => f.file)))).toEqual(plain.map((s) => s.map((split) => split.files)));
+      const edges = sliceCuts(splits[0]!.files.map((f) => f.size), count);
+      const plain = Array.from({ length: count }, (_, k) => splits[0]!.files.slice(edges[k], edges[k + 1]));
+      expect(sliced.map((s) => s[0]!.files.map((f) => f.file))).toEqual(plain);
       expect(spans(sliced).every(([, from, to]) => from === 0 && (to === 100 || to === 10 || to === 12))).toBe(true);
     }
   });

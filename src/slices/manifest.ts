@@ -11,7 +11,8 @@ import { type NamedFeature, featureFromJson, featureToJson } from "../model/feat
 import type { Conversion } from "../model/conversion.js";
 import type { SliceId } from "./slice.js";
 
-export const MANIFEST_VERSION = 1;
+/** 2: splits may list `pieces` (files cut between slices); a version-1 commit job would ignore them, so it must refuse these. */
+export const MANIFEST_VERSION = 2;
 /** What the manifest's `kind` says, so a stray JSON file in the glob is not mistaken for one. */
 export const MANIFEST_KIND = "hf-dataset-publish/slice-manifest";
 

@@ -134,17 +134,31 @@ function unifyFeatures(ordered: ManifestFile[]): NamedFeature[] {
       else kinds.push({ feature: f, slices: [s.index] });
     }
     if (kinds.length === 1) return kinds[0]!.feature;
-    const typed = kinds.filter((k) => !isNull(k.feature));
-    if (typed.length === 1 && typed[0]!.feature.feature.kind === "value") example ??= { name: column.name, dtype: typed[0]!.feature.feature.dtype };
+    example ??= { name: column.name, dtype: typeHoldingAll(kinds.map((k) => k.feature)) };
     const describe = (k: (typeof kinds)[number]) => `${isNull(k.feature) ? "null (no value at all)" : featureToString(k.feature.feature)} in ${describeSlices(k.slices, count)}`;
     problems.push(`column '${column.name}' is ${kinds.map(describe).join(", ")}`);
     return column;
   });
   if (problems.length > 0)
     throw new ManifestError(
-      `the slices' schemas differ and their shards cannot be rewritten by the commit: ${problems.join("; ")}. One run reads all files together and would have chosen one type; set the type of ${problems.length === 1 ? "this column" : "these columns"} in the 'features' input of every prepare job (e.g. '- name: ${example?.name ?? "x"}\\n  dtype: ${example?.dtype ?? "float64"}'), and run the prepare jobs again`,
+      `the slices' schemas differ and their shards cannot be rewritten by the commit: ${problems.join("; ")}. One run reads all files together and would have chosen one type${cutFilesNote(ordered)}; set the type of ${problems.length === 1 ? "this column" : "these columns"} in the 'features' input of every prepare job (e.g. '- name: ${example!.name}\\n  dtype: ${example!.dtype}'), and run the prepare jobs again`,
     );
   return features;
+}
+
+/** A type an example `features` entry can suggest for a column typed differently by the slices: float64 for numbers, else the first typed one's. */
+function typeHoldingAll(features: NamedFeature[]): string {
+  const typed = features.filter((f) => !isNull(f)).map((f) => f.feature);
+  const dtypes = typed.map((f) => (f.kind === "value" ? f.dtype : undefined));
+  if (dtypes.every((d) => d !== undefined && /^(u?int\d+|float\d+)$/.test(d))) return dtypes.length === 1 ? dtypes[0]! : "float64";
+  return typed[0] ? featureToString(typed[0]) : "string";
+}
+
+/** When files were cut between slices, each piece was typed by its own job: say so (a column with a few empty cells in one piece, say). */
+function cutFilesNote(ordered: ManifestFile[]): string {
+  const cut = [...new Set(ordered.flatMap((m) => m.manifest.splits.flatMap((s) => (s.pieces ?? []).map((p) => p.file))))];
+  if (cut.length === 0) return "";
+  return ` (${cut.length === 1 ? `${cut[0]} was cut between slices, and each piece` : `${cut.slice(0, 3).join(", ")}${cut.length > 3 ? ", ..." : ""} were cut between slices, and each piece`} was typed by its own job)`;
 }
 
 /**
@@ -169,13 +183,13 @@ function checkPieces(ordered: ManifestFile[], split: string): void {
     const at = (k: number) => sliceName({ index: list[k]!.slice, count });
     const fail = (what: string) => {
       throw new ManifestError(
-        `the slices do not hold ${split} file ${file} once: ${what}; run every prepare job with the same version of the action on the same checkout, then the commit`,
+        `the prepare jobs cut ${split} file ${file} differently: ${what}, so rows would be lost or repeated; run every prepare job with the same version of the action on the same checkout, then the commit`,
       );
     };
     if (list.length === 1 && !list[0]!.piece) continue;
     const whole = list.flatMap((x, k) => (x.piece ? [] : [at(k)]));
     if (whole.length > 1) fail(`slices ${whole.join(", ")} each hold all of it`);
-    if (whole.length === 1) fail(`slice ${whole[0]} holds all of it, and ${list.length - 1} other slice(s) hold some`);
+    if (whole.length === 1) fail(`slice ${whole[0]} holds all of it, and ${list.filter((x) => x.piece).map((x) => sliceName({ index: x.slice, count })).join(", ")} hold pieces of it`);
     const pieces = list.map((x) => x.piece!);
     if (pieces[0]!.start !== 0) fail(`its first piece (slice ${at(0)}) starts at byte ${pieces[0]!.start}`);
     for (let k = 1; k < pieces.length; k++)

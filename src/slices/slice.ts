@@ -57,17 +57,6 @@ export function sliceCuts(sizes: readonly number[], count: number): number[] {
   return cuts;
 }
 
-/** The files of slice `slice` of `splits`, each split keeping its files in order (a split may end up with none). */
-export function sliceFiles<F>(splits: { split: string; files: F[] }[], sizeOf: (file: F) => number, slice: SliceId): { split: string; files: F[] }[] {
-  const all = splits.flatMap((s, i) => s.files.map((file) => ({ split: i, file })));
-  const cuts = sliceCuts(
-    all.map((a) => sizeOf(a.file)),
-    slice.count,
-  );
-  const mine = all.slice(cuts[slice.index - 1], cuts[slice.index]);
-  return splits.map((s, i) => ({ split: s.split, files: mine.filter((m) => m.split === i).map((m) => m.file) }));
-}
-
 /** How a file is cut: whether it can be, and where its records start (the first cut at or after each offset; undefined: none before its end). */
 export interface Cutter<F, C extends { byte: number }> {
   canCut(file: F): Promise<boolean>;
@@ -112,7 +101,7 @@ export async function sliceFilesCutting<F, C extends { byte: number }>(
   };
   const places = [await place(slice.index - 1), await place(slice.index)];
   // The cuts, found in one read of a file from its start when both boundaries are in it.
-  // The first cut at or after byte 1 says whether the file has any (a CSV file of fewer than 1000 rows has none).
+  // The first cut at or after byte 1 says whether the file has any (a CSV file of 1,000 rows or fewer has none).
   const found = new Map<number, (C | undefined)[]>();
   const bounds: { item: number; cut?: C }[] = [];
   for (const p of places) {

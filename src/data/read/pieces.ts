@@ -22,7 +22,7 @@ import { open } from "node:fs/promises";
 import { DataError } from "../errors.js";
 import { CsvReader } from "./csv/csv.js";
 import type { DataFile } from "./discover.js";
-import { PYTHON_CHUNK_BYTES, detectLayout } from "./json/rows.js";
+import { PythonTables, detectLayout } from "./json/rows.js";
 import { ParquetReader } from "./parquet/parquet.js";
 import { ioError, isGzipName, startsWithGzip } from "./source.js";
 
@@ -94,8 +94,7 @@ const SCAN_BYTES = 4 << 20;
 /**
  * Cuts at line starts (after LF, CRLF or a lone CR, as text/lines.ts and
  * json/rows.ts end lines); with `tables`, only where one of Python's JSON
- * tables starts: the first line after an LF starting more than
- * PYTHON_CHUNK_BYTES past the previous table's start (json/rows.ts, LineSource.lineAt).
+ * tables starts (json/rows.ts, PythonTables, as LineSource finds them).
  */
 async function lineCuts(file: DataFile, offsets: number[], tables: boolean): Promise<(Cut | undefined)[]> {
   const cuts: (Cut | undefined)[] = offsets.map(() => undefined);
@@ -111,16 +110,12 @@ async function lineCuts(file: DataFile, offsets: number[], tables: boolean): Pro
     const buf = Buffer.alloc(SCAN_BYTES);
     let next = 0; // the next offset without its cut
     let line = 1;
-    let tableLimit = PYTHON_CHUNK_BYTES;
+    const pythonTables = new PythonTables();
     /** A line starts at byte `at`, after an LF or not: a cut for the offsets at or before it, when it is one. Returns true when all are found. */
     const lineStart = (at: number, afterLf: boolean): boolean => {
       line++;
       if (at >= size) return false; // a final line break starts no line
-      if (tables) {
-        // Python ends a table's read with a binary readline, which stops at LF alone.
-        if (!afterLf || at <= tableLimit) return false;
-        tableLimit = at + PYTHON_CHUNK_BYTES;
-      }
+      if (tables && !pythonTables.startsAt(at, afterLf)) return false;
       while (next < offsets.length && offsets[next]! <= at) cuts[next++] = { byte: at, line };
       return next === offsets.length;
     };

@@ -50,6 +50,29 @@ const CR = 13;
 export const PYTHON_CHUNK_BYTES = 10 << 20;
 
 /**
+ * Where Python's JSON loader starts its tables, line by line: at the first
+ * line starting more than PYTHON_CHUNK_BYTES past the current table's first
+ * byte, and only after an LF (Python ends each read with a binary readline,
+ * which stops at LF alone: a lone CR ends a row, not a table). Used by
+ * LineSource and by the cut finder (../pieces.ts), which must agree.
+ */
+export class PythonTables {
+  private limit: number;
+
+  /** `start`: where the first table starts (a piece of a file starts at a table). */
+  constructor(start = 0) {
+    this.limit = start + PYTHON_CHUNK_BYTES;
+  }
+
+  /** A line starts at byte `at` of the file, after an LF or not: whether it starts a table. */
+  startsAt(at: number, afterLf: boolean): boolean {
+    if (!afterLf || at <= this.limit) return false;
+    this.limit = at + PYTHON_CHUNK_BYTES;
+    return true;
+  }
+}
+
+/**
  * JSON Lines. Lines end at LF, CRLF or a lone CR (as ../text/lines.ts splits them:
  * a chunk holds the complete lines of its bytes, and a CR at its end waits
  * for the next read); blank lines are skipped; a UTF-8 BOM is dropped. The
@@ -70,7 +93,7 @@ export class LineSource implements RowSource {
   private nextLine = 1;
   private atStart = true;
   newTable = false;
-  private tableLimit = PYTHON_CHUNK_BYTES;
+  private tables: PythonTables;
   private tablePending = false;
   /** Whether the bytes consumed before the chunk end with an LF (for lineAt at the chunk's start). */
   private endsWithLf = false;
@@ -84,10 +107,10 @@ export class LineSource implements RowSource {
     /** Only these bytes (../pieces.ts): they start where one of Python's tables starts, on line `piece.line`. */
     private readonly piece?: FilePiece,
   ) {
+    this.tables = new PythonTables(piece?.start);
     if (piece) {
       this.nextLine = piece.line ?? 1;
       this.atStart = piece.start === 0;
-      this.tableLimit = piece.start + PYTHON_CHUNK_BYTES;
     }
   }
 
@@ -158,19 +181,10 @@ export class LineSource implements RowSource {
     return end;
   }
 
-  /**
-   * Notes a line starting at `p` (blank lines too: they count in Python's
-   * tables). Only a line after an LF can start a table: Python ends a table's
-   * read with a binary readline, which stops at LF alone (a lone CR ends a
-   * row, not a table).
-   */
+  /** Notes a line starting at `p` (blank lines too: they count in Python's tables). */
   private lineAt(p: number): void {
     const at = (this.piece?.start ?? 0) + this.input!.base + p;
-    const afterLf = p > 0 ? this.buf[p - 1] === LF : this.endsWithLf;
-    if (afterLf && at > this.tableLimit) {
-      this.tableLimit = at + PYTHON_CHUNK_BYTES;
-      this.tablePending = true;
-    }
+    if (this.tables.startsAt(at, p > 0 ? this.buf[p - 1] === LF : this.endsWithLf)) this.tablePending = true;
   }
 
   /** The row just found: whether it starts a table. */
