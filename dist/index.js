@@ -43463,7 +43463,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_worker_threads__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_worker_threads__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _data_workers_jobs_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3310);
 /* harmony import */ var _data_workers_worker_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7340);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(249);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6755);
 /**
  * Entry point of the bundled action (dist/index.js). The same file also
  * serves as the Parquet encoder worker thread, so the bundle needs no
@@ -43487,7 +43487,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 249:
+/***/ 6755:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -66034,13 +66034,6 @@ function sliceCuts(sizes, count) {
     cuts.push(sizes.length);
     return cuts;
 }
-/** The files of slice `slice` of `splits`, each split keeping its files in order (a split may end up with none). */
-function sliceFiles(splits, sizeOf, slice) {
-    const all = splits.flatMap((s, i) => s.files.map((file) => ({ split: i, file })));
-    const cuts = sliceCuts(all.map((a) => sizeOf(a.file)), slice.count);
-    const mine = all.slice(cuts[slice.index - 1], cuts[slice.index]);
-    return splits.map((s, i) => ({ split: s.split, files: mine.filter((m) => m.split === i).map((m) => m.file) }));
-}
 /**
  * Slice `slice` of `splits` when a file bigger than its share of the bytes
  * may be cut: a slice boundary whose even share of the bytes falls inside
@@ -66070,7 +66063,7 @@ async function sliceFilesCutting(splits, sizeOf, slice, cutter) {
     };
     const places = [await place(slice.index - 1), await place(slice.index)];
     // The cuts, found in one read of a file from its start when both boundaries are in it.
-    // The first cut at or after byte 1 says whether the file has any (a CSV file of fewer than 1000 rows has none).
+    // The first cut at or after byte 1 says whether the file has any (a CSV file of 1,000 rows or fewer has none).
     const found = new Map();
     const bounds = [];
     for (const p of places) {
@@ -67114,6 +67107,27 @@ const CR = 13;
  */
 const PYTHON_CHUNK_BYTES = 10 << 20;
 /**
+ * Where Python's JSON loader starts its tables, line by line: at the first
+ * line starting more than PYTHON_CHUNK_BYTES past the current table's first
+ * byte, and only after an LF (Python ends each read with a binary readline,
+ * which stops at LF alone: a lone CR ends a row, not a table). Used by
+ * LineSource and by the cut finder (../pieces.ts), which must agree.
+ */
+class PythonTables {
+    limit;
+    /** `start`: where the first table starts (a piece of a file starts at a table). */
+    constructor(start = 0) {
+        this.limit = start + PYTHON_CHUNK_BYTES;
+    }
+    /** A line starts at byte `at` of the file, after an LF or not: whether it starts a table. */
+    startsAt(at, afterLf) {
+        if (!afterLf || at <= this.limit)
+            return false;
+        this.limit = at + PYTHON_CHUNK_BYTES;
+        return true;
+    }
+}
+/**
  * JSON Lines. Lines end at LF, CRLF or a lone CR (as ../text/lines.ts splits them:
  * a chunk holds the complete lines of its bytes, and a CR at its end waits
  * for the next read); blank lines are skipped; a UTF-8 BOM is dropped. The
@@ -67140,7 +67154,7 @@ class LineSource {
     nextLine = 1;
     atStart = true;
     newTable = false;
-    tableLimit = PYTHON_CHUNK_BYTES;
+    tables;
     tablePending = false;
     /** Whether the bytes consumed before the chunk end with an LF (for lineAt at the chunk's start). */
     endsWithLf = false;
@@ -67153,10 +67167,10 @@ class LineSource {
         this.chunkBytes = chunkBytes;
         this.scanner = scanner;
         this.piece = piece;
+        this.tables = new PythonTables(piece?.start);
         if (piece) {
             this.nextLine = piece.line ?? 1;
             this.atStart = piece.start === 0;
-            this.tableLimit = piece.start + PYTHON_CHUNK_BYTES;
         }
     }
     async refill() {
@@ -67234,19 +67248,11 @@ class LineSource {
         this.stop = end;
         return end;
     }
-    /**
-     * Notes a line starting at `p` (blank lines too: they count in Python's
-     * tables). Only a line after an LF can start a table: Python ends a table's
-     * read with a binary readline, which stops at LF alone (a lone CR ends a
-     * row, not a table).
-     */
+    /** Notes a line starting at `p` (blank lines too: they count in Python's tables). */
     lineAt(p) {
         const at = (this.piece?.start ?? 0) + this.input.base + p;
-        const afterLf = p > 0 ? this.buf[p - 1] === LF : this.endsWithLf;
-        if (afterLf && at > this.tableLimit) {
-            this.tableLimit = at + PYTHON_CHUNK_BYTES;
+        if (this.tables.startsAt(at, p > 0 ? this.buf[p - 1] === LF : this.endsWithLf))
             this.tablePending = true;
-        }
     }
     /** The row just found: whether it starts a table. */
     rowFound() {
@@ -73931,7 +73937,8 @@ var external_node_crypto_ = __nccwpck_require__(7598);
  */
 
 
-const MANIFEST_VERSION = 1;
+/** 2: splits may list `pieces` (files cut between slices); a version-1 commit job would ignore them, so it must refuse these. */
+const MANIFEST_VERSION = 2;
 /** What the manifest's `kind` says, so a stray JSON file in the glob is not mistaken for one. */
 const MANIFEST_KIND = "hf-dataset-publish/slice-manifest";
 /** A manifest that cannot be read or does not fit with the others: the message names the file(s) or slice(s). */
@@ -74149,16 +74156,29 @@ function unifyFeatures(ordered) {
         }
         if (kinds.length === 1)
             return kinds[0].feature;
-        const typed = kinds.filter((k) => !isNull(k.feature));
-        if (typed.length === 1 && typed[0].feature.feature.kind === "value")
-            example ??= { name: column.name, dtype: typed[0].feature.feature.dtype };
+        example ??= { name: column.name, dtype: typeHoldingAll(kinds.map((k) => k.feature)) };
         const describe = (k) => `${isNull(k.feature) ? "null (no value at all)" : (0,model_features/* featureToString */.pu)(k.feature.feature)} in ${describeSlices(k.slices, count)}`;
         problems.push(`column '${column.name}' is ${kinds.map(describe).join(", ")}`);
         return column;
     });
     if (problems.length > 0)
-        throw new ManifestError(`the slices' schemas differ and their shards cannot be rewritten by the commit: ${problems.join("; ")}. One run reads all files together and would have chosen one type; set the type of ${problems.length === 1 ? "this column" : "these columns"} in the 'features' input of every prepare job (e.g. '- name: ${example?.name ?? "x"}\\n  dtype: ${example?.dtype ?? "float64"}'), and run the prepare jobs again`);
+        throw new ManifestError(`the slices' schemas differ and their shards cannot be rewritten by the commit: ${problems.join("; ")}. One run reads all files together and would have chosen one type${cutFilesNote(ordered)}; set the type of ${problems.length === 1 ? "this column" : "these columns"} in the 'features' input of every prepare job (e.g. '- name: ${example.name}\\n  dtype: ${example.dtype}'), and run the prepare jobs again`);
     return features;
+}
+/** A type an example `features` entry can suggest for a column typed differently by the slices: float64 for numbers, else the first typed one's. */
+function typeHoldingAll(features) {
+    const typed = features.filter((f) => !isNull(f)).map((f) => f.feature);
+    const dtypes = typed.map((f) => (f.kind === "value" ? f.dtype : undefined));
+    if (dtypes.every((d) => d !== undefined && /^(u?int\d+|float\d+)$/.test(d)))
+        return dtypes.length === 1 ? dtypes[0] : "float64";
+    return typed[0] ? (0,model_features/* featureToString */.pu)(typed[0]) : "string";
+}
+/** When files were cut between slices, each piece was typed by its own job: say so (a column with a few empty cells in one piece, say). */
+function cutFilesNote(ordered) {
+    const cut = [...new Set(ordered.flatMap((m) => m.manifest.splits.flatMap((s) => (s.pieces ?? []).map((p) => p.file))))];
+    if (cut.length === 0)
+        return "";
+    return ` (${cut.length === 1 ? `${cut[0]} was cut between slices, and each piece` : `${cut.slice(0, 3).join(", ")}${cut.length > 3 ? ", ..." : ""} were cut between slices, and each piece`} was typed by its own job)`;
 }
 /**
  * A file in more than one slice must be cut into pieces that follow each
@@ -74181,7 +74201,7 @@ function checkPieces(ordered, split) {
     for (const [file, list] of seen) {
         const at = (k) => sliceName({ index: list[k].slice, count });
         const fail = (what) => {
-            throw new ManifestError(`the slices do not hold ${split} file ${file} once: ${what}; run every prepare job with the same version of the action on the same checkout, then the commit`);
+            throw new ManifestError(`the prepare jobs cut ${split} file ${file} differently: ${what}, so rows would be lost or repeated; run every prepare job with the same version of the action on the same checkout, then the commit`);
         };
         if (list.length === 1 && !list[0].piece)
             continue;
@@ -74189,7 +74209,7 @@ function checkPieces(ordered, split) {
         if (whole.length > 1)
             fail(`slices ${whole.join(", ")} each hold all of it`);
         if (whole.length === 1)
-            fail(`slice ${whole[0]} holds all of it, and ${list.length - 1} other slice(s) hold some`);
+            fail(`slice ${whole[0]} holds all of it, and ${list.filter((x) => x.piece).map((x) => sliceName({ index: x.slice, count })).join(", ")} hold pieces of it`);
         const pieces = list.map((x) => x.piece);
         if (pieces[0].start !== 0)
             fail(`its first piece (slice ${at(0)}) starts at byte ${pieces[0].start}`);
@@ -74306,8 +74326,7 @@ const SCAN_BYTES = 4 << 20;
 /**
  * Cuts at line starts (after LF, CRLF or a lone CR, as text/lines.ts and
  * json/rows.ts end lines); with `tables`, only where one of Python's JSON
- * tables starts: the first line after an LF starting more than
- * PYTHON_CHUNK_BYTES past the previous table's start (json/rows.ts, LineSource.lineAt).
+ * tables starts (json/rows.ts, PythonTables, as LineSource finds them).
  */
 async function lineCuts(file, offsets, tables) {
     const cuts = offsets.map(() => undefined);
@@ -74325,18 +74344,14 @@ async function lineCuts(file, offsets, tables) {
         const buf = Buffer.alloc(SCAN_BYTES);
         let next = 0; // the next offset without its cut
         let line = 1;
-        let tableLimit = PYTHON_CHUNK_BYTES;
+        const pythonTables = new PythonTables();
         /** A line starts at byte `at`, after an LF or not: a cut for the offsets at or before it, when it is one. Returns true when all are found. */
         const lineStart = (at, afterLf) => {
             line++;
             if (at >= size)
                 return false; // a final line break starts no line
-            if (tables) {
-                // Python ends a table's read with a binary readline, which stops at LF alone.
-                if (!afterLf || at <= tableLimit)
-                    return false;
-                tableLimit = at + PYTHON_CHUNK_BYTES;
-            }
+            if (tables && !pythonTables.startsAt(at, afterLf))
+                return false;
             while (next < offsets.length && offsets[next] <= at)
                 cuts[next++] = { byte: at, line };
             return next === offsets.length;
@@ -74390,6 +74405,56 @@ async function lineCuts(file, offsets, tables) {
     finally {
         await handle.close();
     }
+}
+
+;// CONCATENATED MODULE: ./src/slices/job-files.ts
+/**
+ * The files one prepare job reads: its slice of the matched files
+ * (./slice.ts), each whole or, for a file bigger than a slice's share, the
+ * piece of it between the job's two boundaries (src/data/read/pieces.ts
+ * finds where a file can be cut), and lines that tell the user so.
+ */
+
+
+
+
+async function jobFiles(found, slice) {
+    // Whole files' sizes, by path (a piece of a file is another object).
+    const sizes = new Map(found.flatMap((s) => s.files.map((f) => [f.localPath, sizeOf(f)])));
+    const fileSize = (f) => sizes.get(f.localPath);
+    const sliced = await sliceFilesCutting(found, fileSize, slice, { canCut: canCut, findCuts: findCuts });
+    const files = sliced
+        .map((s) => ({ split: s.split, files: s.files.map(({ file, from, to }) => (from || to ? { ...file, piece: pieceOf(from, to, fileSize(file)) } : file)) }))
+        .filter((s) => s.files.length > 0);
+    const total = [...sizes.values()].reduce((n, b) => n + b, 0);
+    const count = files.reduce((n, s) => n + s.files.length, 0);
+    const cut = files.reduce((n, s) => n + s.files.filter((f) => f.piece).length, 0);
+    const bytes = files.reduce((n, s) => n + s.files.reduce((m, f) => m + sizeOf(f), 0), 0);
+    const lines = [
+        `Slice ${sliceName(slice)}: ${formatCount(count)} of ${formatCount(sizes.size)} files${cut > 0 ? ` (${cut === count ? (cut === 1 ? "a piece of it" : "pieces of them") : `${formatCount(cut)} of them in part`})` : ""}, ${units_formatBytes(bytes)} of ${units_formatBytes(total)}.`,
+    ];
+    for (const s of files)
+        for (const f of s.files)
+            if (f.piece)
+                lines.push(`${s.split}: ${f.file} (${units_formatBytes(fileSize(f))}) is cut between slices; this slice reads its bytes ${formatCount(f.piece.start)}–${formatCount(f.piece.end)} (${units_formatBytes(f.piece.end - f.piece.start)}), ${pieceStart(f.piece)}.`);
+    return { files, fileSize, lines };
+}
+/** The bytes of a file from cut `from` (else its start) to cut `to` (else its end, `size`), and where they start. */
+function pieceOf(from, to, size) {
+    const piece = { start: from?.byte ?? 0, end: to?.byte ?? size };
+    if (from?.line !== undefined)
+        piece.line = from.line;
+    if (from?.rowGroup !== undefined)
+        piece.rowGroup = from.rowGroup;
+    return piece;
+}
+/** Where a piece starts, for the log: its line (text formats), its row group (Parquet, counted from 1), or the file's start. */
+function pieceStart(piece) {
+    if (piece.line !== undefined)
+        return `from line ${formatCount(piece.line)}`;
+    if (piece.rowGroup !== undefined)
+        return `from row group ${formatCount(piece.rowGroup + 1)} (counting from 1)`;
+    return "from its start";
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline.ts
@@ -74529,23 +74594,6 @@ function convertFiles(settings, files, outputDir, deps) {
         workspace: settings.workspace,
     }));
 }
-/** The bytes of a file from cut `from` (else its start) to cut `to` (else its end, `size`), and where they start. */
-function pieceOf(from, to, size) {
-    const piece = { start: from?.byte ?? 0, end: to?.byte ?? size };
-    if (from?.line !== undefined)
-        piece.line = from.line;
-    if (from?.rowGroup !== undefined)
-        piece.rowGroup = from.rowGroup;
-    return piece;
-}
-/** Where a piece starts, for the log: its line (text formats), its row group (Parquet), or the file's start. */
-function pieceStart(piece) {
-    if (piece.line !== undefined)
-        return `from line ${formatCount(piece.line)}`;
-    if (piece.rowGroup !== undefined)
-        return `from row group ${formatCount(piece.rowGroup)}`;
-    return "from its start";
-}
 /**
  * `prepare`: this job's slice of the matched files, converted, its shards
  * uploaded (not committed) and its manifest written (docs/slices.md).
@@ -74555,22 +74603,9 @@ async function prepareSlice(settings, result, deps, hub) {
     const slice = settings.slice;
     if (result.files.some((s) => s.files.some(isMediaFile)))
         throw new InputError(settings.replaceAllSplits ? "splits" : "paths", "image and audio folders cannot be prepared in slices yet (their metadata files and labels span the folder): publish them with operation 'push'");
-    // Whole files' sizes, by path (a piece of a file is another object).
-    const sizes = new Map(result.files.flatMap((s) => s.files.map((f) => [f.localPath, sizeOf(f)])));
-    const fileSize = (f) => sizes.get(f.localPath);
-    const all = result.files.map((s) => ({ split: s.split, files: s.files.map((f) => ({ file: f.file, size: fileSize(f) })) }));
-    const sliced = await sliceFilesCutting(result.files, fileSize, slice, { canCut: canCut, findCuts: findCuts });
-    const files = sliced
-        .map((s) => ({ split: s.split, files: s.files.map(({ file, from, to }) => (from || to ? { ...file, piece: pieceOf(from, to, fileSize(file)) } : file)) }))
-        .filter((s) => s.files.length > 0);
-    const total = [...sizes.values()].reduce((n, b) => n + b, 0);
-    const count = files.reduce((n, s) => n + s.files.length, 0);
-    const bytes = files.reduce((n, s) => n + s.files.reduce((m, f) => m + sizeOf(f), 0), 0);
-    log.info(`Slice ${sliceName(slice)}: ${formatCount(count)} of ${formatCount(sizes.size)} files (${units_formatBytes(bytes)} of ${units_formatBytes(total)}).`);
-    for (const s of files)
-        for (const f of s.files)
-            if (f.piece)
-                log.info(`${s.split}: ${f.file} is bigger than a slice's share and cut between slices: this one reads bytes ${formatCount(f.piece.start)} to ${formatCount(f.piece.end)} of ${formatCount(fileSize(f))} (${pieceStart(f.piece)})`);
+    const { files, fileSize, lines } = await jobFiles(result.files, slice);
+    for (const line of lines)
+        log.info(line);
     const manifestSettings = {
         repo: settings.repo,
         config: settings.config,
@@ -74581,7 +74616,7 @@ async function prepareSlice(settings, result, deps, hub) {
         featuresInput: settings.features ? featuresToManifest(settings.features) : null,
         maxShardSize: settings.maxShardSize,
         compression: settings.compression,
-        inputFiles: inputFilesDigest(all),
+        inputFiles: inputFilesDigest(result.files.map((s) => ({ split: s.split, files: s.files.map((f) => ({ file: f.file, size: fileSize(f) })) }))),
         endpoint: settings.endpoint,
         private: settings.private,
         dryRun: settings.dryRun,
