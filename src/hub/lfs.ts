@@ -10,6 +10,7 @@
 import { openAsBlob } from "node:fs";
 import { HubApiError } from "@huggingface/hub";
 import { type HubContext, hubError } from "./api.js";
+import type { LocalFile } from "./local-file.js";
 import { TaskPool } from "./task-pool.js";
 
 export interface LfsAction {
@@ -17,12 +18,7 @@ export interface LfsAction {
   header?: Record<string, string>;
 }
 
-export interface LfsObject {
-  /** Path in the repository (for messages). */
-  path: string;
-  localPath: string;
-  sha256: string;
-  size: number;
+export interface LfsObject extends LocalFile {
   upload: LfsAction;
   verify?: LfsAction;
 }

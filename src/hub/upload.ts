@@ -11,17 +11,11 @@ import { HubApiError } from "@huggingface/hub";
 import { formatBytes } from "../units.js";
 import { type HubContext, authHeaders, hubError } from "./api.js";
 import { type LfsAction, type LfsObject, uploadThroughLfs } from "./lfs.js";
+import type { LocalFile } from "./local-file.js";
 import { CasClient, type XetWriteToken, tokenFromBatchAction } from "./xet/cas.js";
 import { type XetUploadStats, uploadThroughXet } from "./xet/upload.js";
 
-export interface LocalFile {
-  /** Path in the repository. */
-  path: string;
-  localPath: string;
-  /** Lowercase hex sha256 of the content (the LFS oid). */
-  sha256: string;
-  size: number;
-}
+export type { LocalFile } from "./local-file.js";
 
 export interface UploadTarget {
   repo: string;

@@ -11,7 +11,8 @@ import type { HubContext } from "../../../src/hub/api.js";
 import { createCommit } from "../../../src/hub/commit.js";
 import { createHubFetch } from "../../../src/hub/http.js";
 import { CasClient, type XetWriteToken } from "../../../src/hub/xet/cas.js";
-import { type XetUploadFile, uploadThroughXet } from "../../../src/hub/xet/upload.js";
+import type { LocalFile } from "../../../src/hub/local-file.js";
+import { uploadThroughXet } from "../../../src/hub/xet/upload.js";
 
 const MiB = 1024 * 1024;
 let hub: HubEmulator;
@@ -38,13 +39,13 @@ function cas(repo: string, ctx = context()): CasClient {
   return new CasClient(ctx, token);
 }
 
-async function local(name: string, content: Buffer): Promise<XetUploadFile> {
+async function local(name: string, content: Buffer): Promise<LocalFile> {
   const localPath = path.join(dir, name);
   await writeFile(localPath, content);
   return { path: `data/${name}`, localPath, sha256: createHash("sha256").update(content).digest("hex"), size: content.length };
 }
 
-async function commitFiles(repo: string, files: XetUploadFile[]): Promise<void> {
+async function commitFiles(repo: string, files: LocalFile[]): Promise<void> {
   await createCommit(context(), { repo, branch: "main", createPr: false, message: "add" }, hub.headOf(repo)!, {
     storedFiles: files.map((f) => ({ path: f.path, sha256: f.sha256, size: f.size })),
     textFiles: [],

@@ -17,6 +17,7 @@
  * still spare the chunks before it.
  */
 import { openAsBlob } from "node:fs";
+import type { LocalFile } from "../local-file.js";
 import { TaskPool } from "../task-pool.js";
 import type { CasClient } from "./cas.js";
 import { type FileChunk, chunkFile } from "./chunk-file.js";
@@ -26,14 +27,6 @@ import { Lz4 } from "./lz4.js";
 import { MAX_SHARD_BYTES, type ShardFileInfo, type ShardXorbInfo, parseDedupAnswer, serializeShard, shardBytes } from "./shard.js";
 import { OpenXorb, type SealedXorb } from "./xorb.js";
 
-export interface XetUploadFile {
-  /** Path in the repository (for messages). */
-  path: string;
-  localPath: string;
-  /** Lowercase hex sha256 of the content. */
-  sha256: string;
-  size: number;
-}
 
 export interface XetUploadStats {
   files: number;
@@ -73,7 +66,7 @@ interface Term {
   hashes: Uint8Array[];
 }
 
-export async function uploadThroughXet(cas: CasClient, files: XetUploadFile[], options: XetUploadOptions = {}): Promise<XetUploadStats> {
+export async function uploadThroughXet(cas: CasClient, files: LocalFile[], options: XetUploadOptions = {}): Promise<XetUploadStats> {
   const stats: XetUploadStats = {
     files: files.length,
     bytes: files.reduce((n, f) => n + f.size, 0),
@@ -146,7 +139,7 @@ export async function uploadThroughXet(cas: CasClient, files: XetUploadFile[], o
     } else terms.push({ xorb: ref.xorb, start: ref.index, end: ref.index + 1, bytes: chunk.length, hashes: [chunk.hash] });
   };
 
-  const described: { file: XetUploadFile; fileHash: Uint8Array; terms: Term[] }[] = [];
+  const described: { file: LocalFile; fileHash: Uint8Array; terms: Term[] }[] = [];
   for (const file of files) {
     const source = await openAsBlob(file.localPath);
     if (source.size !== file.size) throw new Error(`${file.path}: ${file.localPath} has ${source.size} bytes, not the ${file.size} planned`);

@@ -18,6 +18,7 @@ import path from "node:path";
 import { type ThriftValue, ThriftStruct, TType, encodeStruct } from "../../model/thrift.js";
 import { type Part, type PartSource, releaseBlock } from "../merge.js";
 import { compareBytes } from "../pages/statistics.js";
+import { BoundaryOrder, CC, CI, CM, Codec, DPH, Encoding, OI, PH, PL, PageType, Physical, RG, ST } from "../pages/format.js";
 
 /** Largest run of values in one data page (a single larger file gets a page of its own). */
 export const PAGE_VALUE_BYTES = 1024 * 1024;
@@ -36,15 +37,6 @@ export class MediaChangedError extends Error {
 
 type Segment = { at: number; length: number } & ({ bytes: Uint8Array } | { file: string; offset: number; fileSize: number });
 
-// parquet.thrift ids and enums.
-const BYTE_ARRAY = 6;
-const PLAIN = 0;
-const RLE = 3;
-const UNCOMPRESSED = 0;
-const DATA_PAGE = 0;
-const BOUNDARY_UNORDERED = 0;
-const BOUNDARY_ASCENDING = 1;
-const BOUNDARY_DESCENDING = 2;
 
 type Field = [id: number, type: TType, value: ThriftValue];
 const struct = (...fields: (Field | undefined)[]) =>
@@ -79,10 +71,19 @@ function definitionLevels(present: boolean[]): Uint8Array {
 function pageHeader(values: number, bodyBytes: number): Uint8Array {
   return encodeStruct(
     struct(
-      [1, TType.I32, DATA_PAGE],
-      [2, TType.I32, bodyBytes],
-      [3, TType.I32, bodyBytes],
-      [5, TType.Struct, struct([1, TType.I32, values], [2, TType.I32, PLAIN], [3, TType.I32, RLE], [4, TType.I32, RLE])],
+      [PH.TYPE, TType.I32, PageType.DATA_PAGE],
+      [PH.UNCOMPRESSED, TType.I32, bodyBytes],
+      [PH.COMPRESSED, TType.I32, bodyBytes],
+      [
+        PH.DATA,
+        TType.Struct,
+        struct(
+          [DPH.NUM_VALUES, TType.I32, values],
+          [DPH.ENCODING, TType.I32, Encoding.PLAIN],
+          [DPH.DEFINITION_ENCODING, TType.I32, Encoding.RLE],
+          [DPH.REPETITION_ENCODING, TType.I32, Encoding.RLE],
+        ),
+      ],
     ),
   );
 }
@@ -145,15 +146,15 @@ export class MediaPart {
       chunks.push(this.bytesChunk(column));
       chunks.push(this.pathChunk(column));
     }
-    const total = chunks.reduce((n, c) => n + (c.struct(3)!.int(7) ?? 0n), 0n);
+    const total = chunks.reduce((n, c) => n + (c.struct(CC.META)!.int(CM.TOTAL_COMPRESSED) ?? 0n), 0n);
     this.rowGroups.push(
       struct(
-        [1, TType.List, list(TType.Struct, chunks)],
-        [2, TType.I64, total],
-        [3, TType.I64, BigInt(rows)],
-        [5, TType.I64, chunks.length > 0 ? chunks[0]!.struct(3)!.int(9)! : 0n],
-        [6, TType.I64, total],
-        [7, TType.I16, this.rowGroups.length],
+        [RG.COLUMNS, TType.List, list(TType.Struct, chunks)],
+        [RG.TOTAL_BYTE_SIZE, TType.I64, total],
+        [RG.NUM_ROWS, TType.I64, BigInt(rows)],
+        [RG.FILE_OFFSET, TType.I64, chunks.length > 0 ? chunks[0]!.struct(CC.META)!.int(CM.DATA_PAGE)! : 0n],
+        [RG.TOTAL_COMPRESSED, TType.I64, total],
+        [RG.ORDINAL, TType.I16, this.rowGroups.length],
       ),
     );
   }
@@ -209,25 +210,24 @@ export class MediaPart {
     const min = valued.map((p) => p.min!).sort(compareBytes)[0];
     const max = valued.map((p) => p.max!).sort(compareBytes).pop();
     const statistics = struct(
-      [3, TType.I64, BigInt(nulls)],
-      withMinMax && max ? [5, TType.Binary, max] : undefined,
-      withMinMax && min ? [6, TType.Binary, min] : undefined,
+      [ST.NULL_COUNT, TType.I64, BigInt(nulls)],
+      withMinMax && max ? [ST.MAX_VALUE, TType.Binary, max] : undefined,
+      withMinMax && min ? [ST.MIN_VALUE, TType.Binary, min] : undefined,
     );
     const meta = struct(
-      [1, TType.I32, BYTE_ARRAY],
-      [2, TType.List, list(TType.I32, [RLE, PLAIN])],
-      [3, TType.List, list(TType.Binary, leaf.split(".").map((p) => encoder.encode(p)))],
-      [4, TType.I32, UNCOMPRESSED],
-      [5, TType.I64, BigInt(rows)],
-      [6, TType.I64, bytes],
-      [7, TType.I64, bytes],
-      [9, TType.I64, BigInt(start)],
-      [12, TType.Struct, statistics],
+      [CM.TYPE, TType.I32, Physical.BYTE_ARRAY],
+      [CM.ENCODINGS, TType.List, list(TType.I32, [Encoding.RLE, Encoding.PLAIN])],
+      [CM.PATH, TType.List, list(TType.Binary, leaf.split(".").map((p) => encoder.encode(p)))],
+      [CM.CODEC, TType.I32, Codec.UNCOMPRESSED],
+      [CM.NUM_VALUES, TType.I64, BigInt(rows)],
+      [CM.TOTAL_UNCOMPRESSED, TType.I64, bytes],
+      [CM.TOTAL_COMPRESSED, TType.I64, bytes],
+      [CM.DATA_PAGE, TType.I64, BigInt(start)],
+      [CM.STATISTICS, TType.Struct, statistics],
     );
-    const column = struct([2, TType.I64, 0n], [3, TType.Struct, meta]);
-    const offsetIndex = encodeStruct(
-      struct([1, TType.List, list(TType.Struct, infos.map((p) => struct([1, TType.I64, BigInt(p.at)], [2, TType.I32, p.length], [3, TType.I64, BigInt(p.firstRow)])))]),
-    );
+    const column = struct([CC.FILE_OFFSET, TType.I64, 0n], [CC.META, TType.Struct, meta]);
+    const location = (p: PageInfo) => struct([PL.OFFSET, TType.I64, BigInt(p.at)], [PL.COMPRESSED_SIZE, TType.I32, p.length], [PL.FIRST_ROW, TType.I64, BigInt(p.firstRow)]);
+    const offsetIndex = encodeStruct(struct([OI.PAGE_LOCATIONS, TType.List, list(TType.Struct, infos.map(location))]));
     const columnIndex = withMinMax ? encodeStruct(columnIndexOf(infos)) : undefined;
     this.indexes.push({ column, columnIndex, offsetIndex });
     return column;
@@ -238,13 +238,13 @@ export class MediaPart {
     // Column indexes, then offset indexes, after the chunks (their positions only matter inside the part).
     for (const index of this.indexes)
       if (index.columnIndex) {
-        index.column.set(6, TType.I64, BigInt(this.size));
-        index.column.set(7, TType.I32, index.columnIndex.length);
+        index.column.set(CC.COLUMN_INDEX_OFFSET, TType.I64, BigInt(this.size));
+        index.column.set(CC.COLUMN_INDEX_LENGTH, TType.I32, index.columnIndex.length);
         this.memory(index.columnIndex);
       }
     for (const index of this.indexes) {
-      index.column.set(4, TType.I64, BigInt(this.size));
-      index.column.set(5, TType.I32, index.offsetIndex.length);
+      index.column.set(CC.OFFSET_INDEX_OFFSET, TType.I64, BigInt(this.size));
+      index.column.set(CC.OFFSET_INDEX_LENGTH, TType.I32, index.offsetIndex.length);
       this.memory(index.offsetIndex);
     }
     return { source: new SegmentSource(this.segments, this.size), meta: new ThriftStruct(), rowGroups: this.rowGroups };
@@ -256,13 +256,13 @@ function columnIndexOf(infos: PageInfo[]): ThriftStruct {
   const maxs = infos.map((p) => p.max ?? new Uint8Array(0));
   const valued = infos.map((p, i) => [p, i] as const).filter(([p]) => p.min !== undefined);
   const ordered = (sign: number) => valued.every(([, i], k) => k === 0 || (sign * compareBytes(mins[valued[k - 1]![1]]!, mins[i]!) <= 0 && sign * compareBytes(maxs[valued[k - 1]![1]]!, maxs[i]!) <= 0));
-  const boundary = ordered(1) ? BOUNDARY_ASCENDING : ordered(-1) ? BOUNDARY_DESCENDING : BOUNDARY_UNORDERED;
+  const boundary = ordered(1) ? BoundaryOrder.ASCENDING : ordered(-1) ? BoundaryOrder.DESCENDING : BoundaryOrder.UNORDERED;
   return struct(
-    [1, TType.List, list(TType.True, infos.map((p) => p.min === undefined))],
-    [2, TType.List, list(TType.Binary, mins)],
-    [3, TType.List, list(TType.Binary, maxs)],
-    [4, TType.I32, boundary],
-    [5, TType.List, list(TType.I64, infos.map((p) => BigInt(p.nulls)))],
+    [CI.NULL_PAGES, TType.List, list(TType.True, infos.map((p) => p.min === undefined))],
+    [CI.MIN_VALUES, TType.List, list(TType.Binary, mins)],
+    [CI.MAX_VALUES, TType.List, list(TType.Binary, maxs)],
+    [CI.BOUNDARY_ORDER, TType.I32, boundary],
+    [CI.NULL_COUNTS, TType.List, list(TType.I64, infos.map((p) => BigInt(p.nulls)))],
   );
 }
 
