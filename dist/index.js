@@ -71000,21 +71000,13 @@ var pages_statistics = __nccwpck_require__(1888);
 
 
 
+
 /** Largest run of values in one data page (a single larger file gets a page of its own). */
 const PAGE_VALUE_BYTES = 1024 * 1024;
 /** A file changed between the check and the copy: its size or contents are not those planned. */
 class MediaChangedError extends Error {
     name = "MediaChangedError";
 }
-// parquet.thrift ids and enums.
-const BYTE_ARRAY = 6;
-const PLAIN = 0;
-const RLE = 3;
-const UNCOMPRESSED = 0;
-const DATA_PAGE = 0;
-const BOUNDARY_UNORDERED = 0;
-const BOUNDARY_ASCENDING = 1;
-const BOUNDARY_DESCENDING = 2;
 const struct = (...fields) => new thrift/* ThriftStruct */.N1(fields.filter((f) => f !== undefined).map(([id, type, value]) => ({ id, type, value })));
 const list = (elementType, items) => ({ kind: "list", elementType, items });
 const media_part_encoder = new TextEncoder();
@@ -71043,7 +71035,11 @@ function definitionLevels(present) {
     return out;
 }
 function pageHeader(values, bodyBytes) {
-    return (0,thrift/* encodeStruct */.q7)(struct([1, thrift/* TType */.nw.I32, DATA_PAGE], [2, thrift/* TType */.nw.I32, bodyBytes], [3, thrift/* TType */.nw.I32, bodyBytes], [5, thrift/* TType */.nw.Struct, struct([1, thrift/* TType */.nw.I32, values], [2, thrift/* TType */.nw.I32, PLAIN], [3, thrift/* TType */.nw.I32, RLE], [4, thrift/* TType */.nw.I32, RLE])]));
+    return (0,thrift/* encodeStruct */.q7)(struct([pages_format.PH.TYPE, thrift/* TType */.nw.I32, pages_format/* PageType */.g6.DATA_PAGE], [pages_format.PH.UNCOMPRESSED, thrift/* TType */.nw.I32, bodyBytes], [pages_format.PH.COMPRESSED, thrift/* TType */.nw.I32, bodyBytes], [
+        pages_format.PH.DATA,
+        thrift/* TType */.nw.Struct,
+        struct([pages_format/* DPH */.Lg.NUM_VALUES, thrift/* TType */.nw.I32, values], [pages_format/* DPH */.Lg.ENCODING, thrift/* TType */.nw.I32, pages_format/* Encoding */.Wi.PLAIN], [pages_format/* DPH */.Lg.DEFINITION_ENCODING, thrift/* TType */.nw.I32, pages_format/* Encoding */.Wi.RLE], [pages_format/* DPH */.Lg.REPETITION_ENCODING, thrift/* TType */.nw.I32, pages_format/* Encoding */.Wi.RLE]),
+    ]));
 }
 function lengthPrefix(n) {
     const out = new Uint8Array(4);
@@ -71091,8 +71087,8 @@ class MediaPart {
             chunks.push(this.bytesChunk(column));
             chunks.push(this.pathChunk(column));
         }
-        const total = chunks.reduce((n, c) => n + (c.struct(3).int(7) ?? 0n), 0n);
-        this.rowGroups.push(struct([1, thrift/* TType */.nw.List, list(thrift/* TType */.nw.Struct, chunks)], [2, thrift/* TType */.nw.I64, total], [3, thrift/* TType */.nw.I64, BigInt(rows)], [5, thrift/* TType */.nw.I64, chunks.length > 0 ? chunks[0].struct(3).int(9) : 0n], [6, thrift/* TType */.nw.I64, total], [7, thrift/* TType */.nw.I16, this.rowGroups.length]));
+        const total = chunks.reduce((n, c) => n + (c.struct(pages_format.CC.META).int(pages_format.CM.TOTAL_COMPRESSED) ?? 0n), 0n);
+        this.rowGroups.push(struct([pages_format.RG.COLUMNS, thrift/* TType */.nw.List, list(thrift/* TType */.nw.Struct, chunks)], [pages_format.RG.TOTAL_BYTE_SIZE, thrift/* TType */.nw.I64, total], [pages_format.RG.NUM_ROWS, thrift/* TType */.nw.I64, BigInt(rows)], [pages_format.RG.FILE_OFFSET, thrift/* TType */.nw.I64, chunks.length > 0 ? chunks[0].struct(pages_format.CC.META).int(pages_format.CM.DATA_PAGE) : 0n], [pages_format.RG.TOTAL_COMPRESSED, thrift/* TType */.nw.I64, total], [pages_format.RG.ORDINAL, thrift/* TType */.nw.I16, this.rowGroups.length]));
     }
     /** The `bytes` leaf: each file's bytes, read from disk at copy time. */
     bytesChunk(column) {
@@ -71147,10 +71143,11 @@ class MediaPart {
         const valued = infos.filter((p) => p.min !== undefined);
         const min = valued.map((p) => p.min).sort(pages_statistics/* compareBytes */.Xo)[0];
         const max = valued.map((p) => p.max).sort(pages_statistics/* compareBytes */.Xo).pop();
-        const statistics = struct([3, thrift/* TType */.nw.I64, BigInt(nulls)], withMinMax && max ? [5, thrift/* TType */.nw.Binary, max] : undefined, withMinMax && min ? [6, thrift/* TType */.nw.Binary, min] : undefined);
-        const meta = struct([1, thrift/* TType */.nw.I32, BYTE_ARRAY], [2, thrift/* TType */.nw.List, list(thrift/* TType */.nw.I32, [RLE, PLAIN])], [3, thrift/* TType */.nw.List, list(thrift/* TType */.nw.Binary, leaf.split(".").map((p) => media_part_encoder.encode(p)))], [4, thrift/* TType */.nw.I32, UNCOMPRESSED], [5, thrift/* TType */.nw.I64, BigInt(rows)], [6, thrift/* TType */.nw.I64, bytes], [7, thrift/* TType */.nw.I64, bytes], [9, thrift/* TType */.nw.I64, BigInt(start)], [12, thrift/* TType */.nw.Struct, statistics]);
-        const column = struct([2, thrift/* TType */.nw.I64, 0n], [3, thrift/* TType */.nw.Struct, meta]);
-        const offsetIndex = (0,thrift/* encodeStruct */.q7)(struct([1, thrift/* TType */.nw.List, list(thrift/* TType */.nw.Struct, infos.map((p) => struct([1, thrift/* TType */.nw.I64, BigInt(p.at)], [2, thrift/* TType */.nw.I32, p.length], [3, thrift/* TType */.nw.I64, BigInt(p.firstRow)])))]));
+        const statistics = struct([pages_format.ST.NULL_COUNT, thrift/* TType */.nw.I64, BigInt(nulls)], withMinMax && max ? [pages_format.ST.MAX_VALUE, thrift/* TType */.nw.Binary, max] : undefined, withMinMax && min ? [pages_format.ST.MIN_VALUE, thrift/* TType */.nw.Binary, min] : undefined);
+        const meta = struct([pages_format.CM.TYPE, thrift/* TType */.nw.I32, pages_format/* Physical */.q.BYTE_ARRAY], [pages_format.CM.ENCODINGS, thrift/* TType */.nw.List, list(thrift/* TType */.nw.I32, [pages_format/* Encoding */.Wi.RLE, pages_format/* Encoding */.Wi.PLAIN])], [pages_format.CM.PATH, thrift/* TType */.nw.List, list(thrift/* TType */.nw.Binary, leaf.split(".").map((p) => media_part_encoder.encode(p)))], [pages_format.CM.CODEC, thrift/* TType */.nw.I32, pages_format/* Codec */.Ne.UNCOMPRESSED], [pages_format.CM.NUM_VALUES, thrift/* TType */.nw.I64, BigInt(rows)], [pages_format.CM.TOTAL_UNCOMPRESSED, thrift/* TType */.nw.I64, bytes], [pages_format.CM.TOTAL_COMPRESSED, thrift/* TType */.nw.I64, bytes], [pages_format.CM.DATA_PAGE, thrift/* TType */.nw.I64, BigInt(start)], [pages_format.CM.STATISTICS, thrift/* TType */.nw.Struct, statistics]);
+        const column = struct([pages_format.CC.FILE_OFFSET, thrift/* TType */.nw.I64, 0n], [pages_format.CC.META, thrift/* TType */.nw.Struct, meta]);
+        const location = (p) => struct([pages_format.PL.OFFSET, thrift/* TType */.nw.I64, BigInt(p.at)], [pages_format.PL.COMPRESSED_SIZE, thrift/* TType */.nw.I32, p.length], [pages_format.PL.FIRST_ROW, thrift/* TType */.nw.I64, BigInt(p.firstRow)]);
+        const offsetIndex = (0,thrift/* encodeStruct */.q7)(struct([pages_format.OI.PAGE_LOCATIONS, thrift/* TType */.nw.List, list(thrift/* TType */.nw.Struct, infos.map(location))]));
         const columnIndex = withMinMax ? (0,thrift/* encodeStruct */.q7)(columnIndexOf(infos)) : undefined;
         this.indexes.push({ column, columnIndex, offsetIndex });
         return column;
@@ -71160,13 +71157,13 @@ class MediaPart {
         // Column indexes, then offset indexes, after the chunks (their positions only matter inside the part).
         for (const index of this.indexes)
             if (index.columnIndex) {
-                index.column.set(6, thrift/* TType */.nw.I64, BigInt(this.size));
-                index.column.set(7, thrift/* TType */.nw.I32, index.columnIndex.length);
+                index.column.set(pages_format.CC.COLUMN_INDEX_OFFSET, thrift/* TType */.nw.I64, BigInt(this.size));
+                index.column.set(pages_format.CC.COLUMN_INDEX_LENGTH, thrift/* TType */.nw.I32, index.columnIndex.length);
                 this.memory(index.columnIndex);
             }
         for (const index of this.indexes) {
-            index.column.set(4, thrift/* TType */.nw.I64, BigInt(this.size));
-            index.column.set(5, thrift/* TType */.nw.I32, index.offsetIndex.length);
+            index.column.set(pages_format.CC.OFFSET_INDEX_OFFSET, thrift/* TType */.nw.I64, BigInt(this.size));
+            index.column.set(pages_format.CC.OFFSET_INDEX_LENGTH, thrift/* TType */.nw.I32, index.offsetIndex.length);
             this.memory(index.offsetIndex);
         }
         return { source: new SegmentSource(this.segments, this.size), meta: new thrift/* ThriftStruct */.N1(), rowGroups: this.rowGroups };
@@ -71177,8 +71174,8 @@ function columnIndexOf(infos) {
     const maxs = infos.map((p) => p.max ?? new Uint8Array(0));
     const valued = infos.map((p, i) => [p, i]).filter(([p]) => p.min !== undefined);
     const ordered = (sign) => valued.every(([, i], k) => k === 0 || (sign * (0,pages_statistics/* compareBytes */.Xo)(mins[valued[k - 1][1]], mins[i]) <= 0 && sign * (0,pages_statistics/* compareBytes */.Xo)(maxs[valued[k - 1][1]], maxs[i]) <= 0));
-    const boundary = ordered(1) ? BOUNDARY_ASCENDING : ordered(-1) ? BOUNDARY_DESCENDING : BOUNDARY_UNORDERED;
-    return struct([1, thrift/* TType */.nw.List, list(thrift/* TType */.nw.True, infos.map((p) => p.min === undefined))], [2, thrift/* TType */.nw.List, list(thrift/* TType */.nw.Binary, mins)], [3, thrift/* TType */.nw.List, list(thrift/* TType */.nw.Binary, maxs)], [4, thrift/* TType */.nw.I32, boundary], [5, thrift/* TType */.nw.List, list(thrift/* TType */.nw.I64, infos.map((p) => BigInt(p.nulls)))]);
+    const boundary = ordered(1) ? pages_format/* BoundaryOrder */.vX.ASCENDING : ordered(-1) ? pages_format/* BoundaryOrder */.vX.DESCENDING : pages_format/* BoundaryOrder */.vX.UNORDERED;
+    return struct([pages_format.CI.NULL_PAGES, thrift/* TType */.nw.List, list(thrift/* TType */.nw.True, infos.map((p) => p.min === undefined))], [pages_format.CI.MIN_VALUES, thrift/* TType */.nw.List, list(thrift/* TType */.nw.Binary, mins)], [pages_format.CI.MAX_VALUES, thrift/* TType */.nw.List, list(thrift/* TType */.nw.Binary, maxs)], [pages_format.CI.BOUNDARY_ORDER, thrift/* TType */.nw.I32, boundary], [pages_format.CI.NULL_COUNTS, thrift/* TType */.nw.List, list(thrift/* TType */.nw.I64, infos.map((p) => BigInt(p.nulls)))]);
 }
 function concat(...parts) {
     const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
