@@ -14,7 +14,7 @@ import type * as arrow from "apache-arrow";
 import type { ThriftStruct } from "../model/thrift.js";
 import { dataBytes } from "../write/concat.js";
 import type { EncoderSettings } from "../write/properties.js";
-import { type EncodedShard, type RowGroupPiece, type ShardEncoder, assembleParts, removeScratch } from "../write/shard-encoder.js";
+import { type EncodedShard, type RowGroupPiece, type ShardEncoder, assembleParts, partPath, removeScratch } from "../write/shard-encoder.js";
 import { FooterTemplates, emptyBatch } from "../write/templates.js";
 import type { WorkerPool } from "./pool.js";
 import type { PendingPart, WorkerThread } from "./thread.js";
@@ -50,11 +50,11 @@ export class ThreadedEncoder implements ShardEncoder {
       const groups = columnGroups!;
       const row: { path: string; done: Promise<number> }[] = [];
       const cells = groups.map((_, g) => {
-        const partPath = `${path}.part${String(k).padStart(5, "0")}-${g}`;
+        const scratch = partPath(path, k, g);
         const thread = pool.thread(groups.length > 1 ? g : k);
         const id = pool.nextMessageId();
-        const part = thread.open(id, partPath, settings);
-        row.push({ path: partPath, done: part.done });
+        const part = thread.open(id, scratch, settings);
+        row.push({ path: scratch, done: part.done });
         return { thread, id, part };
       });
       grid.push(row);

@@ -87,9 +87,9 @@ export async function encodeShardInline(
         rows += piece.batch.numRows;
         return piece.batch;
       };
-      const partPath = `${path}.part${String(parts.length).padStart(5, "0")}`;
-      parts.push(partPath);
-      await encodePart(partPath, settings, next, context);
+      const part = partPath(path, parts.length);
+      parts.push(part);
+      await encodePart(part, settings, next, context);
       while ((await next()) !== null); // a part pulls its row group to the end; never leave a piece behind
     }
     const { bytes, sha256 } = await assembleParts(parts.map((p) => [p]), [schema.fields.map((_, i) => i)], schema, settings, context.templates, path, editFooter);
@@ -131,6 +131,11 @@ export async function assembleParts(
   } finally {
     await Promise.all(sources.map((s) => s.close()));
   }
+}
+
+/** The scratch file of row group `k` of the shard at `path` (of column group `group`, when the columns are encoded apart). */
+export function partPath(path: string, k: number, group?: number): string {
+  return `${path}.part${String(k).padStart(5, "0")}${group === undefined ? "" : `-${group}`}`;
 }
 
 /** Removes a temporary file; a failure here must not hide the error that ended the work (finally blocks). */

@@ -20,7 +20,7 @@ import { referencedPaths } from "../../read/media/references.js";
 import { type Part, type RowGroupPlan, assembleFile, fileSource, openPart } from "../merge.js";
 import { encodePart } from "../part-encoder.js";
 import type { EncoderSettings } from "../properties.js";
-import { type EncodedShard, type RowGroupPiece, type ShardEncoder, pageWriterContext, removeScratch } from "../shard-encoder.js";
+import { type EncodedShard, type RowGroupPiece, type ShardEncoder, pageWriterContext, partPath, removeScratch } from "../shard-encoder.js";
 import { MediaChangedError, type MediaColumnRows, MediaPart } from "./media-part.js";
 
 /** Bytes of files after which a row group is closed (a single larger file makes a row group of its own). */
@@ -70,10 +70,10 @@ export class MediaShardEncoder implements ShardEncoder {
       if (!current || current.rows === 0) return;
       mediaPart.addRowGroup(current.media);
       if (otherFields.length > 0) {
-        const partPath = `${path}.part${String(otherParts.length).padStart(5, "0")}`;
-        otherParts.push(partPath);
+        const part = partPath(path, otherParts.length);
+        otherParts.push(part);
         const batches = current.others;
-        await encodePart(partPath, settings, async () => batches.shift() ?? null, context);
+        await encodePart(part, settings, async () => batches.shift() ?? null, context);
       }
       rows += current.rows;
       current = undefined;
