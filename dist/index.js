@@ -43070,6 +43070,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   Ji: () => (/* binding */ assembleParts),
   I7: () => (/* binding */ inlineEncoder),
   _A: () => (/* binding */ pageWriterContext),
+  xl: () => (/* binding */ partPath),
   ZU: () => (/* binding */ removeScratch)
 });
 
@@ -43308,9 +43309,9 @@ async function encodeShardInline(path, schema, pieces, settings, editFooter) {
                 rows += piece.batch.numRows;
                 return piece.batch;
             };
-            const partPath = `${path}.part${String(parts.length).padStart(5, "0")}`;
-            parts.push(partPath);
-            await (0,part_encoder/* encodePart */.Q)(partPath, settings, next, context);
+            const part = partPath(path, parts.length);
+            parts.push(part);
+            await (0,part_encoder/* encodePart */.Q)(part, settings, next, context);
             while ((await next()) !== null)
                 ; // a part pulls its row group to the end; never leave a piece behind
         }
@@ -43348,6 +43349,10 @@ async function assembleParts(grid, columnGroups, schema, settings, templates, pa
     finally {
         await Promise.all(sources.map((s) => s.close()));
     }
+}
+/** The scratch file of row group `k` of the shard at `path` (of column group `group`, when the columns are encoded apart). */
+function partPath(path, k, group) {
+    return `${path}.part${String(k).padStart(5, "0")}${group === undefined ? "" : `-${group}`}`;
 }
 /** Removes a temporary file; a failure here must not hide the error that ended the work (finally blocks). */
 async function removeScratch(path) {
@@ -70089,11 +70094,11 @@ class ThreadedEncoder {
             const groups = columnGroups;
             const row = [];
             const cells = groups.map((_, g) => {
-                const partPath = `${path}.part${String(k).padStart(5, "0")}-${g}`;
+                const scratch = (0,shard_encoder/* partPath */.xl)(path, k, g);
                 const thread = pool.thread(groups.length > 1 ? g : k);
                 const id = pool.nextMessageId();
-                const part = thread.open(id, partPath, settings);
-                row.push({ path: partPath, done: part.done });
+                const part = thread.open(id, scratch, settings);
+                row.push({ path: scratch, done: part.done });
                 return { thread, id, part };
             });
             grid.push(row);
@@ -71311,10 +71316,10 @@ class MediaShardEncoder {
                 return;
             mediaPart.addRowGroup(current.media);
             if (otherFields.length > 0) {
-                const partPath = `${path}.part${String(otherParts.length).padStart(5, "0")}`;
-                otherParts.push(partPath);
+                const part = (0,shard_encoder/* partPath */.xl)(path, otherParts.length);
+                otherParts.push(part);
                 const batches = current.others;
-                await (0,part_encoder/* encodePart */.Q)(partPath, settings, async () => batches.shift() ?? null, context);
+                await (0,part_encoder/* encodePart */.Q)(part, settings, async () => batches.shift() ?? null, context);
             }
             rows += current.rows;
             current = undefined;
