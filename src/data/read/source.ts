@@ -29,6 +29,12 @@ export const DEFAULT_CHUNK_BYTES = 1024 * 1024;
  */
 export const WHOLE_FILE_BELOW = DEFAULT_CHUNK_BYTES;
 
+/** Bytes [start, end) of a file. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
 export interface ByteSource {
   /** Fills `target[offset..]` as far as possible; returns the bytes written (0 at the end). */
   read(target: Uint8Array, offset: number): Promise<number>;
@@ -82,7 +88,7 @@ export async function startsWithGzip(handle: FileHandle): Promise<boolean> {
  * recognised by its magic bytes. `range` reads only bytes [start, end) of a
  * file that is not gzip-compressed.
  */
-export async function openByteSource(path: string, file = path, range?: { start: number; end: number }): Promise<ByteSource> {
+export async function openByteSource(path: string, file = path, range?: ByteRange): Promise<ByteSource> {
   if (!range) {
     const bytes = readSmallFile(path, file);
     if (bytes) return fromBytes(bytes, path, file);

@@ -31,7 +31,8 @@ import {
 import { ThriftStruct, encodeStruct } from "../model/thrift.js";
 import { keyValue, setKeyValue } from "../model/arrow-schema.js";
 import { CDC_METADATA_KEY } from "./pages/cdc.js";
-import { type ByteRange, rowGroupIn } from "../read/parquet/file.js";
+import { rowGroupIn } from "../read/parquet/file.js";
+import type { ByteRange } from "../read/source.js";
 
 // Field ids and enums of parquet.thrift.
 const FILE_SCHEMA = 2;

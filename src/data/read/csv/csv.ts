@@ -13,7 +13,7 @@ import { DataError } from "../../errors.js";
 import { type Feature, type NamedFeature, value } from "../../../model/features.js";
 import { Kind, classify, isNaToken } from "../parse.js";
 import { PYTHON_BATCH_ROWS, type SizeStats, addData, addNullRow, appendRuns, batchedColumn, closeBatch, emptyStats, mergeStats } from "../../model/sizes.js";
-import { INVALID_UTF8, ChunkBuffer, openByteSource, startsWithGzip, hasBom } from "../source.js";
+import { type ByteRange, INVALID_UTF8, ChunkBuffer, openByteSource, startsWithGzip, hasBom } from "../source.js";
 import { type CellColumn, type Cells, cellColumnFor, cellText } from "./cells.js";
 import { INITIAL_CAPACITY } from "../columns.js";
 import { CsvSyntaxError, CsvTokenizer, FIELD_ESCAPED, FIELD_QUOTED, QUOTE } from "./tokenizer.js";
@@ -51,10 +51,8 @@ export interface CsvPart {
   measuredRuns: number[][];
 }
 
-/** Bytes [start, end) of a file; from 0 the header is read, past it `header` must be given. `line`: the line at `start`, when known. */
-interface ByteRange {
-  start: number;
-  end: number;
+/** Bytes of a file: from 0 the header is read, past it `header` must be given. `line`: the line at `start`, when known. */
+interface CsvRange extends ByteRange {
   header?: string[];
   line?: number;
 }
@@ -145,7 +143,7 @@ export class CsvReader implements TableReader {
    * Reads the file (or a range of it; by default the reader's piece) chunk
    * by chunk; the caller must be done with a chunk before asking for the next.
    */
-  private async *chunks(validateUtf8: boolean, range: ByteRange | undefined = this.piece && { ...this.piece }): AsyncGenerator<Chunk> {
+  private async *chunks(validateUtf8: boolean, range: CsvRange | undefined = this.piece && { ...this.piece }): AsyncGenerator<Chunk> {
     if (range && range.start > 0) range.header ??= await this.readHeader();
     const source = await openByteSource(this.path, this.file, range);
     const input = new ChunkBuffer(source, this.chunkBytes);
@@ -328,7 +326,7 @@ export class CsvReader implements TableReader {
   }
 
   /** Pass 1 over the file, or a range of it. */
-  async profilePart(overrides: ReadonlyMap<string, Feature>, range?: ByteRange): Promise<CsvPart> {
+  async profilePart(overrides: ReadonlyMap<string, Feature>, range?: CsvRange): Promise<CsvPart> {
     let rows = 0;
     let inference: Inference[] = [];
     let measured: (CellColumn | undefined)[] = [];

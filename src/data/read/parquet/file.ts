@@ -26,6 +26,7 @@ import * as parquet from "parquet-wasm/node";
 import { encodeArrowSchema } from "../../model/arrow-schema.js";
 import { TType, type ThriftField, type ThriftList, ThriftStruct, decodeStruct, encodeStruct } from "../../model/thrift.js";
 import { WasmView, batchColumns, checkSchema } from "./ffi.js";
+import type { ByteRange } from "../source.js";
 
 // Field ids of parquet.thrift.
 const FM_VERSION = 1;
@@ -537,12 +538,6 @@ export class ParquetFile {
     }
     return hint;
   }
-}
-
-/** Bytes [start, end) of a file. */
-export interface ByteRange {
-  start: number;
-  end: number;
 }
 
 function inRange(byte: number, range: ByteRange): boolean {

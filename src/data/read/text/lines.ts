@@ -14,6 +14,8 @@ import type { FilePiece } from "../pieces.js";
 export interface LineChunk extends Cells {
   buf: Buffer;
   records: number;
+  /** The file's byte at `buf[0]` (past the piece's start, for a piece). */
+  base: number;
 }
 
 const LF = 10;
@@ -89,7 +91,7 @@ export async function* lineChunks(path: string, file: string, validateUtf8: bool
             throw new DataError(file, recordLine[r], INVALID_UTF8);
       }
       for (let r = 0; r <= records; r++) recordStart[r] = r;
-      yield { buf, pos, flags, recordStart, recordLine, records };
+      yield { buf, pos, flags, recordStart, recordLine, records, base: (piece?.start ?? 0) + input.base };
       if (input.eof && consumed >= end) break;
     }
   } finally {
