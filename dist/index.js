@@ -68006,7 +68006,7 @@ async function* lineChunks(path, file, validateUtf8, chunkBytes, piece) {
             }
             for (let r = 0; r <= records; r++)
                 recordStart[r] = r;
-            yield { buf, pos, flags, recordStart, recordLine, records };
+            yield { buf, pos, flags, recordStart, recordLine, records, base: (piece?.start ?? 0) + input.base };
             if (input.eof && consumed >= end)
                 break;
         }
@@ -74322,91 +74322,45 @@ async function findCuts(file, offsets) {
     }
 }
 const pieces_LF = 10;
-const pieces_CR = 13;
-/** Bytes read at a time while looking for line starts. */
-const SCAN_BYTES = 4 << 20;
 /**
- * Cuts at line starts (after LF, CRLF or a lone CR, as text/lines.ts and
- * json/rows.ts end lines); with `tables`, only where one of Python's JSON
- * tables starts (json/rows.ts, PythonTables, as LineSource finds them).
+ * Cuts at line starts, the lines as the text and JSON Lines readers split
+ * them (../text/lines.ts: LF, CRLF or a lone CR); with `tables`, only where
+ * one of Python's JSON tables starts (json/rows.ts, PythonTables, as
+ * LineSource finds them).
  */
 async function lineCuts(file, offsets, tables) {
     const cuts = offsets.map(() => undefined);
     if (offsets.length === 0)
         return cuts;
-    let handle;
+    const pythonTables = new PythonTables();
+    let next = 0; // the next offset without its cut
+    let first = true;
+    // Where the line before ended (its line break's first byte), and that byte.
+    let breakAt = 0;
+    let breakByte = 0;
+    const chunks = lineChunks(file.localPath, file.file, false);
     try {
-        handle = await (0,external_node_fs_promises_.open)(file.localPath, "r");
-    }
-    catch (e) {
-        throw (0,read_source/* ioError */.bD)(file.file, e);
-    }
-    try {
-        const size = (await handle.stat()).size;
-        const buf = Buffer.alloc(SCAN_BYTES);
-        let next = 0; // the next offset without its cut
-        let line = 1;
-        const pythonTables = new PythonTables();
-        /** A line starts at byte `at`, after an LF or not: a cut for the offsets at or before it, when it is one. Returns true when all are found. */
-        const lineStart = (at, afterLf) => {
-            line++;
-            if (at >= size)
-                return false; // a final line break starts no line
-            if (tables && !pythonTables.startsAt(at, afterLf))
-                return false;
-            while (next < offsets.length && offsets[next] <= at)
-                cuts[next++] = { byte: at, line };
-            return next === offsets.length;
-        };
-        let base = 0;
-        let crPending = false; // the last block ended with a CR: an LF may follow
-        while (base < size) {
-            const { bytesRead } = await handle.read(buf, 0, Math.min(SCAN_BYTES, size - base), base);
-            if (bytesRead === 0)
-                break;
-            let p = 0;
-            if (crPending) {
-                crPending = false;
-                if (buf[0] === pieces_LF)
-                    p = 1;
-                if (lineStart(base + p, p === 1))
-                    return cuts;
-            }
-            const block = buf.subarray(0, bytesRead);
-            // The next CR at or after p (-1: none left in the block), searched again only once passed.
-            let cr = block.indexOf(pieces_CR, p);
-            for (;;) {
-                const lf = block.indexOf(pieces_LF, p);
-                const end = lf === -1 ? bytesRead : lf;
-                // Lone CRs (and the CR of a CRLF) before the next LF.
-                for (; cr !== -1 && cr < end; cr = block.indexOf(pieces_CR, cr + 1)) {
-                    if (cr + 1 === bytesRead) {
-                        crPending = true;
-                        break;
-                    }
-                    if (block[cr + 1] !== pieces_LF && lineStart(base + cr + 1, false))
+        for await (const { buf, pos, recordLine, records, base } of chunks) {
+            for (let r = 0; r < records; r++) {
+                const at = base + pos[r * 2];
+                // A line after a CRLF (two bytes) or an LF follows an LF; after a lone CR, not.
+                if (first)
+                    first = false;
+                else if (!tables || pythonTables.startsAt(at, at - breakAt === 2 || breakByte === pieces_LF)) {
+                    while (next < offsets.length && offsets[next] <= at)
+                        cuts[next++] = { byte: at, line: recordLine[r] };
+                    if (next === offsets.length)
                         return cuts;
                 }
-                if (end === bytesRead)
-                    break;
-                if (lineStart(base + lf + 1, true))
-                    return cuts;
-                p = lf + 1;
-                if (cr !== -1 && cr < p)
-                    cr = block.indexOf(pieces_CR, p);
+                breakAt = base + pos[r * 2 + 1];
+                breakByte = buf[pos[r * 2 + 1]];
             }
-            base += bytesRead;
         }
-        return cuts;
-    }
-    catch (e) {
-        if (e instanceof data_errors/* DataError */.fL)
-            throw e;
-        throw (0,read_source/* ioError */.bD)(file.file, e);
     }
     finally {
-        await handle.close();
+        await chunks.return(undefined);
     }
+    return cuts;
 }
 
 ;// CONCATENATED MODULE: ./src/slices/job-files.ts
